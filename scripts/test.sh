@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything the tests need into .venv and run the whole suite:
+# ruff (lint and format), mypy --strict, the import-linter contracts, then
+# pytest on SQLite and on PostgreSQL (127.0.0.1:5432, user postgres). With
+# CI=true an unreachable PostgreSQL fails the run instead of skipping.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+
+# Browser tests drive Debian's Chromium; never a downloaded browser.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Debian's chromium for the browser tests"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== ruff"
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
+echo "== mypy --strict"
+.venv/bin/mypy
+echo "== import contracts"
+.venv/bin/lint-imports
+echo "== pytest (SQLite and PostgreSQL)"
+.venv/bin/pytest -n "${FAIRLEND_TEST_WORKERS:-auto}" "$@"

@@ -1,0 +1,127 @@
+"""The `fairlend` command line: thin commands over the services.
+
+Every command parses its input, calls one service and renders the result.
+A domain error prints one line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from fairlend import __version__
+from fairlend.bootstrap import Container, bootstrap
+from fairlend.config import Settings
+from fairlend.errors import DomainError
+
+app = typer.Typer(
+    name="fairlend", help="fairlend: online lending that cannot harass.", no_args_is_help=True, add_completion=False
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class UsageError(DomainError):
+    """Bad input on the command line (one line, exit 2)."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise UsageError(
+            "invalid_settings", f"{where + ': ' if where else ''}{first.get('msg', 'invalid settings')}"
+        ) from None
+
+
+def open_container(*, upgrade: bool = False) -> Container:
+    container = bootstrap(load_settings())
+    if upgrade:
+        from fairlend.db.migrate import upgrade as run_upgrade
+
+        run_upgrade(container.engine)
+    return container
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"fairlend {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """fairlend's command line."""
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the web portals and the HTTP API (upgrades an embedded SQLite database first)."""
+    import uvicorn
+
+    from fairlend.api.app import create_app
+    from fairlend.db.migrate import is_current
+
+    settings = load_settings()
+    container = bootstrap(settings)
+    if settings.is_sqlite:
+        from fairlend.db.migrate import upgrade
+
+        upgrade(container.engine)
+    elif not is_current(container.engine):
+        raise UsageError("schema_out_of_date", "the database schema is not current; run `fairlend db upgrade` first")
+    err.print(
+        f"fairlend {__version__} on http://{host or settings.host}:{port or settings.port} ({container.engine.dialect.name}, profile {container.profile.code})"
+    )
+    uvicorn.run(
+        create_app(container=container), host=host or settings.host, port=port or settings.port, log_level="info"
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    container = open_container(upgrade=True)
+    out.print(f"database schema is current ({container.engine.dialect.name})")
+
+
+@app.command()
+def verify() -> None:
+    """Recompute every cached balance from the journal and check every invariant."""
+    container = open_container()
+    found = container.verify()
+    if not found:
+        out.print(f"verified: {', '.join(container.verifiers)}; no discrepancies")
+        return
+    for discrepancy in found:
+        out.print(str(discrepancy), markup=False, highlight=False)
+    err.print(f"{len(found)} discrepancies")
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    try:
+        app()
+    except DomainError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

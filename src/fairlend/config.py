@@ -1,0 +1,59 @@
+"""Settings, read from `FAIRLEND_*` environment variables (and a `.env` file).
+
+Secrets have development defaults so that the quick start works, and refuse
+to start with those defaults anywhere but development and test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+# 32 bytes, base64: AES-256 key for personal data, development only.
+DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcy1sb25nISE="
+DEV_BLIND_INDEX_KEY = "dev-only-blind-index-key"
+
+Environment = Literal["development", "test", "production"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FAIRLEND_", env_file=".env", extra="ignore")
+
+    environment: Environment = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    jurisdiction: str = "cn"
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Keys for personal data at rest: "kid:base64key,kid2:base64key"; the first encrypts.
+    pii_keys: SecretStr = SecretStr(f"k1:{DEV_PII_KEY}")
+    blind_index_key: SecretStr = SecretStr(DEV_BLIND_INDEX_KEY)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    echo_sql: bool = False
+
+    @model_validator(mode="after")
+    def _defaults_and_secrets(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'fairlend.db'}"
+        if self.environment == "production":
+            defaults = {
+                "FAIRLEND_SECRET_KEY": self.secret_key.get_secret_value() == DEV_SECRET_KEY,
+                "FAIRLEND_PII_KEYS": DEV_PII_KEY in self.pii_keys.get_secret_value(),
+                "FAIRLEND_BLIND_INDEX_KEY": self.blind_index_key.get_secret_value() == DEV_BLIND_INDEX_KEY,
+            }
+            still_default = [name for name, is_default in defaults.items() if is_default]
+            if still_default:
+                raise ValueError("refusing to run in production with development secrets: " + ", ".join(still_default))
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,1 @@
+"""Storage: engines, the unit of work, shared tables (outbox, idempotency), migrations."""

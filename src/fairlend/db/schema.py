@@ -1,0 +1,24 @@
+"""Every context's tables, loaded onto the one metadata.
+
+Each context adds its tables module here; migrations' autogenerate and the
+schema test (migrations produce exactly these tables) read the full metadata.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import MetaData
+
+from fairlend.db.metadata import metadata
+
+TABLE_MODULES = (
+    "fairlend.db.tables",
+    "fairlend.ledger.tables",
+)
+
+
+def load_all() -> MetaData:
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+    return metadata

@@ -1,0 +1,109 @@
+"""The unit of work: one database transaction that a service owns.
+
+A service opens it (`with uow_factory() as uow:`), does its reads and writes
+through `uow.conn`, writes its domain events with `uow.publish(...)` into the
+outbox in the same transaction, and calls `uow.commit()`. Leaving the block
+without committing rolls everything back, so a failed call leaves nothing
+half-written. Routes and repositories never commit.
+
+`publish` also runs the in-transaction subscribers registered on the
+`EventBus`: reactions that must happen atomically with the change (settling
+a loan cancels its collection tasks in the same transaction, RULES.md P-2).
+Everything that may happen later reads the outbox instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from fairlend.clock import Clock
+from fairlend.db import outbox
+from fairlend.events import DomainEvent
+
+InTransactionHandler = Callable[["UnitOfWork", DomainEvent], None]
+
+
+class EventBus:
+    """Subscribers that run inside the publishing transaction."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[InTransactionHandler]] = {}
+
+    def subscribe(self, event_type: str, handler: InTransactionHandler) -> None:
+        self._handlers.setdefault(event_type, []).append(handler)
+
+    def handlers(self, event_type: str) -> list[InTransactionHandler]:
+        return self._handlers.get(event_type, [])
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine, clock: Clock, *, read_only: bool = False, bus: EventBus | None = None) -> None:
+        self._engine = engine
+        self.clock = clock
+        self.bus = bus or EventBus()
+        self._read_only = read_only
+        self._conn: Connection | None = None
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not open; use it in a with block")
+        return self._conn
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def __enter__(self) -> Self:
+        conn = self._engine.connect()
+        if self._read_only:
+            conn = conn.execution_options(fairlend_read_only=True)
+        conn.begin()
+        self._conn = conn
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+        finally:
+            conn.close()
+
+    def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        self.conn.rollback()
+
+    def publish(self, event: DomainEvent) -> int:
+        """Write the event to the outbox and run its in-transaction subscribers."""
+        position = outbox.append(self.conn, event, self.clock.now())
+        for handler in self.bus.handlers(event.event_type):
+            handler(self, event)
+        return position
+
+
+UnitOfWorkFactory = Callable[..., UnitOfWork]
+
+
+def uow_factory(engine: Engine, clock: Clock, bus: EventBus | None = None) -> UnitOfWorkFactory:
+    shared_bus = bus or EventBus()
+
+    def make(*, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(engine, clock, read_only=read_only, bus=shared_bus)
+
+    return make

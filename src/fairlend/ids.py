@@ -1,0 +1,58 @@
+"""Sortable identifiers prefixed by their kind (`loan_…`, `brw_…`, `note_…`).
+
+The body is a ULID-style value: 48 bits of milliseconds since the epoch and 80
+bits that increase monotonically within a millisecond, in Crockford base32,
+so ids sort by creation time as plain strings.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+_PREFIX = re.compile(r"^[a-z][a-z0-9]{1,11}$")
+_ID = re.compile(r"^([a-z][a-z0-9]{1,11})_([0-9a-hjkmnp-tv-z]{26})$")
+
+_lock = threading.Lock()
+_last_ms = -1
+_last_random = 0
+
+
+def _encode(value: int, length: int) -> str:
+    chars = []
+    for _ in range(length):
+        chars.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def _next_value() -> int:
+    global _last_ms, _last_random
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last_ms:
+            ms = _last_ms
+            _last_random += 1
+        else:
+            _last_random = secrets.randbits(79)  # headroom so increments never overflow 80 bits
+        _last_ms = ms
+        return (ms << 80) | _last_random
+
+
+def new_id(prefix: str) -> str:
+    """A new id such as `loan_01jd3k…`; later calls sort after earlier ones."""
+    if not _PREFIX.match(prefix):
+        raise ValueError(f"bad id prefix {prefix!r}")
+    return f"{prefix}_{_encode(_next_value(), 26)}"
+
+
+def prefix_of(value: str) -> str | None:
+    match = _ID.match(value)
+    return match.group(1) if match else None
+
+
+def is_id(value: str, prefix: str) -> bool:
+    return prefix_of(value) == prefix

@@ -1,0 +1,1 @@
+"""Jurisdiction profiles: the regulatory numbers as data (see RULES.md)."""

@@ -1,0 +1,151 @@
+"""Load and validate a jurisdiction profile from TOML.
+
+The loader walks the `Profile` dataclasses' type hints, so the TOML file and
+the model cannot drift apart silently: an unknown key, a missing key or a
+value of the wrong type is refused with the dotted path of the bad field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import tomllib
+import types
+import typing
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fairlend.errors import Invalid
+from fairlend.jurisdiction.model import Profile
+
+BUILTIN_PROFILES = ("cn", "us")
+
+
+class ProfileError(Invalid):
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__("invalid_profile", f"{field}: {problem}", field=field)
+        self.field = field
+
+
+def _convert(value: Any, hint: Any, path: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _convert(value, inner, path)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ProfileError(path, f"expected a list, got {type(value).__name__}")
+        return tuple(_convert(v, args[0], f"{path}[{i}]") for i, v in enumerate(value))
+    if dataclasses.is_dataclass(hint):
+        return _build(value, typing.cast(type, hint), path)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            choices = ", ".join(str(m.value) for m in hint)
+            raise ProfileError(path, f"{value!r} is not one of {choices}") from None
+    if hint is Decimal:
+        if isinstance(value, float) or not isinstance(value, (str, int)):
+            raise ProfileError(path, 'write rates as strings, e.g. "0.24"')
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            raise ProfileError(path, f"{value!r} is not a decimal number") from None
+    if hint is time:
+        if isinstance(value, time):
+            return value
+        try:
+            return time.fromisoformat(str(value))
+        except ValueError:
+            raise ProfileError(path, f'{value!r} is not a time like "08:00"') from None
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ProfileError(path, f"expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ProfileError(path, f"expected an integer, got {value!r}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ProfileError(path, f"expected a string, got {value!r}")
+        return value
+    raise ProfileError(path, f"unsupported type {hint!r}")  # pragma: no cover - a model bug
+
+
+def _build(data: Any, cls: type, path: str) -> Any:
+    if not isinstance(data, dict):
+        raise ProfileError(path or "<root>", f"expected a table, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - fields)
+    if unknown:
+        raise ProfileError(_join(path, unknown[0]), "unknown field")
+    kwargs = {}
+    for name in fields:
+        where = _join(path, name)
+        if name not in data:
+            raise ProfileError(where, "missing")
+        kwargs[name] = _convert(data[name], hints[name], where)
+    return cls(**kwargs)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _check(profile: Profile) -> None:
+    window = profile.collections.contact_window
+    if window.start >= window.end:
+        raise ProfileError("collections.contact_window", "start must be before end")
+    for i, cap in enumerate(profile.collections.call_caps):
+        if cap.count < 1 or cap.window_days < 1:
+            raise ProfileError(f"collections.call_caps[{i}]", "count and window_days must be at least 1")
+    if profile.pricing.apr_cap <= 0 or profile.pricing.apr_cap > 1:
+        raise ProfileError("pricing.apr_cap", 'must be a fraction between 0 and 1, e.g. "0.24"')
+    expected_min = 0
+    for i, bucket in enumerate(profile.delinquency_buckets):
+        if bucket.min_dpd != expected_min:
+            raise ProfileError(
+                f"delinquency_buckets[{i}].min_dpd", f"expected {expected_min}, buckets must be contiguous"
+            )
+        if bucket.max_dpd is None:
+            if i != len(profile.delinquency_buckets) - 1:
+                raise ProfileError(f"delinquency_buckets[{i}].max_dpd", "only the last bucket is open-ended")
+            break
+        expected_min = bucket.max_dpd + 1
+    else:
+        raise ProfileError("delinquency_buckets", "the last bucket must be open-ended")
+    if profile.bureau.history_months < 1:
+        raise ProfileError("bureau.history_months", "must be at least 1")
+
+
+def parse_profile(text: str, source: str = "<profile>") -> Profile:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(source, f"not valid TOML: {exc}") from None
+    # TOML has no null; an open-ended bucket simply leaves out max_dpd.
+    for bucket in data.get("delinquency_buckets", []):
+        if isinstance(bucket, dict):
+            bucket.setdefault("max_dpd", None)
+    profile: Profile = _build(data, Profile, "")
+    _check(profile)
+    return profile
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """A built-in profile by code (`cn`, `us`) or a profile file by path."""
+    if name_or_path in BUILTIN_PROFILES:
+        text = resources.files("fairlend.jurisdiction").joinpath(f"{name_or_path}.toml").read_text("utf-8")
+        return parse_profile(text, f"{name_or_path}.toml")
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise Invalid("unknown_jurisdiction", f"no built-in profile or file named {name_or_path!r}")
+    return parse_profile(path.read_text("utf-8"), str(path))

@@ -1,0 +1,162 @@
+"""A jurisdiction profile: the numbers and switches that rules read.
+
+Pure data. Rule ids in comments refer to RULES.md; code that enforces a cap or
+window reads it from here and names the rule id carried alongside.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal
+
+
+class CapScope(enum.StrEnum):
+    PER_DEBT = "per_debt"
+    PER_DEBTOR = "per_debtor"
+    PER_NUMBER = "per_number"
+    PER_PERSON_PER_DEBT = "per_person_per_debt"
+
+
+class CapCounting(enum.StrEnum):
+    ATTEMPTS = "attempts"
+    CONNECTED = "connected"
+
+
+class ThirdPartyAllowance(enum.StrEnum):
+    NONE = "none"
+    LOCATION_ONLY = "location_only"  # US-6
+    PRE_AGREED_CONTACT_WHEN_UNREACHABLE = "pre_agreed_contact_when_unreachable"  # CN-1
+
+
+class CeaseScope(enum.StrEnum):
+    ALL = "all"
+    MEDIUM = "medium"
+    NUMBER = "number"
+
+
+class StatusCodeSet(enum.StrEnum):
+    CN17 = "cn17"
+    METRO2 = "metro2"
+
+
+class NegativeNotice(enum.StrEnum):
+    BEFORE = "before"  # CN-11
+    AFTER = "after"  # CR-8
+
+
+class RetentionStart(enum.StrEnum):
+    OVERDUE_ENDED = "overdue_ended"  # CN-12
+    FIRST_DELINQUENCY_PLUS_180 = "first_delinquency_plus_180"  # CR-6
+
+
+class AprMethod(enum.StrEnum):
+    NOMINAL = "nominal"  # periodic IRR x periods a year (US, CN)
+    EFFECTIVE = "effective"  # (1 + periodic IRR) ** periods - 1 (EU APRC)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactWindow:
+    start: time
+    end: time
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallCap:
+    rule: str
+    count: int
+    window_days: int
+    scope: CapScope
+    counting: CapCounting
+
+
+@dataclass(frozen=True, slots=True)
+class ThirdPartyPolicy:
+    allowed: ThirdPartyAllowance
+    rule: str
+    max_contacts_per_person: int
+    unreachable_days: int
+    disclosure: str  # always "never": a third party is never told of the debt
+
+
+@dataclass(frozen=True, slots=True)
+class LadderStep:
+    name: str
+    from_dpd: int  # negative: days before the due date
+    medium: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    name: str
+    min_dpd: int
+    max_dpd: int | None  # None: open-ended
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionsProfile:
+    contact_window: ContactWindow
+    blocked_weekdays: tuple[int, ...]  # 0 = Monday
+    block_public_holidays: bool
+    consent_may_widen_window: bool
+    call_caps: tuple[CallCap, ...]
+    quiet_days_after_conversation: int
+    quiet_days_rule: str
+    third_party: ThirdPartyPolicy
+    cease_scopes: tuple[CeaseScope, ...]
+    cease_rule: str
+    collection_start_dpd: int  # collection proper begins once days past due exceed this
+    escalation_dpd: int
+    ladder: tuple[LadderStep, ...]
+    record_retention_years: int
+    record_retention_rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class BureauProfile:
+    history_months: int
+    status_codes: StatusCodeSet
+    negative_notice: NegativeNotice
+    negative_notice_days: int  # with AFTER: the notice must follow within this many days
+    negative_retention_years: int
+    negative_retention_start: RetentionStart
+    dispute_deadline_days: int
+    dispute_deadline_extended_days: int  # when the person adds information (CR-7)
+    free_reports_per_year: int
+    inquiry_retention_years: int
+    inquiry_consent_required: bool
+    report_lag_days: int  # T+1 (CN-16)
+
+
+@dataclass(frozen=True, slots=True)
+class PricingProfile:
+    apr_cap: Decimal
+    apr_cap_rule: str
+    overdue_interest_cap: Decimal
+    overdue_interest_cap_rule: str
+    apr_method: AprMethod
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    code: str
+    name: str
+    currency: str
+    locale: str
+    timezone: str
+    holiday_calendar: str
+    phone_region: str
+    id_number_scheme: str
+    collections: CollectionsProfile
+    delinquency_buckets: tuple[Bucket, ...]
+    bureau: BureauProfile
+    pricing: PricingProfile
+
+    def bucket_for(self, days_past_due: int) -> Bucket:
+        for bucket in self.delinquency_buckets:
+            if days_past_due >= bucket.min_dpd and (bucket.max_dpd is None or days_past_due <= bucket.max_dpd):
+                return bucket
+        raise ValueError(f"no delinquency bucket covers {days_past_due} days past due")

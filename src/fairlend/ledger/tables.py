@@ -1,0 +1,42 @@
+"""Ledger tables: accounts (with a cached balance), entries and postings."""
+
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, String, Table, UniqueConstraint
+
+from fairlend.db.metadata import metadata
+from fairlend.db.types import BigIntPK, UtcDateTime
+
+ledger_account = Table(
+    "ledger_account",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("type", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("owner_id", String(40), nullable=False, server_default=""),
+    # A cache of sum(postings.amount); `fairlend verify` recomputes it.
+    Column("balance", BigInteger, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("type", "currency", "owner_id", name="uq_ledger_account_key"),
+)
+
+ledger_entry = Table(
+    "ledger_entry",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("business_date", Date, nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("reference", String(80), nullable=False, server_default=""),
+    Column("description", String(200), nullable=False, server_default=""),
+    Column("posted_at", UtcDateTime, nullable=False),
+)
+
+ledger_posting = Table(
+    "ledger_posting",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("entry_id", String(40), ForeignKey("ledger_entry.id"), nullable=False),
+    Column("account_id", String(40), ForeignKey("ledger_account.id"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Index("ix_ledger_posting_entry_id", "entry_id"),
+    Index("ix_ledger_posting_account_id", "account_id"),
+)

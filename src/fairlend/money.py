@@ -1,0 +1,201 @@
+"""Money as an integer count of minor units with an ISO 4217 currency.
+
+Never a float: constructing or multiplying Money with a float raises. Splitting
+an amount uses the largest-remainder method so that no minor unit is created
+or lost, and rounding from a `Decimal` always names its mode.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from functools import total_ordering
+
+from fairlend.errors import Invalid
+
+# Minor-unit exponents of the currencies fairlend knows. Kept here rather than
+# asked of Babel so that the pure core never depends on locale data.
+CURRENCY_EXPONENTS: dict[str, int] = {
+    "CNY": 2,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "HKD": 2,
+    "JPY": 0,
+    "KRW": 0,
+}
+
+
+class Rounding(enum.StrEnum):
+    """How a `Decimal` amount becomes whole minor units."""
+
+    HALF_UP = "half_up"
+    HALF_EVEN = "half_even"
+    DOWN = "down"
+
+    @property
+    def decimal_mode(self) -> str:
+        return {
+            Rounding.HALF_UP: ROUND_HALF_UP,
+            Rounding.HALF_EVEN: ROUND_HALF_EVEN,
+            Rounding.DOWN: ROUND_DOWN,
+        }[self]
+
+
+def exponent(currency: str) -> int:
+    try:
+        return CURRENCY_EXPONENTS[currency]
+    except KeyError:
+        raise Invalid("unknown_currency", f"unknown currency {currency!r}") from None
+
+
+def to_minor(major: Decimal, currency: str, rounding: Rounding) -> int:
+    """Round an amount in major units (yuan, dollars) to whole minor units."""
+    if not isinstance(major, Decimal):
+        raise Invalid("not_decimal", f"expected a Decimal amount, got {type(major).__name__}")
+    scaled = major.scaleb(exponent(currency))
+    return int(scaled.quantize(Decimal(1), rounding=rounding.decimal_mode))
+
+
+def round_half_up(major: Decimal, currency: str) -> Money:
+    return Money(to_minor(major, currency, Rounding.HALF_UP), currency)
+
+
+def round_half_even(major: Decimal, currency: str) -> Money:
+    return Money(to_minor(major, currency, Rounding.HALF_EVEN), currency)
+
+
+def round_down(major: Decimal, currency: str) -> Money:
+    return Money(to_minor(major, currency, Rounding.DOWN), currency)
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount of one currency, in minor units (fen, cents)."""
+
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        # bool is an int subclass; True yuan is a bug, not an amount.
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise Invalid(
+                "money_not_integer",
+                f"money is an integer count of minor units, not {type(self.minor).__name__}",
+            )
+        exponent(self.currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    @classmethod
+    def of(cls, major: Decimal | str | int, currency: str, rounding: Rounding = Rounding.HALF_UP) -> Money:
+        """Money from major units given as a Decimal, a decimal string or an int."""
+        if isinstance(major, (float, bool)):
+            raise Invalid("money_not_float", "a float is never accepted as money")
+        value = Decimal(major) if isinstance(major, (str, int)) else major
+        if not value.is_finite():
+            raise Invalid("money_not_finite", f"not a finite amount: {major!r}")
+        return cls(to_minor(value, currency, rounding), currency)
+
+    def _same(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise Invalid("money_type", f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise Invalid("currency_mismatch", f"cannot combine {self.currency} with {other.currency}")
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.minor + self._same(other).minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.minor - self._same(other).minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def __abs__(self) -> Money:
+        return Money(abs(self.minor), self.currency)
+
+    def __mul__(self, factor: int) -> Money:
+        if not isinstance(factor, int) or isinstance(factor, bool):
+            raise Invalid("money_factor", "money is multiplied only by an int; use a named rounding for rates")
+        return Money(self.minor * factor, self.currency)
+
+    __rmul__ = __mul__
+
+    def __lt__(self, other: Money) -> bool:
+        return self.minor < self._same(other).minor
+
+    def __bool__(self) -> bool:
+        return self.minor != 0
+
+    @property
+    def is_zero(self) -> bool:
+        return self.minor == 0
+
+    @property
+    def is_negative(self) -> bool:
+        return self.minor < 0
+
+    def to_decimal(self) -> Decimal:
+        """The amount in major units, exactly."""
+        return Decimal(self.minor).scaleb(-exponent(self.currency))
+
+    def times(self, rate: Decimal, rounding: Rounding) -> Money:
+        """This amount times a rate, rounded with the named mode."""
+        return Money(to_minor(self.to_decimal() * rate, self.currency, rounding), self.currency)
+
+    def format(self, locale: str = "en_US") -> str:
+        """Render for people, e.g. ¥1,234.56 in zh_CN and $1,234.56 in en_US."""
+        from babel.numbers import format_currency  # Babel's locale data loads lazily
+
+        return format_currency(self.to_decimal(), self.currency, locale=locale.replace("-", "_"))
+
+    def __str__(self) -> str:
+        return f"{self.to_decimal()} {self.currency}"
+
+
+def allocate(amount: Money, weights: Sequence[int | Decimal | Fraction]) -> list[Money]:
+    """Split `amount` in proportion to `weights` by the largest-remainder method.
+
+    The shares sum to `amount` exactly and each is within one minor unit of its
+    exact proportional share. Ties in the remainders go to the earlier weight,
+    so the result never depends on anything but the inputs.
+    """
+    if not weights:
+        raise Invalid("allocate_no_weights", "cannot allocate over no weights")
+    fractions: list[Fraction] = []
+    for weight in weights:
+        if isinstance(weight, (float, bool)):
+            raise Invalid("allocate_float_weight", "weights are ints or Decimals, never floats")
+        fraction = Fraction(weight)
+        if fraction < 0:
+            raise Invalid("allocate_negative_weight", "weights must not be negative")
+        fractions.append(fraction)
+    total = sum(fractions, Fraction(0))
+    if total == 0:
+        raise Invalid("allocate_zero_weights", "weights must not all be zero")
+
+    sign = -1 if amount.minor < 0 else 1
+    units = abs(amount.minor)
+    exact = [units * f / total for f in fractions]
+    floors = [int(e) for e in exact]  # exact shares are non-negative, so int() floors
+    leftover = units - sum(floors)
+    # Largest remainder first; equal remainders go to the lower index.
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:leftover]:
+        floors[i] += 1
+    return [Money(sign * share, amount.currency) for share in floors]
+
+
+def sum_money(amounts: Sequence[Money], currency: str) -> Money:
+    total = Money.zero(currency)
+    for amount in amounts:
+        total = total + amount
+    return total

@@ -1,0 +1,100 @@
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+import pytest
+
+from fairlend.bootstrap import Container
+from fairlend.db import outbox
+from fairlend.ledger.model import AccountKey, AccountType, credit, debit, entry
+from fairlend.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class Deposited:
+    event_type: ClassVar[str] = "test.Deposited"
+    account: str
+    amount: Money
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.account
+
+
+CASH = AccountKey(AccountType.PLATFORM_CASH, "CNY")
+CAPITAL = AccountKey(AccountType.PLATFORM_CAPITAL, "CNY")
+
+
+def _deposit(container: Container, amount: int, *, fail: bool = False) -> None:
+    with container.uow() as uow:
+        container.ledger.post(
+            uow,
+            entry(
+                date(2026, 3, 2), "deposit", debit(CASH, Money(amount, "CNY")), credit(CAPITAL, Money(amount, "CNY"))
+            ),
+        )
+        uow.publish(Deposited("acct_1", Money(amount, "CNY"), date(2026, 3, 2)))
+        if fail:
+            raise RuntimeError("boom")
+        uow.commit()
+
+
+def _events(container: Container) -> list[outbox.StoredEvent]:
+    with container.uow(read_only=True) as uow:
+        return outbox.read_after(uow.conn, 0)
+
+
+def test_the_outbox_event_commits_with_the_change(container: Container) -> None:
+    _deposit(container, 700)
+    (event,) = _events(container)
+    assert event.event_type == "test.Deposited"
+    assert event.payload == {
+        "account": "acct_1",
+        "amount": {"minor": 700, "currency": "CNY"},
+        "business_date": "2026-03-02",
+    }
+    assert event.business_date == date(2026, 3, 2)
+
+
+def test_a_failure_leaves_neither_the_change_nor_the_event(container: Container) -> None:
+    with pytest.raises(RuntimeError):
+        _deposit(container, 700, fail=True)
+    assert _events(container) == []
+    assert container.ledger.balance(CASH).is_zero
+
+
+def test_consumers_remember_their_position(container: Container) -> None:
+    _deposit(container, 1)
+    _deposit(container, 2)
+    with container.uow() as uow:
+        assert outbox.consumer_position(uow.conn, "reporting") == 0
+        first, second = outbox.read_after(uow.conn, 0)
+        outbox.advance_consumer(uow.conn, "reporting", first.position)
+        uow.commit()
+    with container.uow(read_only=True) as uow:
+        position = outbox.consumer_position(uow.conn, "reporting")
+        assert [e.position for e in outbox.read_after(uow.conn, position)] == [second.position]
+
+
+def test_a_read_only_unit_of_work_cannot_commit(container: Container) -> None:
+    with container.uow(read_only=True) as uow, pytest.raises(RuntimeError):
+        uow.commit()
+
+
+def test_in_transaction_subscribers_commit_or_roll_back_with_the_publisher(container: Container) -> None:
+    seen: list[int] = []
+
+    def react(uow: object, event: object) -> None:
+        assert isinstance(event, Deposited)
+        seen.append(event.amount.minor)
+        if event.amount.minor == 13:
+            raise RuntimeError("the reaction failed, so the deposit must not stand")
+
+    container.bus.subscribe(Deposited.event_type, react)
+    _deposit(container, 5)
+    with pytest.raises(RuntimeError):
+        _deposit(container, 13)
+    assert seen == [5, 13]
+    assert container.ledger.balance(CASH) == Money(5, "CNY")
+    assert [e.payload["amount"] for e in _events(container)] == [{"minor": 5, "currency": "CNY"}]

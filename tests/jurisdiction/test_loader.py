@@ -1,0 +1,95 @@
+from datetime import time
+from decimal import Decimal
+from importlib import resources
+
+import pytest
+
+from fairlend.jurisdiction.loader import ProfileError, load_profile, parse_profile
+from fairlend.jurisdiction.model import CapCounting, CapScope, NegativeNotice, StatusCodeSet, ThirdPartyAllowance
+
+
+def _cn_text() -> str:
+    return resources.files("fairlend.jurisdiction").joinpath("cn.toml").read_text("utf-8")
+
+
+def test_cn_profile_takes_the_strictest_chinese_rules() -> None:
+    cn = load_profile("cn")
+    assert cn.currency == "CNY"
+    window = cn.collections.contact_window
+    assert (window.start, window.end) == (time(8), time(22))
+    caps = {cap.rule: cap for cap in cn.collections.call_caps}
+    assert (caps["CN-5"].count, caps["CN-5"].counting, caps["CN-5"].scope) == (
+        3,
+        CapCounting.CONNECTED,
+        CapScope.PER_DEBTOR,
+    )
+    assert (caps["CN-6"].count, caps["CN-6"].counting, caps["CN-6"].scope) == (
+        6,
+        CapCounting.ATTEMPTS,
+        CapScope.PER_NUMBER,
+    )
+    assert cn.collections.third_party.allowed is ThirdPartyAllowance.PRE_AGREED_CONTACT_WHEN_UNREACHABLE
+    assert cn.collections.third_party.disclosure == "never"
+    assert cn.collections.collection_start_dpd == 3
+    assert cn.collections.record_retention_years == 5
+    assert cn.bureau.history_months == 60 and cn.bureau.dispute_deadline_days == 20
+    assert cn.bureau.negative_notice is NegativeNotice.BEFORE and cn.bureau.negative_retention_years == 5
+    assert cn.bureau.free_reports_per_year == 2 and cn.bureau.status_codes is StatusCodeSet.CN17
+    assert cn.pricing.apr_cap == Decimal("0.24")
+
+
+def test_us_profile_carries_regulation_f_and_fcra() -> None:
+    us = load_profile("us")
+    assert (us.collections.contact_window.start, us.collections.contact_window.end) == (time(8), time(21))
+    (cap,) = us.collections.call_caps
+    assert (cap.rule, cap.count, cap.window_days) == ("US-1", 7, 7)
+    assert us.collections.quiet_days_after_conversation == 7
+    assert us.collections.third_party.allowed is ThirdPartyAllowance.LOCATION_ONLY
+    assert us.collections.record_retention_years == 3
+    assert us.bureau.status_codes is StatusCodeSet.METRO2 and us.bureau.history_months == 24
+    assert us.bureau.negative_retention_years == 7 and us.bureau.dispute_deadline_days == 30
+
+
+def test_buckets_cover_every_day_past_due() -> None:
+    cn = load_profile("cn")
+    assert [cn.bucket_for(d).name for d in (0, 1, 30, 31, 61, 91, 181, 5000)] == [
+        "current",
+        "M1",
+        "M1",
+        "M2",
+        "M3",
+        "M4-M6",
+        "M6+",
+        "M6+",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("count = 3\n", 'count = "three"\n', "collections.call_caps[0].count"),
+        ('apr_cap = "0.24"', "apr_cap = 0.24", "pricing.apr_cap"),
+        ('apr_cap = "0.24"', 'apr_cap = "2.4"', "pricing.apr_cap"),
+        ('scope = "per_debtor"', 'scope = "per_galaxy"', "collections.call_caps[0].scope"),
+        ("history_months = 60", "history_monthz = 60", "bureau.history_monthz"),
+        ('start = "08:00"', 'start = "23:00"', "collections.contact_window"),
+        ("min_dpd = 31", "min_dpd = 32", "delinquency_buckets[2].min_dpd"),
+    ],
+)
+def test_a_bad_field_is_named(old: str, new: str, field: str) -> None:
+    text = _cn_text()
+    assert old in text
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(text.replace(old, new, 1))
+    assert caught.value.field == field
+
+
+def test_a_missing_field_is_named() -> None:
+    text = _cn_text().replace("free_reports_per_year = 2", "")
+    with pytest.raises(ProfileError, match="bureau.free_reports_per_year: missing"):
+        parse_profile(text)
+
+
+def test_an_unknown_profile_is_refused() -> None:
+    with pytest.raises(Exception, match="unknown_jurisdiction|no built-in profile"):
+        load_profile("atlantis")

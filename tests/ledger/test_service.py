@@ -1,0 +1,106 @@
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from fairlend.bootstrap import Container
+from fairlend.ledger.model import AccountKey, AccountType, credit, debit, entry
+from fairlend.ledger.service import account_id
+from fairlend.money import Money
+
+CAPITAL = AccountKey(AccountType.PLATFORM_CAPITAL, "CNY")
+CASH = AccountKey(AccountType.PLATFORM_CASH, "CNY")
+LOANS = AccountKey(AccountType.LOAN_PRINCIPAL, "CNY")
+
+
+def _post(container: Container, day: date, amount: int, dr: AccountKey = CASH, cr: AccountKey = CAPITAL) -> str:
+    with container.uow() as uow:
+        entry_id = container.ledger.post(
+            uow, entry(day, "test", debit(dr, Money(amount, "CNY")), credit(cr, Money(amount, "CNY")))
+        )
+        uow.commit()
+    return entry_id
+
+
+def test_posting_moves_balances_and_history_is_kept_by_business_date(container: Container) -> None:
+    _post(container, date(2026, 3, 1), 100_000)
+    _post(container, date(2026, 3, 2), 40_000, dr=LOANS, cr=CASH)
+    assert container.ledger.balance(CASH) == Money(60_000, "CNY")
+    assert container.ledger.balance(CASH, as_of=date(2026, 3, 1)) == Money(100_000, "CNY")
+    assert container.ledger.balance(LOANS, as_of=date(2026, 2, 28)) == Money(0, "CNY")
+    as_of_first = {b.key: b.balance for b in container.ledger.balances(as_of=date(2026, 3, 1))}
+    assert as_of_first == {CASH: Money(100_000, "CNY"), CAPITAL: Money(-100_000, "CNY")}
+    assert sum(b.balance.minor for b in container.ledger.balances()) == 0
+    assert container.verify() == []
+
+
+def test_a_rolled_back_posting_leaves_nothing(container: Container) -> None:
+    with container.uow() as uow:
+        container.ledger.post(
+            uow, entry(date(2026, 3, 2), "test", debit(CASH, Money(5, "CNY")), credit(CAPITAL, Money(5, "CNY")))
+        )
+    assert container.ledger.balances() == []
+
+
+def test_verify_finds_a_drifted_cached_balance(container: Container) -> None:
+    _post(container, date(2026, 3, 2), 100)
+    with container.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE ledger_account SET balance = balance + 1 WHERE id = :id"), {"id": account_id(CASH)}
+        )
+    found = container.verify()
+    assert [d.check for d in found] == ["account_balance"]
+    assert account_id(CASH) in found[0].subject
+
+
+@pytest.mark.backends("sqlite")  # PostgreSQL refuses it at commit: see below
+def test_verify_finds_an_unbalanced_entry_on_sqlite(container: Container) -> None:
+    entry_id = _post(container, date(2026, 3, 2), 100)
+    with container.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE ledger_posting SET amount = amount + 1 WHERE entry_id = :e AND amount > 0"), {"e": entry_id}
+        )
+        conn.execute(
+            sa.text("UPDATE ledger_account SET balance = balance + 1 WHERE id = :id"), {"id": account_id(CASH)}
+        )
+    assert [(d.check, d.subject) for d in container.verify()] == [("entry_balances", entry_id)]
+
+
+@pytest.mark.backends("postgresql")
+def test_postgresql_rejects_an_unbalanced_entry_inserted_by_raw_sql_at_commit(container: Container) -> None:
+    _post(container, date(2026, 3, 2), 100)  # make sure both accounts exist
+    conn = container.engine.connect()
+    trans = conn.begin()
+    conn.execute(
+        sa.text(
+            "INSERT INTO ledger_entry (id, business_date, kind, reference, description, posted_at) VALUES ('je_raw', '2026-03-02', 'raw', '', '', now())"
+        )
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO ledger_posting (entry_id, account_id, currency, amount) VALUES ('je_raw', :a, 'CNY', 100)"
+        ),
+        {"a": account_id(CASH)},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO ledger_posting (entry_id, account_id, currency, amount) VALUES ('je_raw', :a, 'CNY', -99)"
+        ),
+        {"a": account_id(CAPITAL)},
+    )
+    # Each statement succeeded: the check waits for the commit.
+    with pytest.raises(sa.exc.IntegrityError, match="does not balance"):
+        trans.commit()
+    conn.close()
+    with container.engine.connect() as check:
+        assert check.execute(sa.text("SELECT count(*) FROM ledger_entry WHERE id = 'je_raw'")).scalar() == 0
+
+
+@pytest.mark.backends("postgresql")
+def test_postgresql_rejects_an_entry_without_postings_at_commit(container: Container) -> None:
+    with pytest.raises(sa.exc.IntegrityError, match="needs at least 2"), container.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO ledger_entry (id, business_date, kind, reference, description, posted_at) VALUES ('je_empty', '2026-03-02', 'raw', '', '', now())"
+            )
+        )

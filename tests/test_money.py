@@ -1,0 +1,108 @@
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fairlend.errors import Invalid
+from fairlend.money import Money, Rounding, allocate, round_down, round_half_even, round_half_up, to_minor
+
+amounts = st.integers(min_value=-(10**12), max_value=10**12)
+weights = st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=40).filter(lambda w: sum(w) > 0)
+
+
+@given(amounts, weights)
+def test_allocation_conserves_the_amount_and_stays_within_one_minor_unit(minor: int, ws: list[int]) -> None:
+    shares = allocate(Money(minor, "CNY"), ws)
+    assert sum(s.minor for s in shares) == minor
+    total = sum(ws)
+    for share, weight in zip(shares, ws, strict=True):
+        exact = Fraction(minor * weight, total)
+        assert abs(share.minor - exact) < 1
+
+
+@given(amounts, weights)
+def test_allocation_is_deterministic(minor: int, ws: list[int]) -> None:
+    assert allocate(Money(minor, "USD"), ws) == allocate(Money(minor, "USD"), ws)
+
+
+def test_allocation_breaks_ties_toward_the_earlier_weight() -> None:
+    assert [m.minor for m in allocate(Money(100, "CNY"), [1, 1, 1])] == [34, 33, 33]
+    assert [m.minor for m in allocate(Money(-100, "CNY"), [1, 1, 1])] == [-34, -33, -33]
+
+
+def test_allocation_gives_zero_weight_nothing() -> None:
+    assert [m.minor for m in allocate(Money(10, "CNY"), [0, 3, 1])] == [0, 8, 2]
+
+
+@pytest.mark.parametrize("bad", [[], [0, 0], [-1, 2], [0.5, 0.5]])
+def test_allocation_refuses_bad_weights(bad: list[float]) -> None:
+    with pytest.raises(Invalid):
+        allocate(Money(10, "CNY"), bad)
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_a_float_is_never_accepted_as_money(value: float) -> None:
+    with pytest.raises(Invalid):
+        Money(value, "CNY")  # type: ignore[arg-type]
+    with pytest.raises(Invalid):
+        Money.of(value, "CNY")  # type: ignore[arg-type]
+    with pytest.raises(Invalid):
+        Money(100, "CNY") * value  # type: ignore[operator]
+
+
+def test_mixing_currencies_raises() -> None:
+    with pytest.raises(Invalid, match="currency_mismatch|cannot combine"):
+        Money(1, "CNY") + Money(1, "USD")
+    with pytest.raises(Invalid):
+        _ = Money(1, "CNY") < Money(1, "USD")
+
+
+def test_arithmetic_and_comparison_within_a_currency() -> None:
+    a, b = Money.of("12.34", "CNY"), Money.of("0.66", "CNY")
+    assert (a + b).minor == 1300
+    assert (a - b).minor == 1168
+    assert b < a and a >= b and -a == Money(-1234, "CNY")
+    assert Money.of(5, "JPY").minor == 5
+
+
+def test_booleans_are_not_amounts() -> None:
+    with pytest.raises(Invalid):
+        Money(True, "CNY")
+
+
+def test_unknown_currency_is_refused() -> None:
+    with pytest.raises(Invalid, match="unknown currency"):
+        Money(1, "XXX")
+
+
+@pytest.mark.parametrize(
+    ("value", "mode", "minor"),
+    [
+        ("1.005", Rounding.HALF_UP, 101),
+        ("1.005", Rounding.HALF_EVEN, 100),
+        ("1.015", Rounding.HALF_EVEN, 102),
+        ("1.009", Rounding.DOWN, 100),
+        ("-1.005", Rounding.HALF_UP, -101),
+        ("-1.009", Rounding.DOWN, -100),
+    ],
+)
+def test_named_roundings(value: str, mode: Rounding, minor: int) -> None:
+    assert to_minor(Decimal(value), "CNY", mode) == minor
+
+
+def test_rounding_helpers_return_money() -> None:
+    assert round_half_up(Decimal("2.675"), "USD") == Money(268, "USD")
+    assert round_half_even(Decimal("2.665"), "USD") == Money(266, "USD")
+    assert round_down(Decimal("2.679"), "USD") == Money(267, "USD")
+
+
+def test_times_a_rate_uses_the_named_rounding() -> None:
+    assert Money(10000, "CNY").times(Decimal("0.015"), Rounding.HALF_UP) == Money(150, "CNY")
+    assert Money(333, "CNY").times(Decimal("0.5"), Rounding.HALF_EVEN) == Money(166, "CNY")
+
+
+def test_formatting_by_locale() -> None:
+    assert Money(123456, "CNY").format("zh_CN") == "¥1,234.56"
+    assert Money(123456, "USD").format("en-US") == "$1,234.56"
