@@ -28,6 +28,7 @@ from fairlend.config import Settings
 from fairlend.db.engine import make_engine
 from fairlend.db.migrate import upgrade
 from fairlend.db.schema import load_all
+from fairlend.identity.model import Principal, Role
 
 PG_SERVER = os.environ.get("FAIRLEND_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PG_REQUIRED = os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("FAIRLEND_REQUIRE_POSTGRES") == "1"
@@ -119,6 +120,32 @@ def container(settings: Settings, clock: FixedClock) -> Iterator[Container]:
     built = bootstrap(settings, clock=clock)
     yield built
     built.close()
+
+
+class FakeAuthenticator:
+    """Tokens minted by tests: `token_for(role, subject)`; the real one is identity's."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, Principal] = {}
+
+    def token_for(self, role: Role, subject_id: str) -> str:
+        token = f"test-{role.value}-{subject_id}"
+        self._tokens[token] = Principal(subject_id, role)
+        return token
+
+    def headers(self, role: Role, subject_id: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token_for(role, subject_id)}"}
+
+    def authenticate(self, token: str) -> Principal | None:
+        return self._tokens.get(token)
+
+
+@pytest.fixture
+def fake_auth(container: Container) -> FakeAuthenticator:
+    """Swap in test tokens for API tests that are not about authentication itself."""
+    fake = FakeAuthenticator()
+    container.authenticator = fake
+    return fake
 
 
 @pytest.fixture

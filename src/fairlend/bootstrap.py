@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,9 +18,15 @@ from fairlend.clock import Clock, SystemClock
 from fairlend.config import Settings
 from fairlend.db.engine import make_engine
 from fairlend.db.uow import EventBus, UnitOfWorkFactory, uow_factory
+from fairlend.identity.model import Principal
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
+
+
+class Authenticator(Protocol):
+    def authenticate(self, token: str) -> Principal | None: ...
+
 
 # A check that `fairlend verify` runs: returns what it found wrong.
 Verifier = Callable[[], list[Discrepancy]]
@@ -34,6 +41,8 @@ class Container:
     uow: UnitOfWorkFactory
     bus: EventBus
     ledger: Ledger
+    # Checks bearer tokens (identity's token service); None until wired.
+    authenticator: Authenticator | None = None
     verifiers: dict[str, Verifier] = field(default_factory=dict)
 
     def verify(self) -> list[Discrepancy]:

@@ -1,0 +1,62 @@
+"""Authentication and authorization for the API, in one place.
+
+Routes declare what they need (`Authenticated`, `require_roles(...)`) and call
+`ensure_can_read_owned(...)` for a borrower's or investor's resource; no route
+decides access by itself. Tokens are checked by the `Authenticator` port that
+bootstrap wires (identity's token service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+
+from fairlend.api.deps import get_container
+from fairlend.errors import Forbidden, Unauthorized
+from fairlend.identity.model import Principal, Role
+
+
+class Authenticator(Protocol):
+    def authenticate(self, token: str) -> Principal | None:
+        """The principal a bearer token stands for, or None if it is not valid."""
+        ...
+
+
+def current_principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("not_authenticated", "send a bearer token in the Authorization header")
+    authenticator: Authenticator | None = getattr(get_container(request), "authenticator", None)
+    principal = authenticator.authenticate(token.strip()) if authenticator else None
+    if principal is None:
+        raise Unauthorized("invalid_token", "the bearer token is not valid or has expired")
+    return principal
+
+
+Authenticated = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    allowed = frozenset(roles)
+
+    def check(principal: Authenticated) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden("role_not_allowed", f"this needs one of: {', '.join(sorted(allowed))}")
+        return principal
+
+    return check
+
+
+def ensure_can_read_owned(
+    principal: Principal, owner_id: str, *, operator_roles: frozenset[Role] | None = None
+) -> None:
+    """A person sees only their own resources; operators by role."""
+    if principal.subject_id == owner_id:
+        return
+    allowed = operator_roles if operator_roles is not None else frozenset(Role) - {Role.BORROWER, Role.INVESTOR}
+    if principal.role in allowed:
+        return
+    raise Forbidden("not_yours", "this resource belongs to someone else")

@@ -1,0 +1,1 @@
+"""Identity: accounts, roles, one-time codes, KYC, consent, personal data."""
