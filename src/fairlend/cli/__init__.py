@@ -121,7 +121,3 @@ def main() -> None:
     except DomainError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(2)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,3 @@
+from fairlend.cli import main
+
+main()
