@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,6 +22,9 @@ from fairlend.identity.model import Principal
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
+
+if TYPE_CHECKING:
+    from fairlend.collections.wiring import Collections
 
 
 class Authenticator(Protocol):
@@ -44,6 +47,7 @@ class Container:
     # Checks bearer tokens (identity's token service); None until wired.
     authenticator: Authenticator | None = None
     verifiers: dict[str, Verifier] = field(default_factory=dict)
+    collections: Collections | None = None
 
     def verify(self) -> list[Discrepancy]:
         found: list[Discrepancy] = []
@@ -81,4 +85,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         ledger=ledger,
     )
     container.verifiers["ledger"] = ledger.verify
+    from fairlend.collections.wiring import wire_collections
+
+    wire_collections(container)
     return container

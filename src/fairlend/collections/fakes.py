@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from fairlend.collections.model import (
+    mask_phone,
     ContactPoint,
     DelinquentLoan,
     DeliveryResult,
@@ -102,10 +103,3 @@ class RecordingChannel:
 
 def recording_channels() -> dict[Medium, RecordingChannel]:
     return {medium: RecordingChannel(medium) for medium in Medium}
-
-
-def mask_phone(phone: str) -> str:
-    """+8613812345678 -> +86138****5678: enough for the person to recognise, not to dial."""
-    if len(phone) <= 7:
-        return "*" * len(phone)
-    return phone[:-8] + "****" + phone[-4:] if len(phone) >= 12 else phone[:3] + "****" + phone[-4:]

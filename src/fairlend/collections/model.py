@@ -289,3 +289,10 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
 def rule_text(rule: str, lang: str) -> str:
     en, zh = RULE_TEXT.get(rule, (f"rule {rule}", f"规则 {rule}"))
     return zh if lang.lower().startswith("zh") else en
+
+
+def mask_phone(phone: str) -> str:
+    """+8613812345678 -> +86138****5678: enough for the person to recognise, not to dial."""
+    if len(phone) <= 8:
+        return "*" * len(phone)
+    return phone[:-8] + "****" + phone[-4:]
