@@ -117,9 +117,7 @@ class ComplaintService:
                 )
             )
             uow.publish(
-                ComplaintChanged(
-                    complaint_id, borrower_id, loan_id, category.value, "open", uow.clock.business_date()
-                )
+                ComplaintChanged(complaint_id, borrower_id, loan_id, category.value, "open", uow.clock.business_date())
             )
             uow.commit()
         return self.get(complaint_id)

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from fairlend.collections.model import (
-    mask_phone,
     ContactPoint,
     DelinquentLoan,
     DeliveryResult,
     LoanFacts,
     LoanState,
     Medium,
+    mask_phone,
 )
 from fairlend.collections.ports import OutboundMessage, UpcomingDue
 

@@ -29,6 +29,7 @@ from fairlend.collections.model import (
     ComplaintStatus,
     ContactPersonFacts,
     ContactPersonStatus,
+    ContactPoint,
     LoanFacts,
     LoanState,
     LogRecord,
@@ -243,6 +244,9 @@ class ContactGateway:
             )
         return ContactDecision(record.id, record.seq, outcome, violations)
 
+    def contact_point(self, person_id: str) -> ContactPoint | None:
+        return self._contact_points.contact_point(person_id)
+
     def _debtor_label(self, borrower_id: str) -> str:
         point = self._contact_points.contact_point(borrower_id)
         return point.masked_phone if point else borrower_id
@@ -267,9 +271,7 @@ class ContactGateway:
                     contact_person.c.phone_e164,
                     contact_person.c.phone_masked,
                     contact_person.c.timezone,
-                ).where(
-                    contact_person.c.borrower_id == borrower_id, contact_person.c.id == request.contact_person_id
-                )
+                ).where(contact_person.c.borrower_id == borrower_id, contact_person.c.id == request.contact_person_id)
             ).first()
             if row is None:
                 raise NotFound("contact_person_not_found", "the borrower named no such contact person")
@@ -288,9 +290,7 @@ class ContactGateway:
         borrower_id, loan_id = facts.borrower_id, facts.loan_id
         settled = facts.state is LoanState.SETTLED or bool(
             conn.execute(
-                select(
-                    exists().where(settled_loan.c.borrower_id == borrower_id, settled_loan.c.loan_id == loan_id)
-                )
+                select(exists().where(settled_loan.c.borrower_id == borrower_id, settled_loan.c.loan_id == loan_id))
             ).scalar()
         )
         open_complaint = bool(
@@ -312,8 +312,9 @@ class ContactGateway:
                 number_key=r.number_key,
             )
             for r in conn.execute(
-                select(cease_request.c.scope, cease_request.c.loan_id, cease_request.c.medium, cease_request.c.number_key)
-                .where(cease_request.c.borrower_id == borrower_id)
+                select(
+                    cease_request.c.scope, cease_request.c.loan_id, cease_request.c.medium, cease_request.c.number_key
+                ).where(cease_request.c.borrower_id == borrower_id)
             )
         )
         consent_row = conn.execute(

@@ -32,11 +32,15 @@ class Ladder:
     escalation_dpd: int
 
     @classmethod
-    def from_profile(cls, profile: Profile, referral_dpd: int | None = None, charge_off_dpd: int | None = None) -> Ladder:
+    def from_profile(
+        cls, profile: Profile, referral_dpd: int | None = None, charge_off_dpd: int | None = None
+    ) -> Ladder:
         rules = profile.collections
         before = {-s.from_dpd: s for s in rules.ladder if s.from_dpd <= 0}
         ongoing = tuple(
-            sorted((s for s in rules.ladder if s.from_dpd > 0 and s.action in ONGOING_ACTIONS), key=lambda s: -s.from_dpd)
+            sorted(
+                (s for s in rules.ladder if s.from_dpd > 0 and s.action in ONGOING_ACTIONS), key=lambda s: -s.from_dpd
+            )
         )
         one_off: dict[int, list[PlannedStep]] = {}
         for s in rules.ladder:

@@ -8,9 +8,10 @@ rolls back with the attempt it records.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -82,15 +83,15 @@ def _row(record: LogRecord) -> dict[str, object]:
     }
 
 
-def to_record(row: Row[tuple[object, ...]] | dict[str, object]) -> LogRecord:
-    m = row._mapping if isinstance(row, Row) else row
+def to_record(row: Row[Any] | Mapping[str, Any]) -> LogRecord:
+    m: Mapping[str, Any] = row._mapping if isinstance(row, Row) else row  # type: ignore[assignment]
     rules = str(m["rules"])
     return LogRecord(
         borrower_id=str(m["borrower_id"]),
-        seq=int(m["seq"]),  # type: ignore[call-overload]
+        seq=int(m["seq"]),
         id=str(m["id"]),
         loan_id=str(m["loan_id"]),
-        at=m["at"],  # type: ignore[arg-type]
+        at=m["at"],
         medium=Medium(m["medium"]),
         recipient_kind=RecipientKind(m["recipient_kind"]),
         recipient_id=str(m["recipient_id"]),
@@ -154,9 +155,7 @@ def records_for(
 
 
 def chain_of(conn: Connection, borrower_id: str) -> list[LogRecord]:
-    rows = conn.execute(
-        select(contact_log).where(contact_log.c.borrower_id == borrower_id).order_by(contact_log.c.seq)
-    )
+    rows = conn.execute(select(contact_log).where(contact_log.c.borrower_id == borrower_id).order_by(contact_log.c.seq))
     return [to_record(r) for r in rows]
 
 
@@ -223,4 +222,3 @@ def blocked_counts(conn: Connection) -> list[tuple[str, str, int]]:
         .group_by(contact_log.c.rules, contact_log.c.collector_id)
     )
     return [(str(r), str(c), int(n)) for r, c, n in rows]
-

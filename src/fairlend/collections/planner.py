@@ -97,8 +97,6 @@ class CollectionsPlanningStep:
         statement = insert(collection_task)
         for start in range(0, len(rows), BATCH):
             conn.execute(statement, rows[start : start + BATCH])
-        conn.execute(
-            insert(collection_plan_run).values(business_date=business_date, tasks=len(rows), planned_at=now)
-        )
+        conn.execute(insert(collection_plan_run).values(business_date=business_date, tasks=len(rows), planned_at=now))
         uow.publish(CollectionsPlanned(len(rows), business_date))
         return len(rows)

@@ -113,9 +113,14 @@ def debtor_unreachable_for(history: tuple[PriorAttempt, ...], now: datetime) -> 
     """How long calls to the debtor have gone unanswered (None: reachable or never tried)."""
     last_connected: datetime | None = None
     for prior in history:
-        if prior.sent and prior.medium is Medium.CALL and prior.recipient_kind is RecipientKind.DEBTOR:
-            if prior.connected and (last_connected is None or prior.at > last_connected):
-                last_connected = prior.at
+        if (
+            prior.sent
+            and prior.connected
+            and prior.medium is Medium.CALL
+            and prior.recipient_kind is RecipientKind.DEBTOR
+            and (last_connected is None or prior.at > last_connected)
+        ):
+            last_connected = prior.at
     first_unanswered: datetime | None = None
     for prior in history:
         if (
@@ -145,7 +150,11 @@ def check_recipient(
         if attempt.recipient_kind is not RecipientKind.CONTACT_PERSON:
             found.append(Violation(rule, "not_a_contact_person", "not a contact person the debtor named in advance"))
             return
-        if person is None or person.contact_id != attempt.recipient_id or person.status is not ContactPersonStatus.CONFIRMED:
+        if (
+            person is None
+            or person.contact_id != attempt.recipient_id
+            or person.status is not ContactPersonStatus.CONFIRMED
+        ):
             found.append(Violation(rule, "contact_not_confirmed", "the contact person has not confirmed themselves"))
         if third.unreachable_days > 0:
             gone = debtor_unreachable_for(situation.history, attempt.at)
@@ -163,9 +172,7 @@ def check_recipient(
     if sent_before is None:
         sent_before = sum(1 for p in situation.history if p.sent and p.recipient_id == attempt.recipient_id)
     if sent_before >= third.max_contacts_per_person:
-        found.append(
-            Violation(rule, "third_party_cap", f"this person was already contacted {sent_before} time(s)")
-        )
+        found.append(Violation(rule, "third_party_cap", f"this person was already contacted {sent_before} time(s)"))
 
 
 def window_bounds(attempt: Attempt, situation: Situation, rules: CollectionsProfile) -> tuple[dtime, dtime]:
@@ -185,9 +192,7 @@ def check_window(attempt: Attempt, situation: Situation, rules: CollectionsProfi
     start, end = window_bounds(attempt, situation, rules)
     clock = local.time()
     if not (start <= clock < end):
-        found.append(
-            Violation(rule, "outside_window", f"{clock:%H:%M} local is outside {start:%H:%M}-{end:%H:%M}")
-        )
+        found.append(Violation(rule, "outside_window", f"{clock:%H:%M} local is outside {start:%H:%M}-{end:%H:%M}"))
     if local.weekday() in rules.blocked_weekdays:
         found.append(Violation(rule, "blocked_weekday", f"no contact on {local:%A}"))
     if rules.block_public_holidays and local.date() in situation.holidays:
@@ -267,7 +272,9 @@ def check_content(attempt: Attempt, rules: CollectionsProfile, book: RuleBook, f
     if abuse:
         found.append(Violation(book.abuse_rule, "abusive_words", "the message uses abusive words"))
     if debt and attempt.recipient_kind is not RecipientKind.DEBTOR:
-        found.append(Violation(rules.third_party.rule, "debt_disclosed", "the message tells a third person of the debt"))
+        found.append(
+            Violation(rules.third_party.rule, "debt_disclosed", "the message tells a third person of the debt")
+        )
     if not opt_out and book.opt_out_rule:
         found.append(Violation(book.opt_out_rule, "no_opt_out", "the message has no simple opt-out"))
 

@@ -8,25 +8,23 @@ package in evidence.py; the gateway (gateway.py) makes every contact.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.collections import log
+from fairlend.collections.chain import first_break
 from fairlend.collections.events import CeaseRequested, ContactPersonConfirmed, ContactPersonNamed, TasksCancelled
 from fairlend.collections.gateway import ContactGateway, NumberKeys, parse_hhmm
 from fairlend.collections.model import (
     ContactPersonStatus,
     LoanFacts,
-    LogRecord,
     Medium,
     TaskStatus,
     mask_phone,
-    rule_text,
 )
 from fairlend.collections.policy import zone
 from fairlend.collections.ports import LendingPort, OtpPort
@@ -37,6 +35,15 @@ from fairlend.collections.tables import (
     settled_loan,
     window_consent,
 )
+from fairlend.collections.views import (
+    CeaseView,
+    ContactPersonView,
+    ContactView,
+    TaskView,
+    contact_view,
+    person_view,
+    task_view,
+)
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Forbidden, Invalid, NotFound
 from fairlend.events import DomainEvent, to_payload
@@ -44,92 +51,10 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import CeaseScope, Profile
 from fairlend.ledger.service import Discrepancy
 
+if TYPE_CHECKING:
+    from fairlend.collections.evidence import EvidencePackage
+
 CONTACT_PERSON_PURPOSE = "collections.contact_person"
-
-
-@dataclass(frozen=True, slots=True)
-class ContactPersonView:
-    id: str
-    borrower_id: str
-    name: str
-    relation: str
-    phone_masked: str
-    status: ContactPersonStatus
-    created_at: datetime
-    confirmed_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class CeaseView:
-    id: str
-    borrower_id: str
-    scope: str
-    loan_id: str | None
-    medium: str | None
-    number_masked: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class RuleExplained:
-    rule: str
-    en: str
-    zh: str
-
-
-@dataclass(frozen=True, slots=True)
-class ContactView:
-    """One attempt as the borrower sees it (P-4): blocked ones too, with why."""
-
-    id: str
-    seq: int
-    loan_id: str
-    at: datetime
-    medium: str
-    recipient_kind: str
-    recipient_masked: str
-    template: str
-    text: str
-    outcome: str
-    rules: tuple[RuleExplained, ...]
-    collector_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class TaskView:
-    id: str
-    borrower_id: str
-    loan_id: str
-    business_date: date
-    step: str
-    action: str
-    medium: str
-    days_past_due: int
-    overdue_minor: int
-    currency: str
-    priority: int
-    status: str
-
-
-def explain(rules: tuple[str, ...]) -> tuple[RuleExplained, ...]:
-    return tuple(RuleExplained(r, rule_text(r, "en"), rule_text(r, "zh")) for r in rules)
-
-
-def contact_view(record: LogRecord) -> ContactView:
-    return ContactView(
-        id=record.id,
-        seq=record.seq,
-        loan_id=record.loan_id,
-        at=record.at,
-        medium=record.medium.value,
-        recipient_kind=record.recipient_kind.value,
-        recipient_masked=record.recipient_masked,
-        template=record.template,
-        text=record.text,
-        outcome=record.outcome.value,
-        rules=explain(record.rules),
-        collector_id=record.collector_id,
-    )
 
 
 def _upsert(dialect: str) -> Any:
@@ -257,16 +182,14 @@ class CollectionsService:
             row = uow.conn.execute(select(contact_person).where(contact_person.c.id == contact_id)).first()
         if row is None:
             raise NotFound("contact_person_not_found", f"no contact person {contact_id}")
-        return _person_view(row)
+        return person_view(row)
 
     def contact_persons(self, borrower_id: str) -> list[ContactPersonView]:
         with self._uow(read_only=True) as uow:
             rows = uow.conn.execute(
-                select(contact_person)
-                .where(contact_person.c.borrower_id == borrower_id)
-                .order_by(contact_person.c.id)
+                select(contact_person).where(contact_person.c.borrower_id == borrower_id).order_by(contact_person.c.id)
             ).all()
-        return [_person_view(r) for r in rows]
+        return [person_view(r) for r in rows]
 
     # -- cease requests and consent (effective at once) ------------------------
 
@@ -386,36 +309,14 @@ class CollectionsService:
                 .limit(limit)
                 .offset(offset)
             ).all()
-        return [
-            TaskView(
-                r.id,
-                r.borrower_id,
-                r.loan_id,
-                r.business_date,
-                r.step,
-                r.action,
-                r.medium,
-                r.days_past_due,
-                r.overdue_minor,
-                r.currency,
-                r.priority,
-                r.status,
-            )
-            for r in rows
-        ]
+        return [task_view(r) for r in rows]
 
     def tasks_for_loan(self, loan_id: str) -> list[TaskView]:
         with self._uow(read_only=True) as uow:
             rows = uow.conn.execute(
                 select(collection_task).where(collection_task.c.loan_id == loan_id).order_by(collection_task.c.id)
             ).all()
-        return [
-            TaskView(
-                r.id, r.borrower_id, r.loan_id, r.business_date, r.step, r.action, r.medium,
-                r.days_past_due, r.overdue_minor, r.currency, r.priority, r.status,
-            )  # fmt: skip
-            for r in rows
-        ]
+        return [task_view(r) for r in rows]
 
     # -- compliance --------------------------------------------------------------
 
@@ -431,13 +332,49 @@ class CollectionsService:
                 per_collector[collector or "(system)"] += count
         return dict(sorted(per_rule.items())), dict(sorted(per_collector.items()))
 
+    # -- the evidence package ----------------------------------------------------
+
+    def evidence_package(self, borrower_id: str, loan_id: str, lang: str) -> EvidencePackage:
+        from fairlend.collections.evidence import LANGS, EvidencePackage, letters
+
+        if lang not in LANGS:
+            raise Invalid("unsupported_language", f"the evidence package comes in {', '.join(LANGS)}")
+        facts = self.owned_loan(borrower_id, loan_id)
+        with self._uow(read_only=True) as uow:
+            chain = log.chain_of(uow.conn, borrower_id)
+            now = uow.clock.now()
+        broken = first_break(chain)
+        records = tuple(r for r in chain if r.loan_id == loan_id)
+        point = self.gateway.contact_point(borrower_id)
+        tz = point.timezone if point else self._profile.timezone
+        letter, report = letters(lang, borrower_id, facts, records, self._profile.locale, tz)
+        return EvidencePackage(
+            lang=lang,
+            generated_at=now,
+            timezone=tz,
+            borrower_id=borrower_id,
+            loan=facts,
+            records=records,
+            chain_records=len(chain),
+            chain_problem=None if broken is None else f"record #{broken.seq}: {broken.reason}",
+            letter_to_lender=letter,
+            report_to_authority=report,
+        )
+
+    def evidence_pdf(self, borrower_id: str, loan_id: str, lang: str) -> bytes:
+        from fairlend.collections.evidence import render_pdf
+
+        return render_pdf(self.evidence_package(borrower_id, loan_id, lang), self._profile.locale)
+
     # -- verify ------------------------------------------------------------------
 
     def verify(self) -> list[Discrepancy]:
         with self._uow(read_only=True) as uow:
             breaks = log.verify_all(uow.conn)
         return [
-            Discrepancy("contact_log", f"{b.borrower_id} record #{b.seq}{f' ({b.record_id})' if b.record_id else ''}", b.reason)
+            Discrepancy(
+                "contact_log", f"{b.borrower_id} record #{b.seq}{f' ({b.record_id})' if b.record_id else ''}", b.reason
+            )
             for b in breaks
         ]
 
@@ -445,20 +382,5 @@ class CollectionsService:
         """None when this borrower's chain holds, else what is wrong with its first broken record."""
         with self._uow(read_only=True) as uow:
             records = log.chain_of(uow.conn, borrower_id)
-        from fairlend.collections.chain import first_break
-
         broken = first_break(records)
         return None if broken is None else f"record #{broken.seq}: {broken.reason}"
-
-
-def _person_view(row: Any) -> ContactPersonView:
-    return ContactPersonView(
-        row.id,
-        row.borrower_id,
-        row.name,
-        row.relation,
-        row.phone_masked,
-        ContactPersonStatus(row.status),
-        row.created_at,
-        row.confirmed_at,
-    )

@@ -71,7 +71,9 @@ def wire_collections(
     container.verifiers["contact_log"] = service.verify
     if first_time:
         # Wiring again (real adapters at merge) swaps the services; these hooks follow the container.
-        container.bus.subscribe("lending.LoanSettled", lambda uow, event: _current(container).on_loan_settled(uow, event))
+        container.bus.subscribe(
+            "lending.LoanSettled", lambda uow, event: _current(container).on_loan_settled(uow, event)
+        )
         eod = getattr(container, "eod", None)
         if eod is not None:
             eod.register(_PlannerProxy(container))
