@@ -217,7 +217,7 @@ def render_pdf(package: EvidencePackage, locale: str) -> bytes:
         why = "; ".join(f"{rule}: {rule_text(rule, package.lang)}" for rule in r.rules)
         story.append(
             para(
-                f"#{r.seq} {r.id} {r.at.astimezone(tz):%Y-%m-%d %H:%M} {r.medium.value} → {r.recipient_kind.value} "
+                f"#{r.seq} {r.id} {r.at.astimezone(tz):%Y-%m-%d %H:%M} {r.medium.value} -> {r.recipient_kind.value} "
                 f"{r.recipient_masked} ({r.collector_id or 'system'})"
             )
         )
