@@ -169,7 +169,7 @@ def simulate(profile: Profile, attempts: int, seed: int, talk: float = 0.7) -> t
         roll = rng.random()
         person: Person | None = None
         number = b.numbers[rng.random() < 0.3]
-        if roll < 0.7 or not b.persons and roll < 0.85:
+        if roll < 0.7 or (not b.persons and roll < 0.85):
             kind, recipient = RecipientKind.DEBTOR, b.id
         elif roll < 0.9 and b.persons:
             person = rng.choice(b.persons)
@@ -177,7 +177,9 @@ def simulate(profile: Profile, attempts: int, seed: int, talk: float = 0.7) -> t
         else:
             number = f"n_tp_{rng.randrange(1000)}"
             kind, recipient = RecipientKind.THIRD_PARTY, f"tp:{number}"
-        medium = rng.choice((Medium.CALL, Medium.CALL, Medium.CALL, Medium.SMS, Medium.EMAIL, Medium.LETTER, Medium.VISIT))
+        medium = rng.choice(
+            (Medium.CALL, Medium.CALL, Medium.CALL, Medium.SMS, Medium.EMAIL, Medium.LETTER, Medium.VISIT)
+        )
         template = rng.choice(TEMPLATES)
         text = rng.choice(TEXT_LIST)
         number_key = number if medium in (Medium.CALL, Medium.SMS) else ""
@@ -187,7 +189,9 @@ def simulate(profile: Profile, attempts: int, seed: int, talk: float = 0.7) -> t
             history.popleft()
         consent = WindowConsent(b.consent[1], b.consent[2]) if b.consent and b.consent[0] <= at else None
         situation = Situation(
-            loan_state=LoanState.SETTLED if loan in world.settled_at and world.settled_at[loan] <= at else LoanState.ACTIVE,
+            loan_state=LoanState.SETTLED
+            if loan in world.settled_at and world.settled_at[loan] <= at
+            else LoanState.ACTIVE,
             history=tuple(history),
             cease_requests=tuple(r for when, r in b.cease if when <= at),
             open_dispute=_inside(world.disputes.get(loan), at),
@@ -271,7 +275,12 @@ def _row_problems(world, b, rows, times, i, row, sent_count, persons, rules, thi
     local = _local(row.at, row.recipient_tz)
     if row.medium is not Medium.LETTER:
         start, end = rules.contact_window.start, rules.contact_window.end
-        if row.recipient_kind is RecipientKind.DEBTOR and b.consent and b.consent[0] <= row.at and rules.consent_may_widen_window:
+        if (
+            row.recipient_kind is RecipientKind.DEBTOR
+            and b.consent
+            and b.consent[0] <= row.at
+            and rules.consent_may_widen_window
+        ):
             start, end = min(start, b.consent[1]), max(end, b.consent[2])
         minutes = local.hour * 60 + local.minute
         if not (start.hour * 60 + start.minute <= minutes < end.hour * 60 + end.minute):
@@ -297,7 +306,11 @@ def _row_problems(world, b, rows, times, i, row, sent_count, persons, rules, thi
                 last_answer = None
                 first_silence = None
                 for earlier in rows[:i]:
-                    if earlier.sent and earlier.medium is Medium.CALL and earlier.recipient_kind is RecipientKind.DEBTOR:
+                    if (
+                        earlier.sent
+                        and earlier.medium is Medium.CALL
+                        and earlier.recipient_kind is RecipientKind.DEBTOR
+                    ):
                         if earlier.connected:
                             last_answer, first_silence = earlier.at, None
                         elif first_silence is None:
@@ -308,7 +321,9 @@ def _row_problems(world, b, rows, times, i, row, sent_count, persons, rules, thi
             yield "a third person asked for more than a location"
     if row.medium is Medium.CALL:
         today = local.date()
-        window_start = bisect.bisect_left(times, row.at - timedelta(days=max(8, rules.quiet_days_after_conversation + 1)))
+        window_start = bisect.bisect_left(
+            times, row.at - timedelta(days=max(8, rules.quiet_days_after_conversation + 1))
+        )
         earlier_calls = [e for e in rows[window_start:i] if e.sent and e.medium is Medium.CALL]
         for cap in rules.call_caps:
             first_day = today - timedelta(days=cap.window_days - 1)
@@ -319,7 +334,8 @@ def _row_problems(world, b, rows, times, i, row, sent_count, persons, rules, thi
                 if cap.counting is CapCounting.CONNECTED and not e.connected:
                     continue
                 same = {
-                    CapScope.PER_DEBTOR: e.recipient_kind is RecipientKind.DEBTOR and row.recipient_kind is RecipientKind.DEBTOR,
+                    CapScope.PER_DEBTOR: e.recipient_kind is RecipientKind.DEBTOR
+                    and row.recipient_kind is RecipientKind.DEBTOR,
                     CapScope.PER_NUMBER: bool(row.number_key) and e.number_key == row.number_key,
                     CapScope.PER_DEBT: e.loan_id == row.loan_id,
                     CapScope.PER_PERSON_PER_DEBT: e.loan_id == row.loan_id and e.recipient_id == row.recipient_id,

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, exists, select
 
@@ -104,6 +105,14 @@ def _holidays(calendar: str, year: int) -> frozenset[date]:
     import holidays  # only profiles that block holidays pay for loading the calendar
 
     return frozenset(holidays.country_holidays(calendar, years=year).keys())
+
+
+def valid_zone(name: str) -> str:
+    try:
+        zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid("bad_timezone", f"not an IANA time zone: {name!r}") from None
+    return name
 
 
 def parse_hhmm(value: str) -> time:
@@ -280,8 +289,7 @@ class ContactGateway:
         number = (request.third_party_number or "").strip()
         if not number:
             raise Invalid("number_required", "a third-party attempt needs the one number tried")
-        tz = request.third_party_timezone or self._profile.timezone
-        zone(tz)
+        tz = valid_zone(request.third_party_timezone or self._profile.timezone)
         return f"tp:{self.number_key(number)[:16]}", mask_phone(number), tz, number, None
 
     def situation(

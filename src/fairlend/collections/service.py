@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from fairlend.collections import log
 from fairlend.collections.chain import first_break
 from fairlend.collections.events import CeaseRequested, ContactPersonConfirmed, ContactPersonNamed, TasksCancelled
-from fairlend.collections.gateway import ContactGateway, NumberKeys, parse_hhmm
+from fairlend.collections.gateway import ContactGateway, NumberKeys, parse_hhmm, valid_zone
 from fairlend.collections.model import (
     ContactPersonStatus,
     LoanFacts,
@@ -26,7 +26,6 @@ from fairlend.collections.model import (
     TaskStatus,
     mask_phone,
 )
-from fairlend.collections.policy import zone
 from fairlend.collections.ports import LendingPort, OtpPort
 from fairlend.collections.tables import (
     cease_request,
@@ -112,8 +111,7 @@ class CollectionsService:
         if not name or not relation:
             raise Invalid("contact_person_incomplete", "a contact person needs a name and a relation")
         e164 = self._phone(phone)
-        tz = timezone or self._profile.timezone
-        zone(tz)
+        tz = valid_zone(timezone or self._profile.timezone)
         contact_id = new_id("cp")
         with self._uow() as uow:
             now = uow.clock.now()
