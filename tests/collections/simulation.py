@@ -303,7 +303,6 @@ def _row_problems(world, b, rows, times, i, row, sent_count, persons, rules, thi
             elif person.confirmed_at is None or person.confirmed_at > row.at:
                 yield "a contact person who had not confirmed"
             if third.unreachable_days > 0:
-                last_answer = None
                 first_silence = None
                 for earlier in rows[:i]:
                     if (
@@ -312,7 +311,7 @@ def _row_problems(world, b, rows, times, i, row, sent_count, persons, rules, thi
                         and earlier.recipient_kind is RecipientKind.DEBTOR
                     ):
                         if earlier.connected:
-                            last_answer, first_silence = earlier.at, None
+                            first_silence = None  # answered: the silence starts again after this
                         elif first_silence is None:
                             first_silence = earlier.at
                 if first_silence is None or row.at - first_silence < timedelta(days=third.unreachable_days):
@@ -345,6 +344,11 @@ def _row_problems(world, b, rows, times, i, row, sent_count, persons, rules, thi
                 yield f"call cap {cap.rule} ({n} earlier calls)"
         quiet = rules.quiet_days_after_conversation
         for e in earlier_calls:
-            if quiet and e.conversation and e.loan_id == row.loan_id and e.recipient_id == row.recipient_id:
-                if (today - _local(e.at, row.recipient_tz).date()).days < quiet:
-                    yield "a call within the quiet days after a conversation"
+            if (
+                quiet
+                and e.conversation
+                and e.loan_id == row.loan_id
+                and e.recipient_id == row.recipient_id
+                and (today - _local(e.at, row.recipient_tz).date()).days < quiet
+            ):
+                yield "a call within the quiet days after a conversation"

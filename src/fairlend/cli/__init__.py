@@ -115,6 +115,11 @@ def verify() -> None:
     raise typer.Exit(1)
 
 
+from fairlend.cli.collections import app as collections_app  # noqa: E402  (needs open_container above)
+
+app.add_typer(collections_app, name="collections")
+
+
 def main() -> None:
     try:
         app()
