@@ -8,7 +8,9 @@ checked against all of them: a message may mix languages.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from fairlend.collections.model import Medium
 
@@ -143,21 +145,33 @@ def rule_book(profile_code: str) -> RuleBook:
     return RULE_BOOKS.get(profile_code, RULE_BOOKS["cn"])
 
 
-def _has_any(text: str, words: tuple[str, ...]) -> bool:
-    return any(word in text for word in words)
+def _matcher(words: tuple[str, ...]) -> re.Pattern[str]:
+    # One compiled alternation per list: the search runs in C, once per message.
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
+_DEBT = _matcher(DEBT_WORDS)
+_THREAT = _matcher(THREAT_WORDS)
+_AUTHORITY = _matcher(AUTHORITY_WORDS)
+_ABUSE = _matcher(ABUSE_WORDS)
+_OPT_OUT = _matcher(OPT_OUT_WORDS)
 
 
 def mentions_debt(text: str) -> bool:
-    return _has_any(text.lower(), DEBT_WORDS)
+    return _DEBT.search(text.lower()) is not None
 
 
+@lru_cache(maxsize=4096)
 def content_findings(text: str, medium: Medium) -> tuple[bool, bool, bool, bool, bool]:
-    """(threat, authority, abuse, mentions debt, has opt-out) for one message."""
+    """(threat, authority, abuse, mentions debt, has opt-out) for one message.
+
+    Cached: templates make most messages identical, and the answer depends on nothing else.
+    """
     low = text.lower()
     return (
-        _has_any(low, THREAT_WORDS),
-        _has_any(low, AUTHORITY_WORDS),
-        _has_any(low, ABUSE_WORDS),
-        _has_any(low, DEBT_WORDS),
-        medium not in OPT_OUT_MEDIA or _has_any(low, OPT_OUT_WORDS),
+        _THREAT.search(low) is not None,
+        _AUTHORITY.search(low) is not None,
+        _ABUSE.search(low) is not None,
+        _DEBT.search(low) is not None,
+        medium not in OPT_OUT_MEDIA or _OPT_OUT.search(low) is not None,
     )

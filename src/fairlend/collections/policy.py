@@ -47,6 +47,7 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+@lru_cache(maxsize=4096)
 def local_midnight_utc(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, dtime(0), tzinfo=tz).astimezone(UTC)
 
