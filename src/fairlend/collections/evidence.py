@@ -29,6 +29,7 @@ class EvidencePackage:
     loan: LoanFacts
     records: tuple[LogRecord, ...]  # this loan's attempts, oldest first
     chain_records: int  # records in the borrower's whole chain, all checked
+    settled_at: datetime | None  # when fairlend learnt of the settlement (same transaction as lending's)
     chain_problem: str | None  # None: the chain holds
     letter_to_lender: str
     report_to_authority: str
@@ -39,11 +40,19 @@ class EvidencePackage:
 
     @property
     def after_settlement(self) -> tuple[LogRecord, ...]:
-        settled = self.loan.settled_on
-        if settled is None:
-            return ()
-        tz = ZoneInfo(self.timezone)
-        return tuple(r for r in self.records if r.at.astimezone(tz).date() >= settled)
+        return after_settlement(self.records, self.loan, self.settled_at, self.timezone)
+
+
+def after_settlement(
+    records: tuple[LogRecord, ...], loan: LoanFacts, settled_at: datetime | None, tz: str
+) -> tuple[LogRecord, ...]:
+    """Attempts made once the loan was settled: from the settling instant when known, else from the day."""
+    if settled_at is not None:
+        return tuple(r for r in records if r.at >= settled_at)
+    if loan.settled_on is None:
+        return ()
+    zone = ZoneInfo(tz)
+    return tuple(r for r in records if r.at.astimezone(zone).date() > loan.settled_on)
 
 
 def _zh(lang: str) -> bool:
@@ -51,10 +60,21 @@ def _zh(lang: str) -> bool:
 
 
 def letters(
-    lang: str, borrower_id: str, loan: LoanFacts, records: tuple[LogRecord, ...], locale: str, tz: str
+    lang: str,
+    borrower_id: str,
+    loan: LoanFacts,
+    records: tuple[LogRecord, ...],
+    settled_at: datetime | None,
+    tz: str,
 ) -> tuple[str, str]:
-    """(letter to the lender, report to the regulator or police), filled in."""
+    """(letter to the lender, report to the regulator or police), filled in.
+
+    For a settled loan the letters count only what happened after settlement: that is the complaint.
+    """
     zone = ZoneInfo(tz)
+    settled = loan.state.value == "settled" or settled_at is not None
+    if settled:
+        records = after_settlement(records, loan, settled_at, tz)
     total = len(records)
     blocked = sum(1 for r in records if r.outcome is Outcome.BLOCKED)
     others = sum(1 for r in records if r.recipient_kind.value != "debtor")
@@ -62,11 +82,16 @@ def letters(
     last = records[-1].at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if records else "-"
     rules = sorted({rule for r in records for rule in r.rules})
     if _zh(lang):
-        status = f"已于{loan.settled_on:%Y年%m月%d日}全部结清" if loan.settled_on else f"当前逾期{loan.days_past_due}天"
+        status = (
+            (f"已于{loan.settled_on:%Y年%m月%d日}全部结清" if loan.settled_on else "已全部结清")
+            if settled
+            else f"当前逾期{loan.days_past_due}天"
+        )
+        since = "结清之后，" if settled else ""
         letter = (
             f"致 出借机构（fairlend平台及其委托的催收机构）：\n"
             f"本人（借款人编号 {borrower_id}）的借款 {loan.loan_id} {status}。"
-            f"自{first}至{last}，贵方就该笔借款共尝试联系{total}次，其中联系本人以外的人{others}次，"
+            f"{since}自{first}至{last}，贵方就该笔借款共尝试联系{total}次，其中联系本人以外的人{others}次，"
             f"被平台依规拦截{blocked}次（所违反的规则：{'、'.join(rules) or '无'}）。详细记录见本证据材料所附联系记录，"
             f"该记录为哈希链防篡改记录，已校验。\n"
             f"上述行为侵犯本人及他人隐私，干扰正常工作和生活。本人要求贵方：立即停止就该笔借款的一切催收联系；"
@@ -77,7 +102,7 @@ def letters(
             f"致 当地金融监管部门 / 公安机关：\n"
             f"报告人：借款人编号 {borrower_id}（姓名、证件号码、联系电话：__________）\n"
             f"被报告方：fairlend平台上的出借机构及其催收人员\n"
-            f"事实：本人的借款 {loan.loan_id} {status}。此后仍有催收联系{total}次，"
+            f"事实：本人的借款 {loan.loan_id} {status}。{since}仍有催收联系{total}次，"
             f"其中涉及本人以外的人{others}次，平台拦截{blocked}次。本人已书面要求出借方停止，"
             f"如其未停止，上述行为涉嫌侵犯公民个人信息、骚扰他人正常生活。\n"
             f"证据：本证据材料所附联系记录（时间、方式、对象（已脱敏）、内容、拦截规则），哈希链校验结果见上文。\n"
@@ -86,13 +111,14 @@ def letters(
         )
     else:
         status = (
-            f"was repaid in full on {loan.settled_on:%Y-%m-%d}"
-            if loan.settled_on
+            (f"was repaid in full on {loan.settled_on:%Y-%m-%d}" if loan.settled_on else "was repaid in full")
+            if settled
             else f"is {loan.days_past_due} days past due"
         )
+        since = " after it was repaid" if settled else ""
         letter = (
             f"To the lender (fairlend and any collection agency acting for it):\n"
-            f"My loan {loan.loan_id} (borrower {borrower_id}) {status}. Between {first} and {last} you tried to "
+            f"My loan {loan.loan_id} (borrower {borrower_id}) {status}. Between {first} and {last}{since} you tried to "
             f"contact people about it {total} times, {others} of them people other than me; the platform blocked "
             f"{blocked} of those attempts under the rules {', '.join(rules) or 'none'}. The attached contact log is "
             f"hash-chained and its chain was checked.\n"
@@ -105,7 +131,7 @@ def letters(
             f"To the financial regulator / the police:\n"
             f"Reported by: borrower {borrower_id} (name, ID number, phone: __________)\n"
             f"Reported: the lender on the fairlend platform and its collectors\n"
-            f"Facts: my loan {loan.loan_id} {status}. There were {total} collection attempts about it, {others} "
+            f"Facts: my loan {loan.loan_id} {status}. There were {total} collection attempts about it{since}, {others} "
             f"aimed at people other than me; the platform blocked {blocked}. I asked the lender in writing to stop; "
             f"if it has not, this is harassment and a misuse of personal information.\n"
             f"Evidence: the attached contact log (time, medium, recipient masked, text, the rule that blocked it), "

@@ -57,6 +57,9 @@ from fairlend.errors import Invalid, NotFound
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 
+FRIEND_ZH = "指定您为联系人的亲友"
+FRIEND_EN = "the person who named you as their contact"
+
 
 @dataclass(frozen=True, slots=True)
 class ContactRequest:
@@ -175,7 +178,8 @@ class ContactGateway:
                 amount=facts.overdue_amount.format(self._profile.locale),
                 dpd=str(facts.days_past_due),
                 due="",
-                name=self._debtor_label(borrower_id),
+                # No name reaches a third person from here: only who named them (CN-1 restore contact).
+                name=FRIEND_ZH if self._profile.locale.startswith("zh") else FRIEND_EN,
             )
         attempt = Attempt(
             loan_id=facts.loan_id,
@@ -255,10 +259,6 @@ class ContactGateway:
 
     def contact_point(self, person_id: str) -> ContactPoint | None:
         return self._contact_points.contact_point(person_id)
-
-    def _debtor_label(self, borrower_id: str) -> str:
-        point = self._contact_points.contact_point(borrower_id)
-        return point.masked_phone if point else borrower_id
 
     def _recipient(
         self, conn: Connection, borrower_id: str, request: ContactRequest

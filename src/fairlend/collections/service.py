@@ -341,11 +341,16 @@ class CollectionsService:
         with self._uow(read_only=True) as uow:
             chain = log.chain_of(uow.conn, borrower_id)
             now = uow.clock.now()
+            settled_at = uow.conn.execute(
+                select(settled_loan.c.recorded_at).where(
+                    settled_loan.c.borrower_id == borrower_id, settled_loan.c.loan_id == loan_id
+                )
+            ).scalar()
         broken = first_break(chain)
         records = tuple(r for r in chain if r.loan_id == loan_id)
         point = self.gateway.contact_point(borrower_id)
         tz = point.timezone if point else self._profile.timezone
-        letter, report = letters(lang, borrower_id, facts, records, self._profile.locale, tz)
+        letter, report = letters(lang, borrower_id, facts, records, settled_at, tz)
         return EvidencePackage(
             lang=lang,
             generated_at=now,
@@ -354,6 +359,7 @@ class CollectionsService:
             loan=facts,
             records=records,
             chain_records=len(chain),
+            settled_at=settled_at,
             chain_problem=None if broken is None else f"record #{broken.seq}: {broken.reason}",
             letter_to_lender=letter,
             report_to_authority=report,
