@@ -136,3 +136,33 @@ def test_compliance_sees_blocked_attempts_per_rule_and_per_collector(world: Worl
     per_rule, per_collector = world.c.service.blocked_summary()
     assert per_rule == {"CN-5": 2, "CN-6": 1}
     assert per_collector == {"op_1": 1, "op_2": 1}
+
+
+def test_lendings_settled_state_alone_blocks_at_the_moment_of_sending(world: World) -> None:
+    """P-2 is checked when sending, from lending's facts, even without the event having been seen."""
+    world.lending.settle(LOAN, world.container.clock.business_date())
+    assert world.c.gateway.attempt(CALL).rules == ("P-2",)
+
+
+def test_every_attempt_is_published_on_the_outbox(world: World, clock: FixedClock) -> None:
+    from fairlend.db import outbox
+
+    world.c.gateway.attempt(CALL)
+    clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
+    world.c.gateway.attempt(CALL)
+    with world.container.uow(read_only=True) as uow:
+        events = outbox.read_after(uow.conn, 0, types=["collections.ContactAttempted"])
+    assert [(e.payload["outcome"], e.payload["rules"]) for e in events] == [("sent", []), ("blocked", ["CN-5"])]
+
+
+def test_a_failing_channel_is_logged_as_failed_not_lost(world: World) -> None:
+    class Broken:
+        def send(self, message: object) -> object:
+            raise ConnectionError("provider down")
+
+    channels = dict(world.c.channels)
+    channels[Medium.CALL] = Broken()  # type: ignore[assignment]
+    world.c.gateway._channels = channels  # type: ignore[misc]
+    decision = world.c.gateway.attempt(CALL)
+    assert decision.outcome is Outcome.FAILED
+    assert world.c.service.contacts_about(BORROWER)[0].outcome == "failed"

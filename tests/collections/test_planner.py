@@ -76,3 +76,28 @@ def test_settling_cancels_only_that_loans_pending_tasks(world: World, clock: Fix
     world.settle()
     assert {t.status for t in world.c.service.tasks_for_loan("loan_1")} == {"cancelled"}
     assert {t.status for t in world.c.service.tasks_for_loan("l5")} == {"pending"}
+
+
+def test_automated_tasks_go_out_through_the_gateway_and_calls_wait_for_a_collector(
+    world: World, clock: FixedClock
+) -> None:
+    from fairlend.collections.model import Medium
+    from fairlend.jurisdiction.model import CeaseScope
+
+    today = clock.business_date()
+    _loan(world, "l2", 2)  # gentle reminder (sms)
+    _loan(world, "l31", 31)  # call + formal letter + supervisor review
+    world.points.add("brw_l2", "+8613700000002")
+    world.points.add("brw_l31", "+8613700000031")
+    world.c.service.request_cease("brw_l31", CeaseScope.MEDIUM, medium=Medium.LETTER)
+    _plan(world, today)
+    counts = world.c.service.dispatch_automated(today)
+    assert counts == {"sent": 1, "blocked": 1}
+    assert world.channel(Medium.SMS).sent[0].address == "+8613700000002"
+    assert world.channel(Medium.LETTER).sent == []
+    statuses = {(t.loan_id, t.step): t.status for t in world.c.service.queue(today, limit=100)}
+    assert ("l31", "collection_call") in statuses and ("l31", "supervisor_review") in statuses
+    assert {t.status for t in world.c.service.tasks_for_loan("l2")} == {"done"}
+    letter = next(t for t in world.c.service.tasks_for_loan("l31") if t.step == "formal_letter")
+    assert letter.status == "blocked"
+    assert world.c.service.dispatch_automated(today) == {}  # nothing left to send

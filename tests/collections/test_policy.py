@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fairlend.collections.model import (
     CeaseRequest,
@@ -313,3 +317,50 @@ def test_every_violation_names_a_rule_and_a_check() -> None:
     found = evaluate(a, situation(loan_state=LoanState.SETTLED, open_dispute=True), CN)
     assert {v.rule for v in found} == {"P-2", "P-3", "CN-5", "CN-6"}
     assert all(v.check and v.detail for v in found)
+
+
+# -- properties over arbitrary attempts ----------------------------------------------
+
+_attempts = st.builds(
+    lambda kind, medium, minutes, template, text, us: attempt(
+        US if us else CN,
+        recipient_kind=kind,
+        recipient_id="brw_1" if kind is RecipientKind.DEBTOR else "x_1",
+        medium=medium,
+        at=local(NEW_YORK if us else SHANGHAI, 2026, 3, 2, 0) + timedelta(minutes=minutes),
+        template=template,
+        text=text,
+    ),
+    st.sampled_from(list(RecipientKind)),
+    st.sampled_from(list(Medium)),
+    st.integers(0, 7 * 24 * 60),
+    st.sampled_from(["collection", "reminder", "restore_contact", "location_inquiry", "cease_confirmation"]),
+    st.text(max_size=40),
+    st.booleans(),
+)
+
+
+@given(_attempts)
+def test_a_settled_loan_blocks_any_attempt_whatsoever(a) -> None:  # type: ignore[no-untyped-def]
+    assert "P-2" in check(a, situation(loan_state=LoanState.SETTLED))
+
+
+@given(_attempts)
+def test_an_open_dispute_blocks_any_attempt_whatsoever(a) -> None:  # type: ignore[no-untyped-def]
+    assert "P-3" in check(a, situation(open_dispute=True))
+
+
+@given(_attempts)
+def test_in_cn_nobody_but_the_debtor_or_a_confirmed_contact_person_is_ever_reached(a) -> None:  # type: ignore[no-untyped-def]
+    if a.recipient_tz == SHANGHAI and a.recipient_kind is not RecipientKind.DEBTOR:
+        s = situation(contact_person=None, history=_unreachable_history(a, 30))
+        assert "CN-1" in check(a, s)
+
+
+@given(_attempts)
+def test_an_attempt_outside_the_window_is_always_blocked(a) -> None:  # type: ignore[no-untyped-def]
+    profile = US if a.recipient_tz == NEW_YORK else CN
+    rules = profile.collections
+    clock = a.at.astimezone(ZoneInfo(a.recipient_tz)).time()
+    if a.medium is not Medium.LETTER and not (rules.contact_window.start <= clock < rules.contact_window.end):
+        assert rules.contact_window.rule in check(a, situation(), profile)

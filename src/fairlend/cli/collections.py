@@ -53,6 +53,20 @@ def plan(on: Annotated[str | None, typer.Option("--date", help="Business date (d
 
 
 @app.command()
+def dispatch(
+    on: Annotated[str | None, typer.Option("--date", help="Business date (default: today's).")] = None,
+) -> None:
+    """Send the day's automated reminders and letters, each through the contact gateway."""
+    from fairlend.cli import out
+
+    container, collections = _open()
+    business_date = _date(on, container)
+    with out.status(f"dispatching automated tasks for {business_date}"):
+        counts = collections.service.dispatch_automated(business_date)
+    out.print(", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing to send")
+
+
+@app.command()
 def queue(
     on: Annotated[str | None, typer.Option("--date", help="Business date (default: today's).")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,

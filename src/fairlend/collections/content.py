@@ -33,8 +33,8 @@ TEMPLATES: dict[str, Template] = {
         Template(
             "reminder",
             True,
-            "fairlend: your installment of {amount} is due on {due}. Reply STOP to opt out.",
-            "fairlend：您本期应还{amount}，到期日{due}。回复TD退订",
+            "fairlend: a reminder that your next installment is due soon. Reply STOP to opt out.",
+            "fairlend：温馨提示，您的本期账单即将到期，请按时还款。回复TD退订",
         ),
         Template(
             "gentle_reminder",

@@ -38,6 +38,7 @@ from fairlend.collections.model import (
     Outcome,
     RecipientKind,
     Situation,
+    TaskStatus,
     Violation,
     WindowConsent,
     mask_phone,
@@ -245,15 +246,20 @@ class ContactGateway:
                 business_date=uow.clock.business_date(),
             )
         )
-        if request.task_id and outcome is Outcome.SENT:
+        if request.task_id:
             conn.execute(
                 collection_task.update()
                 .where(
                     collection_task.c.borrower_id == borrower_id,
                     collection_task.c.id == request.task_id,
-                    collection_task.c.status == "pending",
+                    collection_task.c.status == TaskStatus.PENDING.value,
                 )
-                .values(status="done")
+                .values(
+                    status=(TaskStatus.DONE if outcome is Outcome.SENT else TaskStatus.BLOCKED).value
+                    if outcome is not Outcome.FAILED
+                    else TaskStatus.PENDING.value,
+                    note=",".join(record.rules)[:200],
+                )
             )
         return ContactDecision(record.id, record.seq, outcome, violations)
 

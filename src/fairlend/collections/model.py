@@ -48,6 +48,7 @@ class Outcome(enum.StrEnum):
 class TaskStatus(enum.StrEnum):
     PENDING = "pending"
     DONE = "done"
+    BLOCKED = "blocked"  # the gateway refused it; the log says why
     CANCELLED = "cancelled"
 
 

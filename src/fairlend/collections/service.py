@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from fairlend.collections import log
 from fairlend.collections.chain import first_break
 from fairlend.collections.events import CeaseRequested, ContactPersonConfirmed, ContactPersonNamed, TasksCancelled
-from fairlend.collections.gateway import ContactGateway, NumberKeys, parse_hhmm, valid_zone
+from fairlend.collections.gateway import ContactGateway, ContactRequest, NumberKeys, parse_hhmm, valid_zone
 from fairlend.collections.model import (
     ContactPersonStatus,
     LoanFacts,
@@ -54,6 +54,9 @@ if TYPE_CHECKING:
     from fairlend.collections.evidence import EvidencePackage
 
 CONTACT_PERSON_PURPOSE = "collections.contact_person"
+SYSTEM_COLLECTOR = "system"
+AUTOMATED_MEDIA = (Medium.SMS, Medium.EMAIL, Medium.LETTER)
+ACTION_TEMPLATES = {"reminder": "reminder", "gentle_reminder": "gentle_reminder", "escalate": "formal_letter"}
 
 
 def _upsert(dialect: str) -> Any:
@@ -308,6 +311,36 @@ class CollectionsService:
                 .offset(offset)
             ).all()
         return [task_view(r) for r in rows]
+
+    def dispatch_automated(self, business_date: date, *, limit: int = 100_000) -> dict[str, int]:
+        """Send the day's automated tasks (texts, e-mails, letters) through the gateway; calls and
+        visits wait for a collector, reviews and decisions for a person. Returns counts by outcome."""
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(
+                select(
+                    collection_task.c.id, collection_task.c.loan_id, collection_task.c.medium, collection_task.c.action
+                )
+                .where(
+                    collection_task.c.business_date == business_date,
+                    collection_task.c.status == TaskStatus.PENDING.value,
+                    collection_task.c.medium.in_([m.value for m in AUTOMATED_MEDIA]),
+                )
+                .order_by(collection_task.c.priority.desc(), collection_task.c.id)
+                .limit(limit)
+            ).all()
+        counts: Counter[str] = Counter()
+        for task_id, loan_id, medium, action in rows:
+            decision = self.gateway.attempt(
+                ContactRequest(
+                    loan_id,
+                    Medium(medium),
+                    template=ACTION_TEMPLATES.get(action, "reminder"),
+                    collector_id=SYSTEM_COLLECTOR,
+                    task_id=task_id,
+                )
+            )
+            counts[decision.outcome.value] += 1
+        return dict(counts)
 
     def tasks_for_loan(self, loan_id: str) -> list[TaskView]:
         with self._uow(read_only=True) as uow:
