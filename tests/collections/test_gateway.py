@@ -166,3 +166,29 @@ def test_a_failing_channel_is_logged_as_failed_not_lost(world: World) -> None:
     decision = world.c.gateway.attempt(CALL)
     assert decision.outcome is Outcome.FAILED
     assert world.c.service.contacts_about(BORROWER)[0].outcome == "failed"
+
+
+def test_concurrent_attempts_for_one_borrower_never_pass_a_cap_together(world: World) -> None:
+    """Two collectors dialling at once: the chain stays whole and CN-5's 3 connected calls hold."""
+    import threading
+
+    world.channel(Medium.CALL).connected = True
+    errors: list[BaseException] = []
+
+    def dial(collector: str) -> None:
+        try:
+            for _ in range(6):
+                world.c.gateway.attempt(ContactRequest(LOAN, Medium.CALL, collector_id=collector))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=dial, args=(f"op_{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    views = world.c.service.contacts_about(BORROWER)
+    assert sorted(v.seq for v in views) == list(range(1, 13))
+    assert sum(v.outcome == "sent" for v in views) == 3
+    assert world.container.verify() == []

@@ -168,8 +168,9 @@ class ContactGateway:
         if template is None:
             raise Invalid("unknown_template", f"no template {request.template!r}")
         conn = uow.conn
-        now = uow.clock.now()
         borrower_id = facts.borrower_id
+        log.lock_head(conn, borrower_id)
+        now = uow.clock.now()
         recipient_id, masked, tz, address, contact = self._recipient(conn, borrower_id, request)
         number_key = self.number_key(address) if address and request.medium in PHONE_MEDIA else ""
         text = request.text

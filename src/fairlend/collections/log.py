@@ -33,19 +33,30 @@ _HISTORY = select(
 )
 
 
-def append(conn: Connection, record: LogRecord) -> LogRecord:
-    """Chain `record` after the borrower's last one and insert it; returns it with seq and hashes."""
+def lock_head(conn: Connection, borrower_id: str) -> tuple[int, str]:
+    """Take the borrower's chain head for this transaction: (last seq, last hash).
+
+    The gateway takes it before reading the history it decides on, so two
+    attempts for one borrower are decided one after the other: a cap can
+    never be passed by two attempts that each saw the count below it.
+    """
     upsert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(contact_log_head)
     conn.execute(
-        upsert.values(borrower_id=record.borrower_id, seq=0, hash=GENESIS).on_conflict_do_nothing(
+        upsert.values(borrower_id=borrower_id, seq=0, hash=GENESIS).on_conflict_do_nothing(
             index_elements=[contact_log_head.c.borrower_id]
         )
     )
-    seq, prev = conn.execute(
+    seq, last = conn.execute(
         select(contact_log_head.c.seq, contact_log_head.c.hash)
-        .where(contact_log_head.c.borrower_id == record.borrower_id)
+        .where(contact_log_head.c.borrower_id == borrower_id)
         .with_for_update()
     ).one()
+    return int(seq), str(last)
+
+
+def append(conn: Connection, record: LogRecord) -> LogRecord:
+    """Chain `record` after the borrower's last one and insert it; returns it with seq and hashes."""
+    seq, prev = lock_head(conn, record.borrower_id)
     chained = replace(record, seq=int(seq) + 1, prev_hash=str(prev))
     chained = replace(chained, hash=record_hash(chained))
     conn.execute(insert(contact_log).values(**_row(chained)))
