@@ -224,8 +224,19 @@ def test_us6_a_third_party_only_once_only_for_location_never_the_debt() -> None:
     assert check(a, situation(prior_sent_to_recipient=0)) == set()
     assert check(a, situation(prior_sent_to_recipient=1)) == {"US-6"}
     assert check(replace(a, template="collection"), situation(prior_sent_to_recipient=0)) == {"US-6"}
-    told = replace(a, text="Sam owes us money on an overdue loan. Reply STOP to opt out.")
-    assert check(told, situation(prior_sent_to_recipient=0)) == {"US-6"}
+
+
+def test_us5_the_debt_is_discussed_with_the_consumer_only() -> None:
+    to_debtor = attempt(US, text="Your loan is overdue. Reply STOP to opt out.")
+    assert check(to_debtor) == set()
+    to_neighbour = attempt(
+        US,
+        recipient_kind=RecipientKind.THIRD_PARTY,
+        recipient_id="tp:1",
+        template="location_inquiry",
+        text="Sam owes us money on an overdue loan. Reply STOP to opt out.",
+    )
+    assert check(to_neighbour, situation(prior_sent_to_recipient=0)) == {"US-5"}
 
 
 # -- US-7 / US-8 / cn cease --------------------------------------------------------

@@ -109,6 +109,7 @@ class RuleBook:
     authority_rule: str
     abuse_rule: str
     opt_out_rule: str | None  # None: no opt-out duty on texts and emails
+    disclosure_rule: str  # telling anyone but the debtor of the debt (CN-1, US-5)
     # A medium or a number forbidden (US-8); None: the profile's cease_rule, which always covers "all".
     cease_scoped_rule: str | None
     third_party_templates: frozenset[str]
@@ -123,6 +124,7 @@ RULE_BOOKS: dict[str, RuleBook] = {
         authority_rule="CN-6",
         abuse_rule="CN-6",
         opt_out_rule=None,
+        disclosure_rule="CN-1",
         cease_scoped_rule=None,
         third_party_templates=frozenset({"restore_contact"}),
         cease_exempt_templates=frozenset(),
@@ -134,6 +136,7 @@ RULE_BOOKS: dict[str, RuleBook] = {
         authority_rule="US-14",
         abuse_rule="US-14",
         opt_out_rule="US-9",
+        disclosure_rule="US-5",
         cease_scoped_rule="US-8",
         third_party_templates=frozenset({"location_inquiry"}),
         cease_exempt_templates=frozenset({"cease_confirmation"}),
