@@ -273,9 +273,7 @@ def check_content(attempt: Attempt, rules: CollectionsProfile, book: RuleBook, f
     if abuse:
         found.append(Violation(book.abuse_rule, "abusive_words", "the message uses abusive words"))
     if debt and attempt.recipient_kind is not RecipientKind.DEBTOR:
-        found.append(
-            Violation(book.disclosure_rule, "debt_disclosed", "the message tells a third person of the debt")
-        )
+        found.append(Violation(book.disclosure_rule, "debt_disclosed", "the message tells a third person of the debt"))
     if not opt_out and book.opt_out_rule:
         found.append(Violation(book.opt_out_rule, "no_opt_out", "the message has no simple opt-out"))
 
