@@ -18,7 +18,7 @@ from datetime import date, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import Connection, bindparam, exists, select
 
 from fairlend.collections import log
 from fairlend.collections.content import TEMPLATES
@@ -91,6 +91,29 @@ class ContactDecision:
     @property
     def rules(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(v.rule for v in self.violations))
+
+
+# Built once (DESIGN 7: hot paths use prebuilt statements): what the policy needs besides the log.
+_FLAGS = select(
+    exists()
+    .where(settled_loan.c.borrower_id == bindparam("b"), settled_loan.c.loan_id == bindparam("loan"))
+    .label("settled"),
+    exists()
+    .where(
+        complaint.c.borrower_id == bindparam("b"),
+        complaint.c.loan_id == bindparam("loan"),
+        complaint.c.status != ComplaintStatus.ANSWERED.value,
+    )
+    .label("complained"),
+    select(window_consent.c.start)
+    .where(window_consent.c.borrower_id == bindparam("b"))
+    .scalar_subquery()
+    .label("start"),
+    select(window_consent.c.end).where(window_consent.c.borrower_id == bindparam("b")).scalar_subquery().label("end"),
+)
+_CEASE = select(
+    cease_request.c.scope, cease_request.c.loan_id, cease_request.c.medium, cease_request.c.number_key
+).where(cease_request.c.borrower_id == bindparam("b"))
 
 
 class NumberKeys:
@@ -169,7 +192,7 @@ class ContactGateway:
             raise Invalid("unknown_template", f"no template {request.template!r}")
         conn = uow.conn
         borrower_id = facts.borrower_id
-        log.lock_head(conn, borrower_id)
+        head = log.lock_head(conn, borrower_id)
         now = uow.clock.now()
         recipient_id, masked, tz, address, contact = self._recipient(conn, borrower_id, request)
         number_key = self.number_key(address) if address and request.medium in PHONE_MEDIA else ""
@@ -234,6 +257,7 @@ class ContactGateway:
                 task_id=request.task_id,
                 prev_hash="",
             ),
+            head,
         )
         uow.publish(
             ContactAttempted(
@@ -303,22 +327,10 @@ class ContactGateway:
         self, conn: Connection, facts: LoanFacts, attempt: Attempt, contact: ContactPersonFacts | None
     ) -> Situation:
         borrower_id, loan_id = facts.borrower_id, facts.loan_id
-        settled = facts.state is LoanState.SETTLED or bool(
-            conn.execute(
-                select(exists().where(settled_loan.c.borrower_id == borrower_id, settled_loan.c.loan_id == loan_id))
-            ).scalar()
-        )
-        open_complaint = bool(
-            conn.execute(
-                select(
-                    exists().where(
-                        complaint.c.borrower_id == borrower_id,
-                        complaint.c.loan_id == loan_id,
-                        complaint.c.status != ComplaintStatus.ANSWERED.value,
-                    )
-                )
-            ).scalar()
-        )
+        flags = conn.execute(_FLAGS, {"b": borrower_id, "loan": loan_id}).one()
+        settled = facts.state is LoanState.SETTLED or bool(flags.settled)
+        open_complaint = bool(flags.complained)
+        consent = WindowConsent(parse_hhmm(flags.start), parse_hhmm(flags.end)) if flags.start and flags.end else None
         cease = tuple(
             CeaseRequest(
                 scope=r.scope,
@@ -326,16 +338,8 @@ class ContactGateway:
                 medium=Medium(r.medium) if r.medium else None,
                 number_key=r.number_key,
             )
-            for r in conn.execute(
-                select(
-                    cease_request.c.scope, cease_request.c.loan_id, cease_request.c.medium, cease_request.c.number_key
-                ).where(cease_request.c.borrower_id == borrower_id)
-            )
+            for r in conn.execute(_CEASE, {"b": borrower_id})
         )
-        consent_row = conn.execute(
-            select(window_consent.c.start, window_consent.c.end).where(window_consent.c.borrower_id == borrower_id)
-        ).first()
-        consent = WindowConsent(parse_hhmm(consent_row.start), parse_hhmm(consent_row.end)) if consent_row else None
         holidays: frozenset[date] = frozenset()
         if self._profile.collections.block_public_holidays:
             year = attempt.at.astimezone(zone(attempt.recipient_tz)).year

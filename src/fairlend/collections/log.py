@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.collections.chain import GENESIS, ChainBreak, first_break, record_hash
@@ -33,6 +33,25 @@ _HISTORY = select(
 )
 
 
+_HEAD_UPSERTS = {
+    name: dialect.insert(contact_log_head)
+    .values(borrower_id=bindparam("b"), seq=0, hash=GENESIS)
+    .on_conflict_do_nothing(index_elements=[contact_log_head.c.borrower_id])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_HEAD_LOCK = (
+    select(contact_log_head.c.seq, contact_log_head.c.hash)
+    .where(contact_log_head.c.borrower_id == bindparam("b"))
+    .with_for_update()
+)
+_INSERT = insert(contact_log)
+_MOVE_HEAD = (
+    update(contact_log_head)
+    .where(contact_log_head.c.borrower_id == bindparam("b"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def lock_head(conn: Connection, borrower_id: str) -> tuple[int, str]:
     """Take the borrower's chain head for this transaction: (last seq, last hash).
 
@@ -40,31 +59,21 @@ def lock_head(conn: Connection, borrower_id: str) -> tuple[int, str]:
     attempts for one borrower are decided one after the other: a cap can
     never be passed by two attempts that each saw the count below it.
     """
-    upsert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(contact_log_head)
-    conn.execute(
-        upsert.values(borrower_id=borrower_id, seq=0, hash=GENESIS).on_conflict_do_nothing(
-            index_elements=[contact_log_head.c.borrower_id]
-        )
-    )
-    seq, last = conn.execute(
-        select(contact_log_head.c.seq, contact_log_head.c.hash)
-        .where(contact_log_head.c.borrower_id == borrower_id)
-        .with_for_update()
-    ).one()
+    conn.execute(_HEAD_UPSERTS[conn.dialect.name], {"b": borrower_id})
+    seq, last = conn.execute(_HEAD_LOCK, {"b": borrower_id}).one()
     return int(seq), str(last)
 
 
-def append(conn: Connection, record: LogRecord) -> LogRecord:
-    """Chain `record` after the borrower's last one and insert it; returns it with seq and hashes."""
-    seq, prev = lock_head(conn, record.borrower_id)
-    chained = replace(record, seq=int(seq) + 1, prev_hash=str(prev))
+def append(conn: Connection, record: LogRecord, head: tuple[int, str] | None = None) -> LogRecord:
+    """Chain `record` after the borrower's last one and insert it; returns it with seq and hashes.
+
+    `head` is what `lock_head` returned earlier in this transaction (the lock is still held).
+    """
+    seq, prev = head if head is not None else lock_head(conn, record.borrower_id)
+    chained = replace(record, seq=seq + 1, prev_hash=prev)
     chained = replace(chained, hash=record_hash(chained))
-    conn.execute(insert(contact_log).values(**_row(chained)))
-    conn.execute(
-        update(contact_log_head)
-        .where(contact_log_head.c.borrower_id == record.borrower_id)
-        .values(seq=chained.seq, hash=chained.hash)
-    )
+    conn.execute(_INSERT, _row(chained))
+    conn.execute(_MOVE_HEAD, {"b": record.borrower_id, "new_seq": chained.seq, "new_hash": chained.hash})
     return chained
 
 
@@ -122,10 +131,13 @@ def to_record(row: Row[Any] | Mapping[str, Any]) -> LogRecord:
     )
 
 
+_RECENT = _HISTORY.where(contact_log.c.borrower_id == bindparam("b"), contact_log.c.at >= bindparam("since")).order_by(
+    contact_log.c.seq
+)
+
+
 def history(conn: Connection, borrower_id: str, since: datetime) -> tuple[PriorAttempt, ...]:
-    rows = conn.execute(
-        _HISTORY.where(contact_log.c.borrower_id == borrower_id, contact_log.c.at >= since).order_by(contact_log.c.seq)
-    ).all()
+    rows = conn.execute(_RECENT, {"b": borrower_id, "since": since}).all()
     return tuple(
         PriorAttempt(
             loan_id=r.loan_id,

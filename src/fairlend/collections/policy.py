@@ -28,7 +28,6 @@ from fairlend.collections.model import (
     Violation,
 )
 from fairlend.jurisdiction.model import (
-    CallCap,
     CapCounting,
     CapScope,
     CeaseScope,
@@ -200,44 +199,42 @@ def check_window(attempt: Attempt, situation: Situation, rules: CollectionsProfi
         found.append(Violation(rule, "public_holiday", f"{local.date()} is a public holiday"))
 
 
-def _cap_matches(cap: CallCap, attempt: Attempt, prior: PriorAttempt) -> bool:
-    scope = cap.scope
-    if scope is CapScope.PER_DEBTOR:
-        return prior.recipient_kind is RecipientKind.DEBTOR and attempt.recipient_kind is RecipientKind.DEBTOR
-    if scope is CapScope.PER_NUMBER:
-        return bool(attempt.number_key) and prior.number_key == attempt.number_key
-    if scope is CapScope.PER_DEBT:
-        return prior.loan_id == attempt.loan_id
-    return prior.loan_id == attempt.loan_id and prior.recipient_id == attempt.recipient_id
-
-
 def check_call_caps(attempt: Attempt, situation: Situation, rules: CollectionsProfile, found: list[Violation]) -> None:
-    if not rules.call_caps:
+    caps = rules.call_caps
+    if not caps:
         return
-    tz = zone(attempt.recipient_tz)
-    today = attempt.at.astimezone(tz).date()
-    for cap in rules.call_caps:
-        if cap.scope is CapScope.PER_DEBTOR and attempt.recipient_kind is not RecipientKind.DEBTOR:
-            continue
+    at = attempt.at
+    calls = [p for p in situation.history if p.sent and p.medium is Medium.CALL and p.at <= at]
+    tz: ZoneInfo | None = None
+    for cap in caps:
+        scope = cap.scope
+        if scope is CapScope.PER_DEBTOR:
+            if attempt.recipient_kind is not RecipientKind.DEBTOR:
+                continue
+            pool = [p for p in calls if p.recipient_kind is RecipientKind.DEBTOR]
+        elif scope is CapScope.PER_NUMBER:
+            if not attempt.number_key:
+                continue
+            pool = [p for p in calls if p.number_key == attempt.number_key]
+        elif scope is CapScope.PER_DEBT:
+            pool = [p for p in calls if p.loan_id == attempt.loan_id]
+        else:
+            pool = [p for p in calls if p.loan_id == attempt.loan_id and p.recipient_id == attempt.recipient_id]
+        if len(pool) < cap.count:
+            continue  # cannot reach the cap whatever the window: skip the time-zone work
+        if tz is None:
+            tz = zone(attempt.recipient_tz)
         # The window is whole local days: "a day" is today, "7 days" today and the 6 before.
+        today = at.astimezone(tz).date()
         since = local_midnight_utc(today - timedelta(days=cap.window_days - 1), tz)
-        connected_only = cap.counting is CapCounting.CONNECTED
-        count = 0
-        for prior in situation.history:
-            if (
-                prior.sent
-                and prior.medium is Medium.CALL
-                and prior.at >= since
-                and prior.at <= attempt.at
-                and (prior.connected or not connected_only)
-                and _cap_matches(cap, attempt, prior)
-            ):
-                count += 1
+        if cap.counting is CapCounting.CONNECTED:
+            count = sum(1 for p in pool if p.connected and p.at >= since)
+            what = "connected calls"
+        else:
+            count = sum(1 for p in pool if p.at >= since)
+            what = "call attempts"
         if count >= cap.count:
-            what = "connected calls" if connected_only else "call attempts"
-            found.append(
-                Violation(cap.rule, f"call_cap_{cap.scope.value}", f"{count} {what} in {cap.window_days} day(s)")
-            )
+            found.append(Violation(cap.rule, f"call_cap_{scope.value}", f"{count} {what} in {cap.window_days} day(s)"))
 
 
 def check_quiet_days(attempt: Attempt, situation: Situation, rules: CollectionsProfile, found: list[Violation]) -> None:
