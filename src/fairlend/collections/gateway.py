@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfoNotFoundError
 from sqlalchemy import Connection, bindparam, exists, select
 
 from fairlend.collections import log
-from fairlend.collections.content import TEMPLATES
+from fairlend.collections.content import TEMPLATES, Template
 from fairlend.collections.events import ContactAttempted
 from fairlend.collections.model import (
     PHONE_MEDIA,
@@ -178,23 +178,45 @@ class ContactGateway:
         )
 
     def attempt(self, request: ContactRequest) -> ContactDecision:
-        with self._uow() as uow:
-            decision = self.attempt_in(uow, request)
-            uow.commit()
-            return decision
+        """Decide, send if allowed, and log: one transaction.
 
-    def attempt_in(self, uow: UnitOfWork, request: ContactRequest) -> ContactDecision:
+        The other contexts' ports are asked first, outside this transaction:
+        they keep their own (identity audit-logs every contact point it hands
+        out), and on SQLite a second writer inside ours would wait on our lock.
+        What the policy must see race-free (settlement, complaints, cease
+        requests, the log) is read inside it, under the borrower's chain lock.
+        """
         facts = self._lending.loan_facts(request.loan_id)
         if facts is None:
             raise NotFound("loan_not_found", f"no loan {request.loan_id}")
         template = TEMPLATES.get(request.template)
         if template is None:
             raise Invalid("unknown_template", f"no template {request.template!r}")
+        point = (
+            self._contact_points.contact_point(facts.borrower_id)
+            if request.recipient_kind is RecipientKind.DEBTOR
+            else None
+        )
+        dispute = self._disputes.has_open_dispute(facts.borrower_id, facts.loan_id)
+        with self._uow() as uow:
+            decision = self._decide(uow, request, facts, template, point, dispute)
+            uow.commit()
+            return decision
+
+    def _decide(
+        self,
+        uow: UnitOfWork,
+        request: ContactRequest,
+        facts: LoanFacts,
+        template: Template,
+        point: ContactPoint | None,
+        open_dispute: bool,
+    ) -> ContactDecision:
         conn = uow.conn
         borrower_id = facts.borrower_id
         head = log.lock_head(conn, borrower_id)
         now = uow.clock.now()
-        recipient_id, masked, tz, address, contact = self._recipient(conn, borrower_id, request)
+        recipient_id, masked, tz, address, contact = self._recipient(conn, borrower_id, request, point)
         number_key = self.number_key(address) if address and request.medium in PHONE_MEDIA else ""
         text = request.text
         if text is None:
@@ -219,7 +241,7 @@ class ContactGateway:
             recipient_tz=tz,
             collector_id=request.collector_id,
         )
-        situation = self.situation(conn, facts, attempt, contact)
+        situation = self.situation(conn, facts, attempt, contact, open_dispute)
         violations = evaluate(attempt, situation, self._profile)
         log_id = new_id("ctc")
         outcome = Outcome.BLOCKED if violations else Outcome.SENT
@@ -292,12 +314,11 @@ class ContactGateway:
         return self._contact_points.contact_point(person_id)
 
     def _recipient(
-        self, conn: Connection, borrower_id: str, request: ContactRequest
+        self, conn: Connection, borrower_id: str, request: ContactRequest, point: ContactPoint | None
     ) -> tuple[str, str, str, str, ContactPersonFacts | None]:
         """(recipient id, masked, time zone, address, contact person facts)."""
         kind = request.recipient_kind
         if kind is RecipientKind.DEBTOR:
-            point = self._contact_points.contact_point(borrower_id)
             if point is None:
                 return borrower_id, "(no number on file)", self._profile.timezone, "", None
             return borrower_id, point.masked_phone, point.timezone, point.phone_e164, None
@@ -324,7 +345,12 @@ class ContactGateway:
         return f"tp:{self.number_key(number)[:16]}", mask_phone(number), tz, number, None
 
     def situation(
-        self, conn: Connection, facts: LoanFacts, attempt: Attempt, contact: ContactPersonFacts | None
+        self,
+        conn: Connection,
+        facts: LoanFacts,
+        attempt: Attempt,
+        contact: ContactPersonFacts | None,
+        open_dispute: bool,
     ) -> Situation:
         borrower_id, loan_id = facts.borrower_id, facts.loan_id
         flags = conn.execute(_FLAGS, {"b": borrower_id, "loan": loan_id}).one()
@@ -353,7 +379,7 @@ class ContactGateway:
             loan_state=LoanState.SETTLED if settled else facts.state,
             history=log.history(conn, borrower_id, attempt.at - self._lookback),
             cease_requests=cease,
-            open_dispute=self._disputes.has_open_dispute(borrower_id, loan_id),
+            open_dispute=open_dispute,
             open_complaint=open_complaint,
             window_consent=consent,
             contact_person=contact,

@@ -53,7 +53,8 @@ from fairlend.ledger.service import Discrepancy
 if TYPE_CHECKING:
     from fairlend.collections.evidence import EvidencePackage
 
-CONTACT_PERSON_PURPOSE = "collections.contact_person"
+# identity's OtpPurpose.CONFIRM_CONTACT: the code text tells the person what they agree to.
+CONTACT_PERSON_PURPOSE = "confirm_contact"
 SYSTEM_COLLECTOR = "system"
 AUTOMATED_MEDIA = (Medium.SMS, Medium.EMAIL, Medium.LETTER)
 ACTION_TEMPLATES = {"reminder": "reminder", "gentle_reminder": "gentle_reminder", "escalate": "formal_letter"}
@@ -143,25 +144,38 @@ class CollectionsService:
                 )
             )
             uow.publish(ContactPersonNamed(contact_id, borrower_id, uow.clock.business_date()))
-            # The code goes to the contact person's own phone: only they can confirm.
-            self._otp.send_code(e164, f"{CONTACT_PERSON_PURPOSE}:{contact_id}")
             uow.commit()
+        # The code goes to the contact person's own phone: only they can confirm. Sent after our
+        # commit, through identity's own transaction (its rate limits and audit are its business).
+        self._otp.send_code(e164, CONTACT_PERSON_PURPOSE)
         return self.contact_person(contact_id)
 
     def confirm_contact_person(self, contact_id: str, code: str) -> ContactPersonView:
+        with self._uow(read_only=True) as uow:
+            row = uow.conn.execute(
+                select(contact_person.c.borrower_id, contact_person.c.phone_e164, contact_person.c.status).where(
+                    contact_person.c.id == contact_id
+                )
+            ).first()
+        if row is None:
+            raise NotFound("contact_person_not_found", f"no contact person {contact_id}")
+        if row.status != ContactPersonStatus.PENDING.value:
+            raise Conflict("contact_person_not_pending", f"the contact person is {row.status}")
+        # Checked in identity's transaction (it counts wrong tries), before ours opens.
+        if not self._otp.verify_code(row.phone_e164, code, CONTACT_PERSON_PURPOSE):
+            raise Forbidden("bad_code", "the code is wrong or has expired")
         with self._uow() as uow:
-            row = uow.conn.execute(select(contact_person).where(contact_person.c.id == contact_id)).first()
-            if row is None:
-                raise NotFound("contact_person_not_found", f"no contact person {contact_id}")
-            if row.status != ContactPersonStatus.PENDING.value:
-                raise Conflict("contact_person_not_pending", f"the contact person is {row.status}")
-            if not self._otp.verify_code(row.phone_e164, code, f"{CONTACT_PERSON_PURPOSE}:{contact_id}"):
-                raise Forbidden("bad_code", "the code is wrong or has expired")
-            uow.conn.execute(
+            changed = uow.conn.execute(
                 update(contact_person)
-                .where(contact_person.c.borrower_id == row.borrower_id, contact_person.c.id == contact_id)
+                .where(
+                    contact_person.c.borrower_id == row.borrower_id,
+                    contact_person.c.id == contact_id,
+                    contact_person.c.status == ContactPersonStatus.PENDING.value,
+                )
                 .values(status=ContactPersonStatus.CONFIRMED.value, confirmed_at=uow.clock.now())
-            )
+            ).rowcount
+            if not changed:
+                raise Conflict("contact_person_not_pending", "the contact person changed meanwhile")
             uow.publish(ContactPersonConfirmed(contact_id, row.borrower_id, uow.clock.business_date()))
             uow.commit()
         return self.contact_person(contact_id)
