@@ -33,13 +33,13 @@ def levels(uow: UnitOfWork, person_id: str) -> list[KycRecord]:
     return [KycRecord(KycLevel(r.level), KycMethod(r.method), r.verified_at) for r in rows]
 
 
-def _reach(uow: UnitOfWork, person_id: str, level: KycLevel, method: KycMethod) -> None:
+def _reach(uow: UnitOfWork, person_id: str, level: KycLevel, method: KycMethod) -> KycRecord:
+    now = uow.clock.now()
     uow.conn.execute(
-        insert(identity_kyc).values(
-            person_id=person_id, level=level.value, method=method.value, verified_at=uow.clock.now()
-        )
+        insert(identity_kyc).values(person_id=person_id, level=level.value, method=method.value, verified_at=now)
     )
     uow.publish(KycLevelReached(person_id, level, method, uow.clock.business_date()))
+    return KycRecord(level, method, now)
 
 
 class Kyc:
@@ -84,8 +84,7 @@ class Kyc:
                     id_scheme=checked.scheme,
                 )
             )
-            _reach(uow, person_id, KycLevel.IDENTITY_VERIFIED, KycMethod.ID_NUMBER_CHECK)
-            record = levels(uow, person_id)[-1]
+            record = _reach(uow, person_id, KycLevel.IDENTITY_VERIFIED, KycMethod.ID_NUMBER_CHECK)
             uow.commit()
         return record
 
