@@ -27,10 +27,11 @@ from fairlend.ids import new_id
 
 
 def levels(uow: UnitOfWork, person_id: str) -> list[KycRecord]:
-    rows = uow.conn.execute(
-        select(identity_kyc).where(identity_kyc.c.person_id == person_id).order_by(identity_kyc.c.verified_at)
-    ).all()
-    return [KycRecord(KycLevel(r.level), KycMethod(r.method), r.verified_at) for r in rows]
+    rows = uow.conn.execute(select(identity_kyc).where(identity_kyc.c.person_id == person_id)).all()
+    records = [KycRecord(KycLevel(r.level), KycMethod(r.method), r.verified_at) for r in rows]
+    # Levels build on each other, so their declared order breaks ties in time.
+    order = list(KycLevel)
+    return sorted(records, key=lambda r: (r.verified_at, order.index(r.level)))
 
 
 def _reach(uow: UnitOfWork, person_id: str, level: KycLevel, method: KycMethod) -> KycRecord:
