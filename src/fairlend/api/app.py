@@ -11,6 +11,7 @@ from fairlend.api.routers import health, identity
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.config import Settings
 from fairlend.db.idempotency import IdempotencyStore
+from fairlend.web.pages import mount_web
 
 API_PREFIX = "/api/v1"
 
@@ -32,4 +33,5 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(identity.router, prefix=API_PREFIX)
     if container.settings.environment != "production":
         app.include_router(identity.dev_router, prefix=API_PREFIX)
+    mount_web(app, container)
     return app
