@@ -87,4 +87,5 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.verifiers["ledger"] = ledger.verify
     container.identity = build_identity(settings, profile, uow, clock)
     container.authenticator = container.identity.tokens
+    container.verifiers["identity"] = container.identity.maintenance.verify
     return container

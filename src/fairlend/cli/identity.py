@@ -48,3 +48,16 @@ def container_is_sqlite() -> bool:
     from fairlend.cli import load_settings
 
     return load_settings().is_sqlite
+
+
+@app.command("rotate-pii-keys")
+def rotate_pii_keys() -> None:
+    """Re-encrypt personal data still under an older key with the first key of FAIRLEND_PII_KEYS."""
+    from fairlend.cli import open_container, out
+
+    container = open_container()
+    try:
+        rewritten = container.identity.maintenance.rotate()
+    finally:
+        container.close()
+    out.print(f"re-encrypted {rewritten} values under key {container.identity.vault.current_key_id}")

@@ -18,6 +18,7 @@ from fairlend.identity.accounts import Accounts, load_person
 from fairlend.identity.certificates import Certificates
 from fairlend.identity.consent import Consents
 from fairlend.identity.kyc import Kyc, levels
+from fairlend.identity.maintenance import VaultMaintenance
 from fairlend.identity.model import (
     CertificateFacts,
     ConsentPurpose,
@@ -61,6 +62,7 @@ class IdentityService:
         self.certificates = Certificates(uow, vault, profile.currency)
         self.consents = Consents(uow)
         self.audit = audit.AuditLog(uow)
+        self.maintenance = VaultMaintenance(uow, vault)
 
     # ---- facts for other contexts --------------------------------------------
 
