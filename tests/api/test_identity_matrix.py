@@ -42,6 +42,7 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/me", ANY_SIGNED_IN, True),
     Endpoint("GET", "/api/v1/people/{pid}", PERSON_READERS, True),
     Endpoint("GET", "/api/v1/people/{pid}/kyc", PERSON_READERS, True),
+    Endpoint("PUT", "/api/v1/people/{pid}/timezone", frozenset(), True, lambda: {"json": {"timezone": "Asia/Urumqi"}}),
     Endpoint(
         "POST",
         "/api/v1/people/{pid}/kyc/identity",

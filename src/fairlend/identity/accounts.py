@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Executable
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound, Unauthorized
@@ -26,6 +29,7 @@ from fairlend.identity.model import (
     PersonRegistered,
     Principal,
     Role,
+    TimezoneChanged,
 )
 from fairlend.identity.otp import OtpService
 from fairlend.identity.pii import PiiVault
@@ -52,6 +56,15 @@ def person_role(role: Role | str) -> Role:
     if parsed not in PERSON_ROLES:
         raise Invalid("invalid_role", "people sign up as a borrower or an investor")
     return parsed
+
+
+def execute_unique(uow: UnitOfWork, clash: Conflict, statement: Executable) -> None:
+    """Run a write whose unique constraint a concurrent request may have just taken."""
+    try:
+        with uow.conn.begin_nested():
+            uow.conn.execute(statement)
+    except IntegrityError:
+        raise clash from None
 
 
 def load_person(uow: UnitOfWork, person_id: str) -> Row[tuple[object, ...]]:
@@ -88,7 +101,9 @@ class Accounts:
                 raise Conflict("phone_already_registered", f"this mobile number already has a {kind.value} account")
             now = uow.clock.now()
             person_id = new_id(kind.id_prefix)
-            uow.conn.execute(
+            execute_unique(
+                uow,
+                Conflict("phone_already_registered", f"this mobile number already has a {kind.value} account"),
                 insert(identity_person).values(
                     id=person_id,
                     role=kind.value,
@@ -100,7 +115,7 @@ class Accounts:
                     id_scheme="",
                     timezone=self._timezone,
                     created_at=now,
-                )
+                ),
             )
             uow.conn.execute(
                 insert(identity_kyc).values(
@@ -131,6 +146,22 @@ class Accounts:
                 raise NotFound("account_not_found", f"no {kind.value} account for this mobile number; sign up first")
             uow.commit()
         return Principal(row.id, kind)
+
+    def set_timezone(self, person_id: str, timezone: str) -> str:
+        """The person's own time zone, which contact windows are read in (IANA name)."""
+        name = timezone.strip()
+        try:
+            if not name or "." in name:
+                raise ValueError(name)
+            ZoneInfo(name)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise Invalid("invalid_timezone", f"{timezone!r} is not an IANA time zone such as Asia/Shanghai") from None
+        with self._uow() as uow:
+            load_person(uow, person_id)
+            uow.conn.execute(update(identity_person).where(identity_person.c.id == person_id).values(timezone=name))
+            uow.publish(TimezoneChanged(person_id, name, uow.clock.business_date()))
+            uow.commit()
+        return name
 
     # ---- operators ----------------------------------------------------------
 

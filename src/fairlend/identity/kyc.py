@@ -8,10 +8,11 @@ from sqlalchemy import insert, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid
-from fairlend.identity.accounts import load_person
+from fairlend.identity.accounts import execute_unique, load_person
 from fairlend.identity.checks import check_card_number, check_id_number, check_name, normalise_phone
 from fairlend.identity.model import (
     BankCard,
+    BankCardBound,
     KycLevel,
     KycLevelReached,
     KycMethod,
@@ -73,7 +74,9 @@ class Kyc:
             ).first()
             if other is not None:
                 raise Conflict("id_number_already_registered", "another account is registered with this ID number")
-            uow.conn.execute(
+            execute_unique(
+                uow,
+                Conflict("id_number_already_registered", "another account is registered with this ID number"),
                 update(identity_person)
                 .where(identity_person.c.id == person_id)
                 .values(
@@ -83,7 +86,7 @@ class Kyc:
                     id_number_index=index,
                     id_number_masked=mask_id_number(checked.number),
                     id_scheme=checked.scheme,
-                )
+                ),
             )
             record = _reach(uow, person_id, KycLevel.IDENTITY_VERIFIED, KycMethod.ID_NUMBER_CHECK)
             uow.commit()
@@ -120,7 +123,9 @@ class Kyc:
                 )
             card_id = new_id("card")
             now = uow.clock.now()
-            uow.conn.execute(
+            execute_unique(
+                uow,
+                Conflict("card_already_bound", "this card is already bound to your account"),
                 insert(identity_bank_card).values(
                     person_id=person_id,
                     id=card_id,
@@ -128,8 +133,9 @@ class Kyc:
                     card_index=index,
                     card_masked=mask_card(digits),
                     verified_at=now,
-                )
+                ),
             )
+            uow.publish(BankCardBound(person_id, card_id, uow.clock.business_date()))
             if not any(r.level is KycLevel.BANK_CARD_VERIFIED for r in levels(uow, person_id)):
                 _reach(uow, person_id, KycLevel.BANK_CARD_VERIFIED, KycMethod.FOUR_ELEMENTS)
             uow.commit()

@@ -231,8 +231,8 @@ def mask_card(number: str) -> str:
 
 
 def mask_phone(national: str) -> str:
-    """`13812345678` -> `138****5678`; shorter numbers keep their last four."""
-    if len(national) >= 11:
+    """`13812345678` -> `138****5678`, `4155552671` -> `415***2671`; shorter numbers keep their last four."""
+    if len(national) >= 10:
         return national[:3] + "*" * (len(national) - 7) + national[-4:]
     return "*" * max(len(national) - 4, 0) + national[-4:]
 
@@ -272,6 +272,32 @@ class KycLevelReached:
     person_id: str
     level: KycLevel
     method: KycMethod
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.person_id
+
+
+@dataclass(frozen=True, slots=True)
+class TimezoneChanged:
+    """Collections re-reads contact windows in the new zone."""
+
+    event_type: ClassVar[str] = "identity.TimezoneChanged"
+    person_id: str
+    timezone: str
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.person_id
+
+
+@dataclass(frozen=True, slots=True)
+class BankCardBound:
+    event_type: ClassVar[str] = "identity.BankCardBound"
+    person_id: str
+    card_id: str
     business_date: date
 
     @property

@@ -132,18 +132,29 @@ class OtpService:
         if row.state == "locked":
             raise RateLimited("code_locked", "too many wrong codes; request a new one")
         if not code.isascii() or not secrets.compare_digest(self._vault.keyed_hash("otp", row.id, code), row.code_hash):
-            attempts = row.wrong_attempts + 1
-            locked = attempts >= MAX_WRONG_ATTEMPTS
-            uow.conn.execute(
+            # Counted in SQL, not from the value read, so concurrent guesses all count.
+            attempts = uow.conn.execute(
                 update(identity_otp)
                 .where(identity_otp.c.id == row.id)
-                .values(wrong_attempts=attempts, state="locked" if locked else "active")
-            )
+                .values(wrong_attempts=identity_otp.c.wrong_attempts + 1)
+                .returning(identity_otp.c.wrong_attempts)
+            ).scalar_one()
+            locked = attempts >= MAX_WRONG_ATTEMPTS
+            if locked:
+                uow.conn.execute(update(identity_otp).where(identity_otp.c.id == row.id).values(state="locked"))
             uow.commit()
             if locked:
                 raise RateLimited("code_locked", "too many wrong codes; request a new one")
             raise Invalid("code_wrong", "the code is wrong", attempts_left=MAX_WRONG_ATTEMPTS - attempts)
-        uow.conn.execute(update(identity_otp).where(identity_otp.c.id == row.id).values(state="used"))
+        # Only one caller can use a code: the state guard makes a concurrent second use miss.
+        used = uow.conn.execute(
+            update(identity_otp)
+            .where(identity_otp.c.id == row.id, identity_otp.c.state == "active")
+            .where(identity_otp.c.wrong_attempts < MAX_WRONG_ATTEMPTS)
+            .values(state="used")
+        ).rowcount
+        if used != 1:
+            raise Invalid("code_expired", "this code was just used or locked; request a new one")
 
 
 def _purpose(purpose: OtpPurpose | str) -> OtpPurpose:

@@ -82,6 +82,10 @@ class PersonPublic(BaseModel):
     timezone: str
 
 
+class TimezoneUpdate(BaseModel):
+    timezone: str = Field(max_length=60, examples=["America/Los_Angeles"])
+
+
 class IdentityCreate(BaseModel):
     name: str = Field(max_length=100)
     id_number: str = Field(max_length=32)
@@ -298,6 +302,14 @@ def me(principal: Authenticated, container: ContainerDep) -> PersonPublic:
 
 @router.get("/people/{person_id}", response_model=PersonPublic)
 def person(person_id: str, _who: OwnerOrPersonReader, container: ContainerDep) -> PersonPublic:
+    return _person(container.identity.person(person_id))
+
+
+@router.put("/people/{person_id}/timezone", response_model=PersonPublic)
+def set_timezone(
+    person_id: str, body: TimezoneUpdate, _who: OwnerOnly, container: ContainerDep, _key: IdempotencyKey = None
+) -> PersonPublic:
+    container.identity.accounts.set_timezone(person_id, body.timezone)
     return _person(container.identity.person(person_id))
 
 
