@@ -11,7 +11,7 @@ from fairlend.api.routers import health, identity
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.config import Settings
 from fairlend.db.idempotency import IdempotencyStore
-from fairlend.web.pages import mount_web
+from fairlend.web.app import mount_web
 
 API_PREFIX = "/api/v1"
 
