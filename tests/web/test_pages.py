@@ -45,8 +45,9 @@ def test_the_stylesheet_is_served_from_the_package_and_no_page_uses_a_cdn(api: T
     css = api.get("/static/fairlend.css")
     assert css.status_code == 200 and "--accent" in css.text
     for path in ("/", "/signup", "/login", "/operator/login"):
-        html = api.get(path).text
-        assert not re.search(r'(src|href)="(https?:)?//', html), path
+        page = api.get(path)
+        assert not re.search(r'(src|href)="(https?:)?//', page.text), path
+        assert "default-src 'self'" in page.headers["content-security-policy"]
 
 
 def test_a_borrower_signs_up_and_verifies_through_the_forms(api: TestClient, container: Container) -> None:

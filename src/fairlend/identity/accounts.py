@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyotp
@@ -39,6 +40,8 @@ from fairlend.ids import new_id
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 MIN_PASSWORD_LENGTH = 12
 TOTP_STEP_SECONDS = 30
+OPERATOR_MAX_FAILURES = 10
+OPERATOR_LOCKOUT = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +193,7 @@ class Accounts:
                     password_hash=self._hasher.hash(password),
                     totp_cipher=self._vault.encrypt(secret, "totp"),
                     totp_last_step=0,
+                    failed_logins=0,
                     active=True,
                     created_at=uow.clock.now(),
                 )
@@ -200,23 +204,43 @@ class Accounts:
         return NewOperator(Operator(operator_id, username, kind, True), secret, str(uri))
 
     def operator_log_in(self, username: str, password: str, totp_code: str) -> Principal:
-        """Password and TOTP; every failure reads the same, so nothing tells which part was wrong."""
+        """Password and TOTP; every failure reads the same, so nothing tells which part was wrong.
+
+        After `OPERATOR_MAX_FAILURES` failures in a row the account refuses every
+        log-in for `OPERATOR_LOCKOUT`, right password or not, so neither the
+        password nor the 6-digit TOTP can be guessed online.
+        """
         refused = Unauthorized("operator_login_failed", "username, password or authenticator code is wrong")
         with self._uow() as uow:
+            now = uow.clock.now()
             row = uow.conn.execute(
                 select(identity_operator).where(identity_operator.c.username == username.strip().lower())
             ).first()
             if row is None or not row.active:
                 raise refused
+            if row.locked_until is not None and row.locked_until > now:
+                raise refused
+            step: int | None = None
             try:
                 self._hasher.verify(row.password_hash, password)
+                secret = self._vault.decrypt(row.totp_cipher, "totp")
+                step = self._matching_step(secret, totp_code, now.timestamp())
             except (VerificationError, InvalidHashError):
-                raise refused from None
-            secret = self._vault.decrypt(row.totp_cipher, "totp")
-            step = self._matching_step(secret, totp_code, uow.clock.now().timestamp())
+                step = None
             if step is None or step <= row.totp_last_step:
+                failures = row.failed_logins + 1
+                locked = failures >= OPERATOR_MAX_FAILURES
+                uow.conn.execute(
+                    update(identity_operator)
+                    .where(identity_operator.c.id == row.id)
+                    .values(
+                        failed_logins=0 if locked else failures,
+                        locked_until=now + OPERATOR_LOCKOUT if locked else row.locked_until,
+                    )
+                )
+                uow.commit()
                 raise refused
-            values: dict[str, object] = {"totp_last_step": step}
+            values: dict[str, object] = {"totp_last_step": step, "failed_logins": 0, "locked_until": None}
             if self._hasher.check_needs_rehash(row.password_hash):
                 values["password_hash"] = self._hasher.hash(password)
             uow.conn.execute(update(identity_operator).where(identity_operator.c.id == row.id).values(**values))

@@ -134,6 +134,9 @@ identity_operator = Table(
     Column("totp_cipher", Text, nullable=False),
     # The last TOTP time step used, so a code cannot be replayed within its window.
     Column("totp_last_step", BigInteger, nullable=False, server_default="0"),
+    # Consecutive failed log-ins, and until when the account refuses every log-in after too many.
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime, nullable=True),
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("created_at", UtcDateTime, nullable=False),
 )

@@ -116,6 +116,8 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.Text, nullable=False),
         sa.Column("totp_cipher", sa.Text, nullable=False),
         sa.Column("totp_last_step", sa.BigInteger, nullable=False, server_default="0"),
+        sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("locked_until", UtcDateTime, nullable=True),
         sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_identity_operator"),
