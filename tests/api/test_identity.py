@@ -302,3 +302,44 @@ def test_the_contact_scan_finds_an_address_book_endpoint() -> None:
     def take(body: Upload) -> None: ...
 
     assert sorted(contact_arrays(probe.openapi())) == ["POST /contacts.people", "POST /contacts.phones"]
+
+
+@pytest.mark.backends("sqlite")
+def test_arbitrary_input_never_causes_a_server_error(api: TestClient) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    borrower = api_sign_up(api)
+    pid = borrower["subject_id"]
+    text = st.text(max_size=40)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(text, text, text, st.sampled_from(["salary_flow", "vehicle", "x", ""]), st.binary(max_size=64))
+    def probe(a: str, b: str, c: str, kind: str, blob: bytes) -> None:
+        calls = [
+            api.post("/api/v1/auth/otp", json={"phone": a, "purpose": "log_in"}),
+            api.post("/api/v1/auth/tokens", json={"phone": a, "code": b[:12], "role": "investor"}),
+            api.post("/api/v1/auth/operator-tokens", json={"username": a, "password": b, "totp_code": c[:12]}),
+            api.post(
+                f"/api/v1/people/{pid}/kyc/identity",
+                json={"name": a, "id_number": b[:32], "birth_date": "1990-03-07"},
+                headers=borrower["headers"],
+            ),
+            api.post(f"/api/v1/people/{pid}/bank-cards", json={"card_number": c[:32]}, headers=borrower["headers"]),
+            api.post(
+                f"/api/v1/people/{pid}/certificates",
+                data={"kind": kind, "amount": a},
+                files={"file": ("f", blob, "application/octet-stream")},
+                headers=borrower["headers"],
+            ),
+            api.post(
+                f"/api/v1/people/{pid}/consents",
+                json={"purpose": "credit_inquiry", "institution": a, "text_version": b},
+                headers=borrower["headers"],
+            ),
+            api.put(f"/api/v1/people/{pid}/timezone", json={"timezone": c}, headers=borrower["headers"]),
+        ]
+        for response in calls:
+            assert response.status_code < 500, response.text
+
+    probe()

@@ -32,6 +32,7 @@ from fairlend.ids import new_id
 from fairlend.money import Money
 
 MAX_REASON_LENGTH = 500
+MAX_AMOUNT_MINOR = 10**15
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,8 @@ class Certificates:
             raise Invalid("currency_mismatch", f"amounts are in {self._currency}")
         if amount.minor <= 0:
             raise Invalid("invalid_amount", "the declared monthly income or value must be positive")
+        if amount.minor > MAX_AMOUNT_MINOR:
+            raise Invalid("invalid_amount", "the declared amount is implausibly large")
         content_type = sniff_content_type(content)
         check_claimed_type(content_type, claimed_type, filename)
         certificate_id = new_id("cert")

@@ -94,7 +94,7 @@ def check_id_number(raw: str, scheme: str, declared_birth_date: date, business_d
 
 def check_card_number(raw: str) -> str:
     digits = "".join(ch for ch in raw if not ch.isspace() and ch != "-")
-    if not digits.isdigit() or not 12 <= len(digits) <= 19:
+    if not (digits.isascii() and digits.isdigit()) or not 12 <= len(digits) <= 19:
         raise Invalid("invalid_card_number", "a bank card number has 12 to 19 digits")
     if not luhn.is_valid(digits):
         raise Invalid("card_failed_luhn", "the card number fails its check digit (Luhn)")

@@ -247,13 +247,17 @@ def _consent(record: ConsentRecord) -> ConsentPublic:
     )
 
 
+# Far above any real income or asset; keeps absurd input away from the BIGINT column.
+MAX_DECLARED_MAJOR = Decimal(10) ** 12
+
+
 def parse_amount(raw: str, currency: str) -> Money:
     try:
         value = Decimal(raw.strip().replace(",", ""))
     except InvalidOperation:
         raise Invalid("invalid_amount", "the amount is a decimal number such as 8500.00") from None
-    if not value.is_finite():
-        raise Invalid("invalid_amount", "the amount is a decimal number such as 8500.00")
+    if not value.is_finite() or abs(value) >= MAX_DECLARED_MAJOR:
+        raise Invalid("invalid_amount", "the amount is a decimal number such as 8500.00, below a trillion")
     return Money.of(value, currency)
 
 
