@@ -7,14 +7,17 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
+import pyotp
 import pytest
 import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
 from fairlend.api.app import create_app
 from fairlend.bootstrap import Container
-from tests.identity.helpers import cn_id_number, cn_mobile
+from fairlend.identity.model import Role
+from tests.identity.helpers import cn_id_number, cn_mobile, sign_up
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -114,3 +117,40 @@ def test_a_borrower_signs_up_and_verifies_identity_through_the_pages(server: str
     page.click("[data-testid=identity-form] button")
     expect(page.get_by_test_id("levels")).to_contain_text(texts["identity"])
     expect(page.get_by_test_id("card-form")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.backends("sqlite")
+def test_an_underwriter_rejects_a_certificate_and_the_borrower_sees_why(
+    server: str, page: Page, container: Container, tmp_path: Path
+) -> None:
+    who = sign_up(container)
+    token, _ = container.identity.tokens.issue(who)
+    page.context.add_cookies([{"name": "fl_session", "value": token, "url": server}])
+    scan = tmp_path / "salary.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    page.goto(f"{server}/borrower/certificates?lang=en")
+    page.select_option("select[name=kind]", "salary_flow")
+    page.fill("input[name=amount]", "12000")
+    page.set_input_files("input[name=file]", str(scan))
+    page.click("[data-testid=certificate-form] button")
+    expect(page.get_by_test_id("certificates")).to_contain_text("Under review")
+
+    made = container.identity.accounts.create_operator("una", "underwriter password", Role.UNDERWRITER)
+    console = page.context.browser.new_context().new_page()  # type: ignore[union-attr]
+    console.goto(f"{server}/operator/login?lang=zh-CN")
+    console.fill("input[name=username]", "una")
+    console.fill("input[name=password]", "underwriter password")
+    console.fill("input[name=totp_code]", pyotp.TOTP(made.totp_secret).at(container.clock.now()))
+    console.click("[data-testid=operator-login] button")
+    console.wait_for_url(f"{server}/operator")
+    console.goto(f"{server}/operator/review")
+    row = console.get_by_test_id("queue").locator("tr", has_text=who.subject_id)
+    row.locator("input[name=reason]").fill("扫描件不完整")
+    row.locator("button.secondary").click()
+    expect(console.get_by_test_id("queue")).to_contain_text("没有待审核的资产证明")
+    console.context.close()
+
+    page.reload()
+    expect(page.get_by_test_id("certificates")).to_contain_text("Rejected")
+    expect(page.get_by_test_id("certificates")).to_contain_text("扫描件不完整")
