@@ -107,3 +107,38 @@ def test_a_bad_number_sends_nothing(container: Container) -> None:
     assert caught.value.code == "phone_wrong_region"
     with container.uow(read_only=True) as uow:
         assert uow.conn.execute(select(identity_otp)).first() is None
+
+
+def test_codes_older_than_a_day_are_removed_when_the_number_asks_again(container: Container, clock: FixedClock) -> None:
+    from sqlalchemy import func
+
+    phone = cn_mobile()
+    container.identity.otp.send_code(phone, OtpPurpose.SIGN_UP)
+    clock.advance(timedelta(days=1, seconds=1))
+    container.identity.otp.send_code(phone, OtpPurpose.SIGN_UP)
+    with container.uow(read_only=True) as uow:
+        assert uow.conn.execute(select(func.count()).select_from(identity_otp)).scalar_one() == 1
+
+
+@pytest.mark.backends("postgresql")
+def test_concurrent_sends_to_one_number_send_one_code(container: Container) -> None:
+    import threading
+
+    phone = cn_mobile()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def send() -> None:
+        barrier.wait()
+        try:
+            container.identity.otp.send_code(phone, OtpPurpose.SIGN_UP)
+            outcomes.append("sent")
+        except RateLimited:
+            outcomes.append("limited")
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["limited", "limited", "limited", "sent"]

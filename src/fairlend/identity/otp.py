@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Invalid, RateLimited
@@ -62,6 +62,16 @@ class OtpService:
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         with self._uow() as uow:
             now = uow.clock.now()
+            if uow.dialect == "postgresql":
+                # Serialise sends per number so two at once cannot both pass the limits
+                # (SQLite already serialises every write transaction).
+                uow.conn.execute(select(func.pg_advisory_xact_lock(int(index[:15], 16))))
+            # Rows older than the daily window no longer count for anything.
+            uow.conn.execute(
+                delete(identity_otp).where(
+                    identity_otp.c.phone_index == index, identity_otp.c.created_at < now - timedelta(days=1)
+                )
+            )
             self._check_send_limits(uow, index, now)
             uow.conn.execute(
                 update(identity_otp)
