@@ -129,6 +129,7 @@ class OtpService:
         (and nothing else can have been written yet).
         """
         index = self.phone_index(number)
+        code = code.strip()
         now = uow.clock.now()
         row = uow.conn.execute(
             select(identity_otp)
