@@ -22,6 +22,9 @@ B1, B2, LOAN = "brw_1", "brw_2", "loan_1"
 
 @pytest.fixture
 def seeded(container: Container) -> Container:
+    from tests.collections.conftest import wire_fakes
+
+    wire_fakes(container)
     assert container.collections is not None
     lending = cast(InMemoryLending, container.collections.lending)
     lending.add(LoanFacts(LOAN, B1, LoanState.ACTIVE, "CNY", Money(50_000, "CNY"), 10, "M1"))

@@ -17,7 +17,7 @@ from fairlend.collections.fakes import (
     RecordingChannel,
 )
 from fairlend.collections.model import LoanFacts, LoanState, Medium
-from fairlend.collections.wiring import Collections
+from fairlend.collections.wiring import Collections, wire_collections
 from fairlend.money import Money
 
 BORROWER = "brw_1"
@@ -63,10 +63,20 @@ class World:
                 uow.commit()
 
 
+def wire_fakes(container: Container) -> Collections:
+    """Collections over in-memory ports: loans, people and codes the test controls."""
+    return wire_collections(
+        container,
+        lending=InMemoryLending(),
+        contact_points=InMemoryContactPoints(),
+        otp=InMemoryOtp(),
+        disputes=InMemoryDisputes(),
+    )
+
+
 @pytest.fixture
 def world(container: Container) -> World:
-    assert container.collections is not None
-    c = container.collections
+    c = wire_fakes(container)
     lending = cast(InMemoryLending, c.lending)
     points = cast(InMemoryContactPoints, c.contact_points)
     lending.add(LoanFacts(LOAN, BORROWER, LoanState.ACTIVE, "CNY", Money(50_000, "CNY"), 10, "M1"))

@@ -1,9 +1,10 @@
 """Building the collections context and hooking it into the container.
 
-Until the other contexts land, the ports get the in-memory development
-adapters from fakes.py; at merge the lead passes the real ones (lending's
-service, identity's contact points and one-time codes, bureau.client,
-real channels) to `wire_collections`.
+identity's contact points and one-time codes are wired when the container
+has identity (adapters.py). Until lending and bureau land, their ports get the
+in-memory adapters from fakes.py; the lead passes the real ones (lending's
+service, bureau.client, real channels) to `wire_collections`. Tests wire the
+in-memory adapters explicitly.
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ def wire_collections(
     disputes: DisputePort | None = None,
     channels: Mapping[Medium, ChannelPort] | None = None,
 ) -> Collections:
+    identity = getattr(container, "identity", None)
+    if identity is not None:
+        from fairlend.collections.adapters import IdentityContactPoints, IdentityOtp
+
+        contact_points = contact_points or IdentityContactPoints(identity)
+        otp = otp or IdentityOtp(identity)
+    # Until lending and bureau land (and in tests): in-memory adapters.
     lending = lending or InMemoryLending()
     contact_points = contact_points or InMemoryContactPoints()
     otp = otp or InMemoryOtp()
