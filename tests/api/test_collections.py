@@ -122,25 +122,43 @@ def test_no_endpoint_accepts_a_list_of_contacts(
     """P-1: the platform never takes an address book, not even by accident."""
     spec = api.get("/openapi.json").json()
     schemas = spec["components"]["schemas"]
+    people_words = ("phone", "mobile", "contact", "address_book", "addressbook")
 
-    def arrays(schema: dict[str, Any], seen: frozenset[str] = frozenset()) -> list[str]:
-        if "$ref" in schema:
-            name = schema["$ref"].rsplit("/", 1)[-1]
-            return [] if name in seen else arrays(schemas[name], seen | {name})
-        found = ["array"] if schema.get("type") == "array" else []
-        for sub in [*schema.get("properties", {}).values(), *schema.get("anyOf", []), *schema.get("allOf", [])]:
-            found += arrays(sub, seen)
+    def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+        return cast(dict[str, Any], schemas[schema["$ref"].rsplit("/", 1)[-1]]) if "$ref" in schema else schema
+
+    def walk(schema: dict[str, Any], name: str, depth: int = 0) -> list[tuple[str, dict[str, Any]]]:
+        """Every (field name, array schema) inside a request schema."""
+        schema = resolve(schema)
+        if depth > 8:
+            return []
+        found = [(name, schema)] if schema.get("type") == "array" else []
+        for key, sub in schema.get("properties", {}).items():
+            found += walk(sub, key, depth + 1)
+        for sub in [*schema.get("anyOf", []), *schema.get("allOf", []), *schema.get("oneOf", [])]:
+            found += walk(sub, name, depth + 1)
         if "items" in schema:
-            found += arrays(schema["items"], seen)
+            found += walk(schema["items"], name, depth + 1)
         return found
 
-    bodies = 0
+    def about_people(name: str, array: dict[str, Any]) -> bool:
+        items = resolve(array.get("items", {}))
+        fields = " ".join([name, *items.get("properties", {})]).lower()
+        return any(word in fields for word in people_words)
+
+    collections_bodies = 0
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             for content in operation.get("requestBody", {}).get("content", {}).values():
-                bodies += 1
-                assert arrays(content["schema"]) == [], f"{method.upper()} {path} accepts a list"
-    assert bodies >= 8
+                arrays = walk(content["schema"], "body")
+                where = f"{method.upper()} {path}"
+                # Nowhere in the API may a list of people or numbers come in...
+                assert not [n for n, a in arrays if about_people(n, a)], f"{where} accepts a list of people"
+                # ...and collections takes no lists at all.
+                if path.startswith(BASE):
+                    collections_bodies += 1
+                    assert arrays == [], f"{where} accepts a list"
+    assert collections_bodies >= 8
     a_list = [{"name": "a", "relation": "friend", "phone": "13912345678"}] * 2
     refused = api.post(
         f"{BASE}/borrowers/{B1}/contact-persons", json=a_list, headers=fake_auth.headers(Role.BORROWER, B1)
