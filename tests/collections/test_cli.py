@@ -29,6 +29,8 @@ def test_plan_then_queue_then_contacts_then_evidence(cli_world: World, tmp_path:
     assert planned.exit_code == 0 and "planned 1 tasks" in planned.output
     again = runner.invoke(app, ["collections", "plan"])
     assert "already planned" in again.output
+    dispatched = runner.invoke(app, ["collections", "dispatch"])
+    assert dispatched.exit_code == 0 and "nothing to send" in dispatched.output  # loan_1's task is a call
     queued = runner.invoke(app, ["collections", "queue"])
     assert queued.exit_code == 0 and LOAN in queued.output and "collection_call" in queued.output
     cli_world.c.gateway.attempt(ContactRequest(LOAN, Medium.CALL, collector_id="op_1"))

@@ -192,3 +192,16 @@ def test_concurrent_attempts_for_one_borrower_never_pass_a_cap_together(world: W
     assert sorted(v.seq for v in views) == list(range(1, 13))
     assert sum(v.outcome == "sent" for v in views) == 3
     assert world.container.verify() == []
+
+
+def test_a_third_party_number_is_normalised_so_a_cease_request_for_it_holds(world: World) -> None:
+    """However the collector types it, the number a borrower forbade stays forbidden."""
+    world.c.service.request_cease(BORROWER, CeaseScope.NUMBER, number="+86 139 1234 5678")
+    tried = world.c.gateway.attempt(
+        ContactRequest(LOAN, Medium.CALL, RecipientKind.THIRD_PARTY, third_party_number="13912345678")
+    )
+    assert set(tried.rules) == {"CN-1", world.container.profile.collections.cease_rule}
+    from fairlend.errors import Invalid
+
+    with pytest.raises(Invalid):
+        world.c.gateway.attempt(ContactRequest(LOAN, Medium.CALL, RecipientKind.THIRD_PARTY, third_party_number="12"))

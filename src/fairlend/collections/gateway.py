@@ -134,6 +134,18 @@ def _holidays(calendar: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(calendar, years=year).keys())
 
 
+def normalise_phone(raw: str, region: str) -> str:
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise Invalid("bad_phone", f"not a phone number: {raw!r}") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise Invalid("bad_phone", f"not a valid phone number: {raw!r}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
 def valid_zone(name: str) -> str:
     try:
         zone(name)
@@ -338,9 +350,10 @@ class ContactGateway:
                 raise NotFound("contact_person_not_found", "the borrower named no such contact person")
             facts = ContactPersonFacts(row.id, ContactPersonStatus(row.status))
             return row.id, row.phone_masked, row.timezone, row.phone_e164, facts
-        number = (request.third_party_number or "").strip()
-        if not number:
+        if not (request.third_party_number or "").strip():
             raise Invalid("number_required", "a third-party attempt needs the one number tried")
+        # E.164, as every other number here: a cease request for a number must match however it was typed.
+        number = normalise_phone(request.third_party_number or "", self._profile.phone_region)
         tz = valid_zone(request.third_party_timezone or self._profile.timezone)
         return f"tp:{self.number_key(number)[:16]}", mask_phone(number), tz, number, None
 

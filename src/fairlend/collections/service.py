@@ -11,14 +11,20 @@ from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-import phonenumbers
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.collections import log
 from fairlend.collections.chain import first_break
 from fairlend.collections.events import CeaseRequested, ContactPersonConfirmed, ContactPersonNamed, TasksCancelled
-from fairlend.collections.gateway import ContactGateway, ContactRequest, NumberKeys, parse_hhmm, valid_zone
+from fairlend.collections.gateway import (
+    ContactGateway,
+    ContactRequest,
+    NumberKeys,
+    normalise_phone,
+    parse_hhmm,
+    valid_zone,
+)
 from fairlend.collections.model import (
     ContactPersonStatus,
     LoanFacts,
@@ -99,13 +105,7 @@ class CollectionsService:
     # -- contact persons (one at a time, each confirmed by themselves; P-1) ----
 
     def _phone(self, raw: str) -> str:
-        try:
-            parsed = phonenumbers.parse(raw, self._profile.phone_region)
-        except phonenumbers.NumberParseException:
-            raise Invalid("bad_phone", f"not a phone number: {raw!r}") from None
-        if not phonenumbers.is_valid_number(parsed):
-            raise Invalid("bad_phone", f"not a valid phone number: {raw!r}")
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return normalise_phone(raw, self._profile.phone_region)
 
     def name_contact_person(
         self, borrower_id: str, name: str, relation: str, phone: str, purpose: str = "", timezone: str | None = None
