@@ -40,3 +40,18 @@ def test_a_contact_person_confirms_with_identitys_one_time_code(container: Conta
     with pytest.raises(Forbidden):
         c.service.confirm_contact_person(person.id, f"{(int(code) + 1) % 1_000_000:06d}")
     assert c.service.confirm_contact_person(person.id, code).status.value == "confirmed"
+
+
+def test_a_refused_code_leaves_no_half_named_contact_person(container: Container) -> None:
+    """identity allows one code a minute per number: the second naming fails whole."""
+    from fairlend.errors import RateLimited
+
+    borrower = sign_up(container)
+    c = wire_collections(container, lending=InMemoryLending())
+    contact_phone = cn_mobile()
+    first = c.service.name_contact_person(borrower.subject_id, "李四", "friend", contact_phone)
+    with pytest.raises(RateLimited):
+        c.service.name_contact_person(borrower.subject_id, "李四", "friend", contact_phone)
+    assert [p.id for p in c.service.contact_persons(borrower.subject_id)] == [first.id]
+    with pytest.raises(RateLimited):
+        c.service.resend_contact_code(borrower.subject_id, first.id)

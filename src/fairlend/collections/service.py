@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 # identity's OtpPurpose.CONFIRM_CONTACT: the code text tells the person what they agree to.
 CONTACT_PERSON_PURPOSE = "confirm_contact"
 SYSTEM_COLLECTOR = "system"
+MAX_CONTACT_PERSONS = 5
 AUTOMATED_MEDIA = (Medium.SMS, Medium.EMAIL, Medium.LETTER)
 ACTION_TEMPLATES = {"reminder": "reminder", "gentle_reminder": "gentle_reminder", "escalate": "formal_letter"}
 
@@ -117,16 +118,22 @@ class CollectionsService:
         e164 = self._phone(phone)
         tz = valid_zone(timezone or self._profile.timezone)
         contact_id = new_id("cp")
-        with self._uow() as uow:
-            now = uow.clock.now()
+        with self._uow(read_only=True) as uow:
             own = uow.conn.execute(
                 select(func.count()).where(
                     contact_person.c.borrower_id == borrower_id,
                     contact_person.c.status != ContactPersonStatus.REVOKED.value,
                 )
             ).scalar()
-            if int(own or 0) >= 5:
-                raise Conflict("too_many_contact_persons", "at most 5 contact persons; revoke one first")
+        if int(own or 0) >= MAX_CONTACT_PERSONS:
+            raise Conflict(
+                "too_many_contact_persons", f"at most {MAX_CONTACT_PERSONS} contact persons; revoke one first"
+            )
+        # The code goes to the contact person's own phone: only they can confirm. It is sent
+        # first, through identity's own transaction (its rate limits and audit), so a refused
+        # send leaves no half-named contact person behind.
+        self._otp.send_code(e164, CONTACT_PERSON_PURPOSE)
+        with self._uow() as uow:
             uow.conn.execute(
                 insert(contact_person).values(
                     borrower_id=borrower_id,
@@ -139,15 +146,27 @@ class CollectionsService:
                     number_key=self._number_key(e164),
                     timezone=tz,
                     status=ContactPersonStatus.PENDING.value,
-                    created_at=now,
+                    created_at=uow.clock.now(),
                     confirmed_at=None,
                 )
             )
             uow.publish(ContactPersonNamed(contact_id, borrower_id, uow.clock.business_date()))
             uow.commit()
-        # The code goes to the contact person's own phone: only they can confirm. Sent after our
-        # commit, through identity's own transaction (its rate limits and audit are its business).
-        self._otp.send_code(e164, CONTACT_PERSON_PURPOSE)
+        return self.contact_person(contact_id)
+
+    def resend_contact_code(self, borrower_id: str, contact_id: str) -> ContactPersonView:
+        """Send a pending contact person a new code (identity's limits apply)."""
+        with self._uow(read_only=True) as uow:
+            row = uow.conn.execute(
+                select(contact_person.c.phone_e164, contact_person.c.status).where(
+                    contact_person.c.borrower_id == borrower_id, contact_person.c.id == contact_id
+                )
+            ).first()
+        if row is None:
+            raise NotFound("contact_person_not_found", f"no contact person {contact_id}")
+        if row.status != ContactPersonStatus.PENDING.value:
+            raise Conflict("contact_person_not_pending", f"the contact person is {row.status}")
+        self._otp.send_code(row.phone_e164, CONTACT_PERSON_PURPOSE)
         return self.contact_person(contact_id)
 
     def confirm_contact_person(self, contact_id: str, code: str) -> ContactPersonView:

@@ -281,6 +281,14 @@ def revoke_contact_person(
     return ContactPersonPublic.model_validate(_collections(container).revoke_contact_person(borrower_id, contact_id))
 
 
+@router.post("/borrowers/{borrower_id}/contact-persons/{contact_id}/resend-code", response_model=ContactPersonPublic)
+def resend_contact_code(
+    borrower_id: str, contact_id: str, principal: Authenticated, container: ContainerDep
+) -> ContactPersonPublic:
+    _the_borrower(principal, borrower_id)
+    return ContactPersonPublic.model_validate(_collections(container).resend_contact_code(borrower_id, contact_id))
+
+
 @router.post("/contact-persons/{contact_id}/confirm", response_model=ContactPersonPublic)
 def confirm_contact_person(contact_id: str, body: ContactPersonConfirm, container: ContainerDep) -> ContactPersonPublic:
     """The contact person confirms with the code sent to their phone (no account needed)."""
