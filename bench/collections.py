@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fairlend.bootstrap import bootstrap
 from fairlend.clock import FixedClock
-from fairlend.collections.fakes import InMemoryContactPoints, InMemoryLending
+from fairlend.collections.fakes import InMemoryContactPoints, InMemoryLending, InMemoryOtp
 from fairlend.collections.gateway import ContactRequest
 from fairlend.collections.model import (
     Attempt,
@@ -41,6 +41,7 @@ from fairlend.collections.model import (
     Situation,
 )
 from fairlend.collections.policy import evaluate
+from fairlend.collections.wiring import wire_collections
 from fairlend.config import Settings
 from fairlend.db.migrate import upgrade
 from fairlend.jurisdiction.loader import load_profile
@@ -103,6 +104,14 @@ def _container(url: str, on: date):  # type: ignore[no-untyped-def]
     clock = FixedClock(datetime(on.year, on.month, on.day, 2, tzinfo=UTC), on)
     container = bootstrap(Settings(environment="test", database_url=url), clock=clock)
     upgrade(container.engine)
+    # A database given with --database may hold an earlier run: start collections from empty.
+    from sqlalchemy import delete
+
+    from fairlend.collections import tables
+
+    with container.engine.begin() as conn:
+        for table in (tables.collection_task, tables.collection_plan_run, tables.contact_log, tables.contact_log_head):
+            conn.execute(delete(table))
     return container
 
 
@@ -133,10 +142,9 @@ def gateway(url: str, attempts: int) -> tuple[float, float]:
     """Attempts a second through the whole gateway: reads, policy, channel, chained log append, outbox."""
     on = date(2026, 3, 3)
     container = _container(url, on)
+    lending, points = InMemoryLending(), InMemoryContactPoints()
+    wire_collections(container, lending=lending, contact_points=points, otp=InMemoryOtp())
     assert container.collections is not None
-    lending = container.collections.lending
-    points = container.collections.contact_points
-    assert isinstance(lending, InMemoryLending) and isinstance(points, InMemoryContactPoints)
     borrowers = max(attempts // 5, 1)
     for i in range(borrowers):
         lending.add(LoanFacts(f"gl_{i}", f"gb_{i}", LoanState.ACTIVE, "CNY", Money(10_000, "CNY"), 10, "M1"))
