@@ -1,0 +1,430 @@
+"""Supervised binning and weight of evidence, in NumPy.
+
+Sign convention (GLOSSARY, the only one in fairlend):
+    WoE(bin) = ln( (goods in bin / all goods) / (bads in bin / all bads) )
+so a bin richer in goods than average has a POSITIVE WoE, and
+    IV = sum over bins of (share of goods - share of bads) * WoE  (always >= 0).
+Counts are smoothed by half an observation so that a pure bin has a finite WoE.
+
+A numeric feature is cut into contiguous intervals `[edge_i, edge_{i+1})`;
+a categorical one into groups of categories. Missing values, declared special
+values and (for categories) values never seen in training follow an explicit
+`ValuePolicy`: their own bin when training saw enough of them, else the worst
+bin (the conservative choice: an unknown never earns points).
+
+Monotonic constraint: `Direction.INCREASING` means WoE (and so points) never
+falls as the value rises; `DECREASING` the reverse; `AUTO` fits both and keeps
+the one with the larger IV, which is then enforced like a declared one.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+SMOOTHING = 0.5
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+class Direction(enum.StrEnum):
+    INCREASING = "increasing"
+    DECREASING = "decreasing"
+    AUTO = "auto"
+    NONE = "none"  # categorical: groups ordered by WoE, no order on values
+
+
+class ValuePolicy(enum.StrEnum):
+    """Where a missing, special or unseen value goes."""
+
+    OWN_BIN_OR_WORST = "own_bin_or_worst"  # its own bin if training saw >= min share, else the worst bin
+    WORST = "worst"  # always the worst regular bin
+
+
+@dataclass(frozen=True, slots=True)
+class BinningSettings:
+    min_bin_share: float = 0.05
+    max_bins: int = 8
+    prebins: int = 20
+    missing: ValuePolicy = ValuePolicy.OWN_BIN_OR_WORST
+    special: ValuePolicy = ValuePolicy.OWN_BIN_OR_WORST
+    unseen: ValuePolicy = ValuePolicy.WORST
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    label: str
+    goods: int
+    bads: int
+    woe: float
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureBinning:
+    """A fitted binning. Slots: the regular bins, then missing, then one per special value.
+
+    `slot_of_missing` and `slot_of_special` point into `bins` (possibly at a
+    regular bin when the policy sent them to the worst one).
+    """
+
+    name: str
+    kind: str  # "numeric" | "categorical"
+    direction: Direction
+    edges: tuple[float, ...]  # numeric: len(regular bins) - 1 inner cut points
+    categories: tuple[str, ...]  # categorical: every category seen in training
+    category_slot: tuple[int, ...]  # categorical: slot of each category
+    special_values: tuple[float, ...]
+    slot_of_special: tuple[int, ...]
+    slot_of_missing: int
+    slot_of_unseen: int
+    bins: tuple[Bin, ...]
+    iv: float
+    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.kind == "categorical":
+            self._index.update({c: s for c, s in zip(self.categories, self.category_slot, strict=True)})
+
+    @property
+    def regular_bins(self) -> int:
+        return len(self.edges) + 1 if self.kind == "numeric" else len(self.bins)
+
+    def slot(self, value: Any) -> int:
+        """The slot of one raw value (the per-applicant path; mirrors `slots`)."""
+        if value is None:
+            return self.slot_of_missing
+        if self.kind == "categorical":
+            return self._index.get(str(value), self.slot_of_unseen)
+        x = float(value)
+        if math.isnan(x):
+            return self.slot_of_missing
+        for special, slot in zip(self.special_values, self.slot_of_special, strict=True):
+            if x == special:
+                return slot
+        # bisect_right over the edges, unrolled for the few edges a feature has
+        lo = 0
+        for edge in self.edges:
+            if x >= edge:
+                lo += 1
+            else:
+                break
+        return lo
+
+    def slots(self, values: NDArray[Any]) -> IntArray:
+        """The slots of a column: floats (NaN = missing), strings, or category codes."""
+        if self.kind == "categorical":
+            return self._categorical_slots(values)
+        x = np.asarray(values, dtype=np.float64)
+        out = np.searchsorted(np.asarray(self.edges, dtype=np.float64), x, side="right").astype(np.int64)
+        missing = np.isnan(x)
+        if missing.any():
+            out[missing] = self.slot_of_missing
+        for special, slot in zip(self.special_values, self.slot_of_special, strict=True):
+            out[x == special] = slot
+        return out
+
+    def _categorical_slots(self, values: NDArray[Any]) -> IntArray:
+        arr = np.asarray(values)
+        table = np.asarray((*self.category_slot, self.slot_of_unseen, self.slot_of_missing), dtype=np.int64)
+        if arr.dtype.kind in "iu":
+            # codes into `categories`: -1 = missing, anything past the end = unseen
+            codes = arr.astype(np.int64)
+            codes = np.where(codes < 0, len(self.categories) + 1, np.minimum(codes, len(self.categories)))
+            return table[codes]
+        return np.fromiter((self.slot(v) for v in arr.tolist()), dtype=np.int64, count=arr.shape[0])
+
+    def codes(self, values: NDArray[Any]) -> IntArray:
+        """Category codes for a string column (None = -1, unseen = len(categories))."""
+        return np.fromiter(
+            (-1 if v is None else self.categories.index(v) if v in self._index else len(self.categories) for v in values),
+            dtype=np.int64,
+            count=len(values),
+        )
+
+
+def woe_of(goods: NDArray[Any], bads: NDArray[Any], total_goods: float, total_bads: float) -> FloatArray:
+    g = (np.asarray(goods, dtype=np.float64) + SMOOTHING) / (total_goods + SMOOTHING)
+    b = (np.asarray(bads, dtype=np.float64) + SMOOTHING) / (total_bads + SMOOTHING)
+    return np.log(g / b)
+
+
+def information_value(goods: NDArray[Any], bads: NDArray[Any]) -> float:
+    goods = np.asarray(goods, dtype=np.float64)
+    bads = np.asarray(bads, dtype=np.float64)
+    tg, tb = float(goods.sum()), float(bads.sum())
+    if tg == 0 or tb == 0:
+        return 0.0
+    woe = woe_of(goods, bads, tg, tb)
+    return float(np.sum((goods / tg - bads / tb) * woe))
+
+
+def _merge(goods: list[float], bads: list[float], groups: list[list[int]], i: int) -> None:
+    """Merge bin i+1 into bin i."""
+    goods[i] += goods.pop(i + 1)
+    bads[i] += bads.pop(i + 1)
+    groups[i].extend(groups.pop(i + 1))
+
+
+def _constrain(
+    goods: list[float],
+    bads: list[float],
+    groups: list[list[int]],
+    *,
+    sign: int,
+    min_count: float,
+    max_bins: int,
+    total_goods: float,
+    total_bads: float,
+) -> None:
+    """Merge adjacent bins until each is big enough, WoE is monotonic (sign != 0) and few enough.
+
+    Bins are few (the prebins), so a plain loop is cheaper than anything clever.
+    """
+    while len(goods) > 1:
+        woe = woe_of(np.array(goods), np.array(bads), total_goods, total_bads)
+        sizes = np.array(goods) + np.array(bads)
+        small = np.flatnonzero(sizes < min_count)
+        if small.size:
+            i = int(small[np.argmin(sizes[small])])
+            if i == 0:
+                j = 0
+            elif i == len(goods) - 1:
+                j = i - 1
+            else:  # join the neighbour whose WoE is nearer
+                j = i - 1 if abs(woe[i] - woe[i - 1]) <= abs(woe[i + 1] - woe[i]) else i
+            _merge(goods, bads, groups, j)
+            continue
+        diffs = np.diff(woe)
+        if sign != 0:
+            violations = np.flatnonzero(diffs * sign < 0)
+            if violations.size:
+                # the worst violation first: fewest merges to reach monotonicity
+                j = int(violations[np.argmin(diffs[violations] * sign)])
+                _merge(goods, bads, groups, j)
+                continue
+        if len(goods) > max_bins:
+            _merge(goods, bads, groups, int(np.argmin(np.abs(diffs))))
+            continue
+        break
+
+
+def _numeric_prebins(x: FloatArray, prebins: int) -> FloatArray:
+    qs = np.quantile(x, np.linspace(0, 1, prebins + 1)[1:-1])
+    edges = np.unique(qs)
+    # an edge equal to the minimum cuts nothing off
+    return edges[edges > x.min()]
+
+
+def _policy_slot(count: float, min_count: float, policy: ValuePolicy, own: int, worst: int) -> int:
+    if policy is ValuePolicy.OWN_BIN_OR_WORST and count >= min_count and count > 0:
+        return own
+    return worst
+
+
+def fit_numeric(
+    name: str,
+    values: NDArray[Any],
+    target: NDArray[Any],
+    *,
+    direction: Direction = Direction.AUTO,
+    special_values: tuple[float, ...] = (),
+    settings: BinningSettings = BinningSettings(),
+) -> FeatureBinning:
+    """Bin a numeric column against a 0/1 target (1 = bad)."""
+    x = np.asarray(values, dtype=np.float64)
+    y = np.asarray(target, dtype=np.int64)
+    total_bads = float(y.sum())
+    total_goods = float(y.size - total_bads)
+    min_count = settings.min_bin_share * y.size
+    missing = np.isnan(x)
+    special_masks = [x == s for s in special_values]
+    regular = ~missing
+    for mask in special_masks:
+        regular &= ~mask
+    xr, yr = x[regular], y[regular]
+    if xr.size == 0:
+        raise ValueError(f"feature {name!r} has no regular values")
+    pre_edges = _numeric_prebins(xr, settings.prebins)
+    idx = np.searchsorted(pre_edges, xr, side="right")
+    n_pre = pre_edges.size + 1
+    bads_pre = np.bincount(idx, weights=yr, minlength=n_pre)
+    all_pre = np.bincount(idx, minlength=n_pre).astype(np.float64)
+    goods_pre = all_pre - bads_pre
+
+    candidates: list[tuple[float, Direction, list[float], list[float], list[list[int]]]] = []
+    wanted = [Direction.INCREASING, Direction.DECREASING] if direction is Direction.AUTO else [direction]
+    for d in wanted:
+        g, b = list(goods_pre), list(bads_pre)
+        groups = [[i] for i in range(n_pre)]
+        sign = {Direction.INCREASING: 1, Direction.DECREASING: -1}.get(d, 0)
+        _constrain(
+            g,
+            b,
+            groups,
+            sign=sign,
+            min_count=min_count,
+            max_bins=settings.max_bins,
+            total_goods=total_goods,
+            total_bads=total_bads,
+        )
+        candidates.append((information_value(np.array(g), np.array(b)), d, g, b, groups))
+    iv, chosen, g, b, groups = max(candidates, key=lambda c: c[0])
+    edges = tuple(float(pre_edges[grp[0] - 1]) for grp in groups[1:])
+
+    bin_goods, bin_bads = list(g), list(b)
+    labels = _interval_labels(edges)
+    regular_woe = woe_of(np.array(bin_goods), np.array(bin_bads), total_goods, total_bads)
+    worst = int(np.argmin(regular_woe))
+
+    n_missing = float(missing.sum())
+    slot_of_missing = _policy_slot(n_missing, min_count, settings.missing, len(bin_goods), worst)
+    if slot_of_missing == len(bin_goods):
+        bad_m = float(y[missing].sum())
+        bin_goods.append(n_missing - bad_m)
+        bin_bads.append(bad_m)
+        labels.append("missing")
+    slot_of_special: list[int] = []
+    for s, mask in zip(special_values, special_masks, strict=True):
+        n_s = float(mask.sum())
+        slot = _policy_slot(n_s, min_count, settings.special, len(bin_goods), worst)
+        if slot == len(bin_goods):
+            bad_s = float(y[mask].sum())
+            bin_goods.append(n_s - bad_s)
+            bin_bads.append(bad_s)
+            labels.append(f"special {s:g}")
+        slot_of_special.append(slot)
+    return _finish(
+        name,
+        "numeric",
+        chosen,
+        edges,
+        (),
+        (),
+        tuple(special_values),
+        tuple(slot_of_special),
+        slot_of_missing,
+        worst,
+        labels,
+        bin_goods,
+        bin_bads,
+        total_goods,
+        total_bads,
+    )
+
+
+def fit_categorical(
+    name: str,
+    values: NDArray[Any],
+    target: NDArray[Any],
+    *,
+    settings: BinningSettings = BinningSettings(),
+) -> FeatureBinning:
+    """Group categories by WoE: rare ones pooled first, then adjacent groups merged."""
+    raw = np.asarray(values, dtype=object)
+    y = np.asarray(target, dtype=np.int64)
+    total_bads = float(y.sum())
+    total_goods = float(y.size - total_bads)
+    min_count = settings.min_bin_share * y.size
+    missing = np.array([v is None or (isinstance(v, float) and math.isnan(v)) for v in raw], dtype=bool)
+    present = raw[~missing].astype(str)
+    yp = y[~missing]
+    cats, inverse = np.unique(present, return_inverse=True)
+    bads_c = np.bincount(inverse, weights=yp, minlength=cats.size)
+    all_c = np.bincount(inverse, minlength=cats.size).astype(np.float64)
+    goods_c = all_c - bads_c
+    order = np.argsort(woe_of(goods_c, bads_c, total_goods, total_bads), kind="stable")
+    g = [float(goods_c[i]) for i in order]
+    b = [float(bads_c[i]) for i in order]
+    groups = [[int(i)] for i in order]
+    # sorted by WoE, so sign=+1 keeps the groups ordered after every merge
+    _constrain(
+        g,
+        b,
+        groups,
+        sign=1,
+        min_count=min_count,
+        max_bins=settings.max_bins,
+        total_goods=total_goods,
+        total_bads=total_bads,
+    )
+    category_slot = [0] * cats.size
+    for slot, grp in enumerate(groups):
+        for c in grp:
+            category_slot[c] = slot
+    labels = [",".join(str(cats[c]) for c in sorted(grp)) for grp in groups]
+    woe = woe_of(np.array(g), np.array(b), total_goods, total_bads)
+    worst = int(np.argmin(woe))
+    bin_goods, bin_bads = list(g), list(b)
+    n_missing = float(missing.sum())
+    slot_of_missing = _policy_slot(n_missing, min_count, settings.missing, len(bin_goods), worst)
+    if slot_of_missing == len(bin_goods):
+        bad_m = float(y[missing].sum())
+        bin_goods.append(n_missing - bad_m)
+        bin_bads.append(bad_m)
+        labels.append("missing")
+    return _finish(
+        name,
+        "categorical",
+        Direction.NONE,
+        (),
+        tuple(str(c) for c in cats),
+        tuple(category_slot),
+        (),
+        (),
+        slot_of_missing,
+        worst,
+        labels,
+        bin_goods,
+        bin_bads,
+        total_goods,
+        total_bads,
+    )
+
+
+def _interval_labels(edges: tuple[float, ...]) -> list[str]:
+    bounds = [-math.inf, *edges, math.inf]
+    return [f"[{lo:g}, {hi:g})" for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _finish(
+    name: str,
+    kind: str,
+    direction: Direction,
+    edges: tuple[float, ...],
+    categories: tuple[str, ...],
+    category_slot: tuple[int, ...],
+    special_values: tuple[float, ...],
+    slot_of_special: tuple[int, ...],
+    slot_of_missing: int,
+    slot_of_unseen: int,
+    labels: list[str],
+    goods: list[float],
+    bads: list[float],
+    total_goods: float,
+    total_bads: float,
+) -> FeatureBinning:
+    woe = woe_of(np.array(goods), np.array(bads), total_goods, total_bads)
+    bins = tuple(
+        Bin(label=lab, goods=int(round(gg)), bads=int(round(bb)), woe=float(w))
+        for lab, gg, bb, w in zip(labels, goods, bads, woe, strict=True)
+    )
+    return FeatureBinning(
+        name=name,
+        kind=kind,
+        direction=direction,
+        edges=edges,
+        categories=categories,
+        category_slot=category_slot,
+        special_values=special_values,
+        slot_of_special=slot_of_special,
+        slot_of_missing=slot_of_missing,
+        slot_of_unseen=slot_of_unseen,
+        bins=bins,
+        iv=information_value(np.array(goods), np.array(bads)),
+    )
