@@ -20,6 +20,7 @@ the one with the larger IV, which is then enforced like a declared one.
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,9 @@ class BinningSettings:
     unseen: ValuePolicy = ValuePolicy.WORST
 
 
+DEFAULT_BINNING = BinningSettings()
+
+
 @dataclass(frozen=True, slots=True)
 class Bin:
     label: str
@@ -89,7 +93,7 @@ class FeatureBinning:
 
     def __post_init__(self) -> None:
         if self.kind == "categorical":
-            self._index.update({c: s for c, s in zip(self.categories, self.category_slot, strict=True)})
+            self._index.update(dict(zip(self.categories, self.category_slot, strict=True)))
 
     @property
     def regular_bins(self) -> int:
@@ -142,7 +146,10 @@ class FeatureBinning:
     def codes(self, values: NDArray[Any]) -> IntArray:
         """Category codes for a string column (None = -1, unseen = len(categories))."""
         return np.fromiter(
-            (-1 if v is None else self.categories.index(v) if v in self._index else len(self.categories) for v in values),
+            (
+                -1 if v is None else self.categories.index(v) if v in self._index else len(self.categories)
+                for v in values
+            ),
             dtype=np.int64,
             count=len(values),
         )
@@ -216,9 +223,14 @@ def _constrain(
 
 def _numeric_prebins(x: FloatArray, prebins: int) -> FloatArray:
     qs = np.quantile(x, np.linspace(0, 1, prebins + 1)[1:-1])
-    edges = np.unique(qs)
+    lowest = x.min()
+    above = x[x > lowest]
+    # a mass at the lowest value (no debt, no inquiry) keeps a bin of its own
+    extra = [above.min()] if above.size else []
+    edges: FloatArray = np.unique(np.concatenate([qs, extra]))
     # an edge equal to the minimum cuts nothing off
-    return edges[edges > x.min()]
+    kept: FloatArray = edges[edges > lowest]
+    return kept
 
 
 def _policy_slot(count: float, min_count: float, policy: ValuePolicy, own: int, worst: int) -> int:
@@ -234,7 +246,7 @@ def fit_numeric(
     *,
     direction: Direction = Direction.AUTO,
     special_values: tuple[float, ...] = (),
-    settings: BinningSettings = BinningSettings(),
+    settings: BinningSettings = DEFAULT_BINNING,
 ) -> FeatureBinning:
     """Bin a numeric column against a 0/1 target (1 = bad)."""
     x = np.asarray(values, dtype=np.float64)
@@ -274,7 +286,7 @@ def fit_numeric(
             total_bads=total_bads,
         )
         candidates.append((information_value(np.array(g), np.array(b)), d, g, b, groups))
-    iv, chosen, g, b, groups = max(candidates, key=lambda c: c[0])
+    _iv, chosen, g, b, groups = max(candidates, key=lambda c: c[0])
     edges = tuple(float(pre_edges[grp[0] - 1]) for grp in groups[1:])
 
     bin_goods, bin_bads = list(g), list(b)
@@ -323,7 +335,7 @@ def fit_categorical(
     values: NDArray[Any],
     target: NDArray[Any],
     *,
-    settings: BinningSettings = BinningSettings(),
+    settings: BinningSettings = DEFAULT_BINNING,
 ) -> FeatureBinning:
     """Group categories by WoE: rare ones pooled first, then adjacent groups merged."""
     raw = np.asarray(values, dtype=object)
@@ -389,7 +401,7 @@ def fit_categorical(
 
 def _interval_labels(edges: tuple[float, ...]) -> list[str]:
     bounds = [-math.inf, *edges, math.inf]
-    return [f"[{lo:g}, {hi:g})" for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [f"[{lo:g}, {hi:g})" for lo, hi in itertools.pairwise(bounds)]
 
 
 def _finish(
@@ -411,7 +423,7 @@ def _finish(
 ) -> FeatureBinning:
     woe = woe_of(np.array(goods), np.array(bads), total_goods, total_bads)
     bins = tuple(
-        Bin(label=lab, goods=int(round(gg)), bads=int(round(bb)), woe=float(w))
+        Bin(label=lab, goods=round(gg), bads=round(bb), woe=float(w))
         for lab, gg, bb, w in zip(labels, goods, bads, woe, strict=True)
     )
     return FeatureBinning(

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fairlend.scoring.binning import (
+    DEFAULT_BINNING,
     Bin,
     BinningSettings,
     Direction,
@@ -65,6 +66,9 @@ class Scaling:
     def probability_of_bad(self, score: float) -> float:
         log_odds_good = (score - self.offset) / self.factor
         return 1.0 / (1.0 + math.exp(log_odds_good))
+
+
+DEFAULT_SCALING = Scaling()
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +213,11 @@ class Scorecard:
         return {
             "format": MODEL_FORMAT,
             "version": MODEL_VERSION,
-            "scaling": {"base_score": self.scaling.base_score, "base_odds": self.scaling.base_odds, "pdo": self.scaling.pdo},
+            "scaling": {
+                "base_score": self.scaling.base_score,
+                "base_odds": self.scaling.base_odds,
+                "pdo": self.scaling.pdo,
+            },
             "intercept": self.intercept,
             "base_points": self.base_points,
             "metadata": dict(self.metadata),
@@ -325,8 +333,8 @@ def train(
     target: NDArray[Any],
     specs: Sequence[FeatureSpec],
     *,
-    binning: BinningSettings = BinningSettings(),
-    scaling: Scaling = Scaling(),
+    binning: BinningSettings = DEFAULT_BINNING,
+    scaling: Scaling = DEFAULT_SCALING,
     l2: float = 1e-3,
     min_iv: float = 0.02,
     metadata: Mapping[str, Any] | None = None,
@@ -386,7 +394,7 @@ def train(
         woes = np.array([x.woe for x in b.bins])
         floor = float(woes.min())
         base += factor * c * floor
-        pts = tuple(int(round(factor * c * (w_ - floor))) for w_ in woes)
+        pts = tuple(round(factor * c * (w_ - floor)) for w_ in woes)
         features.append(ScoredFeature(binning=b, coefficient=float(c), points=pts, is_inquiry=spec.is_inquiry))
     meta = {
         "rows": int(y.size),
@@ -405,7 +413,7 @@ def train(
         **(metadata or {}),
     }
     return Scorecard(
-        features=tuple(features), base_points=int(round(base)), scaling=scaling, intercept=intercept, metadata=meta
+        features=tuple(features), base_points=round(base), scaling=scaling, intercept=intercept, metadata=meta
     )
 
 
