@@ -22,6 +22,10 @@ from fairlend.identity.model import Principal
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
+from fairlend.origination.ports import UnwiredBureau, UnwiredIdentity, UnwiredLending
+from fairlend.origination.service import OriginationService
+from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model
+from fairlend.scoring.service import ScoringService
 
 
 class Authenticator(Protocol):
@@ -44,6 +48,8 @@ class Container:
     # Checks bearer tokens (identity's token service); None until wired.
     authenticator: Authenticator | None = None
     verifiers: dict[str, Verifier] = field(default_factory=dict)
+    scoring: ScoringService | None = None
+    origination: OriginationService | None = None
 
     def verify(self) -> list[Discrepancy]:
         found: list[Discrepancy] = []
@@ -81,4 +87,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         ledger=ledger,
     )
     container.verifiers["ledger"] = ledger.verify
+    container.scoring = ScoringService(
+        uow, ComprehensiveScorer(load_default_model(), profile.bureau.negative_retention_years)
+    )
+    # Identity, the bureau client and lending are wired here once they land (origination/README.md).
+    container.origination = OriginationService(
+        uow, clock, profile, container.scoring, UnwiredIdentity(), UnwiredBureau(), UnwiredLending()
+    )
     return container
