@@ -29,5 +29,7 @@ def is_current(engine: Engine) -> bool:
         applied = set(MigrationContext.configure(conn).get_current_heads())
     # A branch that depends on foundation_0001 absorbs it: alembic then stores only the
     # branch heads, so "current" means every script head is applied or an ancestor of one.
-    covered = {rev.revision for rev in script.revision_map.iterate_revisions(tuple(applied), "base")} if applied else set()
+    covered = (
+        {rev.revision for rev in script.revision_map.iterate_revisions(tuple(applied), "base")} if applied else set()
+    )
     return set(script.get_heads()) <= covered

@@ -102,10 +102,7 @@ def annuity_quote(request: QuoteRequest) -> Quote:
     n = request.term_months
     r = request.nominal_rate / 12
     principal = request.amount
-    if r == 0:
-        payment = principal.to_decimal() / n
-    else:
-        payment = principal.to_decimal() * r / (1 - (1 + r) ** -n)
+    payment = principal.to_decimal() / n if r == 0 else principal.to_decimal() * r / (1 - (1 + r) ** -n)
     payment_money = Money.of(payment, currency, Rounding.HALF_UP)
     balance = principal
     lines: list[Installment] = []
@@ -113,9 +110,7 @@ def annuity_quote(request: QuoteRequest) -> Quote:
         interest = balance.times(r, Rounding.HALF_UP)
         part = balance if k == n else payment_money - interest
         balance = balance - part
-        lines.append(
-            Installment(k, add_months(request.start_date, k), part, interest, Money.zero(currency))
-        )
+        lines.append(Installment(k, add_months(request.start_date, k), part, interest, Money.zero(currency)))
     flows = [p.total.to_decimal() for p in lines]
     received = (principal - request.fee).to_decimal()
     return Quote(

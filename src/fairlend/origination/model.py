@@ -42,8 +42,8 @@ class CreditPolicy:
 
     decline_below: int = 430
     approve_from: int = 480
-    grade_top: int = 700  # A1 from this score up
-    grade_step: int = 8  # points per grade below A1
+    grade_top: int = 650  # A1 from this score up
+    grade_step: int = 6  # points per grade below A1
     base_rate: Decimal = Decimal("0.06")  # A1's nominal rate
     rate_step: Decimal = Decimal("0.005")  # added per grade
     fee_rate: Decimal = Decimal("0.01")  # origination fee, deducted at disbursement
@@ -67,9 +67,7 @@ def rate_for(grade: str, policy: CreditPolicy) -> Decimal:
     return policy.base_rate + policy.rate_step * GRADES.index(grade)
 
 
-def limit_for(
-    verified_monthly_income: Money | None, total_debt: Money, policy: CreditPolicy, currency: str
-) -> Money:
+def limit_for(verified_monthly_income: Money | None, total_debt: Money, policy: CreditPolicy, currency: str) -> Money:
     """What the person can borrow: from verified income, less the debt they already carry."""
     if verified_monthly_income is None or verified_monthly_income.minor <= 0:
         raw = policy.unverified_limit_minor

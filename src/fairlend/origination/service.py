@@ -151,7 +151,9 @@ class OriginationService:
         if amount.minor < self.policy.min_amount_minor or amount.minor > self.policy.max_limit_minor:
             raise Invalid("amount_out_of_range", "the amount is outside what the platform lends")
         if not self.policy.min_term_months <= term_months <= self.policy.max_term_months:
-            raise Invalid("term_out_of_range", f"terms run {self.policy.min_term_months}-{self.policy.max_term_months} months")
+            raise Invalid(
+                "term_out_of_range", f"terms run {self.policy.min_term_months}-{self.policy.max_term_months} months"
+            )
 
     def _outcome(self, facts: ApplicantFacts, assessment: Assessment, requested: Money) -> Outcome:
         total_debt = Money(sum(a.balance.minor for a in facts.credit.accounts), facts.currency)
@@ -256,7 +258,9 @@ class OriginationService:
             except Invalid as exc:
                 if exc.code != "apr_above_cap":
                     raise
-                outcome = Outcome(Decision.DECLINE, None, None, outcome.limit, Money.zero(amount.currency), ("apr_above_cap",))
+                outcome = Outcome(
+                    Decision.DECLINE, None, None, outcome.limit, Money.zero(amount.currency), ("apr_above_cap",)
+                )
         plan = self.scoring.plan(facts, today) if outcome.decision is not Decision.APPROVE else []
         application_id = new_id("app")
         with self._uow() as uow:
@@ -293,8 +297,17 @@ class OriginationService:
                     note="",
                 )
             )
-            self._publish_decided(uow, application_id, borrower_id, outcome.decision, assessment.score,
-                                  outcome.grade, outcome.codes, [r.feature for r in assessment.reasons], "model")
+            self._publish_decided(
+                uow,
+                application_id,
+                borrower_id,
+                outcome.decision,
+                assessment.score,
+                outcome.grade,
+                outcome.codes,
+                [r.feature for r in assessment.reasons],
+                "model",
+            )
             if quote is not None and outcome.grade is not None:
                 self._insert_offer(uow, borrower_id, application_id, outcome.grade, quote)
             uow.commit()
@@ -399,11 +412,15 @@ class OriginationService:
 
     def application(self, borrower_id: str, application_id: str) -> ApplicationView:
         with self._uow(read_only=True) as uow:
-            row = uow.conn.execute(
-                select(loan_application).where(
-                    loan_application.c.borrower_id == borrower_id, loan_application.c.id == application_id
+            row = (
+                uow.conn.execute(
+                    select(loan_application).where(
+                        loan_application.c.borrower_id == borrower_id, loan_application.c.id == application_id
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
             if row is None:
                 raise NotFound("application_not_found", f"no application {application_id}")
             offer_id = uow.conn.execute(
@@ -416,11 +433,15 @@ class OriginationService:
     def queue(self) -> list[ApplicationView]:
         """Referred applications, oldest first, for underwriters."""
         with self._uow(read_only=True) as uow:
-            rows = uow.conn.execute(
-                select(loan_application)
-                .where(loan_application.c.status == ApplicationStatus.REFERRED.value)
-                .order_by(loan_application.c.created_at, loan_application.c.id)
-            ).mappings().all()
+            rows = (
+                uow.conn.execute(
+                    select(loan_application)
+                    .where(loan_application.c.status == ApplicationStatus.REFERRED.value)
+                    .order_by(loan_application.c.created_at, loan_application.c.id)
+                )
+                .mappings()
+                .all()
+            )
             return [self._application_view(r, None) for r in rows]
 
     def offer(self, borrower_id: str, offer_id: str) -> OfferView:
@@ -428,9 +449,13 @@ class OriginationService:
             return self._offer_view(self._offer_row(uow, borrower_id, offer_id))
 
     def _offer_row(self, uow: UnitOfWork, borrower_id: str, offer_id: str) -> Any:
-        row = uow.conn.execute(
-            select(loan_offer).where(loan_offer.c.borrower_id == borrower_id, loan_offer.c.id == offer_id)
-        ).mappings().first()
+        row = (
+            uow.conn.execute(
+                select(loan_offer).where(loan_offer.c.borrower_id == borrower_id, loan_offer.c.id == offer_id)
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFound("offer_not_found", f"no offer {offer_id}")
         return row
@@ -461,9 +486,11 @@ class OriginationService:
     # -- underwriting and acceptance -----------------------------------------------------
     def underwrite(self, application_id: str, underwriter_id: str, *, approve: bool, note: str = "") -> ApplicationView:
         with self._uow(read_only=True) as uow:
-            row = uow.conn.execute(
-                select(loan_application).where(loan_application.c.id == application_id)
-            ).mappings().first()
+            row = (
+                uow.conn.execute(select(loan_application).where(loan_application.c.id == application_id))
+                .mappings()
+                .first()
+            )
         if row is None:
             raise NotFound("application_not_found", f"no application {application_id}")
         if row["status"] != ApplicationStatus.REFERRED.value:
@@ -472,7 +499,14 @@ class OriginationService:
         quote: Quote | None = None
         if approve:
             amount = min(Money(row["amount_minor"], row["currency"]), Money(row["limit_minor"], row["currency"]))
-            outcome = Outcome(Decision.APPROVE, row["grade"], row["nominal_rate"], Money(row["limit_minor"], row["currency"]), amount, ())
+            outcome = Outcome(
+                Decision.APPROVE,
+                row["grade"],
+                row["nominal_rate"],
+                Money(row["limit_minor"], row["currency"]),
+                amount,
+                (),
+            )
             quote = self._quote(outcome, row["term_months"])  # refuses above the cap, whoever approves
         decision = Decision.APPROVE if approve else Decision.DECLINE
         status = ApplicationStatus.OFFERED if approve else ApplicationStatus.DECLINED
@@ -494,8 +528,17 @@ class OriginationService:
             ).rowcount
             if changed != 1:
                 raise Conflict("not_referred", "the application was decided meanwhile")
-            self._publish_decided(uow, application_id, borrower_id, decision, row["score"], row["grade"],
-                                  tuple(row["codes"]), [r["feature"] for r in row["reasons"]], underwriter_id)
+            self._publish_decided(
+                uow,
+                application_id,
+                borrower_id,
+                decision,
+                row["score"],
+                row["grade"],
+                tuple(row["codes"]),
+                [r["feature"] for r in row["reasons"]],
+                underwriter_id,
+            )
             if quote is not None:
                 self._insert_offer(uow, borrower_id, application_id, row["grade"], quote)
             uow.commit()
