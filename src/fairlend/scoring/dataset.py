@@ -53,7 +53,8 @@ def target_of(column: NDArray[Any], bad: str) -> NDArray[np.int64]:
     if column.dtype == np.float64:
         if np.isnan(column).any():
             raise Invalid("target_missing", "the target column has missing values")
-        return (column == float(bad)).astype(np.int64)
+        flags: NDArray[np.int64] = (column == float(bad)).astype(np.int64)
+        return flags
     if any(v is None for v in column):
         raise Invalid("target_missing", "the target column has missing values")
     return np.array([str(v) == bad for v in column], dtype=np.int64)
