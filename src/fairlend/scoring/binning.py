@@ -90,10 +90,27 @@ class FeatureBinning:
     bins: tuple[Bin, ...]
     iv: float
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _edges_ext: FloatArray = field(default_factory=lambda: np.zeros(0), compare=False, repr=False)
+    _slot_map: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        ext = np.array((*self.edges, math.nan), dtype=np.float64)
+        slot_map = np.array((*range(len(self.edges) + 1), self.slot_of_missing), dtype=np.int64)
+        # frozen: set the caches once, as construction does
+        object.__setattr__(self, "_edges_ext", ext)
+        object.__setattr__(self, "_slot_map", slot_map)
         if self.kind == "categorical":
             self._index.update(dict(zip(self.categories, self.category_slot, strict=True)))
+
+    @property
+    def search_edges(self) -> FloatArray:
+        """The edges plus a NaN sentinel: `searchsorted(..., side="right")` sends NaN one past the top bin."""
+        return self._edges_ext
+
+    @property
+    def search_slots(self) -> IntArray:
+        """Slot of each `searchsorted` position over `search_edges` (the last one: missing)."""
+        return self._slot_map
 
     @property
     def regular_bins(self) -> int:
@@ -125,34 +142,44 @@ class FeatureBinning:
         if self.kind == "categorical":
             return self._categorical_slots(values)
         x = np.asarray(values, dtype=np.float64)
-        out = np.searchsorted(np.asarray(self.edges, dtype=np.float64), x, side="right").astype(np.int64)
-        missing = np.isnan(x)
-        if missing.any():
-            out[missing] = self.slot_of_missing
+        # NaN sorts after +inf, so with a NaN sentinel edge a missing value lands one past the top bin
+        out = self._slot_map[np.searchsorted(self._edges_ext, x, side="right")]
         for special, slot in zip(self.special_values, self.slot_of_special, strict=True):
             out[x == special] = slot
         return out
 
     def _categorical_slots(self, values: NDArray[Any]) -> IntArray:
         arr = np.asarray(values)
+        # codes index this table: categories, then unseen, then missing (code -1)
         table = np.asarray((*self.category_slot, self.slot_of_unseen, self.slot_of_missing), dtype=np.int64)
         if arr.dtype.kind in "iu":
             # codes into `categories`: -1 = missing, anything past the end = unseen
             codes = arr.astype(np.int64)
             codes = np.where(codes < 0, len(self.categories) + 1, np.minimum(codes, len(self.categories)))
-            return table[codes]
-        return np.fromiter((self.slot(v) for v in arr.tolist()), dtype=np.int64, count=arr.shape[0])
+        else:
+            codes = self.codes(arr)
+            codes[codes < 0] = len(self.categories) + 1
+        out: IntArray = table[codes]
+        return out
 
     def codes(self, values: NDArray[Any]) -> IntArray:
-        """Category codes for a string column (None = -1, unseen = len(categories))."""
+        """Category codes for a string column (None/NaN = -1, unseen = len(categories))."""
+        lookup: dict[Any, int] = {c: i for i, c in enumerate(self.categories)}
+        lookup[None] = -1
+        unseen = len(self.categories)
+        items = np.asarray(values, dtype=object).tolist()
+        # one dict probe per row; non-str values (numbers in a category column) go through str()
         return np.fromiter(
-            (
-                -1 if v is None else self.categories.index(v) if v in self._index else len(self.categories)
-                for v in values
-            ),
+            (lookup.get(v, unseen) if v is None or type(v) is str else _code_of(v, lookup, unseen) for v in items),
             dtype=np.int64,
-            count=len(values),
+            count=len(items),
         )
+
+
+def _code_of(value: Any, lookup: dict[Any, int], unseen: int) -> int:
+    if isinstance(value, float) and math.isnan(value):
+        return -1
+    return lookup.get(str(value), unseen)
 
 
 def woe_of(goods: NDArray[Any], bads: NDArray[Any], total_goods: float, total_bads: float) -> FloatArray:
@@ -338,15 +365,30 @@ def fit_categorical(
     settings: BinningSettings = DEFAULT_BINNING,
 ) -> FeatureBinning:
     """Group categories by WoE: rare ones pooled first, then adjacent groups merged."""
-    raw = np.asarray(values, dtype=object)
+    items = np.asarray(values, dtype=object).tolist()
     y = np.asarray(target, dtype=np.int64)
     total_bads = float(y.sum())
     total_goods = float(y.size - total_bads)
     min_count = settings.min_bin_share * y.size
-    missing = np.array([v is None or (isinstance(v, float) and math.isnan(v)) for v in raw], dtype=bool)
-    present = raw[~missing].astype(str)
+    seen: dict[str, int] = {}
+    raw_codes = np.fromiter(
+        (
+            -1
+            if v is None or (isinstance(v, float) and math.isnan(v))
+            else seen.setdefault(v if type(v) is str else str(v), len(seen))
+            for v in items
+        ),
+        dtype=np.int64,
+        count=len(items),
+    )
+    missing = raw_codes < 0
+    # categories in sorted order, so the model file does not depend on row order
+    cats = np.array(sorted(seen), dtype=object)
+    remap = np.empty(len(seen), dtype=np.int64)
+    for new_code, cat in enumerate(cats):
+        remap[seen[cat]] = new_code
+    inverse = remap[raw_codes[~missing]]
     yp = y[~missing]
-    cats, inverse = np.unique(present, return_inverse=True)
     bads_c = np.bincount(inverse, weights=yp, minlength=cats.size)
     all_c = np.bincount(inverse, minlength=cats.size).astype(np.float64)
     goods_c = all_c - bads_c

@@ -122,11 +122,11 @@ class Scorecard:
     intercept: float
     metadata: Mapping[str, Any]
     _by_name: dict[str, ScoredFeature] = field(default_factory=dict, compare=False, repr=False)
-    _tables: list[IntArray] = field(default_factory=list, compare=False, repr=False)
+    _tables: list[NDArray[np.int32]] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name.update({f.name: f for f in self.features})
-        self._tables.extend(np.asarray(f.points, dtype=np.int64) for f in self.features)
+        self._tables.extend(np.asarray(f.points, dtype=np.int32) for f in self.features)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -153,6 +153,19 @@ class Scorecard:
         )
 
     # -- many applicants -----------------------------------------------------
+    def feature_points(self, index: int, values: NDArray[Any]) -> NDArray[np.int32]:
+        """One feature's points for a column: one searchsorted and one gather for plain numeric features."""
+        f, table = self.features[index], self._tables[index]
+        b = f.binning
+        if b.kind == "numeric" and not b.special_values:
+            x = np.asarray(values, dtype=np.float64)
+            # points per searchsorted position (regular bins, then missing via the NaN sentinel)
+            direct: NDArray[np.int32] = table[b.search_slots]
+            out: NDArray[np.int32] = direct[np.searchsorted(b.search_edges, x, side="right")]
+            return out
+        gathered: NDArray[np.int32] = table[b.slots(values)]
+        return gathered
+
     def slots(self, columns: Mapping[str, NDArray[Any]]) -> IntArray:
         """An (n, features) matrix of slots."""
         cols = [f.binning.slots(columns[f.name]) for f in self.features]
@@ -160,48 +173,51 @@ class Scorecard:
 
     def points_matrix(self, columns: Mapping[str, NDArray[Any]]) -> IntArray:
         return np.stack(
-            [table[f.binning.slots(columns[f.name])] for f, table in zip(self.features, self._tables, strict=True)],
-            axis=1,
+            [self.feature_points(i, columns[f.name]).astype(np.int64) for i, f in enumerate(self.features)], axis=1
         )
 
+    def _weighted(self) -> list[int]:
+        return [i for i, f in enumerate(self.features) if f.has_weight]
+
     def score_batch(self, columns: Mapping[str, NDArray[Any]]) -> IntArray:
-        total: IntArray | None = None
-        for f, table in zip(self.features, self._tables, strict=True):
-            if not f.has_weight:
-                continue
-            pts = table[f.binning.slots(columns[f.name])]
-            total = pts if total is None else total + pts
         n = len(next(iter(columns.values())))
-        return (np.zeros(n, dtype=np.int64) if total is None else total) + self.base_points
+        total = np.full(n, self.base_points, dtype=np.int64)
+        # features without weight score 0 everywhere, so skipping them changes nothing
+        for i in self._weighted():
+            total += self.feature_points(i, columns[self.features[i].name])
+        return total
 
     def reasons_batch(self, columns: Mapping[str, NDArray[Any]]) -> tuple[IntArray, IntArray]:
         """Scores and an (n, 5) matrix of reason feature indices (-1 = none), same rules as `reasons`."""
-        weighted = [i for i, f in enumerate(self.features) if f.has_weight]
-        pts = self.points_matrix(columns)
-        scores = pts.sum(axis=1) + self.base_points
-        n = pts.shape[0]
+        weighted = self._weighted()
+        n = len(next(iter(columns.values())))
         out = np.full((n, MAX_REASONS_WITH_INQUIRIES), -1, dtype=np.int64)
         if not weighted:
-            return scores, out
-        best = np.array([self.features[i].best_points for i in weighted], dtype=np.int64)
-        gaps = best - pts[:, weighted]
-        # ties go to the earlier feature, as in `select_reasons` (stable sort)
-        keyed = gaps * len(weighted) + (len(weighted) - 1 - np.arange(len(weighted)))
-        keyed = np.where(gaps > 0, keyed, -1)
+            return np.full(n, self.base_points, dtype=np.int64), out
+        k = len(weighted)
+        # feature-major (k, n): each row is one contiguous column of points
+        keyed = np.empty((k, n), dtype=np.int32)
+        scores = np.full(n, self.base_points, dtype=np.int64)
+        for j, i in enumerate(weighted):
+            pts = self.feature_points(i, columns[self.features[i].name])
+            scores += pts
+            gap = self.features[i].best_points - pts
+            # largest gap first; ties to the earlier feature; no gap = never a reason
+            np.copyto(keyed[j], np.where(gap > 0, gap * k + (k - 1 - j), -1))
         inquiry = np.array([self.features[i].is_inquiry for i in weighted], dtype=bool)
-        rows = np.arange(n)
         weighted_arr = np.array(weighted, dtype=np.int64)
+        cols = np.arange(n)
         inquiry_taken = np.zeros(n, dtype=bool)
-        for k in range(MAX_REASONS):
-            j = np.argmax(keyed, axis=1)
-            has = keyed[rows, j] >= 0
-            out[:, k] = np.where(has, weighted_arr[j], -1)
+        for r in range(MAX_REASONS):
+            j = np.argmax(keyed, axis=0)
+            has = keyed[j, cols] >= 0
+            out[:, r] = np.where(has, weighted_arr[j], -1)
             inquiry_taken |= has & inquiry[j]
-            keyed[rows, j] = -1
+            keyed[j, cols] = -1
         if inquiry.any():
-            inq_keys = np.where(inquiry, keyed, -1)
-            j = np.argmax(inq_keys, axis=1)
-            fifth = (inq_keys[rows, j] >= 0) & ~inquiry_taken
+            inq_keys = np.where(inquiry[:, None], keyed, -1)
+            j = np.argmax(inq_keys, axis=0)
+            fifth = (inq_keys[j, cols] >= 0) & ~inquiry_taken
             out[:, MAX_REASONS] = np.where(fifth, weighted_arr[j], -1)
         return scores, out
 
