@@ -94,4 +94,5 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.origination = OriginationService(
         uow, clock, profile, container.scoring, UnwiredIdentity(), UnwiredBureau(), UnwiredLending()
     )
+    container.verifiers["origination"] = container.origination.verify
     return container

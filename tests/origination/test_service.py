@@ -148,3 +148,15 @@ def test_each_plan_item_gain_matches_the_what_if_through_the_service(container: 
     assert [p.points for p in facts_plan] == [p["points"] for p in check.score.plan]
     for item in facts_plan:
         assert service.what_if(borrower, item.change).delta == item.points
+
+
+def test_verify_flags_an_offer_above_the_cap(container: Container) -> None:
+    world = wire(container)
+    borrower = solid_borrower(world)
+    app = world.service.apply(borrower, yuan(30_000), 12, inquiry_disclosure_acknowledged=True)
+    assert world.service.verify() == []
+    from fairlend.origination.tables import loan_offer
+
+    with container.engine.begin() as conn:
+        conn.execute(sa.update(loan_offer).where(loan_offer.c.id == app.offer_id).values(apr=Decimal("0.99")))
+    assert [d.check for d in world.service.verify()] == ["origination.apr_cap"]

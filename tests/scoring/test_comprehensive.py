@@ -169,3 +169,21 @@ def test_features_read_windows_and_retention_on_the_date() -> None:
     assert now["worst_status"] == 2 and now["months_since_delinquency"] == 0
     assert now["income_verified"] == 0 and now["amount_to_income"] != now["amount_to_income"]  # NaN: no income
     assert now["revolving_utilisation"] == pytest.approx(13_500 / 15_000)
+
+
+def test_batch_reasons_match_single_reasons_including_the_fifth_for_inquiries(scorer: ComprehensiveScorer) -> None:
+    from fairlend.scoring.synthetic import generate
+
+    columns, _ = generate(4000, seed=11)
+    card = scorer.model
+    scores, reasons = card.reasons_batch(columns)
+    assert scores.tolist() == card.score_batch(columns).tolist()
+    names = card.feature_names
+    fives = 0
+    for i in range(4000):
+        row = {k: float(v[i]) for k, v in columns.items()}
+        single = [r.feature for r in card.reasons(row)]
+        assert [names[j] for j in reasons[i] if j >= 0] == single
+        assert scores[i] == card.score(row)
+        fives += len(single) == 5
+    assert fives > 0  # the inquiry rule was exercised

@@ -19,6 +19,7 @@ from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Forbidden, Invalid, NotFound
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
+from fairlend.ledger.service import Discrepancy
 from fairlend.money import Money, Rounding
 from fairlend.origination.model import (
     ApplicationDecided,
@@ -484,6 +485,27 @@ class OriginationService:
             loan_id=row["loan_id"],
             accepted_at=row["accepted_at"],
         )
+
+    def verify(self) -> list[Discrepancy]:
+        """`fairlend verify`: no offer above the APR cap; every accepted offer has its contract and loan."""
+        cap = self.profile.pricing.apr_cap
+        found: list[Discrepancy] = []
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(
+                select(
+                    loan_offer.c.id,
+                    loan_offer.c.apr,
+                    loan_offer.c.status,
+                    loan_offer.c.loan_id,
+                    loan_offer.c.contract_id,
+                )
+            ).mappings()
+            for r in rows:
+                if r["apr"] > cap:
+                    found.append(Discrepancy("origination.apr_cap", r["id"], f"APR {r['apr']} above the cap {cap}"))
+                if r["status"] == OfferStatus.ACCEPTED.value and not (r["loan_id"] and r["contract_id"]):
+                    found.append(Discrepancy("origination.accepted", r["id"], "accepted without a contract and loan"))
+        return found
 
     # -- underwriting and acceptance -----------------------------------------------------
     def underwrite(self, application_id: str, underwriter_id: str, *, approve: bool, note: str = "") -> ApplicationView:

@@ -45,7 +45,8 @@ def _column(values: list[str], *, as_category: bool) -> NDArray[Any]:
             return np.array([math.nan if v.lower() in MISSING_TOKENS else float(v) for v in values], dtype=np.float64)
         except ValueError:
             pass
-    return np.array([None if v.lower() in MISSING_TOKENS else v for v in values], dtype=object)
+    # in a category column only an empty field is missing: "none" is a real label ("no guarantor")
+    return np.array([None if v == "" else v for v in values], dtype=object)
 
 
 def target_of(column: NDArray[Any], bad: str) -> NDArray[np.int64]:

@@ -123,10 +123,16 @@ class Scorecard:
     metadata: Mapping[str, Any]
     _by_name: dict[str, ScoredFeature] = field(default_factory=dict, compare=False, repr=False)
     _tables: list[NDArray[np.int32]] = field(default_factory=list, compare=False, repr=False)
+    # categorical points by code + 1: missing, each category, unseen
+    _code_tables: list[NDArray[np.int32]] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name.update({f.name: f for f in self.features})
         self._tables.extend(np.asarray(f.points, dtype=np.int32) for f in self.features)
+        for f, table in zip(self.features, self._tables, strict=True):
+            b = f.binning
+            slots = (b.slot_of_missing, *b.category_slot, b.slot_of_unseen) if b.kind == "categorical" else (0,)
+            self._code_tables.append(table[np.asarray(slots, dtype=np.int64)])
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -154,15 +160,36 @@ class Scorecard:
 
     # -- many applicants -----------------------------------------------------
     def feature_points(self, index: int, values: NDArray[Any]) -> NDArray[np.int32]:
-        """One feature's points for a column: one searchsorted and one gather for plain numeric features."""
+        """One feature's points for a column.
+
+        A plain numeric feature's points are a step function of the value, so
+        they are summed from one vectorised comparison per edge (several times
+        faster than a binary search per row); NaN fails every comparison and is
+        then set to the missing slot's points.
+        """
         f, table = self.features[index], self._tables[index]
         b = f.binning
         if b.kind == "numeric" and not b.special_values:
             x = np.asarray(values, dtype=np.float64)
-            # points per searchsorted position (regular bins, then missing via the NaN sentinel)
-            direct: NDArray[np.int32] = table[b.search_slots]
-            out: NDArray[np.int32] = direct[np.searchsorted(b.search_edges, x, side="right")]
+            regular = table[: len(b.edges) + 1]
+            out = np.full(x.shape[0], regular[0], dtype=np.int32)
+            step = np.empty(x.shape[0], dtype=bool)
+            for edge, delta in zip(b.edges, np.diff(regular), strict=True):
+                if delta:
+                    np.greater_equal(x, edge, out=step)
+                    out += step * np.int32(delta)
+            missing_points = table[b.slot_of_missing]
+            if missing_points != regular[0]:
+                nan = np.isnan(x)
+                out[nan] = missing_points
             return out
+        if b.kind == "categorical":
+            arr = np.asarray(values)
+            if arr.dtype.kind in "iu":
+                # code -1 (missing) -> 0, codes -> 1.., anything past the end -> unseen
+                by_code = self._code_tables[index]
+                coded: NDArray[np.int32] = by_code[np.clip(arr + 1, 0, len(b.categories) + 1)]
+                return coded
         gathered: NDArray[np.int32] = table[b.slots(values)]
         return gathered
 
@@ -195,30 +222,28 @@ class Scorecard:
         if not weighted:
             return np.full(n, self.base_points, dtype=np.int64), out
         k = len(weighted)
-        # feature-major (k, n): each row is one contiguous column of points
-        keyed = np.empty((k, n), dtype=np.int32)
         scores = np.full(n, self.base_points, dtype=np.int64)
+        # Each row's key per feature: gap * k + (k - 1 - j), unique within the row, so the
+        # largest keys are the largest gaps with ties to the earlier feature (as in
+        # `select_reasons`); -1 = no gap. A running top-4 (a small sorting network of
+        # elementwise max/min) avoids materialising and arg-sorting an (n, k) matrix.
+        top = [np.full(n, -1, dtype=np.int64) for _ in range(MAX_REASONS)]
+        best_inquiry = np.full(n, -1, dtype=np.int64)
         for j, i in enumerate(weighted):
             pts = self.feature_points(i, columns[self.features[i].name])
             scores += pts
-            gap = self.features[i].best_points - pts
-            # largest gap first; ties to the earlier feature; no gap = never a reason
-            np.copyto(keyed[j], np.where(gap > 0, gap * k + (k - 1 - j), -1))
-        inquiry = np.array([self.features[i].is_inquiry for i in weighted], dtype=bool)
-        weighted_arr = np.array(weighted, dtype=np.int64)
-        cols = np.arange(n)
-        inquiry_taken = np.zeros(n, dtype=bool)
-        for r in range(MAX_REASONS):
-            j = np.argmax(keyed, axis=0)
-            has = keyed[j, cols] >= 0
-            out[:, r] = np.where(has, weighted_arr[j], -1)
-            inquiry_taken |= has & inquiry[j]
-            keyed[j, cols] = -1
-        if inquiry.any():
-            inq_keys = np.where(inquiry[:, None], keyed, -1)
-            j = np.argmax(inq_keys, axis=0)
-            fifth = (inq_keys[j, cols] >= 0) & ~inquiry_taken
-            out[:, MAX_REASONS] = np.where(fifth, weighted_arr[j], -1)
+            gap = self.features[i].best_points - pts.astype(np.int64)
+            key = np.where(gap > 0, gap * k + (k - 1 - j), -1)
+            if self.features[i].is_inquiry:
+                np.maximum(best_inquiry, key, out=best_inquiry)
+            for slot in top:
+                high = np.maximum(slot, key)
+                np.minimum(slot, key, out=key)
+                slot[:] = high
+        for r, slot in enumerate(top):
+            out[:, r] = np.where(slot >= 0, weighted_arr_of(weighted, k, slot), -1)
+        fifth = (best_inquiry >= 0) & (best_inquiry < top[-1])
+        out[:, MAX_REASONS] = np.where(fifth, weighted_arr_of(weighted, k, best_inquiry), -1)
         return scores, out
 
     # -- files ---------------------------------------------------------------
@@ -254,6 +279,12 @@ class Scorecard:
             intercept=float(data["intercept"]),
             metadata=data["metadata"],
         )
+
+
+def weighted_arr_of(weighted: Sequence[int], k: int, keys: IntArray) -> IntArray:
+    """Feature indices from reason keys (meaningless where the key is -1)."""
+    index: IntArray = np.asarray(weighted, dtype=np.int64)[(k - 1) - np.maximum(keys, 0) % k]
+    return index
 
 
 def select_reasons(candidates: Sequence[tuple[Reason, bool]]) -> list[Reason]:
