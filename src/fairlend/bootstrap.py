@@ -24,7 +24,7 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
 from fairlend.origination.ports import UnwiredBureau, UnwiredIdentity, UnwiredLending
 from fairlend.origination.service import OriginationService
-from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model
+from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model, retention_of
 from fairlend.scoring.service import ScoringService
 
 
@@ -87,9 +87,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         ledger=ledger,
     )
     container.verifiers["ledger"] = ledger.verify
-    container.scoring = ScoringService(
-        uow, ComprehensiveScorer(load_default_model(), profile.bureau.negative_retention_years)
-    )
+    container.scoring = ScoringService(uow, ComprehensiveScorer(load_default_model(), retention_of(profile)))
     # Identity, the bureau client and lending are wired here once they land (origination/README.md).
     container.origination = OriginationService(
         uow, clock, profile, container.scoring, UnwiredIdentity(), UnwiredBureau(), UnwiredLending()

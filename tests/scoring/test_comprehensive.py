@@ -21,6 +21,7 @@ from fairlend.scoring.model import (
     CreditSummary,
     DelinquencyRecord,
     KycFacts,
+    Retention,
     features,
 )
 from tests.scoring.factories import TODAY, solid_applicant, struggling_applicant, yuan
@@ -34,7 +35,7 @@ DENYLIST = (
 
 @pytest.fixture(scope="module")
 def scorer() -> ComprehensiveScorer:
-    return ComprehensiveScorer(load_default_model(), retention_years=5)
+    return ComprehensiveScorer(load_default_model(), Retention(5))
 
 
 def test_no_feature_is_a_protected_characteristic_or_contact_data(scorer: ComprehensiveScorer) -> None:
@@ -151,9 +152,10 @@ def test_paying_the_stated_revolving_amount_moves_utilisation_below_the_edge(sco
 def test_record_removal_date_follows_the_profile_retention(scorer: ComprehensiveScorer) -> None:
     item = next(i for i in scorer.plan(struggling_applicant(), TODAY) if i.lever == "record_removed")
     assert item.on_date == date(2026, 6, 1)
-    us = ComprehensiveScorer(scorer.model, retention_years=7)
+    # US (CR-6): seven years from 180 days after the first delinquency (2021-01-05)
+    us = ComprehensiveScorer(scorer.model, Retention(7, from_first_delinquency=True))
     us_item = next(i for i in us.plan(struggling_applicant(), TODAY) if i.lever == "record_removed")
-    assert us_item.on_date == date(2028, 6, 1)
+    assert us_item.on_date == date(2028, 7, 4)
 
 
 def test_inquiry_disclosure_counts_the_last_30_days_and_prices_one_more(scorer: ComprehensiveScorer) -> None:
@@ -164,7 +166,7 @@ def test_inquiry_disclosure_counts_the_last_30_days_and_prices_one_more(scorer: 
 
 def test_features_read_windows_and_retention_on_the_date() -> None:
     facts = struggling_applicant()
-    now = features(facts, TODAY, 5)
+    now = features(facts, TODAY, Retention(5))
     assert (now["hard_inquiries_1m"], now["hard_inquiries_3m"], now["hard_inquiries_6m"]) == (2, 3, 3)
     assert now["worst_status"] == 2 and now["months_since_delinquency"] == 0
     assert now["income_verified"] == 0 and now["amount_to_income"] != now["amount_to_income"]  # NaN: no income

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from importlib import resources
 from typing import Any
 
+from fairlend.jurisdiction.model import Profile, RetentionStart
 from fairlend.money import Money
 from fairlend.scoring.binning import BinningSettings
 from fairlend.scoring.model import (
@@ -25,8 +26,8 @@ from fairlend.scoring.model import (
     CertificateFact,
     CertificateKind,
     Change,
+    Retention,
     add_months,
-    add_years,
     apply_change,
     features,
     months_between,
@@ -94,16 +95,16 @@ def load_default_model() -> Scorecard:
 
 
 class ComprehensiveScorer:
-    def __init__(self, model: Scorecard, retention_years: int) -> None:
+    def __init__(self, model: Scorecard, retention: Retention) -> None:
         missing = set(model.feature_names) - set(FEATURE_BY_NAME)
         if missing:
             raise ValueError(f"the model uses features the platform does not draw: {sorted(missing)}")
         self.model = model
-        self.retention_years = retention_years
+        self.retention = retention
         self.version = str(model.metadata.get("model_version", "unversioned"))
 
     def assess(self, facts: ApplicantFacts, as_of: date) -> Assessment:
-        row = features(facts, as_of, self.retention_years)
+        row = features(facts, as_of, self.retention)
         points = self.model.points_of(row)
         reasons = tuple(
             ReasonItem(r.feature, FEATURE_BY_NAME[r.feature].describe, r.points, r.best_points)
@@ -119,7 +120,7 @@ class ComprehensiveScorer:
         )
 
     def score(self, facts: ApplicantFacts, as_of: date) -> int:
-        return self.model.score(features(facts, as_of, self.retention_years))
+        return self.model.score(features(facts, as_of, self.retention))
 
     def what_if(self, facts: ApplicantFacts, today: date, change: Change) -> Assessment:
         changed, as_of = apply_change(facts, change, today)
@@ -228,20 +229,18 @@ class ComprehensiveScorer:
                         )
                     )
         for record in credit.delinquencies:
-            if record.ended_on is not None and retained(record, today, self.retention_years):
-                removed = add_years(record.ended_on, self.retention_years)
+            removed = self.retention.removal_date(record)
+            if removed is not None and retained(record, today, self.retention):
+                status = f"ended {record.ended_on.isoformat()}" if record.ended_on else "still open"
                 dated.append(
                     (
                         removed,
                         "record_removed",
-                        f"The overdue record with {record.lender} (ended {record.ended_on.isoformat()}) "
-                        f"is removed on {removed.isoformat()}",
+                        f"The overdue record with {record.lender} ({status}) is removed on {removed.isoformat()}",
                     )
                 )
         ended = [
-            d.ended_on
-            for d in credit.delinquencies
-            if d.ended_on is not None and retained(d, today, self.retention_years)
+            d.ended_on for d in credit.delinquencies if d.ended_on is not None and retained(d, today, self.retention)
         ]
         still_open = any(d.ended_on is None for d in credit.delinquencies)
         if "months_since_delinquency" in self.model.feature_names and ended and not still_open:
@@ -266,6 +265,15 @@ class ComprehensiveScorer:
         for lever in ("inquiries_expire", "record_removed", "stay_clean"):
             kept.extend([i for i in out if i.lever == lever][:MAX_DATED_ITEMS])
         return kept
+
+
+def retention_of(profile: Profile) -> Retention:
+    """The profile's negative-record retention (CN-12: from the end; CR-6: from first delinquency + 180 days)."""
+    bureau = profile.bureau
+    return Retention(
+        bureau.negative_retention_years,
+        from_first_delinquency=bureau.negative_retention_start is RetentionStart.FIRST_DELINQUENCY_PLUS_180,
+    )
 
 
 def with_request(facts: ApplicantFacts, amount: Money | None) -> ApplicantFacts:

@@ -144,9 +144,23 @@ def months_between(start: date, end: date) -> int:
     return months - (1 if end.day < start.day else 0)
 
 
-def retained(record: DelinquencyRecord, as_of: date, retention_years: int) -> bool:
-    """Negative information is deleted `retention_years` after the overdue ended (CN-12)."""
-    return record.ended_on is None or as_of < add_years(record.ended_on, retention_years)
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """When a negative record leaves the file: `years` after the overdue ended (CN-12), or,
+    with `from_first_delinquency`, `years` counted from 180 days after it began (CR-6)."""
+
+    years: int
+    from_first_delinquency: bool = False
+
+    def removal_date(self, record: DelinquencyRecord) -> date | None:
+        if self.from_first_delinquency:
+            return add_years(record.began_on + timedelta(days=180), self.years)
+        return add_years(record.ended_on, self.years) if record.ended_on is not None else None
+
+
+def retained(record: DelinquencyRecord, as_of: date, retention: Retention) -> bool:
+    removal = retention.removal_date(record)
+    return removal is None or as_of < removal
 
 
 def verified_monthly_income(facts: ApplicantFacts) -> Money | None:
@@ -158,7 +172,7 @@ def _major(money: Money) -> float:
     return float(money.to_decimal())
 
 
-def features(facts: ApplicantFacts, as_of: date, retention_years: int) -> dict[str, float]:
+def features(facts: ApplicantFacts, as_of: date, retention: Retention) -> dict[str, float]:
     """The feature row of a person on a date; NaN marks a missing value."""
     credit = facts.credit
     currency = facts.currency
@@ -166,7 +180,7 @@ def features(facts: ApplicantFacts, as_of: date, retention_years: int) -> dict[s
     total_debt = sum_money([a.balance for a in credit.accounts], currency)
     revolving = [a for a in credit.accounts if a.revolving and a.credit_limit is not None and a.credit_limit.minor > 0]
     limits = sum(a.credit_limit.minor for a in revolving if a.credit_limit is not None)
-    on_file = [d for d in credit.delinquencies if d.began_on <= as_of and retained(d, as_of, retention_years)]
+    on_file = [d for d in credit.delinquencies if d.began_on <= as_of and retained(d, as_of, retention)]
     open_records = [d for d in on_file if d.ended_on is None or d.ended_on > as_of]
     if open_records:
         since = 0.0
