@@ -138,9 +138,3 @@ def test_underwriters_work_the_referred_queue_and_borrowers_cannot(
 def test_unwired_ports_answer_503_not_500(api: TestClient, fake_auth: FakeAuthenticator) -> None:
     response = api.post("/api/v1/origination/self-check", headers=fake_auth.headers(Role.BORROWER, "brw_x"))
     assert response.status_code == 503 and response.json()["code"].endswith("_not_wired")
-
-
-def test_the_model_explains_its_bins_and_points(api: TestClient, fake_auth: FakeAuthenticator) -> None:
-    body = api.get("/api/v1/scoring/model", headers=fake_auth.headers(Role.BORROWER, "brw_x")).json()
-    names = [f["feature"] for f in body["features"]]
-    assert "hard_inquiries_3m" in names and body["woe_convention"].startswith("ln(share of goods")
