@@ -70,7 +70,12 @@ def test_decline_shows_reasons_and_plan_and_what_if_records_nothing(
     me = fake_auth.headers(Role.BORROWER, borrower)
     app = api.post(
         "/api/v1/origination/applications",
-        json={"amount": "20000", "term_months": 12, "inquiry_disclosure_acknowledged": True},
+        json={
+            "amount": "20000",
+            "term_months": 12,
+            "inquiry_disclosure_acknowledged": True,
+            "stated_monthly_income": "8000",
+        },
         headers=me,
     ).json()
     assert app["decision"] == "decline"
@@ -82,8 +87,17 @@ def test_decline_shows_reasons_and_plan_and_what_if_records_nothing(
     assert what_if.status_code == 200, what_if.text
     assert what_if.json()["recorded"] is False
     assert api.get("/api/v1/scoring/history", headers=me).json() == before
-    # the plan was made with the requested amount; the what-if scores the profile without it
     assert what_if.json()["delta"] > 0 and card_item["points"] > 0
+    # every promise in the notice replays exactly through the what-if endpoint
+    assert {item["lever"] for item in notice["plan"]} >= {"verify_bank_card", "income_certificate", "pay_revolving"}
+    for item in notice["plan"]:
+        replay = api.post(
+            "/api/v1/scoring/what-if",
+            json={**item["what_if"], "amount": "20000", "stated_monthly_income": "8000"},
+            headers=me,
+        )
+        assert replay.status_code == 200, replay.text
+        assert replay.json()["delta"] == item["points"], item["action"]
 
 
 def test_missing_consent_is_403_and_no_hard_inquiry(

@@ -214,11 +214,17 @@ class OriginationService:
         count, cost = self.scoring.inquiry_cost(pulled.facts, self._clock.business_date())
         return InquiryDisclosure(count, cost)
 
-    def what_if(self, borrower_id: str, change: Change, stated_monthly_income: Money | None = None) -> WhatIf:
-        """The person's profile with a change applied, scored; nothing is recorded."""
+    def what_if(
+        self,
+        borrower_id: str,
+        change: Change,
+        stated_monthly_income: Money | None = None,
+        requested_amount: Money | None = None,
+    ) -> WhatIf:
+        """The person's profile (optionally with an amount asked) with a change applied, scored; nothing is recorded."""
         if change.as_of is not None and change.as_of < self._clock.business_date():
             raise Invalid("as_of_in_past", "a what-if looks forward: the date must not be before today")
-        pulled = self._soft(borrower_id, SELF_CHECK_PURPOSE, None, stated_monthly_income)
+        pulled = self._soft(borrower_id, SELF_CHECK_PURPOSE, requested_amount, stated_monthly_income)
         return self.scoring.what_if(pulled.facts, self._clock.business_date(), change)
 
     # -- apply ------------------------------------------------------------------------

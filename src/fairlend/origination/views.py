@@ -11,6 +11,7 @@ from fairlend.money import Money
 from fairlend.origination.model import Installment, Quote
 from fairlend.origination.ports import CreditReport
 from fairlend.scoring.comprehensive import Assessment, PlanItem
+from fairlend.scoring.model import Change
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,27 @@ def reasons_json(assessment: Assessment) -> list[dict[str, Any]]:
     ]
 
 
+def change_json(change: Change) -> dict[str, Any]:
+    """A plan item's change in the what-if endpoint's own terms, so a client can replay the promise."""
+    out: dict[str, Any] = {}
+    if change.pay_revolving is not None:
+        out["pay_revolving"] = str(change.pay_revolving.to_decimal())
+    for flag in ("repay_overdue", "verify_phone", "verify_identity", "verify_bank_card"):
+        if getattr(change, flag):
+            out[flag] = True
+    if change.add_certificate is not None:
+        amount = change.add_certificate.amount
+        out["add_certificate"] = {
+            "kind": change.add_certificate.kind.value,
+            "amount": None if amount is None else str(amount.to_decimal()),
+        }
+    if change.extra_hard_inquiries:
+        out["extra_hard_inquiries"] = change.extra_hard_inquiries
+    if change.as_of is not None:
+        out["as_of"] = change.as_of.isoformat()
+    return out
+
+
 def plan_json(plan: list[PlanItem]) -> list[dict[str, Any]]:
     return [
         {
@@ -36,6 +58,7 @@ def plan_json(plan: list[PlanItem]) -> list[dict[str, Any]]:
             "action": p.action,
             "points": p.points,
             "on_date": p.on_date.isoformat() if p.on_date else None,
+            "what_if": change_json(p.change),
         }
         for p in plan
     ]

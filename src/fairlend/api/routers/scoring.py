@@ -86,6 +86,7 @@ class WhatIfCreate(BaseModel):
     extra_hard_inquiries: int = Field(0, ge=0, le=20)
     as_of: date | None = Field(None, description="score the profile as it will be on this date")
     stated_monthly_income: Decimal | None = Field(None, gt=0)
+    amount: Decimal | None = Field(None, gt=0, description="score as an application for this amount")
 
 
 class ReasonPublic(BaseModel):
@@ -146,7 +147,9 @@ def what_if(
         extra_hard_inquiries=body.extra_hard_inquiries,
         as_of=body.as_of,
     )
-    result = origination_of(container).what_if(principal.subject_id, change, money(body.stated_monthly_income))
+    result = origination_of(container).what_if(
+        principal.subject_id, change, money(body.stated_monthly_income), money(body.amount)
+    )
     return WhatIfPublic(
         score_before=result.before.score,
         score_after=result.after.score,
