@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.db.tables import outbox
-from fairlend.errors import Conflict, Forbidden
+from fairlend.errors import Conflict, Forbidden, Invalid
 from fairlend.origination.model import CreditPolicy
 from fairlend.origination.service import OriginationService
 from fairlend.scoring.model import Change
@@ -160,3 +160,25 @@ def test_verify_flags_an_offer_above_the_cap(container: Container) -> None:
     with container.engine.begin() as conn:
         conn.execute(sa.update(loan_offer).where(loan_offer.c.id == app.offer_id).values(apr=Decimal("0.99")))
     assert [d.check for d in world.service.verify()] == ["origination.apr_cap"]
+
+
+def test_an_unverified_identity_cannot_apply_and_triggers_no_inquiry(container: Container) -> None:
+    from fairlend.origination.ports import KycLevels
+
+    world = wire(container)
+    borrower = solid_borrower(world)
+    world.identity.kyc[borrower] = KycLevels(True, False, True)
+    with pytest.raises(Conflict) as caught:
+        world.service.apply(borrower, yuan(30_000), 12, inquiry_disclosure_acknowledged=True)
+    assert caught.value.code == "identity_not_verified"
+    assert world.bureau.hard_inquiry_count(f"ID{borrower}") == 0
+
+
+def test_an_amount_in_another_currency_is_refused_before_anything_happens(container: Container) -> None:
+    from fairlend.money import Money
+
+    world = wire(container)
+    borrower = solid_borrower(world)
+    with pytest.raises(Invalid):
+        world.service.apply(borrower, Money.of(30_000, "USD"), 12, inquiry_disclosure_acknowledged=True)
+    assert world.bureau.hard_inquiry_count(f"ID{borrower}") == 0 and _events(container) == []

@@ -189,3 +189,36 @@ def test_batch_reasons_match_single_reasons_including_the_fifth_for_inquiries(sc
         assert scores[i] == card.score(row)
         fives += len(single) == 5
     assert fives > 0  # the inquiry rule was exercised
+
+
+def test_inquiry_items_name_the_month_and_the_date_it_leaves(scorer: ComprehensiveScorer) -> None:
+    items = [i for i in scorer.plan(struggling_applicant(), TODAY) if i.lever == "inquiries_expire"]
+    assert items
+    # inquiries on 2026-02-20 and 2026-02-27 (Feb) and 2025-12-22 (Dec); the 30-day window frees February on 03-29
+    by_date = {i.on_date: i.action for i in items}
+    assert date(2026, 3, 29) in by_date and "2026-02" in by_date[date(2026, 3, 29)]
+    assert all(i.on_date is not None and i.on_date > TODAY for i in items)
+
+
+row_strategy = st.fixed_dictionaries(
+    {
+        f.name: st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True, min_value=None, max_value=None),
+            st.integers(-5, 300).map(float),
+        )
+        for f in FEATURES
+    }
+)
+
+
+@given(row=row_strategy)
+@settings(max_examples=200, deadline=None)
+def test_batch_and_single_agree_on_any_row(scorer: ComprehensiveScorer, row: dict[str, float]) -> None:
+    import numpy as np
+
+    card = scorer.model
+    columns = {k: np.array([v]) for k, v in row.items()}
+    assert card.score_batch(columns)[0] == card.score(row)
+    _, reasons = card.reasons_batch(columns)
+    names = card.feature_names
+    assert [names[j] for j in reasons[0] if j >= 0] == [r.feature for r in card.reasons(row)]

@@ -217,17 +217,24 @@ class ComprehensiveScorer:
         """Dates on which the score rises by itself: inquiries and records leave, clean months accrue."""
         credit = facts.credit
         dated: list[tuple[date, str, str]] = []
-        for d in sorted(set(credit.hard_inquiries)):
-            for name, days in INQUIRY_WINDOWS_DAYS.items():
-                leaves = d + timedelta(days=days)
-                if d <= today < leaves and name in self.model.feature_names:
-                    dated.append(
-                        (
-                            leaves,
-                            "inquiries_expire",
-                            f"Hard inquiries of {d.isoformat()} leave the {days}-day window on {leaves.isoformat()}",
-                        )
+        # inquiries grouped by the month they were made: the month's last one leaving a window frees it
+        for name, days in INQUIRY_WINDOWS_DAYS.items():
+            if name not in self.model.feature_names:
+                continue
+            months: dict[tuple[int, int], list[date]] = {}
+            for d in credit.hard_inquiries:
+                if d <= today < d + timedelta(days=days):
+                    months.setdefault((d.year, d.month), []).append(d)
+            for (year, month), days_in in sorted(months.items()):
+                leaves = max(days_in) + timedelta(days=days)
+                dated.append(
+                    (
+                        leaves,
+                        "inquiries_expire",
+                        f"The {len(days_in)} hard inquir{'y' if len(days_in) == 1 else 'ies'} of {year}-{month:02d} "
+                        f"leave the {days}-day window on {leaves.isoformat()}",
                     )
+                )
         for record in credit.delinquencies:
             removed = self.retention.removal_date(record)
             if removed is not None and retained(record, today, self.retention):
