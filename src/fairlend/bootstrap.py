@@ -19,6 +19,8 @@ from fairlend.config import Settings
 from fairlend.db.engine import make_engine
 from fairlend.db.uow import EventBus, UnitOfWorkFactory, uow_factory
 from fairlend.identity.model import Principal
+from fairlend.identity.service import IdentityService
+from fairlend.identity.wiring import build_identity
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
@@ -47,6 +49,8 @@ class Container:
     ledger: Ledger
     # Checks bearer tokens (identity's token service); None until wired.
     authenticator: Authenticator | None = None
+    # Set by bootstrap: accounts, KYC, certificates, consent, personal data (identity/service.py).
+    identity: IdentityService = field(default=None)  # type: ignore[assignment]
     verifiers: dict[str, Verifier] = field(default_factory=dict)
     scoring: ScoringService | None = None
     origination: OriginationService | None = None
@@ -87,6 +91,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         ledger=ledger,
     )
     container.verifiers["ledger"] = ledger.verify
+    container.identity = build_identity(settings, profile, uow, clock)
+    container.authenticator = container.identity.tokens
+    container.verifiers["identity"] = container.identity.maintenance.verify
     container.scoring = ScoringService(uow, ComprehensiveScorer(load_default_model(), retention_of(profile)))
     # Identity, the bureau client and lending are wired here once they land (origination/README.md).
     container.origination = OriginationService(

@@ -17,6 +17,7 @@ TABLE_MODULES = (
     "fairlend.ledger.tables",
     "fairlend.scoring.tables",
     "fairlend.origination.tables",
+    "fairlend.identity.tables",
 )
 
 
