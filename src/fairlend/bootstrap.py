@@ -24,7 +24,8 @@ from fairlend.identity.wiring import build_identity
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
-from fairlend.origination.ports import UnwiredBureau, UnwiredIdentity, UnwiredLending
+from fairlend.origination.adapters import IdentityAdapter
+from fairlend.origination.ports import UnwiredBureau, UnwiredLending
 from fairlend.origination.service import OriginationService
 from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model, retention_of
 from fairlend.scoring.service import ScoringService
@@ -95,9 +96,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.authenticator = container.identity.tokens
     container.verifiers["identity"] = container.identity.maintenance.verify
     container.scoring = ScoringService(uow, ComprehensiveScorer(load_default_model(), retention_of(profile)))
-    # Identity, the bureau client and lending are wired here once they land (origination/README.md).
+    # The bureau client and lending are wired here once they land (origination/README.md).
     container.origination = OriginationService(
-        uow, clock, profile, container.scoring, UnwiredIdentity(), UnwiredBureau(), UnwiredLending()
+        uow, clock, profile, container.scoring, IdentityAdapter(container.identity), UnwiredBureau(), UnwiredLending()
     )
     container.verifiers["origination"] = container.origination.verify
     return container

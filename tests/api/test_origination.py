@@ -149,6 +149,11 @@ def test_underwriters_work_the_referred_queue_and_borrowers_cannot(
     assert decided["status"] == "declined" and decided["adverse_action"]["reasons"]
 
 
-def test_unwired_ports_answer_503_not_500(api: TestClient, fake_auth: FakeAuthenticator) -> None:
-    response = api.post("/api/v1/origination/self-check", headers=fake_auth.headers(Role.BORROWER, "brw_x"))
-    assert response.status_code == 503 and response.json()["code"].endswith("_not_wired")
+def test_until_the_bureau_is_wired_a_self_check_answers_503_not_500(
+    container: Container, api: TestClient, fake_auth: FakeAuthenticator
+) -> None:
+    from tests.identity.helpers import verified_borrower
+
+    who, _, _ = verified_borrower(container)  # identity is real; the bureau port is not wired yet
+    response = api.post("/api/v1/origination/self-check", headers=fake_auth.headers(Role.BORROWER, who.subject_id))
+    assert response.status_code == 503 and response.json()["code"] == "bureau_not_wired"

@@ -9,7 +9,7 @@ from fairlend.bootstrap import Container
 from fairlend.money import Money
 from fairlend.origination.fakes import FakeBureau, FakeIdentity, FakeLending
 from fairlend.origination.ports import CertificateFacts, KycLevels, ReportAccount, ReportInquiry, ReportNegative
-from fairlend.origination.service import INQUIRY_PURPOSE, OriginationService
+from fairlend.origination.service import CONSENT_PURPOSE, OriginationService
 
 
 def yuan(amount: int) -> Money:
@@ -46,7 +46,7 @@ def solid_borrower(world: World, borrower_id: str = "brw_solid", *, consent: boo
     ]
     world.bureau.accounts[id_number] = [ReportAccount("bank_a", True, date(2016, 1, 1), yuan(500), yuan(20_000))]
     if consent:
-        world.identity.grant(borrower_id, INQUIRY_PURPOSE, "fairlend", approved)
+        world.identity.grant(borrower_id, CONSENT_PURPOSE, "fairlend", approved)
     return borrower_id
 
 
@@ -67,5 +67,5 @@ def struggling_borrower(world: World, borrower_id: str = "brw_struggling", *, co
         ReportInquiry(today - timedelta(days=d), True, "other", "loan_application") for d in (3, 10, 70)
     ]
     if consent:
-        world.identity.grant(borrower_id, INQUIRY_PURPOSE, "fairlend", datetime(2026, 1, 5, tzinfo=UTC))
+        world.identity.grant(borrower_id, CONSENT_PURPOSE, "fairlend", datetime(2026, 1, 5, tzinfo=UTC))
     return borrower_id

@@ -61,7 +61,7 @@ def test_a_solid_borrower_gets_an_offer_under_the_cap_and_accepting_books_the_lo
     borrower = solid_borrower(world)
     app = world.service.apply(borrower, yuan(30_000), 12, inquiry_disclosure_acknowledged=True)
     assert app.decision == "approve" and app.status == "offered" and app.offer_id
-    assert world.bureau.attestations[0].purpose == "loan_application"
+    assert world.bureau.attestations[0].purpose == "credit_inquiry"
     offer = world.service.offer(borrower, app.offer_id)
     assert offer.quote.apr <= container.profile.pricing.apr_cap
     assert sum(i.principal.minor for i in offer.quote.installments) == offer.quote.amount.minor

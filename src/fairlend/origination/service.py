@@ -72,7 +72,8 @@ from fairlend.scoring.model import (
 )
 from fairlend.scoring.service import ScoringService, WhatIf
 
-INQUIRY_PURPOSE = "loan_application"
+INQUIRY_PURPOSE = "loan_application"  # what the bureau records the hard inquiry for
+CONSENT_PURPOSE = "credit_inquiry"  # identity's consent purpose (CN-14), naming this institution
 SELF_CHECK_PURPOSE = "self_check"
 PREQUALIFY_PURPOSE = "prequalification"
 
@@ -246,7 +247,7 @@ class OriginationService:
         kyc = self.identity.kyc_levels(borrower_id)
         if not kyc.identity_verified:
             raise Conflict("identity_not_verified", "verify your identity before applying")
-        consent = self.identity.live_consent(borrower_id, INQUIRY_PURPOSE, self.institution)
+        consent = self.identity.live_consent(borrower_id, CONSENT_PURPOSE, self.institution)
         if consent is None:
             raise Forbidden("consent_required", "a hard inquiry needs your consent to this institution (CN-14)")
         subject = self.identity.reporting_identity(borrower_id)
