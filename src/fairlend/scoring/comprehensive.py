@@ -8,7 +8,7 @@ what the what-if says.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 from typing import Any
@@ -281,10 +281,6 @@ def retention_of(profile: Profile) -> Retention:
         bureau.negative_retention_years,
         from_first_delinquency=bureau.negative_retention_start is RetentionStart.FIRST_DELINQUENCY_PLUS_180,
     )
-
-
-def with_request(facts: ApplicantFacts, amount: Money | None) -> ApplicantFacts:
-    return replace(facts, requested_amount=amount)
 
 
 def describe_model(model: Scorecard) -> list[dict[str, Any]]:
