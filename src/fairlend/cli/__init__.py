@@ -117,6 +117,11 @@ def verify() -> None:
     raise typer.Exit(1)
 
 
+from fairlend.cli import scoring as _scoring_cli  # noqa: E402  (registered after `app` exists)
+
+app.add_typer(_scoring_cli.app, name="score")
+
+
 def main() -> None:
     try:
         app()
