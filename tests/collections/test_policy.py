@@ -375,3 +375,21 @@ def test_an_attempt_outside_the_window_is_always_blocked(a) -> None:  # type: ig
     clock = a.at.astimezone(ZoneInfo(a.recipient_tz)).time()
     if a.medium is not Medium.LETTER and not (rules.contact_window.start <= clock < rules.contact_window.end):
         assert rules.contact_window.rule in check(a, situation(), profile)
+
+
+def test_every_rule_the_policy_can_name_is_explained_in_both_languages() -> None:
+    """P-4: a blocked attempt always says why, in plain words, in English and Chinese."""
+    from fairlend.collections.content import RULE_BOOKS
+    from fairlend.collections.model import RULE_TEXT
+
+    named = {"P-1", "P-2", "P-3"}
+    for profile in (CN, US):
+        rules = profile.collections
+        named |= {rules.contact_window.rule, rules.quiet_days_rule, rules.third_party.rule, rules.cease_rule}
+        named |= {cap.rule for cap in rules.call_caps}
+    for book in RULE_BOOKS.values():
+        named |= {book.threat_rule, book.authority_rule, book.abuse_rule, book.disclosure_rule}
+        named |= {r for r in (book.opt_out_rule, book.cease_scoped_rule) if r}
+    for rule in named:
+        en, zh = RULE_TEXT[rule]
+        assert en and zh and en != zh, rule
