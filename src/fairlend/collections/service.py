@@ -184,6 +184,9 @@ class CollectionsService(ContactPersons):
         loan_id, borrower_id = str(payload["loan_id"]), str(payload["borrower_id"])
         settled_on = date.fromisoformat(str(payload.get("settled_on") or uow.clock.business_date().isoformat()))
         conn = uow.conn
+        # The borrower's chain lock orders settlement against attempts: one in flight finishes
+        # first (it was made before repayment); every later one waits and then sees the loan settled.
+        log.lock_head(conn, borrower_id)
         stmt = _upsert(uow.dialect)(settled_loan).values(
             borrower_id=borrower_id, loan_id=loan_id, settled_on=settled_on, recorded_at=uow.clock.now()
         )
