@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +29,9 @@ from fairlend.origination.ports import UnwiredBureau, UnwiredLending
 from fairlend.origination.service import OriginationService
 from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model, retention_of
 from fairlend.scoring.service import ScoringService
+
+if TYPE_CHECKING:
+    from fairlend.collections.wiring import Collections
 
 
 class Authenticator(Protocol):
@@ -55,6 +58,7 @@ class Container:
     verifiers: dict[str, Verifier] = field(default_factory=dict)
     scoring: ScoringService | None = None
     origination: OriginationService | None = None
+    collections: Collections | None = None
 
     def verify(self) -> list[Discrepancy]:
         found: list[Discrepancy] = []
@@ -101,4 +105,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         uow, clock, profile, container.scoring, IdentityAdapter(container.identity), UnwiredBureau(), UnwiredLending()
     )
     container.verifiers["origination"] = container.origination.verify
+    from fairlend.collections.wiring import wire_collections
+
+    wire_collections(container)
     return container

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fairlend import __version__
 from fairlend.api import problems
 from fairlend.api.idempotency import IdempotencyMiddleware
-from fairlend.api.routers import health, identity
+from fairlend.api.routers import collections, health, identity
 from fairlend.api.routers import origination as origination_routes
 from fairlend.api.routers import scoring as scoring_routes
 from fairlend.bootstrap import Container, bootstrap
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(identity.router, prefix=API_PREFIX)
     if container.settings.environment != "production":
         app.include_router(identity.dev_router, prefix=API_PREFIX)
+    app.include_router(collections.router, prefix=API_PREFIX)
     mount_web(app, container)
     app.include_router(scoring_routes.router, prefix=API_PREFIX)
     app.include_router(origination_routes.router, prefix=API_PREFIX)

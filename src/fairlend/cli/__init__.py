@@ -121,6 +121,10 @@ from fairlend.cli import scoring as _scoring_cli  # noqa: E402  (registered afte
 
 app.add_typer(_scoring_cli.app, name="score")
 
+from fairlend.cli.collections import app as collections_app  # noqa: E402  (needs open_container above)
+
+app.add_typer(collections_app, name="collections")
+
 
 def main() -> None:
     try:

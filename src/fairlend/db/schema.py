@@ -18,6 +18,7 @@ TABLE_MODULES = (
     "fairlend.scoring.tables",
     "fairlend.origination.tables",
     "fairlend.identity.tables",
+    "fairlend.collections.tables",
 )
 
 

@@ -1,0 +1,105 @@
+"""In-memory adapters for the ports: development runs and tests.
+
+The channel adapters record what would have been sent and send nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from fairlend.collections.model import (
+    ContactPoint,
+    DelinquentLoan,
+    DeliveryResult,
+    LoanFacts,
+    LoanState,
+    Medium,
+    mask_phone,
+)
+from fairlend.collections.ports import OutboundMessage, UpcomingDue
+
+
+class InMemoryLending:
+    def __init__(self) -> None:
+        self.loans: dict[str, LoanFacts] = {}
+        self.dues: list[UpcomingDue] = []
+
+    def add(self, facts: LoanFacts) -> None:
+        self.loans[facts.loan_id] = facts
+
+    def settle(self, loan_id: str, on: date) -> None:
+        facts = self.loans[loan_id]
+        self.loans[loan_id] = replace(
+            facts, state=LoanState.SETTLED, settled_on=on, days_past_due=0, overdue_amount=facts.overdue_amount * 0
+        )
+
+    def loan_facts(self, loan_id: str) -> LoanFacts | None:
+        return self.loans.get(loan_id)
+
+    def delinquent_loans(self, min_dpd: int) -> Iterable[DelinquentLoan]:
+        for f in self.loans.values():
+            if f.state is not LoanState.SETTLED and f.days_past_due >= max(min_dpd, 1):
+                yield DelinquentLoan(f.loan_id, f.borrower_id, f.days_past_due, f.overdue_amount, f.bucket)
+
+    def upcoming_dues(self, on: date, days_ahead: int) -> Iterable[UpcomingDue]:
+        last = on + timedelta(days=days_ahead)
+        return [d for d in self.dues if on <= d.due_date <= last]
+
+
+class InMemoryContactPoints:
+    def __init__(self) -> None:
+        self.points: dict[str, ContactPoint] = {}
+
+    def add(self, person_id: str, phone_e164: str, timezone: str = "Asia/Shanghai") -> ContactPoint:
+        point = ContactPoint(phone_e164, mask_phone(phone_e164), timezone)
+        self.points[person_id] = point
+        return point
+
+    def contact_point(self, person_id: str) -> ContactPoint | None:
+        return self.points.get(person_id)
+
+
+class InMemoryOtp:
+    """Codes kept in memory; `sent` lets tests read the code the person received."""
+
+    def __init__(self) -> None:
+        self.sent: dict[tuple[str, str], str] = {}
+
+    def send_code(self, phone: str, purpose: str) -> None:
+        self.sent[(phone, purpose)] = f"{secrets.randbelow(1_000_000):06d}"
+
+    def verify_code(self, phone: str, code: str, purpose: str) -> bool:
+        expected = self.sent.get((phone, purpose))
+        if expected is None or not secrets.compare_digest(expected, code):
+            return False
+        del self.sent[(phone, purpose)]
+        return True
+
+
+class InMemoryDisputes:
+    def __init__(self) -> None:
+        self.open: set[tuple[str, str]] = set()
+
+    def has_open_dispute(self, borrower_id: str, loan_id: str) -> bool:
+        return (borrower_id, loan_id) in self.open
+
+
+@dataclass
+class RecordingChannel:
+    """Records what would be sent. Calls 'connect' and 'talk' when told to, for tests."""
+
+    medium: Medium
+    connected: bool = False
+    conversation: bool = False
+    sent: list[OutboundMessage] = field(default_factory=list)
+
+    def send(self, message: OutboundMessage) -> DeliveryResult:
+        self.sent.append(message)
+        return DeliveryResult(connected=self.connected, conversation=self.conversation, reference=message.log_id)
+
+
+def recording_channels() -> dict[Medium, RecordingChannel]:
+    return {medium: RecordingChannel(medium) for medium in Medium}

@@ -1,0 +1,299 @@
+"""Collections vocabulary: attempts, what the policy knows, violations, records.
+
+Pure data. Rule ids are RULES.md's; their plain-words explanations (English and
+Chinese) live here so the borrower's page, the API and the evidence package say
+the same thing.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from fairlend.money import Money
+
+
+class Medium(enum.StrEnum):
+    SMS = "sms"
+    CALL = "call"
+    EMAIL = "email"
+    LETTER = "letter"
+    VISIT = "visit"
+
+
+# Media that reach a phone number: cease-per-number and per-number caps apply.
+PHONE_MEDIA = frozenset({Medium.SMS, Medium.CALL})
+
+
+class RecipientKind(enum.StrEnum):
+    DEBTOR = "debtor"
+    CONTACT_PERSON = "contact_person"  # named in advance by the debtor, confirmed by themselves
+    THIRD_PARTY = "third_party"  # anyone else
+
+
+class LoanState(enum.StrEnum):
+    ACTIVE = "active"
+    SETTLED = "settled"
+    CHARGED_OFF = "charged_off"
+    WRITTEN_OFF = "written_off"
+
+
+class Outcome(enum.StrEnum):
+    SENT = "sent"  # allowed and handed to the channel
+    BLOCKED = "blocked"  # refused by the policy; nothing reached anyone
+    FAILED = "failed"  # allowed, but the channel failed
+
+
+class TaskStatus(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    BLOCKED = "blocked"  # the gateway refused it; the log says why
+    CANCELLED = "cancelled"
+
+
+class ComplaintCategory(enum.StrEnum):
+    HARASSMENT = "harassment"
+    THIRD_PARTY_CONTACT = "third_party_contact"
+    CONTACT_AFTER_REPAYMENT = "contact_after_repayment"
+    WRONG_AMOUNT = "wrong_amount"
+    OTHER = "other"
+
+
+class ComplaintStatus(enum.StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    ANSWERED = "answered"
+
+    @property
+    def pauses_contact(self) -> bool:
+        return self is not ComplaintStatus.ANSWERED
+
+
+class ContactPersonStatus(enum.StrEnum):
+    PENDING = "pending"  # named by the borrower, not yet confirmed: does not exist for collections
+    CONFIRMED = "confirmed"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True, slots=True)
+class LoanFacts:
+    """What lending says about a loan, read at the moment of sending."""
+
+    loan_id: str
+    borrower_id: str
+    state: LoanState
+    currency: str
+    overdue_amount: Money
+    days_past_due: int
+    bucket: str
+    settled_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DelinquentLoan:
+    loan_id: str
+    borrower_id: str
+    days_past_due: int
+    overdue_amount: Money
+    bucket: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPoint:
+    phone_e164: str
+    masked_phone: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try to reach one person about one loan."""
+
+    loan_id: str
+    borrower_id: str
+    recipient_kind: RecipientKind
+    recipient_id: str  # the borrower's id, a contact person's id, or "tp:<number key>"
+    medium: Medium
+    number_key: str  # keyed hash of the phone number or address; "" when none
+    template: str
+    text: str
+    at: datetime  # UTC
+    recipient_tz: str
+    collector_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PriorAttempt:
+    """An earlier attempt as the policy needs it (from the contact log)."""
+
+    loan_id: str
+    recipient_kind: RecipientKind
+    recipient_id: str
+    medium: Medium
+    number_key: str
+    at: datetime
+    sent: bool
+    connected: bool
+    conversation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CeaseRequest:
+    scope: str  # CeaseScope value: all | medium | number
+    loan_id: str | None = None  # None: every loan of the borrower
+    medium: Medium | None = None
+    number_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WindowConsent:
+    """The debtor agreed to be contacted in a wider window (where the profile allows it)."""
+
+    start: time
+    end: time
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPersonFacts:
+    contact_id: str
+    status: ContactPersonStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """Everything true at the moment of sending that the policy reads."""
+
+    loan_state: LoanState
+    history: tuple[PriorAttempt, ...] = ()
+    cease_requests: tuple[CeaseRequest, ...] = ()
+    open_dispute: bool = False
+    open_complaint: bool = False
+    window_consent: WindowConsent | None = None
+    contact_person: ContactPersonFacts | None = None
+    holidays: frozenset[date] = frozenset()
+    # Earlier sent attempts to this recipient ever (third-party caps are for all time).
+    prior_sent_to_recipient: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    rule: str  # a RULES.md id
+    check: str  # which check found it (stable, for compliance statistics)
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    connected: bool = False
+    conversation: bool = False
+    reference: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """One contact-log row: what the chain hashes."""
+
+    borrower_id: str
+    seq: int
+    id: str
+    loan_id: str
+    at: datetime
+    medium: Medium
+    recipient_kind: RecipientKind
+    recipient_id: str
+    recipient_masked: str
+    recipient_tz: str
+    number_key: str
+    template: str
+    text: str
+    outcome: Outcome
+    rules: tuple[str, ...]
+    connected: bool
+    conversation: bool
+    collector_id: str
+    task_id: str
+    prev_hash: str
+    hash: str = field(default="")
+
+
+# Plain words for each rule a blocked attempt names (P-4: the borrower sees why).
+RULE_TEXT: dict[str, tuple[str, str]] = {
+    "P-1": (
+        "fairlend never collects or uses an address book; only contact persons you named and who confirmed may be reached",
+        "平台从不收集或使用通讯录；只有您事先指定并本人确认的联系人才可能被联系",
+    ),
+    "P-2": (
+        "the loan is settled: every contact about it stops at once",
+        "该笔借款已结清：与之相关的一切联系立即停止",
+    ),
+    "P-3": (
+        "a dispute, complaint or stop request about this loan is open: collection contacts are paused",
+        "该笔借款有未处理的异议、投诉或停止催收请求：催收联系暂停",
+    ),
+    "CN-1": (
+        "people other than the borrower may not be contacted about the debt; a named contact person only to restore contact, never told of the debt",
+        "不得骚扰与债务无关的人；事先指定的联系人仅可在联系不上借款人时用于恢复联系，且不得告知债务",
+    ),
+    "CN-5": (
+        "no collection between 22:00 and 08:00, and at most 3 connected calls a day",
+        "22:00至次日08:00不得催收，每天接通电话不超过3次",
+    ),
+    "CN-6": (
+        "at most 6 call attempts a day to one number; no threats, no exposing privacy, no pretending to be an authority",
+        "每天对同一号码拨打不超过6次；不得威胁、不得泄露隐私、不得冒充公检法等机关",
+    ),
+    "US-1": (
+        "no more than 7 calls in 7 days to a person about one debt",
+        "7天内就同一笔债务致电同一人不得超过7次",
+    ),
+    "US-2": (
+        "no call for 7 days after a telephone conversation about the debt",
+        "就债务通话后7天内不得再次致电",
+    ),
+    "US-4": (
+        "no contact before 08:00 or after 21:00 in your local time",
+        "当地时间08:00前或21:00后不得联系",
+    ),
+    "US-5": (
+        "the debt may be discussed only with you (or your spouse, guardian, executor or attorney)",
+        "债务只能与您本人（或配偶、监护人、遗嘱执行人、律师）讨论",
+    ),
+    "US-6": (
+        "another person may be contacted only once, only to learn your location, never told of the debt",
+        "他人只能被联系一次，仅用于获取您的联系方式，且不得告知债务",
+    ),
+    "US-7": (
+        "you asked in writing to stop: communication has ended",
+        "您已书面要求停止联系：联系已终止",
+    ),
+    "US-8": (
+        "you forbade this medium or this number",
+        "您已禁止使用该方式或该号码联系",
+    ),
+    "US-9": (
+        "every text or email must carry a simple way to opt out",
+        "每条短信或邮件都必须提供简单的退订方式",
+    ),
+    "US-14": (
+        "unfair or abusive collection practices are forbidden",
+        "禁止不公平或滥用的催收手段",
+    ),
+    "US-15": ("no more than 2 calls in 7 days (state rule)", "7天内致电不超过2次（州规定）"),
+    "EU-6": (
+        "no calls or visits at night, on Sundays or public holidays",
+        "夜间、周日及公共假日不得致电或上门",
+    ),
+}
+
+
+def rule_text(rule: str, lang: str) -> str:
+    en, zh = RULE_TEXT.get(rule, (f"rule {rule}", f"规则 {rule}"))
+    return zh if lang.lower().startswith("zh") else en
+
+
+def mask_phone(phone: str) -> str:
+    """+8613812345678 -> +86138****5678: enough for the person to recognise, not to dial."""
+    if len(phone) <= 8:
+        return "*" * len(phone)
+    return phone[:-8] + "****" + phone[-4:]

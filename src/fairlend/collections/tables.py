@@ -1,0 +1,175 @@
+"""Collections tables. Borrower-owned rows carry `borrower_id` first in the key (DESIGN 7)."""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from fairlend.db.metadata import metadata
+from fairlend.db.types import UtcDateTime
+
+# Append-only and hash-chained per borrower (chain.py). Never updated, never deleted.
+contact_log = Table(
+    "contact_log",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("id", String(40), nullable=False),
+    Column("loan_id", String(40), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("medium", String(10), nullable=False),
+    Column("recipient_kind", String(20), nullable=False),
+    Column("recipient_id", String(80), nullable=False),
+    Column("recipient_masked", String(80), nullable=False),
+    Column("recipient_tz", String(60), nullable=False),
+    Column("number_key", String(64), nullable=False),
+    Column("template", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("outcome", String(10), nullable=False),
+    Column("rules", String(200), nullable=False),  # comma-separated RULES.md ids
+    Column("connected", Boolean, nullable=False),
+    Column("conversation", Boolean, nullable=False),
+    Column("collector_id", String(40), nullable=False),
+    Column("task_id", String(40), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("id", name="uq_contact_log_id"),
+    Index("ix_contact_log_loan_id", "loan_id"),
+    Index("ix_contact_log_at", "at"),
+)
+
+# The head of each borrower's chain: appends lock it, so the chain never forks.
+contact_log_head = Table(
+    "contact_log_head",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+collection_task = Table(
+    "collection_task",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("loan_id", String(40), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("step", String(40), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("medium", String(10), nullable=False),
+    Column("days_past_due", Integer, nullable=False),
+    Column("overdue_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("priority", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("note", String(200), nullable=False, server_default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("loan_id", "business_date", "step", name="uq_collection_task_loan_id"),
+    Index("ix_collection_task_queue", "business_date", "status", "priority"),
+)
+
+# One row per planned business date: re-running end-of-day plans nothing twice.
+collection_plan_run = Table(
+    "collection_plan_run",
+    metadata,
+    Column("business_date", Date, primary_key=True),
+    Column("tasks", Integer, nullable=False),
+    Column("planned_at", UtcDateTime, nullable=False),
+)
+
+# Loans lending told us were settled (lending.LoanSettled), recorded in the
+# settling transaction: P-2 holds even if a later read of lending were stale.
+settled_loan = Table(
+    "settled_loan",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("loan_id", String(40), primary_key=True),
+    Column("settled_on", Date, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_settled_loan_loan_id", "loan_id"),
+)
+
+contact_person = Table(
+    "contact_person",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("relation", String(40), nullable=False),
+    Column("purpose", String(200), nullable=False),
+    # The lead routes this through identity's PII vault at merge (DESIGN 4: phones encrypted at rest).
+    Column("phone_e164", String(20), nullable=False),
+    Column("phone_masked", String(20), nullable=False),
+    Column("number_key", String(64), nullable=False),
+    Column("timezone", String(60), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("confirmed_at", UtcDateTime, nullable=True),
+    UniqueConstraint("id", name="uq_contact_person_id"),
+)
+
+cease_request = Table(
+    "cease_request",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("loan_id", String(40), nullable=True),
+    Column("scope", String(10), nullable=False),
+    Column("medium", String(10), nullable=True),
+    Column("number_key", String(64), nullable=True),
+    Column("number_masked", String(20), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+window_consent = Table(
+    "window_consent",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("start", String(5), nullable=False),  # HH:MM local
+    Column("end", String(5), nullable=False),
+    Column("given_at", UtcDateTime, nullable=False),
+)
+
+complaint = Table(
+    "complaint",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("loan_id", String(40), nullable=False),
+    Column("category", String(30), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(15), nullable=False),
+    Column("filed_at", UtcDateTime, nullable=False),
+    Column("ack_due", UtcDateTime, nullable=False),
+    Column("answer_due", UtcDateTime, nullable=False),
+    Column("acknowledged_at", UtcDateTime, nullable=True),
+    Column("answered_at", UtcDateTime, nullable=True),
+    Column("answer", Text, nullable=True),
+    Column("officer_id", String(40), nullable=True),
+    UniqueConstraint("id", name="uq_complaint_id"),
+    Index("ix_complaint_loan_id", "loan_id"),
+    Index("ix_complaint_status", "status"),
+)
+
+complaint_attachment = Table(
+    "complaint_attachment",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("complaint_id", String(40), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,106 @@
+"""Building the collections context and hooking it into the container.
+
+identity's contact points and one-time codes are wired when the container
+has identity (adapters.py). Until lending and bureau land, their ports get the
+in-memory adapters from fakes.py; the lead passes the real ones (lending's
+service, bureau.client, real channels) to `wire_collections`. Tests wire the
+in-memory adapters explicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from fairlend.collections.complaints import ComplaintService
+from fairlend.collections.content import rule_book
+from fairlend.collections.fakes import (
+    InMemoryContactPoints,
+    InMemoryDisputes,
+    InMemoryLending,
+    InMemoryOtp,
+    recording_channels,
+)
+from fairlend.collections.gateway import ContactGateway, NumberKeys
+from fairlend.collections.model import Medium
+from fairlend.collections.planner import CollectionsPlanningStep
+from fairlend.collections.ports import ChannelPort, ContactPointPort, DisputePort, LendingPort, OtpPort
+from fairlend.collections.service import CollectionsService
+from fairlend.db.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from fairlend.bootstrap import Container
+
+
+@dataclass
+class Collections:
+    service: CollectionsService
+    complaints: ComplaintService
+    gateway: ContactGateway
+    planner: CollectionsPlanningStep
+    lending: LendingPort
+    contact_points: ContactPointPort
+    otp: OtpPort
+    disputes: DisputePort
+    channels: Mapping[Medium, ChannelPort]
+
+
+def wire_collections(
+    container: Container,
+    *,
+    lending: LendingPort | None = None,
+    contact_points: ContactPointPort | None = None,
+    otp: OtpPort | None = None,
+    disputes: DisputePort | None = None,
+    channels: Mapping[Medium, ChannelPort] | None = None,
+) -> Collections:
+    identity = getattr(container, "identity", None)
+    if identity is not None:
+        from fairlend.collections.adapters import IdentityContactPoints, IdentityOtp
+
+        contact_points = contact_points or IdentityContactPoints(identity)
+        otp = otp or IdentityOtp(identity)
+    # Until lending and bureau land (and in tests): in-memory adapters.
+    lending = lending or InMemoryLending()
+    contact_points = contact_points or InMemoryContactPoints()
+    otp = otp or InMemoryOtp()
+    disputes = disputes or InMemoryDisputes()
+    channels = channels or recording_channels()
+    keys = NumberKeys(container.settings.blind_index_key.get_secret_value().encode())
+    gateway = ContactGateway(container.uow, container.profile, lending, contact_points, disputes, channels, keys)
+    service = CollectionsService(container.uow, container.profile, gateway, lending, otp, keys)
+    complaints = ComplaintService(container.uow, rule_book(container.profile.code), service)
+    planner = CollectionsPlanningStep(container.profile, lending)
+    built = Collections(service, complaints, gateway, planner, lending, contact_points, otp, disputes, channels)
+    first_time = container.collections is None
+    container.collections = built
+    container.verifiers["contact_log"] = service.verify
+    if first_time:
+        # Wiring again (real adapters at merge) swaps the services; these hooks follow the container.
+        container.bus.subscribe(
+            "lending.LoanSettled", lambda uow, event: _current(container).on_loan_settled(uow, event)
+        )
+        eod = getattr(container, "eod", None)
+        if eod is not None:
+            eod.register(_PlannerProxy(container))
+    return built
+
+
+def _current(container: Container) -> CollectionsService:
+    assert container.collections is not None
+    return container.collections.service
+
+
+class _PlannerProxy:
+    """The end-of-day step as registered: always the container's current planner."""
+
+    name = CollectionsPlanningStep.name
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        assert self._container.collections is not None
+        return self._container.collections.planner.run(uow, business_date)
