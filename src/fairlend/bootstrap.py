@@ -14,6 +14,8 @@ from typing import Protocol
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from fairlend.bureau.client import BureauAdmin, InProcessBureau
+from fairlend.bureau.service import BureauService, derive_blind_key
 from fairlend.clock import Clock, SystemClock
 from fairlend.config import Settings
 from fairlend.db.engine import make_engine
@@ -43,6 +45,8 @@ class Container:
     ledger: Ledger
     # Checks bearer tokens (identity's token service); None until wired.
     authenticator: Authenticator | None = None
+    # The credit bureau's back office; other contexts use `bureau.client_for(...)` (bureau.client port).
+    bureau: BureauAdmin | None = None
     verifiers: dict[str, Verifier] = field(default_factory=dict)
 
     def verify(self) -> list[Discrepancy]:
@@ -81,4 +85,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         ledger=ledger,
     )
     container.verifiers["ledger"] = ledger.verify
+    container.bureau = InProcessBureau(
+        BureauService(uow, profile, clock, derive_blind_key(settings.blind_index_key.get_secret_value()))
+    )
     return container

@@ -9,6 +9,7 @@ from fairlend.api import problems
 from fairlend.api.idempotency import IdempotencyMiddleware
 from fairlend.api.routers import health
 from fairlend.bootstrap import Container, bootstrap
+from fairlend.bureau.api import router as bureau_router
 from fairlend.config import Settings
 from fairlend.db.idempotency import IdempotencyStore
 
@@ -29,4 +30,5 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     problems.install(app)
     app.add_middleware(IdempotencyMiddleware, store=IdempotencyStore(container.uow, container.clock))
     app.include_router(health.router, prefix=API_PREFIX)
+    app.include_router(bureau_router, prefix=API_PREFIX + "/bureau")
     return app

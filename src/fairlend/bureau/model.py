@@ -269,7 +269,6 @@ def negative_episodes(profile: BureauProfile, rows: Sequence[MonthRow]) -> tuple
             if row.cured_on is not None:
                 close(row.cured_on)
         elif current is not None:
-            current["last"] = row.month if row.cured_on is not None else current["last"]
             close(row.cured_on or row.as_of)
     close(None)
     return tuple(episodes)
@@ -437,9 +436,10 @@ class DisputeMark:
     institution_id: str
     account_ref: str
     month: str
-    status: str
+    status: str  # open | verified | corrected | suppressed
     opened_on: date
     deadline: date
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,3 +495,99 @@ def summarise(profile: BureauProfile, accounts: Sequence[AccountReport], *, wind
         worst_status_24m=worst,
         months_since_last_delinquency=since,
     )
+
+
+# -- the acknowledgement of a reporting file ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineOutcome:
+    """A rejected line, or a warning on an applied one (line numbers start at 1)."""
+
+    line: int
+    record_id: str
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    submission_id: str
+    sha256: str
+    lines: int
+    applied: int
+    duplicates: int  # record ids applied before: skipped, not an error
+    rejected: tuple[LineOutcome, ...]
+    warnings: tuple[LineOutcome, ...]
+    replayed: bool = False  # the same file was submitted before; nothing changed
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "submission_id": self.submission_id,
+            "sha256": self.sha256,
+            "lines": self.lines,
+            "applied": self.applied,
+            "duplicates": self.duplicates,
+            "rejected": [_outcome_json(o) for o in self.rejected],
+            "warnings": [_outcome_json(o) for o in self.warnings],
+            "replayed": self.replayed,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Ack:
+        def outcomes(key: str) -> tuple[LineOutcome, ...]:
+            items = data.get(key, [])
+            assert isinstance(items, list)
+            return tuple(LineOutcome(int(i["line"]), str(i["record_id"]), str(i["code"]), str(i["reason"])) for i in items)
+
+        return cls(
+            submission_id=str(data["submission_id"]),
+            sha256=str(data["sha256"]),
+            lines=int(str(data["lines"])),
+            applied=int(str(data["applied"])),
+            duplicates=int(str(data["duplicates"])),
+            rejected=outcomes("rejected"),
+            warnings=outcomes("warnings"),
+            replayed=bool(data.get("replayed", False)),
+        )
+
+
+def _outcome_json(outcome: LineOutcome) -> dict[str, object]:
+    return {"line": outcome.line, "record_id": outcome.record_id, "code": outcome.code, "reason": outcome.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeNotice:
+    """What the person is told when their dispute is answered or lapses (CN-15, CR-7)."""
+
+    notice_id: str
+    dispute_id: str
+    outcome: str
+    text: str
+    created_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionRemoval:
+    """One negative record the retention job removed, for its log (CN-12, CR-6)."""
+
+    account_id: str
+    file_id: str
+    started_on: date
+    ended_on: date | None
+    removal_on: date
+    months_removed: int
+    charged_off: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Institution:
+    institution_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class InstitutionCredentials:
+    institution_id: str
+    name: str
+    api_key: str  # shown once; the bureau keeps only its hash
