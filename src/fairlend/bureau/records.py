@@ -189,7 +189,7 @@ def parse_object(data: Any, line: int, raw: str | None = None) -> Record:
         )
     if record_type is RecordType.STATUS:
         balance = _int(data, "balance")
-        overdue = _int(data, "amount_overdue") or 0
+        overdue = _int(data, "amount_overdue", required=False) or 0
         days = _int(data, "days_overdue")
         if days and not overdue:
             raise RecordError("inconsistent", "days_overdue > 0 needs amount_overdue > 0")

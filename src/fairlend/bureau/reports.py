@@ -81,7 +81,7 @@ def build_report(
         conn.execute(
             select(bureau_inquiry)
             .where(bureau_inquiry.c.file_id == file_id, bureau_inquiry.c.inquired_on > since)
-            .order_by(bureau_inquiry.c.inquired_at.desc())
+            .order_by(bureau_inquiry.c.inquired_at.desc(), bureau_inquiry.c.id.desc())
         ).mappings()
     )
     institution_ids = sorted(set(institution_ids) | {i["institution_id"] for i in inquiries if i["institution_id"]})
