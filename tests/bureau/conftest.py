@@ -78,7 +78,13 @@ class Records:
         return {"record_id": self._id(), "type": "negative_notice", "account_ref": self.ref, "date": day.isoformat()}
 
     def settled(self, day: date, **extra: Any) -> dict[str, Any]:
-        return {"record_id": self._id(), "type": "settlement", "account_ref": self.ref, "date": day.isoformat(), **extra}
+        return {
+            "record_id": self._id(),
+            "type": "settlement",
+            "account_ref": self.ref,
+            "date": day.isoformat(),
+            **extra,
+        }
 
     def charged_off(self, day: date, amount: int = 800_000) -> dict[str, Any]:
         return {

@@ -13,7 +13,12 @@ def _overdue_account(bureau: BureauService) -> str:
     r = Records("L1")
     bureau.submit(
         inst.institution_id,
-        lines(r.opened(date(2025, 10, 5)), r.notice(date(2026, 1, 10)), r.status(date(2026, 1, 31), 20), r.status(date(2026, 2, 28), 48)),
+        lines(
+            r.opened(date(2025, 10, 5)),
+            r.notice(date(2026, 1, 10)),
+            r.status(date(2026, 1, 31), 20),
+            r.status(date(2026, 2, 28), 48),
+        ),
     )
     return inst.institution_id
 
@@ -52,7 +57,9 @@ def test_a_verified_record_stays(bureau: BureauService) -> None:
     assert "signed contract" in bureau.outcome_notices(ID_CN)[0].text
 
 
-def test_an_unanswered_dispute_past_its_deadline_suppresses_the_record(bureau: BureauService, clock: FixedClock) -> None:
+def test_an_unanswered_dispute_past_its_deadline_suppresses_the_record(
+    bureau: BureauService, clock: FixedClock
+) -> None:
     inst = _overdue_account(bureau)
     dispute = bureau.file_dispute(ID_CN, inst, "L1", "I paid on time", month="2026-02")
     assert bureau.expire_disputes(dispute.deadline) == []  # the deadline day is still in time

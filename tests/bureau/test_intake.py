@@ -8,20 +8,37 @@ from tests.bureau.conftest import ID_CN, ID_US, Records, lines
 
 
 def _count(bureau: BureauService, table: sa.Table) -> int:
-    with bureau._uow(read_only=True) as uow:  # noqa: SLF001 - a test looks under the hood
+    with bureau._uow(read_only=True) as uow:
         return int(uow.conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
 def test_good_lines_are_applied_and_bad_ones_rejected_with_line_and_reason(bureau: BureauService) -> None:
     inst = bureau.register_institution("Bank A")
     r = Records("L1")
-    content = lines(
-        r.opened(date(2026, 1, 5)),
-        {"record_id": "x1", "type": "status", "account_ref": "L1", "date": "2026-13-01", "balance": 1, "days_overdue": 0},
-        r.status(date(2026, 1, 31)),
-        {"record_id": "x2", "type": "status", "account_ref": "NOPE", "date": "2026-01-31", "balance": 1, "days_overdue": 0},
-        {"record_id": "x3", "type": "repayment", "account_ref": "L1", "date": "2026-02-05", "amount": 10.5},
-    ) + b"\n{not json\n"
+    content = (
+        lines(
+            r.opened(date(2026, 1, 5)),
+            {
+                "record_id": "x1",
+                "type": "status",
+                "account_ref": "L1",
+                "date": "2026-13-01",
+                "balance": 1,
+                "days_overdue": 0,
+            },
+            r.status(date(2026, 1, 31)),
+            {
+                "record_id": "x2",
+                "type": "status",
+                "account_ref": "NOPE",
+                "date": "2026-01-31",
+                "balance": 1,
+                "days_overdue": 0,
+            },
+            {"record_id": "x3", "type": "repayment", "account_ref": "L1", "date": "2026-02-05", "amount": 10.5},
+        )
+        + b"\n{not json\n"
+    )
     ack = bureau.submit(inst.institution_id, content)
     assert (ack.lines, ack.applied, ack.duplicates) == (6, 2, 0)
     assert [(o.line, o.code) for o in ack.rejected] == [
@@ -65,7 +82,8 @@ def test_a_notice_after_the_first_negative_record_does_not_count_in_cn(bureau: B
     inst = bureau.register_institution("Bank A")
     r = Records("L1")
     ack = bureau.submit(
-        inst.institution_id, lines(r.opened(date(2026, 1, 5)), r.notice(date(2026, 2, 25)), r.status(date(2026, 2, 20), 15))
+        inst.institution_id,
+        lines(r.opened(date(2026, 1, 5)), r.notice(date(2026, 2, 25)), r.status(date(2026, 2, 20), 15)),
     )
     assert [o.code for o in ack.rejected] == ["negative_notice_missing"]
 
@@ -117,7 +135,12 @@ def test_charge_off_is_g_and_stays_without_a_removal_date_in_cn(bureau: BureauSe
     r = Records("L1")
     ack = bureau.submit(
         inst.institution_id,
-        lines(r.opened(date(2025, 6, 5)), r.notice(date(2025, 7, 1)), r.status(date(2025, 12, 31), 100), r.charged_off(date(2026, 2, 1))),
+        lines(
+            r.opened(date(2025, 6, 5)),
+            r.notice(date(2025, 7, 1)),
+            r.status(date(2025, 12, 31), 100),
+            r.charged_off(date(2026, 2, 1)),
+        ),
     )
     assert ack.rejected == ()
     account = bureau.report(ID_CN).accounts[0]

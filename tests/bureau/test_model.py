@@ -39,7 +39,17 @@ def test_cn17_codes_follow_30_day_bands_of_days_overdue(days: int, code: str) ->
 
 @pytest.mark.parametrize(
     ("days", "status", "rating"),
-    [(0, "11", "0"), (29, "11", "0"), (30, "71", "1"), (60, "78", "2"), (90, "80", "3"), (120, "82", "4"), (150, "83", "5"), (180, "84", "6"), (400, "84", "6")],
+    [
+        (0, "11", "0"),
+        (29, "11", "0"),
+        (30, "71", "1"),
+        (60, "78", "2"),
+        (90, "80", "3"),
+        (120, "82", "4"),
+        (150, "83", "5"),
+        (180, "84", "6"),
+        (400, "84", "6"),
+    ],
 )
 def test_metro2_status_and_rating_follow_days_past_due(days: int, status: str, rating: str) -> None:
     result = month_status(US, days_overdue=days, state=AccountState.OPEN)

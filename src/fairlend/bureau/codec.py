@@ -42,7 +42,9 @@ def _decode(hint: Any, value: Any) -> Any:
         return Money(int(value["minor"]), str(value["currency"]))
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         hints = typing.get_type_hints(hint)
-        return hint(**{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(hint) if f.name in value})
+        return hint(
+            **{f.name: _decode(hints[f.name], value[f.name]) for f in dataclasses.fields(hint) if f.name in value}
+        )
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(value)
     if hint is datetime:

@@ -24,8 +24,8 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.bureau.model import (
-    Ack,
     AccountState,
+    Ack,
     LineOutcome,
     NoticeCheck,
     SettledBy,
@@ -263,12 +263,12 @@ class Intake:
 
     def _load_files(self, conn: Connection, records: list[Record]) -> dict[str, str]:
         """Blind index -> credit file id, for the people in this file's new accounts."""
-        indexes = sorted(
-            {blind_index(self._key, r.person.id_number) for r in records if r.person is not None}
-        )
+        indexes = sorted({blind_index(self._key, r.person.id_number) for r in records if r.person is not None})
         files: dict[str, str] = {}
         for chunk in _chunks(indexes):
-            rows = conn.execute(select(bureau_file.c.blind_index, bureau_file.c.id).where(bureau_file.c.blind_index.in_(chunk)))
+            rows = conn.execute(
+                select(bureau_file.c.blind_index, bureau_file.c.id).where(bureau_file.c.blind_index.in_(chunk))
+            )
             files.update({str(b): str(i) for b, i in rows})
         return files
 
@@ -343,7 +343,8 @@ class Intake:
                 account.dirty = True
             return None
         if kind is RecordType.CORRECTION:
-            return self._correct(record, account, months, touched, resolved)
+            self._correct(record, account, months, touched, resolved)
+            return None
         if account.state in (AccountState.SETTLED,) and kind is not RecordType.CHARGE_OFF:
             raise RecordError("account_closed", f"account {record.account_ref} is settled")
 

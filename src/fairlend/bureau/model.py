@@ -288,7 +288,9 @@ def check_negative_notice(
     profile: BureauProfile, *, first_negative_on: date, notice_on: date | None, today: date
 ) -> NoticeCheck:
     if profile.negative_notice is NegativeNotice.BEFORE:
-        return NoticeCheck.OK if notice_on is not None and notice_on <= first_negative_on else NoticeCheck.MISSING_BEFORE
+        return (
+            NoticeCheck.OK if notice_on is not None and notice_on <= first_negative_on else NoticeCheck.MISSING_BEFORE
+        )
     deadline = first_negative_on + timedelta(days=profile.negative_notice_days)
     if notice_on is not None and notice_on <= deadline:
         return NoticeCheck.OK
@@ -538,7 +540,9 @@ class Ack:
         def outcomes(key: str) -> tuple[LineOutcome, ...]:
             items = data.get(key, [])
             assert isinstance(items, list)
-            return tuple(LineOutcome(int(i["line"]), str(i["record_id"]), str(i["code"]), str(i["reason"])) for i in items)
+            return tuple(
+                LineOutcome(int(i["line"]), str(i["record_id"]), str(i["code"]), str(i["reason"])) for i in items
+            )
 
         return cls(
             submission_id=str(data["submission_id"]),

@@ -150,7 +150,7 @@ def parse_object(data: Any, line: int, raw: str | None = None) -> Record:
         raise RecordError("not_json", "each line must be a JSON object")
     kind = data.get("type")
     try:
-        record_type = RecordType(kind)
+        record_type = RecordType(str(kind))
     except ValueError:
         raise RecordError("unknown_type", f"unknown record type {kind!r}") from None
     base: dict[str, Any] = {

@@ -122,8 +122,10 @@ def _environment() -> Environment:
 def render_html(report: CreditReport, lang: str | None = None) -> str:
     language = lang or language_for(report.profile)
     negative = CN17.negative_codes if report.profile == "cn" else METRO2.negative_codes
-    return _environment().get_template("report.html").render(
-        report=report, t=LABELS[language], lang="zh-CN" if language == "zh" else "en", negative=negative
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(report=report, t=LABELS[language], lang="zh-CN" if language == "zh" else "en", negative=negative)
     )
 
 
@@ -143,7 +145,7 @@ def render_pdf(report: CreditReport, lang: str | None = None) -> bytes:
         font = "STSong-Light"
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
-        style.fontName = font  # type: ignore[attr-defined]
+        style.fontName = font
     negative = CN17.negative_codes if report.profile == "cn" else METRO2.negative_codes
     base = TableStyle(
         [
@@ -179,7 +181,14 @@ def render_pdf(report: CreditReport, lang: str | None = None) -> bytes:
         detail = Table(
             [
                 [t["type"], a.account_type, t["opened"], str(a.open_date), t["amount"], format_money(a.amount)],
-                [t["state"], f"{a.state} ({a.account_status})", t["balance"], format_money(a.balance), t["amount_overdue"], format_money(a.amount_overdue)],
+                [
+                    t["state"],
+                    f"{a.state} ({a.account_status})",
+                    t["balance"],
+                    format_money(a.balance),
+                    t["amount_overdue"],
+                    format_money(a.amount_overdue),
+                ],
             ]
         )
         detail.setStyle(base)
@@ -191,7 +200,12 @@ def render_pdf(report: CreditReport, lang: str | None = None) -> bytes:
                 if code in negative:
                     grid_style.add("BACKGROUND", (c, r), (c, r), colors.HexColor("#fbe3e3"))
         grid.setStyle(grid_style)
-        story += [detail, Spacer(1, 3), Paragraph(f"{t['grid']} ({t['from']} {a.grid_start}, {t['newest_first']})", styles["Normal"]), grid]
+        story += [
+            detail,
+            Spacer(1, 3),
+            Paragraph(f"{t['grid']} ({t['from']} {a.grid_start}, {t['newest_first']})", styles["Normal"]),
+            grid,
+        ]
         for n in a.negative_records:
             story.append(
                 Paragraph(

@@ -40,6 +40,7 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile
 from fairlend.money import Money
 
+
 def build_report(
     conn: Connection, profile: BureauProfile, profile_code: str, file_row: Any, today: date
 ) -> CreditReport:

@@ -22,10 +22,10 @@ from fairlend.bureau.model import (
     ConsentAttestation,
     CreditReport,
     DisputeMark,
-    Institution,
-    InstitutionCredentials,
     InquiryKind,
     InquiryPurpose,
+    Institution,
+    InstitutionCredentials,
     MonthRow,
     OutcomeNotice,
     RetentionRemoval,
@@ -218,7 +218,8 @@ class BureauService:
                 ).first()
                 if has_account is None:
                     raise Forbidden(
-                        "no_account_relationship", "post-loan management queries are for the institution's own borrowers"
+                        "no_account_relationship",
+                        "post-loan management queries are for the institution's own borrowers",
                     )
             free = True
             if kind is InquiryKind.SELF:
@@ -367,12 +368,22 @@ class BureauService:
                     bad = result.ack.rejected[0]
                     raise Invalid(bad.code, f"the correction was refused: {bad.reason}")
             self._resolve(uow.conn, institution_id, dispute_id, outcome, note, today, account_id=row["account_id"])
-            answered = uow.conn.execute(select(bureau_dispute).where(bureau_dispute.c.id == dispute_id)).mappings().one()
+            answered = (
+                uow.conn.execute(select(bureau_dispute).where(bureau_dispute.c.id == dispute_id)).mappings().one()
+            )
             uow.commit()
             return dispute_mark(answered)
 
     def _resolve(
-        self, conn: Connection, institution_id: str, dispute_id: str, outcome: str, note: str, today: date, *, account_id: str
+        self,
+        conn: Connection,
+        institution_id: str,
+        dispute_id: str,
+        outcome: str,
+        note: str,
+        today: date,
+        *,
+        account_id: str,
     ) -> None:
         row = conn.execute(select(bureau_dispute).where(bureau_dispute.c.id == dispute_id)).mappings().first()
         if row is None or row["institution_id"] != institution_id or row["account_id"] != account_id:
@@ -411,7 +422,9 @@ class BureauService:
                 .values(suppressed=True)
             )
         else:
-            conn.execute(update(bureau_account).where(bureau_account.c.id == dispute["account_id"]).values(suppressed=True))
+            conn.execute(
+                update(bureau_account).where(bureau_account.c.id == dispute["account_id"]).values(suppressed=True)
+            )
 
     def outcome_notices(self, id_number: str) -> list[OutcomeNotice]:
         with self._uow(read_only=True) as uow:
@@ -435,7 +448,9 @@ class BureauService:
             )
             for row in lapsed:
                 self._suppress(uow.conn, row)
-                self._resolve(uow.conn, row["institution_id"], row["id"], "suppressed", "", on, account_id=row["account_id"])
+                self._resolve(
+                    uow.conn, row["institution_id"], row["id"], "suppressed", "", on, account_id=row["account_id"]
+                )
             uow.commit()
         return [r["id"] for r in lapsed]
 
@@ -464,7 +479,14 @@ class BureauService:
                     rows[r["account_id"]].append(r)
             for account_id, months in rows.items():
                 model_rows = [
-                    MonthRow(index_of_yyyymm(m["month"]), m["code"], m["days_overdue"], m["as_of"], m["first_overdue_on"], m["cured_on"])
+                    MonthRow(
+                        index_of_yyyymm(m["month"]),
+                        m["code"],
+                        m["days_overdue"],
+                        m["as_of"],
+                        m["first_overdue_on"],
+                        m["cured_on"],
+                    )
                     for m in months
                 ]
                 for episode in negative_episodes(self._bureau, model_rows):
@@ -482,7 +504,9 @@ class BureauService:
                         )
                     )
                     if episode.charged_off:
-                        conn.execute(update(bureau_account).where(bureau_account.c.id == account_id).values(removed_on=on))
+                        conn.execute(
+                            update(bureau_account).where(bureau_account.c.id == account_id).values(removed_on=on)
+                        )
                     removal = RetentionRemoval(
                         account_id=account_id,
                         file_id=accounts[account_id].file_id,
