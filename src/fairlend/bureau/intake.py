@@ -61,10 +61,12 @@ class _Account:
     """An account's state while a file is applied."""
 
     __slots__ = (
+        "account_status",
         "amount_overdue",
         "as_of",
         "balance",
         "closed_on",
+        "codes",
         "currency",
         "days_overdue",
         "dirty",
@@ -74,6 +76,8 @@ class _Account:
         "is_new",
         "notice_on",
         "open_date",
+        "open_index",
+        "rating",
         "row",
         "settled_by",
         "state",
@@ -91,6 +95,10 @@ class _Account:
         self.amount_overdue: int = row["amount_overdue"]
         self.days_overdue: int = row["days_overdue"]
         self.as_of: date = row["as_of"]
+        self.account_status: str = row["account_status"]
+        self.rating: str = row["rating"]
+        self.codes: str = row["codes"]
+        self.open_index = month_index(self.open_date)
         self.first_negative_on: date | None = row["first_negative_on"]
         self.notice_on: date | None = row["notice_on"]
         self.closed_on: date | None = row["closed_on"]
@@ -106,10 +114,24 @@ class _Account:
             "amount_overdue": self.amount_overdue,
             "days_overdue": self.days_overdue,
             "as_of": self.as_of,
+            "account_status": self.account_status,
+            "rating": self.rating,
+            "codes": self.codes,
             "first_negative_on": self.first_negative_on,
             "notice_on": self.notice_on,
             "closed_on": self.closed_on,
         }
+
+    def set_code(self, month: int, code: str, unknown: str) -> None:
+        """Put a month's code into the account's code string (one character per month since opening)."""
+        position = (month // 100) * 12 + month % 100 - 1 - self.open_index
+        if position < 0:
+            return
+        codes = self.codes
+        if position < len(codes):
+            self.codes = codes[:position] + code + codes[position + 1 :]
+        else:
+            self.codes = codes + unknown * (position - len(codes)) + code
 
 
 @dataclass
@@ -123,6 +145,7 @@ class Intake:
         self._profile = profile
         self._key = blind_key
         self._scheme = scheme_for(profile)
+        self._opening = month_status(profile, days_overdue=0, state=AccountState.OPEN)
 
     def stored_ack(self, conn: Connection, institution_id: str, sha256: str) -> Ack | None:
         found = conn.execute(
@@ -322,6 +345,9 @@ class Intake:
                     "amount_overdue": 0,
                     "days_overdue": 0,
                     "as_of": record.day,
+                    "account_status": self._opening.account_status,
+                    "rating": self._opening.payment_rating,
+                    "codes": "",
                     "first_negative_on": None,
                     "notice_on": None,
                     "closed_on": None,
@@ -414,7 +440,7 @@ class Intake:
         cured = record.day if previous_days > 0 and days == 0 else None
         if days > 0:
             first_overdue = first_overdue or record.day - timedelta(days=days - 1)
-        row = {
+        row: dict[str, Any] = {
             "account_id": account.id,
             "month": month,
             "code": status.code,
@@ -444,6 +470,9 @@ class Intake:
             row["suppressed"] = existing["suppressed"]
         months[key] = row
         touched.add(key)
+        account.set_code(month, row["code"], self._scheme.unknown)
+        if record.day >= account.as_of:
+            account.account_status, account.rating = row["account_status"], row["rating"]
 
         account.state, account.settled_by = state, settled_by
         account.balance, account.amount_overdue, account.days_overdue = balance, overdue, days
@@ -489,6 +518,8 @@ class Intake:
             "suppressed": False,
         }
         touched.add((account.id, record.month))
+        account.set_code(record.month, status.code, self._scheme.unknown)
+        account.dirty = True
         if record.dispute_id:
             resolved.append((record.dispute_id, account.id))
 
@@ -522,6 +553,9 @@ class Intake:
                     amount_overdue=bindparam("amount_overdue"),
                     days_overdue=bindparam("days_overdue"),
                     as_of=bindparam("as_of"),
+                    account_status=bindparam("account_status"),
+                    rating=bindparam("rating"),
+                    codes=bindparam("codes"),
                     first_negative_on=bindparam("first_negative_on"),
                     notice_on=bindparam("notice_on"),
                     closed_on=bindparam("closed_on"),
@@ -535,6 +569,9 @@ class Intake:
                         "amount_overdue": a.amount_overdue,
                         "days_overdue": a.days_overdue,
                         "as_of": a.as_of,
+                        "account_status": a.account_status,
+                        "rating": a.rating,
+                        "codes": a.codes,
                         "first_negative_on": a.first_negative_on,
                         "notice_on": a.notice_on,
                         "closed_on": a.closed_on,

@@ -95,6 +95,7 @@ METRO2 = CodeScheme(
     negative_codes=frozenset("123456L"),
     severity={"B": 0, "D": 0, "E": 1, "0": 1, **{str(b): 2 + b for b in range(1, 7)}, "L": 10},
 )
+NEGATIVE_CODES = CN17.negative_codes | METRO2.negative_codes
 METRO2_STATUS_BY_RATING = {"0": "11", "1": "71", "2": "78", "3": "80", "4": "82", "5": "83", "6": "84"}
 METRO2_NEGATIVE_STATUSES = frozenset({"71", "78", "80", "82", "83", "84", "93", "97"})
 
@@ -205,6 +206,30 @@ def status_grid(
             grid.append("")
         else:
             grid.append(rows.get(index, scheme.unknown))
+    return tuple(grid)
+
+
+def grid_from_codes(
+    profile: BureauProfile,
+    codes: str,
+    *,
+    opened: int,
+    closed: int | None,
+    report_month: int,
+    hidden: frozenset[int] = frozenset(),
+) -> tuple[str, ...]:
+    """The same grid from an account's code string (one character per month since opening)."""
+    scheme = scheme_for(profile)
+    grid: list[str] = []
+    length = len(codes)
+    for index in range(report_month, report_month - profile.history_months, -1):
+        if index < opened:
+            grid.append(scheme.not_open)
+        elif closed is not None and index > closed:
+            grid.append("")
+        else:
+            position = index - opened
+            grid.append(codes[position] if position < length and index not in hidden else scheme.unknown)
     return tuple(grid)
 
 

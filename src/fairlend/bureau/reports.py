@@ -12,9 +12,10 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, String, bindparam, or_, select, type_coerce
 
 from fairlend.bureau.model import (
+    NEGATIVE_CODES,
     AccountReport,
     AccountState,
     CreditReport,
@@ -25,20 +26,55 @@ from fairlend.bureau.model import (
     MonthRow,
     NegativeRecord,
     check_negative_notice,
+    grid_from_codes,
     index_of_yyyymm,
     inquiry_visible_since,
     mask_name,
     month_index,
     month_label,
-    month_status,
     negative_episodes,
-    status_grid,
     summarise,
 )
 from fairlend.bureau.tables import bureau_account, bureau_dispute, bureau_inquiry, bureau_institution, bureau_month
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile
 from fairlend.money import Money
+
+
+def _raw(column: Any) -> Any:
+    # SQLite hands dates back as text; SQLAlchemy's regex-based parsing of
+    # thousands of them dominated a report, so parse with fromisoformat instead.
+    return type_coerce(column, String()).label(column.name)
+
+
+# Only the months that carry negative information (or its end, or a dispute's
+# suppression) are read; the grid itself comes from the account's code string.
+_MONTHS = select(
+    bureau_month.c.account_id,
+    bureau_month.c.month,
+    bureau_month.c.code,
+    bureau_month.c.account_status,
+    bureau_month.c.rating,
+    bureau_month.c.days_overdue,
+    _raw(bureau_month.c.as_of),
+    _raw(bureau_month.c.first_overdue_on),
+    _raw(bureau_month.c.cured_on),
+    bureau_month.c.suppressed,
+).where(
+    bureau_month.c.account_id.in_(bindparam("ids", expanding=True)),
+    or_(
+        bureau_month.c.days_overdue > 0,
+        bureau_month.c.cured_on.is_not(None),
+        bureau_month.c.suppressed.is_(True),
+        bureau_month.c.code.in_(sorted(NEGATIVE_CODES)),
+    ),
+)
+
+
+def _day(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
 
 
 def build_report(
@@ -56,20 +92,7 @@ def build_report(
     ids = [a["id"] for a in visible]
     months: dict[str, list[Any]] = defaultdict(list)
     if ids:
-        for row in conn.execute(
-            select(
-                bureau_month.c.account_id,
-                bureau_month.c.month,
-                bureau_month.c.code,
-                bureau_month.c.account_status,
-                bureau_month.c.rating,
-                bureau_month.c.days_overdue,
-                bureau_month.c.as_of,
-                bureau_month.c.first_overdue_on,
-                bureau_month.c.cured_on,
-                bureau_month.c.suppressed,
-            ).where(bureau_month.c.account_id.in_(ids))
-        ):
+        for row in conn.execute(_MONTHS, {"ids": ids}):
             months[row[0]].append(row)
     institution_ids = sorted({a["institution_id"] for a in accounts})
     disputes = list(
@@ -154,29 +177,27 @@ def _account_report(
     report_month: int,
     today: date,
 ) -> AccountReport:
-    codes: dict[int, str] = {}
     model_rows: list[MonthRow] = []
-    suppressed: list[str] = []
-    latest: Any = None
+    hidden: set[int] = set()
     for r in rows:
         index = index_of_yyyymm(r[1])
         if r[9]:
-            suppressed.append(month_label(index))
+            hidden.add(index)
             continue
-        codes[index] = r[2]
-        model_rows.append(MonthRow(index, r[2], r[5], r[6], r[7], r[8]))
-        if latest is None or r[1] > latest[1]:
-            latest = r
+        as_of = _day(r[6])
+        assert as_of is not None
+        model_rows.append(MonthRow(index, r[2], r[5], as_of, _day(r[7]), _day(r[8])))
     state = AccountState(account["state"])
     closed = month_index(account["closed_on"]) if account["closed_on"] else None
-    grid = status_grid(
-        profile, codes, opened=month_index(account["open_date"]), closed=closed, report_month=report_month
+    grid = grid_from_codes(
+        profile,
+        account["codes"],
+        opened=month_index(account["open_date"]),
+        closed=closed,
+        report_month=report_month,
+        hidden=frozenset(hidden),
     )
-    if latest is not None:
-        account_status, rating = latest[3], latest[4]
-    else:
-        status = month_status(profile, days_overdue=account["days_overdue"], state=state)
-        account_status, rating = status.account_status, status.payment_rating
+    account_status, rating = account["account_status"], account["rating"]
     negatives = tuple(
         NegativeRecord(
             started_on=e.started_on,
@@ -213,6 +234,6 @@ def _account_report(
         grid_start=month_label(report_month),
         negative_records=negatives,
         open_disputes=tuple(open_disputes.get(account["id"], ())),
-        suppressed_months=tuple(sorted(suppressed)),
+        suppressed_months=tuple(month_label(i) for i in sorted(hidden)),
         notice_status=notice,
     )

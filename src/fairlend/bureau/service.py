@@ -13,11 +13,12 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fairlend.bureau.intake import Intake, blind_index
 from fairlend.bureau.model import (
+    NEGATIVE_CODES,
     Ack,
     ConsentAttestation,
     CreditReport,
@@ -33,6 +34,7 @@ from fairlend.bureau.model import (
     dispute_deadline,
     index_of_yyyymm,
     mask_id_number,
+    month_index,
     month_label,
     negative_episodes,
     scheme_for,
@@ -465,16 +467,28 @@ class BureauService:
             accounts = {
                 r.id: r
                 for r in conn.execute(
-                    select(bureau_account.c.id, bureau_account.c.file_id).where(
-                        bureau_account.c.first_negative_on.is_not(None), bureau_account.c.removed_on.is_(None)
-                    )
+                    select(
+                        bureau_account.c.id,
+                        bureau_account.c.file_id,
+                        bureau_account.c.open_date,
+                        bureau_account.c.codes,
+                    ).where(bureau_account.c.first_negative_on.is_not(None), bureau_account.c.removed_on.is_(None))
                 )
             }
             rows: dict[str, list[Any]] = defaultdict(list)
             ids = list(accounts)
             for start in range(0, len(ids), 2000):
+                # The same months a report reads for negative records, so both agree on removal dates.
                 for r in conn.execute(
-                    select(bureau_month).where(bureau_month.c.account_id.in_(ids[start : start + 2000]))
+                    select(bureau_month).where(
+                        bureau_month.c.account_id.in_(ids[start : start + 2000]),
+                        or_(
+                            bureau_month.c.days_overdue > 0,
+                            bureau_month.c.cured_on.is_not(None),
+                            bureau_month.c.code.in_(sorted(NEGATIVE_CODES)),
+                        ),
+                        bureau_month.c.suppressed.is_(False),
+                    )
                 ).mappings():
                     rows[r["account_id"]].append(r)
             for account_id, months in rows.items():
@@ -489,20 +503,28 @@ class BureauService:
                     )
                     for m in months
                 ]
+                codes = accounts[account_id].codes
+                opened = month_index(accounts[account_id].open_date)
                 for episode in negative_episodes(self._bureau, model_rows):
                     removal_on = episode.removal_on(self._bureau)
                     if removal_on is None or removal_on > on:
                         continue
-                    negative_months = [
-                        yyyymm(r.month)
+                    negative_indexes = [
+                        r.month
                         for r in model_rows
                         if episode.first_month <= r.month <= episode.last_month and r.code in scheme.negative_codes
                     ]
+                    negative_months = [yyyymm(i) for i in negative_indexes]
                     conn.execute(
                         delete(bureau_month).where(
                             and_(bureau_month.c.account_id == account_id, bureau_month.c.month.in_(negative_months))
                         )
                     )
+                    for index in negative_indexes:
+                        position = index - opened
+                        if 0 <= position < len(codes):
+                            codes = codes[:position] + scheme.unknown + codes[position + 1 :]
+                    conn.execute(update(bureau_account).where(bureau_account.c.id == account_id).values(codes=codes))
                     if episode.charged_off:
                         conn.execute(
                             update(bureau_account).where(bureau_account.c.id == account_id).values(removed_on=on)

@@ -57,6 +57,12 @@ bureau_account = Table(
     Column("amount_overdue", BigInteger, nullable=False),
     Column("days_overdue", Integer, nullable=False),
     Column("as_of", Date, nullable=False),
+    # The latest month's CN-17 code / Metro 2 status and rating.
+    Column("account_status", String(3), nullable=False),
+    Column("rating", String(2), nullable=False),
+    # One code per month from the opening month on: the grid without reading
+    # every month row, which keeps a 50 x 60 report within milliseconds.
+    Column("codes", Text, nullable=False),
     Column("first_negative_on", Date, nullable=True),
     Column("notice_on", Date, nullable=True),
     Column("closed_on", Date, nullable=True),
