@@ -54,7 +54,6 @@ class Record:
     type: RecordType
     account_ref: str
     day: date
-    raw: str
     # account_opened
     person: Person | None = None
     account_type: str = ""
@@ -142,10 +141,10 @@ def parse_record(text: str, line: int) -> Record:
         data = json.loads(text)
     except ValueError as exc:
         raise RecordError("not_json", f"not a JSON object: {exc.args[0] if exc.args else exc}") from None
-    return parse_object(data, line, text)
+    return parse_object(data, line)
 
 
-def parse_object(data: Any, line: int, raw: str | None = None) -> Record:
+def parse_object(data: Any, line: int) -> Record:
     if not isinstance(data, dict):
         raise RecordError("not_json", "each line must be a JSON object")
     kind = data.get("type")
@@ -159,7 +158,6 @@ def parse_object(data: Any, line: int, raw: str | None = None) -> Record:
         "type": record_type,
         "account_ref": _str(data, "account_ref"),
         "day": _date(data, "date"),
-        "raw": raw if raw is not None else json.dumps(data, ensure_ascii=False, sort_keys=True),
     }
     if record_type is RecordType.ACCOUNT_OPENED:
         person = data.get("person")

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -92,17 +93,15 @@ bureau_month = Table(
     PrimaryKeyConstraint("account_id", "month", name="pk_bureau_month"),
 )
 
-# Every applied record, as received: the log, and what makes re-sending harmless.
+# Every applied record id, with the file and line it came in: what makes
+# re-sending harmless. The record itself is that line of the stored file.
 bureau_record = Table(
     "bureau_record",
     metadata,
     Column("institution_id", String(40), nullable=False),
     Column("record_id", String(80), nullable=False),
     Column("submission_id", String(40), nullable=False),
-    Column("type", String(20), nullable=False),
-    Column("account_ref", String(80), nullable=False),
-    Column("day", Date, nullable=False),
-    Column("raw", Text, nullable=False),
+    Column("line", Integer, nullable=False),
     PrimaryKeyConstraint("institution_id", "record_id", name="pk_bureau_record"),
 )
 
@@ -117,6 +116,7 @@ bureau_submission = Table(
     Column("applied", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
     Column("ack", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),  # the file as received
     UniqueConstraint("institution_id", "sha256", name="uq_bureau_submission_institution_id"),
 )
 

@@ -138,10 +138,7 @@ def upgrade() -> None:
         sa.Column("institution_id", sa.String(length=40), nullable=False),
         sa.Column("record_id", sa.String(length=80), nullable=False),
         sa.Column("submission_id", sa.String(length=40), nullable=False),
-        sa.Column("type", sa.String(length=20), nullable=False),
-        sa.Column("account_ref", sa.String(length=80), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("raw", sa.Text(), nullable=False),
+        sa.Column("line", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("institution_id", "record_id", name="pk_bureau_record"),
     )
     op.create_table(
@@ -168,6 +165,7 @@ def upgrade() -> None:
         sa.Column("applied", sa.Integer(), nullable=False),
         sa.Column("rejected", sa.Integer(), nullable=False),
         sa.Column("ack", sa.Text(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_bureau_submission"),
         sa.UniqueConstraint("institution_id", "sha256", name="uq_bureau_submission_institution_id"),
     )
