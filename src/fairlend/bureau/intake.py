@@ -445,6 +445,7 @@ class Intake:
             "account_id": account.id,
             "month": month,
             "code": status.code,
+            "worst": status.code,
             "account_status": status.account_status,
             "rating": status.payment_rating,
             "days_overdue": days,
@@ -467,6 +468,8 @@ class Intake:
                     rating=existing["rating"],
                     first_overdue_on=existing["first_overdue_on"] or first_overdue,
                 )
+            if self._scheme.severity.get(existing["worst"], 0) > self._scheme.severity.get(status.code, 0):
+                row["worst"] = existing["worst"]
             row["cured_on"] = cured or existing["cured_on"]
             row["suppressed"] = existing["suppressed"]
         months[key] = row
@@ -508,6 +511,7 @@ class Intake:
             "account_id": account.id,
             "month": record.month,
             "code": status.code,
+            "worst": status.code,
             "account_status": status.account_status,
             "rating": status.payment_rating,
             "days_overdue": days,

@@ -52,7 +52,7 @@ def _raw(column: Any) -> Any:
 _MONTHS = select(
     bureau_month.c.account_id,
     bureau_month.c.month,
-    bureau_month.c.code,
+    bureau_month.c.worst,
     bureau_month.c.account_status,
     bureau_month.c.rating,
     bureau_month.c.days_overdue,
@@ -66,7 +66,7 @@ _MONTHS = select(
         bureau_month.c.days_overdue > 0,
         bureau_month.c.cured_on.is_not(None),
         bureau_month.c.suppressed.is_(True),
-        bureau_month.c.code.in_(sorted(NEGATIVE_CODES)),
+        bureau_month.c.worst.in_(sorted(NEGATIVE_CODES)),
     ),
 )
 

@@ -485,7 +485,7 @@ class BureauService:
                         or_(
                             bureau_month.c.days_overdue > 0,
                             bureau_month.c.cured_on.is_not(None),
-                            bureau_month.c.code.in_(sorted(NEGATIVE_CODES)),
+                            bureau_month.c.worst.in_(sorted(NEGATIVE_CODES)),
                         ),
                         bureau_month.c.suppressed.is_(False),
                     )
@@ -495,7 +495,7 @@ class BureauService:
                 model_rows = [
                     MonthRow(
                         index_of_yyyymm(m["month"]),
-                        m["code"],
+                        m["worst"],
                         m["days_overdue"],
                         m["as_of"],
                         m["first_overdue_on"],
@@ -509,16 +509,27 @@ class BureauService:
                     removal_on = episode.removal_on(self._bureau)
                     if removal_on is None or removal_on > on:
                         continue
-                    negative_indexes = [
+                    shown = {index_of_yyyymm(m["month"]): m["code"] for m in months}
+                    in_episode = [
                         r.month
                         for r in model_rows
                         if episode.first_month <= r.month <= episode.last_month and r.code in scheme.negative_codes
                     ]
+                    # A month shown as negative goes; one shown otherwise (a "C") stays, its overdue forgotten.
+                    negative_indexes = [i for i in in_episode if shown[i] in scheme.negative_codes]
                     negative_months = [yyyymm(i) for i in negative_indexes]
                     conn.execute(
                         delete(bureau_month).where(
                             and_(bureau_month.c.account_id == account_id, bureau_month.c.month.in_(negative_months))
                         )
+                    )
+                    conn.execute(
+                        update(bureau_month)
+                        .where(
+                            bureau_month.c.account_id == account_id,
+                            bureau_month.c.month.in_([yyyymm(i) for i in in_episode]),
+                        )
+                        .values(worst=bureau_month.c.code)
                     )
                     for index in negative_indexes:
                         position = index - opened

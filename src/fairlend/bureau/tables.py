@@ -81,6 +81,9 @@ bureau_month = Table(
     Column("account_id", String(40), nullable=False),
     Column("month", Integer, nullable=False),  # yyyymm
     Column("code", String(3), nullable=False),
+    # The worst code reported in the month: a month that ends settled ("C")
+    # still carries the overdue it had, which negative records are made of.
+    Column("worst", String(3), nullable=False),
     Column("account_status", String(3), nullable=False),
     Column("rating", String(2), nullable=False),
     Column("days_overdue", Integer, nullable=False),

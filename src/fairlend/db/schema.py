@@ -16,6 +16,7 @@ TABLE_MODULES = (
     "fairlend.db.tables",
     "fairlend.ledger.tables",
     "fairlend.bureau.tables",
+    "fairlend.lending_reporting.tables",
 )
 
 

@@ -111,6 +111,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(length=40), nullable=False),
         sa.Column("month", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=3), nullable=False),
+        sa.Column("worst", sa.String(length=3), nullable=False),
         sa.Column("account_status", sa.String(length=3), nullable=False),
         sa.Column("rating", sa.String(length=2), nullable=False),
         sa.Column("days_overdue", sa.Integer(), nullable=False),
