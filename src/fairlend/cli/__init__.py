@@ -115,6 +115,11 @@ def verify() -> None:
     raise typer.Exit(1)
 
 
+from fairlend.cli.bureau import app as bureau_app  # noqa: E402  (needs open_container above)
+
+app.add_typer(bureau_app, name="bureau")
+
+
 def main() -> None:
     try:
         app()
