@@ -29,6 +29,7 @@ from fairlend.bureau.model import (
     AccountState,
     Ack,
     LineOutcome,
+    MonthStatus,
     NoticeCheck,
     SettledBy,
     check_negative_notice,
@@ -148,6 +149,25 @@ class Intake:
         self._key = blind_key
         self._scheme = scheme_for(profile)
         self._opening = month_status(profile, days_overdue=0, state=AccountState.OPEN)
+        self._statuses: dict[tuple[Any, ...], MonthStatus] = {}
+
+    def _status(
+        self, days: int, state: AccountState, settled_by: SettledBy, before: int, payment_due: bool, zero: bool
+    ) -> MonthStatus:
+        """`month_status`, memoised: a file repeats the same few combinations thousands of times."""
+        key = (min(days, 400), state, settled_by, min(before, 400), payment_due, zero)
+        found = self._statuses.get(key)
+        if found is None:
+            found = self._statuses[key] = month_status(
+                self._profile,
+                days_overdue=key[0],
+                state=state,
+                settled_by=settled_by,
+                days_overdue_before_settlement=key[3],
+                payment_due=payment_due,
+                balance_minor=0 if zero else 1,
+            )
+        return found
 
     def stored_ack(self, conn: Connection, institution_id: str, sha256: str) -> Ack | None:
         found = conn.execute(
@@ -404,15 +424,7 @@ class Intake:
             state = AccountState.CHARGED_OFF
             balance = record.amount or balance
 
-        status = month_status(
-            self._profile,
-            days_overdue=days,
-            state=state,
-            settled_by=settled_by,
-            days_overdue_before_settlement=previous_days,
-            payment_due=payment_due,
-            balance_minor=balance,
-        )
+        status = self._status(days, state, settled_by, previous_days, payment_due, balance == 0)
         if record.status_code and record.status_code not in (status.code, status.account_status):
             raise RecordError(
                 "status_code_mismatch",
@@ -545,7 +557,7 @@ class Intake:
             conn.execute(insert(bureau_file), list(new_files.values()))
         created = [a.values() for a in accounts.values() if a.is_new]
         if created:
-            conn.execute(insert(bureau_account), created)
+            _bulk_insert(conn, bureau_account, created)
         changed = [a for a in accounts.values() if a.dirty and not a.is_new]
         if changed:
             conn.execute(

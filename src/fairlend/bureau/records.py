@@ -144,9 +144,51 @@ def parse_record(text: str, line: int) -> Record:
     return parse_object(data, line)
 
 
+_STATUS_KEYS = frozenset({"record_id", "type", "account_ref", "date", "balance", "amount_overdue", "days_overdue"})
+
+
+def _plain_status(data: dict[str, Any], line: int) -> Record | None:
+    """The common month-end status line, checked inline: most of a file, so worth a fast path.
+
+    Returns None for anything unusual, which then takes the general path (and its messages).
+    """
+    if data.keys() != _STATUS_KEYS:
+        return None
+    record_id, account_ref, day = data["record_id"], data["account_ref"], data["date"]
+    balance, overdue, days = data["balance"], data["amount_overdue"], data["days_overdue"]
+    if not (
+        type(record_id) is str
+        and type(account_ref) is str
+        and type(day) is str
+        and type(balance) is int
+        and type(overdue) is int
+        and type(days) is int
+        and 0 < len(record_id) <= MAX_REF
+        and 0 < len(account_ref) <= MAX_REF
+        and record_id.strip()
+        and account_ref.strip()
+        and balance >= 0
+        and overdue >= 0
+        and days >= 0
+        and (overdue > 0 or days == 0)
+    ):
+        return None
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        return None
+    return Record(
+        line, record_id, RecordType.STATUS, account_ref, parsed, None, "", "", 0, 0, "", balance, overdue, days
+    )
+
+
 def parse_object(data: Any, line: int) -> Record:
     if not isinstance(data, dict):
         raise RecordError("not_json", "each line must be a JSON object")
+    if data.get("type") == "status":
+        fast = _plain_status(data, line)
+        if fast is not None:
+            return fast
     kind = data.get("type")
     try:
         record_type = RecordType(str(kind))

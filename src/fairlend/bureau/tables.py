@@ -94,6 +94,8 @@ bureau_month = Table(
     Column("cured_on", Date, nullable=True),
     Column("suppressed", Boolean, nullable=False),
     PrimaryKeyConstraint("account_id", "month", name="pk_bureau_month"),
+    # On SQLite, one b-tree keyed by the primary key instead of a table plus an index: half the writes.
+    sqlite_with_rowid=False,
 )
 
 # Every applied record id, with the file and line it came in: what makes
@@ -106,6 +108,7 @@ bureau_record = Table(
     Column("submission_id", String(40), nullable=False),
     Column("line", Integer, nullable=False),
     PrimaryKeyConstraint("institution_id", "record_id", name="pk_bureau_record"),
+    sqlite_with_rowid=False,
 )
 
 bureau_submission = Table(

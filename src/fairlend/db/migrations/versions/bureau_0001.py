@@ -122,6 +122,7 @@ def upgrade() -> None:
         sa.Column("cured_on", sa.Date(), nullable=True),
         sa.Column("suppressed", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("account_id", "month", name="pk_bureau_month"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "bureau_outcome_notice",
@@ -141,6 +142,7 @@ def upgrade() -> None:
         sa.Column("submission_id", sa.String(length=40), nullable=False),
         sa.Column("line", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("institution_id", "record_id", name="pk_bureau_record"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "bureau_retention_log",
