@@ -156,7 +156,7 @@ def render_pdf(report: CreditReport, lang: str | None = None) -> bytes:
     )
     story: list[object] = [
         Paragraph(t["title"], styles["Title"]),
-        Paragraph(f"{t['report_id']}: {report.report_id} · {t['generated']}: {report.generated_on}", styles["Normal"]),
+        Paragraph(f"{t['report_id']}: {report.report_id} | {t['generated']}: {report.generated_on}", styles["Normal"]),
         Spacer(1, 8),
     ]
     s = report.summary
@@ -177,7 +177,7 @@ def render_pdf(report: CreditReport, lang: str | None = None) -> bytes:
     story.append(Paragraph(t["accounts"], styles["Heading2"]))
     for a in report.accounts:
         flag = f" [{t['disputed']}]" if a.open_disputes else ""
-        story.append(Paragraph(f"{a.institution_name} · {a.account_ref}{flag}", styles["Heading4"]))
+        story.append(Paragraph(f"{a.institution_name} | {a.account_ref}{flag}", styles["Heading4"]))
         detail = Table(
             [
                 [t["type"], a.account_type, t["opened"], str(a.open_date), t["amount"], format_money(a.amount)],
@@ -209,7 +209,7 @@ def render_pdf(report: CreditReport, lang: str | None = None) -> bytes:
         for n in a.negative_records:
             story.append(
                 Paragraph(
-                    f"{t['negative']}: {n.first_month}–{n.last_month} · {t['removal']}: {n.removal_on or t['ongoing']}",
+                    f"{t['negative']}: {n.first_month}–{n.last_month} | {t['removal']}: {n.removal_on or t['ongoing']}",
                     styles["Normal"],
                 )
             )
