@@ -85,7 +85,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         ledger=ledger,
     )
     container.verifiers["ledger"] = ledger.verify
-    container.bureau = InProcessBureau(
-        BureauService(uow, profile, clock, derive_blind_key(settings.blind_index_key.get_secret_value()))
-    )
+    bureau = BureauService(uow, profile, clock, derive_blind_key(settings.blind_index_key.get_secret_value()))
+    container.bureau = InProcessBureau(bureau)
+    container.verifiers["bureau"] = lambda: [Discrepancy("bureau", s, d) for s, d in bureau.verify()]
     return container

@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 
+from fairlend.bootstrap import Container
 from fairlend.bureau.service import BureauService
 from fairlend.clock import FixedClock
 from tests.bureau.conftest import ID_CN, ID_US, Records, lines
@@ -62,3 +63,15 @@ def test_us_retention_counts_seven_years_from_first_delinquency_plus_180_days(
     assert removed.charged_off and removed.started_on == dofd
     # A charged-off account is negative information in itself: it leaves the report.
     assert us_bureau.report(ID_US).accounts == ()
+
+
+def test_verify_reports_a_negative_record_the_daily_job_should_have_removed(
+    container: Container, bureau: BureauService, clock: FixedClock
+) -> None:
+    _overdue_then_settled(bureau, clock)
+    assert container.verify() == []
+    clock.set_business_date(date(2026, 3, 11))
+    (found,) = container.verify()
+    assert found.check == "bureau" and "2026-03-10" in found.detail
+    bureau.run_retention(date(2026, 3, 11))
+    assert container.verify() == []

@@ -392,11 +392,11 @@ class Intake:
         if kind is RecordType.CORRECTION:
             self._correct(record, account, months, touched, resolved)
             return None
-        if account.state in (AccountState.SETTLED,) and kind is not RecordType.CHARGE_OFF:
-            raise RecordError("account_closed", f"account {record.account_ref} is settled")
+        if account.state is AccountState.SETTLED:
+            raise RecordError("account_closed", f"account {record.account_ref} is settled; send a correction instead")
 
         previous_days = account.days_overdue
-        state = account.state
+        state: AccountState = account.state
         settled_by = account.settled_by
         days = previous_days
         balance = account.balance

@@ -565,6 +565,55 @@ class BureauService:
             uow.commit()
         return removed
 
+    def verify(self) -> list[tuple[str, str]]:
+        """What `fairlend verify` should hear about: (subject, problem) pairs.
+
+        Each account's code string must agree with its month rows, and no
+        negative record may outlive its removal date (the daily job did not run).
+        """
+        found: list[tuple[str, str]] = []
+        today = self._clock.business_date()
+        scheme = scheme_for(self._bureau)
+        with self._uow(read_only=True) as uow:
+            accounts = {
+                r.id: r
+                for r in uow.conn.execute(
+                    select(bureau_account.c.id, bureau_account.c.open_date, bureau_account.c.codes).where(
+                        bureau_account.c.removed_on.is_(None)
+                    )
+                )
+            }
+            rows: dict[str, list[Any]] = defaultdict(list)
+            for m in uow.conn.execute(select(bureau_month)).mappings():
+                rows[m["account_id"]].append(m)
+        for account_id, months in rows.items():
+            account = accounts.get(account_id)
+            if account is None:
+                continue
+            opened = month_index(account.open_date)
+            for m in months:
+                position = index_of_yyyymm(m["month"]) - opened
+                shown = account.codes[position] if 0 <= position < len(account.codes) else scheme.unknown
+                if shown != m["code"]:
+                    found.append((account_id, f"month {m['month']} is {m['code']} but the grid shows {shown}"))
+            model_rows = [
+                MonthRow(
+                    index_of_yyyymm(m["month"]),
+                    m["worst"],
+                    m["days_overdue"],
+                    m["as_of"],
+                    m["first_overdue_on"],
+                    m["cured_on"],
+                )
+                for m in months
+                if not m["suppressed"]
+            ]
+            for episode in negative_episodes(self._bureau, model_rows):
+                removal_on = episode.removal_on(self._bureau)
+                if removal_on is not None and removal_on < today:
+                    found.append((account_id, f"negative record due for removal on {removal_on} is still held"))
+        return found
+
     def run_daily(self, on: date | None = None) -> tuple[list[RetentionRemoval], list[str]]:
         """The bureau's daily job: retention, then lapsed disputes."""
         day = on or self._clock.business_date()
