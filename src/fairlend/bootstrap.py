@@ -21,6 +21,8 @@ from fairlend.config import Settings
 from fairlend.db.engine import make_engine
 from fairlend.db.uow import EventBus, UnitOfWorkFactory, uow_factory
 from fairlend.identity.model import Principal
+from fairlend.identity.service import IdentityService
+from fairlend.identity.wiring import build_identity
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
@@ -47,6 +49,8 @@ class Container:
     authenticator: Authenticator | None = None
     # The credit bureau's back office; other contexts use `bureau.client_for(...)` (bureau.client port).
     bureau: BureauAdmin | None = None
+    # Set by bootstrap: accounts, KYC, certificates, consent, personal data (identity/service.py).
+    identity: IdentityService = field(default=None)  # type: ignore[assignment]
     verifiers: dict[str, Verifier] = field(default_factory=dict)
 
     def verify(self) -> list[Discrepancy]:
@@ -88,4 +92,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     bureau = BureauService(uow, profile, clock, derive_blind_key(settings.blind_index_key.get_secret_value()))
     container.bureau = InProcessBureau(bureau)
     container.verifiers["bureau"] = lambda: [Discrepancy("bureau", s, d) for s, d in bureau.verify()]
+    container.identity = build_identity(settings, profile, uow, clock)
+    container.authenticator = container.identity.tokens
+    container.verifiers["identity"] = container.identity.maintenance.verify
     return container

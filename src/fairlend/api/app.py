@@ -7,11 +7,12 @@ from fastapi import FastAPI
 from fairlend import __version__
 from fairlend.api import problems
 from fairlend.api.idempotency import IdempotencyMiddleware
-from fairlend.api.routers import health
+from fairlend.api.routers import health, identity
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.bureau.api import router as bureau_router
 from fairlend.config import Settings
 from fairlend.db.idempotency import IdempotencyStore
+from fairlend.web.app import mount_web
 
 API_PREFIX = "/api/v1"
 
@@ -31,4 +32,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.add_middleware(IdempotencyMiddleware, store=IdempotencyStore(container.uow, container.clock))
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(bureau_router, prefix=API_PREFIX + "/bureau")
+    app.include_router(identity.router, prefix=API_PREFIX)
+    if container.settings.environment != "production":
+        app.include_router(identity.dev_router, prefix=API_PREFIX)
+    mount_web(app, container)
     return app

@@ -50,6 +50,42 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     return check
 
 
+# ---- who may do what: the policy table every route refers to ----------------
+
+# Operators who may read a person's identity records (masked) and certificates.
+PERSON_READERS = frozenset({Role.UNDERWRITER, Role.COMPLIANCE, Role.ADMIN})
+# Operators who review asset certificates and may open their files.
+CERTIFICATE_REVIEWERS = frozenset({Role.UNDERWRITER, Role.ADMIN})
+# Operators who may see personal data in clear (each view is audit-logged).
+UNMASKERS = frozenset({Role.UNDERWRITER, Role.COMPLIANCE, Role.ADMIN})
+# Operators who read the personal-data audit log.
+AUDIT_READERS = frozenset({Role.COMPLIANCE, Role.ADMIN})
+# Operators who manage operator accounts.
+OPERATOR_ADMINS = frozenset({Role.ADMIN})
+NOBODY: frozenset[Role] = frozenset()
+
+
+def owner_or(roles: frozenset[Role], param: str = "person_id") -> Callable[[Request, Principal], Principal]:
+    """The resource's owner (named by the `param` path parameter), or an operator in `roles`."""
+
+    def check(request: Request, principal: Authenticated) -> Principal:
+        ensure_can_read_owned(principal, request.path_params.get(param, ""), operator_roles=roles)
+        return principal
+
+    return check
+
+
+# A person acting on their own records: nobody else, operators included.
+OwnerOnly = Annotated[Principal, Depends(owner_or(NOBODY))]
+# A person's records as their owner or an operator who may read them.
+OwnerOrPersonReader = Annotated[Principal, Depends(owner_or(PERSON_READERS))]
+OwnerOrReviewer = Annotated[Principal, Depends(owner_or(CERTIFICATE_REVIEWERS))]
+Reviewer = Annotated[Principal, Depends(require_roles(*CERTIFICATE_REVIEWERS))]
+Unmasker = Annotated[Principal, Depends(require_roles(*UNMASKERS))]
+AuditReader = Annotated[Principal, Depends(require_roles(*AUDIT_READERS))]
+OperatorAdmin = Annotated[Principal, Depends(require_roles(*OPERATOR_ADMINS))]
+
+
 def ensure_can_read_owned(
     principal: Principal, owner_id: str, *, operator_roles: frozenset[Role] | None = None
 ) -> None:

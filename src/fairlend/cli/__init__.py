@@ -15,6 +15,7 @@ from rich.console import Console
 
 from fairlend import __version__
 from fairlend.bootstrap import Container, bootstrap
+from fairlend.cli import identity as identity_cli
 from fairlend.config import Settings
 from fairlend.errors import DomainError
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(identity_cli.app, name="users")
 
 out = Console()
 err = Console(stderr=True)

@@ -26,8 +26,9 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 def is_current(engine: Engine) -> bool:
     script = ScriptDirectory.from_config(alembic_config(engine))
     with engine.connect() as conn:
-        applied = set(MigrationContext.configure(conn).get_current_heads())
-    # A head another branch depends on (foundation_0001 under every context) is
-    # applied when a revision that depends on it is, without being a current head.
-    covered = {rev.revision for rev in script.iterate_revisions(tuple(applied), "base")} if applied else set()
-    return set(script.get_heads()) <= covered
+        applied = tuple(MigrationContext.configure(conn).get_current_heads())
+    # Alembic records only the dependent revision once a branch `depends_on` another
+    # (foundation_0001 disappears from the version table), so compare what the
+    # applied heads reach, dependencies included, with every head of the scripts.
+    reached = {rev.revision for rev in script.iterate_revisions(applied, "base")} if applied else set()
+    return set(script.get_heads()) <= reached

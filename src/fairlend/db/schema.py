@@ -17,6 +17,7 @@ TABLE_MODULES = (
     "fairlend.ledger.tables",
     "fairlend.bureau.tables",
     "fairlend.lending_reporting.tables",
+    "fairlend.identity.tables",
 )
 
 

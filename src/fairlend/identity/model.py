@@ -1,9 +1,20 @@
-"""Who is acting: roles and the authenticated principal."""
+"""Who people are, what they proved, what they agreed to: roles, facts and events.
+
+Pure: frozen value objects that other contexts receive from `IdentityService`,
+the enums of KYC levels, certificate kinds and consent purposes, the events the
+context publishes, and the masking rules. Nothing here holds personal data in
+clear except `ReportingIdentity` and `ContactPoint`, which exist to carry it to
+the one caller that needs it.
+"""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import ClassVar
+
+from fairlend.money import Money
 
 
 class Role(enum.StrEnum):
@@ -18,8 +29,13 @@ class Role(enum.StrEnum):
     def is_operator(self) -> bool:
         return self in OPERATOR_ROLES
 
+    @property
+    def id_prefix(self) -> str:
+        return {Role.BORROWER: "brw", Role.INVESTOR: "inv"}.get(self, "op")
+
 
 OPERATOR_ROLES = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN})
+PERSON_ROLES = frozenset({Role.BORROWER, Role.INVESTOR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +48,327 @@ class Principal:
     @property
     def is_operator(self) -> bool:
         return self.role.is_operator
+
+
+class KycLevel(enum.StrEnum):
+    PHONE_VERIFIED = "phone_verified"
+    IDENTITY_VERIFIED = "identity_verified"
+    BANK_CARD_VERIFIED = "bank_card_verified"
+
+
+class KycMethod(enum.StrEnum):
+    ONE_TIME_CODE = "one_time_code"
+    ID_NUMBER_CHECK = "id_number_check"  # python-stdnum: check digit, birth date, region
+    FOUR_ELEMENTS = "four_elements"  # name, ID number, card, phone checked by the bank
+
+
+class CertificateKind(enum.StrEnum):
+    SALARY_FLOW = "salary_flow"
+    SOCIAL_SECURITY = "social_security"
+    HOUSING_FUND = "housing_fund"
+    PROPERTY = "property"
+    VEHICLE = "vehicle"
+    DEPOSIT = "deposit"
+
+    @property
+    def declares_income(self) -> bool:
+        """Income records declare a monthly income; asset records declare a value."""
+        return self in {CertificateKind.SALARY_FLOW, CertificateKind.SOCIAL_SECURITY, CertificateKind.HOUSING_FUND}
+
+
+class CertificateStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ConsentPurpose(enum.StrEnum):
+    CREDIT_INQUIRY = "credit_inquiry"  # CN-14: needs a named institution
+    DATA_PROCESSING = "data_processing"
+    MARKETING = "marketing"
+
+    @property
+    def needs_institution(self) -> bool:
+        return self is ConsentPurpose.CREDIT_INQUIRY
+
+
+class OtpPurpose(enum.StrEnum):
+    SIGN_UP = "sign_up"
+    LOG_IN = "log_in"
+    # Another context (collections) confirms a borrower's emergency contact person.
+    CONFIRM_CONTACT = "confirm_contact"
+
+
+@dataclass(frozen=True, slots=True)
+class KycRecord:
+    level: KycLevel
+    method: KycMethod
+    verified_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFacts:
+    """What any context may know about a person: nothing in clear."""
+
+    person_id: str
+    role: Role
+    masked_name: str  # "" until identity is verified
+    masked_phone: str
+    kyc_levels: frozenset[KycLevel]
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportingIdentity:
+    """Clear identity for the credit bureau (every read is audit-logged)."""
+
+    name: str
+    id_number: str
+    id_scheme: str  # "cn.ric" or "us.ssn"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPoint:
+    """Where to reach a person, for the collections gateway (audit-logged)."""
+
+    phone_e164: str
+    masked_phone: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    consent_id: str
+    person_id: str
+    purpose: ConsentPurpose
+    institution: str  # "" when the purpose names none
+    text_version: str
+    given_at: datetime
+    revoked_at: datetime | None
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFacts:
+    """An approved certificate as scoring sees it."""
+
+    certificate_id: str
+    kind: CertificateKind
+    amount: Money  # monthly income for income records, value for assets
+    approved_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """A certificate as its owner and the underwriter see it."""
+
+    certificate_id: str
+    person_id: str
+    kind: CertificateKind
+    amount: Money
+    content_type: str
+    size: int
+    status: CertificateStatus
+    reason: str
+    uploaded_at: datetime
+    reviewed_at: datetime | None
+    reviewed_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class BankCard:
+    card_id: str
+    person_id: str
+    masked_number: str
+    verified_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UnmaskedPerson:
+    """An operator's view of a person's personal data in clear (audit-logged)."""
+
+    person_id: str
+    name: str
+    phone_e164: str
+    id_number: str
+    bank_cards: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    operator_id: str
+    username: str
+    role: Role
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    actor_id: str
+    actor_role: str
+    person_id: str
+    fields: str
+    purpose: str
+    at: datetime
+
+
+# ---- masking -------------------------------------------------------------
+
+
+def mask_id_number(number: str) -> str:
+    """`110101199003070018` -> `1101**********0018`: region prefix and last four."""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_card(number: str) -> str:
+    """Only the last four digits of a card are ever shown."""
+    return "**** " + number[-4:]
+
+
+def mask_phone(national: str) -> str:
+    """`13812345678` -> `138****5678`, `4155552671` -> `415***2671`; shorter numbers keep their last four."""
+    if len(national) >= 10:
+        return national[:3] + "*" * (len(national) - 7) + national[-4:]
+    return "*" * max(len(national) - 4, 0) + national[-4:]
+
+
+def mask_name(name: str) -> str:
+    """`张三丰` -> `张**`; `Ada Lovelace` -> `A***********`."""
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1)
+
+
+def age_on(birth_date: date, on: date) -> int:
+    years = on.year - birth_date.year
+    if (on.month, on.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+# ---- events (no personal data in any payload: the outbox is stored in clear) ----
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRegistered:
+    event_type: ClassVar[str] = "identity.PersonRegistered"
+    person_id: str
+    role: Role
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.person_id
+
+
+@dataclass(frozen=True, slots=True)
+class KycLevelReached:
+    event_type: ClassVar[str] = "identity.KycLevelReached"
+    person_id: str
+    level: KycLevel
+    method: KycMethod
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.person_id
+
+
+@dataclass(frozen=True, slots=True)
+class TimezoneChanged:
+    """Collections re-reads contact windows in the new zone."""
+
+    event_type: ClassVar[str] = "identity.TimezoneChanged"
+    person_id: str
+    timezone: str
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.person_id
+
+
+@dataclass(frozen=True, slots=True)
+class BankCardBound:
+    event_type: ClassVar[str] = "identity.BankCardBound"
+    person_id: str
+    card_id: str
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.person_id
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateUploaded:
+    event_type: ClassVar[str] = "identity.CertificateUploaded"
+    person_id: str
+    certificate_id: str
+    kind: CertificateKind
+    amount: Money
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.person_id
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateReviewed:
+    event_type: ClassVar[str] = "identity.CertificateReviewed"
+    person_id: str
+    certificate_id: str
+    status: CertificateStatus
+    reviewed_by: str
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.person_id
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentGiven:
+    event_type: ClassVar[str] = "identity.ConsentGiven"
+    person_id: str
+    consent_id: str
+    purpose: ConsentPurpose
+    institution: str
+    text_version: str
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.person_id
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRevoked:
+    event_type: ClassVar[str] = "identity.ConsentRevoked"
+    person_id: str
+    consent_id: str
+    purpose: ConsentPurpose
+    institution: str
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.person_id
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorCreated:
+    event_type: ClassVar[str] = "identity.OperatorCreated"
+    operator_id: str
+    role: Role
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.operator_id

@@ -1,0 +1,270 @@
+"""Accounts: borrowers and investors (mobile number + one-time code) and operators
+(argon2 password + TOTP)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Executable
+
+from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
+from fairlend.errors import Conflict, Invalid, NotFound, Unauthorized
+from fairlend.identity.model import (
+    OPERATOR_ROLES,
+    PERSON_ROLES,
+    KycLevel,
+    KycLevelReached,
+    KycMethod,
+    Operator,
+    OperatorCreated,
+    OtpPurpose,
+    PersonRegistered,
+    Principal,
+    Role,
+    TimezoneChanged,
+)
+from fairlend.identity.otp import OtpService
+from fairlend.identity.pii import PiiVault
+from fairlend.identity.tables import identity_kyc, identity_operator, identity_person
+from fairlend.ids import new_id
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
+MIN_PASSWORD_LENGTH = 12
+TOTP_STEP_SECONDS = 30
+OPERATOR_MAX_FAILURES = 10
+OPERATOR_LOCKOUT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class NewOperator:
+    operator: Operator
+    totp_secret: str  # shown once, to enrol an authenticator app
+    provisioning_uri: str
+
+
+def person_role(role: Role | str) -> Role:
+    try:
+        parsed = Role(role)
+    except ValueError:
+        raise Invalid("invalid_role", f"no role {role!r}") from None
+    if parsed not in PERSON_ROLES:
+        raise Invalid("invalid_role", "people sign up as a borrower or an investor")
+    return parsed
+
+
+def execute_unique(uow: UnitOfWork, clash: Conflict, statement: Executable) -> None:
+    """Run a write whose unique constraint a concurrent request may have just taken."""
+    try:
+        with uow.conn.begin_nested():
+            uow.conn.execute(statement)
+    except IntegrityError:
+        raise clash from None
+
+
+def load_person(uow: UnitOfWork, person_id: str) -> Row[tuple[object, ...]]:
+    row = uow.conn.execute(select(identity_person).where(identity_person.c.id == person_id)).first()
+    if row is None:
+        raise NotFound("person_not_found", f"no person {person_id}")
+    return row
+
+
+class Accounts:
+    def __init__(self, uow: UnitOfWorkFactory, vault: PiiVault, otp: OtpService, timezone: str) -> None:
+        self._uow = uow
+        self._vault = vault
+        self._otp = otp
+        self._timezone = timezone
+        self._hasher = PasswordHasher()
+
+    # ---- people -------------------------------------------------------------
+
+    def sign_up(self, phone: str, code: str, role: Role | str) -> Principal:
+        """Open an account for a confirmed mobile number; the number is its first KYC level."""
+        kind = person_role(role)
+        number = self._otp.phone(phone)
+        index = self._otp.phone_index(number)
+        with self._uow() as uow:
+            self._otp.consume(uow, number, code, OtpPurpose.SIGN_UP)
+            taken = uow.conn.execute(
+                select(identity_person.c.id)
+                .where(identity_person.c.role == kind.value)
+                # The same number may hold one borrower and one investor account.
+                .where(identity_person.c.phone_index == index)
+            ).first()
+            if taken is not None:
+                raise Conflict("phone_already_registered", f"this mobile number already has a {kind.value} account")
+            now = uow.clock.now()
+            person_id = new_id(kind.id_prefix)
+            execute_unique(
+                uow,
+                Conflict("phone_already_registered", f"this mobile number already has a {kind.value} account"),
+                insert(identity_person).values(
+                    id=person_id,
+                    role=kind.value,
+                    phone_cipher=self._vault.encrypt(number.e164, "phone"),
+                    phone_index=index,
+                    phone_masked=number.masked,
+                    name_masked="",
+                    id_number_masked="",
+                    id_scheme="",
+                    timezone=self._timezone,
+                    created_at=now,
+                ),
+            )
+            uow.conn.execute(
+                insert(identity_kyc).values(
+                    person_id=person_id,
+                    level=KycLevel.PHONE_VERIFIED.value,
+                    method=KycMethod.ONE_TIME_CODE.value,
+                    verified_at=now,
+                )
+            )
+            today = uow.clock.business_date()
+            uow.publish(PersonRegistered(person_id, kind, today))
+            uow.publish(KycLevelReached(person_id, KycLevel.PHONE_VERIFIED, KycMethod.ONE_TIME_CODE, today))
+            uow.commit()
+        return Principal(person_id, kind)
+
+    def log_in(self, phone: str, code: str, role: Role | str) -> Principal:
+        kind = person_role(role)
+        number = self._otp.phone(phone)
+        index = self._otp.phone_index(number)
+        with self._uow() as uow:
+            self._otp.consume(uow, number, code, OtpPurpose.LOG_IN)
+            row = uow.conn.execute(
+                select(identity_person.c.id)
+                .where(identity_person.c.role == kind.value)
+                .where(identity_person.c.phone_index == index)
+            ).first()
+            if row is None:
+                raise NotFound("account_not_found", f"no {kind.value} account for this mobile number; sign up first")
+            uow.commit()
+        return Principal(row.id, kind)
+
+    def set_timezone(self, person_id: str, timezone: str) -> str:
+        """The person's own time zone, which contact windows are read in (IANA name)."""
+        name = timezone.strip()
+        try:
+            if not name or "." in name:
+                raise ValueError(name)
+            ZoneInfo(name)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise Invalid("invalid_timezone", f"{timezone!r} is not an IANA time zone such as Asia/Shanghai") from None
+        with self._uow() as uow:
+            load_person(uow, person_id)
+            uow.conn.execute(update(identity_person).where(identity_person.c.id == person_id).values(timezone=name))
+            uow.publish(TimezoneChanged(person_id, name, uow.clock.business_date()))
+            uow.commit()
+        return name
+
+    # ---- operators ----------------------------------------------------------
+
+    def create_operator(self, username: str, password: str, role: Role | str) -> NewOperator:
+        try:
+            kind = Role(role)
+        except ValueError:
+            raise Invalid("invalid_role", f"no role {role!r}") from None
+        if kind not in OPERATOR_ROLES:
+            raise Invalid("invalid_role", "operators are underwriter, collector, compliance or admin")
+        username = username.strip().lower()
+        if not USERNAME.match(username):
+            raise Invalid("invalid_username", "a username has 3-60 characters: a-z, 0-9, '.', '_' or '-'")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise Invalid("password_too_short", f"an operator password has at least {MIN_PASSWORD_LENGTH} characters")
+        secret = pyotp.random_base32()
+        operator_id = new_id("op")
+        with self._uow() as uow:
+            if uow.conn.execute(select(identity_operator.c.id).where(identity_operator.c.username == username)).first():
+                raise Conflict("username_taken", f"an operator {username!r} already exists")
+            uow.conn.execute(
+                insert(identity_operator).values(
+                    id=operator_id,
+                    username=username,
+                    role=kind.value,
+                    password_hash=self._hasher.hash(password),
+                    totp_cipher=self._vault.encrypt(secret, "totp"),
+                    totp_last_step=0,
+                    failed_logins=0,
+                    active=True,
+                    created_at=uow.clock.now(),
+                )
+            )
+            uow.publish(OperatorCreated(operator_id, kind, uow.clock.business_date()))
+            uow.commit()
+        uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="fairlend")
+        return NewOperator(Operator(operator_id, username, kind, True), secret, str(uri))
+
+    def operator_log_in(self, username: str, password: str, totp_code: str) -> Principal:
+        """Password and TOTP; every failure reads the same, so nothing tells which part was wrong.
+
+        After `OPERATOR_MAX_FAILURES` failures in a row the account refuses every
+        log-in for `OPERATOR_LOCKOUT`, right password or not, so neither the
+        password nor the 6-digit TOTP can be guessed online.
+        """
+        refused = Unauthorized("operator_login_failed", "username, password or authenticator code is wrong")
+        with self._uow() as uow:
+            now = uow.clock.now()
+            row = uow.conn.execute(
+                select(identity_operator).where(identity_operator.c.username == username.strip().lower())
+            ).first()
+            if row is None or not row.active:
+                raise refused
+            if row.locked_until is not None and row.locked_until > now:
+                raise refused
+            step: int | None = None
+            try:
+                self._hasher.verify(row.password_hash, password)
+                secret = self._vault.decrypt(row.totp_cipher, "totp")
+                step = self._matching_step(secret, totp_code, now.timestamp())
+            except (VerificationError, InvalidHashError):
+                step = None
+            if step is None or step <= row.totp_last_step:
+                failures = row.failed_logins + 1
+                locked = failures >= OPERATOR_MAX_FAILURES
+                uow.conn.execute(
+                    update(identity_operator)
+                    .where(identity_operator.c.id == row.id)
+                    .values(
+                        failed_logins=0 if locked else failures,
+                        locked_until=now + OPERATOR_LOCKOUT if locked else row.locked_until,
+                    )
+                )
+                uow.commit()
+                raise refused
+            values: dict[str, object] = {"totp_last_step": step, "failed_logins": 0, "locked_until": None}
+            if self._hasher.check_needs_rehash(row.password_hash):
+                values["password_hash"] = self._hasher.hash(password)
+            uow.conn.execute(update(identity_operator).where(identity_operator.c.id == row.id).values(**values))
+            uow.commit()
+        return Principal(row.id, Role(row.role))
+
+    @staticmethod
+    def _matching_step(secret: str, code: str, now: float) -> int | None:
+        """The TOTP time step the code belongs to (one step of clock drift either way)."""
+        totp = pyotp.TOTP(secret)
+        current = int(now // TOTP_STEP_SECONDS)
+        for step in (current - 1, current, current + 1):
+            if pyotp.utils.strings_equal(totp.at(step * TOTP_STEP_SECONDS), code.strip()):
+                return step
+        return None
+
+    def operators(self) -> list[Operator]:
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(select(identity_operator).order_by(identity_operator.c.id)).all()
+        return [Operator(r.id, r.username, Role(r.role), bool(r.active)) for r in rows]
+
+    def operator(self, operator_id: str) -> Operator:
+        with self._uow(read_only=True) as uow:
+            r = uow.conn.execute(select(identity_operator).where(identity_operator.c.id == operator_id)).first()
+        if r is None:
+            raise NotFound("operator_not_found", f"no operator {operator_id}")
+        return Operator(r.id, r.username, Role(r.role), bool(r.active))

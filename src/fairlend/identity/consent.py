@@ -1,0 +1,124 @@
+"""Consent records: who agreed to what, for whom, to which exact text, when, until when.
+
+A credit inquiry needs a live consent naming the inquiring institution (CN-14);
+other contexts ask `live_consent(...)` before they act.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Row
+
+from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.errors import Conflict, Invalid, NotFound
+from fairlend.identity.accounts import load_person
+from fairlend.identity.model import ConsentGiven, ConsentPurpose, ConsentRecord, ConsentRevoked
+from fairlend.identity.tables import identity_consent
+from fairlend.ids import new_id
+
+TEXT_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,59}$")
+
+
+def _record(r: Row[tuple[object, ...]]) -> ConsentRecord:
+    return ConsentRecord(
+        r.id, r.person_id, ConsentPurpose(r.purpose), r.institution, r.text_version, r.given_at, r.revoked_at
+    )
+
+
+def parse_purpose(purpose: ConsentPurpose | str) -> ConsentPurpose:
+    try:
+        return ConsentPurpose(purpose)
+    except ValueError:
+        choices = ", ".join(p.value for p in ConsentPurpose)
+        raise Invalid("invalid_consent_purpose", f"consent purposes are: {choices}") from None
+
+
+class Consents:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    def give(
+        self, person_id: str, purpose: ConsentPurpose | str, text_version: str, institution: str = ""
+    ) -> ConsentRecord:
+        kind = parse_purpose(purpose)
+        institution = institution.strip()
+        if kind.needs_institution and not institution:
+            raise Invalid("institution_required", "a credit-inquiry consent names the institution that may inquire")
+        if not kind.needs_institution and institution:
+            raise Invalid("institution_not_applicable", f"a {kind.value} consent names no institution")
+        if len(institution) > 120:
+            raise Invalid("invalid_institution", "an institution name has at most 120 characters")
+        if not TEXT_VERSION.match(text_version):
+            raise Invalid("invalid_text_version", "name the exact version of the consent text, e.g. credit-inquiry/v3")
+        consent_id = new_id("cons")
+        with self._uow() as uow:
+            load_person(uow, person_id)
+            now = uow.clock.now()
+            uow.conn.execute(
+                insert(identity_consent).values(
+                    person_id=person_id,
+                    id=consent_id,
+                    purpose=kind.value,
+                    institution=institution,
+                    text_version=text_version,
+                    given_at=now,
+                )
+            )
+            uow.publish(ConsentGiven(person_id, consent_id, kind, institution, text_version, uow.clock.business_date()))
+            uow.commit()
+        return ConsentRecord(consent_id, person_id, kind, institution, text_version, now, None)
+
+    def revoke(self, person_id: str, consent_id: str) -> ConsentRecord:
+        with self._uow() as uow:
+            row = uow.conn.execute(
+                select(identity_consent)
+                .where(identity_consent.c.person_id == person_id)
+                .where(identity_consent.c.id == consent_id)
+            ).first()
+            if row is None:
+                raise NotFound("consent_not_found", f"no consent {consent_id}")
+            if row.revoked_at is not None:
+                raise Conflict("consent_already_revoked", "this consent is already revoked")
+            now = uow.clock.now()
+            uow.conn.execute(
+                update(identity_consent)
+                .where(identity_consent.c.person_id == person_id)
+                .where(identity_consent.c.id == consent_id)
+                .values(revoked_at=now)
+            )
+            uow.publish(
+                ConsentRevoked(
+                    person_id, consent_id, ConsentPurpose(row.purpose), row.institution, uow.clock.business_date()
+                )
+            )
+            uow.commit()
+        return ConsentRecord(
+            row.id, person_id, ConsentPurpose(row.purpose), row.institution, row.text_version, row.given_at, now
+        )
+
+    def list_for(self, person_id: str) -> list[ConsentRecord]:
+        with self._uow(read_only=True) as uow:
+            load_person(uow, person_id)
+            rows = uow.conn.execute(
+                select(identity_consent)
+                .where(identity_consent.c.person_id == person_id)
+                .order_by(identity_consent.c.id)
+            ).all()
+        return [_record(r) for r in rows]
+
+    def live(self, person_id: str, purpose: ConsentPurpose | str, institution: str = "") -> ConsentRecord | None:
+        """The newest unrevoked consent for this purpose (and institution), or None."""
+        kind = parse_purpose(purpose)
+        with self._uow(read_only=True) as uow:
+            row = uow.conn.execute(
+                select(identity_consent)
+                .where(identity_consent.c.person_id == person_id)
+                .where(identity_consent.c.purpose == kind.value)
+                .where(identity_consent.c.institution == institution.strip())
+                .where(identity_consent.c.revoked_at.is_(None))
+                .order_by(identity_consent.c.given_at.desc(), identity_consent.c.id.desc())
+                .limit(1)
+            ).first()
+        return _record(row) if row is not None else None

@@ -1,0 +1,156 @@
+"""`IdentityService`: the identity context's one entry point.
+
+Other contexts call the facts methods (`person`, `reporting_identity`,
+`contact_point`, `live_consent`, `kyc_levels`, `approved_certificates`) and
+the one-time codes (`otp.send_code` / `otp.verify_code`). The API, the web
+pages and the CLI use the sub-services (`accounts`, `kyc`, `certificates`,
+`consents`, `tokens`, `audit`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.errors import Conflict, Forbidden, Invalid
+from fairlend.identity import audit
+from fairlend.identity.accounts import Accounts, load_person
+from fairlend.identity.certificates import Certificates
+from fairlend.identity.consent import Consents
+from fairlend.identity.kyc import Kyc, levels
+from fairlend.identity.maintenance import VaultMaintenance
+from fairlend.identity.model import (
+    CertificateFacts,
+    ConsentPurpose,
+    ConsentRecord,
+    ContactPoint,
+    KycRecord,
+    PersonFacts,
+    Principal,
+    ReportingIdentity,
+    Role,
+    UnmaskedPerson,
+)
+from fairlend.identity.otp import OtpService
+from fairlend.identity.pii import PiiVault
+from fairlend.identity.ports import BankVerifier, MessageSender
+from fairlend.identity.tables import identity_bank_card
+from fairlend.identity.tokens import TokenService
+from fairlend.jurisdiction.model import Profile
+
+# Operators who may see a person's personal data in clear, each view audit-logged.
+UNMASK_ROLES = frozenset({Role.UNDERWRITER, Role.COMPLIANCE, Role.ADMIN})
+
+
+class IdentityService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        vault: PiiVault,
+        profile: Profile,
+        sender: MessageSender,
+        bank_verifier: BankVerifier,
+        tokens: TokenService,
+    ) -> None:
+        self._uow = uow
+        self.vault = vault
+        self.sender = sender
+        self.tokens = tokens
+        self.otp = OtpService(uow, vault, sender, profile.phone_region)
+        self.accounts = Accounts(uow, vault, self.otp, profile.timezone)
+        self.kyc = Kyc(uow, vault, bank_verifier, profile.id_number_scheme, profile.phone_region)
+        self.certificates = Certificates(uow, vault, profile.currency)
+        self.consents = Consents(uow)
+        self.audit = audit.AuditLog(uow)
+        self.maintenance = VaultMaintenance(uow, vault)
+
+    # ---- facts for other contexts --------------------------------------------
+
+    def person(self, person_id: str) -> PersonFacts:
+        with self._uow(read_only=True) as uow:
+            row = load_person(uow, person_id)
+            reached = frozenset(r.level for r in levels(uow, person_id))
+        return PersonFacts(row.id, Role(row.role), row.name_masked, row.phone_masked, reached, row.timezone)
+
+    def kyc_levels(self, person_id: str) -> list[KycRecord]:
+        return self.kyc.levels(person_id)
+
+    def reporting_identity(self, person_id: str, purpose: str = "credit_reporting") -> ReportingIdentity:
+        """Name and ID number in clear for the credit bureau; logged as the system's use."""
+        with self._uow() as uow:
+            row = load_person(uow, person_id)
+            if row.id_number_cipher is None or row.name_cipher is None:
+                raise Conflict("identity_not_verified", f"{person_id} has not verified an identity")
+            audit.record(
+                uow,
+                actor_id=audit.SYSTEM,
+                actor_role=audit.SYSTEM,
+                person_id=person_id,
+                fields="name,id_number",
+                purpose=purpose,
+            )
+            identity = ReportingIdentity(
+                self.vault.decrypt(row.name_cipher, "name"),
+                self.vault.decrypt(row.id_number_cipher, "id_number"),
+                row.id_scheme,
+            )
+            uow.commit()
+        return identity
+
+    def contact_point(self, person_id: str, purpose: str = "collections_contact") -> ContactPoint:
+        """The person's own mobile number, for the contact gateway; logged as the system's use."""
+        with self._uow() as uow:
+            row = load_person(uow, person_id)
+            audit.record(
+                uow,
+                actor_id=audit.SYSTEM,
+                actor_role=audit.SYSTEM,
+                person_id=person_id,
+                fields="phone",
+                purpose=purpose,
+            )
+            point = ContactPoint(self.vault.decrypt(row.phone_cipher, "phone"), row.phone_masked, row.timezone)
+            uow.commit()
+        return point
+
+    def live_consent(
+        self, person_id: str, purpose: ConsentPurpose | str, institution: str = ""
+    ) -> ConsentRecord | None:
+        return self.consents.live(person_id, purpose, institution)
+
+    def approved_certificates(self, person_id: str) -> list[CertificateFacts]:
+        return self.certificates.approved(person_id)
+
+    # ---- operators' view in clear ----------------------------------------------
+
+    def unmasked(self, operator: Principal, person_id: str, purpose: str) -> UnmaskedPerson:
+        """A person's personal data in clear for an operator; the view is audit-logged first."""
+        if operator.role not in UNMASK_ROLES:
+            raise Forbidden("role_not_allowed", "this role may not see personal data in clear")
+        purpose = purpose.strip()
+        if not purpose:
+            raise Invalid("purpose_required", "say why you need to see this person's data in clear")
+        with self._uow() as uow:
+            row = load_person(uow, person_id)
+            cards = uow.conn.execute(
+                select(identity_bank_card.c.card_cipher)
+                .where(identity_bank_card.c.person_id == person_id)
+                .order_by(identity_bank_card.c.id)
+            ).all()
+            audit.record(
+                uow,
+                actor_id=operator.subject_id,
+                actor_role=operator.role.value,
+                person_id=person_id,
+                fields="name,phone,id_number,bank_cards",
+                purpose=purpose[:60],
+            )
+            view = UnmaskedPerson(
+                person_id,
+                self.vault.decrypt(row.name_cipher, "name") if row.name_cipher else "",
+                self.vault.decrypt(row.phone_cipher, "phone"),
+                self.vault.decrypt(row.id_number_cipher, "id_number") if row.id_number_cipher else "",
+                tuple(self.vault.decrypt(c.card_cipher, "card") for c in cards),
+            )
+            uow.commit()
+        return view

@@ -1,0 +1,156 @@
+"""Identity's tables. Personal data is stored only as `*_cipher` (AES-GCM, see
+pii.py), `*_index` (keyed blind index) and `*_masked` columns: never in clear.
+Person-owned tables carry `person_id` first in their primary key (DESIGN 7)."""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    true,
+)
+
+from fairlend.db.metadata import metadata
+from fairlend.db.types import BigIntPK, UtcDateTime, id_column_type
+
+identity_person = Table(
+    "identity_person",
+    metadata,
+    Column("id", id_column_type(), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("phone_cipher", Text, nullable=False),
+    Column("phone_index", String(64), nullable=False),
+    Column("phone_masked", String(32), nullable=False),
+    Column("name_cipher", Text, nullable=True),
+    Column("name_masked", String(120), nullable=False, server_default=""),
+    Column("id_number_cipher", Text, nullable=True),
+    Column("id_number_index", String(64), nullable=True),
+    Column("id_number_masked", String(32), nullable=False, server_default=""),
+    Column("id_scheme", String(20), nullable=False, server_default=""),
+    Column("timezone", String(60), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # One account per mobile number and per ID number, for each kind of person.
+    UniqueConstraint("role", "phone_index", name="uq_identity_person_role_phone"),
+    UniqueConstraint("role", "id_number_index", name="uq_identity_person_role_id_number"),
+)
+
+identity_kyc = Table(
+    "identity_kyc",
+    metadata,
+    Column("person_id", id_column_type(), nullable=False),
+    Column("level", String(30), nullable=False),
+    Column("method", String(30), nullable=False),
+    Column("verified_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("person_id", "level", name="pk_identity_kyc"),
+)
+
+identity_bank_card = Table(
+    "identity_bank_card",
+    metadata,
+    Column("person_id", id_column_type(), nullable=False),
+    Column("id", id_column_type(), nullable=False),
+    Column("card_cipher", Text, nullable=False),
+    Column("card_index", String(64), nullable=False),
+    Column("card_masked", String(32), nullable=False),
+    Column("verified_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("person_id", "id", name="pk_identity_bank_card"),
+    UniqueConstraint("person_id", "card_index", name="uq_identity_bank_card_person_card"),
+)
+
+identity_certificate = Table(
+    "identity_certificate",
+    metadata,
+    Column("person_id", id_column_type(), nullable=False),
+    Column("id", id_column_type(), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("content_type", String(40), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+    Column("reviewed_at", UtcDateTime, nullable=True),
+    Column("reviewed_by", String(40), nullable=False, server_default=""),
+    PrimaryKeyConstraint("person_id", "id", name="pk_identity_certificate"),
+    Index("ix_identity_certificate_status", "status"),
+)
+
+# The file itself, encrypted, in its own table so listing certificates never reads blobs.
+identity_certificate_file = Table(
+    "identity_certificate_file",
+    metadata,
+    Column("person_id", id_column_type(), nullable=False),
+    Column("certificate_id", id_column_type(), nullable=False),
+    Column("key_id", String(20), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("person_id", "certificate_id", name="pk_identity_certificate_file"),
+)
+
+identity_consent = Table(
+    "identity_consent",
+    metadata,
+    Column("person_id", id_column_type(), nullable=False),
+    Column("id", id_column_type(), nullable=False),
+    Column("purpose", String(30), nullable=False),
+    Column("institution", String(120), nullable=False, server_default=""),
+    Column("text_version", String(60), nullable=False),
+    Column("given_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    PrimaryKeyConstraint("person_id", "id", name="pk_identity_consent"),
+)
+
+identity_otp = Table(
+    "identity_otp",
+    metadata,
+    Column("id", id_column_type(), primary_key=True),
+    Column("phone_index", String(64), nullable=False),
+    Column("purpose", String(30), nullable=False),
+    # Keyed hash of the code: the platform can check a code but never read one back.
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("wrong_attempts", Integer, nullable=False, server_default="0"),
+    Column("state", String(12), nullable=False),  # active | used | locked | superseded
+    Index("ix_identity_otp_phone_index", "phone_index"),
+)
+
+identity_operator = Table(
+    "identity_operator",
+    metadata,
+    Column("id", id_column_type(), primary_key=True),
+    Column("username", String(60), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("totp_cipher", Text, nullable=False),
+    # The last TOTP time step used, so a code cannot be replayed within its window.
+    Column("totp_last_step", BigInteger, nullable=False, server_default="0"),
+    # Consecutive failed log-ins, and until when the account refuses every log-in after too many.
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime, nullable=True),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Every view of personal data in clear: by an operator, or by the system for a stated purpose.
+identity_audit = Table(
+    "identity_audit",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("actor_id", String(40), nullable=False),
+    Column("actor_role", String(20), nullable=False),
+    Column("person_id", id_column_type(), nullable=False, index=True),
+    Column("fields", String(120), nullable=False),
+    Column("purpose", String(60), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("business_date", Date, nullable=False),
+)

@@ -1,0 +1,34 @@
+"""Mount the pages on the application: every context's page router and the static files."""
+
+from __future__ import annotations
+
+import importlib
+from importlib import resources
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from fairlend.bootstrap import Container
+from fairlend.web.rendering import PageRedirect
+
+# Each module exposes `router` (and, for development-only pages, `dev_router`).
+# A context adds its page module here with one line.
+PAGE_MODULES = ("fairlend.web.identity",)
+
+
+def mount_web(app: FastAPI, container: Container) -> None:
+    """The pages and their static files, all served from the package (no CDN)."""
+
+    @app.exception_handler(PageRedirect)
+    async def _redirect_to(request: Request, exc: PageRedirect) -> Response:
+        return RedirectResponse(exc.location, status_code=303)
+
+    for name in PAGE_MODULES:
+        module = importlib.import_module(name)
+        app.include_router(module.router)
+        dev_pages: APIRouter | None = getattr(module, "dev_router", None)
+        if dev_pages is not None and container.settings.environment != "production":
+            app.include_router(dev_pages)
+    static = resources.files("fairlend.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -1,0 +1,71 @@
+from datetime import timedelta
+
+import pytest
+
+from fairlend.bootstrap import Container
+from fairlend.clock import FixedClock
+from fairlend.errors import Conflict, Forbidden, Invalid
+from fairlend.identity.model import ConsentPurpose, Principal, Role
+from tests.identity.helpers import dev_card, sign_up, verified_borrower
+
+
+def test_a_credit_inquiry_consent_is_live_for_its_institution_until_revoked(
+    container: Container, clock: FixedClock
+) -> None:
+    who = sign_up(container)
+    consents = container.identity.consents
+    given = consents.give(who.subject_id, "credit_inquiry", "credit-inquiry/v3", institution="fairlend-bureau")
+    assert container.identity.live_consent(who.subject_id, ConsentPurpose.CREDIT_INQUIRY, "fairlend-bureau") == given
+    assert container.identity.live_consent(who.subject_id, "credit_inquiry", "another-lender") is None
+    assert container.identity.live_consent(who.subject_id, "marketing") is None
+    clock.advance(timedelta(hours=1))
+    revoked = consents.revoke(who.subject_id, given.consent_id)
+    assert revoked.revoked_at == clock.now() and not revoked.is_live
+    assert container.identity.live_consent(who.subject_id, "credit_inquiry", "fairlend-bureau") is None
+    assert [c.text_version for c in consents.list_for(who.subject_id)] == ["credit-inquiry/v3"]
+    with pytest.raises(Conflict):
+        consents.revoke(who.subject_id, given.consent_id)
+
+
+def test_consent_rules(container: Container) -> None:
+    who = sign_up(container)
+    consents = container.identity.consents
+    with pytest.raises(Invalid) as no_institution:
+        consents.give(who.subject_id, "credit_inquiry", "v1")
+    assert no_institution.value.code == "institution_required"
+    with pytest.raises(Invalid):
+        consents.give(who.subject_id, "marketing", "v1", institution="someone")
+    with pytest.raises(Invalid):
+        consents.give(who.subject_id, "address_book", "v1")
+    with pytest.raises(Invalid):
+        consents.give(who.subject_id, "data_processing", "")
+    assert consents.give(who.subject_id, "data_processing", "privacy/2026-01").is_live
+
+
+def test_reporting_identity_is_clear_and_audit_logged_as_system_use(container: Container) -> None:
+    who, phone, number = verified_borrower(container, name="赵六")
+    identity = container.identity.reporting_identity(who.subject_id)
+    assert (identity.name, identity.id_number, identity.id_scheme) == ("赵六", number, "cn.ric")
+    point = container.identity.contact_point(who.subject_id)
+    assert point.phone_e164 == "+86" + phone and point.timezone == "Asia/Shanghai"
+    entries = container.identity.audit.entries(who.subject_id)
+    assert [(e.actor_id, e.fields) for e in entries] == [("system", "phone"), ("system", "name,id_number")]
+    unverified = sign_up(container)
+    with pytest.raises(Conflict):
+        container.identity.reporting_identity(unverified.subject_id)
+
+
+def test_an_operator_view_in_clear_is_audit_logged_and_needs_a_role_and_a_reason(container: Container) -> None:
+    who, phone, number = verified_borrower(container)
+    card = dev_card()
+    container.identity.kyc.bind_bank_card(who.subject_id, card)
+    compliance = Principal("op_c", Role.COMPLIANCE)
+    view = container.identity.unmasked(compliance, who.subject_id, "complaint 42")
+    assert (view.phone_e164, view.id_number, view.bank_cards) == ("+86" + phone, number, (card,))
+    entry = container.identity.audit.entries(who.subject_id)[0]
+    assert (entry.actor_id, entry.actor_role, entry.purpose) == ("op_c", "compliance", "complaint 42")
+    with pytest.raises(Forbidden):
+        container.identity.unmasked(Principal("op_x", Role.COLLECTOR), who.subject_id, "curious")
+    with pytest.raises(Invalid):
+        container.identity.unmasked(compliance, who.subject_id, "  ")
+    assert len(container.identity.audit.entries(who.subject_id)) == 1
