@@ -135,8 +135,8 @@ def _setup(container: Container) -> tuple[BureauReportingStep, ReportingFileSubm
     container.bureau.ensure_institution(FAIRLEND_INSTITUTION_ID, "fairlend")
     client = container.bureau.client_for(FAIRLEND_INSTITUTION_ID)
     notices = FakeNotices()
-    step = BureauReportingStep(FakeIdentities(), notices)
-    return step, ReportingFileSubmitter(container.uow, container.clock, client), notices, client
+    step = BureauReportingStep(notices)
+    return step, ReportingFileSubmitter(container.uow, container.clock, client, FakeIdentities()), notices, client
 
 
 def _disbursed(day: date) -> LoanDisbursed:
@@ -202,6 +202,7 @@ def test_rerunning_end_of_day_changes_nothing_and_resending_is_harmless(containe
     _publish(container, _disbursed(day))
     _end_of_day(container, step, day)
     content = reporting_file(container.uow, day)
+    assert content is not None and ID not in content  # identity is filled in only when sent
     assert _end_of_day(container, step, day) == 0
     assert reporting_file(container.uow, day) == content
     assert submit(day) == 1 and submit(day) == 0

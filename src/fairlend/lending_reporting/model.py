@@ -41,7 +41,13 @@ def _months_between(start: date, end: date) -> int:
 
 
 def opening_record(payload: dict[str, Any], person: BorrowerIdentity) -> dict[str, Any]:
+    """The opening record; with an empty identity, a placeholder the submitter fills in."""
     loan_id = payload["loan_id"]
+    who: dict[str, Any] = (
+        {"name": person.name, "id_number": person.id_number, "id_scheme": person.id_scheme}
+        if person.id_number
+        else {"borrower_id": payload["borrower_id"], "identity_pending": True}
+    )
     open_date = date.fromisoformat(payload["open_date"])
     maturity = date.fromisoformat(payload["maturity_date"])
     monthly = payload.get("frequency") == "monthly"
@@ -50,7 +56,7 @@ def opening_record(payload: dict[str, Any], person: BorrowerIdentity) -> dict[st
         "type": "account_opened",
         "account_ref": loan_id,
         "date": open_date.isoformat(),
-        "person": {"name": person.name, "id_number": person.id_number, "id_scheme": person.id_scheme},
+        "person": who,
         "account_type": "loan",
         "currency": payload["currency"],
         "amount": minor(payload["principal"]),

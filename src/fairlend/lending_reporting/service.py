@@ -38,6 +38,8 @@ from fairlend.lending_reporting.model import (
 from fairlend.lending_reporting.tables import lending_reporting_file
 
 CONSUMER = "bureau_reporting"
+PENDING_IDENTITY = BorrowerIdentity("", "", "")
+PENDING_MARK = '"identity_pending": true'
 FAIRLEND_INSTITUTION_ID = "inst_fairlend"
 
 
@@ -71,8 +73,7 @@ class BureauReportingStep:
 
     name = "bureau_reporting"
 
-    def __init__(self, identities: ReportingIdentities, notices: NegativeNotices, *, batch: int = 5_000) -> None:
-        self._identities = identities
+    def __init__(self, notices: NegativeNotices, *, batch: int = 5_000) -> None:
         self._notices = notices
         self._batch = batch
 
@@ -91,10 +92,11 @@ class BureauReportingStep:
                     stop = True  # a later day's event waits for that day's file
                     break
                 payload = event.payload
-                person = None
-                if event.event_type == DISBURSED:
-                    found = self._identities.reporting_identity(payload["borrower_id"])
-                    person = BorrowerIdentity(found.name, found.id_number, found.id_scheme)
+                # The borrower's name and ID number are filled in only when the file is sent
+                # (`ReportingFileSubmitter`): identity audit-logs every clear read in its own
+                # transaction, which must not nest inside end-of-day's, and the stored file
+                # then holds no personal data in clear.
+                person = PENDING_IDENTITY if event.event_type == DISBURSED else None
                 loan_id = payload["loan_id"]
                 if is_negative(event.event_type, payload) and loan_id not in noticed:
                     notified_on = self._notices.notice_sent_on(loan_id)
@@ -140,10 +142,24 @@ class BureauReportingStep:
 class ReportingFileSubmitter:
     """The after-day callable (`fn(business_date) -> int`): sends pending files through the bureau client."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, client: BureauClient) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, client: BureauClient, identities: ReportingIdentities
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._client = client
+        self._identities = identities
+
+    def _with_identities(self, content: str) -> bytes:
+        lines = []
+        for line in content.splitlines():
+            if PENDING_MARK in line:
+                record = json.loads(line)
+                found = self._identities.reporting_identity(record["person"]["borrower_id"])
+                record["person"] = {"name": found.name, "id_number": found.id_number, "id_scheme": found.id_scheme}
+                line = json.dumps(record, ensure_ascii=False)
+            lines.append(line)
+        return ("\n".join(lines) + "\n").encode()
 
     def __call__(self, business_date: date) -> int:
         with self._uow(read_only=True) as uow:
@@ -159,7 +175,7 @@ class ReportingFileSubmitter:
             )
         applied = 0
         for day, content in pending:
-            ack = self._client.submit_file(content.encode())
+            ack = self._client.submit_file(self._with_identities(content))
             applied += ack.applied
             with self._uow() as uow:
                 uow.conn.execute(
