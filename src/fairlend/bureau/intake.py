@@ -637,9 +637,13 @@ def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]], *, co
     if sqlite_backend:
         _adapt_dates_for_sqlite()
     pick = itemgetter(*columns)
-    values = [pick(row) for row in rows]
-    for chunk in _chunks(values):
-        conn.exec_driver_sql(sql, list(chunk))
+    # Straight to the driver's cursor, inside the same transaction: even
+    # exec_driver_sql inspected every parameter tuple on the way.
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql, [pick(row) for row in rows])
+    finally:
+        cursor.close()
 
 
 def _adapt_dates_for_sqlite() -> None:

@@ -225,7 +225,7 @@ def parse_object(data: Any, line: int) -> Record:
             currency=currency,
             amount=_int(data, "amount", minimum=1) or 0,
             term_months=_int(data, "term_months") or 0,
-            due_schedule=json.dumps(schedule, sort_keys=True),
+            due_schedule=json.dumps(schedule, ensure_ascii=False) if schedule else "{}",
         )
     if record_type is RecordType.STATUS:
         balance = _int(data, "balance")
