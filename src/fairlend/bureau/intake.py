@@ -302,7 +302,7 @@ class Intake:
                 select(bureau_month).where(bureau_month.c.account_id.in_(chunk), bureau_month.c.month >= floor)
             )
             for row in rows.mappings():
-                months[(row["account_id"], row["month"])] = dict(row)
+                months[(row["account_id"], row["month"])] = {**row, _STORED: True}
         return months
 
     def _load_files(self, conn: Connection, records: list[Record]) -> dict[str, str]:
@@ -484,6 +484,7 @@ class Intake:
                 row["worst"] = existing["worst"]
             row["cured_on"] = cured or existing["cured_on"]
             row["suppressed"] = existing["suppressed"]
+            row[_STORED] = existing.get(_STORED, False)
         months[key] = row
         touched.add(key)
         account.set_code(month, row["code"], self._scheme.unknown)
@@ -533,6 +534,7 @@ class Intake:
             "first_overdue_on": as_of - timedelta(days=days - 1) if days > 0 else None,
             "cured_on": None,
             "suppressed": False,
+            _STORED: True,
         }
         touched.add((account.id, record.month))
         account.set_code(record.month, status.code, self._scheme.unknown)
@@ -596,13 +598,13 @@ class Intake:
                     for a in changed
                 ],
             )
-        if touched:
-            _bulk_insert(
-                conn,
-                bureau_month,
-                [months[key] for key in sorted(touched)],
-                conflict=("account_id", "month"),
-            )
+        # A month that may already be stored is upserted; the rest are new: a plain insert is cheaper.
+        changed_months = sorted(key for key in touched if months[key].get(_STORED))
+        new_months = sorted(key for key in touched if not months[key].get(_STORED))
+        if changed_months:
+            _bulk_insert(conn, bureau_month, [months[key] for key in changed_months], conflict=("account_id", "month"))
+        if new_months:
+            _bulk_insert(conn, bureau_month, [months[key] for key in new_months])
         if applied:
             _bulk_insert(
                 conn,
@@ -651,6 +653,9 @@ def _adapt_dates_for_sqlite() -> None:
     # (registered by exact type, so datetimes are unaffected; booleans are ints already).
     sqlite3.register_adapter(date, date.isoformat)
 
+
+# Marks a month row that may exist in storage (read from it, or named by a correction).
+_STORED = "_stored"
 
 _UNPARSED = object()
 

@@ -7,6 +7,7 @@ rule ids (CN-11 ... CR-8) are named where they are enforced.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 from collections import defaultdict
@@ -69,7 +70,7 @@ def hash_api_key(api_key: str) -> str:
 
 def derive_blind_key(secret: str) -> bytes:
     """The bureau's own blind-index key: a separate institution must not share the platform's."""
-    return hashlib.sha256(b"fairlend.bureau.blind-index.v1\x00" + secret.encode()).digest()
+    return hmac.new(secret.encode(), b"fairlend.bureau.blind-index.v1", hashlib.sha256).digest()
 
 
 class BureauService:
