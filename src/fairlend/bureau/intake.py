@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.bureau.model import (
@@ -283,8 +283,11 @@ class Intake:
                     bureau_account.c.institution_id == institution_id, bureau_account.c.account_ref.in_(chunk)
                 )
             )
-            for row in rows.mappings():
-                accounts[row["account_ref"]] = _Account(dict(row), is_new=False)
+            # Rows as tuples zipped with the column names once: RowMapping.keys() per row was the cost.
+            names = list(rows.keys())
+            for values in rows:
+                row = dict(zip(names, values, strict=True))
+                accounts[row["account_ref"]] = _Account(row, is_new=False)
         return accounts
 
     def _load_months(
@@ -301,8 +304,11 @@ class Intake:
             rows = conn.execute(
                 select(bureau_month).where(bureau_month.c.account_id.in_(chunk), bureau_month.c.month >= floor)
             )
-            for row in rows.mappings():
-                months[(row["account_id"], row["month"])] = {**row, _STORED: True}
+            names = list(rows.keys())
+            for values in rows:
+                row = dict(zip(names, values, strict=True))
+                row[_STORED] = True
+                months[(row["account_id"], row["month"])] = row
         return months
 
     def _load_files(self, conn: Connection, records: list[Record]) -> dict[str, str]:
@@ -560,44 +566,9 @@ class Intake:
         created = [a.values() for a in accounts.values() if a.is_new]
         if created:
             _bulk_insert(conn, bureau_account, created)
-        changed = [a for a in accounts.values() if a.dirty and not a.is_new]
+        changed = [a.values() for a in accounts.values() if a.dirty and not a.is_new]
         if changed:
-            conn.execute(
-                update(bureau_account)
-                .where(bureau_account.c.id == bindparam("b_id"))
-                .values(
-                    state=bindparam("state"),
-                    settled_by=bindparam("settled_by"),
-                    balance=bindparam("balance"),
-                    amount_overdue=bindparam("amount_overdue"),
-                    days_overdue=bindparam("days_overdue"),
-                    as_of=bindparam("as_of"),
-                    account_status=bindparam("account_status"),
-                    rating=bindparam("rating"),
-                    codes=bindparam("codes"),
-                    first_negative_on=bindparam("first_negative_on"),
-                    notice_on=bindparam("notice_on"),
-                    closed_on=bindparam("closed_on"),
-                ),
-                [
-                    {
-                        "b_id": a.id,
-                        "state": a.state.value,
-                        "settled_by": a.settled_by.value,
-                        "balance": a.balance,
-                        "amount_overdue": a.amount_overdue,
-                        "days_overdue": a.days_overdue,
-                        "as_of": a.as_of,
-                        "account_status": a.account_status,
-                        "rating": a.rating,
-                        "codes": a.codes,
-                        "first_negative_on": a.first_negative_on,
-                        "notice_on": a.notice_on,
-                        "closed_on": a.closed_on,
-                    }
-                    for a in changed
-                ],
-            )
+            _bulk_update(conn, bureau_account, "id", _ACCOUNT_STATE, changed)
         # A month that may already be stored is upserted; the rest are new: a plain insert is cheaper.
         changed_months = sorted(key for key in touched if months[key].get(_STORED))
         new_months = sorted(key for key in touched if not months[key].get(_STORED))
@@ -641,6 +612,37 @@ def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]], *, co
     pick = itemgetter(*columns)
     # Straight to the driver's cursor, inside the same transaction: even
     # exec_driver_sql inspected every parameter tuple on the way.
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql, [pick(row) for row in rows])
+    finally:
+        cursor.close()
+
+
+_ACCOUNT_STATE = (
+    "state",
+    "settled_by",
+    "balance",
+    "amount_overdue",
+    "days_overdue",
+    "as_of",
+    "account_status",
+    "rating",
+    "codes",
+    "first_negative_on",
+    "notice_on",
+    "closed_on",
+)
+
+
+def _bulk_update(conn: Connection, table: Any, key: str, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """One prepared UPDATE by primary key, run with executemany over plain tuples."""
+    sqlite_backend = conn.dialect.name == "sqlite"
+    marker = "?" if sqlite_backend else "%s"
+    sql = f"UPDATE {table.name} SET {', '.join(f'{c} = {marker}' for c in columns)} WHERE {key} = {marker}"
+    if sqlite_backend:
+        _adapt_dates_for_sqlite()
+    pick = itemgetter(*columns, key)
     cursor = conn.connection.cursor()
     try:
         cursor.executemany(sql, [pick(row) for row in rows])
