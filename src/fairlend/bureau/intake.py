@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Date, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.bureau.model import (
@@ -278,15 +278,7 @@ class Intake:
     def _load_accounts(self, conn: Connection, institution_id: str, refs: set[str]) -> dict[str, _Account]:
         accounts: dict[str, _Account] = {}
         for chunk in _chunks(sorted(refs)):
-            rows = conn.execute(
-                select(bureau_account).where(
-                    bureau_account.c.institution_id == institution_id, bureau_account.c.account_ref.in_(chunk)
-                )
-            )
-            # Rows as tuples zipped with the column names once: RowMapping.keys() per row was the cost.
-            names = list(rows.keys())
-            for values in rows:
-                row = dict(zip(names, values, strict=True))
+            for row in _select_in(conn, bureau_account, "institution_id", institution_id, "account_ref", chunk):
                 accounts[row["account_ref"]] = _Account(row, is_new=False)
         return accounts
 
@@ -301,12 +293,7 @@ class Intake:
         months: dict[tuple[str, int], dict[str, Any]] = {}
         ids = [a.id for a in accounts.values()]
         for chunk in _chunks(ids):
-            rows = conn.execute(
-                select(bureau_month).where(bureau_month.c.account_id.in_(chunk), bureau_month.c.month >= floor)
-            )
-            names = list(rows.keys())
-            for values in rows:
-                row = dict(zip(names, values, strict=True))
+            for row in _select_in(conn, bureau_month, "month >=", floor, "account_id", chunk):
                 row[_STORED] = True
                 months[(row["account_id"], row["month"])] = row
         return months
@@ -617,6 +604,32 @@ def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]], *, co
         cursor.executemany(sql, [pick(row) for row in rows])
     finally:
         cursor.close()
+
+
+def _select_in(
+    conn: Connection, table: Any, condition: str, value: Any, column: str, keys: Sequence[Any]
+) -> Iterable[dict[str, Any]]:
+    """`SELECT * FROM table WHERE <condition> value AND column IN (keys)` as plain SQL, rows as dicts.
+
+    SQLAlchemy rendered the thousands-long IN list afresh for every chunk and
+    parsed every SQLite date with a regex; together they cost ten times the query.
+    """
+    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    names = [c.name for c in table.columns]
+    test = condition if " " in condition else f"{condition} ="
+    sql = (
+        f"SELECT {', '.join(names)} FROM {table.name} WHERE {test} {marker} "
+        f"AND {column} IN ({', '.join([marker] * len(keys))})"
+    )
+    dated = [n for n in names if isinstance(table.c[n].type, Date)]
+    parse = date.fromisoformat
+    for values in conn.exec_driver_sql(sql, (value, *keys)):
+        row = dict(zip(names, values, strict=True))
+        for name in dated:
+            found = row[name]
+            if found is not None and not isinstance(found, date):
+                row[name] = parse(found)
+        yield row
 
 
 _ACCOUNT_STATE = (
