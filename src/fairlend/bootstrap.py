@@ -26,6 +26,11 @@ from fairlend.identity.wiring import build_identity
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
+from fairlend.origination.adapters import IdentityAdapter
+from fairlend.origination.ports import UnwiredBureau, UnwiredLending
+from fairlend.origination.service import OriginationService
+from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model, retention_of
+from fairlend.scoring.service import ScoringService
 
 
 class Authenticator(Protocol):
@@ -52,6 +57,8 @@ class Container:
     # Set by bootstrap: accounts, KYC, certificates, consent, personal data (identity/service.py).
     identity: IdentityService = field(default=None)  # type: ignore[assignment]
     verifiers: dict[str, Verifier] = field(default_factory=dict)
+    scoring: ScoringService | None = None
+    origination: OriginationService | None = None
 
     def verify(self) -> list[Discrepancy]:
         found: list[Discrepancy] = []
@@ -95,4 +102,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.identity = build_identity(settings, profile, uow, clock)
     container.authenticator = container.identity.tokens
     container.verifiers["identity"] = container.identity.maintenance.verify
+    container.scoring = ScoringService(uow, ComprehensiveScorer(load_default_model(), retention_of(profile)))
+    # The bureau client and lending are wired here once they land (origination/README.md).
+    container.origination = OriginationService(
+        uow, clock, profile, container.scoring, IdentityAdapter(container.identity), UnwiredBureau(), UnwiredLending()
+    )
+    container.verifiers["origination"] = container.origination.verify
     return container

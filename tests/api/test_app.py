@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from fairlend.api.app import create_app
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.bootstrap import Container
-from fairlend.errors import Conflict
+from fairlend.errors import Conflict, RateLimited
 from fairlend.ledger.model import AccountKey, AccountType, credit, debit, entry
 from fairlend.money import Money
 
@@ -33,6 +33,8 @@ def _app_with_probe_routes(container: Container) -> FastAPI:
 
     @router.post("/api/v1/_probe/deposits", status_code=201)
     def deposit(body: DepositCreate, container: ContainerDep, key: IdempotencyKey = None) -> DepositPublic:
+        if body.minor == 429:
+            raise RateLimited("slow_down", "too many deposits", retry_after=60)
         if body.minor == 13:
             raise Conflict("unlucky_amount", "13 is refused", amount=body.minor)
         with container.uow() as uow:
@@ -147,3 +149,9 @@ def test_an_overlong_key_is_refused(probe: TestClient) -> None:
         400,
         "idempotency_key_invalid",
     )
+
+
+def test_a_rate_limit_says_when_to_retry(probe: TestClient) -> None:
+    response = probe.post("/api/v1/_probe/deposits", json={"minor": 429})
+    body = _is_problem(response, 429, "slow_down")
+    assert response.headers["retry-after"] == "60" and body["retry_after"] == 60

@@ -8,6 +8,8 @@ from fairlend import __version__
 from fairlend.api import problems
 from fairlend.api.idempotency import IdempotencyMiddleware
 from fairlend.api.routers import health, identity
+from fairlend.api.routers import origination as origination_routes
+from fairlend.api.routers import scoring as scoring_routes
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.bureau.api import router as bureau_router
 from fairlend.config import Settings
@@ -36,4 +38,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     if container.settings.environment != "production":
         app.include_router(identity.dev_router, prefix=API_PREFIX)
     mount_web(app, container)
+    app.include_router(scoring_routes.router, prefix=API_PREFIX)
+    app.include_router(origination_routes.router, prefix=API_PREFIX)
     return app

@@ -44,7 +44,12 @@ def _jsonable(value: Any) -> Any:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.detail, instance=request.url.path, **_jsonable(exc.extra))
+        response = problem(exc.status, exc.code, exc.detail, instance=request.url.path, **_jsonable(exc.extra))
+        retry_after = exc.extra.get("retry_after")
+        if isinstance(retry_after, int):
+            # RFC 9110: a 429 or 503 may say when to come back.
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,8 +26,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(identity_cli.app, name="users")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class UsageError(DomainError):
@@ -120,6 +120,10 @@ def verify() -> None:
 from fairlend.cli.bureau import app as bureau_app  # noqa: E402  (needs open_container above)
 
 app.add_typer(bureau_app, name="bureau")
+
+from fairlend.cli import scoring as _scoring_cli  # noqa: E402  (registered after `app` exists)
+
+app.add_typer(_scoring_cli.app, name="score")
 
 
 def main() -> None:

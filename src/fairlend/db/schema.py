@@ -17,6 +17,8 @@ TABLE_MODULES = (
     "fairlend.ledger.tables",
     "fairlend.bureau.tables",
     "fairlend.lending_reporting.tables",
+    "fairlend.scoring.tables",
+    "fairlend.origination.tables",
     "fairlend.identity.tables",
 )
 

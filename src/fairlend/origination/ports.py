@@ -1,0 +1,204 @@
+"""What origination needs from identity, the bureau and lending, as ports.
+
+Those contexts are built in parallel; these Protocols are shaped after what
+they will provide, and `fakes.py` holds in-memory adapters for tests. At merge
+each port gets a thin adapter over the real service (see README.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from fairlend.db.uow import UnitOfWork
+from fairlend.errors import DomainError
+from fairlend.money import Money
+from fairlend.origination.model import Quote
+
+
+class NotWired(DomainError):
+    """A port whose real adapter has not been connected yet."""
+
+    status = 503
+    title = "Service unavailable"
+
+
+# -- identity ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KycLevels:
+    phone_verified: bool
+    identity_verified: bool
+    bank_card_verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFacts:
+    kind: str  # salary_flow | social_security | housing_fund | property | vehicle
+    amount: Money | None  # monthly income (income kinds) or value (asset kinds)
+    approved_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    consent_id: str
+    person_id: str
+    purpose: str
+    institution: str
+    granted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReportingIdentity:
+    name: str
+    id_number: str
+    id_scheme: str
+
+
+class IdentityService(Protocol):
+    def kyc_levels(self, person_id: str) -> KycLevels: ...
+
+    def approved_certificates(self, person_id: str) -> list[CertificateFacts]: ...
+
+    def live_consent(self, person_id: str, purpose: str, institution: str) -> ConsentRecord | None: ...
+
+    def reporting_identity(self, person_id: str) -> ReportingIdentity: ...
+
+
+# -- bureau (through fairlend.bureau.client) ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentAttestation:
+    """Carried by every hard inquiry: whose consent, for what, when (CN-14)."""
+
+    consent_id: str
+    purpose: str
+    institution: str
+    granted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReportAccount:
+    lender: str
+    revolving: bool
+    opened_on: date
+    balance: Money
+    credit_limit: Money | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportNegative:
+    lender: str
+    worst_band: int  # 1..7 (CN-17 overdue bands)
+    began_on: date
+    ended_on: date | None
+    overdue_amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInquiry:
+    on: date
+    hard: bool
+    institution: str
+    purpose: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreditReport:
+    report_id: str
+    as_of: date
+    accounts: tuple[ReportAccount, ...]
+    negatives: tuple[ReportNegative, ...]
+    inquiries: tuple[ReportInquiry, ...]
+
+
+class BureauClient(Protocol):
+    def soft_inquiry(self, subject: ReportingIdentity, *, institution: str, purpose: str) -> CreditReport:
+        """A self-check or pre-qualification: free, never counted against the person."""
+        ...
+
+    def hard_inquiry(
+        self, subject: ReportingIdentity, *, institution: str, purpose: str, consent: ConsentAttestation
+    ) -> CreditReport:
+        """A lender's inquiry for an application; recorded on the file, counted by scores."""
+        ...
+
+
+# -- lending ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRequest:
+    amount: Money
+    term_months: int
+    nominal_rate: Decimal
+    fee: Money
+    start_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    borrower_id: str
+    contract_id: str
+    quote: Quote
+    funding: str  # "platform" now; "marketplace" once investors fund through the same hand-over
+
+
+@dataclass(frozen=True, slots=True)
+class BookedLoan:
+    loan_id: str
+
+
+class LendingService(Protocol):
+    def quote(self, request: QuoteRequest, apr_cap: Decimal) -> Quote:
+        """The schedule and APR; raises Invalid('apr_above_cap') rather than quote above the cap."""
+        ...
+
+    def book_loan(self, uow: UnitOfWork, request: BookingRequest) -> BookedLoan:
+        """Book and disburse in the caller's transaction, so acceptance and booking commit together."""
+        ...
+
+
+class UnwiredIdentity:
+    def _fail(self) -> NotWired:
+        return NotWired("identity_not_wired", "the identity service is not connected to origination yet")
+
+    def kyc_levels(self, person_id: str) -> KycLevels:
+        raise self._fail()
+
+    def approved_certificates(self, person_id: str) -> list[CertificateFacts]:
+        raise self._fail()
+
+    def live_consent(self, person_id: str, purpose: str, institution: str) -> ConsentRecord | None:
+        raise self._fail()
+
+    def reporting_identity(self, person_id: str) -> ReportingIdentity:
+        raise self._fail()
+
+
+class UnwiredBureau:
+    def _fail(self) -> NotWired:
+        return NotWired("bureau_not_wired", "the bureau client is not connected to origination yet")
+
+    def soft_inquiry(self, subject: ReportingIdentity, *, institution: str, purpose: str) -> CreditReport:
+        raise self._fail()
+
+    def hard_inquiry(
+        self, subject: ReportingIdentity, *, institution: str, purpose: str, consent: ConsentAttestation
+    ) -> CreditReport:
+        raise self._fail()
+
+
+class UnwiredLending:
+    def _fail(self) -> NotWired:
+        return NotWired("lending_not_wired", "the lending service is not connected to origination yet")
+
+    def quote(self, request: QuoteRequest, apr_cap: Decimal) -> Quote:
+        raise self._fail()
+
+    def book_loan(self, uow: UnitOfWork, request: BookingRequest) -> BookedLoan:
+        raise self._fail()

@@ -1,0 +1,635 @@
+"""Origination use cases: self-check, prequalify, apply, underwrite, accept.
+
+External calls (identity, the bureau, the lending quote) happen before the
+transaction opens; what origination stores commits in one unit of work with
+its events. A hard inquiry never runs without a live consent (CN-14).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from fairlend.clock import Clock
+from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
+from fairlend.errors import Conflict, Forbidden, Invalid, NotFound
+from fairlend.ids import new_id
+from fairlend.jurisdiction.model import Profile
+from fairlend.ledger.service import Discrepancy
+from fairlend.money import Money, Rounding
+from fairlend.origination.model import (
+    ApplicationDecided,
+    ApplicationStatus,
+    CreditPolicy,
+    Decision,
+    OfferAccepted,
+    OfferMade,
+    OfferStatus,
+    Outcome,
+    Quote,
+    decide,
+    limit_for,
+)
+from fairlend.origination.ports import (
+    BookingRequest,
+    BureauClient,
+    ConsentAttestation,
+    CreditReport,
+    IdentityService,
+    KycLevels,
+    LendingService,
+    QuoteRequest,
+)
+from fairlend.origination.tables import loan_application, loan_offer
+from fairlend.origination.views import (
+    AdverseActionNotice,
+    ApplicationView,
+    InquiryDisclosure,
+    OfferView,
+    Prequalification,
+    SelfCheck,
+    plan_json,
+    reasons_json,
+    schedule_from_json,
+    schedule_json,
+    score_view,
+)
+from fairlend.scoring.comprehensive import Assessment
+from fairlend.scoring.model import (
+    ApplicantFacts,
+    CertificateFact,
+    CertificateKind,
+    Change,
+    CreditAccount,
+    CreditSummary,
+    DelinquencyRecord,
+    KycFacts,
+    verified_monthly_income,
+)
+from fairlend.scoring.service import ScoringService, WhatIf
+
+INQUIRY_PURPOSE = "loan_application"  # what the bureau records the hard inquiry for
+CONSENT_PURPOSE = "credit_inquiry"  # identity's consent purpose (CN-14), naming this institution
+SELF_CHECK_PURPOSE = "self_check"
+PREQUALIFY_PURPOSE = "prequalification"
+
+
+@dataclass(frozen=True, slots=True)
+class _Pulled:
+    kyc: KycLevels
+    report: CreditReport
+    facts: ApplicantFacts
+
+
+class OriginationService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        profile: Profile,
+        scoring: ScoringService,
+        identity: IdentityService,
+        bureau: BureauClient,
+        lending: LendingService,
+        *,
+        policy: CreditPolicy | None = None,
+        institution: str = "fairlend",
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self.profile = profile
+        self.scoring = scoring
+        self.identity = identity
+        self.bureau = bureau
+        self.lending = lending
+        self.policy = policy or CreditPolicy()
+        self.institution = institution
+
+    # -- facts ---------------------------------------------------------------------
+    def _facts(
+        self, kyc: KycLevels, borrower_id: str, report: CreditReport, requested: Money | None, stated: Money | None
+    ) -> ApplicantFacts:
+        """Map identity's and the bureau's answers onto what scoring knows; nothing else crosses."""
+        certificates = []
+        for c in self.identity.approved_certificates(borrower_id):
+            try:
+                kind = CertificateKind(c.kind)
+            except ValueError:
+                continue  # a kind the score does not use
+            certificates.append(CertificateFact(kind, c.amount, c.approved_at.date()))
+        credit = CreditSummary(
+            accounts=tuple(
+                CreditAccount(a.lender, a.revolving, a.opened_on, a.balance, a.credit_limit) for a in report.accounts
+            ),
+            delinquencies=tuple(
+                DelinquencyRecord(n.lender, n.worst_band, n.began_on, n.ended_on, n.overdue_amount)
+                for n in report.negatives
+            ),
+            # soft inquiries never count against the person
+            hard_inquiries=tuple(i.on for i in report.inquiries if i.hard),
+        )
+        return ApplicantFacts(
+            currency=self.profile.currency,
+            kyc=KycFacts(kyc.phone_verified, kyc.identity_verified, kyc.bank_card_verified),
+            certificates=tuple(certificates),
+            credit=credit,
+            requested_amount=requested,
+            stated_monthly_income=stated,
+        )
+
+    def _soft(self, borrower_id: str, purpose: str, requested: Money | None, stated: Money | None) -> _Pulled:
+        kyc = self.identity.kyc_levels(borrower_id)
+        subject = self.identity.reporting_identity(borrower_id)
+        report = self.bureau.soft_inquiry(subject, institution=self.institution, purpose=purpose)
+        return _Pulled(kyc, report, self._facts(kyc, borrower_id, report, requested, stated))
+
+    def _check_money(self, amount: Money, term_months: int) -> None:
+        if amount.currency != self.profile.currency:
+            raise Invalid("wrong_currency", f"amounts are in {self.profile.currency}")
+        if amount.minor < self.policy.min_amount_minor or amount.minor > self.policy.max_limit_minor:
+            raise Invalid("amount_out_of_range", "the amount is outside what the platform lends")
+        if not self.policy.min_term_months <= term_months <= self.policy.max_term_months:
+            raise Invalid(
+                "term_out_of_range", f"terms run {self.policy.min_term_months}-{self.policy.max_term_months} months"
+            )
+
+    def _outcome(self, facts: ApplicantFacts, assessment: Assessment, requested: Money) -> Outcome:
+        total_debt = Money(sum(a.balance.minor for a in facts.credit.accounts), facts.currency)
+        limit = limit_for(verified_monthly_income(facts), total_debt, self.policy, facts.currency)
+        overdue = any(d.ended_on is None and d.overdue_amount.minor > 0 for d in facts.credit.delinquencies)
+        return decide(
+            assessment.score,
+            requested,
+            limit,
+            overdue_now=overdue,
+            apr_cap=self.profile.pricing.apr_cap,
+            policy=self.policy,
+        )
+
+    def _quote(self, outcome: Outcome, term_months: int) -> Quote:
+        assert outcome.nominal_rate is not None
+        fee = outcome.amount.times(self.policy.fee_rate, Rounding.HALF_UP)
+        request = QuoteRequest(outcome.amount, term_months, outcome.nominal_rate, fee, self._clock.business_date())
+        quote = self.lending.quote(request, self.profile.pricing.apr_cap)
+        if quote.apr > self.profile.pricing.apr_cap:  # the port promised; the platform checks anyway
+            raise Invalid("apr_above_cap", f"APR {quote.apr} is above the cap {self.profile.pricing.apr_cap}")
+        return quote
+
+    # -- self-check, prequalify, disclosure, what-if --------------------------------------
+    def self_check(self, borrower_id: str) -> SelfCheck:
+        """The person's own report and score through a soft inquiry: free, never counted against them."""
+        pulled = self._soft(borrower_id, SELF_CHECK_PURPOSE, None, None)
+        today = self._clock.business_date()
+        assessment = self.scoring.assess(pulled.facts, today)
+        plan = self.scoring.plan(pulled.facts, today)
+        with self._uow() as uow:
+            score_id = self.scoring.record(uow, borrower_id, assessment, SELF_CHECK_PURPOSE)
+            uow.commit()
+        return SelfCheck(report=pulled.report, score=score_view(assessment, plan), score_id=score_id)
+
+    def prequalify(
+        self, borrower_id: str, amount: Money, term_months: int, stated_monthly_income: Money | None = None
+    ) -> Prequalification:
+        """Check your rate: indicative grade, rate and limit from a soft inquiry; nothing recorded."""
+        self._check_money(amount, term_months)
+        pulled = self._soft(borrower_id, PREQUALIFY_PURPOSE, amount, stated_monthly_income)
+        assessment = self.scoring.assess(pulled.facts, self._clock.business_date())
+        outcome = self._outcome(pulled.facts, assessment, amount)
+        return Prequalification(
+            score=assessment.score,
+            indicative_decision=outcome.decision.value,
+            grade=outcome.grade,
+            nominal_rate=outcome.nominal_rate,
+            limit=outcome.limit,
+            amount=outcome.amount,
+            codes=outcome.codes,
+        )
+
+    def inquiry_disclosure(self, borrower_id: str) -> InquiryDisclosure:
+        """Before a hard inquiry: how many the person had in 30 days and what one more costs."""
+        pulled = self._soft(borrower_id, PREQUALIFY_PURPOSE, None, None)
+        count, cost = self.scoring.inquiry_cost(pulled.facts, self._clock.business_date())
+        return InquiryDisclosure(count, cost)
+
+    def what_if(
+        self,
+        borrower_id: str,
+        change: Change,
+        stated_monthly_income: Money | None = None,
+        requested_amount: Money | None = None,
+    ) -> WhatIf:
+        """The person's profile (optionally with an amount asked) with a change applied, scored; nothing is recorded."""
+        if change.as_of is not None and change.as_of < self._clock.business_date():
+            raise Invalid("as_of_in_past", "a what-if looks forward: the date must not be before today")
+        pulled = self._soft(borrower_id, SELF_CHECK_PURPOSE, requested_amount, stated_monthly_income)
+        return self.scoring.what_if(pulled.facts, self._clock.business_date(), change)
+
+    # -- apply ------------------------------------------------------------------------
+    def apply(
+        self,
+        borrower_id: str,
+        amount: Money,
+        term_months: int,
+        *,
+        inquiry_disclosure_acknowledged: bool,
+        stated_monthly_income: Money | None = None,
+    ) -> ApplicationView:
+        self._check_money(amount, term_months)
+        if not inquiry_disclosure_acknowledged:
+            raise Conflict(
+                "inquiry_disclosure_not_acknowledged",
+                "read what a hard inquiry costs (GET the inquiry disclosure) and acknowledge it first",
+            )
+        kyc = self.identity.kyc_levels(borrower_id)
+        if not kyc.identity_verified:
+            raise Conflict("identity_not_verified", "verify your identity before applying")
+        consent = self.identity.live_consent(borrower_id, CONSENT_PURPOSE, self.institution)
+        if consent is None:
+            raise Forbidden("consent_required", "a hard inquiry needs your consent to this institution (CN-14)")
+        subject = self.identity.reporting_identity(borrower_id)
+        report = self.bureau.hard_inquiry(
+            subject,
+            institution=self.institution,
+            purpose=INQUIRY_PURPOSE,
+            consent=ConsentAttestation(consent.consent_id, consent.purpose, consent.institution, consent.granted_at),
+        )
+        facts = self._facts(kyc, borrower_id, report, amount, stated_monthly_income)
+        today = self._clock.business_date()
+        assessment = self.scoring.assess(facts, today)
+        outcome = self._outcome(facts, assessment, amount)
+        quote: Quote | None = None
+        if outcome.decision is Decision.APPROVE:
+            try:
+                quote = self._quote(outcome, term_months)
+            except Invalid as exc:
+                if exc.code != "apr_above_cap":
+                    raise
+                outcome = Outcome(
+                    Decision.DECLINE, None, None, outcome.limit, Money.zero(amount.currency), ("apr_above_cap",)
+                )
+        plan = self.scoring.plan(facts, today) if outcome.decision is not Decision.APPROVE else []
+        application_id = new_id("app")
+        with self._uow() as uow:
+            score_id = self.scoring.record(uow, borrower_id, assessment, "application")
+            status = {
+                Decision.APPROVE: ApplicationStatus.OFFERED,
+                Decision.DECLINE: ApplicationStatus.DECLINED,
+                Decision.REFER: ApplicationStatus.REFERRED,
+            }[outcome.decision]
+            now = uow.clock.now()
+            uow.conn.execute(
+                insert(loan_application).values(
+                    borrower_id=borrower_id,
+                    id=application_id,
+                    status=status.value,
+                    currency=amount.currency,
+                    amount_minor=amount.minor,
+                    term_months=term_months,
+                    score=assessment.score,
+                    score_id=score_id,
+                    model_version=assessment.model_version,
+                    grade=outcome.grade,
+                    nominal_rate=outcome.nominal_rate,
+                    limit_minor=outcome.limit.minor,
+                    decision=outcome.decision.value,
+                    codes=list(outcome.codes),
+                    reasons=reasons_json(assessment),
+                    plan=plan_json(plan),
+                    report_id=report.report_id,
+                    consent_id=consent.consent_id,
+                    created_at=now,
+                    decided_at=None if outcome.decision is Decision.REFER else now,
+                    decided_by="model",
+                    note="",
+                )
+            )
+            self._publish_decided(
+                uow,
+                application_id,
+                borrower_id,
+                outcome.decision,
+                assessment.score,
+                outcome.grade,
+                outcome.codes,
+                [r.feature for r in assessment.reasons],
+                "model",
+            )
+            if quote is not None and outcome.grade is not None:
+                self._insert_offer(uow, borrower_id, application_id, outcome.grade, quote)
+            uow.commit()
+        return self.application(borrower_id, application_id)
+
+    def _publish_decided(
+        self,
+        uow: UnitOfWork,
+        application_id: str,
+        borrower_id: str,
+        decision: Decision,
+        score: int,
+        grade: str | None,
+        codes: tuple[str, ...],
+        reasons: list[str],
+        by: str,
+    ) -> None:
+        uow.publish(
+            ApplicationDecided(
+                application_id=application_id,
+                borrower_id=borrower_id,
+                decision=decision.value,
+                score=score,
+                grade=grade,
+                codes=codes,
+                reasons=tuple(reasons),
+                decided_by=by,
+                business_date=uow.clock.business_date(),
+            )
+        )
+
+    def _insert_offer(self, uow: UnitOfWork, borrower_id: str, application_id: str, grade: str, quote: Quote) -> str:
+        offer_id = new_id("offer")
+        now = uow.clock.now()
+        expires = now + timedelta(days=self.policy.offer_valid_days)
+        uow.conn.execute(
+            insert(loan_offer).values(
+                borrower_id=borrower_id,
+                id=offer_id,
+                application_id=application_id,
+                status=OfferStatus.OPEN.value,
+                currency=quote.amount.currency,
+                amount_minor=quote.amount.minor,
+                term_months=quote.term_months,
+                grade=grade,
+                nominal_rate=quote.nominal_rate,
+                apr=quote.apr,
+                fee_minor=quote.fee.minor,
+                schedule=schedule_json(quote.installments),
+                created_at=now,
+                expires_at=expires,
+            )
+        )
+        uow.publish(
+            OfferMade(
+                offer_id=offer_id,
+                application_id=application_id,
+                borrower_id=borrower_id,
+                amount=quote.amount,
+                term_months=quote.term_months,
+                nominal_rate=quote.nominal_rate,
+                apr=quote.apr,
+                expires_at=expires,
+                business_date=uow.clock.business_date(),
+            )
+        )
+        return offer_id
+
+    # -- reads -------------------------------------------------------------------------
+    def _rights(self) -> str:
+        b = self.profile.bureau
+        return (
+            f"You may see your own credit report free of charge ({b.free_reports_per_year} times a year) "
+            f"and dispute anything wrong in it; a dispute is answered within {b.dispute_deadline_days} days."
+        )
+
+    def _application_view(self, row: Any, offer_id: str | None) -> ApplicationView:
+        currency = row["currency"]
+        declined = row["status"] == ApplicationStatus.DECLINED.value
+        reasons = tuple(row["reasons"])
+        plan = tuple(row["plan"])
+        codes = tuple(row["codes"])
+        return ApplicationView(
+            id=row["id"],
+            borrower_id=row["borrower_id"],
+            status=row["status"],
+            decision=row["decision"],
+            amount=Money(row["amount_minor"], currency),
+            term_months=row["term_months"],
+            score=row["score"],
+            grade=row["grade"],
+            nominal_rate=row["nominal_rate"],
+            limit=Money(row["limit_minor"], currency),
+            codes=codes,
+            reasons=reasons,
+            plan=plan,
+            created_at=row["created_at"],
+            decided_by=row["decided_by"],
+            offer_id=offer_id,
+            adverse_action=AdverseActionNotice(reasons, plan, codes, self._rights()) if declined else None,
+        )
+
+    def application(self, borrower_id: str, application_id: str) -> ApplicationView:
+        with self._uow(read_only=True) as uow:
+            row = (
+                uow.conn.execute(
+                    select(loan_application).where(
+                        loan_application.c.borrower_id == borrower_id, loan_application.c.id == application_id
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise NotFound("application_not_found", f"no application {application_id}")
+            offer_id = uow.conn.execute(
+                select(loan_offer.c.id).where(
+                    loan_offer.c.borrower_id == borrower_id, loan_offer.c.application_id == application_id
+                )
+            ).scalar()
+            return self._application_view(row, offer_id)
+
+    def queue(self) -> list[ApplicationView]:
+        """Referred applications, oldest first, for underwriters."""
+        with self._uow(read_only=True) as uow:
+            rows = (
+                uow.conn.execute(
+                    select(loan_application)
+                    .where(loan_application.c.status == ApplicationStatus.REFERRED.value)
+                    .order_by(loan_application.c.created_at, loan_application.c.id)
+                )
+                .mappings()
+                .all()
+            )
+            return [self._application_view(r, None) for r in rows]
+
+    def offer(self, borrower_id: str, offer_id: str) -> OfferView:
+        with self._uow(read_only=True) as uow:
+            return self._offer_view(self._offer_row(uow, borrower_id, offer_id))
+
+    def _offer_row(self, uow: UnitOfWork, borrower_id: str, offer_id: str) -> Any:
+        row = (
+            uow.conn.execute(
+                select(loan_offer).where(loan_offer.c.borrower_id == borrower_id, loan_offer.c.id == offer_id)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound("offer_not_found", f"no offer {offer_id}")
+        return row
+
+    def _offer_view(self, row: Any) -> OfferView:
+        currency = row["currency"]
+        quote = Quote(
+            amount=Money(row["amount_minor"], currency),
+            term_months=row["term_months"],
+            nominal_rate=row["nominal_rate"],
+            apr=row["apr"],
+            fee=Money(row["fee_minor"], currency),
+            installments=schedule_from_json(row["schedule"], currency),
+        )
+        return OfferView(
+            id=row["id"],
+            application_id=row["application_id"],
+            borrower_id=row["borrower_id"],
+            status=row["status"],
+            grade=row["grade"],
+            quote=quote,
+            expires_at=row["expires_at"],
+            contract_id=row["contract_id"],
+            loan_id=row["loan_id"],
+            accepted_at=row["accepted_at"],
+        )
+
+    def verify(self) -> list[Discrepancy]:
+        """`fairlend verify`: no offer above the APR cap; every accepted offer has its contract and loan."""
+        cap = self.profile.pricing.apr_cap
+        found: list[Discrepancy] = []
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(
+                select(
+                    loan_offer.c.id,
+                    loan_offer.c.apr,
+                    loan_offer.c.status,
+                    loan_offer.c.loan_id,
+                    loan_offer.c.contract_id,
+                )
+            ).mappings()
+            for r in rows:
+                if r["apr"] > cap:
+                    found.append(Discrepancy("origination.apr_cap", r["id"], f"APR {r['apr']} above the cap {cap}"))
+                if r["status"] == OfferStatus.ACCEPTED.value and not (r["loan_id"] and r["contract_id"]):
+                    found.append(Discrepancy("origination.accepted", r["id"], "accepted without a contract and loan"))
+        return found
+
+    # -- underwriting and acceptance -----------------------------------------------------
+    def underwrite(self, application_id: str, underwriter_id: str, *, approve: bool, note: str = "") -> ApplicationView:
+        with self._uow(read_only=True) as uow:
+            row = (
+                uow.conn.execute(select(loan_application).where(loan_application.c.id == application_id))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFound("application_not_found", f"no application {application_id}")
+        if row["status"] != ApplicationStatus.REFERRED.value:
+            raise Conflict("not_referred", "only a referred application is decided by an underwriter")
+        borrower_id = row["borrower_id"]
+        quote: Quote | None = None
+        if approve:
+            amount = min(Money(row["amount_minor"], row["currency"]), Money(row["limit_minor"], row["currency"]))
+            outcome = Outcome(
+                Decision.APPROVE,
+                row["grade"],
+                row["nominal_rate"],
+                Money(row["limit_minor"], row["currency"]),
+                amount,
+                (),
+            )
+            quote = self._quote(outcome, row["term_months"])  # refuses above the cap, whoever approves
+        decision = Decision.APPROVE if approve else Decision.DECLINE
+        status = ApplicationStatus.OFFERED if approve else ApplicationStatus.DECLINED
+        with self._uow() as uow:
+            changed = uow.conn.execute(
+                update(loan_application)
+                .where(
+                    loan_application.c.borrower_id == borrower_id,
+                    loan_application.c.id == application_id,
+                    loan_application.c.status == ApplicationStatus.REFERRED.value,
+                )
+                .values(
+                    status=status.value,
+                    decision=decision.value,
+                    decided_at=uow.clock.now(),
+                    decided_by=underwriter_id,
+                    note=note,
+                )
+            ).rowcount
+            if changed != 1:
+                raise Conflict("not_referred", "the application was decided meanwhile")
+            self._publish_decided(
+                uow,
+                application_id,
+                borrower_id,
+                decision,
+                row["score"],
+                row["grade"],
+                tuple(row["codes"]),
+                [r["feature"] for r in row["reasons"]],
+                underwriter_id,
+            )
+            if quote is not None:
+                self._insert_offer(uow, borrower_id, application_id, row["grade"], quote)
+            uow.commit()
+        return self.application(borrower_id, application_id)
+
+    def accept(self, borrower_id: str, offer_id: str, *, agreed: bool) -> OfferView:
+        """Accept the contract: records the person's consent and hands the loan to funding (platform-funded)."""
+        if not agreed:
+            raise Invalid("contract_not_agreed", "accepting needs your explicit agreement to the contract")
+        with self._uow() as uow:
+            row = self._offer_row(uow, borrower_id, offer_id)
+            if row["status"] != OfferStatus.OPEN.value:
+                raise Conflict("offer_not_open", "this offer was already accepted")
+            now = uow.clock.now()
+            if now >= row["expires_at"].astimezone(UTC):
+                raise Conflict("offer_expired", "this offer has expired; apply again")
+            view = self._offer_view(row)
+            contract_id = new_id("contract")
+            # what the person agreed to, fingerprinted so the record proves the terms
+            terms = f"{contract_id}|{view.quote.amount}|{view.quote.term_months}|{view.quote.apr}|{view.quote.fee}|{schedule_json(view.quote.installments)}"
+            consent_hash = hashlib.sha256(terms.encode()).hexdigest()
+            booked = self.lending.book_loan(uow, BookingRequest(borrower_id, contract_id, view.quote, "platform"))
+            changed = uow.conn.execute(
+                update(loan_offer)
+                .where(
+                    loan_offer.c.borrower_id == borrower_id,
+                    loan_offer.c.id == offer_id,
+                    loan_offer.c.status == OfferStatus.OPEN.value,
+                )
+                .values(
+                    status=OfferStatus.ACCEPTED.value,
+                    accepted_at=now,
+                    contract_id=contract_id,
+                    loan_id=booked.loan_id,
+                    consent_sha256=consent_hash,
+                )
+            ).rowcount
+            if changed != 1:
+                raise Conflict("offer_not_open", "this offer was already accepted")
+            uow.conn.execute(
+                update(loan_application)
+                .where(
+                    loan_application.c.borrower_id == borrower_id,
+                    loan_application.c.id == row["application_id"],
+                )
+                .values(status=ApplicationStatus.ACCEPTED.value)
+            )
+            uow.publish(
+                OfferAccepted(
+                    offer_id=offer_id,
+                    contract_id=contract_id,
+                    loan_id=booked.loan_id,
+                    borrower_id=borrower_id,
+                    amount=view.quote.amount,
+                    term_months=view.quote.term_months,
+                    nominal_rate=view.quote.nominal_rate,
+                    apr=view.quote.apr,
+                    fee=view.quote.fee,
+                    business_date=uow.clock.business_date(),
+                )
+            )
+            uow.commit()
+        return self.offer(borrower_id, offer_id)
