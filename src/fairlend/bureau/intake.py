@@ -15,16 +15,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import sqlite3
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Date, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, insert, select
 
+from fairlend.bureau.bulk import bulk_insert, bulk_update, chunks, select_in
 from fairlend.bureau.model import (
     AccountState,
     Ack,
@@ -43,21 +40,10 @@ from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bu
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile
 
-CHUNK = 2000
-
 
 def blind_index(key: bytes, id_number: str) -> str:
     """HMAC of the normalised ID number with the bureau's own key: a lookup key that reveals nothing."""
     return hmac.new(key, id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
-
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
-def upsert(conn: Connection):  # type: ignore[no-untyped-def]
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 class _Account:
@@ -266,7 +252,7 @@ class Intake:
     def _existing_record_ids(self, conn: Connection, institution_id: str, ids: list[str]) -> set[str]:
         found: set[str] = set()
         marker = "?" if conn.dialect.name == "sqlite" else "%s"
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             # Plain SQL: rendering thousands of bound parameters per chunk cost more than the lookup.
             sql = (
                 f"SELECT record_id FROM {bureau_record.name} WHERE institution_id = {marker} "
@@ -277,8 +263,8 @@ class Intake:
 
     def _load_accounts(self, conn: Connection, institution_id: str, refs: set[str]) -> dict[str, _Account]:
         accounts: dict[str, _Account] = {}
-        for chunk in _chunks(sorted(refs)):
-            for row in _select_in(conn, bureau_account, "institution_id", institution_id, "account_ref", chunk):
+        for chunk in chunks(sorted(refs)):
+            for row in select_in(conn, bureau_account, "institution_id", institution_id, "account_ref", chunk):
                 accounts[row["account_ref"]] = _Account(row, is_new=False)
         return accounts
 
@@ -292,8 +278,8 @@ class Intake:
         floor = earliest.year * 100 + earliest.month
         months: dict[tuple[str, int], dict[str, Any]] = {}
         ids = [a.id for a in accounts.values()]
-        for chunk in _chunks(ids):
-            for row in _select_in(conn, bureau_month, "month >=", floor, "account_id", chunk):
+        for chunk in chunks(ids):
+            for row in select_in(conn, bureau_month, "month >=", floor, "account_id", chunk):
                 row[_STORED] = True
                 months[(row["account_id"], row["month"])] = row
         return months
@@ -302,7 +288,7 @@ class Intake:
         """Blind index -> credit file id, for the people in this file's new accounts."""
         indexes = sorted({blind_index(self._key, r.person.id_number) for r in records if r.person is not None})
         files: dict[str, str] = {}
-        for chunk in _chunks(indexes):
+        for chunk in chunks(indexes):
             rows = conn.execute(
                 select(bureau_file.c.blind_index, bureau_file.c.id).where(bureau_file.c.blind_index.in_(chunk))
             )
@@ -552,19 +538,19 @@ class Intake:
             conn.execute(insert(bureau_file), list(new_files.values()))
         created = [a.values() for a in accounts.values() if a.is_new]
         if created:
-            _bulk_insert(conn, bureau_account, created)
+            bulk_insert(conn, bureau_account, created)
         changed = [a.values() for a in accounts.values() if a.dirty and not a.is_new]
         if changed:
-            _bulk_update(conn, bureau_account, "id", _ACCOUNT_STATE, changed)
+            bulk_update(conn, bureau_account, "id", _ACCOUNT_STATE, changed)
         # A month that may already be stored is upserted; the rest are new: a plain insert is cheaper.
         changed_months = sorted(key for key in touched if months[key].get(_STORED))
         new_months = sorted(key for key in touched if not months[key].get(_STORED))
         if changed_months:
-            _bulk_insert(conn, bureau_month, [months[key] for key in changed_months], conflict=("account_id", "month"))
+            bulk_insert(conn, bureau_month, [months[key] for key in changed_months], conflict=("account_id", "month"))
         if new_months:
-            _bulk_insert(conn, bureau_month, [months[key] for key in new_months])
+            bulk_insert(conn, bureau_month, [months[key] for key in new_months])
         if applied:
-            _bulk_insert(
+            bulk_insert(
                 conn,
                 bureau_record,
                 [
@@ -577,59 +563,6 @@ class Intake:
                     for r in applied
                 ],
             )
-
-
-def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]], *, conflict: tuple[str, ...] = ()) -> None:
-    """One prepared INSERT (or upsert) run with executemany over plain tuples.
-
-    SQLAlchemy's per-row parameter processing cost more than SQLite's own work
-    on the hot intake path, so the rows go to the driver as they are. Dates
-    go to SQLite as ISO text and booleans as 0/1, which is what SQLAlchemy
-    itself stores there.
-    """
-    columns = [c.name for c in table.columns]
-    sqlite_backend = conn.dialect.name == "sqlite"
-    marker = "?" if sqlite_backend else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    if conflict:
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in conflict)
-        sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}"
-    if sqlite_backend:
-        _adapt_dates_for_sqlite()
-    pick = itemgetter(*columns)
-    # Straight to the driver's cursor, inside the same transaction: even
-    # exec_driver_sql inspected every parameter tuple on the way.
-    cursor = conn.connection.cursor()
-    try:
-        cursor.executemany(sql, [pick(row) for row in rows])
-    finally:
-        cursor.close()
-
-
-def _select_in(
-    conn: Connection, table: Any, condition: str, value: Any, column: str, keys: Sequence[Any]
-) -> Iterable[dict[str, Any]]:
-    """`SELECT * FROM table WHERE <condition> value AND column IN (keys)` as plain SQL, rows as dicts.
-
-    SQLAlchemy rendered the thousands-long IN list afresh for every chunk and
-    parsed every SQLite date with a regex; together they cost ten times the query.
-    """
-    marker = "?" if conn.dialect.name == "sqlite" else "%s"
-    names = [c.name for c in table.columns]
-    test = condition if " " in condition else f"{condition} ="
-    sql = (
-        f"SELECT {', '.join(names)} FROM {table.name} WHERE {test} {marker} "
-        f"AND {column} IN ({', '.join([marker] * len(keys))})"
-    )
-    dated = [n for n in names if isinstance(table.c[n].type, Date)]
-    parse = date.fromisoformat
-    for values in conn.exec_driver_sql(sql, (value, *keys)):
-        row = dict(zip(names, values, strict=True))
-        for name in dated:
-            found = row[name]
-            if found is not None and not isinstance(found, date):
-                row[name] = parse(found)
-        yield row
 
 
 _ACCOUNT_STATE = (
@@ -648,28 +581,6 @@ _ACCOUNT_STATE = (
 )
 
 
-def _bulk_update(conn: Connection, table: Any, key: str, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    """One prepared UPDATE by primary key, run with executemany over plain tuples."""
-    sqlite_backend = conn.dialect.name == "sqlite"
-    marker = "?" if sqlite_backend else "%s"
-    sql = f"UPDATE {table.name} SET {', '.join(f'{c} = {marker}' for c in columns)} WHERE {key} = {marker}"
-    if sqlite_backend:
-        _adapt_dates_for_sqlite()
-    pick = itemgetter(*columns, key)
-    cursor = conn.connection.cursor()
-    try:
-        cursor.executemany(sql, [pick(row) for row in rows])
-    finally:
-        cursor.close()
-
-
-def _adapt_dates_for_sqlite() -> None:
-    # SQLAlchemy stores a Date on SQLite as ISO text; teach the driver the same
-    # (registered by exact type, so datetimes are unaffected; booleans are ints already).
-    sqlite3.register_adapter(date, date.isoformat)
-
-
-# Marks a month row that may exist in storage (read from it, or named by a correction).
 _STORED = "_stored"
 
 _UNPARSED = object()
