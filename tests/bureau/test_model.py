@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fairlend.bureau.documents import mask_id_number
 from fairlend.bureau.model import (
     AccountState,
     ConsentAttestation,
@@ -15,7 +16,6 @@ from fairlend.bureau.model import (
     check_negative_notice,
     consent_problem,
     dispute_deadline,
-    mask_id_number,
     month_index,
     month_status,
     negative_episodes,

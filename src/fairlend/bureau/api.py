@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from fairlend.api.deps import IdempotencyKey, get_container
 from fairlend.bureau.codec import encode
-from fairlend.bureau.model import ConsentAttestation, InquiryPurpose, Institution
+from fairlend.bureau.documents import Institution
+from fairlend.bureau.model import ConsentAttestation, InquiryPurpose
 from fairlend.bureau.render import render_html, render_pdf
 from fairlend.bureau.service import BureauService
 from fairlend.errors import Forbidden, Unauthorized

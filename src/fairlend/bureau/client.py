@@ -24,15 +24,11 @@ from typing import Any, Literal, Protocol
 import httpx
 
 from fairlend.bureau.codec import decode, encode
-from fairlend.bureau.model import (
+from fairlend.bureau.documents import (
     AccountReport,
-    AccountState,
     Ack,
-    ConsentAttestation,
     CreditReport,
     DisputeMark,
-    InquiryKind,
-    InquiryPurpose,
     InquiryRecord,
     Institution,
     InstitutionCredentials,
@@ -42,6 +38,7 @@ from fairlend.bureau.model import (
     ReportSummary,
     RetentionRemoval,
 )
+from fairlend.bureau.model import AccountState, ConsentAttestation, InquiryKind, InquiryPurpose
 from fairlend.bureau.render import render_html, render_pdf
 from fairlend.bureau.service import BureauService
 from fairlend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthorized

@@ -22,15 +22,13 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from fairlend.bureau.bulk import bulk_insert, bulk_update, chunks, select_in
+from fairlend.bureau.documents import Ack, LineOutcome, mask_id_number
 from fairlend.bureau.model import (
     AccountState,
-    Ack,
-    LineOutcome,
     MonthStatus,
     NoticeCheck,
     SettledBy,
     check_negative_notice,
-    mask_id_number,
     month_index,
     month_status,
     scheme_for,

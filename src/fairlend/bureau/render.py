@@ -11,7 +11,8 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from fairlend.bureau.model import CN17, METRO2, CreditReport
+from fairlend.bureau.documents import CreditReport
+from fairlend.bureau.model import CN17, METRO2
 from fairlend.money import Money, exponent
 
 LABELS: dict[str, dict[str, str]] = {

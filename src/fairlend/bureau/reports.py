@@ -14,26 +14,28 @@ from typing import Any
 
 from sqlalchemy import Connection, String, bindparam, or_, select, type_coerce
 
-from fairlend.bureau.model import (
-    NEGATIVE_CODES,
+from fairlend.bureau.documents import (
     AccountReport,
-    AccountState,
     CreditReport,
     DisputeMark,
+    InquiryRecord,
+    NegativeRecord,
+    mask_name,
+    summarise,
+)
+from fairlend.bureau.model import (
+    NEGATIVE_CODES,
+    AccountState,
     InquiryKind,
     InquiryPurpose,
-    InquiryRecord,
     MonthRow,
-    NegativeRecord,
     check_negative_notice,
     grid_from_codes,
     index_of_yyyymm,
     inquiry_visible_since,
-    mask_name,
     month_index,
     month_label,
     negative_episodes,
-    summarise,
 )
 from fairlend.bureau.tables import bureau_account, bureau_dispute, bureau_inquiry, bureau_institution, bureau_month
 from fairlend.ids import new_id

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import and_, delete, insert, or_, select, update
 
+from fairlend.bureau.documents import RetentionRemoval
 from fairlend.bureau.model import (
     NEGATIVE_CODES,
     MonthRow,
-    RetentionRemoval,
     index_of_yyyymm,
     month_index,
     negative_episodes,

@@ -17,22 +17,24 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fairlend.bureau import retention
-from fairlend.bureau.intake import Intake, blind_index
-from fairlend.bureau.model import (
+from fairlend.bureau.documents import (
     Ack,
-    ConsentAttestation,
     CreditReport,
     DisputeMark,
-    InquiryKind,
-    InquiryPurpose,
     Institution,
     InstitutionCredentials,
     OutcomeNotice,
     RetentionRemoval,
+    mask_id_number,
+)
+from fairlend.bureau.intake import Intake, blind_index
+from fairlend.bureau.model import (
+    ConsentAttestation,
+    InquiryKind,
+    InquiryPurpose,
     consent_problem,
     dispute_deadline,
     index_of_yyyymm,
-    mask_id_number,
     month_label,
     self_query_is_free,
 )
