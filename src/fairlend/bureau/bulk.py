@@ -97,6 +97,3 @@ def adapt_dates_for_sqlite() -> None:
     # SQLAlchemy stores a Date on SQLite as ISO text; teach the driver the same
     # (registered by exact type, so datetimes are unaffected; booleans are ints already).
     sqlite3.register_adapter(date, date.isoformat)
-
-
-# Marks a month row that may exist in storage (read from it, or named by a correction).

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fairlend.bureau import retention
+from fairlend.bureau.accounts import blind_index
 from fairlend.bureau.documents import (
     Ack,
     CreditReport,
@@ -27,7 +28,7 @@ from fairlend.bureau.documents import (
     RetentionRemoval,
     mask_id_number,
 )
-from fairlend.bureau.intake import Intake, blind_index
+from fairlend.bureau.intake import Intake
 from fairlend.bureau.model import (
     ConsentAttestation,
     InquiryKind,
