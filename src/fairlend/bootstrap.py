@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from fairlend.bureau.client import BureauAdmin, InProcessBureau
+from fairlend.bureau.service import BureauService, derive_blind_key
 from fairlend.clock import Clock, SystemClock
 from fairlend.config import Settings
 from fairlend.db.engine import make_engine
@@ -53,6 +55,8 @@ class Container:
     ledger: Ledger
     # Checks bearer tokens (identity's token service); None until wired.
     authenticator: Authenticator | None = None
+    # The credit bureau's back office; other contexts use `bureau.client_for(...)` (bureau.client port).
+    bureau: BureauAdmin | None = None
     # Set by bootstrap: accounts, KYC, certificates, consent, personal data (identity/service.py).
     identity: IdentityService = field(default=None)  # type: ignore[assignment]
     verifiers: dict[str, Verifier] = field(default_factory=dict)
@@ -96,6 +100,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         ledger=ledger,
     )
     container.verifiers["ledger"] = ledger.verify
+    bureau = BureauService(uow, profile, clock, derive_blind_key(settings.blind_index_key.get_secret_value()))
+    container.bureau = InProcessBureau(bureau)
+    container.verifiers["bureau"] = lambda: [Discrepancy("bureau", s, d) for s, d in bureau.verify()]
     container.identity = build_identity(settings, profile, uow, clock)
     container.authenticator = container.identity.tokens
     container.verifiers["identity"] = container.identity.maintenance.verify

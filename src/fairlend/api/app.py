@@ -11,6 +11,7 @@ from fairlend.api.routers import collections, health, identity
 from fairlend.api.routers import origination as origination_routes
 from fairlend.api.routers import scoring as scoring_routes
 from fairlend.bootstrap import Container, bootstrap
+from fairlend.bureau.api import router as bureau_router
 from fairlend.config import Settings
 from fairlend.db.idempotency import IdempotencyStore
 from fairlend.web.app import mount_web
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     problems.install(app)
     app.add_middleware(IdempotencyMiddleware, store=IdempotencyStore(container.uow, container.clock))
     app.include_router(health.router, prefix=API_PREFIX)
+    app.include_router(bureau_router, prefix=API_PREFIX + "/bureau")
     app.include_router(identity.router, prefix=API_PREFIX)
     if container.settings.environment != "production":
         app.include_router(identity.dev_router, prefix=API_PREFIX)

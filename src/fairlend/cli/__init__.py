@@ -117,6 +117,10 @@ def verify() -> None:
     raise typer.Exit(1)
 
 
+from fairlend.cli.bureau import app as bureau_app  # noqa: E402  (needs open_container above)
+
+app.add_typer(bureau_app, name="bureau")
+
 from fairlend.cli import scoring as _scoring_cli  # noqa: E402  (registered after `app` exists)
 
 app.add_typer(_scoring_cli.app, name="score")

@@ -15,6 +15,8 @@ from fairlend.db.metadata import metadata
 TABLE_MODULES = (
     "fairlend.db.tables",
     "fairlend.ledger.tables",
+    "fairlend.bureau.tables",
+    "fairlend.lending_reporting.tables",
     "fairlend.scoring.tables",
     "fairlend.origination.tables",
     "fairlend.identity.tables",

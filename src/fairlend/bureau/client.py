@@ -1,0 +1,351 @@
+"""The only door into the bureau for the rest of fairlend.
+
+The bureau is another institution: other contexts talk to it through the
+`BureauClient` port, as a lender would over the wire. Two adapters honour the
+same contract (tests/bureau/test_client_contract.py): `InProcessBureauClient`
+(same process, same database) and `HttpBureauClient` (httpx, against
+`/api/v1/bureau` with an `Authorization: ApiKey ...` header).
+
+`BureauAdmin` is the bureau's own back office (registering institutions, the
+daily job, the counter where a person asks for their own report); the
+composition root builds `InProcessBureau` for it.
+
+Every type another context needs is importable from here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal, Protocol
+
+import httpx
+
+from fairlend.bureau.codec import decode, encode
+from fairlend.bureau.documents import (
+    AccountReport,
+    Ack,
+    CreditReport,
+    DisputeMark,
+    InquiryRecord,
+    Institution,
+    InstitutionCredentials,
+    LineOutcome,
+    NegativeRecord,
+    OutcomeNotice,
+    ReportSummary,
+    RetentionRemoval,
+)
+from fairlend.bureau.model import AccountState, ConsentAttestation, InquiryKind, InquiryPurpose
+from fairlend.bureau.render import render_html, render_pdf
+from fairlend.bureau.service import BureauService
+from fairlend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
+
+__all__ = [
+    "AccountReport",
+    "AccountState",
+    "Ack",
+    "BureauAdmin",
+    "BureauClient",
+    "ConsentAttestation",
+    "CreditReport",
+    "DailyRun",
+    "DisputeMark",
+    "HttpBureauClient",
+    "InProcessBureau",
+    "InProcessBureauClient",
+    "InquiryKind",
+    "InquiryPurpose",
+    "InquiryRecord",
+    "Institution",
+    "InstitutionCredentials",
+    "LineOutcome",
+    "NegativeRecord",
+    "OutcomeNotice",
+    "ReportSummary",
+    "RetentionRemoval",
+    "render_html",
+    "render_pdf",
+]
+
+DocumentFormat = Literal["html", "pdf"]
+
+
+class BureauClient(Protocol):
+    """What a reporting institution can do at the bureau."""
+
+    @property
+    def institution_id(self) -> str: ...
+
+    def submit_file(self, content: bytes) -> Ack:
+        """Apply a JSON Lines reporting file (docs/bureau-reporting.md); the ack says which lines were refused."""
+        ...
+
+    def submit_records(self, records: Sequence[Mapping[str, Any]]) -> Ack: ...
+
+    def inquire(
+        self, id_number: str, purpose: InquiryPurpose, *, name: str = "", consent: ConsentAttestation | None = None
+    ) -> CreditReport:
+        """Hard inquiries need a live consent for this institution and purpose (CN-14)."""
+        ...
+
+    def self_report(self, id_number: str, *, name: str = "") -> CreditReport:
+        """A person's own report through this institution's channel: a soft inquiry (CN-13)."""
+        ...
+
+    def self_report_document(self, id_number: str, fmt: DocumentFormat, *, name: str = "") -> bytes: ...
+
+    def file_dispute(
+        self,
+        id_number: str,
+        institution_id: str,
+        account_ref: str,
+        reason: str,
+        *,
+        month: str = "",
+        added_information: bool = False,
+    ) -> DisputeMark: ...
+
+    def open_disputes(self) -> list[DisputeMark]:
+        """Disputes about this institution's records still waiting for its answer."""
+        ...
+
+    def answer_dispute(
+        self, dispute_id: str, outcome: str, *, correction: Mapping[str, Any] | None = None, note: str = ""
+    ) -> DisputeMark: ...
+
+    def has_open_dispute(self, institution_id: str, account_ref: str) -> bool:
+        """Collections pauses contacts while this is true (P-3)."""
+        ...
+
+    def outcome_notices(self, id_number: str) -> list[OutcomeNotice]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DailyRun:
+    removed: tuple[RetentionRemoval, ...]
+    suppressed_disputes: tuple[str, ...]
+
+
+class BureauAdmin(Protocol):
+    """The bureau's back office."""
+
+    def register_institution(self, name: str) -> InstitutionCredentials: ...
+
+    def ensure_institution(self, institution_id: str, name: str) -> Institution: ...
+
+    def client_for(self, institution_id: str) -> BureauClient:
+        """A trusted in-process client for an institution living in this process (fairlend itself)."""
+        ...
+
+    def client_with_key(self, api_key: str) -> BureauClient: ...
+
+    def counter_report(self, id_number: str) -> CreditReport:
+        """A person's own report at the bureau's counter (a free or paid self-query, CN-13)."""
+        ...
+
+    def run_daily(self, on: date | None = None) -> DailyRun: ...
+
+
+# -- in-process -----------------------------------------------------------------------
+
+
+class InProcessBureauClient:
+    def __init__(self, service: BureauService, institution_id: str) -> None:
+        self._service = service
+        self._institution_id = institution_id
+
+    @property
+    def institution_id(self) -> str:
+        return self._institution_id
+
+    def submit_file(self, content: bytes) -> Ack:
+        return self._service.submit(self._institution_id, content)
+
+    def submit_records(self, records: Sequence[Mapping[str, Any]]) -> Ack:
+        return self._service.submit_records(self._institution_id, [dict(r) for r in records])
+
+    def inquire(
+        self, id_number: str, purpose: InquiryPurpose, *, name: str = "", consent: ConsentAttestation | None = None
+    ) -> CreditReport:
+        return self._service.inquire(self._institution_id, id_number, purpose, name=name, consent=consent)
+
+    def self_report(self, id_number: str, *, name: str = "") -> CreditReport:
+        return self._service.self_query(id_number, institution_id=self._institution_id, name=name)
+
+    def self_report_document(self, id_number: str, fmt: DocumentFormat, *, name: str = "") -> bytes:
+        report = self.self_report(id_number, name=name)
+        return render_pdf(report) if fmt == "pdf" else render_html(report).encode()
+
+    def file_dispute(
+        self,
+        id_number: str,
+        institution_id: str,
+        account_ref: str,
+        reason: str,
+        *,
+        month: str = "",
+        added_information: bool = False,
+    ) -> DisputeMark:
+        return self._service.file_dispute(
+            id_number, institution_id, account_ref, reason, month=month, added_information=added_information
+        )
+
+    def open_disputes(self) -> list[DisputeMark]:
+        return self._service.disputes_for(self._institution_id)
+
+    def answer_dispute(
+        self, dispute_id: str, outcome: str, *, correction: Mapping[str, Any] | None = None, note: str = ""
+    ) -> DisputeMark:
+        return self._service.answer_dispute(
+            self._institution_id, dispute_id, outcome, correction=dict(correction) if correction else None, note=note
+        )
+
+    def has_open_dispute(self, institution_id: str, account_ref: str) -> bool:
+        if institution_id != self._institution_id:
+            raise Forbidden("not_your_account", "an institution asks only about its own accounts")
+        return self._service.has_open_dispute(institution_id, account_ref)
+
+    def outcome_notices(self, id_number: str) -> list[OutcomeNotice]:
+        return self._service.outcome_notices(id_number)
+
+
+class InProcessBureau:
+    def __init__(self, service: BureauService) -> None:
+        self.service = service
+
+    def register_institution(self, name: str) -> InstitutionCredentials:
+        return self.service.register_institution(name)
+
+    def ensure_institution(self, institution_id: str, name: str) -> Institution:
+        return self.service.ensure_institution(institution_id, name)
+
+    def client_for(self, institution_id: str) -> BureauClient:
+        return InProcessBureauClient(self.service, institution_id)
+
+    def client_with_key(self, api_key: str) -> BureauClient:
+        return InProcessBureauClient(self.service, self.service.authenticate(api_key).institution_id)
+
+    def counter_report(self, id_number: str) -> CreditReport:
+        return self.service.self_query(id_number)
+
+    def run_daily(self, on: date | None = None) -> DailyRun:
+        removed, suppressed = self.service.run_daily(on)
+        return DailyRun(tuple(removed), tuple(suppressed))
+
+
+# -- over HTTP -------------------------------------------------------------------------
+
+_ERRORS: dict[int, type[DomainError]] = {
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    422: Invalid,
+    429: RateLimited,
+}
+
+
+class BureauUnavailable(DomainError):
+    status = 502
+    title = "Bad gateway"
+
+
+class HttpBureauClient:
+    """The same port over HTTP. Pass any `httpx.Client` (a TestClient in tests)."""
+
+    def __init__(self, http: httpx.Client, api_key: str, *, institution_id: str, base: str = "/api/v1/bureau") -> None:
+        self._http = http
+        self._base = base.rstrip("/")
+        self._headers = {"Authorization": f"ApiKey {api_key}"}
+        self._institution_id = institution_id
+
+    @property
+    def institution_id(self) -> str:
+        return self._institution_id
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self._headers, **kwargs.pop("headers", {})}
+        try:
+            response = self._http.request(method, self._base + path, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise BureauUnavailable("bureau_unavailable", f"the bureau did not answer: {exc}") from None
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+                code, detail = str(problem.get("code", "bureau_error")), str(problem.get("detail", ""))
+            except ValueError:
+                code, detail = "bureau_error", response.text[:200]
+            error = _ERRORS.get(response.status_code, BureauUnavailable)
+            raise error(code, detail)
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._call(method, path, **kwargs).json()
+
+    def submit_file(self, content: bytes) -> Ack:
+        data = self._json("POST", "/files", content=content, headers={"Content-Type": "application/x-ndjson"})
+        return Ack.from_json(data)
+
+    def submit_records(self, records: Sequence[Mapping[str, Any]]) -> Ack:
+        return Ack.from_json(self._json("POST", "/records", json=[dict(r) for r in records]))
+
+    def inquire(
+        self, id_number: str, purpose: InquiryPurpose, *, name: str = "", consent: ConsentAttestation | None = None
+    ) -> CreditReport:
+        body = {"id_number": id_number, "name": name, "purpose": purpose.value, "consent": encode(consent)}
+        return decode(CreditReport, self._json("POST", "/inquiries", json=body))
+
+    def self_report(self, id_number: str, *, name: str = "") -> CreditReport:
+        return decode(CreditReport, self._json("POST", "/self-queries", json={"id_number": id_number, "name": name}))
+
+    def self_report_document(self, id_number: str, fmt: DocumentFormat, *, name: str = "") -> bytes:
+        response = self._call(
+            "POST", "/self-queries", params={"format": fmt}, json={"id_number": id_number, "name": name}
+        )
+        return response.content
+
+    def file_dispute(
+        self,
+        id_number: str,
+        institution_id: str,
+        account_ref: str,
+        reason: str,
+        *,
+        month: str = "",
+        added_information: bool = False,
+    ) -> DisputeMark:
+        body = {
+            "id_number": id_number,
+            "institution_id": institution_id,
+            "account_ref": account_ref,
+            "reason": reason,
+            "month": month,
+            "added_information": added_information,
+        }
+        return decode(DisputeMark, self._json("POST", "/disputes", json=body))
+
+    def open_disputes(self) -> list[DisputeMark]:
+        return [decode(DisputeMark, d) for d in self._json("GET", "/disputes", params={"status": "open"})]
+
+    def answer_dispute(
+        self, dispute_id: str, outcome: str, *, correction: Mapping[str, Any] | None = None, note: str = ""
+    ) -> DisputeMark:
+        body = {"outcome": outcome, "correction": dict(correction) if correction else None, "note": note}
+        return decode(DisputeMark, self._json("POST", f"/disputes/{dispute_id}/answer", json=body))
+
+    def has_open_dispute(self, institution_id: str, account_ref: str) -> bool:
+        data = self._json(
+            "GET", "/disputes/open-check", params={"institution_id": institution_id, "account_ref": account_ref}
+        )
+        return bool(data["open"])
+
+    def outcome_notices(self, id_number: str) -> list[OutcomeNotice]:
+        return [decode(OutcomeNotice, n) for n in self._json("POST", "/notices/query", json={"id_number": id_number})]
+
+
+def ack_file(ack: Ack) -> str:
+    """The acknowledgement file's text (JSON), as `fairlend bureau submit` writes it."""
+    return json.dumps(ack.to_json(), ensure_ascii=False, indent=2)

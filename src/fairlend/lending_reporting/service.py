@@ -1,0 +1,204 @@
+"""fairlend reports itself to the bureau, T+1 (CN-16).
+
+End-of-day runs `BureauReportingStep` inside its transaction: it reads the
+day's lending events from the outbox (consumer "bureau_reporting"), turns
+them into reporting records, stores them as that business date's reporting
+file and advances its outbox position, all in the same transaction, so a
+re-run changes nothing. After the day commits, `ReportingFileSubmitter`
+sends every unsent file through the bureau client and keeps the bureau's
+acknowledgement; a file the bureau did not take stays pending for the next
+day, and re-sending one is harmless (the bureau knows its hash).
+
+Before the first negative record on a loan the borrower must have been told
+(CN-11; CR-8 within 30 days after): the reporter asks the `NegativeNotices`
+port when the notice went out and reports it ahead of the negative record.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Protocol
+
+from sqlalchemy import insert, select, update
+
+from fairlend.bureau.client import Ack, BureauClient
+from fairlend.clock import Clock
+from fairlend.db.outbox import advance_consumer, consumer_position, read_after
+from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
+from fairlend.errors import NotFound
+from fairlend.lending_reporting.model import (
+    DISBURSED,
+    EVENT_TYPES,
+    BorrowerIdentity,
+    is_negative,
+    notice_record,
+    records_for,
+)
+from fairlend.lending_reporting.tables import lending_reporting_file
+
+CONSUMER = "bureau_reporting"
+PENDING_IDENTITY = BorrowerIdentity("", "", "")
+PENDING_MARK = '"identity_pending": true'
+FAIRLEND_INSTITUTION_ID = "inst_fairlend"
+
+
+class ReportingIdentity(Protocol):
+    """What identity's `reporting_identity(person_id)` returns."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def id_number(self) -> str: ...
+
+    @property
+    def id_scheme(self) -> str: ...
+
+
+class ReportingIdentities(Protocol):
+    """Port: a borrower's real name and ID number, for the opening record (identity supplies it)."""
+
+    def reporting_identity(self, person_id: str) -> ReportingIdentity: ...
+
+
+class NegativeNotices(Protocol):
+    """Port: when the borrower was told that negative information will be reported (collections/notifications)."""
+
+    def notice_sent_on(self, loan_id: str) -> date | None: ...
+
+
+class BureauReportingStep:
+    """An end-of-day step (`name`, `run(uow, business_date) -> int`): builds the day's reporting file."""
+
+    name = "bureau_reporting"
+
+    def __init__(self, notices: NegativeNotices, *, batch: int = 5_000) -> None:
+        self._notices = notices
+        self._batch = batch
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        conn = uow.conn
+        position = consumer_position(conn, CONSUMER)
+        lines: list[str] = []
+        noticed: set[str] = set()
+        while True:
+            events = read_after(conn, position, limit=self._batch, types=EVENT_TYPES)
+            if not events:
+                break
+            stop = False
+            for event in events:
+                if event.business_date is not None and event.business_date > business_date:
+                    stop = True  # a later day's event waits for that day's file
+                    break
+                payload = event.payload
+                # The borrower's name and ID number are filled in only when the file is sent
+                # (`ReportingFileSubmitter`): identity audit-logs every clear read in its own
+                # transaction, which must not nest inside end-of-day's, and the stored file
+                # then holds no personal data in clear.
+                person = PENDING_IDENTITY if event.event_type == DISBURSED else None
+                loan_id = payload["loan_id"]
+                if is_negative(event.event_type, payload) and loan_id not in noticed:
+                    notified_on = self._notices.notice_sent_on(loan_id)
+                    if notified_on is not None:
+                        lines.append(json.dumps(notice_record(loan_id, notified_on), ensure_ascii=False))
+                        noticed.add(loan_id)
+                for record in records_for(event.event_type, payload, event.position, person=person):
+                    lines.append(json.dumps(record, ensure_ascii=False))
+                position = event.position
+            if stop:
+                break
+        advance_consumer(conn, CONSUMER, position)
+        if not lines:
+            return 0
+        existing = conn.execute(
+            select(lending_reporting_file.c.content, lending_reporting_file.c.records).where(
+                lending_reporting_file.c.business_date == business_date
+            )
+        ).first()
+        if existing is None:
+            conn.execute(
+                insert(lending_reporting_file).values(
+                    business_date=business_date,
+                    content="\n".join(lines) + "\n",
+                    records=len(lines),
+                    created_at=uow.clock.now(),
+                )
+            )
+        else:
+            # A catch-up run found more of the day's events: append them (unsent files only).
+            conn.execute(
+                update(lending_reporting_file)
+                .where(lending_reporting_file.c.business_date == business_date)
+                .values(
+                    content=existing.content + "\n".join(lines) + "\n",
+                    records=existing.records + len(lines),
+                    submitted_at=None,
+                )
+            )
+        return len(lines)
+
+
+class ReportingFileSubmitter:
+    """The after-day callable (`fn(business_date) -> int`): sends pending files through the bureau client."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, client: BureauClient, identities: ReportingIdentities
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._client = client
+        self._identities = identities
+
+    def _with_identities(self, content: str) -> bytes:
+        lines = []
+        for line in content.splitlines():
+            if PENDING_MARK in line:
+                record = json.loads(line)
+                found = self._identities.reporting_identity(record["person"]["borrower_id"])
+                record["person"] = {"name": found.name, "id_number": found.id_number, "id_scheme": found.id_scheme}
+                line = json.dumps(record, ensure_ascii=False)
+            lines.append(line)
+        return ("\n".join(lines) + "\n").encode()
+
+    def __call__(self, business_date: date) -> int:
+        with self._uow(read_only=True) as uow:
+            pending = list(
+                uow.conn.execute(
+                    select(lending_reporting_file.c.business_date, lending_reporting_file.c.content)
+                    .where(
+                        lending_reporting_file.c.submitted_at.is_(None),
+                        lending_reporting_file.c.business_date <= business_date,
+                    )
+                    .order_by(lending_reporting_file.c.business_date)
+                )
+            )
+        applied = 0
+        for day, content in pending:
+            ack = self._client.submit_file(self._with_identities(content))
+            applied += ack.applied
+            with self._uow() as uow:
+                uow.conn.execute(
+                    update(lending_reporting_file)
+                    .where(lending_reporting_file.c.business_date == day)
+                    .values(submitted_at=self._clock.now(), ack=json.dumps(ack.to_json(), ensure_ascii=False))
+                )
+                uow.commit()
+        return applied
+
+    def acknowledgement(self, business_date: date) -> Ack | None:
+        with self._uow(read_only=True) as uow:
+            row = uow.conn.execute(
+                select(lending_reporting_file.c.ack).where(lending_reporting_file.c.business_date == business_date)
+            ).first()
+        if row is None:
+            raise NotFound("no_reporting_file", f"no reporting file for {business_date}")
+        return Ack.from_json(json.loads(row.ack)) if row.ack else None
+
+
+def reporting_file(uow: UnitOfWorkFactory, business_date: date) -> str | None:
+    """The reporting file built for a business date (JSON Lines), if any."""
+    with uow(read_only=True) as opened:
+        return opened.conn.execute(
+            select(lending_reporting_file.c.content).where(lending_reporting_file.c.business_date == business_date)
+        ).scalar()

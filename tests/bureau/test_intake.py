@@ -1,0 +1,159 @@
+from datetime import date
+
+import sqlalchemy as sa
+
+from fairlend.bureau.service import BureauService
+from fairlend.bureau.tables import bureau_account, bureau_month, bureau_record
+from tests.bureau.conftest import ID_CN, ID_US, Records, lines
+
+
+def _count(bureau: BureauService, table: sa.Table) -> int:
+    with bureau._uow(read_only=True) as uow:
+        return int(uow.conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def test_good_lines_are_applied_and_bad_ones_rejected_with_line_and_reason(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Bank A")
+    r = Records("L1")
+    content = (
+        lines(
+            r.opened(date(2026, 1, 5)),
+            {
+                "record_id": "x1",
+                "type": "status",
+                "account_ref": "L1",
+                "date": "2026-13-01",
+                "balance": 1,
+                "days_overdue": 0,
+            },
+            r.status(date(2026, 1, 31)),
+            {
+                "record_id": "x2",
+                "type": "status",
+                "account_ref": "NOPE",
+                "date": "2026-01-31",
+                "balance": 1,
+                "days_overdue": 0,
+            },
+            {"record_id": "x3", "type": "repayment", "account_ref": "L1", "date": "2026-02-05", "amount": 10.5},
+        )
+        + b"\n{not json\n"
+    )
+    ack = bureau.submit(inst.institution_id, content)
+    assert (ack.lines, ack.applied, ack.duplicates) == (6, 2, 0)
+    assert [(o.line, o.code) for o in ack.rejected] == [
+        (2, "invalid_field"),
+        (4, "unknown_account"),
+        (5, "invalid_field"),
+        (6, "not_json"),
+    ]
+    assert "date" in ack.rejected[0].reason and ack.rejected[1].record_id == "x2"
+    report = bureau.report(ID_CN)
+    # The report month (the business date, March) has no record yet: unknown.
+    assert report.accounts[0].grid[:3] == ("#", "#", "N") and report.accounts[0].account_ref == "L1"
+
+
+def test_applying_the_same_file_twice_changes_nothing(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Bank A")
+    r = Records("L1")
+    content = lines(r.opened(date(2026, 1, 5)), r.status(date(2026, 1, 31)))
+    first = bureau.submit(inst.institution_id, content)
+    counts = [_count(bureau, t) for t in (bureau_record, bureau_account, bureau_month)]
+    again = bureau.submit(inst.institution_id, content)
+    assert again.replayed and again.submission_id == first.submission_id and again.applied == first.applied
+    # The same records in a different file are duplicates: skipped, not errors.
+    reordered = bureau.submit(inst.institution_id, content + b"\n")
+    assert (reordered.applied, reordered.duplicates, reordered.rejected) == (0, 2, ())
+    assert [_count(bureau, t) for t in (bureau_record, bureau_account, bureau_month)] == counts
+
+
+def test_a_negative_record_without_a_prior_notice_is_refused_in_cn(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Bank A")
+    r = Records("L1")
+    ack = bureau.submit(inst.institution_id, lines(r.opened(date(2026, 1, 5)), r.status(date(2026, 2, 20), 15)))
+    assert [(o.line, o.code) for o in ack.rejected] == [(2, "negative_notice_missing")]
+    assert "CN-11" in ack.rejected[0].reason
+    ok = bureau.submit(inst.institution_id, lines(r.notice(date(2026, 2, 18)), r.status(date(2026, 2, 20), 15)))
+    assert ok.rejected == () and ok.applied == 2
+    assert bureau.report(ID_CN).accounts[0].grid[1] == "1"
+
+
+def test_a_notice_after_the_first_negative_record_does_not_count_in_cn(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Bank A")
+    r = Records("L1")
+    ack = bureau.submit(
+        inst.institution_id,
+        lines(r.opened(date(2026, 1, 5)), r.notice(date(2026, 2, 25)), r.status(date(2026, 2, 20), 15)),
+    )
+    assert [o.code for o in ack.rejected] == ["negative_notice_missing"]
+
+
+def test_us_records_the_negative_record_and_flags_the_missing_notice(us_bureau: BureauService) -> None:
+    inst = us_bureau.register_institution("Bank US")
+    r = Records("U1", ID_US, "USD")
+    ack = us_bureau.submit(inst.institution_id, lines(r.opened(date(2025, 10, 5)), r.status(date(2026, 2, 20), 45)))
+    assert ack.rejected == () and [w.code for w in ack.warnings] == ["negative_notice_due"]
+    account = us_bureau.report(ID_US).accounts[0]
+    assert (account.account_status, account.payment_rating, account.notice_status) == ("71", "1", "due")
+
+
+def test_a_status_code_that_contradicts_the_days_overdue_is_refused(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Bank A")
+    r = Records("L1")
+    ack = bureau.submit(
+        inst.institution_id,
+        lines(r.opened(date(2026, 1, 5)), r.notice(date(2026, 1, 6)), r.status(date(2026, 2, 20), 45, status_code="1")),
+    )
+    assert [o.code for o in ack.rejected] == ["status_code_mismatch"]
+
+
+def test_settled_after_overdue_shows_c_keeps_the_overdue_months_and_dates_their_removal(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Bank A")
+    r = Records("L1")
+    bureau.submit(
+        inst.institution_id,
+        lines(
+            r.opened(date(2025, 10, 5)),
+            r.notice(date(2025, 12, 1)),
+            r.status(date(2025, 12, 31), 25),
+            r.status(date(2026, 1, 31), 56),
+            r.settled(date(2026, 2, 10)),
+        ),
+    )
+    account = bureau.report(ID_CN).accounts[0]
+    assert account.grid[:5] == ("", "C", "2", "1", "#")
+    assert account.state == "settled" and account.balance.minor == 0
+    (negative,) = account.negative_records
+    assert negative.ended_on == date(2026, 2, 10) and negative.removal_on == date(2031, 2, 10)
+    assert negative.started_on == date(2025, 12, 7)
+    summary = bureau.report(ID_CN).summary
+    assert (summary.worst_status_24m, summary.months_since_last_delinquency, summary.open_accounts) == ("2", 2, 0)
+
+
+def test_charge_off_is_g_and_stays_without_a_removal_date_in_cn(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Bank A")
+    r = Records("L1")
+    ack = bureau.submit(
+        inst.institution_id,
+        lines(
+            r.opened(date(2025, 6, 5)),
+            r.notice(date(2025, 7, 1)),
+            r.status(date(2025, 12, 31), 100),
+            r.charged_off(date(2026, 2, 1)),
+        ),
+    )
+    assert ack.rejected == ()
+    account = bureau.report(ID_CN).accounts[0]
+    assert account.grid[0] == "" and account.grid[1] == "G" and account.state == "charged_off"
+    assert account.negative_records[0].charged_off and account.negative_records[0].removal_on is None
+
+
+def test_the_same_person_at_two_institutions_has_one_credit_file(bureau: BureauService) -> None:
+    a = bureau.register_institution("Bank A")
+    b = bureau.register_institution("Bank B")
+    bureau.submit(a.institution_id, lines(Records("L1").opened(date(2026, 1, 5))))
+    bureau.submit(b.institution_id, lines(Records("L1", " 110101199003074477 ").opened(date(2026, 2, 5), 500_000)))
+    report = bureau.report(ID_CN)
+    assert sorted(a.institution_name for a in report.accounts) == ["Bank A", "Bank B"]
+    assert report.summary.accounts == 2 and report.summary.total_balance[0].minor == 1_500_000
+    assert report.id_number_masked == "110***********4477" and report.name_masked == "张*"
