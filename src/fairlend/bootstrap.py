@@ -124,7 +124,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         UnwiredLending(),
     )
     container.verifiers["origination"] = container.origination.verify
+    from fairlend.collections.adapters import BureauDisputes
     from fairlend.collections.wiring import wire_collections
 
-    wire_collections(container)
+    wire_collections(container, disputes=BureauDisputes(container.bureau_access))
     return container

@@ -7,6 +7,9 @@ here when those contexts land.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from fairlend.bureau.client import BureauClient
 from fairlend.collections.model import ContactPoint
 from fairlend.errors import Invalid, NotFound
 from fairlend.identity.service import IdentityService
@@ -41,3 +44,18 @@ class IdentityOtp:
                 return False
             raise
         return True
+
+
+class BureauDisputes:
+    """collections' `DisputePort` over the credit bureau's client (P-3).
+
+    fairlend reports each loan under its loan id, so an open dispute about
+    that account at the bureau pauses collection contacts about the loan.
+    """
+
+    def __init__(self, client: Callable[[], BureauClient]) -> None:
+        self._client = client
+
+    def has_open_dispute(self, borrower_id: str, loan_id: str) -> bool:
+        client = self._client()
+        return client.has_open_dispute(client.institution_id, loan_id)
