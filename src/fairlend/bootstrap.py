@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from fairlend.bureau.client import BureauAdmin, InProcessBureau
+from fairlend.bureau.client import BureauAdmin, InProcessBureau, OwnInstitution
 from fairlend.bureau.service import BureauService, derive_blind_key
 from fairlend.clock import Clock, SystemClock
 from fairlend.config import Settings
@@ -26,8 +26,8 @@ from fairlend.identity.wiring import build_identity
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
-from fairlend.origination.adapters import IdentityAdapter
-from fairlend.origination.ports import UnwiredBureau, UnwiredLending
+from fairlend.origination.adapters import BureauAdapter, IdentityAdapter
+from fairlend.origination.ports import UnwiredLending
 from fairlend.origination.service import OriginationService
 from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model, retention_of
 from fairlend.scoring.service import ScoringService
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 class Authenticator(Protocol):
     def authenticate(self, token: str) -> Principal | None: ...
+
+
+FAIRLEND_INSTITUTION_ID = "inst_fairlend"
 
 
 # A check that `fairlend verify` runs: returns what it found wrong.
@@ -57,6 +60,7 @@ class Container:
     authenticator: Authenticator | None = None
     # The credit bureau's back office; other contexts use `bureau.client_for(...)` (bureau.client port).
     bureau: BureauAdmin | None = None
+    bureau_access: OwnInstitution | None = None
     # Set by bootstrap: accounts, KYC, certificates, consent, personal data (identity/service.py).
     identity: IdentityService = field(default=None)  # type: ignore[assignment]
     verifiers: dict[str, Verifier] = field(default_factory=dict)
@@ -102,6 +106,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.verifiers["ledger"] = ledger.verify
     bureau = BureauService(uow, profile, clock, derive_blind_key(settings.blind_index_key.get_secret_value()))
     container.bureau = InProcessBureau(bureau)
+    # fairlend as a lender: its own institution at the bureau, reached only through the client.
+    container.bureau_access = OwnInstitution(container.bureau, FAIRLEND_INSTITUTION_ID, "fairlend")
     container.verifiers["bureau"] = lambda: [Discrepancy("bureau", s, d) for s, d in bureau.verify()]
     container.identity = build_identity(settings, profile, uow, clock)
     container.authenticator = container.identity.tokens
@@ -109,10 +115,17 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.scoring = ScoringService(uow, ComprehensiveScorer(load_default_model(), retention_of(profile)))
     # The bureau client and lending are wired here once they land (origination/README.md).
     container.origination = OriginationService(
-        uow, clock, profile, container.scoring, IdentityAdapter(container.identity), UnwiredBureau(), UnwiredLending()
+        uow,
+        clock,
+        profile,
+        container.scoring,
+        IdentityAdapter(container.identity),
+        BureauAdapter(container.bureau_access),
+        UnwiredLending(),
     )
     container.verifiers["origination"] = container.origination.verify
+    from fairlend.collections.adapters import BureauDisputes
     from fairlend.collections.wiring import wire_collections
 
-    wire_collections(container)
+    wire_collections(container, disputes=BureauDisputes(container.bureau_access))
     return container

@@ -64,6 +64,7 @@ __all__ = [
     "LineOutcome",
     "NegativeRecord",
     "OutcomeNotice",
+    "OwnInstitution",
     "ReportSummary",
     "RetentionRemoval",
     "render_html",
@@ -251,6 +252,26 @@ _ERRORS: dict[int, type[DomainError]] = {
 class BureauUnavailable(DomainError):
     status = 502
     title = "Bad gateway"
+
+
+class OwnInstitution:
+    """fairlend's own institution at the bureau, registered the first time it is used.
+
+    Registration waits for first use because bootstrap runs before migrations
+    on a fresh database. Calling it returns the institution's client.
+    """
+
+    def __init__(self, admin: BureauAdmin, institution_id: str, name: str) -> None:
+        self._admin = admin
+        self.institution_id = institution_id
+        self._name = name
+        self._registered = False
+
+    def __call__(self) -> BureauClient:
+        if not self._registered:
+            self._admin.ensure_institution(self.institution_id, self._name)
+            self._registered = True
+        return self._admin.client_for(self.institution_id)
 
 
 class HttpBureauClient:

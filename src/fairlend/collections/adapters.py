@@ -2,12 +2,15 @@
 
 identity: contact points (audit-logged by identity as the system's use),
 one-time codes (`confirm_contact`) and the personal-data vault (contact
-persons' phones). lending and bureau.client adapters join
-here when those contexts land.
+persons' phones). bureau.client: open disputes. lending's adapter joins
+here when that context lands.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from fairlend.bureau.client import BureauClient
 from fairlend.collections.model import ContactPoint
 from fairlend.collections.ports import SealBroken
 from fairlend.errors import Invalid, NotFound
@@ -69,3 +72,18 @@ class IdentityPhoneVault:
         if not self._vault.needs_rotation(sealed):
             return None
         return self.seal(self.open(sealed))
+
+
+class BureauDisputes:
+    """collections' `DisputePort` over the credit bureau's client (P-3).
+
+    fairlend reports each loan under its loan id, so an open dispute about
+    that account at the bureau pauses collection contacts about the loan.
+    """
+
+    def __init__(self, client: Callable[[], BureauClient]) -> None:
+        self._client = client
+
+    def has_open_dispute(self, borrower_id: str, loan_id: str) -> bool:
+        client = self._client()
+        return client.has_open_dispute(client.institution_id, loan_id)

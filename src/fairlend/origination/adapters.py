@@ -1,14 +1,36 @@
 """Real adapters for origination's ports, over the services that have landed.
 
-Identity is wired (`IdentityAdapter`); the bureau client and lending are not
-yet on main, so their ports keep the `Unwired*` adapters (503) until then.
+Identity (`IdentityAdapter`) and the credit bureau (`BureauAdapter`, through
+`fairlend.bureau.client` only) are wired here; lending in `lending_adapter.py`.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
+from fairlend.bureau.client import BureauClient as BureauInstitutionClient
+from fairlend.bureau.client import ConsentAttestation as BureauConsent
+from fairlend.bureau.client import CreditReport as BureauReport
+from fairlend.bureau.client import InquiryKind, InquiryPurpose
 from fairlend.identity.model import ConsentPurpose, KycLevel
 from fairlend.identity.service import IdentityService as IdentityContext
-from fairlend.origination.ports import CertificateFacts, ConsentRecord, KycLevels, ReportingIdentity
+from fairlend.money import Money
+from fairlend.origination.ports import (
+    CertificateFacts,
+    ConsentAttestation,
+    ConsentRecord,
+    CreditReport,
+    KycLevels,
+    ReportAccount,
+    ReportingIdentity,
+    ReportInquiry,
+    ReportNegative,
+)
+
+# Account types a bureau reports that carry a credit line rather than a fixed loan.
+REVOLVING_TYPES = frozenset({"credit_card"})
+_BAND = re.compile(r"[1-7]")
 
 
 class IdentityAdapter:
@@ -36,9 +58,92 @@ class IdentityAdapter:
         if record is None or not record.is_live:
             return None
         return ConsentRecord(
-            record.consent_id, record.person_id, record.purpose.value, record.institution, record.given_at
+            record.consent_id,
+            record.person_id,
+            record.purpose.value,
+            record.institution,
+            record.given_at,
+            record.text_version,
         )
 
     def reporting_identity(self, person_id: str) -> ReportingIdentity:
         found = self._identity.reporting_identity(person_id, purpose="credit_inquiry")
         return ReportingIdentity(found.name, found.id_number, found.id_scheme)
+
+
+class BureauAdapter:
+    """Origination's `BureauClient` port over the credit bureau's client (another institution).
+
+    Self-checks and pre-qualification are the person's own soft queries (CN-13);
+    an application is a hard loan-approval inquiry carrying the consent (CN-14).
+    """
+
+    def __init__(self, client: Callable[[], BureauInstitutionClient]) -> None:
+        self._client = client
+
+    def soft_inquiry(self, subject: ReportingIdentity, *, institution: str, purpose: str) -> CreditReport:
+        return to_origination_report(self._client().self_report(subject.id_number, name=subject.name))
+
+    def hard_inquiry(
+        self, subject: ReportingIdentity, *, institution: str, purpose: str, consent: ConsentAttestation
+    ) -> CreditReport:
+        client = self._client()
+        attestation = BureauConsent(
+            consent_id=consent.consent_id,
+            purpose=InquiryPurpose.LOAN_APPROVAL,
+            institution_id=client.institution_id,
+            text_version=consent.text_version or "unversioned",
+            granted_at=consent.granted_at,
+        )
+        report = client.inquire(subject.id_number, InquiryPurpose.LOAN_APPROVAL, name=subject.name, consent=attestation)
+        return to_origination_report(report)
+
+
+def _worst_band(grid: tuple[str, ...], grid_start: str, first_month: str, last_month: str) -> int:
+    """The worst overdue band (1..7) in the record's months of a newest-first grid."""
+    year, month = (int(part) for part in grid_start.split("-"))
+    worst = 0
+    for code in grid:
+        label = f"{year:04d}-{month:02d}"
+        if first_month <= label <= last_month and _BAND.fullmatch(code):
+            worst = max(worst, int(code))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return worst or 1
+
+
+def to_origination_report(report: BureauReport) -> CreditReport:
+    accounts = []
+    negatives = []
+    for account in report.accounts:
+        revolving = account.account_type in REVOLVING_TYPES
+        accounts.append(
+            ReportAccount(
+                lender=account.institution_name,
+                revolving=revolving,
+                opened_on=account.open_date,
+                balance=account.balance,
+                credit_limit=account.amount if revolving else None,
+            )
+        )
+        for record in account.negative_records:
+            negatives.append(
+                ReportNegative(
+                    lender=account.institution_name,
+                    worst_band=_worst_band(account.grid, account.grid_start, record.first_month, record.last_month),
+                    began_on=record.started_on,
+                    ended_on=record.ended_on,
+                    overdue_amount=account.amount_overdue
+                    if record.ended_on is None
+                    else Money.zero(account.amount_overdue.currency),
+                )
+            )
+    inquiries = tuple(
+        ReportInquiry(
+            on=inquiry.inquired_on,
+            hard=inquiry.kind is InquiryKind.HARD,
+            institution=inquiry.institution_name,
+            purpose=inquiry.purpose.value,
+        )
+        for inquiry in report.inquiries
+    )
+    return CreditReport(report.report_id, report.generated_on, tuple(accounts), tuple(negatives), inquiries)

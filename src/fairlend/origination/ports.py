@@ -49,6 +49,7 @@ class ConsentRecord:
     purpose: str
     institution: str
     granted_at: datetime
+    text_version: str = ""  # the exact consent text the person agreed to
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,7 @@ class ConsentAttestation:
     purpose: str
     institution: str
     granted_at: datetime
+    text_version: str = ""
 
 
 @dataclass(frozen=True, slots=True)

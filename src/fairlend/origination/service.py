@@ -255,7 +255,9 @@ class OriginationService:
             subject,
             institution=self.institution,
             purpose=INQUIRY_PURPOSE,
-            consent=ConsentAttestation(consent.consent_id, consent.purpose, consent.institution, consent.granted_at),
+            consent=ConsentAttestation(
+                consent.consent_id, consent.purpose, consent.institution, consent.granted_at, consent.text_version
+            ),
         )
         facts = self._facts(kyc, borrower_id, report, amount, stated_monthly_income)
         today = self._clock.business_date()
