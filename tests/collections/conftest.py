@@ -14,6 +14,7 @@ from fairlend.collections.fakes import (
     InMemoryDisputes,
     InMemoryLending,
     InMemoryOtp,
+    InMemoryPhoneVault,
     RecordingChannel,
 )
 from fairlend.collections.model import LoanFacts, LoanState, Medium
@@ -64,13 +65,14 @@ class World:
 
 
 def wire_fakes(container: Container) -> Collections:
-    """Collections over in-memory ports: loans, people and codes the test controls."""
+    """Collections over in-memory ports: loans, people, codes and sealed phones the test controls."""
     return wire_collections(
         container,
         lending=InMemoryLending(),
         contact_points=InMemoryContactPoints(),
         otp=InMemoryOtp(),
         disputes=InMemoryDisputes(),
+        phone_vault=InMemoryPhoneVault(),
     )
 
 

@@ -1,8 +1,9 @@
 """Real adapters for collections' ports, over the contexts that have landed.
 
-identity: contact points (audit-logged by identity as the system's use) and
-one-time codes (`confirm_contact`). lending and bureau.client adapters join
-here when those contexts land.
+identity: contact points (audit-logged by identity as the system's use),
+one-time codes (`confirm_contact`) and the personal-data vault (contact
+persons' phones). bureau.client: open disputes. lending's adapter joins
+here when that context lands.
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ from collections.abc import Callable
 
 from fairlend.bureau.client import BureauClient
 from fairlend.collections.model import ContactPoint
+from fairlend.collections.ports import SealBroken
 from fairlend.errors import Invalid, NotFound
+from fairlend.identity.pii import PiiVault, VaultError
 from fairlend.identity.service import IdentityService
+
+# The vault binds a ciphertext to its purpose: a contact person's sealed phone
+# cannot be passed off as a borrower's (identity's "phone") or any other column.
+CONTACT_PERSON_PHONE = "collections.contact_person.phone"
 
 
 class IdentityContactPoints:
@@ -44,6 +51,27 @@ class IdentityOtp:
                 return False
             raise
         return True
+
+
+class IdentityPhoneVault:
+    """Contact persons' phones sealed by identity's PII vault (same keys, rotation and key ids)."""
+
+    def __init__(self, vault: PiiVault) -> None:
+        self._vault = vault
+
+    def seal(self, phone: str) -> str:
+        return self._vault.encrypt(phone, CONTACT_PERSON_PHONE)
+
+    def open(self, sealed: str) -> str:
+        try:
+            return self._vault.decrypt(sealed, CONTACT_PERSON_PHONE)
+        except (VaultError, ValueError) as exc:  # ValueError: not even kid:base64
+            raise SealBroken(str(exc)) from exc
+
+    def reseal(self, sealed: str) -> str | None:
+        if not self._vault.needs_rotation(sealed):
+            return None
+        return self.seal(self.open(sealed))
 
 
 class BureauDisputes:

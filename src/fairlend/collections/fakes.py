@@ -19,7 +19,7 @@ from fairlend.collections.model import (
     Medium,
     mask_phone,
 )
-from fairlend.collections.ports import OutboundMessage, UpcomingDue
+from fairlend.collections.ports import OutboundMessage, SealBroken, UpcomingDue
 
 
 class InMemoryLending:
@@ -77,6 +77,31 @@ class InMemoryOtp:
             return False
         del self.sent[(phone, purpose)]
         return True
+
+
+class InMemoryPhoneVault:
+    """Keeps numbers in memory and hands out opaque tokens: the database never sees the number.
+
+    `sealed` lets tests check that every stored token came from this vault.
+    """
+
+    def __init__(self) -> None:
+        self.sealed: dict[str, str] = {}
+
+    def seal(self, phone: str) -> str:
+        token = f"sealed:{secrets.token_hex(8)}"
+        self.sealed[token] = phone
+        return token
+
+    def open(self, sealed: str) -> str:
+        phone = self.sealed.get(sealed)
+        if phone is None:
+            raise SealBroken(f"no phone was sealed as {sealed[:12]!r}")
+        return phone
+
+    def reseal(self, sealed: str) -> str | None:
+        self.open(sealed)
+        return None  # one key, never rotated
 
 
 class InMemoryDisputes:

@@ -44,7 +44,14 @@ from fairlend.collections.model import (
     mask_phone,
 )
 from fairlend.collections.policy import evaluate, zone
-from fairlend.collections.ports import ChannelPort, ContactPointPort, DisputePort, LendingPort, OutboundMessage
+from fairlend.collections.ports import (
+    ChannelPort,
+    ContactPointPort,
+    DisputePort,
+    LendingPort,
+    OutboundMessage,
+    PhoneVault,
+)
 from fairlend.collections.tables import (
     cease_request,
     collection_task,
@@ -172,6 +179,7 @@ class ContactGateway:
         disputes: DisputePort,
         channels: Mapping[Medium, ChannelPort],
         number_key: NumberKeys,
+        phone_vault: PhoneVault,
     ) -> None:
         self._uow = uow
         self._profile = profile
@@ -180,6 +188,7 @@ class ContactGateway:
         self._disputes = disputes
         self._channels = channels
         self.number_key = number_key
+        self._phone_vault = phone_vault
         rules = profile.collections
         self._lookback = timedelta(
             days=max(
@@ -341,7 +350,7 @@ class ContactGateway:
                 select(
                     contact_person.c.id,
                     contact_person.c.status,
-                    contact_person.c.phone_e164,
+                    contact_person.c.phone_sealed,
                     contact_person.c.phone_masked,
                     contact_person.c.timezone,
                 ).where(contact_person.c.borrower_id == borrower_id, contact_person.c.id == request.contact_person_id)
@@ -349,7 +358,9 @@ class ContactGateway:
             if row is None:
                 raise NotFound("contact_person_not_found", "the borrower named no such contact person")
             facts = ContactPersonFacts(row.id, ContactPersonStatus(row.status))
-            return row.id, row.phone_masked, row.timezone, row.phone_e164, facts
+            # Opened only here, to hand the channel its address; the log keeps the masked form.
+            address = self._phone_vault.open(row.phone_sealed)
+            return row.id, row.phone_masked, row.timezone, address, facts
         if not (request.third_party_number or "").strip():
             raise Invalid("number_required", "a third-party attempt needs the one number tried")
         # E.164, as every other number here: a cease request for a number must match however it was typed.

@@ -51,6 +51,29 @@ class OtpPort(Protocol):
     def verify_code(self, phone: str, code: str, purpose: str) -> bool: ...
 
 
+class PhoneVault(Protocol):
+    """identity's personal-data vault, for the phones collections keeps (DESIGN 4: encrypted at rest).
+
+    `seal` gives an opaque text safe to store; `open` gives the number back. Only
+    the contact person's row holds a sealed number: the log, cease requests and
+    events carry the masked form and the keyed `number_key`, never the number.
+    """
+
+    def seal(self, phone: str) -> str: ...
+
+    def open(self, sealed: str) -> str:
+        """The number; raises `SealBroken` when no configured key opens it (an operations fault)."""
+        ...
+
+    def reseal(self, sealed: str) -> str | None:
+        """The value sealed under the current key, or None when it already is (key rotation)."""
+        ...
+
+
+class SealBroken(Exception):
+    """A sealed phone no configured key opens, or one that was tampered with: never the caller's fault."""
+
+
 class DisputePort(Protocol):
     """bureau.client: is a credit-report dispute about this loan open?"""
 

@@ -32,7 +32,7 @@ from fairlend.collections.model import (
     TaskStatus,
     mask_phone,
 )
-from fairlend.collections.ports import LendingPort, OtpPort
+from fairlend.collections.ports import LendingPort, OtpPort, PhoneVault
 from fairlend.collections.tables import (
     cease_request,
     collection_task,
@@ -74,6 +74,7 @@ class CollectionsService(ContactPersons):
         lending: LendingPort,
         otp: OtpPort,
         number_key: NumberKeys,
+        phone_vault: PhoneVault,
     ) -> None:
         self._uow = uow
         self._profile = profile
@@ -81,6 +82,7 @@ class CollectionsService(ContactPersons):
         self._lending = lending
         self._otp = otp
         self._number_key = number_key
+        self._phone_vault = phone_vault
 
     # -- loans -----------------------------------------------------------------
 
@@ -321,7 +323,7 @@ class CollectionsService(ContactPersons):
                 "contact_log", f"{b.borrower_id} record #{b.seq}{f' ({b.record_id})' if b.record_id else ''}", b.reason
             )
             for b in breaks
-        ]
+        ] + self.verify_contact_persons()
 
     def verify_borrower(self, borrower_id: str) -> str | None:
         """None when this borrower's chain holds, else what is wrong with its first broken record."""

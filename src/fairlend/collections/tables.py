@@ -106,8 +106,9 @@ contact_person = Table(
     Column("name", String(80), nullable=False),
     Column("relation", String(40), nullable=False),
     Column("purpose", String(200), nullable=False),
-    # The lead routes this through identity's PII vault at merge (DESIGN 4: phones encrypted at rest).
-    Column("phone_e164", String(20), nullable=False),
+    # Sealed by identity's PII vault (PhoneVault port; DESIGN 4: phones encrypted at rest).
+    # The masked form is for display, number_key (keyed hash) for matching cease requests.
+    Column("phone_sealed", Text, nullable=False),
     Column("phone_masked", String(20), nullable=False),
     Column("number_key", String(64), nullable=False),
     Column("timezone", String(60), nullable=False),

@@ -1,10 +1,13 @@
 """Building the collections context and hooking it into the container.
 
 identity's contact points and one-time codes are wired when the container
-has identity (adapters.py). Until lending and bureau land, their ports get the
-in-memory adapters from fakes.py; the lead passes the real ones (lending's
-service, bureau.client, real channels) to `wire_collections`. Tests wire the
-in-memory adapters explicitly.
+has identity (adapters.py). Contact persons' phones are sealed by identity's
+PII vault: the container's own instance when identity is wired, else one
+built from the same settings, so the keys are the same either way. Until
+lending and bureau land, their ports get the in-memory adapters from
+fakes.py; the lead passes the real ones (lending's service, bureau.client,
+real channels) to `wire_collections`. Tests wire the in-memory adapters
+explicitly.
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ from fairlend.collections.fakes import (
 from fairlend.collections.gateway import ContactGateway, NumberKeys
 from fairlend.collections.model import Medium
 from fairlend.collections.planner import CollectionsPlanningStep
-from fairlend.collections.ports import ChannelPort, ContactPointPort, DisputePort, LendingPort, OtpPort
+from fairlend.collections.ports import (
+    ChannelPort,
+    ContactPointPort,
+    DisputePort,
+    LendingPort,
+    OtpPort,
+    PhoneVault,
+)
 from fairlend.collections.service import CollectionsService
 from fairlend.db.uow import UnitOfWork
 
@@ -45,6 +55,7 @@ class Collections:
     otp: OtpPort
     disputes: DisputePort
     channels: Mapping[Medium, ChannelPort]
+    phone_vault: PhoneVault
 
 
 def wire_collections(
@@ -55,13 +66,23 @@ def wire_collections(
     otp: OtpPort | None = None,
     disputes: DisputePort | None = None,
     channels: Mapping[Medium, ChannelPort] | None = None,
+    phone_vault: PhoneVault | None = None,
 ) -> Collections:
+    from fairlend.collections.adapters import IdentityContactPoints, IdentityOtp, IdentityPhoneVault
+
     identity = getattr(container, "identity", None)
     if identity is not None:
-        from fairlend.collections.adapters import IdentityContactPoints, IdentityOtp
-
         contact_points = contact_points or IdentityContactPoints(identity)
         otp = otp or IdentityOtp(identity)
+        phone_vault = phone_vault or IdentityPhoneVault(identity.vault)
+    if phone_vault is None:
+        # No in-memory stand-in here: a sealed phone must outlive the process, so without
+        # identity the vault is built from the same settings identity would use.
+        from fairlend.identity.pii import PiiVault
+
+        settings = container.settings
+        vault = PiiVault(settings.pii_keys.get_secret_value(), settings.blind_index_key.get_secret_value())
+        phone_vault = IdentityPhoneVault(vault)
     # Until lending and bureau land (and in tests): in-memory adapters.
     lending = lending or InMemoryLending()
     contact_points = contact_points or InMemoryContactPoints()
@@ -69,11 +90,15 @@ def wire_collections(
     disputes = disputes or InMemoryDisputes()
     channels = channels or recording_channels()
     keys = NumberKeys(container.settings.blind_index_key.get_secret_value().encode())
-    gateway = ContactGateway(container.uow, container.profile, lending, contact_points, disputes, channels, keys)
-    service = CollectionsService(container.uow, container.profile, gateway, lending, otp, keys)
+    gateway = ContactGateway(
+        container.uow, container.profile, lending, contact_points, disputes, channels, keys, phone_vault
+    )
+    service = CollectionsService(container.uow, container.profile, gateway, lending, otp, keys, phone_vault)
     complaints = ComplaintService(container.uow, rule_book(container.profile.code), service)
     planner = CollectionsPlanningStep(container.profile, lending)
-    built = Collections(service, complaints, gateway, planner, lending, contact_points, otp, disputes, channels)
+    built = Collections(
+        service, complaints, gateway, planner, lending, contact_points, otp, disputes, channels, phone_vault
+    )
     first_time = container.collections is None
     container.collections = built
     container.verifiers["contact_log"] = service.verify

@@ -95,7 +95,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(80), nullable=False),
         sa.Column("relation", sa.String(40), nullable=False),
         sa.Column("purpose", sa.String(200), nullable=False),
-        sa.Column("phone_e164", sa.String(20), nullable=False),
+        sa.Column("phone_sealed", sa.Text, nullable=False),
         sa.Column("phone_masked", sa.String(20), nullable=False),
         sa.Column("number_key", sa.String(64), nullable=False),
         sa.Column("timezone", sa.String(60), nullable=False),
