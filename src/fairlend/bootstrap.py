@@ -22,6 +22,8 @@ from fairlend.identity.model import Principal
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
+from fairlend.lending.eod import EndOfDay, restore_business_date
+from fairlend.lending.service import LendingService
 
 
 class Authenticator(Protocol):
@@ -41,6 +43,8 @@ class Container:
     uow: UnitOfWorkFactory
     bus: EventBus
     ledger: Ledger
+    lending: LendingService
+    eod: EndOfDay
     # Checks bearer tokens (identity's token service); None until wired.
     authenticator: Authenticator | None = None
     verifiers: dict[str, Verifier] = field(default_factory=dict)
@@ -71,6 +75,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     bus = EventBus()
     uow = uow_factory(engine, clock, bus)
     ledger = Ledger(uow)
+    lending = LendingService(uow, ledger, profile)
+    eod = EndOfDay(uow, ledger, profile, clock)
     container = Container(
         settings=settings,
         profile=profile,
@@ -79,6 +85,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         uow=uow,
         bus=bus,
         ledger=ledger,
+        lending=lending,
+        eod=eod,
     )
     container.verifiers["ledger"] = ledger.verify
+    container.verifiers["lending"] = lending.verify
+    restore_business_date(engine, clock)
     return container

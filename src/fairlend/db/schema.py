@@ -15,6 +15,7 @@ from fairlend.db.metadata import metadata
 TABLE_MODULES = (
     "fairlend.db.tables",
     "fairlend.ledger.tables",
+    "fairlend.lending.tables",
 )
 
 

@@ -1,0 +1,678 @@
+"""End-of-day: the ordered steps that close a business date, set-based.
+
+One business date is one transaction: lending's steps (penalty, accrual,
+billing, late fees, days past due, buckets, reminders, month-end), then the
+steps other contexts registered, then the run record and the new business
+date. A failure anywhere rolls the whole date back and records the failed run
+on its own; the date stays not done. Missed dates are caught up one at a
+time. Every step is idempotent by its data too (the penalty remembers the
+last day it charged, accrual is a function of the date, billing moves the
+current installment on), and a date that is done is skipped.
+
+Every step is a handful of UPDATE ... WHERE statements over the loan table,
+never a Python loop over loans. Extension point: `register(step)` with an
+`EodStep`, and `register_after_day(name, fn)` for work that must follow the
+commit (submitting the T+1 file to the bureau).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from fairlend.clock import Clock
+from fairlend.db.tables import outbox
+from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
+from fairlend.errors import Invalid
+from fairlend.events import DomainEvent, to_payload
+from fairlend.ids import new_id
+from fairlend.jurisdiction.model import Profile
+from fairlend.ledger.model import AccountKey, AccountType, Posting, entry
+from fairlend.ledger.service import Ledger
+from fairlend.lending.model import LoanDelinquencyChanged, LoanMonthEnd, LoanState
+from fairlend.lending.schedule import from_day
+from fairlend.lending.tables import (
+    eod_run,
+    loan,
+    loan_delinquency_transition,
+    loan_installment,
+    platform_business_date,
+)
+from fairlend.money import Money
+
+log = logging.getLogger("fairlend.eod")
+
+REMINDER_DAYS = 3
+
+
+class EodStep(Protocol):
+    """A step other contexts add to end-of-day; it runs inside the day's transaction."""
+
+    name: str
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        """Do the day's work; return how many things it touched."""
+        ...
+
+
+AfterDay = Callable[[date], int]
+
+
+@dataclass(frozen=True, slots=True)
+class EodRunResult:
+    business_date: date
+    outcome: str  # done | skipped | failed
+    counts: dict[str, int] = field(default_factory=dict)
+    duration_ms: int = 0
+    error: str = ""
+
+
+def publish_many(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
+    """Write many events to the outbox in one statement, then run their in-transaction subscribers."""
+    if not events:
+        return
+    now = uow.clock.now()
+    uow.conn.execute(
+        insert(outbox),
+        [
+            {
+                "event_type": e.event_type,
+                "aggregate_id": e.aggregate_id,
+                "business_date": getattr(e, "business_date", None),
+                "occurred_at": now,
+                "payload": to_payload(e),
+            }
+            for e in events
+        ],
+    )
+    for event in events:
+        for handler in uow.bus.handlers(event.event_type):
+            handler(uow, event)
+
+
+# -- the business date ------------------------------------------------------------
+
+
+def stored_business_date(conn: Connection) -> date | None:
+    found: date | None = conn.execute(
+        select(platform_business_date.c.business_date).where(platform_business_date.c.id == 1)
+    ).scalar()
+    return found
+
+
+def store_business_date(conn: Connection, value: date) -> None:
+    changed = conn.execute(
+        update(platform_business_date).where(platform_business_date.c.id == 1).values(business_date=value)
+    ).rowcount
+    if not changed:
+        conn.execute(insert(platform_business_date).values(id=1, business_date=value))
+
+
+# -- lending's own steps ------------------------------------------------------------
+
+_ACTIVE = loan.c.state == LoanState.ACTIVE.value
+_DN = bindparam("dn", type_=loan.c.dpd.type)  # the date being closed, as a day number
+_D1 = bindparam("d1", type_=loan.c.dpd.type)  # the next business date, as a day number
+
+
+def _post_totals(
+    uow: UnitOfWork,
+    ledger: Ledger,
+    d: date,
+    kind: str,
+    debit_to: AccountType,
+    credit_to: AccountType,
+    totals: Iterable[Any],
+) -> None:
+    for currency, total in totals:
+        total = int(total or 0)
+        if total:
+            ledger.post(
+                uow,
+                entry(
+                    d,
+                    kind,
+                    Posting(AccountKey(debit_to, currency), Money(total, currency)),
+                    Posting(AccountKey(credit_to, currency), Money(-total, currency)),
+                    reference=f"eod:{d.isoformat()}",
+                ),
+            )
+
+
+class _LendingStep:
+    name = ""
+
+    def __init__(self, ledger: Ledger, profile: Profile) -> None:
+        self._ledger = ledger
+        self._profile = profile
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class PenaltyStep(_LendingStep):
+    """Penalty interest for one day on the principal that was overdue when the day began."""
+
+    name = "penalty"
+    _pred = and_(_ACTIVE, loan.c.overdue_principal > 0, loan.c.penalty_daily_e10 > 0, loan.c.penalty_day < _DN)
+    _amount = loan.c.overdue_principal * loan.c.penalty_daily_e10 // literal(10**10)
+    _totals = select(loan.c.currency, func.sum(_amount)).where(_pred).group_by(loan.c.currency)
+    _update = update(loan).where(_pred).values(penalty_due=loan.c.penalty_due + _amount, penalty_day=_DN)
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        params = {"dn": business_date.toordinal()}
+        totals = uow.conn.execute(self._totals, params).all()
+        count = uow.conn.execute(self._update, params).rowcount
+        _post_totals(
+            uow,
+            self._ledger,
+            business_date,
+            "eod_penalty",
+            AccountType.PENALTY_RECEIVABLE,
+            AccountType.PENALTY_INCOME,
+            totals,
+        )
+        return int(count)
+
+
+class AccrualStep(_LendingStep):
+    """Interest earned through the end of the day, kept apart from billed interest."""
+
+    name = "accrual"
+    _span = loan.c.next_due_day - loan.c.accrual_start_day
+    _elapsed = case(
+        (_D1 - loan.c.accrual_start_day >= _span, _span),
+        (loan.c.accrual_start_day >= _D1, literal(0)),
+        else_=_D1 - loan.c.accrual_start_day,
+    )
+    _target = loan.c.accrual_interest * _elapsed // _span
+    _pred = and_(_ACTIVE, loan.c.next_due_day.is_not(None), loan.c.accrued_interest != _target)
+    _totals = (
+        select(loan.c.currency, func.sum(_target - loan.c.accrued_interest)).where(_pred).group_by(loan.c.currency)
+    )
+    _update = update(loan).where(_pred).values(accrued_interest=_target)
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        params = {"d1": business_date.toordinal() + 1}
+        totals = uow.conn.execute(self._totals, params).all()
+        count = uow.conn.execute(self._update, params).rowcount
+        _post_totals(
+            uow,
+            self._ledger,
+            business_date,
+            "eod_accrual",
+            AccountType.ACCRUED_INTEREST,
+            AccountType.INTEREST_INCOME,
+            totals,
+        )
+        return int(count)
+
+
+_cur = loan_installment.alias("cur")
+_nxt = loan_installment.alias("nxt")
+
+
+def _installment_of(alias: Any, column: str, offset: int) -> Any:
+    return (
+        select(getattr(alias.c, column))
+        .where(
+            alias.c.borrower_id == loan.c.borrower_id,
+            alias.c.loan_id == loan.c.id,
+            alias.c.seq == loan.c.cur_seq + offset,
+        )
+        .scalar_subquery()
+    )
+
+
+class BillingStep(_LendingStep):
+    """Installments falling due on the next business date become due: accrued interest is billed."""
+
+    name = "billing"
+    _pred = and_(_ACTIVE, loan.c.next_due_day.is_not(None), loan.c.next_due_day <= _D1)
+    _totals = select(loan.c.currency, func.sum(loan.c.accrual_interest)).where(_pred).group_by(loan.c.currency)
+    _bill = (
+        update(loan_installment)
+        .where(
+            tuple_(loan_installment.c.borrower_id, loan_installment.c.loan_id, loan_installment.c.seq).in_(
+                select(loan.c.borrower_id, loan.c.id, loan.c.cur_seq).where(_pred)
+            )
+        )
+        .values(billed=True)
+    )
+    _advance = (
+        update(loan)
+        .where(_pred)
+        .values(
+            interest_due=loan.c.interest_due + loan.c.accrual_interest,
+            accrued_interest=loan.c.accrued_interest - loan.c.accrual_interest,
+            principal_due=loan.c.principal_due + func.coalesce(_installment_of(_cur, "principal", 0), 0),
+            oldest_due_day=func.coalesce(loan.c.oldest_due_day, loan.c.next_due_day),
+            cur_seq=loan.c.cur_seq + 1,
+            accrual_start_day=loan.c.next_due_day,
+            next_due_day=_installment_of(_nxt, "due_day", 1),
+            accrual_interest=func.coalesce(_installment_of(_nxt, "interest", 1), 0),
+        )
+    )
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        params = {"d1": business_date.toordinal() + 1}
+        totals = uow.conn.execute(self._totals, params).all()
+        uow.conn.execute(self._bill, params)
+        count = uow.conn.execute(self._advance, params).rowcount
+        _post_totals(
+            uow,
+            self._ledger,
+            business_date,
+            "eod_billing",
+            AccountType.INTEREST_RECEIVABLE,
+            AccountType.ACCRUED_INTEREST,
+            totals,
+        )
+        return int(count)
+
+
+class LateFeeStep(_LendingStep):
+    """The product's late fee, once, on each installment still unpaid after its grace days."""
+
+    name = "late_fees"
+    _late_loans = select(loan.c.borrower_id, loan.c.id).where(
+        _ACTIVE,
+        loan.c.late_fee > 0,
+        loan.c.oldest_due_day.is_not(None),
+        loan.c.oldest_due_day + loan.c.grace_days <= _DN,
+    )
+    _inst_pred = and_(
+        tuple_(loan_installment.c.borrower_id, loan_installment.c.loan_id).in_(_late_loans),
+        loan_installment.c.billed.is_(True),
+        loan_installment.c.paid_on.is_(None),
+        loan_installment.c.late_fee_charged.is_(False),
+        loan_installment.c.late_day <= _DN,
+    )
+    _find = (
+        select(loan_installment.c.borrower_id, loan_installment.c.loan_id, func.count())
+        .where(_inst_pred)
+        .group_by(loan_installment.c.borrower_id, loan_installment.c.loan_id)
+    )
+    _fee = (
+        select(loan.c.late_fee)
+        .where(loan.c.borrower_id == loan_installment.c.borrower_id, loan.c.id == loan_installment.c.loan_id)
+        .scalar_subquery()
+    )
+    _charge = (
+        update(loan_installment).where(_inst_pred).values(fee=loan_installment.c.fee + _fee, late_fee_charged=True)
+    )
+    _loan_plain = (
+        update(loan)
+        .where(loan.c.borrower_id == bindparam("b_borrower_id"), loan.c.id == bindparam("b_loan_id"))
+        .values(fees_due=loan.c.fees_due + loan.c.late_fee * bindparam("n", type_=loan.c.dpd.type))
+    )
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        params = {"dn": business_date.toordinal()}
+        found = uow.conn.execute(self._find, params).all()
+        if not found:
+            return 0
+        rows = [{"b_borrower_id": b, "b_loan_id": lid, "n": n} for b, lid, n in found]
+        uow.conn.execute(self._loan_plain, rows)
+        uow.conn.execute(self._charge, params)
+        counts = {(b, lid): n for b, lid, n in found}
+        per_loan = uow.conn.execute(
+            select(loan.c.borrower_id, loan.c.id, loan.c.currency, loan.c.late_fee).where(
+                tuple_(loan.c.borrower_id, loan.c.id).in_(list(counts))
+            )
+        ).all()
+        totals: dict[str, int] = {}
+        for b, lid, currency, fee in per_loan:
+            totals[currency] = totals.get(currency, 0) + fee * counts[(b, lid)]
+        _post_totals(
+            uow,
+            self._ledger,
+            business_date,
+            "eod_late_fee",
+            AccountType.FEE_RECEIVABLE,
+            AccountType.FEE_INCOME,
+            totals.items(),
+        )
+        return sum(counts.values())
+
+
+def _late_sum(expression: Any) -> Any:
+    return (
+        select(func.coalesce(func.sum(expression), 0))
+        .where(
+            loan_installment.c.borrower_id == loan.c.borrower_id,
+            loan_installment.c.loan_id == loan.c.id,
+            loan_installment.c.billed.is_(True),
+            loan_installment.c.paid_on.is_(None),
+            loan_installment.c.late_day <= _DN,
+        )
+        .scalar_subquery()
+    )
+
+
+class DelinquencyStep(_LendingStep):
+    """Days past due from the oldest unpaid installment (after grace), and what is overdue."""
+
+    name = "days_past_due"
+    _dpd = case(
+        (
+            and_(loan.c.oldest_due_day.is_not(None), loan.c.oldest_due_day + loan.c.grace_days <= _DN),
+            _DN - loan.c.oldest_due_day + 1,
+        ),
+        else_=literal(0),
+    )
+    _i = loan_installment.c
+    _update = (
+        update(loan)
+        .where(_ACTIVE, or_(loan.c.oldest_due_day.is_not(None), loan.c.dpd != 0, loan.c.overdue_amount != 0))
+        .values(
+            dpd=_dpd,
+            overdue_principal=_late_sum(_i.principal - _i.principal_paid),
+            overdue_amount=case(
+                (
+                    _dpd > 0,
+                    _late_sum(_i.principal - _i.principal_paid + _i.interest - _i.interest_paid + _i.fee - _i.fee_paid)
+                    + loan.c.penalty_due,
+                ),
+                else_=literal(0),
+            ),
+            first_delinquency_day=case(
+                (_dpd > 0, func.coalesce(loan.c.first_delinquency_day, loan.c.oldest_due_day + 1)), else_=None
+            ),
+        )
+    )
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        return int(uow.conn.execute(self._update, {"dn": business_date.toordinal()}).rowcount)
+
+
+class BucketStep(_LendingStep):
+    """The delinquency bucket from the profile's ranges; a history row only when it changes."""
+
+    name = "buckets"
+
+    def __init__(self, ledger: Ledger, profile: Profile) -> None:
+        super().__init__(ledger, profile)
+        whens = [
+            (loan.c.dpd <= b.max_dpd, literal(b.name)) for b in profile.delinquency_buckets if b.max_dpd is not None
+        ]
+        self._bucket: ColumnElement[Any] = case(*whens, else_=literal(profile.delinquency_buckets[-1].name))
+        pred = and_(_ACTIVE, loan.c.bucket != self._bucket)
+        self._changed = select(
+            loan.c.borrower_id,
+            loan.c.id,
+            loan.c.currency,
+            loan.c.dpd,
+            loan.c.bucket,
+            self._bucket.label("new_bucket"),
+            loan.c.overdue_amount,
+            loan.c.principal_outstanding,
+            loan.c.first_delinquency_day,
+        ).where(pred)
+        self._update = update(loan).where(pred).values(bucket=self._bucket)
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        changed = uow.conn.execute(self._changed).all()
+        if not changed:
+            return 0
+        uow.conn.execute(
+            insert(loan_delinquency_transition),
+            [
+                {
+                    "borrower_id": r.borrower_id,
+                    "id": new_id("dlq"),
+                    "loan_id": r.id,
+                    "business_date": business_date,
+                    "from_bucket": r.bucket,
+                    "to_bucket": r.new_bucket,
+                    "dpd": r.dpd,
+                }
+                for r in changed
+            ],
+        )
+        uow.conn.execute(self._update)
+        publish_many(
+            uow,
+            [
+                LoanDelinquencyChanged(
+                    loan_id=r.id,
+                    borrower_id=r.borrower_id,
+                    days_past_due=r.dpd,
+                    bucket=r.new_bucket,
+                    previous_bucket=r.bucket,
+                    overdue_amount=Money(r.overdue_amount, r.currency),
+                    outstanding_principal=Money(r.principal_outstanding, r.currency),
+                    first_delinquency_date=from_day(r.first_delinquency_day),
+                    business_date=business_date,
+                )
+                for r in changed
+            ],
+        )
+        return len(changed)
+
+
+class ReminderStep(_LendingStep):
+    """Counts the installments due in three days; `LendingQueries.due_soon` lists them for reminders."""
+
+    name = "reminders"
+    _count = select(func.count()).select_from(loan).where(_ACTIVE, loan.c.next_due_day == _D1 + REMINDER_DAYS)
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        return int(uow.conn.execute(self._count, {"d1": business_date.toordinal() + 1}).scalar() or 0)
+
+
+class MonthEndStep(_LendingStep):
+    """On a month's last day, one `LoanMonthEnd` per active loan (the bureau's monthly status)."""
+
+    name = "month_end"
+    _rows = select(
+        loan.c.id,
+        loan.c.borrower_id,
+        loan.c.currency,
+        (
+            loan.c.principal_outstanding
+            + loan.c.interest_due
+            + loan.c.accrued_interest
+            + loan.c.penalty_due
+            + loan.c.fees_due
+        ).label("outstanding"),
+        loan.c.overdue_amount,
+        loan.c.dpd,
+        loan.c.bucket,
+    ).where(_ACTIVE)
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        if (business_date + timedelta(days=1)).day != 1:
+            return 0
+        count = 0
+        for chunk in uow.conn.execute(self._rows).partitions(10_000):
+            publish_many(
+                uow,
+                [
+                    LoanMonthEnd(
+                        loan_id=r.id,
+                        borrower_id=r.borrower_id,
+                        outstanding=Money(int(r.outstanding), r.currency),
+                        overdue_amount=Money(r.overdue_amount, r.currency),
+                        days_past_due=r.dpd,
+                        bucket=r.bucket,
+                        business_date=business_date,
+                    )
+                    for r in chunk
+                ],
+            )
+            count += len(chunk)
+        return count
+
+
+# -- the runner -------------------------------------------------------------------------
+
+
+class EndOfDay:
+    def __init__(self, uow: UnitOfWorkFactory, ledger: Ledger, profile: Profile, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._own: list[EodStep] = [
+            PenaltyStep(ledger, profile),
+            AccrualStep(ledger, profile),
+            BillingStep(ledger, profile),
+            LateFeeStep(ledger, profile),
+            DelinquencyStep(ledger, profile),
+            BucketStep(ledger, profile),
+            ReminderStep(ledger, profile),
+            MonthEndStep(ledger, profile),
+        ]
+        self._registered: list[EodStep] = []
+        self._after: list[tuple[str, AfterDay]] = []
+
+    def register(self, step: EodStep) -> None:
+        """Add a step; it runs in the day's transaction after lending's own, in registration order."""
+        if any(s.name == step.name for s in self.steps):
+            raise Invalid("eod_step_exists", f"an end-of-day step named {step.name!r} is registered already")
+        self._registered.append(step)
+
+    def register_after_day(self, name: str, fn: AfterDay) -> None:
+        """Add work that runs after a date commits (it must catch up by itself if it fails)."""
+        self._after.append((name, fn))
+
+    @property
+    def steps(self) -> list[EodStep]:
+        return self._own + self._registered
+
+    def step_names(self) -> list[str]:
+        return [s.name for s in self.steps] + [f"after:{name}" for name, _ in self._after]
+
+    def business_date(self) -> date:
+        with self._uow(read_only=True) as uow:
+            return stored_business_date(uow.conn) or uow.clock.business_date()
+
+    def is_done(self, business_date: date) -> bool:
+        with self._uow(read_only=True) as uow:
+            return _done(uow.conn, business_date)
+
+    def runs(self, limit: int = 50) -> list[EodRunResult]:
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(select(eod_run).order_by(eod_run.c.id.desc()).limit(limit)).all()
+        return [EodRunResult(r.business_date, r.outcome, dict(r.counts), r.duration_ms, r.error) for r in rows]
+
+    def run(
+        self, through: date | None = None, progress: Callable[[date, str], None] | None = None
+    ) -> list[EodRunResult]:
+        """Close every business date from the current one through `through` (default: just the current)."""
+        current = self.business_date()
+        through = through or current
+        if through < current - timedelta(days=1):
+            raise Invalid("eod_through_past", f"end-of-day has closed every date before {current}")
+        results = []
+        d = current
+        while d <= through:
+            results.append(self.run_day(d, progress))
+            d += timedelta(days=1)
+        return results
+
+    def run_day(self, business_date: date, progress: Callable[[date, str], None] | None = None) -> EodRunResult:
+        """Close one date in one transaction; a date already done changes nothing."""
+        started = time.perf_counter()
+        counts: dict[str, int] = {}
+        try:
+            with self._uow() as uow:
+                if _done(uow.conn, business_date):
+                    return EodRunResult(business_date, "skipped")
+                stored = stored_business_date(uow.conn)
+                if stored is not None and business_date != stored:
+                    raise Invalid("eod_out_of_order", f"the next date to close is {stored}, not {business_date}")
+                for step in self.steps:
+                    counts[step.name] = int(step.run(uow, business_date))
+                    if progress:
+                        progress(business_date, step.name)
+                duration = int((time.perf_counter() - started) * 1000)
+                uow.conn.execute(
+                    insert(eod_run).values(
+                        business_date=business_date,
+                        outcome="done",
+                        counts=counts,
+                        started_at=uow.clock.now(),
+                        duration_ms=duration,
+                        error="",
+                    )
+                )
+                store_business_date(uow.conn, business_date + timedelta(days=1))
+                uow.commit()
+        except Exception as exc:
+            duration = int((time.perf_counter() - started) * 1000)
+            self._record_failure(business_date, counts, duration, exc)
+            raise
+        set_clock_date(self._clock, business_date + timedelta(days=1))
+        for name, fn in self._after:
+            try:
+                counts[f"after:{name}"] = int(fn(business_date))
+            except Exception as exc:  # the date is closed; record and let the work catch up later
+                log.exception("after-day work %s failed for %s", name, business_date)
+                self._record_failure(business_date, {f"after:{name}": -1}, 0, exc, outcome="after_failed")
+            if progress:
+                progress(business_date, f"after:{name}")
+        return EodRunResult(business_date, "done", counts, duration)
+
+    def _record_failure(
+        self, d: date, counts: dict[str, int], duration: int, exc: Exception, outcome: str = "failed"
+    ) -> None:
+        with self._uow() as uow:
+            uow.conn.execute(
+                insert(eod_run).values(
+                    business_date=d,
+                    outcome=outcome,
+                    counts=counts,
+                    started_at=uow.clock.now(),
+                    duration_ms=duration,
+                    error=f"{type(exc).__name__}: {exc}"[:2000],
+                )
+            )
+            uow.commit()
+
+
+def _done(conn: Connection, d: date) -> bool:
+    return (
+        conn.execute(
+            select(eod_run.c.id).where(eod_run.c.business_date == d, eod_run.c.outcome == "done").limit(1)
+        ).first()
+        is not None
+    )
+
+
+def restore_business_date(engine: Engine, clock: Clock) -> None:
+    """Set the clock's business date from the stored one (bootstrap); a database not migrated yet has none."""
+    try:
+        with engine.connect() as conn:
+            stored = stored_business_date(conn)
+    except SQLAlchemyError:
+        return
+    if stored is not None:
+        set_clock_date(clock, stored)
+
+
+def set_clock_date(clock: Clock, value: date) -> None:
+    """Move a clock that can be moved (SystemClock, FixedClock) to the stored business date."""
+    setter = getattr(clock, "set_business_date", None)
+    if callable(setter):
+        setter(value)
