@@ -146,6 +146,9 @@ def _prepay(available: int, unbilled: int, fee_rate: Decimal, rounding: Rounding
     if available >= unbilled + full_fee:
         return unbilled, full_fee
     principal = int(Decimal(available) / (1 + fee_rate))
+    # The fee's rounding can leave room for one more minor unit of principal, or need one less.
+    while principal < unbilled and principal + 1 + prepayment_fee(principal + 1, fee_rate, rounding) <= available:
+        principal += 1
     while principal > 0 and principal + prepayment_fee(principal, fee_rate, rounding) > available:
         principal -= 1
     return principal, prepayment_fee(principal, fee_rate, rounding)
