@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from decimal import Decimal
 
@@ -63,7 +64,7 @@ def test_monthly_due_dates_keep_the_open_day_through_short_months() -> None:
 def test_weekly_and_biweekly_installments_fall_seven_and_fourteen_days_apart() -> None:
     for frequency, gap in ((Frequency.WEEKLY, 7), (Frequency.BIWEEKLY, 14)):
         lines = build_schedule(product(frequency=frequency, term=6), 600_000, OPEN).lines
-        assert [(b.due - a.due).days for a, b in zip(lines, lines[1:], strict=False)] == [gap] * 5
+        assert [(b.due - a.due).days for a, b in itertools.pairwise(lines)] == [gap] * 5
 
 
 methods = st.sampled_from(list(Method))
@@ -116,7 +117,7 @@ def test_every_schedule_repays_exactly_the_principal_without_a_negative_balance(
     assert schedule.principal == (amount + schedule.fee if financed else amount)
     assert all(line.principal >= 0 and line.interest >= 0 and line.balance_after >= 0 for line in lines)
     assert lines[-1].balance_after == 0
-    assert all(a.due < b.due for a, b in zip(lines, lines[1:], strict=False))
+    assert all(a.due < b.due for a, b in itertools.pairwise(lines))
     if method is Method.EQUAL_INSTALLMENT:
         # Every installment but the last is the same; the last absorbs the rounding.
         assert len({line.total for line in lines[:-1]}) <= 1

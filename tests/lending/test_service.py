@@ -36,7 +36,9 @@ def test_booking_disburses_through_the_ledger_and_announces_the_loan(container: 
     assert container.verify() == []
 
 
-def test_a_product_stored_again_gets_a_new_version_and_old_loans_keep_theirs(container: Container, cash12: Product) -> None:
+def test_a_product_stored_again_gets_a_new_version_and_old_loans_keep_theirs(
+    container: Container, cash12: Product
+) -> None:
     loan_id = container.lending.book_loan("brw_a", "cash-12", cny("10000"))
     v2 = container.lending.products.define(product(rate=Decimal("0.12")))
     assert (cash12.version, v2.version) == (1, 2)
@@ -96,7 +98,9 @@ def test_paying_the_overdue_amount_cures_the_loan_and_records_the_transition(
     assert container.verify() == []
 
 
-def test_an_over_payment_prepays_and_shortens_the_term(container: Container, clock: FixedClock, cash12: Product) -> None:
+def test_an_over_payment_prepays_and_shortens_the_term(
+    container: Container, clock: FixedClock, cash12: Product
+) -> None:
     loan_id = container.lending.book_loan("brw_a", "cash-12", cny("10000"))
     eod_through(container, clock, date(2026, 4, 1))
     result = container.lending.repay(loan_id, cny("5000"))
@@ -109,7 +113,9 @@ def test_an_over_payment_prepays_and_shortens_the_term(container: Container, clo
     assert container.verify() == []
 
 
-def test_an_over_payment_on_a_lower_installment_product_keeps_the_due_dates(container: Container, clock: FixedClock) -> None:
+def test_an_over_payment_on_a_lower_installment_product_keeps_the_due_dates(
+    container: Container, clock: FixedClock
+) -> None:
     container.lending.products.define(product(code="lower", prepayment_effect=PrepaymentEffect.LOWER_INSTALLMENT))
     loan_id = container.lending.book_loan("brw_a", "lower", cny("10000"))
     eod_through(container, clock, date(2026, 4, 1))
@@ -157,7 +163,13 @@ def test_early_settlement_pays_the_payoff_and_settles_in_the_same_transaction(
     facts = container.lending.loan_facts(loan_id)
     assert (facts.state, facts.settled_on, facts.total_outstanding.minor) == (LoanState.SETTLED, date(2026, 3, 17), 0)
     (settled,) = events(container, "lending.LoanSettled")
-    assert settled == {"loan_id": loan_id, "borrower_id": "brw_a", "settled_on": "2026-03-17", "was_overdue": False, "business_date": "2026-03-17"}
+    assert settled == {
+        "loan_id": loan_id,
+        "borrower_id": "brw_a",
+        "settled_on": "2026-03-17",
+        "was_overdue": False,
+        "business_date": "2026-03-17",
+    }
     with pytest.raises(Conflict):
         container.lending.repay(loan_id, cny("1"))
     assert container.verify() == []
@@ -176,7 +188,9 @@ def test_a_failing_in_transaction_subscriber_rolls_the_settlement_back(container
     assert events(container, "lending.RepaymentPosted") == []
 
 
-def test_paying_more_than_the_payoff_settles_and_holds_the_rest_for_the_borrower(container: Container, cash12: Product) -> None:
+def test_paying_more_than_the_payoff_settles_and_holds_the_rest_for_the_borrower(
+    container: Container, cash12: Product
+) -> None:
     loan_id = container.lending.book_loan("brw_a", "cash-12", cny("10000"))
     result = container.lending.repay(loan_id, cny("10001"))
     assert result.state is LoanState.SETTLED

@@ -37,7 +37,11 @@ def pay(amount: int, waterfall: Waterfall = DEFAULT_WATERFALL, **kw: object) -> 
 def test_a_partial_payment_clears_the_past_due_penalty_fee_and_interest_before_its_principal() -> None:
     paid = pay(30_000)
     assert paid.penalty == 1_000
-    assert (paid.installments[1].fee, paid.installments[1].interest, paid.installments[1].principal) == (5_000, 15_000, 9_000)
+    assert (paid.installments[1].fee, paid.installments[1].interest, paid.installments[1].principal) == (
+        5_000,
+        15_000,
+        9_000,
+    )
     assert 2 not in paid.installments
     assert paid.excess == 0 and paid.prepaid_principal == 0
 

@@ -116,8 +116,8 @@ class Waterfall:
             due = [(t, c) for c in components for t in timings if t is not Timing.NOT_YET_DUE]
         else:
             due = [(t, c) for t in timings if t is not Timing.NOT_YET_DUE for c in components]
-        future_components = [c for c in components if c in (Component.INTEREST, Component.PRINCIPAL)]
-        future_components = sorted(future_components, key=lambda c: c is Component.PRINCIPAL)
+        # Prepayment always pays accrued interest, then principal; penalty and fee have nothing not yet due.
+        future_components: list[Component] = [Component.INTEREST, Component.PRINCIPAL]
         future_components += [c for c in components if c not in future_components]
         return cls(tuple(due + [(Timing.NOT_YET_DUE, c) for c in future_components]))
 

@@ -8,6 +8,7 @@ equal the sum of its installments.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -52,7 +53,7 @@ CONTROL_COLUMNS = {
 
 def _facts(row: Row[Any], insts: list[Row[Any]]) -> LoanFacts:
     cur = row.currency
-    money = lambda minor: Money(int(minor), cur)  # noqa: E731
+    money = _money_in(cur)
     nxt = next((i for i in insts if i.paid_on is None), None)
     next_amount = 0
     if nxt is not None:
@@ -146,7 +147,7 @@ class LendingQueries:
             row, insts = self._row(uow.conn, loan_id)
             today = uow.clock.business_date()
         cur = row.currency
-        money = lambda minor: Money(int(minor), cur)  # noqa: E731
+        money = _money_in(cur)
         views = []
         for i in insts:
             paid = i.principal_paid + i.interest_paid + i.fee_paid
@@ -274,3 +275,10 @@ class LendingQueries:
             ).all()
             found += [Discrepancy("lending_negative_balance", r.id, "a balance is negative") for r in negative]
         return found
+
+
+def _money_in(currency: str) -> Callable[[int], Money]:
+    def make(minor: int) -> Money:
+        return Money(int(minor), currency)
+
+    return make

@@ -237,7 +237,7 @@ def build_schedule(
         raise Invalid("fee_exceeds_amount", "the origination fee leaves nothing to disburse")
     if product.method is Method.SINGLE_PAYMENT:
         periods = [single_payment_period(open_date, product.frequency, term, first_due)]
-        index = (term,)
+        index: tuple[int, ...] = (term,)
     else:
         periods = schedule_periods(open_date, product.frequency, term, first_due)
         index = tuple(range(1, term + 1))

@@ -8,7 +8,7 @@ handful of round trips and no statement compilation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -448,7 +448,7 @@ class LendingService(LendingQueries):
         postings: list[Posting] = [debit(received_into or AccountKey(AccountType.PLATFORM_CASH, cur), amount)]
         postings += [credit(key, Money(minor, cur)) for key, minor in parts if minor]
         self._ledger.post(uow, entry(today, "loan_repayment", *postings, reference=repayment_id))
-        money = lambda minor: Money(minor, cur)  # noqa: E731
+        money = _money_in(cur)
         uow.publish(
             RepaymentPosted(
                 loan_id=loan_id,
@@ -610,7 +610,7 @@ class LendingService(LendingQueries):
         if as_of > today and ln.overdue_principal:
             penalty += ln.overdue_principal * ln.penalty_daily_e10 * (day(as_of) - today.toordinal()) // 10**10
         total = ln.principal_outstanding + interest + penalty + fees
-        money = lambda minor: Money(minor, ln.currency)  # noqa: E731
+        money = _money_in(ln.currency)
         del billed
         return PayoffQuote(
             loan_id=ln.id,
@@ -706,3 +706,10 @@ def _installment_row(borrower_id: str, loan_id: str, line: Line, grace_days: int
         "late_fee_charged": False,
         "paid_on": None,
     }
+
+
+def _money_in(currency: str) -> Callable[[int], Money]:
+    def make(minor: int) -> Money:
+        return Money(int(minor), currency)
+
+    return make
