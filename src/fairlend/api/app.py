@@ -8,6 +8,7 @@ from fairlend import __version__
 from fairlend.api import problems
 from fairlend.api.idempotency import IdempotencyMiddleware
 from fairlend.api.routers import health
+from fairlend.api.routers import lending as lending_router
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.config import Settings
 from fairlend.db.idempotency import IdempotencyStore
@@ -29,4 +30,5 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     problems.install(app)
     app.add_middleware(IdempotencyMiddleware, store=IdempotencyStore(container.uow, container.clock))
     app.include_router(health.router, prefix=API_PREFIX)
+    app.include_router(lending_router.router, prefix=API_PREFIX)
     return app
