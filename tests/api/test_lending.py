@@ -27,9 +27,13 @@ def _book(api: TestClient, fake_auth: FakeAuthenticator, borrower: str = "brw_a"
     return response.json()  # type: ignore[no-any-return]
 
 
-def test_a_quote_returns_the_schedule_totals_and_apr(api: TestClient, fake_auth: FakeAuthenticator, cash12: Product) -> None:
+def test_a_quote_returns_the_schedule_totals_and_apr(
+    api: TestClient, fake_auth: FakeAuthenticator, cash12: Product
+) -> None:
     response = api.post(
-        "/api/v1/quotes", json={"product_code": "cash-12", "amount": "10000"}, headers=fake_auth.headers(Role.BORROWER, "brw_a")
+        "/api/v1/quotes",
+        json={"product_code": "cash-12", "amount": "10000"},
+        headers=fake_auth.headers(Role.BORROWER, "brw_a"),
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -55,12 +59,19 @@ def test_a_quote_above_the_cap_is_a_problem_naming_the_cap_and_the_apr(
 
 def test_bad_input_is_a_4xx_problem_never_a_5xx(api: TestClient, fake_auth: FakeAuthenticator, cash12: Product) -> None:
     headers = fake_auth.headers(Role.BORROWER, "brw_a")
-    assert api.post("/api/v1/quotes", json={"product_code": "cash-12", "amount": "-1"}, headers=headers).status_code == 422
+    assert (
+        api.post("/api/v1/quotes", json={"product_code": "cash-12", "amount": "-1"}, headers=headers).status_code == 422
+    )
     assert api.post("/api/v1/quotes", json={"product_code": "nope", "amount": "10"}, headers=headers).status_code == 404
-    assert api.post("/api/v1/quotes", json={"product_code": "cash-12", "amount": "0.001"}, headers=headers).status_code == 422
+    assert (
+        api.post("/api/v1/quotes", json={"product_code": "cash-12", "amount": "0.001"}, headers=headers).status_code
+        == 422
+    )
 
 
-def test_operators_book_loans_and_borrowers_cannot(api: TestClient, fake_auth: FakeAuthenticator, cash12: Product) -> None:
+def test_operators_book_loans_and_borrowers_cannot(
+    api: TestClient, fake_auth: FakeAuthenticator, cash12: Product
+) -> None:
     loan = _book(api, fake_auth)
     assert loan["state"] == "active" and loan["borrower_id"] == "brw_a"
     assert loan["schedule"][0]["status"] == "scheduled"
@@ -134,9 +145,7 @@ def test_admins_define_products_and_everyone_signed_in_lists_them(
     assert created.json()["version"] == 1
     refused = api.post("/api/v1/products", json=terms, headers=fake_auth.headers(Role.UNDERWRITER, "op_u"))
     assert refused.status_code == 403
-    bad = api.post(
-        "/api/v1/products", json={**terms, "method": "magic"}, headers=fake_auth.headers(Role.ADMIN, "op_a")
-    )
+    bad = api.post("/api/v1/products", json={**terms, "method": "magic"}, headers=fake_auth.headers(Role.ADMIN, "op_a"))
     assert bad.status_code == 422
     listed = api.get("/api/v1/products", headers=fake_auth.headers(Role.BORROWER, "brw_a"))
     assert [p["code"] for p in listed.json()] == ["api-12"]

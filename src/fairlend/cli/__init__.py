@@ -115,6 +115,11 @@ def verify() -> None:
     raise typer.Exit(1)
 
 
+from fairlend.cli import lending as _lending  # noqa: E402 - its commands import the helpers above
+
+app.add_typer(_lending.app)
+
+
 def main() -> None:
     try:
         app()

@@ -43,7 +43,7 @@ def _money(amount: Decimal, currency: str) -> Money:
         return Money.of(amount, currency)
     except DomainError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any bad number is the caller's mistake
+    except Exception as exc:
         raise Invalid("amount_invalid", f"not an amount: {exc}") from None
 
 
@@ -79,7 +79,9 @@ def list_products(container: ContainerDep, principal: Authenticated) -> list[Pro
 
 
 @router.get("/products/{code}", response_model=ProductPublic)
-def get_product(code: str, container: ContainerDep, principal: Authenticated, version: int | None = None) -> ProductPublic:
+def get_product(
+    code: str, container: ContainerDep, principal: Authenticated, version: int | None = None
+) -> ProductPublic:
     return ProductPublic.of(container.lending.products.get(code, version))
 
 
@@ -310,7 +312,10 @@ def get_loan(loan_id: str, container: ContainerDep, principal: Authenticated) ->
 @router.get("/borrowers/{borrower_id}/loans", response_model=list[LoanPublic])
 def loans_of_borrower(borrower_id: str, container: ContainerDep, principal: Authenticated) -> list[LoanPublic]:
     ensure_can_read_owned(principal, borrower_id)
-    return [LoanPublic.of(container.lending.loan_detail(f.loan_id)) for f in container.lending.loans_of_borrower(borrower_id)]
+    return [
+        LoanPublic.of(container.lending.loan_detail(f.loan_id))
+        for f in container.lending.loans_of_borrower(borrower_id)
+    ]
 
 
 class RepaymentCreate(BaseModel):
@@ -362,7 +367,9 @@ def repay(
     _require_key(idempotency_key)
     facts = container.lending.loan_facts(loan_id)
     ensure_can_read_owned(principal, facts.borrower_id)
-    return RepaymentPublic.of(container.lending.repay(loan_id, _money(body.amount, facts.currency), reference=body.reference))
+    return RepaymentPublic.of(
+        container.lending.repay(loan_id, _money(body.amount, facts.currency), reference=body.reference)
+    )
 
 
 class PayoffPublic(BaseModel):
