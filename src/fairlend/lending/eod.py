@@ -36,7 +36,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError
@@ -251,12 +250,14 @@ class BillingStep(_LendingStep):
     name = "billing"
     _pred = and_(_ACTIVE, loan.c.next_due_day.is_not(None), loan.c.next_due_day <= _D1)
     _totals = select(loan.c.currency, func.sum(loan.c.accrual_interest)).where(_pred).group_by(loan.c.currency)
+    _keys = select(loan.c.borrower_id, loan.c.id, loan.c.cur_seq).where(_pred)
+    # By primary key, for the few loans billed today: a join from the installments would scan them all.
     _bill = (
         update(loan_installment)
         .where(
-            tuple_(loan_installment.c.borrower_id, loan_installment.c.loan_id, loan_installment.c.seq).in_(
-                select(loan.c.borrower_id, loan.c.id, loan.c.cur_seq).where(_pred)
-            )
+            loan_installment.c.borrower_id == bindparam("b_borrower_id"),
+            loan_installment.c.loan_id == bindparam("b_loan_id"),
+            loan_installment.c.seq == bindparam("b_seq"),
         )
         .values(billed=True)
     )
@@ -278,7 +279,10 @@ class BillingStep(_LendingStep):
     def run(self, uow: UnitOfWork, business_date: date) -> int:
         params = {"d1": business_date.toordinal() + 1}
         totals = uow.conn.execute(self._totals, params).all()
-        uow.conn.execute(self._bill, params)
+        keys = uow.conn.execute(self._keys, params).all()
+        if not keys:
+            return 0
+        uow.conn.execute(self._bill, [{"b_borrower_id": b, "b_loan_id": lid, "b_seq": seq} for b, lid, seq in keys])
         count = uow.conn.execute(self._advance, params).rowcount
         _post_totals(
             uow,
@@ -296,55 +300,47 @@ class LateFeeStep(_LendingStep):
     """The product's late fee, once, on each installment still unpaid after its grace days."""
 
     name = "late_fees"
-    _late_loans = select(loan.c.borrower_id, loan.c.id).where(
-        _ACTIVE,
-        loan.c.late_fee > 0,
-        loan.c.oldest_due_day.is_not(None),
-        loan.c.oldest_due_day + loan.c.grace_days <= _DN,
-    )
-    _inst_pred = and_(
-        tuple_(loan_installment.c.borrower_id, loan_installment.c.loan_id).in_(_late_loans),
-        loan_installment.c.billed.is_(True),
-        loan_installment.c.paid_on.is_(None),
-        loan_installment.c.late_fee_charged.is_(False),
-        loan_installment.c.late_day <= _DN,
-    )
+    _i = loan_installment.c
+    # From the late loans into their installments by primary key; the installments are never scanned.
     _find = (
-        select(loan_installment.c.borrower_id, loan_installment.c.loan_id, func.count())
-        .where(_inst_pred)
-        .group_by(loan_installment.c.borrower_id, loan_installment.c.loan_id)
-    )
-    _fee = (
-        select(loan.c.late_fee)
-        .where(loan.c.borrower_id == loan_installment.c.borrower_id, loan.c.id == loan_installment.c.loan_id)
-        .scalar_subquery()
+        select(_i.borrower_id, _i.loan_id, _i.seq, loan.c.late_fee, loan.c.currency)
+        .select_from(loan.join(loan_installment, and_(_i.borrower_id == loan.c.borrower_id, _i.loan_id == loan.c.id)))
+        .where(
+            _ACTIVE,
+            loan.c.late_fee > 0,
+            loan.c.oldest_due_day.is_not(None),
+            loan.c.oldest_due_day + loan.c.grace_days <= _DN,
+            _i.billed.is_(True),
+            _i.paid_on.is_(None),
+            _i.late_fee_charged.is_(False),
+            _i.late_day <= _DN,
+        )
     )
     _charge = (
-        update(loan_installment).where(_inst_pred).values(fee=loan_installment.c.fee + _fee, late_fee_charged=True)
+        update(loan_installment)
+        .where(
+            _i.borrower_id == bindparam("b_borrower_id"),
+            _i.loan_id == bindparam("b_loan_id"),
+            _i.seq == bindparam("b_seq"),
+        )
+        .values(fee=_i.fee + bindparam("fee", type_=loan.c.late_fee.type), late_fee_charged=True)
     )
-    _loan_plain = (
+    _loan = (
         update(loan)
         .where(loan.c.borrower_id == bindparam("b_borrower_id"), loan.c.id == bindparam("b_loan_id"))
-        .values(fees_due=loan.c.fees_due + loan.c.late_fee * bindparam("n", type_=loan.c.dpd.type))
+        .values(fees_due=loan.c.fees_due + bindparam("fee", type_=loan.c.late_fee.type))
     )
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
-        params = {"dn": business_date.toordinal()}
-        found = uow.conn.execute(self._find, params).all()
+        found = uow.conn.execute(self._find, {"dn": business_date.toordinal()}).all()
         if not found:
             return 0
-        rows = [{"b_borrower_id": b, "b_loan_id": lid, "n": n} for b, lid, n in found]
-        uow.conn.execute(self._loan_plain, rows)
-        uow.conn.execute(self._charge, params)
-        counts = {(b, lid): n for b, lid, n in found}
-        per_loan = uow.conn.execute(
-            select(loan.c.borrower_id, loan.c.id, loan.c.currency, loan.c.late_fee).where(
-                tuple_(loan.c.borrower_id, loan.c.id).in_(list(counts))
-            )
-        ).all()
+        rows = [{"b_borrower_id": b, "b_loan_id": lid, "b_seq": seq, "fee": fee} for b, lid, seq, fee, _ in found]
+        uow.conn.execute(self._charge, rows)
+        uow.conn.execute(self._loan, rows)
         totals: dict[str, int] = {}
-        for b, lid, currency, fee in per_loan:
-            totals[currency] = totals.get(currency, 0) + fee * counts[(b, lid)]
+        for *_, fee, currency in found:
+            totals[currency] = totals.get(currency, 0) + fee
         _post_totals(
             uow,
             self._ledger,
@@ -354,7 +350,7 @@ class LateFeeStep(_LendingStep):
             AccountType.FEE_INCOME,
             totals.items(),
         )
-        return sum(counts.values())
+        return len(found)
 
 
 def _late_sum(expression: Any) -> Any:
