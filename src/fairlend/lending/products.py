@@ -38,14 +38,23 @@ class Quote:
     apr_method: str
 
 
-def load_product(conn: Connection, code: str, version: int | None = None) -> Product:
+ProductCache = dict[tuple[str, int], Product]
+
+
+def load_product(conn: Connection, code: str, version: int | None = None, cache: ProductCache | None = None) -> Product:
+    """A product version; `cache` keeps versions read before (a stored version never changes)."""
+    if cache is not None and version is not None and (code, version) in cache:
+        return cache[(code, version)]
     if version is None:
         terms = conn.execute(_LATEST, {"code": code}).scalar()
     else:
         terms = conn.execute(_VERSION, {"code": code, "version": version}).scalar()
     if terms is None:
         raise NotFound("product_not_found", f"no product {code!r}" + (f" version {version}" if version else ""))
-    return Product.from_dict(terms)
+    product = Product.from_dict(terms)
+    if cache is not None and len(cache) < 10_000:
+        cache[(product.code, product.version)] = product
+    return product
 
 
 class Products:

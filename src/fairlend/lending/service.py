@@ -37,7 +37,7 @@ from fairlend.lending.model import (
     RepaymentPosted,
     RepaymentResult,
 )
-from fairlend.lending.products import Products, Quote, load_product
+from fairlend.lending.products import ProductCache, Products, Quote, load_product
 from fairlend.lending.queries import LendingQueries
 from fairlend.lending.schedule import Line, Period, amortize, daily_rate_e10, day, from_day
 from fairlend.lending.tables import loan, loan_delinquency_transition, loan_installment, loan_repayment
@@ -88,6 +88,35 @@ class Delinquency:
     first_delinquency_day: int | None
 
 
+_RESCHEDULE_COLUMNS = (
+    "cur_seq",
+    "accrual_start_day",
+    "next_due_day",
+    "accrual_interest",
+    "maturity_date",
+    "installment_amount",
+)
+_REPAY_COLUMNS = (
+    "principal_outstanding",
+    "principal_due",
+    "interest_due",
+    "accrued_interest",
+    "penalty_due",
+    "fees_due",
+    "oldest_due_day",
+    "overdue_principal",
+    "overdue_amount",
+    "dpd",
+    "bucket",
+    "first_delinquency_day",
+    "state",
+    "settled_on",
+    *_RESCHEDULE_COLUMNS,
+)
+# One prebuilt statement for every repayment: the same columns each time, so it compiles once.
+_REPAY_LOAN = _UPDATE_LOAN.values(**{c: bindparam(c) for c in _REPAY_COLUMNS})
+
+
 def delinquency_of(
     installments: Sequence[dict[str, Any]], penalty_due: int, grace_days: int, as_of_day: int, first_day: int | None
 ) -> Delinquency:
@@ -117,6 +146,8 @@ class LendingService(LendingQueries):
         super().__init__(uow, ledger)
         self._profile = profile
         self.products = Products(uow, profile)
+        # Versions are immutable: the repayment hot path reads each one once per process.
+        self._product_cache: ProductCache = {}
 
     # -- quotes and booking ----------------------------------------------------
 
@@ -312,7 +343,7 @@ class LendingService(LendingQueries):
             raise Conflict("loan_not_active", f"loan {loan_id} is {ln.state}; it takes no repayments")
         if amount.currency != ln.currency:
             raise Invalid("currency_mismatch", f"loan {loan_id} is in {ln.currency}")
-        product = load_product(conn, ln.product_code, ln.product_version)
+        product = load_product(conn, ln.product_code, ln.product_version, self._product_cache)
         insts = [
             dict(r._mapping)
             for r in conn.execute(_OPEN_INSTALLMENTS, {"borrower_id": ln.borrower_id, "loan_id": loan_id})
@@ -411,10 +442,9 @@ class LendingService(LendingQueries):
             state=state.value,
             settled_on=today if settles else None,
         )
-        conn.execute(
-            _UPDATE_LOAN.values(**{k: bindparam(k) for k in values}),
-            {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id, **values},
-        )
+        for column in _RESCHEDULE_COLUMNS:
+            values.setdefault(column, getattr(ln, column))
+        conn.execute(_REPAY_LOAN, {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id, **values})
         refunded = alloc.excess
         repayment_id = new_id("rpy")
         conn.execute(
@@ -436,18 +466,6 @@ class LendingService(LendingQueries):
             },
         )
         cur = ln.currency
-        parts: list[tuple[AccountKey, int]] = [
-            (AccountKey(AccountType.LOAN_PRINCIPAL, cur), alloc.principal),
-            (AccountKey(AccountType.INTEREST_RECEIVABLE, cur), billed_interest_paid),
-            (AccountKey(AccountType.ACCRUED_INTEREST, cur), alloc.accrued_interest),
-            (AccountKey(AccountType.PENALTY_RECEIVABLE, cur), alloc.penalty),
-            (AccountKey(AccountType.FEE_RECEIVABLE, cur), alloc.billed_fees),
-            (AccountKey(AccountType.FEE_INCOME, cur), alloc.prepayment_fee),
-            (AccountKey(AccountType.BORROWER_CREDIT, cur, ln.borrower_id), refunded),
-        ]
-        postings: list[Posting] = [debit(received_into or AccountKey(AccountType.PLATFORM_CASH, cur), amount)]
-        postings += [credit(key, Money(minor, cur)) for key, minor in parts if minor]
-        self._ledger.post(uow, entry(today, "loan_repayment", *postings, reference=repayment_id))
         money = _money_in(cur)
         uow.publish(
             RepaymentPosted(
@@ -476,6 +494,19 @@ class LendingService(LendingQueries):
                     business_date=today,
                 )
             )
+        # The journal entry goes last: its control-account rows are the hottest locks, held until commit.
+        parts: list[tuple[AccountKey, int]] = [
+            (AccountKey(AccountType.LOAN_PRINCIPAL, cur), alloc.principal),
+            (AccountKey(AccountType.INTEREST_RECEIVABLE, cur), billed_interest_paid),
+            (AccountKey(AccountType.ACCRUED_INTEREST, cur), alloc.accrued_interest),
+            (AccountKey(AccountType.PENALTY_RECEIVABLE, cur), alloc.penalty),
+            (AccountKey(AccountType.FEE_RECEIVABLE, cur), alloc.billed_fees),
+            (AccountKey(AccountType.FEE_INCOME, cur), alloc.prepayment_fee),
+            (AccountKey(AccountType.BORROWER_CREDIT, cur, ln.borrower_id), refunded),
+        ]
+        postings: list[Posting] = [debit(received_into or AccountKey(AccountType.PLATFORM_CASH, cur), amount)]
+        postings += [credit(key, Money(minor, cur)) for key, minor in parts if minor]
+        self._ledger.post(uow, entry(today, "loan_repayment", *postings, reference=repayment_id))
         return RepaymentResult(
             repayment_id=repayment_id,
             loan_id=loan_id,
@@ -589,7 +620,7 @@ class LendingService(LendingQueries):
             raise Invalid("payoff_in_past", f"a payoff quote is for {today} or later")
         if ln.state != LoanState.ACTIVE.value:
             raise Conflict("loan_not_active", f"loan {ln.id} is {ln.state}")
-        product = load_product(uow.conn, ln.product_code, ln.product_version)
+        product = load_product(uow.conn, ln.product_code, ln.product_version, self._product_cache)
         insts = uow.conn.execute(_OPEN_INSTALLMENTS, {"borrower_id": ln.borrower_id, "loan_id": ln.id}).all()
         billed = [i for i in insts if i.billed]
         unbilled = [i for i in insts if not i.billed]
