@@ -622,7 +622,6 @@ class LendingService(LendingQueries):
             raise Conflict("loan_not_active", f"loan {ln.id} is {ln.state}")
         product = load_product(uow.conn, ln.product_code, ln.product_version, self._product_cache)
         insts = uow.conn.execute(_OPEN_INSTALLMENTS, {"borrower_id": ln.borrower_id, "loan_id": ln.id}).all()
-        billed = [i for i in insts if i.billed]
         unbilled = [i for i in insts if not i.billed]
         interest = ln.interest_due
         if as_of == today:
@@ -642,7 +641,6 @@ class LendingService(LendingQueries):
             penalty += ln.overdue_principal * ln.penalty_daily_e10 * (day(as_of) - today.toordinal()) // 10**10
         total = ln.principal_outstanding + interest + penalty + fees
         money = _money_in(ln.currency)
-        del billed
         return PayoffQuote(
             loan_id=ln.id,
             as_of=as_of,
