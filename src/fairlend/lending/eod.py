@@ -34,7 +34,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     update,
 )
@@ -381,7 +380,8 @@ class DelinquencyStep(_LendingStep):
     _i = loan_installment.c
     _update = (
         update(loan)
-        .where(_ACTIVE, or_(loan.c.oldest_due_day.is_not(None), loan.c.dpd != 0, loan.c.overdue_amount != 0))
+        # A loan with no billed, unpaid installment has dpd 0 and nothing overdue: repayments keep it so.
+        .where(_ACTIVE, loan.c.oldest_due_day.is_not(None))
         .values(
             dpd=_dpd,
             overdue_principal=_late_sum(_i.principal - _i.principal_paid),
@@ -414,7 +414,8 @@ class BucketStep(_LendingStep):
             (loan.c.dpd <= b.max_dpd, literal(b.name)) for b in profile.delinquency_buckets if b.max_dpd is not None
         ]
         self._bucket: ColumnElement[Any] = case(*whens, else_=literal(profile.delinquency_buckets[-1].name))
-        pred = and_(_ACTIVE, loan.c.bucket != self._bucket)
+        # Only a loan with a billed, unpaid installment can change bucket here; repayments move the rest.
+        pred = and_(_ACTIVE, loan.c.oldest_due_day.is_not(None), loan.c.bucket != self._bucket)
         self._changed = select(
             loan.c.borrower_id,
             loan.c.id,

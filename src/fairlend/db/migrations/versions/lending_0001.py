@@ -75,6 +75,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_loan_id", "loan", ["id"], unique=True)
     op.create_index("ix_loan_state", "loan", ["state"])
+    op.create_index("ix_loan_next_due_day", "loan", ["next_due_day"])
+    op.create_index("ix_loan_oldest_due_day", "loan", ["oldest_due_day"])
+    op.create_index("ix_loan_overdue_principal", "loan", ["overdue_principal"])
     op.create_table(
         "loan_installment",
         sa.Column("borrower_id", ID, nullable=False),
