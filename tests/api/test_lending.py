@@ -149,3 +149,30 @@ def test_admins_define_products_and_everyone_signed_in_lists_them(
     assert bad.status_code == 422
     listed = api.get("/api/v1/products", headers=fake_auth.headers(Role.BORROWER, "brw_a"))
     assert [p["code"] for p in listed.json()] == ["api-12"]
+
+
+def test_the_loan_shows_paid_due_and_overdue_parts_after_end_of_day(
+    api: TestClient, fake_auth: FakeAuthenticator, container: Container, cash12: Product
+) -> None:
+    from datetime import date
+
+    loan = _book(api, fake_auth)
+    container.eod.run(through=date(2026, 4, 5))
+    headers = fake_auth.headers(Role.BORROWER, "brw_a")
+    body = api.get(f"/api/v1/loans/{loan['id']}", headers=headers).json()
+    assert (body["days_past_due"], body["bucket"]) == (4, "M1")
+    assert [line["status"] for line in body["schedule"][:2]] == ["overdue", "scheduled"]
+    assert body["schedule"][0]["outstanding"]["minor"] == 91_680 + 5_000  # the installment and its late fee
+    assert body["overdue_amount"]["minor"] == 91_680 + 5_000 + body["penalty_due"]["minor"]
+    api.post(
+        f"/api/v1/loans/{loan['id']}/repayments",
+        json={"amount": body["overdue_amount"]["amount"]},
+        headers={**headers, "Idempotency-Key": "cure"},
+    )
+    cured = api.get(f"/api/v1/loans/{loan['id']}", headers=headers).json()
+    assert cured["schedule"][0]["status"] == "paid" and cured["days_past_due"] == 0
+    later = api.get(f"/api/v1/loans/{loan['id']}/payoff", params={"as_of": "2026-05-01"}, headers=headers).json()
+    now = api.get(f"/api/v1/loans/{loan['id']}/payoff", headers=headers).json()
+    assert later["interest"]["minor"] > now["interest"]["minor"]
+    past = api.get(f"/api/v1/loans/{loan['id']}/payoff", params={"as_of": "2026-01-01"}, headers=headers)
+    assert past.status_code == 422

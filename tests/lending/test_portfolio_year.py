@@ -60,4 +60,9 @@ def test_a_year_of_end_of_day_over_current_late_prepaid_settled_and_charged_off_
     assert clock.business_date() == start + timedelta(days=365)
     states = {lending.loan_facts(loan_id).state for loan_id in loans}
     assert {LoanState.ACTIVE, LoanState.SETTLED, LoanState.CHARGED_OFF} <= states
+    prepaid = [lending.loan_detail(i) for i, kind in loans.items() if kind == "prepaid"]
+    # Over-payments shortened terms: installments were dropped, or the loan was settled before its maturity.
+    assert any(len(d.schedule) < d.term or (d.facts.settled_on or d.maturity_date) < d.maturity_date for d in prepaid)
+    assert any(len(d.schedule) < d.term for d in prepaid)
+    assert lending.delinquent_loans() or any(lending.loan_facts(i).days_past_due for i in loans)
     assert container.verify() == []

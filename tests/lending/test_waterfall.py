@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fairlend.errors import Invalid
 from fairlend.lending.model import DEFAULT_WATERFALL, Component, Timing, Waterfall
@@ -100,3 +102,70 @@ def test_a_waterfall_must_name_every_step_once_and_keep_prepayment_last() -> Non
     with pytest.raises(Invalid):
         Waterfall(tuple(steps))
     assert Waterfall.from_list(DEFAULT_WATERFALL.to_list()) == DEFAULT_WATERFALL
+
+
+installments = st.lists(
+    st.builds(
+        OpenInstallment,
+        seq=st.integers(1, 60),
+        due_date=st.dates(date(2026, 1, 1), date(2026, 8, 1)),
+        principal=st.integers(0, 200_000),
+        interest=st.integers(0, 20_000),
+        fee=st.integers(0, 5_000),
+    ),
+    max_size=6,
+    unique_by=lambda i: i.seq,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    amount=st.integers(1, 2_000_000),
+    owed=installments,
+    penalty=st.integers(0, 10_000),
+    accrued=st.integers(0, 20_000),
+    unbilled=st.integers(0, 1_000_000),
+    fee_rate=st.decimals(Decimal("0"), Decimal("0.05"), places=3),
+    allowed=st.booleans(),
+    component_major=st.booleans(),
+)
+def test_a_payment_is_split_exactly_and_never_pays_more_than_is_owed(
+    amount: int,
+    owed: list[OpenInstallment],
+    penalty: int,
+    accrued: int,
+    unbilled: int,
+    fee_rate: Decimal,
+    allowed: bool,
+    component_major: bool,
+) -> None:
+    paid = allocate_payment(
+        amount,
+        ON,
+        owed,
+        penalty=penalty,
+        accrued_interest=accrued,
+        unbilled_principal=unbilled,
+        waterfall=Waterfall.from_orders(component_major=component_major),
+        prepayment_allowed=allowed,
+        prepayment_fee_rate=fee_rate,
+        rounding=Rounding.HALF_UP,
+    )
+    assert paid.principal + paid.interest + paid.fees + paid.penalty + paid.excess == amount
+    assert min(paid.penalty, paid.accrued_interest, paid.prepaid_principal, paid.prepayment_fee, paid.excess) >= 0
+    assert paid.penalty <= penalty
+    assert paid.accrued_interest <= accrued and paid.prepaid_principal <= unbilled
+    for inst in owed:
+        part = paid.installments.get(inst.seq)
+        if part is not None:
+            assert (
+                0 <= part.principal <= inst.principal
+                and 0 <= part.interest <= inst.interest
+                and 0 <= part.fee <= inst.fee
+            )
+    billed_total = sum(i.principal + i.interest + i.fee for i in owed)
+    if paid.prepaid_principal or paid.accrued_interest:
+        # Nothing is prepaid while anything billed is unpaid.
+        assert sum(p.total for p in paid.installments.values()) == billed_total
+    if not allowed:
+        assert paid.prepaid_principal == paid.accrued_interest == 0
