@@ -46,7 +46,7 @@ from fairlend.errors import Invalid
 from fairlend.events import DomainEvent, to_payload
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
-from fairlend.ledger.model import AccountKey, AccountType, Posting, entry
+from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, entry
 from fairlend.ledger.service import Ledger
 from fairlend.lending.model import LoanDelinquencyChanged, LoanMonthEnd, LoanState
 from fairlend.lending.schedule import from_day
@@ -134,9 +134,37 @@ _DN = bindparam("dn", type_=loan.c.dpd.type)  # the date being closed, as a day 
 _D1 = bindparam("d1", type_=loan.c.dpd.type)  # the next business date, as a day number
 
 
+class DayJournal:
+    """The day's journal entries, posted after every lending step has updated its loans.
+
+    Repayments lock a loan and then the control accounts; end-of-day must take
+    them in the same order, or the two could deadlock on PostgreSQL. Outside
+    a day's run (a step run on its own) entries are posted at once.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._pending: list[JournalEntry] = []
+        self.deferring = False
+
+    def add(self, uow: UnitOfWork, journal_entry: JournalEntry) -> None:
+        if self.deferring:
+            self._pending.append(journal_entry)
+        else:
+            self._ledger.post(uow, journal_entry)
+
+    def flush(self, uow: UnitOfWork) -> None:
+        pending, self._pending = self._pending, []
+        for journal_entry in pending:
+            self._ledger.post(uow, journal_entry)
+
+    def discard(self) -> None:
+        self._pending = []
+
+
 def _post_totals(
     uow: UnitOfWork,
-    ledger: Ledger,
+    ledger: DayJournal,
     d: date,
     kind: str,
     debit_to: AccountType,
@@ -146,7 +174,7 @@ def _post_totals(
     for currency, total in totals:
         total = int(total or 0)
         if total:
-            ledger.post(
+            ledger.add(
                 uow,
                 entry(
                     d,
@@ -161,7 +189,7 @@ def _post_totals(
 class _LendingStep:
     name = ""
 
-    def __init__(self, ledger: Ledger, profile: Profile) -> None:
+    def __init__(self, ledger: DayJournal, profile: Profile) -> None:
         self._ledger = ledger
         self._profile = profile
 
@@ -408,7 +436,7 @@ class BucketStep(_LendingStep):
 
     name = "buckets"
 
-    def __init__(self, ledger: Ledger, profile: Profile) -> None:
+    def __init__(self, ledger: DayJournal, profile: Profile) -> None:
         super().__init__(ledger, profile)
         whens = [
             (loan.c.dpd <= b.max_dpd, literal(b.name)) for b in profile.delinquency_buckets if b.max_dpd is not None
@@ -530,15 +558,16 @@ class EndOfDay:
     def __init__(self, uow: UnitOfWorkFactory, ledger: Ledger, profile: Profile, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
+        self._journal = journal = DayJournal(ledger)
         self._own: list[EodStep] = [
-            PenaltyStep(ledger, profile),
-            AccrualStep(ledger, profile),
-            BillingStep(ledger, profile),
-            LateFeeStep(ledger, profile),
-            DelinquencyStep(ledger, profile),
-            BucketStep(ledger, profile),
-            ReminderStep(ledger, profile),
-            MonthEndStep(ledger, profile),
+            PenaltyStep(journal, profile),
+            AccrualStep(journal, profile),
+            BillingStep(journal, profile),
+            LateFeeStep(journal, profile),
+            DelinquencyStep(journal, profile),
+            BucketStep(journal, profile),
+            ReminderStep(journal, profile),
+            MonthEndStep(journal, profile),
         ]
         self._registered: list[EodStep] = []
         self._after: list[tuple[str, AfterDay]] = []
@@ -598,7 +627,17 @@ class EndOfDay:
                 stored = stored_business_date(uow.conn)
                 if stored is not None and business_date != stored:
                     raise Invalid("eod_out_of_order", f"the next date to close is {stored}, not {business_date}")
-                for step in self.steps:
+                self._journal.deferring = True
+                try:
+                    for step in self._own:
+                        counts[step.name] = int(step.run(uow, business_date))
+                        if progress:
+                            progress(business_date, step.name)
+                    self._journal.flush(uow)
+                finally:
+                    self._journal.deferring = False
+                    self._journal.discard()
+                for step in self._registered:
                     counts[step.name] = int(step.run(uow, business_date))
                     if progress:
                         progress(business_date, step.name)
