@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -40,15 +40,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from fairlend.clock import Clock
-from fairlend.db.tables import outbox
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Invalid
-from fairlend.events import DomainEvent, to_payload
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, entry
 from fairlend.ledger.service import Ledger
 from fairlend.lending.model import LoanDelinquencyChanged, LoanMonthEnd, LoanState
+from fairlend.lending.publishing import publish_many
 from fairlend.lending.schedule import from_day
 from fairlend.lending.tables import (
     eod_run,
@@ -84,29 +83,6 @@ class EodRunResult:
     counts: dict[str, int] = field(default_factory=dict)
     duration_ms: int = 0
     error: str = ""
-
-
-def publish_many(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
-    """Write many events to the outbox in one statement, then run their in-transaction subscribers."""
-    if not events:
-        return
-    now = uow.clock.now()
-    uow.conn.execute(
-        insert(outbox),
-        [
-            {
-                "event_type": e.event_type,
-                "aggregate_id": e.aggregate_id,
-                "business_date": getattr(e, "business_date", None),
-                "occurred_at": now,
-                "payload": to_payload(e),
-            }
-            for e in events
-        ],
-    )
-    for event in events:
-        for handler in uow.bus.handlers(event.event_type):
-            handler(uow, event)
 
 
 # -- the business date ------------------------------------------------------------

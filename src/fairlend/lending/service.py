@@ -18,6 +18,7 @@ from sqlalchemy import Row, bindparam, delete, insert, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
+from fairlend.events import DomainEvent
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
@@ -38,6 +39,7 @@ from fairlend.lending.model import (
     RepaymentResult,
 )
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
+from fairlend.lending.publishing import publish_many
 from fairlend.lending.queries import LendingQueries
 from fairlend.lending.schedule import Line, Period, amortize, daily_rate_e10, day, from_day
 from fairlend.lending.tables import loan, loan_delinquency_transition, loan_installment, loan_repayment
@@ -467,7 +469,7 @@ class LendingService(LendingQueries):
         )
         cur = ln.currency
         money = _money_in(cur)
-        uow.publish(
+        posted: list[DomainEvent] = [
             RepaymentPosted(
                 loan_id=loan_id,
                 borrower_id=ln.borrower_id,
@@ -481,11 +483,11 @@ class LendingService(LendingQueries):
                 days_past_due=found.dpd,
                 business_date=today,
             )
-        )
+        ]
         if bucket != ln.bucket:
-            self._record_transition(uow, ln, bucket, found, principal_left, today)
+            posted.append(self._record_transition(uow, ln, bucket, found, principal_left, today))
         if settles:
-            uow.publish(
+            posted.append(
                 LoanSettled(
                     loan_id=loan_id,
                     borrower_id=ln.borrower_id,
@@ -494,6 +496,7 @@ class LendingService(LendingQueries):
                     business_date=today,
                 )
             )
+        publish_many(uow, posted)
         # The journal entry goes last: its control-account rows are the hottest locks, held until commit.
         parts: list[tuple[AccountKey, int]] = [
             (AccountKey(AccountType.LOAN_PRINCIPAL, cur), alloc.principal),
@@ -524,7 +527,7 @@ class LendingService(LendingQueries):
 
     def _record_transition(
         self, uow: UnitOfWork, ln: Row[Any], bucket: str, found: Delinquency, principal_left: int, today: date
-    ) -> None:
+    ) -> LoanDelinquencyChanged:
         uow.conn.execute(
             _INSERT_TRANSITION,
             {
@@ -537,18 +540,16 @@ class LendingService(LendingQueries):
                 "dpd": found.dpd,
             },
         )
-        uow.publish(
-            LoanDelinquencyChanged(
-                loan_id=ln.id,
-                borrower_id=ln.borrower_id,
-                days_past_due=found.dpd,
-                bucket=bucket,
-                previous_bucket=ln.bucket,
-                overdue_amount=Money(found.overdue_amount, ln.currency),
-                outstanding_principal=Money(principal_left, ln.currency),
-                first_delinquency_date=from_day(found.first_delinquency_day),
-                business_date=today,
-            )
+        return LoanDelinquencyChanged(
+            loan_id=ln.id,
+            borrower_id=ln.borrower_id,
+            days_past_due=found.dpd,
+            bucket=bucket,
+            previous_bucket=ln.bucket,
+            overdue_amount=Money(found.overdue_amount, ln.currency),
+            outstanding_principal=Money(principal_left, ln.currency),
+            first_delinquency_date=from_day(found.first_delinquency_day),
+            business_date=today,
         )
 
     def _reschedule(
