@@ -252,3 +252,21 @@ def test_every_method_books_and_settles_cleanly(container: Container, clock: Fix
 
 def test_base_product_is_the_glossary_loan() -> None:
     assert BASE.rate == Decimal("0.18") and BASE.term == 12
+
+
+def test_booking_inside_a_callers_transaction_commits_or_rolls_back_with_it(
+    container: Container, cash12: Product
+) -> None:
+    with container.uow() as uow:
+        dropped = container.lending.book_loan_in(uow, "brw_a", "cash-12", cny("10000"), fee=cny("100"))
+        uow.rollback()
+    with pytest.raises(NotFound):
+        container.lending.loan_facts(dropped)
+    assert balance(container, AccountType.LOAN_PRINCIPAL) == 0
+    with container.uow() as uow:
+        kept = container.lending.book_loan_in(uow, "brw_a", "cash-12", cny("10000"), fee=cny("100"))
+        uow.commit()
+    assert container.lending.loan_facts(kept).outstanding_principal == cny("10000")
+    assert balance(container, AccountType.FEE_INCOME) == -10_000  # the agreed fee, deducted from the proceeds
+    assert container.lending.quote("cash-12", cny("10000"), fee=cny("100")).schedule.apr > Decimal("0.18")
+    assert container.verify() == []

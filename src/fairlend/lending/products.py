@@ -115,6 +115,7 @@ class Products:
         rate: Decimal | None = None,
         term: int | None = None,
         first_due_date: date | None = None,
+        fee: Money | None = None,
     ) -> Quote:
         """The schedule and APR; refused when the APR is above the profile's cap."""
         if amount.currency != product.currency:
@@ -127,6 +128,7 @@ class Products:
             term=term,
             first_due=first_due_date,
             apr_method=self._profile.pricing.apr_method,
+            fee=None if fee is None else fee.minor,
         )
         check_apr_cap(schedule.apr, self._profile.pricing)
         return Quote(product, schedule, self._profile.pricing.apr_method.value)

@@ -217,8 +217,13 @@ def build_schedule(
     term: int | None = None,
     first_due: date | None = None,
     apr_method: AprMethod = AprMethod.NOMINAL,
+    fee: int | None = None,
 ) -> Schedule:
-    """The schedule and APR of a loan of `amount` minor units on `product`."""
+    """The schedule and APR of a loan of `amount` minor units on `product`.
+
+    `fee` replaces the product's origination fee rate with an amount agreed
+    elsewhere (an offer's fee), treated as the product says.
+    """
     rate = product.rate if rate is None else rate
     term = product.term if term is None else term
     if not isinstance(rate, Decimal) or rate < 0 or rate > 10:
@@ -229,7 +234,10 @@ def build_schedule(
         raise Invalid("amount_not_positive", "the loan amount must be positive")
     if amount < product.min_amount or (product.max_amount and amount > product.max_amount):
         raise Invalid("amount_out_of_range", f"product {product.code} lends between its minimum and maximum amounts")
-    fee = round_minor(Decimal(amount) * product.origination_fee_rate, product.rounding)
+    if fee is None:
+        fee = round_minor(Decimal(amount) * product.origination_fee_rate, product.rounding)
+    elif fee < 0:
+        raise Invalid("fee_negative", "a fee cannot be negative")
     financed = product.origination_fee_treatment is FeeTreatment.FINANCED
     principal = amount + fee if financed else amount
     disbursed = amount if financed else amount - fee

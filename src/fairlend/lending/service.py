@@ -163,11 +163,13 @@ class LendingService(LendingQueries):
         term: int | None = None,
         open_date: date | None = None,
         first_due_date: date | None = None,
+        fee: Money | None = None,
     ) -> Quote:
+        """A schedule, its totals and APR on a product; refused above the APR cap (PolicyViolation)."""
         with self._uow(read_only=True) as uow:
             product = load_product(uow.conn, product_code, version)
             on = open_date or uow.clock.business_date()
-        return self.products.quote(product, amount, on, rate=rate, term=term, first_due_date=first_due_date)
+        return self.products.quote(product, amount, on, rate=rate, term=term, first_due_date=first_due_date, fee=fee)
 
     def book_loan(
         self,
@@ -182,6 +184,7 @@ class LendingService(LendingQueries):
         first_due_date: date | None = None,
         funded_from: AccountKey | None = None,
         loan_id: str | None = None,
+        fee: Money | None = None,
     ) -> str:
         """Book a loan and disburse it; the loan is active when this returns.
 
@@ -189,48 +192,82 @@ class LendingService(LendingQueries):
         calls it, and importing a portfolio calls it with a past `open_date`:
         installments that fell due before today are billed at once.
         `funded_from` is the account the proceeds leave (the platform's cash
-        unless the market funds the loan from its notes).
+        unless the market funds the loan from its notes); `fee` replaces the
+        product's origination fee rate with an agreed amount.
         """
-        if not borrower_id:
-            raise Invalid("borrower_required", "a loan needs a borrower")
         with self._uow() as uow:
-            today = uow.clock.business_date()
-            product = load_product(uow.conn, product_code, version)
-            opened = open_date or today
-            if opened > today:
-                raise Invalid("open_date_in_future", f"a loan cannot open after the business date {today}")
-            quote = self.products.quote(product, amount, opened, rate=rate, term=term, first_due_date=first_due_date)
-            loan_id = loan_id or new_id("loan")
-            self._insert_loan(uow, loan_id, borrower_id, quote, rate if rate is not None else product.rate, today)
-            schedule = quote.schedule
-            source = funded_from or AccountKey(AccountType.PLATFORM_CASH, product.currency)
-            postings = [
-                debit(AccountKey(AccountType.LOAN_PRINCIPAL, product.currency), schedule.money(schedule.principal)),
-                credit(source, schedule.money(schedule.disbursed)),
-            ]
-            if schedule.fee:
-                postings.append(
-                    credit(AccountKey(AccountType.FEE_INCOME, product.currency), schedule.money(schedule.fee))
-                )
-            self._ledger.post(uow, entry(today, "loan_disbursement", *postings, reference=loan_id))
-            uow.publish(
-                LoanDisbursed(
-                    loan_id=loan_id,
-                    borrower_id=borrower_id,
-                    product_code=product.code,
-                    currency=product.currency,
-                    principal=schedule.money(schedule.principal),
-                    term=len(schedule.lines),
-                    frequency=product.frequency,
-                    open_date=opened,
-                    first_due_date=schedule.lines[0].due,
-                    maturity_date=schedule.maturity,
-                    installment=schedule.money(schedule.installment),
-                    apr=schedule.apr,
-                    business_date=today,
-                )
+            loan_id = self.book_loan_in(
+                uow,
+                borrower_id,
+                product_code,
+                amount,
+                version=version,
+                rate=rate,
+                term=term,
+                open_date=open_date,
+                first_due_date=first_due_date,
+                funded_from=funded_from,
+                loan_id=loan_id,
+                fee=fee,
             )
             uow.commit()
+        return loan_id
+
+    def book_loan_in(
+        self,
+        uow: UnitOfWork,
+        borrower_id: str,
+        product_code: str,
+        amount: Money,
+        *,
+        version: int | None = None,
+        rate: Decimal | None = None,
+        term: int | None = None,
+        open_date: date | None = None,
+        first_due_date: date | None = None,
+        funded_from: AccountKey | None = None,
+        loan_id: str | None = None,
+        fee: Money | None = None,
+    ) -> str:
+        """`book_loan` in the caller's transaction (origination books as it accepts); never commits."""
+        if not borrower_id:
+            raise Invalid("borrower_required", "a loan needs a borrower")
+        today = uow.clock.business_date()
+        product = load_product(uow.conn, product_code, version)
+        opened = open_date or today
+        if opened > today:
+            raise Invalid("open_date_in_future", f"a loan cannot open after the business date {today}")
+        quote = self.products.quote(
+            product, amount, opened, rate=rate, term=term, first_due_date=first_due_date, fee=fee
+        )
+        loan_id = loan_id or new_id("loan")
+        self._insert_loan(uow, loan_id, borrower_id, quote, rate if rate is not None else product.rate, today)
+        schedule = quote.schedule
+        source = funded_from or AccountKey(AccountType.PLATFORM_CASH, product.currency)
+        postings = [
+            debit(AccountKey(AccountType.LOAN_PRINCIPAL, product.currency), schedule.money(schedule.principal)),
+            credit(source, schedule.money(schedule.disbursed)),
+        ]
+        if schedule.fee:
+            postings.append(credit(AccountKey(AccountType.FEE_INCOME, product.currency), schedule.money(schedule.fee)))
+        self._ledger.post(uow, entry(today, "loan_disbursement", *postings, reference=loan_id))
+        uow.publish(
+            LoanDisbursed(
+                loan_id=loan_id,
+                borrower_id=borrower_id,
+                product_code=product.code,
+                currency=product.currency,
+                principal=schedule.money(schedule.principal),
+                term=len(schedule.lines),
+                frequency=product.frequency,
+                open_date=opened,
+                first_due_date=schedule.lines[0].due,
+                maturity_date=schedule.maturity,
+                installment=schedule.money(schedule.installment),
+                apr=schedule.apr,
+                business_date=today,
+            )
+        )
         return loan_id
 
     def _insert_loan(
