@@ -311,7 +311,7 @@ class LateFeeStep(_LendingStep):
         .where(
             _ACTIVE,
             loan.c.late_fee > 0,
-            loan.c.oldest_due_day.is_not(None),
+            loan.c.oldest_due_day <= _DN,  # a range the index serves; the grace test below needs the row
             loan.c.oldest_due_day + loan.c.grace_days <= _DN,
             _i.billed.is_(True),
             _i.paid_on.is_(None),
@@ -385,7 +385,8 @@ class DelinquencyStep(_LendingStep):
     _update = (
         update(loan)
         # A loan with no billed, unpaid installment has dpd 0 and nothing overdue: repayments keep it so.
-        .where(_ACTIVE, loan.c.oldest_due_day.is_not(None))
+        # (`> 0` is IS NOT NULL as a range, which SQLite's planner serves from the index.)
+        .where(_ACTIVE, loan.c.oldest_due_day > 0)
         .values(
             dpd=_dpd,
             overdue_principal=_late_sum(_i.principal - _i.principal_paid),
@@ -419,7 +420,7 @@ class BucketStep(_LendingStep):
         ]
         self._bucket: ColumnElement[Any] = case(*whens, else_=literal(profile.delinquency_buckets[-1].name))
         # Only a loan with a billed, unpaid installment can change bucket here; repayments move the rest.
-        pred = and_(_ACTIVE, loan.c.oldest_due_day.is_not(None), loan.c.bucket != self._bucket)
+        pred = and_(_ACTIVE, loan.c.oldest_due_day > 0, loan.c.bucket != self._bucket)
         self._changed = select(
             loan.c.borrower_id,
             loan.c.id,
