@@ -8,13 +8,12 @@ handful of round trips and no statement compilation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy import Row, insert, select
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
@@ -23,6 +22,7 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
+from fairlend.lending.closing import close_loan, payoff_of
 from fairlend.lending.model import (
     Frequency,
     LoanChargedOff,
@@ -42,103 +42,24 @@ from fairlend.lending.products import ProductCache, Products, Quote, load_produc
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.queries import LendingQueries
 from fairlend.lending.schedule import Line, Period, amortize, daily_rate_e10, day, from_day
-from fairlend.lending.tables import loan, loan_delinquency_transition, loan_installment, loan_repayment
-from fairlend.lending.waterfall import OpenInstallment, allocate_payment, prepayment_fee
+from fairlend.lending.subledger import (
+    DROP_UNBILLED,
+    INSERT_INSTALLMENT,
+    INSERT_REPAYMENT,
+    INSERT_TRANSITION,
+    LOAN_FOR_UPDATE,
+    OPEN_INSTALLMENTS,
+    PAY_INSTALLMENT,
+    REPAY_LOAN,
+    RESCHEDULE_COLUMNS,
+    UPDATE_LOAN,
+    Delinquency,
+    delinquency_of,
+    installment_row,
+)
+from fairlend.lending.tables import loan
+from fairlend.lending.waterfall import OpenInstallment, allocate_payment
 from fairlend.money import Money
-
-_LOAN_FOR_UPDATE = select(loan).where(loan.c.id == bindparam("loan_id")).with_for_update()
-_OPEN_INSTALLMENTS = (
-    select(loan_installment)
-    .where(
-        loan_installment.c.borrower_id == bindparam("borrower_id"),
-        loan_installment.c.loan_id == bindparam("loan_id"),
-        loan_installment.c.paid_on.is_(None),
-    )
-    .order_by(loan_installment.c.seq)
-)
-_PAY_INSTALLMENT = (
-    update(loan_installment)
-    .where(
-        loan_installment.c.borrower_id == bindparam("b_borrower_id"),
-        loan_installment.c.loan_id == bindparam("b_loan_id"),
-        loan_installment.c.seq == bindparam("b_seq"),
-    )
-    .values(
-        principal_paid=bindparam("principal_paid"),
-        interest_paid=bindparam("interest_paid"),
-        fee_paid=bindparam("fee_paid"),
-        paid_on=bindparam("paid_on"),
-    )
-)
-_DROP_UNBILLED = delete(loan_installment).where(
-    loan_installment.c.borrower_id == bindparam("borrower_id"),
-    loan_installment.c.loan_id == bindparam("loan_id"),
-    loan_installment.c.billed.is_(False),
-)
-_INSERT_INSTALLMENT = insert(loan_installment)
-_INSERT_REPAYMENT = insert(loan_repayment)
-_INSERT_TRANSITION = insert(loan_delinquency_transition)
-_UPDATE_LOAN = update(loan).where(loan.c.borrower_id == bindparam("b_borrower_id"), loan.c.id == bindparam("b_loan_id"))
-
-
-@dataclass(frozen=True, slots=True)
-class Delinquency:
-    oldest_due_day: int | None
-    overdue_principal: int
-    overdue_amount: int
-    dpd: int
-    first_delinquency_day: int | None
-
-
-_RESCHEDULE_COLUMNS = (
-    "cur_seq",
-    "accrual_start_day",
-    "next_due_day",
-    "accrual_interest",
-    "maturity_date",
-    "installment_amount",
-)
-_REPAY_COLUMNS = (
-    "principal_outstanding",
-    "principal_due",
-    "interest_due",
-    "accrued_interest",
-    "penalty_due",
-    "fees_due",
-    "oldest_due_day",
-    "overdue_principal",
-    "overdue_amount",
-    "dpd",
-    "bucket",
-    "first_delinquency_day",
-    "state",
-    "settled_on",
-    *_RESCHEDULE_COLUMNS,
-)
-# One prebuilt statement for every repayment: the same columns each time, so it compiles once.
-_REPAY_LOAN = _UPDATE_LOAN.values(**{c: bindparam(c) for c in _REPAY_COLUMNS})
-
-
-def delinquency_of(
-    installments: Sequence[dict[str, Any]], penalty_due: int, grace_days: int, as_of_day: int, first_day: int | None
-) -> Delinquency:
-    """The loan's delinquency at the end of `as_of_day`, from its billed, unpaid installments.
-
-    The same rule end-of-day applies in SQL: an installment unpaid at the end
-    of its due date plus the grace days makes the loan late, counted from the
-    due date, so one unpaid at the end of its due date is 1 day past due.
-    """
-    unpaid = [i for i in installments if i["billed"] and i["paid_on"] is None]
-    oldest = min((i["due_day"] for i in unpaid), default=None)
-    late = [i for i in unpaid if i["late_day"] <= as_of_day]
-    overdue_principal = sum(i["principal"] - i["principal_paid"] for i in late)
-    owed = sum(
-        i["principal"] - i["principal_paid"] + i["interest"] - i["interest_paid"] + i["fee"] - i["fee_paid"]
-        for i in late
-    )
-    dpd = as_of_day - oldest + 1 if oldest is not None and oldest + grace_days <= as_of_day else 0
-    first = (first_day or oldest + 1) if dpd and oldest is not None else None
-    return Delinquency(oldest, overdue_principal, owed + penalty_due if dpd else 0, dpd, first)
 
 
 class LendingService(LendingQueries):
@@ -278,7 +199,7 @@ class LendingService(LendingQueries):
         rows = []
         for line in schedule.lines:
             billed = day(line.due) <= today_day  # an imported loan's past installments
-            rows.append(_installment_row(borrower_id, loan_id, line, product.grace_days, billed))
+            rows.append(installment_row(borrower_id, loan_id, line, product.grace_days, billed))
         billed_rows = [r for r in rows if r["billed"]]
         current = next((r for r in rows if not r["billed"]), None)
         accrued = 0
@@ -331,7 +252,7 @@ class LendingService(LendingQueries):
                 created_at=uow.clock.now(),
             )
         )
-        uow.conn.execute(_INSERT_INSTALLMENT, rows)
+        uow.conn.execute(INSERT_INSTALLMENT, rows)
         if billed_interest + accrued:
             currency = product.currency
             postings = [
@@ -367,7 +288,7 @@ class LendingService(LendingQueries):
         return result
 
     def _load(self, uow: UnitOfWork, loan_id: str) -> Row[Any]:
-        row = uow.conn.execute(_LOAN_FOR_UPDATE, {"loan_id": loan_id}).first()
+        row = uow.conn.execute(LOAN_FOR_UPDATE, {"loan_id": loan_id}).first()
         if row is None:
             raise NotFound("loan_not_found", f"no loan {loan_id}")
         return row
@@ -385,7 +306,7 @@ class LendingService(LendingQueries):
         product = load_product(conn, ln.product_code, ln.product_version, self._product_cache)
         insts = [
             dict(r._mapping)
-            for r in conn.execute(_OPEN_INSTALLMENTS, {"borrower_id": ln.borrower_id, "loan_id": loan_id})
+            for r in conn.execute(OPEN_INSTALLMENTS, {"borrower_id": ln.borrower_id, "loan_id": loan_id})
         ]
         billed = [i for i in insts if i["billed"]]
         unbilled = [i for i in insts if not i["billed"]]
@@ -453,7 +374,7 @@ class LendingService(LendingQueries):
                 }
             )
         if updates:
-            conn.execute(_PAY_INSTALLMENT, updates)
+            conn.execute(PAY_INSTALLMENT, updates)
         values: dict[str, Any] = {}
         if alloc.accrued_interest or alloc.prepaid_principal:
             values.update(
@@ -481,13 +402,13 @@ class LendingService(LendingQueries):
             state=state.value,
             settled_on=today if settles else None,
         )
-        for column in _RESCHEDULE_COLUMNS:
+        for column in RESCHEDULE_COLUMNS:
             values.setdefault(column, getattr(ln, column))
-        conn.execute(_REPAY_LOAN, {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id, **values})
+        conn.execute(REPAY_LOAN, {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id, **values})
         refunded = alloc.excess
         repayment_id = new_id("rpy")
         conn.execute(
-            _INSERT_REPAYMENT,
+            INSERT_REPAYMENT,
             {
                 "borrower_id": ln.borrower_id,
                 "id": repayment_id,
@@ -566,7 +487,7 @@ class LendingService(LendingQueries):
         self, uow: UnitOfWork, ln: Row[Any], bucket: str, found: Delinquency, principal_left: int, today: date
     ) -> LoanDelinquencyChanged:
         uow.conn.execute(
-            _INSERT_TRANSITION,
+            INSERT_TRANSITION,
             {
                 "borrower_id": ln.borrower_id,
                 "id": new_id("dlq"),
@@ -599,7 +520,7 @@ class LendingService(LendingQueries):
         today: date,
     ) -> dict[str, Any]:
         """Rebuild the unbilled installments after a prepayment, from today, on the new balance."""
-        uow.conn.execute(_DROP_UNBILLED, {"borrower_id": ln.borrower_id, "loan_id": ln.id})
+        uow.conn.execute(DROP_UNBILLED, {"borrower_id": ln.borrower_id, "loan_id": ln.id})
         if balance == 0 or not unbilled:
             last_billed = ln.maturity_date if not unbilled else date.fromordinal(unbilled[0]["start_day"])
             return {
@@ -629,8 +550,8 @@ class LendingService(LendingQueries):
             principal_per_period=unbilled[0]["principal"] if shorten and method is Method.EQUAL_PRINCIPAL else None,
             first_seq=unbilled[0]["seq"],
         )
-        rows = [_installment_row(ln.borrower_id, ln.id, line, ln.grace_days, False) for line in lines]
-        uow.conn.execute(_INSERT_INSTALLMENT, rows)
+        rows = [installment_row(ln.borrower_id, ln.id, line, ln.grace_days, False) for line in lines]
+        uow.conn.execute(INSERT_INSTALLMENT, rows)
         values: dict[str, Any] = {
             "cur_seq": rows[0]["seq"],
             "accrual_start_day": day(today),
@@ -653,42 +574,8 @@ class LendingService(LendingQueries):
             return self._payoff(uow, ln, as_of or uow.clock.business_date())
 
     def _payoff(self, uow: UnitOfWork, ln: Row[Any], as_of: date) -> PayoffQuote:
-        today = uow.clock.business_date()
-        if as_of < today:
-            raise Invalid("payoff_in_past", f"a payoff quote is for {today} or later")
-        if ln.state != LoanState.ACTIVE.value:
-            raise Conflict("loan_not_active", f"loan {ln.id} is {ln.state}")
         product = load_product(uow.conn, ln.product_code, ln.product_version, self._product_cache)
-        insts = uow.conn.execute(_OPEN_INSTALLMENTS, {"borrower_id": ln.borrower_id, "loan_id": ln.id}).all()
-        unbilled = [i for i in insts if not i.billed]
-        interest = ln.interest_due
-        if as_of == today:
-            interest += ln.accrued_interest
-        else:
-            # Interest earned by the end of the day before `as_of`, period by period, as EOD would accrue it.
-            target = day(as_of)
-            for inst in unbilled:
-                start = ln.accrual_start_day if inst.seq == ln.cur_seq else inst.start_day
-                span = inst.due_day - start
-                interest += inst.interest * max(0, min(target - start, span)) // span
-        unbilled_principal = sum(i.principal for i in unbilled)
-        fee = prepayment_fee(unbilled_principal, product.prepayment_fee_rate, product.rounding)
-        fees = ln.fees_due + fee
-        penalty = ln.penalty_due
-        if as_of > today and ln.overdue_principal:
-            penalty += ln.overdue_principal * ln.penalty_daily_e10 * (day(as_of) - today.toordinal()) // 10**10
-        total = ln.principal_outstanding + interest + penalty + fees
-        money = _money_in(ln.currency)
-        return PayoffQuote(
-            loan_id=ln.id,
-            as_of=as_of,
-            principal=money(ln.principal_outstanding),
-            interest=money(interest),
-            penalty=money(penalty),
-            fees=money(ln.fees_due),
-            prepayment_fee=money(fee),
-            total=money(total),
-        )
+        return payoff_of(uow, ln, as_of, product)
 
     def charge_off(self, loan_id: str) -> Money:
         """Stop carrying the loan as an asset: every receivable goes to credit loss."""
@@ -710,7 +597,7 @@ class LendingService(LendingQueries):
             if ln.state == LoanState.CHARGED_OFF.value:
                 amount = Money(ln.closed_amount, ln.currency)
                 uow.conn.execute(
-                    _UPDATE_LOAN.values(state=LoanState.WRITTEN_OFF.value),
+                    UPDATE_LOAN.values(state=LoanState.WRITTEN_OFF.value),
                     {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id},
                 )
             elif ln.state == LoanState.ACTIVE.value:
@@ -722,57 +609,7 @@ class LendingService(LendingQueries):
         return amount
 
     def _close(self, uow: UnitOfWork, ln: Row[Any], state: LoanState, kind: str) -> Money:
-        cur = ln.currency
-        parts = [
-            (AccountType.LOAN_PRINCIPAL, ln.principal_outstanding),
-            (AccountType.INTEREST_RECEIVABLE, ln.interest_due),
-            (AccountType.ACCRUED_INTEREST, ln.accrued_interest),
-            (AccountType.PENALTY_RECEIVABLE, ln.penalty_due),
-            (AccountType.FEE_RECEIVABLE, ln.fees_due),
-        ]
-        total = sum(minor for _, minor in parts)
-        if total:
-            postings = [debit(AccountKey(AccountType.CREDIT_LOSS, cur), Money(total, cur))]
-            postings += [credit(AccountKey(t, cur), Money(m, cur)) for t, m in parts if m]
-            self._ledger.post(uow, entry(uow.clock.business_date(), kind, *postings, reference=ln.id))
-        uow.conn.execute(
-            _UPDATE_LOAN.values(
-                state=state.value,
-                principal_outstanding=0,
-                principal_due=0,
-                interest_due=0,
-                accrued_interest=0,
-                penalty_due=0,
-                fees_due=0,
-                overdue_principal=0,
-                next_due_day=None,
-                accrual_interest=0,
-                closed_amount=total,
-            ),
-            {"b_borrower_id": ln.borrower_id, "b_loan_id": ln.id},
-        )
-        return Money(total, cur)
-
-
-def _installment_row(borrower_id: str, loan_id: str, line: Line, grace_days: int, billed: bool) -> dict[str, Any]:
-    return {
-        "borrower_id": borrower_id,
-        "loan_id": loan_id,
-        "seq": line.seq,
-        "start_day": day(line.start),
-        "due_day": day(line.due),
-        "due_date": line.due,
-        "late_day": day(line.due) + grace_days,
-        "principal": line.principal,
-        "interest": line.interest,
-        "fee": 0,
-        "principal_paid": 0,
-        "interest_paid": 0,
-        "fee_paid": 0,
-        "billed": billed,
-        "late_fee_charged": False,
-        "paid_on": None,
-    }
+        return close_loan(uow, self._ledger, ln, state, kind)
 
 
 def _money_in(currency: str) -> Callable[[int], Money]:
