@@ -34,6 +34,8 @@ from fairlend.scoring.service import ScoringService
 
 if TYPE_CHECKING:
     from fairlend.collections.wiring import Collections
+from fairlend.lending.eod import EndOfDay, restore_business_date
+from fairlend.lending.service import LendingService
 
 
 class Authenticator(Protocol):
@@ -56,6 +58,8 @@ class Container:
     uow: UnitOfWorkFactory
     bus: EventBus
     ledger: Ledger
+    lending: LendingService
+    eod: EndOfDay
     # Checks bearer tokens (identity's token service); None until wired.
     authenticator: Authenticator | None = None
     # The credit bureau's back office; other contexts use `bureau.client_for(...)` (bureau.client port).
@@ -94,6 +98,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     bus = EventBus()
     uow = uow_factory(engine, clock, bus)
     ledger = Ledger(uow)
+    lending = LendingService(uow, ledger, profile)
+    eod = EndOfDay(uow, ledger, profile, clock)
     container = Container(
         settings=settings,
         profile=profile,
@@ -102,8 +108,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         uow=uow,
         bus=bus,
         ledger=ledger,
+        lending=lending,
+        eod=eod,
     )
     container.verifiers["ledger"] = ledger.verify
+    container.verifiers["lending"] = lending.verify
+    restore_business_date(engine, clock)
     bureau = BureauService(uow, profile, clock, derive_blind_key(settings.blind_index_key.get_secret_value()))
     container.bureau = InProcessBureau(bureau)
     # fairlend as a lender: its own institution at the bureau, reached only through the client.

@@ -8,6 +8,7 @@ from fairlend import __version__
 from fairlend.api import problems
 from fairlend.api.idempotency import IdempotencyMiddleware
 from fairlend.api.routers import collections, health, identity
+from fairlend.api.routers import lending as lending_router
 from fairlend.api.routers import origination as origination_routes
 from fairlend.api.routers import scoring as scoring_routes
 from fairlend.bootstrap import Container, bootstrap
@@ -41,4 +42,5 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     mount_web(app, container)
     app.include_router(scoring_routes.router, prefix=API_PREFIX)
     app.include_router(origination_routes.router, prefix=API_PREFIX)
+    app.include_router(lending_router.router, prefix=API_PREFIX)
     return app

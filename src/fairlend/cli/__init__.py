@@ -129,6 +129,10 @@ from fairlend.cli.collections import app as collections_app  # noqa: E402  (need
 
 app.add_typer(collections_app, name="collections")
 
+from fairlend.cli import lending as _lending  # noqa: E402 - its commands import the helpers above
+
+app.add_typer(_lending.app)
+
 
 def main() -> None:
     try:

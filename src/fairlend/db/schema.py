@@ -21,6 +21,7 @@ TABLE_MODULES = (
     "fairlend.origination.tables",
     "fairlend.identity.tables",
     "fairlend.collections.tables",
+    "fairlend.lending.tables",
 )
 
 

@@ -1,0 +1,251 @@
+"""End-of-day over N active loans on SQLite and PostgreSQL.
+
+Prints loans per second for one business date (every lending step, one
+transaction) and the ratio to a bare `UPDATE` of the same rows and columns
+run in the same process, plus the process's peak memory.
+
+    .venv/bin/python bench/eod.py --loans 20000            # default, a few minutes at most
+    .venv/bin/python bench/eod.py --loans 1000000          # the issue's size
+    .venv/bin/python bench/eod.py --backends sqlite --days 3
+
+PostgreSQL: 127.0.0.1, user postgres, scratch database `fairlend_bench`
+(dropped and created by this script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from fairlend.bootstrap import Container, bootstrap
+from fairlend.clock import FixedClock
+from fairlend.config import Settings
+from fairlend.db.migrate import upgrade
+from fairlend.ledger.model import AccountKey, AccountType, credit, debit, entry
+from fairlend.lending.model import Frequency, Method, Product
+from fairlend.lending.schedule import build_schedule, daily_rate_e10
+from fairlend.lending.tables import loan, loan_installment
+from fairlend.money import Money
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_DB = "fairlend_bench"
+BUSINESS_DATE = date(2026, 6, 15)
+PRODUCT = Product(
+    code="bench-12",
+    name="bench",
+    currency="CNY",
+    method=Method.EQUAL_INSTALLMENT,
+    frequency=Frequency.MONTHLY,
+    rate=Decimal("0.18"),
+    term=12,
+    penalty_rate=Decimal("0.18"),
+    late_fee=5000,
+)
+DELINQUENT_EVERY = 20  # one loan in 20 has its first installment unpaid
+
+
+def fresh_database(backend: str, workdir: Path) -> str:
+    if backend == "sqlite":
+        path = workdir / "bench.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
+    admin.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
+
+
+def seed(container: Container, n: int) -> None:
+    """N active loans opened over the last month, one in 20 a month late; rows written in bulk."""
+    product = container.lending.products.define(PRODUCT)
+    b = BUSINESS_DATE.toordinal()
+    templates: dict[int, Any] = {}
+    now = datetime.now(UTC)
+    batch_loans: list[dict[str, Any]] = []
+    batch_insts: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        # One aggregate journal entry per batch keeps the control accounts equal to the seeded subledger.
+        principal = sum(r["principal_outstanding"] for r in batch_loans)
+        billed = sum(r["interest_due"] for r in batch_loans)
+        postings = [
+            debit(AccountKey(AccountType.LOAN_PRINCIPAL, "CNY"), Money(principal, "CNY")),
+            credit(AccountKey(AccountType.PLATFORM_CASH, "CNY"), Money(principal, "CNY")),
+        ]
+        if billed:
+            postings += [
+                debit(AccountKey(AccountType.INTEREST_RECEIVABLE, "CNY"), Money(billed, "CNY")),
+                credit(AccountKey(AccountType.INTEREST_INCOME, "CNY"), Money(billed, "CNY")),
+            ]
+        with container.uow() as uow:
+            uow.conn.execute(loan.insert(), batch_loans)
+            uow.conn.execute(loan_installment.insert(), batch_insts)
+            container.ledger.post(uow, entry(BUSINESS_DATE, "bench_seed", *postings))
+            uow.commit()
+        batch_loans.clear()
+        batch_insts.clear()
+
+    for i in range(n):
+        late = i % DELINQUENT_EVERY == 0
+        opened_offset = 40 if late else 1 + i % 29
+        if opened_offset not in templates:
+            templates[opened_offset] = build_schedule(product, 1_000_000, BUSINESS_DATE - timedelta(days=opened_offset))
+        s = templates[opened_offset]
+        borrower, loan_id = f"brw_{i:08d}", f"loan_{i:021d}"
+        lines = s.lines
+        billed = 1 if late else 0
+        cur = lines[billed]
+        first = lines[0]
+        batch_loans.append(
+            {
+                "borrower_id": borrower,
+                "id": loan_id,
+                "product_code": product.code,
+                "product_version": product.version,
+                "currency": "CNY",
+                "state": "active",
+                "method": product.method.value,
+                "frequency": product.frequency.value,
+                "rate": product.rate,
+                "apr": s.apr,
+                "term": len(lines),
+                "open_date": first.start,
+                "first_due_date": first.due,
+                "maturity_date": s.maturity,
+                "principal": s.principal,
+                "installment_amount": s.installment,
+                "fee_amount": 0,
+                "grace_days": 0,
+                "penalty_daily_e10": daily_rate_e10(product.penalty_rate, product.day_count),
+                "late_fee": product.late_fee,
+                "principal_outstanding": s.principal,
+                "principal_due": first.principal if late else 0,
+                "interest_due": first.interest if late else 0,
+                "accrued_interest": 0,
+                "penalty_due": 0,
+                "fees_due": 0,
+                "cur_seq": cur.seq,
+                "accrual_start_day": cur.start.toordinal(),
+                "next_due_day": cur.due.toordinal(),
+                "accrual_interest": cur.interest,
+                "oldest_due_day": first.due.toordinal() if late else None,
+                "overdue_principal": first.principal if late else 0,
+                "overdue_amount": first.total if late else 0,
+                "dpd": b - 1 - first.due.toordinal() + 1 if late else 0,
+                "bucket": "M1" if late else "current",
+                "first_delinquency_day": first.due.toordinal() + 1 if late else None,
+                "penalty_day": b - 1,
+                "settled_on": None,
+                "closed_amount": 0,
+                "created_at": now,
+            }
+        )
+        for line in lines:
+            batch_insts.append(
+                {
+                    "borrower_id": borrower,
+                    "loan_id": loan_id,
+                    "seq": line.seq,
+                    "start_day": line.start.toordinal(),
+                    "due_day": line.due.toordinal(),
+                    "due_date": line.due,
+                    "late_day": line.due.toordinal(),
+                    "principal": line.principal,
+                    "interest": line.interest,
+                    "fee": 0,
+                    "principal_paid": 0,
+                    "interest_paid": 0,
+                    "fee_paid": 0,
+                    "billed": line.seq <= billed,
+                    "late_fee_charged": False,
+                    "paid_on": None,
+                }
+            )
+        if len(batch_loans) >= 5_000:
+            flush()
+    if batch_loans:
+        flush()
+    with container.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("ANALYZE"))
+        else:
+            conn.execute(sa.text("ANALYZE"))
+
+
+BARE_UPDATE = sa.text(
+    "UPDATE loan SET accrued_interest = accrued_interest + 1, penalty_due = penalty_due + 1, "
+    "penalty_day = penalty_day + 1, dpd = dpd, overdue_principal = overdue_principal, "
+    "overdue_amount = overdue_amount, bucket = bucket WHERE state = 'active'"
+)
+
+
+def bare_update(container: Container) -> float:
+    """The same rows and columns in one UPDATE and its commit (run after end-of-day: it spoils the balances)."""
+    started = time.perf_counter()
+    with container.engine.begin() as conn:
+        conn.execute(BARE_UPDATE)
+    return time.perf_counter() - started
+
+
+def run_backend(backend: str, n: int, days: int, workdir: Path) -> dict[str, float]:
+    url = fresh_database(backend, workdir)
+    clock = FixedClock(datetime(2026, 6, 15, 2, tzinfo=UTC), BUSINESS_DATE)
+    container = bootstrap(Settings(environment="test", database_url=url, data_dir=workdir), clock=clock)
+    upgrade(container.engine)
+    started = time.perf_counter()
+    seed(container, n)
+    seeded = time.perf_counter() - started
+    print(f"[{backend}] seeded {n:,} loans ({n * 12:,} installments) in {seeded:.1f} s", flush=True)
+    timings = []
+    for k in range(days):
+        d = BUSINESS_DATE + timedelta(days=k)
+        started = time.perf_counter()
+        result = container.eod.run_day(d)
+        took = time.perf_counter() - started
+        timings.append(took)
+        print(f"[{backend}] eod {d}: {took:.2f} s, {n / took:,.0f} loans/s, counts {result.counts}", flush=True)
+    if n <= 200_000:
+        problems = container.verify()
+        print(f"[{backend}] fairlend verify after end-of-day: {len(problems)} discrepancies {problems[:3]}", flush=True)
+    else:
+        problems = []
+        print(f"[{backend}] verify skipped above 200,000 loans (run `fairlend verify` on the database)", flush=True)
+    bare = min(bare_update(container) for _ in range(2))
+    container.close()
+    best = min(timings)
+    return {"eod_s": best, "bare_s": bare, "loans_per_s": n / best, "ratio": best / bare, "problems": len(problems)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--loans", type=int, default=20_000)
+    parser.add_argument("--days", type=int, default=2, help="business dates to close; the best is reported")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="fairlend-bench-") as tmp:
+        for backend in args.backends.split(","):
+            results[backend] = run_backend(backend, args.loans, args.days, Path(tmp))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print()
+    print(f"end-of-day over {args.loans:,} active loans (one business date, every lending step, one transaction)")
+    print(f"{'backend':<12}{'eod s':>9}{'loans/s':>12}{'bare UPDATE s':>15}{'eod / bare':>12}")
+    for backend, r in results.items():
+        print(f"{backend:<12}{r['eod_s']:>9.2f}{r['loans_per_s']:>12,.0f}{r['bare_s']:>15.2f}{r['ratio']:>12.2f}x")
+    print(f"peak memory of this process (seeding included): {peak_mb:,.0f} MB")
+    print("targets: >= 100,000 loans/s on SQLite; within 3x of the bare UPDATE; peak memory under 1 GB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,452 @@
+"""Lending's end-of-day steps: each a few set-based statements over the loan table.
+
+Penalty, accrual, billing, late fees, days past due, buckets, reminders and
+month-end, in that order (`eod.EndOfDay` runs them). Each is idempotent by
+its data: the penalty remembers the day it last charged, accrual is a
+function of the date, billing moves the current installment on, and the
+rest recompute from what is stored. The few rows that change on a day
+(billed or late installments) are found by index and touched by primary key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, insert, literal, select, update
+
+from fairlend.db.uow import UnitOfWork
+from fairlend.ids import new_id
+from fairlend.jurisdiction.model import Profile
+from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, entry
+from fairlend.ledger.service import Ledger
+from fairlend.lending.model import LoanDelinquencyChanged, LoanMonthEnd, LoanState
+from fairlend.lending.publishing import publish_many
+from fairlend.lending.schedule import from_day
+from fairlend.lending.tables import loan, loan_delinquency_transition, loan_installment
+from fairlend.money import Money
+
+REMINDER_DAYS = 3
+
+_ACTIVE = loan.c.state == LoanState.ACTIVE.value
+_DN = bindparam("dn", type_=loan.c.dpd.type)  # the date being closed, as a day number
+_D1 = bindparam("d1", type_=loan.c.dpd.type)  # the next business date, as a day number
+
+
+class DayJournal:
+    """The day's journal entries, posted after every lending step has updated its loans.
+
+    Repayments lock a loan and then the control accounts; end-of-day must take
+    them in the same order, or the two could deadlock on PostgreSQL. Outside
+    a day's run (a step run on its own) entries are posted at once.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._pending: list[JournalEntry] = []
+        self.deferring = False
+
+    def add(self, uow: UnitOfWork, journal_entry: JournalEntry) -> None:
+        if self.deferring:
+            self._pending.append(journal_entry)
+        else:
+            self._ledger.post(uow, journal_entry)
+
+    def flush(self, uow: UnitOfWork) -> None:
+        pending, self._pending = self._pending, []
+        for journal_entry in pending:
+            self._ledger.post(uow, journal_entry)
+
+    def discard(self) -> None:
+        self._pending = []
+
+
+def _post_totals(
+    uow: UnitOfWork,
+    ledger: DayJournal,
+    d: date,
+    kind: str,
+    debit_to: AccountType,
+    credit_to: AccountType,
+    totals: Iterable[Any],
+) -> None:
+    for currency, total in totals:
+        total = int(total or 0)
+        if total:
+            ledger.add(
+                uow,
+                entry(
+                    d,
+                    kind,
+                    Posting(AccountKey(debit_to, currency), Money(total, currency)),
+                    Posting(AccountKey(credit_to, currency), Money(-total, currency)),
+                    reference=f"eod:{d.isoformat()}",
+                ),
+            )
+
+
+class _LendingStep:
+    name = ""
+
+    def __init__(self, ledger: DayJournal, profile: Profile) -> None:
+        self._ledger = ledger
+        self._profile = profile
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class PenaltyStep(_LendingStep):
+    """Penalty interest for one day on the principal that was overdue when the day began."""
+
+    name = "penalty"
+    _pred = and_(_ACTIVE, loan.c.overdue_principal > 0, loan.c.penalty_daily_e10 > 0, loan.c.penalty_day < _DN)
+    _amount = loan.c.overdue_principal * loan.c.penalty_daily_e10 // literal(10**10)
+    _totals = select(loan.c.currency, func.sum(_amount)).where(_pred).group_by(loan.c.currency)
+    _update = update(loan).where(_pred).values(penalty_due=loan.c.penalty_due + _amount, penalty_day=_DN)
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        params = {"dn": business_date.toordinal()}
+        totals = uow.conn.execute(self._totals, params).all()
+        count = uow.conn.execute(self._update, params).rowcount
+        _post_totals(
+            uow,
+            self._ledger,
+            business_date,
+            "eod_penalty",
+            AccountType.PENALTY_RECEIVABLE,
+            AccountType.PENALTY_INCOME,
+            totals,
+        )
+        return int(count)
+
+
+class AccrualStep(_LendingStep):
+    """Interest earned through the end of the day, kept apart from billed interest."""
+
+    name = "accrual"
+    _span = loan.c.next_due_day - loan.c.accrual_start_day
+    _elapsed = case(
+        (_D1 - loan.c.accrual_start_day >= _span, _span),
+        (loan.c.accrual_start_day >= _D1, literal(0)),
+        else_=_D1 - loan.c.accrual_start_day,
+    )
+    _target = loan.c.accrual_interest * _elapsed // _span
+    _pred = and_(_ACTIVE, loan.c.next_due_day.is_not(None), loan.c.accrued_interest != _target)
+    _totals = (
+        select(loan.c.currency, func.sum(_target - loan.c.accrued_interest)).where(_pred).group_by(loan.c.currency)
+    )
+    _update = update(loan).where(_pred).values(accrued_interest=_target)
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        params = {"d1": business_date.toordinal() + 1}
+        totals = uow.conn.execute(self._totals, params).all()
+        count = uow.conn.execute(self._update, params).rowcount
+        _post_totals(
+            uow,
+            self._ledger,
+            business_date,
+            "eod_accrual",
+            AccountType.ACCRUED_INTEREST,
+            AccountType.INTEREST_INCOME,
+            totals,
+        )
+        return int(count)
+
+
+_cur = loan_installment.alias("cur")
+_nxt = loan_installment.alias("nxt")
+
+
+def _installment_of(alias: Any, column: str, offset: int) -> Any:
+    return (
+        select(getattr(alias.c, column))
+        .where(
+            alias.c.borrower_id == loan.c.borrower_id,
+            alias.c.loan_id == loan.c.id,
+            alias.c.seq == loan.c.cur_seq + offset,
+        )
+        .scalar_subquery()
+    )
+
+
+class BillingStep(_LendingStep):
+    """Installments falling due on the next business date become due: accrued interest is billed."""
+
+    name = "billing"
+    _pred = and_(_ACTIVE, loan.c.next_due_day.is_not(None), loan.c.next_due_day <= _D1)
+    _totals = select(loan.c.currency, func.sum(loan.c.accrual_interest)).where(_pred).group_by(loan.c.currency)
+    _keys = select(loan.c.borrower_id, loan.c.id, loan.c.cur_seq).where(_pred)
+    # By primary key, for the few loans billed today: a join from the installments would scan them all.
+    _bill = (
+        update(loan_installment)
+        .where(
+            loan_installment.c.borrower_id == bindparam("b_borrower_id"),
+            loan_installment.c.loan_id == bindparam("b_loan_id"),
+            loan_installment.c.seq == bindparam("b_seq"),
+        )
+        .values(billed=True)
+    )
+    _advance = (
+        update(loan)
+        .where(_pred)
+        .values(
+            interest_due=loan.c.interest_due + loan.c.accrual_interest,
+            accrued_interest=loan.c.accrued_interest - loan.c.accrual_interest,
+            principal_due=loan.c.principal_due + func.coalesce(_installment_of(_cur, "principal", 0), 0),
+            oldest_due_day=func.coalesce(loan.c.oldest_due_day, loan.c.next_due_day),
+            cur_seq=loan.c.cur_seq + 1,
+            accrual_start_day=loan.c.next_due_day,
+            next_due_day=_installment_of(_nxt, "due_day", 1),
+            accrual_interest=func.coalesce(_installment_of(_nxt, "interest", 1), 0),
+        )
+    )
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        params = {"d1": business_date.toordinal() + 1}
+        totals = uow.conn.execute(self._totals, params).all()
+        keys = uow.conn.execute(self._keys, params).all()
+        if not keys:
+            return 0
+        uow.conn.execute(self._bill, [{"b_borrower_id": b, "b_loan_id": lid, "b_seq": seq} for b, lid, seq in keys])
+        count = uow.conn.execute(self._advance, params).rowcount
+        _post_totals(
+            uow,
+            self._ledger,
+            business_date,
+            "eod_billing",
+            AccountType.INTEREST_RECEIVABLE,
+            AccountType.ACCRUED_INTEREST,
+            totals,
+        )
+        return int(count)
+
+
+class LateFeeStep(_LendingStep):
+    """The product's late fee, once, on each installment still unpaid after its grace days."""
+
+    name = "late_fees"
+    _i = loan_installment.c
+    # From the late loans into their installments by primary key; the installments are never scanned.
+    _find = (
+        select(_i.borrower_id, _i.loan_id, _i.seq, loan.c.late_fee, loan.c.currency)
+        .select_from(loan.join(loan_installment, and_(_i.borrower_id == loan.c.borrower_id, _i.loan_id == loan.c.id)))
+        .where(
+            _ACTIVE,
+            loan.c.late_fee > 0,
+            loan.c.oldest_due_day <= _DN,  # a range the index serves; the grace test below needs the row
+            loan.c.oldest_due_day + loan.c.grace_days <= _DN,
+            _i.billed.is_(True),
+            _i.paid_on.is_(None),
+            _i.late_fee_charged.is_(False),
+            _i.late_day <= _DN,
+        )
+    )
+    _charge = (
+        update(loan_installment)
+        .where(
+            _i.borrower_id == bindparam("b_borrower_id"),
+            _i.loan_id == bindparam("b_loan_id"),
+            _i.seq == bindparam("b_seq"),
+        )
+        .values(fee=_i.fee + bindparam("fee", type_=loan.c.late_fee.type), late_fee_charged=True)
+    )
+    _loan = (
+        update(loan)
+        .where(loan.c.borrower_id == bindparam("b_borrower_id"), loan.c.id == bindparam("b_loan_id"))
+        .values(fees_due=loan.c.fees_due + bindparam("fee", type_=loan.c.late_fee.type))
+    )
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        found = uow.conn.execute(self._find, {"dn": business_date.toordinal()}).all()
+        if not found:
+            return 0
+        rows = [{"b_borrower_id": b, "b_loan_id": lid, "b_seq": seq, "fee": fee} for b, lid, seq, fee, _ in found]
+        uow.conn.execute(self._charge, rows)
+        uow.conn.execute(self._loan, rows)
+        totals: dict[str, int] = {}
+        for *_, fee, currency in found:
+            totals[currency] = totals.get(currency, 0) + fee
+        _post_totals(
+            uow,
+            self._ledger,
+            business_date,
+            "eod_late_fee",
+            AccountType.FEE_RECEIVABLE,
+            AccountType.FEE_INCOME,
+            totals.items(),
+        )
+        return len(found)
+
+
+def _late_sum(expression: Any) -> Any:
+    return (
+        select(func.coalesce(func.sum(expression), 0))
+        .where(
+            loan_installment.c.borrower_id == loan.c.borrower_id,
+            loan_installment.c.loan_id == loan.c.id,
+            loan_installment.c.billed.is_(True),
+            loan_installment.c.paid_on.is_(None),
+            loan_installment.c.late_day <= _DN,
+        )
+        .scalar_subquery()
+    )
+
+
+class DelinquencyStep(_LendingStep):
+    """Days past due from the oldest unpaid installment (after grace), and what is overdue."""
+
+    name = "days_past_due"
+    _dpd = case(
+        (
+            and_(loan.c.oldest_due_day.is_not(None), loan.c.oldest_due_day + loan.c.grace_days <= _DN),
+            _DN - loan.c.oldest_due_day + 1,
+        ),
+        else_=literal(0),
+    )
+    _i = loan_installment.c
+    _update = (
+        update(loan)
+        # A loan with no billed, unpaid installment has dpd 0 and nothing overdue: repayments keep it so.
+        # (`> 0` is IS NOT NULL as a range, which SQLite's planner serves from the index.)
+        .where(_ACTIVE, loan.c.oldest_due_day > 0)
+        .values(
+            dpd=_dpd,
+            overdue_principal=_late_sum(_i.principal - _i.principal_paid),
+            overdue_amount=case(
+                (
+                    _dpd > 0,
+                    _late_sum(_i.principal - _i.principal_paid + _i.interest - _i.interest_paid + _i.fee - _i.fee_paid)
+                    + loan.c.penalty_due,
+                ),
+                else_=literal(0),
+            ),
+            first_delinquency_day=case(
+                (_dpd > 0, func.coalesce(loan.c.first_delinquency_day, loan.c.oldest_due_day + 1)), else_=None
+            ),
+        )
+    )
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        return int(uow.conn.execute(self._update, {"dn": business_date.toordinal()}).rowcount)
+
+
+class BucketStep(_LendingStep):
+    """The delinquency bucket from the profile's ranges; a history row only when it changes."""
+
+    name = "buckets"
+
+    def __init__(self, ledger: DayJournal, profile: Profile) -> None:
+        super().__init__(ledger, profile)
+        whens = [
+            (loan.c.dpd <= b.max_dpd, literal(b.name)) for b in profile.delinquency_buckets if b.max_dpd is not None
+        ]
+        self._bucket: ColumnElement[Any] = case(*whens, else_=literal(profile.delinquency_buckets[-1].name))
+        # Only a loan with a billed, unpaid installment can change bucket here; repayments move the rest.
+        pred = and_(_ACTIVE, loan.c.oldest_due_day > 0, loan.c.bucket != self._bucket)
+        self._changed = select(
+            loan.c.borrower_id,
+            loan.c.id,
+            loan.c.currency,
+            loan.c.dpd,
+            loan.c.bucket,
+            self._bucket.label("new_bucket"),
+            loan.c.overdue_amount,
+            loan.c.principal_outstanding,
+            loan.c.first_delinquency_day,
+        ).where(pred)
+        self._update = update(loan).where(pred).values(bucket=self._bucket)
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        changed = uow.conn.execute(self._changed).all()
+        if not changed:
+            return 0
+        uow.conn.execute(
+            insert(loan_delinquency_transition),
+            [
+                {
+                    "borrower_id": r.borrower_id,
+                    "id": new_id("dlq"),
+                    "loan_id": r.id,
+                    "business_date": business_date,
+                    "from_bucket": r.bucket,
+                    "to_bucket": r.new_bucket,
+                    "dpd": r.dpd,
+                }
+                for r in changed
+            ],
+        )
+        uow.conn.execute(self._update)
+        publish_many(
+            uow,
+            [
+                LoanDelinquencyChanged(
+                    loan_id=r.id,
+                    borrower_id=r.borrower_id,
+                    days_past_due=r.dpd,
+                    bucket=r.new_bucket,
+                    previous_bucket=r.bucket,
+                    overdue_amount=Money(r.overdue_amount, r.currency),
+                    outstanding_principal=Money(r.principal_outstanding, r.currency),
+                    first_delinquency_date=from_day(r.first_delinquency_day),
+                    business_date=business_date,
+                )
+                for r in changed
+            ],
+        )
+        return len(changed)
+
+
+class ReminderStep(_LendingStep):
+    """Counts the installments due in three days; `LendingQueries.due_soon` lists them for reminders."""
+
+    name = "reminders"
+    _count = select(func.count()).select_from(loan).where(_ACTIVE, loan.c.next_due_day == _D1 + REMINDER_DAYS)
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        return int(uow.conn.execute(self._count, {"d1": business_date.toordinal() + 1}).scalar() or 0)
+
+
+class MonthEndStep(_LendingStep):
+    """On a month's last day, one `LoanMonthEnd` per active loan (the bureau's monthly status)."""
+
+    name = "month_end"
+    _rows = select(
+        loan.c.id,
+        loan.c.borrower_id,
+        loan.c.currency,
+        (
+            loan.c.principal_outstanding
+            + loan.c.interest_due
+            + loan.c.accrued_interest
+            + loan.c.penalty_due
+            + loan.c.fees_due
+        ).label("outstanding"),
+        loan.c.overdue_amount,
+        loan.c.dpd,
+        loan.c.bucket,
+    ).where(_ACTIVE)
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        if (business_date + timedelta(days=1)).day != 1:
+            return 0
+        count = 0
+        for chunk in uow.conn.execute(self._rows).partitions(10_000):
+            publish_many(
+                uow,
+                [
+                    LoanMonthEnd(
+                        loan_id=r.id,
+                        borrower_id=r.borrower_id,
+                        outstanding=Money(int(r.outstanding), r.currency),
+                        overdue_amount=Money(r.overdue_amount, r.currency),
+                        days_past_due=r.dpd,
+                        bucket=r.bucket,
+                        business_date=business_date,
+                    )
+                    for r in chunk
+                ],
+            )
+            count += len(chunk)
+        return count

@@ -1,0 +1,464 @@
+"""Lending as pure data: products, loan states, events and query answers.
+
+Products are versioned data, not classes: the amortization method, the
+frequency, the day count, the rounding, the fees and the repayment waterfall
+are fields a product carries (DESIGN.md section 5). A loan keeps the version
+it was written on. Schedules live in `schedule.py`, the waterfall in
+`waterfall.py`; both are pure too.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from fairlend.errors import Invalid
+from fairlend.money import Money, Rounding, exponent
+
+
+class Method(enum.StrEnum):
+    EQUAL_INSTALLMENT = "equal_installment"  # 等额本息
+    EQUAL_PRINCIPAL = "equal_principal"  # 等额本金
+    INTEREST_ONLY_BALLOON = "interest_only_balloon"  # 先息后本
+    SINGLE_PAYMENT = "single_payment"  # 一次性还本付息
+
+
+class Frequency(enum.StrEnum):
+    MONTHLY = "monthly"
+    BIWEEKLY = "biweekly"
+    WEEKLY = "weekly"
+
+    @property
+    def periods_per_year(self) -> int:
+        return {Frequency.MONTHLY: 12, Frequency.BIWEEKLY: 26, Frequency.WEEKLY: 52}[self]
+
+
+class DayCount(enum.StrEnum):
+    ACT_365 = "act/365"
+    ACT_360 = "act/360"
+    THIRTY_360 = "30/360"
+
+    @property
+    def days_in_year(self) -> int:
+        return 365 if self is DayCount.ACT_365 else 360
+
+
+class FeeTreatment(enum.StrEnum):
+    DEDUCTED = "deducted"  # taken out of the proceeds: the borrower receives less
+    FINANCED = "financed"  # added to the principal: the borrower repays it with interest
+
+
+class PrepaymentEffect(enum.StrEnum):
+    SHORTEN_TERM = "shorten_term"  # keep the installment, finish earlier
+    LOWER_INSTALLMENT = "lower_installment"  # keep the due dates, pay less each time
+
+
+class Component(enum.StrEnum):
+    PENALTY = "penalty"
+    FEE = "fee"
+    INTEREST = "interest"
+    PRINCIPAL = "principal"
+
+
+class Timing(enum.StrEnum):
+    PAST_DUE = "past_due"
+    DUE = "due"
+    NOT_YET_DUE = "not_yet_due"
+
+
+class LoanState(enum.StrEnum):
+    ACTIVE = "active"
+    SETTLED = "settled"
+    CHARGED_OFF = "charged_off"
+    WRITTEN_OFF = "written_off"
+
+
+@dataclass(frozen=True, slots=True)
+class Waterfall:
+    """The order a payment pays things, as (timing, component) steps.
+
+    `from_orders(timings, components)` gives the common shape "every past-due
+    part first, in component order, then what is due, then prepayment", but
+    any order of the twelve pairs is data too. Prepayment (not yet due) comes
+    last and pays accrued interest before principal, because paying principal
+    early restarts the period's interest on the smaller balance.
+    """
+
+    steps: tuple[tuple[Timing, Component], ...]
+
+    def __post_init__(self) -> None:
+        expected = {(t, c) for t in Timing for c in Component}
+        if len(self.steps) != len(expected) or set(self.steps) != expected:
+            raise Invalid("waterfall_incomplete", "a waterfall names every (timing, component) pair exactly once")
+        first_future = min(i for i, (t, _) in enumerate(self.steps) if t is Timing.NOT_YET_DUE)
+        if any(t is not Timing.NOT_YET_DUE for t, _ in self.steps[first_future:]):
+            raise Invalid("waterfall_prepayment_first", "not-yet-due steps come after everything past due and due")
+        future = [c for t, c in self.steps if t is Timing.NOT_YET_DUE]
+        if future.index(Component.INTEREST) > future.index(Component.PRINCIPAL):
+            raise Invalid("waterfall_prepayment_order", "prepayment pays accrued interest before principal")
+
+    @classmethod
+    def from_orders(
+        cls,
+        timings: tuple[Timing, ...] = (Timing.PAST_DUE, Timing.DUE, Timing.NOT_YET_DUE),
+        components: tuple[Component, ...] = (Component.PENALTY, Component.FEE, Component.INTEREST, Component.PRINCIPAL),
+        *,
+        component_major: bool = False,
+    ) -> Waterfall:
+        """Timing-major (each installment's parts together) or component-major (all penalty first)."""
+        if set(timings) != set(Timing) or set(components) != set(Component):
+            raise Invalid("waterfall_incomplete", "name every timing and every component once")
+        if component_major:
+            due = [(t, c) for c in components for t in timings if t is not Timing.NOT_YET_DUE]
+        else:
+            due = [(t, c) for t in timings if t is not Timing.NOT_YET_DUE for c in components]
+        # Prepayment always pays accrued interest, then principal; penalty and fee have nothing not yet due.
+        future_components: list[Component] = [Component.INTEREST, Component.PRINCIPAL]
+        future_components += [c for c in components if c not in future_components]
+        return cls(tuple(due + [(Timing.NOT_YET_DUE, c) for c in future_components]))
+
+    def to_list(self) -> list[list[str]]:
+        return [[t.value, c.value] for t, c in self.steps]
+
+    @classmethod
+    def from_list(cls, steps: list[list[str]] | list[tuple[str, str]]) -> Waterfall:
+        try:
+            return cls(tuple((Timing(t), Component(c)) for t, c in steps))
+        except ValueError as exc:
+            raise Invalid("waterfall_invalid", str(exc)) from None
+
+
+DEFAULT_WATERFALL = Waterfall.from_orders()
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A loan product: the terms a loan is written on, as data.
+
+    `version` is 0 until the product is stored; storing a product whose code
+    exists makes the next version, and loans keep the version they were on.
+    Amounts are minor units of `currency`; rates are yearly fractions.
+    """
+
+    code: str
+    name: str
+    currency: str
+    method: Method
+    frequency: Frequency
+    rate: Decimal  # nominal yearly rate, e.g. Decimal("0.18")
+    term: int  # number of periods of `frequency`
+    day_count: DayCount = DayCount.THIRTY_360
+    rounding: Rounding = Rounding.HALF_UP
+    installment_rounding: int = 1  # installments are a multiple of this many minor units
+    grace_days: int = 0
+    penalty_rate: Decimal = Decimal("0")  # yearly rate on overdue principal
+    origination_fee_rate: Decimal = Decimal("0")
+    origination_fee_treatment: FeeTreatment = FeeTreatment.DEDUCTED
+    late_fee: int = 0  # minor units, charged once per installment that becomes late
+    prepayment_allowed: bool = True
+    prepayment_fee_rate: Decimal = Decimal("0")
+    prepayment_effect: PrepaymentEffect = PrepaymentEffect.SHORTEN_TERM
+    waterfall: Waterfall = DEFAULT_WATERFALL
+    min_amount: int = 0
+    max_amount: int = 0  # 0: no upper limit
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        exponent(self.currency)
+        if not self.code or not self.code.replace("-", "").replace("_", "").isalnum() or len(self.code) > 40:
+            raise Invalid("product_code_invalid", "a product code is 1-40 letters, digits, '-' or '_'")
+        for name in ("rate", "penalty_rate", "origination_fee_rate", "prepayment_fee_rate"):
+            value = getattr(self, name)
+            if not isinstance(value, Decimal) or not value.is_finite() or value < 0 or value > 10:
+                raise Invalid("product_rate_invalid", f"{name} must be a Decimal between 0 and 10")
+        if not 1 <= self.term <= 600:
+            raise Invalid("product_term_invalid", "term must be between 1 and 600 periods")
+        if self.installment_rounding < 1 or self.grace_days < 0 or self.late_fee < 0:
+            raise Invalid("product_invalid", "installment_rounding >= 1, grace_days >= 0 and late_fee >= 0")
+        if self.min_amount < 0 or (self.max_amount and self.max_amount < self.min_amount):
+            raise Invalid("product_amounts_invalid", "0 <= min_amount <= max_amount (0: no maximum)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "currency": self.currency,
+            "method": self.method.value,
+            "frequency": self.frequency.value,
+            "rate": str(self.rate),
+            "term": self.term,
+            "day_count": self.day_count.value,
+            "rounding": self.rounding.value,
+            "installment_rounding": self.installment_rounding,
+            "grace_days": self.grace_days,
+            "penalty_rate": str(self.penalty_rate),
+            "origination_fee_rate": str(self.origination_fee_rate),
+            "origination_fee_treatment": self.origination_fee_treatment.value,
+            "late_fee": self.late_fee,
+            "prepayment_allowed": self.prepayment_allowed,
+            "prepayment_fee_rate": str(self.prepayment_fee_rate),
+            "prepayment_effect": self.prepayment_effect.value,
+            "waterfall": self.waterfall.to_list(),
+            "min_amount": self.min_amount,
+            "max_amount": self.max_amount,
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Product:
+        """A product from plain data (JSON, TOML, an API body); unknown keys are refused."""
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise Invalid("product_unknown_field", f"unknown product field {unknown[0]!r}")
+        converters: dict[str, Any] = {
+            "method": Method,
+            "frequency": Frequency,
+            "day_count": DayCount,
+            "rounding": Rounding,
+            "origination_fee_treatment": FeeTreatment,
+            "prepayment_effect": PrepaymentEffect,
+            "rate": _decimal,
+            "penalty_rate": _decimal,
+            "origination_fee_rate": _decimal,
+            "prepayment_fee_rate": _decimal,
+            "waterfall": Waterfall.from_list,
+        }
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            convert = converters.get(key)
+            try:
+                kwargs[key] = convert(value) if convert is not None else value
+            except (ValueError, TypeError) as exc:
+                raise Invalid("product_field_invalid", f"{key}: {exc}") from None
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise Invalid("product_field_missing", str(exc)) from None
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, (float, bool)):
+        raise ValueError("write rates as strings, e.g. '0.18'")
+    return Decimal(str(value))
+
+
+# -- events (other contexts code against these names and fields) --------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoanDisbursed:
+    event_type: ClassVar[str] = "lending.LoanDisbursed"
+    loan_id: str
+    borrower_id: str
+    product_code: str
+    currency: str
+    principal: Money
+    term: int
+    frequency: Frequency
+    open_date: date
+    first_due_date: date
+    maturity_date: date
+    installment: Money
+    apr: Decimal
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id
+
+
+@dataclass(frozen=True, slots=True)
+class RepaymentPosted:
+    event_type: ClassVar[str] = "lending.RepaymentPosted"
+    loan_id: str
+    borrower_id: str
+    repayment_id: str
+    amount: Money
+    principal_paid: Money
+    interest_paid: Money
+    penalty_paid: Money
+    fees_paid: Money
+    outstanding_principal: Money
+    days_past_due: int
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id
+
+
+@dataclass(frozen=True, slots=True)
+class LoanDelinquencyChanged:
+    event_type: ClassVar[str] = "lending.LoanDelinquencyChanged"
+    loan_id: str
+    borrower_id: str
+    days_past_due: int
+    bucket: str
+    previous_bucket: str
+    overdue_amount: Money
+    outstanding_principal: Money
+    first_delinquency_date: date | None
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id
+
+
+@dataclass(frozen=True, slots=True)
+class LoanMonthEnd:
+    event_type: ClassVar[str] = "lending.LoanMonthEnd"
+    loan_id: str
+    borrower_id: str
+    outstanding: Money
+    overdue_amount: Money
+    days_past_due: int
+    bucket: str
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id
+
+
+@dataclass(frozen=True, slots=True)
+class LoanSettled:
+    event_type: ClassVar[str] = "lending.LoanSettled"
+    loan_id: str
+    borrower_id: str
+    settled_on: date
+    was_overdue: bool
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id
+
+
+@dataclass(frozen=True, slots=True)
+class LoanChargedOff:
+    event_type: ClassVar[str] = "lending.LoanChargedOff"
+    loan_id: str
+    borrower_id: str
+    amount: Money
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id
+
+
+@dataclass(frozen=True, slots=True)
+class LoanWrittenOff:
+    event_type: ClassVar[str] = "lending.LoanWrittenOff"
+    loan_id: str
+    borrower_id: str
+    amount: Money
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id
+
+
+# -- answers to other contexts ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoanFacts:
+    loan_id: str
+    borrower_id: str
+    state: LoanState
+    currency: str
+    outstanding_principal: Money
+    total_outstanding: Money  # principal + billed interest + accrued interest + penalty + fees
+    overdue_amount: Money
+    days_past_due: int
+    bucket: str
+    settled_on: date | None
+    next_due_date: date | None
+    next_due_amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class DelinquentLoan:
+    loan_id: str
+    borrower_id: str
+    days_past_due: int
+    overdue_amount: Money
+    bucket: str
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    loan_id: str
+    borrower_id: str
+    due_date: date
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentView:
+    seq: int
+    due_date: date
+    principal: Money
+    interest: Money
+    fee: Money
+    paid: Money
+    status: str  # paid | overdue | due | billed | scheduled
+    outstanding: Money
+
+
+@dataclass(frozen=True, slots=True)
+class LoanDetail:
+    facts: LoanFacts
+    product_code: str
+    product_version: int
+    principal: Money
+    rate: Decimal
+    apr: Decimal
+    term: int
+    frequency: Frequency
+    method: Method
+    open_date: date
+    maturity_date: date
+    installment: Money
+    accrued_interest: Money
+    interest_due: Money
+    penalty_due: Money
+    fees_due: Money
+    first_delinquency_date: date | None
+    schedule: tuple[InstallmentView, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class PayoffQuote:
+    loan_id: str
+    as_of: date
+    principal: Money
+    interest: Money  # billed and accrued to the date
+    penalty: Money
+    fees: Money
+    prepayment_fee: Money
+    total: Money
+
+
+@dataclass(frozen=True, slots=True)
+class RepaymentResult:
+    repayment_id: str
+    loan_id: str
+    amount: Money
+    principal_paid: Money
+    interest_paid: Money
+    penalty_paid: Money
+    fees_paid: Money
+    prepayment_fee: Money
+    refunded: Money  # paid beyond the payoff, held as the borrower's credit
+    outstanding_principal: Money
+    days_past_due: int
+    state: LoanState

@@ -1,0 +1,284 @@
+"""What other contexts and the edges ask of lending, and the subledger check.
+
+Answers are frozen dataclasses from `model.py`; nobody outside lending reads
+its tables. `verify` is what `fairlend verify` runs for lending: each control
+account equals the sum of its subledger, and each loan's cached balances
+equal the sum of its installments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, case, func, select
+
+from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.errors import NotFound
+from fairlend.ledger.model import AccountKey, AccountType
+from fairlend.ledger.service import Discrepancy, Ledger
+from fairlend.lending.model import (
+    DelinquentLoan,
+    DueReminder,
+    Frequency,
+    InstallmentView,
+    LoanDetail,
+    LoanFacts,
+    LoanState,
+    Method,
+)
+from fairlend.lending.schedule import from_day
+from fairlend.lending.tables import loan, loan_installment
+from fairlend.money import Money
+
+_BY_ID = select(loan).where(loan.c.id == bindparam("loan_id"))
+_INSTALLMENTS = (
+    select(loan_installment)
+    .where(
+        loan_installment.c.borrower_id == bindparam("borrower_id"), loan_installment.c.loan_id == bindparam("loan_id")
+    )
+    .order_by(loan_installment.c.seq)
+)
+
+# The subledger column that each control account must equal the sum of.
+CONTROL_COLUMNS = {
+    AccountType.LOAN_PRINCIPAL: loan.c.principal_outstanding,
+    AccountType.INTEREST_RECEIVABLE: loan.c.interest_due,
+    AccountType.ACCRUED_INTEREST: loan.c.accrued_interest,
+    AccountType.PENALTY_RECEIVABLE: loan.c.penalty_due,
+    AccountType.FEE_RECEIVABLE: loan.c.fees_due,
+}
+
+
+def _facts(row: Row[Any], insts: list[Row[Any]]) -> LoanFacts:
+    cur = row.currency
+    money = _money_in(cur)
+    nxt = next((i for i in insts if i.paid_on is None), None)
+    next_amount = 0
+    if nxt is not None:
+        next_amount = nxt.principal - nxt.principal_paid + nxt.interest - nxt.interest_paid + nxt.fee - nxt.fee_paid
+    total = row.principal_outstanding + row.interest_due + row.accrued_interest + row.penalty_due + row.fees_due
+    return LoanFacts(
+        loan_id=row.id,
+        borrower_id=row.borrower_id,
+        state=LoanState(row.state),
+        currency=cur,
+        outstanding_principal=money(row.principal_outstanding),
+        total_outstanding=money(total),
+        overdue_amount=money(row.overdue_amount),
+        days_past_due=row.dpd,
+        bucket=row.bucket,
+        settled_on=row.settled_on,
+        next_due_date=nxt.due_date if nxt is not None and row.state == LoanState.ACTIVE.value else None,
+        next_due_amount=money(next_amount if row.state == LoanState.ACTIVE.value else 0),
+    )
+
+
+class LendingQueries:
+    def __init__(self, uow: UnitOfWorkFactory, ledger: Ledger) -> None:
+        self._uow = uow
+        self._ledger = ledger
+
+    def _row(self, conn: Connection, loan_id: str) -> tuple[Row[Any], list[Row[Any]]]:
+        row = conn.execute(_BY_ID, {"loan_id": loan_id}).first()
+        if row is None:
+            raise NotFound("loan_not_found", f"no loan {loan_id}")
+        insts = list(conn.execute(_INSTALLMENTS, {"borrower_id": row.borrower_id, "loan_id": loan_id}))
+        return row, insts
+
+    def loan_facts(self, loan_id: str) -> LoanFacts:
+        with self._uow(read_only=True) as uow:
+            row, insts = self._row(uow.conn, loan_id)
+        return _facts(row, insts)
+
+    def loans_of_borrower(self, borrower_id: str) -> list[LoanFacts]:
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(select(loan).where(loan.c.borrower_id == borrower_id).order_by(loan.c.id)).all()
+            return [
+                _facts(r, list(uow.conn.execute(_INSTALLMENTS, {"borrower_id": r.borrower_id, "loan_id": r.id})))
+                for r in rows
+            ]
+
+    def delinquent_loans(self, min_dpd: int = 1) -> list[DelinquentLoan]:
+        """Compact rows for bulk collections planning, most overdue first."""
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(
+                select(loan.c.id, loan.c.borrower_id, loan.c.dpd, loan.c.overdue_amount, loan.c.currency, loan.c.bucket)
+                .where(loan.c.state == LoanState.ACTIVE.value, loan.c.dpd >= max(min_dpd, 1))
+                .order_by(loan.c.dpd.desc(), loan.c.id)
+            ).all()
+        return [DelinquentLoan(r.id, r.borrower_id, r.dpd, Money(r.overdue_amount, r.currency), r.bucket) for r in rows]
+
+    def due_soon(self, on: date) -> list[DueReminder]:
+        """Installments falling due on `on` that are not paid yet (for reminders)."""
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(
+                select(
+                    loan_installment.c.loan_id,
+                    loan_installment.c.borrower_id,
+                    loan_installment.c.due_date,
+                    (
+                        loan_installment.c.principal
+                        - loan_installment.c.principal_paid
+                        + loan_installment.c.interest
+                        - loan_installment.c.interest_paid
+                        + loan_installment.c.fee
+                        - loan_installment.c.fee_paid
+                    ).label("amount"),
+                    loan.c.currency,
+                )
+                .join(
+                    loan,
+                    (loan.c.borrower_id == loan_installment.c.borrower_id) & (loan.c.id == loan_installment.c.loan_id),
+                )
+                .where(
+                    loan.c.state == LoanState.ACTIVE.value,
+                    loan_installment.c.due_day == on.toordinal(),
+                    loan_installment.c.paid_on.is_(None),
+                )
+                .order_by(loan_installment.c.loan_id)
+            ).all()
+        return [DueReminder(r.loan_id, r.borrower_id, r.due_date, Money(int(r.amount), r.currency)) for r in rows]
+
+    def loan_detail(self, loan_id: str) -> LoanDetail:
+        """Balances and the schedule with each installment's paid, due and overdue parts."""
+        with self._uow(read_only=True) as uow:
+            row, insts = self._row(uow.conn, loan_id)
+            today = uow.clock.business_date()
+        cur = row.currency
+        money = _money_in(cur)
+        views = []
+        for i in insts:
+            paid = i.principal_paid + i.interest_paid + i.fee_paid
+            owed = i.principal + i.interest + i.fee - paid
+            if i.paid_on is not None:
+                status = "paid"
+            elif i.billed and i.late_day < today.toordinal():
+                status = "overdue"
+            elif i.billed and i.due_date <= today:
+                status = "due"
+            elif i.billed:
+                status = "billed"
+            else:
+                status = "scheduled"
+            views.append(
+                InstallmentView(
+                    i.seq,
+                    i.due_date,
+                    money(i.principal),
+                    money(i.interest),
+                    money(i.fee),
+                    money(paid),
+                    status,
+                    money(owed),
+                )
+            )
+        return LoanDetail(
+            facts=_facts(row, insts),
+            product_code=row.product_code,
+            product_version=row.product_version,
+            principal=money(row.principal),
+            rate=row.rate,
+            apr=row.apr,
+            term=row.term,
+            frequency=Frequency(row.frequency),
+            method=Method(row.method),
+            open_date=row.open_date,
+            maturity_date=row.maturity_date,
+            installment=money(row.installment_amount),
+            accrued_interest=money(row.accrued_interest),
+            interest_due=money(row.interest_due),
+            penalty_due=money(row.penalty_due),
+            fees_due=money(row.fees_due),
+            first_delinquency_date=from_day(row.first_delinquency_day),
+            schedule=tuple(views),
+        )
+
+    def reminder_date(self, business_date: date, days: int = 3) -> date:
+        return business_date + timedelta(days=days)
+
+    # -- verify ------------------------------------------------------------------
+
+    def verify(self) -> list[Discrepancy]:
+        found: list[Discrepancy] = []
+        with self._uow(read_only=True) as uow:
+            conn = uow.conn
+            currencies = [c for (c,) in conn.execute(select(loan.c.currency).distinct())]
+            for currency in currencies:
+                sums = conn.execute(
+                    select(*[func.coalesce(func.sum(col), 0) for col in CONTROL_COLUMNS.values()]).where(
+                        loan.c.currency == currency
+                    )
+                ).one()
+                for (account, _), subledger in zip(CONTROL_COLUMNS.items(), sums, strict=True):
+                    control = self._ledger.balance(AccountKey(account, currency), uow=uow).minor
+                    if control != int(subledger):
+                        found.append(
+                            Discrepancy(
+                                "lending_control_account",
+                                f"{account.value} {currency}",
+                                f"ledger says {control}, the loans sum to {int(subledger)}",
+                            )
+                        )
+            owed = (
+                select(
+                    loan_installment.c.borrower_id,
+                    loan_installment.c.loan_id,
+                    func.sum(loan_installment.c.principal - loan_installment.c.principal_paid).label("principal"),
+                    func.sum(
+                        case(
+                            (loan_installment.c.billed, loan_installment.c.interest - loan_installment.c.interest_paid),
+                            else_=0,
+                        )
+                    ).label("interest"),
+                    func.sum(loan_installment.c.fee - loan_installment.c.fee_paid).label("fees"),
+                )
+                .group_by(loan_installment.c.borrower_id, loan_installment.c.loan_id)
+                .subquery()
+            )
+            drifted = conn.execute(
+                select(
+                    loan.c.id,
+                    loan.c.principal_outstanding,
+                    owed.c.principal,
+                    loan.c.interest_due,
+                    owed.c.interest,
+                    loan.c.fees_due,
+                    owed.c.fees,
+                )
+                .join(owed, (owed.c.borrower_id == loan.c.borrower_id) & (owed.c.loan_id == loan.c.id))
+                .where(
+                    loan.c.state.in_([LoanState.ACTIVE.value, LoanState.SETTLED.value]),
+                    (loan.c.principal_outstanding != owed.c.principal)
+                    | (loan.c.interest_due != owed.c.interest)
+                    | (loan.c.fees_due != owed.c.fees),
+                )
+                .order_by(loan.c.id)
+            ).all()
+            for r in drifted:
+                found.append(
+                    Discrepancy(
+                        "lending_loan_balances",
+                        r.id,
+                        f"principal {r.principal_outstanding} vs installments {r[2]}, interest {r.interest_due} vs {r[4]}, fees {r.fees_due} vs {r[6]}",
+                    )
+                )
+            negative = conn.execute(
+                select(loan.c.id).where(
+                    (loan.c.principal_outstanding < 0)
+                    | (loan.c.interest_due < 0)
+                    | (loan.c.accrued_interest < 0)
+                    | (loan.c.penalty_due < 0)
+                    | (loan.c.fees_due < 0)
+                )
+            ).all()
+            found += [Discrepancy("lending_negative_balance", r.id, "a balance is negative") for r in negative]
+        return found
+
+
+def _money_in(currency: str) -> Callable[[int], Money]:
+    def make(minor: int) -> Money:
+        return Money(int(minor), currency)
+
+    return make

@@ -1,0 +1,619 @@
+"""Loan use cases: book and disburse, repay through the waterfall, settle, charge off.
+
+Each use case is one transaction: the subledger rows, the journal entry and
+the domain events commit together or not at all. Statements are built once
+at import and take bound parameters, so the hot path (a repayment) costs a
+handful of round trips and no statement compilation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, insert, select
+
+from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
+from fairlend.errors import Conflict, Invalid, NotFound
+from fairlend.events import DomainEvent
+from fairlend.ids import new_id
+from fairlend.jurisdiction.model import Profile
+from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
+from fairlend.ledger.service import Ledger
+from fairlend.lending.closing import close_loan, payoff_of
+from fairlend.lending.model import (
+    Frequency,
+    LoanChargedOff,
+    LoanDelinquencyChanged,
+    LoanDisbursed,
+    LoanSettled,
+    LoanState,
+    LoanWrittenOff,
+    Method,
+    PayoffQuote,
+    PrepaymentEffect,
+    Product,
+    RepaymentPosted,
+    RepaymentResult,
+)
+from fairlend.lending.products import ProductCache, Products, Quote, load_product
+from fairlend.lending.publishing import publish_many
+from fairlend.lending.queries import LendingQueries
+from fairlend.lending.schedule import Line, Period, amortize, daily_rate_e10, day, from_day
+from fairlend.lending.subledger import (
+    DROP_UNBILLED,
+    INSERT_INSTALLMENT,
+    INSERT_REPAYMENT,
+    INSERT_TRANSITION,
+    LOAN_FOR_UPDATE,
+    OPEN_INSTALLMENTS,
+    PAY_INSTALLMENT,
+    REPAY_LOAN,
+    RESCHEDULE_COLUMNS,
+    UPDATE_LOAN,
+    Delinquency,
+    delinquency_of,
+    installment_row,
+)
+from fairlend.lending.tables import loan
+from fairlend.lending.waterfall import OpenInstallment, allocate_payment
+from fairlend.money import Money
+
+
+class LendingService(LendingQueries):
+    """Loans: booking, repayments, payoff, charge-off and write-off; the queries come from `LendingQueries`."""
+
+    def __init__(self, uow: UnitOfWorkFactory, ledger: Ledger, profile: Profile) -> None:
+        super().__init__(uow, ledger)
+        self._profile = profile
+        self.products = Products(uow, profile)
+        # Versions are immutable: the repayment hot path reads each one once per process.
+        self._product_cache: ProductCache = {}
+
+    # -- quotes and booking ----------------------------------------------------
+
+    def quote(
+        self,
+        product_code: str,
+        amount: Money,
+        *,
+        version: int | None = None,
+        rate: Decimal | None = None,
+        term: int | None = None,
+        open_date: date | None = None,
+        first_due_date: date | None = None,
+        fee: Money | None = None,
+    ) -> Quote:
+        """A schedule, its totals and APR on a product; refused above the APR cap (PolicyViolation)."""
+        with self._uow(read_only=True) as uow:
+            product = load_product(uow.conn, product_code, version)
+            on = open_date or uow.clock.business_date()
+        return self.products.quote(product, amount, on, rate=rate, term=term, first_due_date=first_due_date, fee=fee)
+
+    def book_loan(
+        self,
+        borrower_id: str,
+        product_code: str,
+        amount: Money,
+        *,
+        version: int | None = None,
+        rate: Decimal | None = None,
+        term: int | None = None,
+        open_date: date | None = None,
+        first_due_date: date | None = None,
+        funded_from: AccountKey | None = None,
+        loan_id: str | None = None,
+        fee: Money | None = None,
+    ) -> str:
+        """Book a loan and disburse it; the loan is active when this returns.
+
+        Operators call it, an approved application funded by the platform alone
+        calls it, and importing a portfolio calls it with a past `open_date`:
+        installments that fell due before today are billed at once.
+        `funded_from` is the account the proceeds leave (the platform's cash
+        unless the market funds the loan from its notes); `fee` replaces the
+        product's origination fee rate with an agreed amount.
+        """
+        with self._uow() as uow:
+            loan_id = self.book_loan_in(
+                uow,
+                borrower_id,
+                product_code,
+                amount,
+                version=version,
+                rate=rate,
+                term=term,
+                open_date=open_date,
+                first_due_date=first_due_date,
+                funded_from=funded_from,
+                loan_id=loan_id,
+                fee=fee,
+            )
+            uow.commit()
+        return loan_id
+
+    def book_loan_in(
+        self,
+        uow: UnitOfWork,
+        borrower_id: str,
+        product_code: str,
+        amount: Money,
+        *,
+        version: int | None = None,
+        rate: Decimal | None = None,
+        term: int | None = None,
+        open_date: date | None = None,
+        first_due_date: date | None = None,
+        funded_from: AccountKey | None = None,
+        loan_id: str | None = None,
+        fee: Money | None = None,
+    ) -> str:
+        """`book_loan` in the caller's transaction (origination books as it accepts); never commits."""
+        if not borrower_id:
+            raise Invalid("borrower_required", "a loan needs a borrower")
+        today = uow.clock.business_date()
+        product = load_product(uow.conn, product_code, version)
+        opened = open_date or today
+        if opened > today:
+            raise Invalid("open_date_in_future", f"a loan cannot open after the business date {today}")
+        quote = self.products.quote(
+            product, amount, opened, rate=rate, term=term, first_due_date=first_due_date, fee=fee
+        )
+        loan_id = loan_id or new_id("loan")
+        self._insert_loan(uow, loan_id, borrower_id, quote, rate if rate is not None else product.rate, today)
+        schedule = quote.schedule
+        source = funded_from or AccountKey(AccountType.PLATFORM_CASH, product.currency)
+        postings = [
+            debit(AccountKey(AccountType.LOAN_PRINCIPAL, product.currency), schedule.money(schedule.principal)),
+            credit(source, schedule.money(schedule.disbursed)),
+        ]
+        if schedule.fee:
+            postings.append(credit(AccountKey(AccountType.FEE_INCOME, product.currency), schedule.money(schedule.fee)))
+        self._ledger.post(uow, entry(today, "loan_disbursement", *postings, reference=loan_id))
+        uow.publish(
+            LoanDisbursed(
+                loan_id=loan_id,
+                borrower_id=borrower_id,
+                product_code=product.code,
+                currency=product.currency,
+                principal=schedule.money(schedule.principal),
+                term=len(schedule.lines),
+                frequency=product.frequency,
+                open_date=opened,
+                first_due_date=schedule.lines[0].due,
+                maturity_date=schedule.maturity,
+                installment=schedule.money(schedule.installment),
+                apr=schedule.apr,
+                business_date=today,
+            )
+        )
+        return loan_id
+
+    def _insert_loan(
+        self, uow: UnitOfWork, loan_id: str, borrower_id: str, quote: Quote, rate: Decimal, today: date
+    ) -> None:
+        product, schedule = quote.product, quote.schedule
+        today_day = day(today)
+        rows = []
+        for line in schedule.lines:
+            billed = day(line.due) <= today_day  # an imported loan's past installments
+            rows.append(installment_row(borrower_id, loan_id, line, product.grace_days, billed))
+        billed_rows = [r for r in rows if r["billed"]]
+        current = next((r for r in rows if not r["billed"]), None)
+        accrued = 0
+        if current is not None and today_day > current["start_day"]:
+            span = current["due_day"] - current["start_day"]
+            accrued = current["interest"] * min(today_day - current["start_day"], span) // span
+        billed_interest = sum(r["interest"] for r in billed_rows)
+        found = delinquency_of(billed_rows, 0, product.grace_days, today_day - 1, None)
+        uow.conn.execute(
+            insert(loan).values(
+                borrower_id=borrower_id,
+                id=loan_id,
+                product_code=product.code,
+                product_version=product.version,
+                currency=product.currency,
+                state=LoanState.ACTIVE.value,
+                method=product.method.value,
+                frequency=product.frequency.value,
+                rate=rate,
+                apr=schedule.apr,
+                term=len(schedule.lines),
+                open_date=schedule.lines[0].start,
+                first_due_date=schedule.lines[0].due,
+                maturity_date=schedule.maturity,
+                principal=schedule.principal,
+                installment_amount=schedule.installment,
+                fee_amount=schedule.fee,
+                grace_days=product.grace_days,
+                penalty_daily_e10=daily_rate_e10(product.penalty_rate, product.day_count),
+                late_fee=product.late_fee,
+                principal_outstanding=schedule.principal,
+                principal_due=sum(r["principal"] for r in billed_rows),
+                interest_due=billed_interest,
+                accrued_interest=accrued,
+                penalty_due=0,
+                fees_due=0,
+                cur_seq=current["seq"] if current else len(rows) + 1,
+                accrual_start_day=current["start_day"] if current else today_day,
+                next_due_day=current["due_day"] if current else None,
+                accrual_interest=current["interest"] if current else 0,
+                oldest_due_day=found.oldest_due_day,
+                overdue_principal=found.overdue_principal,
+                overdue_amount=found.overdue_amount,
+                dpd=found.dpd,
+                bucket=self._profile.bucket_for(found.dpd).name,
+                first_delinquency_day=found.first_delinquency_day,
+                penalty_day=today_day - 1,
+                settled_on=None,
+                closed_amount=0,
+                created_at=uow.clock.now(),
+            )
+        )
+        uow.conn.execute(INSERT_INSTALLMENT, rows)
+        if billed_interest + accrued:
+            currency = product.currency
+            postings = [
+                credit(AccountKey(AccountType.INTEREST_INCOME, currency), Money(billed_interest + accrued, currency))
+            ]
+            if billed_interest:
+                postings.append(
+                    debit(AccountKey(AccountType.INTEREST_RECEIVABLE, currency), Money(billed_interest, currency))
+                )
+            if accrued:
+                postings.append(debit(AccountKey(AccountType.ACCRUED_INTEREST, currency), Money(accrued, currency)))
+            self._ledger.post(uow, entry(today, "loan_import_interest", *postings, reference=loan_id))
+
+    # -- repayments --------------------------------------------------------------
+
+    def repay(
+        self, loan_id: str, amount: Money, *, reference: str = "", received_into: AccountKey | None = None
+    ) -> RepaymentResult:
+        """Apply a payment through the product's waterfall; paying beyond what is due prepays."""
+        if amount.minor <= 0:
+            raise Invalid("amount_not_positive", "a repayment must be positive")
+        with self._uow() as uow:
+            result = self._repay(uow, loan_id, amount, reference, received_into)
+            uow.commit()
+        return result
+
+    def settle_early(self, loan_id: str, *, reference: str = "") -> RepaymentResult:
+        """Pay the loan off today for exactly its payoff amount."""
+        with self._uow() as uow:
+            quote = self._payoff(uow, self._load(uow, loan_id), uow.clock.business_date())
+            result = self._repay(uow, loan_id, quote.total, reference or "early_settlement", None)
+            uow.commit()
+        return result
+
+    def _load(self, uow: UnitOfWork, loan_id: str) -> Row[Any]:
+        row = uow.conn.execute(LOAN_FOR_UPDATE, {"loan_id": loan_id}).first()
+        if row is None:
+            raise NotFound("loan_not_found", f"no loan {loan_id}")
+        return row
+
+    def _repay(
+        self, uow: UnitOfWork, loan_id: str, amount: Money, reference: str, received_into: AccountKey | None
+    ) -> RepaymentResult:
+        conn = uow.conn
+        today = uow.clock.business_date()
+        ln = self._load(uow, loan_id)
+        if ln.state != LoanState.ACTIVE.value:
+            raise Conflict("loan_not_active", f"loan {loan_id} is {ln.state}; it takes no repayments")
+        if amount.currency != ln.currency:
+            raise Invalid("currency_mismatch", f"loan {loan_id} is in {ln.currency}")
+        product = load_product(conn, ln.product_code, ln.product_version, self._product_cache)
+        insts = [
+            dict(r._mapping)
+            for r in conn.execute(OPEN_INSTALLMENTS, {"borrower_id": ln.borrower_id, "loan_id": loan_id})
+        ]
+        billed = [i for i in insts if i["billed"]]
+        unbilled = [i for i in insts if not i["billed"]]
+        unbilled_principal = sum(i["principal"] - i["principal_paid"] for i in unbilled)
+        alloc = allocate_payment(
+            amount.minor,
+            today,
+            [
+                OpenInstallment(
+                    i["seq"],
+                    i["due_date"],
+                    i["principal"] - i["principal_paid"],
+                    i["interest"] - i["interest_paid"],
+                    i["fee"] - i["fee_paid"],
+                )
+                for i in billed
+            ],
+            penalty=ln.penalty_due,
+            accrued_interest=ln.accrued_interest,
+            unbilled_principal=unbilled_principal,
+            waterfall=product.waterfall,
+            prepayment_allowed=product.prepayment_allowed,
+            prepayment_fee_rate=product.prepayment_fee_rate,
+            rounding=product.rounding,
+        )
+        if alloc.accrued_interest and alloc.accrued_interest < ln.accrued_interest:
+            # Interest not yet due is paid whole or not at all: the period restarts on the new balance.
+            alloc.excess += alloc.accrued_interest
+            alloc.accrued_interest = 0
+        principal_left = ln.principal_outstanding - alloc.principal
+        settles = (
+            principal_left == 0
+            and ln.interest_due + ln.accrued_interest == alloc.interest
+            and ln.penalty_due == alloc.penalty
+            and ln.fees_due == alloc.billed_fees
+        )
+        if alloc.excess and not settles and not product.prepayment_allowed:
+            raise Invalid(
+                "prepayment_not_allowed",
+                f"product {product.code} takes no prepayment; at most {amount.minor - alloc.excess} minor units are due",
+            )
+        updates = []
+        for inst in billed:
+            paid = alloc.installments.get(inst["seq"])
+            if paid is None:
+                continue
+            inst["principal_paid"] += paid.principal
+            inst["interest_paid"] += paid.interest
+            inst["fee_paid"] += paid.fee
+            done = (
+                inst["principal_paid"] == inst["principal"]
+                and inst["interest_paid"] == inst["interest"]
+                and inst["fee_paid"] == inst["fee"]
+            )
+            inst["paid_on"] = today if done else None
+            updates.append(
+                {
+                    "b_borrower_id": ln.borrower_id,
+                    "b_loan_id": loan_id,
+                    "b_seq": inst["seq"],
+                    "principal_paid": inst["principal_paid"],
+                    "interest_paid": inst["interest_paid"],
+                    "fee_paid": inst["fee_paid"],
+                    "paid_on": inst["paid_on"],
+                }
+            )
+        if updates:
+            conn.execute(PAY_INSTALLMENT, updates)
+        values: dict[str, Any] = {}
+        if alloc.accrued_interest or alloc.prepaid_principal:
+            values.update(
+                self._reschedule(uow, ln, product, unbilled, unbilled_principal - alloc.prepaid_principal, today)
+            )
+        billed_principal_paid = alloc.principal - alloc.prepaid_principal
+        billed_interest_paid = alloc.interest - alloc.accrued_interest
+        penalty_left = ln.penalty_due - alloc.penalty
+        found = delinquency_of(billed, penalty_left, ln.grace_days, day(today) - 1, ln.first_delinquency_day)
+        bucket = self._profile.bucket_for(found.dpd).name
+        state = LoanState.SETTLED if settles else LoanState.ACTIVE
+        values.update(
+            principal_outstanding=principal_left,
+            principal_due=ln.principal_due - billed_principal_paid,
+            interest_due=ln.interest_due - billed_interest_paid,
+            accrued_interest=ln.accrued_interest - alloc.accrued_interest,
+            penalty_due=penalty_left,
+            fees_due=ln.fees_due - alloc.billed_fees,
+            oldest_due_day=found.oldest_due_day,
+            overdue_principal=found.overdue_principal,
+            overdue_amount=found.overdue_amount,
+            dpd=found.dpd,
+            bucket=bucket,
+            first_delinquency_day=found.first_delinquency_day,
+            state=state.value,
+            settled_on=today if settles else None,
+        )
+        for column in RESCHEDULE_COLUMNS:
+            values.setdefault(column, getattr(ln, column))
+        conn.execute(REPAY_LOAN, {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id, **values})
+        refunded = alloc.excess
+        repayment_id = new_id("rpy")
+        conn.execute(
+            INSERT_REPAYMENT,
+            {
+                "borrower_id": ln.borrower_id,
+                "id": repayment_id,
+                "loan_id": loan_id,
+                "business_date": today,
+                "amount": amount.minor,
+                "principal": alloc.principal,
+                "interest": alloc.interest,
+                "penalty": alloc.penalty,
+                "fees": alloc.fees,
+                "prepayment_fee": alloc.prepayment_fee,
+                "refunded": refunded,
+                "reference": reference[:80],
+                "created_at": uow.clock.now(),
+            },
+        )
+        cur = ln.currency
+        money = _money_in(cur)
+        posted: list[DomainEvent] = [
+            RepaymentPosted(
+                loan_id=loan_id,
+                borrower_id=ln.borrower_id,
+                repayment_id=repayment_id,
+                amount=amount,
+                principal_paid=money(alloc.principal),
+                interest_paid=money(alloc.interest),
+                penalty_paid=money(alloc.penalty),
+                fees_paid=money(alloc.fees),
+                outstanding_principal=money(principal_left),
+                days_past_due=found.dpd,
+                business_date=today,
+            )
+        ]
+        if bucket != ln.bucket:
+            posted.append(self._record_transition(uow, ln, bucket, found, principal_left, today))
+        if settles:
+            posted.append(
+                LoanSettled(
+                    loan_id=loan_id,
+                    borrower_id=ln.borrower_id,
+                    settled_on=today,
+                    was_overdue=ln.dpd > 0,
+                    business_date=today,
+                )
+            )
+        publish_many(uow, posted)
+        # The journal entry goes last: its control-account rows are the hottest locks, held until commit.
+        parts: list[tuple[AccountKey, int]] = [
+            (AccountKey(AccountType.LOAN_PRINCIPAL, cur), alloc.principal),
+            (AccountKey(AccountType.INTEREST_RECEIVABLE, cur), billed_interest_paid),
+            (AccountKey(AccountType.ACCRUED_INTEREST, cur), alloc.accrued_interest),
+            (AccountKey(AccountType.PENALTY_RECEIVABLE, cur), alloc.penalty),
+            (AccountKey(AccountType.FEE_RECEIVABLE, cur), alloc.billed_fees),
+            (AccountKey(AccountType.FEE_INCOME, cur), alloc.prepayment_fee),
+            (AccountKey(AccountType.BORROWER_CREDIT, cur, ln.borrower_id), refunded),
+        ]
+        postings: list[Posting] = [debit(received_into or AccountKey(AccountType.PLATFORM_CASH, cur), amount)]
+        postings += [credit(key, Money(minor, cur)) for key, minor in parts if minor]
+        self._ledger.post(uow, entry(today, "loan_repayment", *postings, reference=repayment_id))
+        return RepaymentResult(
+            repayment_id=repayment_id,
+            loan_id=loan_id,
+            amount=amount,
+            principal_paid=money(alloc.principal),
+            interest_paid=money(alloc.interest),
+            penalty_paid=money(alloc.penalty),
+            fees_paid=money(alloc.fees),
+            prepayment_fee=money(alloc.prepayment_fee),
+            refunded=money(refunded),
+            outstanding_principal=money(principal_left),
+            days_past_due=found.dpd,
+            state=state,
+        )
+
+    def _record_transition(
+        self, uow: UnitOfWork, ln: Row[Any], bucket: str, found: Delinquency, principal_left: int, today: date
+    ) -> LoanDelinquencyChanged:
+        uow.conn.execute(
+            INSERT_TRANSITION,
+            {
+                "borrower_id": ln.borrower_id,
+                "id": new_id("dlq"),
+                "loan_id": ln.id,
+                "business_date": today,
+                "from_bucket": ln.bucket,
+                "to_bucket": bucket,
+                "dpd": found.dpd,
+            },
+        )
+        return LoanDelinquencyChanged(
+            loan_id=ln.id,
+            borrower_id=ln.borrower_id,
+            days_past_due=found.dpd,
+            bucket=bucket,
+            previous_bucket=ln.bucket,
+            overdue_amount=Money(found.overdue_amount, ln.currency),
+            outstanding_principal=Money(principal_left, ln.currency),
+            first_delinquency_date=from_day(found.first_delinquency_day),
+            business_date=today,
+        )
+
+    def _reschedule(
+        self,
+        uow: UnitOfWork,
+        ln: Row[Any],
+        product: Product,
+        unbilled: list[dict[str, Any]],
+        balance: int,
+        today: date,
+    ) -> dict[str, Any]:
+        """Rebuild the unbilled installments after a prepayment, from today, on the new balance."""
+        uow.conn.execute(DROP_UNBILLED, {"borrower_id": ln.borrower_id, "loan_id": ln.id})
+        if balance == 0 or not unbilled:
+            last_billed = ln.maturity_date if not unbilled else date.fromordinal(unbilled[0]["start_day"])
+            return {
+                "next_due_day": None,
+                "accrual_interest": 0,
+                "accrual_start_day": day(today),
+                "maturity_date": last_billed,
+            }
+        monthly = Frequency(ln.frequency) is Frequency.MONTHLY
+        periods = []
+        for k, inst in enumerate(unbilled):
+            start = date.fromordinal(inst["start_day"]) if k else today
+            whole = 1 if monthly and (k > 0 or start == date.fromordinal(inst["start_day"])) else None
+            periods.append(Period(start, inst["due_date"], whole))
+        method = Method(ln.method)
+        shorten = product.prepayment_effect is PrepaymentEffect.SHORTEN_TERM
+        lines: list[Line] = amortize(
+            balance,
+            ln.rate,
+            periods,
+            method,
+            Frequency(ln.frequency),
+            product.day_count,
+            product.rounding,
+            product.installment_rounding,
+            installment=ln.installment_amount if shorten and method is Method.EQUAL_INSTALLMENT else None,
+            principal_per_period=unbilled[0]["principal"] if shorten and method is Method.EQUAL_PRINCIPAL else None,
+            first_seq=unbilled[0]["seq"],
+        )
+        rows = [installment_row(ln.borrower_id, ln.id, line, ln.grace_days, False) for line in lines]
+        uow.conn.execute(INSERT_INSTALLMENT, rows)
+        values: dict[str, Any] = {
+            "cur_seq": rows[0]["seq"],
+            "accrual_start_day": day(today),
+            "next_due_day": rows[0]["due_day"],
+            "accrual_interest": rows[0]["interest"],
+            "maturity_date": lines[-1].due,
+        }
+        if not shorten and method is Method.EQUAL_INSTALLMENT:
+            values["installment_amount"] = lines[0].total
+        return values
+
+    # -- payoff, charge-off, write-off -------------------------------------------
+
+    def payoff_quote(self, loan_id: str, as_of: date | None = None) -> PayoffQuote:
+        """What settles the loan on `as_of` (today by default), interest accrued to that date."""
+        with self._uow(read_only=True) as uow:
+            ln = uow.conn.execute(select(loan).where(loan.c.id == loan_id)).first()
+            if ln is None:
+                raise NotFound("loan_not_found", f"no loan {loan_id}")
+            return self._payoff(uow, ln, as_of or uow.clock.business_date())
+
+    def _payoff(self, uow: UnitOfWork, ln: Row[Any], as_of: date) -> PayoffQuote:
+        product = load_product(uow.conn, ln.product_code, ln.product_version, self._product_cache)
+        return payoff_of(uow, ln, as_of, product)
+
+    def charge_off(self, loan_id: str) -> Money:
+        """Stop carrying the loan as an asset: every receivable goes to credit loss."""
+        with self._uow() as uow:
+            ln = self._load(uow, loan_id)
+            if ln.state != LoanState.ACTIVE.value:
+                raise Conflict("loan_not_active", f"loan {loan_id} is {ln.state}; only an active loan is charged off")
+            amount = self._close(uow, ln, LoanState.CHARGED_OFF, "loan_charge_off")
+            today = uow.clock.business_date()
+            uow.publish(LoanChargedOff(loan_id=loan_id, borrower_id=ln.borrower_id, amount=amount, business_date=today))
+            uow.commit()
+        return amount
+
+    def write_off(self, loan_id: str) -> Money:
+        """Give up the debt. A charged-off loan is already off the books; an active one is charged off first."""
+        with self._uow() as uow:
+            ln = self._load(uow, loan_id)
+            today = uow.clock.business_date()
+            if ln.state == LoanState.CHARGED_OFF.value:
+                amount = Money(ln.closed_amount, ln.currency)
+                uow.conn.execute(
+                    UPDATE_LOAN.values(state=LoanState.WRITTEN_OFF.value),
+                    {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id},
+                )
+            elif ln.state == LoanState.ACTIVE.value:
+                amount = self._close(uow, ln, LoanState.WRITTEN_OFF, "loan_write_off")
+            else:
+                raise Conflict("loan_not_open", f"loan {loan_id} is {ln.state}")
+            uow.publish(LoanWrittenOff(loan_id=loan_id, borrower_id=ln.borrower_id, amount=amount, business_date=today))
+            uow.commit()
+        return amount
+
+    def _close(self, uow: UnitOfWork, ln: Row[Any], state: LoanState, kind: str) -> Money:
+        return close_loan(uow, self._ledger, ln, state, kind)
+
+
+def _money_in(currency: str) -> Callable[[int], Money]:
+    def make(minor: int) -> Money:
+        return Money(int(minor), currency)
+
+    return make

@@ -1,0 +1,132 @@
+"""The loan subledger's rows: prebuilt statements and the delinquency rule, shared by the use cases.
+
+Statements are built once at import and take bound parameters, so the
+repayment hot path compiles nothing. `delinquency_of` is the same rule that
+end-of-day applies in SQL, for the one loan a repayment touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from fairlend.lending.schedule import Line, day
+from fairlend.lending.tables import loan, loan_delinquency_transition, loan_installment, loan_repayment
+
+LOAN_FOR_UPDATE = select(loan).where(loan.c.id == bindparam("loan_id")).with_for_update()
+OPEN_INSTALLMENTS = (
+    select(loan_installment)
+    .where(
+        loan_installment.c.borrower_id == bindparam("borrower_id"),
+        loan_installment.c.loan_id == bindparam("loan_id"),
+        loan_installment.c.paid_on.is_(None),
+    )
+    .order_by(loan_installment.c.seq)
+)
+PAY_INSTALLMENT = (
+    update(loan_installment)
+    .where(
+        loan_installment.c.borrower_id == bindparam("b_borrower_id"),
+        loan_installment.c.loan_id == bindparam("b_loan_id"),
+        loan_installment.c.seq == bindparam("b_seq"),
+    )
+    .values(
+        principal_paid=bindparam("principal_paid"),
+        interest_paid=bindparam("interest_paid"),
+        fee_paid=bindparam("fee_paid"),
+        paid_on=bindparam("paid_on"),
+    )
+)
+DROP_UNBILLED = delete(loan_installment).where(
+    loan_installment.c.borrower_id == bindparam("borrower_id"),
+    loan_installment.c.loan_id == bindparam("loan_id"),
+    loan_installment.c.billed.is_(False),
+)
+INSERT_INSTALLMENT = insert(loan_installment)
+INSERT_REPAYMENT = insert(loan_repayment)
+INSERT_TRANSITION = insert(loan_delinquency_transition)
+UPDATE_LOAN = update(loan).where(loan.c.borrower_id == bindparam("b_borrower_id"), loan.c.id == bindparam("b_loan_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class Delinquency:
+    oldest_due_day: int | None
+    overdue_principal: int
+    overdue_amount: int
+    dpd: int
+    first_delinquency_day: int | None
+
+
+RESCHEDULE_COLUMNS = (
+    "cur_seq",
+    "accrual_start_day",
+    "next_due_day",
+    "accrual_interest",
+    "maturity_date",
+    "installment_amount",
+)
+REPAY_COLUMNS = (
+    "principal_outstanding",
+    "principal_due",
+    "interest_due",
+    "accrued_interest",
+    "penalty_due",
+    "fees_due",
+    "oldest_due_day",
+    "overdue_principal",
+    "overdue_amount",
+    "dpd",
+    "bucket",
+    "first_delinquency_day",
+    "state",
+    "settled_on",
+    *RESCHEDULE_COLUMNS,
+)
+# One prebuilt statement for every repayment: the same columns each time, so it compiles once.
+REPAY_LOAN = UPDATE_LOAN.values(**{c: bindparam(c) for c in REPAY_COLUMNS})
+
+
+def delinquency_of(
+    installments: Sequence[dict[str, Any]], penalty_due: int, grace_days: int, as_of_day: int, first_day: int | None
+) -> Delinquency:
+    """The loan's delinquency at the end of `as_of_day`, from its billed, unpaid installments.
+
+    The same rule end-of-day applies in SQL: an installment unpaid at the end
+    of its due date plus the grace days makes the loan late, counted from the
+    due date, so one unpaid at the end of its due date is 1 day past due.
+    """
+    unpaid = [i for i in installments if i["billed"] and i["paid_on"] is None]
+    oldest = min((i["due_day"] for i in unpaid), default=None)
+    late = [i for i in unpaid if i["late_day"] <= as_of_day]
+    overdue_principal = sum(i["principal"] - i["principal_paid"] for i in late)
+    owed = sum(
+        i["principal"] - i["principal_paid"] + i["interest"] - i["interest_paid"] + i["fee"] - i["fee_paid"]
+        for i in late
+    )
+    dpd = as_of_day - oldest + 1 if oldest is not None and oldest + grace_days <= as_of_day else 0
+    first = (first_day or oldest + 1) if dpd and oldest is not None else None
+    return Delinquency(oldest, overdue_principal, owed + penalty_due if dpd else 0, dpd, first)
+
+
+def installment_row(borrower_id: str, loan_id: str, line: Line, grace_days: int, billed: bool) -> dict[str, Any]:
+    return {
+        "borrower_id": borrower_id,
+        "loan_id": loan_id,
+        "seq": line.seq,
+        "start_day": day(line.start),
+        "due_day": day(line.due),
+        "due_date": line.due,
+        "late_day": day(line.due) + grace_days,
+        "principal": line.principal,
+        "interest": line.interest,
+        "fee": 0,
+        "principal_paid": 0,
+        "interest_paid": 0,
+        "fee_paid": 0,
+        "billed": billed,
+        "late_fee_charged": False,
+        "paid_on": None,
+    }

@@ -1,0 +1,155 @@
+"""Lending tables: products, the loan subledger, installments, repayments, EOD.
+
+Borrower-owned tables carry `borrower_id` first in their primary key (DESIGN.md
+section 7) and a unique index on the loan id for look-ups by loan alone.
+Columns that end-of-day computes on (`*_day`) are integer day numbers
+(`date.toordinal()`), so the set-based SQL is plain integer arithmetic on
+both SQLite and PostgreSQL.
+"""
+
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, String, Table, Text
+
+from fairlend.db.metadata import metadata
+from fairlend.db.types import BigIntPK, Rate, UtcDateTime, id_column_type
+
+loan_product = Table(
+    "loan_product",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("terms", JSON, nullable=False),  # Product.to_dict(): the whole product as data
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+loan = Table(
+    "loan",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("id", id_column_type(), primary_key=True),
+    Column("product_code", String(40), nullable=False),
+    Column("product_version", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("method", String(24), nullable=False),
+    Column("frequency", String(10), nullable=False),
+    Column("rate", Rate, nullable=False),
+    Column("apr", Rate, nullable=False),
+    Column("term", Integer, nullable=False),
+    Column("open_date", Date, nullable=False),
+    Column("first_due_date", Date, nullable=False),
+    Column("maturity_date", Date, nullable=False),
+    Column("principal", BigInteger, nullable=False),  # as disbursed (financed fee included)
+    Column("installment_amount", BigInteger, nullable=False),
+    Column("fee_amount", BigInteger, nullable=False),
+    # Product terms end-of-day reads, copied so the hot path needs no join.
+    Column("grace_days", Integer, nullable=False),
+    Column("penalty_daily_e10", BigInteger, nullable=False),
+    Column("late_fee", BigInteger, nullable=False),
+    # The subledger: this loan's share of each control account.
+    Column("principal_outstanding", BigInteger, nullable=False),
+    Column("principal_due", BigInteger, nullable=False),  # billed, unpaid principal
+    Column("interest_due", BigInteger, nullable=False),  # billed, unpaid interest
+    Column("accrued_interest", BigInteger, nullable=False),  # earned, not billed
+    Column("penalty_due", BigInteger, nullable=False),
+    Column("fees_due", BigInteger, nullable=False),
+    # The current (first unbilled) installment, for accrual and billing.
+    Column("cur_seq", Integer, nullable=False),
+    Column("accrual_start_day", Integer, nullable=False),
+    Column("next_due_day", Integer, nullable=True),  # None once everything is billed
+    Column("accrual_interest", BigInteger, nullable=False),
+    # Delinquency, as of the last end-of-day (or repayment).
+    Column("oldest_due_day", Integer, nullable=True),  # oldest billed, unpaid installment
+    Column("overdue_principal", BigInteger, nullable=False),
+    Column("overdue_amount", BigInteger, nullable=False),
+    Column("dpd", Integer, nullable=False),
+    Column("bucket", String(20), nullable=False),
+    Column("first_delinquency_day", Integer, nullable=True),
+    Column("penalty_day", Integer, nullable=False),  # last day penalty was charged for
+    Column("settled_on", Date, nullable=True),
+    Column("closed_amount", BigInteger, nullable=False),  # charged or written off
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_loan_id", "id", unique=True),
+    Index("ix_loan_state", "state"),
+    # End-of-day finds the few loans billed, late or owing penalty today by these, not by a scan;
+    # accrual, the one step that writes every loan, changes none of them.
+    Index("ix_loan_next_due_day", "next_due_day"),
+    Index("ix_loan_oldest_due_day", "oldest_due_day"),
+    Index("ix_loan_overdue_principal", "overdue_principal"),
+)
+
+loan_installment = Table(
+    "loan_installment",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("start_day", Integer, nullable=False),
+    Column("due_day", Integer, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("late_day", Integer, nullable=False),  # due_day + grace days: late if unpaid at that day's end
+    Column("principal", BigInteger, nullable=False),
+    Column("interest", BigInteger, nullable=False),
+    Column("fee", BigInteger, nullable=False),  # late fee charged on it
+    Column("principal_paid", BigInteger, nullable=False),
+    Column("interest_paid", BigInteger, nullable=False),
+    Column("fee_paid", BigInteger, nullable=False),
+    Column("billed", Boolean, nullable=False),
+    Column("late_fee_charged", Boolean, nullable=False),
+    Column("paid_on", Date, nullable=True),
+)
+
+loan_repayment = Table(
+    "loan_repayment",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("principal", BigInteger, nullable=False),
+    Column("interest", BigInteger, nullable=False),
+    Column("penalty", BigInteger, nullable=False),
+    Column("fees", BigInteger, nullable=False),
+    Column("prepayment_fee", BigInteger, nullable=False),
+    Column("refunded", BigInteger, nullable=False),
+    Column("reference", String(80), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_loan_repayment_loan_id", "loan_id"),
+)
+
+# One row per change of bucket, never one per loan per day (DESIGN.md section 5).
+loan_delinquency_transition = Table(
+    "loan_delinquency_transition",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("from_bucket", String(20), nullable=False),
+    Column("to_bucket", String(20), nullable=False),
+    Column("dpd", Integer, nullable=False),
+    Index("ix_loan_delinquency_transition_loan_id", "loan_id"),
+)
+
+eod_run = Table(
+    "eod_run",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("business_date", Date, nullable=False),
+    Column("outcome", String(16), nullable=False),  # done | failed | after_failed
+    Column("counts", JSON, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("error", Text, nullable=False),
+    Index("ix_eod_run_business_date", "business_date"),
+)
+
+# The platform's business date: one row, moved forward by end-of-day.
+platform_business_date = Table(
+    "platform_business_date",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("business_date", Date, nullable=False),
+)

@@ -1,0 +1,178 @@
+"""The lending API: quotes, products, booking, loan detail, repayments and payoff, with roles and ownership."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fairlend.bootstrap import Container
+from fairlend.identity.model import Role
+from fairlend.lending.model import Product
+from tests.conftest import FakeAuthenticator
+from tests.lending.conftest import BASE
+
+
+@pytest.fixture
+def cash12(container: Container) -> Product:
+    return container.lending.products.define(BASE)
+
+
+def _book(api: TestClient, fake_auth: FakeAuthenticator, borrower: str = "brw_a", key: str = "book-1") -> dict:  # type: ignore[type-arg]
+    response = api.post(
+        "/api/v1/loans",
+        json={"borrower_id": borrower, "product_code": "cash-12", "amount": "10000.00"},
+        headers={**fake_auth.headers(Role.UNDERWRITER, "op_u"), "Idempotency-Key": key},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_a_quote_returns_the_schedule_totals_and_apr(
+    api: TestClient, fake_auth: FakeAuthenticator, cash12: Product
+) -> None:
+    response = api.post(
+        "/api/v1/quotes",
+        json={"product_code": "cash-12", "amount": "10000"},
+        headers=fake_auth.headers(Role.BORROWER, "brw_a"),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["installment"] == {"amount": "916.80", "minor": 91680, "currency": "CNY"}
+    assert body["apr"] == "0.1800"
+    assert len(body["schedule"]) == 12
+    assert body["total_repayment"]["minor"] == sum(line["total"]["minor"] for line in body["schedule"])
+
+
+def test_a_quote_above_the_cap_is_a_problem_naming_the_cap_and_the_apr(
+    api: TestClient, fake_auth: FakeAuthenticator, cash12: Product
+) -> None:
+    response = api.post(
+        "/api/v1/quotes",
+        json={"product_code": "cash-12", "amount": "10000", "rate": "0.30"},
+        headers=fake_auth.headers(Role.BORROWER, "brw_a"),
+    )
+    assert response.status_code == 403
+    problem = response.json()
+    assert problem["code"] == "apr_above_cap" and problem["rules"] == ["CN-21"]
+    assert "24.00%" in problem["detail"] and "30.00%" in problem["detail"]
+
+
+def test_bad_input_is_a_4xx_problem_never_a_5xx(api: TestClient, fake_auth: FakeAuthenticator, cash12: Product) -> None:
+    headers = fake_auth.headers(Role.BORROWER, "brw_a")
+    assert (
+        api.post("/api/v1/quotes", json={"product_code": "cash-12", "amount": "-1"}, headers=headers).status_code == 422
+    )
+    assert api.post("/api/v1/quotes", json={"product_code": "nope", "amount": "10"}, headers=headers).status_code == 404
+    assert (
+        api.post("/api/v1/quotes", json={"product_code": "cash-12", "amount": "0.001"}, headers=headers).status_code
+        == 422
+    )
+
+
+def test_operators_book_loans_and_borrowers_cannot(
+    api: TestClient, fake_auth: FakeAuthenticator, cash12: Product
+) -> None:
+    loan = _book(api, fake_auth)
+    assert loan["state"] == "active" and loan["borrower_id"] == "brw_a"
+    assert loan["schedule"][0]["status"] == "scheduled"
+    refused = api.post(
+        "/api/v1/loans",
+        json={"borrower_id": "brw_a", "product_code": "cash-12", "amount": "10000"},
+        headers={**fake_auth.headers(Role.BORROWER, "brw_a"), "Idempotency-Key": "x"},
+    )
+    assert refused.status_code == 403
+    no_key = api.post(
+        "/api/v1/loans",
+        json={"borrower_id": "brw_a", "product_code": "cash-12", "amount": "10000"},
+        headers=fake_auth.headers(Role.ADMIN, "op_a"),
+    )
+    assert no_key.status_code == 400 and no_key.json()["code"] == "idempotency_key_required"
+
+
+def test_a_borrower_reads_their_own_loan_and_not_anothers(
+    api: TestClient, fake_auth: FakeAuthenticator, cash12: Product
+) -> None:
+    loan = _book(api, fake_auth)
+    mine = api.get(f"/api/v1/loans/{loan['id']}", headers=fake_auth.headers(Role.BORROWER, "brw_a"))
+    assert mine.status_code == 200 and mine.json()["days_past_due"] == 0
+    theirs = api.get(f"/api/v1/loans/{loan['id']}", headers=fake_auth.headers(Role.BORROWER, "brw_b"))
+    assert theirs.status_code == 403
+    listed = api.get("/api/v1/borrowers/brw_a/loans", headers=fake_auth.headers(Role.BORROWER, "brw_a"))
+    assert [item["id"] for item in listed.json()] == [loan["id"]]
+    assert api.get("/api/v1/loans/loan_nope", headers=fake_auth.headers(Role.ADMIN, "op")).status_code == 404
+
+
+def test_a_replayed_repayment_posts_once(
+    api: TestClient, fake_auth: FakeAuthenticator, container: Container, cash12: Product
+) -> None:
+    loan = _book(api, fake_auth)
+    headers = {**fake_auth.headers(Role.BORROWER, "brw_a"), "Idempotency-Key": "pay-1"}
+    first = api.post(f"/api/v1/loans/{loan['id']}/repayments", json={"amount": "1000"}, headers=headers)
+    again = api.post(f"/api/v1/loans/{loan['id']}/repayments", json={"amount": "1000"}, headers=headers)
+    assert first.status_code == 201, first.text
+    assert again.json() == first.json() and again.headers.get("idempotent-replayed") == "true"
+    assert container.lending.loan_facts(loan["id"]).outstanding_principal.minor == 1_000_000 - 100_000
+    stranger = api.post(
+        f"/api/v1/loans/{loan['id']}/repayments",
+        json={"amount": "1"},
+        headers={**fake_auth.headers(Role.BORROWER, "brw_b"), "Idempotency-Key": "pay-2"},
+    )
+    assert stranger.status_code == 403
+
+
+def test_the_payoff_quote_settles_the_loan(api: TestClient, fake_auth: FakeAuthenticator, cash12: Product) -> None:
+    loan = _book(api, fake_auth)
+    headers = fake_auth.headers(Role.BORROWER, "brw_a")
+    quote = api.get(f"/api/v1/loans/{loan['id']}/payoff", headers=headers).json()
+    assert quote["total"]["amount"] == "10000.00"
+    paid = api.post(
+        f"/api/v1/loans/{loan['id']}/repayments",
+        json={"amount": quote["total"]["amount"]},
+        headers={**headers, "Idempotency-Key": "payoff"},
+    )
+    assert paid.json()["state"] == "settled"
+    assert api.get(f"/api/v1/loans/{loan['id']}", headers=headers).json()["state"] == "settled"
+
+
+def test_admins_define_products_and_everyone_signed_in_lists_them(
+    api: TestClient, fake_auth: FakeAuthenticator
+) -> None:
+    terms = {**BASE.to_dict(), "code": "api-12"}
+    created = api.post(
+        "/api/v1/products", json=terms, headers={**fake_auth.headers(Role.ADMIN, "op_a"), "Idempotency-Key": "p1"}
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["version"] == 1
+    refused = api.post("/api/v1/products", json=terms, headers=fake_auth.headers(Role.UNDERWRITER, "op_u"))
+    assert refused.status_code == 403
+    bad = api.post("/api/v1/products", json={**terms, "method": "magic"}, headers=fake_auth.headers(Role.ADMIN, "op_a"))
+    assert bad.status_code == 422
+    listed = api.get("/api/v1/products", headers=fake_auth.headers(Role.BORROWER, "brw_a"))
+    assert [p["code"] for p in listed.json()] == ["api-12"]
+
+
+def test_the_loan_shows_paid_due_and_overdue_parts_after_end_of_day(
+    api: TestClient, fake_auth: FakeAuthenticator, container: Container, cash12: Product
+) -> None:
+    from datetime import date
+
+    loan = _book(api, fake_auth)
+    container.eod.run(through=date(2026, 4, 5))
+    headers = fake_auth.headers(Role.BORROWER, "brw_a")
+    body = api.get(f"/api/v1/loans/{loan['id']}", headers=headers).json()
+    assert (body["days_past_due"], body["bucket"]) == (4, "M1")
+    assert [line["status"] for line in body["schedule"][:2]] == ["overdue", "scheduled"]
+    assert body["schedule"][0]["outstanding"]["minor"] == 91_680 + 5_000  # the installment and its late fee
+    assert body["overdue_amount"]["minor"] == 91_680 + 5_000 + body["penalty_due"]["minor"]
+    api.post(
+        f"/api/v1/loans/{loan['id']}/repayments",
+        json={"amount": body["overdue_amount"]["amount"]},
+        headers={**headers, "Idempotency-Key": "cure"},
+    )
+    cured = api.get(f"/api/v1/loans/{loan['id']}", headers=headers).json()
+    assert cured["schedule"][0]["status"] == "paid" and cured["days_past_due"] == 0
+    later = api.get(f"/api/v1/loans/{loan['id']}/payoff", params={"as_of": "2026-05-01"}, headers=headers).json()
+    now = api.get(f"/api/v1/loans/{loan['id']}/payoff", headers=headers).json()
+    assert later["interest"]["minor"] > now["interest"]["minor"]
+    past = api.get(f"/api/v1/loans/{loan['id']}/payoff", params={"as_of": "2026-01-01"}, headers=headers)
+    assert past.status_code == 422

@@ -1,0 +1,92 @@
+"""`fairlend schedule`, `fairlend eod` and `fairlend product` from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from fairlend.cli import app
+from fairlend.clock import SystemClock
+
+runner = CliRunner()
+
+
+def _env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {"FAIRLEND_DATABASE_URL": database_url, "FAIRLEND_DATA_DIR": str(tmp_path), "FAIRLEND_ENVIRONMENT": "test"}
+
+
+def test_schedule_prints_the_glossary_installment_totals_and_apr() -> None:
+    result = runner.invoke(
+        app, ["schedule", "--principal", "10000", "--rate", "0.18", "--term", "12", "--open-date", "2026-03-02"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "916.80" in result.output and "916.81" in result.output
+    assert "APR 18.00%" in result.output
+
+
+def test_schedule_as_json_with_a_fee_raises_the_apr() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "schedule",
+            "--principal",
+            "12000",
+            "--rate",
+            "0.12",
+            "--term",
+            "12",
+            "--method",
+            "equal-principal",
+            "--fee",
+            "0.01",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["schedule"][0]["total"] == "1120.00" and body["schedule"][-1]["total"] == "1010.00"
+    assert body["fee"] == "120.00" and body["disbursed"] == "11880.00"
+    assert float(body["apr"]) > 0.12
+
+
+def test_schedule_above_the_cap_and_bad_options_exit_2_with_one_line() -> None:
+    import subprocess
+    import sys
+
+    capped = subprocess.run(
+        [sys.executable, "-m", "fairlend.cli", "schedule", "--principal", "1000", "--rate", "0.30", "--term", "12"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert capped.returncode == 2
+    assert capped.stderr.strip().startswith("error: apr_above_cap") and "CN-21" in capped.stderr
+    bad = runner.invoke(app, ["schedule", "--principal", "1000", "--rate", "x", "--term", "12"])
+    assert bad.exit_code != 0
+
+
+def test_eod_catches_up_through_a_date_and_products_are_added_from_a_file(database_url: str, tmp_path: Path) -> None:
+    env = _env(database_url, tmp_path)
+    toml = tmp_path / "p.toml"
+    toml.write_text(
+        'code = "cli-6"\nname = "six months"\ncurrency = "CNY"\nmethod = "equal_installment"\n'
+        'frequency = "monthly"\nrate = "0.12"\nterm = 6\n'
+    )
+    added = runner.invoke(app, ["product", "add", str(toml)], env=env)
+    assert added.exit_code == 0, added.output
+    assert "cli-6 version 1" in added.output
+    listed = runner.invoke(app, ["product", "list"], env=env)
+    assert "cli-6 v1" in listed.output
+    today = SystemClock().business_date()  # no stored business date yet: the system clock's
+    through = today + timedelta(days=2)
+    first = runner.invoke(app, ["eod", "--through", through.isoformat()], env=env)
+    assert first.exit_code == 0, first.output
+    assert first.output.count(" done in ") == 3
+    assert f"business date is now {through + timedelta(days=1)}" in first.output
+    again = runner.invoke(app, ["eod", "--through", through.isoformat()], env=env)
+    assert again.exit_code == 0 and " done in " not in again.output
+    runs = runner.invoke(app, ["eod-runs"], env=env)
+    assert "done" in runs.output
