@@ -3,6 +3,7 @@ and the console's loan lookup and end-of-day runs."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -191,3 +192,17 @@ def test_admins_read_the_end_of_day_runs_and_nobody_else_does(
         assert denied(api.get("/operator/eod", follow_redirects=False))
     api.cookies.clear()
     assert api.get("/operator/eod", follow_redirects=False).headers["location"] == "/operator/login"
+
+
+def test_the_new_pages_load_nothing_from_another_site(api: TestClient, container: Container, overdue_loan: str) -> None:
+    pages = {
+        Role.BORROWER: ["/borrower/loans", f"/borrower/loans/{overdue_loan}", f"/borrower/loans/{overdue_loan}/payoff"],
+        Role.ADMIN: ["/operator/loans", f"/operator/loans/{overdue_loan}", "/operator/eod", "/operator/compliance"],
+    }
+    for role, paths in pages.items():
+        sign_in(api, container, "brw_a" if role is Role.BORROWER else "op_admin", role)
+        for path in paths:
+            page = api.get(path)
+            assert page.status_code == 200, path
+            assert not re.search(r'(src|href|action)="(https?:)?//', page.text), path
+            assert "default-src 'self'" in page.headers["content-security-policy"]

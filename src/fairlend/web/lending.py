@@ -73,8 +73,12 @@ def my_loan(request: Request, container: ContainerDep, loan_id: str) -> HTMLResp
 @router.get(LOANS + "/{loan_id}/payoff", response_class=HTMLResponse)
 def payoff(request: Request, container: ContainerDep, loan_id: str) -> HTMLResponse:
     who = borrower(request, container)
-    _owned(container, who, loan_id)
-    return render(request, container, "lending/payoff.html", quote=container.lending.payoff_quote(loan_id))
+    detail = _owned(container, who, loan_id)
+    try:
+        quote = container.lending.payoff_quote(loan_id)
+    except DomainError as exc:
+        return _loan_page(request, container, detail, error=error_text(request, container, exc), status_code=409)
+    return render(request, container, "lending/payoff.html", quote=quote)
 
 
 def _store(container: Container) -> IdempotencyStore:
