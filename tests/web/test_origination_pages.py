@@ -1,9 +1,8 @@
 """Origination's pages: my credit (self-check with the bureau report), applying step by step,
 the offer and its acceptance, and the underwriters' queue.
 
-Identity and the credit bureau are the real ones the container wires. Lending is
-not wired into origination yet (bootstrap gives `UnwiredLending`): one test shows
-the page saying so; the flows that need an offer use origination's `FakeLending`.
+Identity, the credit bureau and lending are the real ones bootstrap wires:
+an accepted offer is a loan in "My loans".
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Role
-from fairlend.origination.fakes import FakeLending
 from fairlend.origination.model import CreditPolicy
 from fairlend.origination.service import CONSENT_PURPOSE
 from tests.identity.helpers import verified_borrower
@@ -27,13 +25,6 @@ def _borrower(api: TestClient, container: Container) -> str:
     who, _, _ = verified_borrower(container)
     sign_in(api, container, who.subject_id, Role.BORROWER)
     return who.subject_id
-
-
-def _fake_lending(container: Container) -> FakeLending:
-    assert container.origination is not None
-    lending = FakeLending()
-    container.origination.lending = lending  # until bootstrap wires the real lending adapter
-    return lending
 
 
 def _apply(api: TestClient, **extra: str) -> tuple[object, str]:
@@ -74,7 +65,6 @@ def test_applying_goes_from_rate_check_through_consent_to_an_offer_and_acceptanc
     api: TestClient, container: Container
 ) -> None:
     borrower_id = _borrower(api, container)
-    lending = _fake_lending(container)
 
     start = api.get("/borrower/apply?lang=zh-CN")
     pre = api.post("/borrower/apply/prequalify", data={**TERMS, "csrf_token": csrf(start.text)})
@@ -104,24 +94,20 @@ def test_applying_goes_from_rate_check_through_consent_to_an_offer_and_acceptanc
     assert "借款总成本" in api.get(offer_path.group(1) + "?lang=zh-CN").text
 
     not_agreed = api.post(offer_path.group(1) + "/accept", data={"csrf_token": csrf(offer.text)})
-    assert not_agreed.status_code == 422 and "请勾选同意借款合同" in not_agreed.text and lending.bookings == []
+    assert not_agreed.status_code == 422 and "请勾选同意借款合同" in not_agreed.text
+    assert container.lending.loans_of_borrower(borrower_id) == []
     accepted = api.post(offer_path.group(1) + "/accept", data={"agreed": "1", "csrf_token": csrf(offer.text)})
     assert accepted.status_code == 200 and "合同已签署" in accepted.text
-    assert len(lending.bookings) == 1
+    [loan] = container.lending.loans_of_borrower(borrower_id)
+    assert loan.outstanding_principal == view.quote.amount and f'href="/borrower/loans/{loan.loan_id}"' in accepted.text
     again = api.post(offer_path.group(1) + "/accept", data={"agreed": "1", "csrf_token": csrf(offer.text)})
-    assert again.status_code == 422 and len(lending.bookings) == 1
-
-
-def test_until_lending_is_wired_applying_says_so_instead_of_failing(api: TestClient, container: Container) -> None:
-    _borrower(api, container)
-    applied, _ = _apply(api, acknowledged="1", consent="1")
-    assert applied.status_code == 422  # type: ignore[attr-defined]
-    assert "lending is not connected to origination" in applied.text  # type: ignore[attr-defined]
+    assert again.status_code == 422 and len(container.lending.loans_of_borrower(borrower_id)) == 1
+    mine = api.get("/borrower/loans?lang=en")
+    assert loan.loan_id in mine.text and loan.total_outstanding.format("en") in mine.text
 
 
 def test_a_borrower_cannot_open_another_borrowers_application_or_offer(api: TestClient, container: Container) -> None:
     _borrower(api, container)
-    _fake_lending(container)
     applied, _ = _apply(api, acknowledged="1", consent="1")
     mine = api.get(applied.headers["location"] + "?lang=en")  # type: ignore[attr-defined]
     offer_path = re.search(r'href="(/borrower/offers/[^"]+)"', mine.text)
@@ -142,7 +128,6 @@ def test_underwriters_decide_referred_applications_and_other_roles_cannot(
     assert container.origination is not None
     container.origination.policy = CreditPolicy(approve_from=900)  # everyone approvable is referred
     borrower_id = _borrower(api, container)
-    _fake_lending(container)
     applied, _ = _apply(api, acknowledged="1", consent="1")
     application_path = applied.headers["location"]  # type: ignore[attr-defined]
     assert "Referred" in api.get(application_path + "?lang=en").text

@@ -2,8 +2,8 @@
 pulled), applying (prequalify -> inquiry disclosure -> apply with consent ->
 decision -> offer -> accept), and the underwriters' queue of referred applications.
 
-Until lending is wired into origination, `apply` answers `lending_not_wired`
-and the pages show it as an error; nothing here works around it.
+A port that is not connected in a deployment (`*_not_wired`) or any other
+refusal is shown as an error in the page's language, never a 500.
 """
 
 from __future__ import annotations
