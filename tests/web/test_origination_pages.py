@@ -81,6 +81,8 @@ def test_applying_goes_from_rate_check_through_consent_to_an_offer_and_acceptanc
     assert container.identity.live_consent(borrower_id, CONSENT_PURPOSE, "fairlend") is not None
     application = api.get(applied.headers["location"] + "?lang=en")  # type: ignore[attr-defined]
     assert "Approved" in application.text
+    assert "已通过" in api.get(applied.headers["location"] + "?lang=zh-CN").text  # type: ignore[attr-defined]
+    application = api.get(applied.headers["location"] + "?lang=en")  # type: ignore[attr-defined]
     offer_path = re.search(r'href="(/borrower/offers/[^"]+)"', application.text)
     assert offer_path
 
@@ -104,6 +106,15 @@ def test_applying_goes_from_rate_check_through_consent_to_an_offer_and_acceptanc
     assert again.status_code == 422 and len(container.lending.loans_of_borrower(borrower_id)) == 1
     mine = api.get("/borrower/loans?lang=en")
     assert loan.loan_id in mine.text and loan.total_outstanding.format("en") in mine.text
+
+
+def test_operators_and_strangers_do_not_get_the_borrower_credit_pages(api: TestClient, container: Container) -> None:
+    for path in ("/borrower/credit", "/borrower/apply"):
+        assert api.get(path, follow_redirects=False).headers["location"].startswith("/login")
+    for role in (Role.UNDERWRITER, Role.ADMIN, Role.INVESTOR):
+        sign_in(api, container, "someone", role)
+        for path in ("/borrower/credit", "/borrower/apply", "/borrower/applications/app_x", "/borrower/offers/offer_x"):
+            assert denied(api.get(path, follow_redirects=False)), (role, path)
 
 
 def test_a_borrower_cannot_open_another_borrowers_application_or_offer(api: TestClient, container: Container) -> None:

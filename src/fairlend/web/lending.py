@@ -176,5 +176,5 @@ def eod_runs(request: Request, container: ContainerDep) -> HTMLResponse:
         container,
         "lending/eod.html",
         runs=container.eod.runs(),
-        business_date=container.clock.business_date(),
+        business_date=container.eod.business_date(),
     )
