@@ -27,13 +27,13 @@ from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
 from fairlend.origination.adapters import BureauAdapter, IdentityAdapter
-from fairlend.origination.ports import UnwiredLending
 from fairlend.origination.service import OriginationService
 from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model, retention_of
 from fairlend.scoring.service import ScoringService
 
 if TYPE_CHECKING:
     from fairlend.collections.wiring import Collections
+from fairlend.lending.adapters import CollectionsLending, OriginationLending
 from fairlend.lending.eod import EndOfDay, restore_business_date
 from fairlend.lending.service import LendingService
 
@@ -131,11 +131,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         container.scoring,
         IdentityAdapter(container.identity),
         BureauAdapter(container.bureau_access),
-        UnwiredLending(),
+        OriginationLending(lending, profile.currency),
     )
     container.verifiers["origination"] = container.origination.verify
     from fairlend.collections.adapters import BureauDisputes
     from fairlend.collections.wiring import wire_collections
 
-    wire_collections(container, disputes=BureauDisputes(container.bureau_access))
+    wire_collections(container, disputes=BureauDisputes(container.bureau_access), lending=CollectionsLending(lending))
     return container
