@@ -33,7 +33,7 @@ from fairlend.scoring.service import ScoringService
 
 if TYPE_CHECKING:
     from fairlend.collections.wiring import Collections
-from fairlend.lending.adapters import CollectionsLending, OriginationLending
+from fairlend.lending.adapters import OriginationLending
 from fairlend.lending.eod import EndOfDay, restore_business_date
 from fairlend.lending.service import LendingService
 
@@ -137,5 +137,5 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     from fairlend.collections.adapters import BureauDisputes
     from fairlend.collections.wiring import wire_collections
 
-    wire_collections(container, disputes=BureauDisputes(container.bureau_access), lending=CollectionsLending(lending))
+    wire_collections(container, disputes=BureauDisputes(container.bureau_access))
     return container
