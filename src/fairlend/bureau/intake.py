@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from fairlend.bureau.accounts import STORED, HeldAccount, RecordApplier, blind_index
-from fairlend.bureau.bulk import bulk_insert, bulk_update, chunks, select_in
+from fairlend.bureau.bulk import bulk_insert, bulk_update, chunks, fetch_all, select_in
 from fairlend.bureau.documents import Ack, LineOutcome
 from fairlend.bureau.records import Record, RecordError, parse_object, parse_record
 from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bureau_record, bureau_submission
@@ -144,7 +144,7 @@ class Intake:
                 f"SELECT record_id FROM {bureau_record.name} WHERE institution_id = {marker} "
                 f"AND record_id IN ({', '.join([marker] * len(chunk))})"
             )
-            found.update(row[0] for row in conn.exec_driver_sql(sql, (institution_id, *chunk)))
+            found.update(row[0] for row in fetch_all(conn, sql, (institution_id, *chunk)))
         return found
 
     def _load_accounts(self, conn: Connection, institution_id: str, refs: set[str]) -> dict[str, HeldAccount]:
