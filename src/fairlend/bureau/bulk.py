@@ -26,7 +26,15 @@ def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]], *, conflict: tuple[str, ...] = ()) -> None:
-    """One prepared INSERT (or upsert) run with executemany over plain tuples.
+    """`bulk_insert_tuples` over dict rows keyed by column name."""
+    pick = itemgetter(*[c.name for c in table.columns])
+    bulk_insert_tuples(conn, table, [pick(row) for row in rows], conflict=conflict)
+
+
+def bulk_insert_tuples(
+    conn: Connection, table: Any, rows: list[tuple[Any, ...]], *, conflict: tuple[str, ...] = ()
+) -> None:
+    """One prepared INSERT (or upsert) run with executemany over tuples in the table's column order.
 
     SQLAlchemy's per-row parameter processing cost more than SQLite's own work
     on the hot intake path, so the rows go to the driver as they are. Dates
@@ -42,12 +50,11 @@ def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]], *, con
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}"
     if sqlite_backend:
         adapt_dates_for_sqlite()
-    pick = itemgetter(*columns)
     # Straight to the driver's cursor, inside the same transaction: even
     # exec_driver_sql inspected every parameter tuple on the way.
     cursor = conn.connection.cursor()
     try:
-        cursor.executemany(sql, [pick(row) for row in rows])
+        cursor.executemany(sql, rows)
     finally:
         cursor.close()
 

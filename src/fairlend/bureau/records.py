@@ -152,10 +152,14 @@ def _plain_status(data: dict[str, Any], line: int) -> Record | None:
 
     Returns None for anything unusual, which then takes the general path (and its messages).
     """
-    if data.keys() != _STATUS_KEYS:
+    # Exactly the status keys: seven entries, "type" among them (the caller checked it), and the other six.
+    if len(data) != len(_STATUS_KEYS):
         return None
-    record_id, account_ref, day = data["record_id"], data["account_ref"], data["date"]
-    balance, overdue, days = data["balance"], data["amount_overdue"], data["days_overdue"]
+    try:
+        record_id, account_ref, day = data["record_id"], data["account_ref"], data["date"]
+        balance, overdue, days = data["balance"], data["amount_overdue"], data["days_overdue"]
+    except KeyError:
+        return None
     if not (
         type(record_id) is str
         and type(account_ref) is str
