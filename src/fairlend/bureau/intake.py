@@ -70,9 +70,10 @@ class Intake:
             rejected.append(LineOutcome(0, "", "not_utf8", "the file is not UTF-8 text"))
         numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
         lines = len(numbered)
-        for number, line, data in _decode_lines(numbered):
+        decoded = _decode_all(numbered)
+        for index, (number, line) in enumerate(numbered):
             try:
-                records.append(parse_record(line, number) if data is _UNPARSED else parse_object(data, number))
+                records.append(parse_record(line, number) if decoded is None else parse_object(decoded[index], number))
             except RecordError as exc:
                 rejected.append(LineOutcome(number, _record_id_of(line), exc.code, exc.reason))
 
@@ -235,19 +236,19 @@ _ACCOUNT_STATE = (
 )
 
 
-_UNPARSED = object()
+def _decode_all(numbered: list[tuple[int, str]]) -> list[Any] | None:
+    """Every line's value from one json.loads when the file is clean (a quarter faster); None: go line by line.
 
-
-def _decode_lines(numbered: list[tuple[int, str]]) -> list[tuple[int, str, Any]]:
-    """Decode every line with one json.loads when the file is clean (a quarter faster), else line by line."""
-    if numbered and all(line.lstrip().startswith("{") and line.rstrip().endswith("}") for _, line in numbered):
-        try:
-            values = json.loads("[" + ",".join(line for _, line in numbered) + "]")
-        except ValueError:
-            values = None
-        if isinstance(values, list) and len(values) == len(numbered):
-            return [(n, line, value) for (n, line), value in zip(numbered, values, strict=True)]
-    return [(n, line, _UNPARSED) for n, line in numbered]
+    Each line must be one object on its own ({...}) and the array must hold
+    exactly one value per line, so no line's text can bleed into another's.
+    """
+    if not numbered or not all(line.lstrip().startswith("{") and line.rstrip().endswith("}") for _, line in numbered):
+        return None
+    try:
+        values = json.loads("[" + ",".join([line for _, line in numbered]) + "]")
+    except ValueError:
+        return None
+    return values if isinstance(values, list) and len(values) == len(numbered) else None
 
 
 def _record_id_of(line: str) -> str:
