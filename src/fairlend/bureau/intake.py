@@ -12,8 +12,11 @@ first acknowledgement, and a record id seen before is counted as a duplicate.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -59,6 +62,12 @@ class Intake:
         stored = self.stored_ack(conn, institution_id, sha256)
         if stored is not None:
             return IntakeResult(stored, [])
+        with _gc_paused():
+            return self._apply(conn, institution_id, content, sha256, now=now, today=today)
+
+    def _apply(
+        self, conn: Connection, institution_id: str, content: bytes, sha256: str, *, now: datetime, today: date
+    ) -> IntakeResult:
         submission_id = new_id("bsub")
         rejected: list[LineOutcome] = []
         warnings: list[LineOutcome] = []
@@ -249,6 +258,25 @@ def _decode_all(numbered: list[tuple[int, str]]) -> list[Any] | None:
     except ValueError:
         return None
     return values if isinstance(values, list) and len(values) == len(numbered) else None
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file is applied.
+
+    A file allocates a few objects per line and frees none until it is done,
+    so the collector kept rescanning a growing heap for cycles that intake
+    never makes: about a seventh of intake's CPU. Reference counting still
+    frees everything; whoever paused the collector turns it back on.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _record_id_of(line: str) -> str:
