@@ -104,3 +104,29 @@ def test_fairlend_demo_seeds_then_refuses_a_second_run_with_exit_2(
     assert second.value.code == 2
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert lines == [lines[-1]] and "demo_database_not_empty" in lines[-1]
+
+
+def test_serve_demo_seeds_an_empty_database_once_then_just_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fairlend.cli import main
+
+    served: list[object] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **_: served.append(app))
+    monkeypatch.setenv("FAIRLEND_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    monkeypatch.setenv("FAIRLEND_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FAIRLEND_ENVIRONMENT", "development")
+    # The default demo size, made small for the test.
+    import fairlend.cli.sim as sim_cli
+
+    real = sim_cli.seed_database
+    monkeypatch.setattr(sim_cli, "seed_database", lambda settings, **_: real(settings, borrowers=3, days=35, seed=2))
+    monkeypatch.setattr(sys, "argv", ["fairlend", "serve", "--demo", "--port", "1"])
+    for _ in range(2):
+        with pytest.raises(SystemExit) as ended:
+            main()
+        assert ended.value.code in (0, None)
+    captured = capsys.readouterr()
+    assert len(served) == 2
+    assert captured.out.count("demo seeded: 3 borrowers") == 1
+    assert "already holds people" in captured.err
