@@ -130,3 +130,30 @@ def test_serve_demo_seeds_an_empty_database_once_then_just_serves(
     assert len(served) == 2
     assert captured.out.count("demo seeded: 3 borrowers") == 1
     assert "already holds people" in captured.err
+
+
+@pytest.mark.backends("sqlite")
+def test_seeding_again_from_the_same_seed_and_date_gives_the_same_book(
+    container: Container, seeded: DemoReport, sqlite_template: Path, tmp_path: Path
+) -> None:
+    import shutil
+    from datetime import UTC, datetime
+
+    from fairlend.bootstrap import bootstrap
+    from fairlend.clock import FixedClock
+    from fairlend.config import Settings
+
+    path = tmp_path / "again.db"
+    shutil.copyfile(sqlite_template, path)
+    clock = FixedClock(datetime.combine(seeded.end, datetime.min.time(), tzinfo=UTC).replace(hour=2), seeded.end)
+    other = bootstrap(Settings(environment="test", database_url=f"sqlite:///{path}", data_dir=tmp_path), clock=clock)
+    try:
+        again = seed_demo(other, **SMALL)
+    finally:
+        other.close()
+
+    def shape(r: DemoReport) -> object:
+        people = sorted((b.phone, b.name, b.behaviour, b.amount.minor, b.term) for b in r.borrowers)
+        return people, r.loan_states, r.delinquent, r.repayments, r.contacts, r.blocked_rules, r.bureau_records
+
+    assert shape(again) == shape(seeded)

@@ -103,6 +103,9 @@ def print_report(report: DemoReport) -> None:
     for b in (settled + others)[:SHOWN_BORROWERS]:
         people.add_row(b.phone, b.name, f"{b.amount.to_decimal()} x {b.term}m", b.behaviour)
     out.print(people)
+    phones = sorted(b.phone for b in report.borrowers)
+    if len(phones) > SHOWN_BORROWERS:
+        out.print(f"every borrower's phone: {', '.join(phones)}", markup=False, highlight=False)
     if settled:
         rules = ", ".join(report.blocked_rules) or "-"
         out.print(
