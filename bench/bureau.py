@@ -1,7 +1,7 @@
 """Bureau benchmarks: intake records/s from a JSON Lines file, and report latency.
 
-    .venv/bin/python bench/bureau.py                       # defaults, about a minute
-    .venv/bin/python bench/bureau.py --accounts 20000 --months 12 --report-accounts 50 --report-months 60
+    .venv/bin/python -m bench.bureau                       # defaults, about a minute
+    .venv/bin/python -m bench.bureau --accounts 20000 --months 12 --report-accounts 50 --report-months 60
 
 Targets (issue 5): intake >= 50,000 records/s into SQLite; a report for a
 person with 50 accounts x 60 months has p99 < 20 ms.

@@ -1,8 +1,8 @@
 """Collections benchmarks: gateway decisions per second and planning the day's tasks.
 
-    .venv/bin/python bench/collections.py                 # defaults: a few minutes at most
-    .venv/bin/python bench/collections.py --loans 100000 --decisions 500000 --property 1000000
-    .venv/bin/python bench/collections.py --database postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    .venv/bin/python -m bench.collections                 # defaults: a few minutes at most
+    .venv/bin/python -m bench.collections --loans 100000 --decisions 500000 --property 1000000
+    .venv/bin/python -m bench.collections --database postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
 Targets (issue #7): at least 50,000 gateway decisions a second; planning 100,000
 overdue loans in under 10 s, set-based.

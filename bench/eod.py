@@ -4,9 +4,9 @@ Prints loans per second for one business date (every lending step, one
 transaction) and the ratio to a bare `UPDATE` of the same rows and columns
 run in the same process, plus the process's peak memory.
 
-    .venv/bin/python bench/eod.py --loans 20000            # default, a few minutes at most
-    .venv/bin/python bench/eod.py --loans 1000000          # the size
-    .venv/bin/python bench/eod.py --backends sqlite --days 3
+    .venv/bin/python -m bench.eod --loans 20000            # default, a few minutes at most
+    .venv/bin/python -m bench.eod --loans 1000000          # the size
+    .venv/bin/python -m bench.eod --backends sqlite --days 3
 
 PostgreSQL: 127.0.0.1, user postgres, scratch database `fairlend_bench`
 (dropped and created by this script).

@@ -6,8 +6,8 @@ SQLite: one writer, beside a plain `sqlite3` loop doing the TPC-B-like
 transaction (3 updates and 1 insert) on a file with the same settings
 (WAL, synchronous=NORMAL, BEGIN IMMEDIATE).
 
-    .venv/bin/python bench/repayments.py                # 10 s each
-    .venv/bin/python bench/repayments.py --seconds 30   # the length
+    .venv/bin/python -m bench.repayments                # 10 s each
+    .venv/bin/python -m bench.repayments --seconds 30   # the length
 
 PostgreSQL: 127.0.0.1, user postgres; scratch databases `fairlend_bench`
 and `fairlend_pgbench` are dropped and created.

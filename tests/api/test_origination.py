@@ -149,11 +149,15 @@ def test_underwriters_work_the_referred_queue_and_borrowers_cannot(
     assert decided["status"] == "declined" and decided["adverse_action"]["reasons"]
 
 
-def test_until_the_bureau_is_wired_a_self_check_answers_503_not_500(
+def test_a_self_check_through_the_api_reads_the_real_bureau(
     container: Container, api: TestClient, fake_auth: FakeAuthenticator
 ) -> None:
     from tests.identity.helpers import verified_borrower
 
-    who, _, _ = verified_borrower(container)  # identity is real; the bureau port is not wired yet
+    who, _, id_number = verified_borrower(container)  # identity, the bureau and scoring are all real here
     response = api.post("/api/v1/origination/self-check", headers=fake_auth.headers(Role.BORROWER, who.subject_id))
-    assert response.status_code == 503 and response.json()["code"] == "bureau_not_wired"
+    assert response.status_code == 200, response.text
+    assert response.json()["score"]["score"] > 0
+    assert container.bureau is not None
+    inquiries = container.bureau.counter_report(id_number).inquiries
+    assert ("inst_fairlend", "self") in [(i.institution_id, i.kind.value) for i in inquiries]

@@ -63,7 +63,8 @@ def test_a_contact_persons_phone_is_never_in_the_raw_database_in_clear(
 ) -> None:
     borrower_phone = cn_mobile()
     borrower = sign_up(container, borrower_phone).subject_id
-    c = cast(Collections, container.collections)  # as bootstrapped: identity's codes and vault
+    # identity's real codes and vault; a loan the test controls.
+    c = wire_collections(container, lending=InMemoryLending())
     cast(InMemoryLending, c.lending).add(
         LoanFacts("loan_r", borrower, LoanState.ACTIVE, "CNY", Money(50_000, "CNY"), 10, "M1")
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from fairlend.bootstrap import Container
+from fairlend.lending.eod import EndOfDay
 from fairlend.lending.model import DayCount, Frequency, Method, Product
 
 BASE = Product(
@@ -32,3 +33,15 @@ def product(**changes: object) -> Product:
 @pytest.fixture
 def cash12(container: Container) -> Product:
     return container.lending.products.define(BASE)
+
+
+@pytest.fixture
+def container(container: Container) -> Container:
+    """Lending on its own: end-of-day without the steps other contexts register.
+
+    Bootstrap adds collections planning and T+1 bureau reporting to end-of-day;
+    their borrowers must exist in identity, which lending's tests do not set up.
+    The whole chain is tested in tests/test_platform.py.
+    """
+    container.eod = EndOfDay(container.uow, container.ledger, container.profile, container.clock)
+    return container

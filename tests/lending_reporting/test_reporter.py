@@ -136,7 +136,12 @@ def _setup(container: Container) -> tuple[BureauReportingStep, ReportingFileSubm
     client = container.bureau.client_for(FAIRLEND_INSTITUTION_ID)
     notices = FakeNotices()
     step = BureauReportingStep(notices)
-    return step, ReportingFileSubmitter(container.uow, container.clock, client, FakeIdentities()), notices, client
+    return (
+        step,
+        ReportingFileSubmitter(container.uow, container.clock, lambda: client, FakeIdentities()),
+        notices,
+        client,
+    )
 
 
 def _disbursed(day: date) -> LoanDisbursed:

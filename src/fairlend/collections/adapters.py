@@ -8,14 +8,16 @@ here when that context lands.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
 
 from fairlend.bureau.client import BureauClient
-from fairlend.collections.model import ContactPoint
-from fairlend.collections.ports import SealBroken
+from fairlend.collections.model import ContactPoint, DelinquentLoan, LoanFacts, LoanState
+from fairlend.collections.ports import SealBroken, UpcomingDue
 from fairlend.errors import Invalid, NotFound
 from fairlend.identity.pii import PiiVault, VaultError
 from fairlend.identity.service import IdentityService
+from fairlend.lending.service import LendingService
 
 # The vault binds a ciphertext to its purpose: a contact person's sealed phone
 # cannot be passed off as a borrower's (identity's "phone") or any other column.
@@ -87,3 +89,35 @@ class BureauDisputes:
     def has_open_dispute(self, borrower_id: str, loan_id: str) -> bool:
         client = self._client()
         return client.has_open_dispute(client.institution_id, loan_id)
+
+
+class LendingLoans:
+    """collections' `LendingPort` over lending's service: facts at the moment of sending."""
+
+    def __init__(self, lending: LendingService) -> None:
+        self._lending = lending
+
+    def loan_facts(self, loan_id: str) -> LoanFacts | None:
+        try:
+            facts = self._lending.loan_facts(loan_id)
+        except NotFound:
+            return None
+        return LoanFacts(
+            loan_id=facts.loan_id,
+            borrower_id=facts.borrower_id,
+            state=LoanState(facts.state.value),
+            currency=facts.currency,
+            overdue_amount=facts.overdue_amount,
+            days_past_due=facts.days_past_due,
+            bucket=facts.bucket,
+            settled_on=facts.settled_on,
+        )
+
+    def delinquent_loans(self, min_dpd: int) -> Iterable[DelinquentLoan]:
+        for row in self._lending.delinquent_loans(min_dpd):
+            yield DelinquentLoan(row.loan_id, row.borrower_id, row.days_past_due, row.overdue_amount, row.bucket)
+
+    def upcoming_dues(self, on: date, days_ahead: int) -> Iterable[UpcomingDue]:
+        for offset in range(days_ahead + 1):
+            for due in self._lending.due_soon(on + timedelta(days=offset)):
+                yield UpcomingDue(due.loan_id, due.borrower_id, due.due_date, due.amount)

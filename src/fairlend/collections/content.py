@@ -39,8 +39,9 @@ TEMPLATES: dict[str, Template] = {
         Template(
             "gentle_reminder",
             True,
-            "fairlend: your payment of {amount} is {dpd} days overdue. Reply STOP to opt out.",
-            "fairlend：您有{amount}已逾期{dpd}天，请尽快处理。回复TD退订",
+            "fairlend: your payment of {amount} is {dpd} days overdue. If it stays unpaid, the overdue"
+            " will be reported to the credit bureau. Reply STOP to opt out.",
+            "fairlend：您有{amount}已逾期{dpd}天，请尽快处理；逾期信息将按规定报送征信机构。回复TD退订",
         ),
         Template(
             "collection",

@@ -10,8 +10,9 @@ complaints.py, planning in planner.py, the PDF in evidence.py; the gateway
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,6 +30,8 @@ from fairlend.collections.gateway import (
 from fairlend.collections.model import (
     LoanFacts,
     Medium,
+    Outcome,
+    RecipientKind,
     TaskStatus,
     mask_phone,
 )
@@ -36,6 +39,7 @@ from fairlend.collections.ports import LendingPort, OtpPort, PhoneVault
 from fairlend.collections.tables import (
     cease_request,
     collection_task,
+    contact_log,
     settled_loan,
     window_consent,
 )
@@ -58,6 +62,8 @@ if TYPE_CHECKING:
 
 SYSTEM_COLLECTOR = "system"
 AUTOMATED_MEDIA = (Medium.SMS, Medium.EMAIL, Medium.LETTER)
+# Messages that tell the debtor the overdue will be reported to the credit bureau (CN-11).
+NEGATIVE_NOTICE_TEMPLATES = ("gentle_reminder", "formal_letter")
 ACTION_TEMPLATES = {"reminder": "reminder", "gentle_reminder": "gentle_reminder", "escalate": "formal_letter"}
 
 
@@ -178,6 +184,28 @@ class CollectionsService(ContactPersons):
         with self._uow(read_only=True) as uow:
             records = log.records_for(uow.conn, borrower_id, [loan_id] if loan_id else None)
         return [contact_view(r) for r in records]
+
+    def notice_sent_on(self, loan_id: str) -> date | None:
+        """When the debtor was first told of the overdue and that it will be reported (CN-11).
+
+        The gentle overdue reminder says so; the credit reporter asks this
+        before sending a loan's first negative record to the bureau.
+        """
+        with self._uow(read_only=True) as uow:
+            first: datetime | None = uow.conn.execute(
+                select(contact_log.c.at)
+                .where(
+                    contact_log.c.loan_id == loan_id,
+                    contact_log.c.template.in_(NEGATIVE_NOTICE_TEMPLATES),
+                    contact_log.c.recipient_kind == RecipientKind.DEBTOR.value,
+                    contact_log.c.outcome == Outcome.SENT.value,
+                )
+                .order_by(contact_log.c.at)
+                .limit(1)
+            ).scalar()
+        if first is None:
+            return None
+        return first.astimezone(ZoneInfo(self._profile.timezone)).date()
 
     # -- settlement halts collections in the settling transaction (P-2) --------
 

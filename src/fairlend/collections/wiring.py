@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from fairlend.collections.complaints import ComplaintService
@@ -119,7 +119,13 @@ def _current(container: Container) -> CollectionsService:
 
 
 class _PlannerProxy:
-    """The end-of-day step as registered: always the container's current planner."""
+    """The end-of-day step as registered: always the container's current planner.
+
+    End-of-day closes business date D after its working hours, so it plans the
+    tasks of D + 1, the day collectors and the dispatcher work next. Days past
+    due are D's, one day behind: the ladder starts a step a day later, never
+    earlier.
+    """
 
     name = CollectionsPlanningStep.name
 
@@ -128,4 +134,4 @@ class _PlannerProxy:
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
         assert self._container.collections is not None
-        return self._container.collections.planner.run(uow, business_date)
+        return self._container.collections.planner.run(uow, business_date + timedelta(days=1))

@@ -17,6 +17,7 @@ port when the notice went out and reports it ahead of the negative record.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Protocol
 
@@ -143,8 +144,13 @@ class ReportingFileSubmitter:
     """The after-day callable (`fn(business_date) -> int`): sends pending files through the bureau client."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, client: BureauClient, identities: ReportingIdentities
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        client: Callable[[], BureauClient],
+        identities: ReportingIdentities,
     ) -> None:
+        # A callable: fairlend's institution is registered at the bureau on first use.
         self._uow = uow
         self._clock = clock
         self._client = client
@@ -175,7 +181,7 @@ class ReportingFileSubmitter:
             )
         applied = 0
         for day, content in pending:
-            ack = self._client.submit_file(self._with_identities(content))
+            ack = self._client().submit_file(self._with_identities(content))
             applied += ack.applied
             with self._uow() as uow:
                 uow.conn.execute(
