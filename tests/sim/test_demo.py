@@ -157,3 +157,20 @@ def test_seeding_again_from_the_same_seed_and_date_gives_the_same_book(
         return people, r.loan_states, r.delinquent, r.repayments, r.contacts, r.blocked_rules, r.bureau_records
 
     assert shape(again) == shape(seeded)
+
+
+def test_the_other_lender_reports_some_of_the_same_people_to_the_bureau(
+    container: Container, seeded: DemoReport
+) -> None:
+    from fairlend.sim.people import make_borrowers
+
+    id_of = {p.phone: p.id_number for p in make_borrowers(SMALL["borrowers"], SMALL["seed"], seeded.start)}
+    assert container.bureau is not None and len(seeded.reported_by_other_lender) >= 2
+    fairlend_reports = "after:bureau_submit" in container.eod.step_names()
+    for phone in seeded.reported_by_other_lender:
+        accounts = container.bureau.counter_report(id_of[phone]).accounts
+        names = {a.institution_name for a in accounts}
+        assert "恒通消费金融 (demo)" in names
+        # When end-of-day sends fairlend's T+1 file, the same person's fairlend loan is there too.
+        if fairlend_reports:
+            assert "fairlend" in names

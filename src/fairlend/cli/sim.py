@@ -82,7 +82,10 @@ def print_report(report: DemoReport) -> None:
     contacts = ", ".join(f"{n} {o}" for o, n in sorted(report.contacts.items())) or "none"
     out.print(f"asset certificates reviewed: {certs}; collection contacts: {contacts}")
     if report.other_lender:
-        out.print(f"another lender at the bureau: {report.other_lender}, {report.bureau_records} records applied")
+        out.print(
+            f"another lender at the bureau: {report.other_lender}, {report.bureau_records} records applied, "
+            f"about the borrowers {', '.join(report.reported_by_other_lender)}"
+        )
     for note in report.notes:
         out.print(f"note: {note}", markup=False, highlight=False)
 

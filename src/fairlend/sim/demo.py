@@ -28,7 +28,6 @@ from decimal import Decimal
 from typing import Any
 
 from fairlend.bootstrap import Container
-from fairlend.collections.fakes import InMemoryLending
 from fairlend.collections.gateway import ContactRequest
 from fairlend.collections.model import Medium, RecipientKind
 from fairlend.errors import Conflict
@@ -37,7 +36,6 @@ from fairlend.identity.ports import DevMessageSender
 from fairlend.lending.eod import set_clock_date
 from fairlend.lending.model import DayCount, Frequency, LoanState, Method, Product
 from fairlend.money import Money
-from fairlend.sim.adapters import LendingFacts
 from fairlend.sim.people import Behaviour, SimBorrower, make_borrowers
 
 PRODUCT_CODE = "demo-cash"
@@ -97,7 +95,7 @@ class DemoReport:
     blocked_rules: tuple[str, ...] = ()
     other_lender: str = ""
     bureau_records: int = 0
-    collections_rewired: bool = False
+    reported_by_other_lender: list[str] = field(default_factory=list)  # their phones
     notes: list[str] = field(default_factory=list)
 
 
@@ -125,7 +123,6 @@ def seed_demo(
     start = end - timedelta(days=days)
     _move_to(container, start)
     report = DemoReport(start=start, end=end, seed=seed)
-    report.collections_rewired = _collections_see_lending(container)
     tick = progress or (lambda _stage, _done, _total: None)
 
     ops = _operators(container, report)
@@ -164,17 +161,6 @@ def _advance(container: Container, minutes: int) -> None:
     setter = getattr(container.clock, "set", None)
     if callable(setter):
         setter(container.clock.now() + timedelta(minutes=minutes))
-
-
-def _collections_see_lending(container: Container) -> bool:
-    """Give the contact gateway lending's real loans when bootstrap still wires the in-memory stand-in."""
-    c = container.collections
-    if c is None or not isinstance(c.lending, InMemoryLending):
-        return False
-    from fairlend.collections.wiring import wire_collections
-
-    wire_collections(container, lending=LendingFacts(container.lending), disputes=c.disputes, channels=c.channels)
-    return True
 
 
 # -- people ----------------------------------------------------------------------------------
@@ -387,6 +373,7 @@ def _report_other_lender(
     records: list[dict[str, Any]] = []
     opened = end - timedelta(days=200)
     for n, e in enumerate(chosen):
+        report.reported_by_other_lender.append(e.sim.phone)
         ref = f"HT-{seed}-{n + 1:04d}"
         amount = 1_000_000 * (n + 1)
         installment = amount // 12 + 5_000
