@@ -102,8 +102,11 @@ def print_report(report: DemoReport) -> None:
     for column in ("phone", "name", "loan", "behaviour"):
         people.add_column(column)
     settled = [b for b in report.borrowers if b.person_id == report.settled_borrower_id]
-    others = [b for b in report.borrowers if b.person_id != report.settled_borrower_id]
-    for b in (settled + others)[:SHOWN_BORROWERS]:
+    # One of each story first (late, never paid), so a person can look at every case.
+    firsts = {b.behaviour: b for b in reversed(report.borrowers) if b.behaviour in ("late", "never")}
+    shown = settled + [firsts[k] for k in ("late", "never") if k in firsts]
+    shown += [b for b in report.borrowers if b not in shown]
+    for b in shown[:SHOWN_BORROWERS]:
         people.add_row(b.phone, b.name, f"{b.amount.to_decimal()} x {b.term}m", b.behaviour)
     out.print(people)
     phones = sorted(b.phone for b in report.borrowers)
