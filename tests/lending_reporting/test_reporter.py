@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import ClassVar
 
 from fairlend.bootstrap import Container
 from fairlend.bureau.client import BureauClient
 from fairlend.clock import FixedClock
+from fairlend.lending.model import LoanDelinquencyChanged, LoanDisbursed, LoanSettled, RepaymentPosted
 from fairlend.lending_reporting.model import BorrowerIdentity
 from fairlend.lending_reporting.service import (
     FAIRLEND_INSTITUTION_ID,
@@ -20,80 +19,6 @@ from fairlend.lending_reporting.service import (
 from fairlend.money import Money
 
 ID = "110101199003074477"
-
-
-@dataclass(frozen=True, slots=True)
-class LoanDisbursed:
-    event_type: ClassVar[str] = "lending.LoanDisbursed"
-    loan_id: str
-    borrower_id: str
-    product_code: str
-    currency: str
-    principal: Money
-    term: int
-    frequency: str
-    open_date: date
-    first_due_date: date
-    maturity_date: date
-    installment: Money
-    apr: Decimal
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.loan_id
-
-
-@dataclass(frozen=True, slots=True)
-class LoanDelinquencyChanged:
-    event_type: ClassVar[str] = "lending.LoanDelinquencyChanged"
-    loan_id: str
-    borrower_id: str
-    days_past_due: int
-    bucket: str
-    previous_bucket: str
-    overdue_amount: Money
-    outstanding_principal: Money
-    first_delinquency_date: date | None
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.loan_id
-
-
-@dataclass(frozen=True, slots=True)
-class RepaymentPosted:
-    event_type: ClassVar[str] = "lending.RepaymentPosted"
-    loan_id: str
-    borrower_id: str
-    repayment_id: str
-    amount: Money
-    principal_paid: Money
-    interest_paid: Money
-    penalty_paid: Money
-    fees_paid: Money
-    outstanding_principal: Money
-    days_past_due: int
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.loan_id
-
-
-@dataclass(frozen=True, slots=True)
-class LoanSettled:
-    event_type: ClassVar[str] = "lending.LoanSettled"
-    loan_id: str
-    borrower_id: str
-    settled_on: date
-    was_overdue: bool
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.loan_id
 
 
 class FakeIdentities:

@@ -63,6 +63,14 @@ AUDIT_READERS = frozenset({Role.COMPLIANCE, Role.ADMIN})
 # Operators who manage operator accounts.
 OPERATOR_ADMINS = frozenset({Role.ADMIN})
 NOBODY: frozenset[Role] = frozenset()
+# Operators who look loans up in the console (the lending API's `Operator`).
+LOAN_OFFICERS = frozenset({Role.UNDERWRITER, Role.ADMIN})
+# Operators who decide referred applications.
+UNDERWRITERS = frozenset({Role.UNDERWRITER, Role.ADMIN})
+# Operators who read end-of-day runs.
+EOD_READERS = frozenset({Role.ADMIN})
+# Operators who read the compliance statistics (blocked attempts, complaint clocks).
+COMPLIANCE_READERS = frozenset({Role.COMPLIANCE, Role.ADMIN})
 
 
 def owner_or(roles: frozenset[Role], param: str = "person_id") -> Callable[[Request, Principal], Principal]:

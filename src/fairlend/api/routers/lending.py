@@ -182,15 +182,10 @@ def create_quote(
 # -- loans ----------------------------------------------------------------------------------
 
 
-class LoanCreate(BaseModel):
+class LoanCreate(QuoteCreate):
+    """The terms of a quote, booked for a borrower."""
+
     borrower_id: str = Field(min_length=1, max_length=40)
-    product_code: str
-    amount: Decimal = Field(gt=0)
-    rate: Decimal | None = Field(default=None, ge=0, le=10)
-    term: int | None = Field(default=None, ge=1, le=600)
-    open_date: date | None = None
-    first_due_date: date | None = None
-    version: int | None = None
 
 
 class InstallmentPublic(BaseModel):

@@ -1,0 +1,180 @@
+"""Lending's pages: the borrower's loans, a loan's schedule, repaying and the payoff quote;
+the console's loan lookup, loan page and end-of-day runs.
+
+A repayment form carries a one-time key minted when the page is drawn; the
+key is claimed in the same store the API's `Idempotency-Key` uses, so a
+second submission (a double click, a browser retry) shows the first answer
+and posts nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from fairlend.api.auth import EOD_READERS, LOAN_OFFICERS
+from fairlend.api.deps import ContainerDep
+from fairlend.api.routers.identity import parse_amount
+from fairlend.bootstrap import Container
+from fairlend.db.idempotency import Claim, IdempotencyStore, StoredResponse
+from fairlend.errors import DomainError, Invalid, NotFound
+from fairlend.identity.model import Principal
+from fairlend.lending.model import LoanDetail
+from fairlend.web.rendering import Csrf, PageRedirect, borrower, check_csrf, error_text, operator, redirect, render
+
+router = APIRouter(include_in_schema=False)
+LOANS = "/borrower/loans"
+CONSOLE = "/operator/loans"
+
+
+def _owned(container: Container, who: Principal, loan_id: str) -> LoanDetail:
+    """The borrower's own loan; someone else's loan looks exactly like a missing one."""
+    try:
+        detail = container.lending.loan_detail(loan_id)
+    except NotFound:
+        raise PageRedirect("/?denied=1") from None
+    if detail.facts.borrower_id != who.subject_id:
+        raise PageRedirect("/?denied=1")
+    return detail
+
+
+# ---- the borrower's loans --------------------------------------------------------------
+
+
+@router.get(LOANS, response_class=HTMLResponse)
+def my_loans(request: Request, container: ContainerDep) -> HTMLResponse:
+    who = borrower(request, container)
+    return render(request, container, "lending/loans.html", loans=container.lending.loans_of_borrower(who.subject_id))
+
+
+def _loan_page(request: Request, container: Container, detail: LoanDetail, **context: Any) -> HTMLResponse:
+    return render(
+        request,
+        container,
+        "lending/loan.html",
+        loan=detail,
+        # Minted per drawing of the form: the same form submitted twice carries the same key.
+        pay_key=secrets.token_urlsafe(24),
+        console=False,
+        **context,
+    )
+
+
+@router.get(LOANS + "/{loan_id}", response_class=HTMLResponse)
+def my_loan(request: Request, container: ContainerDep, loan_id: str) -> HTMLResponse:
+    who = borrower(request, container)
+    return _loan_page(request, container, _owned(container, who, loan_id))
+
+
+@router.get(LOANS + "/{loan_id}/payoff", response_class=HTMLResponse)
+def payoff(request: Request, container: ContainerDep, loan_id: str) -> HTMLResponse:
+    who = borrower(request, container)
+    detail = _owned(container, who, loan_id)
+    try:
+        quote = container.lending.payoff_quote(loan_id)
+    except DomainError as exc:
+        return _loan_page(request, container, detail, error=error_text(request, container, exc), status_code=409)
+    return render(request, container, "lending/payoff.html", quote=quote)
+
+
+def _store(container: Container) -> IdempotencyStore:
+    return IdempotencyStore(container.uow, container.clock)
+
+
+@router.post(LOANS + "/{loan_id}/repay", response_model=None)
+def repay(
+    request: Request,
+    container: ContainerDep,
+    loan_id: str,
+    amount: Annotated[str, Form()],
+    pay_key: Annotated[str, Form()],
+    csrf: Csrf = None,
+) -> Response:
+    who = borrower(request, container)
+    check_csrf(request, csrf)
+    detail = _owned(container, who, loan_id)
+    try:
+        if not pay_key or len(pay_key) > 128 or not pay_key.isascii():
+            raise Invalid("payment_key_invalid", "reload the page and submit the form again")
+        money = parse_amount(amount, detail.facts.currency)
+    except DomainError as exc:
+        return _loan_page(request, container, detail, error=error_text(request, container, exc), status_code=422)
+    # The key is the borrower's: nobody else's form can collide with it.
+    scope = hashlib.sha256(f"web:repay\n{who.subject_id}\n{pay_key}".encode()).hexdigest()
+    request_hash = hashlib.sha256(f"{loan_id}\n{money.minor}\n{money.currency}".encode()).hexdigest()
+    store = _store(container)
+    claim, stored = store.claim(scope, request_hash)
+    if claim is Claim.REPLAY and stored is not None:
+        return redirect(f"{LOANS}/{loan_id}?repaid={stored.body.decode()}")
+    if claim is not Claim.NEW:
+        code = "payment_key_reused" if claim is Claim.MISMATCH else "payment_in_progress"
+        text = error_text(request, container, DomainError(code, "this form was already submitted"))
+        return _loan_page(request, container, detail, error=text, status_code=409)
+    try:
+        result = container.lending.repay(loan_id, money, reference=f"web:{pay_key[:40]}")
+    except DomainError as exc:
+        store.release(scope)  # nothing was posted: the same form may be corrected and sent again
+        return _loan_page(request, container, detail, error=error_text(request, container, exc), status_code=422)
+    except BaseException:
+        store.release(scope)
+        raise
+    store.complete(scope, StoredResponse(303, "text/plain", result.repayment_id.encode()))
+    return redirect(f"{LOANS}/{loan_id}?repaid={result.repayment_id}")
+
+
+# ---- the console -----------------------------------------------------------------------------
+
+
+@router.get(CONSOLE, response_class=HTMLResponse)
+def console_loans(request: Request, container: ContainerDep, q: str = "") -> Response:
+    """Look a loan up by its id, or a borrower's loans by the borrower's id; otherwise the overdue ones."""
+    operator(request, container, LOAN_OFFICERS)
+    q = q.strip()
+    if q.startswith("loan_"):
+        return redirect(f"{CONSOLE}/{q}")
+    if q:
+        found = container.lending.loans_of_borrower(q)
+        return render(request, container, "lending/console_loans.html", q=q, loans=found, delinquent=None)
+    return render(
+        request,
+        container,
+        "lending/console_loans.html",
+        q="",
+        loans=None,
+        delinquent=container.lending.delinquent_loans(),
+    )
+
+
+@router.get(CONSOLE + "/{loan_id}", response_class=HTMLResponse)
+def console_loan(request: Request, container: ContainerDep, loan_id: str) -> HTMLResponse:
+    operator(request, container, LOAN_OFFICERS)
+    try:
+        detail = container.lending.loan_detail(loan_id)
+    except NotFound as exc:
+        return render(
+            request,
+            container,
+            "lending/console_loans.html",
+            q=loan_id,
+            loans=[],
+            delinquent=None,
+            error=error_text(request, container, exc),
+            status_code=404,
+        )
+    return render(request, container, "lending/loan.html", loan=detail, console=True, pay_key="")
+
+
+@router.get("/operator/eod", response_class=HTMLResponse)
+def eod_runs(request: Request, container: ContainerDep) -> HTMLResponse:
+    operator(request, container, EOD_READERS)
+    return render(
+        request,
+        container,
+        "lending/eod.html",
+        runs=container.eod.runs(),
+        business_date=container.eod.business_date(),
+    )

@@ -1,0 +1,255 @@
+"""Origination's pages: the free self-check ("My credit", with the bureau report it
+pulled), applying (prequalify -> inquiry disclosure -> apply with consent ->
+decision -> offer -> accept), and the underwriters' queue of referred applications.
+
+A port that is not connected in a deployment (`*_not_wired`) or any other
+refusal is shown as an error in the page's language, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from fairlend.api.auth import UNDERWRITERS
+from fairlend.api.deps import ContainerDep
+from fairlend.api.routers.identity import parse_amount
+from fairlend.api.routers.scoring import origination_of
+from fairlend.bootstrap import Container
+from fairlend.errors import Conflict, DomainError, Forbidden, Invalid
+from fairlend.money import Money
+from fairlend.origination.service import CONSENT_PURPOSE
+from fairlend.web.rendering import Csrf, borrower, check_csrf, error_text, operator, redirect, render
+
+router = APIRouter(include_in_schema=False)
+APPLY = "/borrower/apply"
+# The consent text the checkbox shows, by version: the record names exactly what was agreed to.
+CONSENT_TEXT_VERSION = "credit-inquiry/web-v1"
+
+
+def _terms(container: Container, amount: str, term: str, income: str) -> tuple[Money, int, Money | None]:
+    currency = container.profile.currency
+    try:
+        months = int(term)
+    except ValueError:
+        raise Invalid("term_out_of_range", "the term is a whole number of months") from None
+    stated = parse_amount(income, currency) if income.strip() else None
+    return parse_amount(amount, currency), months, stated
+
+
+# ---- my credit ---------------------------------------------------------------------------
+
+
+@router.get("/borrower/credit", response_class=HTMLResponse)
+def my_credit(request: Request, container: ContainerDep) -> HTMLResponse:
+    """A soft inquiry: free, and never counted against the person."""
+    who = borrower(request, container)
+    try:
+        check = origination_of(container).self_check(who.subject_id)
+    except DomainError as exc:
+        return render(
+            request, container, "origination/credit.html", check=None, error=error_text(request, container, exc)
+        )
+    return render(request, container, "origination/credit.html", check=check)
+
+
+# ---- applying ------------------------------------------------------------------------------
+
+
+def _apply_page(request: Request, container: Container, **context: Any) -> HTMLResponse:
+    context.setdefault("step", "prequalify")
+    context.setdefault("form", {"amount": "", "term": "12", "income": ""})
+    return render(request, container, "origination/apply.html", **context)
+
+
+@router.get(APPLY, response_class=HTMLResponse)
+def apply_page(request: Request, container: ContainerDep) -> HTMLResponse:
+    borrower(request, container)
+    return _apply_page(request, container)
+
+
+@router.post(APPLY + "/prequalify", response_class=HTMLResponse)
+def prequalify(
+    request: Request,
+    container: ContainerDep,
+    amount: Annotated[str, Form()],
+    term: Annotated[str, Form()],
+    income: Annotated[str, Form()] = "",
+    csrf: Csrf = None,
+) -> HTMLResponse:
+    who = borrower(request, container)
+    check_csrf(request, csrf)
+    form = {"amount": amount, "term": term, "income": income}
+    try:
+        money, months, stated = _terms(container, amount, term, income)
+        found = origination_of(container).prequalify(who.subject_id, money, months, stated)
+    except DomainError as exc:
+        return _apply_page(request, container, form=form, error=error_text(request, container, exc), status_code=422)
+    return _apply_page(request, container, form=form, prequalification=found)
+
+
+@router.post(APPLY + "/disclosure", response_class=HTMLResponse)
+def disclosure(
+    request: Request,
+    container: ContainerDep,
+    amount: Annotated[str, Form()],
+    term: Annotated[str, Form()],
+    income: Annotated[str, Form()] = "",
+    csrf: Csrf = None,
+) -> HTMLResponse:
+    """Before the hard inquiry: how many the person had in 30 days and what one more costs."""
+    who = borrower(request, container)
+    check_csrf(request, csrf)
+    form = {"amount": amount, "term": term, "income": income}
+    try:
+        found = origination_of(container).inquiry_disclosure(who.subject_id)
+    except DomainError as exc:
+        return _apply_page(request, container, form=form, error=error_text(request, container, exc), status_code=422)
+    return _apply_page(
+        request,
+        container,
+        step="apply",
+        form=form,
+        disclosure=found,
+        institution=origination_of(container).institution,
+        consent_version=CONSENT_TEXT_VERSION,
+    )
+
+
+@router.post(APPLY, response_model=None)
+def apply(
+    request: Request,
+    container: ContainerDep,
+    amount: Annotated[str, Form()],
+    term: Annotated[str, Form()],
+    income: Annotated[str, Form()] = "",
+    acknowledged: Annotated[str, Form()] = "",
+    consent: Annotated[str, Form()] = "",
+    csrf: Csrf = None,
+) -> Response:
+    who = borrower(request, container)
+    check_csrf(request, csrf)
+    form = {"amount": amount, "term": term, "income": income}
+    service = origination_of(container)
+    try:
+        money, months, stated = _terms(container, amount, term, income)
+        if not acknowledged:  # before recording a consent the application could not use
+            raise Conflict("inquiry_disclosure_not_acknowledged", "read what a hard inquiry costs and acknowledge it")
+        if not consent:
+            raise Forbidden("consent_required", "a hard inquiry needs your consent to this institution (CN-14)")
+        # Ticking the box is the consent (CN-14): recorded with identity, naming this institution,
+        # unless a live one already exists. Origination reads it back and attests it to the bureau.
+        if container.identity.live_consent(who.subject_id, CONSENT_PURPOSE, service.institution) is None:
+            container.identity.consents.give(who.subject_id, CONSENT_PURPOSE, CONSENT_TEXT_VERSION, service.institution)
+        view = service.apply(
+            who.subject_id,
+            money,
+            months,
+            inquiry_disclosure_acknowledged=bool(acknowledged),
+            stated_monthly_income=stated,
+        )
+    except DomainError as exc:
+        return _apply_page(
+            request,
+            container,
+            step="apply",
+            form=form,
+            institution=service.institution,
+            consent_version=CONSENT_TEXT_VERSION,
+            error=error_text(request, container, exc),
+            status_code=422,
+        )
+    return redirect(f"/borrower/applications/{view.id}")
+
+
+@router.get("/borrower/applications/{application_id}", response_class=HTMLResponse)
+def application(request: Request, container: ContainerDep, application_id: str) -> HTMLResponse:
+    who = borrower(request, container)
+    # Looked up under the signed-in borrower: someone else's id is simply not found.
+    try:
+        view = origination_of(container).application(who.subject_id, application_id)
+    except DomainError as exc:
+        return render(
+            request,
+            container,
+            "origination/application.html",
+            app=None,
+            error=error_text(request, container, exc),
+            status_code=404,
+        )
+    return render(request, container, "origination/application.html", app=view)
+
+
+def _offer_page(request: Request, container: Container, offer_id: str, **context: Any) -> HTMLResponse:
+    who = borrower(request, container)
+    try:
+        view = origination_of(container).offer(who.subject_id, offer_id)
+    except DomainError as exc:
+        return render(
+            request,
+            container,
+            "origination/offer.html",
+            offer=None,
+            error=error_text(request, container, exc),
+            status_code=404,
+        )
+    return render(request, container, "origination/offer.html", offer=view, **context)
+
+
+@router.get("/borrower/offers/{offer_id}", response_class=HTMLResponse)
+def offer(request: Request, container: ContainerDep, offer_id: str) -> HTMLResponse:
+    return _offer_page(request, container, offer_id)
+
+
+@router.post("/borrower/offers/{offer_id}/accept", response_model=None)
+def accept(
+    request: Request, container: ContainerDep, offer_id: str, agreed: Annotated[str, Form()] = "", csrf: Csrf = None
+) -> Response:
+    who = borrower(request, container)
+    check_csrf(request, csrf)
+    try:
+        origination_of(container).accept(who.subject_id, offer_id, agreed=bool(agreed))
+    except DomainError as exc:
+        return _offer_page(request, container, offer_id, error=error_text(request, container, exc), status_code=422)
+    return redirect(f"/borrower/offers/{offer_id}?accepted=1")
+
+
+# ---- the underwriters' queue ---------------------------------------------------------------
+
+
+def _queue_page(request: Request, container: Container, **context: Any) -> HTMLResponse:
+    try:
+        queue = origination_of(container).queue()
+    except DomainError as exc:
+        queue, context["error"] = [], error_text(request, container, exc)
+    return render(request, container, "origination/queue.html", queue=queue, **context)
+
+
+@router.get("/operator/applications", response_class=HTMLResponse)
+def queue_page(request: Request, container: ContainerDep) -> HTMLResponse:
+    operator(request, container, UNDERWRITERS)
+    return _queue_page(request, container)
+
+
+@router.post("/operator/applications/{application_id}", response_model=None)
+def underwrite(
+    request: Request,
+    container: ContainerDep,
+    application_id: str,
+    decision: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+    csrf: Csrf = None,
+) -> Response:
+    who = operator(request, container, UNDERWRITERS)
+    check_csrf(request, csrf)
+    try:
+        if decision not in ("approve", "decline"):
+            raise Invalid("decision_unknown", "approve or decline")
+        if len(note) > 2000:
+            raise Invalid("note_too_long", "a note has at most 2000 characters")
+        origination_of(container).underwrite(application_id, who.subject_id, approve=decision == "approve", note=note)
+    except DomainError as exc:
+        return _queue_page(request, container, error=error_text(request, container, exc), status_code=422)
+    return redirect(f"/operator/applications?decided={application_id}")

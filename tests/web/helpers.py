@@ -1,0 +1,39 @@
+"""What the page tests share: signing a principal in through the session cookie, and the CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from fairlend.bootstrap import Container
+from fairlend.identity.model import Principal, Role
+from fairlend.identity.tokens import WEB_SESSION_TTL
+from fairlend.web.session import SESSION_COOKIE
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def sign_in(api: TestClient, container: Container, subject_id: str, role: Role) -> Principal:
+    """A session for `subject_id` in `role`, as identity's log-in would start it."""
+    who = Principal(subject_id, role)
+    token, _ = container.identity.tokens.issue(who, WEB_SESSION_TTL)
+    api.cookies.set(SESSION_COOKIE, token)
+    return who
+
+
+def csrf(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "the page carries a CSRF token"
+    return found.group(1)
+
+
+def field(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert found, f"the form has a {name} field"
+    return found.group(1)
+
+
+def denied(response: object) -> bool:
+    location = getattr(response, "headers", {}).get("location", "")
+    return getattr(response, "status_code", 0) == 303 and location == "/?denied=1"

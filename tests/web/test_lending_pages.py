@@ -1,0 +1,219 @@
+"""Lending's pages: my loans, a loan's schedule, repaying once per form, the payoff quote,
+and the console's loan lookup and end-of-day runs."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fairlend.bootstrap import Container
+from fairlend.identity.model import Role
+from fairlend.lending.model import Product
+from fairlend.money import Money
+from tests.identity.helpers import verified_borrower
+from tests.lending.conftest import BASE
+from tests.web.helpers import csrf, denied, field, sign_in
+
+
+@pytest.fixture
+def cash12(container: Container) -> Product:
+    return container.lending.products.define(BASE)
+
+
+@pytest.fixture
+def owner(container: Container) -> str:
+    """A real, verified person: end-of-day reports their loan to the bureau and plans its collection."""
+    who, _, _ = verified_borrower(container)
+    return who.subject_id
+
+
+@pytest.fixture
+def overdue_loan(container: Container, cash12: Product, owner: str) -> str:
+    """A loan opened 75 days ago: two installments billed, the first one overdue."""
+    today = container.clock.business_date()
+    return container.lending.book_loan(
+        owner, cash12.code, Money.of("10000", "CNY"), open_date=today - timedelta(days=75)
+    )
+
+
+def test_my_loans_and_the_loan_page_show_balances_schedule_and_delinquency_in_both_locales(
+    api: TestClient, container: Container, overdue_loan: str, owner: str
+) -> None:
+    sign_in(api, container, owner, Role.BORROWER)
+    facts = container.lending.loan_facts(overdue_loan)
+    assert facts.days_past_due > 0  # the fixture is what the page must show
+
+    english = api.get("/borrower/loans?lang=en")
+    assert english.status_code == 200 and "My loans" in english.text and overdue_loan in english.text
+    assert facts.total_outstanding.format("en") in english.text
+    chinese = api.get("/borrower/loans?lang=zh-CN")
+    assert "我的借款" in chinese.text and overdue_loan in chinese.text
+
+    page = api.get(f"/borrower/loans/{overdue_loan}?lang=en")
+    assert page.status_code == 200
+    assert f'data-testid="dpd">{facts.days_past_due}<' in page.text
+    assert f'data-testid="bucket">{facts.bucket}<' in page.text
+    statuses = [i.status for i in container.lending.loan_detail(overdue_loan).schedule]
+    assert "overdue" in statuses and page.text.count('class="status-overdue"') == statuses.count("overdue")
+    assert "Overdue" in page.text and "Scheduled" in page.text and 'name="pay_key"' in page.text
+    zh_page = api.get(f"/borrower/loans/{overdue_loan}?lang=zh-CN")
+    assert "还款计划" in zh_page.text and "已逾期" in zh_page.text
+
+    payoff = api.get(f"/borrower/loans/{overdue_loan}/payoff?lang=en")
+    quote = container.lending.payoff_quote(overdue_loan)
+    assert payoff.status_code == 200 and quote.total.format("en") in payoff.text
+    assert "提前结清" in api.get(f"/borrower/loans/{overdue_loan}/payoff?lang=zh-CN").text
+
+
+def test_a_borrower_cannot_see_or_pay_another_borrowers_loan(
+    api: TestClient, container: Container, overdue_loan: str, owner: str
+) -> None:
+    sign_in(api, container, owner, Role.BORROWER)
+    form = api.get(f"/borrower/loans/{overdue_loan}").text
+    before = container.lending.loan_facts(overdue_loan)
+
+    sign_in(api, container, "brw_b", Role.BORROWER)
+    assert overdue_loan not in api.get("/borrower/loans").text
+    assert denied(api.get(f"/borrower/loans/{overdue_loan}", follow_redirects=False))
+    assert denied(api.get(f"/borrower/loans/{overdue_loan}/payoff", follow_redirects=False))
+    assert denied(api.get("/borrower/loans/loan_nonexistent", follow_redirects=False))  # missing looks the same
+    paid = api.post(
+        f"/borrower/loans/{overdue_loan}/repay",
+        data={"amount": "100", "pay_key": field(form, "pay_key"), "csrf_token": csrf(form)},
+        follow_redirects=False,
+    )
+    assert denied(paid)
+    assert container.lending.loan_facts(overdue_loan) == before
+
+
+def test_operators_and_strangers_do_not_get_the_borrower_pages(
+    api: TestClient, container: Container, overdue_loan: str
+) -> None:
+    assert api.get(f"/borrower/loans/{overdue_loan}", follow_redirects=False).headers["location"].startswith("/login")
+    sign_in(api, container, "op_uw", Role.UNDERWRITER)
+    assert denied(api.get("/borrower/loans", follow_redirects=False))
+
+
+def test_the_repayment_form_posts_once_when_submitted_twice_with_the_same_key(
+    api: TestClient, container: Container, overdue_loan: str, owner: str
+) -> None:
+    sign_in(api, container, owner, Role.BORROWER)
+    form = api.get(f"/borrower/loans/{overdue_loan}").text
+    data = {"amount": "1000", "pay_key": field(form, "pay_key"), "csrf_token": csrf(form)}
+    before = container.lending.loan_facts(overdue_loan).total_outstanding
+
+    first = api.post(f"/borrower/loans/{overdue_loan}/repay", data=data, follow_redirects=False)
+    again = api.post(f"/borrower/loans/{overdue_loan}/repay", data=data, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert "?repaid=" in first.headers["location"]
+    after = container.lending.loan_facts(overdue_loan).total_outstanding
+    assert before - after == Money.of("1000", "CNY")
+
+    shown = api.get(first.headers["location"] + "&lang=en")
+    assert "Repayment" in shown.text and "received" in shown.text
+
+    # The same key with another amount is a different payment: refused, nothing posted.
+    changed = api.post(f"/borrower/loans/{overdue_loan}/repay", data={**data, "amount": "5"}, follow_redirects=False)
+    assert changed.status_code == 409 and container.lending.loan_facts(overdue_loan).total_outstanding == after
+
+    # A freshly drawn form is a new payment.
+    fresh = api.get(f"/borrower/loans/{overdue_loan}").text
+    assert field(fresh, "pay_key") != data["pay_key"]
+    api.post(
+        f"/borrower/loans/{overdue_loan}/repay",
+        data={"amount": "1000", "pay_key": field(fresh, "pay_key"), "csrf_token": csrf(fresh)},
+        follow_redirects=False,
+    )
+    assert after - container.lending.loan_facts(overdue_loan).total_outstanding == Money.of("1000", "CNY")
+
+
+def test_a_rejected_repayment_posts_nothing_and_the_same_form_can_be_sent_again(
+    api: TestClient, container: Container, overdue_loan: str, owner: str
+) -> None:
+    sign_in(api, container, owner, Role.BORROWER)
+    form = api.get(f"/borrower/loans/{overdue_loan}?lang=zh-CN").text
+    data = {"pay_key": field(form, "pay_key"), "csrf_token": csrf(form)}
+    before = container.lending.loan_facts(overdue_loan)
+
+    bad = api.post(f"/borrower/loans/{overdue_loan}/repay", data={**data, "amount": "-5"})
+    assert bad.status_code == 422 and "还款金额必须大于零" in bad.text
+    assert container.lending.loan_facts(overdue_loan) == before
+    no_csrf = api.post(
+        f"/borrower/loans/{overdue_loan}/repay",
+        data={"amount": "10", "pay_key": data["pay_key"]},
+        follow_redirects=False,
+    )
+    assert no_csrf.status_code == 303 and "csrf" in no_csrf.headers["location"]
+    assert container.lending.loan_facts(overdue_loan) == before
+
+    fixed = api.post(f"/borrower/loans/{overdue_loan}/repay", data={**data, "amount": "10"}, follow_redirects=False)
+    assert fixed.status_code == 303
+    assert before.total_outstanding - container.lending.loan_facts(overdue_loan).total_outstanding == Money.of(
+        "10", "CNY"
+    )
+
+
+@pytest.mark.parametrize("role", [Role.UNDERWRITER, Role.ADMIN])
+def test_loan_officers_look_loans_up_in_the_console_in_both_locales(
+    api: TestClient, container: Container, overdue_loan: str, owner: str, role: Role
+) -> None:
+    sign_in(api, container, "op_1", role)
+    listing = api.get("/operator/loans?lang=en")
+    assert listing.status_code == 200 and overdue_loan in listing.text and "Overdue loans" in listing.text
+    assert overdue_loan in api.get(f"/operator/loans?q={owner}").text
+    assert overdue_loan not in api.get("/operator/loans?q=brw_b").text
+    found = api.get(f"/operator/loans?q={overdue_loan}", follow_redirects=False)
+    assert found.headers["location"] == f"/operator/loans/{overdue_loan}"
+    page = api.get(f"/operator/loans/{overdue_loan}?lang=zh-CN")
+    assert page.status_code == 200 and owner in page.text and "还款计划" in page.text
+    assert 'name="pay_key"' not in page.text  # operators look; the borrower pays
+    assert api.get("/operator/loans/loan_missing?lang=en").status_code == 404
+    home = api.get("/operator?lang=en")
+    assert 'href="/operator/loans"' in home.text and 'href="/operator/applications"' in home.text
+
+
+@pytest.mark.parametrize("role", [Role.BORROWER, Role.COLLECTOR, Role.COMPLIANCE])
+def test_the_loan_console_refuses_other_roles(
+    api: TestClient, container: Container, overdue_loan: str, role: Role
+) -> None:
+    sign_in(api, container, "someone", role)
+    assert denied(api.get("/operator/loans", follow_redirects=False))
+    assert denied(api.get(f"/operator/loans/{overdue_loan}", follow_redirects=False))
+
+
+def test_admins_read_the_end_of_day_runs_and_nobody_else_does(
+    api: TestClient, container: Container, overdue_loan: str
+) -> None:
+    [run] = container.eod.run()
+    assert run.outcome == "done", run.error
+    sign_in(api, container, "op_admin", Role.ADMIN)
+    english = api.get("/operator/eod?lang=en")
+    assert english.status_code == 200 and run.business_date.isoformat() in english.text
+    assert "<td>Done</td>" in english.text
+    assert "日终批处理记录" in api.get("/operator/eod?lang=zh-CN").text
+    assert 'href="/operator/eod"' in api.get("/operator").text
+    for role in (Role.UNDERWRITER, Role.COMPLIANCE, Role.BORROWER):
+        sign_in(api, container, "someone", role)
+        assert denied(api.get("/operator/eod", follow_redirects=False))
+    api.cookies.clear()
+    assert api.get("/operator/eod", follow_redirects=False).headers["location"] == "/operator/login"
+
+
+def test_the_new_pages_load_nothing_from_another_site(
+    api: TestClient, container: Container, overdue_loan: str, owner: str
+) -> None:
+    pages = {
+        Role.BORROWER: ["/borrower/loans", f"/borrower/loans/{overdue_loan}", f"/borrower/loans/{overdue_loan}/payoff"],
+        Role.ADMIN: ["/operator/loans", f"/operator/loans/{overdue_loan}", "/operator/eod", "/operator/compliance"],
+    }
+    for role, paths in pages.items():
+        sign_in(api, container, owner if role is Role.BORROWER else "op_admin", role)
+        for path in paths:
+            page = api.get(path)
+            assert page.status_code == 200, path
+            assert not re.search(r'(src|href|action)="(https?:)?//', page.text), path
+            assert "default-src 'self'" in page.headers["content-security-policy"]

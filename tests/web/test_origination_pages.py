@@ -1,0 +1,171 @@
+"""Origination's pages: my credit (self-check with the bureau report), applying step by step,
+the offer and its acceptance, and the underwriters' queue.
+
+Identity, the credit bureau and lending are the real ones bootstrap wires:
+an accepted offer is a loan in "My loans".
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from fairlend.bootstrap import Container
+from fairlend.identity.model import Role
+from fairlend.origination.model import CreditPolicy
+from fairlend.origination.service import CONSENT_PURPOSE
+from tests.identity.helpers import verified_borrower
+from tests.web.helpers import csrf, denied, sign_in
+
+TERMS = {"amount": "3000", "term": "12", "income": "20000"}
+
+
+def _borrower(api: TestClient, container: Container) -> str:
+    who, _, _ = verified_borrower(container)
+    sign_in(api, container, who.subject_id, Role.BORROWER)
+    return who.subject_id
+
+
+def _apply(api: TestClient, **extra: str) -> tuple[object, str]:
+    """Walk prequalify -> disclosure -> apply; returns the last response and the disclosure page."""
+    start = api.get("/borrower/apply?lang=en")
+    pre = api.post("/borrower/apply/prequalify", data={**TERMS, "csrf_token": csrf(start.text)})
+    assert pre.status_code == 200, pre.text
+    disclosure = api.post("/borrower/apply/disclosure", data={**TERMS, "csrf_token": csrf(pre.text)})
+    assert disclosure.status_code == 200
+    done = api.post(
+        "/borrower/apply", data={**TERMS, "csrf_token": csrf(disclosure.text), **extra}, follow_redirects=False
+    )
+    return done, disclosure.text
+
+
+def test_my_credit_shows_the_score_reasons_plan_and_bureau_report_in_both_locales(
+    api: TestClient, container: Container
+) -> None:
+    _borrower(api, container)
+    english = api.get("/borrower/credit?lang=en")
+    assert english.status_code == 200, english.text
+    score = re.search(r'data-testid="score"><strong>(\d+)</strong>', english.text)
+    assert score and int(score.group(1)) > 0
+    assert "Verify your real-name bank card" in english.text  # the plan names what to do, with points
+    assert re.search(r"<td>\+\d+</td>", english.text)
+    assert "My credit bureau report" in english.text and "brpt_" in english.text
+    chinese = api.get("/borrower/credit?lang=zh-CN")
+    assert "我的征信报告" in chinese.text and "如何提升" in chinese.text
+    portal = api.get("/borrower").text
+    assert (
+        'href="/borrower/credit"' in portal
+        and 'href="/borrower/loans"' in portal
+        and 'href="/borrower/apply"' in portal
+    )
+
+
+def test_applying_goes_from_rate_check_through_consent_to_an_offer_and_acceptance(
+    api: TestClient, container: Container
+) -> None:
+    borrower_id = _borrower(api, container)
+
+    start = api.get("/borrower/apply?lang=zh-CN")
+    pre = api.post("/borrower/apply/prequalify", data={**TERMS, "csrf_token": csrf(start.text)})
+    assert "预估结果" in pre.text and "大概率通过" in pre.text
+    disclosure = api.post("/borrower/apply/disclosure", data={**TERMS, "csrf_token": csrf(pre.text)})
+    assert "过去 30 天内您有 0 次硬查询" in disclosure.text
+
+    refused, _ = _apply(api, acknowledged="1")  # no consent ticked
+    assert refused.status_code == 422 and "a hard inquiry needs your consent" in refused.text  # type: ignore[attr-defined]
+    assert container.identity.live_consent(borrower_id, CONSENT_PURPOSE, "fairlend") is None
+
+    applied, _ = _apply(api, acknowledged="1", consent="1")
+    assert applied.status_code == 303  # type: ignore[attr-defined]
+    assert container.identity.live_consent(borrower_id, CONSENT_PURPOSE, "fairlend") is not None
+    application = api.get(applied.headers["location"] + "?lang=en")  # type: ignore[attr-defined]
+    assert "Approved" in application.text
+    assert "已通过" in api.get(applied.headers["location"] + "?lang=zh-CN").text  # type: ignore[attr-defined]
+    application = api.get(applied.headers["location"] + "?lang=en")  # type: ignore[attr-defined]
+    offer_path = re.search(r'href="(/borrower/offers/[^"]+)"', application.text)
+    assert offer_path
+
+    offer = api.get(offer_path.group(1) + "?lang=en")
+    assert container.origination is not None
+    offer_id = offer_path.group(1).rsplit("/", 1)[1]
+    view = container.origination.offer(borrower_id, offer_id)
+    assert f"{view.quote.apr * 100:.2f}%" in offer.text
+    assert view.quote.total_cost.format("en") in offer.text
+    assert offer.text.count("<tr><td>") >= view.quote.term_months
+    assert "借款总成本" in api.get(offer_path.group(1) + "?lang=zh-CN").text
+
+    not_agreed = api.post(offer_path.group(1) + "/accept", data={"csrf_token": csrf(offer.text)})
+    assert not_agreed.status_code == 422 and "请勾选同意借款合同" in not_agreed.text
+    assert container.lending.loans_of_borrower(borrower_id) == []
+    accepted = api.post(offer_path.group(1) + "/accept", data={"agreed": "1", "csrf_token": csrf(offer.text)})
+    assert accepted.status_code == 200 and "合同已签署" in accepted.text
+    [loan] = container.lending.loans_of_borrower(borrower_id)
+    assert loan.outstanding_principal == view.quote.amount and f'href="/borrower/loans/{loan.loan_id}"' in accepted.text
+    again = api.post(offer_path.group(1) + "/accept", data={"agreed": "1", "csrf_token": csrf(offer.text)})
+    assert again.status_code == 422 and len(container.lending.loans_of_borrower(borrower_id)) == 1
+    mine = api.get("/borrower/loans?lang=en")
+    assert loan.loan_id in mine.text and loan.total_outstanding.format("en") in mine.text
+
+
+def test_operators_and_strangers_do_not_get_the_borrower_credit_pages(api: TestClient, container: Container) -> None:
+    for path in ("/borrower/credit", "/borrower/apply"):
+        assert api.get(path, follow_redirects=False).headers["location"].startswith("/login")
+    for role in (Role.UNDERWRITER, Role.ADMIN, Role.INVESTOR):
+        sign_in(api, container, "someone", role)
+        for path in ("/borrower/credit", "/borrower/apply", "/borrower/applications/app_x", "/borrower/offers/offer_x"):
+            assert denied(api.get(path, follow_redirects=False)), (role, path)
+
+
+def test_a_borrower_cannot_open_another_borrowers_application_or_offer(api: TestClient, container: Container) -> None:
+    _borrower(api, container)
+    applied, _ = _apply(api, acknowledged="1", consent="1")
+    mine = api.get(applied.headers["location"] + "?lang=en")  # type: ignore[attr-defined]
+    offer_path = re.search(r'href="(/borrower/offers/[^"]+)"', mine.text)
+    assert offer_path
+
+    _borrower(api, container)  # someone else signs in on this browser
+    theirs = api.get(applied.headers["location"] + "?lang=en")  # type: ignore[attr-defined]
+    assert theirs.status_code == 404 and "3,000.00" not in theirs.text
+    offer = api.get(offer_path.group(1))
+    assert offer.status_code == 404 and "APR" not in offer.text
+    sign_in(api, container, "op_uw", Role.UNDERWRITER)
+    assert denied(api.get(applied.headers["location"], follow_redirects=False))  # type: ignore[attr-defined]
+
+
+def test_underwriters_decide_referred_applications_and_other_roles_cannot(
+    api: TestClient, container: Container
+) -> None:
+    assert container.origination is not None
+    container.origination.policy = CreditPolicy(approve_from=900)  # everyone approvable is referred
+    borrower_id = _borrower(api, container)
+    applied, _ = _apply(api, acknowledged="1", consent="1")
+    application_path = applied.headers["location"]  # type: ignore[attr-defined]
+    assert "Referred" in api.get(application_path + "?lang=en").text
+    application_id = application_path.rsplit("/", 1)[1]
+
+    assert denied(api.get("/operator/applications", follow_redirects=False))  # a borrower
+    for role in (Role.COMPLIANCE, Role.COLLECTOR):
+        sign_in(api, container, "op_x", role)
+        assert denied(api.get("/operator/applications", follow_redirects=False))
+
+    sign_in(api, container, "op_uw", Role.UNDERWRITER)
+    queue = api.get("/operator/applications?lang=en")
+    assert queue.status_code == 200 and application_id in queue.text and borrower_id in queue.text
+    assert "待人工审核的申请" in api.get("/operator/applications?lang=zh-CN").text
+    decided = api.post(
+        f"/operator/applications/{application_id}",
+        data={"decision": "decline", "note": "thin file", "csrf_token": csrf(queue.text)},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303
+    assert application_id not in api.get("/operator/applications").text
+    twice = api.post(
+        f"/operator/applications/{application_id}",
+        data={"decision": "approve", "csrf_token": csrf(queue.text)},
+    )
+    assert twice.status_code == 422
+
+    sign_in(api, container, borrower_id, Role.BORROWER)
+    mine = api.get(application_path + "?lang=en")
+    assert "Declined" in mine.text and 'data-testid="adverse-action"' in mine.text
