@@ -1,7 +1,10 @@
+import gc
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
+from fairlend.bureau.intake import Intake
 from fairlend.bureau.service import BureauService
 from fairlend.bureau.tables import bureau_account, bureau_month, bureau_record
 from tests.bureau.conftest import ID_CN, ID_US, Records, lines
@@ -157,3 +160,23 @@ def test_the_same_person_at_two_institutions_has_one_credit_file(bureau: BureauS
     assert sorted(a.institution_name for a in report.accounts) == ["Bank A", "Bank B"]
     assert report.summary.accounts == 2 and report.summary.total_balance[0].minor == 1_500_000
     assert report.id_number_masked == "110***********4477" and report.name_masked == "张*"
+
+
+def test_intake_turns_the_garbage_collector_back_on_even_when_applying_fails(
+    bureau: BureauService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inst = bureau.register_institution("Bank A")
+    r = Records("L1")
+    content = lines(r.opened(date(2026, 1, 5)), r.status(date(2026, 1, 31)))
+
+    def fail(*_args: object, **_kwargs: object) -> None:
+        assert not gc.isenabled()  # paused while the file is applied
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(Intake, "_write", fail)
+    with pytest.raises(RuntimeError):
+        bureau.submit(inst.institution_id, content)
+    assert gc.isenabled()
+    monkeypatch.undo()
+    assert bureau.submit(inst.institution_id, content).applied == 2
+    assert gc.isenabled()

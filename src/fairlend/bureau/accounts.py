@@ -9,7 +9,6 @@ writes them after, in bulk.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,8 +31,12 @@ from fairlend.jurisdiction.model import BureauProfile
 
 def blind_index(key: bytes, id_number: str) -> str:
     """HMAC of the normalised ID number with the bureau's own key: a lookup key that reveals nothing."""
-    return hmac.new(key, id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
+    # hmac.digest is the one-shot C path: the same bytes as hmac.new(...).hexdigest(), at a fraction of the cost.
+    return hmac.digest(key, id_number.strip().upper().encode(), "sha256").hex()
 
+
+_STATES = {s.value: s for s in AccountState}
+_SETTLED_BY = {s.value: s for s in SettledBy}
 
 # Marks a month row that may exist in storage (read from it, or named by a correction).
 STORED = "_stored"
@@ -71,8 +74,9 @@ class HeldAccount:
         self.file_id: str = row["file_id"]
         self.currency: str = row["currency"]
         self.open_date: date = row["open_date"]
-        self.state = AccountState(row["state"])
-        self.settled_by = SettledBy(row["settled_by"])
+        # Dict lookups: calling the enum classes was the slowest part of loading an account.
+        self.state = _STATES[row["state"]]
+        self.settled_by = _SETTLED_BY[row["settled_by"]]
         self.balance: int = row["balance"]
         self.amount_overdue: int = row["amount_overdue"]
         self.days_overdue: int = row["days_overdue"]
@@ -219,6 +223,7 @@ class RecordApplier:
         if account.state is AccountState.SETTLED:
             raise RecordError("account_closed", f"account {record.account_ref} is settled; send a correction instead")
 
+        day = record.day
         previous_days = account.days_overdue
         state: AccountState = account.state
         settled_by = account.settled_by
@@ -257,7 +262,7 @@ class RecordApplier:
         warning: tuple[str, str] | None = None
         if status.is_negative and account.first_negative_on is None:
             check = check_negative_notice(
-                self._profile, first_negative_on=record.day, notice_on=account.notice_on, today=today
+                self._profile, first_negative_on=day, notice_on=account.notice_on, today=today
             )
             if check is NoticeCheck.MISSING_BEFORE:
                 raise RecordError(
@@ -269,14 +274,14 @@ class RecordApplier:
                     "negative_notice_due",
                     f"tell the borrower within {self._profile.negative_notice_days} days and report the notice (CR-8)",
                 )
-            account.first_negative_on = record.day
+            account.first_negative_on = day
 
-        month = record.day.year * 100 + record.day.month
+        month = day.year * 100 + day.month
         key = (account.id, month)
         existing = months.get(key)
-        cured = record.day if previous_days > 0 and days == 0 else None
+        cured = day if previous_days > 0 and days == 0 else None
         if days > 0:
-            first_overdue = first_overdue or record.day - timedelta(days=days - 1)
+            first_overdue = first_overdue or day - timedelta(days=days - 1)
         row: dict[str, Any] = {
             "account_id": account.id,
             "month": month,
@@ -287,7 +292,7 @@ class RecordApplier:
             "days_overdue": days,
             "balance": balance,
             "amount_overdue": overdue,
-            "as_of": record.day,
+            "as_of": day,
             "first_overdue_on": first_overdue,
             "cured_on": cured,
             "suppressed": False,
@@ -312,14 +317,14 @@ class RecordApplier:
         months[key] = row
         touched.add(key)
         account.set_code(month, row["code"], self._scheme.unknown)
-        if record.day >= account.as_of:
+        if day >= account.as_of:
             account.account_status, account.rating = row["account_status"], row["rating"]
 
         account.state, account.settled_by = state, settled_by
         account.balance, account.amount_overdue, account.days_overdue = balance, overdue, days
-        account.as_of = max(account.as_of, record.day)
+        account.as_of = max(account.as_of, day)
         if state in (AccountState.SETTLED, AccountState.CHARGED_OFF) and account.closed_on is None:
-            account.closed_on = record.day
+            account.closed_on = day
         account.dirty = True
         return warning
 

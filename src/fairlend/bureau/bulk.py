@@ -26,7 +26,15 @@ def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]], *, conflict: tuple[str, ...] = ()) -> None:
-    """One prepared INSERT (or upsert) run with executemany over plain tuples.
+    """`bulk_insert_tuples` over dict rows keyed by column name."""
+    pick = itemgetter(*[c.name for c in table.columns])
+    bulk_insert_tuples(conn, table, [pick(row) for row in rows], conflict=conflict)
+
+
+def bulk_insert_tuples(
+    conn: Connection, table: Any, rows: list[tuple[Any, ...]], *, conflict: tuple[str, ...] = ()
+) -> None:
+    """One prepared INSERT (or upsert) run with executemany over tuples in the table's column order.
 
     SQLAlchemy's per-row parameter processing cost more than SQLite's own work
     on the hot intake path, so the rows go to the driver as they are. Dates
@@ -42,19 +50,18 @@ def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]], *, con
         sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}"
     if sqlite_backend:
         adapt_dates_for_sqlite()
-    pick = itemgetter(*columns)
     # Straight to the driver's cursor, inside the same transaction: even
     # exec_driver_sql inspected every parameter tuple on the way.
     cursor = conn.connection.cursor()
     try:
-        cursor.executemany(sql, [pick(row) for row in rows])
+        cursor.executemany(sql, rows)
     finally:
         cursor.close()
 
 
 def select_in(
     conn: Connection, table: Any, condition: str, value: Any, column: str, keys: Sequence[Any]
-) -> Iterable[dict[str, Any]]:
+) -> list[dict[str, Any]]:
     """`SELECT * FROM table WHERE <condition> value AND column IN (keys)` as plain SQL, rows as dicts.
 
     SQLAlchemy rendered the thousands-long IN list afresh for every chunk and
@@ -67,15 +74,32 @@ def select_in(
         f"SELECT {', '.join(names)} FROM {table.name} WHERE {test} {marker} "
         f"AND {column} IN ({', '.join([marker] * len(keys))})"
     )
-    dated = [n for n in names if isinstance(table.c[n].type, Date)]
+    dated = [i for i, n in enumerate(names) if isinstance(table.c[n].type, Date)]
     parse = date.fromisoformat
-    for values in conn.exec_driver_sql(sql, (value, *keys)):
-        row = dict(zip(names, values, strict=True))
-        for name in dated:
-            found = row[name]
-            if found is not None and not isinstance(found, date):
-                row[name] = parse(found)
-        yield row
+    rows = []
+    for values in fetch_all(conn, sql, (value, *keys)):
+        if dated:
+            values = list(values)
+            for i in dated:
+                found = values[i]
+                if found is not None and not isinstance(found, date):
+                    values[i] = parse(found)
+        rows.append(dict(zip(names, values, strict=True)))
+    return rows
+
+
+def fetch_all(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+    """Run a plain query on the driver's cursor, in the connection's transaction, and fetch every row at once.
+
+    SQLAlchemy's result object fetched row by row with its own processing:
+    on a few thousand rows that cost more than SQLite's lookup.
+    """
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def bulk_update(conn: Connection, table: Any, key: str, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:

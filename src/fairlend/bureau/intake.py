@@ -12,8 +12,11 @@ first acknowledgement, and a record id seen before is counted as a duplicate.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from fairlend.bureau.accounts import STORED, HeldAccount, RecordApplier, blind_index
-from fairlend.bureau.bulk import bulk_insert, bulk_update, chunks, select_in
+from fairlend.bureau.bulk import bulk_insert, bulk_insert_tuples, bulk_update, chunks, fetch_all, select_in
 from fairlend.bureau.documents import Ack, LineOutcome
 from fairlend.bureau.records import Record, RecordError, parse_object, parse_record
 from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bureau_record, bureau_submission
@@ -59,6 +62,12 @@ class Intake:
         stored = self.stored_ack(conn, institution_id, sha256)
         if stored is not None:
             return IntakeResult(stored, [])
+        with _gc_paused():
+            return self._apply(conn, institution_id, content, sha256, now=now, today=today)
+
+    def _apply(
+        self, conn: Connection, institution_id: str, content: bytes, sha256: str, *, now: datetime, today: date
+    ) -> IntakeResult:
         submission_id = new_id("bsub")
         rejected: list[LineOutcome] = []
         warnings: list[LineOutcome] = []
@@ -70,9 +79,10 @@ class Intake:
             rejected.append(LineOutcome(0, "", "not_utf8", "the file is not UTF-8 text"))
         numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
         lines = len(numbered)
-        for number, line, data in _decode_lines(numbered):
+        decoded = _decode_all(numbered)
+        for index, (number, line) in enumerate(numbered):
             try:
-                records.append(parse_record(line, number) if data is _UNPARSED else parse_object(data, number))
+                records.append(parse_record(line, number) if decoded is None else parse_object(decoded[index], number))
             except RecordError as exc:
                 rejected.append(LineOutcome(number, _record_id_of(line), exc.code, exc.reason))
 
@@ -144,7 +154,7 @@ class Intake:
                 f"SELECT record_id FROM {bureau_record.name} WHERE institution_id = {marker} "
                 f"AND record_id IN ({', '.join([marker] * len(chunk))})"
             )
-            found.update(row[0] for row in conn.exec_driver_sql(sql, (institution_id, *chunk)))
+            found.update(row[0] for row in fetch_all(conn, sql, (institution_id, *chunk)))
         return found
 
     def _load_accounts(self, conn: Connection, institution_id: str, refs: set[str]) -> dict[str, HeldAccount]:
@@ -203,25 +213,19 @@ class Intake:
         if changed:
             bulk_update(conn, bureau_account, "id", _ACCOUNT_STATE, changed)
         # A month that may already be stored is upserted; the rest are new: a plain insert is cheaper.
-        changed_months = sorted(key for key in touched if months[key].get(STORED))
-        new_months = sorted(key for key in touched if not months[key].get(STORED))
+        changed_months: list[dict[str, Any]] = []
+        new_months: list[dict[str, Any]] = []
+        for key in sorted(touched):
+            row = months[key]
+            (changed_months if row.get(STORED) else new_months).append(row)
         if changed_months:
-            bulk_insert(conn, bureau_month, [months[key] for key in changed_months], conflict=("account_id", "month"))
+            bulk_insert(conn, bureau_month, changed_months, conflict=("account_id", "month"))
         if new_months:
-            bulk_insert(conn, bureau_month, [months[key] for key in new_months])
+            bulk_insert(conn, bureau_month, new_months)
         if applied:
-            bulk_insert(
-                conn,
-                bureau_record,
-                [
-                    {
-                        "institution_id": institution_id,
-                        "record_id": r.record_id,
-                        "submission_id": submission_id,
-                        "line": r.line,
-                    }
-                    for r in applied
-                ],
+            # Tuples in the table's column order: a dict per record cost more than inserting it.
+            bulk_insert_tuples(
+                conn, bureau_record, [(institution_id, r.record_id, submission_id, r.line) for r in applied]
             )
 
 
@@ -241,19 +245,38 @@ _ACCOUNT_STATE = (
 )
 
 
-_UNPARSED = object()
+def _decode_all(numbered: list[tuple[int, str]]) -> list[Any] | None:
+    """Every line's value from one json.loads when the file is clean (a quarter faster); None: go line by line.
+
+    Each line must be one object on its own ({...}) and the array must hold
+    exactly one value per line, so no line's text can bleed into another's.
+    """
+    if not numbered or not all(line.lstrip().startswith("{") and line.rstrip().endswith("}") for _, line in numbered):
+        return None
+    try:
+        values = json.loads("[" + ",".join([line for _, line in numbered]) + "]")
+    except ValueError:
+        return None
+    return values if isinstance(values, list) and len(values) == len(numbered) else None
 
 
-def _decode_lines(numbered: list[tuple[int, str]]) -> list[tuple[int, str, Any]]:
-    """Decode every line with one json.loads when the file is clean (a quarter faster), else line by line."""
-    if numbered and all(line.lstrip().startswith("{") and line.rstrip().endswith("}") for _, line in numbered):
-        try:
-            values = json.loads("[" + ",".join(line for _, line in numbered) + "]")
-        except ValueError:
-            values = None
-        if isinstance(values, list) and len(values) == len(numbered):
-            return [(n, line, value) for (n, line), value in zip(numbered, values, strict=True)]
-    return [(n, line, _UNPARSED) for n, line in numbered]
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file is applied.
+
+    A file allocates a few objects per line and frees none until it is done,
+    so the collector kept rescanning a growing heap for cycles that intake
+    never makes: about a seventh of intake's CPU. Reference counting still
+    frees everything; whoever paused the collector turns it back on.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _record_id_of(line: str) -> str:

@@ -122,9 +122,8 @@ class MonthStatus:
 
     @property
     def is_negative(self) -> bool:
-        return self.code in CN17.negative_codes | METRO2.negative_codes or self.account_status in (
-            METRO2_NEGATIVE_STATUSES
-        )
+        # The module's precomputed union: building it per call cost intake a set per record.
+        return self.code in NEGATIVE_CODES or self.account_status in METRO2_NEGATIVE_STATUSES
 
 
 def month_status(

@@ -11,7 +11,7 @@ import enum
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from fairlend.bureau.model import SettledBy
 from fairlend.money import CURRENCY_EXPONENTS
@@ -45,9 +45,13 @@ class Person:
     id_scheme: str
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One validated line. Fields not used by a record type keep their defaults."""
+class Record(NamedTuple):
+    """One validated line. Fields not used by a record type keep their defaults.
+
+    Immutable like a frozen dataclass, but a named tuple: intake builds one
+    per line, and a frozen dataclass's field-by-field `object.__setattr__`
+    cost a dozen times the tuple's construction, most of parsing a line.
+    """
 
     line: int
     record_id: str
@@ -152,10 +156,14 @@ def _plain_status(data: dict[str, Any], line: int) -> Record | None:
 
     Returns None for anything unusual, which then takes the general path (and its messages).
     """
-    if data.keys() != _STATUS_KEYS:
+    # Exactly the status keys: seven entries, "type" among them (the caller checked it), and the other six.
+    if len(data) != len(_STATUS_KEYS):
         return None
-    record_id, account_ref, day = data["record_id"], data["account_ref"], data["date"]
-    balance, overdue, days = data["balance"], data["amount_overdue"], data["days_overdue"]
+    try:
+        record_id, account_ref, day = data["record_id"], data["account_ref"], data["date"]
+        balance, overdue, days = data["balance"], data["amount_overdue"], data["days_overdue"]
+    except KeyError:
+        return None
     if not (
         type(record_id) is str
         and type(account_ref) is str

@@ -73,6 +73,7 @@ def _root(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Seed demo data first when the database is empty.")] = False,
 ) -> None:
     """Run the web portals and the HTTP API (upgrades an embedded SQLite database first)."""
     import uvicorn
@@ -81,6 +82,13 @@ def serve(
     from fairlend.db.migrate import is_current
 
     settings = load_settings()
+    if demo:
+        from fairlend.cli.sim import database_has_people, print_report, seed_database
+
+        if database_has_people(settings):
+            err.print("the database already holds people: starting without seeding the demo")
+        else:
+            print_report(seed_database(settings, borrowers=40, days=90, seed=7))
     container = bootstrap(settings)
     if settings.is_sqlite:
         from fairlend.db.migrate import upgrade
@@ -132,6 +140,10 @@ app.add_typer(collections_app, name="collections")
 from fairlend.cli import lending as _lending  # noqa: E402 - its commands import the helpers above
 
 app.add_typer(_lending.app)
+
+from fairlend.cli import sim as _sim  # noqa: E402  (`fairlend demo`; needs the helpers above)
+
+app.add_typer(_sim.app)
 
 
 def main() -> None:

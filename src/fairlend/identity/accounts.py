@@ -257,6 +257,13 @@ class Accounts:
                 return step
         return None
 
+    def has_people(self) -> bool:
+        """Whether any borrower, investor or operator exists (the demo seeds only an empty database)."""
+        with self._uow(read_only=True) as uow:
+            person = uow.conn.execute(select(identity_person.c.id).limit(1)).first()
+            operator = uow.conn.execute(select(identity_operator.c.id).limit(1)).first()
+        return person is not None or operator is not None
+
     def operators(self) -> list[Operator]:
         with self._uow(read_only=True) as uow:
             rows = uow.conn.execute(select(identity_operator).order_by(identity_operator.c.id)).all()

@@ -1,0 +1,424 @@
+"""`seed_demo`: fill an empty database with a believable lending book, through the services only.
+
+The story, in business days from `start` (the container's business date minus
+`days`): operators are created; borrowers sign up with the development message
+sender's one-time codes, prove their identity and bind a test-range card, give
+consent, and some upload an income certificate that the underwriter reviews;
+a product is defined; each borrower gets a platform-funded loan within the
+first weeks; then every day the borrowers who pay, pay (on time, late, or
+never), one settles early, a collector works the overdue book through the
+contact gateway, and end-of-day closes the date. A few days after the early
+settlement the collector still calls that borrower: the gateway blocks it
+(P-2) and the borrower sees it on "contacts about me". Another lender reports
+some of the same people to the bureau.
+
+Nothing here reads or writes a table: every step is a context's service, so
+the demo exercises exactly what a user would. Each step commits on its own,
+which is why the caller must hand over an empty database (the CLI checks).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from fairlend.bootstrap import Container
+from fairlend.collections.gateway import ContactRequest
+from fairlend.collections.model import Medium, RecipientKind
+from fairlend.errors import Conflict
+from fairlend.identity.model import CertificateKind, ConsentPurpose, OtpPurpose, Role
+from fairlend.identity.ports import DevMessageSender
+from fairlend.lending.eod import set_clock_date
+from fairlend.lending.model import DayCount, Frequency, LoanState, Method, Product
+from fairlend.money import Money
+from fairlend.sim.people import Behaviour, SimBorrower, make_borrowers
+
+PRODUCT_CODE = "demo-cash"
+OTHER_LENDER = "恒通消费金融 (demo)"
+# Development passwords: printed so a person can log in; the demo refuses production (no dev sender).
+OPERATORS: tuple[tuple[str, Role], ...] = (
+    ("admin", Role.ADMIN),
+    ("underwriter", Role.UNDERWRITER),
+    ("collector", Role.COLLECTOR),
+    ("compliance", Role.COMPLIANCE),
+)
+# The smallest PDF the identity file sniffer accepts as a PDF: a demo payslip.
+PAYSLIP = b"%PDF-1.4\n% fairlend demo payslip\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# 10:00 in Shanghai: inside the profile's contact window on every simulated day.
+CONTACT_HOUR_UTC = time(2, 0)
+SETTLED_CALL_AFTER = 3  # days after the early settlement the collector still calls
+
+
+def dev_password(username: str) -> str:
+    return f"demo-{username}-password"
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorLogin:
+    username: str
+    role: str
+    password: str
+    totp_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoBorrower:
+    person_id: str
+    phone: str
+    name: str
+    loan_id: str
+    behaviour: str
+    amount: Money
+    term: int
+
+
+@dataclass
+class DemoReport:
+    start: date
+    end: date
+    seed: int
+    operators: list[OperatorLogin] = field(default_factory=list)
+    borrowers: list[DemoBorrower] = field(default_factory=list)
+    certificates: Counter[str] = field(default_factory=Counter)
+    repayments: int = 0
+    eod_days: int = 0
+    loan_states: Counter[str] = field(default_factory=Counter)
+    delinquent: int = 0
+    contacts: Counter[str] = field(default_factory=Counter)
+    settled_borrower_id: str = ""
+    settled_loan_id: str = ""
+    blocked_rules: tuple[str, ...] = ()
+    other_lender: str = ""
+    bureau_records: int = 0
+    reported_by_other_lender: list[str] = field(default_factory=list)  # their phones
+    notes: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def seed_demo(
+    container: Container,
+    *,
+    borrowers: int = 40,
+    days: int = 90,
+    seed: int = 7,
+    progress: Progress | None = None,
+) -> DemoReport:
+    """Seed an empty database; the business date ends `days` after it starts, on the container's date."""
+    if borrowers < 1 or days < 1:
+        raise Conflict("demo_size_invalid", "the demo needs at least one borrower and one day")
+    identity = container.identity
+    if identity.accounts.has_people():
+        raise Conflict("demo_database_not_empty", "the database already holds people; the demo seeds an empty one")
+    sender = identity.sender
+    if not isinstance(sender, DevMessageSender):
+        raise Conflict("demo_needs_dev_sender", "the demo signs people up with the development message sender")
+    end = container.eod.business_date()
+    start = end - timedelta(days=days)
+    _move_to(container, start)
+    report = DemoReport(start=start, end=end, seed=seed)
+    tick = progress or (lambda _stage, _done, _total: None)
+
+    ops = _operators(container, report)
+    people = make_borrowers(borrowers, seed, start, open_within=min(20, max(1, days // 3)))
+    enrolled = _enrol(container, sender, people, ops, report, tick)
+    _define_product(container)
+    book = _Book(container, report, enrolled, ops["collector"], seed)
+    for offset in range(days):
+        today = start + timedelta(days=offset)
+        _move_to(container, today)
+        book.day(offset, today)
+        container.eod.run_day(today)
+        report.eod_days += 1
+        tick("days", offset + 1, days)
+    _report_other_lender(container, report, enrolled, seed, end)
+    for b in report.borrowers:
+        report.loan_states[container.lending.loan_facts(b.loan_id).state.value] += 1
+    report.delinquent = len(container.lending.delinquent_loans(1))
+    if report.settled_loan_id == "":
+        report.notes.append("too few days for the early settlement: no P-2 block was shown")
+    return report
+
+
+# -- the clock -------------------------------------------------------------------------------
+
+
+def _move_to(container: Container, day: date) -> None:
+    """The business date (and, on a clock that can be set, the instant: 10:00 in Shanghai) of `day`."""
+    set_clock_date(container.clock, day)
+    setter = getattr(container.clock, "set", None)
+    if callable(setter):
+        setter(datetime.combine(day, CONTACT_HOUR_UTC, tzinfo=UTC))
+
+
+def _advance(container: Container, minutes: int) -> None:
+    setter = getattr(container.clock, "set", None)
+    if callable(setter):
+        setter(container.clock.now() + timedelta(minutes=minutes))
+
+
+# -- people ----------------------------------------------------------------------------------
+
+
+def _operators(container: Container, report: DemoReport) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for username, role in OPERATORS:
+        made = container.identity.accounts.create_operator(username, dev_password(username), role)
+        ids[username] = made.operator.operator_id
+        report.operators.append(OperatorLogin(username, role.value, dev_password(username), made.totp_secret))
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class _Enrolled:
+    sim: SimBorrower
+    person_id: str
+
+
+def _enrol(
+    container: Container,
+    sender: DevMessageSender,
+    people: list[SimBorrower],
+    ops: dict[str, str],
+    report: DemoReport,
+    tick: Progress,
+) -> list[_Enrolled]:
+    identity = container.identity
+    enrolled: list[_Enrolled] = []
+    for n, p in enumerate(people):
+        number = identity.otp.phone(p.phone)
+        identity.otp.send_code(p.phone, OtpPurpose.SIGN_UP)
+        code = sender.last_code(number.e164, OtpPurpose.SIGN_UP.value)
+        if code is None:
+            raise Conflict("demo_code_missing", f"the development sender kept no code for {number.masked}")
+        who = identity.accounts.sign_up(p.phone, code, Role.BORROWER)
+        identity.kyc.verify_identity(who.subject_id, p.name, p.id_number, p.birth_date)
+        identity.kyc.bind_bank_card(who.subject_id, p.card_number)
+        identity.consents.give(who.subject_id, ConsentPurpose.DATA_PROCESSING, "data-processing/v1")
+        identity.consents.give(who.subject_id, ConsentPurpose.CREDIT_INQUIRY, "credit-inquiry/v1", "fairlend")
+        if n % 5 == 0:
+            income = Money.of(8_000 + 1_000 * (n % 7), container.profile.currency)
+            cert = identity.certificates.upload(
+                who.subject_id, CertificateKind.SALARY_FLOW, income, PAYSLIP, filename="payslip.pdf"
+            )
+            # One in three of these is unreadable, so the review queue shows a rejection with its reason.
+            approve = n % 15 != 10
+            identity.certificates.review(
+                who.subject_id,
+                cert.certificate_id,
+                approve=approve,
+                reason="" if approve else "the employer's stamp is unreadable; please upload a clearer copy",
+                reviewer_id=ops["underwriter"],
+            )
+            report.certificates["approved" if approve else "rejected"] += 1
+        enrolled.append(_Enrolled(p, who.subject_id))
+        tick("borrowers", n + 1, len(people))
+    return enrolled
+
+
+def _define_product(container: Container) -> None:
+    container.lending.products.define(
+        Product(
+            code=PRODUCT_CODE,
+            name="Demo cash loan",
+            currency=container.profile.currency,
+            method=Method.EQUAL_INSTALLMENT,
+            frequency=Frequency.MONTHLY,
+            rate=Decimal("0.18"),
+            term=12,
+            day_count=DayCount.THIRTY_360,
+            installment_rounding=1,
+            grace_days=1,
+            penalty_rate=Decimal("0.18"),
+            late_fee=5_000,
+            min_amount=100_000,
+        )
+    )
+
+
+# -- the daily book ----------------------------------------------------------------------------
+
+
+class _Book:
+    """What the simulated people do on each business date before end-of-day closes it."""
+
+    def __init__(
+        self, container: Container, report: DemoReport, enrolled: list[_Enrolled], collector_id: str, seed: int
+    ) -> None:
+        self.c = container
+        self.report = report
+        self.collector_id = collector_id
+        self.rng = random.Random(seed * 31 + 1)
+        self.by_open: dict[int, list[_Enrolled]] = {}
+        for e in enrolled:
+            self.by_open.setdefault(e.sim.open_offset, []).append(e)
+        self.behaviour: dict[str, Behaviour] = {}
+        self.lag: dict[str, int] = {}
+        self.borrower_of: dict[str, str] = {}
+        self.prepay_loan = ""
+        self.settled_on: date | None = None
+        self.contacted: set[str] = set()
+
+    def day(self, offset: int, today: date) -> None:
+        for e in self.by_open.get(offset, []):
+            self._book(e)
+        self._repayments(today)
+        self._collect(today)
+
+    def _book(self, e: _Enrolled) -> None:
+        amount = Money.of(e.sim.amount_yuan, self.c.profile.currency)
+        loan_id = self.c.lending.book_loan(e.person_id, PRODUCT_CODE, amount, term=e.sim.term)
+        self.behaviour[loan_id] = e.sim.behaviour
+        self.lag[loan_id] = e.sim.late_lag
+        self.borrower_of[loan_id] = e.person_id
+        if e.sim.behaviour is Behaviour.PREPAY:
+            self.prepay_loan = loan_id
+        self.report.borrowers.append(
+            DemoBorrower(e.person_id, e.sim.phone, e.sim.name, loan_id, e.sim.behaviour.value, amount, e.sim.term)
+        )
+
+    def _repayments(self, today: date) -> None:
+        lending = self.c.lending
+        # On time: whatever falls due today, paid today (the prepayer too, until it settles).
+        for due in lending.due_soon(today):
+            kind = self.behaviour.get(due.loan_id)
+            if kind in (Behaviour.ON_TIME, Behaviour.PREPAY) and due.amount.minor > 0:
+                lending.repay(due.loan_id, due.amount, reference=f"demo:{today}")
+                self.report.repayments += 1
+        # Late: each installment paid some days after its due date, with the penalty and late fee it earned.
+        for lag in sorted({v for v in self.lag.values() if v}):
+            for due in lending.due_soon(today - timedelta(days=lag)):
+                if self.behaviour.get(due.loan_id) is Behaviour.LATE and self.lag[due.loan_id] == lag:
+                    detail = lending.loan_detail(due.loan_id)
+                    owed = due.amount + detail.penalty_due + detail.fees_due
+                    lending.repay(due.loan_id, owed, reference=f"demo:{today}")
+                    self.report.repayments += 1
+        # Early settlement: once the prepayer has paid an installment, the whole loan is paid off.
+        loan_id = self.prepay_loan
+        if loan_id and self.settled_on is None:
+            facts = lending.loan_facts(loan_id)
+            detail = lending.loan_detail(loan_id)
+            if any(i.status == "paid" for i in detail.schedule) and facts.state is LoanState.ACTIVE:
+                lending.settle_early(loan_id, reference="demo:early-settlement")
+                self.report.repayments += 1
+                self.settled_on = today
+                self.report.settled_loan_id = loan_id
+                self.report.settled_borrower_id = self.borrower_of[loan_id]
+
+    def _collect(self, today: date) -> None:
+        gateway = self._gateway()
+        if gateway is None:
+            return
+        # The motivating case: the loan is repaid, yet a collector still calls, then tries the address book.
+        if self.settled_on is not None and today == self.settled_on + timedelta(days=SETTLED_CALL_AFTER):
+            loan_id = self.prepay_loan
+            call = gateway.attempt(ContactRequest(loan_id, Medium.CALL, collector_id=self.collector_id))
+            self._count(call.outcome.value)
+            self.report.blocked_rules = call.rules
+            _advance(self.c, 5)
+            friend = gateway.attempt(
+                ContactRequest(
+                    loan_id,
+                    Medium.SMS,
+                    recipient_kind=RecipientKind.THIRD_PARTY,
+                    third_party_number=f"1380013{self.rng.randrange(10_000):04d}",
+                    collector_id=self.collector_id,
+                )
+            )
+            self._count(friend.outcome.value)
+            _advance(self.c, 5)
+        # A collector reaches a few overdue debtors, by text first and by phone a week later.
+        if today.weekday() not in (1, 3):  # Tuesdays and Thursdays: a few contacts, never a barrage
+            return
+        overdue = [d for d in self.c.lending.delinquent_loans(4) if d.loan_id not in self.contacted]
+        for d in overdue[:2]:
+            decision = gateway.attempt(ContactRequest(d.loan_id, Medium.SMS, collector_id=self.collector_id))
+            self._count(decision.outcome.value)
+            self.contacted.add(d.loan_id)
+            _advance(self.c, 3)
+        if today.weekday() == 3:
+            for d in self.c.lending.delinquent_loans(15)[:2]:
+                decision = gateway.attempt(ContactRequest(d.loan_id, Medium.CALL, collector_id=self.collector_id))
+                self._count(decision.outcome.value)
+                _advance(self.c, 3)
+
+    def _gateway(self) -> Any:
+        c = self.c.collections
+        return None if c is None else c.gateway
+
+    def _count(self, outcome: str) -> None:
+        self.report.contacts[outcome] += 1
+
+
+# -- another lender at the bureau -------------------------------------------------------------
+
+
+def _report_other_lender(
+    container: Container, report: DemoReport, enrolled: list[_Enrolled], seed: int, end: date
+) -> None:
+    """A second institution reports a few accounts of the same people (bureau.client only)."""
+    admin = container.bureau
+    if admin is None or not enrolled:
+        return
+    credentials = admin.register_institution(OTHER_LENDER)
+    client = admin.client_for(credentials.institution_id)
+    rng = random.Random(seed * 7 + 3)
+    chosen = rng.sample(enrolled, k=min(3, len(enrolled)))
+    records: list[dict[str, Any]] = []
+    opened = end - timedelta(days=200)
+    for n, e in enumerate(chosen):
+        report.reported_by_other_lender.append(e.sim.phone)
+        ref = f"HT-{seed}-{n + 1:04d}"
+        amount = 1_000_000 * (n + 1)
+        installment = amount // 12 + 5_000
+        records.append(
+            {
+                "record_id": f"{ref}:opened",
+                "type": "account_opened",
+                "account_ref": ref,
+                "date": opened.isoformat(),
+                "person": {"name": e.sim.name, "id_number": e.sim.id_number, "id_scheme": "cn.ric"},
+                "account_type": "loan",
+                "currency": container.profile.currency,
+                "amount": amount,
+                "term_months": 12,
+                "due_schedule": {"frequency": "monthly", "installments": 12, "installment_amount": installment},
+            }
+        )
+        month_end = _month_end_before(end)
+        overdue = n == len(chosen) - 1 and len(chosen) > 1  # the last of them is behind with this lender too
+        if overdue:
+            records.append(
+                {
+                    "record_id": f"{ref}:notice",
+                    "type": "negative_notice",
+                    "account_ref": ref,
+                    "date": (month_end - timedelta(days=20)).isoformat(),
+                }
+            )
+        records.append(
+            {
+                "record_id": f"{ref}:status:{month_end:%Y-%m}",
+                "type": "status",
+                "account_ref": ref,
+                "date": month_end.isoformat(),
+                "balance": amount * 7 // 12,
+                "amount_overdue": installment if overdue else 0,
+                "days_overdue": 12 if overdue else 0,
+            }
+        )
+    ack = client.submit_records(records)
+    report.other_lender = f"{credentials.name} ({credentials.institution_id})"
+    report.bureau_records = ack.applied
+    for rejected in ack.rejected:
+        report.notes.append(f"the bureau rejected {rejected.record_id}: {rejected.code}")
+
+
+def _month_end_before(day: date) -> date:
+    return day.replace(day=1) - timedelta(days=1)
