@@ -11,10 +11,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from fairlend.db.tables import outbox, outbox_consumer
 from fairlend.events import DomainEvent, to_payload
+
+# Built once at import: every state change appends an event, and building the
+# INSERT per call cost more client CPU than executing it.
+_APPEND = insert(outbox)
+_CONSUMER_POSITION = select(outbox_consumer.c.position).where(outbox_consumer.c.name == bindparam("name"))
+_ADVANCE = (
+    update(outbox_consumer).where(outbox_consumer.c.name == bindparam("b_name")).values(position=bindparam("position"))
+)
+_NEW_CONSUMER = insert(outbox_consumer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +39,14 @@ class StoredEvent:
 def append(conn: Connection, event: DomainEvent, occurred_at: datetime) -> int:
     business_date = getattr(event, "business_date", None)
     result = conn.execute(
-        insert(outbox).values(
-            event_type=event.event_type,
-            aggregate_id=event.aggregate_id,
-            business_date=business_date if isinstance(business_date, date) else None,
-            occurred_at=occurred_at,
-            payload=to_payload(event),
-        )
+        _APPEND,
+        {
+            "event_type": event.event_type,
+            "aggregate_id": event.aggregate_id,
+            "business_date": business_date if isinstance(business_date, date) else None,
+            "occurred_at": occurred_at,
+            "payload": to_payload(event),
+        },
     )
     (position,) = result.inserted_primary_key or (0,)
     return int(position)
@@ -50,13 +60,11 @@ def read_after(conn: Connection, position: int, *, limit: int = 10_000, types: S
 
 
 def consumer_position(conn: Connection, consumer: str) -> int:
-    found = conn.execute(select(outbox_consumer.c.position).where(outbox_consumer.c.name == consumer)).scalar()
+    found = conn.execute(_CONSUMER_POSITION, {"name": consumer}).scalar()
     return int(found) if found is not None else 0
 
 
 def advance_consumer(conn: Connection, consumer: str, position: int) -> None:
-    changed = conn.execute(
-        update(outbox_consumer).where(outbox_consumer.c.name == consumer).values(position=position)
-    ).rowcount
+    changed = conn.execute(_ADVANCE, {"b_name": consumer, "position": position}).rowcount
     if not changed:
-        conn.execute(insert(outbox_consumer).values(name=consumer, position=position))
+        conn.execute(_NEW_CONSUMER, {"name": consumer, "position": position})

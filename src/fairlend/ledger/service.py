@@ -8,13 +8,15 @@ to. Reading and verifying open their own read-only unit of work.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Connection, func, literal, select
+from sqlalchemy import Connection, Date, Executable, bindparam, func, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from fairlend.db.types import UtcDateTime
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.ids import new_id
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry
@@ -24,8 +26,9 @@ from fairlend.money import Money
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
+@lru_cache(maxsize=65_536)
 def account_id(key: AccountKey) -> str:
-    """A stable id for an account key, so posting needs no look-up first."""
+    """A stable id for an account key, so posting needs no look-up first (cached: keys repeat on every post)."""
     digest = int.from_bytes(hashlib.sha256(f"{key.type}|{key.currency}|{key.owner_id}".encode()).digest()[:17])
     body = "".join(_ALPHABET[(digest >> (5 * i)) & 31] for i in range(26))
     return f"acc_{body}"
@@ -47,8 +50,60 @@ class Discrepancy:
         return f"{self.check}: {self.subject}: {self.detail}"
 
 
-def _upsert(dialect: str):  # type: ignore[no-untyped-def]
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _account_upsert(insert: Any) -> Executable:
+    """Create the account or move its cached balance, in one statement per row."""
+    stmt = insert(ledger_account)
+    result: Executable = stmt.on_conflict_do_update(
+        index_elements=[ledger_account.c.id],
+        set_={"balance": ledger_account.c.balance + stmt.excluded.balance},
+    )
+    return result
+
+
+# Built once at import: posting is on every money movement's hot path, and
+# building an INSERT (above all the upsert's `excluded` columns) per call cost
+# more client CPU than executing it.
+_INSERT_ENTRY = ledger_entry.insert()
+_INSERT_POSTINGS = ledger_posting.insert()
+_UPSERT_ACCOUNTS: dict[str, Executable] = {
+    "postgresql": _account_upsert(postgresql.insert),
+    "sqlite": _account_upsert(sqlite.insert),
+}
+# PostgreSQL: the whole entry in one round trip. The account rows (the
+# control accounts every repayment moves, so the rows concurrent posts queue
+# on) are locked by this statement and released by the commit that follows,
+# so the critical section is one statement and the commit. Sorted by id,
+# concurrent posts take those locks in one order and never deadlock. The
+# postings' foreign keys are checked at the end of the statement, when the
+# sibling INSERT has created any new account; the deferred balance trigger
+# still checks the entry at commit.
+_POST_ENTRY_PG = text(
+    """
+    WITH new_entry AS (
+        INSERT INTO ledger_entry (id, business_date, kind, reference, description, posted_at)
+        VALUES (:entry_id, :business_date, :kind, :reference, :description, :posted_at)
+    ), moved AS (
+        INSERT INTO ledger_account (id, type, currency, owner_id, balance, created_at)
+        SELECT a.id, a.type, a.currency, a.owner_id, a.balance, :posted_at
+          FROM unnest(CAST(:acc_ids AS text[]), CAST(:acc_types AS text[]), CAST(:acc_currencies AS text[]),
+                      CAST(:acc_owners AS text[]), CAST(:acc_deltas AS bigint[]))
+               AS a(id, type, currency, owner_id, balance)
+         ORDER BY a.id
+        ON CONFLICT (id) DO UPDATE SET balance = ledger_account.balance + excluded.balance
+    )
+    INSERT INTO ledger_posting (entry_id, account_id, currency, amount)
+    SELECT :entry_id, p.account_id, p.currency, p.amount
+      FROM unnest(CAST(:p_accounts AS text[]), CAST(:p_currencies AS text[]), CAST(:p_amounts AS bigint[]))
+           WITH ORDINALITY AS p(account_id, currency, amount, n)
+     ORDER BY p.n
+    """
+).bindparams(bindparam("business_date", type_=Date()), bindparam("posted_at", type_=UtcDateTime()))
+_CACHED_BALANCE = select(ledger_account.c.balance).where(ledger_account.c.id == bindparam("id"))
+_BALANCE_AS_OF = (
+    select(func.coalesce(func.sum(ledger_posting.c.amount), 0))
+    .select_from(ledger_posting.join(ledger_entry, ledger_entry.c.id == ledger_posting.c.entry_id))
+    .where(ledger_posting.c.account_id == bindparam("id"), ledger_entry.c.business_date <= bindparam("as_of"))
+)
 
 
 class Ledger:
@@ -58,44 +113,64 @@ class Ledger:
     # -- writing (inside the caller's transaction) ---------------------------
 
     def post(self, uow: UnitOfWork, journal_entry: JournalEntry) -> str:
-        """Record a balanced entry and move the cached balances; returns its id."""
+        """Record a balanced entry and move the cached balances; returns its id.
+
+        On PostgreSQL the account rows it moves are the ones every posting
+        locks (cash, receivables), held until commit: callers on hot paths make
+        this their last write so the lock is held for as short a time as possible.
+        """
         conn = uow.conn
         entry_id = new_id("je")
         now = uow.clock.now()
-        conn.execute(
-            ledger_entry.insert().values(
-                id=entry_id,
-                business_date=journal_entry.business_date,
-                kind=journal_entry.kind,
-                reference=journal_entry.reference,
-                description=journal_entry.description[:200],
-                posted_at=now,
-            )
-        )
-        deltas: dict[AccountKey, int] = defaultdict(int)
+        deltas: dict[str, list[Any]] = {}
         for posting in journal_entry.postings:
-            deltas[posting.account] += posting.amount.minor
-        insert = _upsert(uow.dialect)(ledger_account)
-        upsert = insert.on_conflict_do_update(
-            index_elements=[ledger_account.c.id],
-            set_={"balance": ledger_account.c.balance + insert.excluded.balance},
-        )
+            acc = account_id(posting.account)
+            if acc in deltas:
+                deltas[acc][1] += posting.amount.minor
+            else:
+                deltas[acc] = [posting.account, posting.amount.minor]
+        accounts = sorted(deltas.items())
+        entry_row = {
+            "business_date": journal_entry.business_date,
+            "kind": journal_entry.kind,
+            "reference": journal_entry.reference,
+            "description": journal_entry.description[:200],
+            "posted_at": now,
+        }
+        if uow.dialect == "postgresql":
+            conn.execute(
+                _POST_ENTRY_PG,
+                {
+                    "entry_id": entry_id,
+                    **entry_row,
+                    "acc_ids": [acc for acc, _ in accounts],
+                    "acc_types": [key.type.value for _, (key, _) in accounts],
+                    "acc_currencies": [key.currency for _, (key, _) in accounts],
+                    "acc_owners": [key.owner_id for _, (key, _) in accounts],
+                    "acc_deltas": [delta for _, (_, delta) in accounts],
+                    "p_accounts": [account_id(p.account) for p in journal_entry.postings],
+                    "p_currencies": [p.amount.currency for p in journal_entry.postings],
+                    "p_amounts": [p.amount.minor for p in journal_entry.postings],
+                },
+            )
+            return entry_id
+        conn.execute(_INSERT_ENTRY, {"id": entry_id, **entry_row})
         conn.execute(
-            upsert,
+            _UPSERT_ACCOUNTS[uow.dialect],
             [
                 {
-                    "id": account_id(key),
+                    "id": acc,
                     "type": key.type.value,
                     "currency": key.currency,
                     "owner_id": key.owner_id,
                     "balance": delta,
                     "created_at": now,
                 }
-                for key, delta in sorted(deltas.items(), key=lambda kv: account_id(kv[0]))
+                for acc, (key, delta) in accounts
             ],
         )
         conn.execute(
-            ledger_posting.insert(),
+            _INSERT_POSTINGS,
             [
                 {
                     "entry_id": entry_id,
@@ -158,13 +233,9 @@ class Ledger:
 
 def _balance(conn: Connection, key: AccountKey, as_of: date | None) -> int:
     if as_of is None:
-        found = conn.execute(select(ledger_account.c.balance).where(ledger_account.c.id == account_id(key))).scalar()
+        found = conn.execute(_CACHED_BALANCE, {"id": account_id(key)}).scalar()
         return int(found or 0)
-    total = conn.execute(
-        select(func.coalesce(func.sum(ledger_posting.c.amount), 0))
-        .select_from(ledger_posting.join(ledger_entry, ledger_entry.c.id == ledger_posting.c.entry_id))
-        .where(ledger_posting.c.account_id == account_id(key), ledger_entry.c.business_date <= as_of)
-    ).scalar()
+    total = conn.execute(_BALANCE_AS_OF, {"id": account_id(key), "as_of": as_of}).scalar()
     return int(total or 0)
 
 
