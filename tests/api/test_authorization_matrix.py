@@ -283,3 +283,64 @@ def test_an_institution_sees_and_answers_only_disputes_about_its_own_accounts(
     told_b = api.post("/api/v1/bureau/notices/query", json={"id_number": ID_CN}, headers=bank_b)
     assert told_a.status_code == 200 and [n["dispute_id"] for n in told_a.json()] == [dispute_id]
     assert told_b.status_code == 200 and told_b.json() == []
+
+
+# -- the web pages: the same policy through the session cookie -------------------------------
+
+PAGES = [
+    Endpoint("GET", "/borrower/loans", BORROWERS_THEMSELVES, True),
+    Endpoint("GET", "/borrower/loans/{loan}", ONLY_OWNER, True),
+    Endpoint("GET", "/borrower/loans/{loan}/payoff", ONLY_OWNER, True),
+    Endpoint("GET", "/operator/loans", LOAN_OFFICERS, False),
+    Endpoint("GET", "/operator/loans/{loan}", LOAN_OFFICERS, False),
+    Endpoint("GET", "/operator/eod", frozenset({Role.ADMIN}), False),
+    Endpoint("GET", "/borrower/credit", BORROWERS_THEMSELVES, True),
+    Endpoint("GET", "/borrower/apply", BORROWERS_THEMSELVES, True),
+    Endpoint("GET", "/borrower/applications/{app}", ONLY_OWNER, True),
+    Endpoint("GET", "/borrower/offers/{offer}", ONLY_OWNER, True),
+    Endpoint("GET", "/operator/applications", UNDERWRITERS, False),
+    Endpoint("GET", "/borrower/contacts", BORROWERS_THEMSELVES, True),
+    Endpoint("GET", "/borrower/contacts/evidence/{loan}.pdf", ONLY_OWNER, True),
+    Endpoint("GET", "/operator/compliance", COMPLIANCE_READERS, False),
+]
+
+
+def test_every_page_shows_only_the_signed_in_owners_records_and_only_to_the_roles_allowed(
+    container: Container, api: TestClient
+) -> None:
+    from tests.collections.conftest import wire_fakes
+    from tests.web.helpers import denied, sign_in
+
+    loan = _loan(container)
+    cast(InMemoryLending, wire_fakes(container).lending).add(
+        LoanFacts(loan, OWNER, LoanState.ACTIVE, "CNY", Money(50_000, "CNY"), 10, "M1")
+    )
+    world = wire(container)
+    solid_borrower(world, OWNER)
+    solid_borrower(world, OTHER)
+    view = world.service.apply(
+        OWNER, Money.of(30_000, "CNY"), 12, inquiry_disclosure_acknowledged=True, stated_monthly_income=None
+    )
+    assert view.offer_id is not None
+    ids = {"loan": loan, "app": view.id, "offer": view.offer_id}
+    callers = [("owner", Role.BORROWER, OWNER), ("other borrower", Role.BORROWER, OTHER)]
+    callers += [("investor", Role.INVESTOR, "inv_1")] + [(r.value, r, f"op_{r.value}") for r in sorted(STAFF)]
+    wrong: list[str] = []
+    for page in PAGES:
+        path = page.path.format(**ids)
+        api.cookies.clear()
+        anonymous = api.get(path, follow_redirects=False)
+        if anonymous.status_code != 303 or "login" not in anonymous.headers.get("location", ""):
+            wrong.append(f"{path}: signed out -> {anonymous.status_code}, want the log-in page")
+        for who, role, subject in callers:
+            may = page.owner_may if who == "owner" else role in page.allowed
+            sign_in(api, container, subject, role)
+            got = api.get(path, follow_redirects=False)
+            # Someone else's record is refused or looks missing; it never renders.
+            refused = denied(got) or (who == "other borrower" and got.status_code == 404)
+            if may and got.status_code != 200:
+                wrong.append(f"{path}: {who} -> {got.status_code} {got.headers.get('location')}, want 200")
+            if not may and not refused:
+                wrong.append(f"{path}: {who} -> {got.status_code}, want refused")
+    api.cookies.clear()
+    assert wrong == []
