@@ -18,7 +18,7 @@ from typing import Any, cast
 import pytest
 from fastapi.testclient import TestClient
 
-from fairlend.api.auth import COMPLIANCE_READERS, LOAN_OFFICERS, UNDERWRITERS
+from fairlend.api.auth import COLLECTIONS_READERS, COMPLIANCE_READERS, LOAN_OFFICERS, UNDERWRITERS
 from fairlend.bootstrap import Container
 from fairlend.collections.fakes import InMemoryContactPoints, InMemoryLending
 from fairlend.collections.model import ComplaintCategory, LoanFacts, LoanState
@@ -34,7 +34,6 @@ EVERYONE = frozenset(Role)
 STAFF = frozenset(Role) - {Role.BORROWER, Role.INVESTOR}
 ONLY_OWNER: frozenset[Role] = frozenset()
 BORROWERS_THEMSELVES = frozenset({Role.BORROWER})  # no owner in the path: the caller's own records
-COLLECTIONS_CONSOLE = frozenset({Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN})
 COLLECTORS = frozenset({Role.COLLECTOR, Role.ADMIN})
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -100,11 +99,11 @@ SCORING_AND_ORIGINATION = [
 
 C = "/api/v1/collections"
 COLLECTIONS = [
-    Endpoint("GET", C + "/borrowers/{pid}/contacts", STAFF, True),
-    Endpoint("GET", C + "/borrowers/{pid}/cease-requests", STAFF, True),
+    Endpoint("GET", C + "/borrowers/{pid}/contacts", COLLECTIONS_READERS, True),
+    Endpoint("GET", C + "/borrowers/{pid}/cease-requests", COLLECTIONS_READERS, True),
     Endpoint("POST", C + "/borrowers/{pid}/cease-requests", ONLY_OWNER, True, _json({"scope": "all"})),
     Endpoint("PUT", C + "/borrowers/{pid}/window-consent", ONLY_OWNER, True, _json({"start": "09:00", "end": "20:00"})),
-    Endpoint("GET", C + "/borrowers/{pid}/contact-persons", STAFF, True),
+    Endpoint("GET", C + "/borrowers/{pid}/contact-persons", COLLECTIONS_READERS, True),
     Endpoint(
         "POST",
         C + "/borrowers/{pid}/contact-persons",
@@ -132,7 +131,7 @@ COLLECTIONS = [
         {"files": {"file": ("call.pdf", PDF, "application/pdf")}},
     ),
     Endpoint("GET", C + "/borrowers/{pid}/loans/{loan}/evidence.pdf", COMPLIANCE_READERS, True),
-    Endpoint("GET", C + "/queue", COLLECTIONS_CONSOLE, False),
+    Endpoint("GET", C + "/queue", COLLECTIONS_READERS, False),
     Endpoint("POST", C + "/attempts", COLLECTORS, False, _json({"loan_id": "{loan}", "medium": "sms"})),
     Endpoint("GET", C + "/compliance/summary", COMPLIANCE_READERS, False),
     Endpoint("GET", C + "/compliance/complaints", COMPLIANCE_READERS, False),
