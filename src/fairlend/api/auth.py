@@ -71,6 +71,10 @@ UNDERWRITERS = frozenset({Role.UNDERWRITER, Role.ADMIN})
 EOD_READERS = frozenset({Role.ADMIN})
 # Operators who read the compliance statistics (blocked attempts, complaint clocks).
 COMPLIANCE_READERS = frozenset({Role.COMPLIANCE, Role.ADMIN})
+# Operators who read a borrower's collection records (contact log, cease requests, contact
+# persons): collections work them, compliance audits them; underwriters have no need to know
+# who a borrower named as a contact person.
+COLLECTIONS_READERS = frozenset({Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN})
 
 
 def owner_or(roles: frozenset[Role], param: str = "person_id") -> Callable[[Request, Principal], Principal]:

@@ -165,6 +165,6 @@ def answer_dispute(
     return encode(answered)
 
 
-@router.post("/notices/query", summary="What the person was told about their disputes")
+@router.post("/notices/query", summary="What the person was told about disputes over the caller's records")
 def notices(body: NoticeQuery, service: Service, caller: Caller) -> Any:
-    return encode(service.outcome_notices(body.id_number))
+    return encode(service.outcome_notices(body.id_number, institution_id=caller.institution_id))

@@ -425,15 +425,22 @@ class BureauService:
                 update(bureau_account).where(bureau_account.c.id == dispute["account_id"]).values(suppressed=True)
             )
 
-    def outcome_notices(self, id_number: str) -> list[OutcomeNotice]:
+    def outcome_notices(self, id_number: str, *, institution_id: str | None = None) -> list[OutcomeNotice]:
+        """The person's notices; with `institution_id`, only those about that institution's records."""
         with self._uow(read_only=True) as uow:
             file_row = self._file(uow.conn, id_number)
             if file_row is None:
                 return []
+            query = select(bureau_outcome_notice).where(bureau_outcome_notice.c.file_id == file_row.id)
+            if institution_id is not None:
+                # An institution learns how disputes about its own records ended, never about another's.
+                query = query.where(
+                    bureau_outcome_notice.c.dispute_id.in_(
+                        select(bureau_dispute.c.id).where(bureau_dispute.c.institution_id == institution_id)
+                    )
+                )
             rows = uow.conn.execute(
-                select(bureau_outcome_notice)
-                .where(bureau_outcome_notice.c.file_id == file_row.id)
-                .order_by(bureau_outcome_notice.c.created_on, bureau_outcome_notice.c.id)
+                query.order_by(bureau_outcome_notice.c.created_on, bureau_outcome_notice.c.id)
             ).mappings()
             return [OutcomeNotice(r["id"], r["dispute_id"], r["outcome"], r["text"], r["created_on"]) for r in rows]
 

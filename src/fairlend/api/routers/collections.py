@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from fairlend.api.auth import Authenticated, ensure_can_read_owned, require_roles
+from fairlend.api.auth import COLLECTIONS_READERS, Authenticated, ensure_can_read_owned, require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.bootstrap import Container
 from fairlend.collections.complaints import ComplaintService
@@ -216,7 +216,7 @@ def contacts_about_me(
     borrower_id: str, principal: Authenticated, container: ContainerDep, loan_id: str | None = None
 ) -> list[ContactPublic]:
     """Every attempt to contact anyone about the borrower's loans, blocked ones included, with why."""
-    ensure_can_read_owned(principal, borrower_id)
+    ensure_can_read_owned(principal, borrower_id, operator_roles=COLLECTIONS_READERS)
     views = _collections(container).contacts_about(borrower_id, loan_id)
     return [ContactPublic.model_validate(v) for v in views]
 
@@ -238,7 +238,7 @@ def request_cease(
 
 @router.get("/borrowers/{borrower_id}/cease-requests", response_model=list[CeasePublic])
 def cease_requests(borrower_id: str, principal: Authenticated, container: ContainerDep) -> list[CeasePublic]:
-    ensure_can_read_owned(principal, borrower_id)
+    ensure_can_read_owned(principal, borrower_id, operator_roles=COLLECTIONS_READERS)
     return [CeasePublic.model_validate(v) for v in _collections(container).cease_requests(borrower_id)]
 
 
@@ -269,7 +269,7 @@ def name_contact_person(
 
 @router.get("/borrowers/{borrower_id}/contact-persons", response_model=list[ContactPersonPublic])
 def contact_persons(borrower_id: str, principal: Authenticated, container: ContainerDep) -> list[ContactPersonPublic]:
-    ensure_can_read_owned(principal, borrower_id)
+    ensure_can_read_owned(principal, borrower_id, operator_roles=COLLECTIONS_READERS)
     return [ContactPersonPublic.model_validate(v) for v in _collections(container).contact_persons(borrower_id)]
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 
-from fairlend.api.auth import Authenticated, ensure_can_read_owned, require_roles
+from fairlend.api.auth import LOAN_OFFICERS, Authenticated, ensure_can_read_owned, require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.errors import DomainError, Invalid
 from fairlend.identity.model import Principal, Role
@@ -358,10 +358,11 @@ def repay(
     principal: Authenticated,
     idempotency_key: IdempotencyKey = None,
 ) -> RepaymentPublic:
-    """Apply a payment through the product's waterfall (the owning borrower or operators)."""
+    """Apply a payment through the product's waterfall (the owning borrower or a loan officer)."""
     _require_key(idempotency_key)
     facts = container.lending.loan_facts(loan_id)
-    ensure_can_read_owned(principal, facts.borrower_id)
+    # Moving money is narrower than reading: collectors and compliance see loans but post no payments.
+    ensure_can_read_owned(principal, facts.borrower_id, operator_roles=LOAN_OFFICERS)
     return RepaymentPublic.of(
         container.lending.repay(loan_id, _money(body.amount, facts.currency), reference=body.reference)
     )
