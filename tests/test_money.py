@@ -106,3 +106,14 @@ def test_times_a_rate_uses_the_named_rounding() -> None:
 def test_formatting_by_locale() -> None:
     assert Money(123456, "CNY").format("zh_CN") == "¥1,234.56"
     assert Money(123456, "USD").format("en-US") == "$1,234.56"
+
+
+@pytest.mark.parametrize("major", ["1e308", "-1e40", "1e20", "92233720368547758.08"])
+def test_an_amount_too_large_for_storage_is_refused_with_a_stable_code(major: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        Money.of(Decimal(major), "CNY")
+    assert refused.value.code == "amount_out_of_range"
+
+
+def test_the_largest_storable_amount_is_still_money() -> None:
+    assert Money.of(Decimal("92233720368547758.07"), "CNY").minor == 2**63 - 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from functools import total_ordering
 
@@ -18,6 +18,9 @@ from fairlend.errors import Invalid
 
 # Minor-unit exponents of the currencies fairlend knows. Kept here rather than
 # asked of Babel so that the pure core never depends on locale data.
+# The largest amount, in minor units, that storage holds (a signed 64-bit integer).
+MAX_MINOR = 2**63 - 1
+
 CURRENCY_EXPONENTS: dict[str, int] = {
     "CNY": 2,
     "USD": 2,
@@ -56,8 +59,16 @@ def to_minor(major: Decimal, currency: str, rounding: Rounding) -> int:
     """Round an amount in major units (yuan, dollars) to whole minor units."""
     if not isinstance(major, Decimal):
         raise Invalid("not_decimal", f"expected a Decimal amount, got {type(major).__name__}")
-    scaled = major.scaleb(exponent(currency))
-    return int(scaled.quantize(Decimal(1), rounding=rounding.decimal_mode))
+    try:
+        scaled = major.scaleb(exponent(currency))
+        minor = int(scaled.quantize(Decimal(1), rounding=rounding.decimal_mode))
+    except InvalidOperation:
+        # More digits than the decimal context holds: no real amount is that large.
+        raise Invalid("amount_out_of_range", f"amount out of range: {major}") from None
+    if not -MAX_MINOR <= minor <= MAX_MINOR:
+        # Minor units are stored as signed 64-bit integers; a larger amount cannot be kept.
+        raise Invalid("amount_out_of_range", f"amount out of range: {major}")
+    return minor
 
 
 def round_half_up(major: Decimal, currency: str) -> Money:

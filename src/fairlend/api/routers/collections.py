@@ -373,7 +373,7 @@ def queue(
     container: ContainerDep,
     business_date: date | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[TaskPublic]:
     """Today's pending tasks, oldest and largest debts first."""
     on = business_date or container.clock.business_date()
