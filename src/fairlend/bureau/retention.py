@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -65,17 +66,7 @@ def run_retention(uow_factory: UnitOfWorkFactory, profile: BureauProfile, on: da
             ).mappings():
                 rows[r["account_id"]].append(r)
         for account_id, months in rows.items():
-            model_rows = [
-                MonthRow(
-                    index_of_yyyymm(m["month"]),
-                    m["worst"],
-                    m["days_overdue"],
-                    m["as_of"],
-                    m["first_overdue_on"],
-                    m["cured_on"],
-                )
-                for m in months
-            ]
+            model_rows = [month_row(m) for m in months]
             codes = accounts[account_id].codes
             opened = month_index(accounts[account_id].open_date)
             for episode in negative_episodes(profile, model_rows):
@@ -167,20 +158,21 @@ def verify(uow_factory: UnitOfWorkFactory, profile: BureauProfile, today: date) 
             shown = account.codes[position] if 0 <= position < len(account.codes) else scheme.unknown
             if shown != m["code"]:
                 found.append((account_id, f"month {m['month']} is {m['code']} but the grid shows {shown}"))
-        model_rows = [
-            MonthRow(
-                index_of_yyyymm(m["month"]),
-                m["worst"],
-                m["days_overdue"],
-                m["as_of"],
-                m["first_overdue_on"],
-                m["cured_on"],
-            )
-            for m in months
-            if not m["suppressed"]
-        ]
+        model_rows = [month_row(m) for m in months if not m["suppressed"]]
         for episode in negative_episodes(profile, model_rows):
             removal_on = episode.removal_on(profile)
             if removal_on is not None and removal_on < today:
                 found.append((account_id, f"negative record due for removal on {removal_on} is still held"))
     return found
+
+
+def month_row(stored: Mapping[str, Any]) -> MonthRow:
+    """A stored bureau month as the pure model's MonthRow."""
+    return MonthRow(
+        index_of_yyyymm(stored["month"]),
+        stored["worst"],
+        stored["days_overdue"],
+        stored["as_of"],
+        stored["first_overdue_on"],
+        stored["cured_on"],
+    )
