@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     echo_sql: bool = False
+    # The largest request body the API takes (a reporting file is the largest); bigger is 413.
+    max_request_mb: int = Field(default=64, ge=1, le=4096)
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> Settings:
