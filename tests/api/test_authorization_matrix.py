@@ -411,3 +411,35 @@ def test_every_page_shows_only_the_signed_in_owners_records_and_only_to_the_role
                 wrong.append(f"{path}: {who} -> {got.status_code}, want refused")
     api.cookies.clear()
     assert wrong == []
+
+
+def test_only_a_signed_in_borrower_gives_the_self_check_consent_and_only_their_own(
+    container: Container, api: TestClient
+) -> None:
+    """The consent form names no person: it records the signed-in borrower's consent, nobody else's."""
+    from tests.identity.helpers import verified_borrower
+    from tests.web.helpers import csrf, denied, sign_in
+
+    who, _, _ = verified_borrower(container)
+    other, _, _ = verified_borrower(container)
+    path = "/borrower/credit/consent"
+    api.cookies.clear()
+    anonymous = api.post(path, data={"consent": "1"}, follow_redirects=False)
+    assert anonymous.status_code == 303 and "login" in anonymous.headers["location"]
+    for role in sorted(STAFF | {Role.INVESTOR}):
+        sign_in(api, container, f"op_{role.value}", role)
+        assert denied(api.post(path, data={"consent": "1"}, follow_redirects=False)), role
+    sign_in(api, container, who.subject_id, Role.BORROWER)
+    page = api.get("/borrower/credit")
+    given = api.post(
+        path,
+        data={"consent": "1", "person_id": other.subject_id, "csrf_token": csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert given.status_code == 303
+    api.cookies.clear()
+    purposes = {
+        p: [c.purpose.value for c in container.identity.consents.list_for(p)]
+        for p in (who.subject_id, other.subject_id)
+    }
+    assert purposes == {who.subject_id: ["credit_self_check"], other.subject_id: []}
