@@ -98,6 +98,11 @@ def test_my_credit_shows_the_score_reasons_plan_and_bureau_report_in_both_locale
     assert "My credit bureau report" in english.text and "brpt_" in english.text
     chinese = api.get("/borrower/credit?lang=zh-CN")
     assert "我的征信报告" in chinese.text and "如何提升" in chinese.text
+    # The reasons and the plan are told in Chinese too, not in the scorer's English.
+    assert "验证您的实名银行卡" in chinese.text and "Verify your real-name bank card" not in chinese.text
+    reasons = re.search(r'data-testid="reasons">(.*?)</table>', chinese.text, re.S)
+    assert reasons and re.search(r"<td>[^<]*[\u4e00-\u9fff][^<]*</td>", reasons.group(1))
+    assert not re.search(r"<td>[A-Z][a-z]+ [a-z]", reasons.group(1)), "no English reason left on the Chinese page"
     portal = api.get("/borrower").text
     assert (
         'href="/borrower/credit"' in portal
