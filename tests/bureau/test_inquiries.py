@@ -143,9 +143,15 @@ def test_post_loan_queries_are_their_own_kind_and_need_an_account(bureau: Bureau
     with pytest.raises(Forbidden) as refused:
         bureau.inquire(inst, ID_CN, InquiryPurpose.POST_LOAN_MANAGEMENT)
     assert (refused.value.code, refused.value.extra["rule"]) == ("no_account_relationship", "CN-14")
-    bureau.submit(inst, lines(Records("L1").opened(date(2026, 1, 5))))
+    records = Records("L1")
+    bureau.submit(inst, lines(records.opened(date(2026, 1, 5))))
     report = bureau.inquire(inst, ID_CN, InquiryPurpose.POST_LOAN_MANAGEMENT)
     assert report.inquiries[0].kind is InquiryKind.POST_LOAN
+    # Once the loan is settled there is nothing left to manage.
+    bureau.submit(inst, lines(records.settled(date(2026, 2, 1))))
+    with pytest.raises(Forbidden) as after_settlement:
+        bureau.inquire(inst, ID_CN, InquiryPurpose.POST_LOAN_MANAGEMENT)
+    assert after_settlement.value.code == "no_account_relationship"
 
 
 def test_inquiries_leave_the_report_after_the_profiles_retention(bureau: BureauService, clock: FixedClock) -> None:

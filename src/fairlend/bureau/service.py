@@ -31,6 +31,7 @@ from fairlend.bureau.documents import (
 from fairlend.bureau.intake import Intake
 from fairlend.bureau.model import (
     COUNTER,
+    AccountState,
     ConsentAttestation,
     InquiryKind,
     InquiryPurpose,
@@ -227,15 +228,20 @@ class BureauService:
             conn = uow.conn
             file_row = self._file_or_new(conn, id_number, name)
             if kind is InquiryKind.POST_LOAN:
+                # Post-loan management is for a loan still being managed: once the
+                # person has paid it off, the institution has no more reason to look.
                 has_account = conn.execute(
                     select(bureau_account.c.id).where(
-                        bureau_account.c.file_id == file_row.id, bureau_account.c.institution_id == institution_id
+                        bureau_account.c.file_id == file_row.id,
+                        bureau_account.c.institution_id == institution_id,
+                        bureau_account.c.state != AccountState.SETTLED.value,
                     )
                 ).first()
                 if has_account is None:
                     raise self._refuse(
                         "no_account_relationship",
-                        "post-loan management queries are for the institution's own borrowers",
+                        "post-loan management queries are for the institution's own borrowers with a loan not yet"
+                        " settled",
                     )
             free = True
             if kind is InquiryKind.SELF:
