@@ -27,11 +27,13 @@ ANY_SIGNED_IN = "any"
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # {pid}, {cid}, {consent} are filled in per target
+    path: str  # {pid}, {cid}, {consent} are filled in per target; {op} is an operator
     # Who besides the owner may call it; OWNER alone means only the owner.
     allowed: frozenset[Role] | str
     owner_may: bool
     body: Callable[[], dict[str, Any]] = dict
+    # The call ends the caller's own session (log-out): each caller presents a fresh token of theirs.
+    spends_token: bool = False
 
 
 def _upload() -> dict[str, Any]:
@@ -40,6 +42,7 @@ def _upload() -> dict[str, Any]:
 
 ENDPOINTS = [
     Endpoint("GET", "/api/v1/me", ANY_SIGNED_IN, True),
+    Endpoint("POST", "/api/v1/auth/logout", ANY_SIGNED_IN, True, spends_token=True),
     Endpoint("GET", "/api/v1/people/{pid}", PERSON_READERS, True),
     Endpoint("GET", "/api/v1/people/{pid}/kyc", PERSON_READERS, True),
     Endpoint("PUT", "/api/v1/people/{pid}/timezone", frozenset(), True, lambda: {"json": {"timezone": "Asia/Urumqi"}}),
@@ -85,6 +88,8 @@ ENDPOINTS = [
         lambda: {"json": {"username": f"op{_next()}", "password": "long enough pass", "role": "collector"}},
     ),
     Endpoint("GET", "/api/v1/operators", OPERATOR_ADMINS, False),
+    Endpoint("POST", "/api/v1/operators/{op}/sessions/revoke", OPERATOR_ADMINS, False),
+    Endpoint("POST", "/api/v1/operators/{op}/disable", OPERATOR_ADMINS, False),
 ]
 
 _counter = iter(range(10_000))
@@ -130,6 +135,9 @@ def test_every_identity_endpoint_enforces_its_policy_for_every_role(api: TestCli
     }
     for role in (Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN):
         callers[role.value] = (role, f"op_{role.value}", token_for(container, role, f"op_{role.value}"))
+    # The operator whose sessions the operator endpoints end (never one of the callers).
+    target_operator = container.identity.accounts.create_operator("target", "long enough pass", Role.COLLECTOR)
+    op_id = target_operator.operator.operator_id
     targets = {
         "alice": (alice["subject_id"], cert["certificate_id"], consent["consent_id"]),
         "ivy": (ivy["subject_id"], cert["certificate_id"], ivy_consent["consent_id"]),
@@ -141,8 +149,10 @@ def test_every_identity_endpoint_enforces_its_policy_for_every_role(api: TestCli
         for target_name, (pid, cid, consent_id) in targets.items():
             if "{pid}" not in endpoint.path and target_name != "alice":
                 continue
-            path = endpoint.path.format(pid=pid, cid=cid, consent=consent_id)
+            path = endpoint.path.format(pid=pid, cid=cid, consent=consent_id, op=op_id)
             for caller_name, (role, subject, headers) in callers.items():
+                if endpoint.spends_token and role is not None:
+                    headers = token_for(container, role, subject)
                 is_owner = subject == pid
                 allowed = _expected_allowed(endpoint, role, is_owner)
                 response = api.request(endpoint.method, path, headers=headers, **endpoint.body())

@@ -24,19 +24,32 @@ class Authenticator(Protocol):
         ...
 
 
-def current_principal(request: Request) -> Principal:
+def _bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("not_authenticated", "send a bearer token in the Authorization header")
+    return token.strip()
+
+
+def current_principal(request: Request) -> Principal:
+    token = _bearer(request)
     authenticator: Authenticator | None = getattr(get_container(request), "authenticator", None)
-    principal = authenticator.authenticate(token.strip()) if authenticator else None
+    principal = authenticator.authenticate(token) if authenticator else None
     if principal is None:
-        raise Unauthorized("invalid_token", "the bearer token is not valid or has expired")
+        raise Unauthorized("invalid_token", "the bearer token is not valid, has expired or was revoked")
     return principal
 
 
 Authenticated = Annotated[Principal, Depends(current_principal)]
+
+
+def presented_token(request: Request, _principal: Authenticated) -> str:
+    """The bearer token itself, once it has authenticated (log-out revokes exactly this one)."""
+    return _bearer(request)
+
+
+BearerToken = Annotated[str, Depends(presented_token)]
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Principal]:

@@ -1,4 +1,4 @@
-"""`fairlend users ...`: operator accounts, starting with the first admin."""
+"""`fairlend users ...`: operator accounts, starting with the first admin, and ending sessions."""
 
 from __future__ import annotations
 
@@ -48,6 +48,21 @@ def container_is_sqlite() -> bool:
     from fairlend.cli import load_settings
 
     return load_settings().is_sqlite
+
+
+@app.command("revoke-sessions")
+def revoke_sessions(
+    subject_id: Annotated[str, typer.Argument(help="The person (brw_…, inv_…) or operator (op_…) whose sessions end.")],
+) -> None:
+    """End every session of a person or operator now (tokens and web log-ins); they may log in again."""
+    from fairlend.cli import open_container, out
+
+    container = open_container()
+    try:
+        done = container.identity.sessions.revoke_all(subject_id)
+    finally:
+        container.close()
+    out.print(f"revoked every session of {done.subject_id} issued up to {done.revoked_at.isoformat()}")
 
 
 @app.command("rotate-pii-keys")

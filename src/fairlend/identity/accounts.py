@@ -26,6 +26,7 @@ from fairlend.identity.model import (
     KycMethod,
     Operator,
     OperatorCreated,
+    OperatorDisabled,
     OtpPurpose,
     PersonRegistered,
     Principal,
@@ -34,6 +35,7 @@ from fairlend.identity.model import (
 )
 from fairlend.identity.otp import OtpService
 from fairlend.identity.pii import PiiVault
+from fairlend.identity.sessions import OPERATOR_DISABLED, end_sessions
 from fairlend.identity.tables import identity_kyc, identity_operator, identity_person
 from fairlend.ids import new_id
 
@@ -202,6 +204,27 @@ class Accounts:
             uow.commit()
         uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="fairlend")
         return NewOperator(Operator(operator_id, username, kind, True), secret, str(uri))
+
+    def disable_operator(self, operator_id: str, by: Principal) -> Operator:
+        """Refuse the operator's log-ins and end every session they have, in one transaction.
+
+        Disabling again ends any session again and changes nothing else. An admin
+        cannot disable themselves, so the last admin cannot lock everyone out.
+        """
+        if operator_id == by.subject_id:
+            raise Conflict("cannot_disable_self", "an operator cannot disable their own account")
+        with self._uow() as uow:
+            row = uow.conn.execute(select(identity_operator).where(identity_operator.c.id == operator_id)).first()
+            if row is None:
+                raise NotFound("operator_not_found", f"no operator {operator_id}")
+            if row.active:
+                uow.conn.execute(
+                    update(identity_operator).where(identity_operator.c.id == operator_id).values(active=False)
+                )
+                uow.publish(OperatorDisabled(operator_id, by.subject_id, uow.clock.business_date()))
+            end_sessions(uow, operator_id, actor_id=by.subject_id, actor_role=by.role.value, purpose=OPERATOR_DISABLED)
+            uow.commit()
+        return Operator(row.id, row.username, Role(row.role), False)
 
     def operator_log_in(self, username: str, password: str, totp_code: str) -> Principal:
         """Password and TOTP; every failure reads the same, so nothing tells which part was wrong.

@@ -1,4 +1,7 @@
-"""The audit log of personal data seen in clear: who, whose, which fields, why, when."""
+"""The audit log of personal data seen in clear: who, whose, which fields, why, when.
+
+Sessions ended early are written here too (sessions.py): who ended whose
+sessions (`fields` `session` or `sessions`) and why."""
 
 from __future__ import annotations
 

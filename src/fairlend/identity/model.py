@@ -374,3 +374,15 @@ class OperatorCreated:
     @property
     def aggregate_id(self) -> str:
         return self.operator_id
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorDisabled:
+    event_type: ClassVar[str] = "identity.OperatorDisabled"
+    operator_id: str
+    disabled_by: str
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.operator_id

@@ -4,7 +4,7 @@ Other contexts call the facts methods (`person`, `reporting_identity`,
 `contact_point`, `live_consent`, `kyc_levels`, `approved_certificates`) and
 the one-time codes (`otp.send_code` / `otp.verify_code`). The API, the web
 pages and the CLI use the sub-services (`accounts`, `kyc`, `certificates`,
-`consents`, `tokens`, `audit`).
+`consents`, `tokens`, `sessions`, `audit`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from fairlend.identity.model import (
 from fairlend.identity.otp import OtpService
 from fairlend.identity.pii import PiiVault
 from fairlend.identity.ports import BankVerifier, MessageSender
+from fairlend.identity.sessions import Sessions
 from fairlend.identity.tables import identity_bank_card
 from fairlend.identity.tokens import TokenService
 from fairlend.jurisdiction.model import Profile
@@ -56,6 +57,7 @@ class IdentityService:
         self.vault = vault
         self.sender = sender
         self.tokens = tokens
+        self.sessions = Sessions(uow, tokens)
         self.otp = OtpService(uow, vault, sender, profile.phone_region)
         self.accounts = Accounts(uow, vault, self.otp, profile.timezone)
         self.kyc = Kyc(uow, vault, bank_verifier, profile.id_number_scheme, profile.phone_region)

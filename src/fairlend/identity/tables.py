@@ -154,3 +154,19 @@ identity_audit = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("business_date", Date, nullable=False),
 )
+
+# Sessions ended before their tokens expire (sessions.py). A row with `token_id` "*" ends every
+# token of the subject issued at or before `revoked_at` (revoke-all); any other row ends that one
+# token (log-out). The key is (subject, token) so that checking a token is one probe of the
+# primary key: `subject_id = :sub AND token_id IN (:jti, '*')`. A row matters only until every
+# token it can refuse has expired (`expires_at`); each revocation then deletes it.
+identity_session_revocation = Table(
+    "identity_session_revocation",
+    metadata,
+    Column("subject_id", id_column_type(), nullable=False),
+    Column("token_id", id_column_type(), nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("subject_id", "token_id", name="pk_identity_session_revocation"),
+    Index("ix_identity_session_revocation_expires_at", "expires_at"),
+)

@@ -27,7 +27,12 @@ def build_identity(
     chosen_sender = sender or (NoMessageSender() if production else DevMessageSender(clock))
     chosen_verifier = bank_verifier or (RefusingBankVerifier() if production else DevBankVerifier())
     return IdentityService(
-        uow, vault, profile, chosen_sender, chosen_verifier, TokenService(settings.secret_key.get_secret_value(), clock)
+        uow,
+        vault,
+        profile,
+        chosen_sender,
+        chosen_verifier,
+        TokenService(settings.secret_key.get_secret_value(), clock, uow),
     )
 
 

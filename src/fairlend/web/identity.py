@@ -130,10 +130,10 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Csrf = None) -> Response:
+def logout(request: Request, container: ContainerDep, csrf: Csrf = None) -> Response:
     check_csrf(request, csrf)
     response = redirect("/")
-    session.end(response)
+    session.end(request, response, container)
     return response
 
 

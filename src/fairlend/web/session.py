@@ -2,14 +2,16 @@
 
 The session cookie holds a bearer token from identity's `TokenService` (signed
 with the secret key, expiring), HttpOnly and SameSite=Lax, Secure outside
-development and test. Every form carries a CSRF token: a random value in its
-own cookie, echoed in a hidden field and compared on POST (double submit), on
-top of SameSite.
+development and test. Logging out revokes that token on the server, so a copy
+of the cookie taken before stops working too (identity/sessions.py). Every
+form carries a CSRF token: a random value in its own cookie, echoed in a hidden
+field and compared on POST (double submit), on top of SameSite.
 """
 
 from __future__ import annotations
 
 import secrets
+from typing import cast
 
 from fastapi import Request
 from starlette.responses import Response
@@ -28,10 +30,13 @@ def _secure(container: Container) -> bool:
 
 
 def principal(request: Request, container: Container) -> Principal | None:
+    """Who the session cookie stands for; looked up once per request (a page asks for access, then layout)."""
+    if hasattr(request.state, "principal"):
+        return cast(Principal | None, request.state.principal)
     token = request.cookies.get(SESSION_COOKIE)
-    if not token or container.authenticator is None:
-        return None
-    return container.authenticator.authenticate(token)
+    who = container.authenticator.authenticate(token) if token and container.authenticator is not None else None
+    request.state.principal = who
+    return who
 
 
 def start(response: Response, container: Container, who: Principal) -> None:
@@ -47,7 +52,11 @@ def start(response: Response, container: Container, who: Principal) -> None:
     )
 
 
-def end(response: Response) -> None:
+def end(request: Request, response: Response, container: Container) -> None:
+    """Revoke the session's token on the server, then drop the cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        container.identity.sessions.log_out(token)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from fairlend.api.auth import (
     AuditReader,
     Authenticated,
+    BearerToken,
     OperatorAdmin,
     OwnerOnly,
     OwnerOrPersonReader,
@@ -29,6 +30,7 @@ from fairlend.identity.model import (
     CertificateStatus,
     ConsentRecord,
     KycRecord,
+    Operator,
     OtpPurpose,
     PersonFacts,
     Principal,
@@ -184,6 +186,12 @@ class OperatorCreated(BaseModel):
     provisioning_uri: str
 
 
+class SessionsRevokedPublic(BaseModel):
+    subject_id: str
+    # Every token of the subject issued at or before this instant is refused; later log-ins work.
+    revoked_at: datetime
+
+
 class DevCodePublic(BaseModel):
     masked_phone: str
     code: str
@@ -284,6 +292,13 @@ def log_in(body: SignUp, container: ContainerDep, _key: IdempotencyKey = None) -
 def operator_log_in(body: OperatorLogin, container: ContainerDep, _key: IdempotencyKey = None) -> TokenPublic:
     principal = container.identity.accounts.operator_log_in(body.username, body.password, body.totp_code)
     return _token(container, principal)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def log_out(token: BearerToken, container: ContainerDep, _key: IdempotencyKey = None) -> Response:
+    """End the presented token's session on the server; the person's other tokens keep working."""
+    container.identity.sessions.log_out(token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me", response_model=PersonPublic)
@@ -474,12 +489,7 @@ def create_operator(
 ) -> OperatorCreated:
     made = container.identity.accounts.create_operator(body.username, body.password, Role(body.role))
     return OperatorCreated(
-        operator=OperatorPublic(
-            operator_id=made.operator.operator_id,
-            username=made.operator.username,
-            role=made.operator.role.value,
-            active=made.operator.active,
-        ),
+        operator=_operator(made.operator),
         totp_secret=made.totp_secret,
         provisioning_uri=made.provisioning_uri,
     )
@@ -487,10 +497,34 @@ def create_operator(
 
 @router.get("/operators", response_model=list[OperatorPublic])
 def operators(_admin: OperatorAdmin, container: ContainerDep) -> list[OperatorPublic]:
-    return [
-        OperatorPublic(operator_id=o.operator_id, username=o.username, role=o.role.value, active=o.active)
-        for o in container.identity.accounts.operators()
-    ]
+    return [_operator(o) for o in container.identity.accounts.operators()]
+
+
+def _operator(operator: Operator) -> OperatorPublic:
+    return OperatorPublic(
+        operator_id=operator.operator_id,
+        username=operator.username,
+        role=operator.role.value,
+        active=operator.active,
+    )
+
+
+@router.post("/operators/{operator_id}/disable", response_model=OperatorPublic)
+def disable_operator(
+    operator_id: str, admin: OperatorAdmin, container: ContainerDep, _key: IdempotencyKey = None
+) -> OperatorPublic:
+    """Refuse the operator's log-ins and end every session they have now."""
+    return _operator(container.identity.accounts.disable_operator(operator_id, admin))
+
+
+@router.post("/operators/{operator_id}/sessions/revoke", response_model=SessionsRevokedPublic)
+def revoke_operator_sessions(
+    operator_id: str, admin: OperatorAdmin, container: ContainerDep, _key: IdempotencyKey = None
+) -> SessionsRevokedPublic:
+    """End every session the operator has now; they may log in again."""
+    container.identity.accounts.operator(operator_id)  # 404 operator_not_found for anyone else's id
+    done = container.identity.sessions.revoke_all(operator_id, admin)
+    return SessionsRevokedPublic(subject_id=done.subject_id, revoked_at=done.revoked_at)
 
 
 # ---- development only (included by create_app outside production) --------------------

@@ -1,0 +1,110 @@
+"""Ending sessions over HTTP: log-out, an admin's revoke-all, disabling an operator."""
+
+from datetime import timedelta
+from typing import Any
+
+import pyotp
+from fastapi.testclient import TestClient
+
+from fairlend.bootstrap import Container
+from fairlend.clock import FixedClock
+from fairlend.identity.model import Role
+from tests.api.identity_helpers import api_sign_up, bearer, dev_code, token_for
+
+
+def _refused(response: Any) -> bool:
+    return (
+        response.status_code == 401
+        and response.headers["content-type"].startswith("application/problem+json")
+        and response.json()["code"] == "invalid_token"
+    )
+
+
+def _operator(api: TestClient, container: Container, clock: FixedClock, role: str = "collector") -> dict[str, Any]:
+    admin = token_for(container, Role.ADMIN, "op_admin")
+    made = api.post(
+        "/api/v1/operators", json={"username": "colin", "password": "collector pass", "role": role}, headers=admin
+    )
+    assert made.status_code == 201, made.text
+    secret = made.json()["totp_secret"]
+    login = api.post(
+        "/api/v1/auth/operator-tokens",
+        json={"username": "colin", "password": "collector pass", "totp_code": pyotp.TOTP(secret).at(clock.now())},
+    )
+    assert login.status_code == 200, login.text
+    return {
+        "id": made.json()["operator"]["operator_id"],
+        "headers": bearer(login.json()["access_token"]),
+        "admin": admin,
+        "totp": pyotp.TOTP(secret),
+    }
+
+
+def test_a_logged_out_token_is_refused_while_another_token_of_the_same_person_works(
+    api: TestClient, container: Container, clock: FixedClock
+) -> None:
+    borrower = api_sign_up(api)
+    clock.advance(timedelta(minutes=2))  # the next code may be sent a minute later
+    api.post("/api/v1/auth/otp", json={"phone": borrower["phone"], "purpose": "log_in"})
+    second = api.post(
+        "/api/v1/auth/tokens",
+        json={"phone": borrower["phone"], "code": dev_code(api, borrower["phone"]), "role": "borrower"},
+    )
+    assert second.status_code == 200, second.text
+    out = api.post("/api/v1/auth/logout", headers={**borrower["headers"], "Idempotency-Key": "bye"})
+    assert out.status_code == 204 and out.content == b""
+    assert _refused(api.get("/api/v1/me", headers=borrower["headers"]))
+    assert _refused(api.post("/api/v1/auth/logout", headers=borrower["headers"]))
+    me = api.get("/api/v1/me", headers=bearer(second.json()["access_token"]))
+    assert me.status_code == 200 and me.json()["subject_id"] == borrower["subject_id"]
+
+
+def test_logging_out_needs_a_valid_token(api: TestClient) -> None:
+    assert api.post("/api/v1/auth/logout").json()["code"] == "not_authenticated"
+    assert _refused(api.post("/api/v1/auth/logout", headers=bearer("forged")))
+
+
+def test_an_admin_revokes_every_earlier_session_of_an_operator_but_not_a_later_log_in(
+    api: TestClient, container: Container, clock: FixedClock
+) -> None:
+    colin = _operator(api, container, clock)
+    other = token_for(container, Role.COLLECTOR, colin["id"])
+    revoked = api.post(f"/api/v1/operators/{colin['id']}/sessions/revoke", headers=colin["admin"])
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["subject_id"] == colin["id"]
+    assert _refused(api.get("/api/v1/me", headers=colin["headers"])) and _refused(api.get("/api/v1/me", headers=other))
+    clock.advance(timedelta(seconds=1))
+    later = token_for(container, Role.COLLECTOR, colin["id"])
+    assert api.get("/api/v1/me", headers=later).status_code == 200
+    assert api.get("/api/v1/operators", headers=colin["admin"]).status_code == 200  # the admin is untouched
+    log = api.get("/api/v1/audit-log", params={"person_id": colin["id"]}, headers=colin["admin"]).json()
+    assert [(e["actor_id"], e["fields"], e["purpose"]) for e in log] == [("op_admin", "sessions", "sessions_revoked")]
+
+
+def test_revoking_an_unknown_operator_is_404(api: TestClient, container: Container) -> None:
+    admin = token_for(container, Role.ADMIN, "op_admin")
+    person = api_sign_up(api)
+    for subject in ("op_nobody", person["subject_id"]):  # a person is not an operator
+        missing = api.post(f"/api/v1/operators/{subject}/sessions/revoke", headers=admin)
+        assert missing.status_code == 404 and missing.json()["code"] == "operator_not_found"
+    assert api.get("/api/v1/me", headers=person["headers"]).status_code == 200
+
+
+def test_a_disabled_operators_token_is_refused_and_they_cannot_log_in_again(
+    api: TestClient, container: Container, clock: FixedClock
+) -> None:
+    colin = _operator(api, container, clock)
+    assert api.get("/api/v1/collections/queue", headers=colin["headers"]).status_code == 200
+    disabled = api.post(f"/api/v1/operators/{colin['id']}/disable", headers=colin["admin"])
+    assert disabled.status_code == 200 and disabled.json()["active"] is False
+    assert _refused(api.get("/api/v1/collections/queue", headers=colin["headers"]))
+    listed = api.get("/api/v1/operators", headers=colin["admin"]).json()
+    assert [(o["username"], o["active"]) for o in listed] == [("colin", False)]
+    clock.advance(timedelta(seconds=30))
+    again = api.post(
+        "/api/v1/auth/operator-tokens",
+        json={"username": "colin", "password": "collector pass", "totp_code": colin["totp"].at(clock.now())},
+    )
+    assert again.status_code == 401 and again.json()["code"] == "operator_login_failed"
+    yourself = api.post("/api/v1/operators/op_admin/disable", headers=colin["admin"])
+    assert yourself.status_code == 409 and yourself.json()["code"] == "cannot_disable_self"
