@@ -108,3 +108,24 @@ def test_a_disabled_operators_token_is_refused_and_they_cannot_log_in_again(
     assert again.status_code == 401 and again.json()["code"] == "operator_login_failed"
     yourself = api.post("/api/v1/operators/op_admin/disable", headers=colin["admin"])
     assert yourself.status_code == 409 and yourself.json()["code"] == "cannot_disable_self"
+
+
+def test_a_stored_answer_is_not_replayed_to_a_token_that_was_revoked_since(
+    api: TestClient, container: Container, clock: FixedClock
+) -> None:
+    colin = _operator(api, container, clock)
+    first = api.post(
+        f"/api/v1/operators/{colin['id']}/sessions/revoke", headers={**colin["admin"], "Idempotency-Key": "once"}
+    )
+    assert first.status_code in (200, 204), first.text
+    again = api.post(
+        f"/api/v1/operators/{colin['id']}/sessions/revoke", headers={**colin["admin"], "Idempotency-Key": "once"}
+    )
+    assert again.headers.get("idempotent-replayed") == "true"  # a good token still gets its stored answer
+    out = api.post("/api/v1/auth/logout", headers={**colin["admin"], "Idempotency-Key": "bye"})
+    assert out.status_code == 204
+    replay = api.post(
+        f"/api/v1/operators/{colin['id']}/sessions/revoke", headers={**colin["admin"], "Idempotency-Key": "once"}
+    )
+    assert _refused(replay) and replay.headers.get("idempotent-replayed") is None
+    assert _refused(api.post("/api/v1/auth/logout", headers={**colin["admin"], "Idempotency-Key": "bye"}))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 
 from fairlend import __version__
@@ -14,11 +16,32 @@ from fairlend.api.routers import origination as origination_routes
 from fairlend.api.routers import scoring as scoring_routes
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.bureau.api import router as bureau_router
+from fairlend.bureau.service import BureauService
 from fairlend.config import Settings
 from fairlend.db.idempotency import IdempotencyStore
+from fairlend.errors import DomainError
 from fairlend.web.app import mount_web
 
 API_PREFIX = "/api/v1"
+
+
+def credential_still_good(container: Container, authorization: bytes) -> bool:
+    """Whether an Authorization header still authenticates (no header: an anonymous call, nothing to check)."""
+    scheme, _, value = authorization.decode("latin-1").partition(" ")
+    value = value.strip()
+    if not scheme:
+        return True
+    if scheme.lower() == "bearer":
+        authenticator = getattr(container, "authenticator", None)
+        return bool(value) and authenticator is not None and authenticator.authenticate(value) is not None
+    bureau_service = getattr(container.bureau, "service", None)  # the in-process bureau answers /bureau
+    if scheme.lower() == "apikey" and isinstance(bureau_service, BureauService):
+        try:
+            bureau_service.authenticate(value)
+        except DomainError:
+            return False
+        return True
+    return False
 
 
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
@@ -33,7 +56,11 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     )
     app.state.container = container
     problems.install(app)
-    app.add_middleware(IdempotencyMiddleware, store=IdempotencyStore(container.uow, container.clock))
+    app.add_middleware(
+        IdempotencyMiddleware,
+        store=IdempotencyStore(container.uow, container.clock),
+        credential_ok=partial(credential_still_good, container),
+    )
     # Added last, so it runs first: nothing buffers a body before its size is known to be allowed.
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_request_mb * 1024 * 1024)
     app.include_router(health.router, prefix=API_PREFIX)

@@ -2,14 +2,18 @@
 
 A replay of a key with the same method, path and body returns the stored
 answer and changes nothing; the same key with a different request is refused
-with 422. Keys are scoped to the caller's credential. Responses of 5xx are
-not stored, so the caller may retry them with the same key.
+with 422. Keys are scoped to the caller's credential, and a stored answer is
+replayed only while that credential is still good: a logged-out, revoked or
+expired token gets the route's own 401, never a stored answer (which may hold
+personal data). Responses of 5xx are not stored, so the caller may retry them
+with the same key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,10 +37,15 @@ def _problem(status: int, code: str, detail: str) -> tuple[int, bytes]:
     return status, json.dumps(body).encode()
 
 
+# Whether the request's Authorization header (b"" when none) still authenticates.
+CredentialCheck = Callable[[bytes], bool]
+
+
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
+    def __init__(self, app: ASGIApp, store: IdempotencyStore, credential_ok: CredentialCheck) -> None:
         self.app = app
         self.store = store
+        self.credential_ok = credential_ok
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in MUTATING or not scope["path"].startswith("/api/"):
@@ -71,6 +80,9 @@ class IdempotencyMiddleware:
 
         claim, stored = await to_thread.run_sync(self.store.claim, scope_key, request_hash)
         if claim is Claim.REPLAY and stored is not None:
+            if not await to_thread.run_sync(self.credential_ok, headers.get(b"authorization", b"")):
+                await self.app(scope, _replaying(body), send)  # the route refuses the credential itself
+                return
             await _send(send, stored.status_code, stored.body, stored.content_type, replayed=True)
             return
         if claim is Claim.MISMATCH:
@@ -96,9 +108,6 @@ class IdempotencyMiddleware:
         content_type = "application/json"
         chunks: list[bytes] = []
 
-        async def replay_body() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
-
         async def capture(message: Message) -> None:
             nonlocal status, content_type
             if message["type"] == "http.response.start":
@@ -111,7 +120,7 @@ class IdempotencyMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, replay_body, capture)
+            await self.app(scope, _replaying(body), capture)
         except BaseException:
             await to_thread.run_sync(self.store.release, scope_key)
             raise
@@ -121,6 +130,13 @@ class IdempotencyMiddleware:
             await to_thread.run_sync(
                 self.store.complete, scope_key, StoredResponse(status, content_type, b"".join(chunks))
             )
+
+
+def _replaying(body: bytes) -> Receive:
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 async def _send(send: Send, status: int, body: bytes, content_type: str, *, replayed: bool = False) -> None:
