@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     echo_sql: bool = False
+    # How stale a running process's business date may be after `fairlend eod` ran in another one.
+    business_date_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> Settings:
