@@ -176,3 +176,26 @@ def test_the_loan_shows_paid_due_and_overdue_parts_after_end_of_day(
     assert later["interest"]["minor"] > now["interest"]["minor"]
     past = api.get(f"/api/v1/loans/{loan['id']}/payoff", params={"as_of": "2026-01-01"}, headers=headers)
     assert past.status_code == 422
+
+
+def test_a_payment_on_a_charged_off_loan_is_a_recovery_posted_once_and_shown_on_the_loan(
+    api: TestClient, fake_auth: FakeAuthenticator, container: Container, cash12: Product
+) -> None:
+    from datetime import date
+
+    loan = _book(api, fake_auth)
+    container.eod.run(through=date(2026, 4, 20))
+    owed = container.lending.charge_off(loan["id"])
+    headers = {**fake_auth.headers(Role.BORROWER, "brw_a"), "Idempotency-Key": "recover-1"}
+    first = api.post(f"/api/v1/loans/{loan['id']}/repayments", json={"amount": "300.00"}, headers=headers)
+    again = api.post(f"/api/v1/loans/{loan['id']}/repayments", json={"amount": "300.00"}, headers=headers)
+    assert first.status_code == 201, first.text
+    assert again.json() == first.json() and again.headers.get("idempotent-replayed") == "true"
+    body = first.json()
+    assert (body["kind"], body["state"]) == ("recovery", "charged_off")
+    assert body["outstanding_principal"]["minor"] == owed.minor - 30_000
+    shown = api.get(f"/api/v1/loans/{loan['id']}", headers=fake_auth.headers(Role.BORROWER, "brw_a")).json()
+    assert shown["state"] == "charged_off"
+    assert shown["charged_off_amount"]["minor"] == owed.minor
+    assert shown["recovered_amount"] == {"amount": "300.00", "minor": 30_000, "currency": "CNY"}
+    assert container.verify() == []

@@ -77,6 +77,15 @@ class LoanState(enum.StrEnum):
     WRITTEN_OFF = "written_off"
 
 
+# A charged-off or written-off loan is off the books, but its debt may still be recovered.
+RECOVERABLE_STATES = frozenset({LoanState.CHARGED_OFF.value, LoanState.WRITTEN_OFF.value})
+
+
+class RepaymentKind(enum.StrEnum):
+    REPAYMENT = "repayment"  # on an active loan, through the waterfall
+    RECOVERY = "recovery"  # on a charged-off or written-off loan: recovery income
+
+
 @dataclass(frozen=True, slots=True)
 class Waterfall:
     """The order a payment pays things, as (timing, component) steps.
@@ -283,9 +292,10 @@ class RepaymentPosted:
     interest_paid: Money
     penalty_paid: Money
     fees_paid: Money
-    outstanding_principal: Money
+    outstanding_principal: Money  # for a recovery: what is still owed of the amount charged off
     days_past_due: int
     business_date: date
+    kind: RepaymentKind = RepaymentKind.REPAYMENT
 
     @property
     def aggregate_id(self) -> str:
@@ -334,6 +344,8 @@ class LoanSettled:
     settled_on: date
     was_overdue: bool
     business_date: date
+    # Recoveries paid everything a charged-off loan owed; the loan stays charged off (or written off).
+    after_charge_off: bool = False
 
     @property
     def aggregate_id(self) -> str:
@@ -433,6 +445,8 @@ class LoanDetail:
     penalty_due: Money
     fees_due: Money
     first_delinquency_date: date | None
+    charged_off: Money  # every receivable moved to credit loss at charge-off (0 while active)
+    recovered: Money  # received after the charge-off, as recovery income
     schedule: tuple[InstallmentView, ...] = field(default=())
 
 
@@ -459,6 +473,7 @@ class RepaymentResult:
     fees_paid: Money
     prepayment_fee: Money
     refunded: Money  # paid beyond the payoff, held as the borrower's credit
-    outstanding_principal: Money
+    outstanding_principal: Money  # for a recovery: what is still owed of the amount charged off
     days_past_due: int
     state: LoanState
+    kind: RepaymentKind = RepaymentKind.REPAYMENT

@@ -24,6 +24,7 @@ from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debi
 from fairlend.ledger.service import Ledger
 from fairlend.lending.closing import close_loan, payoff_of
 from fairlend.lending.model import (
+    RECOVERABLE_STATES,
     Frequency,
     LoanChargedOff,
     LoanDelinquencyChanged,
@@ -41,12 +42,12 @@ from fairlend.lending.model import (
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.queries import LendingQueries
-from fairlend.lending.schedule import Line, Period, amortize, daily_rate_e10, day, from_day
+from fairlend.lending.recovery import recover, recovered_of
+from fairlend.lending.schedule import Line, Period, amortize, daily_rate_e10, day
 from fairlend.lending.subledger import (
     DROP_UNBILLED,
     INSERT_INSTALLMENT,
     INSERT_REPAYMENT,
-    INSERT_TRANSITION,
     LOAN_FOR_UPDATE,
     OPEN_INSTALLMENTS,
     PAY_INSTALLMENT,
@@ -56,6 +57,7 @@ from fairlend.lending.subledger import (
     Delinquency,
     delinquency_of,
     installment_row,
+    record_transition,
 )
 from fairlend.lending.tables import loan
 from fairlend.lending.waterfall import OpenInstallment, allocate_payment
@@ -300,6 +302,8 @@ class LendingService(LendingQueries):
         today = uow.clock.business_date()
         ln = self._load(uow, loan_id)
         if ln.state != LoanState.ACTIVE.value:
+            if ln.state in RECOVERABLE_STATES:
+                return recover(uow, self._ledger, self._profile, ln, amount, reference, received_into)
             raise Conflict("loan_not_active", f"loan {loan_id} is {ln.state}; it takes no repayments")
         if amount.currency != ln.currency:
             raise Invalid("currency_mismatch", f"loan {loan_id} is in {ln.currency}")
@@ -486,29 +490,7 @@ class LendingService(LendingQueries):
     def _record_transition(
         self, uow: UnitOfWork, ln: Row[Any], bucket: str, found: Delinquency, principal_left: int, today: date
     ) -> LoanDelinquencyChanged:
-        uow.conn.execute(
-            INSERT_TRANSITION,
-            {
-                "borrower_id": ln.borrower_id,
-                "id": new_id("dlq"),
-                "loan_id": ln.id,
-                "business_date": today,
-                "from_bucket": ln.bucket,
-                "to_bucket": bucket,
-                "dpd": found.dpd,
-            },
-        )
-        return LoanDelinquencyChanged(
-            loan_id=ln.id,
-            borrower_id=ln.borrower_id,
-            days_past_due=found.dpd,
-            bucket=bucket,
-            previous_bucket=ln.bucket,
-            overdue_amount=Money(found.overdue_amount, ln.currency),
-            outstanding_principal=Money(principal_left, ln.currency),
-            first_delinquency_date=from_day(found.first_delinquency_day),
-            business_date=today,
-        )
+        return record_transition(uow, ln, bucket, found, principal_left, today)
 
     def _reschedule(
         self,
@@ -590,12 +572,17 @@ class LendingService(LendingQueries):
         return amount
 
     def write_off(self, loan_id: str) -> Money:
-        """Give up the debt. A charged-off loan is already off the books; an active one is charged off first."""
+        """Give up the debt. A charged-off loan is already off the books; an active one is charged off first.
+
+        What is given up is what the loan still owes: the amount charged off less what was recovered.
+        """
         with self._uow() as uow:
             ln = self._load(uow, loan_id)
             today = uow.clock.business_date()
             if ln.state == LoanState.CHARGED_OFF.value:
-                amount = Money(ln.closed_amount, ln.currency)
+                amount = Money(ln.closed_amount - recovered_of(uow, ln), ln.currency)
+                if not amount.minor:
+                    raise Conflict("nothing_owed", f"loan {loan_id} was recovered in full; nothing is left to give up")
                 uow.conn.execute(
                     UPDATE_LOAN.values(state=LoanState.WRITTEN_OFF.value),
                     {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id},

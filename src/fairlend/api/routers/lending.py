@@ -228,6 +228,8 @@ class LoanPublic(BaseModel):
     settled_on: date | None
     next_due_date: date | None
     next_due_amount: MoneyPublic
+    charged_off_amount: MoneyPublic
+    recovered_amount: MoneyPublic
     schedule: list[InstallmentPublic]
 
     @classmethod
@@ -262,6 +264,8 @@ class LoanPublic(BaseModel):
             settled_on=f.settled_on,
             next_due_date=f.next_due_date,
             next_due_amount=MoneyPublic.of(f.next_due_amount),
+            charged_off_amount=MoneyPublic.of(d.charged_off),
+            recovered_amount=MoneyPublic.of(d.recovered),
             schedule=[
                 InstallmentPublic(
                     seq=i.seq,
@@ -321,6 +325,7 @@ class RepaymentCreate(BaseModel):
 class RepaymentPublic(BaseModel):
     id: str
     loan_id: str
+    kind: str  # repayment | recovery (after charge-off)
     state: str
     amount: MoneyPublic
     principal_paid: MoneyPublic
@@ -337,6 +342,7 @@ class RepaymentPublic(BaseModel):
         return cls(
             id=r.repayment_id,
             loan_id=r.loan_id,
+            kind=r.kind.value,
             state=r.state.value,
             amount=MoneyPublic.of(r.amount),
             principal_paid=MoneyPublic.of(r.principal_paid),
@@ -358,7 +364,10 @@ def repay(
     principal: Authenticated,
     idempotency_key: IdempotencyKey = None,
 ) -> RepaymentPublic:
-    """Apply a payment through the product's waterfall (the owning borrower or a loan officer)."""
+    """Apply a payment through the product's waterfall; on a charged-off loan, book it as a recovery.
+
+    The owning borrower or a loan officer.
+    """
     _require_key(idempotency_key)
     facts = container.lending.loan_facts(loan_id)
     # Moving money is narrower than reading: collectors and compliance see loans but post no payments.
