@@ -10,7 +10,7 @@ it was written on. Schedules live in `schedule.py`, the waterfall in
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -460,6 +460,34 @@ class PayoffQuote:
     fees: Money
     prepayment_fee: Money
     total: Money
+
+
+@dataclass(frozen=True, slots=True)
+class PastRepayment:
+    """A repayment an imported loan received before it came to fairlend, applied on its own business date."""
+
+    on: date
+    amount: Money
+    reference: str = ""
+
+
+def past_repayments_in_order(
+    repayments: Sequence[PastRepayment], open_date: date, today: date, currency: str
+) -> tuple[PastRepayment, ...]:
+    """The repayments by date (same-day ones in the order given); refused unless each is positive, in the
+    loan's currency and dated from the open date through today."""
+    for r in repayments:
+        if r.amount.currency != currency:
+            raise Invalid(
+                "currency_mismatch", f"the repayment of {r.on} is in {r.amount.currency}, the loan in {currency}"
+            )
+        if r.amount.minor <= 0:
+            raise Invalid("past_repayment_not_positive", f"the repayment of {r.on} must be positive")
+        if r.on < open_date:
+            raise Invalid("past_repayment_before_open", f"the repayment of {r.on} is before the open date {open_date}")
+        if r.on > today:
+            raise Invalid("past_repayment_after_today", f"the repayment of {r.on} is after the business date {today}")
+    return tuple(sorted(repayments, key=lambda r: r.on))
 
 
 @dataclass(frozen=True, slots=True)

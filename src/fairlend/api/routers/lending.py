@@ -18,7 +18,7 @@ from fairlend.api.auth import LOAN_OFFICERS, Authenticated, ensure_can_read_owne
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.errors import DomainError, Invalid
 from fairlend.identity.model import Principal, Role
-from fairlend.lending.model import LoanDetail, PayoffQuote, Product, RepaymentResult
+from fairlend.lending.model import LoanDetail, PastRepayment, PayoffQuote, Product, RepaymentResult
 from fairlend.lending.products import Quote
 from fairlend.money import Money
 
@@ -182,10 +182,23 @@ def create_quote(
 # -- loans ----------------------------------------------------------------------------------
 
 
+class PastRepaymentIn(BaseModel):
+    """A repayment an imported loan received before it came to fairlend."""
+
+    paid_on: date = Field(alias="date", description="its business date: from the open date through today")
+    amount: Decimal = Field(description="major units, e.g. 916.80; positive")
+    reference: str = Field(default="", max_length=80)
+
+
 class LoanCreate(QuoteCreate):
-    """The terms of a quote, booked for a borrower."""
+    """The terms of a quote, booked for a borrower; with a past `open_date`, an imported loan and what it was repaid."""
 
     borrower_id: str = Field(min_length=1, max_length=40)
+    repayments: list[PastRepaymentIn] = Field(
+        default_factory=list,
+        max_length=2000,
+        description="past repayments, applied on their dates through the waterfall (importing a portfolio)",
+    )
 
 
 class InstallmentPublic(BaseModel):
@@ -286,17 +299,22 @@ class LoanPublic(BaseModel):
 def book_loan(
     body: LoanCreate, container: ContainerDep, principal: Operator, idempotency_key: IdempotencyKey = None
 ) -> LoanPublic:
-    """Book a loan for a borrower on a product version and disburse it (operators)."""
+    """Book a loan for a borrower on a product version and disburse it (operators).
+
+    Importing a portfolio: a past `open_date` and the `repayments` already received.
+    """
     _require_key(idempotency_key)
+    currency = container.profile.currency
     loan_id = container.lending.book_loan(
         body.borrower_id,
         body.product_code,
-        _money(body.amount, container.profile.currency),
+        _money(body.amount, currency),
         version=body.version,
         rate=body.rate,
         term=body.term,
         open_date=body.open_date,
         first_due_date=body.first_due_date,
+        repayments=[PastRepayment(r.paid_on, _money(r.amount, currency), r.reference) for r in body.repayments],
     )
     return LoanPublic.of(container.lending.loan_detail(loan_id))
 
