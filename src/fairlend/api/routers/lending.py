@@ -191,7 +191,7 @@ class PastRepaymentIn(BaseModel):
 
 
 class LoanCreate(QuoteCreate):
-    """The terms of a quote, booked for a borrower; with a past `open_date`, an imported loan and what it was repaid."""
+    """The terms of a quote, lent to a borrower; with a past `open_date`, an imported loan and what it was repaid."""
 
     borrower_id: str = Field(min_length=1, max_length=40)
     repayments: list[PastRepaymentIn] = Field(
