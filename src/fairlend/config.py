@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     echo_sql: bool = False
     # How stale a running process's business date may be after `fairlend eod` ran in another one.
     business_date_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
+    # The largest request body the API takes (a reporting file is the largest); bigger is 413.
+    max_request_mb: int = Field(default=64, ge=1, le=4096)
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> Settings:

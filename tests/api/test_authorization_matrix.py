@@ -284,6 +284,74 @@ def test_an_institution_sees_and_answers_only_disputes_about_its_own_accounts(
     assert told_b.status_code == 200 and told_b.json() == []
 
 
+# -- the bureau: a person's report only with their consent, or to a lender they have an account with ----
+
+# Every bureau route that answers with a credit report, and the purpose it asks for.
+BUREAU_REPORTS = [
+    *[("/api/v1/bureau/self-queries", "self", fmt) for fmt in ("json", "html", "pdf")],
+    *[
+        ("/api/v1/bureau/inquiries", purpose, "json")
+        for purpose in ("self", "loan_approval", "credit_card_approval", "post_loan_management")
+    ],
+]
+SOMEONE_ELSE = "11010119900307002X"
+
+
+def _attestation(institution_id: str, purpose: str, id_number: str = ID_CN) -> dict[str, Any]:
+    return {
+        "consent_id": f"cons_{institution_id}_{purpose}",
+        "purpose": purpose,
+        "institution_id": institution_id,
+        "person_id_number": id_number,
+        "text_version": "v1",
+        "granted_at": "2026-03-01T00:00:00Z",
+    }
+
+
+def test_no_institution_reads_a_persons_report_without_their_consent_or_an_account_with_them(
+    container: Container, api: TestClient
+) -> None:
+    """CN-14: an institution's key alone opens no one's report. Each report route, for a lender
+    the person has an account with (A) and one they have not (B), with no consent, with the
+    caller's own consent for the purpose, and with consents that are someone else's."""
+    assert container.bureau is not None
+    a = container.bureau.register_institution("Bank A")
+    b = container.bureau.register_institution("Bank B")
+    keys = {a.institution_id: a.api_key, b.institution_id: b.api_key}
+    sent = api.post(
+        "/api/v1/bureau/files",
+        content=lines(Records("L1").opened(date(2026, 1, 5))),
+        headers={"Authorization": f"ApiKey {a.api_key}"},
+    )
+    assert sent.status_code == 200, sent.text
+    wrong: list[str] = []
+    for path, purpose, fmt in BUREAU_REPORTS:
+        for caller, other in ((a.institution_id, b.institution_id), (b.institution_id, a.institution_id)):
+            consents: dict[str, dict[str, Any] | None] = {
+                "none": None,
+                "own": _attestation(caller, purpose),
+                "given to the other bank": _attestation(other, purpose),
+                "another person's": _attestation(caller, purpose, SOMEONE_ELSE),
+                "for another purpose": _attestation(caller, "credit_card_approval" if purpose == "self" else "self"),
+            }
+            for case, consent in consents.items():
+                body: dict[str, Any] = {"id_number": ID_CN, "consent": consent}
+                if path.endswith("/inquiries"):
+                    body["purpose"] = purpose
+                got = api.post(
+                    path, params={"format": fmt}, json=body, headers={"Authorization": f"ApiKey {keys[caller]}"}
+                )
+                # Post-loan management: the lender's own borrower, whatever the consent; else the caller's own consent.
+                may = caller == a.institution_id if purpose == "post_loan_management" else case == "own"
+                bank = "A" if caller == a.institution_id else "B"
+                where = f"{path}?format={fmt} {purpose} by bank {bank} with consent {case}"
+                if may and got.status_code != 200:
+                    wrong.append(f"{where}: {got.status_code} {got.text[:120]}, want 200")
+                if not may and (got.status_code != 403 or got.json().get("rule") != "CN-14"):
+                    wrong.append(f"{where}: {got.status_code}, want 403 naming CN-14")
+    assert wrong == []
+
+
 # -- the web pages: the same policy through the session cookie -------------------------------
 
 PAGES = [
@@ -343,3 +411,35 @@ def test_every_page_shows_only_the_signed_in_owners_records_and_only_to_the_role
                 wrong.append(f"{path}: {who} -> {got.status_code}, want refused")
     api.cookies.clear()
     assert wrong == []
+
+
+def test_only_a_signed_in_borrower_gives_the_self_check_consent_and_only_their_own(
+    container: Container, api: TestClient
+) -> None:
+    """The consent form names no person: it records the signed-in borrower's consent, nobody else's."""
+    from tests.identity.helpers import verified_borrower
+    from tests.web.helpers import csrf, denied, sign_in
+
+    who, _, _ = verified_borrower(container)
+    other, _, _ = verified_borrower(container)
+    path = "/borrower/credit/consent"
+    api.cookies.clear()
+    anonymous = api.post(path, data={"consent": "1"}, follow_redirects=False)
+    assert anonymous.status_code == 303 and "login" in anonymous.headers["location"]
+    for role in sorted(STAFF | {Role.INVESTOR}):
+        sign_in(api, container, f"op_{role.value}", role)
+        assert denied(api.post(path, data={"consent": "1"}, follow_redirects=False)), role
+    sign_in(api, container, who.subject_id, Role.BORROWER)
+    page = api.get("/borrower/credit")
+    given = api.post(
+        path,
+        data={"consent": "1", "person_id": other.subject_id, "csrf_token": csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert given.status_code == 303
+    api.cookies.clear()
+    purposes = {
+        p: [c.purpose.value for c in container.identity.consents.list_for(p)]
+        for p in (who.subject_id, other.subject_id)
+    }
+    assert purposes == {who.subject_id: ["credit_self_check"], other.subject_id: []}

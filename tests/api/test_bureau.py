@@ -34,6 +34,54 @@ def test_bad_input_is_a_problem_not_a_server_error(container: Container, api: Te
     assert user_token.status_code == 401 and user_token.json()["code"] == "api_key_required"
 
 
+def _self_consent(institution_id: str, **changes: object) -> dict[str, object]:
+    return {
+        "consent_id": "cons_self_1",
+        "purpose": "self",
+        "institution_id": institution_id,
+        "person_id_number": ID_CN,
+        "text_version": "credit-self-check/v1",
+        "granted_at": "2026-03-01T00:00:00Z",
+        **changes,
+    }
+
+
+def test_an_institutions_self_query_needs_the_persons_consent_and_a_refusal_is_a_problem_naming_the_rule(
+    container: Container, api: TestClient
+) -> None:
+    assert container.bureau is not None
+    bank = container.bureau.register_institution("Bank A")
+    headers = {"Authorization": f"ApiKey {bank.api_key}"}
+    url = "/api/v1/bureau/self-queries"
+    refusals = {
+        "none": None,
+        "another person": _self_consent(bank.institution_id, person_id_number="11010119900307002X"),
+        "another purpose": _self_consent(bank.institution_id, purpose="loan_approval"),
+        "revoked": _self_consent(bank.institution_id, revoked_at="2026-03-01T12:00:00Z"),
+    }
+    for case, consent in refusals.items():
+        for fmt in ("json", "html", "pdf"):
+            refused = api.post(
+                url, params={"format": fmt}, json={"id_number": ID_CN, "consent": consent}, headers=headers
+            )
+            assert refused.status_code == 403, (case, fmt, refused.text)
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            assert refused.json()["rule"] == "CN-14" and "(CN-14)" in refused.json()["detail"]
+            assert "个人信用报告" not in refused.text and "%PDF" not in refused.text
+    assert api.post(url, json={"id_number": ID_CN}, headers=headers).json()["code"] == "inquiry_consent_required"
+
+    ok = api.post(url, json={"id_number": ID_CN, "consent": _self_consent(bank.institution_id)}, headers=headers)
+    assert ok.status_code == 200, ok.text
+    assert [(i["kind"], i["institution_id"]) for i in ok.json()["inquiries"]] == [("self", bank.institution_id)]
+    pdf = api.post(
+        url,
+        params={"format": "pdf"},
+        json={"id_number": ID_CN, "consent": _self_consent(bank.institution_id)},
+        headers=headers,
+    )
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
 def test_the_bureau_routes_are_in_the_openapi_document(api: TestClient) -> None:
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/api/v1/bureau/files", "/api/v1/bureau/inquiries", "/api/v1/bureau/disputes/{dispute_id}/answer"} <= set(

@@ -149,15 +149,39 @@ def test_underwriters_work_the_referred_queue_and_borrowers_cannot(
     assert decided["status"] == "declined" and decided["adverse_action"]["reasons"]
 
 
-def test_a_self_check_through_the_api_reads_the_real_bureau(
+def test_a_self_check_through_the_api_needs_the_borrowers_consent_then_reads_the_real_bureau(
     container: Container, api: TestClient, fake_auth: FakeAuthenticator
 ) -> None:
     from tests.identity.helpers import verified_borrower
 
     who, _, id_number = verified_borrower(container)  # identity, the bureau and scoring are all real here
-    response = api.post("/api/v1/origination/self-check", headers=fake_auth.headers(Role.BORROWER, who.subject_id))
+    me = fake_auth.headers(Role.BORROWER, who.subject_id)
+    assert container.bureau is not None
+
+    def fairlends() -> list[str]:
+        inquiries = container.bureau.counter_report(id_number).inquiries  # type: ignore[union-attr]
+        return [i.kind.value for i in inquiries if i.institution_id == "inst_fairlend"]
+
+    for method, path, body in (
+        ("POST", "/api/v1/origination/self-check", None),
+        ("POST", "/api/v1/origination/prequalify", {"amount": "30000", "term_months": 12}),
+        ("GET", "/api/v1/origination/inquiry-disclosure", None),
+        ("POST", "/api/v1/scoring/what-if", {"verify_bank_card": True}),
+    ):
+        refused = api.request(method, path, json=body, headers=me)
+        assert refused.status_code == 403, (path, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        problem = refused.json()
+        assert (problem["code"], problem["rule"]) == ("self_check_consent_required", "CN-14"), path
+    assert fairlends() == []
+
+    given = api.post(
+        f"/api/v1/people/{who.subject_id}/consents",
+        json={"purpose": "credit_self_check", "institution": "fairlend", "text_version": "credit-self-check/v1"},
+        headers=me,
+    )
+    assert given.status_code == 201, given.text
+    response = api.post("/api/v1/origination/self-check", headers=me)
     assert response.status_code == 200, response.text
     assert response.json()["score"]["score"] > 0
-    assert container.bureau is not None
-    inquiries = container.bureau.counter_report(id_number).inquiries
-    assert ("inst_fairlend", "self") in [(i.institution_id, i.kind.value) for i in inquiries]
+    assert fairlends() == ["self"]

@@ -104,3 +104,64 @@ def test_postgresql_rejects_an_entry_without_postings_at_commit(container: Conta
                 "INSERT INTO ledger_entry (id, business_date, kind, reference, description, posted_at) VALUES ('je_empty', '2026-03-02', 'raw', '', '', now())"
             )
         )
+
+
+@pytest.mark.backends("postgresql")
+def test_control_account_balances_spread_over_shards_read_as_one_balance(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shards = iter(range(100))
+    monkeypatch.setattr("fairlend.ledger.service._pick_shard", lambda: next(shards) % 4)
+    for _ in range(8):
+        _post(container, date(2026, 3, 2), 250)
+    with container.engine.connect() as conn:
+        own_row = conn.execute(
+            sa.text("SELECT balance FROM ledger_account WHERE id = :id"), {"id": account_id(CASH)}
+        ).scalar()
+        shard_rows = conn.execute(
+            sa.text("SELECT shard, balance FROM ledger_balance_shard WHERE account_id = :id ORDER BY shard"),
+            {"id": account_id(CASH)},
+        ).all()
+    assert own_row == 0
+    assert [tuple(r) for r in shard_rows] == [(0, 500), (1, 500), (2, 500), (3, 500)]
+    assert container.ledger.balance(CASH) == Money(2_000, "CNY")
+    assert {b.key: b.balance for b in container.ledger.balances()}[CASH] == Money(2_000, "CNY")
+    assert container.verify() == []
+
+
+@pytest.mark.backends("postgresql")
+def test_verify_finds_a_drifted_shard_row(container: Container) -> None:
+    _post(container, date(2026, 3, 2), 100)
+    with container.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE ledger_balance_shard SET balance = balance + 1 WHERE account_id = :id"),
+            {"id": account_id(CASH)},
+        )
+    found = container.verify()
+    assert [d.check for d in found] == ["account_balance"]
+    assert "cached 101, journal says 100" in found[0].detail
+
+
+@pytest.mark.backends("postgresql")
+def test_two_posts_on_the_same_control_accounts_do_not_wait_for_each_other(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _post(container, date(2026, 3, 1), 1_000)  # the accounts exist before the race
+    shards = iter([0, 1])
+    monkeypatch.setattr("fairlend.ledger.service._pick_shard", lambda: next(shards))
+    first = container.uow()
+    with first as uow:
+        container.ledger.post(
+            uow, entry(date(2026, 3, 2), "test", debit(CASH, Money(5, "CNY")), credit(CAPITAL, Money(5, "CNY")))
+        )
+        # The first post holds its rows until commit; the second must not need any of them.
+        with container.uow() as other:
+            other.conn.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+            container.ledger.post(
+                other,
+                entry(date(2026, 3, 2), "test", debit(CASH, Money(7, "CNY")), credit(CAPITAL, Money(7, "CNY"))),
+            )
+            other.commit()
+        uow.commit()
+    assert container.ledger.balance(CASH) == Money(1_012, "CNY")
+    assert container.verify() == []

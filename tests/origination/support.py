@@ -9,7 +9,7 @@ from fairlend.bootstrap import Container
 from fairlend.money import Money
 from fairlend.origination.fakes import FakeBureau, FakeIdentity, FakeLending
 from fairlend.origination.ports import CertificateFacts, KycLevels, ReportAccount, ReportInquiry, ReportNegative
-from fairlend.origination.service import CONSENT_PURPOSE, OriginationService
+from fairlend.origination.service import CONSENT_PURPOSE, SELF_CHECK_CONSENT_PURPOSE, OriginationService
 
 
 def yuan(amount: int) -> Money:
@@ -36,7 +36,9 @@ def wire(container: Container) -> World:
     return World(service, identity, bureau, lending, today)
 
 
-def solid_borrower(world: World, borrower_id: str = "brw_solid", *, consent: bool = True) -> str:
+def solid_borrower(
+    world: World, borrower_id: str = "brw_solid", *, consent: bool = True, self_check_consent: bool = True
+) -> str:
     id_number = f"ID{borrower_id}"
     world.identity.register(borrower_id, id_number, KycLevels(True, True, True))
     approved = datetime(2026, 1, 5, tzinfo=UTC)
@@ -47,10 +49,14 @@ def solid_borrower(world: World, borrower_id: str = "brw_solid", *, consent: boo
     world.bureau.accounts[id_number] = [ReportAccount("bank_a", True, date(2016, 1, 1), yuan(500), yuan(20_000))]
     if consent:
         world.identity.grant(borrower_id, CONSENT_PURPOSE, "fairlend", approved)
+    if self_check_consent:
+        world.identity.grant(borrower_id, SELF_CHECK_CONSENT_PURPOSE, "fairlend", approved)
     return borrower_id
 
 
-def struggling_borrower(world: World, borrower_id: str = "brw_struggling", *, consent: bool = True) -> str:
+def struggling_borrower(
+    world: World, borrower_id: str = "brw_struggling", *, consent: bool = True, self_check_consent: bool = True
+) -> str:
     id_number = f"ID{borrower_id}"
     today = world.today
     world.identity.register(borrower_id, id_number, KycLevels(True, True, False))
@@ -66,6 +72,9 @@ def struggling_borrower(world: World, borrower_id: str = "brw_struggling", *, co
     world.bureau.inquiries[id_number] = [
         ReportInquiry(today - timedelta(days=d), True, "other", "loan_application") for d in (3, 10, 70)
     ]
+    given = datetime(2026, 1, 5, tzinfo=UTC)
     if consent:
-        world.identity.grant(borrower_id, CONSENT_PURPOSE, "fairlend", datetime(2026, 1, 5, tzinfo=UTC))
+        world.identity.grant(borrower_id, CONSENT_PURPOSE, "fairlend", given)
+    if self_check_consent:
+        world.identity.grant(borrower_id, SELF_CHECK_CONSENT_PURPOSE, "fairlend", given)
     return borrower_id

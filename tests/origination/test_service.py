@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from fairlend.clock import FixedClock
 from fairlend.db.tables import outbox
 from fairlend.errors import Conflict, Forbidden, Invalid
 from fairlend.origination.model import CreditPolicy
-from fairlend.origination.service import OriginationService
+from fairlend.origination.service import SELF_CHECK_CONSENT_PURPOSE, OriginationService
 from fairlend.scoring.model import Change
 from tests.origination.support import solid_borrower, struggling_borrower, wire, yuan
 
@@ -32,6 +33,45 @@ def test_self_check_is_a_soft_inquiry_that_records_the_score(container: Containe
     # the soft self-check does not lower the next score
     assert world.service.self_check(borrower).score.score == check.score.score
     assert _events(container) == ["scoring.ScoreRecorded", "scoring.ScoreRecorded"]
+
+
+def test_no_soft_inquiry_runs_without_the_persons_self_check_consent(container: Container) -> None:
+    world = wire(container)
+    borrower = solid_borrower(world, self_check_consent=False)  # consented to applying, not to self-checks
+    pulls: list[Callable[[], object]] = [
+        lambda: world.service.self_check(borrower),
+        lambda: world.service.prequalify(borrower, yuan(30_000), 12),
+        lambda: world.service.inquiry_disclosure(borrower),
+        lambda: world.service.what_if(borrower, Change(verify_bank_card=True)),
+    ]
+    for pull in pulls:
+        with pytest.raises(Forbidden) as caught:
+            pull()
+        assert caught.value.code == "self_check_consent_required"
+        assert caught.value.extra["rule"] == container.profile.bureau.inquiry_consent_rule == "CN-14"
+    assert world.bureau.inquiries.get(f"ID{borrower}", []) == [] and world.bureau.attestations == []
+    assert _events(container) == []  # no score recorded either
+
+
+def test_a_soft_inquiry_carries_the_live_self_check_consent_and_stops_once_it_is_revoked(
+    container: Container,
+) -> None:
+    world = wire(container)
+    borrower = solid_borrower(world)
+    given = world.identity.live_consent(borrower, SELF_CHECK_CONSENT_PURPOSE, "fairlend")
+    assert given is not None
+    world.service.self_check(borrower)
+    [attested] = world.bureau.attestations
+    assert (attested.consent_id, attested.purpose, attested.institution, attested.text_version) == (
+        given.consent_id,
+        SELF_CHECK_CONSENT_PURPOSE,
+        "fairlend",
+        given.text_version,
+    )
+    world.identity.revoke(borrower, SELF_CHECK_CONSENT_PURPOSE, "fairlend")
+    with pytest.raises(Forbidden):
+        world.service.prequalify(borrower, yuan(30_000), 12)
+    assert len(world.bureau.attestations) == 1
 
 
 def test_a_hard_inquiry_never_runs_without_consent(container: Container) -> None:

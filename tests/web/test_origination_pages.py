@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Role
 from fairlend.origination.model import CreditPolicy
-from fairlend.origination.service import CONSENT_PURPOSE
+from fairlend.origination.service import CONSENT_PURPOSE, SELF_CHECK_CONSENT_PURPOSE
+from fairlend.web.origination import SELF_CHECK_CONSENT_TEXT_VERSION
 from tests.identity.helpers import verified_borrower
 from tests.web.helpers import csrf, denied, sign_in
 
@@ -28,9 +29,12 @@ def _borrower(api: TestClient, container: Container) -> str:
 
 
 def _apply(api: TestClient, **extra: str) -> tuple[object, str]:
-    """Walk prequalify -> disclosure -> apply; returns the last response and the disclosure page."""
+    """Walk prequalify (consenting to the rate check's self-query) -> disclosure -> apply;
+    returns the last response and the disclosure page."""
     start = api.get("/borrower/apply?lang=en")
-    pre = api.post("/borrower/apply/prequalify", data={**TERMS, "csrf_token": csrf(start.text)})
+    pre = api.post(
+        "/borrower/apply/prequalify", data={**TERMS, "self_check_consent": "1", "csrf_token": csrf(start.text)}
+    )
     assert pre.status_code == 200, pre.text
     disclosure = api.post("/borrower/apply/disclosure", data={**TERMS, "csrf_token": csrf(pre.text)})
     assert disclosure.status_code == 200
@@ -40,10 +44,51 @@ def _apply(api: TestClient, **extra: str) -> tuple[object, str]:
     return done, disclosure.text
 
 
+def _fairlend_self_queries(container: Container, id_number: str) -> int:
+    """fairlend's self-queries on the person's file (looking adds one at the counter, never one of fairlend's)."""
+    assert container.bureau is not None
+    inquiries = container.bureau.counter_report(id_number).inquiries
+    return sum(1 for i in inquiries if (i.institution_id, i.kind.value) == ("inst_fairlend", "self"))
+
+
+def test_my_credit_asks_for_consent_before_fetching_the_report_in_both_locales(
+    api: TestClient, container: Container
+) -> None:
+    who, _, id_number = verified_borrower(container)
+    sign_in(api, container, who.subject_id, Role.BORROWER)
+    english = api.get("/borrower/credit?lang=en")
+    assert english.status_code == 200 and 'data-testid="self-check-consent"' in english.text
+    assert "I ask fairlend to obtain my own credit report" in english.text
+    assert SELF_CHECK_CONSENT_TEXT_VERSION in english.text and 'data-testid="report"' not in english.text
+    chinese = api.get("/borrower/credit?lang=zh-CN")
+    assert "请先授权" in chinese.text and "本人授权 fairlend 代本人向征信机构查询本人的信用报告" in chinese.text
+    assert _fairlend_self_queries(container, id_number) == 0  # nothing asked of the bureau
+
+    unticked = api.post("/borrower/credit/consent?lang=zh-CN", data={"csrf_token": csrf(chinese.text)})
+    assert unticked.status_code == 422 and "请勾选授权" in unticked.text
+    assert container.identity.live_consent(who.subject_id, SELF_CHECK_CONSENT_PURPOSE, "fairlend") is None
+
+    ticked = api.post(
+        "/borrower/credit/consent", data={"consent": "1", "csrf_token": csrf(english.text)}, follow_redirects=False
+    )
+    assert ticked.status_code == 303 and ticked.headers["location"] == "/borrower/credit"
+    given = container.identity.live_consent(who.subject_id, SELF_CHECK_CONSENT_PURPOSE, "fairlend")
+    assert given is not None and given.text_version == SELF_CHECK_CONSENT_TEXT_VERSION
+    report = api.get("/borrower/credit?lang=en")
+    assert 'data-testid="report"' in report.text and 'data-testid="self-check-consent"' not in report.text
+    assert _fairlend_self_queries(container, id_number) == 1
+
+    # Revoked, the consent no longer covers a self-check: the page asks again and the bureau is not asked.
+    container.identity.consents.revoke(who.subject_id, given.consent_id)
+    again = api.get("/borrower/credit?lang=en")
+    assert 'data-testid="self-check-consent"' in again.text and _fairlend_self_queries(container, id_number) == 1
+
+
 def test_my_credit_shows_the_score_reasons_plan_and_bureau_report_in_both_locales(
     api: TestClient, container: Container
 ) -> None:
-    _borrower(api, container)
+    borrower_id = _borrower(api, container)
+    container.identity.consents.give(borrower_id, SELF_CHECK_CONSENT_PURPOSE, "credit-self-check/v1", "fairlend")
     english = api.get("/borrower/credit?lang=en")
     assert english.status_code == 200, english.text
     score = re.search(r'data-testid="score"><strong>(\d+)</strong>', english.text)
@@ -53,6 +98,11 @@ def test_my_credit_shows_the_score_reasons_plan_and_bureau_report_in_both_locale
     assert "My credit bureau report" in english.text and "brpt_" in english.text
     chinese = api.get("/borrower/credit?lang=zh-CN")
     assert "我的征信报告" in chinese.text and "如何提升" in chinese.text
+    # The reasons and the plan are told in Chinese too, not in the scorer's English.
+    assert "验证您的实名银行卡" in chinese.text and "Verify your real-name bank card" not in chinese.text
+    reasons = re.search(r'data-testid="reasons">(.*?)</table>', chinese.text, re.S)
+    assert reasons and re.search(r"<td>[^<]*[\u4e00-\u9fff][^<]*</td>", reasons.group(1))
+    assert not re.search(r"<td>[A-Z][a-z]+ [a-z]", reasons.group(1)), "no English reason left on the Chinese page"
     portal = api.get("/borrower").text
     assert (
         'href="/borrower/credit"' in portal
@@ -67,8 +117,16 @@ def test_applying_goes_from_rate_check_through_consent_to_an_offer_and_acceptanc
     borrower_id = _borrower(api, container)
 
     start = api.get("/borrower/apply?lang=zh-CN")
-    pre = api.post("/borrower/apply/prequalify", data={**TERMS, "csrf_token": csrf(start.text)})
+    assert 'name="self_check_consent"' in start.text and "本人授权 fairlend" in start.text
+    unconsented = api.post("/borrower/apply/prequalify", data={**TERMS, "csrf_token": csrf(start.text)})
+    assert unconsented.status_code == 422 and "请勾选授权" in unconsented.text
+    assert 'data-testid="prequalification"' not in unconsented.text
+    pre = api.post(
+        "/borrower/apply/prequalify", data={**TERMS, "self_check_consent": "1", "csrf_token": csrf(start.text)}
+    )
     assert "预估结果" in pre.text and "大概率通过" in pre.text
+    assert container.identity.live_consent(borrower_id, SELF_CHECK_CONSENT_PURPOSE, "fairlend") is not None
+    assert 'name="self_check_consent"' not in pre.text  # given once, not asked again
     disclosure = api.post("/borrower/apply/disclosure", data={**TERMS, "csrf_token": csrf(pre.text)})
     assert "过去 30 天内您有 0 次硬查询" in disclosure.text
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fairlend import __version__
 from fairlend.api import problems
 from fairlend.api.idempotency import IdempotencyMiddleware
+from fairlend.api.limits import BodySizeLimit
 from fairlend.api.routers import collections, health, identity
 from fairlend.api.routers import lending as lending_router
 from fairlend.api.routers import origination as origination_routes
@@ -33,6 +34,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.state.container = container
     problems.install(app)
     app.add_middleware(IdempotencyMiddleware, store=IdempotencyStore(container.uow, container.clock))
+    # Added last, so it runs first: nothing buffers a body before its size is known to be allowed.
+    app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_request_mb * 1024 * 1024)
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(bureau_router, prefix=API_PREFIX + "/bureau")
     app.include_router(identity.router, prefix=API_PREFIX)

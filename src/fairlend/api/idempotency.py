@@ -55,12 +55,13 @@ class IdempotencyMiddleware:
             )
             return
 
-        body = b""
+        parts: list[bytes] = []  # joined once: += on bytes copies the whole body per chunk
         more = True
         while more:
             message = await receive()
-            body += message.get("body", b"")
+            parts.append(message.get("body", b""))
             more = message.get("more_body", False)
+        body = b"".join(parts)
 
         credential = headers.get(b"authorization", b"") + b"\n" + headers.get(b"cookie", b"")
         scope_key = hashlib.sha256(hashlib.sha256(credential).digest() + b"\n" + key).hexdigest()

@@ -47,12 +47,18 @@ Caller = Annotated[Institution, Depends(current_institution)]
 
 
 class ConsentIn(BaseModel):
+    """The person's consent as the institution holds it (CN-14): whose, to whom, for what, which text, when."""
+
     consent_id: str = Field(min_length=1, max_length=80)
     purpose: InquiryPurpose
     institution_id: str
+    person_id_number: str = Field(min_length=1, max_length=40, description="the ID number of the person who consented")
     text_version: str = Field(min_length=1, max_length=40)
     granted_at: datetime
     revoked_at: datetime | None = None
+
+    def attestation(self) -> ConsentAttestation:
+        return ConsentAttestation(**self.model_dump())
 
 
 class InquiryCreate(BaseModel):
@@ -65,6 +71,9 @@ class InquiryCreate(BaseModel):
 class SelfQueryCreate(BaseModel):
     id_number: str = Field(min_length=1, max_length=40)
     name: str = Field(default="", max_length=120)
+    consent: ConsentIn | None = Field(
+        default=None, description="the person's consent to this self-query, purpose `self` (CN-14); required"
+    )
 
 
 class DisputeCreate(BaseModel):
@@ -109,12 +118,15 @@ def submit_records(
 
 @router.post("/inquiries", summary="An inquiry: hard ones need the person's consent (CN-14)")
 def inquire(body: InquiryCreate, service: Service, caller: Caller, idempotency_key: IdempotencyKey = None) -> Any:
-    consent = ConsentAttestation(**body.consent.model_dump()) if body.consent else None
+    consent = body.consent.attestation() if body.consent else None
     report = service.inquire(caller.institution_id, body.id_number, body.purpose, name=body.name, consent=consent)
     return encode(report)
 
 
-@router.post("/self-queries", summary="A person's own report (soft; free twice a year, CN-13)")
+@router.post(
+    "/self-queries",
+    summary="A person's own report through the institution, with their consent (soft; CN-13, CN-14)",
+)
 def self_query(
     body: SelfQueryCreate,
     service: Service,
@@ -122,7 +134,11 @@ def self_query(
     format: Annotated[Literal["json", "html", "pdf"], Query()] = "json",
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    report = service.self_query(body.id_number, institution_id=caller.institution_id, name=body.name)
+    """An institution asks for a person's own report on their behalf: the body carries the person's
+    consent (purpose `self`, given to this institution, not revoked); without it the answer is 403
+    naming the rule. Only the bureau's own counter answers self-queries without one."""
+    consent = body.consent.attestation() if body.consent else None
+    report = service.self_query(body.id_number, institution_id=caller.institution_id, name=body.name, consent=consent)
     if format == "html":
         return Response(render_html(report), media_type="text/html; charset=utf-8")
     if format == "pdf":

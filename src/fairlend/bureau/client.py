@@ -10,6 +10,10 @@ same contract (tests/bureau/test_client_contract.py): `InProcessBureauClient`
 daily job, the counter where a person asks for their own report); the
 composition root builds `InProcessBureau` for it.
 
+Every inquiry an institution makes about a person carries that person's
+consent (`ConsentAttestation`, CN-14): hard inquiries and self-queries on the
+person's behalf alike. Only the counter answers a self-query without one.
+
 Every type another context needs is importable from here.
 """
 
@@ -92,11 +96,14 @@ class BureauClient(Protocol):
         """Hard inquiries need a live consent for this institution and purpose (CN-14)."""
         ...
 
-    def self_report(self, id_number: str, *, name: str = "") -> CreditReport:
-        """A person's own report through this institution's channel: a soft inquiry (CN-13)."""
+    def self_report(self, id_number: str, *, consent: ConsentAttestation | None, name: str = "") -> CreditReport:
+        """A person's own report through this institution's channel: a soft inquiry (CN-13) that
+        carries the person's live consent for purpose `self` (CN-14), else Forbidden naming the rule."""
         ...
 
-    def self_report_document(self, id_number: str, fmt: DocumentFormat, *, name: str = "") -> bytes: ...
+    def self_report_document(
+        self, id_number: str, fmt: DocumentFormat, *, consent: ConsentAttestation | None, name: str = ""
+    ) -> bytes: ...
 
     def file_dispute(
         self,
@@ -144,7 +151,10 @@ class BureauAdmin(Protocol):
     def client_with_key(self, api_key: str) -> BureauClient: ...
 
     def counter_report(self, id_number: str) -> CreditReport:
-        """A person's own report at the bureau's counter (a free or paid self-query, CN-13)."""
+        """A person's own report at the bureau's counter (a free or paid self-query, CN-13).
+
+        The one self-query without a consent attestation: the person asks in person.
+        """
         ...
 
     def run_daily(self, on: date | None = None) -> DailyRun: ...
@@ -173,11 +183,13 @@ class InProcessBureauClient:
     ) -> CreditReport:
         return self._service.inquire(self._institution_id, id_number, purpose, name=name, consent=consent)
 
-    def self_report(self, id_number: str, *, name: str = "") -> CreditReport:
-        return self._service.self_query(id_number, institution_id=self._institution_id, name=name)
+    def self_report(self, id_number: str, *, consent: ConsentAttestation | None, name: str = "") -> CreditReport:
+        return self._service.self_query(id_number, institution_id=self._institution_id, name=name, consent=consent)
 
-    def self_report_document(self, id_number: str, fmt: DocumentFormat, *, name: str = "") -> bytes:
-        report = self.self_report(id_number, name=name)
+    def self_report_document(
+        self, id_number: str, fmt: DocumentFormat, *, consent: ConsentAttestation | None, name: str = ""
+    ) -> bytes:
+        report = self.self_report(id_number, consent=consent, name=name)
         return render_pdf(report) if fmt == "pdf" else render_html(report).encode()
 
     def file_dispute(
@@ -294,13 +306,16 @@ class HttpBureauClient:
         except httpx.HTTPError as exc:
             raise BureauUnavailable("bureau_unavailable", f"the bureau did not answer: {exc}") from None
         if response.status_code >= 400:
+            extra: dict[str, Any] = {}
             try:
                 problem = response.json()
                 code, detail = str(problem.get("code", "bureau_error")), str(problem.get("detail", ""))
+                if isinstance(problem.get("rule"), str):
+                    extra["rule"] = problem["rule"]  # a refusal names its rule on both adapters
             except ValueError:
                 code, detail = "bureau_error", response.text[:200]
             error = _ERRORS.get(response.status_code, BureauUnavailable)
-            raise error(code, detail)
+            raise error(code, detail, **extra)
         return response
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -319,14 +334,15 @@ class HttpBureauClient:
         body = {"id_number": id_number, "name": name, "purpose": purpose.value, "consent": encode(consent)}
         return decode(CreditReport, self._json("POST", "/inquiries", json=body))
 
-    def self_report(self, id_number: str, *, name: str = "") -> CreditReport:
-        return decode(CreditReport, self._json("POST", "/self-queries", json={"id_number": id_number, "name": name}))
+    def self_report(self, id_number: str, *, consent: ConsentAttestation | None, name: str = "") -> CreditReport:
+        body = {"id_number": id_number, "name": name, "consent": encode(consent)}
+        return decode(CreditReport, self._json("POST", "/self-queries", json=body))
 
-    def self_report_document(self, id_number: str, fmt: DocumentFormat, *, name: str = "") -> bytes:
-        response = self._call(
-            "POST", "/self-queries", params={"format": fmt}, json={"id_number": id_number, "name": name}
-        )
-        return response.content
+    def self_report_document(
+        self, id_number: str, fmt: DocumentFormat, *, consent: ConsentAttestation | None, name: str = ""
+    ) -> bytes:
+        body = {"id_number": id_number, "name": name, "consent": encode(consent)}
+        return self._call("POST", "/self-queries", params={"format": fmt}, json=body).content
 
     def file_dispute(
         self,

@@ -77,7 +77,9 @@ class Intake:
         except UnicodeDecodeError:
             text = ""
             rejected.append(LineOutcome(0, "", "not_utf8", "the file is not UTF-8 text"))
-        numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        # JSON Lines ends a line at "\n" only (a "\r" before it is dropped by the strip);
+        # str.splitlines would also break at U+2028 or a form feed, which JSON allows inside a string.
+        numbered = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
         lines = len(numbered)
         decoded = _decode_all(numbered)
         for index, (number, line) in enumerate(numbered):

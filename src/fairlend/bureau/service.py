@@ -30,6 +30,8 @@ from fairlend.bureau.documents import (
 )
 from fairlend.bureau.intake import Intake
 from fairlend.bureau.model import (
+    COUNTER,
+    AccountState,
     ConsentAttestation,
     InquiryKind,
     InquiryPurpose,
@@ -37,6 +39,7 @@ from fairlend.bureau.model import (
     dispute_deadline,
     index_of_yyyymm,
     month_label,
+    needs_consent,
     self_query_is_free,
 )
 from fairlend.bureau.records import RecordError, parse_month
@@ -56,7 +59,6 @@ from fairlend.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 
-COUNTER = ""  # the bureau's own counter, for self-queries made in person
 DISPUTE_OUTCOMES = ("verified", "corrected", "deleted")
 
 
@@ -106,6 +108,9 @@ class BureauService:
 
     def ensure_institution(self, institution_id: str, name: str) -> Institution:
         """Register an in-process institution (fairlend itself) if missing; its key is never shown."""
+        if not institution_id.strip():
+            # "" is the bureau's own counter, which answers self-queries without an attestation.
+            raise Invalid("institution_id_required", "an institution needs an id")
         with self._uow() as uow:
             row = uow.conn.execute(select(bureau_institution).where(bureau_institution.c.id == institution_id)).first()
             if row is None:
@@ -189,6 +194,10 @@ class BureauService:
                 raise NotFound("no_credit_file", "the bureau holds no credit file for this ID number")
             return build_report(uow.conn, self._bureau, self._profile.code, file_row, self._clock.business_date())
 
+    def _refuse(self, code: str, detail: str) -> Forbidden:
+        rule = self._bureau.inquiry_consent_rule
+        return Forbidden(code, f"{detail} ({rule})", rule=rule)
+
     def inquire(
         self,
         institution_id: str,
@@ -198,27 +207,41 @@ class BureauService:
         name: str = "",
         consent: ConsentAttestation | None = None,
     ) -> CreditReport:
-        """An institution's inquiry: hard ones need live consent (CN-14), self-queries count (CN-13)."""
+        """An institution's inquiry: it carries the person's live consent (CN-14), self-queries count (CN-13).
+
+        Hard inquiries and self-queries an institution makes on the person's
+        behalf need the consent; post-loan management needs an account with
+        the person instead; the bureau's own counter needs neither.
+        """
         today = self._clock.business_date()
         now = self._clock.now()
         kind = purpose.kind
+        if needs_consent(self._bureau, purpose, institution_id):
+            problem = consent_problem(
+                consent, institution_id=institution_id, id_number=id_number, purpose=purpose, now=now
+            )
+            if problem is not None:
+                raise self._refuse(*problem)
+        else:
+            consent = None  # nothing checked it, so the row must not look as if something had
         with self._uow() as uow:
             conn = uow.conn
-            if kind is InquiryKind.HARD and self._bureau.inquiry_consent_required:
-                problem = consent_problem(consent, institution_id=institution_id, purpose=purpose, now=now)
-                if problem is not None:
-                    raise Forbidden(problem[0], problem[1], rule="CN-14")
             file_row = self._file_or_new(conn, id_number, name)
             if kind is InquiryKind.POST_LOAN:
+                # Post-loan management is for a loan still being managed: once the
+                # person has paid it off, the institution has no more reason to look.
                 has_account = conn.execute(
                     select(bureau_account.c.id).where(
-                        bureau_account.c.file_id == file_row.id, bureau_account.c.institution_id == institution_id
+                        bureau_account.c.file_id == file_row.id,
+                        bureau_account.c.institution_id == institution_id,
+                        bureau_account.c.state != AccountState.SETTLED.value,
                     )
                 ).first()
                 if has_account is None:
-                    raise Forbidden(
+                    raise self._refuse(
                         "no_account_relationship",
-                        "post-loan management queries are for the institution's own borrowers",
+                        "post-loan management queries are for the institution's own borrowers with a loan not yet"
+                        " settled",
                     )
             free = True
             if kind is InquiryKind.SELF:
@@ -251,8 +274,16 @@ class BureauService:
             uow.commit()
             return report
 
-    def self_query(self, id_number: str, *, institution_id: str = COUNTER, name: str = "") -> CreditReport:
-        return self.inquire(institution_id, id_number, InquiryPurpose.SELF, name=name)
+    def self_query(
+        self,
+        id_number: str,
+        *,
+        institution_id: str = COUNTER,
+        name: str = "",
+        consent: ConsentAttestation | None = None,
+    ) -> CreditReport:
+        """A person's own report: at the counter (COUNTER) as is, through an institution with their consent."""
+        return self.inquire(institution_id, id_number, InquiryPurpose.SELF, name=name, consent=consent)
 
     # -- disputes --------------------------------------------------------------------------
 

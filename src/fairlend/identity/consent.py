@@ -45,7 +45,7 @@ class Consents:
         kind = parse_purpose(purpose)
         institution = institution.strip()
         if kind.needs_institution and not institution:
-            raise Invalid("institution_required", "a credit-inquiry consent names the institution that may inquire")
+            raise Invalid("institution_required", f"a {kind.value} consent names the institution that may inquire")
         if not kind.needs_institution and institution:
             raise Invalid("institution_not_applicable", f"a {kind.value} consent names no institution")
         if len(institution) > 120:

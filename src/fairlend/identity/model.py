@@ -83,13 +83,15 @@ class CertificateStatus(enum.StrEnum):
 
 
 class ConsentPurpose(enum.StrEnum):
-    CREDIT_INQUIRY = "credit_inquiry"  # CN-14: needs a named institution
+    CREDIT_INQUIRY = "credit_inquiry"  # CN-14: a lender's hard inquiry for an application; names the institution
+    # CN-14: the institution fetches the person's own report for them (self-check, rate check); names it too
+    CREDIT_SELF_CHECK = "credit_self_check"
     DATA_PROCESSING = "data_processing"
     MARKETING = "marketing"
 
     @property
     def needs_institution(self) -> bool:
-        return self is ConsentPurpose.CREDIT_INQUIRY
+        return self in (ConsentPurpose.CREDIT_INQUIRY, ConsentPurpose.CREDIT_SELF_CHECK)
 
 
 class OtpPurpose(enum.StrEnum):

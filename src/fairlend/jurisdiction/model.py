@@ -128,6 +128,8 @@ class BureauProfile:
     free_reports_per_year: int
     inquiry_retention_years: int
     inquiry_consent_required: bool
+    # The rule a refused inquiry names: consent and purpose (CN-14), or the US stand-in.
+    inquiry_consent_rule: str
     report_lag_days: int  # T+1 (CN-16)
 
 

@@ -8,6 +8,7 @@ to. Reading and verifying open their own read-only unit of work.
 from __future__ import annotations
 
 import hashlib
+import random
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -20,7 +21,7 @@ from fairlend.db.types import UtcDateTime
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.ids import new_id
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry
-from fairlend.ledger.tables import ledger_account, ledger_entry, ledger_posting
+from fairlend.ledger.tables import ledger_account, ledger_balance_shard, ledger_entry, ledger_posting
 from fairlend.money import Money
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -69,27 +70,41 @@ _UPSERT_ACCOUNTS: dict[str, Executable] = {
     "postgresql": _account_upsert(postgresql.insert),
     "sqlite": _account_upsert(sqlite.insert),
 }
-# PostgreSQL: the whole entry in one round trip. The account rows (the
-# control accounts every repayment moves, so the rows concurrent posts queue
-# on) are locked by this statement and released by the commit that follows,
-# so the critical section is one statement and the commit. Sorted by id,
-# concurrent posts take those locks in one order and never deadlock. The
-# postings' foreign keys are checked at the end of the statement, when the
-# sibling INSERT has created any new account; the deferred balance trigger
-# still checks the entry at commit.
+# PostgreSQL: the whole entry in one round trip. Accounts with an owner (a
+# loan's borrower, an investor) move their own row, which only that owner's
+# transactions touch. The platform-wide control accounts (cash, receivables:
+# the rows every repayment moves) are created if new but never updated here:
+# their delta lands on one of CONTROL_SHARDS shard rows, picked per entry, so
+# concurrent posts rarely wait on one another's row locks. Each set of rows is
+# locked in id order, so concurrent posts never deadlock. Foreign keys are
+# checked at the end of the statement, when the sibling INSERTs have created
+# any new account; the deferred balance trigger still checks the entry at commit.
+CONTROL_SHARDS = 16
 _POST_ENTRY_PG = text(
     """
     WITH new_entry AS (
         INSERT INTO ledger_entry (id, business_date, kind, reference, description, posted_at)
         VALUES (:entry_id, :business_date, :kind, :reference, :description, :posted_at)
-    ), moved AS (
+    ), owned AS (
         INSERT INTO ledger_account (id, type, currency, owner_id, balance, created_at)
         SELECT a.id, a.type, a.currency, a.owner_id, a.balance, :posted_at
-          FROM unnest(CAST(:acc_ids AS text[]), CAST(:acc_types AS text[]), CAST(:acc_currencies AS text[]),
-                      CAST(:acc_owners AS text[]), CAST(:acc_deltas AS bigint[]))
+          FROM unnest(CAST(:own_ids AS text[]), CAST(:own_types AS text[]), CAST(:own_currencies AS text[]),
+                      CAST(:own_owners AS text[]), CAST(:own_deltas AS bigint[]))
                AS a(id, type, currency, owner_id, balance)
          ORDER BY a.id
         ON CONFLICT (id) DO UPDATE SET balance = ledger_account.balance + excluded.balance
+    ), controls AS (
+        INSERT INTO ledger_account (id, type, currency, owner_id, balance, created_at)
+        SELECT a.id, a.type, a.currency, '', 0, :posted_at
+          FROM unnest(CAST(:ctl_ids AS text[]), CAST(:ctl_types AS text[]), CAST(:ctl_currencies AS text[]))
+               AS a(id, type, currency)
+        ON CONFLICT (id) DO NOTHING
+    ), sharded AS (
+        INSERT INTO ledger_balance_shard (account_id, shard, balance)
+        SELECT a.id, :shard, a.balance
+          FROM unnest(CAST(:ctl_ids AS text[]), CAST(:ctl_deltas AS bigint[])) AS a(id, balance)
+         ORDER BY a.id
+        ON CONFLICT (account_id, shard) DO UPDATE SET balance = ledger_balance_shard.balance + excluded.balance
     )
     INSERT INTO ledger_posting (entry_id, account_id, currency, amount)
     SELECT :entry_id, p.account_id, p.currency, p.amount
@@ -98,12 +113,31 @@ _POST_ENTRY_PG = text(
      ORDER BY p.n
     """
 ).bindparams(bindparam("business_date", type_=Date()), bindparam("posted_at", type_=UtcDateTime()))
-_CACHED_BALANCE = select(ledger_account.c.balance).where(ledger_account.c.id == bindparam("id"))
+# An account's cached balance: its own row plus its shard rows (none on SQLite,
+# whose single writer has no row locks to spread).
+_SHARD_SUMS = (
+    select(ledger_balance_shard.c.account_id, func.sum(ledger_balance_shard.c.balance).label("balance"))
+    .group_by(ledger_balance_shard.c.account_id)
+    .subquery()
+)
+_cached_balance = ledger_account.c.balance + func.coalesce(_SHARD_SUMS.c.balance, literal(0))
+_WITH_SHARDS = ledger_account.outerjoin(_SHARD_SUMS, _SHARD_SUMS.c.account_id == ledger_account.c.id)
+_CACHED_BALANCE = select(
+    ledger_account.c.balance
+    + select(func.coalesce(func.sum(ledger_balance_shard.c.balance), literal(0)))
+    .where(ledger_balance_shard.c.account_id == ledger_account.c.id)
+    .scalar_subquery()
+).where(ledger_account.c.id == bindparam("id"))
 _BALANCE_AS_OF = (
     select(func.coalesce(func.sum(ledger_posting.c.amount), 0))
     .select_from(ledger_posting.join(ledger_entry, ledger_entry.c.id == ledger_posting.c.entry_id))
     .where(ledger_posting.c.account_id == bindparam("id"), ledger_entry.c.business_date <= bindparam("as_of"))
 )
+
+
+def _pick_shard() -> int:
+    """Any shard will do: a control account's balance is the sum of them all."""
+    return random.randrange(CONTROL_SHARDS)
 
 
 class Ledger:
@@ -138,16 +172,23 @@ class Ledger:
             "posted_at": now,
         }
         if uow.dialect == "postgresql":
+            owned = [(acc, key, delta) for acc, (key, delta) in accounts if key.owner_id]
+            controls = [(acc, key, delta) for acc, (key, delta) in accounts if not key.owner_id]
             conn.execute(
                 _POST_ENTRY_PG,
                 {
                     "entry_id": entry_id,
                     **entry_row,
-                    "acc_ids": [acc for acc, _ in accounts],
-                    "acc_types": [key.type.value for _, (key, _) in accounts],
-                    "acc_currencies": [key.currency for _, (key, _) in accounts],
-                    "acc_owners": [key.owner_id for _, (key, _) in accounts],
-                    "acc_deltas": [delta for _, (_, delta) in accounts],
+                    "own_ids": [acc for acc, _, _ in owned],
+                    "own_types": [key.type.value for _, key, _ in owned],
+                    "own_currencies": [key.currency for _, key, _ in owned],
+                    "own_owners": [key.owner_id for _, key, _ in owned],
+                    "own_deltas": [delta for _, _, delta in owned],
+                    "ctl_ids": [acc for acc, _, _ in controls],
+                    "ctl_types": [key.type.value for _, key, _ in controls],
+                    "ctl_currencies": [key.currency for _, key, _ in controls],
+                    "ctl_deltas": [delta for _, _, delta in controls],
+                    "shard": _pick_shard(),
                     "p_accounts": [account_id(p.account) for p in journal_entry.postings],
                     "p_currencies": [p.amount.currency for p in journal_entry.postings],
                     "p_amounts": [p.amount.minor for p in journal_entry.postings],
@@ -197,11 +238,8 @@ class Ledger:
             if as_of is None:
                 rows = uow.conn.execute(
                     select(
-                        ledger_account.c.type,
-                        ledger_account.c.currency,
-                        ledger_account.c.owner_id,
-                        ledger_account.c.balance,
-                    )
+                        ledger_account.c.type, ledger_account.c.currency, ledger_account.c.owner_id, _cached_balance
+                    ).select_from(_WITH_SHARDS)
                 ).all()
             else:
                 rows = uow.conn.execute(
@@ -268,11 +306,9 @@ def verify_ledger(conn: Connection) -> list[Discrepancy]:
     )
     recomputed = func.coalesce(sums.c.total, literal(0))
     drifted = conn.execute(
-        select(
-            ledger_account.c.id, ledger_account.c.type, ledger_account.c.owner_id, ledger_account.c.balance, recomputed
-        )
-        .select_from(ledger_account.outerjoin(sums, sums.c.account_id == ledger_account.c.id))
-        .where(ledger_account.c.balance != recomputed)
+        select(ledger_account.c.id, ledger_account.c.type, ledger_account.c.owner_id, _cached_balance, recomputed)
+        .select_from(_WITH_SHARDS.outerjoin(sums, sums.c.account_id == ledger_account.c.id))
+        .where(_cached_balance != recomputed)
         .order_by(ledger_account.c.id)
     ).all()
     for acc_id, acc_type, owner, cached, actual in drifted:

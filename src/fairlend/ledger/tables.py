@@ -1,6 +1,17 @@
-"""Ledger tables: accounts (with a cached balance), entries and postings."""
+"""Ledger tables: accounts (with a cached balance), balance shards, entries and postings."""
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import BigIntPK, UtcDateTime
@@ -12,10 +23,21 @@ ledger_account = Table(
     Column("type", String(40), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("owner_id", String(40), nullable=False, server_default=""),
-    # A cache of sum(postings.amount); `fairlend verify` recomputes it.
+    # With the account's shard rows, a cache of sum(postings.amount); `fairlend verify` recomputes it.
     Column("balance", BigInteger, nullable=False, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("type", "currency", "owner_id", name="uq_ledger_account_key"),
+)
+
+# The rest of a control account's cached balance, spread over shards so that
+# concurrent posts on PostgreSQL do not all queue on one row lock.
+ledger_balance_shard = Table(
+    "ledger_balance_shard",
+    metadata,
+    Column("account_id", String(40), ForeignKey("ledger_account.id"), nullable=False),
+    Column("shard", SmallInteger, nullable=False),
+    Column("balance", BigInteger, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("account_id", "shard"),
 )
 
 ledger_entry = Table(

@@ -13,6 +13,7 @@ from fairlend.bureau.client import BureauClient as BureauInstitutionClient
 from fairlend.bureau.client import ConsentAttestation as BureauConsent
 from fairlend.bureau.client import CreditReport as BureauReport
 from fairlend.bureau.client import InquiryKind, InquiryPurpose
+from fairlend.errors import Forbidden
 from fairlend.identity.model import ConsentPurpose, KycLevel
 from fairlend.identity.service import IdentityService as IdentityContext
 from fairlend.money import Money
@@ -30,6 +31,12 @@ from fairlend.origination.ports import (
 
 # Account types a bureau reports that carry a credit line rather than a fixed loan.
 REVOLVING_TYPES = frozenset({"credit_card"})
+# What each of identity's consent purposes lets fairlend ask the bureau for: the bureau checks the
+# attested purpose against the inquiry's, so a loan-application consent never covers a self-check.
+BUREAU_PURPOSE = {
+    ConsentPurpose.CREDIT_INQUIRY.value: InquiryPurpose.LOAN_APPROVAL,
+    ConsentPurpose.CREDIT_SELF_CHECK.value: InquiryPurpose.SELF,
+}
 _BAND = re.compile(r"[1-7]")
 
 
@@ -71,30 +78,44 @@ class IdentityAdapter:
         return ReportingIdentity(found.name, found.id_number, found.id_scheme)
 
 
+def attest(consent: ConsentAttestation, subject: ReportingIdentity, institution_id: str) -> BureauConsent:
+    """The person's consent as the bureau reads it: theirs (their ID number), to this institution, for this purpose."""
+    purpose = BUREAU_PURPOSE.get(consent.purpose)
+    if purpose is None:
+        raise Forbidden("consent_purpose_mismatch", f"a {consent.purpose} consent covers no credit inquiry")
+    return BureauConsent(
+        consent_id=consent.consent_id,
+        purpose=purpose,
+        institution_id=institution_id,
+        text_version=consent.text_version,
+        granted_at=consent.granted_at,
+        person_id_number=subject.id_number,
+    )
+
+
 class BureauAdapter:
     """Origination's `BureauClient` port over the credit bureau's client (another institution).
 
     Self-checks and pre-qualification are the person's own soft queries (CN-13);
-    an application is a hard loan-approval inquiry carrying the consent (CN-14).
+    an application is a hard loan-approval inquiry. Both carry the person's
+    consent for that purpose (CN-14).
     """
 
     def __init__(self, client: Callable[[], BureauInstitutionClient]) -> None:
         self._client = client
 
-    def soft_inquiry(self, subject: ReportingIdentity, *, institution: str, purpose: str) -> CreditReport:
-        return to_origination_report(self._client().self_report(subject.id_number, name=subject.name))
+    def soft_inquiry(
+        self, subject: ReportingIdentity, *, institution: str, purpose: str, consent: ConsentAttestation
+    ) -> CreditReport:
+        client = self._client()
+        attestation = attest(consent, subject, client.institution_id)
+        return to_origination_report(client.self_report(subject.id_number, consent=attestation, name=subject.name))
 
     def hard_inquiry(
         self, subject: ReportingIdentity, *, institution: str, purpose: str, consent: ConsentAttestation
     ) -> CreditReport:
         client = self._client()
-        attestation = BureauConsent(
-            consent_id=consent.consent_id,
-            purpose=InquiryPurpose.LOAN_APPROVAL,
-            institution_id=client.institution_id,
-            text_version=consent.text_version or "unversioned",
-            granted_at=consent.granted_at,
-        )
+        attestation = attest(consent, subject, client.institution_id)
         report = client.inquire(subject.id_number, InquiryPurpose.LOAN_APPROVAL, name=subject.name, consent=attestation)
         return to_origination_report(report)
 

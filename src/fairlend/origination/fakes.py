@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from fairlend.db.uow import UnitOfWork
-from fairlend.errors import Invalid, NotFound
+from fairlend.errors import Forbidden, Invalid, NotFound
 from fairlend.ids import new_id
 from fairlend.money import Money, Rounding
 from fairlend.origination.model import Installment, Quote
@@ -39,10 +39,16 @@ class FakeIdentity:
         self.kyc[person_id] = kyc
         self.identities[person_id] = ReportingIdentity(f"Person {person_id[-4:]}", id_number, "cn.ric")
 
-    def grant(self, person_id: str, purpose: str, institution: str, at: datetime) -> ConsentRecord:
-        record = ConsentRecord(new_id("consent"), person_id, purpose, institution, at)
+    def grant(
+        self, person_id: str, purpose: str, institution: str, at: datetime, text_version: str = "test/v1"
+    ) -> ConsentRecord:
+        record = ConsentRecord(new_id("consent"), person_id, purpose, institution, at, text_version)
         self.consents[(person_id, purpose, institution)] = record
         return record
+
+    def revoke(self, person_id: str, purpose: str, institution: str) -> None:
+        """A revoked consent is no longer live; identity keeps the record, the fake forgets it."""
+        self.consents.pop((person_id, purpose, institution), None)
 
     def kyc_levels(self, person_id: str) -> KycLevels:
         return self.kyc.get(person_id, KycLevels(False, False, False))
@@ -58,6 +64,19 @@ class FakeIdentity:
             return self.identities[person_id]
         except KeyError:
             raise NotFound("person_not_found", f"no identity for {person_id}") from None
+
+
+# The identity consent purpose each kind of inquiry needs (the real adapter maps them to the bureau's purposes).
+SOFT_CONSENT_PURPOSE = "credit_self_check"
+HARD_CONSENT_PURPOSE = "credit_inquiry"
+
+
+def _check_consent(consent: ConsentAttestation, purpose: str, institution: str) -> None:
+    """What the real bureau refuses (CN-14), so service tests catch a missing or wrong consent too."""
+    if not consent.consent_id or not consent.text_version:
+        raise Forbidden("inquiry_consent_invalid", "the consent names no id or text version (CN-14)", rule="CN-14")
+    if consent.purpose != purpose or consent.institution != institution:
+        raise Forbidden("inquiry_consent_mismatch", f"the consent does not cover a {purpose} (CN-14)", rule="CN-14")
 
 
 @dataclass
@@ -78,7 +97,11 @@ class FakeBureau:
             inquiries=tuple(self.inquiries.get(key, [])),
         )
 
-    def soft_inquiry(self, subject: ReportingIdentity, *, institution: str, purpose: str) -> CreditReport:
+    def soft_inquiry(
+        self, subject: ReportingIdentity, *, institution: str, purpose: str, consent: ConsentAttestation
+    ) -> CreditReport:
+        _check_consent(consent, SOFT_CONSENT_PURPOSE, institution)
+        self.attestations.append(consent)
         report = self._report(subject)
         self.inquiries.setdefault(subject.id_number, []).append(ReportInquiry(self.today, False, institution, purpose))
         return report
@@ -86,8 +109,7 @@ class FakeBureau:
     def hard_inquiry(
         self, subject: ReportingIdentity, *, institution: str, purpose: str, consent: ConsentAttestation
     ) -> CreditReport:
-        if not consent.consent_id:
-            raise Invalid("consent_required", "a hard inquiry needs the person's consent (CN-14)")
+        _check_consent(consent, HARD_CONSENT_PURPOSE, institution)
         self.attestations.append(consent)
         self.inquiries.setdefault(subject.id_number, []).append(ReportInquiry(self.today, True, institution, purpose))
         return self._report(subject)

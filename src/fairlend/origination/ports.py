@@ -74,7 +74,8 @@ class IdentityService(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ConsentAttestation:
-    """Carried by every hard inquiry: whose consent, for what, when (CN-14)."""
+    """Carried by every inquiry fairlend makes about a person, soft or hard: which consent,
+    for what, to which exact text, when (CN-14). `purpose` is identity's consent purpose."""
 
     consent_id: str
     purpose: str
@@ -119,8 +120,11 @@ class CreditReport:
 
 
 class BureauClient(Protocol):
-    def soft_inquiry(self, subject: ReportingIdentity, *, institution: str, purpose: str) -> CreditReport:
-        """A self-check or pre-qualification: free, never counted against the person."""
+    def soft_inquiry(
+        self, subject: ReportingIdentity, *, institution: str, purpose: str, consent: ConsentAttestation
+    ) -> CreditReport:
+        """A self-check or pre-qualification on the person's behalf: free, never counted against them,
+        and carrying their self-check consent (CN-14)."""
         ...
 
     def hard_inquiry(
@@ -186,7 +190,9 @@ class UnwiredBureau:
     def _fail(self) -> NotWired:
         return NotWired("bureau_not_wired", "the bureau client is not connected to origination yet")
 
-    def soft_inquiry(self, subject: ReportingIdentity, *, institution: str, purpose: str) -> CreditReport:
+    def soft_inquiry(
+        self, subject: ReportingIdentity, *, institution: str, purpose: str, consent: ConsentAttestation
+    ) -> CreditReport:
         raise self._fail()
 
     def hard_inquiry(

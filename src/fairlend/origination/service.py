@@ -2,7 +2,9 @@
 
 External calls (identity, the bureau, the lending quote) happen before the
 transaction opens; what origination stores commits in one unit of work with
-its events. A hard inquiry never runs without a live consent (CN-14).
+its events. No inquiry runs without the person's live consent for it (CN-14):
+a hard inquiry needs their credit-inquiry consent, a self-check or rate check
+(a self-query at the bureau on their behalf) their self-check consent.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ from fairlend.scoring.service import ScoringService, WhatIf
 
 INQUIRY_PURPOSE = "loan_application"  # what the bureau records the hard inquiry for
 CONSENT_PURPOSE = "credit_inquiry"  # identity's consent purpose (CN-14), naming this institution
+SELF_CHECK_CONSENT_PURPOSE = "credit_self_check"  # the same for self-queries made on the person's behalf
 SELF_CHECK_PURPOSE = "self_check"
 PREQUALIFY_PURPOSE = "prequalification"
 
@@ -141,10 +144,27 @@ class OriginationService:
             stated_monthly_income=stated,
         )
 
+    def _consent(self, borrower_id: str, purpose: str, code: str, detail: str) -> ConsentAttestation:
+        """The person's live consent naming this institution, as the bureau must see it (CN-14)."""
+        consent = self.identity.live_consent(borrower_id, purpose, self.institution)
+        if consent is None:
+            rule = self.profile.bureau.inquiry_consent_rule
+            raise Forbidden(code, f"{detail} ({rule})", rule=rule)
+        return ConsentAttestation(
+            consent.consent_id, consent.purpose, consent.institution, consent.granted_at, consent.text_version
+        )
+
     def _soft(self, borrower_id: str, purpose: str, requested: Money | None, stated: Money | None) -> _Pulled:
         kyc = self.identity.kyc_levels(borrower_id)
+        # Checked before the person's identity is read in clear: without consent nothing reaches the bureau.
+        consent = self._consent(
+            borrower_id,
+            SELF_CHECK_CONSENT_PURPOSE,
+            "self_check_consent_required",
+            "fetching your own credit report from the bureau needs your consent to this institution",
+        )
         subject = self.identity.reporting_identity(borrower_id)
-        report = self.bureau.soft_inquiry(subject, institution=self.institution, purpose=purpose)
+        report = self.bureau.soft_inquiry(subject, institution=self.institution, purpose=purpose, consent=consent)
         return _Pulled(kyc, report, self._facts(kyc, borrower_id, report, requested, stated))
 
     def _check_money(self, amount: Money, term_months: int) -> None:
@@ -181,7 +201,11 @@ class OriginationService:
 
     # -- self-check, prequalify, disclosure, what-if --------------------------------------
     def self_check(self, borrower_id: str) -> SelfCheck:
-        """The person's own report and score through a soft inquiry: free, never counted against them."""
+        """The person's own report and score through a soft inquiry: free, never counted against them.
+
+        Like every soft pull here (prequalify, the inquiry disclosure, what-if) it needs the person's
+        live self-check consent naming this institution, else Forbidden `self_check_consent_required`.
+        """
         pulled = self._soft(borrower_id, SELF_CHECK_PURPOSE, None, None)
         today = self._clock.business_date()
         assessment = self.scoring.assess(pulled.facts, today)
@@ -247,17 +271,12 @@ class OriginationService:
         kyc = self.identity.kyc_levels(borrower_id)
         if not kyc.identity_verified:
             raise Conflict("identity_not_verified", "verify your identity before applying")
-        consent = self.identity.live_consent(borrower_id, CONSENT_PURPOSE, self.institution)
-        if consent is None:
-            raise Forbidden("consent_required", "a hard inquiry needs your consent to this institution (CN-14)")
+        consent = self._consent(
+            borrower_id, CONSENT_PURPOSE, "consent_required", "a hard inquiry needs your consent to this institution"
+        )
         subject = self.identity.reporting_identity(borrower_id)
         report = self.bureau.hard_inquiry(
-            subject,
-            institution=self.institution,
-            purpose=INQUIRY_PURPOSE,
-            consent=ConsentAttestation(
-                consent.consent_id, consent.purpose, consent.institution, consent.granted_at, consent.text_version
-            ),
+            subject, institution=self.institution, purpose=INQUIRY_PURPOSE, consent=consent
         )
         facts = self._facts(kyc, borrower_id, report, amount, stated_monthly_income)
         today = self._clock.business_date()

@@ -56,6 +56,7 @@ def plan_json(plan: list[PlanItem]) -> list[dict[str, Any]]:
         {
             "lever": p.lever,
             "action": p.action,
+            "params": dict(p.params),
             "points": p.points,
             "on_date": p.on_date.isoformat() if p.on_date else None,
             "what_if": change_json(p.change),

@@ -62,10 +62,11 @@ class Assessment:
 @dataclass(frozen=True, slots=True)
 class PlanItem:
     lever: str
-    action: str
+    action: str  # in English; pages say it in the reader's language from `lever` and `params`
     points: int
     on_date: date | None  # None: as soon as it is done
     change: Change
+    params: tuple[tuple[str, str], ...] = ()  # the values `action` names, for a translated sentence
 
 
 def feature_specs() -> list[FeatureSpec]:
@@ -138,10 +139,10 @@ class ComprehensiveScorer:
     def plan(self, facts: ApplicantFacts, today: date) -> list[PlanItem]:
         items: list[PlanItem] = []
 
-        def offer(lever: str, action: str, change: Change) -> None:
+        def offer(lever: str, action: str, change: Change, **params: str) -> None:
             points = self.gain(facts, today, change)
             if points > 0:
-                items.append(PlanItem(lever, action, points, change.as_of, change))
+                items.append(PlanItem(lever, action, points, change.as_of, change, tuple(params.items())))
 
         kyc = facts.kyc
         if not kyc.phone_verified:
@@ -156,6 +157,7 @@ class ComprehensiveScorer:
                 "income_certificate",
                 f"Upload a salary-flow certificate showing {facts.stated_monthly_income} a month and have it approved",
                 Change(add_certificate=cert),
+                amount=str(facts.stated_monthly_income),
             )
         held = {c.kind for c in facts.certificates}
         for kind in sorted(ASSET_KINDS - held):
@@ -163,6 +165,7 @@ class ComprehensiveScorer:
                 "asset_certificate",
                 f"Upload a {kind.value} certificate and have it approved",
                 Change(add_certificate=CertificateFact(kind, None, today)),
+                kind=kind.value,
             )
             break  # one more kind is the next step; the plan stays short
         overdue = sum(d.overdue_amount.minor for d in facts.credit.delinquencies if d.ended_on is None)
@@ -171,6 +174,7 @@ class ComprehensiveScorer:
                 "repay_overdue",
                 f"Repay the {Money(overdue, facts.currency)} now overdue",
                 Change(repay_overdue=True),
+                amount=str(Money(overdue, facts.currency)),
             )
         items.extend(self._revolving_items(facts, today))
         items.extend(self._dated_items(facts, today))
@@ -209,6 +213,7 @@ class ComprehensiveScorer:
                         points,
                         None,
                         change,
+                        (("amount", str(pay)), ("utilisation", f"{edge:.0%}")),
                     )
                 )
         return out[:2]
@@ -216,7 +221,7 @@ class ComprehensiveScorer:
     def _dated_items(self, facts: ApplicantFacts, today: date) -> list[PlanItem]:
         """Dates on which the score rises by itself: inquiries and records leave, clean months accrue."""
         credit = facts.credit
-        dated: list[tuple[date, str, str]] = []
+        dated: list[tuple[date, str, str, tuple[tuple[str, str], ...]]] = []
         # inquiries grouped by the month they were made: the month's last one leaving a window frees it
         for name, days in INQUIRY_WINDOWS_DAYS.items():
             if name not in self.model.feature_names:
@@ -233,6 +238,12 @@ class ComprehensiveScorer:
                         "inquiries_expire",
                         f"The {len(days_in)} hard inquir{'y' if len(days_in) == 1 else 'ies'} of {year}-{month:02d} "
                         f"leave the {days}-day window on {leaves.isoformat()}",
+                        (
+                            ("count", str(len(days_in))),
+                            ("month", f"{year}-{month:02d}"),
+                            ("days", str(days)),
+                            ("date", leaves.isoformat()),
+                        ),
                     )
                 )
         for record in credit.delinquencies:
@@ -244,6 +255,11 @@ class ComprehensiveScorer:
                         removed,
                         "record_removed",
                         f"The overdue record with {record.lender} ({status}) is removed on {removed.isoformat()}",
+                        (
+                            ("lender", record.lender),
+                            ("ended", record.ended_on.isoformat() if record.ended_on else ""),
+                            ("date", removed.isoformat()),
+                        ),
                     )
                 )
         ended = [
@@ -256,17 +272,24 @@ class ComprehensiveScorer:
             for edge in self.model.feature("months_since_delinquency").binning.edges:
                 if since < edge < NO_DELINQUENCY_MONTHS:
                     on = add_months(last_end, math.ceil(edge))
-                    dated.append((on, "stay_clean", f"Stay clean until {on.isoformat()} ({math.ceil(edge)} months)"))
+                    dated.append(
+                        (
+                            on,
+                            "stay_clean",
+                            f"Stay clean until {on.isoformat()} ({math.ceil(edge)} months)",
+                            (("date", on.isoformat()), ("months", str(math.ceil(edge)))),
+                        )
+                    )
         out: list[PlanItem] = []
         seen: set[tuple[date, str]] = set()
-        for on, lever, action in sorted(dated):
+        for on, lever, action, params in sorted(dated):
             if on <= today or (on, lever) in seen:
                 continue
             seen.add((on, lever))
             change = Change(as_of=on)
             points = self.gain(facts, today, change)
             if points > 0:
-                out.append(PlanItem(lever, action + " (if nothing else changes)", points, on, change))
+                out.append(PlanItem(lever, action + " (if nothing else changes)", points, on, change, params))
         # the earliest few dates of each kind
         kept: list[PlanItem] = []
         for lever in ("inquiries_expire", "record_removed", "stay_clean"):

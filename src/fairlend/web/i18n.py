@@ -69,6 +69,10 @@ class Translator:
         text = self._texts.get(key) or self._fallback.get(key) or key
         return text.format(**values) if values else text
 
+    def message(self, key: str, fallback: str, **values: Any) -> str:
+        """A sentence a context built in English (`fallback`), in this locale when a catalog has `key`."""
+        return self(key, **values) if self.has(key) else fallback
+
     def has(self, key: str) -> bool:
         return key in self._texts or key in self._fallback
 

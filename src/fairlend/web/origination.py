@@ -2,6 +2,10 @@
 pulled), applying (prequalify -> inquiry disclosure -> apply with consent ->
 decision -> offer -> accept), and the underwriters' queue of referred applications.
 
+fairlend fetches a person's own report from the bureau only with their consent
+(CN-14): "My credit" asks for it first, and so does the rate check, by a
+checkbox whose text version is recorded with identity like the apply consent's.
+
 A port that is not connected in a deployment (`*_not_wired`) or any other
 refusal is shown as an error in the page's language, never a 500.
 """
@@ -19,14 +23,31 @@ from fairlend.api.routers.identity import parse_amount
 from fairlend.api.routers.scoring import origination_of
 from fairlend.bootstrap import Container
 from fairlend.errors import Conflict, DomainError, Forbidden, Invalid
+from fairlend.identity.model import Principal
 from fairlend.money import Money
-from fairlend.origination.service import CONSENT_PURPOSE
+from fairlend.origination.service import CONSENT_PURPOSE, SELF_CHECK_CONSENT_PURPOSE
 from fairlend.web.rendering import Csrf, borrower, check_csrf, error_text, operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
 APPLY = "/borrower/apply"
+CREDIT = "/borrower/credit"
 # The consent text the checkbox shows, by version: the record names exactly what was agreed to.
 CONSENT_TEXT_VERSION = "credit-inquiry/web-v1"
+# "credit.consent" in the catalogs: the self-check consent, on "My credit" and the rate check alike.
+SELF_CHECK_CONSENT_TEXT_VERSION = "credit-self-check/web-v1"
+
+
+def _record_consent(container: Container, who: Principal, purpose: str, version: str) -> None:
+    """Ticking a consent box is the consent (CN-14): recorded with identity, naming this institution,
+    unless a live one already exists. Origination reads it back and attests it to the bureau."""
+    institution = origination_of(container).institution
+    if container.identity.live_consent(who.subject_id, purpose, institution) is None:
+        container.identity.consents.give(who.subject_id, purpose, version, institution)
+
+
+def _needs_self_check_consent(container: Container, who: Principal) -> bool:
+    institution = origination_of(container).institution
+    return container.identity.live_consent(who.subject_id, SELF_CHECK_CONSENT_PURPOSE, institution) is None
 
 
 def _terms(container: Container, amount: str, term: str, income: str) -> tuple[Money, int, Money | None]:
@@ -42,32 +63,68 @@ def _terms(container: Container, amount: str, term: str, income: str) -> tuple[M
 # ---- my credit ---------------------------------------------------------------------------
 
 
-@router.get("/borrower/credit", response_class=HTMLResponse)
+def _consent_page(request: Request, container: Container, **context: Any) -> HTMLResponse:
+    """What "My credit" shows until the person consents to fairlend fetching their report."""
+    return render(
+        request,
+        container,
+        "origination/credit.html",
+        check=None,
+        needs_consent=True,
+        institution=origination_of(container).institution,
+        consent_version=SELF_CHECK_CONSENT_TEXT_VERSION,
+        **context,
+    )
+
+
+@router.get(CREDIT, response_class=HTMLResponse)
 def my_credit(request: Request, container: ContainerDep) -> HTMLResponse:
-    """A soft inquiry: free, and never counted against the person."""
+    """A soft inquiry with the person's consent: free, and never counted against them."""
     who = borrower(request, container)
     try:
         check = origination_of(container).self_check(who.subject_id)
     except DomainError as exc:
+        if exc.code == "self_check_consent_required":
+            return _consent_page(request, container)
         return render(
             request, container, "origination/credit.html", check=None, error=error_text(request, container, exc)
         )
     return render(request, container, "origination/credit.html", check=check)
 
 
+@router.post(CREDIT + "/consent", response_model=None)
+def consent_to_self_check(
+    request: Request, container: ContainerDep, consent: Annotated[str, Form()] = "", csrf: Csrf = None
+) -> Response:
+    who = borrower(request, container)
+    check_csrf(request, csrf)
+    try:
+        if not consent:
+            raise Forbidden("self_check_consent_required", "tick the box to consent to the self-query")
+        _record_consent(container, who, SELF_CHECK_CONSENT_PURPOSE, SELF_CHECK_CONSENT_TEXT_VERSION)
+    except DomainError as exc:
+        return _consent_page(request, container, error=error_text(request, container, exc), status_code=422)
+    return redirect(CREDIT)
+
+
 # ---- applying ------------------------------------------------------------------------------
 
 
-def _apply_page(request: Request, container: Container, **context: Any) -> HTMLResponse:
+def _apply_page(request: Request, container: Container, who: Principal, **context: Any) -> HTMLResponse:
     context.setdefault("step", "prequalify")
     context.setdefault("form", {"amount": "", "term": "12", "income": ""})
+    if context["step"] == "prequalify":
+        # The rate check reads the person's own report: it asks for the self-check consent if none is live.
+        context["self_check_consent_needed"] = _needs_self_check_consent(container, who)
+        context["self_check_consent_version"] = SELF_CHECK_CONSENT_TEXT_VERSION
+        context.setdefault("institution", origination_of(container).institution)
     return render(request, container, "origination/apply.html", **context)
 
 
 @router.get(APPLY, response_class=HTMLResponse)
 def apply_page(request: Request, container: ContainerDep) -> HTMLResponse:
-    borrower(request, container)
-    return _apply_page(request, container)
+    who = borrower(request, container)
+    return _apply_page(request, container, who)
 
 
 @router.post(APPLY + "/prequalify", response_class=HTMLResponse)
@@ -77,6 +134,7 @@ def prequalify(
     amount: Annotated[str, Form()],
     term: Annotated[str, Form()],
     income: Annotated[str, Form()] = "",
+    self_check_consent: Annotated[str, Form()] = "",
     csrf: Csrf = None,
 ) -> HTMLResponse:
     who = borrower(request, container)
@@ -84,10 +142,14 @@ def prequalify(
     form = {"amount": amount, "term": term, "income": income}
     try:
         money, months, stated = _terms(container, amount, term, income)
+        if self_check_consent:  # before the soft inquiry that needs it
+            _record_consent(container, who, SELF_CHECK_CONSENT_PURPOSE, SELF_CHECK_CONSENT_TEXT_VERSION)
         found = origination_of(container).prequalify(who.subject_id, money, months, stated)
     except DomainError as exc:
-        return _apply_page(request, container, form=form, error=error_text(request, container, exc), status_code=422)
-    return _apply_page(request, container, form=form, prequalification=found)
+        return _apply_page(
+            request, container, who, form=form, error=error_text(request, container, exc), status_code=422
+        )
+    return _apply_page(request, container, who, form=form, prequalification=found)
 
 
 @router.post(APPLY + "/disclosure", response_class=HTMLResponse)
@@ -106,10 +168,13 @@ def disclosure(
     try:
         found = origination_of(container).inquiry_disclosure(who.subject_id)
     except DomainError as exc:
-        return _apply_page(request, container, form=form, error=error_text(request, container, exc), status_code=422)
+        return _apply_page(
+            request, container, who, form=form, error=error_text(request, container, exc), status_code=422
+        )
     return _apply_page(
         request,
         container,
+        who,
         step="apply",
         form=form,
         disclosure=found,
@@ -139,10 +204,7 @@ def apply(
             raise Conflict("inquiry_disclosure_not_acknowledged", "read what a hard inquiry costs and acknowledge it")
         if not consent:
             raise Forbidden("consent_required", "a hard inquiry needs your consent to this institution (CN-14)")
-        # Ticking the box is the consent (CN-14): recorded with identity, naming this institution,
-        # unless a live one already exists. Origination reads it back and attests it to the bureau.
-        if container.identity.live_consent(who.subject_id, CONSENT_PURPOSE, service.institution) is None:
-            container.identity.consents.give(who.subject_id, CONSENT_PURPOSE, CONSENT_TEXT_VERSION, service.institution)
+        _record_consent(container, who, CONSENT_PURPOSE, CONSENT_TEXT_VERSION)
         view = service.apply(
             who.subject_id,
             money,
@@ -154,6 +216,7 @@ def apply(
         return _apply_page(
             request,
             container,
+            who,
             step="apply",
             form=form,
             institution=service.institution,

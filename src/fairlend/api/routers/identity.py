@@ -130,7 +130,7 @@ class Review(BaseModel):
 
 
 class ConsentCreate(BaseModel):
-    purpose: Literal["credit_inquiry", "data_processing", "marketing"]
+    purpose: Literal["credit_inquiry", "credit_self_check", "data_processing", "marketing"]
     text_version: str = Field(max_length=60)
     institution: str = Field(default="", max_length=120)
 

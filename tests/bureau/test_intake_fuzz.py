@@ -1,0 +1,86 @@
+"""Intake never fails on what a lender sends: every line is applied, a duplicate, or rejected with a reason.
+
+Hypothesis mutates valid records (a field dropped, or replaced by any JSON
+value) and mixes in arbitrary text lines, so the validation, not an exception, has the
+last word on each line. The HTTP route answers the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fairlend.bureau.service import BureauService
+from tests.bureau.conftest import Records
+
+pytestmark = pytest.mark.backends("sqlite")
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _valid_records() -> list[dict[str, Any]]:
+    r = Records("FZ")
+    return [
+        r.opened(date(2026, 1, 5)),
+        r.status(date(2026, 1, 31)),
+        r.status(date(2026, 2, 28), days_overdue=5),
+        r.notice(date(2026, 2, 20)),
+        r.settled(date(2026, 3, 1)),
+    ]
+
+
+@st.composite
+def mutated_lines(draw: st.DrawFn) -> bytes:
+    out: list[bytes] = []
+    for record in _valid_records():
+        kind = draw(st.sampled_from(["keep", "drop", "replace", "raw"]))
+        if kind == "raw":
+            out.append(draw(st.text(max_size=60)).replace("\n", " ").replace("\r", " ").encode())
+            continue
+        if kind != "keep":
+            field = draw(st.sampled_from(sorted(record)))
+            if kind == "drop":
+                del record[field]
+            else:
+                record[field] = draw(json_values)
+        out.append(json.dumps(record, ensure_ascii=draw(st.booleans())).encode())
+    return b"\n".join(out)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(content=mutated_lines())
+def test_every_line_of_a_mangled_file_is_applied_or_rejected_with_a_reason(
+    bureau: BureauService, content: bytes
+) -> None:
+    inst = bureau.register_institution("Fuzz Bank")
+    ack = bureau.submit(inst.institution_id, content)
+    nonblank = sum(1 for line in content.split(b"\n") if line.strip())
+    assert ack.applied + ack.duplicates + len(ack.rejected) == nonblank
+    assert all(o.code and o.reason for o in ack.rejected)
+    # The same bytes again change nothing and answer the same way.
+    again = bureau.submit(inst.institution_id, content)
+    assert (again.applied, again.duplicates, len(again.rejected)) == (ack.applied, ack.duplicates, len(ack.rejected))
+
+
+def test_a_file_that_is_not_utf8_is_refused_whole_and_applies_nothing(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Fuzz Bank")
+    good = json.dumps(_valid_records()[0]).encode()
+    ack = bureau.submit(inst.institution_id, good + b"\n\x80\xff")
+    assert (ack.applied, [(o.line, o.code) for o in ack.rejected]) == (0, [(0, "not_utf8")])
+
+
+def test_a_line_separator_inside_a_json_string_does_not_split_the_line(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Fuzz Bank")
+    record = _valid_records()[0]
+    record["person"]["name"] = "张\u2028三\x0c"
+    ack = bureau.submit(inst.institution_id, json.dumps(record, ensure_ascii=False).encode() + b"\r\n")
+    assert (ack.lines, ack.applied, ack.rejected) == (1, 1, ())
