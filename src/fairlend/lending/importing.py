@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-from sqlalchemy import bindparam, select, update
-
 from fairlend.clock import PinnedDate
 from fairlend.db.uow import UnitOfWork
 from fairlend.jurisdiction.model import Profile
@@ -31,35 +29,14 @@ from fairlend.lending.model import LoanState
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.schedule import day
 from fairlend.lending.subledger import (
+    BILL_INSTALLMENT,
     LOAN_FOR_UPDATE,
     OPEN_INSTALLMENTS,
     UPDATE_LOAN,
     delinquency_of,
     record_transition,
 )
-from fairlend.lending.tables import loan_installment
 from fairlend.money import Money
-
-_UNBILLED = (
-    select(
-        loan_installment.c.seq, loan_installment.c.due_day, loan_installment.c.principal, loan_installment.c.interest
-    )
-    .where(
-        loan_installment.c.borrower_id == bindparam("borrower_id"),
-        loan_installment.c.loan_id == bindparam("loan_id"),
-        loan_installment.c.billed.is_(False),
-    )
-    .order_by(loan_installment.c.seq)
-)
-_BILL = (
-    update(loan_installment)
-    .where(
-        loan_installment.c.borrower_id == bindparam("b_borrower_id"),
-        loan_installment.c.loan_id == bindparam("b_loan_id"),
-        loan_installment.c.seq == bindparam("b_seq"),
-    )
-    .values(billed=True)
-)
 
 
 @contextmanager
@@ -85,29 +62,35 @@ def catch_up(uow: UnitOfWork, ledger: Ledger, profile: Profile, loan_id: str, to
     ln = conn.execute(LOAN_FOR_UPDATE, {"loan_id": loan_id}).one()
     if ln.state != LoanState.ACTIVE.value:
         return
-    keys = {"borrower_id": ln.borrower_id, "loan_id": loan_id}
     to_day = day(to)
-    unbilled = {i.seq: i for i in conn.execute(_UNBILLED, keys)}
+    # Unpaid installments: the billed ones age the loan, the unbilled ones (never paid) are billed in turn.
+    insts = [
+        dict(r._mapping) for r in conn.execute(OPEN_INSTALLMENTS, {"borrower_id": ln.borrower_id, "loan_id": loan_id})
+    ]
+    unbilled = {i["seq"]: i for i in insts if not i["billed"]}
     cur_seq, start, next_due, period_interest = ln.cur_seq, ln.accrual_start_day, ln.next_due_day, ln.accrual_interest
     interest_due, principal_due = ln.interest_due, ln.principal_due
     billed: list[int] = []
     # Billing, as `BillingStep`: the period's interest becomes due with its installment's principal.
     while next_due is not None and next_due <= to_day:
+        current = unbilled[cur_seq]
+        current["billed"] = True
         interest_due += period_interest
-        principal_due += unbilled[cur_seq].principal
+        principal_due += current["principal"]
         billed.append(cur_seq)
         cur_seq, start = cur_seq + 1, next_due
         following = unbilled.get(cur_seq)
-        next_due = following.due_day if following is not None else None
-        period_interest = following.interest if following is not None else 0
+        next_due = following["due_day"] if following is not None else None
+        period_interest = following["interest"] if following is not None else 0
     # Accrual, as `AccrualStep`: a function of the date, so catching up many days is one computation.
     accrued = 0
     if next_due is not None:
         span = next_due - start
         accrued = period_interest * max(0, min(to_day - start, span)) // span
     if billed:
-        conn.execute(_BILL, [{"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id, "b_seq": s} for s in billed])
-    insts = [dict(r._mapping) for r in conn.execute(OPEN_INSTALLMENTS, keys)]
+        conn.execute(
+            BILL_INSTALLMENT, [{"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id, "b_seq": s} for s in billed]
+        )
     yesterday = to - timedelta(days=1)
     found = delinquency_of(insts, ln.penalty_due, ln.grace_days, day(yesterday), ln.first_delinquency_day)
     bucket = profile.bucket_for(found.dpd).name

@@ -45,6 +45,16 @@ PAY_INSTALLMENT = (
         paid_on=bindparam("paid_on"),
     )
 )
+# Billing an installment (end-of-day's billing step, an imported loan's catch-up), by primary key.
+BILL_INSTALLMENT = (
+    update(loan_installment)
+    .where(
+        loan_installment.c.borrower_id == bindparam("b_borrower_id"),
+        loan_installment.c.loan_id == bindparam("b_loan_id"),
+        loan_installment.c.seq == bindparam("b_seq"),
+    )
+    .values(billed=True)
+)
 DROP_UNBILLED = delete(loan_installment).where(
     loan_installment.c.borrower_id == bindparam("borrower_id"),
     loan_installment.c.loan_id == bindparam("loan_id"),
