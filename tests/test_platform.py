@@ -84,3 +84,47 @@ def test_an_application_becomes_a_loan_that_is_reported_collected_fairly_and_clo
     (account,) = [a for a in container.bureau.counter_report(id_number).accounts if a.account_ref == loan_id]
     assert account.account_status == "C" and account.balance.is_zero
     assert container.verify() == []
+
+
+def test_a_charged_off_loan_recovered_in_full_stops_collections_and_reaches_the_bureau_as_a_zero_balance(
+    container: Container, clock: FixedClock
+) -> None:
+    assert container.origination is not None and container.collections is not None and container.bureau is not None
+    who, _, id_number = verified_borrower(container)
+    borrower = who.subject_id
+    container.identity.consents.give(borrower, ConsentPurpose.CREDIT_INQUIRY, "credit-inquiry-v1", "fairlend")
+    application = container.origination.apply(
+        borrower, Money.of("5000", "CNY"), 6, inquiry_disclosure_acknowledged=True
+    )
+    assert application.offer_id is not None
+    loan_id = container.origination.accept(borrower, application.offer_id, agreed=True).loan_id
+    assert loan_id is not None
+    first_due = container.lending.loan_facts(loan_id).next_due_date
+    assert first_due is not None
+    container.eod.run(through=first_due + timedelta(days=2))
+    _daytime(clock)
+    container.collections.service.dispatch_automated(clock.business_date())  # the notice (CN-11)
+
+    owed = container.lending.charge_off(loan_id)
+    container.eod.run(through=clock.business_date())
+    (account,) = [a for a in container.bureau.counter_report(id_number).accounts if a.account_ref == loan_id]
+    assert (account.state.value, account.account_status, account.balance) == ("charged_off", "G", owed)
+
+    # Collections may still ask a charged-off debtor to pay: the debt is owed.
+    _daytime(clock)
+    call = container.collections.gateway.attempt(ContactRequest(loan_id, Medium.CALL, collector_id="op_c"))
+    assert call.allowed, call
+    container.lending.repay(loan_id, owed - Money.of("1000", "CNY"))
+    recovered_on = clock.business_date()
+    last = container.lending.repay(loan_id, Money.of("1000", "CNY"))
+    assert last.outstanding_principal.is_zero and last.state is LoanState.CHARGED_OFF
+    clock.advance(timedelta(hours=1))
+    late_call = container.collections.gateway.attempt(ContactRequest(loan_id, Medium.CALL, collector_id="op_c"))
+    assert not late_call.allowed and "P-2" in late_call.rules
+
+    # The bureau hears the payments and the zero balance; no code says "settled after charge-off", so it stays G.
+    container.eod.run(through=clock.business_date())
+    (account,) = [a for a in container.bureau.counter_report(id_number).accounts if a.account_ref == loan_id]
+    assert account.balance.is_zero and account.account_status == "G"
+    assert account.negative_records[-1].ended_on == recovered_on
+    assert container.verify() == []

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fairlend.bureau.client import BureauAdmin, InProcessBureau, OwnInstitution
 from fairlend.bureau.service import BureauService, derive_blind_key
-from fairlend.clock import Clock, SystemClock
+from fairlend.clock import Clock, StoredBusinessDate, SystemClock
 from fairlend.config import Settings
 from fairlend.db.engine import make_engine
 from fairlend.db.uow import EventBus, UnitOfWorkFactory, uow_factory
@@ -34,7 +34,7 @@ from fairlend.scoring.service import ScoringService
 
 if TYPE_CHECKING:
     from fairlend.collections.wiring import Collections
-from fairlend.lending.eod import EndOfDay, restore_business_date
+from fairlend.lending.eod import EndOfDay, business_date_reader, restore_business_date
 from fairlend.lending.service import LendingService
 from fairlend.lending_reporting.service import BureauReportingStep, ReportingFileSubmitter
 
@@ -95,7 +95,14 @@ class Container:
 def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None) -> Container:
     profile = load_profile(settings.jurisdiction)
     engine = engine or make_engine(settings.database_url, echo=settings.echo_sql)
-    clock = clock or SystemClock()
+    if clock is None:
+        # The stored business date, re-read now and then: `fairlend eod` in another process moves it.
+        clock = StoredBusinessDate(
+            SystemClock(), business_date_reader(engine), refresh_seconds=settings.business_date_refresh_seconds
+        )
+    else:
+        # A clock the caller supplied (tests, the simulator) moves only when told; it starts on the stored date.
+        restore_business_date(engine, clock)
     bus = EventBus()
     uow = uow_factory(engine, clock, bus)
     ledger = Ledger(uow)
@@ -114,7 +121,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     )
     container.verifiers["ledger"] = ledger.verify
     container.verifiers["lending"] = lending.verify
-    restore_business_date(engine, clock)
     bureau = BureauService(uow, profile, clock, derive_blind_key(settings.blind_index_key.get_secret_value()))
     bureau_admin = InProcessBureau(bureau)
     container.bureau = bureau_admin

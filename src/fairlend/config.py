@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     echo_sql: bool = False
+    # How stale a running process's business date may be after `fairlend eod` ran in another one.
+    business_date_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
     # The largest request body the API takes (a reporting file is the largest); bigger is 413.
     max_request_mb: int = Field(default=64, ge=1, le=4096)
 

@@ -176,3 +176,58 @@ def test_the_loan_shows_paid_due_and_overdue_parts_after_end_of_day(
     assert later["interest"]["minor"] > now["interest"]["minor"]
     past = api.get(f"/api/v1/loans/{loan['id']}/payoff", params={"as_of": "2026-01-01"}, headers=headers)
     assert past.status_code == 422
+
+
+def test_a_payment_on_a_charged_off_loan_is_a_recovery_posted_once_and_shown_on_the_loan(
+    api: TestClient, fake_auth: FakeAuthenticator, container: Container, cash12: Product
+) -> None:
+    from datetime import date
+
+    loan = _book(api, fake_auth)
+    container.eod.run(through=date(2026, 4, 20))
+    owed = container.lending.charge_off(loan["id"])
+    headers = {**fake_auth.headers(Role.BORROWER, "brw_a"), "Idempotency-Key": "recover-1"}
+    first = api.post(f"/api/v1/loans/{loan['id']}/repayments", json={"amount": "300.00"}, headers=headers)
+    again = api.post(f"/api/v1/loans/{loan['id']}/repayments", json={"amount": "300.00"}, headers=headers)
+    assert first.status_code == 201, first.text
+    assert again.json() == first.json() and again.headers.get("idempotent-replayed") == "true"
+    body = first.json()
+    assert (body["kind"], body["state"]) == ("recovery", "charged_off")
+    assert body["outstanding_principal"]["minor"] == owed.minor - 30_000
+    shown = api.get(f"/api/v1/loans/{loan['id']}", headers=fake_auth.headers(Role.BORROWER, "brw_a")).json()
+    assert shown["state"] == "charged_off"
+    assert shown["charged_off_amount"]["minor"] == owed.minor
+    assert shown["recovered_amount"] == {"amount": "300.00", "minor": 30_000, "currency": "CNY"}
+    assert container.verify() == []
+
+
+def test_an_imported_loan_is_booked_with_the_repayments_it_already_received(
+    api: TestClient, fake_auth: FakeAuthenticator, container: Container, cash12: Product
+) -> None:
+    headers = {**fake_auth.headers(Role.UNDERWRITER, "op_u"), "Idempotency-Key": "import-1"}
+    body = {
+        "borrower_id": "brw_a",
+        "product_code": "cash-12",
+        "amount": "10000.00",
+        "open_date": "2025-12-02",
+        "repayments": [
+            {"date": "2026-01-02", "amount": "916.80", "reference": "legacy-1"},
+            {"date": "2026-02-02", "amount": "916.80"},
+        ],
+    }
+    created = api.post("/api/v1/loans", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    loan = created.json()
+    assert [line["status"] for line in loan["schedule"][:3]] == ["paid", "paid", "due"]
+    assert (loan["days_past_due"], loan["bucket"], loan["open_date"]) == (0, "current", "2025-12-02")
+    assert api.post("/api/v1/loans", json=body, headers=headers).json() == loan  # a replay books nothing more
+    assert len(container.lending.loans_of_borrower("brw_a")) == 1
+
+    early = {**body, "repayments": [{"date": "2025-11-30", "amount": "100"}]}
+    refused = api.post("/api/v1/loans", json=early, headers={**headers, "Idempotency-Key": "import-2"})
+    assert refused.status_code == 422 and refused.json()["code"] == "past_repayment_before_open"
+    negative = {**body, "repayments": [{"date": "2026-01-02", "amount": "-1"}]}
+    refused = api.post("/api/v1/loans", json=negative, headers={**headers, "Idempotency-Key": "import-3"})
+    assert refused.status_code == 422 and refused.json()["code"] == "past_repayment_not_positive"
+    assert len(container.lending.loans_of_borrower("brw_a")) == 1
+    assert container.verify() == []

@@ -205,3 +205,11 @@ def test_an_installment_that_cannot_cover_its_interest_is_refused() -> None:
     with pytest.raises(Invalid) as refused:
         build_schedule(p, 1_000_000, OPEN)
     assert refused.value.code == "schedule_negative_principal"
+
+
+def test_a_due_date_on_or_before_the_open_date_is_refused_for_every_method() -> None:
+    for method in Method:
+        for first_due in (date(2026, 3, 2), date(2026, 3, 1)):
+            with pytest.raises(Invalid) as refused:
+                build_schedule(product(method=method, term=3), 300_000, date(2026, 3, 2), first_due=first_due)
+            assert refused.value.code == "first_due_not_after_open"

@@ -169,6 +169,7 @@ def test_early_settlement_pays_the_payoff_and_settles_in_the_same_transaction(
         "settled_on": "2026-03-17",
         "was_overdue": False,
         "business_date": "2026-03-17",
+        "after_charge_off": False,
     }
     with pytest.raises(Conflict):
         container.lending.repay(loan_id, cny("1"))

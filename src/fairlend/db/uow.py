@@ -20,7 +20,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
-from fairlend.clock import Clock
+from fairlend.clock import Clock, PinnedDate
 from fairlend.db import outbox
 from fairlend.events import DomainEvent
 
@@ -43,7 +43,8 @@ class EventBus:
 class UnitOfWork:
     def __init__(self, engine: Engine, clock: Clock, *, read_only: bool = False, bus: EventBus | None = None) -> None:
         self._engine = engine
-        self.clock = clock
+        # One business date for the whole transaction, however the platform's moves meanwhile.
+        self.clock: Clock = PinnedDate(clock)
         self.bus = bus or EventBus()
         self._read_only = read_only
         self._conn: Connection | None = None

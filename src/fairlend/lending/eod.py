@@ -241,13 +241,23 @@ def _done(conn: Connection, d: date) -> bool:
     )
 
 
+def business_date_reader(engine: Engine) -> Callable[[], date | None]:
+    """Reads the stored business date on a connection of its own; None if there is none (or no schema yet)."""
+
+    def read() -> date | None:
+        try:
+            # Read-only: on SQLite a plain transaction takes the write lock, which the caller's may hold.
+            with engine.connect().execution_options(fairlend_read_only=True) as conn:
+                return stored_business_date(conn)
+        except SQLAlchemyError:
+            return None
+
+    return read
+
+
 def restore_business_date(engine: Engine, clock: Clock) -> None:
-    """Set the clock's business date from the stored one (bootstrap); a database not migrated yet has none."""
-    try:
-        with engine.connect() as conn:
-            stored = stored_business_date(conn)
-    except SQLAlchemyError:
-        return
+    """Set the clock's business date from the stored one, once (bootstrap, for a clock the caller supplied)."""
+    stored = business_date_reader(engine)()
     if stored is not None:
         set_clock_date(clock, stored)
 

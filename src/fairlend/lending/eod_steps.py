@@ -24,6 +24,7 @@ from fairlend.ledger.service import Ledger
 from fairlend.lending.model import LoanDelinquencyChanged, LoanMonthEnd, LoanState
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.schedule import from_day
+from fairlend.lending.subledger import BILL_INSTALLMENT
 from fairlend.lending.tables import loan, loan_delinquency_transition, loan_installment
 from fairlend.money import Money
 
@@ -179,15 +180,7 @@ class BillingStep(_LendingStep):
     _totals = select(loan.c.currency, func.sum(loan.c.accrual_interest)).where(_pred).group_by(loan.c.currency)
     _keys = select(loan.c.borrower_id, loan.c.id, loan.c.cur_seq).where(_pred)
     # By primary key, for the few loans billed today: a join from the installments would scan them all.
-    _bill = (
-        update(loan_installment)
-        .where(
-            loan_installment.c.borrower_id == bindparam("b_borrower_id"),
-            loan_installment.c.loan_id == bindparam("b_loan_id"),
-            loan_installment.c.seq == bindparam("b_seq"),
-        )
-        .values(billed=True)
-    )
+    _bill = BILL_INSTALLMENT
     _advance = (
         update(loan)
         .where(_pred)

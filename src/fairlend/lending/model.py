@@ -10,7 +10,7 @@ it was written on. Schedules live in `schedule.py`, the waterfall in
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -75,6 +75,15 @@ class LoanState(enum.StrEnum):
     SETTLED = "settled"
     CHARGED_OFF = "charged_off"
     WRITTEN_OFF = "written_off"
+
+
+# A charged-off or written-off loan is off the books, but its debt may still be recovered.
+RECOVERABLE_STATES = frozenset({LoanState.CHARGED_OFF.value, LoanState.WRITTEN_OFF.value})
+
+
+class RepaymentKind(enum.StrEnum):
+    REPAYMENT = "repayment"  # on an active loan, through the waterfall
+    RECOVERY = "recovery"  # on a charged-off or written-off loan: recovery income
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,9 +292,10 @@ class RepaymentPosted:
     interest_paid: Money
     penalty_paid: Money
     fees_paid: Money
-    outstanding_principal: Money
+    outstanding_principal: Money  # for a recovery: what is still owed of the amount charged off
     days_past_due: int
     business_date: date
+    kind: RepaymentKind = RepaymentKind.REPAYMENT
 
     @property
     def aggregate_id(self) -> str:
@@ -334,6 +344,8 @@ class LoanSettled:
     settled_on: date
     was_overdue: bool
     business_date: date
+    # Recoveries paid everything a charged-off loan owed; the loan stays charged off (or written off).
+    after_charge_off: bool = False
 
     @property
     def aggregate_id(self) -> str:
@@ -433,6 +445,8 @@ class LoanDetail:
     penalty_due: Money
     fees_due: Money
     first_delinquency_date: date | None
+    charged_off: Money  # every receivable moved to credit loss at charge-off (0 while active)
+    recovered: Money  # received after the charge-off, as recovery income
     schedule: tuple[InstallmentView, ...] = field(default=())
 
 
@@ -449,6 +463,34 @@ class PayoffQuote:
 
 
 @dataclass(frozen=True, slots=True)
+class PastRepayment:
+    """A repayment an imported loan received before it came to fairlend, applied on its own business date."""
+
+    on: date
+    amount: Money
+    reference: str = ""
+
+
+def past_repayments_in_order(
+    repayments: Sequence[PastRepayment], open_date: date, today: date, currency: str
+) -> tuple[PastRepayment, ...]:
+    """The repayments by date (same-day ones in the order given); refused unless each is positive, in the
+    loan's currency and dated from the open date through today."""
+    for r in repayments:
+        if r.amount.currency != currency:
+            raise Invalid(
+                "currency_mismatch", f"the repayment of {r.on} is in {r.amount.currency}, the loan in {currency}"
+            )
+        if r.amount.minor <= 0:
+            raise Invalid("past_repayment_not_positive", f"the repayment of {r.on} must be positive")
+        if r.on < open_date:
+            raise Invalid("past_repayment_before_open", f"the repayment of {r.on} is before the open date {open_date}")
+        if r.on > today:
+            raise Invalid("past_repayment_after_today", f"the repayment of {r.on} is after the business date {today}")
+    return tuple(sorted(repayments, key=lambda r: r.on))
+
+
+@dataclass(frozen=True, slots=True)
 class RepaymentResult:
     repayment_id: str
     loan_id: str
@@ -459,6 +501,7 @@ class RepaymentResult:
     fees_paid: Money
     prepayment_fee: Money
     refunded: Money  # paid beyond the payoff, held as the borrower's credit
-    outstanding_principal: Money
+    outstanding_principal: Money  # for a recovery: what is still owed of the amount charged off
     days_past_due: int
     state: LoanState
+    kind: RepaymentKind = RepaymentKind.REPAYMENT

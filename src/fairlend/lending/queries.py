@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, case, func, select
 
-from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import NotFound
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.ledger.service import Discrepancy, Ledger
@@ -27,9 +27,11 @@ from fairlend.lending.model import (
     LoanFacts,
     LoanState,
     Method,
+    RepaymentKind,
 )
+from fairlend.lending.recovery import recovered_of
 from fairlend.lending.schedule import from_day
-from fairlend.lending.tables import loan, loan_installment
+from fairlend.lending.tables import loan, loan_installment, loan_repayment
 from fairlend.money import Money
 
 _BY_ID = select(loan).where(loan.c.id == bindparam("loan_id"))
@@ -146,6 +148,7 @@ class LendingQueries:
         with self._uow(read_only=True) as uow:
             row, insts = self._row(uow.conn, loan_id)
             today = uow.clock.business_date()
+            recovered = recovered_of(uow, row) if row.closed_amount else 0
         cur = row.currency
         money = _money_in(cur)
         views = []
@@ -192,6 +195,8 @@ class LendingQueries:
             penalty_due=money(row.penalty_due),
             fees_due=money(row.fees_due),
             first_delinquency_date=from_day(row.first_delinquency_day),
+            charged_off=money(row.closed_amount),
+            recovered=money(recovered),
             schedule=tuple(views),
         )
 
@@ -274,7 +279,48 @@ class LendingQueries:
                 )
             ).all()
             found += [Discrepancy("lending_negative_balance", r.id, "a balance is negative") for r in negative]
+            found += _recoveries(conn, self._ledger, uow, currencies)
         return found
+
+
+def _recoveries(conn: Connection, ledger: Ledger, uow: UnitOfWork, currencies: list[str]) -> list[Discrepancy]:
+    """Recovery income equals what the loans recovered, and no loan recovered more than was charged off."""
+    found: list[Discrepancy] = []
+    rpy = loan_repayment.c
+    per_loan = (
+        select(rpy.borrower_id, rpy.loan_id, func.sum(rpy.amount - rpy.refunded).label("recovered"))
+        .where(rpy.kind == RepaymentKind.RECOVERY.value)
+        .group_by(rpy.borrower_id, rpy.loan_id)
+        .subquery()
+    )
+    joined = loan.join(per_loan, (per_loan.c.borrower_id == loan.c.borrower_id) & (per_loan.c.loan_id == loan.c.id))
+    totals = dict(
+        conn.execute(
+            select(loan.c.currency, func.sum(per_loan.c.recovered)).select_from(joined).group_by(loan.c.currency)
+        ).all()
+    )
+    for currency in currencies:
+        recovered = int(totals.get(currency) or 0)
+        booked = -ledger.balance(AccountKey(AccountType.RECOVERY_INCOME, currency), uow=uow).minor
+        if recovered != booked:
+            found.append(
+                Discrepancy(
+                    "lending_recovery_income",
+                    f"recovery_income {currency}",
+                    f"ledger says {booked}, the loans recovered {recovered}",
+                )
+            )
+    over = conn.execute(
+        select(loan.c.id, loan.c.closed_amount, per_loan.c.recovered)
+        .select_from(joined)
+        .where(per_loan.c.recovered > loan.c.closed_amount)
+        .order_by(loan.c.id)
+    ).all()
+    found += [
+        Discrepancy("lending_over_recovered", r.id, f"recovered {r.recovered} of {r.closed_amount} charged off")
+        for r in over
+    ]
+    return found
 
 
 def _money_in(currency: str) -> Callable[[int], Money]:

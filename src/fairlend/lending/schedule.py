@@ -91,6 +91,8 @@ def schedule_periods(open_date: date, frequency: Frequency, term: int, first_due
 
 def single_payment_period(open_date: date, frequency: Frequency, term: int, first_due: date | None) -> Period:
     maturity = first_due or default_first_due(open_date, frequency, term)
+    if maturity <= open_date:
+        raise Invalid("first_due_not_after_open", "the maturity date must come after the open date")
     whole = term if frequency is Frequency.MONTHLY and first_due is None else None
     return Period(open_date, maturity, whole)
 

@@ -8,7 +8,7 @@ handful of round trips and no statement compilation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,14 +16,16 @@ from typing import Any
 from sqlalchemy import Row, insert, select
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
-from fairlend.errors import Conflict, Invalid, NotFound
+from fairlend.errors import Conflict, DomainError, Invalid, NotFound
 from fairlend.events import DomainEvent
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
 from fairlend.lending.closing import close_loan, payoff_of
+from fairlend.lending.importing import as_of, catch_up
 from fairlend.lending.model import (
+    RECOVERABLE_STATES,
     Frequency,
     LoanChargedOff,
     LoanDelinquencyChanged,
@@ -32,21 +34,23 @@ from fairlend.lending.model import (
     LoanState,
     LoanWrittenOff,
     Method,
+    PastRepayment,
     PayoffQuote,
     PrepaymentEffect,
     Product,
     RepaymentPosted,
     RepaymentResult,
+    past_repayments_in_order,
 )
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.queries import LendingQueries
-from fairlend.lending.schedule import Line, Period, amortize, daily_rate_e10, day, from_day
+from fairlend.lending.recovery import recover, recovered_of
+from fairlend.lending.schedule import Line, Period, amortize, daily_rate_e10, day
 from fairlend.lending.subledger import (
     DROP_UNBILLED,
     INSERT_INSTALLMENT,
     INSERT_REPAYMENT,
-    INSERT_TRANSITION,
     LOAN_FOR_UPDATE,
     OPEN_INSTALLMENTS,
     PAY_INSTALLMENT,
@@ -56,6 +60,7 @@ from fairlend.lending.subledger import (
     Delinquency,
     delinquency_of,
     installment_row,
+    record_transition,
 )
 from fairlend.lending.tables import loan
 from fairlend.lending.waterfall import OpenInstallment, allocate_payment
@@ -106,12 +111,16 @@ class LendingService(LendingQueries):
         funded_from: AccountKey | None = None,
         loan_id: str | None = None,
         fee: Money | None = None,
+        repayments: Sequence[PastRepayment] = (),
     ) -> str:
-        """Book a loan and disburse it; the loan is active when this returns.
+        """Book a loan and disburse it; the loan is active (or, repaid in full, settled) when this returns.
 
         Operators call it, an approved application funded by the platform alone
-        calls it, and importing a portfolio calls it with a past `open_date`:
-        installments that fell due before today are billed at once.
+        calls it, and importing a portfolio calls it with a past `open_date` and
+        the `repayments` already received: the loan is disbursed on its open date
+        and caught up to today as end-of-day would have (installments billed,
+        interest accrued, days past due, bucket), each past repayment applied
+        through the waterfall on its own date (`importing.py`).
         `funded_from` is the account the proceeds leave (the platform's cash
         unless the market funds the loan from its notes); `fee` replaces the
         product's origination fee rate with an agreed amount.
@@ -130,6 +139,7 @@ class LendingService(LendingQueries):
                 funded_from=funded_from,
                 loan_id=loan_id,
                 fee=fee,
+                repayments=repayments,
             )
             uow.commit()
         return loan_id
@@ -149,6 +159,7 @@ class LendingService(LendingQueries):
         funded_from: AccountKey | None = None,
         loan_id: str | None = None,
         fee: Money | None = None,
+        repayments: Sequence[PastRepayment] = (),
     ) -> str:
         """`book_loan` in the caller's transaction (origination books as it accepts); never commits."""
         if not borrower_id:
@@ -158,11 +169,13 @@ class LendingService(LendingQueries):
         opened = open_date or today
         if opened > today:
             raise Invalid("open_date_in_future", f"a loan cannot open after the business date {today}")
+        past = past_repayments_in_order(repayments, opened, today, product.currency)
         quote = self.products.quote(
             product, amount, opened, rate=rate, term=term, first_due_date=first_due_date, fee=fee
         )
         loan_id = loan_id or new_id("loan")
-        self._insert_loan(uow, loan_id, borrower_id, quote, rate if rate is not None else product.rate, today)
+        # Booked as of its open date: an imported loan is then caught up to today, below.
+        self._insert_loan(uow, loan_id, borrower_id, quote, rate if rate is not None else product.rate, opened)
         schedule = quote.schedule
         source = funded_from or AccountKey(AccountType.PLATFORM_CASH, product.currency)
         postings = [
@@ -171,7 +184,7 @@ class LendingService(LendingQueries):
         ]
         if schedule.fee:
             postings.append(credit(AccountKey(AccountType.FEE_INCOME, product.currency), schedule.money(schedule.fee)))
-        self._ledger.post(uow, entry(today, "loan_disbursement", *postings, reference=loan_id))
+        self._ledger.post(uow, entry(opened, "loan_disbursement", *postings, reference=loan_id))
         uow.publish(
             LoanDisbursed(
                 loan_id=loan_id,
@@ -186,28 +199,39 @@ class LendingService(LendingQueries):
                 maturity_date=schedule.maturity,
                 installment=schedule.money(schedule.installment),
                 apr=schedule.apr,
-                business_date=today,
+                business_date=opened,
             )
         )
+        if opened < today or past:
+            self._import_history(uow, loan_id, past, today)
         return loan_id
 
+    def _import_history(self, uow: UnitOfWork, loan_id: str, past: Sequence[PastRepayment], today: date) -> None:
+        """Catch an imported loan up to today, applying its past repayments on their dates, in date order."""
+        settled_on: date | None = None
+        for repayment in past:
+            if settled_on is not None:
+                raise Invalid(
+                    "past_repayment_after_settlement",
+                    f"the repayment of {repayment.on} comes after the loan was settled on {settled_on}",
+                )
+            catch_up(uow, self._ledger, self._profile, loan_id, repayment.on)
+            try:
+                with as_of(uow, repayment.on):
+                    result = self._repay(uow, loan_id, repayment.amount, repayment.reference or "import", None)
+            except DomainError as exc:
+                raise type(exc)(exc.code, f"the repayment of {repayment.on}: {exc.detail}", **exc.extra) from None
+            if result.state is LoanState.SETTLED:
+                settled_on = repayment.on
+        catch_up(uow, self._ledger, self._profile, loan_id, today)
+
     def _insert_loan(
-        self, uow: UnitOfWork, loan_id: str, borrower_id: str, quote: Quote, rate: Decimal, today: date
+        self, uow: UnitOfWork, loan_id: str, borrower_id: str, quote: Quote, rate: Decimal, opened: date
     ) -> None:
+        """The loan and its installments as on its open date: nothing billed, accrued or late yet."""
         product, schedule = quote.product, quote.schedule
-        today_day = day(today)
-        rows = []
-        for line in schedule.lines:
-            billed = day(line.due) <= today_day  # an imported loan's past installments
-            rows.append(installment_row(borrower_id, loan_id, line, product.grace_days, billed))
-        billed_rows = [r for r in rows if r["billed"]]
-        current = next((r for r in rows if not r["billed"]), None)
-        accrued = 0
-        if current is not None and today_day > current["start_day"]:
-            span = current["due_day"] - current["start_day"]
-            accrued = current["interest"] * min(today_day - current["start_day"], span) // span
-        billed_interest = sum(r["interest"] for r in billed_rows)
-        found = delinquency_of(billed_rows, 0, product.grace_days, today_day - 1, None)
+        rows = [installment_row(borrower_id, loan_id, line, product.grace_days, False) for line in schedule.lines]
+        current = rows[0]
         uow.conn.execute(
             insert(loan).values(
                 borrower_id=borrower_id,
@@ -231,40 +255,28 @@ class LendingService(LendingQueries):
                 penalty_daily_e10=daily_rate_e10(product.penalty_rate, product.day_count),
                 late_fee=product.late_fee,
                 principal_outstanding=schedule.principal,
-                principal_due=sum(r["principal"] for r in billed_rows),
-                interest_due=billed_interest,
-                accrued_interest=accrued,
+                principal_due=0,
+                interest_due=0,
+                accrued_interest=0,
                 penalty_due=0,
                 fees_due=0,
-                cur_seq=current["seq"] if current else len(rows) + 1,
-                accrual_start_day=current["start_day"] if current else today_day,
-                next_due_day=current["due_day"] if current else None,
-                accrual_interest=current["interest"] if current else 0,
-                oldest_due_day=found.oldest_due_day,
-                overdue_principal=found.overdue_principal,
-                overdue_amount=found.overdue_amount,
-                dpd=found.dpd,
-                bucket=self._profile.bucket_for(found.dpd).name,
-                first_delinquency_day=found.first_delinquency_day,
-                penalty_day=today_day - 1,
+                cur_seq=current["seq"],
+                accrual_start_day=current["start_day"],
+                next_due_day=current["due_day"],
+                accrual_interest=current["interest"],
+                oldest_due_day=None,
+                overdue_principal=0,
+                overdue_amount=0,
+                dpd=0,
+                bucket=self._profile.bucket_for(0).name,
+                first_delinquency_day=None,
+                penalty_day=day(opened) - 1,
                 settled_on=None,
                 closed_amount=0,
                 created_at=uow.clock.now(),
             )
         )
         uow.conn.execute(INSERT_INSTALLMENT, rows)
-        if billed_interest + accrued:
-            currency = product.currency
-            postings = [
-                credit(AccountKey(AccountType.INTEREST_INCOME, currency), Money(billed_interest + accrued, currency))
-            ]
-            if billed_interest:
-                postings.append(
-                    debit(AccountKey(AccountType.INTEREST_RECEIVABLE, currency), Money(billed_interest, currency))
-                )
-            if accrued:
-                postings.append(debit(AccountKey(AccountType.ACCRUED_INTEREST, currency), Money(accrued, currency)))
-            self._ledger.post(uow, entry(today, "loan_import_interest", *postings, reference=loan_id))
 
     # -- repayments --------------------------------------------------------------
 
@@ -300,6 +312,8 @@ class LendingService(LendingQueries):
         today = uow.clock.business_date()
         ln = self._load(uow, loan_id)
         if ln.state != LoanState.ACTIVE.value:
+            if ln.state in RECOVERABLE_STATES:
+                return recover(uow, self._ledger, self._profile, ln, amount, reference, received_into)
             raise Conflict("loan_not_active", f"loan {loan_id} is {ln.state}; it takes no repayments")
         if amount.currency != ln.currency:
             raise Invalid("currency_mismatch", f"loan {loan_id} is in {ln.currency}")
@@ -486,29 +500,7 @@ class LendingService(LendingQueries):
     def _record_transition(
         self, uow: UnitOfWork, ln: Row[Any], bucket: str, found: Delinquency, principal_left: int, today: date
     ) -> LoanDelinquencyChanged:
-        uow.conn.execute(
-            INSERT_TRANSITION,
-            {
-                "borrower_id": ln.borrower_id,
-                "id": new_id("dlq"),
-                "loan_id": ln.id,
-                "business_date": today,
-                "from_bucket": ln.bucket,
-                "to_bucket": bucket,
-                "dpd": found.dpd,
-            },
-        )
-        return LoanDelinquencyChanged(
-            loan_id=ln.id,
-            borrower_id=ln.borrower_id,
-            days_past_due=found.dpd,
-            bucket=bucket,
-            previous_bucket=ln.bucket,
-            overdue_amount=Money(found.overdue_amount, ln.currency),
-            outstanding_principal=Money(principal_left, ln.currency),
-            first_delinquency_date=from_day(found.first_delinquency_day),
-            business_date=today,
-        )
+        return record_transition(uow, ln, bucket, found, principal_left, today)
 
     def _reschedule(
         self,
@@ -590,12 +582,17 @@ class LendingService(LendingQueries):
         return amount
 
     def write_off(self, loan_id: str) -> Money:
-        """Give up the debt. A charged-off loan is already off the books; an active one is charged off first."""
+        """Give up the debt. A charged-off loan is already off the books; an active one is charged off first.
+
+        What is given up is what the loan still owes: the amount charged off less what was recovered.
+        """
         with self._uow() as uow:
             ln = self._load(uow, loan_id)
             today = uow.clock.business_date()
             if ln.state == LoanState.CHARGED_OFF.value:
-                amount = Money(ln.closed_amount, ln.currency)
+                amount = Money(ln.closed_amount - recovered_of(uow, ln), ln.currency)
+                if not amount.minor:
+                    raise Conflict("nothing_owed", f"loan {loan_id} was recovered in full; nothing is left to give up")
                 uow.conn.execute(
                     UPDATE_LOAN.values(state=LoanState.WRITTEN_OFF.value),
                     {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id},

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Row, bindparam, delete, insert, select, update
 
-from fairlend.lending.schedule import Line, day
+from fairlend.db.uow import UnitOfWork
+from fairlend.ids import new_id
+from fairlend.lending.model import LoanDelinquencyChanged
+from fairlend.lending.schedule import Line, day, from_day
 from fairlend.lending.tables import loan, loan_delinquency_transition, loan_installment, loan_repayment
+from fairlend.money import Money
 
 LOAN_FOR_UPDATE = select(loan).where(loan.c.id == bindparam("loan_id")).with_for_update()
 OPEN_INSTALLMENTS = (
@@ -39,6 +44,16 @@ PAY_INSTALLMENT = (
         fee_paid=bindparam("fee_paid"),
         paid_on=bindparam("paid_on"),
     )
+)
+# Billing an installment (end-of-day's billing step, an imported loan's catch-up), by primary key.
+BILL_INSTALLMENT = (
+    update(loan_installment)
+    .where(
+        loan_installment.c.borrower_id == bindparam("b_borrower_id"),
+        loan_installment.c.loan_id == bindparam("b_loan_id"),
+        loan_installment.c.seq == bindparam("b_seq"),
+    )
+    .values(billed=True)
 )
 DROP_UNBILLED = delete(loan_installment).where(
     loan_installment.c.borrower_id == bindparam("borrower_id"),
@@ -130,3 +145,32 @@ def installment_row(borrower_id: str, loan_id: str, line: Line, grace_days: int,
         "late_fee_charged": False,
         "paid_on": None,
     }
+
+
+def record_transition(
+    uow: UnitOfWork, ln: Row[Any], bucket: str, found: Delinquency, principal_left: int, today: date
+) -> LoanDelinquencyChanged:
+    """The history row for a loan's change of bucket, and the event to publish with it."""
+    uow.conn.execute(
+        INSERT_TRANSITION,
+        {
+            "borrower_id": ln.borrower_id,
+            "id": new_id("dlq"),
+            "loan_id": ln.id,
+            "business_date": today,
+            "from_bucket": ln.bucket,
+            "to_bucket": bucket,
+            "dpd": found.dpd,
+        },
+    )
+    return LoanDelinquencyChanged(
+        loan_id=ln.id,
+        borrower_id=ln.borrower_id,
+        days_past_due=found.dpd,
+        bucket=bucket,
+        previous_bucket=ln.bucket,
+        overdue_amount=Money(found.overdue_amount, ln.currency),
+        outstanding_principal=Money(principal_left, ln.currency),
+        first_delinquency_date=from_day(found.first_delinquency_day),
+        business_date=today,
+    )

@@ -116,6 +116,8 @@ loan_repayment = Table(
     Column("refunded", BigInteger, nullable=False),
     Column("reference", String(80), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # repayment | recovery (model.RepaymentKind); the hot path leaves it to the default.
+    Column("kind", String(12), nullable=False, server_default="repayment"),
     Index("ix_loan_repayment_loan_id", "loan_id"),
 )
 

@@ -137,6 +137,10 @@ def records_for(
             }
         ]
     if event_type == SETTLED:
+        if payload.get("after_charge_off"):
+            # Neither code set has "paid in full after charge-off" (CN-17 C would hide the G; Metro 2's
+            # 64 is not in the bureau's set): the recovery's repayment record already said balance 0.
+            return []
         return [
             {
                 "record_id": f"{loan_id}:settled",

@@ -18,7 +18,7 @@ from fairlend.api.auth import LOAN_OFFICERS, Authenticated, ensure_can_read_owne
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.errors import DomainError, Invalid
 from fairlend.identity.model import Principal, Role
-from fairlend.lending.model import LoanDetail, PayoffQuote, Product, RepaymentResult
+from fairlend.lending.model import LoanDetail, PastRepayment, PayoffQuote, Product, RepaymentResult
 from fairlend.lending.products import Quote
 from fairlend.money import Money
 
@@ -182,10 +182,23 @@ def create_quote(
 # -- loans ----------------------------------------------------------------------------------
 
 
+class PastRepaymentIn(BaseModel):
+    """A repayment an imported loan received before it came to fairlend."""
+
+    paid_on: date = Field(alias="date", description="its business date: from the open date through today")
+    amount: Decimal = Field(description="major units, e.g. 916.80; positive")
+    reference: str = Field(default="", max_length=80)
+
+
 class LoanCreate(QuoteCreate):
-    """The terms of a quote, booked for a borrower."""
+    """The terms of a quote, lent to a borrower; with a past `open_date`, an imported loan and what it was repaid."""
 
     borrower_id: str = Field(min_length=1, max_length=40)
+    repayments: list[PastRepaymentIn] = Field(
+        default_factory=list,
+        max_length=2000,
+        description="past repayments, applied on their dates through the waterfall (importing a portfolio)",
+    )
 
 
 class InstallmentPublic(BaseModel):
@@ -228,6 +241,8 @@ class LoanPublic(BaseModel):
     settled_on: date | None
     next_due_date: date | None
     next_due_amount: MoneyPublic
+    charged_off_amount: MoneyPublic
+    recovered_amount: MoneyPublic
     schedule: list[InstallmentPublic]
 
     @classmethod
@@ -262,6 +277,8 @@ class LoanPublic(BaseModel):
             settled_on=f.settled_on,
             next_due_date=f.next_due_date,
             next_due_amount=MoneyPublic.of(f.next_due_amount),
+            charged_off_amount=MoneyPublic.of(d.charged_off),
+            recovered_amount=MoneyPublic.of(d.recovered),
             schedule=[
                 InstallmentPublic(
                     seq=i.seq,
@@ -282,17 +299,22 @@ class LoanPublic(BaseModel):
 def book_loan(
     body: LoanCreate, container: ContainerDep, principal: Operator, idempotency_key: IdempotencyKey = None
 ) -> LoanPublic:
-    """Book a loan for a borrower on a product version and disburse it (operators)."""
+    """Book a loan for a borrower on a product version and disburse it (operators).
+
+    Importing a portfolio: a past `open_date` and the `repayments` already received.
+    """
     _require_key(idempotency_key)
+    currency = container.profile.currency
     loan_id = container.lending.book_loan(
         body.borrower_id,
         body.product_code,
-        _money(body.amount, container.profile.currency),
+        _money(body.amount, currency),
         version=body.version,
         rate=body.rate,
         term=body.term,
         open_date=body.open_date,
         first_due_date=body.first_due_date,
+        repayments=[PastRepayment(r.paid_on, _money(r.amount, currency), r.reference) for r in body.repayments],
     )
     return LoanPublic.of(container.lending.loan_detail(loan_id))
 
@@ -321,6 +343,7 @@ class RepaymentCreate(BaseModel):
 class RepaymentPublic(BaseModel):
     id: str
     loan_id: str
+    kind: str  # repayment | recovery (after charge-off)
     state: str
     amount: MoneyPublic
     principal_paid: MoneyPublic
@@ -337,6 +360,7 @@ class RepaymentPublic(BaseModel):
         return cls(
             id=r.repayment_id,
             loan_id=r.loan_id,
+            kind=r.kind.value,
             state=r.state.value,
             amount=MoneyPublic.of(r.amount),
             principal_paid=MoneyPublic.of(r.principal_paid),
@@ -358,7 +382,10 @@ def repay(
     principal: Authenticated,
     idempotency_key: IdempotencyKey = None,
 ) -> RepaymentPublic:
-    """Apply a payment through the product's waterfall (the owning borrower or a loan officer)."""
+    """Apply a payment through the product's waterfall; on a charged-off loan, book it as a recovery.
+
+    The owning borrower or a loan officer.
+    """
     _require_key(idempotency_key)
     facts = container.lending.loan_facts(loan_id)
     # Moving money is narrower than reading: collectors and compliance see loans but post no payments.
