@@ -41,39 +41,60 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
+    response = problem(exc.status, exc.code, exc.detail, instance=request.url.path, **_jsonable(exc.extra))
+    retry_after = exc.extra.get("retry_after")
+    if isinstance(retry_after, int):
+        # RFC 9110: a 429 or 503 may say when to come back.
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
+        for err in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "", "message": "invalid request"}
+    detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return problem(422, "validation_error", detail, instance=request.url.path, errors=errors)
+
+
+def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
+        exc.status_code, f"http_{exc.status_code}"
+    )
+    response = problem(exc.status_code, code, str(exc.detail), instance=request.url.path)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def log_unexpected(request: Request, exc: Exception) -> None:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+
+
+def unexpected_problem(request: Request, exc: Exception) -> JSONResponse:
+    log_unexpected(request, exc)
+    return problem(500, "internal_error", "an unexpected error occurred; it has been logged", instance=request.url.path)
+
+
 def install(app: FastAPI) -> None:
+    """problem+json for every error. The web (web/errors.py) replaces these handlers with ones that
+    answer pages in HTML and call the functions above for everything under /api/."""
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        response = problem(exc.status, exc.code, exc.detail, instance=request.url.path, **_jsonable(exc.extra))
-        retry_after = exc.extra.get("retry_after")
-        if isinstance(retry_after, int):
-            # RFC 9110: a 429 or 503 may say when to come back.
-            response.headers["Retry-After"] = str(retry_after)
-        return response
+        return domain_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
-            for err in exc.errors()
-        ]
-        first = errors[0] if errors else {"field": "", "message": "invalid request"}
-        detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-        return problem(422, "validation_error", detail, instance=request.url.path, errors=errors)
+        return validation_problem(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
-            exc.status_code, f"http_{exc.status_code}"
-        )
-        response = problem(exc.status_code, code, str(exc.detail), instance=request.url.path)
-        for name, value in (exc.headers or {}).items():
-            response.headers[name] = value
-        return response
+        return http_problem(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(
-            500, "internal_error", "an unexpected error occurred; it has been logged", instance=request.url.path
-        )
+        return unexpected_problem(request, exc)

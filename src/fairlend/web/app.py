@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from fairlend.bootstrap import Container
+from fairlend.web import errors
 from fairlend.web.rendering import PageRedirect
 
 # Each module exposes `router` (and, for development-only pages, `dev_router`).
@@ -18,7 +19,11 @@ PAGE_MODULES = ("fairlend.web.identity", "fairlend.web.collections", "fairlend.w
 
 
 def mount_web(app: FastAPI, container: Container) -> None:
-    """The pages and their static files, all served from the package (no CDN)."""
+    """The pages and their static files, all served from the package (no CDN).
+
+    Called after api/problems.py installed its handlers: errors on pages then answer in HTML,
+    and everything under /api/ still answers problem+json (web/errors.py)."""
+    routers: list[APIRouter] = []
 
     @app.exception_handler(PageRedirect)
     async def _redirect_to(request: Request, exc: PageRedirect) -> Response:
@@ -26,9 +31,12 @@ def mount_web(app: FastAPI, container: Container) -> None:
 
     for name in PAGE_MODULES:
         module = importlib.import_module(name)
-        app.include_router(module.router)
+        routers.append(module.router)
         dev_pages: APIRouter | None = getattr(module, "dev_router", None)
         if dev_pages is not None and container.settings.environment != "production":
-            app.include_router(dev_pages)
+            routers.append(dev_pages)
+    for router in routers:
+        app.include_router(router)
+    errors.install(app, container, routers)
     static = resources.files("fairlend.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
