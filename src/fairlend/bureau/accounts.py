@@ -35,6 +35,7 @@ def blind_index(key: bytes, id_number: str) -> str:
     return hmac.digest(key, id_number.strip().upper().encode(), "sha256").hex()
 
 
+_SETTLED, _CHARGED_OFF = AccountState.SETTLED, AccountState.CHARGED_OFF
 _STATES = {s.value: s for s in AccountState}
 _SETTLED_BY = {s.value: s for s in SettledBy}
 # And back: an enum's `.value` is a Python-level property, a dict lookup is not.
@@ -65,6 +66,9 @@ MONTH_COLUMNS = (
 )
 _CODE, _WORST, _STATUS, _RATING = 2, 3, 4, 5
 _FIRST_OVERDUE, _CURED, _SUPPRESSED = 10, 11, 12
+# What a later record keeps of a stored month (the worst code, the cure, the
+# suppression): all intake reads of it; the rest of the row is rewritten.
+MONTH_KEPT = tuple(MONTH_COLUMNS[i] for i in (_CODE, _WORST, _STATUS, _RATING, _FIRST_OVERDUE, _CURED, _SUPPRESSED))
 
 # The account columns a record can change, in the order intake writes them back.
 ACCOUNT_STATE = (
@@ -87,11 +91,6 @@ HELD_COLUMNS = ("id", "account_ref", "open_date", *ACCOUNT_STATE)
 HELD_WIDTH = 1 + len(HELD_COLUMNS)
 
 _fromisoformat = date.fromisoformat
-
-
-def _day(value: Any) -> Any:
-    """A stored date as a date: SQLite hands back ISO text, PostgreSQL a date."""
-    return _fromisoformat(value) if type(value) is str else value
 
 
 class HeldAccount:
@@ -164,15 +163,17 @@ class HeldAccount:
             closed_on,
         ) = row[:HELD_WIDTH]
         account.row = None
-        account.open_date = open_date = _day(open_date)
+        # Dates come as ISO text from SQLite and as dates from PostgreSQL; parsed inline, not by a call each.
+        parse = _fromisoformat
+        account.open_date = open_date = parse(open_date) if type(open_date) is str else open_date
         account.open_index = open_date.year * 12 + open_date.month - 1
         # Dict lookups: calling the enum classes was the slowest part of loading an account.
         account.state = _STATES[state]
         account.settled_by = _SETTLED_BY[settled_by]
-        account.as_of = _day(as_of)
-        account.first_negative_on = None if first_negative_on is None else _day(first_negative_on)
-        account.notice_on = None if notice_on is None else _day(notice_on)
-        account.closed_on = None if closed_on is None else _day(closed_on)
+        account.as_of = parse(as_of) if type(as_of) is str else as_of
+        account.first_negative_on = parse(first_negative_on) if type(first_negative_on) is str else first_negative_on
+        account.notice_on = parse(notice_on) if type(notice_on) is str else notice_on
+        account.closed_on = parse(closed_on) if type(closed_on) is str else closed_on
         account.is_new = False
         account.dirty = False
         return account
@@ -252,13 +253,15 @@ class RecordApplier:
         self._key = blind_key
         self._scheme = scheme_for(profile)
         self._opening = month_status(profile, days_overdue=0, state=AccountState.OPEN)
+        self._severity = self._scheme.severity
+        self._unknown = self._scheme.unknown
         self._statuses: dict[tuple[Any, ...], _Status] = {}
 
     def _status(
         self, days: int, state: AccountState, settled_by: SettledBy, before: int, payment_due: bool, zero: bool
     ) -> _Status:
         """`month_status` with its negativity and severity, memoised: a file repeats a few combinations."""
-        key = (min(days, 400), state, settled_by, min(before, 400), payment_due, zero)
+        key = (min(days, 400), state, settled_by, min(before, 400), payment_due, zero)  # as apply_one looks it up
         found = self._statuses.get(key)
         if found is None:
             status = month_status(
@@ -375,7 +378,10 @@ class RecordApplier:
             state = AccountState.CHARGED_OFF
             balance = record.amount or balance
 
-        code, account_status, rating, negative, reported = self._status(
+        # The memo's key, inline: a method call per record cost more than the lookup.
+        capped, before = (days if days < 400 else 400), (previous_days if previous_days < 400 else 400)
+        found = self._statuses.get((capped, state, settled_by, before, payment_due, balance == 0))
+        code, account_status, rating, negative, reported = found or self._status(
             days, state, settled_by, previous_days, payment_due, balance == 0
         )
         if record.status_code and record.status_code not in (code, account_status):
@@ -410,12 +416,13 @@ class RecordApplier:
             first_overdue = first_overdue or day - timedelta(days=days - 1)
         first_overdue_on = None if first_overdue is None else dates[first_overdue]
         suppressed = False
-        existing = batch.months.get(key)
+        months = batch.months
+        existing = months.get(key)
         if existing is not None:
             # A month keeps the worst status reported in it, so that an overdue
             # repaid before month-end is not lost; closing codes always win.
-            severity = self._scheme.severity
-            closing = state is AccountState.SETTLED or state is AccountState.CHARGED_OFF
+            severity = self._severity
+            closing = state is _SETTLED or state is _CHARGED_OFF
             if not closing and severity.get(existing[_CODE], 0) > reported:
                 code, account_status, rating = existing[_CODE], existing[_STATUS], existing[_RATING]
                 first_overdue_on = existing[_FIRST_OVERDUE] or first_overdue_on
@@ -423,7 +430,7 @@ class RecordApplier:
                 worst = existing[_WORST]
             cured = cured or existing[_CURED]
             suppressed = existing[_SUPPRESSED]
-        batch.months[key] = (
+        months[key] = (
             account.id,
             month,
             code,
@@ -439,7 +446,7 @@ class RecordApplier:
             suppressed,
         )
         batch.touched.add(key)
-        account.set_code(month, code, self._scheme.unknown)
+        account.set_code(month, code, self._unknown)
         if day >= account.as_of:
             account.account_status, account.rating = account_status, rating
 
@@ -447,7 +454,7 @@ class RecordApplier:
         account.balance, account.amount_overdue, account.days_overdue = balance, overdue, days
         if day > account.as_of:
             account.as_of = day
-        if (state is AccountState.SETTLED or state is AccountState.CHARGED_OFF) and account.closed_on is None:
+        if (state is _SETTLED or state is _CHARGED_OFF) and account.closed_on is None:
             account.closed_on = day
         account.dirty = True
         return warning
@@ -486,7 +493,7 @@ class RecordApplier:
         # The month was not read (only months the file's other records name are): it may be stored.
         batch.stored.add(key)
         batch.touched.add(key)
-        account.set_code(record.month, status.code, self._scheme.unknown)
+        account.set_code(record.month, status.code, self._unknown)
         account.dirty = True
         if record.dispute_id:
             batch.resolved.append((record.dispute_id, account.id))

@@ -57,7 +57,7 @@ def bulk_insert_tuples(
             "DO NOTHING" if keep_existing else f"DO UPDATE SET {updates}"
         )
     if sqlite_backend:
-        adapt_dates_for_sqlite()
+        adapt_for_sqlite()
     # Straight to the driver's cursor, inside the same transaction: even
     # exec_driver_sql inspected every parameter tuple on the way.
     cursor = conn.connection.cursor()
@@ -89,7 +89,7 @@ def bulk_update(conn: Connection, table: Any, key: str, columns: Sequence[str], 
     marker = "?" if sqlite_backend else "%s"
     sql = f"UPDATE {table.name} SET {', '.join(f'{c} = {marker}' for c in columns)} WHERE {key} = {marker}"
     if sqlite_backend:
-        adapt_dates_for_sqlite()
+        adapt_for_sqlite()
     cursor = conn.connection.cursor()
     try:
         cursor.executemany(sql, rows)
@@ -131,7 +131,20 @@ def row_key(conn: Connection) -> tuple[str, str]:
     return ("rowid", "rowid") if conn.dialect.name == "sqlite" else ("id", "id")
 
 
-def adapt_dates_for_sqlite() -> None:
-    # SQLAlchemy stores a Date on SQLite as ISO text; teach the driver the same
-    # (registered by exact type, so datetimes are unaffected; booleans are ints already).
+def adapt_for_sqlite() -> None:
+    """Teach the driver what SQLAlchemy stores, and the cheap way to bind what it binds slowly.
+
+    A Date is ISO text (registered by exact type, so datetimes are
+    unaffected). CPython 3.11's driver binds only exact int, float and str
+    directly; a None or a bool goes through its adaptation protocol, whose
+    failed attribute lookups cost more than a month row's own insert. An
+    adapter found in its registry skips them: None stays NULL, a bool is 0/1
+    as SQLAlchemy stores it.
+    """
     sqlite3.register_adapter(date, date.isoformat)
+    sqlite3.register_adapter(type(None), _null)
+    sqlite3.register_adapter(bool, int)
+
+
+def _null(_value: None) -> None:
+    return None

@@ -28,6 +28,7 @@ from fairlend.bureau.accounts import (
     HELD_COLUMNS,
     HELD_WIDTH,
     MONTH_COLUMNS,
+    MONTH_KEPT,
     Batch,
     HeldAccount,
     RecordApplier,
@@ -232,7 +233,7 @@ class Intake:
             for row in fetch_all(conn, sql, (main, batch.institution_id, *chunk)):
                 account = HeldAccount.stored(row)
                 accounts[row[2]] = account
-                if row[held] is not None:
+                if row[_MONTH_CODE] is not None:
                     key = (account.id, main)
                     months[key] = row[held:]
                     stored.add(key)
@@ -302,7 +303,11 @@ class Intake:
             bulk_insert_tuples(conn, bureau_month, new_months)
 
 
-_HELD_SELECT = ", ".join([*(f"a.{c}" for c in HELD_COLUMNS), *(f"m.{c}" for c in MONTH_COLUMNS)])
+# The account's state, then its month row in MONTH_COLUMNS' layout with only the kept columns read.
+_HELD_SELECT = ", ".join(
+    [*(f"a.{c}" for c in HELD_COLUMNS), *(f"m.{c}" if c in MONTH_KEPT else "NULL" for c in MONTH_COLUMNS)]
+)
+_MONTH_CODE = HELD_WIDTH + MONTH_COLUMNS.index("code")  # NULL when the account has no row for the month
 # Records that write the month of their date (a correction names its month; a notice writes none).
 _MONTH_WRITERS = frozenset({RecordType.STATUS, RecordType.REPAYMENT, RecordType.SETTLEMENT, RecordType.CHARGE_OFF})
 
