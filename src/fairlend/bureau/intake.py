@@ -1,10 +1,16 @@
 """Applying a reporting file: validate each line, apply the good ones in bulk.
 
 The whole file is one transaction. Lines are parsed and checked one by one
-against the accounts' state held in memory (loaded with a few set-based
-queries), then every change is written with one bulk statement per table:
-no statement per record, which is what lets intake reach tens of thousands
-of records a second on SQLite.
+against the accounts' state held in memory, then every change is written
+with one bulk statement per table: no statement per record, which is what
+lets intake reach tens of thousands of records a second on SQLite.
+
+The passes over the database are few: the record ids are logged and checked
+in one insert; the accounts the file names are read with their stored row of
+the month the file reports in one join per chunk of refs; accounts, months
+(inserted, or upserted when they may be stored) and the file itself are
+written once each. Rows go to the driver as tuples in the tables' column
+order with their dates in storage form, so no Python work is left per value.
 
 Applying the same file twice changes nothing: the file's sha256 finds the
 first acknowledgement, and a record id seen before is counted as a duplicate.
