@@ -84,7 +84,7 @@ def fetch_all(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
 
 
 def bulk_update(conn: Connection, table: Any, key: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """One prepared UPDATE by primary key, run with executemany over tuples: the columns' values, then the key."""
+    """One prepared UPDATE by `key` (see `row_key`), run with executemany over tuples: the values, then the key."""
     sqlite_backend = conn.dialect.name == "sqlite"
     marker = "?" if sqlite_backend else "%s"
     sql = f"UPDATE {table.name} SET {', '.join(f'{c} = {marker}' for c in columns)} WHERE {key} = {marker}"
