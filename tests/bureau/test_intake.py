@@ -180,3 +180,57 @@ def test_intake_turns_the_garbage_collector_back_on_even_when_applying_fails(
     monkeypatch.undo()
     assert bureau.submit(inst.institution_id, content).applied == 2
     assert gc.isenabled()
+
+
+def test_a_record_the_rules_refused_can_be_sent_again_and_is_applied(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Bank A")
+    r = Records("L1")
+    opened, late = r.opened(date(2026, 1, 5)), r.status(date(2026, 2, 20), 15)
+    refused = bureau.submit(inst.institution_id, lines(opened, late))
+    assert [o.code for o in refused.rejected] == ["negative_notice_missing"] and refused.applied == 1
+    # The refused record's id is not held: after the notice, the same record is applied, not a duplicate.
+    ack = bureau.submit(inst.institution_id, lines(r.notice(date(2026, 2, 18)), late))
+    assert (ack.applied, ack.duplicates, ack.rejected) == (2, 0, ())
+    assert _count(bureau, bureau_record) == 3
+    again = bureau.submit(inst.institution_id, lines(late, r.status(date(2026, 2, 28), 23)))
+    assert (again.applied, again.duplicates) == (1, 1)
+
+
+def test_a_later_file_for_the_same_month_keeps_its_worst_code_and_records_the_cure(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Bank A")
+    a, b = Records("L1"), Records("L2")
+    bureau.submit(
+        inst.institution_id,
+        lines(a.opened(date(2025, 11, 5)), b.opened(date(2025, 11, 6)), a.notice(date(2025, 12, 1))),
+    )
+    for day, overdue, balance in (
+        (date(2025, 12, 31), 0, 900_000),
+        (date(2026, 1, 20), 15, 900_000),  # a daily file in January
+        (date(2026, 1, 31), 0, 800_000),  # January's month-end: the overdue was repaid
+    ):
+        ack = bureau.submit(inst.institution_id, lines(a.status(day, overdue, balance), b.status(day)))
+        assert (ack.applied, ack.rejected) == (2, ())
+    first, second = sorted(bureau.report(ID_CN).accounts, key=lambda x: x.account_ref)
+    assert first.grid[:5] == ("#", "#", "1", "N", "#") and second.grid[:5] == ("#", "#", "N", "N", "#")
+    # The account shows its latest month, which keeps the overdue it had.
+    assert (first.balance.minor, first.account_status) == (800_000, "1")
+    with bureau._uow(read_only=True) as uow:
+        rows = uow.conn.execute(
+            sa.select(
+                bureau_month.c.month,
+                bureau_month.c.code,
+                bureau_month.c.worst,
+                bureau_month.c.days_overdue,
+                bureau_month.c.balance,
+                bureau_month.c.as_of,
+                bureau_month.c.first_overdue_on,
+                bureau_month.c.cured_on,
+            )
+            .join(bureau_account, bureau_account.c.id == bureau_month.c.account_id)
+            .where(bureau_account.c.account_ref == "L1")
+            .order_by(bureau_month.c.month)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (202512, "N", "N", 0, 900_000, date(2025, 12, 31), None, None),
+        (202601, "1", "1", 0, 800_000, date(2026, 1, 31), date(2026, 1, 6), date(2026, 1, 31)),
+    ]

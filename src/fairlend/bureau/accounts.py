@@ -10,13 +10,13 @@ writes them after, in bulk.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from fairlend.bureau.documents import mask_id_number
 from fairlend.bureau.model import (
     AccountState,
-    MonthStatus,
     NoticeCheck,
     SettledBy,
     check_negative_notice,
@@ -35,11 +35,62 @@ def blind_index(key: bytes, id_number: str) -> str:
     return hmac.digest(key, id_number.strip().upper().encode(), "sha256").hex()
 
 
+_SETTLED, _CHARGED_OFF = AccountState.SETTLED, AccountState.CHARGED_OFF
 _STATES = {s.value: s for s in AccountState}
 _SETTLED_BY = {s.value: s for s in SettledBy}
+# And back: an enum's `.value` is a Python-level property, a dict lookup is not.
+_STATE_VALUES = {s: s.value for s in AccountState}
+_SETTLED_BY_VALUES = {s: s.value for s in SettledBy}
 
-# Marks a month row that may exist in storage (read from it, or named by a correction).
-STORED = "_stored"
+# A month's status as intake uses it: code, account status, rating, negative?, severity of the code.
+_Status = tuple[str, str, str, bool, int]
+
+# A month row is a tuple in bureau_month's column order, its dates in the
+# form the driver stores (see `Batch.dates`), so that it goes to the driver as
+# it is: a dict per month row cost more than writing it. Intake never compares
+# a month row's dates, it only carries them.
+MONTH_COLUMNS = (
+    "account_id",
+    "month",
+    "code",
+    "worst",
+    "account_status",
+    "rating",
+    "days_overdue",
+    "balance",
+    "amount_overdue",
+    "as_of",
+    "first_overdue_on",
+    "cured_on",
+    "suppressed",
+)
+_CODE, _WORST, _STATUS, _RATING = 2, 3, 4, 5
+_FIRST_OVERDUE, _CURED, _SUPPRESSED = 10, 11, 12
+# What a later record keeps of a stored month (the worst code, the cure, the
+# suppression): all intake reads of it; the rest of the row is rewritten.
+MONTH_KEPT = tuple(MONTH_COLUMNS[i] for i in (_CODE, _WORST, _STATUS, _RATING, _FIRST_OVERDUE, _CURED, _SUPPRESSED))
+
+# The account columns a record can change, in the order intake writes them back.
+ACCOUNT_STATE = (
+    "state",
+    "settled_by",
+    "balance",
+    "amount_overdue",
+    "days_overdue",
+    "as_of",
+    "account_status",
+    "rating",
+    "codes",
+    "first_negative_on",
+    "notice_on",
+    "closed_on",
+)
+# What intake reads of an account it holds, after the row's storage key
+# (SQLite's rowid, else the id): the ids, the opening date and that state.
+HELD_COLUMNS = ("id", "account_ref", "open_date", *ACCOUNT_STATE)
+HELD_WIDTH = 1 + len(HELD_COLUMNS)
+
+_fromisoformat = date.fromisoformat
 
 
 class HeldAccount:
@@ -52,13 +103,12 @@ class HeldAccount:
         "balance",
         "closed_on",
         "codes",
-        "currency",
         "days_overdue",
         "dirty",
-        "file_id",
         "first_negative_on",
         "id",
         "is_new",
+        "key",
         "notice_on",
         "open_date",
         "open_index",
@@ -68,15 +118,15 @@ class HeldAccount:
         "state",
     )
 
-    def __init__(self, row: dict[str, Any], *, is_new: bool) -> None:
-        self.row = row
+    def __init__(self, row: dict[str, Any]) -> None:
+        """A new account, from the full row it will be inserted as."""
+        self.row: dict[str, Any] | None = row
+        self.key: Any = None
         self.id: str = row["id"]
-        self.file_id: str = row["file_id"]
-        self.currency: str = row["currency"]
         self.open_date: date = row["open_date"]
-        # Dict lookups: calling the enum classes was the slowest part of loading an account.
-        self.state = _STATES[row["state"]]
-        self.settled_by = _SETTLED_BY[row["settled_by"]]
+        self.open_index = month_index(self.open_date)
+        self.state = AccountState.OPEN
+        self.settled_by = SettledBy.BORROWER
         self.balance: int = row["balance"]
         self.amount_overdue: int = row["amount_overdue"]
         self.days_overdue: int = row["days_overdue"]
@@ -84,14 +134,72 @@ class HeldAccount:
         self.account_status: str = row["account_status"]
         self.rating: str = row["rating"]
         self.codes: str = row["codes"]
-        self.open_index = month_index(self.open_date)
-        self.first_negative_on: date | None = row["first_negative_on"]
-        self.notice_on: date | None = row["notice_on"]
-        self.closed_on: date | None = row["closed_on"]
-        self.is_new = is_new
-        self.dirty = is_new
+        self.first_negative_on: date | None = None
+        self.notice_on: date | None = None
+        self.closed_on: date | None = None
+        self.is_new = True
+        self.dirty = True
+
+    @classmethod
+    def stored(cls, row: Sequence[Any]) -> HeldAccount:
+        """An account the bureau holds, from a row of its storage key and HELD_COLUMNS (more may follow)."""
+        account = cls.__new__(cls)
+        (
+            account.key,
+            account.id,
+            _,
+            open_date,
+            state,
+            settled_by,
+            account.balance,
+            account.amount_overdue,
+            account.days_overdue,
+            as_of,
+            account.account_status,
+            account.rating,
+            account.codes,
+            first_negative_on,
+            notice_on,
+            closed_on,
+        ) = row[:HELD_WIDTH]
+        account.row = None
+        # Dates come as ISO text from SQLite and as dates from PostgreSQL; parsed inline, not by a call each.
+        parse = _fromisoformat
+        account.open_date = open_date = parse(open_date) if type(open_date) is str else open_date
+        account.open_index = open_date.year * 12 + open_date.month - 1
+        # Dict lookups: calling the enum classes was the slowest part of loading an account.
+        account.state = _STATES[state]
+        account.settled_by = _SETTLED_BY[settled_by]
+        account.as_of = parse(as_of) if type(as_of) is str else as_of
+        account.first_negative_on = parse(first_negative_on) if type(first_negative_on) is str else first_negative_on
+        account.notice_on = parse(notice_on) if type(notice_on) is str else notice_on
+        account.closed_on = parse(closed_on) if type(closed_on) is str else closed_on
+        account.is_new = False
+        account.dirty = False
+        return account
+
+    def state_values(self, dates: Mapping[date, Any]) -> tuple[Any, ...]:
+        """ACCOUNT_STATE's values in storage form, then the storage key: one row of intake's UPDATE."""
+        first_negative_on, notice_on, closed_on = self.first_negative_on, self.notice_on, self.closed_on
+        return (
+            _STATE_VALUES[self.state],
+            _SETTLED_BY_VALUES[self.settled_by],
+            self.balance,
+            self.amount_overdue,
+            self.days_overdue,
+            dates[self.as_of],
+            self.account_status,
+            self.rating,
+            self.codes,
+            None if first_negative_on is None else dates[first_negative_on],
+            None if notice_on is None else dates[notice_on],
+            None if closed_on is None else dates[closed_on],
+            self.key,
+        )
 
     def values(self) -> dict[str, Any]:
+        """The full row of a new account, with the state its records left it in."""
+        assert self.row is not None, "only a new account is inserted"
         return {
             **self.row,
             "state": self.state.value,
@@ -120,22 +228,43 @@ class HeldAccount:
             self.codes = codes + unknown * (position - len(codes)) + code
 
 
+class Batch:
+    """What one file's records are applied to, held in memory between intake's reads and its writes."""
+
+    __slots__ = ("accounts", "dates", "files", "institution_id", "months", "new_files", "resolved", "stored", "touched")
+
+    def __init__(self, institution_id: str, dates: Mapping[date, Any]) -> None:
+        self.institution_id = institution_id
+        # date -> the form the driver stores it in, memoised: a file repeats a few dates thousands of times.
+        self.dates = dates
+        self.accounts: dict[str, HeldAccount] = {}  # by account_ref
+        # Month rows by (account id, yyyymm): read from storage, or written by this file.
+        self.months: dict[tuple[str, int], tuple[Any, ...]] = {}
+        self.stored: set[tuple[str, int]] = set()  # months that may exist in storage: upserted, not inserted
+        self.touched: set[tuple[str, int]] = set()  # months this file writes
+        self.files: dict[str, str] = {}  # blind index -> credit file id
+        self.new_files: dict[str, dict[str, Any]] = {}
+        self.resolved: list[tuple[str, str]] = []  # (dispute id, account id) a correction answered
+
+
 class RecordApplier:
     def __init__(self, profile: BureauProfile, blind_key: bytes) -> None:
         self._profile = profile
         self._key = blind_key
         self._scheme = scheme_for(profile)
         self._opening = month_status(profile, days_overdue=0, state=AccountState.OPEN)
-        self._statuses: dict[tuple[Any, ...], MonthStatus] = {}
+        self._severity = self._scheme.severity
+        self._unknown = self._scheme.unknown
+        self._statuses: dict[tuple[Any, ...], _Status] = {}
 
     def _status(
         self, days: int, state: AccountState, settled_by: SettledBy, before: int, payment_due: bool, zero: bool
-    ) -> MonthStatus:
-        """`month_status`, memoised: a file repeats the same few combinations thousands of times."""
-        key = (min(days, 400), state, settled_by, min(before, 400), payment_due, zero)
+    ) -> _Status:
+        """`month_status` with its negativity and severity, memoised: a file repeats a few combinations."""
+        key = (min(days, 400), state, settled_by, min(before, 400), payment_due, zero)  # as apply_one looks it up
         found = self._statuses.get(key)
         if found is None:
-            found = self._statuses[key] = month_status(
+            status = month_status(
                 self._profile,
                 days_overdue=key[0],
                 state=state,
@@ -144,32 +273,29 @@ class RecordApplier:
                 payment_due=payment_due,
                 balance_minor=0 if zero else 1,
             )
+            found = self._statuses[key] = (
+                status.code,
+                status.account_status,
+                status.payment_rating,
+                status.is_negative,
+                self._scheme.severity.get(status.code, 0),
+            )
         return found
 
-    def apply_one(
-        self,
-        record: Record,
-        institution_id: str,
-        accounts: dict[str, HeldAccount],
-        months: dict[tuple[str, int], dict[str, Any]],
-        files: dict[str, str],
-        new_files: dict[str, dict[str, Any]],
-        touched: set[tuple[str, int]],
-        resolved: list[tuple[str, str]],
-        now: datetime,
-        today: date,
-    ) -> tuple[str, str] | None:
+    def apply_one(self, record: Record, batch: Batch, now: datetime, today: date) -> tuple[str, str] | None:
+        """Apply one record to the batch's accounts and months; a warning, or RecordError with the reason."""
         kind = record.type
+        accounts = batch.accounts
         if kind is RecordType.ACCOUNT_OPENED:
             if record.account_ref in accounts:
                 raise RecordError("account_exists", f"account {record.account_ref} was opened before")
             assert record.person is not None
             index = blind_index(self._key, record.person.id_number)
-            file_id = files.get(index)
+            file_id = batch.files.get(index)
             if file_id is None:
                 file_id = new_id("bfile")
-                files[index] = file_id
-                new_files[index] = {
+                batch.files[index] = file_id
+                batch.new_files[index] = {
                     "id": file_id,
                     "blind_index": index,
                     "name": record.person.name,
@@ -179,7 +305,7 @@ class RecordApplier:
             accounts[record.account_ref] = HeldAccount(
                 {
                     "id": new_id("bacct"),
-                    "institution_id": institution_id,
+                    "institution_id": batch.institution_id,
                     "account_ref": record.account_ref,
                     "file_id": file_id,
                     "account_type": record.account_type,
@@ -202,8 +328,7 @@ class RecordApplier:
                     "closed_on": None,
                     "removed_on": None,
                     "suppressed": False,
-                },
-                is_new=True,
+                }
             )
             return None
 
@@ -218,7 +343,7 @@ class RecordApplier:
                 account.dirty = True
             return None
         if kind is RecordType.CORRECTION:
-            self._correct(record, account, months, touched, resolved)
+            self._correct(record, account, batch)
             return None
         if account.state is AccountState.SETTLED:
             raise RecordError("account_closed", f"account {record.account_ref} is settled; send a correction instead")
@@ -253,14 +378,19 @@ class RecordApplier:
             state = AccountState.CHARGED_OFF
             balance = record.amount or balance
 
-        status = self._status(days, state, settled_by, previous_days, payment_due, balance == 0)
-        if record.status_code and record.status_code not in (status.code, status.account_status):
+        # The memo's key, inline: a method call per record cost more than the lookup.
+        capped, before = (days if days < 400 else 400), (previous_days if previous_days < 400 else 400)
+        found = self._statuses.get((capped, state, settled_by, before, payment_due, balance == 0))
+        code, account_status, rating, negative, reported = found or self._status(
+            days, state, settled_by, previous_days, payment_due, balance == 0
+        )
+        if record.status_code and record.status_code not in (code, account_status):
             raise RecordError(
                 "status_code_mismatch",
-                f"status_code {record.status_code} does not match {days} days overdue ({status.code}/{status.account_status})",
+                f"status_code {record.status_code} does not match {days} days overdue ({code}/{account_status})",
             )
         warning: tuple[str, str] | None = None
-        if status.is_negative and account.first_negative_on is None:
+        if negative and account.first_negative_on is None:
             check = check_negative_notice(
                 self._profile, first_negative_on=day, notice_on=account.notice_on, today=today
             )
@@ -278,64 +408,58 @@ class RecordApplier:
 
         month = day.year * 100 + day.month
         key = (account.id, month)
-        existing = months.get(key)
-        cured = day if previous_days > 0 and days == 0 else None
+        worst = code
+        dates = batch.dates
+        stored_day = dates[day]
+        cured = stored_day if previous_days > 0 and days == 0 else None
         if days > 0:
             first_overdue = first_overdue or day - timedelta(days=days - 1)
-        row: dict[str, Any] = {
-            "account_id": account.id,
-            "month": month,
-            "code": status.code,
-            "worst": status.code,
-            "account_status": status.account_status,
-            "rating": status.payment_rating,
-            "days_overdue": days,
-            "balance": balance,
-            "amount_overdue": overdue,
-            "as_of": day,
-            "first_overdue_on": first_overdue,
-            "cured_on": cured,
-            "suppressed": False,
-        }
+        first_overdue_on = None if first_overdue is None else dates[first_overdue]
+        suppressed = False
+        months = batch.months
+        existing = months.get(key)
         if existing is not None:
             # A month keeps the worst status reported in it, so that an overdue
             # repaid before month-end is not lost; closing codes always win.
-            closing = state in (AccountState.SETTLED, AccountState.CHARGED_OFF)
-            worse = self._scheme.severity.get(existing["code"], 0) > self._scheme.severity.get(status.code, 0)
-            if worse and not closing:
-                row.update(
-                    code=existing["code"],
-                    account_status=existing["account_status"],
-                    rating=existing["rating"],
-                    first_overdue_on=existing["first_overdue_on"] or first_overdue,
-                )
-            if self._scheme.severity.get(existing["worst"], 0) > self._scheme.severity.get(status.code, 0):
-                row["worst"] = existing["worst"]
-            row["cured_on"] = cured or existing["cured_on"]
-            row["suppressed"] = existing["suppressed"]
-            row[STORED] = existing.get(STORED, False)
-        months[key] = row
-        touched.add(key)
-        account.set_code(month, row["code"], self._scheme.unknown)
+            severity = self._severity
+            closing = state is _SETTLED or state is _CHARGED_OFF
+            if not closing and severity.get(existing[_CODE], 0) > reported:
+                code, account_status, rating = existing[_CODE], existing[_STATUS], existing[_RATING]
+                first_overdue_on = existing[_FIRST_OVERDUE] or first_overdue_on
+            if severity.get(existing[_WORST], 0) > reported:
+                worst = existing[_WORST]
+            cured = cured or existing[_CURED]
+            suppressed = existing[_SUPPRESSED]
+        months[key] = (
+            account.id,
+            month,
+            code,
+            worst,
+            account_status,
+            rating,
+            days,
+            balance,
+            overdue,
+            stored_day,
+            first_overdue_on,
+            cured,
+            suppressed,
+        )
+        batch.touched.add(key)
+        account.set_code(month, code, self._unknown)
         if day >= account.as_of:
-            account.account_status, account.rating = row["account_status"], row["rating"]
+            account.account_status, account.rating = account_status, rating
 
         account.state, account.settled_by = state, settled_by
         account.balance, account.amount_overdue, account.days_overdue = balance, overdue, days
-        account.as_of = max(account.as_of, day)
-        if state in (AccountState.SETTLED, AccountState.CHARGED_OFF) and account.closed_on is None:
+        if day > account.as_of:
+            account.as_of = day
+        if (state is _SETTLED or state is _CHARGED_OFF) and account.closed_on is None:
             account.closed_on = day
         account.dirty = True
         return warning
 
-    def _correct(
-        self,
-        record: Record,
-        account: HeldAccount,
-        months: dict[tuple[str, int], dict[str, Any]],
-        touched: set[tuple[str, int]],
-        resolved: list[tuple[str, str]],
-    ) -> None:
+    def _correct(self, record: Record, account: HeldAccount, batch: Batch) -> None:
         """A correction replaces the month it names (it may answer a dispute, CN-15)."""
         assert record.month is not None and record.days_overdue is not None and record.balance is not None
         index = (record.month // 100) * 12 + record.month % 100 - 1
@@ -349,29 +473,30 @@ class RecordApplier:
         )
         as_of = min(record.day, _month_end(index))
         days = record.days_overdue
-        months[(account.id, record.month)] = {
-            "account_id": account.id,
-            "month": record.month,
-            "code": status.code,
-            "worst": status.code,
-            "account_status": status.account_status,
-            "rating": status.payment_rating,
-            "days_overdue": days,
-            "balance": record.balance,
-            "amount_overdue": record.amount_overdue,
-            "as_of": as_of,
-            "first_overdue_on": as_of - timedelta(days=days - 1) if days > 0 else None,
-            "cured_on": None,
-            "suppressed": False,
-            STORED: True,
-        }
-        touched.add((account.id, record.month))
-        account.set_code(record.month, status.code, self._scheme.unknown)
+        key = (account.id, record.month)
+        dates = batch.dates
+        batch.months[key] = (
+            account.id,
+            record.month,
+            status.code,
+            status.code,
+            status.account_status,
+            status.payment_rating,
+            days,
+            record.balance,
+            record.amount_overdue,
+            dates[as_of],
+            dates[as_of - timedelta(days=days - 1)] if days > 0 else None,
+            None,
+            False,
+        )
+        # The month was not read (only months the file's other records name are): it may be stored.
+        batch.stored.add(key)
+        batch.touched.add(key)
+        account.set_code(record.month, status.code, self._unknown)
         account.dirty = True
         if record.dispute_id:
-            resolved.append((record.dispute_id, account.id))
-
-    # -- writing ---------------------------------------------------------------------------
+            batch.resolved.append((record.dispute_id, account.id))
 
 
 def _month_end(index: int) -> date:

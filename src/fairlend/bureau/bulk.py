@@ -15,7 +15,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Date
+from sqlalchemy import Connection
 
 CHUNK = 2000
 
@@ -32,14 +32,20 @@ def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]], *, con
 
 
 def bulk_insert_tuples(
-    conn: Connection, table: Any, rows: list[tuple[Any, ...]], *, conflict: tuple[str, ...] = ()
-) -> None:
-    """One prepared INSERT (or upsert) run with executemany over tuples in the table's column order.
+    conn: Connection,
+    table: Any,
+    rows: list[tuple[Any, ...]],
+    *,
+    conflict: tuple[str, ...] = (),
+    keep_existing: bool = False,
+) -> int:
+    """One prepared INSERT run with executemany over tuples in the table's column order; the rows inserted.
 
-    SQLAlchemy's per-row parameter processing cost more than SQLite's own work
-    on the hot intake path, so the rows go to the driver as they are. Dates
-    go to SQLite as ISO text and booleans as 0/1, which is what SQLAlchemy
-    itself stores there.
+    With `conflict`, a row whose key exists updates it (an upsert), or with
+    `keep_existing` is skipped. SQLAlchemy's per-row parameter processing
+    cost more than SQLite's own work on the hot intake path, so the rows go
+    to the driver as they are. Dates go to SQLite as ISO text and booleans
+    as 0/1, which is what SQLAlchemy itself stores there.
     """
     columns = [c.name for c in table.columns]
     sqlite_backend = conn.dialect.name == "sqlite"
@@ -47,45 +53,20 @@ def bulk_insert_tuples(
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
     if conflict:
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in conflict)
-        sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {updates}"
+        sql += f" ON CONFLICT ({', '.join(conflict)}) " + (
+            "DO NOTHING" if keep_existing else f"DO UPDATE SET {updates}"
+        )
     if sqlite_backend:
-        adapt_dates_for_sqlite()
+        adapt_for_sqlite()
     # Straight to the driver's cursor, inside the same transaction: even
     # exec_driver_sql inspected every parameter tuple on the way.
     cursor = conn.connection.cursor()
     try:
         cursor.executemany(sql, rows)
+        # Both drivers sum the rows each execution changed.
+        return int(cursor.rowcount)
     finally:
         cursor.close()
-
-
-def select_in(
-    conn: Connection, table: Any, condition: str, value: Any, column: str, keys: Sequence[Any]
-) -> list[dict[str, Any]]:
-    """`SELECT * FROM table WHERE <condition> value AND column IN (keys)` as plain SQL, rows as dicts.
-
-    SQLAlchemy rendered the thousands-long IN list afresh for every chunk and
-    parsed every SQLite date with a regex; together they cost ten times the query.
-    """
-    marker = "?" if conn.dialect.name == "sqlite" else "%s"
-    names = [c.name for c in table.columns]
-    test = condition if " " in condition else f"{condition} ="
-    sql = (
-        f"SELECT {', '.join(names)} FROM {table.name} WHERE {test} {marker} "
-        f"AND {column} IN ({', '.join([marker] * len(keys))})"
-    )
-    dated = [i for i, n in enumerate(names) if isinstance(table.c[n].type, Date)]
-    parse = date.fromisoformat
-    rows = []
-    for values in fetch_all(conn, sql, (value, *keys)):
-        if dated:
-            values = list(values)
-            for i in dated:
-                found = values[i]
-                if found is not None and not isinstance(found, date):
-                    values[i] = parse(found)
-        rows.append(dict(zip(names, values, strict=True)))
-    return rows
 
 
 def fetch_all(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
@@ -102,22 +83,68 @@ def fetch_all(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
         cursor.close()
 
 
-def bulk_update(conn: Connection, table: Any, key: str, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    """One prepared UPDATE by primary key, run with executemany over plain tuples."""
+def bulk_update(conn: Connection, table: Any, key: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """One prepared UPDATE by `key` (see `row_key`), run with executemany over tuples: the values, then the key."""
     sqlite_backend = conn.dialect.name == "sqlite"
     marker = "?" if sqlite_backend else "%s"
     sql = f"UPDATE {table.name} SET {', '.join(f'{c} = {marker}' for c in columns)} WHERE {key} = {marker}"
     if sqlite_backend:
-        adapt_dates_for_sqlite()
-    pick = itemgetter(*columns, key)
+        adapt_for_sqlite()
     cursor = conn.connection.cursor()
     try:
-        cursor.executemany(sql, [pick(row) for row in rows])
+        cursor.executemany(sql, rows)
     finally:
         cursor.close()
 
 
-def adapt_dates_for_sqlite() -> None:
-    # SQLAlchemy stores a Date on SQLite as ISO text; teach the driver the same
-    # (registered by exact type, so datetimes are unaffected; booleans are ints already).
+class IsoDates(dict[date, str]):
+    """date -> ISO text, memoised: what SQLite stores for a Date, without the driver's adapter.
+
+    The registered adapter is a Python call per value on the way in; a file
+    repeats a handful of dates thousands of times, so one dict lookup each.
+    """
+
+    def __missing__(self, day: date) -> str:
+        text = self[day] = day.isoformat()
+        return text
+
+
+class SameDates(dict[date, date]):
+    """The identity: PostgreSQL's driver takes dates as they are."""
+
+    def __missing__(self, day: date) -> date:
+        self[day] = day
+        return day
+
+
+def storage_dates(conn: Connection) -> dict[date, Any]:
+    """An empty memo of dates in the form this connection's driver stores."""
+    return IsoDates() if conn.dialect.name == "sqlite" else SameDates()
+
+
+def row_key(conn: Connection) -> tuple[str, str]:
+    """The cheapest key to update one row of a table by: (column to select, column to match).
+
+    On SQLite the rowid finds the row directly; the primary key would go
+    through its own index first.
+    """
+    return ("rowid", "rowid") if conn.dialect.name == "sqlite" else ("id", "id")
+
+
+def adapt_for_sqlite() -> None:
+    """Teach the driver what SQLAlchemy stores, and the cheap way to bind what it binds slowly.
+
+    A Date is ISO text (registered by exact type, so datetimes are
+    unaffected). CPython 3.11's driver binds only exact int, float and str
+    directly; a None or a bool goes through its adaptation protocol, whose
+    failed attribute lookups cost more than a month row's own insert. An
+    adapter found in its registry skips them: None stays NULL, a bool is 0/1
+    as SQLAlchemy stores it.
+    """
     sqlite3.register_adapter(date, date.isoformat)
+    sqlite3.register_adapter(type(None), _null)
+    sqlite3.register_adapter(bool, int)
+
+
+def _null(_value: None) -> None:
+    return None

@@ -1,10 +1,16 @@
 """Applying a reporting file: validate each line, apply the good ones in bulk.
 
 The whole file is one transaction. Lines are parsed and checked one by one
-against the accounts' state held in memory (loaded with a few set-based
-queries), then every change is written with one bulk statement per table:
-no statement per record, which is what lets intake reach tens of thousands
-of records a second on SQLite.
+against the accounts' state held in memory, then every change is written
+with one bulk statement per table: no statement per record, which is what
+lets intake reach tens of thousands of records a second on SQLite.
+
+The passes over the database are few: the record ids are logged and checked
+in one insert; the accounts the file names are read with their stored row of
+the month the file reports in one join per chunk of refs; accounts, months
+(inserted, or upserted when they may be stored) and the file itself are
+written once each. Rows go to the driver as tuples in the tables' column
+order with their dates in storage form, so no Python work is left per value.
 
 Applying the same file twice changes nothing: the file's sha256 finds the
 first acknowledgement, and a record id seen before is counted as a duplicate.
@@ -23,10 +29,28 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from fairlend.bureau.accounts import STORED, HeldAccount, RecordApplier, blind_index
-from fairlend.bureau.bulk import bulk_insert, bulk_insert_tuples, bulk_update, chunks, fetch_all, select_in
+from fairlend.bureau.accounts import (
+    ACCOUNT_STATE,
+    HELD_COLUMNS,
+    HELD_WIDTH,
+    MONTH_COLUMNS,
+    MONTH_KEPT,
+    Batch,
+    HeldAccount,
+    RecordApplier,
+    blind_index,
+)
+from fairlend.bureau.bulk import (
+    bulk_insert,
+    bulk_insert_tuples,
+    bulk_update,
+    chunks,
+    fetch_all,
+    row_key,
+    storage_dates,
+)
 from fairlend.bureau.documents import Ack, LineOutcome
-from fairlend.bureau.records import Record, RecordError, parse_object, parse_record
+from fairlend.bureau.records import Record, RecordError, RecordType, parse_object, parse_record
 from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bureau_record, bureau_submission
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile
@@ -89,37 +113,27 @@ class Intake:
                 rejected.append(LineOutcome(number, _record_id_of(line), exc.code, exc.reason))
 
         # Record ids applied before (or twice in this file) are duplicates, not errors.
-        seen = self._existing_record_ids(conn, institution_id, [r.record_id for r in records])
-        fresh: list[Record] = []
-        duplicates = 0
-        for record in records:
-            if record.record_id in seen:
-                duplicates += 1
-            else:
-                seen.add(record.record_id)
-                fresh.append(record)
+        fresh, duplicates = self._claim(conn, institution_id, submission_id, records)
 
-        accounts = self._load_accounts(conn, institution_id, {r.account_ref for r in fresh})
-        months = self._load_months(conn, accounts, fresh)
-        files = self._load_files(conn, fresh)
-        new_files: dict[str, dict[str, Any]] = {}
-        touched_months: set[tuple[str, int]] = set()
+        batch = Batch(institution_id, storage_dates(conn))
+        self._load(conn, batch, fresh)
         applied: list[Record] = []
-        resolved: list[tuple[str, str]] = []
-
+        refused: list[str] = []
+        apply_one = self._applier.apply_one
         for record in fresh:
             try:
-                warning = self._applier.apply_one(
-                    record, institution_id, accounts, months, files, new_files, touched_months, resolved, now, today
-                )
+                warning = apply_one(record, batch, now, today)
             except RecordError as exc:
                 rejected.append(LineOutcome(record.line, record.record_id, exc.code, exc.reason))
+                refused.append(record.record_id)
                 continue
             applied.append(record)
             if warning is not None:
                 warnings.append(LineOutcome(record.line, record.record_id, warning[0], warning[1]))
 
-        self._write(conn, institution_id, submission_id, applied, accounts, months, touched_months, new_files)
+        self._write(conn, batch)
+        if refused:
+            self._release(conn, institution_id, refused)
         rejected.sort(key=lambda o: o.line)
         ack = Ack(
             submission_id=submission_id,
@@ -143,44 +157,123 @@ class Intake:
                 content=content,
             )
         )
-        return IntakeResult(ack, resolved)
+        return IntakeResult(ack, batch.resolved)
 
     # -- loading -------------------------------------------------------------------
 
-    def _existing_record_ids(self, conn: Connection, institution_id: str, ids: list[str]) -> set[str]:
-        found: set[str] = set()
+    def _claim(
+        self, conn: Connection, institution_id: str, submission_id: str, records: list[Record]
+    ) -> tuple[list[Record], int]:
+        """Log the file's record ids as its own and keep the records whose ids were new; and the duplicates.
+
+        One INSERT ... ON CONFLICT DO NOTHING both looks each id up and logs
+        it, where a query and then an insert went through the same index
+        twice. Only when fewer rows went in than were sent (a re-sent record)
+        does a query find which ids were held before. A record the rules then
+        refuse gives its id back (`_release`), so it can be sent again.
+        """
+        seen: set[str] = set()
+        fresh: list[Record] = []
+        for record in records:
+            if record.record_id not in seen:
+                seen.add(record.record_id)
+                fresh.append(record)
+        duplicates = len(records) - len(fresh)
+        if not fresh:
+            return fresh, duplicates
+        logged = bulk_insert_tuples(
+            conn,
+            bureau_record,
+            [(institution_id, r.record_id, submission_id, r.line) for r in fresh],
+            conflict=("institution_id", "record_id"),
+            keep_existing=True,
+        )
+        if logged == len(fresh):
+            return fresh, duplicates
+        held: set[str] = set()
         marker = "?" if conn.dialect.name == "sqlite" else "%s"
-        for chunk in chunks(ids):
+        for chunk in chunks([r.record_id for r in fresh]):
             # Plain SQL: rendering thousands of bound parameters per chunk cost more than the lookup.
             sql = (
                 f"SELECT record_id FROM {bureau_record.name} WHERE institution_id = {marker} "
+                f"AND submission_id <> {marker} AND record_id IN ({', '.join([marker] * len(chunk))})"
+            )
+            held.update(row[0] for row in fetch_all(conn, sql, (institution_id, submission_id, *chunk)))
+        return [r for r in fresh if r.record_id not in held], duplicates + len(held)
+
+    def _release(self, conn: Connection, institution_id: str, record_ids: list[str]) -> None:
+        """Take refused records' ids out of the log: only applied records make a re-sent one a duplicate."""
+        marker = "?" if conn.dialect.name == "sqlite" else "%s"
+        for chunk in chunks(record_ids):
+            sql = (
+                f"DELETE FROM {bureau_record.name} WHERE institution_id = {marker} "
                 f"AND record_id IN ({', '.join([marker] * len(chunk))})"
             )
-            found.update(row[0] for row in fetch_all(conn, sql, (institution_id, *chunk)))
-        return found
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(sql, (institution_id, *chunk))
+            finally:
+                cursor.close()
 
-    def _load_accounts(self, conn: Connection, institution_id: str, refs: set[str]) -> dict[str, HeldAccount]:
-        accounts: dict[str, HeldAccount] = {}
-        for chunk in chunks(sorted(refs)):
-            for row in select_in(conn, bureau_account, "institution_id", institution_id, "account_ref", chunk):
-                accounts[row["account_ref"]] = HeldAccount(row, is_new=False)
-        return accounts
+    def _load(self, conn: Connection, batch: Batch, records: list[Record]) -> None:
+        """Read the accounts the records name, each with its stored row of the month the file reports.
 
-    def _load_months(
-        self, conn: Connection, accounts: dict[str, HeldAccount], records: list[Record]
-    ) -> dict[tuple[str, int], dict[str, Any]]:
-        """The stored months a file may add to: those from its earliest record's month on."""
-        if not accounts or not records:
-            return {}
-        earliest = min(r.day for r in records)
-        floor = earliest.year * 100 + earliest.month
-        months: dict[tuple[str, int], dict[str, Any]] = {}
-        ids = [a.id for a in accounts.values()]
-        for chunk in chunks(ids):
-            for row in select_in(conn, bureau_month, "month >=", floor, "account_id", chunk):
-                row[STORED] = True
-                months[(row["account_id"], row["month"])] = row
-        return months
+        One query per chunk of account refs, joined to the month of the
+        file's last record: a month-end or daily file reports one month, so
+        that is every month row it can add to. Months of other dates are read
+        by their exact keys afterwards.
+        """
+        if not records:
+            return
+        files = self._load_files(conn, records)
+        batch.files.update(files)
+        main = records[-1].day.year * 100 + records[-1].day.month
+        marker = "?" if conn.dialect.name == "sqlite" else "%s"
+        head = (
+            f"SELECT a.{row_key(conn)[0]}, {_HELD_SELECT} FROM {bureau_account.name} a LEFT JOIN {bureau_month.name} m "
+            f"ON m.account_id = a.id AND m.month = {marker} "
+            f"WHERE a.institution_id = {marker} AND a.account_ref IN ("
+        )
+        held = HELD_WIDTH
+        accounts, months, stored = batch.accounts, batch.months, batch.stored
+        for chunk in chunks(sorted({r.account_ref for r in records})):
+            sql = head + ", ".join([marker] * len(chunk)) + ")"
+            for row in fetch_all(conn, sql, (main, batch.institution_id, *chunk)):
+                account = HeldAccount.stored(row)
+                accounts[row[2]] = account
+                if row[_MONTH_CODE] is not None:
+                    key = (account.id, main)
+                    months[key] = row[held:]
+                    stored.add(key)
+        if accounts:
+            self._load_other_months(conn, batch, records, main)
+
+    def _load_other_months(self, conn: Connection, batch: Batch, records: list[Record], main: int) -> None:
+        """The stored months, other than the file's main one, that the file's records write to."""
+        wanted: set[tuple[str, int]] = set()
+        accounts = batch.accounts
+        for record in records:
+            if record.type in _MONTH_WRITERS:
+                month = record.day.year * 100 + record.day.month
+                if month != main:
+                    account = accounts.get(record.account_ref)
+                    if account is not None and not account.is_new:
+                        wanted.add((account.id, month))
+        if not wanted:
+            return
+        marker = "?" if conn.dialect.name == "sqlite" else "%s"
+        month_list = sorted({m for _, m in wanted})
+        for chunk in chunks(sorted({a for a, _ in wanted})):
+            sql = (
+                f"SELECT {', '.join(MONTH_COLUMNS)} FROM {bureau_month.name} "
+                f"WHERE month IN ({', '.join([marker] * len(month_list))}) "
+                f"AND account_id IN ({', '.join([marker] * len(chunk))})"
+            )
+            for row in fetch_all(conn, sql, (*month_list, *chunk)):
+                key = (row[0], row[1])
+                if key in wanted:
+                    batch.months[key] = tuple(row)
+                    batch.stored.add(key)
 
     def _load_files(self, conn: Connection, records: list[Record]) -> dict[str, str]:
         """Blind index -> credit file id, for the people in this file's new accounts."""
@@ -193,58 +286,38 @@ class Intake:
             files.update({str(b): str(i) for b, i in rows})
         return files
 
-    # -- one record ------------------------------------------------------------------
+    # -- writing -------------------------------------------------------------------
 
-    def _write(
-        self,
-        conn: Connection,
-        institution_id: str,
-        submission_id: str,
-        applied: list[Record],
-        accounts: dict[str, HeldAccount],
-        months: dict[tuple[str, int], dict[str, Any]],
-        touched: set[tuple[str, int]],
-        new_files: dict[str, dict[str, Any]],
-    ) -> None:
-        if new_files:
-            conn.execute(insert(bureau_file), list(new_files.values()))
-        created = [a.values() for a in accounts.values() if a.is_new]
+    def _write(self, conn: Connection, batch: Batch) -> None:
+        if batch.new_files:
+            conn.execute(insert(bureau_file), list(batch.new_files.values()))
+        accounts = batch.accounts.values()
+        created = [a.values() for a in accounts if a.is_new]
         if created:
             bulk_insert(conn, bureau_account, created)
-        changed = [a.values() for a in accounts.values() if a.dirty and not a.is_new]
+        dates = batch.dates
+        changed = [a.state_values(dates) for a in accounts if a.dirty and not a.is_new]
         if changed:
-            bulk_update(conn, bureau_account, "id", _ACCOUNT_STATE, changed)
+            bulk_update(conn, bureau_account, row_key(conn)[1], ACCOUNT_STATE, changed)
         # A month that may already be stored is upserted; the rest are new: a plain insert is cheaper.
-        changed_months: list[dict[str, Any]] = []
-        new_months: list[dict[str, Any]] = []
-        for key in sorted(touched):
-            row = months[key]
-            (changed_months if row.get(STORED) else new_months).append(row)
-        if changed_months:
-            bulk_insert(conn, bureau_month, changed_months, conflict=("account_id", "month"))
+        stored_months: list[tuple[Any, ...]] = []
+        new_months: list[tuple[Any, ...]] = []
+        months, stored = batch.months, batch.stored
+        for key in sorted(batch.touched):
+            (stored_months if key in stored else new_months).append(months[key])
+        if stored_months:
+            bulk_insert_tuples(conn, bureau_month, stored_months, conflict=("account_id", "month"))
         if new_months:
-            bulk_insert(conn, bureau_month, new_months)
-        if applied:
-            # Tuples in the table's column order: a dict per record cost more than inserting it.
-            bulk_insert_tuples(
-                conn, bureau_record, [(institution_id, r.record_id, submission_id, r.line) for r in applied]
-            )
+            bulk_insert_tuples(conn, bureau_month, new_months)
 
 
-_ACCOUNT_STATE = (
-    "state",
-    "settled_by",
-    "balance",
-    "amount_overdue",
-    "days_overdue",
-    "as_of",
-    "account_status",
-    "rating",
-    "codes",
-    "first_negative_on",
-    "notice_on",
-    "closed_on",
+# The account's state, then its month row in MONTH_COLUMNS' layout with only the kept columns read.
+_HELD_SELECT = ", ".join(
+    [*(f"a.{c}" for c in HELD_COLUMNS), *(f"m.{c}" if c in MONTH_KEPT else "NULL" for c in MONTH_COLUMNS)]
 )
+_MONTH_CODE = HELD_WIDTH + MONTH_COLUMNS.index("code")  # NULL when the account has no row for the month
+# Records that write the month of their date (a correction names its month; a notice writes none).
+_MONTH_WRITERS = frozenset({RecordType.STATUS, RecordType.REPAYMENT, RecordType.SETTLEMENT, RecordType.CHARGE_OFF})
 
 
 def _decode_all(numbered: list[tuple[int, str]]) -> list[Any] | None:

@@ -185,9 +185,17 @@ def _plain_status(data: dict[str, Any], line: int) -> Record | None:
         parsed = date.fromisoformat(day)
     except ValueError:
         return None
-    return Record(
-        line, record_id, RecordType.STATUS, account_ref, parsed, None, "", "", 0, 0, "", balance, overdue, days
+    # Every field in order, straight to tuple.__new__: the named tuple's own __new__ is a Python call.
+    return _new_record(
+        Record, (line, record_id, _STATUS, account_ref, parsed, *_STATUS_MIDDLE, balance, overdue, days, *_STATUS_TAIL)
     )
+
+
+_new_record = tuple.__new__
+_STATUS = RecordType.STATUS
+# The defaults of the fields around a plain status line's own values (person .. due_schedule; status_code ..).
+_STATUS_MIDDLE = (None, "", "", 0, 0, "")
+_STATUS_TAIL = ("", True, None, False, None, "", SettledBy.BORROWER)
 
 
 def parse_object(data: Any, line: int) -> Record:
