@@ -84,3 +84,14 @@ def test_a_line_separator_inside_a_json_string_does_not_split_the_line(bureau: B
     record["person"]["name"] = "张\u2028三\x0c"
     ack = bureau.submit(inst.institution_id, json.dumps(record, ensure_ascii=False).encode() + b"\r\n")
     assert (ack.lines, ack.applied, ack.rejected) == (1, 1, ())
+
+
+def test_lines_that_are_each_broken_do_not_join_into_records(bureau: BureauService) -> None:
+    inst = bureau.register_institution("Fuzz Bank")
+    good = _valid_records()[0]
+    opened = json.dumps(good)
+    # Each of the first two lines is invalid alone; joined as an array they would be one good record.
+    content = "\n".join([opened[:-1] + ', "extra": [{"a": 1}', '{"b": 2}]}', "{},{}"]).encode()
+    ack = bureau.submit(inst.institution_id, content)
+    assert ack.applied == 0
+    assert [o.line for o in ack.rejected] == [1, 2, 3]
