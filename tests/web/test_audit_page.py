@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,8 +14,8 @@ from fastapi.testclient import TestClient
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.identity.audit import PAGE_SIZE
-from fairlend.identity.model import Principal, Role
-from fairlend.web.identity_audit import CSV_COLUMNS, safe_cell
+from fairlend.identity.model import AuditEntry, Principal, Role
+from fairlend.web.identity_audit import CSV_COLUMNS, csv_chunks, safe_cell
 from tests.identity.helpers import dev_card, sign_up, verified_borrower
 from tests.web.helpers import denied, sign_in
 
@@ -90,6 +91,7 @@ def test_a_bad_filter_says_why_in_the_page_language_and_shows_nothing(api: TestC
     reversed_days = api.get("/operator/audit?from=2026-03-05&to=2026-03-01&lang=en")
     assert reversed_days.status_code == 422 and "The first day comes after the last day." in reversed_days.text
     assert _rows(reversed_days.text) == [] and 'name="from" value="2026-03-05"' in reversed_days.text
+    assert _href(reversed_days.text, "csv") is None  # no download of a filter that cannot match
     assert "起始日期晚于截止日期" in api.get("/operator/audit?from=2026-03-05&to=2026-03-01&lang=zh-CN").text
     assert "YYYY-MM-DD" in api.get("/operator/audit?from=March&lang=en").text
     assert "page link is broken" in api.get("/operator/audit?before=-1&lang=en").text
@@ -179,6 +181,16 @@ def test_the_csv_lists_the_filtered_rows_as_an_attachment_and_a_spreadsheet_runs
 def test_every_cell_a_spreadsheet_would_run_starts_with_a_quote(value: str) -> None:
     assert safe_cell(value) == "'" + value
     assert safe_cell("op_comp") == "op_comp" and safe_cell("") == ""
+
+
+def test_a_long_export_comes_in_chunks_that_join_into_one_csv() -> None:
+    at = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    entries = [AuditEntry("system", "system", f"brw_{n}", "phone", f"=call {n}", at, n) for n in range(1001)]
+    chunks = list(csv_chunks(iter(entries), ZoneInfo("Asia/Shanghai")))
+    assert len(chunks) == 3  # 500, 500, then the last row
+    rows = _csv("".join(chunks))
+    assert [r["subject_id"] for r in rows] == [f"brw_{n}" for n in range(1001)]
+    assert rows[-1]["reason"] == "'=call 1000" and rows[0]["at"] == "2026-03-02T10:00:00+08:00"
 
 
 def test_no_personal_data_is_in_the_page_or_the_csv_in_clear(api: TestClient, container: Container) -> None:
