@@ -18,7 +18,7 @@ from typing import Any, cast
 import pytest
 from fastapi.testclient import TestClient
 
-from fairlend.api.auth import COLLECTIONS_READERS, COMPLIANCE_READERS, LOAN_OFFICERS, UNDERWRITERS
+from fairlend.api.auth import AUDIT_READERS, COLLECTIONS_READERS, COMPLIANCE_READERS, LOAN_OFFICERS, UNDERWRITERS
 from fairlend.bootstrap import Container
 from fairlend.collections.fakes import InMemoryContactPoints, InMemoryLending
 from fairlend.collections.model import ComplaintCategory, LoanFacts, LoanState
@@ -369,6 +369,8 @@ PAGES = [
     Endpoint("GET", "/borrower/contacts", BORROWERS_THEMSELVES, True),
     Endpoint("GET", "/borrower/contacts/evidence/{loan}.pdf", ONLY_OWNER, True),
     Endpoint("GET", "/operator/compliance", COMPLIANCE_READERS, False),
+    Endpoint("GET", "/operator/audit", AUDIT_READERS, False),
+    Endpoint("GET", "/operator/audit.csv", AUDIT_READERS, False),
 ]
 
 

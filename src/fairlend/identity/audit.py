@@ -1,17 +1,39 @@
 """The audit log of personal data seen in clear: who, whose, which fields, why, when.
 
 Sessions ended early are written here too (sessions.py): who ended whose
-sessions (`fields` `session` or `sessions`) and why."""
+sessions (`fields` `session` or `sessions`) and why.
+
+Reading it: `AuditLog.page` (filters, newest first, keyset pages on the row id,
+so page 1,000 costs what page 1 does) for the API and the compliance page, and
+`AuditLog.export` (every matching row, read in batches, each batch its own
+short transaction) for the CSV download. The purpose is free text an operator
+types; a number in it (an ID number, card or phone someone pasted) is masked
+when written and again when read, so no reader ever sees one in clear.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Row, insert, select
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
-from fairlend.identity.model import AuditEntry
+from fairlend.errors import Invalid
+from fairlend.identity.model import AuditEntry, AuditFilter, AuditPage, mask_numbers_in_text
 from fairlend.identity.tables import identity_audit
 
 SYSTEM = "system"
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+EXPORT_BATCH = 1000
+# Filters name an id exactly; anything longer than a column or with control characters matches nothing.
+_ID_FILTER = re.compile(r"[\x21-\x7e]{1,40}")
+# Days whose midnight is an instant in every time zone (date.min and date.max are not).
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 def record(uow: UnitOfWork, *, actor_id: str, actor_role: str, person_id: str, fields: str, purpose: str) -> None:
@@ -21,21 +43,95 @@ def record(uow: UnitOfWork, *, actor_id: str, actor_role: str, person_id: str, f
             actor_role=actor_role,
             person_id=person_id,
             fields=fields,
-            purpose=purpose,
+            purpose=mask_numbers_in_text(purpose),
             at=uow.clock.now(),
             business_date=uow.clock.business_date(),
         )
     )
 
 
+def _entry(r: Row[Any]) -> AuditEntry:
+    return AuditEntry(r.actor_id, r.actor_role, r.person_id, r.fields, mask_numbers_in_text(r.purpose), r.at, r.id)
+
+
 class AuditLog:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, timezone: str = "UTC") -> None:
         self._uow = uow
+        self._zone = ZoneInfo(timezone)  # the zone the filters' dates are days in
 
     def entries(self, person_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
-        query = select(identity_audit).order_by(identity_audit.c.id.desc()).limit(limit)
-        if person_id:
-            query = query.where(identity_audit.c.person_id == person_id)
+        """The newest `limit` rows, of one person or of everyone (the API's list)."""
+        return list(self.page(AuditFilter(person_id=person_id or ""), limit=limit).entries)
+
+    def page(
+        self, which: AuditFilter, *, before: int | None = None, after: int | None = None, limit: int = PAGE_SIZE
+    ) -> AuditPage:
+        """One page of matching rows, newest first: the newest ones, or those just older than
+        `before`, or just newer than `after` (the cursors an earlier page handed out)."""
+        if before is not None and after is not None:
+            raise Invalid("audit_cursor_conflict", "page either before or after an entry, not both")
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise Invalid("audit_page_size", f"a page holds 1 to {MAX_PAGE_SIZE} entries")
+        matching = self._conditions(which)
+        t = identity_audit
         with self._uow(read_only=True) as uow:
-            rows = uow.conn.execute(query).all()
-        return [AuditEntry(r.actor_id, r.actor_role, r.person_id, r.fields, r.purpose, r.at) for r in rows]
+            if after is None:
+                bound = [t.c.id < before] if before is not None else []
+                query = select(t).where(*matching, *bound).order_by(t.c.id.desc()).limit(limit + 1)
+                rows = uow.conn.execute(query).all()
+                more_older, rows = len(rows) > limit, rows[:limit]
+                more_newer = before is not None and bool(rows) and _any(uow, matching, t.c.id > rows[0].id)
+            else:
+                query = select(t).where(*matching, t.c.id > after).order_by(t.c.id.asc()).limit(limit + 1)
+                rows = uow.conn.execute(query).all()
+                more_newer, rows = len(rows) > limit, rows[:limit][::-1]
+                more_older = bool(rows) and _any(uow, matching, t.c.id < rows[-1].id)
+        return AuditPage(
+            tuple(_entry(r) for r in rows),
+            older=rows[-1].id if more_older else None,
+            newer=rows[0].id if more_newer else None,
+        )
+
+    def export(self, which: AuditFilter, batch: int = EXPORT_BATCH) -> Iterator[AuditEntry]:
+        """Every matching row, newest first. The filter is checked now; rows are read as the
+        iterator is consumed, `batch` at a time, so a long download holds no transaction open."""
+        matching = self._conditions(which)
+        return self._batches(matching, batch)
+
+    def _batches(self, matching: list[ColumnElement[bool]], batch: int) -> Iterator[AuditEntry]:
+        t = identity_audit
+        before: int | None = None
+        while True:
+            bound = [t.c.id < before] if before is not None else []
+            query = select(t).where(*matching, *bound).order_by(t.c.id.desc()).limit(batch)
+            with self._uow(read_only=True) as uow:
+                rows = uow.conn.execute(query).all()
+            yield from (_entry(r) for r in rows)
+            if len(rows) < batch:
+                return
+            before = rows[-1].id
+
+    def _conditions(self, which: AuditFilter) -> list[ColumnElement[bool]]:
+        for day in (which.since, which.until):
+            if day is not None and not _FIRST_DAY <= day <= _LAST_DAY:
+                raise Invalid("audit_date_invalid", f"give days from {_FIRST_DAY} to {_LAST_DAY}")
+        if which.since and which.until and which.since > which.until:
+            raise Invalid("audit_dates_reversed", "the first day comes after the last day")
+        t = identity_audit
+        conditions: list[ColumnElement[bool]] = []
+        for column, value in ((t.c.person_id, which.person_id), (t.c.actor_id, which.actor_id)):
+            if value and not _ID_FILTER.fullmatch(value):
+                raise Invalid("audit_filter_invalid", "a subject or actor is an id such as brw_… or op_…")
+            if value:
+                conditions.append(column == value)
+        start, end = which.bounds(self._zone)
+        if start is not None:
+            conditions.append(t.c.at >= start)
+        if end is not None:
+            conditions.append(t.c.at < end)
+        return conditions
+
+
+def _any(uow: UnitOfWork, matching: list[ColumnElement[bool]], beyond: ColumnElement[bool]) -> bool:
+    found = uow.conn.execute(select(identity_audit.c.id).where(*matching, beyond).limit(1)).first()
+    return found is not None

@@ -10,8 +10,9 @@ the one caller that needs it.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import ClassVar
 
 from fairlend.money import Money
@@ -207,6 +208,17 @@ class Operator:
     active: bool
 
 
+class AuditAction(enum.StrEnum):
+    """What an audit-log row records, read from its `fields` (sessions.py writes the two session ones)."""
+
+    VIEWED_IN_CLEAR = "viewed_in_clear"
+    LOGGED_OUT = "logged_out"
+    SESSIONS_REVOKED = "sessions_revoked"
+
+
+_SESSION_FIELDS = {"session": AuditAction.LOGGED_OUT, "sessions": AuditAction.SESSIONS_REVOKED}
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     actor_id: str
@@ -215,6 +227,41 @@ class AuditEntry:
     fields: str
     purpose: str
     at: datetime
+    entry_id: int = 0  # the row's place in the log (newer is higher): the cursor of the audit pages
+
+    @property
+    def action(self) -> AuditAction:
+        return _SESSION_FIELDS.get(self.fields, AuditAction.VIEWED_IN_CLEAR)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The personal data seen in clear (`name`, `id_number`, ...); none for a session row."""
+        return () if self.fields in _SESSION_FIELDS else tuple(f for f in self.fields.split(",") if f)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which audit rows to read. Dates are whole days in the platform's time zone, both ends included."""
+
+    person_id: str = ""
+    actor_id: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    def bounds(self, zone: tzinfo) -> tuple[datetime | None, datetime | None]:
+        """The instants `[start, end)` the dates stand for, in UTC."""
+        start = datetime.combine(self.since, time(), zone).astimezone(UTC) if self.since else None
+        end = datetime.combine(self.until + timedelta(days=1), time(), zone).astimezone(UTC) if self.until else None
+        return start, end
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    """A page of audit rows, newest first, with the cursors of its neighbours (None: no such page)."""
+
+    entries: tuple[AuditEntry, ...]
+    older: int | None  # pass as `before` for the next page back in time
+    newer: int | None  # pass as `after` for the page in front of this one
 
 
 # ---- masking -------------------------------------------------------------
@@ -244,6 +291,22 @@ def mask_name(name: str) -> str:
     if not name:
         return ""
     return name[0] + "*" * (len(name) - 1)
+
+
+# A run of 9 or more digits, alone or split by single spaces or dashes, maybe ending in the ID
+# number's X: an ID number, bank card or phone number someone typed into free text. Dates (8
+# digits) and ids (digits next to letters or `_`) are left alone; CJK text around it is not a word.
+_NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_])\+?\d(?:[ -]?\d){8,}[Xx]?(?![A-Za-z0-9_])")
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """`reason: called 13912345678` -> `reason: called *******5678`: free text never carries a number in clear."""
+
+    def masked(found: re.Match[str]) -> str:
+        digits = re.sub(r"[^0-9Xx]", "", found.group())
+        return "*" * (len(digits) - 4) + digits[-4:]
+
+    return _NUMBER_IN_TEXT.sub(masked, text)
 
 
 def age_on(birth_date: date, on: date) -> int:

@@ -63,7 +63,7 @@ class IdentityService:
         self.kyc = Kyc(uow, vault, bank_verifier, profile.id_number_scheme, profile.phone_region)
         self.certificates = Certificates(uow, vault, profile.currency)
         self.consents = Consents(uow)
-        self.audit = audit.AuditLog(uow)
+        self.audit = audit.AuditLog(uow, profile.timezone)
         self.maintenance = VaultMaintenance(uow, vault)
 
     # ---- facts for other contexts --------------------------------------------

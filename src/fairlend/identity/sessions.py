@@ -29,7 +29,7 @@ from fairlend.identity.tables import identity_operator, identity_person
 from fairlend.identity.tables import identity_session_revocation as revocation
 from fairlend.identity.tokens import ALL_SESSIONS, MAX_TOKEN_TTL, TokenService, is_revoked
 
-# What the audit log's `fields` column says for a revocation, and its purposes.
+# What the audit log's `fields` column says for a revocation (model.AuditAction reads them back), and its purposes.
 SESSION, SESSIONS = "session", "sessions"
 LOGOUT = "logout"
 REVOKED = "sessions_revoked"

@@ -153,6 +153,9 @@ identity_audit = Table(
     Column("purpose", String(60), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("business_date", Date, nullable=False),
+    # The compliance page filters by actor and by date, newest first (audit.py).
+    Index("ix_identity_audit_actor_id", "actor_id", "id"),
+    Index("ix_identity_audit_at", "at"),
 )
 
 # Sessions ended before their tokens expire (sessions.py). A row with `token_id` "*" ends every

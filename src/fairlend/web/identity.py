@@ -1,5 +1,6 @@
 """Identity's pages: sign-up and log-in by one-time code, KYC, asset certificates,
-operator log-in and certificate review, and the development code page."""
+operator log-in and certificate review, the audit log (identity_audit.py), and the
+development code page."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, Invalid
 from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
 from fairlend.identity.model import CertificateKind, KycLevel, OtpPurpose, Principal, Role
-from fairlend.web import session
+from fairlend.web import identity_audit, session
 from fairlend.web.rendering import (
     Csrf,
     borrower,
@@ -31,6 +32,7 @@ from fairlend.web.rendering import (
 
 router = APIRouter(include_in_schema=False)
 dev_router = APIRouter(include_in_schema=False)
+router.include_router(identity_audit.router)  # the audit log page and its CSV, in their own module
 
 
 # ---- home and people's sign-up / log-in ----------------------------------------------
