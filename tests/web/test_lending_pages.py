@@ -217,3 +217,24 @@ def test_the_new_pages_load_nothing_from_another_site(
             assert page.status_code == 200, path
             assert not re.search(r'(src|href|action)="(https?:)?//', page.text), path
             assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_a_charged_off_debt_can_be_paid_from_its_page_until_nothing_is_owed(
+    api: TestClient, container: Container, overdue_loan: str, owner: str
+) -> None:
+    charged_off = container.lending.charge_off(overdue_loan)
+    sign_in(api, container, owner, Role.BORROWER)
+    page = api.get(f"/borrower/loans/{overdue_loan}?lang=zh-CN").text
+    assert 'data-testid="repay-form"' in page and "仍欠" in page
+    assert f"/borrower/loans/{overdue_loan}/payoff" not in page  # no payoff quote for a closed loan
+    suggested = re.search(r'name="amount"[^>]*value="([^"]*)"', page)
+    assert suggested and Money.of(suggested.group(1), "CNY") == charged_off
+    paid = api.post(
+        f"/borrower/loans/{overdue_loan}/repay",
+        data={"amount": suggested.group(1), "pay_key": field(page, "pay_key"), "csrf_token": csrf(page)},
+        follow_redirects=False,
+    )
+    assert paid.status_code == 303, paid.text
+    after = api.get(f"/borrower/loans/{overdue_loan}?lang=en").text
+    assert 'data-testid="repay-form"' not in after and 'data-testid="still-owed"' not in after
+    assert container.verify() == []
