@@ -98,6 +98,8 @@ loan_installment = Table(
     Column("billed", Boolean, nullable=False),
     Column("late_fee_charged", Boolean, nullable=False),
     Column("paid_on", Date, nullable=True),
+    # Reminders look installments up by the day they fall due; repayments never change it.
+    Index("ix_loan_installment_due_day", "due_day"),
 )
 
 loan_repayment = Table(
