@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -33,8 +34,11 @@ class FakeNotices:
     def __init__(self) -> None:
         self.sent: dict[str, date] = {}
 
-    def notice_sent_on(self, loan_id: str) -> date | None:
-        return self.sent.get(loan_id)
+        self.asked: list[set[str]] = []
+
+    def notices_sent_on(self, loan_ids: Collection[str]) -> dict[str, date]:
+        self.asked.append(set(loan_ids))
+        return {loan_id: self.sent[loan_id] for loan_id in loan_ids if loan_id in self.sent}
 
 
 def _cny(minor: int) -> Money:
@@ -165,3 +169,22 @@ def test_a_later_days_events_wait_for_that_days_file(container: Container) -> No
     _publish(container, _disbursed(date(2026, 1, 6)))
     assert _end_of_day(container, step, date(2026, 1, 5)) == 0
     assert _end_of_day(container, step, date(2026, 1, 6)) == 1
+
+
+def test_the_notices_are_asked_once_for_a_whole_batch_of_newly_negative_loans(container: Container) -> None:
+    step, _submit, notices, _client = _setup(container)
+    day = date(2026, 2, 10)
+    loans = [f"loan_{n}" for n in range(1, 4)]
+    for loan_id in loans:
+        notices.sent[loan_id] = date(2026, 2, 8)
+    _publish(
+        container,
+        *[
+            LoanDelinquencyChanged(
+                loan_id, "brw_1", 5, "M1", "current", _cny(91_680), _cny(920_000), date(2026, 2, 6), day
+            )
+            for loan_id in loans
+        ],
+    )
+    assert _end_of_day(container, step, day) == 6  # each loan's notice, then its status
+    assert notices.asked == [set(loans)]

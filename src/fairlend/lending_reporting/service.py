@@ -17,7 +17,7 @@ port when the notice went out and reports it ahead of the negative record.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import Protocol
 
@@ -66,7 +66,9 @@ class ReportingIdentities(Protocol):
 class NegativeNotices(Protocol):
     """Port: when the borrower was told that negative information will be reported (collections/notifications)."""
 
-    def notice_sent_on(self, loan_id: str) -> date | None: ...
+    def notices_sent_on(self, loan_ids: Collection[str]) -> Mapping[str, date]:
+        """The day each loan's borrower was first told (loans never told are left out)."""
+        ...
 
 
 class BureauReportingStep:
@@ -88,6 +90,16 @@ class BureauReportingStep:
             if not events:
                 break
             stop = False
+            # One question per batch about every loan it turns negative, not one per loan.
+            told = self._notices.notices_sent_on(
+                {
+                    e.payload["loan_id"]
+                    for e in events
+                    if (e.business_date is None or e.business_date <= business_date)
+                    and is_negative(e.event_type, e.payload)
+                    and e.payload["loan_id"] not in noticed
+                }
+            )
             for event in events:
                 if event.business_date is not None and event.business_date > business_date:
                     stop = True  # a later day's event waits for that day's file
@@ -100,7 +112,7 @@ class BureauReportingStep:
                 person = PENDING_IDENTITY if event.event_type == DISBURSED else None
                 loan_id = payload["loan_id"]
                 if is_negative(event.event_type, payload) and loan_id not in noticed:
-                    notified_on = self._notices.notice_sent_on(loan_id)
+                    notified_on = told.get(loan_id)
                     if notified_on is not None:
                         lines.append(json.dumps(notice_record(loan_id, notified_on), ensure_ascii=False))
                         noticed.add(loan_id)
