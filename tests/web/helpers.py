@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+from urllib.parse import quote
 
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Principal, Role
 from fairlend.identity.tokens import WEB_SESSION_TTL
+from fairlend.web.app import PAGE_MODULES
 from fairlend.web.session import SESSION_COOKIE
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -37,3 +41,21 @@ def field(html: str, name: str) -> str:
 def denied(response: object) -> bool:
     location = getattr(response, "headers", {}).get("location", "")
     return getattr(response, "status_code", 0) == 303 and location == "/?denied=1"
+
+
+def page_post_routes() -> list[APIRoute]:
+    """Every page route that takes a form, read from the page routers (pages are not in the OpenAPI)."""
+    return [
+        route
+        for name in PAGE_MODULES
+        for route in importlib.import_module(name).router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods
+    ]
+
+
+def page_path(route: APIRoute, value: str = "x") -> str:
+    """The route's path with every path parameter set to `value` (quoted)."""
+    path = route.path
+    for param in route.dependant.path_params:
+        path = path.replace("{" + param.name + "}", quote(value, safe="") or "x")
+    return path

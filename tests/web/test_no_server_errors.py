@@ -9,10 +9,8 @@ valid CSRF pair so the handler, not the CSRF check, meets the input.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import pytest
 from fastapi.routing import APIRoute
@@ -23,9 +21,8 @@ from hypothesis import strategies as st
 from fairlend.api.app import create_app
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Role
-from fairlend.web.app import PAGE_MODULES
 from fairlend.web.session import CSRF_COOKIE, CSRF_FIELD
-from tests.web.helpers import sign_in
+from tests.web.helpers import page_path, page_post_routes, sign_in
 
 pytestmark = pytest.mark.backends("sqlite")
 
@@ -41,12 +38,7 @@ def pages(container: Container) -> Iterator[tuple[TestClient, list[APIRoute]]]:
     logger = logging.getLogger("fairlend.api")
     before, logger.disabled = logger.disabled, True  # each 500 would also log its traceback
     app = create_app(container=container)
-    routes = [
-        r
-        for name in PAGE_MODULES
-        for r in importlib.import_module(name).router.routes
-        if isinstance(r, APIRoute) and "POST" in r.methods and r.path != "/logout"
-    ]
+    routes = [r for r in page_post_routes() if r.path != "/logout"]
     with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
         yield client, routes
     logger.disabled = before
@@ -54,13 +46,6 @@ def pages(container: Container) -> Iterator[tuple[TestClient, list[APIRoute]]]:
 
 def _form_fields(route: APIRoute) -> list[str]:
     return [p.alias for p in route.dependant.body_params if p.alias != CSRF_FIELD]
-
-
-def _path(route: APIRoute, value: str) -> str:
-    path = route.path
-    for param in route.dependant.path_params:
-        path = path.replace("{" + param.name + "}", quote(value, safe="") or "x")
-    return path
 
 
 @pytest.mark.parametrize("role", [Role.BORROWER, Role.ADMIN])
@@ -81,7 +66,7 @@ def _fuzz_route(client: TestClient, route: APIRoute, failures: set[str]) -> None
     @settings(max_examples=12, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
     @given(values=st.fixed_dictionaries(dict.fromkeys(_form_fields(route), VALUES)), path_value=VALUES)
     def post(values: dict[str, str], path_value: str) -> None:
-        sent = client.post(_path(route, path_value), data={CSRF_FIELD: TOKEN, **values})
+        sent = client.post(page_path(route, path_value), data={CSRF_FIELD: TOKEN, **values})
         if sent.status_code >= 500:
             failures.add(f"{route.path} {sorted(values.items())!r} -> {sent.status_code}")
 

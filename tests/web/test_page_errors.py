@@ -8,7 +8,6 @@ headers and a link back. Everything under /api/ keeps answering problem+json.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -24,12 +23,11 @@ from fairlend.bootstrap import Container
 from fairlend.errors import RateLimited
 from fairlend.identity.model import Role
 from fairlend.web import i18n
-from fairlend.web.app import PAGE_MODULES
 from fairlend.web.rendering import SECURITY_HEADERS
 from fairlend.web.session import CSRF_COOKIE, CSRF_FIELD
 from tests.conftest import FakeAuthenticator
 from tests.identity.helpers import sign_up
-from tests.web.helpers import sign_in
+from tests.web.helpers import page_path, page_post_routes, sign_in
 
 TOKEN = "c" * 43
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -39,28 +37,12 @@ PDF = ("statement.pdf", b"%PDF-1.4 test", "application/pdf")
 LOCALES = {"en": "en", "zh-CN": "zh-CN"}
 
 
-def _post_routes() -> list[APIRoute]:
-    return [
-        route
-        for name in PAGE_MODULES
-        for route in importlib.import_module(name).router.routes
-        if isinstance(route, APIRoute) and "POST" in route.methods
-    ]
-
-
 def _fields(route: APIRoute) -> dict[str, tuple[bool, bool]]:
     """Each form field: (required, is a file upload)."""
     return {
         p.alias: (p.field_info.is_required(), "UploadFile" in str(p.field_info.annotation))
         for p in route.dependant.body_params
     }
-
-
-def _path(route: APIRoute) -> str:
-    path = route.path
-    for param in route.dependant.path_params:
-        path = path.replace("{" + param.name + "}", "x")
-    return path
 
 
 def _send(client: TestClient, route: APIRoute, *, drop: str | None = None, garble: str | None = None) -> Response:
@@ -79,7 +61,7 @@ def _send(client: TestClient, route: APIRoute, *, drop: str | None = None, garbl
             files[name] = PDF
         else:
             data[name] = TOKEN if name == CSRF_FIELD else "1"
-    return client.post(_path(route), data=data, files=files or None)
+    return client.post(page_path(route), data=data, files=files or None)
 
 
 def _is_page(response: Response, status: int, locale: str) -> str:
@@ -128,7 +110,7 @@ def _signed_in_for(client: TestClient, container: Container, route: APIRoute, bo
 def test_every_page_form_with_a_missing_or_garbled_field_answers_a_page_naming_the_field(
     container: Container, pages: TestClient, borrower_id: str, locale: str
 ) -> None:
-    routes = _post_routes()
+    routes = page_post_routes()
     assert len(routes) >= 15, "every form page is walked"
     t = i18n.Translator(locale)
     pages.cookies.set(i18n.COOKIE, locale)
@@ -175,7 +157,7 @@ def test_a_form_error_links_back_to_the_form_and_never_echoes_what_was_typed(
 
 
 def test_every_page_form_field_is_named_in_both_catalogs() -> None:
-    names = {name for route in _post_routes() for name in _fields(route)}
+    names = {name for route in page_post_routes() for name in _fields(route)}
     for locale in i18n.LOCALES:
         missing = sorted(name for name in names if f"field.{name}" not in i18n.catalog(locale))
         assert not missing, (locale, missing)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from fairlend import __version__
 from fairlend.api import problems
+from fairlend.api.auth import principal_for
 from fairlend.api.idempotency import IdempotencyMiddleware
 from fairlend.api.limits import BodySizeLimit
 from fairlend.api.routers import collections, health, identity
@@ -32,8 +33,7 @@ def credential_still_good(container: Container, authorization: bytes) -> bool:
     if not scheme:
         return True
     if scheme.lower() == "bearer":
-        authenticator = getattr(container, "authenticator", None)
-        return bool(value) and authenticator is not None and authenticator.authenticate(value) is not None
+        return principal_for(container, value) is not None
     bureau_service = getattr(container.bureau, "service", None)  # the in-process bureau answers /bureau
     if scheme.lower() == "apikey" and isinstance(bureau_service, BureauService):
         try:

@@ -32,10 +32,14 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
+def principal_for(container: object, token: str) -> Principal | None:
+    """Who a bearer token stands for now (None: forged, expired, revoked, or no authenticator wired)."""
+    authenticator: Authenticator | None = getattr(container, "authenticator", None)
+    return authenticator.authenticate(token) if authenticator and token else None
+
+
 def current_principal(request: Request) -> Principal:
-    token = _bearer(request)
-    authenticator: Authenticator | None = getattr(get_container(request), "authenticator", None)
-    principal = authenticator.authenticate(token) if authenticator else None
+    principal = principal_for(get_container(request), _bearer(request))
     if principal is None:
         raise Unauthorized("invalid_token", "the bearer token is not valid, has expired or was revoked")
     return principal
