@@ -117,3 +117,57 @@ def test_an_amount_too_large_for_storage_is_refused_with_a_stable_code(major: st
 
 def test_the_largest_storable_amount_is_still_money() -> None:
     assert Money.of(Decimal("92233720368547758.07"), "CNY").minor == 2**63 - 1
+
+
+# ---- amounts from outside: only ASCII digits, never finer than the minor unit ----------------
+
+
+@pytest.mark.parametrize(("text", "currency"), [("1.005", "CNY"), ("0.001", "USD"), ("12.5", "JPY"), ("-3.141", "CNY")])
+def test_an_amount_finer_than_the_minor_unit_is_refused_not_rounded(text: str, currency: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        Money.of(text, currency)
+    assert refused.value.code == "amount_too_precise"
+    with pytest.raises(Invalid) as refused_decimal:
+        Money.of(Decimal(text), currency)
+    assert refused_decimal.value.code == "amount_too_precise"
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"), [("1.0", 100), ("1.00", 100), ("1.000", 100), ("1", 100), ("0.01", 1), ("-2.50", -250)]
+)
+def test_trailing_zeros_past_the_minor_unit_are_the_same_amount(text: str, minor: int) -> None:
+    assert Money.of(text, "CNY").minor == minor
+
+
+@pytest.mark.parametrize(
+    "text", ["１２", "١٢", "12\u00a0", " 12", "1e3", "1E3", "NaN", "Infinity", "+1", ".5", "5.", "1_000", "0x10", ""]
+)
+def test_only_ascii_digits_are_money(text: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        Money.of(text, "CNY")
+    assert refused.value.code == "amount_invalid"
+
+
+def test_a_named_rounding_still_rounds_when_the_caller_asks_for_it() -> None:
+    assert Money.of(Decimal("1.005"), "CNY", Rounding.HALF_UP).minor == 101
+    assert Money.of(Decimal("1.005"), "CNY", Rounding.HALF_EVEN).minor == 100
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"), [("8,500.00", 850_000), ("1,234,567", 123_456_700), (" 12.30 ", 1230), ("12", 1200)]
+)
+def test_a_form_amount_may_group_thousands_with_commas(text: str, minor: int) -> None:
+    assert Money.parse(text, "CNY", grouping=True).minor == minor
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "12,34", "１,２３４", "1,234.5,6", ",123"])
+def test_commas_only_group_thousands(text: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        Money.parse(text, "CNY", grouping=True)
+    assert refused.value.code == "amount_invalid"
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_every_amount_written_in_minor_units_parses_back_exactly(minor: int) -> None:
+    money = Money(minor, "CNY")
+    assert Money.parse(str(money.to_decimal()), "CNY") == money

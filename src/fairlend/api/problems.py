@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fairlend.api.amounts import CODE_CONTEXT
 from fairlend.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
@@ -51,13 +52,15 @@ def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
 
 
 def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 `validation_error`, or the stable code a field's own check carries (an amount's `amount_invalid`)."""
+    code = next((c for err in exc.errors() if isinstance(c := (err.get("ctx") or {}).get(CODE_CONTEXT), str)), None)
     errors = [
         {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
         for err in exc.errors()
     ]
     first = errors[0] if errors else {"field": "", "message": "invalid request"}
     detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    return problem(422, "validation_error", detail, instance=request.url.path, errors=errors)
+    return problem(422, code or "validation_error", detail, instance=request.url.path, errors=errors)
 
 
 def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:

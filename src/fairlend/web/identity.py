@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.auth import CERTIFICATE_REVIEWERS, ensure_can_read_owned
 from fairlend.api.deps import ContainerDep
-from fairlend.api.routers.identity import parse_amount
 from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, Invalid
 from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
 from fairlend.identity.model import CertificateKind, KycLevel, OtpPurpose, Principal, Role
+from fairlend.money import Money
 from fairlend.web import identity_audit, session
 from fairlend.web.rendering import (
     Csrf,
@@ -254,7 +254,7 @@ def upload_certificate(
         container.identity.certificates.upload(
             who.subject_id,
             kind,
-            parse_amount(amount, container.profile.currency),
+            Money.parse(amount, container.profile.currency, grouping=True),
             file.file.read(MAX_CERTIFICATE_BYTES + 1),
             claimed_type=file.content_type,
             filename=file.filename,

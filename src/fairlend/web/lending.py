@@ -18,12 +18,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.auth import EOD_READERS, LOAN_OFFICERS
 from fairlend.api.deps import ContainerDep
-from fairlend.api.routers.identity import parse_amount
 from fairlend.bootstrap import Container
 from fairlend.db.idempotency import Claim, IdempotencyStore, StoredResponse
 from fairlend.errors import DomainError, Invalid, NotFound
 from fairlend.identity.model import Principal
 from fairlend.lending.model import LoanDetail
+from fairlend.money import Money
 from fairlend.web.rendering import Csrf, PageRedirect, borrower, check_csrf, error_text, operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -100,7 +100,7 @@ def repay(
     try:
         if not pay_key or len(pay_key) > 128 or not pay_key.isascii():
             raise Invalid("payment_key_invalid", "reload the page and submit the form again")
-        money = parse_amount(amount, detail.facts.currency)
+        money = Money.parse(amount, detail.facts.currency, grouping=True)
     except DomainError as exc:
         return _loan_page(request, container, detail, error=error_text(request, container, exc), status_code=422)
     # The key is the borrower's: nobody else's form can collide with it.

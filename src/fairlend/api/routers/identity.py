@@ -4,7 +4,6 @@ operators. Access is decided by the policies in api/auth.py, never here."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
@@ -22,7 +21,6 @@ from fairlend.api.auth import (
     Unmasker,
 )
 from fairlend.api.deps import ContainerDep, IdempotencyKey
-from fairlend.errors import Invalid
 from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
 from fairlend.identity.model import (
     BankCard,
@@ -255,20 +253,6 @@ def _consent(record: ConsentRecord) -> ConsentPublic:
     )
 
 
-# Far above any real income or asset; keeps absurd input away from the BIGINT column.
-MAX_DECLARED_MAJOR = Decimal(10) ** 12
-
-
-def parse_amount(raw: str, currency: str) -> Money:
-    try:
-        value = Decimal(raw.strip().replace(",", ""))
-    except InvalidOperation:
-        raise Invalid("invalid_amount", "the amount is a decimal number such as 8500.00") from None
-    if not value.is_finite() or abs(value) >= MAX_DECLARED_MAJOR:
-        raise Invalid("invalid_amount", "the amount is a decimal number such as 8500.00, below a trillion")
-    return Money.of(value, currency)
-
-
 # ---- sign-up and log-in -----------------------------------------------------------
 
 
@@ -371,7 +355,7 @@ def upload_certificate(
     cert = container.identity.certificates.upload(
         person_id,
         kind,
-        parse_amount(amount, container.profile.currency),
+        Money.parse(amount, container.profile.currency),
         content,
         claimed_type=file.content_type,
         filename=file.filename,
