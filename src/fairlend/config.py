@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     business_date_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
     # The largest request body the API takes (a reporting file is the largest); bigger is 413.
     max_request_mb: int = Field(default=64, ge=1, le=4096)
+    # How long an Idempotency-Key claim holds: a retry after it takes over a request that never took
+    # effect, or learns that one did and its answer was lost (docs/api.md). Longer than any request.
+    idempotency_lease_seconds: float = Field(default=60, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> Settings:

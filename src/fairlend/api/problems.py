@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -18,7 +19,7 @@ PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("fairlend.api")
 
 
-def problem(status: int, code: str, detail: str, *, instance: str = "", **extra: Any) -> JSONResponse:
+def problem_document(status: int, code: str, detail: str, *, instance: str = "", **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"https://fairlend.dev/problems/{code}",
         "title": HTTPStatus(status).phrase,
@@ -29,7 +30,18 @@ def problem(status: int, code: str, detail: str, *, instance: str = "", **extra:
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return body
+
+
+def problem(status: int, code: str, detail: str, *, instance: str = "", **extra: Any) -> JSONResponse:
+    return JSONResponse(
+        problem_document(status, code, detail, instance=instance, **extra), status_code=status, media_type=PROBLEM_JSON
+    )
+
+
+def problem_bytes(status: int, code: str, detail: str, **extra: Any) -> bytes:
+    """The same document, serialised, for answers built outside a route (the idempotency store's)."""
+    return json.dumps(problem_document(status, code, detail, **extra), ensure_ascii=False).encode()
 
 
 def _jsonable(value: Any) -> Any:

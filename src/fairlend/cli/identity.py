@@ -76,6 +76,8 @@ def rotate_pii_keys() -> None:
         if container.collections is not None:
             # Contact persons' phones are sealed by the same vault, in collections' own table.
             rewritten += container.collections.service.reseal_contact_persons()
+        # Stored API answers (an unmasked view, a credit report) are sealed with the same keys.
+        rewritten += container.idempotency.rotate()
     finally:
         container.close()
     out.print(f"re-encrypted {rewritten} values under key {container.identity.vault.current_key_id}")
