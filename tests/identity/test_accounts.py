@@ -113,18 +113,3 @@ def test_tokens_carry_the_principal_until_they_expire(container: Container, cloc
     assert container.identity.tokens.authenticate(token[:-2] + "xx") is None
     clock.set(expires_at)
     assert container.identity.tokens.authenticate(token) is None
-
-
-def test_ten_failed_operator_log_ins_lock_the_account_for_a_while(container: Container, clock: FixedClock) -> None:
-    from fairlend.identity.accounts import OPERATOR_LOCKOUT, OPERATOR_MAX_FAILURES
-
-    accounts = container.identity.accounts
-    created = accounts.create_operator("dora", "the right password", Role.ADMIN)
-    totp = pyotp.TOTP(created.totp_secret)
-    for _ in range(OPERATOR_MAX_FAILURES):
-        with pytest.raises(Unauthorized):
-            accounts.operator_log_in("dora", "a wrong password", totp.at(clock.now()))
-    with pytest.raises(Unauthorized):  # locked: even the right password and code fail
-        accounts.operator_log_in("dora", "the right password", totp.at(clock.now()))
-    clock.advance(OPERATOR_LOCKOUT + timedelta(seconds=30))
-    assert accounts.operator_log_in("dora", "the right password", totp.at(clock.now())).role is Role.ADMIN

@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.auth import CERTIFICATE_REVIEWERS, ensure_can_read_owned
-from fairlend.api.deps import ContainerDep
+from fairlend.api.deps import ContainerDep, client_of, ensure_loopback
 from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, Invalid
 from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
@@ -62,7 +62,7 @@ def login_page(request: Request, container: ContainerDep) -> HTMLResponse:
 def _send(request: Request, container: Container, mode: str, phone: str, role: str, csrf: str | None) -> HTMLResponse:
     check_csrf(request, csrf)
     try:
-        sent = container.identity.otp.send_code(phone, OtpPurpose(mode))
+        sent = container.identity.otp.send_code(phone, OtpPurpose(mode), client=client_of(request))
     except DomainError as exc:
         return _auth_page(request, container, mode, role=role, phone=phone, error=error_text(request, container, exc))
     return _auth_page(request, container, mode, role=role, phone=phone, sent_to=sent.masked_phone)
@@ -283,7 +283,7 @@ def operator_login(
 ) -> Response:
     check_csrf(request, csrf)
     try:
-        who = container.identity.accounts.operator_log_in(username, password, totp_code)
+        who = container.identity.accounts.operator_log_in(username, password, totp_code, client=client_of(request))
     except DomainError as exc:
         return render(
             request,
@@ -351,5 +351,6 @@ def certificate_file(request: Request, container: ContainerDep, person_id: str, 
 
 @dev_router.get("/dev/codes", response_class=HTMLResponse)
 def dev_codes(request: Request, container: ContainerDep) -> HTMLResponse:
+    ensure_loopback(request)  # live codes, for this machine only (a 403 page elsewhere)
     sent = getattr(container.identity.sender, "sent", None)
     return render(request, container, "identity/dev_codes.html", messages=sent() if callable(sent) else [])

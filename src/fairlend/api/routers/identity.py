@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, Field
 
 from fairlend.api.auth import (
@@ -20,7 +20,7 @@ from fairlend.api.auth import (
     Reviewer,
     Unmasker,
 )
-from fairlend.api.deps import ContainerDep, IdempotencyKey
+from fairlend.api.deps import ClientAddress, ContainerDep, IdempotencyKey, ensure_loopback
 from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
 from fairlend.identity.model import (
     BankCard,
@@ -257,8 +257,11 @@ def _consent(record: ConsentRecord) -> ConsentPublic:
 
 
 @router.post("/auth/otp", status_code=status.HTTP_202_ACCEPTED, response_model=OtpSentPublic)
-def send_code(body: OtpRequest, container: ContainerDep, _key: IdempotencyKey = None) -> OtpSentPublic:
-    sent = container.identity.otp.send_code(body.phone, OtpPurpose(body.purpose))
+def send_code(
+    body: OtpRequest, container: ContainerDep, client: ClientAddress, _key: IdempotencyKey = None
+) -> OtpSentPublic:
+    """Text a one-time code: 1 a minute and 10 a day per number; 10 an hour and 30 a day per client."""
+    sent = container.identity.otp.send_code(body.phone, OtpPurpose(body.purpose), client=client)
     return OtpSentPublic(masked_phone=sent.masked_phone, expires_at=sent.expires_at)
 
 
@@ -273,8 +276,11 @@ def log_in(body: SignUp, container: ContainerDep, _key: IdempotencyKey = None) -
 
 
 @router.post("/auth/operator-tokens", response_model=TokenPublic)
-def operator_log_in(body: OperatorLogin, container: ContainerDep, _key: IdempotencyKey = None) -> TokenPublic:
-    principal = container.identity.accounts.operator_log_in(body.username, body.password, body.totp_code)
+def operator_log_in(
+    body: OperatorLogin, container: ContainerDep, client: ClientAddress, _key: IdempotencyKey = None
+) -> TokenPublic:
+    """Password and authenticator code. A client that keeps failing is throttled (429); no account is locked."""
+    principal = container.identity.accounts.operator_log_in(body.username, body.password, body.totp_code, client=client)
     return _token(container, principal)
 
 
@@ -516,9 +522,15 @@ def revoke_operator_sessions(
 
 @dev_router.get("/dev/one-time-codes", response_model=list[DevCodePublic])
 def dev_codes(
-    container: ContainerDep, phone: Annotated[str | None, Query(max_length=32)] = None
+    request: Request, container: ContainerDep, phone: Annotated[str | None, Query(max_length=32)] = None
 ) -> list[DevCodePublic]:
-    """The codes the development message sender 'sent', newest first (optionally for one number)."""
+    """The codes the development message sender 'sent', newest first (optionally for one number).
+
+    Development and test only, and only to a client on this machine: a request from another
+    address, or one a proxy forwarded, is refused (403 dev_codes_loopback_only). A live code
+    signs anyone in as its number's owner.
+    """
+    ensure_loopback(request)
     sent = getattr(container.identity.sender, "sent", None)
     messages = sent() if callable(sent) else []
     if phone:
