@@ -7,7 +7,7 @@ from functools import partial
 from fastapi import Depends, FastAPI
 
 from fairlend import __version__
-from fairlend.api import problems
+from fairlend.api import openapi, problems
 from fairlend.api.auth import principal_for
 from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, answer_handler, claim_key
 from fairlend.api.limits import BodySizeLimit
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(collections.router, prefix=API_PREFIX)
     mount_web(app, container)
     app.add_exception_handler(IdempotentAnswer, answer_handler)
+    openapi.install(app)
     app.include_router(scoring_routes.router, prefix=API_PREFIX)
     app.include_router(origination_routes.router, prefix=API_PREFIX)
     app.include_router(lending_router.router, prefix=API_PREFIX)
