@@ -71,9 +71,7 @@ ERRORS: dict[int, str] = {
     503: "A gateway or the database is not available (`sms_gateway_missing`, `code_send_platform_budget`, "
     "`database_unavailable`).",
 }
-RETRY_AFTER = {
-    "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}}
-}
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}}}
 MUTATING = {"post", "put", "patch", "delete"}
 
 
