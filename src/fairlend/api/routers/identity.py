@@ -7,8 +7,10 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
+from fairlend.api.amounts import CODE_CONTEXT
 from fairlend.api.auth import (
     AuditReader,
     Authenticated,
@@ -53,10 +55,23 @@ class OtpSentPublic(BaseModel):
     expires_at: datetime
 
 
+def _person_role(value: object) -> object:
+    # The same stable code as the service's own check (identity.accounts.person_role), not a bare
+    # validation_error: people sign up as borrowers or investors, never as operators.
+    if value not in ("borrower", "investor"):
+        raise PydanticCustomError(
+            "invalid_role", "people sign up as a borrower or an investor", {CODE_CONTEXT: "invalid_role"}
+        )
+    return value
+
+
+PersonRole = Annotated[Literal["borrower", "investor"], BeforeValidator(_person_role)]
+
+
 class SignUp(BaseModel):
     phone: str = Field(max_length=32)
     code: str = Field(max_length=12)
-    role: Literal["borrower", "investor"]
+    role: PersonRole
 
 
 class OperatorLogin(BaseModel):
