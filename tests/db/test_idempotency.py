@@ -182,3 +182,29 @@ def test_an_answer_stored_in_clear_before_sealing_is_reported_and_sealed_by_rota
     assert store.verify() == []
     assert all(b"11010119900307002X" not in raw for raw in _raw_bodies(container))
     assert store.claim("legacy", "req", lost=LOST).stored is not None
+
+
+@pytest.mark.backends("postgresql")
+def test_concurrent_attempts_with_one_key_let_exactly_one_run(container: Container, store: IdempotencyStore) -> None:
+    import threading
+
+    outcomes: list[Claim] = []
+    barrier = threading.Barrier(6)
+
+    def attempt(n: int) -> None:
+        barrier.wait()
+        result = store.claim("k", "req", lost=LOST)
+        outcomes.append(result.outcome)
+        if result.held is not None:
+            with store.effects(result.held):
+                _effect(container, f"attempt-{n}")
+            store.complete(result.held, ANSWER)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count(Claim.NEW) == 1
+    assert set(outcomes) <= {Claim.NEW, Claim.IN_PROGRESS, Claim.REPLAY}
+    assert _effects(container) == 1

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 
@@ -342,10 +342,6 @@ class IdempotencyStore:
                 except Exception as exc:  # the vault's own error type lives in identity, which db never imports
                     found.append(BodyProblem(row.scope_key, f"the stored answer does not open: {exc}"))
         return found
-
-    def count(self) -> int:
-        with self._uow(read_only=True) as uow:
-            return int(uow.conn.execute(select(func.count()).select_from(idempotency_key)).scalar_one())
 
 
 def _purpose(scope_key: str) -> str:
