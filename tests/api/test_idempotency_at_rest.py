@@ -9,12 +9,19 @@ in the WAL) and again after it stops, and every PostgreSQL row.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
-from fairlend.bootstrap import Container
+from fairlend.api.app import create_app
+from fairlend.bootstrap import Container, bootstrap
+from fairlend.cli import app
+from fairlend.clock import FixedClock
+from fairlend.config import Settings
 from fairlend.db.schema import load_all
 from fairlend.identity.model import Role
 from tests.api.identity_helpers import api_sign_up, token_for
@@ -84,3 +91,38 @@ def test_a_replayable_unmasked_view_leaves_nothing_in_clear_in_the_raw_database(
         assert all(key.encode() in raw for key in stored)  # the scan read the idempotency rows
         for secret in secrets:
             assert secret.encode() not in raw, f"found {secret[:3]}… in clear"
+
+
+@pytest.mark.backends("sqlite")
+def test_rotating_the_keys_reseals_stored_answers_and_a_replay_still_opens_them(
+    api: TestClient, container: Container, tmp_path: Path, clock: FixedClock
+) -> None:
+    shown, _ = _unmasked_person(api, container)
+    new_key = "k9:" + base64.b64encode(b"9" * 32).decode()
+    env = {
+        "FAIRLEND_DATABASE_URL": container.settings.database_url,
+        "FAIRLEND_DATA_DIR": str(tmp_path),
+        "FAIRLEND_ENVIRONMENT": "test",
+        "FAIRLEND_PII_KEYS": f"{new_key},{container.settings.pii_keys.get_secret_value()}",
+    }
+    result = CliRunner().invoke(app, ["users", "rotate-pii-keys"], env=env)
+    assert result.exit_code == 0, result.output
+    with container.engine.connect() as conn:
+        kids = conn.execute(sa.text("SELECT DISTINCT key_id FROM idempotency_key WHERE state = 'done'")).scalars()
+        assert set(kids) == {"k9"}
+    rotated = bootstrap(
+        Settings(**{**container.settings.model_dump(), "pii_keys": env["FAIRLEND_PII_KEYS"]}), clock=clock
+    )
+    try:
+        assert rotated.verify() == []
+        with TestClient(create_app(container=rotated), client=("127.0.0.1", 50000)) as client:
+            replay = client.post(
+                f"/api/v1/people/{shown['person_id']}/unmasked",
+                json={"purpose": "complaint 42"},
+                headers={**token_for(rotated, Role.COMPLIANCE, "op_cara"), "Idempotency-Key": "view-1"},
+            )
+        assert replay.headers.get("idempotent-replayed") == "true" and replay.json() == shown
+    finally:
+        rotated.close()
+    # The old key alone opens none of them now (nor identity's own values): `fairlend verify` names each.
+    assert "idempotency.body" in {d.check for d in container.verify()}
