@@ -199,6 +199,7 @@ class Client:
 
     def _session(self) -> None:
         self._token = ""
+        self._last_repayment = None  # a retry is sent with the session's own token, or it is not a retry
         person = self._people.returning(self._rng)
         try:
             if person is None:
