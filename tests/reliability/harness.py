@@ -157,7 +157,8 @@ class Tally:
         with self.lock:
             self.sent.setdefault(sent.key, sent)
             self.answers.setdefault(sent.key, []).append(answer)
-            if 200 <= answer.status < 300 and len([a for a in self.answers[sent.key] if a.status < 300]) == 1:
+            successes = [a for a in self.answers[sent.key] if 200 <= a.status < 300]
+            if 200 <= answer.status < 300 and len(successes) == 1:
                 self.completed.append(sent.key)
 
     def acknowledged(self) -> dict[str, set[str]]:
@@ -374,6 +375,15 @@ def check_exactly_once(database_url: str, tally: Tally) -> ExactlyOnce:
     for key, answer in tally.mismatches:
         if answer.status:  # a reused key with another body is refused, never posted
             assert (answer.status, answer.code) == (422, "idempotency_key_reused"), (key, answer)
+    # The documented answers to a key sent with its own body: the result (first or replayed), or "still
+    # running, retry" while the first request with it runs. Nothing else (a cut connection is no answer).
+    unexpected = [
+        (key, a)
+        for key, answers in tally.answers.items()
+        for a in answers
+        if a.status and not 200 <= a.status < 300 and (a.status, a.code) != (409, "idempotency_request_in_progress")
+    ]
+    assert not unexpected, unexpected[:5]
     unacknowledged = set(tally.sent) - set(acknowledged)
     return ExactlyOnce(
         acknowledged=len(acknowledged),
