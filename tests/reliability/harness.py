@@ -408,6 +408,11 @@ def done_runs(database_url: str) -> list[date]:
         engine.dispose()
 
 
+def settings_for(database_url: str, data_dir: Path) -> Settings:
+    """The settings a test's processes share: development (the dev code sender), its database and files."""
+    return Settings(environment="development", database_url=database_url, data_dir=data_dir)
+
+
 def fairlend(
     settings: Settings, *args: str, extra_env: dict[str, str] | None = None, timeout: float = 300.0
 ) -> subprocess.CompletedProcess[str]:

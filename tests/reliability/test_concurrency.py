@@ -24,7 +24,6 @@ from pathlib import Path
 import pytest
 from bench.loopback import Server, child_environment, fairlend_command
 
-from fairlend.config import Settings
 from tests.reliability.harness import (
     TODAY,
     RepaymentLoad,
@@ -36,14 +35,11 @@ from tests.reliability.harness import (
     posted_by_key,
     posted_into_closed_date,
     seed_book,
+    settings_for,
 )
 
 REPAYMENTS = int(os.environ.get("FAIRLEND_RELIABILITY_REPAYMENTS", "3000"))
 EOD_LOAD = int(os.environ.get("FAIRLEND_RELIABILITY_EOD_LOAD", "1500"))
-
-
-def _settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(environment="development", database_url=database_url, data_dir=tmp_path)
 
 
 @pytest.mark.slow
@@ -51,7 +47,7 @@ def _settings(database_url: str, tmp_path: Path) -> Settings:
 def test_repayments_from_eight_threads_with_replays_and_reused_keys_post_each_key_exactly_once(
     database_url: str, tmp_path: Path
 ) -> None:
-    settings = _settings(database_url, tmp_path)
+    settings = settings_for(database_url, tmp_path)
     accounts = seed_book(settings, borrowers=max(40, REPAYMENTS // 250))
     with Server(database_url, tmp_path / "server") as server:
         load = RepaymentLoad(server.url, accounts, REPAYMENTS, threads=8, seed=2)
@@ -74,7 +70,7 @@ def test_repayments_from_eight_threads_with_replays_and_reused_keys_post_each_ke
 def test_two_end_of_day_runs_while_repayments_arrive_close_the_date_once_and_post_each_repayment_once(
     database_url: str, tmp_path: Path
 ) -> None:
-    settings = _settings(database_url, tmp_path)
+    settings = settings_for(database_url, tmp_path)
     accounts = seed_book(settings, borrowers=40)
     runs: list[subprocess.CompletedProcess[str]] = []
     overlap: list[int] = []

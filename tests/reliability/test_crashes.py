@@ -44,15 +44,12 @@ from tests.reliability.harness import (
     fairlend,
     retry_unanswered,
     seed_book,
+    settings_for,
     state_difference,
 )
 
 SEED = int(os.environ.get("FAIRLEND_RELIABILITY_SEED", "20260316"))
 LOAD = int(os.environ.get("FAIRLEND_RELIABILITY_CRASH_LOAD", "1000"))
-
-
-def _settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(environment="development", database_url=database_url, data_dir=tmp_path)
 
 
 @pytest.mark.slow
@@ -61,7 +58,7 @@ def test_a_server_killed_mid_load_keeps_every_acknowledged_repayment_exactly_onc
 ) -> None:
     rng = random.Random(f"{SEED}-{backend}")
     kill_at = sorted(rng.randint(LOAD * k // 10, LOAD * (k + 2) // 10) for k in (2, 6))
-    settings = _settings(database_url, tmp_path)
+    settings = settings_for(database_url, tmp_path)
     accounts = seed_book(settings, borrowers=16)
     server = Server(database_url, tmp_path / "server")
     server.start()
@@ -110,7 +107,7 @@ def test_end_of_day_killed_again_and_again_closes_each_date_once_and_ends_as_if_
     backend: str, database_url: str, tmp_path: Path
 ) -> None:
     rng = random.Random(f"{SEED}-eod-{backend}")
-    settings = _settings(database_url, tmp_path)
+    settings = settings_for(database_url, tmp_path)
     seed_book(settings, borrowers=12)
     probe = bootstrap(settings)
     steps = len(probe.eod.steps)
@@ -122,7 +119,7 @@ def test_end_of_day_killed_again_and_again_closes_each_date_once_and_ends_as_if_
     reference_url = clone_database(database_url, "ref")
     try:
         started = time.perf_counter()
-        straight = fairlend(_settings(reference_url, tmp_path), "eod", "--through", through)
+        straight = fairlend(settings_for(reference_url, tmp_path), "eod", "--through", through)
         straight_seconds = time.perf_counter() - started
         assert straight.returncode == 0, straight.stderr
         expected = book_state(reference_url)
