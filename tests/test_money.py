@@ -152,6 +152,11 @@ REFUSALS = [
         "money is multiplied only by an int; use a named rounding for rates",
     ),
     (lambda: Money.of("1e40", "CNY"), "amount_out_of_range", "amount out of range: 1E+40"),
+    (
+        lambda: Money.of("92233720368547758.08", "CNY"),
+        "amount_out_of_range",
+        "amount out of range: 92233720368547758.08",
+    ),
     (lambda: Money.of("1e999999", "CNY"), "amount_out_of_range", "amount out of range: 1E+999999"),
     (lambda: allocate(Money(1, "CNY"), []), "allocate_no_weights", "cannot allocate over no weights"),
     (

@@ -110,7 +110,7 @@ class Money:
         """Money from major units given as a Decimal, a decimal string or an int."""
         if isinstance(major, (float, bool)):
             raise Invalid("money_not_float", "a float is never accepted as money")
-        value = Decimal(major) if isinstance(major, (str, int)) else major
+        value = Decimal(major)  # exact for a str, an int or a Decimal: no context rounding here
         if not value.is_finite():
             raise Invalid("money_not_finite", f"not a finite amount: {major!r}")
         return cls(to_minor(value, currency, rounding), currency)

@@ -304,3 +304,35 @@ def test_each_step_is_paid_in_full_before_the_next_gets_anything_and_prepayment_
     else:
         assert paid.excess == reached
     assert paid.excess == 0 or not short
+    assert paid.excess >= 0 and paid.prepaid_principal + paid.prepayment_fee <= reached
+
+
+@pytest.mark.parametrize("rounding", list(Rounding))
+@pytest.mark.parametrize("rate", ["0", "0.01", "0.015", "0.3", "0.5", "0.999", "2"])
+def test_prepayment_takes_the_most_principal_the_money_pays_with_its_fee(rate: str, rounding: Rounding) -> None:
+    """Every amount from 1 to 160 against a few balances, checked against the largest p with p + fee(p) <= amount."""
+    fee_rate = Decimal(rate)
+
+    def fee(principal: int) -> int:
+        return int((principal * fee_rate).quantize(Decimal(1), rounding=rounding.decimal_mode))
+
+    wrong = []
+    for unbilled in (0, 1, 37, 150):
+        for amount in range(1, 161):
+            paid = allocate_payment(
+                amount,
+                ON,
+                [],
+                penalty=0,
+                accrued_interest=0,
+                unbilled_principal=unbilled,
+                waterfall=DEFAULT_WATERFALL,
+                prepayment_allowed=True,
+                prepayment_fee_rate=fee_rate,
+                rounding=rounding,
+            )
+            best = max(p for p in range(unbilled + 1) if p + fee(p) <= amount)
+            got = (paid.prepaid_principal, paid.prepayment_fee, paid.excess)
+            if got != (best, fee(best), amount - best - fee(best)):
+                wrong.append((unbilled, amount, got, best))
+    assert wrong == []

@@ -135,14 +135,15 @@ _PARTS = {Component.PRINCIPAL: "principal", Component.INTEREST: "interest", Comp
 
 
 def _prepay(available: int, unbilled: int, fee_rate: Decimal, rounding: Rounding) -> tuple[int, int]:
-    """The most principal (and its fee) that `available` (> 0) pays; never more than `unbilled` (>= 0)."""
-    full_fee = prepayment_fee(unbilled, fee_rate, rounding)
-    if available >= unbilled + full_fee:
-        return unbilled, full_fee
-    # A first estimate; the fee's rounding can leave room for one more minor unit of principal, or need one less.
-    principal = int(Decimal(available) / (1 + fee_rate))
+    """The most principal (and its fee) that `available` pays; never more than `unbilled`.
+
+    Principal p = available / (1 + rate), rounded down, always fits: its fee is
+    p x rate rounded to a whole unit, so at most p x rate + 1/2 under every
+    named rounding, and p + fee <= available + 1/2 with both sides whole. The
+    fee's rounding can leave room for one more unit of principal: take it
+    while it fits.
+    """
+    principal = min(unbilled, int(Decimal(available) / (1 + fee_rate)))
     while principal < unbilled and principal + 1 + prepayment_fee(principal + 1, fee_rate, rounding) <= available:
         principal += 1
-    while principal > 0 and principal + prepayment_fee(principal, fee_rate, rounding) > available:
-        principal -= 1
     return principal, prepayment_fee(principal, fee_rate, rounding)
