@@ -47,7 +47,7 @@ while IFS= read -r line; do
   case $status in killed|timeout) ;; *) left+=("$name") ;; esac
 done <<< "$results"
 
-echo "mutants by outcome:"
+echo "mutants by outcome ($SECONDS s, $children processes):"
 for status in "${!count[@]}"; do printf '  %-12s %d\n' "$status" "${count[$status]}"; done
 if [ ${#left[@]} -eq 0 ]; then
   echo "no surviving mutant"
