@@ -130,6 +130,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.identity = build_identity(settings, profile, uow, clock)
     container.authenticator = container.identity.tokens
     container.verifiers["identity"] = container.identity.maintenance.verify
+    container.verifiers["identity_audit"] = container.identity.audit.verify
     container.scoring = ScoringService(uow, ComprehensiveScorer(load_default_model(), retention_of(profile)))
     # The bureau client and lending are wired here once they land (origination/README.md).
     container.origination = OriginationService(
