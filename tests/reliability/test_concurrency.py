@@ -24,19 +24,9 @@ from pathlib import Path
 import pytest
 from bench.loopback import Server, child_environment, fairlend_command
 
-from tests.reliability.harness import (
-    TODAY,
-    RepaymentLoad,
-    book_state,
-    check_exactly_once,
-    cli_settings,
-    done_runs,
-    fairlend,
-    posted_by_key,
-    posted_into_closed_date,
-    seed_book,
-    settings_for,
-)
+from tests.reliability.book import TODAY, book_state, cli_settings, done_runs, fairlend, seed_book, settings_for
+from tests.reliability.client import RepaymentLoad
+from tests.reliability.oracle import check_exactly_once, posted_by_key, posted_into_closed_date
 
 REPAYMENTS = int(os.environ.get("FAIRLEND_RELIABILITY_REPAYMENTS", "3000"))
 EOD_LOAD = int(os.environ.get("FAIRLEND_RELIABILITY_EOD_LOAD", "1500"))

@@ -32,21 +32,20 @@ from bench.loopback import Server, child_environment, fairlend_command
 
 from fairlend.bootstrap import bootstrap
 from fairlend.config import Settings
-from tests.reliability.harness import (
+from tests.reliability.book import (
     TODAY,
-    RepaymentLoad,
     book_state,
-    check_exactly_once,
     cli_settings,
     clone_database,
     done_runs,
     drop_clone,
     fairlend,
-    retry_unanswered,
     seed_book,
     settings_for,
     state_difference,
 )
+from tests.reliability.client import RepaymentLoad, retry_unanswered
+from tests.reliability.oracle import check_exactly_once
 
 SEED = int(os.environ.get("FAIRLEND_RELIABILITY_SEED", "20260316"))
 LOAD = int(os.environ.get("FAIRLEND_RELIABILITY_CRASH_LOAD", "1000"))
