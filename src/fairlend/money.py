@@ -18,7 +18,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, DecimalException
 from fractions import Fraction
 from functools import total_ordering
 
@@ -78,8 +78,9 @@ def to_minor(major: Decimal, currency: str, rounding: Rounding) -> int:
     try:
         scaled = major.scaleb(exponent(currency))
         minor = int(scaled.quantize(Decimal(1), rounding=rounding.decimal_mode))
-    except InvalidOperation:
-        # More digits than the decimal context holds: no real amount is that large.
+    except DecimalException:
+        # More digits than the decimal context holds (InvalidOperation), or an exponent past its
+        # limit (Overflow, e.g. "1e999999"): no real amount is that large.
         raise Invalid("amount_out_of_range", f"amount out of range: {major}") from None
     if not -MAX_MINOR <= minor <= MAX_MINOR:
         # Minor units are stored as signed 64-bit integers; a larger amount cannot be kept.

@@ -76,6 +76,9 @@ def rotate_pii_keys() -> None:
         if container.collections is not None:
             # Contact persons' phones are sealed by the same vault, in collections' own table.
             rewritten += container.collections.service.reseal_contact_persons()
+        if container.bureau is not None:
+            # The bureau's keys derive from the same FAIRLEND_PII_KEYS: its files and disputes move with them.
+            rewritten += container.bureau.rotate_keys()
         # Stored API answers (an unmasked view, a credit report) are sealed with the same keys.
         rewritten += container.idempotency.rotate()
     finally:
