@@ -13,7 +13,7 @@ any checkpoint: it must hold the run's last write) and `-shm`, and in
 `pg_dump`'s output; each hit names its table.
 
 Tables fixed on other branches are listed in PENDING: the collections
-context (the lead) and the idempotency store. Their own tests below are
+context (the lead). Their own tests below are
 strict xfails, so merging a fix makes them pass and fail the run until the
 marker is removed; everything else must already be clean.
 """
@@ -48,7 +48,6 @@ DEMO = {"borrowers": 40, "days": 90, "seed": 7}  # `fairlend serve --demo`'s siz
 COLLECTIONS_TABLES = frozenset(t.name for t in vars(collections_tables).values() if isinstance(t, sa.Table))
 PENDING = {
     "collections": COLLECTIONS_TABLES,  # contact persons' names, complaint texts and attachments: the lead's branch
-    "idempotency": frozenset({"idempotency_key"}),  # stored response bodies: another engineer's branch
 }
 # Each backend's run is shared by the tests on it: one xdist worker takes them all.
 RUNS = [
