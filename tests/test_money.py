@@ -190,7 +190,13 @@ REFUSALS = [
     (lambda: Money(Decimal(1), "CNY"), "money_not_integer", "money is an integer count of minor units, not Decimal"),
     (lambda: Money.of(1.5, "CNY"), "money_not_float", "a float is never accepted as money"),
     (lambda: Money.of(True, "CNY"), "money_not_float", "a float is never accepted as money"),
-    (lambda: Money.of("NaN", "CNY"), "money_not_finite", "not a finite amount: 'NaN'"),
+    (lambda: Money.of(Decimal("NaN"), "CNY"), "money_not_finite", "not a finite amount: Decimal('NaN')"),
+    # Text is money only in ASCII digits with an optional sign and point: no NaN, no exponent.
+    (
+        lambda: Money.of("NaN", "CNY"),
+        "amount_invalid",
+        "an amount is written in ASCII digits with an optional point, such as 916.80",
+    ),
     (lambda: Money.of(Decimal("-Infinity"), "CNY"), "money_not_finite", "not a finite amount: Decimal('-Infinity')"),
     (lambda: Money(1, "CNY") + 1, "money_type", "cannot combine Money with int"),
     (lambda: Money(1, "CNY") - Money(1, "USD"), "currency_mismatch", "cannot combine CNY with USD"),
@@ -205,13 +211,13 @@ REFUSALS = [
         "money_factor",
         "money is multiplied only by an int; use a named rounding for rates",
     ),
-    (lambda: Money.of("1e40", "CNY"), "amount_out_of_range", "amount out of range: 1E+40"),
+    (lambda: Money.of(Decimal("1e40"), "CNY"), "amount_out_of_range", "amount out of range: 1E+40"),
     (
         lambda: Money.of("92233720368547758.08", "CNY"),
         "amount_out_of_range",
         "amount out of range: 92233720368547758.08",
     ),
-    (lambda: Money.of("1e999999", "CNY"), "amount_out_of_range", "amount out of range: 1E+999999"),
+    (lambda: Money.of(Decimal("1e999999"), "CNY"), "amount_out_of_range", "amount out of range: 1E+999999"),
     (lambda: allocate(Money(1, "CNY"), []), "allocate_no_weights", "cannot allocate over no weights"),
     (
         lambda: allocate(Money(1, "CNY"), [1, 0.5]),
