@@ -10,6 +10,7 @@ from fairlend.money import (
     Money,
     Rounding,
     allocate,
+    parse_major,
     round_down,
     round_half_even,
     round_half_up,
@@ -218,6 +219,18 @@ REFUSALS = [
         "amount out of range: 92233720368547758.08",
     ),
     (lambda: Money.of(Decimal("1e999999"), "CNY"), "amount_out_of_range", "amount out of range: 1E+999999"),
+    (lambda: Money.of([12], "CNY"), "amount_invalid", "not an amount: list"),  # type: ignore[arg-type]
+    (lambda: parse_major(12), "amount_invalid", 'an amount is text such as "916.80", not int'),  # type: ignore[arg-type]
+    (
+        lambda: Money.of("1.005", "CNY"),
+        "amount_too_precise",
+        "1.005 is finer than the smallest unit of CNY (0.01); it is refused, not rounded",
+    ),
+    (
+        lambda: Money.of("12.5", "JPY"),
+        "amount_too_precise",
+        "12.5 is finer than the smallest unit of JPY (1); it is refused, not rounded",
+    ),
     (lambda: allocate(Money(1, "CNY"), []), "allocate_no_weights", "cannot allocate over no weights"),
     (
         lambda: allocate(Money(1, "CNY"), [1, 0.5]),
@@ -282,3 +295,25 @@ def test_allocation_gives_the_leftover_unit_to_the_largest_remainder_not_the_lar
 def test_sum_money_adds_every_amount_and_an_empty_sum_is_zero() -> None:
     assert sum_money([Money(1, "CNY"), Money(20, "CNY"), Money(-300, "CNY")], "CNY") == Money(-279, "CNY")
     assert sum_money([], "USD") == Money(0, "USD")
+
+
+def test_an_amount_is_at_most_sixty_four_characters_of_text() -> None:
+    assert Money.parse("0" * 62 + "12", "CNY").minor == 1200
+    with pytest.raises(Invalid) as refused:
+        Money.parse("0" * 63 + "12", "CNY")
+    assert refused.value.code == "amount_invalid"
+
+
+@pytest.mark.parametrize("text", ["X12", "12\u00a0", "\u300012", "12\n"])
+def test_a_form_amount_loses_only_spaces_and_tabs_around_it(text: str) -> None:
+    assert Money.parse("\t 12 \t", "CNY", grouping=True).minor == 1200
+    with pytest.raises(Invalid) as refused:
+        Money.parse(text, "CNY", grouping=True)
+    assert refused.value.code == "amount_invalid"
+
+
+def test_typed_amounts_group_thousands_only_when_asked() -> None:
+    with pytest.raises(Invalid) as refused:
+        Money.parse("1,000", "CNY")
+    assert refused.value.code == "amount_invalid"
+    assert Money.parse("1,000", "CNY", grouping=True).minor == 100_000
