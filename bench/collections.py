@@ -87,7 +87,7 @@ def decisions(n: int, profile_code: str) -> tuple[float, float]:
             LoanState.SETTLED if rng.random() < 0.05 else LoanState.ACTIVE,
             history=history,
             cease_requests=(CeaseRequest("medium", medium=Medium.SMS),) if rng.random() < 0.05 else (),
-            prior_sent_to_recipient=0,
+            prior_sent_to_person=0,
         )
         cases.append((attempt, situation))
     started, cpu = time.perf_counter(), time.process_time()

@@ -205,7 +205,7 @@ def simulate(profile: Profile, attempts: int, seed: int, talk: float = 0.7) -> t
                 if person.confirmed_at and person.confirmed_at <= at
                 else ContactPersonStatus.PENDING,
             ),
-            prior_sent_to_recipient=None if kind is RecipientKind.DEBTOR else sent_to[(b.id, recipient)],
+            prior_sent_to_person=None if kind is RecipientKind.DEBTOR else sent_to[(b.id, recipient)],
         )
         found = evaluate(attempt, situation, profile)
         sent = not found

@@ -74,8 +74,8 @@ def rotate_pii_keys() -> None:
     try:
         rewritten = container.identity.maintenance.rotate()
         if container.collections is not None:
-            # Contact persons' phones are sealed by the same vault, in collections' own table.
-            rewritten += container.collections.service.reseal_contact_persons()
+            # What collections keeps about people is sealed by the same vault, in collections' own tables.
+            rewritten += container.collections.service.reseal()
     finally:
         container.close()
     out.print(f"re-encrypted {rewritten} values under key {container.identity.vault.current_key_id}")
