@@ -25,4 +25,5 @@ echo "== mypy --strict"
 echo "== import contracts"
 .venv/bin/lint-imports
 echo "== pytest (SQLite and PostgreSQL)"
-.venv/bin/pytest -n "${FAIRLEND_TEST_WORKERS:-auto}" "$@"
+# loadgroup: tests that share one expensive module fixture (xdist_group) stay on one worker.
+.venv/bin/pytest -n "${FAIRLEND_TEST_WORKERS:-auto}" --dist loadgroup "$@"

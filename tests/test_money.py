@@ -6,7 +6,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fairlend.errors import Invalid
-from fairlend.money import Money, Rounding, allocate, round_down, round_half_even, round_half_up, to_minor
+from fairlend.money import (
+    Money,
+    Rounding,
+    allocate,
+    round_down,
+    round_half_even,
+    round_half_up,
+    sum_money,
+    to_minor,
+)
 
 amounts = st.integers(min_value=-(10**12), max_value=10**12)
 weights = st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=40).filter(lambda w: sum(w) > 0)
@@ -117,3 +126,99 @@ def test_an_amount_too_large_for_storage_is_refused_with_a_stable_code(major: st
 
 def test_the_largest_storable_amount_is_still_money() -> None:
     assert Money.of(Decimal("92233720368547758.07"), "CNY").minor == 2**63 - 1
+
+
+# -- each refusal: its stable code, and the words a person reads (problem+json `detail`, the CLI's line) --
+
+REFUSALS = [
+    (lambda: Money(1, "XXX"), "unknown_currency", "unknown currency 'XXX'"),
+    (lambda: to_minor(1, "CNY", Rounding.HALF_UP), "not_decimal", "expected a Decimal amount, got int"),
+    (lambda: Money(Decimal(1), "CNY"), "money_not_integer", "money is an integer count of minor units, not Decimal"),
+    (lambda: Money.of(1.5, "CNY"), "money_not_float", "a float is never accepted as money"),
+    (lambda: Money.of(True, "CNY"), "money_not_float", "a float is never accepted as money"),
+    (lambda: Money.of("NaN", "CNY"), "money_not_finite", "not a finite amount: 'NaN'"),
+    (lambda: Money.of(Decimal("-Infinity"), "CNY"), "money_not_finite", "not a finite amount: Decimal('-Infinity')"),
+    (lambda: Money(1, "CNY") + 1, "money_type", "cannot combine Money with int"),
+    (lambda: Money(1, "CNY") - Money(1, "USD"), "currency_mismatch", "cannot combine CNY with USD"),
+    (lambda: Money(1, "CNY") < Money(2, "JPY"), "currency_mismatch", "cannot combine CNY with JPY"),
+    (
+        lambda: Money(1, "CNY") * Decimal("1.5"),
+        "money_factor",
+        "money is multiplied only by an int; use a named rounding for rates",
+    ),
+    (
+        lambda: Money(1, "CNY") * True,
+        "money_factor",
+        "money is multiplied only by an int; use a named rounding for rates",
+    ),
+    (lambda: Money.of("1e40", "CNY"), "amount_out_of_range", "amount out of range: 1E+40"),
+    (
+        lambda: Money.of("92233720368547758.08", "CNY"),
+        "amount_out_of_range",
+        "amount out of range: 92233720368547758.08",
+    ),
+    (lambda: Money.of("1e999999", "CNY"), "amount_out_of_range", "amount out of range: 1E+999999"),
+    (lambda: allocate(Money(1, "CNY"), []), "allocate_no_weights", "cannot allocate over no weights"),
+    (
+        lambda: allocate(Money(1, "CNY"), [1, 0.5]),
+        "allocate_float_weight",
+        "weights are ints or Decimals, never floats",
+    ),
+    (lambda: allocate(Money(1, "CNY"), [True]), "allocate_float_weight", "weights are ints or Decimals, never floats"),
+    (lambda: allocate(Money(1, "CNY"), [2, -1]), "allocate_negative_weight", "weights must not be negative"),
+    (lambda: allocate(Money(1, "CNY"), [0, Decimal(0)]), "allocate_zero_weights", "weights must not all be zero"),
+]
+
+
+@pytest.mark.parametrize(("call", "code", "detail"), REFUSALS)
+def test_every_refusal_has_its_stable_code_and_says_why(call: object, code: str, detail: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        call()  # type: ignore[operator]
+    assert (refused.value.code, refused.value.detail) == (code, detail)
+
+
+def test_the_storage_bounds_are_inclusive_on_both_sides() -> None:
+    top = Decimal(2**63 - 1).scaleb(-2)
+    assert to_minor(top, "CNY", Rounding.HALF_UP) == 2**63 - 1
+    assert to_minor(-top, "CNY", Rounding.HALF_UP) == -(2**63 - 1)
+    for beyond in (top + Decimal("0.01"), -top - Decimal("0.01")):
+        with pytest.raises(Invalid) as refused:
+            to_minor(beyond, "CNY", Rounding.HALF_UP)
+        assert refused.value.code == "amount_out_of_range"
+
+
+def test_zero_is_falsy_and_every_other_amount_is_truthy() -> None:
+    assert Money.zero("CNY") == Money(0, "CNY") and Money.zero("JPY").currency == "JPY"
+    assert not Money.zero("CNY") and Money.zero("CNY").is_zero
+    assert Money(1, "CNY") and Money(-1, "CNY") and Money(2, "CNY")
+
+
+def test_ordering_is_strict_and_total_within_a_currency() -> None:
+    one, two = Money(1, "CNY"), Money(2, "CNY")
+    assert not one < one and one <= one and one >= one and not one > one
+    assert one < two and two > one and not two < one
+    assert max([two, one, Money(-5, "CNY")]) == two and sorted([two, one]) == [one, two]
+
+
+def test_money_times_an_int_either_way_round() -> None:
+    assert Money(150, "CNY") * 3 == 3 * Money(150, "CNY") == Money(450, "CNY")
+    assert abs(Money(-7, "CNY")) == Money(7, "CNY") and Money(-7, "CNY").is_negative
+
+
+def test_the_default_format_is_american_english() -> None:
+    assert Money(123456, "USD").format() == "$1,234.56"
+    assert Money(123456, "CNY").format() == "CN¥1,234.56"
+    assert str(Money(123456, "CNY")) == "1234.56 CNY"
+
+
+def test_allocation_gives_the_leftover_unit_to_the_largest_remainder_not_the_largest_share() -> None:
+    # 10 x 61/100 = 6.1 and 10 x 39/100 = 3.9: the unit left over goes to the .9, not to the bigger share.
+    assert [m.minor for m in allocate(Money(10, "CNY"), [61, 39])] == [6, 4]
+    assert [m.minor for m in allocate(Money(-10, "CNY"), [61, 39])] == [-6, -4]
+    assert [m.minor for m in allocate(Money(0, "CNY"), [1, 2])] == [0, 0]
+    assert [m.minor for m in allocate(Money(7, "CNY"), [Fraction(1, 3), Decimal("0.5")])] == [3, 4]
+
+
+def test_sum_money_adds_every_amount_and_an_empty_sum_is_zero() -> None:
+    assert sum_money([Money(1, "CNY"), Money(20, "CNY"), Money(-300, "CNY")], "CNY") == Money(-279, "CNY")
+    assert sum_money([], "USD") == Money(0, "USD")

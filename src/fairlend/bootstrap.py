@@ -15,12 +15,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from fairlend.bureau.client import BureauAdmin, InProcessBureau, OwnInstitution
+from fairlend.bureau.sealing import BureauSealer
 from fairlend.bureau.service import BureauService, derive_blind_key
 from fairlend.clock import Clock, StoredBusinessDate, SystemClock
 from fairlend.config import Settings
 from fairlend.db.engine import make_engine
 from fairlend.db.uow import EventBus, UnitOfWorkFactory, uow_factory
 from fairlend.identity.model import Principal
+from fairlend.identity.pii import parse_keys
 from fairlend.identity.service import IdentityService
 from fairlend.identity.wiring import build_identity
 from fairlend.jurisdiction.loader import load_profile
@@ -121,7 +123,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     )
     container.verifiers["ledger"] = ledger.verify
     container.verifiers["lending"] = lending.verify
-    bureau = BureauService(uow, profile, clock, derive_blind_key(settings.blind_index_key.get_secret_value()))
+    # The bureau's keys are its own, derived from the platform's (bureau/sealing.py): it imports no identity code.
+    bureau = BureauService(
+        uow,
+        profile,
+        clock,
+        derive_blind_key(settings.blind_index_key.get_secret_value()),
+        BureauSealer.derived_from(parse_keys(settings.pii_keys.get_secret_value())),
+    )
     bureau_admin = InProcessBureau(bureau)
     container.bureau = bureau_admin
     # fairlend as a lender: its own institution at the bureau, reached only through the client.
@@ -130,6 +139,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.identity = build_identity(settings, profile, uow, clock)
     container.authenticator = container.identity.tokens
     container.verifiers["identity"] = container.identity.maintenance.verify
+    container.verifiers["identity_audit"] = container.identity.audit.verify
     container.scoring = ScoringService(uow, ComprehensiveScorer(load_default_model(), retention_of(profile)))
     # The bureau client and lending are wired here once they land (origination/README.md).
     container.origination = OriginationService(

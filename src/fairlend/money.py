@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, DecimalException
 from fractions import Fraction
 from functools import total_ordering
 
@@ -62,8 +62,9 @@ def to_minor(major: Decimal, currency: str, rounding: Rounding) -> int:
     try:
         scaled = major.scaleb(exponent(currency))
         minor = int(scaled.quantize(Decimal(1), rounding=rounding.decimal_mode))
-    except InvalidOperation:
-        # More digits than the decimal context holds: no real amount is that large.
+    except DecimalException:
+        # More digits than the decimal context holds (InvalidOperation), or an exponent past its
+        # limit (Overflow, e.g. "1e999999"): no real amount is that large.
         raise Invalid("amount_out_of_range", f"amount out of range: {major}") from None
     if not -MAX_MINOR <= minor <= MAX_MINOR:
         # Minor units are stored as signed 64-bit integers; a larger amount cannot be kept.
@@ -109,7 +110,7 @@ class Money:
         """Money from major units given as a Decimal, a decimal string or an int."""
         if isinstance(major, (float, bool)):
             raise Invalid("money_not_float", "a float is never accepted as money")
-        value = Decimal(major) if isinstance(major, (str, int)) else major
+        value = Decimal(major)  # exact for a str, an int or a Decimal: no context rounding here
         if not value.is_finite():
             raise Invalid("money_not_finite", f"not a finite amount: {major!r}")
         return cls(to_minor(value, currency, rounding), currency)

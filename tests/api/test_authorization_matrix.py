@@ -54,6 +54,7 @@ def _json(body: dict[str, Any]) -> dict[str, Any]:
 
 LENDING = [
     Endpoint("GET", "/api/v1/products", EVERYONE, True),
+    Endpoint("GET", "/api/v1/products/{product}", EVERYONE, True),
     Endpoint("POST", "/api/v1/products", frozenset({Role.ADMIN}), False, _json(CASH12.to_dict())),
     Endpoint("POST", "/api/v1/quotes", EVERYONE, True, _json({"product_code": "cash-12", "amount": "1000"})),
     Endpoint(
@@ -198,7 +199,7 @@ def test_lending_scoring_and_origination_answer_only_the_owner_and_the_roles_all
         OWNER, Money.of(30_000, "CNY"), 12, inquiry_disclosure_acknowledged=True, stated_monthly_income=None
     )
     assert view.offer_id is not None
-    ids = {"loan": loan, "pid": OWNER, "app": view.id, "offer": view.offer_id}
+    ids = {"loan": loan, "pid": OWNER, "app": view.id, "offer": view.offer_id, "product": CASH12.code}
     assert _check(api, fake_auth, LENDING + SCORING_AND_ORIGINATION, ids) == []
 
 

@@ -190,3 +190,44 @@ def test_people_see_only_their_own_records_in_lists(api: TestClient, container: 
     )
     missing = api.get("/api/v1/people/brw_nobody/certificates", headers=reviewer)
     assert missing.status_code == 404 and missing.json()["code"] == "person_not_found"
+
+
+# -- identity's pages: the same policy through the session cookie, with real people ----------------------
+
+OPERATORS = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN})
+PAGES = [
+    # (path, who may see it) - each is about the signed-in person, or an operator's queue.
+    ("/borrower", frozenset({Role.BORROWER})),
+    ("/investor", frozenset({Role.INVESTOR})),
+    ("/borrower/kyc", frozenset({Role.BORROWER, Role.INVESTOR})),
+    ("/borrower/certificates", frozenset({Role.BORROWER})),
+    ("/operator", OPERATORS),
+    ("/operator/review", CERTIFICATE_REVIEWERS),
+    ("/operator/certificates/{pid}/{cid}", CERTIFICATE_REVIEWERS),
+]
+
+
+def test_every_identity_page_shows_only_to_the_roles_allowed(api: TestClient, container: Container) -> None:
+    from tests.web.helpers import denied, sign_in
+
+    alice = api_sign_up(api)
+    cert = api_upload(api, alice)
+    ivy = api_sign_up(api, role="investor")
+    callers = [("alice", Role.BORROWER, alice["subject_id"]), ("ivy", Role.INVESTOR, ivy["subject_id"])]
+    callers += [(role.value, role, f"op_{role.value}") for role in sorted(OPERATORS)]
+    wrong: list[str] = []
+    for template, allowed in PAGES:
+        path = template.format(pid=alice["subject_id"], cid=cert["certificate_id"])
+        api.cookies.clear()
+        anonymous = api.get(path, follow_redirects=False)
+        if anonymous.status_code != 303 or "login" not in anonymous.headers.get("location", ""):
+            wrong.append(f"{template}: signed out -> {anonymous.status_code}, want the log-in page")
+        for name, role, subject in callers:
+            sign_in(api, container, subject, role)
+            got = api.get(path, follow_redirects=False)
+            if role in allowed and got.status_code != 200:
+                wrong.append(f"{template}: {name} -> {got.status_code}, want 200")
+            if role not in allowed and not denied(got):
+                wrong.append(f"{template}: {name} -> {got.status_code}, want refused")
+    api.cookies.clear()
+    assert wrong == []

@@ -11,12 +11,14 @@ import pytest
 
 from fairlend.bootstrap import Container
 from fairlend.bureau.client import InProcessBureau
+from fairlend.bureau.sealing import BureauSealer
 from fairlend.bureau.service import BureauService, derive_blind_key
 from fairlend.clock import FixedClock
 from fairlend.jurisdiction.loader import load_profile
 
 ID_CN = "110101199003074477"
 ID_US = "123-45-6789"
+US_SEAL_KEY = ("us1", bytes(range(32)))
 
 
 @pytest.fixture
@@ -27,7 +29,8 @@ def bureau(container: Container) -> BureauService:
 
 @pytest.fixture
 def us_bureau(container: Container, clock: FixedClock) -> BureauService:
-    return BureauService(container.uow, load_profile("us"), clock, derive_blind_key("test-us"))
+    sealer = BureauSealer.derived_from([US_SEAL_KEY])
+    return BureauService(container.uow, load_profile("us"), clock, derive_blind_key("test-us"), sealer)
 
 
 def lines(*records: dict[str, Any]) -> bytes:

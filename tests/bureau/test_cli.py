@@ -48,3 +48,33 @@ def test_a_wrong_api_key_is_one_line_and_exit_2(database_url: str, tmp_path: Pat
     )
     assert result.exit_code != 0
     assert isinstance(result.exception, Exception) and "invalid_api_key" in str(result.exception)
+
+
+def test_rotating_the_pii_keys_reseals_the_bureau_too_and_its_own_command_finds_nothing_left(
+    database_url: str, tmp_path: Path
+) -> None:
+    import base64
+
+    import sqlalchemy as sa
+
+    from fairlend.config import DEV_PII_KEY
+
+    env = _env(database_url, tmp_path)
+    added = runner.invoke(app, ["bureau", "institution", "add", "Bank A"], env=env)
+    key = re.search(r"api key: (\S+)", added.output)
+    assert key is not None
+    reporting = tmp_path / "day.jsonl"
+    reporting.write_bytes(lines(Records("L1").opened(date(2026, 1, 5))))
+    assert runner.invoke(app, ["bureau", "submit", str(reporting), "--api-key", key.group(1)], env=env).exit_code == 0
+    rotated_env = {**env, "FAIRLEND_PII_KEYS": f"k2:{base64.b64encode(b'2' * 32).decode()},k1:{DEV_PII_KEY}"}
+    rotated = runner.invoke(app, ["users", "rotate-pii-keys"], env=rotated_env)
+    assert rotated.exit_code == 0, rotated.output
+    assert "re-encrypted 1 values under key k2" in rotated.output  # the stored file; nobody else was there
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT key_id FROM bureau_submission")).scalar_one() == "k2"
+    engine.dispose()
+    again = runner.invoke(app, ["bureau", "rotate-keys"], env=rotated_env)
+    assert again.exit_code == 0 and "re-sealed 0 bureau rows" in again.output
+    checked = runner.invoke(app, ["verify"], env={**env, "FAIRLEND_PII_KEYS": f"k1:{DEV_PII_KEY}"})
+    assert checked.exit_code != 0 and "no bureau key with id 'k2'" in checked.output

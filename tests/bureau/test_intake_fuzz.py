@@ -12,6 +12,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,3 +97,78 @@ def test_lines_that_are_each_broken_do_not_join_into_records(bureau: BureauServi
     ack = bureau.submit(inst.institution_id, content)
     assert ack.applied == 0
     assert [o.line for o in ack.rejected] == [1, 2, 3]
+
+
+# -- nothing is applied from a refused line, and the HTTP routes answer the same way ---------------
+
+APPLIED_TABLES = ("bureau_account", "bureau_month", "bureau_file")
+
+
+def _applied_state(bureau: BureauService) -> dict[str, list[tuple[object, ...]]]:
+    with bureau._uow(read_only=True) as uow:
+        return {
+            table: sorted(tuple(r) for r in uow.conn.execute(sa.text(f"SELECT * FROM {table}")))
+            for table in APPLIED_TABLES
+        }
+
+
+def _logged_ids(bureau: BureauService, institution_id: str) -> int:
+    with bureau._uow(read_only=True) as uow:
+        return int(
+            uow.conn.execute(
+                sa.text("SELECT count(*) FROM bureau_record WHERE institution_id = :i"), {"i": institution_id}
+            ).scalar_one()
+        )
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(content=mutated_lines())
+def test_a_file_that_applies_nothing_changes_no_account_and_logs_only_applied_ids(
+    bureau: BureauService, content: bytes
+) -> None:
+    inst = bureau.register_institution("Fuzz Bank")
+    before = _applied_state(bureau)
+    ack = bureau.submit(inst.institution_id, content)
+    # A refused record gives its id back: only applied ones are logged (so a corrected line may be re-sent).
+    assert _logged_ids(bureau, inst.institution_id) == ack.applied
+    if ack.applied == 0:
+        assert _applied_state(bureau) == before
+    for outcome in ack.rejected:
+        assert outcome.line >= 0 and outcome.code.replace("_", "").isalnum() and outcome.reason
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(content=mutated_lines() | st.binary(max_size=200))
+def test_the_file_route_answers_every_mangled_file_with_an_acknowledgement(api: TestClient, content: bytes) -> None:
+    bank = getattr(api, "_fuzz_bank", None)
+    if bank is None:
+        container = api.app.state.container  # type: ignore[attr-defined]
+        bank = container.bureau.register_institution("Fuzz Bank")
+        api._fuzz_bank = bank  # type: ignore[attr-defined]
+    headers = {"Authorization": f"ApiKey {bank.api_key}"}
+    sent = api.post("/api/v1/bureau/files", content=content, headers=headers)
+    assert sent.status_code == 200, sent.text
+    ack = sent.json()
+    nonblank = sum(1 for line in content.split(b"\n") if line.strip())
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        assert ack["applied"] == 0 and [o["code"] for o in ack["rejected"]] == ["not_utf8"]
+        return
+    assert ack["applied"] + ack["duplicates"] + len(ack["rejected"]) == nonblank
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '[{"record_id": 5}]', "{}", "[", '"x"', "[null]"])
+def test_the_records_route_refuses_what_is_not_a_list_of_records_as_a_problem(api: TestClient, body: str) -> None:
+    container = api.app.state.container  # type: ignore[attr-defined]
+    bank = container.bureau.register_institution("Array Bank")
+    sent = api.post(
+        "/api/v1/bureau/records",
+        content=body,
+        headers={"Authorization": f"ApiKey {bank.api_key}", "Content-Type": "application/json"},
+    )
+    assert sent.status_code in (200, 422), sent.text
+    if sent.status_code == 422:
+        assert sent.headers["content-type"].startswith("application/problem+json") and sent.json()["code"]
+    else:
+        assert sent.json()["applied"] == 0 and all(o["code"] for o in sent.json()["rejected"])

@@ -7,7 +7,7 @@ from fairlend.bootstrap import Container
 from fairlend.identity.model import Principal, Role
 from fairlend.identity.pii import PiiVault
 from fairlend.identity.service import IdentityService
-from fairlend.identity.tables import identity_person
+from fairlend.identity.tables import identity_certificate_file, identity_person
 from fairlend.money import Money
 from tests.identity.helpers import dev_card, verified_borrower
 
@@ -60,3 +60,42 @@ def test_a_vault_without_usable_keys_refuses_to_start(keys: str) -> None:
 
     with pytest.raises(VaultError):
         PiiVault(keys, "x")
+
+
+def test_verify_opens_every_certificate_file_and_names_one_no_key_opens(container: Container) -> None:
+    who, _, _ = verified_borrower(container)
+    money = Money.of("10", "CNY")
+    kept = container.identity.certificates.upload(who.subject_id, "deposit", money, b"%PDF-1 kept")
+    broken = container.identity.certificates.upload(who.subject_id, "deposit", money, b"%PDF-1 broken")
+    assert container.identity.maintenance.verify() == []
+    with container.uow() as uow:
+        # A file whose key id names a key nobody configured (a retired key dropped too early).
+        uow.conn.execute(
+            update(identity_certificate_file)
+            .where(identity_certificate_file.c.certificate_id == broken.certificate_id)
+            .values(key_id="k0")
+        )
+        uow.commit()
+    found = container.identity.maintenance.verify()
+    assert [(d.check, d.subject) for d in found] == [("identity.decrypt", f"{who.subject_id}/{broken.certificate_id}")]
+    assert "certificate file" in found[0].detail and kept.certificate_id not in found[0].subject
+
+
+def test_rotation_moves_certificate_files_a_batch_at_a_time(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fairlend.identity import maintenance
+
+    monkeypatch.setattr(maintenance, "FILE_BATCH", 2)
+    who, _, _ = verified_borrower(container)
+    uploads = [
+        container.identity.certificates.upload(who.subject_id, "deposit", Money.of("10", "CNY"), f"%PDF-1 {n}".encode())
+        for n in range(5)
+    ]
+    rotated = _with_vault(container, f"{NEW_KEY},{container.settings.pii_keys.get_secret_value()}")
+    assert rotated.maintenance.rotate() == 3 + 5  # phone, name, ID number; five files
+    only_new = _with_vault(container, NEW_KEY)
+    assert only_new.maintenance.verify() == []
+    assert [only_new.certificates.file(who.subject_id, c.certificate_id).content for c in uploads] == [
+        f"%PDF-1 {n}".encode() for n in range(5)
+    ]

@@ -69,3 +69,52 @@ def test_normal_balance_reads_like_an_accountant() -> None:
 
 def test_every_account_type_has_a_category() -> None:
     assert all(t.category for t in AccountType)
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "detail"),
+    [
+        (
+            lambda: Posting(CASH, Money(1, "USD")),
+            "posting_currency_mismatch",
+            "a USD posting cannot go to a CNY account",
+        ),
+        (lambda: Posting(CASH, Money(0, "CNY")), "posting_zero", "a posting of zero moves nothing; leave it out"),
+        (
+            lambda: entry(DAY, "x", debit(CASH, Money(5, "CNY"))),
+            "entry_too_few_postings",
+            "a journal entry needs at least two postings",
+        ),
+        (lambda: entry(DAY, "x"), "entry_too_few_postings", "a journal entry needs at least two postings"),
+        (
+            lambda: entry(
+                DAY, "x", debit(USD_CASH, Money(3, "USD")), debit(CASH, Money(2, "CNY")), credit(LOANS, Money(1, "CNY"))
+            ),
+            "entry_unbalanced",
+            "journal entry does not balance: CNY off by 1, USD off by 3",
+        ),
+    ],
+)
+def test_every_refusal_has_its_stable_code_and_says_why(make: object, code: str, detail: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        make()  # type: ignore[operator]
+    assert (refused.value.code, refused.value.detail) == (code, detail)
+
+
+def test_an_entry_keeps_its_reference_and_description_and_its_zero_totals() -> None:
+    plain = entry(DAY, "disburse", debit(LOANS, Money(7, "CNY")), credit(CASH, Money(7, "CNY")))
+    assert (plain.reference, plain.description) == ("", "")
+    assert plain.totals == {"CNY": 0}
+    named = entry(
+        DAY,
+        "fx",
+        debit(CASH, Money(7, "CNY")),
+        credit(LOANS, Money(7, "CNY")),
+        debit(USD_CASH, Money(1, "USD")),
+        credit(USD_CAPITAL, Money(1, "USD")),
+        reference="loan_1",
+        description="two currencies",
+    )
+    assert (named.reference, named.description, named.kind) == ("loan_1", "two currencies", "fx")
+    assert named.totals == {"CNY": 0, "USD": 0}
+    assert [p.amount.minor for p in named.postings] == [7, -7, 1, -1]

@@ -169,3 +169,170 @@ def test_a_payment_is_split_exactly_and_never_pays_more_than_is_owed(
         assert sum(p.total for p in paid.installments.values()) == billed_total
     if not allowed:
         assert paid.prepaid_principal == paid.accrued_interest == 0
+
+
+def test_the_default_waterfall_pays_the_fee_before_the_interest_when_the_payment_runs_out_between_them() -> None:
+    # 1,000 penalty, then 3,000 of installment 1's 5,000 fee; its 15,000 interest gets nothing.
+    paid = pay(PENALTY + 3_000)
+    assert paid.penalty == PENALTY
+    assert (paid.installments[1].fee, paid.installments[1].interest, paid.installments[1].principal) == (3_000, 0, 0)
+    assert paid.excess == 0 and paid.amount == PENALTY + 3_000
+    # The same payment under an interest-before-fee order pays interest instead: the order is what decides.
+    interest_first = Waterfall.from_orders(
+        components=(Component.PENALTY, Component.INTEREST, Component.FEE, Component.PRINCIPAL)
+    )
+    other = pay(PENALTY + 3_000, interest_first)
+    assert (other.installments[1].fee, other.installments[1].interest) == (0, 3_000)
+
+
+def test_the_penalty_is_paid_before_anything_else_and_never_more_than_is_owed() -> None:
+    assert (pay(600).penalty, pay(600).installments) == (600, {})
+    assert pay(PENALTY).penalty == PENALTY and pay(PENALTY).excess == 0
+
+
+def test_a_prepayment_fee_of_half_the_principal_never_lets_the_payment_pay_more_than_it_has() -> None:
+    # After everything due, 1 fen is left: 1 fen of principal would cost 1 fen of fee (0.5 rounds up), so none is prepaid.
+    paid = pay(EVERYTHING_DUE + 1, prepayment_fee_rate=Decimal("0.5"))
+    assert (paid.prepaid_principal, paid.prepayment_fee, paid.excess) == (0, 0, 1)
+    more = pay(EVERYTHING_DUE + 5, prepayment_fee_rate=Decimal("0.5"))
+    assert (more.prepaid_principal, more.prepayment_fee, more.excess) == (3, 2, 0)
+
+
+def _fee(principal: int, rate: Decimal) -> int:
+    """The prepayment fee, computed here from its definition: principal x rate, half up, in whole minor units."""
+    return int((principal * rate).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
+def _buckets(
+    owed: list[OpenInstallment], penalty: int, accrued: int, waterfall: Waterfall, allowed: bool
+) -> list[tuple[str, int, int]]:
+    """What the waterfall pays, in its order: (name, seq or 0, amount owed). Independent of allocate_payment."""
+    ordered = sorted(owed, key=lambda i: (i.due_date, i.seq))
+    out: list[tuple[str, int, int]] = []
+    for timing, component in waterfall.steps:
+        if timing is Timing.NOT_YET_DUE:
+            if allowed and component is Component.INTEREST:
+                out.append(("accrued", 0, accrued))
+            continue
+        if component is Component.PENALTY:
+            if timing is Timing.PAST_DUE:
+                out.append(("penalty", 0, penalty))
+            continue
+        for inst in ordered:
+            if (inst.due_date < ON) == (timing is Timing.PAST_DUE):
+                out.append((component.value, inst.seq, getattr(inst, component.value)))
+    return out
+
+
+small_installments = st.lists(
+    st.builds(
+        OpenInstallment,
+        seq=st.integers(1, 9),
+        due_date=st.sampled_from([date(2026, 4, 2), ON, date(2026, 6, 2)]),
+        principal=st.integers(0, 40),
+        interest=st.integers(0, 10),
+        fee=st.integers(0, 5),
+    ),
+    max_size=4,
+    unique_by=lambda i: i.seq,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    amount=st.integers(1, 250),
+    owed=small_installments,
+    penalty=st.integers(0, 10),
+    accrued=st.integers(0, 10),
+    unbilled=st.integers(0, 120),
+    fee_rate=st.sampled_from(
+        [Decimal(0), Decimal("0.01"), Decimal("0.015"), Decimal("0.3"), Decimal("0.5"), Decimal(2)]
+    ),
+    allowed=st.booleans(),
+    component_major=st.booleans(),
+)
+def test_each_step_is_paid_in_full_before_the_next_gets_anything_and_prepayment_takes_all_it_can(
+    amount: int,
+    owed: list[OpenInstallment],
+    penalty: int,
+    accrued: int,
+    unbilled: int,
+    fee_rate: Decimal,
+    allowed: bool,
+    component_major: bool,
+) -> None:
+    """Small amounts, so that a payment often runs out exactly at a step's edge (one minor unit either side)."""
+    waterfall = Waterfall.from_orders(component_major=component_major)
+    paid = allocate_payment(
+        amount,
+        ON,
+        owed,
+        penalty=penalty,
+        accrued_interest=accrued,
+        unbilled_principal=unbilled,
+        waterfall=waterfall,
+        prepayment_allowed=allowed,
+        prepayment_fee_rate=fee_rate,
+        rounding=Rounding.HALF_UP,
+    )
+    assert paid.amount == amount
+    got = {
+        (name, seq): (paid.penalty if name == "penalty" else paid.accrued_interest if name == "accrued" else 0)
+        for name, seq, _ in _buckets(owed, penalty, accrued, waterfall, allowed)
+    }
+    for seq, part in paid.installments.items():
+        for name in ("principal", "interest", "fee"):
+            got[(name, seq)] = getattr(part, name)
+    short = False  # an earlier step was left unpaid: nothing after it may be paid
+    for name, seq, due in _buckets(owed, penalty, accrued, waterfall, allowed):
+        assert got[(name, seq)] == (0 if short else min(due, got[(name, seq)])), (name, seq)
+        if not short:
+            assert got[(name, seq)] <= due
+        short = short or got[(name, seq)] < due
+    if short or not allowed:
+        assert (paid.prepaid_principal, paid.prepayment_fee) == (0, 0)
+    # What reached the prepayment step: the prepaid principal, its fee, and what was left.
+    reached = paid.prepaid_principal + paid.prepayment_fee + paid.excess
+    assert paid.prepayment_fee == _fee(paid.prepaid_principal, fee_rate)
+    assert paid.prepaid_principal <= unbilled
+    if allowed and not short:
+        # The most principal the money reaching this step pays: one more unit (and its fee) would not fit.
+        assert (
+            paid.prepaid_principal == unbilled
+            or paid.prepaid_principal + 1 + _fee(paid.prepaid_principal + 1, fee_rate) > reached
+        )
+    else:
+        assert paid.excess == reached
+    assert paid.excess == 0 or not short
+    assert paid.excess >= 0 and paid.prepaid_principal + paid.prepayment_fee <= reached
+
+
+@pytest.mark.parametrize("rounding", list(Rounding))
+@pytest.mark.parametrize("rate", ["0", "0.01", "0.015", "0.3", "0.5", "0.999", "2"])
+def test_prepayment_takes_the_most_principal_the_money_pays_with_its_fee(rate: str, rounding: Rounding) -> None:
+    """Every amount from 1 to 160 against a few balances, checked against the largest p with p + fee(p) <= amount."""
+    fee_rate = Decimal(rate)
+
+    def fee(principal: int) -> int:
+        return int((principal * fee_rate).quantize(Decimal(1), rounding=rounding.decimal_mode))
+
+    wrong = []
+    for unbilled in (0, 1, 37, 150):
+        for amount in range(1, 161):
+            paid = allocate_payment(
+                amount,
+                ON,
+                [],
+                penalty=0,
+                accrued_interest=0,
+                unbilled_principal=unbilled,
+                waterfall=DEFAULT_WATERFALL,
+                prepayment_allowed=True,
+                prepayment_fee_rate=fee_rate,
+                rounding=rounding,
+            )
+            best = max(p for p in range(unbilled + 1) if p + fee(p) <= amount)
+            got = (paid.prepaid_principal, paid.prepayment_fee, paid.excess)
+            if got != (best, fee(best), amount - best - fee(best)):
+                wrong.append((unbilled, amount, got, best))
+    assert wrong == []

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from fairlend.bureau.documents import mask_id_number
+from fairlend.bureau.documents import mask_id_number, mask_name
 from fairlend.bureau.model import (
     AccountState,
     NoticeCheck,
@@ -298,7 +298,7 @@ class RecordApplier:
                 batch.new_files[index] = {
                     "id": file_id,
                     "blind_index": index,
-                    "name": record.person.name,
+                    "name_masked": mask_name(record.person.name),
                     "id_masked": mask_id_number(record.person.id_number),
                     "created_at": now,
                 }

@@ -159,6 +159,10 @@ class BureauAdmin(Protocol):
 
     def run_daily(self, on: date | None = None) -> DailyRun: ...
 
+    def rotate_keys(self) -> int:
+        """Re-seal what the bureau keeps sealed under its current key; how many rows were rewritten."""
+        ...
+
 
 # -- in-process -----------------------------------------------------------------------
 
@@ -247,6 +251,9 @@ class InProcessBureau:
     def run_daily(self, on: date | None = None) -> DailyRun:
         removed, suppressed = self.service.run_daily(on)
         return DailyRun(tuple(removed), tuple(suppressed))
+
+    def rotate_keys(self) -> int:
+        return self.service.rotate_keys()
 
 
 # -- over HTTP -------------------------------------------------------------------------

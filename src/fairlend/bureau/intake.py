@@ -14,6 +14,7 @@ order with their dates in storage form, so no Python work is left per value.
 
 Applying the same file twice changes nothing: the file's sha256 finds the
 first acknowledgement, and a record id seen before is counted as a duplicate.
+The file itself is kept sealed under the bureau's key (sealed.py).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from fairlend.bureau.bulk import (
 )
 from fairlend.bureau.documents import Ack, LineOutcome
 from fairlend.bureau.records import Record, RecordError, RecordType, parse_object, parse_record
+from fairlend.bureau.sealing import BureauSealer, purpose
 from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bureau_record, bureau_submission
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile
@@ -63,9 +65,10 @@ class IntakeResult:
 
 
 class Intake:
-    def __init__(self, profile: BureauProfile, blind_key: bytes) -> None:
+    def __init__(self, profile: BureauProfile, blind_key: bytes, sealer: BureauSealer) -> None:
         self._profile = profile
         self._key = blind_key
+        self._sealer = sealer
         self._applier = RecordApplier(profile, blind_key)
 
     def stored_ack(self, conn: Connection, institution_id: str, sha256: str) -> Ack | None:
@@ -154,7 +157,9 @@ class Intake:
                 applied=len(applied),
                 rejected=len(rejected),
                 ack=json.dumps(ack.to_json(), ensure_ascii=False),
-                content=content,
+                # Whole files of names and ID numbers: kept only sealed (sealed.py).
+                key_id=self._sealer.key_id,
+                content=self._sealer.seal(content, purpose(bureau_submission.name, "content", submission_id)),
             )
         )
         return IntakeResult(ack, batch.resolved)

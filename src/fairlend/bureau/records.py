@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -29,6 +30,20 @@ class RecordType(enum.StrEnum):
 
 ACCOUNT_TYPES = frozenset({"loan", "credit_card", "mortgage", "auto", "other"})
 MAX_REF = 80
+
+
+# A refused value is echoed in the reason only when it cannot be a person's: a short token with a
+# digit (a date, a month, an amount) and no run of seven digits. Acknowledgements are stored, and a
+# lender's export that shifted its columns would otherwise put names and ID numbers in them.
+_ECHOED = re.compile(r"[0-9A-Za-z.:/+_-]{1,16}")
+_LONG_NUMBER = re.compile(r"[0-9]{7}")
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    if _ECHOED.fullmatch(text) and any(c.isdigit() for c in text) and not _LONG_NUMBER.search(text):
+        return repr(value)
+    return f"a {type(value).__name__} of {len(text)} characters"
 
 
 class RecordError(Exception):
@@ -100,7 +115,7 @@ def _int(data: dict[str, Any], key: str, *, required: bool = True, minimum: int 
         return None
     # bool is an int in Python; amounts are whole minor units, never floats.
     if type(value) is not int:
-        raise RecordError("invalid_field", f"{key} must be a whole number (minor units / days), got {value!r}")
+        raise RecordError("invalid_field", f"{key} must be a whole number (minor units / days), got {_shown(value)}")
     if value < minimum:
         raise RecordError("invalid_field", f"{key} must be at least {minimum}")
     return value
@@ -117,7 +132,7 @@ def _date(data: dict[str, Any], key: str, *, required: bool = True) -> date | No
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise RecordError("invalid_field", f"{key} must be a date like 2026-03-01, got {value!r}") from None
+        raise RecordError("invalid_field", f"{key} must be a date like 2026-03-01, got {_shown(value)}") from None
 
 
 def _bool(data: dict[str, Any], key: str, default: bool) -> bool:
@@ -129,13 +144,13 @@ def _bool(data: dict[str, Any], key: str, default: bool) -> bool:
 
 def parse_month(value: Any) -> int:
     if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
-        raise RecordError("invalid_field", f"month must look like 2026-03, got {value!r}")
+        raise RecordError("invalid_field", f"month must look like 2026-03, got {_shown(value)}")
     try:
         year, month = int(value[:4]), int(value[5:])
     except ValueError:
-        raise RecordError("invalid_field", f"month must look like 2026-03, got {value!r}") from None
+        raise RecordError("invalid_field", f"month must look like 2026-03, got {_shown(value)}") from None
     if not 1 <= month <= 12:
-        raise RecordError("invalid_field", f"month must look like 2026-03, got {value!r}")
+        raise RecordError("invalid_field", f"month must look like 2026-03, got {_shown(value)}")
     return year * 100 + month
 
 
@@ -209,7 +224,7 @@ def parse_object(data: Any, line: int) -> Record:
     try:
         record_type = RecordType(str(kind))
     except ValueError:
-        raise RecordError("unknown_type", f"unknown record type {kind!r}") from None
+        raise RecordError("unknown_type", f"unknown record type {_shown(kind)}") from None
     base: dict[str, Any] = {
         "line": line,
         "record_id": _str(data, "record_id"),
@@ -226,7 +241,7 @@ def parse_object(data: Any, line: int) -> Record:
             raise RecordError("invalid_field", f"account_type must be one of {', '.join(sorted(ACCOUNT_TYPES))}")
         currency = _str(data, "currency")
         if currency not in CURRENCY_EXPONENTS:
-            raise RecordError("invalid_field", f"unknown currency {currency!r}")
+            raise RecordError("invalid_field", f"unknown currency {_shown(currency)}")
         schedule = data.get("due_schedule", {})
         if not isinstance(schedule, dict):
             raise RecordError("invalid_field", "due_schedule must be an object")

@@ -20,7 +20,6 @@ from fairlend.bureau.documents import (
     DisputeMark,
     InquiryRecord,
     NegativeRecord,
-    mask_name,
     summarise,
 )
 from fairlend.bureau.model import (
@@ -37,6 +36,7 @@ from fairlend.bureau.model import (
     month_label,
     negative_episodes,
 )
+from fairlend.bureau.sealing import BureauSealer, purpose
 from fairlend.bureau.tables import bureau_account, bureau_dispute, bureau_inquiry, bureau_institution, bureau_month
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile
@@ -80,7 +80,7 @@ def _day(value: Any) -> date | None:
 
 
 def build_report(
-    conn: Connection, profile: BureauProfile, profile_code: str, file_row: Any, today: date
+    conn: Connection, profile: BureauProfile, profile_code: str, file_row: Any, today: date, sealer: BureauSealer
 ) -> CreditReport:
     file_id = file_row.id
     accounts = list(
@@ -137,7 +137,7 @@ def build_report(
         report_id=new_id("brpt"),
         profile=profile_code,
         generated_on=today,
-        name_masked=mask_name(file_row.name),
+        name_masked=file_row.name_masked,
         id_number_masked=file_row.id_masked,
         summary=summarise(profile, account_reports),
         accounts=tuple(account_reports),
@@ -153,11 +153,12 @@ def build_report(
             )
             for i in inquiries
         ),
-        disputes=tuple(dispute_mark(d) for d in disputes),
+        disputes=tuple(dispute_mark(d, sealer) for d in disputes),
     )
 
 
-def dispute_mark(d: Any) -> DisputeMark:
+def dispute_mark(d: Any, sealer: BureauSealer) -> DisputeMark:
+    """A stored dispute row as the person and the institution see it: the reason opened."""
     return DisputeMark(
         dispute_id=d["id"],
         institution_id=d["institution_id"],
@@ -166,7 +167,7 @@ def dispute_mark(d: Any) -> DisputeMark:
         status=d["status"],
         opened_on=d["opened_on"],
         deadline=d["deadline"],
-        reason=d["reason"],
+        reason=sealer.open_text(d["key_id"], d["reason"], purpose(bureau_dispute.name, "reason", d["id"])),
     )
 
 

@@ -13,10 +13,10 @@ import secrets
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from fairlend.bureau import retention
+from fairlend.bureau import disputes, retention, sealed
 from fairlend.bureau.accounts import blind_index
 from fairlend.bureau.documents import (
     Ack,
@@ -27,6 +27,7 @@ from fairlend.bureau.documents import (
     OutcomeNotice,
     RetentionRemoval,
     mask_id_number,
+    mask_name,
 )
 from fairlend.bureau.intake import Intake
 from fairlend.bureau.model import (
@@ -36,7 +37,6 @@ from fairlend.bureau.model import (
     InquiryKind,
     InquiryPurpose,
     consent_problem,
-    dispute_deadline,
     index_of_yyyymm,
     month_label,
     needs_consent,
@@ -44,14 +44,13 @@ from fairlend.bureau.model import (
 )
 from fairlend.bureau.records import RecordError, parse_month
 from fairlend.bureau.reports import build_report, dispute_mark
+from fairlend.bureau.sealing import BureauSealer
 from fairlend.bureau.tables import (
     bureau_account,
     bureau_dispute,
     bureau_file,
     bureau_inquiry,
     bureau_institution,
-    bureau_month,
-    bureau_outcome_notice,
 )
 from fairlend.clock import Clock
 from fairlend.db.uow import UnitOfWorkFactory
@@ -59,7 +58,7 @@ from fairlend.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 
-DISPUTE_OUTCOMES = ("verified", "corrected", "deleted")
+DISPUTE_OUTCOMES = disputes.DISPUTE_OUTCOMES
 
 
 def hash_api_key(api_key: str) -> str:
@@ -72,13 +71,16 @@ def derive_blind_key(secret: str) -> bytes:
 
 
 class BureauService:
-    def __init__(self, uow: UnitOfWorkFactory, profile: Profile, clock: Clock, blind_key: bytes) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, profile: Profile, clock: Clock, blind_key: bytes, sealer: BureauSealer
+    ) -> None:
         self._uow = uow
         self._profile = profile
         self._bureau = profile.bureau
         self._clock = clock
         self._key = blind_key
-        self._intake = Intake(profile.bureau, blind_key)
+        self._sealer = sealer
+        self._intake = Intake(profile.bureau, blind_key, sealer)
 
     @property
     def profile(self) -> Profile:
@@ -146,7 +148,7 @@ class BureauService:
             with self._uow() as uow:
                 result = self._intake.apply(uow.conn, institution_id, content, now=self._clock.now(), today=today)
                 for dispute_id, account_id in result.resolved_disputes:
-                    self._resolve(uow.conn, institution_id, dispute_id, "corrected", "", today, account_id=account_id)
+                    self._resolve(uow.conn, institution_id, dispute_id, "corrected", "", today, account_id)
                 uow.commit()
                 return result.ack
         except IntegrityError:
@@ -179,7 +181,7 @@ class BureauService:
             insert(bureau_file).values(
                 id=new_id("bfile"),
                 blind_index=blind_index(self._key, id_number),
-                name=name.strip(),
+                name_masked=mask_name(name),
                 id_masked=mask_id_number(id_number),
                 created_at=self._clock.now(),
             )
@@ -192,7 +194,9 @@ class BureauService:
             file_row = self._file(uow.conn, id_number)
             if file_row is None:
                 raise NotFound("no_credit_file", "the bureau holds no credit file for this ID number")
-            return build_report(uow.conn, self._bureau, self._profile.code, file_row, self._clock.business_date())
+            return build_report(
+                uow.conn, self._bureau, self._profile.code, file_row, self._clock.business_date(), self._sealer
+            )
 
     def _refuse(self, code: str, detail: str) -> Forbidden:
         rule = self._bureau.inquiry_consent_rule
@@ -270,7 +274,7 @@ class BureauService:
                     consent_text_version=consent.text_version if consent else "",
                 )
             )
-            report = build_report(conn, self._bureau, self._profile.code, file_row, today)
+            report = build_report(conn, self._bureau, self._profile.code, file_row, today, self._sealer)
             uow.commit()
             return report
 
@@ -319,27 +323,19 @@ class BureauService:
             )
             if file_row is None or account is None or account.file_id != file_row.id:
                 raise NotFound("no_such_record", "no such account on this person's credit file")
-            dispute_id = new_id("bdsp")
-            uow.conn.execute(
-                insert(bureau_dispute).values(
-                    id=dispute_id,
-                    file_id=file_row.id,
-                    account_id=account.id,
-                    institution_id=institution_id,
-                    account_ref=account_ref,
-                    month=month_value,
-                    reason=reason.strip(),
-                    added_information=added_information,
-                    opened_on=today,
-                    deadline=dispute_deadline(self._bureau, today, added_information=added_information),
-                    status="open",
-                    answered_on=None,
-                    answer_note="",
-                )
+            mark = disputes.open_dispute(
+                uow.conn,
+                self._sealer,
+                self._bureau,
+                file_id=file_row.id,
+                account=account,
+                reason=reason.strip(),
+                month=month_value,
+                added_information=added_information,
+                today=today,
             )
-            row = uow.conn.execute(select(bureau_dispute).where(bureau_dispute.c.id == dispute_id)).mappings().one()
             uow.commit()
-            return dispute_mark(row)
+            return mark
 
     def disputes_for(self, institution_id: str, *, status: str = "open") -> list[DisputeMark]:
         """The institution-facing list: disputes about its records."""
@@ -348,7 +344,7 @@ class BureauService:
             if status:
                 query = query.where(bureau_dispute.c.status == status)
             rows = uow.conn.execute(query.order_by(bureau_dispute.c.opened_on, bureau_dispute.c.id)).mappings()
-            return [dispute_mark(r) for r in rows]
+            return [dispute_mark(r, self._sealer) for r in rows]
 
     def has_open_dispute(self, institution_id: str, account_ref: str) -> bool:
         with self._uow(read_only=True) as uow:
@@ -397,64 +393,15 @@ class BureauService:
                 if result.ack.rejected:
                     bad = result.ack.rejected[0]
                     raise Invalid(bad.code, f"the correction was refused: {bad.reason}")
-            self._resolve(uow.conn, institution_id, dispute_id, outcome, note, today, account_id=row["account_id"])
-            answered = (
-                uow.conn.execute(select(bureau_dispute).where(bureau_dispute.c.id == dispute_id)).mappings().one()
-            )
+            self._resolve(uow.conn, institution_id, dispute_id, outcome, note, today, row["account_id"])
+            answered = disputes.stored_mark(uow.conn, self._sealer, dispute_id)
             uow.commit()
-            return dispute_mark(answered)
+            return answered
 
     def _resolve(
-        self,
-        conn: Connection,
-        institution_id: str,
-        dispute_id: str,
-        outcome: str,
-        note: str,
-        today: date,
-        *,
-        account_id: str,
+        self, conn: Connection, institution_id: str, dispute_id: str, outcome: str, note: str, today: date, account: str
     ) -> None:
-        row = conn.execute(select(bureau_dispute).where(bureau_dispute.c.id == dispute_id)).mappings().first()
-        if row is None or row["institution_id"] != institution_id or row["account_id"] != account_id:
-            return
-        if row["status"] != "open":
-            return
-        if outcome == "deleted":
-            self._suppress(conn, row)
-        conn.execute(
-            update(bureau_dispute)
-            .where(bureau_dispute.c.id == dispute_id)
-            .values(status=outcome, answered_on=today, answer_note=note)
-        )
-        texts = {
-            "verified": "The institution checked the record and confirmed it; it stays on your report.",
-            "corrected": "The institution corrected the record; your report shows the corrected record.",
-            "deleted": "The institution withdrew the record; it no longer appears on your report.",
-            "suppressed": "The institution did not answer in time; the record is suppressed from your report.",
-        }
-        conn.execute(
-            insert(bureau_outcome_notice).values(
-                id=new_id("bntc"),
-                file_id=row["file_id"],
-                dispute_id=dispute_id,
-                outcome=outcome,
-                text=texts[outcome] + (f" Note: {note}" if note else ""),
-                created_on=today,
-            )
-        )
-
-    def _suppress(self, conn: Connection, dispute: Any) -> None:
-        if dispute["month"]:
-            conn.execute(
-                update(bureau_month)
-                .where(bureau_month.c.account_id == dispute["account_id"], bureau_month.c.month == dispute["month"])
-                .values(suppressed=True)
-            )
-        else:
-            conn.execute(
-                update(bureau_account).where(bureau_account.c.id == dispute["account_id"]).values(suppressed=True)
-            )
+        disputes.resolve(conn, self._sealer, institution_id, dispute_id, outcome, note, today, account_id=account)
 
     def outcome_notices(self, id_number: str, *, institution_id: str | None = None) -> list[OutcomeNotice]:
         """The person's notices; with `institution_id`, only those about that institution's records."""
@@ -462,18 +409,7 @@ class BureauService:
             file_row = self._file(uow.conn, id_number)
             if file_row is None:
                 return []
-            query = select(bureau_outcome_notice).where(bureau_outcome_notice.c.file_id == file_row.id)
-            if institution_id is not None:
-                # An institution learns how disputes about its own records ended, never about another's.
-                query = query.where(
-                    bureau_outcome_notice.c.dispute_id.in_(
-                        select(bureau_dispute.c.id).where(bureau_dispute.c.institution_id == institution_id)
-                    )
-                )
-            rows = uow.conn.execute(
-                query.order_by(bureau_outcome_notice.c.created_on, bureau_outcome_notice.c.id)
-            ).mappings()
-            return [OutcomeNotice(r["id"], r["dispute_id"], r["outcome"], r["text"], r["created_on"]) for r in rows]
+            return disputes.notices(uow.conn, self._sealer, file_row.id, institution_id)
 
     def expire_disputes(self, on: date) -> list[str]:
         """Disputes unanswered past their deadline suppress the record they name (CN-15, CR-7)."""
@@ -484,10 +420,8 @@ class BureauService:
                 ).mappings()
             )
             for row in lapsed:
-                self._suppress(uow.conn, row)
-                self._resolve(
-                    uow.conn, row["institution_id"], row["id"], "suppressed", "", on, account_id=row["account_id"]
-                )
+                disputes.suppress(uow.conn, row)
+                self._resolve(uow.conn, row["institution_id"], row["id"], "suppressed", "", on, row["account_id"])
             uow.commit()
         return [r["id"] for r in lapsed]
 
@@ -498,7 +432,12 @@ class BureauService:
         return retention.run_retention(self._uow, self._bureau, on)
 
     def verify(self) -> list[tuple[str, str]]:
-        return retention.verify(self._uow, self._bureau, self._clock.business_date())
+        found = retention.verify(self._uow, self._bureau, self._clock.business_date())
+        return found + sealed.verify(self._uow, self._sealer)
+
+    def rotate_keys(self) -> int:
+        """Re-seal, under the bureau's current key, every stored value under an older one (or in clear)."""
+        return sealed.rotate(self._uow, self._sealer)
 
     def run_daily(self, on: date | None = None) -> tuple[list[RetentionRemoval], list[str]]:
         """The bureau's daily job: retention, then lapsed disputes."""

@@ -28,13 +28,14 @@ bureau_institution = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
-# A credit file: one per person, keyed by the blind index of the ID number.
+# A credit file: one per person, keyed by the blind index of the ID number. The name
+# is kept masked only: a report shows nothing more, and people are found by the index.
 bureau_file = Table(
     "bureau_file",
     metadata,
     Column("id", String(40), primary_key=True),
     Column("blind_index", String(64), nullable=False, unique=True),
-    Column("name", String(120), nullable=False),
+    Column("name_masked", String(120), nullable=False),
     Column("id_masked", String(40), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
@@ -122,7 +123,10 @@ bureau_submission = Table(
     Column("applied", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
     Column("ack", Text, nullable=False),
-    Column("content", LargeBinary, nullable=False),  # the file as received
+    # The file as received, sealed (sealed.py): whole files of names and ID numbers.
+    # key_id "" marks a file stored in clear before bureau_0002, until rotation seals it.
+    Column("key_id", String(40), nullable=False),
+    Column("content", LargeBinary, nullable=False),
     UniqueConstraint("institution_id", "sha256", name="uq_bureau_submission_institution_id"),
 )
 
@@ -150,6 +154,8 @@ bureau_dispute = Table(
     Column("institution_id", String(40), nullable=False),
     Column("account_ref", String(80), nullable=False),
     Column("month", Integer, nullable=True),  # yyyymm; None: the whole account
+    # reason and answer_note are free text about a person: sealed under key_id (sealed.py).
+    Column("key_id", String(40), nullable=False),
     Column("reason", Text, nullable=False),
     Column("added_information", Boolean, nullable=False),
     Column("opened_on", Date, nullable=False),
@@ -168,7 +174,8 @@ bureau_outcome_notice = Table(
     Column("file_id", String(40), nullable=False, index=True),
     Column("dispute_id", String(40), nullable=False),
     Column("outcome", String(12), nullable=False),
-    Column("text", Text, nullable=False),
+    Column("key_id", String(40), nullable=False),
+    Column("text", Text, nullable=False),  # sealed: it quotes the institution's note
     Column("created_on", Date, nullable=False),
 )
 

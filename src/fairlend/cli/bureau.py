@@ -132,3 +132,14 @@ def retention(
     for dispute_id in run.suppressed_disputes:
         out.print(f"dispute {dispute_id} unanswered past its deadline: record suppressed")
     out.print(f"retention: {len(run.removed)} removed; disputes lapsed: {len(run.suppressed_disputes)}")
+
+
+@app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-seal stored reporting files, disputes and notices under the bureau's current key.
+
+    The bureau's keys derive from FAIRLEND_PII_KEYS (the first one seals), so `fairlend users
+    rotate-pii-keys` runs this too; it also seals rows stored in clear before the bureau sealed them.
+    """
+    rewritten = _bureau().rotate_keys()
+    out.print(f"re-sealed {rewritten} bureau rows under the current key")

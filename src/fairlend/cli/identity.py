@@ -76,6 +76,9 @@ def rotate_pii_keys() -> None:
         if container.collections is not None:
             # What collections keeps about people is sealed by the same vault, in collections' own tables.
             rewritten += container.collections.service.reseal()
+        if container.bureau is not None:
+            # The bureau's keys derive from the same FAIRLEND_PII_KEYS: its files and disputes move with them.
+            rewritten += container.bureau.rotate_keys()
     finally:
         container.close()
     out.print(f"re-encrypted {rewritten} values under key {container.identity.vault.current_key_id}")

@@ -82,7 +82,10 @@ def train_command(
             direction = Direction(directions.get(name, "auto"))
         except ValueError:
             raise Invalid("bad_direction", f"--monotonic {name}: increasing, decreasing or auto") from None
-        special_values = (float(specials[name]),) if name in specials else ()
+        try:
+            special_values = (float(specials[name]),) if name in specials else ()
+        except ValueError:
+            raise Invalid("bad_option", f"--special {name}: the value is a number, got {specials[name]!r}") from None
         specs.append(FeatureSpec(name, direction=direction, special_values=special_values))
     started = time.perf_counter()
     with out.status(f"training on {len(y)} rows, {len(specs)} features"):
@@ -96,7 +99,14 @@ def train_command(
             min_iv=min_iv,
             metadata={"source": str(data.name), "target": target, "model_version": f"{data.stem}-v1"},
         )
-    out_path.write_text(model.to_json() + "\n", encoding="utf-8")
+    # Written whole or not at all: a model file is never left half-written.
+    partial = out_path.with_name(out_path.name + ".partial")
+    try:
+        partial.write_text(model.to_json() + "\n", encoding="utf-8")
+        partial.replace(out_path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise Invalid("unwritable_model", f"cannot write {out_path}: {exc.strerror}") from None
     scores = model.score_batch(columns)
     a = auc(scores, y)
     out.print(

@@ -9,6 +9,11 @@ so page 1,000 costs what page 1 does) for the API and the compliance page, and
 short transaction) for the CSV download. The purpose is free text an operator
 types; a number in it (an ID number, card or phone someone pasted) is masked
 when written and again when read, so no reader ever sees one in clear.
+
+The log is tamper-evident: each person's rows are a hash chain
+(audit_chain.py) whose head `record` locks and moves in the writer's
+transaction, and `AuditLog.verify` (run by `fairlend verify`) names the first
+row of each person whose chain does not check out.
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, insert, select
+from sqlalchemy import ColumnElement, Row, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Invalid
+from fairlend.identity.audit_chain import GENESIS, AuditBreak, ChainedRow, first_break, row_hash
 from fairlend.identity.model import AuditEntry, AuditFilter, AuditPage, mask_numbers_in_text
-from fairlend.identity.tables import identity_audit
+from fairlend.identity.tables import identity_audit, identity_audit_head
+from fairlend.ledger.service import Discrepancy
 
 SYSTEM = "system"
 PAGE_SIZE = 50
@@ -36,17 +44,112 @@ _ID_FILTER = re.compile(r"[\x21-\x7e]{1,40}")
 _FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
+_HEAD_UPSERTS = {
+    name: dialect.insert(identity_audit_head)
+    .values(person_id=bindparam("p"), seq=0, hash=GENESIS)
+    .on_conflict_do_nothing(index_elements=[identity_audit_head.c.person_id])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_HEAD_LOCK = (
+    select(identity_audit_head.c.seq, identity_audit_head.c.hash)
+    .where(identity_audit_head.c.person_id == bindparam("p"))
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    update(identity_audit_head)
+    .where(identity_audit_head.c.person_id == bindparam("p"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def record(uow: UnitOfWork, *, actor_id: str, actor_role: str, person_id: str, fields: str, purpose: str) -> None:
-    uow.conn.execute(
+    """Append a row to the person's chain, in the caller's transaction (it commits with the view it records).
+
+    The head row is locked until the caller commits, so two writers for one
+    person append one after the other; writers for different people do not meet.
+    """
+    conn = uow.conn
+    conn.execute(_HEAD_UPSERTS[uow.dialect], {"p": person_id})
+    seq, prev = conn.execute(_HEAD_LOCK, {"p": person_id}).one()
+    row = ChainedRow(
+        person_id=person_id,
+        seq=int(seq) + 1,
+        actor_id=actor_id,
+        actor_role=actor_role,
+        fields=fields,
+        purpose=mask_numbers_in_text(purpose),
+        at=uow.clock.now(),
+        business_date=uow.clock.business_date(),
+        prev_hash=str(prev),
+    )
+    digest = row_hash(row)
+    conn.execute(
         insert(identity_audit).values(
-            actor_id=actor_id,
-            actor_role=actor_role,
-            person_id=person_id,
-            fields=fields,
-            purpose=mask_numbers_in_text(purpose),
-            at=uow.clock.now(),
-            business_date=uow.clock.business_date(),
+            actor_id=row.actor_id,
+            actor_role=row.actor_role,
+            person_id=row.person_id,
+            fields=row.fields,
+            purpose=row.purpose,
+            at=row.at,
+            business_date=row.business_date,
+            seq=row.seq,
+            prev_hash=row.prev_hash,
+            hash=digest,
         )
+    )
+    conn.execute(_MOVE_HEAD, {"p": person_id, "new_seq": row.seq, "new_hash": digest})
+
+
+def chain_breaks(uow: UnitOfWork) -> list[AuditBreak]:
+    """The first broken row of every person's chain (empty: every chain holds)."""
+    t = identity_audit
+    heads = {
+        str(p): (int(s), str(h))
+        for p, s, h in uow.conn.execute(
+            select(identity_audit_head.c.person_id, identity_audit_head.c.seq, identity_audit_head.c.hash)
+        )
+    }
+    found: list[AuditBreak] = []
+    current: str | None = None
+    chain: list[tuple[int | None, ChainedRow]] = []
+    rows = uow.conn.execute(select(t).order_by(t.c.person_id, t.c.seq, t.c.id))
+    for r in rows:
+        if r.person_id != current:
+            if current is not None:
+                _check(found, current, chain, heads)
+            current, chain = str(r.person_id), []
+        chain.append((int(r.id), _chained(r)))
+    if current is not None:
+        _check(found, current, chain, heads)
+    for person_id, (seq, _digest) in sorted(heads.items()):
+        if seq > 0:  # a head whose chain has no row at all: every row of it was removed
+            found.append(AuditBreak(person_id, seq, None, f"the head says row #{seq} is last, the log has none"))
+    return found
+
+
+def _check(
+    found: list[AuditBreak],
+    person_id: str,
+    chain: list[tuple[int | None, ChainedRow]],
+    heads: dict[str, tuple[int, str]],
+) -> None:
+    broken = first_break(person_id, chain, heads.pop(person_id, None))
+    if broken is not None:
+        found.append(broken)
+
+
+def _chained(r: Row[Any]) -> ChainedRow:
+    return ChainedRow(
+        str(r.person_id),
+        int(r.seq),
+        str(r.actor_id),
+        str(r.actor_role),
+        str(r.fields),
+        str(r.purpose),
+        r.at,
+        r.business_date,
+        str(r.prev_hash),
+        str(r.hash),
     )
 
 
@@ -58,6 +161,12 @@ class AuditLog:
     def __init__(self, uow: UnitOfWorkFactory, timezone: str = "UTC") -> None:
         self._uow = uow
         self._zone = ZoneInfo(timezone)  # the zone the filters' dates are days in
+
+    def verify(self) -> list[Discrepancy]:
+        """`fairlend verify`'s check: every person's chain holds, up to its head."""
+        with self._uow(read_only=True) as uow:
+            breaks = chain_breaks(uow)
+        return [Discrepancy("identity.audit", b.person_id, f"row #{b.seq} (id {b.row_id}): {b.reason}") for b in breaks]
 
     def entries(self, person_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
         """The newest `limit` rows, of one person or of everyone (the API's list)."""

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Row
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.identity.accounts import load_person
-from fairlend.identity.checks import check_claimed_type, sniff_content_type
+from fairlend.identity.checks import EXTENSIONS, check_claimed_type, sniff_content_type
 from fairlend.identity.model import (
     Certificate,
     CertificateFacts,
@@ -39,6 +39,19 @@ MAX_AMOUNT_MINOR = 10**15
 class CertificateFile:
     content_type: str
     content: bytes
+
+
+def served_headers(certificate_id: str, content_type: str) -> dict[str, str]:
+    """How an upload is served back: never cached, never sniffed as another type, saved rather than shown.
+
+    Only the first bytes of an upload are checked, so a "PDF" may carry HTML or
+    script after its magic; as an attachment it never runs as a page of this site.
+    """
+    return {
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'attachment; filename="{certificate_id}.{EXTENSIONS[content_type]}"',
+    }
 
 
 def _certificate(r: Row[tuple[object, ...]]) -> Certificate:

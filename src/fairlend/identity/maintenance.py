@@ -2,13 +2,17 @@
 
 Rotation re-encrypts, under the first key of `FAIRLEND_PII_KEYS`, every value
 still under an older key; after it reports zero left, the old key can be
-removed from the settings. The check decrypts every value and recomputes its
-blind index, so a lost key or a wrong index key is found before a customer is.
+removed from the settings. The check decrypts every value (certificate files
+too) and recomputes its blind index, so a lost key or a wrong index key is
+found before a customer is. Certificate files are read a batch at a time:
+each may be megabytes.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Table, select, update
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, select, tuple_, update
 
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.identity.model import KycLevel
@@ -21,6 +25,9 @@ from fairlend.identity.tables import (
     identity_person,
 )
 from fairlend.ledger.service import Discrepancy
+
+FILE_PURPOSE = "certificate:"  # + the certificate id: the associated data of a certificate file
+FILE_BATCH = 50
 
 # (table, key columns, ciphertext column, purpose, blind-index column or None)
 CIPHER_COLUMNS: tuple[tuple[Table, tuple[str, ...], str, str, str | None], ...] = (
@@ -50,21 +57,31 @@ class VaultMaintenance:
                     where = [table.c[k] == row[i] for i, k in enumerate(keys)]
                     uow.conn.execute(update(table).where(*where).values({column: self._vault.rotate(value, purpose)}))
                     rewritten += 1
-            files = uow.conn.execute(select(identity_certificate_file)).all()
-            current = self._vault.current_key_id
-            for blob in files:
-                if blob.key_id == current:
-                    continue
-                purpose = "certificate:" + blob.certificate_id
-                content = self._vault.decrypt_bytes(blob.key_id, bytes(blob.content), purpose)
-                uow.conn.execute(
-                    update(identity_certificate_file)
-                    .where(identity_certificate_file.c.person_id == blob.person_id)
-                    .where(identity_certificate_file.c.certificate_id == blob.certificate_id)
-                    .values(key_id=current, content=self._vault.encrypt_bytes(content, purpose))
-                )
-                rewritten += 1
             uow.commit()
+        return rewritten + self._rotate_files()
+
+    def _rotate_files(self) -> int:
+        """Certificate files, a batch per transaction: each may be megabytes, so never all at once."""
+        rewritten = 0
+        current = self._vault.current_key_id
+        after = ("", "")
+        while True:
+            with self._uow() as uow:
+                blobs = _file_batch(uow.conn, after, stale_for=current)
+                if not blobs:
+                    break
+                for blob in blobs:
+                    purpose = FILE_PURPOSE + blob.certificate_id
+                    content = self._vault.decrypt_bytes(blob.key_id, bytes(blob.content), purpose)
+                    uow.conn.execute(
+                        update(identity_certificate_file)
+                        .where(identity_certificate_file.c.person_id == blob.person_id)
+                        .where(identity_certificate_file.c.certificate_id == blob.certificate_id)
+                        .values(key_id=current, content=self._vault.encrypt_bytes(content, purpose))
+                    )
+                    rewritten += 1
+                uow.commit()
+                after = (blobs[-1].person_id, blobs[-1].certificate_id)
         return rewritten
 
     def verify(self) -> list[Discrepancy]:
@@ -93,4 +110,29 @@ class VaultMaintenance:
             for person in uow.conn.execute(select(identity_person.c.id)):
                 if person.id not in phone_verified:
                     found.append(Discrepancy("identity.kyc", person.id, "an account without a verified phone"))
-        return found
+        return found + self._verify_files()
+
+    def _verify_files(self) -> list[Discrepancy]:
+        found: list[Discrepancy] = []
+        after = ("", "")
+        while True:
+            with self._uow(read_only=True) as uow:
+                blobs = _file_batch(uow.conn, after)
+            if not blobs:
+                return found
+            for blob in blobs:
+                try:
+                    self._vault.decrypt_bytes(blob.key_id, bytes(blob.content), FILE_PURPOSE + blob.certificate_id)
+                except VaultError as exc:
+                    subject = f"{blob.person_id}/{blob.certificate_id}"
+                    found.append(Discrepancy("identity.decrypt", subject, f"certificate file: {exc}"))
+            after = (blobs[-1].person_id, blobs[-1].certificate_id)
+
+
+def _file_batch(conn: Connection, after: tuple[str, str], *, stale_for: str | None = None) -> list[Row[Any]]:
+    """The next FILE_BATCH certificate files after `after` (person id, certificate id), in key order."""
+    f = identity_certificate_file
+    query = select(f).where(tuple_(f.c.person_id, f.c.certificate_id) > tuple_(*after))
+    if stale_for is not None:
+        query = query.where(f.c.key_id != stale_for)
+    return list(conn.execute(query.order_by(f.c.person_id, f.c.certificate_id).limit(FILE_BATCH)))

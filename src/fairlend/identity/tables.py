@@ -153,9 +153,25 @@ identity_audit = Table(
     Column("purpose", String(60), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("business_date", Date, nullable=False),
+    # The row's place in its person's hash chain (audit_chain.py); the defaults only serve rows
+    # written before the chain existed, until migration identity_0004 chains them.
+    Column("seq", Integer, nullable=False, server_default="0"),
+    Column("prev_hash", String(64), nullable=False, server_default=""),
+    Column("hash", String(64), nullable=False, server_default=""),
     # The compliance page filters by actor and by date, newest first (audit.py).
     Index("ix_identity_audit_actor_id", "actor_id", "id"),
     Index("ix_identity_audit_at", "at"),
+    # One row per place in a chain: two writers can never both append the same seq.
+    Index("uq_identity_audit_person_seq", "person_id", "seq", unique=True),
+)
+
+# The last row of each person's audit chain: appends lock it, `fairlend verify` compares the chain's end with it.
+identity_audit_head = Table(
+    "identity_audit_head",
+    metadata,
+    Column("person_id", id_column_type(), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
 )
 
 # Sessions ended before their tokens expire (sessions.py). A row with `token_id` "*" ends every

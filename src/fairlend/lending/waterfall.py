@@ -69,7 +69,7 @@ class Allocation:
 
 
 def prepayment_fee(principal: int, rate: Decimal, rounding: Rounding) -> int:
-    return round_minor(Decimal(principal) * rate, rounding) if rate else 0
+    return round_minor(Decimal(principal) * rate, rounding)
 
 
 def allocate_payment(
@@ -85,7 +85,12 @@ def allocate_payment(
     prepayment_fee_rate: Decimal,
     rounding: Rounding,
 ) -> Allocation:
-    """Split `amount` over what is owed, in the waterfall's order."""
+    """Split `amount` over what is owed, in the waterfall's order.
+
+    A waterfall names each (timing, component) step once and each installment
+    falls in one timing, so every part owed is met by exactly one step: what is
+    owed is read from the inputs, never tracked as it is paid.
+    """
     result = Allocation(amount)
     left = amount
     ordered = sorted(installments, key=lambda i: (i.due_date, i.seq))
@@ -93,8 +98,6 @@ def allocate_payment(
         Timing.PAST_DUE: [i for i in ordered if i.due_date < on],
         Timing.DUE: [i for i in ordered if i.due_date >= on],
     }
-    owed = {i.seq: Paid(i.principal, i.interest, i.fee) for i in ordered}
-    penalty_left = penalty
     for timing, component in waterfall.steps:
         if left == 0:
             break
@@ -102,53 +105,45 @@ def allocate_payment(
             if not prepayment_allowed:
                 continue
             if component is Component.INTEREST:
-                pay = min(left, accrued_interest)
-                result.accrued_interest += pay
-                left -= pay
+                result.accrued_interest = min(left, accrued_interest)
+                left -= result.accrued_interest
             elif component is Component.PRINCIPAL:
                 principal, fee = _prepay(left, unbilled_principal, prepayment_fee_rate, rounding)
-                result.prepaid_principal += principal
-                result.prepayment_fee += fee
+                result.prepaid_principal, result.prepayment_fee = principal, fee
                 left -= principal + fee
             continue
         if component is Component.PENALTY:
             # Penalty accrues only while something is overdue, so it is past due.
             if timing is Timing.PAST_DUE:
-                pay = min(left, penalty_left)
-                result.penalty += pay
-                penalty_left -= pay
-                left -= pay
+                result.penalty = min(left, penalty)
+                left -= result.penalty
             continue
+        part = _PARTS[component]
         for inst in groups[timing]:
             if left == 0:
                 break
-            remaining = owed[inst.seq]
-            part = {
-                Component.PRINCIPAL: "principal",
-                Component.INTEREST: "interest",
-                Component.FEE: "fee",
-            }[component]
-            pay = min(left, getattr(remaining, part))
+            pay = min(left, getattr(inst, part))
             if pay:
-                setattr(remaining, part, getattr(remaining, part) - pay)
                 paid = result.installments.setdefault(inst.seq, Paid())
-                setattr(paid, part, getattr(paid, part) + pay)
+                setattr(paid, part, pay)
                 left -= pay
     result.excess = left
     return result
 
 
+_PARTS = {Component.PRINCIPAL: "principal", Component.INTEREST: "interest", Component.FEE: "fee"}
+
+
 def _prepay(available: int, unbilled: int, fee_rate: Decimal, rounding: Rounding) -> tuple[int, int]:
-    """The most principal (and its fee) that `available` pays; never more than is owed."""
-    if available <= 0 or unbilled <= 0:
-        return 0, 0
-    full_fee = prepayment_fee(unbilled, fee_rate, rounding)
-    if available >= unbilled + full_fee:
-        return unbilled, full_fee
-    principal = int(Decimal(available) / (1 + fee_rate))
-    # The fee's rounding can leave room for one more minor unit of principal, or need one less.
+    """The most principal (and its fee) that `available` pays; never more than `unbilled`.
+
+    Principal p = available / (1 + rate), rounded down, always fits: its fee is
+    p x rate rounded to a whole unit, so at most p x rate + 1/2 under every
+    named rounding, and p + fee <= available + 1/2 with both sides whole. The
+    fee's rounding can leave room for one more unit of principal: take it
+    while it fits.
+    """
+    principal = min(unbilled, int(Decimal(available) / (1 + fee_rate)))
     while principal < unbilled and principal + 1 + prepayment_fee(principal + 1, fee_rate, rounding) <= available:
         principal += 1
-    while principal > 0 and principal + prepayment_fee(principal, fee_rate, rounding) > available:
-        principal -= 1
     return principal, prepayment_fee(principal, fee_rate, rounding)

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from fairlend.errors import Invalid
+
 SMOOTHING = 0.5
 
 FloatArray = NDArray[np.float64]
@@ -288,7 +290,7 @@ def fit_numeric(
         regular &= ~mask
     xr, yr = x[regular], y[regular]
     if xr.size == 0:
-        raise ValueError(f"feature {name!r} has no regular values")
+        raise Invalid("feature_no_values", f"feature {name!r} has no value that is not missing or special")
     pre_edges = _numeric_prebins(xr, settings.prebins)
     idx = np.searchsorted(pre_edges, xr, side="right")
     n_pre = pre_edges.size + 1

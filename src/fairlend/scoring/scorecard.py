@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from fairlend.errors import Invalid
 from fairlend.scoring.binning import (
     DEFAULT_BINNING,
     Bin,
@@ -388,8 +389,10 @@ def train(
 ) -> Scorecard:
     """Bin every column, fit the regression, scale to points. `target`: 1 = bad, 0 = good."""
     y = np.asarray(target, dtype=np.int64)
-    if not np.isin(y, (0, 1)).all() or y.min() == y.max():
-        raise ValueError("the target must be 0 (good) / 1 (bad) and hold both")
+    if y.size == 0 or not np.isin(y, (0, 1)).all() or y.min() == y.max():
+        raise Invalid("target_one_class", "the target must be 0 (good) / 1 (bad) and hold both")
+    if not specs:
+        raise Invalid("no_features", "there is no feature column to train on")
     binnings: list[FeatureBinning] = []
     for spec in specs:
         settings = binning

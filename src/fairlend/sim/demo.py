@@ -9,8 +9,10 @@ first weeks; then every day the borrowers who pay, pay (on time, late, or
 never), one settles early, a collector works the overdue book through the
 contact gateway, and end-of-day closes the date. A few days after the early
 settlement the collector still calls that borrower: the gateway blocks it
-(P-2) and the borrower sees it on "contacts about me". Another lender reports
-some of the same people to the bureau.
+(P-2) and the borrower sees it on "contacts about me", then complains.
+Episodes that leave people's own words and files behind (a contact person,
+the complaint, credit checks, another lender and a dispute) are in
+episodes.py.
 
 Nothing here reads or writes a table: every step is a context's service, so
 the demo exercises exactly what a user would. Each step commits on its own,
@@ -36,10 +38,11 @@ from fairlend.identity.ports import DevMessageSender
 from fairlend.lending.eod import set_clock_date
 from fairlend.lending.model import DayCount, Frequency, LoanState, Method, Product
 from fairlend.money import Money
+from fairlend.sim import episodes
+from fairlend.sim.episodes import ContactPerson, Enrolled
 from fairlend.sim.people import Behaviour, SimBorrower, make_borrowers
 
 PRODUCT_CODE = "demo-cash"
-OTHER_LENDER = "恒通消费金融 (demo)"
 # Development passwords: printed so a person can log in; the demo refuses production (no dev sender).
 OPERATORS: tuple[tuple[str, Role], ...] = (
     ("admin", Role.ADMIN),
@@ -47,8 +50,6 @@ OPERATORS: tuple[tuple[str, Role], ...] = (
     ("collector", Role.COLLECTOR),
     ("compliance", Role.COMPLIANCE),
 )
-# The smallest PDF the identity file sniffer accepts as a PDF: a demo payslip.
-PAYSLIP = b"%PDF-1.4\n% fairlend demo payslip\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 # 10:00 in Shanghai: inside the profile's contact window on every simulated day.
 CONTACT_HOUR_UTC = time(2, 0)
 SETTLED_CALL_AFTER = 3  # days after the early settlement the collector still calls
@@ -97,6 +98,14 @@ class DemoReport:
     bureau_records: int = 0
     reported_by_other_lender: list[str] = field(default_factory=list)  # their phones
     notes: list[str] = field(default_factory=list)
+    # Everyone the run made, with the numbers a raw scan of the database must not find in clear.
+    people: list[SimBorrower] = field(default_factory=list)
+    contact_persons: list[ContactPerson] = field(default_factory=list)
+    third_party_numbers: list[str] = field(default_factory=list)
+    complaint_id: str = ""
+    dispute_id: str = ""
+    self_checks: int = 0
+    applications: int = 0
 
 
 Progress = Callable[[str, int, int], None]
@@ -127,9 +136,14 @@ def seed_demo(
 
     ops = _operators(container, report)
     people = make_borrowers(borrowers, seed, start, open_within=min(20, max(1, days // 3)))
+    report.people = people
     enrolled = _enrol(container, sender, people, ops, report, tick)
     _define_product(container)
-    book = _Book(container, report, enrolled, ops["collector"], seed)
+    never = [e for e in enrolled if e.sim.behaviour is Behaviour.NEVER]
+    contact = episodes.name_contact_person(container, sender, (never or enrolled)[0], seed)
+    if contact is not None:
+        report.contact_persons.append(contact)
+    book = _Book(container, report, enrolled, ops, seed)
     for offset in range(days):
         today = start + timedelta(days=offset)
         _move_to(container, today)
@@ -137,7 +151,13 @@ def seed_demo(
         container.eod.run_day(today)
         report.eod_days += 1
         tick("days", offset + 1, days)
-    _report_other_lender(container, report, enrolled, seed, end)
+    other = episodes.report_other_lender(container, enrolled, seed, end)
+    if other is not None:
+        report.other_lender, report.bureau_records = other.name, other.records_applied
+        report.reported_by_other_lender = [e.sim.phone for e in other.reported]
+        report.notes.extend(other.rejected)
+        report.dispute_id = other.dispute_id
+    report.self_checks, report.applications = episodes.check_credit(container, enrolled)
     for b in report.borrowers:
         report.loan_states[container.lending.loan_facts(b.loan_id).state.value] += 1
     report.delinquent = len(container.lending.delinquent_loans(1))
@@ -175,12 +195,6 @@ def _operators(container: Container, report: DemoReport) -> dict[str, str]:
     return ids
 
 
-@dataclass(frozen=True, slots=True)
-class _Enrolled:
-    sim: SimBorrower
-    person_id: str
-
-
 def _enrol(
     container: Container,
     sender: DevMessageSender,
@@ -188,9 +202,9 @@ def _enrol(
     ops: dict[str, str],
     report: DemoReport,
     tick: Progress,
-) -> list[_Enrolled]:
+) -> list[Enrolled]:
     identity = container.identity
-    enrolled: list[_Enrolled] = []
+    enrolled: list[Enrolled] = []
     for n, p in enumerate(people):
         number = identity.otp.phone(p.phone)
         identity.otp.send_code(p.phone, OtpPurpose.SIGN_UP)
@@ -205,7 +219,7 @@ def _enrol(
         if n % 5 == 0:
             income = Money.of(8_000 + 1_000 * (n % 7), container.profile.currency)
             cert = identity.certificates.upload(
-                who.subject_id, CertificateKind.SALARY_FLOW, income, PAYSLIP, filename="payslip.pdf"
+                who.subject_id, CertificateKind.SALARY_FLOW, income, episodes.payslip(p), filename="payslip.pdf"
             )
             # One in three of these is unreadable, so the review queue shows a rejection with its reason.
             approve = n % 15 != 10
@@ -217,7 +231,7 @@ def _enrol(
                 reviewer_id=ops["underwriter"],
             )
             report.certificates["approved" if approve else "rejected"] += 1
-        enrolled.append(_Enrolled(p, who.subject_id))
+        enrolled.append(Enrolled(p, who.subject_id))
         tick("borrowers", n + 1, len(people))
     return enrolled
 
@@ -249,13 +263,15 @@ class _Book:
     """What the simulated people do on each business date before end-of-day closes it."""
 
     def __init__(
-        self, container: Container, report: DemoReport, enrolled: list[_Enrolled], collector_id: str, seed: int
+        self, container: Container, report: DemoReport, enrolled: list[Enrolled], ops: dict[str, str], seed: int
     ) -> None:
         self.c = container
         self.report = report
-        self.collector_id = collector_id
+        self.collector_id = ops["collector"]
+        self.compliance_id = ops["compliance"]
+        self.enrolled = {e.person_id: e for e in enrolled}
         self.rng = random.Random(seed * 31 + 1)
-        self.by_open: dict[int, list[_Enrolled]] = {}
+        self.by_open: dict[int, list[Enrolled]] = {}
         for e in enrolled:
             self.by_open.setdefault(e.sim.open_offset, []).append(e)
         self.behaviour: dict[str, Behaviour] = {}
@@ -271,7 +287,7 @@ class _Book:
         self._repayments(today)
         self._collect(today)
 
-    def _book(self, e: _Enrolled) -> None:
+    def _book(self, e: Enrolled) -> None:
         amount = Money.of(e.sim.amount_yuan, self.c.profile.currency)
         loan_id = self.c.lending.book_loan(e.person_id, PRODUCT_CODE, amount, term=e.sim.term)
         self.behaviour[loan_id] = e.sim.behaviour
@@ -322,16 +338,21 @@ class _Book:
             self._count(call.outcome.value)
             self.report.blocked_rules = call.rules
             _advance(self.c, 5)
+            friend_number = f"1380013{self.rng.randrange(10_000):04d}"
+            self.report.third_party_numbers.append(friend_number)
             friend = gateway.attempt(
                 ContactRequest(
                     loan_id,
                     Medium.SMS,
                     recipient_kind=RecipientKind.THIRD_PARTY,
-                    third_party_number=f"1380013{self.rng.randrange(10_000):04d}",
+                    third_party_number=friend_number,
                     collector_id=self.collector_id,
                 )
             )
             self._count(friend.outcome.value)
+            _advance(self.c, 5)
+            borrower = self.enrolled[self.borrower_of[loan_id]]
+            self.report.complaint_id = episodes.complain(self.c, borrower, loan_id, self.compliance_id)
             _advance(self.c, 5)
         # A collector reaches a few overdue debtors, by text first and by phone a week later.
         if today.weekday() not in (1, 3):  # Tuesdays and Thursdays: a few contacts, never a barrage
@@ -354,71 +375,3 @@ class _Book:
 
     def _count(self, outcome: str) -> None:
         self.report.contacts[outcome] += 1
-
-
-# -- another lender at the bureau -------------------------------------------------------------
-
-
-def _report_other_lender(
-    container: Container, report: DemoReport, enrolled: list[_Enrolled], seed: int, end: date
-) -> None:
-    """A second institution reports a few accounts of the same people (bureau.client only)."""
-    admin = container.bureau
-    if admin is None or not enrolled:
-        return
-    credentials = admin.register_institution(OTHER_LENDER)
-    client = admin.client_for(credentials.institution_id)
-    rng = random.Random(seed * 7 + 3)
-    chosen = rng.sample(enrolled, k=min(3, len(enrolled)))
-    records: list[dict[str, Any]] = []
-    opened = end - timedelta(days=200)
-    for n, e in enumerate(chosen):
-        report.reported_by_other_lender.append(e.sim.phone)
-        ref = f"HT-{seed}-{n + 1:04d}"
-        amount = 1_000_000 * (n + 1)
-        installment = amount // 12 + 5_000
-        records.append(
-            {
-                "record_id": f"{ref}:opened",
-                "type": "account_opened",
-                "account_ref": ref,
-                "date": opened.isoformat(),
-                "person": {"name": e.sim.name, "id_number": e.sim.id_number, "id_scheme": "cn.ric"},
-                "account_type": "loan",
-                "currency": container.profile.currency,
-                "amount": amount,
-                "term_months": 12,
-                "due_schedule": {"frequency": "monthly", "installments": 12, "installment_amount": installment},
-            }
-        )
-        month_end = _month_end_before(end)
-        overdue = n == len(chosen) - 1 and len(chosen) > 1  # the last of them is behind with this lender too
-        if overdue:
-            records.append(
-                {
-                    "record_id": f"{ref}:notice",
-                    "type": "negative_notice",
-                    "account_ref": ref,
-                    "date": (month_end - timedelta(days=20)).isoformat(),
-                }
-            )
-        records.append(
-            {
-                "record_id": f"{ref}:status:{month_end:%Y-%m}",
-                "type": "status",
-                "account_ref": ref,
-                "date": month_end.isoformat(),
-                "balance": amount * 7 // 12,
-                "amount_overdue": installment if overdue else 0,
-                "days_overdue": 12 if overdue else 0,
-            }
-        )
-    ack = client.submit_records(records)
-    report.other_lender = f"{credentials.name} ({credentials.institution_id})"
-    report.bureau_records = ack.applied
-    for rejected in ack.rejected:
-        report.notes.append(f"the bureau rejected {rejected.record_id}: {rejected.code}")
-
-
-def _month_end_before(day: date) -> date:
-    return day.replace(day=1) - timedelta(days=1)

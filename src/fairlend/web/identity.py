@@ -15,6 +15,7 @@ from fairlend.api.deps import ContainerDep
 from fairlend.api.routers.identity import parse_amount
 from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, Invalid
+from fairlend.identity.certificates import served_headers
 from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
 from fairlend.identity.model import CertificateKind, KycLevel, OtpPurpose, Principal, Role
 from fairlend.web import identity_audit, session
@@ -343,7 +344,9 @@ def certificate_file(request: Request, container: ContainerDep, person_id: str, 
     who = operator(request, container, CERTIFICATE_REVIEWERS)
     ensure_can_read_owned(who, person_id, operator_roles=CERTIFICATE_REVIEWERS)
     found = container.identity.certificates.file(person_id, certificate_id)
-    return Response(found.content, media_type=found.content_type, headers={"Cache-Control": "no-store"})
+    return Response(
+        found.content, media_type=found.content_type, headers=served_headers(certificate_id, found.content_type)
+    )
 
 
 # ---- development only -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from fairlend.api.auth import (
 )
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.errors import Invalid
+from fairlend.identity.certificates import served_headers
 from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
 from fairlend.identity.model import (
     BankCard,
@@ -398,7 +399,9 @@ def certificate(
 )
 def certificate_file(person_id: str, certificate_id: str, _who: OwnerOrReviewer, container: ContainerDep) -> Response:
     found = container.identity.certificates.file(person_id, certificate_id)
-    return Response(found.content, media_type=found.content_type, headers={"Cache-Control": "no-store"})
+    return Response(
+        found.content, media_type=found.content_type, headers=served_headers(certificate_id, found.content_type)
+    )
 
 
 @router.post("/people/{person_id}/certificates/{certificate_id}/review", response_model=CertificatePublic)
