@@ -86,7 +86,7 @@ class StorageDriver:
         tally = Tally()
         played = []
         for i in range(first_world, first_world + worlds):
-            plan = new_world(self.profile, seed, i, per_world, prefix="s")
+            plan = new_world(self.profile, seed, i, per_world, prefix=f"s{self.profile.code}")
             self._open(plan.borrower)
             played.append(_Played(plan))
         # Interleave the worlds in time: the next step of a world is drawn only once its last one was played.

@@ -32,6 +32,7 @@ STORAGE_ATTEMPTS = int(os.environ.get("FAIRLEND_PROPERTY_STORAGE_ATTEMPTS", "300
 SEED = os.environ.get("FAIRLEND_PROPERTY_SEED", "20260")
 PROFILES = pytest.mark.parametrize("profile", [CN, US], ids=["cn", "us"])
 _pure: dict[str, Tally] = {}
+_baseline: dict[str, Tally] = {}
 
 
 def pure(profile: Profile) -> Tally:
@@ -120,7 +121,9 @@ def test_every_run_is_reproducible_from_its_seed() -> None:
 def test_the_oracle_catches_a_policy_that_forgets_a_check(check: str, profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     import fairlend.collections.policy as policy
 
-    baseline = PureDriver(profile).run("bite", 2_000)
+    if profile.code not in _baseline:
+        _baseline[profile.code] = PureDriver(profile).run("bite", 2_000)
+    baseline = _baseline[profile.code]
     monkeypatch.setattr(policy, check, lambda *args: None)
     forgetful = PureDriver(profile).run("bite", 2_000)
     missed = sum(n for key, n in forgetful.classes.items() if "missed" in key)
