@@ -167,7 +167,8 @@ def gateway(url: str, attempts: int) -> tuple[float, float]:
 
 def fuzz(n: int, through: str, seed: str, url: str, show: int) -> int:
     """The oracle fuzz: N attempts, half per profile. Returns the number of disagreeing attempts."""
-    from tests.collections.oracle_world import PureDriver, Tally
+    from tests.collections.oracle_pure import PureDriver
+    from tests.collections.oracle_tally import Tally
 
     total = Tally()
     for code in ("cn", "us"):
@@ -198,7 +199,7 @@ def _fuzz_storage(url: str, code: str, n: int, seed: str, show: int):  # type: i
     try:
         driver = StorageDriver(container, clock, keep=show)
         # Worlds of 60 attempts, 100 at a time on one database (their ids never collide: each batch its own).
-        from tests.collections.oracle_world import Tally
+        from tests.collections.oracle_tally import Tally
 
         tally, first = Tally(), 0
         while tally.attempts < n:

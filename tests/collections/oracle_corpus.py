@@ -268,7 +268,11 @@ def all_free_texts() -> list[FreeText]:
             for ti, tail in enumerate(OPT_OUTS):
                 text = disguise(body.body, how)
                 out.append(
-                    FreeText(f"{text} {tail.body}" if tail.body else text, body.labels | tail.labels, f"body#{bi} tail#{ti} {how}")
+                    FreeText(
+                        f"{text} {tail.body}" if tail.body else text,
+                        body.labels | tail.labels,
+                        f"body#{bi} tail#{ti} {how}",
+                    )
                 )
     return out
 
@@ -278,7 +282,10 @@ def all_free_texts() -> list[FreeText]:
 # (template id, language) -> (the text as labelled, its labels). A template carries no prohibited
 # content (the loader refuses one); what differs is whether it tells of the debt and has an opt-out.
 TEMPLATE_LABELS: dict[tuple[str, str], tuple[str, frozenset[str]]] = {
-    ("reminder", "zh"): ("fairlend：温馨提示，您的本期账单即将到期，请按时还款。回复TD退订", frozenset({DEBT, OPT_OUT})),
+    ("reminder", "zh"): (
+        "fairlend：温馨提示，您的本期账单即将到期，请按时还款。回复TD退订",
+        frozenset({DEBT, OPT_OUT}),
+    ),
     ("reminder", "en"): (
         "fairlend: a reminder that your next installment is due soon. Reply STOP to opt out.",
         frozenset({DEBT, OPT_OUT}),
@@ -292,12 +299,18 @@ TEMPLATE_LABELS: dict[tuple[str, str], tuple[str, frozenset[str]]] = {
         "reported to the credit bureau. Reply STOP to opt out.",
         frozenset({DEBT, OPT_OUT}),
     ),
-    ("collection", "zh"): ("fairlend来电：您的借款有逾期金额{amount}，请与我们协商还款。回复TD退订", frozenset({DEBT, OPT_OUT})),
+    ("collection", "zh"): (
+        "fairlend来电：您的借款有逾期金额{amount}，请与我们协商还款。回复TD退订",
+        frozenset({DEBT, OPT_OUT}),
+    ),
     ("collection", "en"): (
         "fairlend calling about the overdue amount of {amount} on your loan. Reply STOP to opt out.",
         frozenset({DEBT, OPT_OUT}),
     ),
-    ("formal_letter", "zh"): ("fairlend正式通知：您有{amount}已逾期{dpd}天，请与我们联系协商还款计划。", frozenset({DEBT})),
+    ("formal_letter", "zh"): (
+        "fairlend正式通知：您有{amount}已逾期{dpd}天，请与我们联系协商还款计划。",
+        frozenset({DEBT}),
+    ),
     ("formal_letter", "en"): (
         "Formal notice from fairlend: {amount} is overdue by {dpd} days. Write to us to agree a plan.",
         frozenset({DEBT}),
@@ -327,7 +340,10 @@ TEMPLATE_LABELS: dict[tuple[str, str], tuple[str, frozenset[str]]] = {
         "Hello, this is fairlend. Please ask {name} to call us back. Reply STOP to opt out.",
         frozenset({OPT_OUT}),
     ),
-    ("location_inquiry", "zh"): ("您好，这里是fairlend，我们正在核实{name}的联系方式。回复TD退订", frozenset({OPT_OUT})),
+    ("location_inquiry", "zh"): (
+        "您好，这里是fairlend，我们正在核实{name}的联系方式。回复TD退订",
+        frozenset({OPT_OUT}),
+    ),
     ("location_inquiry", "en"): (
         "Hello, this is fairlend. We are trying to confirm contact details for {name}. Reply STOP to opt out.",
         frozenset({OPT_OUT}),

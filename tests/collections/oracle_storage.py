@@ -24,8 +24,13 @@ from zoneinfo import ZoneInfo
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
-from fairlend.collections.fakes import InMemoryContactPoints, InMemoryDisputes, InMemoryLending, InMemoryOtp
-from fairlend.collections.fakes import RecordingChannel
+from fairlend.collections.fakes import (
+    InMemoryContactPoints,
+    InMemoryDisputes,
+    InMemoryLending,
+    InMemoryOtp,
+    RecordingChannel,
+)
 from fairlend.collections.gateway import ContactRequest
 from fairlend.collections.model import ComplaintCategory, LoanFacts, LoanState, Medium, RecipientKind
 from fairlend.collections.wiring import Collections
@@ -33,7 +38,8 @@ from fairlend.errors import Conflict
 from fairlend.jurisdiction.model import CeaseScope, Profile
 from fairlend.money import Money
 from tests.collections.conftest import LoanSettled, wire_fakes
-from tests.collections.oracle import (
+from tests.collections.oracle import Oracle
+from tests.collections.oracle_steps import (
     DEBTOR,
     PERSON,
     Borrower,
@@ -44,7 +50,6 @@ from tests.collections.oracle import (
     Dispute,
     Name,
     NewNumber,
-    Oracle,
     Resend,
     Revoke,
     Settle,
@@ -52,7 +57,8 @@ from tests.collections.oracle import (
     Try,
     days_past_due,
 )
-from tests.collections.oracle_world import Disagreement, Tally, WorldPlan, describe, new_world
+from tests.collections.oracle_tally import Disagreement, Tally, describe
+from tests.collections.oracle_world import WorldPlan, new_world
 
 CONFIRM_PURPOSE = "confirm_contact"
 

@@ -10,38 +10,20 @@ generated one at a time from the oracle's account of the world (so a step is
 always one the services accept: no confirming someone who was never named),
 and every run is reproducible from its seed: world `i` of seed `s` under a
 profile draws from `random.Random(f"{s}:{profile}:{i}")`.
-
-The pure driver builds the `Attempt` and `Situation` the specification says
-the gateway builds (the whole log of the borrower so far, prior contacts of
-the number as anyone but the debtor, days past due at that moment, the
-debtor's number keys, ...), calls `policy.evaluate`, and compares its rule ids
-with the oracle's.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from fairlend.collections import policy
-from fairlend.collections.model import (
-    FREE_TEXT,
-    Attempt,
-    CeaseRequest,
-    ContactPersonFacts,
-    ContactPersonStatus,
-    LoanState,
-    Medium,
-    PriorAttempt,
-    RecipientKind,
-    Situation,
-    WindowConsent,
-)
+from fairlend.collections.model import Medium
 from fairlend.jurisdiction.model import Profile
-from tests.collections.oracle import (
+from tests.collections.oracle_corpus import free_text
+from tests.collections.oracle_steps import (
     DEBTOR,
     PERSON,
     THIRD_PARTY,
@@ -54,16 +36,12 @@ from tests.collections.oracle import (
     Loan,
     Name,
     NewNumber,
-    Oracle,
     Resend,
     Revoke,
     Settle,
     Step,
     Try,
-    days_past_due,
-    kinds,
 )
-from tests.collections.oracle_corpus import TEMPLATE_LABELS, free_text, language
 
 ZONES = (
     "Asia/Shanghai",
@@ -84,7 +62,9 @@ CONSENTS = (
     (time(22), time(23)),
     (time(7, 30), time(21, 30)),
 )
-MEDIA = (Medium.CALL,) * 9 + (Medium.SMS,) * 5 + (Medium.EMAIL, Medium.EMAIL, Medium.LETTER, Medium.LETTER, Medium.VISIT)
+MEDIA = (
+    (Medium.CALL,) * 9 + (Medium.SMS,) * 5 + (Medium.EMAIL, Medium.EMAIL, Medium.LETTER, Medium.LETTER, Medium.VISIT)
+)
 DUE_OFFSETS = (-3, -1, 0, 0, 1, 2, 2, 3, 3, 3, 4, 5, 8, 15, 30, 45)
 
 
@@ -281,7 +261,9 @@ def _advance(rng: random.Random, at: datetime, b: Borrower, start: time, end: ti
     return at + step
 
 
-def _cease(rng: random.Random, b: Borrower, at: datetime, loan: str, third_parties: list[str], fresh) -> Cease:  # type: ignore[no-untyped-def]
+def _cease(
+    rng: random.Random, b: Borrower, at: datetime, loan: str, third_parties: list[str], fresh: Callable[[int, int], str]
+) -> Cease:
     scope = rng.choice(("all", "medium", "medium", "number", "number", "number"))
     on_loan = loan if rng.random() < 0.5 else None
     if scope == "all":
@@ -302,7 +284,13 @@ def _cease(rng: random.Random, b: Borrower, at: datetime, loan: str, third_parti
 
 
 def _try(
-    profile: Profile, rng: random.Random, b: Borrower, at: datetime, third_parties: list[str], world: int, answers: float
+    profile: Profile,
+    rng: random.Random,
+    b: Borrower,
+    at: datetime,
+    third_parties: list[str],
+    world: int,
+    answers: float,
 ) -> Try:
     loan = rng.choice(sorted(b.loans))
     medium = rng.choice(MEDIA)
@@ -342,202 +330,3 @@ def _try(
     conversation = connected and rng.random() < 0.5
     return Try(at, loan, medium, who, person, number, typed(number, rng) if number else "", tp_tz, template, text,
                rng.choice(COLLECTORS), fail, connected, conversation)  # fmt: skip
-
-
-# -- describing a case ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Disagreement:
-    profile: str
-    seed: str  # the world's seed: new_world(profile, *seed.split(":")[::2]) replays it
-    step: int
-    expected: tuple[str, ...]
-    got: tuple[str, ...]
-    case: str
-    why: str
-
-    def __str__(self) -> str:
-        return (
-            f"[{self.profile}] world {self.seed} step {self.step}: expected {list(self.expected) or 'allowed'}, "
-            f"got {list(self.got) or 'allowed'}\n    {self.case}\n    oracle: {self.why}"
-        )
-
-
-def describe(plan: WorldPlan, oracle: Oracle, t: Try) -> str:
-    b = plan.borrower
-    who = oracle.target(b, t)
-    local = t.at.astimezone(ZoneInfo(who.tz))
-    if t.who == PERSON:
-        p = b.persons[t.person]
-        recipient = f"contact person {p.id} ({p.status}) {plan.numbers.get(p.number, p.number)}"
-    elif t.who == THIRD_PARTY:
-        recipient = f"third party {plan.numbers.get(t.number, t.number)} typed {t.typed!r}"
-    else:
-        recipient = "debtor"
-    loan = b.loans.get(t.loan)
-    state = "no loan"
-    if loan is not None:
-        dpd = days_past_due(plan.profile, loan, t.at)
-        flags = [n for n, on in (("lending-settled", loan.lending_settled), ("event-settled", loan.event_settled),
-                                 ("disputed", loan.dispute), ("complained", loan.complaints > 0),
-                                 ("charged-off", loan.charged_off)) if on]  # fmt: skip
-        state = f"{t.loan} dpd {dpd} {' '.join(flags)}".strip()
-    content = f"template {t.template}" if t.text is None else f"text {t.text.text!r} {sorted(t.text.labels)} ({t.text.source})"
-    ceases = [f"{c.scope}:{c.loan or '*'}:{c.medium or plan.numbers.get(c.number or '', '')}" for c in b.ceases]
-    return (
-        f"{t.medium.value} to {recipient} at {local:%Y-%m-%d %H:%M:%S} {who.tz} ({t.at:%Y-%m-%dT%H:%M:%SZ}); "
-        f"debtor {plan.numbers.get(b.number, b.number)} in {b.tz}; {state}; {content}; "
-        f"ceases {ceases}; consent {b.consent}; channel fail={t.fail} connected={t.connected}"
-    )
-
-
-# -- the pure driver --------------------------------------------------------------------------------
-
-
-def _key(number: str) -> str:
-    return f"key:{number}" if number else ""
-
-
-def _render(profile: Profile, template: str, dpd: int, rng_digit: int) -> str:
-    text = TEMPLATE_LABELS[(template, language(profile))][0]
-    amount = f"¥{1_234 + dpd * 17:,}.00" if profile.currency == "CNY" else f"${1_234 + dpd * 17:,}.00"
-    name = "张*" if language(profile) == "zh" else "S***"
-    return text.format(amount=amount, dpd=dpd, name=name, code=f"{rng_digit:06d}")
-
-
-@dataclass
-class Tally:
-    attempts: int = 0
-    allowed: int = 0
-    blocked_by: dict[str, int] = field(default_factory=dict)  # "profile:rule" -> attempts the gateway blocked with it
-    checks: dict[str, int] = field(default_factory=dict)  # "profile:kind" -> agreed blocks (oracle_world.kinds)
-    disagreements: list[Disagreement] = field(default_factory=list)  # the first few, in full
-    disagreeing: int = 0  # attempts on which the gateway and the oracle disagree
-    classes: dict[str, int] = field(default_factory=dict)  # "profile: the gateway missed|added rule" -> attempts
-
-    def count(self, profile: str, expected: dict[str, str], got: set[str]) -> bool:
-        """Counts one decision; true when it agrees with the oracle."""
-        self.attempts += 1
-        if not got:
-            self.allowed += 1
-        for rule in got:
-            key = f"{profile}:{rule}"
-            self.blocked_by[key] = self.blocked_by.get(key, 0) + 1
-            if rule in expected:
-                for kind in kinds(expected[rule]):
-                    key = f"{profile}:{kind}"
-                    self.checks[key] = self.checks.get(key, 0) + 1
-        wanted = set(expected)
-        for rule in wanted - got:
-            key = f"{profile}: the gateway missed {rule}"
-            self.classes[key] = self.classes.get(key, 0) + 1
-        for rule in got - wanted:
-            key = f"{profile}: the gateway added {rule}"
-            self.classes[key] = self.classes.get(key, 0) + 1
-        if wanted != got:
-            self.disagreeing += 1
-        return wanted == got
-
-    def merge(self, other: Tally) -> None:
-        self.attempts += other.attempts
-        self.allowed += other.allowed
-        self.disagreeing += other.disagreeing
-        for mine, theirs in ((self.blocked_by, other.blocked_by), (self.checks, other.checks),
-                             (self.classes, other.classes)):  # fmt: skip
-            for k, v in theirs.items():
-                mine[k] = mine.get(k, 0) + v
-        self.disagreements.extend(other.disagreements)
-
-    def summary(self, first: int = 5) -> str:
-        lines = [f"{self.disagreeing:,} of {self.attempts:,} attempts disagree with the oracle ({self.allowed:,} allowed)"]
-        lines += [f"  {n:>7,}  {k}" for k, n in sorted(self.classes.items(), key=lambda kv: -kv[1])]
-        lines += ["first disagreements:"] + [str(d) for d in self.disagreements[:first]]
-        return "\n".join(lines)
-
-
-class PureDriver:
-    """Plays worlds against `policy.evaluate` (looked up at call time, so a test may patch the policy)."""
-
-    def __init__(self, profile: Profile, keep: int = 20) -> None:
-        self.profile = profile
-        self.oracle = Oracle(profile)
-        self.keep = keep
-
-    def run(self, seed: int | str, attempts: int, per_world: int = 60, first_world: int = 0) -> Tally:
-        tally = Tally()
-        index = first_world
-        while tally.attempts < attempts:
-            plan = new_world(self.profile, seed, index, min(per_world, attempts - tally.attempts))
-            self.play(plan, tally)
-            index += 1
-        return tally
-
-    def play(self, plan: WorldPlan, tally: Tally) -> None:
-        oracle, b = self.oracle, plan.borrower
-        history: list[PriorAttempt] = []
-        for i, step in enumerate(plan.steps):
-            if isinstance(step, Try):
-                self._attempt(plan, step, i, history, tally)
-            elif isinstance(step, Name | Resend):
-                t = oracle.consent_try(b, step)
-                allowed = self._attempt(plan, t, i, history, tally)
-                oracle.consent_done(b, step, allowed)
-            else:
-                oracle.apply(b, step)
-
-    def _attempt(self, plan: WorldPlan, t: Try, i: int, history: list[PriorAttempt], tally: Tally) -> bool:
-        oracle, b, profile = self.oracle, plan.borrower, self.profile
-        expected = oracle.expect(b, t)
-        attempt, situation = self.build(b, t, history, i)
-        got = {v.rule for v in policy.evaluate(attempt, situation, profile)}
-        if not tally.count(profile.code, expected, got) and len(tally.disagreements) < self.keep:
-            tally.disagreements.append(
-                Disagreement(profile.code, plan.seed, i, tuple(sorted(expected)), tuple(sorted(got)),
-                             describe(plan, oracle, t), "; ".join(f"{k}: {v}" for k, v in expected.items()))
-            )  # fmt: skip
-        rec = oracle.record(b, t, not got)
-        history.append(
-            PriorAttempt(rec.loan, RecipientKind(rec.who), rec.entry, rec.medium, attempt.number_key, rec.at,
-                         rec.sent, rec.connected, rec.conversation)
-        )  # fmt: skip
-        return not got
-
-    def build(self, b: Borrower, t: Try, history: list[PriorAttempt], i: int) -> tuple[Attempt, Situation]:
-        """The attempt and situation as the specification says the gateway builds them at sending time."""
-        profile = self.profile
-        who = self.oracle.target(b, t)
-        loan = b.loans.get(t.loan)
-        dpd = days_past_due(profile, loan, t.at) if loan is not None else 0
-        if t.who == DEBTOR and t.medium not in (Medium.SMS, Medium.CALL):
-            number_key = ""  # e-mail, letters and visits to the debtor reach no phone number
-        else:
-            number_key = _key(who.number)
-        text = t.text.text if t.text is not None else _render(profile, t.template, dpd, i)
-        attempt = Attempt(t.loan, b.id, RecipientKind(t.who), who.entry, t.medium, number_key,
-                          t.template or FREE_TEXT, text, t.at, who.tz, t.collector)  # fmt: skip
-        if loan is None:
-            state = LoanState.ACTIVE
-        elif loan.settled:
-            state = LoanState.SETTLED
-        else:
-            state = LoanState.CHARGED_OFF if loan.charged_off else LoanState.ACTIVE
-        person = None
-        if t.who == PERSON:
-            p = b.persons[t.person]
-            person = ContactPersonFacts(p.id, ContactPersonStatus(p.status))
-        situation = Situation(
-            loan_state=state,
-            history=tuple(history),
-            cease_requests=tuple(
-                CeaseRequest(c.scope, c.loan, c.medium, _key(c.number) if c.number else None) for c in b.ceases
-            ),
-            open_dispute=loan is not None and loan.dispute,
-            open_complaint=loan is not None and loan.complaints > 0,
-            window_consent=WindowConsent(*b.consent) if b.consent else None,
-            contact_person=person,
-            prior_sent_to_person=None if t.who == DEBTOR or i % 4 == 0 else b.reached_as_other[who.number],
-            days_past_due=dpd,
-            debtor_keys=frozenset({_key(b.number)}),
-        )
-        return attempt, situation

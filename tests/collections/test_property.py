@@ -24,8 +24,9 @@ from fairlend.config import Settings
 from fairlend.jurisdiction.model import Profile
 from tests.collections.helpers import CN, US
 from tests.collections.oracle_corpus import check_templates_unchanged
+from tests.collections.oracle_pure import PureDriver
 from tests.collections.oracle_storage import StorageDriver
-from tests.collections.oracle_world import PureDriver, Tally
+from tests.collections.oracle_tally import Tally
 
 ATTEMPTS = int(os.environ.get("FAIRLEND_PROPERTY_ATTEMPTS", "20000"))
 STORAGE_ATTEMPTS = int(os.environ.get("FAIRLEND_PROPERTY_STORAGE_ATTEMPTS", "300"))
@@ -133,9 +134,7 @@ def test_the_oracle_catches_a_policy_that_forgets_a_check(check: str, profile: P
 
 @pytest.mark.slow
 @PROFILES
-def test_the_gateway_on_storage_agrees_with_the_oracle(
-    profile: Profile, database_url: str, tmp_path: Path
-) -> None:
+def test_the_gateway_on_storage_agrees_with_the_oracle(profile: Profile, database_url: str, tmp_path: Path) -> None:
     clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
     container = bootstrap(
         Settings(environment="test", database_url=database_url, data_dir=tmp_path, jurisdiction=profile.code),
