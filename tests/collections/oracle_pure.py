@@ -126,3 +126,14 @@ class PureDriver:
             debtor_keys=frozenset({_key(b.number)}),
         )
         return attempt, situation
+
+
+def replay(world_seed: str, attempts: int = 60) -> Tally:
+    """Play one world again from the seed a disagreement prints ("20260:us:6745"), keeping every disagreement."""
+    from fairlend.jurisdiction.loader import load_profile
+
+    seed, code, index = world_seed.rsplit(":", 2)
+    profile = load_profile(code)
+    tally = Tally()
+    PureDriver(profile, keep=10**9).play(new_world(profile, seed, int(index), attempts), tally)
+    return tally

@@ -5,9 +5,10 @@ go through the pure driver (`policy.evaluate` on the attempt and situation the
 specification says the gateway builds); FAIRLEND_PROPERTY_STORAGE_ATTEMPTS
 (default 300 per profile and backend) go through the real ContactGateway on
 SQLite and PostgreSQL. FAIRLEND_PROPERTY_SEED changes the seed; a failure
-prints the first disagreements with their world seed, enough to replay one
-(`new_world(profile, seed, index, ...)`). `bench/collections.py --fuzz N` runs
-the million.
+prints the first disagreements with their world seed, and
+`oracle_pure.replay("20260:us:6745")` plays that world again (every world of
+a run has its own seed, so one is replayed alone). `bench/collections.py
+--fuzz N` runs the million.
 """
 
 from __future__ import annotations
