@@ -146,6 +146,7 @@ class ContactGateway:
         dispute = facts is not None and self._disputes.has_open_dispute(borrower_id, facts.loan_id)
         with self._uow() as uow:
             decision, dispatch = self._decide(uow, request, facts, borrower_id, template, free_text, point, dispute)
+            crash_point("gateway.before_record")
             uow.commit()
         crash_point("gateway.after_record")
         if dispatch is None:

@@ -11,10 +11,10 @@ adapters from fakes.py (tests wire those explicitly).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from fairlend.collections.addresses import NumberKeys
 from fairlend.collections.complaints import ComplaintService
@@ -37,10 +37,31 @@ from fairlend.collections.ports import (
     Sealer,
 )
 from fairlend.collections.service import CollectionsService
-from fairlend.db.uow import UnitOfWork
+from fairlend.config import Settings
+from fairlend.db.uow import EventBus, UnitOfWork, UnitOfWorkFactory
+from fairlend.jurisdiction.model import Profile
+from fairlend.ledger.service import Discrepancy
 
-if TYPE_CHECKING:
-    from fairlend.bootstrap import Container
+
+class Host(Protocol):
+    """What collections needs of the container that wires it (bootstrap's `Container`; wiring never imports it)."""
+
+    collections: Collections | None
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def profile(self) -> Profile: ...
+
+    @property
+    def uow(self) -> UnitOfWorkFactory: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def verifiers(self) -> dict[str, Callable[[], list[Discrepancy]]]: ...
 
 
 @dataclass
@@ -58,7 +79,7 @@ class Collections:
 
 
 def wire_collections(
-    container: Container,
+    container: Host,
     *,
     lending: LendingPort | None = None,
     contact_points: ContactPointPort | None = None,
@@ -114,7 +135,7 @@ def wire_collections(
     return built
 
 
-def _current(container: Container) -> CollectionsService:
+def _current(container: Host) -> CollectionsService:
     assert container.collections is not None
     return container.collections.service
 
@@ -130,7 +151,7 @@ class _PlannerProxy:
 
     name = CollectionsPlanningStep.name
 
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Host) -> None:
         self._container = container
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:

@@ -160,7 +160,7 @@ def _check_content(content: ContentProfile, third_party: ThirdPartyAllowance) ->
         if medium not in MEDIA:
             raise ProfileError(f"{where}.opt_out.media[{i}]", f"{medium!r} is not one of {', '.join(MEDIA)}")
     debt = matcher(content.debt.all())
-    prohibited = [(p.category, matcher(p.phrases.all())) for p in content.prohibited]
+    prohibited_matchers = [(p.category, matcher(p.phrases.all())) for p in content.prohibited]
     seen: set[str] = set()
     for i, template in enumerate(content.templates):
         path = f"{where}.templates[{i}]"
@@ -179,7 +179,7 @@ def _check_content(content: ContentProfile, third_party: ThirdPartyAllowance) ->
             if names - PLACEHOLDERS:
                 raise ProfileError(f"{path}.{lang}", f"unknown placeholder {sorted(names - PLACEHOLDERS)[0]!r}")
             reduced = reduce(text)
-            for category, found in prohibited:
+            for category, found in prohibited_matchers:
                 if found.found(reduced):
                     raise ProfileError(f"{path}.{lang}", f"an approved message carries prohibited {category} content")
             # P-9: what goes to anyone but the debtor may not tell of the debt, by the profile's own words.
