@@ -40,6 +40,7 @@ class ContentRules:
             (p, matcher(p.phrases.all())) for p in content.prohibited
         )
         self._opt_out = matcher(content.opt_out.phrases.all())
+        self._refusal = matcher(content.opt_out.refusals.all())
         self._opt_out_media = frozenset(Medium(m) for m in content.opt_out.media)
         self._cache: dict[str, ContentFindings] = {}
 
@@ -53,7 +54,7 @@ class ContentRules:
             found = ContentFindings(
                 tuple(p for p, m in self._prohibited if m.found(reduced)),
                 self._debt.found(reduced),
-                self._opt_out.found(reduced),
+                self._opt_out.found(reduced) and not self._refusal.found(reduced),
             )
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()

@@ -165,7 +165,23 @@ def history(conn: Connection, borrower_id: str, since: datetime) -> tuple[PriorA
     now: it counts as sent, connected and talked-to (the worst case) until its
     outcome says otherwise.
     """
-    rows = conn.execute(_RECENT, {"b": borrower_id, "since": since}).all()
+    return _resolved(conn.execute(_RECENT, {"b": borrower_id, "since": since}).all())
+
+
+_DEBTOR_CALLS = _HISTORY.where(
+    contact_log.c.borrower_id == bindparam("b"),
+    contact_log.c.medium == Medium.CALL.value,
+    contact_log.c.recipient_kind == RecipientKind.DEBTOR.value,
+).order_by(contact_log.c.seq)
+
+
+def debtor_calls(conn: Connection, borrower_id: str) -> tuple[PriorAttempt, ...]:
+    """Every call to the debtor, ever, with what became of it: how long they have been unreachable
+    reaches back to the first unanswered call, however long ago (CN-1)."""
+    return _resolved(conn.execute(_DEBTOR_CALLS, {"b": borrower_id}).all())
+
+
+def _resolved(rows: Sequence[Any]) -> tuple[PriorAttempt, ...]:
     outcomes = {r.resolves: r for r in rows if r.resolves}
     found: list[PriorAttempt] = []
     for r in rows:

@@ -207,6 +207,8 @@ class Situation:
     days_past_due: int = 0  # at the moment of sending (P-7)
     # The debtor's own numbers (keyed): an entry with one of them is the debtor (P-8).
     debtor_keys: frozenset[str] = frozenset()
+    # Every call to the debtor ever (for how long they have been unreachable, CN-1); None: use `history`.
+    debtor_calls: tuple[PriorAttempt, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,7 +103,7 @@ def evaluate_with(
     if attempt.medium is Medium.CALL:
         check_call_caps(attempt, situation, rules, found)
         check_quiet_days(attempt, situation, rules, found)
-    check_content(attempt, content, found)
+    check_content(attempt, situation, content, found)
     return tuple(found)
 
 
@@ -165,15 +165,25 @@ def is_debtor(kind: RecipientKind, number_key: str, debtor_keys: frozenset[str])
 
 
 def same_person(prior: PriorAttempt, attempt: Attempt, debtor_keys: frozenset[str]) -> bool:
-    """P-8: the debtor is one person whatever the entry; anyone else is their number."""
-    prior_debtor = is_debtor(prior.recipient_kind, prior.number_key, debtor_keys)
-    if prior_debtor != is_debtor(attempt.recipient_kind, attempt.number_key, debtor_keys):
-        return False
-    if prior_debtor:
+    """P-8: a number is one person wherever it appears, and the debtor is one person whatever the entry.
+
+    So calls to a number count for whoever is reached on it now, even if it was the
+    debtor's before; and calls to the debtor count whichever of their numbers was used.
+    """
+    if prior.number_key and prior.number_key == attempt.number_key:
         return True
+    prior_debtor = is_debtor(prior.recipient_kind, prior.number_key, debtor_keys)
+    attempt_debtor = is_debtor(attempt.recipient_kind, attempt.number_key, debtor_keys)
+    if prior_debtor or attempt_debtor:
+        return prior_debtor and attempt_debtor
     if prior.number_key and attempt.number_key:
-        return prior.number_key == attempt.number_key
+        return False
     return prior.recipient_id == attempt.recipient_id
+
+
+def reaches_debtor(attempt: Attempt, situation: Situation) -> bool:
+    """The person this attempt reaches is the debtor: as the debtor, or on one of the debtor's numbers."""
+    return is_debtor(attempt.recipient_kind, attempt.number_key, situation.debtor_keys)
 
 
 def check_person(attempt: Attempt, situation: Situation, found: list[Violation]) -> None:
@@ -222,8 +232,8 @@ def check_recipient(
     purpose: TemplatePurpose | None,
     found: list[Violation],
 ) -> None:
-    if attempt.recipient_kind is RecipientKind.DEBTOR:
-        return
+    if reaches_debtor(attempt, situation):
+        return  # the debtor, however entered (P-8 refuses the entry itself): the rules for others do not apply
     # P-9: anyone but the debtor gets an approved template for them, never a collector's own words.
     content_rule = rules.content.third_party_rule
     if attempt.free_text:
@@ -261,7 +271,8 @@ def check_recipient(
         ):
             found.append(Violation(rule, "contact_not_confirmed", "the contact person has not confirmed themselves"))
         if third.unreachable_days > 0:
-            gone = debtor_unreachable_for(situation.history, attempt.at, situation.debtor_keys)
+            calls = situation.history if situation.debtor_calls is None else situation.debtor_calls
+            gone = debtor_unreachable_for(calls, attempt.at, situation.debtor_keys)
             if gone is None or gone < timedelta(days=third.unreachable_days):
                 found.append(
                     Violation(
@@ -284,13 +295,17 @@ def check_recipient(
         found.append(Violation(rule, "third_party_cap", f"this person was already contacted {sent_before} time(s)"))
 
 
-def window_bounds(attempt: Attempt, situation: Situation, rules: CollectionsProfile) -> tuple[dtime, dtime]:
-    start, end = rules.contact_window.start, rules.contact_window.end
+def windows(attempt: Attempt, situation: Situation, rules: CollectionsProfile) -> tuple[tuple[dtime, dtime], ...]:
+    """The hours contact may happen: the law's, and the hours the debtor agreed to (for the debtor only).
+
+    Consent adds its own hours; it never narrows the law's, and never stretches to the
+    hours between the two that nobody agreed to.
+    """
+    law = (rules.contact_window.start, rules.contact_window.end)
     consent = situation.window_consent
-    if consent is not None and rules.consent_may_widen_window and attempt.recipient_kind is RecipientKind.DEBTOR:
-        # Consent only ever widens the window; it cannot be used to narrow the law's.
-        start, end = min(start, consent.start), max(end, consent.end)
-    return start, end
+    if consent is not None and rules.consent_may_widen_window and reaches_debtor(attempt, situation):
+        return law, (consent.start, consent.end)
+    return (law,)
 
 
 def check_window(attempt: Attempt, situation: Situation, rules: CollectionsProfile, found: list[Violation]) -> None:
@@ -298,10 +313,11 @@ def check_window(attempt: Attempt, situation: Situation, rules: CollectionsProfi
         return  # a letter arrives with the post, not at the hour it is written
     rule = rules.contact_window.rule
     local = attempt.at.astimezone(zone(attempt.recipient_tz))
-    start, end = window_bounds(attempt, situation, rules)
+    allowed = windows(attempt, situation, rules)
     clock = local.time()
-    if not (start <= clock < end):
-        found.append(Violation(rule, "outside_window", f"{clock:%H:%M} local is outside {start:%H:%M}-{end:%H:%M}"))
+    if not any(start <= clock < end for start, end in allowed):
+        hours = ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in allowed)
+        found.append(Violation(rule, "outside_window", f"{clock:%H:%M} local is outside {hours}"))
     if local.weekday() in rules.blocked_weekdays:
         found.append(Violation(rule, "blocked_weekday", f"no contact on {local:%A}"))
     if rules.block_public_holidays and local.date() in situation.holidays:
@@ -371,11 +387,11 @@ def check_quiet_days(attempt: Attempt, situation: Situation, rules: CollectionsP
             return
 
 
-def check_content(attempt: Attempt, content: ContentRules, found: list[Violation]) -> None:
+def check_content(attempt: Attempt, situation: Situation, content: ContentRules, found: list[Violation]) -> None:
     findings = content.findings(attempt.text)
     for prohibited in findings.prohibited:
         found.append(Violation(prohibited.rule, prohibited.category, f"the message carries {prohibited.category}"))
-    if findings.tells_of_debt and attempt.recipient_kind is not RecipientKind.DEBTOR:
+    if findings.tells_of_debt and not reaches_debtor(attempt, situation):
         rule = content.content.disclosure_rule
         found.append(Violation(rule, "debt_disclosed", "the message tells someone other than the debtor of the debt"))
     if content.needs_opt_out(attempt.medium) and not findings.has_opt_out:

@@ -102,10 +102,13 @@ def read_situation(
     if profile.collections.block_public_holidays:
         year = attempt.at.astimezone(zone(attempt.recipient_tz)).year
         holidays = _holidays(profile.holiday_calendar, year)
-    prior_sent = (
-        None
-        if attempt.recipient_kind is RecipientKind.DEBTOR
-        else log.sent_to_person(conn, borrower_id, attempt.number_key)
+    to_someone_else = attempt.recipient_kind is not RecipientKind.DEBTOR
+    prior_sent = log.sent_to_person(conn, borrower_id, attempt.number_key) if to_someone_else else None
+    # Only a contact person waits for the debtor to be unreachable, and that clock reaches back beyond the caps'.
+    calls = (
+        log.debtor_calls(conn, borrower_id)
+        if to_someone_else and profile.collections.third_party.unreachable_days
+        else None
     )
     return Situation(
         loan_state=state,
@@ -119,4 +122,5 @@ def read_situation(
         prior_sent_to_person=prior_sent,
         days_past_due=0 if facts is None else facts.days_past_due,
         debtor_keys=debtor_keys,
+        debtor_calls=calls,
     )

@@ -156,6 +156,7 @@ def _check_content(content: ContentProfile, third_party: ThirdPartyAllowance) ->
     for i, prohibited in enumerate(content.prohibited):
         _check_phrases(prohibited.phrases, f"{where}.prohibited[{i}].phrases")
     _check_phrases(content.opt_out.phrases, f"{where}.opt_out.phrases")
+    _check_phrases(content.opt_out.refusals, f"{where}.opt_out.refusals")
     for i, medium in enumerate(content.opt_out.media):
         if medium not in MEDIA:
             raise ProfileError(f"{where}.opt_out.media[{i}]", f"{medium!r} is not one of {', '.join(MEDIA)}")

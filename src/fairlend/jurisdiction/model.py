@@ -146,6 +146,8 @@ class OptOutPolicy:
     rule: str  # "" when the jurisdiction sets no opt-out duty
     media: tuple[str, ...]  # the media whose messages must carry one (US-9: texts and e-mails)
     phrases: Phrases
+    # Wordings that name an opt-out but offer none ("you cannot opt out", "退订无效"): they cancel a phrase.
+    refusals: Phrases
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,8 +33,11 @@ _CONFUSABLE = str.maketrans(
         "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ѵ": "v", "ԝ": "w",
     }
 )  # fmt: skip
-# Digits and signs used as letters inside a word.
-_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s", "!": "i", "|": "l"}
+# Digits and signs used as letters inside a word ("ja1l", "47torney", "p0lice").
+_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s", "!": "i"}
+# "1" and "|" are read as i or l: they become this mark, which a phrase's i and l both match.
+AMBIGUOUS = "\u00b9"
+_AMBIGUOUS_SIGNS = frozenset("1|")
 
 
 def normalise(text: str) -> str:
@@ -44,54 +47,66 @@ def normalise(text: str) -> str:
     return visible.translate(_CONFUSABLE)
 
 
-def _is_letter(ch: str) -> bool:
-    return ch.isalpha()
+def _latin(ch: str) -> bool:
+    return (ch.isascii() and ch.isalpha()) or ch == AMBIGUOUS
 
 
 def _deleet(text: str) -> str:
-    """Read a digit or sign as a letter when a letter stands right beside it ("ja1l", "j@il")."""
-    chars = list(text)
-    out = []
-    for i, ch in enumerate(chars):
-        if ch in _LEET:
-            before = chars[i - 1] if i > 0 else ""
-            after = chars[i + 1] if i + 1 < len(chars) else ""
-            if (before.isalpha() and before.isascii()) or (after.isalpha() and after.isascii()):
-                out.append(_LEET[ch])
-                continue
-        out.append(ch)
+    """Read digits and signs as letters inside a word that has a Latin letter ("pub11sh", "10cked").
+
+    A word here is what lies between spaces; amounts and times ("$45.10", "10:00") have
+    no letter, so they are left alone.
+    """
+    out: list[str] = []
+    for word in re.split(r"(\s+)", text):
+        if any(ch.isascii() and ch.isalpha() for ch in word):
+            word = "".join(AMBIGUOUS if ch in _AMBIGUOUS_SIGNS else _LEET.get(ch, ch) for ch in word)
+        out.append(word)
     return "".join(out)
 
 
-def _is_latin(ch: str) -> bool:
-    return ch.isascii() and ch.isalpha()
+def _tokens(normalised: str) -> list[str]:
+    return "".join(ch if _latin(ch) else " " for ch in _deleet(normalised)).split()
 
 
 def words(normalised: str) -> str:
     """Latin words separated by single spaces, runs of single letters joined: " j a i l " -> " jail "."""
-    tokens = "".join(ch if _is_latin(ch) else " " for ch in _deleet(normalised)).split()
     joined: list[str] = []
     run: list[str] = []
-    for token in tokens:
+    for token in _tokens(normalised):
+        if len(token) == 1:
+            run.append(token)
+            continue
+        if run:
+            joined.append("".join(run))
+        run = []
+        joined.append(token)
+    if run:
+        joined.append("".join(run))
+    return " " + " ".join(joined) + " "
+
+
+def runs(normalised: str) -> str:
+    """Only the runs of single letters, each joined, space-separated: "a w a r r a n t" -> " awarrant ".
+
+    A word spelt out letter by letter may run into a one-letter word beside it ("a", "I"),
+    so a phrase is looked for anywhere inside a run, not only as the whole of it.
+    """
+    found: list[str] = []
+    run: list[str] = []
+    for token in [*_tokens(normalised), ".."]:
         if len(token) == 1:
             run.append(token)
             continue
         if len(run) > 1:
-            joined.append("".join(run))
-        elif run:
-            joined.append(run[0])
+            found.append("".join(run))
         run = []
-        joined.append(token)
-    if len(run) > 1:
-        joined.append("".join(run))
-    elif run:
-        joined.append(run[0])
-    return " " + " ".join(joined) + " "
+    return " " + " ".join(found) + " "
 
 
 def squeezed(normalised: str) -> str:
     """Every letter (Chinese or Latin) with nothing between: "坐 牢" -> "坐牢"."""
-    return "".join(ch for ch in _deleet(normalised) if _is_letter(ch))
+    return "".join(ch for ch in _deleet(normalised) if ch.isalpha() or ch == AMBIGUOUS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +115,13 @@ class Reduced:
 
     normalised: str
     words: str
+    runs: str
     squeezed: str
 
 
 def reduce(text: str) -> Reduced:
     norm = normalise(text)
-    return Reduced(norm, words(norm), squeezed(norm))
+    return Reduced(norm, words(norm), runs(norm), squeezed(norm))
 
 
 def has_cjk(phrase: str) -> bool:
@@ -126,23 +142,31 @@ class PhraseMatcher:
                 squeezed_phrases.append(squeezed(normalise(phrase)))
             else:
                 word_phrases.append(words(normalise(phrase)).strip())
-        self._words = _alternation([" " + p + " " for p in word_phrases if p])
+        literal = [p for p in word_phrases if p]
+        self._words = _alternation([" " + p + " " for p in literal])
+        self._runs = _alternation([p.replace(" ", "") for p in literal])
         self._squeezed = _alternation([p for p in squeezed_phrases if p])
         self._pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
     def found(self, message: Reduced) -> bool:
         return bool(
             (self._words is not None and self._words.search(message.words))
+            or (self._runs is not None and message.runs.strip() and self._runs.search(message.runs))
             or (self._squeezed is not None and self._squeezed.search(message.squeezed))
             or (self._pattern is not None and self._pattern.search(message.normalised))
         )
+
+
+def _literal(phrase: str) -> str:
+    # A phrase's i and l also match the mark "1" and "|" became: "pub11sh" is "publish".
+    return "".join(f"[{ch}{AMBIGUOUS}]" if ch in "il" else re.escape(ch) for ch in phrase)
 
 
 def _alternation(literals: list[str]) -> re.Pattern[str] | None:
     if not literals:
         return None
     # Longest first, one alternation: the search runs in C, once per message.
-    return re.compile("|".join(re.escape(p) for p in sorted(set(literals), key=len, reverse=True)))
+    return re.compile("|".join(_literal(p) for p in sorted(set(literals), key=len, reverse=True)))
 
 
 def phrase_problem(phrase: str) -> str | None:
@@ -158,6 +182,8 @@ def phrase_problem(phrase: str) -> str | None:
             return "the expression matches the empty message"
         return None
     body = words(normalise(phrase)).strip() if not has_cjk(phrase) else squeezed(normalise(phrase))
+    if AMBIGUOUS in body:
+        return "write the letters, not the digits: the matcher reads digits as letters itself"
     if not body:
         return "the phrase has no letters left once normalised"
     return None
