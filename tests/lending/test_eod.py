@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import threading
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,8 +15,9 @@ from fairlend.config import Settings
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Invalid
 from fairlend.ledger.model import AccountType
+from fairlend.lending.eod import EndOfDay, EodRunResult
 from fairlend.lending.model import Product
-from fairlend.lending.tables import loan, loan_delinquency_transition, loan_installment
+from fairlend.lending.tables import eod_run, loan, loan_delinquency_transition, loan_installment
 from tests.lending.helpers import balance, cny, eod_through, events
 
 SNAPSHOT_TABLES = (
@@ -113,6 +115,63 @@ def test_a_failure_mid_run_leaves_the_date_not_done_and_nothing_written(
     results = container.eod.run(through=date(2026, 4, 3))
     assert [r.outcome for r in results] == ["done", "done"]
     assert log == ["bureau:2026-04-02", "bureau:2026-04-03"]
+    assert container.verify() == []
+
+
+class HoldingStep:
+    """Keeps the day's transaction open (its loans locked, its journal posted) until told to finish."""
+
+    name = "holding"
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self.release = threading.Event()
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        self.reached.set()
+        self.release.wait(timeout=30)
+        return 0
+
+
+def test_two_end_of_day_runs_of_one_date_at_once_close_it_once_and_post_its_journal_once(
+    container: Container, clock: FixedClock, cash12: Product, settings: Settings
+) -> None:
+    # Overdue loans, so the day has penalty and accrual to post.
+    for i in range(20):
+        container.lending.book_loan(f"brw_{i}", "cash-12", cny("10000"), open_date=date(2026, 1, 15))
+    today = clock.business_date()
+    holding = HoldingStep()
+    container.eod.register(holding)
+    # A second process: its own engine and clock, lending's steps only.
+    other_clock = FixedClock(datetime(2026, 3, 2, 2, 0).astimezone(), today)
+    other = bootstrap(settings, clock=other_clock)
+    other.eod = EndOfDay(other.uow, other.ledger, other.profile, other.clock)
+    results: list[EodRunResult] = []
+    failures: list[BaseException] = []
+
+    def run(eod: EndOfDay) -> None:
+        try:
+            results.append(eod.run_day(today))
+        except BaseException as exc:  # asserted below
+            failures.append(exc)
+
+    first = threading.Thread(target=run, args=(container.eod,))
+    second = threading.Thread(target=run, args=(other.eod,))
+    first.start()
+    assert holding.reached.wait(timeout=30)
+    second.start()
+    second.join(timeout=1.0)  # long enough for it to read the day's totals and queue behind the first
+    holding.release.set()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    other.close()
+    assert failures == []
+    assert sorted(r.outcome for r in results) == ["done", "skipped"]
+    with container.engine.connect() as conn:
+        done = conn.execute(sa.select(eod_run.c.business_date).where(eod_run.c.outcome == "done")).scalars().all()
+    assert done == [today]
+    assert container.eod.business_date() == today + timedelta(days=1)
+    assert balance(container, AccountType.PENALTY_RECEIVABLE) > 0
     assert container.verify() == []
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from fairlend.bootstrap import Container
+from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
+from fairlend.config import Settings
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, Invalid, NotFound, PolicyViolation
 from fairlend.events import DomainEvent
@@ -46,6 +49,29 @@ def test_a_product_stored_again_gets_a_new_version_and_old_loans_keep_theirs(
     assert container.lending.products.get("cash-12", 1).rate == Decimal("0.18")
     detail = container.lending.loan_detail(loan_id)
     assert (detail.product_version, detail.rate) == (1, Decimal("0.18"))
+
+
+@pytest.mark.backends("postgresql")  # SQLite's one writer at a time cannot interleave two definitions
+def test_two_definitions_of_one_product_at_once_both_store_a_version(container: Container, settings: Settings) -> None:
+    # Another process defines the same code between this definition's read of the latest version and its
+    # insert (two admins, or two first applications that each find the product missing).
+    other = bootstrap(settings, clock=container.clock)
+    interleaved: list[int] = []
+
+    def define_elsewhere_first(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO loan_product") and not interleaved:
+            interleaved.append(other.lending.products.define(BASE).version)
+
+    sa.event.listen(container.engine, "before_cursor_execute", define_elsewhere_first)
+    try:
+        stored = container.lending.products.define(product(rate=Decimal("0.12")))
+    finally:
+        sa.event.remove(container.engine, "before_cursor_execute", define_elsewhere_first)
+        other.close()
+    assert interleaved == [1]
+    assert stored.version == 2
+    assert container.lending.products.get("cash-12").rate == Decimal("0.12")
+    assert container.lending.products.get("cash-12", 1).rate == BASE.rate
 
 
 def test_a_loan_priced_above_the_cap_is_refused_and_nothing_is_written(container: Container, cash12: Product) -> None:

@@ -7,7 +7,11 @@ date. A failure anywhere rolls the whole date back and records the failed run
 on its own; the date stays not done. Missed dates are caught up one at a
 time. Every step is idempotent by its data too (the penalty remembers the
 last day it charged, accrual is a function of the date, billing moves the
-current installment on), and a date that is done is skipped.
+current installment on), and a date that is done is skipped. Runs of one
+date at once (two processes) queue on the stored business-date row, so the
+date closes once. A process killed mid-run (crash points `eod.after_step`,
+`eod.after_commit`; `fairlend.faults`) leaves either nothing of the date or
+all of it, and a re-run finishes it.
 
 Lending's steps (`eod_steps.py`) are a few UPDATE ... WHERE statements over the loan table,
 never a Python loop over loans. Extension point: `register(step)` with an
@@ -31,11 +35,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from fairlend.clock import Clock
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Invalid
+from fairlend.faults import crash_point
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Ledger
 from fairlend.lending.eod_steps import (
@@ -87,6 +92,12 @@ def stored_business_date(conn: Connection) -> date | None:
         select(platform_business_date.c.business_date).where(platform_business_date.c.id == 1)
     ).scalar()
     return found
+
+
+# Taken first in a day's transaction: a second run of the same date waits here, then finds it done.
+_LOCK_BUSINESS_DATE = (
+    select(platform_business_date.c.business_date).where(platform_business_date.c.id == 1).with_for_update()
+)
 
 
 def store_business_date(conn: Connection, value: date) -> None:
@@ -166,17 +177,25 @@ class EndOfDay:
         """Close one date in one transaction; a date already done changes nothing."""
         started = time.perf_counter()
         counts: dict[str, int] = {}
+        self._ensure_stored_date(business_date)
         try:
             with self._uow() as uow:
+                # Two runs at once (a scheduler and an operator, two machines) must not both close the
+                # date: each step computes its journal totals before its UPDATE, so the second run would
+                # post the day's penalty and accrual again from what it read before the first committed.
+                # The business-date row is the day's lock; the second run waits on it, then sees the date
+                # done. Repayments never take it, so they are not held up. (SQLite's BEGIN IMMEDIATE
+                # already runs one writer at a time.)
+                stored = uow.conn.execute(_LOCK_BUSINESS_DATE).scalar()
                 if _done(uow.conn, business_date):
                     return EodRunResult(business_date, "skipped")
-                stored = stored_business_date(uow.conn)
                 if stored is not None and business_date != stored:
                     raise Invalid("eod_out_of_order", f"the next date to close is {stored}, not {business_date}")
                 self._journal.deferring = True
                 try:
                     for step in self._own:
                         counts[step.name] = int(step.run(uow, business_date))
+                        crash_point("eod.after_step")
                         if progress:
                             progress(business_date, step.name)
                     self._journal.flush(uow)
@@ -185,6 +204,7 @@ class EndOfDay:
                     self._journal.discard()
                 for step in self._registered:
                     counts[step.name] = int(step.run(uow, business_date))
+                    crash_point("eod.after_step")
                     if progress:
                         progress(business_date, step.name)
                 duration = int((time.perf_counter() - started) * 1000)
@@ -204,6 +224,7 @@ class EndOfDay:
             duration = int((time.perf_counter() - started) * 1000)
             self._record_failure(business_date, counts, duration, exc)
             raise
+        crash_point("eod.after_commit")  # the date is closed; its after-day work has not run
         set_clock_date(self._clock, business_date + timedelta(days=1))
         for name, fn in self._after:
             try:
@@ -214,6 +235,19 @@ class EndOfDay:
             if progress:
                 progress(business_date, f"after:{name}")
         return EodRunResult(business_date, "done", counts, duration)
+
+    def _ensure_stored_date(self, business_date: date) -> None:
+        """Store the date being closed if none is stored yet, so the day's transaction has a row to lock."""
+        with self._uow(read_only=True) as uow:
+            if stored_business_date(uow.conn) is not None:
+                return
+        try:
+            with self._uow() as uow:
+                if stored_business_date(uow.conn) is None:
+                    uow.conn.execute(insert(platform_business_date).values(id=1, business_date=business_date))
+                    uow.commit()
+        except IntegrityError:
+            pass  # another run stored it a moment ago
 
     def _record_failure(
         self, d: date, counts: dict[str, int], duration: int, exc: Exception, outcome: str = "failed"

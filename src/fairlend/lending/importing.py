@@ -39,11 +39,17 @@ from fairlend.lending.subledger import (
 from fairlend.money import Money
 
 
+class Backdated(PinnedDate):
+    """A unit of work's clock while it runs `as_of` a past date: the dates end-of-day closed since do not move it."""
+
+    __slots__ = ()
+
+
 @contextmanager
 def as_of(uow: UnitOfWork, business_date: date) -> Iterator[None]:
     """Run lending's use cases in `uow` as of `business_date` (an imported loan's past), then return to today."""
     kept = uow.clock
-    uow.clock = PinnedDate(kept, business_date)
+    uow.clock = Backdated(kept, business_date)
     try:
         yield
     finally:

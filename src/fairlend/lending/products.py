@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy.exc import IntegrityError
 
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Invalid, NotFound, PolicyViolation
@@ -39,6 +40,7 @@ class Quote:
 
 
 ProductCache = dict[tuple[str, int], Product]
+_DEFINE_ATTEMPTS = 5
 
 
 def load_product(conn: Connection, code: str, version: int | None = None, cache: ProductCache | None = None) -> Product:
@@ -74,6 +76,19 @@ class Products:
                 f"{pricing.overdue_interest_cap} ({pricing.overdue_interest_cap_rule})",
                 rules=[pricing.overdue_interest_cap_rule],
             )
+        # Two definitions of one code at once (two admins; two first applications that each found
+        # origination's product missing) read the same latest version: the second insert collides on
+        # the primary key, and it takes the next version instead of failing.
+        collisions = 0
+        while True:
+            try:
+                return self._store_next_version(product)
+            except IntegrityError:
+                collisions += 1
+                if collisions >= _DEFINE_ATTEMPTS:
+                    raise
+
+    def _store_next_version(self, product: Product) -> Product:
         with self._uow() as uow:
             current = uow.conn.execute(
                 select(func.max(loan_product.c.version)).where(loan_product.c.code == product.code)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Row, insert, select
 
+from fairlend.clock import PinnedDate
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, DomainError, Invalid, NotFound
 from fairlend.events import DomainEvent
@@ -23,7 +24,7 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
 from fairlend.lending.closing import close_loan, payoff_of
-from fairlend.lending.importing import as_of, catch_up
+from fairlend.lending.importing import Backdated, as_of, catch_up
 from fairlend.lending.model import (
     RECOVERABLE_STATES,
     Frequency,
@@ -56,6 +57,7 @@ from fairlend.lending.subledger import (
     PAY_INSTALLMENT,
     REPAY_LOAN,
     RESCHEDULE_COLUMNS,
+    STORED_BUSINESS_DATE,
     UPDATE_LOAN,
     Delinquency,
     delinquency_of,
@@ -300,17 +302,33 @@ class LendingService(LendingQueries):
         return result
 
     def _load(self, uow: UnitOfWork, loan_id: str) -> Row[Any]:
+        """Lock the loan's row, then take the business date: the date is read only once the lock is held.
+
+        A unit of work pins the date its clock gave, and a server's clock re-reads
+        the stored date only now and then. A repayment that waited for this lock
+        while end-of-day held it, or that started just after end-of-day committed,
+        would otherwise post on the date just closed, into a loan already
+        accrued through it: paid up, that day's interest would accrue again from
+        the restarted period. Read after the lock (a new statement, so on
+        PostgreSQL it sees what end-of-day committed), a closed date moves the
+        unit of work on to the next one. A backdated unit of work (`as_of`,
+        importing a loan's past) keeps its date.
+        """
         row = uow.conn.execute(LOAN_FOR_UPDATE, {"loan_id": loan_id}).first()
         if row is None:
             raise NotFound("loan_not_found", f"no loan {loan_id}")
+        if not isinstance(uow.clock, Backdated):
+            stored = uow.conn.execute(STORED_BUSINESS_DATE).scalar()
+            if stored is not None and stored > uow.clock.business_date():
+                uow.clock = PinnedDate(uow.clock, stored)
         return row
 
     def _repay(
         self, uow: UnitOfWork, loan_id: str, amount: Money, reference: str, received_into: AccountKey | None
     ) -> RepaymentResult:
         conn = uow.conn
-        today = uow.clock.business_date()
         ln = self._load(uow, loan_id)
+        today = uow.clock.business_date()
         if ln.state != LoanState.ACTIVE.value:
             if ln.state in RECOVERABLE_STATES:
                 return recover(uow, self._ledger, self._profile, ln, amount, reference, received_into)

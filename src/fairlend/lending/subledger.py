@@ -18,10 +18,17 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.ids import new_id
 from fairlend.lending.model import LoanDelinquencyChanged
 from fairlend.lending.schedule import Line, day, from_day
-from fairlend.lending.tables import loan, loan_delinquency_transition, loan_installment, loan_repayment
+from fairlend.lending.tables import (
+    loan,
+    loan_delinquency_transition,
+    loan_installment,
+    loan_repayment,
+    platform_business_date,
+)
 from fairlend.money import Money
 
 LOAN_FOR_UPDATE = select(loan).where(loan.c.id == bindparam("loan_id")).with_for_update()
+STORED_BUSINESS_DATE = select(platform_business_date.c.business_date).where(platform_business_date.c.id == 1)
 OPEN_INSTALLMENTS = (
     select(loan_installment)
     .where(
