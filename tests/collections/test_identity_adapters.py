@@ -36,7 +36,7 @@ def test_a_contact_person_confirms_with_identitys_one_time_code(container: Conta
     contact_phone = cn_mobile()
     person = c.service.name_contact_person(borrower.subject_id, "李四", "friend", contact_phone)
     # Delivered through the contact gateway's SMS channel, which is identity's SMS gateway.
-    code = sender(container).last_code(f"+86{contact_phone}", "contact_consent")
+    code = sender(container).last_code(f"+86{contact_phone}", "confirm_contact")
     assert code is not None
     with pytest.raises(Forbidden):
         c.service.confirm_contact_person(person.id, f"{(int(code) + 1) % 1_000_000:06d}")

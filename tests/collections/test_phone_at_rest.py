@@ -75,7 +75,7 @@ def test_a_contact_persons_phone_is_never_in_the_raw_database_in_clear(
         for name, phone in zip(("李四", "Wang Wu"), contact_phones, strict=True)
     ]
     # The consent code went out through the gateway (identity's SMS gateway), masked in the log.
-    code = sender(container).last_code("+86" + contact_phones[0], "contact_consent")
+    code = sender(container).last_code("+86" + contact_phones[0], "confirm_contact")
     assert code is not None
     assert code not in "".join(v.text for v in c.service.contacts_about(borrower))  # masked in the log
     c.service.confirm_contact_person(people[0].id, code)
@@ -144,7 +144,7 @@ def test_rotation_reseals_contact_persons_phones_so_the_old_key_can_go(container
     assert only_new.service.verify() == []
     assert only_new.service.contact_person(person.id).name == "李四"
     # Opening still reaches the person: the code identity sent is checked against their number.
-    code = sender(container).last_code("+86" + phone, "contact_consent")
+    code = sender(container).last_code("+86" + phone, "confirm_contact")
     assert code is not None
     assert only_new.service.confirm_contact_person(person.id, code).status.value == "confirmed"
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from fairlend.bureau.client import BureauClient
+from fairlend.collections.contact_persons import CONTACT_PERSON_PURPOSE
 from fairlend.collections.model import ContactPoint, DelinquentLoan, DeliveryResult, LoanFacts, LoanState
 from fairlend.collections.ports import OutboundMessage, SealBroken, UpcomingDue
 from fairlend.errors import Invalid, NotFound
@@ -69,7 +70,9 @@ class IdentitySms:
     def send(self, message: OutboundMessage) -> DeliveryResult:
         if message.log_id not in self._delivered:
             code = message.secrets.get("code", "")
-            self._sender.send(message.address, message.text, code=code, purpose=message.template)
+            # A code message carries identity's purpose for it (the development page lists codes by it).
+            purpose = CONTACT_PERSON_PURPOSE if code else message.template
+            self._sender.send(message.address, message.text, code=code, purpose=purpose)
             self._delivered.add(message.log_id)
         return DeliveryResult(reference=message.log_id)
 
