@@ -42,6 +42,15 @@ class OtpSent:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    """A code made under every limit but not sent: the caller delivers it (collections' gateway)."""
+
+    code: str
+    masked_phone: str
+    expires_at: datetime
+
+
 class OtpService:
     def __init__(self, uow: UnitOfWorkFactory, vault: PiiVault, sender: MessageSender, region: str) -> None:
         self._uow = uow
@@ -56,6 +65,14 @@ class OtpService:
         return self._vault.blind_index(phone.e164, "phone")
 
     def send_code(self, phone: str, purpose: OtpPurpose | str) -> OtpSent:
+        issued = self._issue(phone, purpose, deliver=True)
+        return OtpSent(issued.masked_phone, issued.expires_at)
+
+    def issue_code(self, phone: str, purpose: OtpPurpose | str) -> IssuedCode:
+        """A code under the same limits as `send_code`, committed and returned unsent."""
+        return self._issue(phone, purpose, deliver=False)
+
+    def _issue(self, phone: str, purpose: OtpPurpose | str, *, deliver: bool) -> IssuedCode:
         kind = _purpose(purpose)
         number = self.phone(phone)
         index = self.phone_index(number)
@@ -93,10 +110,11 @@ class OtpService:
                     state="active",
                 )
             )
-            # Send before committing: a gateway failure leaves no code and no count behind.
-            self._sender.send(number.e164, MESSAGES[kind].format(code=code), code=code, purpose=kind.value)
+            if deliver:
+                # Send before committing: a gateway failure leaves no code and no count behind.
+                self._sender.send(number.e164, MESSAGES[kind].format(code=code), code=code, purpose=kind.value)
             uow.commit()
-        return OtpSent(number.masked, expires_at)
+        return IssuedCode(code, number.masked, expires_at)
 
     def _check_send_limits(self, uow: UnitOfWork, index: str, now: datetime) -> None:
         def sent_since(since: datetime) -> int:
