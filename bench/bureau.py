@@ -33,6 +33,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.bureau.client import InProcessBureau
 from fairlend.bureau.documents import Ack
@@ -247,9 +249,12 @@ def _bare_month_end(path: Path, institution_id: str, content: bytes) -> float:
         f"ON CONFLICT (account_id, month) DO UPDATE SET {kept}",
         month_rows,
     )
+    # The file is kept sealed (bureau/sealed.py): the floor pays for the encryption too.
+    sealed = AESGCM(bytes(32)).encrypt(bytes(12), content, b"bureau_submission.content:bsub_bare")
     db.execute(
-        "INSERT INTO bureau_submission VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        ("bsub_bare", institution_id, sha256, "2026-03-02 02:00:00", len(records), len(records), 0, "{}", content),
+        "INSERT INTO bureau_submission (id, institution_id, sha256, received_at, lines, applied, rejected, ack, "
+        "key_id, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ("bsub_bare", institution_id, sha256, "2026-03-02 02:00:00", len(records), len(records), 0, "{}", "k1", sealed),
     )
     db.execute("COMMIT")
     elapsed = time.process_time() - started
@@ -298,7 +303,7 @@ def bench_report(accounts: int, months: int, runs: int) -> float:
     return p99
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=5_000, help="intake: accounts in the file")
     parser.add_argument("--months", type=int, default=12, help="intake: monthly status records per account")
@@ -306,7 +311,7 @@ def main() -> None:
     parser.add_argument("--report-accounts", type=int, default=50)
     parser.add_argument("--report-months", type=int, default=60)
     parser.add_argument("--runs", type=int, default=300)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     bench_intake(args.accounts, args.months, args.intake_runs)
     bench_report(args.report_accounts, args.report_months, args.runs)
 

@@ -246,12 +246,12 @@ def run_backend(backend: str, n: int, days: int, workdir: Path) -> dict[str, flo
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--loans", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=2, help="business dates to close; the best is reported")
     parser.add_argument("--backends", default="sqlite,postgresql")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     results = {}
     with tempfile.TemporaryDirectory(prefix="fairlend-bench-") as tmp:
         for backend in args.backends.split(","):

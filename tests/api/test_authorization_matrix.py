@@ -139,6 +139,9 @@ COLLECTIONS = [
     Endpoint("GET", C + "/compliance/complaints", COMPLIANCE_READERS, False),
     Endpoint("POST", C + "/complaints/{cmp}/acknowledge", COMPLIANCE_READERS, False),
     Endpoint("POST", C + "/complaints/{cmp}/answer", COMPLIANCE_READERS, False, _json({"answer": "we stopped"})),
+    Endpoint(
+        "POST", C + "/complaints/{cmp}/extend", COMPLIANCE_READERS, False, _json({"reason": "we need the call records"})
+    ),
 ]
 
 

@@ -14,8 +14,8 @@ from fairlend.collections.fakes import (
     InMemoryDisputes,
     InMemoryLending,
     InMemoryOtp,
-    InMemoryPhoneVault,
     RecordingChannel,
+    recording_channels,
 )
 from fairlend.collections.model import LoanFacts, LoanState, Medium
 from fairlend.collections.wiring import Collections, wire_collections
@@ -65,14 +65,17 @@ class World:
 
 
 def wire_fakes(container: Container) -> Collections:
-    """Collections over in-memory ports: loans, people, codes and sealed phones the test controls."""
+    """Collections over in-memory ports: loans, people, codes and channels the test controls.
+
+    Sealing is identity's real vault: what a test stores must open in any process (`fairlend verify`).
+    """
     return wire_collections(
         container,
         lending=InMemoryLending(),
         contact_points=InMemoryContactPoints(),
         otp=InMemoryOtp(),
         disputes=InMemoryDisputes(),
-        phone_vault=InMemoryPhoneVault(),
+        channels=recording_channels(),
     )
 
 

@@ -66,7 +66,8 @@ def prior(a: Attempt, ago: timedelta, **changes: object) -> PriorAttempt:
 
 
 def situation(**changes: object) -> Situation:
-    return replace(Situation(loan_state=LoanState.ACTIVE), **changes)  # type: ignore[arg-type]
+    # Ten days overdue: past every profile's collection start (P-7), so other rules are what a test sees.
+    return replace(Situation(loan_state=LoanState.ACTIVE, days_past_due=10), **changes)  # type: ignore[arg-type]
 
 
 def rules_of(found: tuple[Violation, ...]) -> set[str]:

@@ -123,9 +123,12 @@ def test_removing_the_last_record_is_caught_by_the_chain_head(world: World) -> N
     for _ in range(2):
         world.c.gateway.attempt(CALL)
     with world.container.engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM contact_log WHERE borrower_id = :b AND seq = 2"), {"b": BORROWER})
+        last = conn.execute(
+            sa.text("SELECT max(seq) FROM contact_log WHERE borrower_id = :b"), {"b": BORROWER}
+        ).scalar()
+        conn.execute(sa.text("DELETE FROM contact_log WHERE borrower_id = :b AND seq = :s"), {"b": BORROWER, "s": last})
     (found,) = world.container.verify()
-    assert "record #1" in found.subject and "head" in found.detail
+    assert f"record #{last - 1}" in found.subject and "head" in found.detail
 
 
 def test_compliance_sees_blocked_attempts_per_rule_and_per_collector(world: World, clock: FixedClock) -> None:
@@ -141,7 +144,8 @@ def test_compliance_sees_blocked_attempts_per_rule_and_per_collector(world: Worl
 def test_lendings_settled_state_alone_blocks_at_the_moment_of_sending(world: World) -> None:
     """P-2 is checked when sending, from lending's facts, even without the event having been seen."""
     world.lending.settle(LOAN, world.container.clock.business_date())
-    assert world.c.gateway.attempt(CALL).rules == ("P-2",)
+    # Settling brought the days overdue to 0 as well: collection has not started either (P-7).
+    assert world.c.gateway.attempt(CALL).rules == ("P-2", "P-7")
 
 
 def test_every_attempt_is_published_on_the_outbox(world: World, clock: FixedClock) -> None:
@@ -152,20 +156,25 @@ def test_every_attempt_is_published_on_the_outbox(world: World, clock: FixedCloc
     world.c.gateway.attempt(CALL)
     with world.container.uow(read_only=True) as uow:
         events = outbox.read_after(uow.conn, 0, types=["collections.ContactAttempted"])
-    assert [(e.payload["outcome"], e.payload["rules"]) for e in events] == [("sent", []), ("blocked", ["CN-5"])]
+        resolved = outbox.read_after(uow.conn, 0, types=["collections.ContactResolved"])
+    # Recorded before sending, resolved after (P-4): the allowed call is dispatching, then sent.
+    assert [(e.payload["outcome"], e.payload["rules"]) for e in events] == [
+        ("dispatching", []),
+        ("blocked", ["CN-5"]),
+    ]
+    assert [(e.payload["attempt_id"], e.payload["outcome"]) for e in resolved] == [
+        (events[0].payload["log_id"], "sent")
+    ]
 
 
 def test_a_failing_channel_is_logged_as_failed_not_lost(world: World) -> None:
-    class Broken:
-        def send(self, message: object) -> object:
-            raise ConnectionError("provider down")
-
-    channels = dict(world.c.channels)
-    channels[Medium.CALL] = Broken()  # type: ignore[assignment]
-    world.c.gateway._channels = channels  # type: ignore[misc]
+    world.channel(Medium.CALL).failing = True
     decision = world.c.gateway.attempt(CALL)
     assert decision.outcome is Outcome.FAILED
     assert world.c.service.contacts_about(BORROWER)[0].outcome == "failed"
+    # A failed call reached nobody: it is not counted against the person's caps.
+    world.channel(Medium.CALL).failing = False
+    assert world.c.gateway.attempt(CALL).outcome is Outcome.SENT
 
 
 def test_concurrent_attempts_for_one_borrower_never_pass_a_cap_together(world: World) -> None:
@@ -189,7 +198,7 @@ def test_concurrent_attempts_for_one_borrower_never_pass_a_cap_together(world: W
         thread.join()
     assert errors == []
     views = world.c.service.contacts_about(BORROWER)
-    assert sorted(v.seq for v in views) == list(range(1, 13))
+    assert len(views) == 12 and len({v.seq for v in views}) == 12
     assert sum(v.outcome == "sent" for v in views) == 3
     assert world.container.verify() == []
 
@@ -200,7 +209,8 @@ def test_a_third_party_number_is_normalised_so_a_cease_request_for_it_holds(worl
     tried = world.c.gateway.attempt(
         ContactRequest(LOAN, Medium.CALL, RecipientKind.THIRD_PARTY, third_party_number="13912345678")
     )
-    assert set(tried.rules) == {"CN-1", world.container.profile.collections.cease_rule}
+    # A collection script is not for a third party either (P-9).
+    assert set(tried.rules) == {"CN-1", "P-9", world.container.profile.collections.cease_rule}
     from fairlend.errors import Invalid
 
     with pytest.raises(Invalid):

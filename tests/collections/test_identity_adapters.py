@@ -35,6 +35,7 @@ def test_a_contact_person_confirms_with_identitys_one_time_code(container: Conta
     c = wire_collections(container, lending=InMemoryLending())
     contact_phone = cn_mobile()
     person = c.service.name_contact_person(borrower.subject_id, "李四", "friend", contact_phone)
+    # Delivered through the contact gateway's SMS channel, which is identity's SMS gateway.
     code = sender(container).last_code(f"+86{contact_phone}", "confirm_contact")
     assert code is not None
     with pytest.raises(Forbidden):
@@ -43,15 +44,36 @@ def test_a_contact_person_confirms_with_identitys_one_time_code(container: Conta
 
 
 def test_a_refused_code_leaves_no_half_named_contact_person(container: Container) -> None:
-    """identity allows one code a minute per number: the second naming fails whole."""
+    """identity allows one code a minute per number: naming the number again at once fails whole."""
     from fairlend.errors import RateLimited
 
     borrower = sign_up(container)
     c = wire_collections(container, lending=InMemoryLending())
     contact_phone = cn_mobile()
     first = c.service.name_contact_person(borrower.subject_id, "李四", "friend", contact_phone)
-    with pytest.raises(RateLimited):
-        c.service.name_contact_person(borrower.subject_id, "李四", "friend", contact_phone)
-    assert [p.id for p in c.service.contact_persons(borrower.subject_id)] == [first.id]
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited) as refused:
         c.service.resend_contact_code(borrower.subject_id, first.id)
+    assert refused.value.code == "code_send_rate_limited"
+    c.service.revoke_contact_person(borrower.subject_id, first.id)
+    with pytest.raises(RateLimited) as again:
+        c.service.name_contact_person(borrower.subject_id, "李四", "friend", contact_phone)
+    assert again.value.code == "code_send_rate_limited"
+    assert [p.id for p in c.service.contact_persons(borrower.subject_id)] == [first.id]
+
+
+def test_the_same_number_cannot_be_named_twice_nor_the_borrowers_own(container: Container) -> None:
+    """P-8: a person is a number; a second entry would start the contact person's caps afresh."""
+    from fairlend.errors import Conflict, Invalid
+
+    own = cn_mobile()
+    borrower = sign_up(container, own)
+    c = wire_collections(container, lending=InMemoryLending())
+    contact_phone = cn_mobile()
+    c.service.name_contact_person(borrower.subject_id, "李四", "friend", contact_phone)
+    with pytest.raises(Conflict) as twice:
+        c.service.name_contact_person(borrower.subject_id, "李小四", "brother", f"+86 {contact_phone}")
+    assert twice.value.code == "contact_person_exists"
+    with pytest.raises(Invalid) as mine:
+        c.service.name_contact_person(borrower.subject_id, "我", "self", own)
+    assert mine.value.code == "contact_person_is_you"
+    assert len(c.service.contact_persons(borrower.subject_id)) == 1

@@ -66,7 +66,8 @@ def test_after_repayment_calls_to_the_borrower_and_a_contact_person_are_blocked_
     world.lending.settle(LOAN, clock.business_date())
     for lang in ("zh-CN", "en"):
         package = world.c.service.evidence_package(BORROWER, LOAN, lang)
-        assert package.chain_problem is None and package.chain_records == 3
+        # The consent request and the call before repayment (each recorded, then resolved), the two blocked.
+        assert package.chain_problem is None and package.chain_records == 6
         assert {r.id for r in package.blocked} == {to_borrower.log_id, to_contact.log_id}
         # The call made before repayment is not held against the lender; the two after it are.
         assert {r.id for r in package.after_settlement} == {to_borrower.log_id, to_contact.log_id}

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
-from fairlend.collections.adapters import CONTACT_PERSON_PHONE, IdentityPhoneVault
-from fairlend.collections.fakes import InMemoryLending, InMemoryPhoneVault, RecordingChannel
+from fairlend.collections.adapters import IdentitySealer
+from fairlend.collections.fakes import InMemoryLending, InMemorySealer
 from fairlend.collections.gateway import ContactRequest
 from fairlend.collections.model import LoanFacts, LoanState, Medium, RecipientKind
+from fairlend.collections.ports import CONTACT_PERSON_PHONE
 from fairlend.collections.tables import contact_person
 from fairlend.collections.wiring import Collections, wire_collections
 from fairlend.db.schema import load_all
@@ -31,8 +32,8 @@ from tests.identity.helpers import cn_mobile, sender, sign_up
 NEW_KEY = "k9:" + base64.b64encode(b"9" * 32).decode()
 
 
-def _vault(container: Container, keys: str) -> IdentityPhoneVault:
-    return IdentityPhoneVault(PiiVault(keys, container.settings.blind_index_key.get_secret_value()))
+def _vault(container: Container, keys: str) -> IdentitySealer:
+    return IdentitySealer(PiiVault(keys, container.settings.blind_index_key.get_secret_value()))
 
 
 def _raw_sqlite(container: Container) -> tuple[bytes, set[str]]:
@@ -73,8 +74,10 @@ def test_a_contact_persons_phone_is_never_in_the_raw_database_in_clear(
         c.service.name_contact_person(borrower, name, "friend", phone)
         for name, phone in zip(("李四", "Wang Wu"), contact_phones, strict=True)
     ]
+    # The consent code went out through the gateway (identity's SMS gateway), masked in the log.
     code = sender(container).last_code("+86" + contact_phones[0], "confirm_contact")
     assert code is not None
+    assert code not in "".join(v.text for v in c.service.contacts_about(borrower))  # masked in the log
     c.service.confirm_contact_person(people[0].id, code)
     clock.advance(timedelta(minutes=2))  # identity allows one code a minute per number
     c.service.resend_contact_code(borrower, people[1].id)
@@ -86,10 +89,10 @@ def test_a_contact_persons_phone_is_never_in_the_raw_database_in_clear(
     )
     decision = c.gateway.attempt(restore)
     assert decision.allowed, decision.violations
-    assert cast(RecordingChannel, c.channels[Medium.SMS]).sent[-1].address == "+86" + contact_phones[0]
+    assert sender(container).sent()[0].phone_e164 == "+86" + contact_phones[0]
     c.service.request_cease(borrower, CeaseScope.NUMBER, number=contact_phones[1])
 
-    secrets = [p for phone in contact_phones for p in (phone, "+86" + phone)]
+    secrets = [p for phone in contact_phones for p in (phone, "+86" + phone)] + ["李四", "Wang Wu"]
     if backend == "sqlite":
         live, suffixes = _raw_sqlite(container)  # while connections are open: the WAL holds recent pages
         assert "-wal" in suffixes
@@ -132,14 +135,14 @@ def test_rotation_reseals_contact_persons_phones_so_the_old_key_can_go(container
     c = cast(Collections, container.collections)
     person = c.service.name_contact_person(BORROWER, "李四", "friend", phone)
     old_keys = container.settings.pii_keys.get_secret_value()
-    both = wire_collections(
-        container, lending=InMemoryLending(), phone_vault=_vault(container, f"{NEW_KEY},{old_keys}")
-    )
-    assert both.service.reseal_contact_persons() == 1
-    assert both.service.reseal_contact_persons() == 0
+    both = wire_collections(container, lending=InMemoryLending(), sealer=_vault(container, f"{NEW_KEY},{old_keys}"))
+    # The contact person's row (phone and name) and the two log rows of the consent message.
+    assert both.service.reseal() == 3
+    assert both.service.reseal() == 0
     assert _sealed_phone(container, person.id).startswith("k9:")
-    only_new = wire_collections(container, lending=InMemoryLending(), phone_vault=_vault(container, NEW_KEY))
-    assert only_new.service.verify_contact_persons() == []
+    only_new = wire_collections(container, lending=InMemoryLending(), sealer=_vault(container, NEW_KEY))
+    assert only_new.service.verify() == []
+    assert only_new.service.contact_person(person.id).name == "李四"
     # Opening still reaches the person: the code identity sent is checked against their number.
     code = sender(container).last_code("+86" + phone, "confirm_contact")
     assert code is not None
@@ -148,14 +151,16 @@ def test_rotation_reseals_contact_persons_phones_so_the_old_key_can_go(container
 
 def test_verify_names_a_contact_person_whose_phone_no_key_opens_or_whose_number_key_is_wrong(world: World) -> None:
     person = world.c.service.name_contact_person(BORROWER, "李四", "friend", CONTACT_PHONE)
-    assert isinstance(world.c.phone_vault, InMemoryPhoneVault)
     assert CONTACT_PHONE not in _sealed_phone(world.container, person.id)
     assert world.container.verify() == []
     with world.container.engine.begin() as conn:
         conn.execute(sa.update(contact_person).values(number_key="0" * 32))
     assert [(d.check, d.subject) for d in world.container.verify()] == [("contact_person.number_key", person.id)]
-    stranger = wire_collections(world.container, lending=world.lending, phone_vault=InMemoryPhoneVault())
-    assert [(d.check, d.subject) for d in stranger.service.verify()] == [("contact_person.phone", person.id)]
+    stranger = wire_collections(world.container, lending=world.lending, sealer=InMemorySealer())
+    found = {(d.check, d.subject) for d in stranger.service.verify()}
+    assert {("contact_person.phone", person.id), ("contact_person.name", person.id)} <= found
+    # The consent message's texts do not open either: the chain check names the borrower's log.
+    assert any(check == "contact_log" and BORROWER in subject for check, subject in found)
 
 
 @pytest.mark.backends("sqlite")
@@ -175,5 +180,6 @@ def test_the_rotate_pii_keys_command_reseals_contact_persons_phones_too(containe
     }
     result = CliRunner().invoke(app, ["users", "rotate-pii-keys"], env=env)
     assert result.exit_code == 0, result.output
-    assert "re-encrypted 1 values under key k9" in result.output  # the contact person's phone: nobody else
+    # The contact person's row and the two log rows of the consent message: nothing of anybody else.
+    assert "re-encrypted 3 values under key k9" in result.output
     assert _sealed_phone(container, person.id).startswith("k9:")

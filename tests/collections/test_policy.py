@@ -18,7 +18,7 @@ from fairlend.collections.model import (
     RecipientKind,
     WindowConsent,
 )
-from fairlend.collections.policy import evaluate, retention_until
+from fairlend.collections.policy import evaluate, is_collection, purpose_of, retention_until
 from fairlend.jurisdiction.model import CallCap, CapCounting, CapScope, ContactWindow
 from tests.collections.helpers import CN, NEW_YORK, SHANGHAI, US, attempt, check, local, prior, situation
 
@@ -76,14 +76,14 @@ def test_an_open_dispute_or_complaint_pauses_contact_with_p3() -> None:
 
 def test_cn1_a_confirmed_contact_person_may_be_asked_to_restore_contact_when_the_debtor_is_unreachable() -> None:
     a = _contact_person_attempt()
-    s = situation(contact_person=CONFIRMED, history=_unreachable_history(a, 3), prior_sent_to_recipient=0)
+    s = situation(contact_person=CONFIRMED, history=_unreachable_history(a, 3), prior_sent_to_person=0)
     assert check(a, s) == set()
 
 
 def test_cn1_an_unconfirmed_contact_person_is_never_reached() -> None:
     a = _contact_person_attempt()
     pending = ContactPersonFacts("cp_1", ContactPersonStatus.PENDING)
-    s = situation(contact_person=pending, history=_unreachable_history(a, 5), prior_sent_to_recipient=0)
+    s = situation(contact_person=pending, history=_unreachable_history(a, 5), prior_sent_to_person=0)
     assert check(a, s) == {"CN-1"}
 
 
@@ -98,8 +98,9 @@ def test_cn1_a_contact_person_is_not_reached_while_the_debtor_is_reachable() -> 
 
 def test_cn1_a_contact_person_hears_only_the_restore_contact_template_and_never_the_debt() -> None:
     history = _unreachable_history(_contact_person_attempt(), 4)
-    s = situation(contact_person=CONFIRMED, history=history, prior_sent_to_recipient=0)
-    assert check(_contact_person_attempt(template="collection"), s) == {"CN-1"}
+    s = situation(contact_person=CONFIRMED, history=history, prior_sent_to_person=0)
+    # P-9: a collection template is not for a contact person at all.
+    assert check(_contact_person_attempt(template="collection"), s) == {"P-9"}
     told = _contact_person_attempt(text="请转告张三，他的借款已逾期，尽快还款。")
     assert check(told, s) == {"CN-1"}
 
@@ -108,8 +109,8 @@ def test_cn1_a_contact_person_is_reached_at_most_the_profiles_number_of_times() 
     a = _contact_person_attempt()
     history = _unreachable_history(a, 4)
     limit = CN.collections.third_party.max_contacts_per_person
-    assert check(a, situation(contact_person=CONFIRMED, history=history, prior_sent_to_recipient=limit - 1)) == set()
-    assert check(a, situation(contact_person=CONFIRMED, history=history, prior_sent_to_recipient=limit)) == {"CN-1"}
+    assert check(a, situation(contact_person=CONFIRMED, history=history, prior_sent_to_person=limit - 1)) == set()
+    assert check(a, situation(contact_person=CONFIRMED, history=history, prior_sent_to_person=limit)) == {"CN-1"}
 
 
 def test_cn1_anyone_not_named_in_advance_is_never_reached() -> None:
@@ -221,9 +222,9 @@ def test_us6_a_third_party_only_once_only_for_location_never_the_debt() -> None:
         template="location_inquiry",
         text="Hello, this is fairlend. We are trying to confirm contact details for Sam. Reply STOP to opt out.",
     )
-    assert check(a, situation(prior_sent_to_recipient=0)) == set()
-    assert check(a, situation(prior_sent_to_recipient=1)) == {"US-6"}
-    assert check(replace(a, template="collection"), situation(prior_sent_to_recipient=0)) == {"US-6"}
+    assert check(a, situation(prior_sent_to_person=0)) == set()
+    assert check(a, situation(prior_sent_to_person=1)) == {"US-6"}
+    assert check(replace(a, template="collection"), situation(prior_sent_to_person=0)) == {"P-9"}
 
 
 def test_us5_the_debt_is_discussed_with_the_consumer_only() -> None:
@@ -236,7 +237,7 @@ def test_us5_the_debt_is_discussed_with_the_consumer_only() -> None:
         template="location_inquiry",
         text="Sam owes us money on an overdue loan. Reply STOP to opt out.",
     )
-    assert check(to_neighbour, situation(prior_sent_to_recipient=0)) == {"US-5"}
+    assert check(to_neighbour, situation(prior_sent_to_person=0)) == {"US-5"}
 
 
 # -- US-7 / US-8 / cn cease --------------------------------------------------------
@@ -280,9 +281,9 @@ def test_us9_every_text_and_email_carries_an_opt_out() -> None:
     assert check(attempt(US, medium=Medium.CALL, text="Your payment is overdue.")) == set()
 
 
-def test_us14_threats_and_false_authority_are_unfair_in_the_us_profile() -> None:
-    assert check(attempt(US, text="Pay or you will go to jail. Reply STOP to opt out.")) == {"US-14"}
-    assert check(attempt(US, text="This is the sheriff's office. Reply STOP to opt out.")) == {"US-14"}
+def test_us16_threats_and_false_authority_are_refused_in_the_us_profile() -> None:
+    assert check(attempt(US, text="Pay or you will go to jail. Reply STOP to opt out.")) == {"US-16"}
+    assert check(attempt(US, text="This is the sheriff's office. Reply STOP to opt out.")) == {"US-16"}
 
 
 # -- overlays the profile can carry: US-15 and EU-6 --------------------------------
@@ -345,7 +346,9 @@ _attempts = st.builds(
     st.sampled_from(list(RecipientKind)),
     st.sampled_from(list(Medium)),
     st.integers(0, 7 * 24 * 60),
-    st.sampled_from(["collection", "reminder", "restore_contact", "location_inquiry", "cease_confirmation"]),
+    st.sampled_from(
+        ["collection", "reminder", "restore_contact", "location_inquiry", "cease_confirmation", "free_text"]
+    ),
     st.text(max_size=40),
     st.booleans(),
 )
@@ -357,8 +360,12 @@ def test_a_settled_loan_blocks_any_attempt_whatsoever(a) -> None:  # type: ignor
 
 
 @given(_attempts)
-def test_an_open_dispute_blocks_any_attempt_whatsoever(a) -> None:  # type: ignore[no-untyped-def]
-    assert "P-3" in check(a, situation(open_dispute=True))
+def test_an_open_dispute_pauses_every_collection_contact(a) -> None:  # type: ignore[no-untyped-def]
+    profile = US if a.recipient_tz == NEW_YORK else CN
+    if is_collection(a, purpose_of(a, profile.collections)):
+        assert "P-3" in check(a, situation(open_dispute=True))
+    else:
+        assert "P-3" not in check(a, situation(open_dispute=True))
 
 
 @given(_attempts)
@@ -379,17 +386,17 @@ def test_an_attempt_outside_the_window_is_always_blocked(a) -> None:  # type: ig
 
 def test_every_rule_the_policy_can_name_is_explained_in_both_languages() -> None:
     """P-4: a blocked attempt always says why, in plain words, in English and Chinese."""
-    from fairlend.collections.content import RULE_BOOKS
     from fairlend.collections.model import RULE_TEXT
 
-    named = {"P-1", "P-2", "P-3"}
+    named = {"P-1", "P-2", "P-3", "P-8"}
     for profile in (CN, US):
         rules = profile.collections
         named |= {rules.contact_window.rule, rules.quiet_days_rule, rules.third_party.rule, rules.cease_rule}
+        named |= {rules.cease_scoped_rule, rules.collection_start_rule, rules.complaints.rule}
         named |= {cap.rule for cap in rules.call_caps}
-    for book in RULE_BOOKS.values():
-        named |= {book.threat_rule, book.authority_rule, book.abuse_rule, book.disclosure_rule}
-        named |= {r for r in (book.opt_out_rule, book.cease_scoped_rule) if r}
+        content = rules.content
+        named |= {content.third_party_rule, content.disclosure_rule} | {p.rule for p in content.prohibited}
+        named |= {content.opt_out.rule} - {""}
     for rule in named:
         en, zh = RULE_TEXT[rule]
         assert en and zh and en != zh, rule

@@ -74,6 +74,22 @@ def test_buckets_cover_every_day_past_due() -> None:
         ("history_months = 60", "history_monthz = 60", "bureau.history_monthz"),
         ('start = "08:00"', 'start = "23:00"', "collections.contact_window"),
         ("min_dpd = 31", "min_dpd = 32", "delinquency_buckets[2].min_dpd"),
+        # The content rules and templates moved into the profile: each bad one is named too.
+        ('zh = ["坐牢"', 'zh = ["re:(unclosed"', "collections.content.prohibited[0].phrases.zh[0]"),
+        ('zh = ["坐牢"', 'zh = ["re:x*"', "collections.content.prohibited[0].phrases.zh[0]"),
+        ('zh = ["坐牢"', 'zh = ["  "', "collections.content.prohibited[0].phrases.zh[0]"),
+        ("media = []", 'media = ["pigeon"]', "collections.content.opt_out.media[0]"),
+        ("请转告{name}回电", "请转告{name}回电还欠款", "collections.content.templates[7].zh"),
+        ("请转告{name}回电", "请转告{nmae}回电", "collections.content.templates[7].zh"),
+        ("请与我们协商还款", "否则后果自负", "collections.content.templates[2].zh"),
+        ('id = "collection"', 'id = "reminder"', "collections.content.templates[2].id"),
+        (
+            'cease_exempt_purposes = ["legal_notice"',
+            'cease_exempt_purposes = ["collection"',
+            "collections.cease_exempt_purposes[0]",
+        ),
+        ("answer_days = 15", "answer_days = 1", "collections.complaints"),
+        ('purpose = "third_party"', 'purpose = "collection"', "collections.content.templates"),
     ],
 )
 def test_a_bad_field_is_named(old: str, new: str, field: str) -> None:

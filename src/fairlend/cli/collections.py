@@ -56,7 +56,8 @@ def plan(on: Annotated[str | None, typer.Option("--date", help="Business date (d
 def dispatch(
     on: Annotated[str | None, typer.Option("--date", help="Business date (default: today's).")] = None,
 ) -> None:
-    """Send the day's automated reminders and letters, each through the contact gateway."""
+    """Send the day's automated reminders and letters through the contact gateway, after finishing any
+    message a crash left between its record and its outcome."""
     from fairlend.cli import out
 
     container, collections = _open()

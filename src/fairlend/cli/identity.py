@@ -74,8 +74,8 @@ def rotate_pii_keys() -> None:
     try:
         rewritten = container.identity.maintenance.rotate()
         if container.collections is not None:
-            # Contact persons' phones are sealed by the same vault, in collections' own table.
-            rewritten += container.collections.service.reseal_contact_persons()
+            # What collections keeps about people is sealed by the same vault, in collections' own tables.
+            rewritten += container.collections.service.reseal()
         if container.bureau is not None:
             # The bureau's keys derive from the same FAIRLEND_PII_KEYS: its files and disputes move with them.
             rewritten += container.bureau.rotate_keys()

@@ -12,16 +12,14 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from fairlend.bureau.client import BureauClient
-from fairlend.collections.model import ContactPoint, DelinquentLoan, LoanFacts, LoanState
-from fairlend.collections.ports import SealBroken, UpcomingDue
+from fairlend.collections.contact_persons import CONTACT_PERSON_PURPOSE
+from fairlend.collections.model import ContactPoint, DelinquentLoan, DeliveryResult, LoanFacts, LoanState
+from fairlend.collections.ports import OutboundMessage, SealBroken, UpcomingDue
 from fairlend.errors import Invalid, NotFound
 from fairlend.identity.pii import PiiVault, VaultError
+from fairlend.identity.ports import MessageSender
 from fairlend.identity.service import IdentityService
 from fairlend.lending.service import LendingService
-
-# The vault binds a ciphertext to its purpose: a contact person's sealed phone
-# cannot be passed off as a borrower's (identity's "phone") or any other column.
-CONTACT_PERSON_PHONE = "collections.contact_person.phone"
 
 
 class IdentityContactPoints:
@@ -42,8 +40,8 @@ class IdentityOtp:
     def __init__(self, identity: IdentityService) -> None:
         self._identity = identity
 
-    def send_code(self, phone: str, purpose: str) -> None:
-        self._identity.otp.send_code(phone, purpose)
+    def issue_code(self, phone: str, purpose: str) -> str:
+        return self._identity.otp.issue_code(phone, purpose).code
 
     def verify_code(self, phone: str, code: str, purpose: str) -> bool:
         try:
@@ -55,25 +53,53 @@ class IdentityOtp:
         return True
 
 
-class IdentityPhoneVault:
-    """Contact persons' phones sealed by identity's PII vault (same keys, rotation and key ids)."""
+class IdentitySms:
+    """collections' SMS channel over identity's `MessageSender`: the platform has one SMS gateway.
+
+    In development identity's sender keeps what it sent for the development
+    page (a contact person's consent code among them); in production without
+    a configured gateway it refuses, and the gateway records the attempt as
+    FAILED. A message handed over twice (a dispatcher after a crash) goes
+    once: the port asks channels to be idempotent on the log id.
+    """
+
+    def __init__(self, sender: MessageSender) -> None:
+        self._sender = sender
+        self._delivered: set[str] = set()
+
+    def send(self, message: OutboundMessage) -> DeliveryResult:
+        if message.log_id not in self._delivered:
+            code = message.secrets.get("code", "")
+            # A code message carries identity's purpose for it (the development page lists codes by it).
+            purpose = CONTACT_PERSON_PURPOSE if code else message.template
+            self._sender.send(message.address, message.text, code=code, purpose=purpose)
+            self._delivered.add(message.log_id)
+        return DeliveryResult(reference=message.log_id)
+
+
+class IdentitySealer:
+    """What collections stores about people, sealed by identity's PII vault (same keys, rotation, key ids).
+
+    The vault binds a ciphertext to its purpose: a contact person's sealed phone
+    cannot be passed off as a borrower's (identity's "phone") or any other column.
+    """
 
     def __init__(self, vault: PiiVault) -> None:
         self._vault = vault
 
-    def seal(self, phone: str) -> str:
-        return self._vault.encrypt(phone, CONTACT_PERSON_PHONE)
+    def seal(self, value: str, purpose: str) -> str:
+        return self._vault.encrypt(value, purpose)
 
-    def open(self, sealed: str) -> str:
+    def open(self, sealed: str, purpose: str) -> str:
         try:
-            return self._vault.decrypt(sealed, CONTACT_PERSON_PHONE)
+            return self._vault.decrypt(sealed, purpose)
         except (VaultError, ValueError) as exc:  # ValueError: not even kid:base64
             raise SealBroken(str(exc)) from exc
 
-    def reseal(self, sealed: str) -> str | None:
+    def reseal(self, sealed: str, purpose: str) -> str | None:
         if not self._vault.needs_rotation(sealed):
             return None
-        return self.seal(self.open(sealed))
+        return self.seal(self.open(sealed, purpose), purpose)
 
 
 class BureauDisputes:

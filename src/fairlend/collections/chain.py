@@ -45,6 +45,8 @@ def canonical(record: LogRecord) -> bytes:
         "task_id": record.task_id,
         "prev_hash": record.prev_hash,
     }
+    if record.resolves:  # only outcome rows carry it, so rows written before it existed still check out
+        body["resolves"] = record.resolves
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -1,13 +1,17 @@
 """Complaints: filed by the borrower, worked by a compliance officer, on the clock.
 
-Acknowledge within `complaint_ack_days`, answer within `complaint_answer_days`
-of filing (RuleBook; both sides see the clocks). While a complaint is not
-answered, collection contacts on its loan are paused (P-3; the gateway reads
-the complaint table at the moment of sending).
+Acknowledge within `acknowledge_days`, answer within `answer_days` of filing,
+from the profile's `collections.complaints` (CN-22, US-19); once, in a complex
+case, the officer may extend the answer by `extension_days`, and the borrower
+is told why. Both sides see the clocks. While a complaint is not answered,
+collection contacts on its loan are paused (P-3; the gateway reads the
+complaint table at the moment of sending). The complaint's words, the answer
+and the files are sealed at rest: they name people and numbers.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
@@ -16,14 +20,15 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from fairlend.collections.content import RuleBook
 from fairlend.collections.events import ComplaintChanged
 from fairlend.collections.model import ComplaintCategory, ComplaintStatus
+from fairlend.collections.ports import COMPLAINT_FILE, COMPLAINT_TEXT, Sealer
 from fairlend.collections.service import CollectionsService
 from fairlend.collections.tables import complaint, complaint_attachment
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.ids import new_id
+from fairlend.jurisdiction.model import ComplaintClocks
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 MAX_ATTACHMENTS = 10
@@ -53,6 +58,8 @@ class ComplaintView:
     answered_at: datetime | None
     answer: str | None
     officer_id: str | None
+    extended_at: datetime | None
+    extension_note: str | None
     ack_breached: bool
     answer_breached: bool
     ack_seconds_left: int | None  # None once acknowledged
@@ -64,21 +71,24 @@ def _breached(done_at: datetime | None, due: datetime, now: datetime) -> bool:
     return (done_at or now) > due
 
 
-def complaint_view(row: Any, now: datetime, attachments: tuple[AttachmentView, ...] = ()) -> ComplaintView:
+def complaint_view(row: Any, now: datetime, opened: Any, attachments: tuple[AttachmentView, ...] = ()) -> ComplaintView:
+    """`opened` holds the row's text, answer and extension note in clear (they are sealed at rest)."""
     return ComplaintView(
         id=row.id,
         borrower_id=row.borrower_id,
         loan_id=row.loan_id,
         category=ComplaintCategory(row.category),
-        text=row.text,
+        text=opened.text,
         status=ComplaintStatus(row.status),
         filed_at=row.filed_at,
         ack_due=row.ack_due,
         answer_due=row.answer_due,
         acknowledged_at=row.acknowledged_at,
         answered_at=row.answered_at,
-        answer=row.answer,
+        answer=opened.answer,
         officer_id=row.officer_id,
+        extended_at=row.extended_at,
+        extension_note=opened.extension_note,
         ack_breached=_breached(row.acknowledged_at, row.ack_due, now),
         answer_breached=_breached(row.answered_at, row.answer_due, now),
         ack_seconds_left=None if row.acknowledged_at else int((row.ack_due - now).total_seconds()),
@@ -87,11 +97,32 @@ def complaint_view(row: Any, now: datetime, attachments: tuple[AttachmentView, .
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    text: str
+    answer: str | None
+    extension_note: str | None
+
+
 class ComplaintService:
-    def __init__(self, uow: UnitOfWorkFactory, book: RuleBook, collections: CollectionsService) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clocks: ComplaintClocks, collections: CollectionsService, sealer: Sealer
+    ) -> None:
         self._uow = uow
-        self._book = book
+        self._clocks = clocks
         self._collections = collections
+        self._sealer = sealer
+
+    def _seal(self, value: str | None) -> str | None:
+        return None if value is None else self._sealer.seal(value, COMPLAINT_TEXT)
+
+    def _open(self, row: Any) -> _Opened:
+        def opened(value: str | None) -> str | None:
+            if value is None or not row.sealed:
+                return value  # filed before complaints were sealed
+            return self._sealer.open(value, COMPLAINT_TEXT)
+
+        return _Opened(opened(row.text) or "", opened(row.answer), opened(row.extension_note))
 
     def file(self, borrower_id: str, loan_id: str, category: ComplaintCategory, text: str) -> ComplaintView:
         text = text.strip()
@@ -109,11 +140,12 @@ class ComplaintService:
                     id=complaint_id,
                     loan_id=loan_id,
                     category=category.value,
-                    text=text,
+                    text=self._seal(text),
+                    sealed=True,
                     status=ComplaintStatus.OPEN.value,
                     filed_at=now,
-                    ack_due=now + timedelta(days=self._book.complaint_ack_days),
-                    answer_due=now + timedelta(days=self._book.complaint_answer_days),
+                    ack_due=now + timedelta(days=self._clocks.acknowledge_days),
+                    answer_due=now + timedelta(days=self._clocks.answer_days),
                 )
             )
             uow.publish(
@@ -158,12 +190,66 @@ class ComplaintService:
                     content_type=view.content_type,
                     sha256=view.sha256,
                     size=view.size,
-                    data=data,
+                    data=self._sealer.seal(base64.b64encode(data).decode(), COMPLAINT_FILE).encode(),
+                    sealed=True,
                     uploaded_at=uow.clock.now(),
                 )
             )
             uow.commit()
         return view
+
+    def attachment(self, borrower_id: str, complaint_id: str, seq: int) -> tuple[AttachmentView, bytes]:
+        """One file of the borrower's complaint, opened."""
+        with self._uow(read_only=True) as uow:
+            row = uow.conn.execute(
+                select(complaint_attachment).where(
+                    complaint_attachment.c.borrower_id == borrower_id,
+                    complaint_attachment.c.complaint_id == complaint_id,
+                    complaint_attachment.c.seq == seq,
+                )
+            ).first()
+        if row is None:
+            raise NotFound("attachment_not_found", f"no file {seq} on complaint {complaint_id}")
+        data = bytes(row.data)
+        if row.sealed:
+            data = base64.b64decode(self._sealer.open(data.decode(), COMPLAINT_FILE))
+        return AttachmentView(row.seq, row.filename, row.content_type, row.sha256, row.size), data
+
+    def extend(self, complaint_id: str, officer_id: str, reason: str) -> ComplaintView:
+        """Once, in a complex case: the answer is due `extension_days` later, and the borrower sees why."""
+        reason = reason.strip()
+        if not reason:
+            raise Invalid("extension_reason_required", "tell the borrower why the answer needs more time")
+        if self._clocks.extension_days <= 0:
+            raise Conflict("extension_not_allowed", "this jurisdiction allows no extension")
+        with self._uow() as uow:
+            row = uow.conn.execute(select(complaint).where(complaint.c.id == complaint_id)).first()
+            if row is None:
+                raise NotFound("complaint_not_found", f"no complaint {complaint_id}")
+            if row.status == ComplaintStatus.ANSWERED.value:
+                raise Conflict("complaint_state", "the complaint is answered")
+            if row.extended_at is not None:
+                raise Conflict("complaint_already_extended", f"{self._clocks.rule} allows one extension")
+            now = uow.clock.now()
+            if now > row.answer_due:
+                raise Conflict("complaint_answer_overdue", "the answer is already late; it cannot be extended now")
+            uow.conn.execute(
+                update(complaint)
+                .where(complaint.c.borrower_id == row.borrower_id, complaint.c.id == complaint_id)
+                .values(
+                    answer_due=row.answer_due + timedelta(days=self._clocks.extension_days),
+                    extended_at=now,
+                    extension_note=self._sealer.seal(reason, COMPLAINT_TEXT) if row.sealed else reason,
+                    officer_id=officer_id,
+                )
+            )
+            uow.publish(
+                ComplaintChanged(
+                    complaint_id, row.borrower_id, row.loan_id, row.category, "extended", uow.clock.business_date()
+                )
+            )
+            uow.commit()
+        return self.get(complaint_id)
 
     def acknowledge(self, complaint_id: str, officer_id: str) -> ComplaintView:
         return self._move(complaint_id, officer_id, ComplaintStatus.OPEN, ComplaintStatus.ACKNOWLEDGED, None)
@@ -192,7 +278,7 @@ class ComplaintService:
             if target is ComplaintStatus.ACKNOWLEDGED:
                 values["acknowledged_at"] = now
             else:
-                values.update(answered_at=now, answer=answer)
+                values.update(answered_at=now, answer=self._seal(answer) if row.sealed else answer)
             uow.conn.execute(
                 update(complaint)
                 .where(complaint.c.borrower_id == row.borrower_id, complaint.c.id == complaint_id)
@@ -228,7 +314,7 @@ class ComplaintService:
                     .order_by(complaint_attachment.c.seq)
                 )
             )
-            return complaint_view(row, uow.clock.now(), files)
+            return complaint_view(row, uow.clock.now(), self._open(row), files)
 
     def list(
         self, *, borrower_id: str | None = None, status: ComplaintStatus | None = None, loan_id: str | None = None
@@ -242,7 +328,7 @@ class ComplaintService:
             query = query.where(complaint.c.loan_id == loan_id)
         with self._uow(read_only=True) as uow:
             now = uow.clock.now()
-            return [complaint_view(r, now) for r in uow.conn.execute(query)]
+            return [complaint_view(r, now, self._open(r)) for r in uow.conn.execute(query)]
 
     def sla_summary(self) -> tuple[dict[str, int], int, int]:
         """(complaints per status, acknowledgement breaches, answer breaches)."""

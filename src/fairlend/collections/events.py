@@ -21,7 +21,25 @@ class ContactAttempted:
 
     @property
     def aggregate_id(self) -> str:
-        return self.loan_id
+        return self.loan_id or self.borrower_id  # a consent request is about no loan
+
+
+@dataclass(frozen=True, slots=True)
+class ContactResolved:
+    """What became of an allowed attempt: sent, failed, or (left by a crash) cancelled or expired."""
+
+    event_type: ClassVar[str] = "collections.ContactResolved"
+    log_id: str  # the outcome row
+    attempt_id: str  # the DISPATCHING row it resolves
+    borrower_id: str
+    loan_id: str
+    outcome: str
+    rules: tuple[str, ...]
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id or self.borrower_id
 
 
 @dataclass(frozen=True, slots=True)

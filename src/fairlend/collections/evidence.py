@@ -27,7 +27,7 @@ class EvidencePackage:
     timezone: str
     borrower_id: str
     loan: LoanFacts
-    records: tuple[LogRecord, ...]  # this loan's attempts, oldest first
+    records: tuple[LogRecord, ...]  # this loan's records, oldest first: attempts and the outcomes of allowed ones
     chain_records: int  # records in the borrower's whole chain, all checked
     settled_at: datetime | None  # when fairlend learnt of the settlement (same transaction as lending's)
     chain_problem: str | None  # None: the chain holds
@@ -46,13 +46,17 @@ class EvidencePackage:
 def after_settlement(
     records: tuple[LogRecord, ...], loan: LoanFacts, settled_at: datetime | None, tz: str
 ) -> tuple[LogRecord, ...]:
-    """Attempts made once the loan was settled: from the settling instant when known, else from the day."""
+    """Attempts made once the loan was settled: from the settling instant when known, else from the day.
+
+    Outcome rows are not attempts: an attempt made before settlement whose outcome was recorded after is not counted.
+    """
+    attempts = tuple(r for r in records if not r.resolves)
     if settled_at is not None:
-        return tuple(r for r in records if r.at >= settled_at)
+        return tuple(r for r in attempts if r.at >= settled_at)
     if loan.settled_on is None:
         return ()
     zone = ZoneInfo(tz)
-    return tuple(r for r in records if r.at.astimezone(zone).date() > loan.settled_on)
+    return tuple(r for r in attempts if r.at.astimezone(zone).date() > loan.settled_on)
 
 
 def _zh(lang: str) -> bool:
@@ -75,6 +79,7 @@ def letters(
     settled = loan.state.value == "settled" or settled_at is not None
     if settled:
         records = after_settlement(records, loan, settled_at, tz)
+    records = tuple(r for r in records if not r.resolves)
     total = len(records)
     blocked = sum(1 for r in records if r.outcome is Outcome.BLOCKED)
     others = sum(1 for r in records if r.recipient_kind.value != "debtor")

@@ -68,8 +68,10 @@ class InMemoryOtp:
     def __init__(self) -> None:
         self.sent: dict[tuple[str, str], str] = {}
 
-    def send_code(self, phone: str, purpose: str) -> None:
-        self.sent[(phone, purpose)] = f"{secrets.randbelow(1_000_000):06d}"
+    def issue_code(self, phone: str, purpose: str) -> str:
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        self.sent[(phone, purpose)] = code
+        return code
 
     def verify_code(self, phone: str, code: str, purpose: str) -> bool:
         expected = self.sent.get((phone, purpose))
@@ -79,28 +81,28 @@ class InMemoryOtp:
         return True
 
 
-class InMemoryPhoneVault:
-    """Keeps numbers in memory and hands out opaque tokens: the database never sees the number.
+class InMemorySealer:
+    """Keeps values in memory and hands out opaque tokens: the database never sees the value.
 
-    `sealed` lets tests check that every stored token came from this vault.
+    `sealed` lets tests check that every stored token came from this sealer.
     """
 
     def __init__(self) -> None:
-        self.sealed: dict[str, str] = {}
+        self.sealed: dict[str, tuple[str, str]] = {}
 
-    def seal(self, phone: str) -> str:
+    def seal(self, value: str, purpose: str) -> str:
         token = f"sealed:{secrets.token_hex(8)}"
-        self.sealed[token] = phone
+        self.sealed[token] = (purpose, value)
         return token
 
-    def open(self, sealed: str) -> str:
-        phone = self.sealed.get(sealed)
-        if phone is None:
-            raise SealBroken(f"no phone was sealed as {sealed[:12]!r}")
-        return phone
+    def open(self, sealed: str, purpose: str) -> str:
+        held = self.sealed.get(sealed)
+        if held is None or held[0] != purpose:
+            raise SealBroken(f"nothing was sealed as {sealed[:12]!r} for {purpose}")
+        return held[1]
 
-    def reseal(self, sealed: str) -> str | None:
-        self.open(sealed)
+    def reseal(self, sealed: str, purpose: str) -> str | None:
+        self.open(sealed, purpose)
         return None  # one key, never rotated
 
 
@@ -114,15 +116,25 @@ class InMemoryDisputes:
 
 @dataclass
 class RecordingChannel:
-    """Records what would be sent. Calls 'connect' and 'talk' when told to, for tests."""
+    """Records what would be sent. Calls 'connect' and 'talk' when told to, for tests.
+
+    Idempotent on the log id, as the port asks: a message handed over twice is delivered once.
+    `failing` makes it raise, as a provider that is down would.
+    """
 
     medium: Medium
     connected: bool = False
     conversation: bool = False
+    failing: bool = False
     sent: list[OutboundMessage] = field(default_factory=list)
+    handed: int = 0
 
     def send(self, message: OutboundMessage) -> DeliveryResult:
-        self.sent.append(message)
+        self.handed += 1
+        if self.failing:
+            raise ConnectionError(f"the {self.medium.value} provider is down")
+        if not any(m.log_id == message.log_id for m in self.sent):
+            self.sent.append(message)
         return DeliveryResult(connected=self.connected, conversation=self.conversation, reference=message.log_id)
 
 

@@ -4,6 +4,11 @@ Appends lock the borrower's chain head (`contact_log_head`) so two appends for
 one borrower can never both claim the same place; records are only ever
 inserted. Functions take the caller's connection: the log entry commits or
 rolls back with the attempt it records.
+
+An allowed attempt is two rows: the attempt, DISPATCHING, written before the
+message leaves, and its outcome (SENT, FAILED, CANCELLED, EXPIRED) naming it
+in `resolves`. Rows from before that split are single SENT or FAILED rows.
+Texts are stored sealed (`Sealer`); the chain hashes the text itself.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.collections.chain import GENESIS, ChainBreak, first_break, record_hash
-from fairlend.collections.model import LogRecord, Medium, Outcome, PriorAttempt, RecipientKind
+from fairlend.collections.model import NOT_DELIVERED, LogRecord, Medium, Outcome, PriorAttempt, RecipientKind
+from fairlend.collections.ports import LOG_TEXT, SealBroken, Sealer
 from fairlend.collections.tables import contact_log, contact_log_head
+
+UNREADABLE = "\u2588 the stored text does not open \u2588"
 
 _HISTORY = select(
     contact_log.c.loan_id,
@@ -30,6 +38,8 @@ _HISTORY = select(
     contact_log.c.outcome,
     contact_log.c.connected,
     contact_log.c.conversation,
+    contact_log.c.id,
+    contact_log.c.resolves,
 )
 
 
@@ -64,7 +74,7 @@ def lock_head(conn: Connection, borrower_id: str) -> tuple[int, str]:
     return int(seq), str(last)
 
 
-def append(conn: Connection, record: LogRecord, head: tuple[int, str] | None = None) -> LogRecord:
+def append(conn: Connection, record: LogRecord, sealer: Sealer, head: tuple[int, str] | None = None) -> LogRecord:
     """Chain `record` after the borrower's last one and insert it; returns it with seq and hashes.
 
     `head` is what `lock_head` returned earlier in this transaction (the lock is still held).
@@ -72,7 +82,10 @@ def append(conn: Connection, record: LogRecord, head: tuple[int, str] | None = N
     seq, prev = head if head is not None else lock_head(conn, record.borrower_id)
     chained = replace(record, seq=seq + 1, prev_hash=prev)
     chained = replace(chained, hash=record_hash(chained))
-    conn.execute(_INSERT, _row(chained))
+    row = _row(chained)
+    row["text"] = sealer.seal(chained.text, LOG_TEXT)
+    row["text_sealed"] = True
+    conn.execute(_INSERT, row)
     conn.execute(_MOVE_HEAD, {"b": record.borrower_id, "new_seq": chained.seq, "new_hash": chained.hash})
     return chained
 
@@ -100,12 +113,20 @@ def _row(record: LogRecord) -> dict[str, object]:
         "task_id": record.task_id,
         "prev_hash": record.prev_hash,
         "hash": record.hash,
+        "resolves": record.resolves,
     }
 
 
-def to_record(row: Row[Any] | Mapping[str, Any]) -> LogRecord:
+def to_record(row: Row[Any] | Mapping[str, Any], sealer: Sealer) -> LogRecord:
     m: Mapping[str, Any] = row._mapping if isinstance(row, Row) else row  # type: ignore[assignment]
     rules = str(m["rules"])
+    text = str(m["text"])
+    if m["text_sealed"]:
+        try:
+            text = sealer.open(text, LOG_TEXT)
+        except SealBroken:
+            # Tampered with, or under a key no longer configured: shown as such, and the chain check fails on it.
+            text = UNREADABLE
     return LogRecord(
         borrower_id=str(m["borrower_id"]),
         seq=int(m["seq"]),
@@ -119,7 +140,7 @@ def to_record(row: Row[Any] | Mapping[str, Any]) -> LogRecord:
         recipient_tz=str(m["recipient_tz"]),
         number_key=str(m["number_key"]),
         template=str(m["template"]),
-        text=str(m["text"]),
+        text=text,
         outcome=Outcome(m["outcome"]),
         rules=tuple(rules.split(",")) if rules else (),
         connected=bool(m["connected"]),
@@ -128,6 +149,7 @@ def to_record(row: Row[Any] | Mapping[str, Any]) -> LogRecord:
         task_id=str(m["task_id"]),
         prev_hash=str(m["prev_hash"]),
         hash=str(m["hash"]),
+        resolves=str(m["resolves"] or ""),
     )
 
 
@@ -137,36 +159,95 @@ _RECENT = _HISTORY.where(contact_log.c.borrower_id == bindparam("b"), contact_lo
 
 
 def history(conn: Connection, borrower_id: str, since: datetime) -> tuple[PriorAttempt, ...]:
-    rows = conn.execute(_RECENT, {"b": borrower_id, "since": since}).all()
-    return tuple(
-        PriorAttempt(
-            loan_id=r.loan_id,
-            recipient_kind=RecipientKind(r.recipient_kind),
-            recipient_id=r.recipient_id,
-            medium=Medium(r.medium),
-            number_key=r.number_key,
-            at=r.at,
-            sent=r.outcome == Outcome.SENT.value,
-            connected=bool(r.connected),
-            conversation=bool(r.conversation),
+    """The borrower's attempts since `since`, each with what became of it.
+
+    A DISPATCHING attempt with no outcome yet may be reaching the person right
+    now: it counts as sent, connected and talked-to (the worst case) until its
+    outcome says otherwise.
+    """
+    return _resolved(conn.execute(_RECENT, {"b": borrower_id, "since": since}).all())
+
+
+_DEBTOR_CALLS = _HISTORY.where(
+    contact_log.c.borrower_id == bindparam("b"),
+    contact_log.c.medium == Medium.CALL.value,
+    contact_log.c.recipient_kind == RecipientKind.DEBTOR.value,
+).order_by(contact_log.c.seq)
+
+
+def debtor_calls(conn: Connection, borrower_id: str) -> tuple[PriorAttempt, ...]:
+    """Every call to the debtor, ever, with what became of it: how long they have been unreachable
+    reaches back to the first unanswered call, however long ago (CN-1)."""
+    return _resolved(conn.execute(_DEBTOR_CALLS, {"b": borrower_id}).all())
+
+
+def _resolved(rows: Sequence[Any]) -> tuple[PriorAttempt, ...]:
+    outcomes = {r.resolves: r for r in rows if r.resolves}
+    found: list[PriorAttempt] = []
+    for r in rows:
+        if r.resolves:
+            continue
+        outcome = Outcome(r.outcome)
+        connected, conversation = bool(r.connected), bool(r.conversation)
+        if outcome is Outcome.DISPATCHING:
+            resolution = outcomes.get(r.id)
+            if resolution is None:
+                sent, connected, conversation = True, True, True
+            else:
+                sent = Outcome(resolution.outcome) is Outcome.SENT
+                connected, conversation = bool(resolution.connected), bool(resolution.conversation)
+        else:
+            sent = outcome is Outcome.SENT  # a row from before dispatching was recorded apart
+        found.append(
+            PriorAttempt(
+                loan_id=r.loan_id,
+                recipient_kind=RecipientKind(r.recipient_kind),
+                recipient_id=r.recipient_id,
+                medium=Medium(r.medium),
+                number_key=r.number_key,
+                at=r.at,
+                sent=sent,
+                connected=sent and connected,
+                conversation=sent and conversation,
+            )
         )
-        for r in rows
+    return tuple(found)
+
+
+def sent_to_person(conn: Connection, borrower_id: str, number_key: str) -> int:
+    """Contacts about a loan that may have reached this number as anyone but the debtor, ever (P-8)."""
+    if not number_key:
+        return 0
+    outcome = contact_log.alias("outcome")
+    undelivered = (
+        select(outcome.c.id)
+        .where(
+            outcome.c.borrower_id == contact_log.c.borrower_id,
+            outcome.c.resolves == contact_log.c.id,
+            outcome.c.outcome.in_([o.value for o in NOT_DELIVERED]),
+        )
+        .exists()
     )
-
-
-def sent_to_recipient(conn: Connection, borrower_id: str, recipient_id: str) -> int:
     found = conn.execute(
         select(func.count()).where(
             contact_log.c.borrower_id == borrower_id,
-            contact_log.c.recipient_id == recipient_id,
-            contact_log.c.outcome == Outcome.SENT.value,
+            contact_log.c.number_key == number_key,
+            contact_log.c.resolves == "",
+            contact_log.c.loan_id != "",
+            contact_log.c.recipient_kind != RecipientKind.DEBTOR.value,
+            (contact_log.c.outcome == Outcome.SENT.value)
+            | ((contact_log.c.outcome == Outcome.DISPATCHING.value) & ~undelivered),
         )
     ).scalar()
     return int(found or 0)
 
 
 def records_for(
-    conn: Connection, borrower_id: str, loan_ids: Sequence[str] | None = None, limit: int | None = None
+    conn: Connection,
+    sealer: Sealer,
+    borrower_id: str,
+    loan_ids: Sequence[str] | None = None,
+    limit: int | None = None,
 ) -> list[LogRecord]:
     query = select(contact_log).where(contact_log.c.borrower_id == borrower_id)
     if loan_ids is not None:
@@ -174,22 +255,22 @@ def records_for(
     query = query.order_by(contact_log.c.seq.desc())
     if limit is not None:
         query = query.limit(limit)
-    return [to_record(r) for r in conn.execute(query)]
+    return [to_record(r, sealer) for r in conn.execute(query)]
 
 
-def chain_of(conn: Connection, borrower_id: str) -> list[LogRecord]:
+def chain_of(conn: Connection, sealer: Sealer, borrower_id: str) -> list[LogRecord]:
     rows = conn.execute(select(contact_log).where(contact_log.c.borrower_id == borrower_id).order_by(contact_log.c.seq))
-    return [to_record(r) for r in rows]
+    return [to_record(r, sealer) for r in rows]
 
 
-def _chains(conn: Connection) -> Iterator[tuple[str, list[LogRecord]]]:
+def _chains(conn: Connection, sealer: Sealer) -> Iterator[tuple[str, list[LogRecord]]]:
     rows = conn.execution_options(yield_per=5000).execute(
         select(contact_log).order_by(contact_log.c.borrower_id, contact_log.c.seq)
     )
     current: str | None = None
     batch: list[LogRecord] = []
     for row in rows:
-        record = to_record(row)
+        record = to_record(row, sealer)
         if record.borrower_id != current:
             if current is not None:
                 yield current, batch
@@ -216,7 +297,7 @@ def verify_chain(records: list[LogRecord], head: tuple[int, str] | None) -> Chai
     return None
 
 
-def verify_all(conn: Connection) -> list[ChainBreak]:
+def verify_all(conn: Connection, sealer: Sealer) -> list[ChainBreak]:
     """The first broken record of every borrower's chain (empty: every chain holds)."""
     heads = {
         str(b): (int(s), str(h))
@@ -226,7 +307,7 @@ def verify_all(conn: Connection) -> list[ChainBreak]:
     }
     found: list[ChainBreak] = []
     seen: set[str] = set()
-    for borrower_id, records in _chains(conn):
+    for borrower_id, records in _chains(conn, sealer):
         seen.add(borrower_id)
         broken = verify_chain(records, heads.get(borrower_id))
         if broken is not None:

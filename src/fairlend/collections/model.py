@@ -40,9 +40,24 @@ class LoanState(enum.StrEnum):
 
 
 class Outcome(enum.StrEnum):
-    SENT = "sent"  # allowed and handed to the channel
+    """What a log row says. An attempt row is BLOCKED or DISPATCHING; an outcome row resolves a dispatch."""
+
     BLOCKED = "blocked"  # refused by the policy; nothing reached anyone
-    FAILED = "failed"  # allowed, but the channel failed
+    DISPATCHING = "dispatching"  # allowed and recorded; the channel is called after this commits
+    SENT = "sent"  # outcome: the channel took it
+    FAILED = "failed"  # outcome: the channel refused or broke; nothing was delivered
+    CANCELLED = "cancelled"  # outcome: a stranded dispatch re-checked before sending was no longer allowed
+    EXPIRED = "expired"  # outcome: a stranded dispatch too old to send; never sent
+
+    @property
+    def resolves(self) -> bool:
+        return self in RESOLUTIONS
+
+
+RESOLUTIONS = frozenset({Outcome.SENT, Outcome.FAILED, Outcome.CANCELLED, Outcome.EXPIRED})
+# Outcomes after which nothing can have reached the person.
+NOT_DELIVERED = frozenset({Outcome.FAILED, Outcome.CANCELLED, Outcome.EXPIRED})
+FREE_TEXT = "free_text"  # the template id a collector's own words are logged under
 
 
 class TaskStatus(enum.StrEnum):
@@ -116,16 +131,30 @@ class Attempt:
     recipient_id: str  # the borrower's id, a contact person's id, or "tp:<number key>"
     medium: Medium
     number_key: str  # keyed hash of the phone number or address; "" when none
-    template: str
+    template: str  # a profile template id, or FREE_TEXT
     text: str
     at: datetime  # UTC
     recipient_tz: str
     collector_id: str = ""
 
+    @property
+    def free_text(self) -> bool:
+        return self.template == FREE_TEXT
+
+    @property
+    def about_loan(self) -> bool:
+        """False for a message about no loan (a contact person's consent request)."""
+        return bool(self.loan_id)
+
 
 @dataclass(frozen=True, slots=True)
 class PriorAttempt:
-    """An earlier attempt as the policy needs it (from the contact log)."""
+    """An earlier attempt as the policy needs it (from the contact log).
+
+    `sent` is true for an attempt that may have reached the person: sent, or
+    still dispatching (then `connected` and `conversation` are true as well,
+    the worst case, until its outcome is recorded).
+    """
 
     loan_id: str
     recipient_kind: RecipientKind
@@ -172,8 +201,14 @@ class Situation:
     window_consent: WindowConsent | None = None
     contact_person: ContactPersonFacts | None = None
     holidays: frozenset[date] = frozenset()
-    # Earlier sent attempts to this recipient ever (third-party caps are for all time).
-    prior_sent_to_recipient: int | None = None
+    # Earlier contacts about a loan that reached this person (by number, P-8) as other than the
+    # debtor, ever: third-party caps are for all time. None: count them in `history`.
+    prior_sent_to_person: int | None = None
+    days_past_due: int = 0  # at the moment of sending (P-7)
+    # The debtor's own numbers (keyed): an entry with one of them is the debtor (P-8).
+    debtor_keys: frozenset[str] = frozenset()
+    # Every call to the debtor ever (for how long they have been unreachable, CN-1); None: use `history`.
+    debtor_calls: tuple[PriorAttempt, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +250,8 @@ class LogRecord:
     task_id: str
     prev_hash: str
     hash: str = field(default="")
+    # On an outcome row: the id of the attempt (the DISPATCHING row) it resolves.
+    resolves: str = ""
 
 
 # Plain words for each rule a blocked attempt names (P-4: the borrower sees why).
@@ -228,8 +265,36 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
         "该笔借款已结清：与之相关的一切联系立即停止",
     ),
     "P-3": (
-        "a dispute, complaint or stop request about this loan is open: collection contacts are paused",
-        "该笔借款有未处理的异议、投诉或停止催收请求：催收联系暂停",
+        "a dispute or complaint about this loan is open: collection contacts are paused until it is answered",
+        "该笔借款有未处理的异议或投诉：答复之前暂停催收联系",
+    ),
+    "P-6": (
+        "you asked us to stop: only statements the law requires and answers to your own requests go out",
+        "您已要求停止联系：此后只发送法律要求的告知和对您本人请求的答复",
+    ),
+    "P-7": (
+        "collection may not start before the loan is more than the allowed number of days overdue (3 in China)",
+        "逾期未满规定天数（中国为3天）不得开始催收",
+    ),
+    "P-8": (
+        "a person is a phone number: the same number under another entry is still the same person",
+        "一个号码就是一个人：同一号码换一个身份登记仍是同一人",
+    ),
+    "P-9": (
+        "anyone but you may get only an approved message with nothing about the debt; a collector's own words go only to you",
+        "除您本人外，他人只能收到不含债务内容的规定文本；催收员自拟的内容只能发给您本人",
+    ),
+    "US-16": (
+        "no threats, no false claim to be a lawyer or an official, no obscene words, no telling others of the debt",
+        "不得威胁、不得冒充律师或公职人员、不得使用污言秽语、不得向他人透露债务",
+    ),
+    "CN-22": (
+        "a complaint is answered within 15 days (once extended by 15 days in complex cases, with notice)",
+        "投诉须在15天内答复（复杂情况可延长一次15天，并告知）",
+    ),
+    "US-19": (
+        "a complaint is answered within 15 days, and closed within 60 days when more time was needed",
+        "投诉须在15天内答复；需要更多时间的，须在60天内办结",
     ),
     "CN-1": (
         "people other than the borrower may not be contacted about the debt; a named contact person only to restore contact, never told of the debt",
@@ -290,6 +355,12 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
 def rule_text(rule: str, lang: str) -> str:
     en, zh = RULE_TEXT.get(rule, (f"rule {rule}", f"规则 {rule}"))
     return zh if lang.lower().startswith("zh") else en
+
+
+def mask_name(name: str) -> str:
+    """张三 -> 张*, Sam Lee -> S******: enough to tell one's own contact persons apart, not to identify them."""
+    name = name.strip()
+    return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
 
 
 def mask_phone(phone: str) -> str:

@@ -8,8 +8,8 @@ SMS gateway, a telephony provider, mail).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -44,30 +44,46 @@ class ContactPointPort(Protocol):
 
 
 class OtpPort(Protocol):
-    """identity's one-time codes: a contact person proves the phone is theirs and that they agree."""
+    """identity's one-time codes: a contact person proves the phone is theirs and that they agree.
 
-    def send_code(self, phone: str, purpose: str) -> None: ...
+    `issue_code` makes a code under identity's limits and returns it unsent:
+    collections delivers it through its own gateway, so the message to the
+    contact person is checked and logged like every other (P-4).
+    """
+
+    def issue_code(self, phone: str, purpose: str) -> str: ...
 
     def verify_code(self, phone: str, code: str, purpose: str) -> bool: ...
 
 
-class PhoneVault(Protocol):
-    """identity's personal-data vault, for the phones collections keeps (DESIGN 4: encrypted at rest).
+class Sealer(Protocol):
+    """identity's personal-data vault, for what collections stores about people (DESIGN 4 and 10).
 
-    `seal` gives an opaque text safe to store; `open` gives the number back. Only
-    the contact person's row holds a sealed number: the log, cease requests and
-    events carry the masked form and the keyed `number_key`, never the number.
+    `seal` gives an opaque text safe to store; `open` gives the value back.
+    The purpose binds a sealed value to its column: a sealed name cannot be
+    passed off as a sealed phone. Collections seals contact persons' phones
+    and names, every contact-log text, complaints and their files; the log,
+    cease requests and events carry only masked forms and the keyed `number_key`.
     """
 
-    def seal(self, phone: str) -> str: ...
+    def seal(self, value: str, purpose: str) -> str: ...
 
-    def open(self, sealed: str) -> str:
-        """The number; raises `SealBroken` when no configured key opens it (an operations fault)."""
+    def open(self, sealed: str, purpose: str) -> str:
+        """The value; raises `SealBroken` when no configured key opens it (an operations fault)."""
         ...
 
-    def reseal(self, sealed: str) -> str | None:
+    def reseal(self, sealed: str, purpose: str) -> str | None:
         """The value sealed under the current key, or None when it already is (key rotation)."""
         ...
+
+
+# What each sealed column holds (the vault's purpose: a ciphertext opens only for its own).
+CONTACT_PERSON_PHONE = "collections.contact_person.phone"
+CONTACT_PERSON_NAME = "collections.contact_person.name"
+LOG_TEXT = "collections.contact_log.text"
+DISPATCH = "collections.contact_dispatch"
+COMPLAINT_TEXT = "collections.complaint.text"
+COMPLAINT_FILE = "collections.complaint.file"
 
 
 class SealBroken(Exception):
@@ -84,12 +100,19 @@ class DisputePort(Protocol):
 class OutboundMessage:
     medium: Medium
     address: str  # phone number, e-mail or postal address; never shown in the log
-    text: str
+    text: str  # exactly what the person receives (secrets filled in)
     template: str
     log_id: str
+    # Values in the text the log shows masked (a one-time code), for providers that take them apart.
+    secrets: Mapping[str, str] = field(default_factory=dict)
 
 
 class ChannelPort(Protocol):
-    """One medium's way out (SMS gateway, telephony, mail, letters, field visits)."""
+    """One medium's way out (SMS gateway, telephony, mail, letters, field visits).
+
+    `send` must be idempotent on `message.log_id` (providers take it as the
+    client reference): after a crash the dispatcher may hand the same message
+    over again, and the person must receive it once.
+    """
 
     def send(self, message: OutboundMessage) -> DeliveryResult: ...

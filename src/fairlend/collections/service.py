@@ -19,15 +19,12 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.collections import log
+from fairlend.collections.addresses import NumberKeys, parse_hhmm
+from fairlend.collections.at_rest import AtRest
 from fairlend.collections.chain import first_break
 from fairlend.collections.contact_persons import ContactPersons
 from fairlend.collections.events import CeaseRequested, TasksCancelled
-from fairlend.collections.gateway import (
-    ContactGateway,
-    ContactRequest,
-    NumberKeys,
-    parse_hhmm,
-)
+from fairlend.collections.gateway import ContactGateway, ContactRequest
 from fairlend.collections.model import (
     LoanFacts,
     Medium,
@@ -36,7 +33,7 @@ from fairlend.collections.model import (
     TaskStatus,
     mask_phone,
 )
-from fairlend.collections.ports import LendingPort, OtpPort, PhoneVault
+from fairlend.collections.ports import LendingPort, OtpPort, Sealer
 from fairlend.collections.tables import (
     cease_request,
     collection_task,
@@ -48,7 +45,7 @@ from fairlend.collections.views import (
     CeaseView,
     ContactView,
     TaskView,
-    contact_view,
+    contact_views,
     task_view,
 )
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
@@ -72,7 +69,7 @@ def _upsert(dialect: str) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-class CollectionsService(ContactPersons):
+class CollectionsService(ContactPersons, AtRest):
     def __init__(
         self,
         uow: UnitOfWorkFactory,
@@ -81,7 +78,7 @@ class CollectionsService(ContactPersons):
         lending: LendingPort,
         otp: OtpPort,
         number_key: NumberKeys,
-        phone_vault: PhoneVault,
+        sealer: Sealer,
     ) -> None:
         self._uow = uow
         self._profile = profile
@@ -89,7 +86,7 @@ class CollectionsService(ContactPersons):
         self._lending = lending
         self._otp = otp
         self._number_key = number_key
-        self._phone_vault = phone_vault
+        self._sealer = sealer
 
     # -- loans -----------------------------------------------------------------
 
@@ -183,8 +180,8 @@ class CollectionsService(ContactPersons):
 
     def contacts_about(self, borrower_id: str, loan_id: str | None = None) -> list[ContactView]:
         with self._uow(read_only=True) as uow:
-            records = log.records_for(uow.conn, borrower_id, [loan_id] if loan_id else None)
-        return [contact_view(r) for r in records]
+            records = log.records_for(uow.conn, self._sealer, borrower_id, [loan_id] if loan_id else None)
+        return contact_views(records)
 
     def notice_sent_on(self, loan_id: str) -> date | None:
         """When the debtor was first told of the overdue and that it will be reported (CN-11).
@@ -259,9 +256,17 @@ class CollectionsService(ContactPersons):
             ).all()
         return [task_view(r) for r in rows]
 
+    def finish_dispatches(self) -> dict[str, int]:
+        """Finish, cancel or expire what a crash left between a decision and its outcome (dispatch.py)."""
+        return self.gateway.resolver.finish_stranded()
+
     def dispatch_automated(self, business_date: date, *, limit: int = 100_000) -> dict[str, int]:
         """Send the day's automated tasks (texts, e-mails, letters) through the gateway; calls and
-        visits wait for a collector, reviews and decisions for a person. Returns counts by outcome."""
+        visits wait for a collector, reviews and decisions for a person. Returns counts by outcome,
+        after first finishing any dispatch a crash left unresolved."""
+        counts: Counter[str] = Counter()
+        for outcome, n in self.finish_dispatches().items():
+            counts[f"stranded_{outcome}"] += n
         with self._uow(read_only=True) as uow:
             rows = uow.conn.execute(
                 select(
@@ -275,7 +280,6 @@ class CollectionsService(ContactPersons):
                 .order_by(collection_task.c.priority.desc(), collection_task.c.id)
                 .limit(limit)
             ).all()
-        counts: Counter[str] = Counter()
         for task_id, loan_id, medium, action in rows:
             decision = self.gateway.attempt(
                 ContactRequest(
@@ -319,7 +323,7 @@ class CollectionsService(ContactPersons):
             raise Invalid("unsupported_language", f"the evidence package comes in {', '.join(LANGS)}")
         facts = self.owned_loan(borrower_id, loan_id)
         with self._uow(read_only=True) as uow:
-            chain = log.chain_of(uow.conn, borrower_id)
+            chain = log.chain_of(uow.conn, self._sealer, borrower_id)
             now = uow.clock.now()
             settled_at = uow.conn.execute(
                 select(settled_loan.c.recorded_at).where(
@@ -354,17 +358,17 @@ class CollectionsService(ContactPersons):
 
     def verify(self) -> list[Discrepancy]:
         with self._uow(read_only=True) as uow:
-            breaks = log.verify_all(uow.conn)
+            breaks = log.verify_all(uow.conn, self._sealer)
         return [
             Discrepancy(
                 "contact_log", f"{b.borrower_id} record #{b.seq}{f' ({b.record_id})' if b.record_id else ''}", b.reason
             )
             for b in breaks
-        ] + self.verify_contact_persons()
+        ] + self.verify_sealed()
 
     def verify_borrower(self, borrower_id: str) -> str | None:
         """None when this borrower's chain holds, else what is wrong with its first broken record."""
         with self._uow(read_only=True) as uow:
-            records = log.chain_of(uow.conn, borrower_id)
+            records = log.chain_of(uow.conn, self._sealer, borrower_id)
         broken = first_break(records)
         return None if broken is None else f"record #{broken.seq}: {broken.reason}"

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from fairlend.db.metadata import metadata
@@ -33,8 +34,10 @@ contact_log = Table(
     Column("recipient_tz", String(60), nullable=False),
     Column("number_key", String(64), nullable=False),
     Column("template", String(40), nullable=False),
+    # Sealed by the PII vault when text_sealed (a collector's words may name people); the chain
+    # hashes the text itself, so re-sealing under a new key never breaks it.
     Column("text", Text, nullable=False),
-    Column("outcome", String(10), nullable=False),
+    Column("outcome", String(12), nullable=False),
     Column("rules", String(200), nullable=False),  # comma-separated RULES.md ids
     Column("connected", Boolean, nullable=False),
     Column("conversation", Boolean, nullable=False),
@@ -42,9 +45,30 @@ contact_log = Table(
     Column("task_id", String(40), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("resolves", String(40), nullable=False, server_default=""),
+    Column("text_sealed", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("id", name="uq_contact_log_id"),
     Index("ix_contact_log_loan_id", "loan_id"),
     Index("ix_contact_log_at", "at"),
+)
+
+# Messages recorded as DISPATCHING whose outcome is not yet in the log. The address and
+# the exact text (which may hold a one-time code the log shows masked) are sealed
+# together; the row goes when the outcome is recorded. A dispatcher finishes or
+# expires what a crash left here.
+contact_dispatch = Table(
+    "contact_dispatch",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("log_id", String(40), primary_key=True),
+    Column("loan_id", String(40), nullable=False),
+    Column("medium", String(10), nullable=False),
+    Column("template", String(40), nullable=False),
+    Column("sealed", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("tries", Integer, nullable=False),
+    Column("last_try_at", UtcDateTime, nullable=True),
+    Index("ix_contact_dispatch_created_at", "created_at"),
 )
 
 # The head of each borrower's chain: appends lock it, so the chain never forks.
@@ -103,7 +127,8 @@ contact_person = Table(
     metadata,
     Column("borrower_id", String(40), primary_key=True),
     Column("id", String(40), primary_key=True),
-    Column("name", String(80), nullable=False),
+    Column("name", String(80), nullable=False),  # the masked name ("张*"); clear only in rows from before sealing
+    Column("name_sealed", Text, nullable=True),
     Column("relation", String(40), nullable=False),
     Column("purpose", String(200), nullable=False),
     # Sealed by identity's PII vault (PhoneVault port; DESIGN 4: phones encrypted at rest).
@@ -156,6 +181,10 @@ complaint = Table(
     Column("answered_at", UtcDateTime, nullable=True),
     Column("answer", Text, nullable=True),
     Column("officer_id", String(40), nullable=True),
+    # text and answer are sealed by the PII vault when set (a complaint names people and numbers).
+    Column("sealed", Boolean, nullable=False, server_default=false()),
+    Column("extended_at", UtcDateTime, nullable=True),
+    Column("extension_note", Text, nullable=True),
     UniqueConstraint("id", name="uq_complaint_id"),
     Index("ix_complaint_loan_id", "loan_id"),
     Index("ix_complaint_status", "status"),
@@ -171,6 +200,7 @@ complaint_attachment = Table(
     Column("content_type", String(100), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("size", Integer, nullable=False),
-    Column("data", LargeBinary, nullable=False),
+    Column("data", LargeBinary, nullable=False),  # sealed (base64 inside the vault's text) when `sealed`
     Column("uploaded_at", UtcDateTime, nullable=False),
+    Column("sealed", Boolean, nullable=False, server_default=false()),
 )

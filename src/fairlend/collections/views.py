@@ -77,7 +77,9 @@ def explain(rules: tuple[str, ...]) -> tuple[RuleExplained, ...]:
     return tuple(RuleExplained(r, rule_text(r, "en"), rule_text(r, "zh")) for r in rules)
 
 
-def contact_view(record: LogRecord) -> ContactView:
+def contact_view(record: LogRecord, resolution: LogRecord | None = None) -> ContactView:
+    """One attempt with what became of it: an allowed attempt is shown with its outcome row's outcome."""
+    rules = record.rules + (resolution.rules if resolution else ())
     return ContactView(
         id=record.id,
         seq=record.seq,
@@ -88,17 +90,23 @@ def contact_view(record: LogRecord) -> ContactView:
         recipient_masked=record.recipient_masked,
         template=record.template,
         text=record.text,
-        outcome=record.outcome.value,
-        rules=explain(record.rules),
+        outcome=(resolution or record).outcome.value,
+        rules=explain(tuple(dict.fromkeys(rules))),
         collector_id=record.collector_id,
     )
 
 
-def person_view(row: Any) -> ContactPersonView:
+def contact_views(records: list[LogRecord]) -> list[ContactView]:
+    """The borrower's attempts in the records' order, each joined with its outcome row."""
+    outcomes = {r.resolves: r for r in records if r.resolves}
+    return [contact_view(r, outcomes.get(r.id)) for r in records if not r.resolves]
+
+
+def person_view(row: Any, name: str) -> ContactPersonView:
     return ContactPersonView(
         row.id,
         row.borrower_id,
-        row.name,
+        name,
         row.relation,
         row.phone_masked,
         ContactPersonStatus(row.status),

@@ -1,24 +1,23 @@
 """Building the collections context and hooking it into the container.
 
 identity's contact points and one-time codes are wired when the container
-has identity (adapters.py). Contact persons' phones are sealed by identity's
-PII vault: the container's own instance when identity is wired, else one
-built from the same settings, so the keys are the same either way. Until
-lending and bureau land, their ports get the in-memory adapters from
-fakes.py; the lead passes the real ones (lending's service, bureau.client,
-real channels) to `wire_collections`. Tests wire the in-memory adapters
-explicitly.
+has identity (adapters.py). What collections keeps about people (contact
+persons' phones and names, log texts, complaints) is sealed by identity's PII
+vault: the container's own instance when identity is wired, else one built
+from the same settings, so the keys are the same either way. bootstrap passes
+the real lending and bureau adapters; ports left out get the in-memory
+adapters from fakes.py (tests wire those explicitly).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from fairlend.collections.addresses import NumberKeys
 from fairlend.collections.complaints import ComplaintService
-from fairlend.collections.content import rule_book
 from fairlend.collections.fakes import (
     InMemoryContactPoints,
     InMemoryDisputes,
@@ -26,7 +25,7 @@ from fairlend.collections.fakes import (
     InMemoryOtp,
     recording_channels,
 )
-from fairlend.collections.gateway import ContactGateway, NumberKeys
+from fairlend.collections.gateway import ContactGateway
 from fairlend.collections.model import Medium
 from fairlend.collections.planner import CollectionsPlanningStep
 from fairlend.collections.ports import (
@@ -35,13 +34,34 @@ from fairlend.collections.ports import (
     DisputePort,
     LendingPort,
     OtpPort,
-    PhoneVault,
+    Sealer,
 )
 from fairlend.collections.service import CollectionsService
-from fairlend.db.uow import UnitOfWork
+from fairlend.config import Settings
+from fairlend.db.uow import EventBus, UnitOfWork, UnitOfWorkFactory
+from fairlend.jurisdiction.model import Profile
+from fairlend.ledger.service import Discrepancy
 
-if TYPE_CHECKING:
-    from fairlend.bootstrap import Container
+
+class Host(Protocol):
+    """What collections needs of the container that wires it (bootstrap's `Container`; wiring never imports it)."""
+
+    collections: Collections | None
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def profile(self) -> Profile: ...
+
+    @property
+    def uow(self) -> UnitOfWorkFactory: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    @property
+    def verifiers(self) -> dict[str, Callable[[], list[Discrepancy]]]: ...
 
 
 @dataclass
@@ -55,35 +75,39 @@ class Collections:
     otp: OtpPort
     disputes: DisputePort
     channels: Mapping[Medium, ChannelPort]
-    phone_vault: PhoneVault
+    sealer: Sealer
 
 
 def wire_collections(
-    container: Container,
+    container: Host,
     *,
     lending: LendingPort | None = None,
     contact_points: ContactPointPort | None = None,
     otp: OtpPort | None = None,
     disputes: DisputePort | None = None,
     channels: Mapping[Medium, ChannelPort] | None = None,
-    phone_vault: PhoneVault | None = None,
+    sealer: Sealer | None = None,
 ) -> Collections:
-    from fairlend.collections.adapters import IdentityContactPoints, IdentityOtp, IdentityPhoneVault
+    from fairlend.collections.adapters import IdentityContactPoints, IdentityOtp, IdentitySealer, IdentitySms
 
     identity = getattr(container, "identity", None)
     if identity is not None:
         contact_points = contact_points or IdentityContactPoints(identity)
         otp = otp or IdentityOtp(identity)
-        phone_vault = phone_vault or IdentityPhoneVault(identity.vault)
-    if phone_vault is None:
+        if channels is None:
+            # Texts go out through identity's SMS gateway (one per platform); calls, e-mail,
+            # letters and visits are recorded until a provider is configured.
+            channels = {**recording_channels(), Medium.SMS: IdentitySms(identity.sender)}
+        sealer = sealer or IdentitySealer(identity.vault)
+    if sealer is None:
         # No in-memory stand-in here: a sealed phone must outlive the process, so without
         # identity the vault is built from the same settings identity would use.
         from fairlend.identity.pii import PiiVault
 
         settings = container.settings
         vault = PiiVault(settings.pii_keys.get_secret_value(), settings.blind_index_key.get_secret_value())
-        phone_vault = IdentityPhoneVault(vault)
-    # Until lending and bureau land (and in tests): in-memory adapters.
+        sealer = IdentitySealer(vault)
+    # Ports bootstrap did not pass (tests, a collections-only container): in-memory adapters.
     lending = lending or InMemoryLending()
     contact_points = contact_points or InMemoryContactPoints()
     otp = otp or InMemoryOtp()
@@ -91,14 +115,12 @@ def wire_collections(
     channels = channels or recording_channels()
     keys = NumberKeys(container.settings.blind_index_key.get_secret_value().encode())
     gateway = ContactGateway(
-        container.uow, container.profile, lending, contact_points, disputes, channels, keys, phone_vault
+        container.uow, container.profile, lending, contact_points, disputes, channels, keys, sealer
     )
-    service = CollectionsService(container.uow, container.profile, gateway, lending, otp, keys, phone_vault)
-    complaints = ComplaintService(container.uow, rule_book(container.profile.code), service)
+    service = CollectionsService(container.uow, container.profile, gateway, lending, otp, keys, sealer)
+    complaints = ComplaintService(container.uow, container.profile.collections.complaints, service, sealer)
     planner = CollectionsPlanningStep(container.profile, lending)
-    built = Collections(
-        service, complaints, gateway, planner, lending, contact_points, otp, disputes, channels, phone_vault
-    )
+    built = Collections(service, complaints, gateway, planner, lending, contact_points, otp, disputes, channels, sealer)
     first_time = container.collections is None
     container.collections = built
     container.verifiers["contact_log"] = service.verify
@@ -113,7 +135,7 @@ def wire_collections(
     return built
 
 
-def _current(container: Container) -> CollectionsService:
+def _current(container: Host) -> CollectionsService:
     assert container.collections is not None
     return container.collections.service
 
@@ -129,7 +151,7 @@ class _PlannerProxy:
 
     name = CollectionsPlanningStep.name
 
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Host) -> None:
         self._container = container
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:

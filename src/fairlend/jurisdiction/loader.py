@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import tomllib
 import types
 import typing
@@ -19,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from fairlend.errors import Invalid
-from fairlend.jurisdiction.model import Profile
+from fairlend.jurisdiction.model import ContentProfile, Phrases, Profile, TemplatePurpose, ThirdPartyAllowance
+from fairlend.jurisdiction.phrases import matcher, phrase_problem, reduce
+
+MEDIA = ("sms", "call", "email", "letter", "visit")
+# What the gateway fills in a template; anything else would reach a person as "{oops}".
+PLACEHOLDERS = frozenset({"amount", "dpd", "name", "code"})
+# Purposes a request to stop everything may never let through: they are collection itself.
+NEVER_CEASE_EXEMPT = frozenset({TemplatePurpose.COLLECTION, TemplatePurpose.THIRD_PARTY})
 
 BUILTIN_PROFILES = ("cn", "us")
 
@@ -124,6 +132,65 @@ def _check(profile: Profile) -> None:
         raise ProfileError("delinquency_buckets", "the last bucket must be open-ended")
     if profile.bureau.history_months < 1:
         raise ProfileError("bureau.history_months", "must be at least 1")
+    rules = profile.collections
+    for i, purpose in enumerate(rules.cease_exempt_purposes):
+        if purpose in NEVER_CEASE_EXEMPT:
+            raise ProfileError(f"collections.cease_exempt_purposes[{i}]", f"{purpose.value} is collection itself")
+    clocks = rules.complaints
+    if clocks.acknowledge_days < 1 or clocks.answer_days < clocks.acknowledge_days or clocks.extension_days < 0:
+        raise ProfileError("collections.complaints", "need 1 <= acknowledge_days <= answer_days, extension_days >= 0")
+    _check_content(rules.content, rules.third_party.allowed)
+
+
+def _check_phrases(phrases: Phrases, path: str) -> None:
+    for lang in ("zh", "en"):
+        for i, phrase in enumerate(getattr(phrases, lang)):
+            problem = phrase_problem(phrase)
+            if problem:
+                raise ProfileError(f"{path}.{lang}[{i}]", problem)
+
+
+def _check_content(content: ContentProfile, third_party: ThirdPartyAllowance) -> None:
+    where = "collections.content"
+    _check_phrases(content.debt, f"{where}.debt")
+    for i, prohibited in enumerate(content.prohibited):
+        _check_phrases(prohibited.phrases, f"{where}.prohibited[{i}].phrases")
+    _check_phrases(content.opt_out.phrases, f"{where}.opt_out.phrases")
+    _check_phrases(content.opt_out.refusals, f"{where}.opt_out.refusals")
+    for i, medium in enumerate(content.opt_out.media):
+        if medium not in MEDIA:
+            raise ProfileError(f"{where}.opt_out.media[{i}]", f"{medium!r} is not one of {', '.join(MEDIA)}")
+    debt = matcher(content.debt.all())
+    prohibited_matchers = [(p.category, matcher(p.phrases.all())) for p in content.prohibited]
+    seen: set[str] = set()
+    for i, template in enumerate(content.templates):
+        path = f"{where}.templates[{i}]"
+        if template.id in seen or not template.id.isidentifier():
+            raise ProfileError(f"{path}.id", f"{template.id!r} is taken or not a plain identifier")
+        seen.add(template.id)
+        for lang in ("en", "zh"):
+            text = getattr(template, lang)
+            try:
+                names = set(re.findall(r"{(\w*)}", text))
+                text.format(**dict.fromkeys(PLACEHOLDERS, "x"))
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ProfileError(
+                    f"{path}.{lang}", f"a placeholder is not one of {sorted(PLACEHOLDERS)}: {exc}"
+                ) from None
+            if names - PLACEHOLDERS:
+                raise ProfileError(f"{path}.{lang}", f"unknown placeholder {sorted(names - PLACEHOLDERS)[0]!r}")
+            reduced = reduce(text)
+            for category, found in prohibited_matchers:
+                if found.found(reduced):
+                    raise ProfileError(f"{path}.{lang}", f"an approved message carries prohibited {category} content")
+            # P-9: what goes to anyone but the debtor may not tell of the debt, by the profile's own words.
+            if template.purpose in (TemplatePurpose.THIRD_PARTY, TemplatePurpose.CONSENT_REQUEST) and debt.found(
+                reduced
+            ):
+                raise ProfileError(f"{path}.{lang}", "a message for someone other than the debtor tells of the debt")
+    purposes = {t.purpose for t in content.templates}
+    if third_party is not ThirdPartyAllowance.NONE and TemplatePurpose.THIRD_PARTY not in purposes:
+        raise ProfileError(f"{where}.templates", "third parties may be contacted, but no third_party template exists")
 
 
 def parse_profile(text: str, source: str = "<profile>") -> Profile:

@@ -96,6 +96,91 @@ class Bucket:
     max_dpd: int | None  # None: open-ended
 
 
+class TemplatePurpose(enum.StrEnum):
+    """What a message template is for: the gateway's rules follow from it (P-6, P-7, P-9)."""
+
+    REMINDER = "reminder"  # before the due date, on grace days, the first overdue notice: never threatens
+    COLLECTION = "collection"  # collection proper: the debtor only, only after collection_start_dpd (P-7)
+    LEGAL_NOTICE = "legal_notice"  # a statement the law requires: still goes out after a cease request (P-6)
+    THIRD_PARTY = "third_party"  # to a contact person or third party: no debt content (P-9, CN-1, US-6)
+    ACKNOWLEDGEMENT = "acknowledgement"  # answers the borrower's own request (P-6: goes out after a cease)
+    CONSENT_REQUEST = "consent_request"  # asks a named contact person to confirm; about no loan
+
+
+@dataclass(frozen=True, slots=True)
+class MessageTemplate:
+    """An approved message, in both languages; `{placeholders}` are filled by the gateway."""
+
+    id: str
+    purpose: TemplatePurpose
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """Phrases in each language, matched after normalisation (collections/content.py).
+
+    A phrase of letters and spaces matches whole words; one with a Chinese
+    character matches anywhere; one starting `re:` is a regular expression.
+    """
+
+    zh: tuple[str, ...]
+    en: tuple[str, ...]
+
+    def all(self) -> tuple[str, ...]:
+        return self.zh + self.en
+
+
+@dataclass(frozen=True, slots=True)
+class ProhibitedContent:
+    """One kind of content no message may carry (threats, false authority, exposure, ...)."""
+
+    category: str
+    rule: str
+    phrases: Phrases
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutPolicy:
+    rule: str  # "" when the jurisdiction sets no opt-out duty
+    media: tuple[str, ...]  # the media whose messages must carry one (US-9: texts and e-mails)
+    phrases: Phrases
+    # Wordings that name an opt-out but offer none ("you cannot opt out", "退订无效"): they cancel a phrase.
+    refusals: Phrases
+
+
+@dataclass(frozen=True, slots=True)
+class ContentProfile:
+    """What may be said, and to whom (P-9)."""
+
+    # A message to anyone but the debtor that is free text or not a third-party template.
+    third_party_rule: str
+    # A message to anyone but the debtor that tells of the debt (CN-1, US-5).
+    disclosure_rule: str
+    debt: Phrases
+    prohibited: tuple[ProhibitedContent, ...]
+    opt_out: OptOutPolicy
+    templates: tuple[MessageTemplate, ...]
+
+    def template(self, template_id: str) -> MessageTemplate | None:
+        for template in self.templates:
+            if template.id == template_id:
+                return template
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintClocks:
+    """When a complaint must be acknowledged and answered (CN-22, US-19), in calendar days from filing."""
+
+    rule: str
+    acknowledge_days: int
+    answer_days: int
+    # One extension, with notice to the borrower, in complex cases: the answer is then due this much later.
+    extension_days: int
+
+
 @dataclass(frozen=True, slots=True)
 class CollectionsProfile:
     contact_window: ContactWindow
@@ -107,12 +192,18 @@ class CollectionsProfile:
     quiet_days_rule: str
     third_party: ThirdPartyPolicy
     cease_scopes: tuple[CeaseScope, ...]
-    cease_rule: str
+    cease_rule: str  # a request to stop all contact (P-6, US-7)
+    cease_scoped_rule: str  # a medium or a number forbidden (P-6, US-8)
+    # Template purposes that still go out after a request to stop all contact (P-6, US-7's exceptions).
+    cease_exempt_purposes: tuple[TemplatePurpose, ...]
     collection_start_dpd: int  # collection proper begins once days past due exceed this
+    collection_start_rule: str  # P-7, checked at the moment of sending
     escalation_dpd: int
     ladder: tuple[LadderStep, ...]
     record_retention_years: int
     record_retention_rule: str
+    content: ContentProfile
+    complaints: ComplaintClocks
 
 
 @dataclass(frozen=True, slots=True)

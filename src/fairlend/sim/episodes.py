@@ -29,7 +29,7 @@ from fairlend.money import Money
 from fairlend.sim.people import GIVEN, SimBorrower
 
 OTHER_LENDER = "恒通消费金融 (demo)"
-CONTACT_PURPOSE = "confirm_contact"  # identity's OtpPurpose.CONFIRM_CONTACT
+CONTACT_PURPOSE = "confirm_contact"  # identity's OtpPurpose.CONFIRM_CONTACT (delivered by the contact gateway)
 # A screenshot of the call log: PNG magic bytes, then what the picture shows.
 SCREENSHOT = b"\x89PNG\r\n\x1a\n"
 

@@ -131,6 +131,12 @@ class ComplaintAnswer(BaseModel):
     answer: str = Field(min_length=1, max_length=10_000)
 
 
+class ComplaintExtension(BaseModel):
+    """Once, in a complex case (CN-22, US-19): why the answer needs more time; the borrower sees it."""
+
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
 class AttachmentPublic(Public):
     seq: int
     filename: str
@@ -152,6 +158,8 @@ class ComplaintPublic(Public):
     acknowledged_at: datetime | None
     answered_at: datetime | None
     answer: str | None
+    extended_at: datetime | None
+    extension_note: str | None
     ack_breached: bool
     answer_breached: bool
     ack_seconds_left: int | None
@@ -166,7 +174,9 @@ class ContactAttemptCreate(BaseModel):
     contact_person_id: str | None = Field(default=None, max_length=40)
     third_party_number: str | None = Field(default=None, max_length=25)
     third_party_timezone: str | None = Field(default=None, max_length=60)
-    template: str = Field(default="collection", max_length=40)
+    # A template of the jurisdiction's profile; with neither template nor text: "collection".
+    template: str | None = Field(default=None, max_length=40)
+    # The collector's own words instead of a template: only ever to the debtor (P-9), checked for content.
     text: str | None = Field(default=None, max_length=2_000)
     task_id: str | None = Field(default=None, max_length=40)
 
@@ -435,6 +445,15 @@ def complaint_queue(
 @router.post("/complaints/{complaint_id}/acknowledge", response_model=ComplaintPublic)
 def acknowledge(complaint_id: str, principal: Compliance, container: ContainerDep) -> ComplaintPublic:
     return ComplaintPublic.model_validate(_complaints(container).acknowledge(complaint_id, principal.subject_id))
+
+
+@router.post("/complaints/{complaint_id}/extend", response_model=ComplaintPublic)
+def extend(
+    complaint_id: str, body: ComplaintExtension, principal: Compliance, container: ContainerDep
+) -> ComplaintPublic:
+    return ComplaintPublic.model_validate(
+        _complaints(container).extend(complaint_id, principal.subject_id, body.reason)
+    )
 
 
 @router.post("/complaints/{complaint_id}/answer", response_model=ComplaintPublic)

@@ -1,0 +1,255 @@
+"""After the decision: hand the message to its channel, record the outcome; finish what a crash left.
+
+The gateway has committed an allowed attempt as DISPATCHING, with its sealed
+address and text in `contact_dispatch`. `Resolver.send_and_resolve` calls the
+channel (outside any transaction) and appends the outcome row that resolves
+the attempt, deleting the dispatch row in the same transaction.
+
+A process killed between those steps leaves the dispatch row behind.
+`Resolver.finish_stranded` (run by `fairlend collections dispatch`, the
+automated dispatch and end-of-day) takes every dispatch older than a grace
+period, re-checks under the borrower's lock what may have changed since the
+decision (the loan settled, a cease request, a complaint, the clock past the
+contact window), and then cancels it, expires it (too old to send), or sends
+it again. Channels are idempotent on the log id (ports.ChannelPort), so a
+message the dead process had already handed over is not delivered twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, delete, select, update
+
+from fairlend.collections import log
+from fairlend.collections.addresses import parse_hhmm
+from fairlend.collections.events import ContactResolved
+from fairlend.collections.model import (
+    Attempt,
+    DeliveryResult,
+    LoanState,
+    LogRecord,
+    Medium,
+    Outcome,
+    Situation,
+    TaskStatus,
+    Violation,
+    WindowConsent,
+)
+from fairlend.collections.policy import (
+    check_cease,
+    check_paused,
+    check_settled,
+    check_window,
+    is_collection,
+    purpose_of,
+)
+from fairlend.collections.ports import DISPATCH, ChannelPort, OutboundMessage, Sealer
+from fairlend.collections.situation import FLAGS, cease_requests
+from fairlend.collections.tables import collection_task, contact_dispatch, contact_log
+from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.faults import crash_point
+from fairlend.ids import new_id
+from fairlend.jurisdiction.model import Profile
+
+# A dispatch younger than this may still be in the hands of the request that made it.
+STRANDED_AFTER = timedelta(minutes=2)
+# A message this old is no longer the message that was decided: it is expired, never sent.
+SEND_WITHIN = timedelta(minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatch:
+    record: LogRecord  # the DISPATCHING attempt
+    address: str
+    text: str  # exactly what the person receives
+    secrets: Mapping[str, str] = field(default_factory=dict)
+
+    def sealed_form(self) -> str:
+        return json.dumps({"address": self.address, "text": self.text, "secrets": dict(self.secrets)})
+
+    @classmethod
+    def from_sealed_form(cls, record: LogRecord, opened: str) -> Dispatch:
+        data = json.loads(opened)
+        return cls(
+            record, str(data["address"]), str(data["text"]), {str(k): str(v) for k, v in data["secrets"].items()}
+        )
+
+
+class Resolver:
+    def __init__(
+        self, uow: UnitOfWorkFactory, profile: Profile, channels: Mapping[Medium, ChannelPort], sealer: Sealer
+    ) -> None:
+        self._uow = uow
+        self._profile = profile
+        self._channels = channels
+        self._sealer = sealer
+
+    def send_and_resolve(self, dispatch: Dispatch) -> Outcome:
+        """Hand the message over, then record what happened; returns SENT or FAILED."""
+        record = dispatch.record
+        channel = self._channels.get(record.medium)
+        result: DeliveryResult | None = None
+        try:
+            if channel is None:
+                raise RuntimeError(f"no channel for {record.medium.value}")
+            result = channel.send(
+                OutboundMessage(
+                    record.medium, dispatch.address, dispatch.text, record.template, record.id, dispatch.secrets
+                )
+            )
+        except Exception:  # a channel failure is recorded, never lost
+            result = None
+        crash_point("gateway.after_send")
+        outcome = Outcome.SENT if result is not None else Outcome.FAILED
+        self._resolve(record, outcome, result or DeliveryResult(), ())
+        return outcome
+
+    def _resolve(
+        self, attempt: LogRecord, outcome: Outcome, result: DeliveryResult, violations: tuple[Violation, ...]
+    ) -> bool:
+        """Append the outcome row and drop the dispatch, once: False when another resolved it first."""
+        with self._uow() as uow:
+            conn = uow.conn
+            head = log.lock_head(conn, attempt.borrower_id)
+            gone = conn.execute(
+                delete(contact_dispatch).where(
+                    contact_dispatch.c.borrower_id == attempt.borrower_id, contact_dispatch.c.log_id == attempt.id
+                )
+            ).rowcount
+            if not gone:
+                return False  # resolved meanwhile (a dispatcher and a slow request both finished it)
+            now = uow.clock.now()
+            record = log.append(
+                conn,
+                replace(
+                    attempt,
+                    seq=0,
+                    id=new_id("ctc"),
+                    at=now,
+                    outcome=outcome,
+                    rules=tuple(dict.fromkeys(v.rule for v in violations)),
+                    connected=result.connected,
+                    conversation=result.conversation,
+                    prev_hash="",
+                    hash="",
+                    resolves=attempt.id,
+                ),
+                self._sealer,
+                head,
+            )
+            if attempt.task_id and outcome is Outcome.SENT:
+                conn.execute(
+                    update(collection_task)
+                    .where(
+                        collection_task.c.borrower_id == attempt.borrower_id,
+                        collection_task.c.id == attempt.task_id,
+                        collection_task.c.status == TaskStatus.PENDING.value,
+                    )
+                    .values(status=TaskStatus.DONE.value, note="")
+                )
+            uow.publish(
+                ContactResolved(
+                    record.id,
+                    attempt.id,
+                    attempt.borrower_id,
+                    attempt.loan_id,
+                    outcome.value,
+                    record.rules,
+                    uow.clock.business_date(),
+                )
+            )
+            uow.commit()
+        return True
+
+    # -- what a crash left behind -------------------------------------------------------
+
+    def finish_stranded(self, *, limit: int = 10_000) -> dict[str, int]:
+        """Finish, cancel or expire every dispatch left unresolved; counts by outcome."""
+        with self._uow(read_only=True) as uow:
+            cutoff = uow.clock.now() - STRANDED_AFTER
+            rows = uow.conn.execute(
+                select(contact_dispatch.c.borrower_id, contact_dispatch.c.log_id)
+                .where(contact_dispatch.c.created_at <= cutoff)
+                .order_by(contact_dispatch.c.created_at)
+                .limit(limit)
+            ).all()
+        counts: Counter[str] = Counter()
+        for borrower_id, log_id in rows:
+            outcome = self._finish(borrower_id, log_id)
+            if outcome is not None:
+                counts[outcome.value] += 1
+        return dict(counts)
+
+    def _finish(self, borrower_id: str, log_id: str) -> Outcome | None:
+        send: Dispatch | None = None
+        with self._uow() as uow:
+            conn = uow.conn
+            log.lock_head(conn, borrower_id)
+            row = conn.execute(
+                select(contact_dispatch).where(
+                    contact_dispatch.c.borrower_id == borrower_id, contact_dispatch.c.log_id == log_id
+                )
+            ).first()
+            if row is None:
+                return None  # finished meanwhile
+            attempt = log.to_record(
+                conn.execute(
+                    select(contact_log).where(contact_log.c.borrower_id == borrower_id, contact_log.c.id == log_id)
+                ).one(),
+                self._sealer,
+            )
+            now = uow.clock.now()
+            stopped = self._still_stopped(conn, attempt, now)
+            if not stopped and now - row.created_at <= SEND_WITHIN:
+                conn.execute(
+                    update(contact_dispatch)
+                    .where(contact_dispatch.c.borrower_id == borrower_id, contact_dispatch.c.log_id == log_id)
+                    .values(tries=row.tries + 1, last_try_at=now)
+                )
+                uow.commit()
+                send = Dispatch.from_sealed_form(attempt, self._sealer.open(row.sealed, DISPATCH))
+        if send is not None:
+            return self.send_and_resolve(send)
+        # Decided on, never to be sent: nothing left the platform after this point.
+        outcome = Outcome.CANCELLED if stopped else Outcome.EXPIRED
+        self._resolve(attempt, outcome, DeliveryResult(), stopped)
+        return outcome
+
+    def _still_stopped(self, conn: Connection, attempt_record: LogRecord, now: datetime) -> tuple[Violation, ...]:
+        """What stops the message now that did not when it was decided: settlement, cease, pause, hours."""
+        rules = self._profile.collections
+        attempt = Attempt(
+            loan_id=attempt_record.loan_id,
+            borrower_id=attempt_record.borrower_id,
+            recipient_kind=attempt_record.recipient_kind,
+            recipient_id=attempt_record.recipient_id,
+            medium=attempt_record.medium,
+            number_key=attempt_record.number_key,
+            template=attempt_record.template,
+            text=attempt_record.text,
+            at=now,
+            recipient_tz=attempt_record.recipient_tz,
+            collector_id=attempt_record.collector_id,
+        )
+        flags = conn.execute(FLAGS, {"b": attempt.borrower_id, "loan": attempt.loan_id}).one()
+        consent = WindowConsent(parse_hhmm(flags.start), parse_hhmm(flags.end)) if flags.start and flags.end else None
+        situation = Situation(
+            loan_state=LoanState.SETTLED if flags.settled else LoanState.ACTIVE,
+            cease_requests=cease_requests(conn, attempt.borrower_id),
+            open_complaint=bool(flags.complained),
+            window_consent=consent,
+        )
+        found: list[Violation] = []
+        purpose = purpose_of(attempt, rules)
+        if attempt.about_loan:
+            check_settled(attempt, situation, found)
+            if is_collection(attempt, purpose):
+                check_paused(situation, found)
+        check_cease(attempt, situation, rules, purpose, found)
+        check_window(attempt, situation, rules, found)
+        return tuple(found)
