@@ -150,5 +150,8 @@ def fake_auth(container: Container) -> FakeAuthenticator:
 
 @pytest.fixture
 def api(container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(container=container), raise_server_exceptions=False) as client:
+    # A client on this machine, like a developer's browser: the development code list answers only loopback.
+    with TestClient(
+        create_app(container=container), raise_server_exceptions=False, client=("127.0.0.1", 50000)
+    ) as client:
         yield client

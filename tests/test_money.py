@@ -10,6 +10,7 @@ from fairlend.money import (
     Money,
     Rounding,
     allocate,
+    parse_major,
     round_down,
     round_half_even,
     round_half_up,
@@ -128,6 +129,60 @@ def test_the_largest_storable_amount_is_still_money() -> None:
     assert Money.of(Decimal("92233720368547758.07"), "CNY").minor == 2**63 - 1
 
 
+# ---- amounts from outside: only ASCII digits, never finer than the minor unit ----------------
+
+
+@pytest.mark.parametrize(("text", "currency"), [("1.005", "CNY"), ("0.001", "USD"), ("12.5", "JPY"), ("-3.141", "CNY")])
+def test_an_amount_finer_than_the_minor_unit_is_refused_not_rounded(text: str, currency: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        Money.of(text, currency)
+    assert refused.value.code == "amount_too_precise"
+    with pytest.raises(Invalid) as refused_decimal:
+        Money.of(Decimal(text), currency)
+    assert refused_decimal.value.code == "amount_too_precise"
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"), [("1.0", 100), ("1.00", 100), ("1.000", 100), ("1", 100), ("0.01", 1), ("-2.50", -250)]
+)
+def test_trailing_zeros_past_the_minor_unit_are_the_same_amount(text: str, minor: int) -> None:
+    assert Money.of(text, "CNY").minor == minor
+
+
+@pytest.mark.parametrize(
+    "text", ["１２", "١٢", "12\u00a0", " 12", "1e3", "1E3", "NaN", "Infinity", "+1", ".5", "5.", "1_000", "0x10", ""]
+)
+def test_only_ascii_digits_are_money(text: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        Money.of(text, "CNY")
+    assert refused.value.code == "amount_invalid"
+
+
+def test_a_named_rounding_still_rounds_when_the_caller_asks_for_it() -> None:
+    assert Money.of(Decimal("1.005"), "CNY", Rounding.HALF_UP).minor == 101
+    assert Money.of(Decimal("1.005"), "CNY", Rounding.HALF_EVEN).minor == 100
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"), [("8,500.00", 850_000), ("1,234,567", 123_456_700), (" 12.30 ", 1230), ("12", 1200)]
+)
+def test_a_form_amount_may_group_thousands_with_commas(text: str, minor: int) -> None:
+    assert Money.parse(text, "CNY", grouping=True).minor == minor
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "12,34", "１,２３４", "1,234.5,6", ",123"])
+def test_commas_only_group_thousands(text: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        Money.parse(text, "CNY", grouping=True)
+    assert refused.value.code == "amount_invalid"
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_every_amount_written_in_minor_units_parses_back_exactly(minor: int) -> None:
+    money = Money(minor, "CNY")
+    assert Money.parse(str(money.to_decimal()), "CNY") == money
+
+
 # -- each refusal: its stable code, and the words a person reads (problem+json `detail`, the CLI's line) --
 
 REFUSALS = [
@@ -136,7 +191,13 @@ REFUSALS = [
     (lambda: Money(Decimal(1), "CNY"), "money_not_integer", "money is an integer count of minor units, not Decimal"),
     (lambda: Money.of(1.5, "CNY"), "money_not_float", "a float is never accepted as money"),
     (lambda: Money.of(True, "CNY"), "money_not_float", "a float is never accepted as money"),
-    (lambda: Money.of("NaN", "CNY"), "money_not_finite", "not a finite amount: 'NaN'"),
+    (lambda: Money.of(Decimal("NaN"), "CNY"), "money_not_finite", "not a finite amount: Decimal('NaN')"),
+    # Text is money only in ASCII digits with an optional sign and point: no NaN, no exponent.
+    (
+        lambda: Money.of("NaN", "CNY"),
+        "amount_invalid",
+        "an amount is written in ASCII digits with an optional point, such as 916.80",
+    ),
     (lambda: Money.of(Decimal("-Infinity"), "CNY"), "money_not_finite", "not a finite amount: Decimal('-Infinity')"),
     (lambda: Money(1, "CNY") + 1, "money_type", "cannot combine Money with int"),
     (lambda: Money(1, "CNY") - Money(1, "USD"), "currency_mismatch", "cannot combine CNY with USD"),
@@ -151,13 +212,25 @@ REFUSALS = [
         "money_factor",
         "money is multiplied only by an int; use a named rounding for rates",
     ),
-    (lambda: Money.of("1e40", "CNY"), "amount_out_of_range", "amount out of range: 1E+40"),
+    (lambda: Money.of(Decimal("1e40"), "CNY"), "amount_out_of_range", "amount out of range: 1E+40"),
     (
         lambda: Money.of("92233720368547758.08", "CNY"),
         "amount_out_of_range",
         "amount out of range: 92233720368547758.08",
     ),
-    (lambda: Money.of("1e999999", "CNY"), "amount_out_of_range", "amount out of range: 1E+999999"),
+    (lambda: Money.of(Decimal("1e999999"), "CNY"), "amount_out_of_range", "amount out of range: 1E+999999"),
+    (lambda: Money.of([12], "CNY"), "amount_invalid", "not an amount: list"),  # type: ignore[arg-type]
+    (lambda: parse_major(12), "amount_invalid", 'an amount is text such as "916.80", not int'),  # type: ignore[arg-type]
+    (
+        lambda: Money.of("1.005", "CNY"),
+        "amount_too_precise",
+        "1.005 is finer than the smallest unit of CNY (0.01); it is refused, not rounded",
+    ),
+    (
+        lambda: Money.of("12.5", "JPY"),
+        "amount_too_precise",
+        "12.5 is finer than the smallest unit of JPY (1); it is refused, not rounded",
+    ),
     (lambda: allocate(Money(1, "CNY"), []), "allocate_no_weights", "cannot allocate over no weights"),
     (
         lambda: allocate(Money(1, "CNY"), [1, 0.5]),
@@ -222,3 +295,25 @@ def test_allocation_gives_the_leftover_unit_to_the_largest_remainder_not_the_lar
 def test_sum_money_adds_every_amount_and_an_empty_sum_is_zero() -> None:
     assert sum_money([Money(1, "CNY"), Money(20, "CNY"), Money(-300, "CNY")], "CNY") == Money(-279, "CNY")
     assert sum_money([], "USD") == Money(0, "USD")
+
+
+def test_an_amount_is_at_most_sixty_four_characters_of_text() -> None:
+    assert Money.parse("0" * 62 + "12", "CNY").minor == 1200
+    with pytest.raises(Invalid) as refused:
+        Money.parse("0" * 63 + "12", "CNY")
+    assert refused.value.code == "amount_invalid"
+
+
+@pytest.mark.parametrize("text", ["X12", "12\u00a0", "\u300012", "12\n"])
+def test_a_form_amount_loses_only_spaces_and_tabs_around_it(text: str) -> None:
+    assert Money.parse("\t 12 \t", "CNY", grouping=True).minor == 1200
+    with pytest.raises(Invalid) as refused:
+        Money.parse(text, "CNY", grouping=True)
+    assert refused.value.code == "amount_invalid"
+
+
+def test_typed_amounts_group_thousands_only_when_asked() -> None:
+    with pytest.raises(Invalid) as refused:
+        Money.parse("1,000", "CNY")
+    assert refused.value.code == "amount_invalid"
+    assert Money.parse("1,000", "CNY", grouping=True).minor == 100_000

@@ -12,10 +12,8 @@ every table, in the raw bytes of the SQLite file, its `-wal` (read before
 any checkpoint: it must hold the run's last write) and `-shm`, and in
 `pg_dump`'s output; each hit names its table.
 
-Tables fixed on other branches are listed in PENDING: the idempotency
-store. Their own tests below are
-strict xfails, so merging a fix makes them pass and fail the run until the
-marker is removed; everything else must already be clean.
+Every table must be clean: the idempotency store's answers, the last place
+that was pending, are sealed now (docs/api.md, "Idempotency").
 """
 
 from __future__ import annotations
@@ -44,9 +42,6 @@ from tests.conftest import PG_REQUIRED, _truncate_all
 from tests.pii_scan import Parts, Scan, Secret, describe, pg_dump, row_dump, sqlite_files
 
 DEMO = {"borrowers": 40, "days": 90, "seed": 7}  # `fairlend serve --demo`'s size
-PENDING = {
-    "idempotency": frozenset({"idempotency_key"}),  # stored response bodies: another engineer's branch
-}
 # Each backend's run is shared by the tests on it: one xdist worker takes them all.
 RUNS = [
     pytest.param("sqlite", marks=pytest.mark.xdist_group("pii_demo_sqlite")),
@@ -174,17 +169,10 @@ def demo_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         container.close()
 
 
-ALL_PENDING = frozenset().union(*PENDING.values())
-
-
 @on_each_backend
-def test_a_demo_run_leaves_no_personal_data_in_clear_outside_the_tables_fixed_elsewhere(demo_run: DemoRun) -> None:
-    outside = demo_run.scan.found(ALL_PENDING, inside=False)
-    print(
-        f"\n[{demo_run.backend}] hits in tables fixed elsewhere:\n"
-        + describe(demo_run.scan.found(ALL_PENDING, inside=True))
-    )
-    assert outside == {}, "personal data in clear:\n" + describe(outside)
+def test_a_demo_run_leaves_no_personal_data_in_clear_anywhere(demo_run: DemoRun) -> None:
+    found = demo_run.scan.found((), inside=False)
+    assert found == {}, "personal data in clear:\n" + describe(found)
 
 
 @on_each_backend
@@ -259,24 +247,3 @@ def test_a_clear_value_planted_in_a_file_or_an_event_is_found_and_named(demo_run
         assert {"bureau_submission", "outbox"} <= set(found[raw]), found[raw]
     else:
         assert demo_run.backend == "postgresql" and not shutil.which("pg_dump")
-
-
-@on_each_backend
-@pytest.mark.parametrize(
-    "owner",
-    [
-        pytest.param(owner, marks=pytest.mark.xfail(strict=True, reason=f"{owner}: fixed on another branch"))
-        for owner in PENDING
-    ],
-)
-def test_the_tables_fixed_on_other_branches_hold_no_personal_data_either(demo_run: DemoRun, owner: str) -> None:
-    inside = demo_run.scan.found(PENDING[owner], inside=True)
-    assert inside == {}, f"{owner}: personal data in clear:\n" + describe(inside)
-
-
-def test_the_pending_list_names_real_tables() -> None:
-    from fairlend.db.schema import load_all
-
-    names = {t.name for t in load_all().sorted_tables}
-    assert names >= ALL_PENDING
-    assert not any(name.startswith(("bureau_", "identity_", "lending_reporting")) for name in ALL_PENDING)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine, text
@@ -20,6 +21,7 @@ from fairlend.bureau.service import BureauService, derive_blind_key
 from fairlend.clock import Clock, StoredBusinessDate, SystemClock
 from fairlend.config import Settings
 from fairlend.db.engine import make_engine
+from fairlend.db.idempotency import IdempotencyStore
 from fairlend.db.uow import EventBus, UnitOfWorkFactory, uow_factory
 from fairlend.identity.model import Principal
 from fairlend.identity.pii import parse_keys
@@ -70,6 +72,8 @@ class Container:
     bureau_access: OwnInstitution | None = None
     # Set by bootstrap: accounts, KYC, certificates, consent, personal data (identity/service.py).
     identity: IdentityService = field(default=None)  # type: ignore[assignment]
+    # Idempotency keys of the API and the web's money forms; answers sealed with identity's vault.
+    idempotency: IdempotencyStore = field(default=None)  # type: ignore[assignment]
     verifiers: dict[str, Verifier] = field(default_factory=dict)
     scoring: ScoringService | None = None
     origination: OriginationService | None = None
@@ -140,6 +144,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.authenticator = container.identity.tokens
     container.verifiers["identity"] = container.identity.maintenance.verify
     container.verifiers["identity_audit"] = container.identity.audit.verify
+    # db imports no identity code: the vault is handed to the store as its sealer.
+    idempotency = IdempotencyStore(
+        uow, clock, container.identity.vault, lease=timedelta(seconds=settings.idempotency_lease_seconds)
+    )
+    container.idempotency = idempotency
+    container.verifiers["idempotency"] = lambda: [
+        Discrepancy("idempotency.body", p.scope_key, p.detail) for p in idempotency.verify()
+    ]
     container.scoring = ScoringService(uow, ComprehensiveScorer(load_default_model(), retention_of(profile)))
     # The bureau client and lending are wired here once they land (origination/README.md).
     container.origination = OriginationService(

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     business_date_refresh_seconds: float = Field(default=1.0, ge=0, le=3600)
     # The largest request body the API takes (a reporting file is the largest); bigger is 413.
     max_request_mb: int = Field(default=64, ge=1, le=4096)
+    # How long an Idempotency-Key claim holds: a retry after it takes over a request that never took
+    # effect, or learns that one did and its answer was lost (docs/api.md). Longer than any request.
+    idempotency_lease_seconds: float = Field(default=60, gt=0, le=3600)
+    # One-time codes cost a text each: how many one client (an address) may have sent an hour and a
+    # day, and how many the whole platform may send an hour (identity/otp.py, SMS pumping).
+    otp_client_sends_per_hour: int = Field(default=10, ge=1)
+    otp_client_sends_per_day: int = Field(default=30, ge=1)
+    otp_sends_per_hour: int = Field(default=10_000, ge=1)
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> Settings:

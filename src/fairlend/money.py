@@ -3,11 +3,19 @@
 Never a float: constructing or multiplying Money with a float raises. Splitting
 an amount uses the largest-remainder method so that no minor unit is created
 or lost, and rounding from a `Decimal` always names its mode.
+
+Amounts from outside (the API, web forms, the command line, files) are exact
+or refused: `Money.of` without a rounding refuses an amount finer than the
+currency's minor unit (`amount_too_precise`) instead of rounding it, and text
+is money only when written in ASCII digits with an optional sign and point
+(`amount_invalid`): Python's `Decimal` would also take full-width and other
+scripts' digits, exponents, "NaN" and surrounding spaces.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, DecimalException
@@ -30,6 +38,14 @@ CURRENCY_EXPONENTS: dict[str, int] = {
     "JPY": 0,
     "KRW": 0,
 }
+
+
+# An amount as written by a person or a program: ASCII digits, an optional sign and decimal point.
+_AMOUNT_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+# The same with thousands grouped by commas, as people type them into a form ("8,500.00").
+_GROUPED_AMOUNT_TEXT = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", re.ASCII)
+# Far longer than any amount storage holds; refused before Decimal parses it.
+MAX_AMOUNT_TEXT = 64
 
 
 class Rounding(enum.StrEnum):
@@ -72,6 +88,35 @@ def to_minor(major: Decimal, currency: str, rounding: Rounding) -> int:
     return minor
 
 
+def parse_major(text: str, *, grouping: bool = False) -> Decimal:
+    """An amount in major units written as text: ASCII digits, an optional "-" and ".", nothing else.
+
+    With `grouping`, thousands may be separated by commas and the text may be surrounded by
+    spaces (a web form); never full-width or other scripts' digits, exponents, "NaN" or "+".
+    """
+    if not isinstance(text, str):
+        raise Invalid("amount_invalid", f'an amount is text such as "916.80", not {type(text).__name__}')
+    candidate = text.strip(" \t") if grouping else text
+    if len(candidate) <= MAX_AMOUNT_TEXT:
+        if _AMOUNT_TEXT.fullmatch(candidate):
+            return Decimal(candidate)
+        if grouping and _GROUPED_AMOUNT_TEXT.fullmatch(candidate):
+            return Decimal(candidate.replace(",", ""))
+    raise Invalid("amount_invalid", "an amount is written in ASCII digits with an optional point, such as 916.80")
+
+
+def exact_minor(major: Decimal, currency: str) -> int:
+    """Whole minor units of an amount that has no finer part; refused (never rounded) otherwise."""
+    minor = to_minor(major, currency, Rounding.DOWN)
+    if Decimal(minor) != major.scaleb(exponent(currency)):
+        unit = Decimal(1).scaleb(-exponent(currency))
+        raise Invalid(
+            "amount_too_precise",
+            f"{major} is finer than the smallest unit of {currency} ({unit}); it is refused, not rounded",
+        )
+    return minor
+
+
 def round_half_up(major: Decimal, currency: str) -> Money:
     return Money(to_minor(major, currency, Rounding.HALF_UP), currency)
 
@@ -106,14 +151,32 @@ class Money:
         return cls(0, currency)
 
     @classmethod
-    def of(cls, major: Decimal | str | int, currency: str, rounding: Rounding = Rounding.HALF_UP) -> Money:
-        """Money from major units given as a Decimal, a decimal string or an int."""
+    def of(cls, major: Decimal | str | int, currency: str, rounding: Rounding | None = None) -> Money:
+        """Money from major units given as a Decimal, a decimal string (`parse_major`) or an int.
+
+        Exact unless a rounding is named: an amount finer than the currency's minor unit is
+        refused with `amount_too_precise`, so "1.005" yuan never silently becomes 1.01.
+        """
         if isinstance(major, (float, bool)):
             raise Invalid("money_not_float", "a float is never accepted as money")
-        value = Decimal(major)  # exact for a str, an int or a Decimal: no context rounding here
+        if isinstance(major, str):
+            value = parse_major(major)
+        elif isinstance(major, int):
+            value = Decimal(major)
+        elif isinstance(major, Decimal):
+            value = major
+        else:
+            raise Invalid("amount_invalid", f"not an amount: {type(major).__name__}")
         if not value.is_finite():
             raise Invalid("money_not_finite", f"not a finite amount: {major!r}")
+        if rounding is None:
+            return cls(exact_minor(value, currency), currency)
         return cls(to_minor(value, currency, rounding), currency)
+
+    @classmethod
+    def parse(cls, text: str, currency: str, *, grouping: bool = False) -> Money:
+        """Money typed by someone: ASCII digits only, exact to the minor unit (see `parse_major`)."""
+        return cls.of(parse_major(text, grouping=grouping), currency)
 
     def _same(self, other: object) -> Money:
         if not isinstance(other, Money):

@@ -24,6 +24,7 @@ from fairlend.collections.fakes import InMemoryContactPoints, InMemoryLending
 from fairlend.collections.model import ComplaintCategory, LoanFacts, LoanState
 from fairlend.identity.model import Role
 from fairlend.money import Money
+from tests.api.problems import refusal
 from tests.bureau.conftest import ID_CN, Records, lines
 from tests.conftest import FakeAuthenticator
 from tests.lending.conftest import BASE as CASH12
@@ -250,7 +251,7 @@ def test_another_borrower_cannot_use_the_owners_loan_in_their_own_requests(
 
 @pytest.mark.parametrize("path", ["/api/v1/bureau/disputes", "/api/v1/bureau/disputes/open-check"])
 def test_the_bureau_needs_an_institutions_key(api: TestClient, container: Container, path: str) -> None:
-    assert api.get(path, params={"institution_id": "x", "account_ref": "L1"}).status_code == 401
+    assert refusal(api.get(path, params={"institution_id": "x", "account_ref": "L1"})) == (401, "api_key_required")
 
 
 def test_an_institution_sees_and_answers_only_disputes_about_its_own_accounts(
@@ -275,9 +276,15 @@ def test_an_institution_sees_and_answers_only_disputes_about_its_own_accounts(
     assert api.get("/api/v1/bureau/disputes", headers=bank_b).json() == []
     check = {"institution_id": a.institution_id, "account_ref": "L1"}
     assert api.get("/api/v1/bureau/disputes/open-check", params=check, headers=bank_a).json() == {"open": True}
-    assert api.get("/api/v1/bureau/disputes/open-check", params=check, headers=bank_b).status_code == 403
+    assert refusal(api.get("/api/v1/bureau/disputes/open-check", params=check, headers=bank_b)) == (
+        403,
+        "not_your_account",
+    )
     answer = {"outcome": "deleted", "note": "our mistake"}
-    assert api.post(f"/api/v1/bureau/disputes/{dispute_id}/answer", json=answer, headers=bank_b).status_code == 404
+    assert refusal(api.post(f"/api/v1/bureau/disputes/{dispute_id}/answer", json=answer, headers=bank_b)) == (
+        404,
+        "no_such_dispute",
+    )
     answered = api.post(f"/api/v1/bureau/disputes/{dispute_id}/answer", json=answer, headers=bank_a)
     assert answered.status_code == 200, answered.text
 

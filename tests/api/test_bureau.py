@@ -5,6 +5,7 @@ from datetime import date
 from fastapi.testclient import TestClient
 
 from fairlend.bootstrap import Container
+from tests.api.problems import refusal
 from tests.bureau.conftest import ID_CN, Records, lines
 
 
@@ -25,7 +26,7 @@ def test_a_replayed_idempotency_key_returns_the_first_acknowledgement(container:
 def test_bad_input_is_a_problem_not_a_server_error(container: Container, api: TestClient) -> None:
     headers = {"Authorization": f"ApiKey {_key(container)}"}
     bad = api.post("/api/v1/bureau/inquiries", json={"id_number": ID_CN, "purpose": "gossip"}, headers=headers)
-    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert refusal(bad) == (422, "validation_error")
     refused = api.post(
         "/api/v1/bureau/inquiries", json={"id_number": ID_CN, "purpose": "loan_approval"}, headers=headers
     )

@@ -15,6 +15,7 @@ from fairlend.db.tables import outbox
 from fairlend.identity.model import Role
 from fairlend.identity.tables import identity_person
 from tests.api.identity_helpers import PDF, api_kyc, api_sign_up, api_upload, bearer, dev_code, token_for
+from tests.api.problems import refusal
 from tests.identity.helpers import cn_id_number, cn_mobile, dev_card
 
 
@@ -169,7 +170,15 @@ def test_every_other_bad_input_has_its_stable_code(api: TestClient, container: C
         422,
         "code_expired",
     )
-    assert post("/api/v1/auth/sign-up", json={"phone": phone, "code": code, "role": "admin"})[0] == 422
+
+    # A good, unused code: only the role refusal stands between this call and an admin account.
+    clock.advance(timedelta(minutes=1, seconds=1))
+    api.post("/api/v1/auth/otp", json={"phone": phone, "purpose": "sign_up"})
+    code = dev_code(api, phone)
+    for role in ("admin", "underwriter", "collector", "compliance", "root"):
+        assert post("/api/v1/auth/sign-up", json={"phone": phone, "code": code, "role": role}) == (422, "invalid_role")
+    # Nothing was used up: the same code opens the borrower account it was sent for.
+    assert post("/api/v1/auth/sign-up", json={"phone": phone, "code": code, "role": "borrower"})[0] == 201
 
 
 def test_an_idempotent_replay_of_an_upload_stores_one_certificate(api: TestClient) -> None:
@@ -241,7 +250,7 @@ def test_the_development_code_endpoint_does_not_exist_in_production(tmp_path: ob
     container = bootstrap(settings, clock=clock)
     try:
         client = TestClient(create_app(container=container), raise_server_exceptions=False)
-        assert client.get("/api/v1/dev/one-time-codes").status_code == 404
+        assert refusal(client.get("/api/v1/dev/one-time-codes")) == (404, "not_found")
         assert "/api/v1/dev/one-time-codes" not in client.get("/openapi.json").json()["paths"]
     finally:
         container.close()

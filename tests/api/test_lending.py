@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Role
 from fairlend.lending.model import Product
+from tests.api.problems import refusal
 from tests.conftest import FakeAuthenticator
 from tests.lending.conftest import BASE
 
@@ -51,7 +52,7 @@ def test_a_quote_above_the_cap_is_a_problem_naming_the_cap_and_the_apr(
         json={"product_code": "cash-12", "amount": "10000", "rate": "0.30"},
         headers=fake_auth.headers(Role.BORROWER, "brw_a"),
     )
-    assert response.status_code == 403
+    assert refusal(response) == (403, "apr_above_cap")
     problem = response.json()
     assert problem["code"] == "apr_above_cap" and problem["rules"] == ["CN-21"]
     assert "24.00%" in problem["detail"] and "30.00%" in problem["detail"]
@@ -59,13 +60,18 @@ def test_a_quote_above_the_cap_is_a_problem_naming_the_cap_and_the_apr(
 
 def test_bad_input_is_a_4xx_problem_never_a_5xx(api: TestClient, fake_auth: FakeAuthenticator, cash12: Product) -> None:
     headers = fake_auth.headers(Role.BORROWER, "brw_a")
-    assert (
-        api.post("/api/v1/quotes", json={"product_code": "cash-12", "amount": "-1"}, headers=headers).status_code == 422
+    quote = "/api/v1/quotes"
+    assert refusal(api.post(quote, json={"product_code": "cash-12", "amount": "-1"}, headers=headers)) == (
+        422,
+        "validation_error",
     )
-    assert api.post("/api/v1/quotes", json={"product_code": "nope", "amount": "10"}, headers=headers).status_code == 404
-    assert (
-        api.post("/api/v1/quotes", json={"product_code": "cash-12", "amount": "0.001"}, headers=headers).status_code
-        == 422
+    assert refusal(api.post(quote, json={"product_code": "nope", "amount": "10"}, headers=headers)) == (
+        404,
+        "product_not_found",
+    )
+    assert refusal(api.post(quote, json={"product_code": "cash-12", "amount": "0.001"}, headers=headers)) == (
+        422,
+        "amount_too_precise",
     )
 
 
@@ -80,7 +86,7 @@ def test_operators_book_loans_and_borrowers_cannot(
         json={"borrower_id": "brw_a", "product_code": "cash-12", "amount": "10000"},
         headers={**fake_auth.headers(Role.BORROWER, "brw_a"), "Idempotency-Key": "x"},
     )
-    assert refused.status_code == 403
+    assert refusal(refused) == (403, "role_not_allowed")
     no_key = api.post(
         "/api/v1/loans",
         json={"borrower_id": "brw_a", "product_code": "cash-12", "amount": "10000"},
@@ -96,10 +102,13 @@ def test_a_borrower_reads_their_own_loan_and_not_anothers(
     mine = api.get(f"/api/v1/loans/{loan['id']}", headers=fake_auth.headers(Role.BORROWER, "brw_a"))
     assert mine.status_code == 200 and mine.json()["days_past_due"] == 0
     theirs = api.get(f"/api/v1/loans/{loan['id']}", headers=fake_auth.headers(Role.BORROWER, "brw_b"))
-    assert theirs.status_code == 403
+    assert refusal(theirs) == (403, "not_yours")
     listed = api.get("/api/v1/borrowers/brw_a/loans", headers=fake_auth.headers(Role.BORROWER, "brw_a"))
     assert [item["id"] for item in listed.json()] == [loan["id"]]
-    assert api.get("/api/v1/loans/loan_nope", headers=fake_auth.headers(Role.ADMIN, "op")).status_code == 404
+    assert refusal(api.get("/api/v1/loans/loan_nope", headers=fake_auth.headers(Role.ADMIN, "op"))) == (
+        404,
+        "loan_not_found",
+    )
 
 
 def test_a_replayed_repayment_posts_once(
@@ -117,7 +126,7 @@ def test_a_replayed_repayment_posts_once(
         json={"amount": "1"},
         headers={**fake_auth.headers(Role.BORROWER, "brw_b"), "Idempotency-Key": "pay-2"},
     )
-    assert stranger.status_code == 403
+    assert refusal(stranger) == (403, "not_yours")
 
 
 def test_the_payoff_quote_settles_the_loan(api: TestClient, fake_auth: FakeAuthenticator, cash12: Product) -> None:
@@ -144,9 +153,9 @@ def test_admins_define_products_and_everyone_signed_in_lists_them(
     assert created.status_code == 201, created.text
     assert created.json()["version"] == 1
     refused = api.post("/api/v1/products", json=terms, headers=fake_auth.headers(Role.UNDERWRITER, "op_u"))
-    assert refused.status_code == 403
+    assert refusal(refused) == (403, "role_not_allowed")
     bad = api.post("/api/v1/products", json={**terms, "method": "magic"}, headers=fake_auth.headers(Role.ADMIN, "op_a"))
-    assert bad.status_code == 422
+    assert refusal(bad) == (422, "product_field_invalid")
     listed = api.get("/api/v1/products", headers=fake_auth.headers(Role.BORROWER, "brw_a"))
     assert [p["code"] for p in listed.json()] == ["api-12"]
 
@@ -175,7 +184,7 @@ def test_the_loan_shows_paid_due_and_overdue_parts_after_end_of_day(
     now = api.get(f"/api/v1/loans/{loan['id']}/payoff", headers=headers).json()
     assert later["interest"]["minor"] > now["interest"]["minor"]
     past = api.get(f"/api/v1/loans/{loan['id']}/payoff", params={"as_of": "2026-01-01"}, headers=headers)
-    assert past.status_code == 422
+    assert refusal(past) == (422, "payoff_in_past")
 
 
 def test_a_payment_on_a_charged_off_loan_is_a_recovery_posted_once_and_shown_on_the_loan(

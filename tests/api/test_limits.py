@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from fairlend.api.app import create_app
 from fairlend.bootstrap import Container
+from tests.api.problems import refusal
 from tests.bureau.conftest import Records, lines
 
 pytestmark = pytest.mark.backends("sqlite")
@@ -44,8 +45,7 @@ def test_a_declared_body_over_the_limit_is_refused_before_it_is_read(
     body = _big_file()
     assert len(body) > 1024 * 1024
     sent = small_api.post("/api/v1/bureau/files", content=body, headers=_headers(container, **{"Idempotency-Key": "k"}))
-    assert sent.status_code == 413
-    assert sent.headers["content-type"].startswith("application/problem+json")
+    assert refusal(sent) == (413, "request_too_large")
     assert sent.json()["code"] == "request_too_large" and "1 MB" in sent.json()["detail"]
     assert _submissions(container) == 0
 

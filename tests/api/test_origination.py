@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Role
+from tests.api.problems import refusal
 from tests.conftest import FakeAuthenticator
 from tests.origination.support import solid_borrower, struggling_borrower, wire
 
@@ -114,14 +115,21 @@ def test_missing_consent_is_403_and_no_hard_inquiry(
     assert world.bureau.hard_inquiry_count(f"ID{borrower}") == 0
 
 
-@pytest.mark.parametrize("body", [{"amount": "-5", "term_months": 12}, {"amount": "abc", "term_months": 12}, {}])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"amount": "-5", "term_months": 12}, "validation_error"),
+        ({"amount": "abc", "term_months": 12}, "amount_invalid"),
+        ({}, "validation_error"),
+    ],
+)
 def test_bad_input_is_422_never_5xx(
-    container: Container, api: TestClient, fake_auth: FakeAuthenticator, body: dict[str, object]
+    container: Container, api: TestClient, fake_auth: FakeAuthenticator, body: dict[str, object], code: str
 ) -> None:
     world = wire(container)
     borrower = solid_borrower(world)
     response = api.post("/api/v1/origination/prequalify", json=body, headers=fake_auth.headers(Role.BORROWER, borrower))
-    assert response.status_code == 422
+    assert refusal(response) == (422, code)
 
 
 def test_underwriters_work_the_referred_queue_and_borrowers_cannot(

@@ -45,10 +45,11 @@ def test_only_approved_certificates_reach_scoring(container: Container) -> None:
     ]
     assert facts[0].approved_at == container.clock.now()
     assert [c.certificate_id for c in certificates.queue()] == [house.certificate_id]
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as again:
         certificates.review(
             who.subject_id, flow.certificate_id, approve=False, reason="changed my mind", reviewer_id="op_u"
         )
+    assert again.value.code == "certificate_already_reviewed"
 
 
 def test_a_rejection_needs_a_reason(container: Container) -> None:
@@ -85,12 +86,16 @@ def test_investors_upload_no_certificates_and_amounts_are_positive_in_the_profil
     container: Container,
 ) -> None:
     investor = sign_up(container, role=Role.INVESTOR)
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid) as investor_refused:
         container.identity.certificates.upload(investor.subject_id, "deposit", Money.of("1", "CNY"), PDF)
+    assert investor_refused.value.code == "not_a_borrower"
     borrower = sign_up(container)
-    with pytest.raises(Invalid):
-        container.identity.certificates.upload(borrower.subject_id, "deposit", Money.of("1", "USD"), PDF)
-    with pytest.raises(Invalid):
-        container.identity.certificates.upload(borrower.subject_id, "deposit", Money.zero("CNY"), PDF)
-    with pytest.raises(Invalid):
-        container.identity.certificates.upload(borrower.subject_id, "jewellery", Money.of("1", "CNY"), PDF)
+    refusals = {
+        "currency_mismatch": ("deposit", Money.of("1", "USD")),
+        "invalid_amount": ("deposit", Money.zero("CNY")),
+        "invalid_certificate_kind": ("jewellery", Money.of("1", "CNY")),
+    }
+    for code, (kind, amount) in refusals.items():
+        with pytest.raises(Invalid) as refused:
+            container.identity.certificates.upload(borrower.subject_id, kind, amount, PDF)
+        assert refused.value.code == code

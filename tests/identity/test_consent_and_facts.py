@@ -23,8 +23,9 @@ def test_a_credit_inquiry_consent_is_live_for_its_institution_until_revoked(
     assert revoked.revoked_at == clock.now() and not revoked.is_live
     assert container.identity.live_consent(who.subject_id, "credit_inquiry", "fairlend-bureau") is None
     assert [c.text_version for c in consents.list_for(who.subject_id)] == ["credit-inquiry/v3"]
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as twice:
         consents.revoke(who.subject_id, given.consent_id)
+    assert twice.value.code == "consent_already_revoked"
 
 
 def test_consent_rules(container: Container) -> None:
@@ -33,12 +34,14 @@ def test_consent_rules(container: Container) -> None:
     with pytest.raises(Invalid) as no_institution:
         consents.give(who.subject_id, "credit_inquiry", "v1")
     assert no_institution.value.code == "institution_required"
-    with pytest.raises(Invalid):
-        consents.give(who.subject_id, "marketing", "v1", institution="someone")
-    with pytest.raises(Invalid):
-        consents.give(who.subject_id, "address_book", "v1")
-    with pytest.raises(Invalid):
-        consents.give(who.subject_id, "data_processing", "")
+    for code, (purpose, version, institution) in {
+        "institution_not_applicable": ("marketing", "v1", "someone"),
+        "invalid_consent_purpose": ("address_book", "v1", ""),
+        "invalid_text_version": ("data_processing", "", ""),
+    }.items():
+        with pytest.raises(Invalid) as refused:
+            consents.give(who.subject_id, purpose, version, institution)
+        assert refused.value.code == code
     assert consents.give(who.subject_id, "data_processing", "privacy/2026-01").is_live
 
 
@@ -51,8 +54,9 @@ def test_reporting_identity_is_clear_and_audit_logged_as_system_use(container: C
     entries = container.identity.audit.entries(who.subject_id)
     assert [(e.actor_id, e.fields) for e in entries] == [("system", "phone"), ("system", "name,id_number")]
     unverified = sign_up(container)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as not_verified:
         container.identity.reporting_identity(unverified.subject_id)
+    assert not_verified.value.code == "identity_not_verified"
 
 
 def test_an_operator_view_in_clear_is_audit_logged_and_needs_a_role_and_a_reason(container: Container) -> None:
@@ -64,8 +68,10 @@ def test_an_operator_view_in_clear_is_audit_logged_and_needs_a_role_and_a_reason
     assert (view.phone_e164, view.id_number, view.bank_cards) == ("+86" + phone, number, (card,))
     entry = container.identity.audit.entries(who.subject_id)[0]
     assert (entry.actor_id, entry.actor_role, entry.purpose) == ("op_c", "compliance", "complaint 42")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as collector:
         container.identity.unmasked(Principal("op_x", Role.COLLECTOR), who.subject_id, "curious")
-    with pytest.raises(Invalid):
+    assert collector.value.code == "role_not_allowed"
+    with pytest.raises(Invalid) as no_reason:
         container.identity.unmasked(compliance, who.subject_id, "  ")
+    assert no_reason.value.code == "purpose_required"
     assert len(container.identity.audit.entries(who.subject_id)) == 1

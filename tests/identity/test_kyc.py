@@ -55,8 +55,9 @@ def test_a_test_range_card_binds_and_reaches_bank_card_verified(container: Conta
     levels = {r.level: r.method for r in container.identity.kyc_levels(who.subject_id)}
     assert levels[KycLevel.BANK_CARD_VERIFIED] is KycMethod.FOUR_ELEMENTS
     assert [c.masked_number for c in container.identity.kyc.bank_cards(who.subject_id)] == [bound.masked_number]
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as twice:
         container.identity.kyc.bind_bank_card(who.subject_id, card)
+    assert twice.value.code == "card_already_bound"
 
 
 def test_cards_outside_the_test_range_or_failing_luhn_bind_nothing(container: Container) -> None:

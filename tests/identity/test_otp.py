@@ -22,8 +22,9 @@ def test_a_sent_code_verifies_once_for_its_purpose(container: Container) -> None
     sent = otp.send_code(phone, OtpPurpose.CONFIRM_CONTACT)
     assert sent.masked_phone.count("*") == 4
     code = code_for(container, phone, OtpPurpose.CONFIRM_CONTACT)
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid) as other_purpose:
         otp.verify_code(phone, code, OtpPurpose.SIGN_UP)
+    assert other_purpose.value.code == "code_expired"
     assert otp.verify_code(phone, code, "confirm_contact").e164 == "+86" + phone
     with pytest.raises(Invalid) as again:
         otp.verify_code(phone, code, OtpPurpose.CONFIRM_CONTACT)
@@ -87,8 +88,9 @@ def test_a_new_code_replaces_the_previous_one(container: Container, clock: Fixed
     otp.send_code(phone, OtpPurpose.SIGN_UP)
     second = code_for(container, phone, OtpPurpose.SIGN_UP)
     if first != second:
-        with pytest.raises(Invalid):
+        with pytest.raises(Invalid) as superseded:
             otp.verify_code(phone, first, OtpPurpose.SIGN_UP)
+        assert superseded.value.code == "code_wrong"  # it is checked against the new code, and counts
     otp.verify_code(phone, second, OtpPurpose.SIGN_UP)
 
 

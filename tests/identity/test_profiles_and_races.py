@@ -34,8 +34,9 @@ def test_a_person_sets_their_own_time_zone_for_contact_windows(container: Contai
     assert container.identity.accounts.set_timezone(who.subject_id, "Asia/Urumqi") == "Asia/Urumqi"
     assert container.identity.contact_point(who.subject_id).timezone == "Asia/Urumqi"
     for bad in ("Mars/Olympus", "", "../etc/passwd"):
-        with pytest.raises(Invalid):
+        with pytest.raises(Invalid) as refused:
             container.identity.accounts.set_timezone(who.subject_id, bad)
+        assert refused.value.code == "invalid_timezone"
     assert container.identity.person(who.subject_id).timezone == "Asia/Urumqi"
 
 
@@ -87,5 +88,6 @@ def test_sign_up_codes_do_not_open_log_in(container: Container, clock: FixedCloc
     sign_up(container, phone)
     clock.advance(timedelta(minutes=1, seconds=1))
     container.identity.otp.send_code(phone, OtpPurpose.SIGN_UP)
-    with pytest.raises(Invalid):
+    with pytest.raises(Invalid) as refused:
         container.identity.accounts.log_in(phone, code_for(container, phone, OtpPurpose.SIGN_UP), Role.BORROWER)
+    assert refused.value.code == "code_expired"

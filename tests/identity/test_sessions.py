@@ -159,18 +159,21 @@ def test_a_disabled_operator_loses_every_session_and_cannot_log_in(container: Co
     assert disabled.active is False and accounts.operator(who.subject_id).active is False
     assert container.identity.tokens.authenticate(web) is None and container.identity.tokens.authenticate(api) is None
     clock.advance(timedelta(seconds=30))
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Unauthorized) as refused:
         accounts.operator_log_in("colin", "collector password", pyotp.TOTP(made.totp_secret).at(clock.now()))
+    assert refused.value.code == "operator_login_failed"
     with container.uow(read_only=True) as uow:
         events = list(uow.conn.execute(select(outbox.c.event_type).where(outbox.c.aggregate_id == who.subject_id)))
     assert [e.event_type for e in events] == ["identity.OperatorCreated", "identity.OperatorDisabled"]
 
 
 def test_an_operator_cannot_disable_themselves_nor_someone_unknown(container: Container) -> None:
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as themselves:
         container.identity.accounts.disable_operator(ADMIN.subject_id, ADMIN)
-    with pytest.raises(NotFound):
+    assert themselves.value.code == "cannot_disable_self"
+    with pytest.raises(NotFound) as unknown:
         container.identity.accounts.disable_operator("op_nobody", ADMIN)
+    assert unknown.value.code == "operator_not_found"
 
 
 def test_every_revocation_is_in_the_audit_log_with_who_and_why(container: Container) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -53,8 +55,6 @@ def test_schedule_as_json_with_a_fee_raises_the_apr() -> None:
 
 
 def test_schedule_above_the_cap_and_bad_options_exit_2_with_one_line() -> None:
-    import subprocess
-    import sys
 
     capped = subprocess.run(
         [sys.executable, "-m", "fairlend.cli", "schedule", "--principal", "1000", "--rate", "0.30", "--term", "12"],
@@ -90,3 +90,32 @@ def test_eod_catches_up_through_a_date_and_products_are_added_from_a_file(databa
     assert again.exit_code == 0 and " done in " not in again.output
     runs = runner.invoke(app, ["eod-runs"], env=env)
     assert "done" in runs.output
+
+
+def test_a_principal_on_the_command_line_is_exact_ascii_money() -> None:
+    for principal, code in (
+        ("１０００", "amount_invalid"),
+        ("1000.005", "amount_too_precise"),
+        ("1e3", "amount_invalid"),
+    ):
+        refused = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fairlend.cli",
+                "schedule",
+                "--principal",
+                principal,
+                "--rate",
+                "0.18",
+                "--term",
+                "12",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.strip().startswith(f"error: {code}")
+    exact = runner.invoke(app, ["schedule", "--principal", "1000.00", "--rate", "0.18", "--term", "12", "--json"])
+    assert exact.exit_code == 0 and json.loads(exact.output)["amount"] == "1000.00"

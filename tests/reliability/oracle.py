@@ -94,14 +94,20 @@ def check_exactly_once(database_url: str, tally: Tally) -> ExactlyOnce:
     for key, answer in tally.mismatches:
         if answer.status:  # a reused key with another body is refused, never posted
             assert (answer.status, answer.code) == (422, "idempotency_key_reused"), (key, answer)
-    # The documented answers to a key sent with its own body: the result (first or replayed), or "still
-    # running, retry" while the first request with it runs. Nothing else (a cut connection is no answer).
+    # The documented answers to a key sent with its own body (docs/api.md): the result (first or
+    # replayed), "still running, retry" while the first request with it holds its lease, or - once the
+    # lease of a request that posted and then lost its answer to a crash is over - "it took effect, its
+    # answer was lost". Nothing else (a cut connection is no answer).
+    documented = {(409, "idempotency_request_in_progress"), (409, "idempotency_response_lost")}
     unexpected = [
         (key, a)
         for key, answers in tally.answers.items()
         for a in answers
-        if a.status and not 200 <= a.status < 300 and (a.status, a.code) != (409, "idempotency_request_in_progress")
+        if a.status and not 200 <= a.status < 300 and (a.status, a.code) not in documented
     ]
+    for key, answers in tally.answers.items():
+        if any((a.status, a.code) == (409, "idempotency_response_lost") for a in answers):
+            assert key in posted, f"{key} was answered 'took effect' and is not in the ledger"
     assert not unexpected, unexpected[:5]
     unacknowledged = set(tally.sent) - set(acknowledged)
     return ExactlyOnce(

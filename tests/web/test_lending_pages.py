@@ -157,6 +157,29 @@ def test_a_rejected_repayment_posts_nothing_and_the_same_form_can_be_sent_again(
     )
 
 
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [("1.005", "金额不能小于最小货币单位"), ("１０", "请用阿拉伯数字输入金额"), ("1e3", "请用阿拉伯数字输入金额")],
+)
+def test_a_repayment_form_amount_that_is_not_exact_ascii_money_posts_nothing(
+    api: TestClient, container: Container, overdue_loan: str, owner: str, amount: str, message: str
+) -> None:
+    sign_in(api, container, owner, Role.BORROWER)
+    form = api.get(f"/borrower/loans/{overdue_loan}?lang=zh-CN").text
+    before = container.lending.loan_facts(overdue_loan)
+    data = {"pay_key": field(form, "pay_key"), "csrf_token": csrf(form), "amount": amount}
+    refused = api.post(f"/borrower/loans/{overdue_loan}/repay", data=data)
+    assert refused.status_code == 422 and message in refused.text
+    assert container.lending.loan_facts(overdue_loan) == before
+    grouped = api.post(
+        f"/borrower/loans/{overdue_loan}/repay", data={**data, "amount": "1,000.00"}, follow_redirects=False
+    )
+    assert grouped.status_code == 303
+    assert before.total_outstanding - container.lending.loan_facts(overdue_loan).total_outstanding == Money.of(
+        "1000", "CNY"
+    )
+
+
 @pytest.mark.parametrize("role", [Role.UNDERWRITER, Role.ADMIN])
 def test_loan_officers_look_loans_up_in_the_console_in_both_locales(
     api: TestClient, container: Container, overdue_loan: str, owner: str, role: Role

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from fairlend import __version__
-from fairlend.api import problems
+from fairlend.api import openapi, problems
 from fairlend.api.auth import principal_for
-from fairlend.api.idempotency import IdempotencyMiddleware
+from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, answer_handler, claim_key
 from fairlend.api.limits import BodySizeLimit
 from fairlend.api.routers import collections, health, identity
 from fairlend.api.routers import lending as lending_router
@@ -19,29 +19,32 @@ from fairlend.bootstrap import Container, bootstrap
 from fairlend.bureau.api import router as bureau_router
 from fairlend.bureau.service import BureauService
 from fairlend.config import Settings
-from fairlend.db.idempotency import IdempotencyStore
 from fairlend.errors import DomainError
 from fairlend.web.app import mount_web
 
 API_PREFIX = "/api/v1"
 
 
-def credential_still_good(container: Container, authorization: bytes) -> bool:
-    """Whether an Authorization header still authenticates (no header: an anonymous call, nothing to check)."""
-    scheme, _, value = authorization.decode("latin-1").partition(" ")
+def principal_of(container: Container, authorization: str) -> str | None:
+    """Who an Authorization header stands for now, as the owner of idempotency keys.
+
+    A person's or an operator's id for a bearer token (however many tokens they hold), a
+    bureau member's institution for an API key; None for no header or one that does not
+    authenticate now (forged, expired, logged out, revoked), so a stored answer is never
+    replayed to a credential that no longer works.
+    """
+    scheme, _, value = authorization.partition(" ")
     value = value.strip()
-    if not scheme:
-        return True
     if scheme.lower() == "bearer":
-        return principal_for(container, value) is not None
+        principal = principal_for(container, value)
+        return None if principal is None else f"subject:{principal.subject_id}"
     bureau_service = getattr(container.bureau, "service", None)  # the in-process bureau answers /bureau
-    if scheme.lower() == "apikey" and isinstance(bureau_service, BureauService):
+    if scheme.lower() == "apikey" and value and isinstance(bureau_service, BureauService):
         try:
-            bureau_service.authenticate(value)
+            return f"institution:{bureau_service.authenticate(value).institution_id}"
         except DomainError:
-            return False
-        return True
-    return False
+            return None
+    return None
 
 
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
@@ -53,14 +56,14 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         openapi_url="/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # Claims a request's Idempotency-Key after routing and validation, before any route's own
+        # dependencies and before its effect (api/idempotency.py).
+        dependencies=[Depends(claim_key)],
     )
     app.state.container = container
+    app.state.idempotency_principal = partial(principal_of, container)
     problems.install(app)
-    app.add_middleware(
-        IdempotencyMiddleware,
-        store=IdempotencyStore(container.uow, container.clock),
-        credential_ok=partial(credential_still_good, container),
-    )
+    app.add_middleware(IdempotencyMiddleware, store=container.idempotency)
     # Added last, so it runs first: nothing buffers a body before its size is known to be allowed.
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_request_mb * 1024 * 1024)
     app.include_router(health.router, prefix=API_PREFIX)
@@ -70,6 +73,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         app.include_router(identity.dev_router, prefix=API_PREFIX)
     app.include_router(collections.router, prefix=API_PREFIX)
     mount_web(app, container)
+    app.add_exception_handler(IdempotentAnswer, answer_handler)
+    openapi.install(app)
     app.include_router(scoring_routes.router, prefix=API_PREFIX)
     app.include_router(origination_routes.router, prefix=API_PREFIX)
     app.include_router(lending_router.router, prefix=API_PREFIX)

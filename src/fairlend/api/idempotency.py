@@ -1,67 +1,173 @@
-"""`Idempotency-Key` for every mutating API call, in one place.
+"""`Idempotency-Key` for every mutating API call, in one place (docs/api.md, "Idempotency").
 
-A replay of a key with the same method, path and body returns the stored
-answer and changes nothing; the same key with a different request is refused
-with 422. Keys are scoped to the caller's credential, and a stored answer is
-replayed only while that credential is still good: a logged-out, revoked or
-expired token gets the route's own 401, never a stored answer (which may hold
-personal data). Responses of 5xx are not stored, so the caller may retry them
-with the same key.
+Who owns a key: the principal the credential stands for (a person's or an
+operator's id, a bureau member's institution) together with the method and
+the path. The same operator signed in twice, with two tokens, shares keys;
+two people never do. A call without a valid credential (anonymous sign-in
+calls, a forged, expired or revoked token) is not idempotent: the key is
+ignored and the route answers as it would without one (a 401 where a token
+is needed). A stored answer may hold personal data, so it is only ever
+replayed to a caller whose credential is good now.
+
+What counts as the same request: the validated request, not its bytes. The
+body is validated against the route's own schema and compared in a canonical
+form (`fingerprint.py`): fields in any order, "1.0" and "1.00" as an amount,
+omitted defaults, are the same request; "007" and "7" as a string are not.
+
+Crash safety is db/idempotency.py's: the claim has a lease, the effect marks
+the key in its own transaction (`db.uow.commit_hook`, set here for the span of
+the request), and the answer is stored before a byte of it is sent. Two parts
+work together because the claim must come after routing and validation but
+before the route's effect: the middleware reads the body, owns the response
+(buffered, stored, then sent) and cleans up; the `claim_key` dependency, which
+FastAPI runs before every route's own dependencies, claims the key and
+answers a replay, a mismatch or "in progress" itself.
+
+Crash points (`fairlend.faults`): `idempotency.after_claim`,
+`idempotency.after_effect` (db/idempotency.py), `idempotency.before_store`,
+`idempotency.after_store`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import logging
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
-from anyio import to_thread
+from anyio import CancelScope, to_thread
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fairlend.api.problems import PROBLEM_JSON
-from fairlend.db.idempotency import Claim, IdempotencyStore, StoredResponse
+from fairlend.api.fingerprint import request_fingerprint
+from fairlend.api.problems import PROBLEM_JSON, problem_bytes
+from fairlend.db.idempotency import Claim, EffectSlot, IdempotencyStore, StoredResponse
+from fairlend.db.uow import commit_hook
+from fairlend.faults import crash_point
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
+REPLAYED = "Idempotent-Replayed"
+log = logging.getLogger("fairlend.api")
+
+# What a retry gets once the first attempt took effect but its answer was lost to a crash
+# or a failure on our side: the request is never carried out a second time.
+RESPONSE_LOST = StoredResponse(
+    409,
+    PROBLEM_JSON,
+    problem_bytes(
+        409,
+        "idempotency_response_lost",
+        "the request sent with this Idempotency-Key took effect, but its answer was lost to a failure on our "
+        "side; it will not be carried out again: read the resource to see the result",
+    ),
+)
+
+# The principal a request's Authorization header stands for now (None: anonymous or not valid).
+PrincipalOf = Callable[[str], "str | None"]
 
 
-def _problem(status: int, code: str, detail: str) -> tuple[int, bytes]:
-    body = {
-        "type": f"https://fairlend.dev/problems/{code}",
-        "title": code.replace("_", " "),
-        "status": status,
-        "detail": detail,
-        "code": code,
-    }
-    return status, json.dumps(body).encode()
+@dataclass
+class KeyedRequest:
+    """One mutating request that carries a key, from the middleware to the route and back."""
+
+    key: str
+    body: bytes
+    decided: bool = False
+    # The commit hook for the span of the request; it marks the key once `claim_key` holds it.
+    effects: EffectSlot = field(default_factory=EffectSlot)
 
 
-# Whether the request's Authorization header (b"" when none) still authenticates.
-CredentialCheck = Callable[[bytes], bool]
+_keyed: ContextVar[KeyedRequest | None] = ContextVar("fairlend_keyed_request", default=None)
+
+
+class IdempotentAnswer(Exception):
+    """Raised by `claim_key` when the answer is not the route's to give: a replay, a mismatch, in progress."""
+
+    def __init__(self, answer: StoredResponse, *, replayed: bool = False, retry_after: int = 0) -> None:
+        super().__init__(answer.status_code)
+        self.answer = answer
+        self.replayed = replayed
+        self.retry_after = retry_after
+
+    def response(self) -> Response:
+        headers = {REPLAYED: "true"} if self.replayed else {}
+        if self.retry_after:
+            headers["Retry-After"] = str(self.retry_after)
+        return Response(
+            self.answer.body, status_code=self.answer.status_code, media_type=self.answer.content_type, headers=headers
+        )
+
+
+async def answer_handler(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, IdempotentAnswer):  # registered for IdempotentAnswer alone
+        raise exc
+    return exc.response()
+
+
+def scope_key(principal: str, method: str, path: str, key: str) -> str:
+    return hashlib.sha256("\n".join(("v2", principal, method, path, key)).encode()).hexdigest()
+
+
+async def claim_key(request: Request) -> None:
+    """App-wide dependency: claim the request's key once the route and its body schema are known."""
+    keyed = _keyed.get()
+    if keyed is None or keyed.decided:
+        return
+    keyed.decided = True
+    principal_of: PrincipalOf = request.app.state.idempotency_principal
+    principal = await run_in_threadpool(principal_of, request.headers.get("authorization", ""))
+    if principal is None:
+        return  # anonymous or a credential that no longer works: not idempotent, the route decides
+    store: IdempotencyStore = request.app.state.container.idempotency
+    fingerprint = await request_fingerprint(request, keyed.body)
+    scoped = scope_key(principal, request.method, request.url.path, keyed.key)
+    result = await run_in_threadpool(store.claim, scoped, fingerprint, lost=RESPONSE_LOST)
+    if result.outcome is Claim.NEW and result.held is not None:
+        keyed.effects.hold(result.held)
+        crash_point("idempotency.after_claim")
+        return
+    if result.outcome is Claim.REPLAY and result.stored is not None:
+        raise IdempotentAnswer(result.stored, replayed=True)
+    if result.outcome is Claim.MISMATCH:
+        raise IdempotentAnswer(
+            _problem(422, "idempotency_key_reused", "this Idempotency-Key was used with a different request")
+        )
+    raise IdempotentAnswer(
+        _problem(
+            409,
+            "idempotency_request_in_progress",
+            f"a request with this Idempotency-Key is still being processed; retry in {result.retry_after} s",
+            retry_after=result.retry_after,
+        ),
+        retry_after=result.retry_after,
+    )
+
+
+def _problem(status: int, code: str, detail: str, **extra: object) -> StoredResponse:
+    return StoredResponse(status, PROBLEM_JSON, problem_bytes(status, code, detail, **extra))
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, store: IdempotencyStore, credential_ok: CredentialCheck) -> None:
+    def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
         self.app = app
         self.store = store
-        self.credential_ok = credential_ok
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in MUTATING or not scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        key = headers.get(HEADER)
+        key = dict(scope["headers"]).get(HEADER)
         if key is None:
             await self.app(scope, receive, send)
             return
         if not key or len(key) > MAX_KEY_LENGTH or not key.isascii():
-            await _send(
-                send,
-                *_problem(400, "idempotency_key_invalid", "Idempotency-Key must be 1-255 ASCII characters"),
-                PROBLEM_JSON,
-            )
+            detail = "Idempotency-Key must be 1-255 ASCII characters"
+            await _send(send, StoredResponse(400, PROBLEM_JSON, problem_bytes(400, "idempotency_key_invalid", detail)))
             return
 
         parts: list[bytes] = []  # joined once: += on bytes copies the whole body per chunk
@@ -70,78 +176,87 @@ class IdempotencyMiddleware:
             message = await receive()
             parts.append(message.get("body", b""))
             more = message.get("more_body", False)
-        body = b"".join(parts)
+        keyed = KeyedRequest(key.decode("ascii"), b"".join(parts))
 
-        credential = headers.get(b"authorization", b"") + b"\n" + headers.get(b"cookie", b"")
-        scope_key = hashlib.sha256(hashlib.sha256(credential).digest() + b"\n" + key).hexdigest()
-        request_hash = hashlib.sha256(
-            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
-        ).hexdigest()
-
-        claim, stored = await to_thread.run_sync(self.store.claim, scope_key, request_hash)
-        if claim is Claim.REPLAY and stored is not None:
-            if not await to_thread.run_sync(self.credential_ok, headers.get(b"authorization", b"")):
-                await self.app(scope, _replaying(body), send)  # the route refuses the credential itself
-                return
-            await _send(send, stored.status_code, stored.body, stored.content_type, replayed=True)
-            return
-        if claim is Claim.MISMATCH:
-            await _send(
-                send,
-                *_problem(422, "idempotency_key_reused", "this Idempotency-Key was used with a different request"),
-                PROBLEM_JSON,
-            )
-            return
-        if claim is Claim.IN_PROGRESS:
-            await _send(
-                send,
-                *_problem(
-                    409,
-                    "idempotency_request_in_progress",
-                    "a request with this Idempotency-Key is still being processed; retry later",
-                ),
-                PROBLEM_JSON,
-            )
-            return
-
-        status = 500
-        content_type = "application/json"
+        start: Message | None = None
         chunks: list[bytes] = []
 
-        async def capture(message: Message) -> None:
-            nonlocal status, content_type
+        async def buffer(message: Message) -> None:
+            # Nothing reaches the client before the answer is stored: a crash in between must not
+            # leave a client holding an answer the store never saw.
+            nonlocal start
             if message["type"] == "http.response.start":
-                status = message["status"]
-                for name, value in message.get("headers", []):
-                    if name.lower() == b"content-type":
-                        content_type = value.decode("latin-1")
+                start = message
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-            await send(message)
 
+        keyed_token = _keyed.set(keyed)
+        hook_token = commit_hook.set(keyed.effects)
         try:
-            await self.app(scope, _replaying(body), capture)
-        except BaseException:
-            await to_thread.run_sync(self.store.release, scope_key)
-            raise
+            await self.app(scope, _replaying(keyed.body, receive), buffer)
+        except Exception as exc:
+            failed = keyed.effects.held
+            if failed is None:
+                raise
+            with CancelScope(shield=True):
+                lost = await to_thread.run_sync(lambda: self.store.fail(failed, lost=RESPONSE_LOST))
+            if lost is None:
+                raise  # nothing took effect and the key is free again: a plain 500, retry with the same key
+            log.error("request failed after it took effect on %s %s", scope["method"], scope["path"], exc_info=exc)
+            await _send(send, lost)
+            return
+        finally:  # cancelled (shutdown, a client gone) too: whatever is left, the lease settles
+            commit_hook.reset(hook_token)
+            _keyed.reset(keyed_token)
+
+        held = keyed.effects.held
+        if held is None or start is None:
+            await _flush(send, start, chunks)
+            return
+        status = int(start["status"])
         if status >= 500:
-            await to_thread.run_sync(self.store.release, scope_key)
-        else:
-            await to_thread.run_sync(
-                self.store.complete, scope_key, StoredResponse(status, content_type, b"".join(chunks))
-            )
+            lost = await to_thread.run_sync(lambda: self.store.fail(held, lost=RESPONSE_LOST))
+            if lost is not None:
+                await _send(send, lost)
+                return
+            await _flush(send, start, chunks)
+            return
+        content_type = "application/json"
+        for name, value in start.get("headers", []):
+            if name.lower() == b"content-type":
+                content_type = value.decode("latin-1")
+        crash_point("idempotency.before_store")
+        answer = StoredResponse(status, content_type, b"".join(chunks))
+        await to_thread.run_sync(self.store.complete, held, answer)
+        crash_point("idempotency.after_store")
+        await _flush(send, start, chunks)
 
 
-def _replaying(body: bytes) -> Receive:
-    async def receive() -> Message:
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """The body read already, then the connection's own messages (a disconnect, when it comes)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return receive
+    return replay
 
 
-async def _send(send: Send, status: int, body: bytes, content_type: str, *, replayed: bool = False) -> None:
-    headers = [(b"content-type", content_type.encode("latin-1")), (b"content-length", str(len(body)).encode())]
-    if replayed:
-        headers.append((b"idempotent-replayed", b"true"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _flush(send: Send, start: Message | None, chunks: list[bytes]) -> None:
+    if start is None:
+        return
+    await send(start)
+    await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": False})
+
+
+async def _send(send: Send, answer: StoredResponse) -> None:
+    headers = [
+        (b"content-type", answer.content_type.encode("latin-1")),
+        (b"content-length", str(len(answer.body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": answer.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})

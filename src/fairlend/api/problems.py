@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -11,13 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fairlend.api.amounts import CODE_CONTEXT
 from fairlend.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("fairlend.api")
 
 
-def problem(status: int, code: str, detail: str, *, instance: str = "", **extra: Any) -> JSONResponse:
+def problem_document(status: int, code: str, detail: str, *, instance: str = "", **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"https://fairlend.dev/problems/{code}",
         "title": HTTPStatus(status).phrase,
@@ -28,7 +30,18 @@ def problem(status: int, code: str, detail: str, *, instance: str = "", **extra:
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return body
+
+
+def problem(status: int, code: str, detail: str, *, instance: str = "", **extra: Any) -> JSONResponse:
+    return JSONResponse(
+        problem_document(status, code, detail, instance=instance, **extra), status_code=status, media_type=PROBLEM_JSON
+    )
+
+
+def problem_bytes(status: int, code: str, detail: str, **extra: Any) -> bytes:
+    """The same document, serialised, for answers built outside a route (the idempotency store's)."""
+    return json.dumps(problem_document(status, code, detail, **extra), ensure_ascii=False).encode()
 
 
 def _jsonable(value: Any) -> Any:
@@ -51,13 +64,15 @@ def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
 
 
 def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 `validation_error`, or the stable code a field's own check carries (an amount's `amount_invalid`)."""
+    code = next((c for err in exc.errors() if isinstance(c := (err.get("ctx") or {}).get(CODE_CONTEXT), str)), None)
     errors = [
         {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
         for err in exc.errors()
     ]
     first = errors[0] if errors else {"field": "", "message": "invalid request"}
     detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    return problem(422, "validation_error", detail, instance=request.url.path, errors=errors)
+    return problem(422, code or "validation_error", detail, instance=request.url.path, errors=errors)
 
 
 def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -84,7 +84,7 @@ def schedule(
         origination_fee_rate=_decimal(fee, "fee"),
         origination_fee_treatment=FeeTreatment.FINANCED if fee_financed else FeeTreatment.DEDUCTED,
     )
-    amount = Money.of(_decimal(principal, "principal"), profile.currency)
+    amount = Money.parse(principal, profile.currency)
     result = build_schedule(product, amount.minor, opened, apr_method=profile.pricing.apr_method)
     check_apr_cap(result.apr, profile.pricing)
     cur = profile.currency

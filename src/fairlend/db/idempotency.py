@@ -1,29 +1,78 @@
-"""Storage behind the `Idempotency-Key` mechanism.
+"""Storage behind the `Idempotency-Key` mechanism, safe against a crash at any point.
 
-The first request with a key claims it (state `pending`) before doing any
-work; when it finishes, its response is stored (state `done`). A replay with
-the same key and body gets the stored response; with a different body it is
-refused; while the first is still running it is told to retry.
+A request with a key goes through three steps, each its own commit:
+
+1. **claim**: the key's row is written `pending` with a fencing token and a
+   lease (`lease_until`);
+2. **effect**: every unit of work that commits during the request first marks
+   the row `effected`, in the same transaction as the effect (`effects`, which
+   sets `db.uow.commit_hook`); the mark matches the claim's token, so a request
+   whose claim was taken over cannot commit an effect at all (`ClaimLost`);
+3. **answer**: the response is stored (`done`) before it is sent to the client.
+
+A retry with the same key and request then gets, depending on where the first
+attempt stopped:
+
+| the first attempt          | lease running | lease over                                   |
+|----------------------------|---------------|----------------------------------------------|
+| answered (`done`)          | the answer    | the answer                                   |
+| claimed, no effect         | in progress   | the retry takes the claim over and runs      |
+| took effect, answer lost   | in progress   | the store's `lost` answer, kept as the answer |
+
+So no key answers "in progress" for longer than its lease, and no request
+takes effect twice. A failure on our side (5xx) before any effect forgets
+the claim so the caller may retry; after the effect it stores the `lost`
+answer instead (`fail`).
+
+Stored answers are personal data (an unmasked view, a credit report): they
+are sealed with a `Sealer` (the personal-data vault, passed in by bootstrap;
+db imports no identity code). The associated data names the row, so a body
+cannot be moved to another key unnoticed. `rotate` re-seals under the current
+key; `verify` reports any body no key opens.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import math
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 
 from fairlend.clock import Clock
 from fairlend.db.tables import idempotency_key
-from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory, commit_hook
+from fairlend.errors import Conflict
+from fairlend.faults import crash_point
+
+DEFAULT_LEASE = timedelta(seconds=60)
+CLEAR = ""  # key_id of a body stored in clear, before foundation_0003
+ROTATE_BATCH = 500
+
+
+class Sealer(Protocol):
+    """Authenticated encryption for stored answers (identity's `PiiVault` is one)."""
+
+    @property
+    def current_key_id(self) -> str: ...
+
+    def encrypt_bytes(self, plaintext: bytes, purpose: str) -> bytes: ...
+
+    def decrypt_bytes(self, kid: str, blob: bytes, purpose: str) -> bytes: ...
 
 
 class Claim(enum.Enum):
-    NEW = "new"
-    REPLAY = "replay"
-    MISMATCH = "mismatch"
-    IN_PROGRESS = "in_progress"
+    NEW = "new"  # this request holds the key now (fresh, or taken over from an expired claim)
+    REPLAY = "replay"  # the stored answer (or the `lost` answer) is the answer
+    MISMATCH = "mismatch"  # the key was used with a different request
+    IN_PROGRESS = "in_progress"  # another attempt holds the key; retry after `retry_after` seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,49 +82,273 @@ class StoredResponse:
     body: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A claim this process holds: the key and its fencing token."""
+
+    scope_key: str
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    outcome: Claim
+    held: Held | None = None
+    stored: StoredResponse | None = None
+    retry_after: int = 0
+
+
+class ClaimLost(Conflict):
+    """The claim's lease ran out and another attempt took the key over: this one may not take effect."""
+
+
+@dataclass(frozen=True, slots=True)
+class BodyProblem:
+    scope_key: str
+    detail: str
+
+
+@dataclass
+class EffectGuard:
+    """The commit hook of one claimed request (see the module docstring, step 2)."""
+
+    held: Held
+    effected: bool = field(default=False)
+
+    def before_commit(self, conn: Connection) -> None:
+        marked = conn.execute(
+            update(idempotency_key)
+            .where(idempotency_key.c.scope_key == self.held.scope_key)
+            .where(idempotency_key.c.claim_token == self.held.token)
+            .where(idempotency_key.c.state == "pending")
+            .values(effected=True)
+        ).rowcount
+        if marked != 1:
+            raise ClaimLost(
+                "idempotency_claim_lost",
+                "this request ran past its Idempotency-Key lease and a retry took the key over; nothing was done",
+            )
+
+    def after_commit(self) -> None:
+        self.effected = True
+        crash_point("idempotency.after_effect")
+
+
+@dataclass
+class EffectSlot:
+    """A commit hook set before the claim exists: the API claims after routing, inside the request.
+
+    Until `hold` it marks nothing (a request that never claims, or whose commits come first,
+    is not this key's effect); after it, it is the claim's `EffectGuard`.
+    """
+
+    guard: EffectGuard | None = None
+
+    def hold(self, held: Held) -> None:
+        self.guard = EffectGuard(held)
+
+    @property
+    def held(self) -> Held | None:
+        return None if self.guard is None else self.guard.held
+
+    def before_commit(self, conn: Connection) -> None:
+        if self.guard is not None:
+            self.guard.before_commit(conn)
+
+    def after_commit(self) -> None:
+        if self.guard is not None:
+            self.guard.after_commit()
+
+
+@contextmanager
+def _own_transaction() -> Iterator[None]:
+    """The store's own writes are bookkeeping, not the request's effect: no commit hook marks them."""
+    reset = commit_hook.set(None)
+    try:
+        yield
+    finally:
+        commit_hook.reset(reset)
+
+
 class IdempotencyStore:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, sealer: Sealer, *, lease: timedelta = DEFAULT_LEASE
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._sealer = sealer
+        self._lease = lease
 
-    def claim(self, scope_key: str, request_hash: str) -> tuple[Claim, StoredResponse | None]:
-        try:
-            with self._uow() as uow:
+    # ---- the three steps ------------------------------------------------------------
+
+    def claim(self, scope_key: str, request_hash: str, *, lost: StoredResponse) -> ClaimResult:
+        """Claim the key for this request, or say what a retry gets (the module docstring's table).
+
+        `lost` is what a retry gets when the first attempt took effect and its answer was lost.
+        """
+        token = secrets.token_hex(16)
+        with _own_transaction(), self._uow() as uow:
+            now = uow.clock.now()
+            lease_until = now + self._lease
+            fresh = uow.conn.execute(
+                _insert_if_absent(uow)
+                .values(
+                    scope_key=scope_key,
+                    request_hash=request_hash,
+                    state="pending",
+                    claim_token=token,
+                    lease_until=lease_until,
+                    effected=False,
+                    key_id=CLEAR,
+                    created_at=now,
+                )
+                .returning(idempotency_key.c.scope_key)
+            ).first()
+            if fresh is not None:
+                uow.commit()
+                return ClaimResult(Claim.NEW, held=Held(scope_key, token))
+            query = select(idempotency_key).where(idempotency_key.c.scope_key == scope_key)
+            if uow.dialect == "postgresql":
+                query = query.with_for_update()  # a takeover or resolution decides once
+            row = uow.conn.execute(query).one()
+            if row.request_hash != request_hash:
+                return ClaimResult(Claim.MISMATCH)
+            if row.state == "done":
+                return ClaimResult(Claim.REPLAY, stored=self._open(row))
+            if row.lease_until is not None and row.lease_until > now:
+                wait = max(1, math.ceil((row.lease_until - now).total_seconds()))
+                return ClaimResult(Claim.IN_PROGRESS, retry_after=wait)
+            if not row.effected:
+                # The first attempt died (or overran) before any effect: this one runs instead.
                 uow.conn.execute(
-                    insert(idempotency_key).values(
-                        scope_key=scope_key, request_hash=request_hash, state="pending", created_at=self._clock.now()
-                    )
+                    update(idempotency_key)
+                    .where(idempotency_key.c.scope_key == scope_key)
+                    .values(claim_token=token, lease_until=lease_until)
                 )
                 uow.commit()
-            return Claim.NEW, None
-        except IntegrityError:
-            pass
-        with self._uow(read_only=True) as uow:
-            row = uow.conn.execute(select(idempotency_key).where(idempotency_key.c.scope_key == scope_key)).one()
-        if row.request_hash != request_hash:
-            return Claim.MISMATCH, None
-        if row.state != "done":
-            return Claim.IN_PROGRESS, None
-        return Claim.REPLAY, StoredResponse(
-            row.status_code, row.content_type or "application/json", bytes(row.body or b"")
-        )
+                return ClaimResult(Claim.NEW, held=Held(scope_key, token))
+            # It took effect and its answer was lost: that is the answer from now on.
+            self._store(uow.conn, scope_key, lost)
+            uow.commit()
+            return ClaimResult(Claim.REPLAY, stored=lost)
 
-    def complete(self, scope_key: str, response: StoredResponse) -> None:
-        with self._uow() as uow:
-            uow.conn.execute(
-                update(idempotency_key)
-                .where(idempotency_key.c.scope_key == scope_key)
-                .values(
-                    state="done",
-                    status_code=response.status_code,
-                    content_type=response.content_type,
-                    body=response.body,
+    @contextmanager
+    def effects(self, held: Held) -> Iterator[EffectGuard]:
+        """Within this block, every committing unit of work marks the key effected in its own transaction."""
+        guard = EffectGuard(held)
+        reset = commit_hook.set(guard)
+        try:
+            yield guard
+        finally:
+            commit_hook.reset(reset)
+
+    def complete(self, held: Held, response: StoredResponse) -> bool:
+        """Store the answer (before it is sent). False when the claim was lost meanwhile (nothing stored)."""
+        with _own_transaction(), self._uow() as uow:
+            stored = self._store(uow.conn, held.scope_key, response, token=held.token)
+            uow.commit()
+        return stored
+
+    def fail(self, held: Held, *, lost: StoredResponse) -> StoredResponse | None:
+        """Our side failed. Without an effect the claim is forgotten (the caller may retry: None);
+        after one, `lost` is stored and returned: the request must not run again."""
+        with _own_transaction(), self._uow() as uow:
+            forgotten = uow.conn.execute(
+                delete(idempotency_key)
+                .where(idempotency_key.c.scope_key == held.scope_key)
+                .where(idempotency_key.c.claim_token == held.token)
+                .where(idempotency_key.c.state == "pending")
+                .where(idempotency_key.c.effected.is_(False))
+            ).rowcount
+            if forgotten:
+                uow.commit()
+                return None
+            stored = self._store(uow.conn, held.scope_key, lost, token=held.token)
+            uow.commit()
+        return lost if stored else None
+
+    # ---- sealing ---------------------------------------------------------------------
+
+    def _store(self, conn: Connection, scope_key: str, response: StoredResponse, *, token: str | None = None) -> bool:
+        statement = update(idempotency_key).where(idempotency_key.c.scope_key == scope_key)
+        statement = statement.where(idempotency_key.c.state == "pending")
+        if token is not None:
+            statement = statement.where(idempotency_key.c.claim_token == token)
+        done = conn.execute(
+            statement.values(
+                state="done",
+                status_code=response.status_code,
+                content_type=response.content_type,
+                body=self._sealer.encrypt_bytes(response.body, _purpose(scope_key)),
+                key_id=self._sealer.current_key_id,
+                claim_token=None,
+                lease_until=None,
+            )
+        ).rowcount
+        return bool(done)
+
+    def _open(self, row: Row[tuple[object, ...]]) -> StoredResponse:
+        blob = bytes(row.body or b"")
+        body = blob if row.key_id == CLEAR else self._sealer.decrypt_bytes(row.key_id, blob, _purpose(row.scope_key))
+        return StoredResponse(row.status_code, row.content_type or "application/json", body)
+
+    def rotate(self) -> int:
+        """Re-seal every stored answer not under the current key (clear ones included); returns how many."""
+        rewritten = 0
+        after = ""
+        current = self._sealer.current_key_id
+        while True:
+            with _own_transaction(), self._uow() as uow:
+                rows = uow.conn.execute(
+                    select(idempotency_key.c.scope_key, idempotency_key.c.key_id, idempotency_key.c.body)
+                    .where(idempotency_key.c.scope_key > after)
+                    .where(idempotency_key.c.state == "done")
+                    .order_by(idempotency_key.c.scope_key)
+                    .limit(ROTATE_BATCH)
+                ).all()
+                for row in rows:
+                    if row.key_id == current:
+                        continue
+                    blob = bytes(row.body or b"")
+                    purpose = _purpose(row.scope_key)
+                    clear = blob if row.key_id == CLEAR else self._sealer.decrypt_bytes(row.key_id, blob, purpose)
+                    uow.conn.execute(
+                        update(idempotency_key)
+                        .where(idempotency_key.c.scope_key == row.scope_key)
+                        .where(idempotency_key.c.key_id == row.key_id)
+                        .values(body=self._sealer.encrypt_bytes(clear, purpose), key_id=current)
+                    )
+                    rewritten += 1
+                uow.commit()
+            if len(rows) < ROTATE_BATCH:
+                return rewritten
+            after = rows[-1].scope_key
+
+    def verify(self) -> list[BodyProblem]:
+        """Stored answers that no configured key opens, or that are still in clear."""
+        found: list[BodyProblem] = []
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(
+                select(idempotency_key.c.scope_key, idempotency_key.c.key_id, idempotency_key.c.body).where(
+                    idempotency_key.c.state == "done"
                 )
             )
-            uow.commit()
+            for row in rows:
+                if row.key_id == CLEAR:
+                    found.append(BodyProblem(row.scope_key, "stored in clear; run `fairlend users rotate-pii-keys`"))
+                    continue
+                try:
+                    self._sealer.decrypt_bytes(row.key_id, bytes(row.body or b""), _purpose(row.scope_key))
+                except Exception as exc:  # the vault's own error type lives in identity, which db never imports
+                    found.append(BodyProblem(row.scope_key, f"the stored answer does not open: {exc}"))
+        return found
 
-    def release(self, scope_key: str) -> None:
-        """Forget a claim whose request failed on our side, so the caller may retry."""
-        with self._uow() as uow:
-            uow.conn.execute(delete(idempotency_key).where(idempotency_key.c.scope_key == scope_key))
-            uow.commit()
+
+def _purpose(scope_key: str) -> str:
+    return "idempotency:" + scope_key
+
+
+def _insert_if_absent(uow: UnitOfWork) -> postgresql.Insert | sqlite.Insert:
+    if uow.dialect == "postgresql":
+        return postgresql.insert(idempotency_key).on_conflict_do_nothing(index_elements=["scope_key"])
+    return sqlite.insert(idempotency_key).on_conflict_do_nothing(index_elements=["scope_key"])

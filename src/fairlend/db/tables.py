@@ -1,6 +1,6 @@
 """Tables every context shares: the outbox, consumer positions, idempotency keys."""
 
-from sqlalchemy import JSON, Column, Date, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, Integer, LargeBinary, String, Table, Text, false
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import BigIntPK, UtcDateTime
@@ -27,12 +27,22 @@ outbox_consumer = Table(
 idempotency_key = Table(
     "idempotency_key",
     metadata,
-    # sha256 of the caller's credential and the key they sent: keys are per caller.
+    # sha256 of who asked (the principal), the method, the path and the key they sent (api/idempotency.py).
     Column("scope_key", String(64), primary_key=True),
+    # sha256 of the validated request: a replay must be the same request, not the same bytes.
     Column("request_hash", String(64), nullable=False),
     Column("state", String(10), nullable=False),  # pending | done
+    # The fencing token of the claim now running; a taken-over claim's late commit is refused by it.
+    Column("claim_token", String(32), nullable=True),
+    # Until when the running claim holds the key; a retry after it may take over or resolve it.
+    Column("lease_until", UtcDateTime, nullable=True),
+    # Set in the same transaction as the request's effect (db/uow.py's commit hook): it happened.
+    Column("effected", Boolean, nullable=False, server_default=false()),
     Column("status_code", Integer, nullable=True),
     Column("content_type", Text, nullable=True),
+    # The answer, sealed with the personal-data keys (nonce || AES-GCM ciphertext); "" key: clear,
+    # only on rows stored before foundation_0003, until `fairlend users rotate-pii-keys` seals them.
     Column("body", LargeBinary, nullable=True),
+    Column("key_id", String(20), nullable=False, server_default=""),
     Column("created_at", UtcDateTime, nullable=False),
 )

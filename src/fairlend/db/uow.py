@@ -10,13 +10,20 @@ half-written. Routes and repositories never commit.
 `EventBus`: reactions that must happen atomically with the change (settling
 a loan cancels its collection tasks in the same transaction, RULES.md P-2).
 Everything that may happen later reads the outbox instead.
+
+`commit_hook` is the one thing that reaches into every commit: while an API
+request holds an idempotency claim (db/idempotency.py), each unit of work that
+commits in that request first marks the claimed key as effected, in its own
+transaction, so "the request took effect" and the effect commit or roll back
+together. Nothing else sets it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from sqlalchemy import Connection, Engine
 
@@ -25,6 +32,20 @@ from fairlend.db import outbox
 from fairlend.events import DomainEvent
 
 InTransactionHandler = Callable[["UnitOfWork", DomainEvent], None]
+
+
+class CommitHook(Protocol):
+    def before_commit(self, conn: Connection) -> None:
+        """Runs inside the transaction, just before it commits; raising rolls the whole unit of work back."""
+        ...
+
+    def after_commit(self) -> None:
+        """Runs once the transaction has committed."""
+        ...
+
+
+# Set for the span of one request by the idempotency machinery (db/idempotency.py), never by services.
+commit_hook: ContextVar[CommitHook | None] = ContextVar("fairlend_commit_hook", default=None)
 
 
 class EventBus:
@@ -85,7 +106,12 @@ class UnitOfWork:
     def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
+        hook = commit_hook.get()
+        if hook is not None:
+            hook.before_commit(self.conn)
         self.conn.commit()
+        if hook is not None:
+            hook.after_commit()
 
     def rollback(self) -> None:
         self.conn.rollback()

@@ -1,11 +1,10 @@
 """Accounts: borrowers and investors (mobile number + one-time code) and operators
-(argon2 password + TOTP)."""
+(argon2 password + TOTP, with log-in throttling: `login_throttle.py`)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyotp
@@ -18,6 +17,7 @@ from sqlalchemy.sql import Executable
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound, Unauthorized
+from fairlend.identity.login_throttle import LoginAttempt, forget_failures, record_failure, throttle
 from fairlend.identity.model import (
     OPERATOR_ROLES,
     PERSON_ROLES,
@@ -42,8 +42,6 @@ from fairlend.ids import new_id
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 MIN_PASSWORD_LENGTH = 12
 TOTP_STEP_SECONDS = 30
-OPERATOR_MAX_FAILURES = 10
-OPERATOR_LOCKOUT = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +193,6 @@ class Accounts:
                     password_hash=self._hasher.hash(password),
                     totp_cipher=self._vault.encrypt(secret, "totp"),
                     totp_last_step=0,
-                    failed_logins=0,
                     active=True,
                     created_at=uow.clock.now(),
                 )
@@ -226,47 +223,40 @@ class Accounts:
             uow.commit()
         return Operator(row.id, row.username, Role(row.role), False)
 
-    def operator_log_in(self, username: str, password: str, totp_code: str) -> Principal:
+    def operator_log_in(self, username: str, password: str, totp_code: str, *, client: str | None = None) -> Principal:
         """Password and TOTP; every failure reads the same, so nothing tells which part was wrong.
 
-        After `OPERATOR_MAX_FAILURES` failures in a row the account refuses every
-        log-in for `OPERATOR_LOCKOUT`, right password or not, so neither the
-        password nor the 6-digit TOTP can be guessed online.
+        Guessing is throttled, never by locking the account (anyone who knows the admin's name
+        could lock the admin out): a client that keeps failing is refused for a while, by name
+        and overall, and while a name is under attack from many clients only the clients that
+        failed on it wait (`login_throttle.py`). `client` is the request's address ("ip:…").
         """
         refused = Unauthorized("operator_login_failed", "username, password or authenticator code is wrong")
+        name = username.strip().lower()
+        attempt = LoginAttempt(
+            self._vault.blind_index(name, "operator_name"), self._vault.blind_index(client or "", "login_client")
+        )
         with self._uow() as uow:
             now = uow.clock.now()
-            row = uow.conn.execute(
-                select(identity_operator).where(identity_operator.c.username == username.strip().lower())
-            ).first()
-            if row is None or not row.active:
-                raise refused
-            if row.locked_until is not None and row.locked_until > now:
-                raise refused
+            throttle(uow, attempt, now)
+            row = uow.conn.execute(select(identity_operator).where(identity_operator.c.username == name)).first()
             step: int | None = None
-            try:
-                self._hasher.verify(row.password_hash, password)
-                secret = self._vault.decrypt(row.totp_cipher, "totp")
-                step = self._matching_step(secret, totp_code, now.timestamp())
-            except (VerificationError, InvalidHashError):
-                step = None
-            if step is None or step <= row.totp_last_step:
-                failures = row.failed_logins + 1
-                locked = failures >= OPERATOR_MAX_FAILURES
-                uow.conn.execute(
-                    update(identity_operator)
-                    .where(identity_operator.c.id == row.id)
-                    .values(
-                        failed_logins=0 if locked else failures,
-                        locked_until=now + OPERATOR_LOCKOUT if locked else row.locked_until,
-                    )
-                )
+            if row is not None and row.active:
+                try:
+                    self._hasher.verify(row.password_hash, password)
+                    secret = self._vault.decrypt(row.totp_cipher, "totp")
+                    step = self._matching_step(secret, totp_code, now.timestamp())
+                except (VerificationError, InvalidHashError):
+                    step = None
+            if row is None or step is None or step <= row.totp_last_step:
+                record_failure(uow, attempt, now)
                 uow.commit()
                 raise refused
-            values: dict[str, object] = {"totp_last_step": step, "failed_logins": 0, "locked_until": None}
+            values: dict[str, object] = {"totp_last_step": step}
             if self._hasher.check_needs_rehash(row.password_hash):
                 values["password_hash"] = self._hasher.hash(password)
             uow.conn.execute(update(identity_operator).where(identity_operator.c.id == row.id).values(**values))
+            forget_failures(uow, attempt)
             uow.commit()
         return Principal(row.id, Role(row.role))
 

@@ -2,20 +2,34 @@
 
 A code is 6 digits, valid 5 minutes, and locks after 5 wrong tries. A number
 gets at most 1 code a minute and 10 in any 24 hours, whatever the purpose. Only
-a keyed hash of the code is stored. Other contexts use `send_code` /
-`verify_code` (collections confirms a borrower's emergency contact with them).
+a keyed hash of the code is stored.
+
+Every code also spends from send budgets (`SendBudgets`), because a text costs
+money and anyone can ask for one: one client (the address a request came from)
+may have at most 10 codes sent an hour and 30 a day, to any numbers (one client
+asked for codes to 15 numbers at once: SMS pumping), and the platform as a
+whole at most `FAIRLEND_OTP_SENDS_PER_HOUR`. The budgets live in the database
+(they count `identity_otp` rows), so every API process sees the same ones.
+Codes the platform issues itself (`client=None`: the demo, a command) spend
+only from the platform's.
+
+`issue_code` creates a code under every limit and budget and commits without
+sending it (collections delivers the contact-person consent code through its
+own contact gateway); `send_code` is `issue_code` and then the `MessageSender`.
+Other contexts check a code with `verify_code`.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
-from fairlend.errors import Invalid, RateLimited
+from fairlend.errors import DomainError, Invalid, RateLimited
 from fairlend.identity.checks import Phone, normalise_phone
 from fairlend.identity.model import OtpPurpose
 from fairlend.identity.pii import PiiVault
@@ -28,6 +42,10 @@ CODE_TTL = timedelta(minutes=5)
 MAX_WRONG_ATTEMPTS = 5
 SENDS_PER_MINUTE = 1
 SENDS_PER_DAY = 10
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+# Advisory-lock key of the platform-wide budget (PostgreSQL); numbers and clients use their index.
+_PLATFORM_LOCK = 0x0F417_BAD6E7
 
 MESSAGES = {
     OtpPurpose.SIGN_UP: "【fairlend】您的注册验证码是 {code}，5分钟内有效。Your fairlend sign-up code is {code}.",
@@ -44,19 +62,46 @@ class OtpSent:
 
 @dataclass(frozen=True, slots=True)
 class IssuedCode:
-    """A code made under every limit but not sent: the caller delivers it (collections' gateway)."""
+    """A code created and committed but not sent: the caller delivers it (and must not log it)."""
 
     code: str
+    phone_e164: str
     masked_phone: str
+    purpose: OtpPurpose
     expires_at: datetime
+    challenge_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendBudgets:
+    """How many codes one client, and the whole platform, may have sent (each text costs money)."""
+
+    per_client_hour: int = 10
+    per_client_day: int = 30
+    platform_hour: int = 10_000
+
+
+class SendBudgetSpent(DomainError):
+    """The platform's own budget is spent: nobody's fault in particular, so 503 and when to come back."""
+
+    status = 503
+    title = "Service unavailable"
 
 
 class OtpService:
-    def __init__(self, uow: UnitOfWorkFactory, vault: PiiVault, sender: MessageSender, region: str) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        vault: PiiVault,
+        sender: MessageSender,
+        region: str,
+        budgets: SendBudgets | None = None,
+    ) -> None:
         self._uow = uow
         self._vault = vault
         self._sender = sender
         self._region = region
+        self._budgets = budgets or SendBudgets()
 
     def phone(self, raw: str) -> Phone:
         return normalise_phone(raw, self._region)
@@ -64,32 +109,30 @@ class OtpService:
     def phone_index(self, phone: Phone) -> str:
         return self._vault.blind_index(phone.e164, "phone")
 
-    def send_code(self, phone: str, purpose: OtpPurpose | str) -> OtpSent:
-        issued = self._issue(phone, purpose, deliver=True)
-        return OtpSent(issued.masked_phone, issued.expires_at)
+    def issue_code(self, phone: str, purpose: OtpPurpose | str, *, client: str | None = None) -> IssuedCode:
+        """Create a code under every limit and budget and commit it, without sending it.
 
-    def issue_code(self, phone: str, purpose: OtpPurpose | str) -> IssuedCode:
-        """A code under the same limits as `send_code`, committed and returned unsent."""
-        return self._issue(phone, purpose, deliver=False)
-
-    def _issue(self, phone: str, purpose: OtpPurpose | str, *, deliver: bool) -> IssuedCode:
+        `client` names who asked (the API and the pages pass the request's address, "ip:…";
+        collections passes the borrower it acts for): its budget is spent. None is the platform
+        itself, which spends only from the platform-wide budget.
+        """
         kind = _purpose(purpose)
         number = self.phone(phone)
         index = self.phone_index(number)
+        client_index = None if client is None else self._vault.blind_index(client, "otp_client")
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         with self._uow() as uow:
             now = uow.clock.now()
             if uow.dialect == "postgresql":
-                # Serialise sends per number so two at once cannot both pass the limits
-                # (SQLite already serialises every write transaction).
-                uow.conn.execute(select(func.pg_advisory_xact_lock(int(index[:15], 16))))
+                # Serialise issuing so two at once cannot both pass a limit (SQLite already serialises
+                # every write transaction); always in this order: platform, client, number.
+                locks = [_PLATFORM_LOCK, *([int(client_index[:15], 16)] if client_index else []), int(index[:15], 16)]
+                for key in locks:
+                    uow.conn.execute(select(func.pg_advisory_xact_lock(key)))
             # Rows older than the daily window no longer count for anything.
-            uow.conn.execute(
-                delete(identity_otp).where(
-                    identity_otp.c.phone_index == index, identity_otp.c.created_at < now - timedelta(days=1)
-                )
-            )
+            uow.conn.execute(delete(identity_otp).where(identity_otp.c.created_at < now - DAY))
             self._check_send_limits(uow, index, now)
+            self._check_budgets(uow, client_index, now)
             uow.conn.execute(
                 update(identity_otp)
                 .where(identity_otp.c.phone_index == index, identity_otp.c.purpose == kind.value)
@@ -108,13 +151,33 @@ class OtpService:
                     expires_at=expires_at,
                     wrong_attempts=0,
                     state="active",
+                    client_index=client_index,
                 )
             )
-            if deliver:
-                # Send before committing: a gateway failure leaves no code and no count behind.
-                self._sender.send(number.e164, MESSAGES[kind].format(code=code), code=code, purpose=kind.value)
             uow.commit()
-        return IssuedCode(code, number.masked, expires_at)
+        return IssuedCode(code, number.e164, number.masked, kind, expires_at, challenge_id)
+
+    def send_code(self, phone: str, purpose: OtpPurpose | str, *, client: str | None = None) -> OtpSent:
+        """Issue a code (`issue_code`) and text it through the `MessageSender`.
+
+        The code is committed before it is sent, never sent from inside a transaction; if the
+        gateway refuses, the code is withdrawn again, so a failed send leaves no code and spends
+        no limit or budget.
+        """
+        issued = self.issue_code(phone, purpose, client=client)
+        try:
+            self._sender.send(
+                issued.phone_e164,
+                MESSAGES[issued.purpose].format(code=issued.code),
+                code=issued.code,
+                purpose=issued.purpose.value,
+            )
+        except BaseException:
+            with self._uow() as uow:
+                uow.conn.execute(delete(identity_otp).where(identity_otp.c.id == issued.challenge_id))
+                uow.commit()
+            raise
+        return OtpSent(issued.masked_phone, issued.expires_at)
 
     def _check_send_limits(self, uow: UnitOfWork, index: str, now: datetime) -> None:
         def sent_since(since: datetime) -> int:
@@ -125,10 +188,49 @@ class OtpService:
             raise RateLimited(
                 "code_send_rate_limited", "a code was sent to this number less than a minute ago", retry_after=60
             )
-        if sent_since(now - timedelta(days=1)) >= SENDS_PER_DAY:
+        if sent_since(now - DAY) >= SENDS_PER_DAY:
             raise RateLimited(
                 "code_send_daily_limit", f"at most {SENDS_PER_DAY} codes a day go to one number", retry_after=86400
             )
+
+    def _check_budgets(self, uow: UnitOfWork, client_index: str | None, now: datetime) -> None:
+        def spent(window: timedelta, *where: ColumnElement[bool]) -> tuple[int, datetime | None]:
+            row = uow.conn.execute(
+                select(func.count(), func.min(identity_otp.c.created_at)).where(
+                    identity_otp.c.created_at > now - window, *where
+                )
+            ).one()
+            return int(row[0]), row[1]
+
+        budgets = self._budgets
+        if client_index is not None:
+            for window, limit in ((HOUR, budgets.per_client_hour), (DAY, budgets.per_client_day)):
+                count, oldest = spent(window, identity_otp.c.client_index == client_index)
+                if count >= limit:
+                    raise RateLimited(
+                        "code_send_client_budget",
+                        f"at most {limit} codes in {_window_name(window)} are sent at one client's request",
+                        retry_after=_until(oldest, window, now),
+                    )
+        count, oldest = spent(HOUR)
+        if count >= budgets.platform_hour:
+            raise SendBudgetSpent(
+                "code_send_platform_budget",
+                "the platform has sent as many codes as it may this hour; try again later",
+                retry_after=_until(oldest, HOUR, now),
+            )
+
+    def resend_in(self, uow: UnitOfWork, index: str, now: datetime) -> int:
+        """Seconds until a new code may be sent to this number (at least 1)."""
+        latest, oldest, today = uow.conn.execute(
+            select(func.max(identity_otp.c.created_at), func.min(identity_otp.c.created_at), func.count()).where(
+                identity_otp.c.phone_index == index, identity_otp.c.created_at > now - DAY
+            )
+        ).one()
+        wait = _until(latest, timedelta(minutes=1), now)
+        if today >= SENDS_PER_DAY:
+            wait = max(wait, _until(oldest, DAY, now))
+        return wait
 
     def verify_code(self, phone: str, code: str, purpose: OtpPurpose | str) -> Phone:
         """Check and use up a code; returns the normalised number. Wrong tries are counted."""
@@ -159,7 +261,7 @@ class OtpService:
         if row is None or row.expires_at <= now:
             raise Invalid("code_expired", "this code has expired or was never sent; request a new one")
         if row.state == "locked":
-            raise RateLimited("code_locked", "too many wrong codes; request a new one")
+            raise self._locked(uow, index, now)
         if not code.isascii() or not secrets.compare_digest(self._vault.keyed_hash("otp", row.id, code), row.code_hash):
             # Counted in SQL, not from the value read, so concurrent guesses all count.
             attempts = uow.conn.execute(
@@ -173,7 +275,7 @@ class OtpService:
                 uow.conn.execute(update(identity_otp).where(identity_otp.c.id == row.id).values(state="locked"))
             uow.commit()
             if locked:
-                raise RateLimited("code_locked", "too many wrong codes; request a new one")
+                raise self._locked(uow, index, now)
             raise Invalid("code_wrong", "the code is wrong", attempts_left=MAX_WRONG_ATTEMPTS - attempts)
         # Only one caller can use a code: the state guard makes a concurrent second use miss.
         used = uow.conn.execute(
@@ -184,6 +286,22 @@ class OtpService:
         ).rowcount
         if used != 1:
             raise Invalid("code_expired", "this code was just used or locked; request a new one")
+
+    def _locked(self, uow: UnitOfWork, index: str, now: datetime) -> RateLimited:
+        return RateLimited(
+            "code_locked", "too many wrong codes; request a new one", retry_after=self.resend_in(uow, index, now)
+        )
+
+
+def _until(oldest: datetime | None, window: timedelta, now: datetime) -> int:
+    """Seconds until `oldest` leaves a window that ends now (at least 1)."""
+    if oldest is None:
+        return 1
+    return max(1, math.ceil((oldest + window - now).total_seconds()))
+
+
+def _window_name(window: timedelta) -> str:
+    return "an hour" if window == HOUR else "a day"
 
 
 def _purpose(purpose: OtpPurpose | str) -> OtpPurpose:

@@ -2,7 +2,7 @@
 
 Other contexts call the facts methods (`person`, `reporting_identity`,
 `contact_point`, `live_consent`, `kyc_levels`, `approved_certificates`) and
-the one-time codes (`otp.send_code` / `otp.verify_code`). The API, the web
+the one-time codes (`otp.issue_code` / `otp.send_code` / `otp.verify_code`). The API, the web
 pages and the CLI use the sub-services (`accounts`, `kyc`, `certificates`,
 `consents`, `tokens`, `sessions`, `audit`).
 """
@@ -31,7 +31,7 @@ from fairlend.identity.model import (
     Role,
     UnmaskedPerson,
 )
-from fairlend.identity.otp import OtpService
+from fairlend.identity.otp import OtpService, SendBudgets
 from fairlend.identity.pii import PiiVault
 from fairlend.identity.ports import BankVerifier, MessageSender
 from fairlend.identity.sessions import Sessions
@@ -52,13 +52,15 @@ class IdentityService:
         sender: MessageSender,
         bank_verifier: BankVerifier,
         tokens: TokenService,
+        *,
+        budgets: SendBudgets | None = None,
     ) -> None:
         self._uow = uow
         self.vault = vault
         self.sender = sender
         self.tokens = tokens
         self.sessions = Sessions(uow, tokens)
-        self.otp = OtpService(uow, vault, sender, profile.phone_region)
+        self.otp = OtpService(uow, vault, sender, profile.phone_region, budgets)
         self.accounts = Accounts(uow, vault, self.otp, profile.timezone)
         self.kyc = Kyc(uow, vault, bank_verifier, profile.id_number_scheme, profile.phone_region)
         self.certificates = Certificates(uow, vault, profile.currency)

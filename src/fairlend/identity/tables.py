@@ -121,7 +121,26 @@ identity_otp = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("wrong_attempts", Integer, nullable=False, server_default="0"),
     Column("state", String(12), nullable=False),  # active | used | locked | superseded
+    # Blind index of the client that asked (its address); NULL when the platform itself issued it.
+    Column("client_index", String(64), nullable=True),
     Index("ix_identity_otp_phone_index", "phone_index"),
+    # The send budgets count by client and platform-wide over the last hour or day (otp.py).
+    Index("ix_identity_otp_client_created", "client_index", "created_at"),
+    Index("ix_identity_otp_created", "created_at"),
+)
+
+# Failed operator log-ins of the last 15 minutes, by name and by client: the throttle
+# (accounts.py) reads them; nothing locks an account, so nobody can lock the admin out.
+identity_login_failure = Table(
+    "identity_login_failure",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("name_index", String(64), nullable=False),
+    Column("client_index", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_identity_login_failure_name", "name_index", "at"),
+    Index("ix_identity_login_failure_client", "client_index", "at"),
+    Index("ix_identity_login_failure_at", "at"),
 )
 
 identity_operator = Table(
@@ -134,9 +153,6 @@ identity_operator = Table(
     Column("totp_cipher", Text, nullable=False),
     # The last TOTP time step used, so a code cannot be replayed within its window.
     Column("totp_last_step", BigInteger, nullable=False, server_default="0"),
-    # Consecutive failed log-ins, and until when the account refuses every log-in after too many.
-    Column("failed_logins", Integer, nullable=False, server_default="0"),
-    Column("locked_until", UtcDateTime, nullable=True),
     Column("active", Boolean, nullable=False, server_default=true()),
     Column("created_at", UtcDateTime, nullable=False),
 )

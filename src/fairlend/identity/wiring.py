@@ -5,6 +5,7 @@ from __future__ import annotations
 from fairlend.clock import Clock
 from fairlend.config import Settings
 from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.identity.otp import SendBudgets
 from fairlend.identity.pii import PiiVault
 from fairlend.identity.ports import BankVerifier, DevBankVerifier, DevMessageSender, MessageSender, NoMessageSender
 from fairlend.identity.service import IdentityService
@@ -26,6 +27,11 @@ def build_identity(
     # Production has no SMS gateway or bank adapter yet: it refuses rather than pretend.
     chosen_sender = sender or (NoMessageSender() if production else DevMessageSender(clock))
     chosen_verifier = bank_verifier or (RefusingBankVerifier() if production else DevBankVerifier())
+    budgets = SendBudgets(
+        per_client_hour=settings.otp_client_sends_per_hour,
+        per_client_day=settings.otp_client_sends_per_day,
+        platform_hour=settings.otp_sends_per_hour,
+    )
     return IdentityService(
         uow,
         vault,
@@ -33,6 +39,7 @@ def build_identity(
         chosen_sender,
         chosen_verifier,
         TokenService(settings.secret_key.get_secret_value(), clock, uow),
+        budgets=budgets,
     )
 
 

@@ -11,13 +11,13 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.auth import CERTIFICATE_REVIEWERS, ensure_can_read_owned
-from fairlend.api.deps import ContainerDep
-from fairlend.api.routers.identity import parse_amount
+from fairlend.api.deps import ContainerDep, client_of, ensure_loopback
 from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, Invalid
 from fairlend.identity.certificates import served_headers
 from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
 from fairlend.identity.model import CertificateKind, KycLevel, OtpPurpose, Principal, Role
+from fairlend.money import Money
 from fairlend.web import identity_audit, session
 from fairlend.web.rendering import (
     Csrf,
@@ -63,7 +63,7 @@ def login_page(request: Request, container: ContainerDep) -> HTMLResponse:
 def _send(request: Request, container: Container, mode: str, phone: str, role: str, csrf: str | None) -> HTMLResponse:
     check_csrf(request, csrf)
     try:
-        sent = container.identity.otp.send_code(phone, OtpPurpose(mode))
+        sent = container.identity.otp.send_code(phone, OtpPurpose(mode), client=client_of(request))
     except DomainError as exc:
         return _auth_page(request, container, mode, role=role, phone=phone, error=error_text(request, container, exc))
     return _auth_page(request, container, mode, role=role, phone=phone, sent_to=sent.masked_phone)
@@ -255,7 +255,7 @@ def upload_certificate(
         container.identity.certificates.upload(
             who.subject_id,
             kind,
-            parse_amount(amount, container.profile.currency),
+            Money.parse(amount, container.profile.currency, grouping=True),
             file.file.read(MAX_CERTIFICATE_BYTES + 1),
             claimed_type=file.content_type,
             filename=file.filename,
@@ -284,7 +284,7 @@ def operator_login(
 ) -> Response:
     check_csrf(request, csrf)
     try:
-        who = container.identity.accounts.operator_log_in(username, password, totp_code)
+        who = container.identity.accounts.operator_log_in(username, password, totp_code, client=client_of(request))
     except DomainError as exc:
         return render(
             request,
@@ -354,5 +354,6 @@ def certificate_file(request: Request, container: ContainerDep, person_id: str, 
 
 @dev_router.get("/dev/codes", response_class=HTMLResponse)
 def dev_codes(request: Request, container: ContainerDep) -> HTMLResponse:
+    ensure_loopback(request)  # live codes, for this machine only (a 403 page elsewhere)
     sent = getattr(container.identity.sender, "sent", None)
     return render(request, container, "identity/dev_codes.html", messages=sent() if callable(sent) else [])

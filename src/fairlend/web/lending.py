@@ -4,7 +4,10 @@ the console's loan lookup, loan page and end-of-day runs.
 A repayment form carries a one-time key minted when the page is drawn; the
 key is claimed in the same store the API's `Idempotency-Key` uses, so a
 second submission (a double click, a browser retry) shows the first answer
-and posts nothing.
+and posts nothing. As in the API, the repayment's own transaction marks the
+key (db/idempotency.py), so a crash between posting and storing the answer
+leaves a key that resolves to "paid" once its lease is over, never a second
+posting and never a form stuck "in progress".
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.auth import EOD_READERS, LOAN_OFFICERS
 from fairlend.api.deps import ContainerDep
-from fairlend.api.routers.identity import parse_amount
 from fairlend.bootstrap import Container
-from fairlend.db.idempotency import Claim, IdempotencyStore, StoredResponse
+from fairlend.db.idempotency import Claim, StoredResponse
 from fairlend.errors import DomainError, Invalid, NotFound
 from fairlend.identity.model import Principal
 from fairlend.lending.model import LoanDetail
+from fairlend.money import Money
 from fairlend.web.rendering import Csrf, PageRedirect, borrower, check_csrf, error_text, operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -81,8 +84,8 @@ def payoff(request: Request, container: ContainerDep, loan_id: str) -> HTMLRespo
     return render(request, container, "lending/payoff.html", quote=quote)
 
 
-def _store(container: Container) -> IdempotencyStore:
-    return IdempotencyStore(container.uow, container.clock)
+# What a resubmitted form shows once a repayment took effect and its answer was lost: the loan page.
+PAID_ANSWER_LOST = StoredResponse(303, "text/plain", b"")
 
 
 @router.post(LOANS + "/{loan_id}/repay", response_model=None)
@@ -100,29 +103,32 @@ def repay(
     try:
         if not pay_key or len(pay_key) > 128 or not pay_key.isascii():
             raise Invalid("payment_key_invalid", "reload the page and submit the form again")
-        money = parse_amount(amount, detail.facts.currency)
+        money = Money.parse(amount, detail.facts.currency, grouping=True)
     except DomainError as exc:
         return _loan_page(request, container, detail, error=error_text(request, container, exc), status_code=422)
     # The key is the borrower's: nobody else's form can collide with it.
     scope = hashlib.sha256(f"web:repay\n{who.subject_id}\n{pay_key}".encode()).hexdigest()
     request_hash = hashlib.sha256(f"{loan_id}\n{money.minor}\n{money.currency}".encode()).hexdigest()
-    store = _store(container)
-    claim, stored = store.claim(scope, request_hash)
-    if claim is Claim.REPLAY and stored is not None:
-        return redirect(f"{LOANS}/{loan_id}?repaid={stored.body.decode()}")
-    if claim is not Claim.NEW:
-        code = "payment_key_reused" if claim is Claim.MISMATCH else "payment_in_progress"
+    store = container.idempotency
+    claimed = store.claim(scope, request_hash, lost=PAID_ANSWER_LOST)
+    if claimed.outcome is Claim.REPLAY and claimed.stored is not None:
+        paid = claimed.stored.body.decode()
+        return redirect(f"{LOANS}/{loan_id}?repaid={paid}" if paid else f"{LOANS}/{loan_id}")
+    if claimed.held is None:
+        code = "payment_key_reused" if claimed.outcome is Claim.MISMATCH else "payment_in_progress"
         text = error_text(request, container, DomainError(code, "this form was already submitted"))
         return _loan_page(request, container, detail, error=text, status_code=409)
+    held = claimed.held
     try:
-        result = container.lending.repay(loan_id, money, reference=f"web:{pay_key[:40]}")
+        with store.effects(held):
+            result = container.lending.repay(loan_id, money, reference=f"web:{pay_key[:40]}")
     except DomainError as exc:
-        store.release(scope)  # nothing was posted: the same form may be corrected and sent again
+        store.fail(held, lost=PAID_ANSWER_LOST)  # nothing was posted: the same form may be corrected and sent again
         return _loan_page(request, container, detail, error=error_text(request, container, exc), status_code=422)
     except BaseException:
-        store.release(scope)
+        store.fail(held, lost=PAID_ANSWER_LOST)
         raise
-    store.complete(scope, StoredResponse(303, "text/plain", result.repayment_id.encode()))
+    store.complete(held, StoredResponse(303, "text/plain", result.repayment_id.encode()))
     return redirect(f"{LOANS}/{loan_id}?repaid={result.repayment_id}")
 
 

@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.auth import UNDERWRITERS
 from fairlend.api.deps import ContainerDep
-from fairlend.api.routers.identity import parse_amount
 from fairlend.api.routers.scoring import origination_of
 from fairlend.bootstrap import Container
 from fairlend.errors import Conflict, DomainError, Forbidden, Invalid
@@ -56,8 +55,8 @@ def _terms(container: Container, amount: str, term: str, income: str) -> tuple[M
         months = int(term)
     except ValueError:
         raise Invalid("term_out_of_range", "the term is a whole number of months") from None
-    stated = parse_amount(income, currency) if income.strip() else None
-    return parse_amount(amount, currency), months, stated
+    stated = Money.parse(income, currency, grouping=True) if income.strip() else None
+    return Money.parse(amount, currency, grouping=True), months, stated
 
 
 # ---- my credit ---------------------------------------------------------------------------

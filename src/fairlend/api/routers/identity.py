@@ -4,12 +4,13 @@ operators. Access is decided by the policies in api/auth.py, never here."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
+from fairlend.api.amounts import CODE_CONTEXT
 from fairlend.api.auth import (
     AuditReader,
     Authenticated,
@@ -21,8 +22,7 @@ from fairlend.api.auth import (
     Reviewer,
     Unmasker,
 )
-from fairlend.api.deps import ContainerDep, IdempotencyKey
-from fairlend.errors import Invalid
+from fairlend.api.deps import ClientAddress, ContainerDep, IdempotencyKey, ensure_loopback
 from fairlend.identity.certificates import served_headers
 from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
 from fairlend.identity.model import (
@@ -56,10 +56,23 @@ class OtpSentPublic(BaseModel):
     expires_at: datetime
 
 
+def _person_role(value: object) -> object:
+    # The same stable code as the service's own check (identity.accounts.person_role), not a bare
+    # validation_error: people sign up as borrowers or investors, never as operators.
+    if value not in ("borrower", "investor"):
+        raise PydanticCustomError(
+            "invalid_role", "people sign up as a borrower or an investor", {CODE_CONTEXT: "invalid_role"}
+        )
+    return value
+
+
+PersonRole = Annotated[Literal["borrower", "investor"], BeforeValidator(_person_role)]
+
+
 class SignUp(BaseModel):
     phone: str = Field(max_length=32)
     code: str = Field(max_length=12)
-    role: Literal["borrower", "investor"]
+    role: PersonRole
 
 
 class OperatorLogin(BaseModel):
@@ -256,26 +269,15 @@ def _consent(record: ConsentRecord) -> ConsentPublic:
     )
 
 
-# Far above any real income or asset; keeps absurd input away from the BIGINT column.
-MAX_DECLARED_MAJOR = Decimal(10) ** 12
-
-
-def parse_amount(raw: str, currency: str) -> Money:
-    try:
-        value = Decimal(raw.strip().replace(",", ""))
-    except InvalidOperation:
-        raise Invalid("invalid_amount", "the amount is a decimal number such as 8500.00") from None
-    if not value.is_finite() or abs(value) >= MAX_DECLARED_MAJOR:
-        raise Invalid("invalid_amount", "the amount is a decimal number such as 8500.00, below a trillion")
-    return Money.of(value, currency)
-
-
 # ---- sign-up and log-in -----------------------------------------------------------
 
 
 @router.post("/auth/otp", status_code=status.HTTP_202_ACCEPTED, response_model=OtpSentPublic)
-def send_code(body: OtpRequest, container: ContainerDep, _key: IdempotencyKey = None) -> OtpSentPublic:
-    sent = container.identity.otp.send_code(body.phone, OtpPurpose(body.purpose))
+def send_code(
+    body: OtpRequest, container: ContainerDep, client: ClientAddress, _key: IdempotencyKey = None
+) -> OtpSentPublic:
+    """Text a one-time code: 1 a minute and 10 a day per number; 10 an hour and 30 a day per client."""
+    sent = container.identity.otp.send_code(body.phone, OtpPurpose(body.purpose), client=client)
     return OtpSentPublic(masked_phone=sent.masked_phone, expires_at=sent.expires_at)
 
 
@@ -290,8 +292,11 @@ def log_in(body: SignUp, container: ContainerDep, _key: IdempotencyKey = None) -
 
 
 @router.post("/auth/operator-tokens", response_model=TokenPublic)
-def operator_log_in(body: OperatorLogin, container: ContainerDep, _key: IdempotencyKey = None) -> TokenPublic:
-    principal = container.identity.accounts.operator_log_in(body.username, body.password, body.totp_code)
+def operator_log_in(
+    body: OperatorLogin, container: ContainerDep, client: ClientAddress, _key: IdempotencyKey = None
+) -> TokenPublic:
+    """Password and authenticator code. A client that keeps failing is throttled (429); no account is locked."""
+    principal = container.identity.accounts.operator_log_in(body.username, body.password, body.totp_code, client=client)
     return _token(container, principal)
 
 
@@ -372,7 +377,7 @@ def upload_certificate(
     cert = container.identity.certificates.upload(
         person_id,
         kind,
-        parse_amount(amount, container.profile.currency),
+        Money.parse(amount, container.profile.currency),
         content,
         claimed_type=file.content_type,
         filename=file.filename,
@@ -535,9 +540,15 @@ def revoke_operator_sessions(
 
 @dev_router.get("/dev/one-time-codes", response_model=list[DevCodePublic])
 def dev_codes(
-    container: ContainerDep, phone: Annotated[str | None, Query(max_length=32)] = None
+    request: Request, container: ContainerDep, phone: Annotated[str | None, Query(max_length=32)] = None
 ) -> list[DevCodePublic]:
-    """The codes the development message sender 'sent', newest first (optionally for one number)."""
+    """The codes the development message sender 'sent', newest first (optionally for one number).
+
+    Development and test only, and only to a client on this machine: a request from another
+    address, or one a proxy forwarded, is refused (403 dev_codes_loopback_only). A live code
+    signs anyone in as its number's owner.
+    """
+    ensure_loopback(request)
     sent = getattr(container.identity.sender, "sent", None)
     messages = sent() if callable(sent) else []
     if phone:

@@ -1,7 +1,7 @@
 """Products, quotes, loans, repayments and payoff quotes over HTTP.
 
-Amounts go in as decimal strings in major units ("916.80") and come out as
-{"amount", "minor", "currency"}. Calls that move money require an
+Amounts go in as decimal strings in major units ("916.80", api/amounts.py: exact,
+ASCII digits) and come out as {"amount", "minor", "currency"}. Calls that move money require an
 Idempotency-Key (the middleware makes a replay return the first answer).
 """
 
@@ -14,9 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 
+from fairlend.api.amounts import Amount
 from fairlend.api.auth import LOAN_OFFICERS, Authenticated, ensure_can_read_owned, require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey
-from fairlend.errors import DomainError, Invalid
+from fairlend.errors import DomainError
 from fairlend.identity.model import Principal, Role
 from fairlend.lending.model import LoanDetail, PastRepayment, PayoffQuote, Product, RepaymentResult
 from fairlend.lending.products import Quote
@@ -39,12 +40,8 @@ class MoneyPublic(BaseModel):
 
 
 def _money(amount: Decimal, currency: str) -> Money:
-    try:
-        return Money.of(amount, currency)
-    except DomainError:
-        raise
-    except Exception as exc:
-        raise Invalid("amount_invalid", f"not an amount: {exc}") from None
+    """Exact: an amount finer than the currency's smallest unit is refused (amount_too_precise)."""
+    return Money.of(amount, currency)
 
 
 def _require_key(key: str | None) -> None:
@@ -99,7 +96,7 @@ def define_product(
 
 class QuoteCreate(BaseModel):
     product_code: str
-    amount: Decimal = Field(gt=0, description="major units, e.g. 10000.00")
+    amount: Amount = Field(gt=0, description="major units, e.g. 10000.00")
     rate: Decimal | None = Field(default=None, ge=0, le=10)
     term: int | None = Field(default=None, ge=1, le=600)
     open_date: date | None = None
@@ -186,7 +183,7 @@ class PastRepaymentIn(BaseModel):
     """A repayment an imported loan received before it came to fairlend."""
 
     paid_on: date = Field(alias="date", description="its business date: from the open date through today")
-    amount: Decimal = Field(description="major units, e.g. 916.80; positive")
+    amount: Amount = Field(description="major units, e.g. 916.80; positive")
     reference: str = Field(default="", max_length=80)
 
 
@@ -336,7 +333,7 @@ def loans_of_borrower(borrower_id: str, container: ContainerDep, principal: Auth
 
 
 class RepaymentCreate(BaseModel):
-    amount: Decimal = Field(gt=0)
+    amount: Amount = Field(gt=0)
     reference: str = Field(default="", max_length=80)
 
 

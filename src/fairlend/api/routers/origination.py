@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from fairlend.api.amounts import Amount
 from fairlend.api.auth import require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.api.routers.scoring import origination_of
@@ -81,9 +82,9 @@ class SelfCheckPublic(BaseModel):
 
 
 class PrequalifyCreate(BaseModel):
-    amount: Decimal = Field(gt=0, description="in major units of the profile's currency")
+    amount: Amount = Field(gt=0, description="in major units of the profile's currency")
     term_months: int = Field(ge=1, le=120)
-    stated_monthly_income: Decimal | None = Field(None, gt=0)
+    stated_monthly_income: Amount | None = Field(None, gt=0)
 
 
 class PrequalificationPublic(BaseModel):

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from fairlend.api.amounts import Amount
 from fairlend.api.auth import Authenticated, require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.bootstrap import Container
@@ -73,11 +74,11 @@ class ScoreRecordPublic(BaseModel):
 
 class CertificateCreate(BaseModel):
     kind: CertificateKind
-    amount: Decimal | None = Field(None, description="monthly income (income kinds) or value, in major units")
+    amount: Amount | None = Field(None, description="monthly income (income kinds) or value, in major units")
 
 
 class WhatIfCreate(BaseModel):
-    pay_revolving: Decimal | None = Field(None, ge=0, description="revolving debt paid off, in major units")
+    pay_revolving: Amount | None = Field(None, ge=0, description="revolving debt paid off, in major units")
     repay_overdue: bool = False
     verify_phone: bool = False
     verify_identity: bool = False
@@ -85,8 +86,8 @@ class WhatIfCreate(BaseModel):
     add_certificate: CertificateCreate | None = None
     extra_hard_inquiries: int = Field(0, ge=0, le=20)
     as_of: date | None = Field(None, description="score the profile as it will be on this date")
-    stated_monthly_income: Decimal | None = Field(None, gt=0)
-    amount: Decimal | None = Field(None, gt=0, description="score as an application for this amount")
+    stated_monthly_income: Amount | None = Field(None, gt=0)
+    amount: Amount | None = Field(None, gt=0, description="score as an application for this amount")
 
 
 class ReasonPublic(BaseModel):

@@ -1,0 +1,210 @@
+"""The idempotency store: a lease on every claim, the effect marked in its own transaction, answers sealed.
+
+Each test stops a request where a crash would (the process is gone, so nothing
+after that point runs) and checks what a retry gets: never "in progress" past
+the lease, never the effect twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from fairlend.bootstrap import Container
+from fairlend.clock import FixedClock
+from fairlend.db.idempotency import Claim, ClaimLost, IdempotencyStore, StoredResponse
+from fairlend.db.tables import idempotency_key, outbox_consumer
+from fairlend.identity.pii import PiiVault
+
+LOST = StoredResponse(409, "application/problem+json", b'{"code":"idempotency_response_lost"}')
+ANSWER = StoredResponse(
+    201, "application/json", b'{"name":"\xe5\xbc\xa0\xe4\xb8\x89","id_number":"11010119900307002X"}'
+)
+
+
+def _effect(container: Container, name: str) -> None:
+    """Some committed work: a row the test can count."""
+    with container.uow() as uow:
+        uow.conn.execute(sa.insert(outbox_consumer).values(name=name, position=0))
+        uow.commit()
+
+
+def _effects(container: Container) -> int:
+    with container.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(outbox_consumer)).scalar_one())
+
+
+@pytest.fixture
+def store(container: Container) -> IdempotencyStore:
+    return container.idempotency
+
+
+def test_a_claim_with_no_effect_is_in_progress_until_its_lease_ends_then_a_retry_takes_it_over(
+    container: Container, store: IdempotencyStore, clock: FixedClock
+) -> None:
+    first = store.claim("k", "req", lost=LOST)
+    assert first.outcome is Claim.NEW and first.held is not None
+    # The first attempt dies here, before any effect.
+    busy = store.claim("k", "req", lost=LOST)
+    assert busy.outcome is Claim.IN_PROGRESS and busy.retry_after == 60
+    clock.advance(timedelta(seconds=30))
+    assert store.claim("k", "req", lost=LOST).retry_after == 30
+    clock.advance(timedelta(seconds=31))
+    retry = store.claim("k", "req", lost=LOST)
+    assert retry.outcome is Claim.NEW and retry.held is not None and retry.held.token != first.held.token
+    with store.effects(retry.held):
+        _effect(container, "retry")
+    assert store.complete(retry.held, ANSWER)
+    again = store.claim("k", "req", lost=LOST)
+    assert again.outcome is Claim.REPLAY and again.stored == ANSWER
+    assert _effects(container) == 1
+
+
+def test_a_late_effect_of_a_taken_over_claim_is_refused_and_rolled_back(
+    container: Container, store: IdempotencyStore, clock: FixedClock
+) -> None:
+    slow = store.claim("k", "req", lost=LOST).held
+    assert slow is not None
+    clock.advance(timedelta(seconds=61))
+    retry = store.claim("k", "req", lost=LOST).held
+    assert retry is not None
+    with pytest.raises(ClaimLost) as refused, store.effects(slow):
+        _effect(container, "slow")  # the overrunning first attempt tries to commit now
+    assert refused.value.code == "idempotency_claim_lost"
+    assert _effects(container) == 0
+    assert not store.complete(slow, ANSWER)  # and cannot store its answer either
+    with store.effects(retry):
+        _effect(container, "retry")
+    assert store.complete(retry, ANSWER) and _effects(container) == 1
+
+
+def test_an_effect_whose_answer_was_lost_resolves_to_the_lost_answer_for_good(
+    container: Container, store: IdempotencyStore, clock: FixedClock
+) -> None:
+    held = store.claim("k", "req", lost=LOST).held
+    assert held is not None
+    with store.effects(held) as guard:
+        _effect(container, "first")
+    assert guard.effected
+    # The first attempt dies here: effect committed, answer never stored.
+    assert store.claim("k", "req", lost=LOST).outcome is Claim.IN_PROGRESS
+    clock.advance(timedelta(seconds=61))
+    for _ in range(3):
+        retry = store.claim("k", "req", lost=LOST)
+        assert retry.outcome is Claim.REPLAY and retry.stored == LOST
+    assert _effects(container) == 1
+
+
+def test_a_failure_before_the_effect_frees_the_key_and_after_it_stores_the_lost_answer(
+    container: Container, store: IdempotencyStore
+) -> None:
+    before = store.claim("a", "req", lost=LOST).held
+    assert before is not None
+    assert store.fail(before, lost=LOST) is None
+    assert store.claim("a", "req", lost=LOST).outcome is Claim.NEW
+
+    after = store.claim("b", "req", lost=LOST).held
+    assert after is not None
+    with store.effects(after):
+        _effect(container, "b")
+    assert store.fail(after, lost=LOST) == LOST
+    assert store.claim("b", "req", lost=LOST).stored == LOST
+
+
+def test_only_commits_inside_the_claim_mark_it(container: Container, store: IdempotencyStore) -> None:
+    held = store.claim("k", "req", lost=LOST).held
+    assert held is not None
+    _effect(container, "outside")  # another request's work, not this one's
+    with store.effects(held) as guard, container.uow(read_only=True) as uow:
+        uow.conn.execute(sa.select(1))
+    assert not guard.effected
+    assert store.fail(held, lost=LOST) is None
+
+
+def test_a_different_request_with_the_key_is_a_mismatch_whatever_the_state(
+    store: IdempotencyStore, clock: FixedClock
+) -> None:
+    held = store.claim("k", "req", lost=LOST).held
+    assert held is not None
+    assert store.claim("k", "other", lost=LOST).outcome is Claim.MISMATCH
+    clock.advance(timedelta(seconds=61))
+    assert store.claim("k", "other", lost=LOST).outcome is Claim.MISMATCH
+
+
+def _raw_bodies(container: Container) -> list[bytes]:
+    with container.engine.connect() as conn:
+        return [bytes(b or b"") for b in conn.execute(sa.select(idempotency_key.c.body)).scalars()]
+
+
+def test_stored_answers_are_sealed_and_rotate_with_the_personal_data_keys(
+    container: Container, store: IdempotencyStore, clock: FixedClock
+) -> None:
+    held = store.claim("k", "req", lost=LOST).held
+    assert held is not None and store.complete(held, ANSWER)
+    (raw,) = _raw_bodies(container)
+    assert b"11010119900307002X" not in raw and "张三".encode() not in raw
+
+    old_key = container.settings.pii_keys.get_secret_value()
+    new_vault = PiiVault("k2:" + "a2V5LXR3by1mb3ItdGhlLXRlc3QtdmF1bHQtMzJiISE=" + "," + old_key, "unused")
+    rotated = IdempotencyStore(container.uow, clock, new_vault)
+    assert rotated.rotate() == 1 and rotated.rotate() == 0
+    with container.engine.connect() as conn:
+        assert conn.execute(sa.select(idempotency_key.c.key_id)).scalar_one() == "k2"
+    assert rotated.claim("k", "req", lost=LOST).stored == ANSWER
+    assert rotated.verify() == []
+    # The old vault alone no longer opens it: `fairlend verify` says so.
+    assert [p.scope_key for p in store.verify()] == ["k"]
+
+
+def test_an_answer_stored_in_clear_before_sealing_is_reported_and_sealed_by_rotation(
+    container: Container, store: IdempotencyStore
+) -> None:
+    with container.engine.begin() as conn:
+        conn.execute(
+            sa.insert(idempotency_key).values(
+                scope_key="legacy",
+                request_hash="req",
+                state="done",
+                status_code=200,
+                content_type="application/json",
+                body=b'{"id_number":"11010119900307002X"}',
+                key_id="",
+                created_at=container.clock.now(),
+            )
+        )
+    assert [p.scope_key for p in store.verify()] == ["legacy"]
+    assert store.claim("legacy", "req", lost=LOST).stored == StoredResponse(
+        200, "application/json", b'{"id_number":"11010119900307002X"}'
+    )
+    assert store.rotate() == 1
+    assert store.verify() == []
+    assert all(b"11010119900307002X" not in raw for raw in _raw_bodies(container))
+    assert store.claim("legacy", "req", lost=LOST).stored is not None
+
+
+@pytest.mark.backends("postgresql")
+def test_concurrent_attempts_with_one_key_let_exactly_one_run(container: Container, store: IdempotencyStore) -> None:
+    import threading
+
+    outcomes: list[Claim] = []
+    barrier = threading.Barrier(6)
+
+    def attempt(n: int) -> None:
+        barrier.wait()
+        result = store.claim("k", "req", lost=LOST)
+        outcomes.append(result.outcome)
+        if result.held is not None:
+            with store.effects(result.held):
+                _effect(container, f"attempt-{n}")
+            store.complete(result.held, ANSWER)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count(Claim.NEW) == 1
+    assert set(outcomes) <= {Claim.NEW, Claim.IN_PROGRESS, Claim.REPLAY}
+    assert _effects(container) == 1
