@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import cast
 
 import pytest
 
 from fairlend.bootstrap import Container
+from fairlend.clock import FixedClock
 from fairlend.collections.fakes import InMemoryLending, RecordingChannel
 from fairlend.collections.gateway import ContactRequest
 from fairlend.collections.model import LoanFacts, LoanState, Medium
@@ -77,3 +79,21 @@ def test_the_same_number_cannot_be_named_twice_nor_the_borrowers_own(container: 
         c.service.name_contact_person(borrower.subject_id, "我", "self", own)
     assert mine.value.code == "contact_person_is_you"
     assert len(c.service.contact_persons(borrower.subject_id)) == 1
+
+
+def test_a_borrower_cannot_have_numbers_texted_without_end(container: Container, clock: FixedClock) -> None:
+    """Consent codes spend the borrower's own budget of codes (identity's per-client budget)."""
+    from fairlend.errors import RateLimited
+
+    borrower = sign_up(container)
+    c = wire_collections(container, lending=InMemoryLending())
+    people = [c.service.name_contact_person(borrower.subject_id, f"友{i}", "friend", cn_mobile()) for i in range(5)]
+    limit = container.identity.otp.budgets.per_client_hour
+    sent = len(people)
+    with pytest.raises(RateLimited) as refused:
+        while True:
+            clock.advance(timedelta(minutes=2))  # past the one-a-minute limit per number
+            for person in people:
+                c.service.resend_contact_code(borrower.subject_id, person.id)
+                sent += 1
+    assert refused.value.code == "code_send_client_budget" and sent == limit

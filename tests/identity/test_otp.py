@@ -9,7 +9,7 @@ from fairlend.errors import Invalid, RateLimited
 from fairlend.identity.model import OtpPurpose
 from fairlend.identity.otp import MAX_WRONG_ATTEMPTS, SENDS_PER_DAY
 from fairlend.identity.tables import identity_otp
-from tests.identity.helpers import cn_mobile, code_for, later
+from tests.identity.helpers import cn_mobile, code_for, later, sender
 
 
 def _wrong(code: str) -> str:
@@ -19,16 +19,28 @@ def _wrong(code: str) -> str:
 def test_a_sent_code_verifies_once_for_its_purpose(container: Container) -> None:
     otp = container.identity.otp
     phone = cn_mobile()
-    sent = otp.send_code(phone, OtpPurpose.CONFIRM_CONTACT)
+    sent = otp.send_code(phone, OtpPurpose.LOG_IN)
     assert sent.masked_phone.count("*") == 4
-    code = code_for(container, phone, OtpPurpose.CONFIRM_CONTACT)
+    code = code_for(container, phone, OtpPurpose.LOG_IN)
     with pytest.raises(Invalid) as other_purpose:
         otp.verify_code(phone, code, OtpPurpose.SIGN_UP)
     assert other_purpose.value.code == "code_expired"
-    assert otp.verify_code(phone, code, "confirm_contact").e164 == "+86" + phone
+    assert otp.verify_code(phone, code, "log_in").e164 == "+86" + phone
     with pytest.raises(Invalid) as again:
-        otp.verify_code(phone, code, OtpPurpose.CONFIRM_CONTACT)
+        otp.verify_code(phone, code, OtpPurpose.LOG_IN)
     assert again.value.code == "code_expired"
+
+
+def test_a_contact_persons_code_is_never_texted_from_identity_directly(container: Container) -> None:
+    """It reaches a third person: only collections' contact gateway may send it (hours, cease, the log)."""
+    otp = container.identity.otp
+    phone = cn_mobile()
+    with pytest.raises(Invalid) as refused:
+        otp.send_code(phone, OtpPurpose.CONFIRM_CONTACT)
+    assert refused.value.code == "contact_code_through_gateway"
+    assert sender(container).sent() == []
+    issued = otp.issue_code(phone, OtpPurpose.CONFIRM_CONTACT, client="person:brw_1")
+    assert otp.verify_code(phone, issued.code, OtpPurpose.CONFIRM_CONTACT).e164 == "+86" + phone
 
 
 def test_a_code_expires_after_five_minutes(container: Container, clock: FixedClock) -> None:

@@ -40,8 +40,8 @@ class IdentityOtp:
     def __init__(self, identity: IdentityService) -> None:
         self._identity = identity
 
-    def issue_code(self, phone: str, purpose: str) -> str:
-        return self._identity.otp.issue_code(phone, purpose).code
+    def issue_code(self, phone: str, purpose: str, client: str) -> str:
+        return self._identity.otp.issue_code(phone, purpose, client=client).code
 
     def verify_code(self, phone: str, code: str, purpose: str) -> bool:
         try:

@@ -115,7 +115,8 @@ class ContactPersons:
 
     def _ask_to_confirm(self, borrower_id: str, contact_id: str, e164: str) -> None:
         """The code goes to the contact person's own phone, through the gateway (checked and logged)."""
-        code = self._otp.issue_code(e164, CONTACT_PERSON_PURPOSE)
+        # The borrower's own budget of codes is spent: naming people cannot text numbers without end.
+        code = self._otp.issue_code(e164, CONTACT_PERSON_PURPOSE, f"person:{borrower_id}")
         decision = self.gateway.attempt(
             ContactRequest(
                 loan_id="",

@@ -68,7 +68,7 @@ class InMemoryOtp:
     def __init__(self) -> None:
         self.sent: dict[tuple[str, str], str] = {}
 
-    def issue_code(self, phone: str, purpose: str) -> str:
+    def issue_code(self, phone: str, purpose: str, client: str) -> str:
         code = f"{secrets.randbelow(1_000_000):06d}"
         self.sent[(phone, purpose)] = code
         return code

@@ -51,7 +51,9 @@ class OtpPort(Protocol):
     contact person is checked and logged like every other (P-4).
     """
 
-    def issue_code(self, phone: str, purpose: str) -> str: ...
+    def issue_code(self, phone: str, purpose: str, client: str) -> str:
+        """`client` is whose budget the code spends: the borrower who named the person."""
+        ...
 
     def verify_code(self, phone: str, code: str, purpose: str) -> bool: ...
 

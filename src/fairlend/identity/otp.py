@@ -103,6 +103,10 @@ class OtpService:
         self._region = region
         self._budgets = budgets or SendBudgets()
 
+    @property
+    def budgets(self) -> SendBudgets:
+        return self._budgets
+
     def phone(self, raw: str) -> Phone:
         return normalise_phone(raw, self._region)
 
@@ -164,6 +168,10 @@ class OtpService:
         gateway refuses, the code is withdrawn again, so a failed send leaves no code and spends
         no limit or budget.
         """
+        if _purpose(purpose) is OtpPurpose.CONFIRM_CONTACT:
+            # A contact person is a third person: their code goes through collections' contact
+            # gateway (hours, cease requests, the borrower's contact log), never straight from here.
+            raise Invalid("contact_code_through_gateway", "a contact person's code is sent by the contact gateway")
         issued = self.issue_code(phone, purpose, client=client)
         try:
             self._sender.send(
