@@ -122,7 +122,7 @@ def test_a_us_bureau_refuses_naming_its_own_rule(us_bureau: BureauService) -> No
     inst = us_bureau.register_institution("Bank A").institution_id
     with pytest.raises(Forbidden) as refused:
         us_bureau.self_query(ID_US, institution_id=inst)
-    assert refused.value.extra["rule"] == us_bureau.profile.bureau.inquiry_consent_rule == "FCRA-604"
+    assert refused.value.extra["rule"] == us_bureau.profile.bureau.inquiry_consent_rule == "US-17"
     report = us_bureau.self_query(ID_US, institution_id=inst, consent=_consent(inst, InquiryPurpose.SELF, ID_US))
     assert report.inquiries[0].kind is InquiryKind.SELF
 

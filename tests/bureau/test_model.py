@@ -190,7 +190,7 @@ def test_every_inquiry_by_an_institution_needs_consent_but_post_loan_and_the_cou
         (InquiryPurpose.SELF, COUNTER): False,  # the person stands at the bureau's counter
         (InquiryPurpose.SELF, "inst_a"): True,  # an institution fetching it on the person's behalf
     }
-    assert (CN.inquiry_consent_rule, US.inquiry_consent_rule) == ("CN-14", "FCRA-604")
+    assert (CN.inquiry_consent_rule, US.inquiry_consent_rule) == ("CN-14", "US-17")
     assert not any(needs_consent(replace(CN, inquiry_consent_required=False), p, "inst_a") for p in InquiryPurpose)
 
 

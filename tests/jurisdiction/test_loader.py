@@ -90,6 +90,14 @@ def test_buckets_cover_every_day_past_due() -> None:
         ),
         ("answer_days = 15", "answer_days = 1", "collections.complaints"),
         ('purpose = "third_party"', 'purpose = "collection"', "collections.content.templates"),
+        # The marketplace (MK-1, MK-2): partners never squeeze the platform below its share.
+        ('share = "0.70"', 'share = "0.71"', "marketplace.funding_partners"),
+        ('share = "0.70"', 'share = "0"', "marketplace.funding_partners[0].share"),
+        ('id = "inv_partner_bank"', 'id = "partner_bank"', "marketplace.funding_partners[0].id"),
+        ("retail = false ", "retail = true ", "marketplace.funding_partners"),
+        ("note_minimum_minor = 5000", "note_minimum_minor = 0", "marketplace.note_minimum_minor"),
+        ('servicing_fee_rate = "0.01"', 'servicing_fee_rate = "1.5"', "marketplace.servicing_fee_rate"),
+        ('suitability_share = "0"', 'suitability_share = "-0.1"', "marketplace.investors.suitability_share"),
     ],
 )
 def test_a_bad_field_is_named(old: str, new: str, field: str) -> None:
@@ -98,6 +106,23 @@ def test_a_bad_field_is_named(old: str, new: str, field: str) -> None:
     with pytest.raises(ProfileError) as caught:
         parse_profile(text.replace(old, new, 1))
     assert caught.value.field == field
+
+
+def test_cn_funds_through_a_partner_and_the_platform_and_us_through_retail_investors() -> None:
+    cn, us = load_profile("cn").marketplace, load_profile("us").marketplace
+    # MK-1: no retail P2P in China; MK-2: the platform keeps at least 30 % of each loan.
+    assert (cn.retail, cn.retail_rule, cn.platform_min_share, cn.platform_min_share_rule) == (
+        False,
+        "MK-1",
+        Decimal("0.30"),
+        "MK-2",
+    )
+    assert [(p.id, p.share) for p in cn.funding_partners] == [("inv_partner_bank", Decimal("0.70"))]
+    assert (cn.borrower_cap_minor, cn.borrower_cap_all_minor) == (20_000_000, 100_000_000)
+    # MK-5: verified investors within a suitability limit; $25 notes.
+    assert (us.retail, us.funding_partners, us.note_minimum_minor) == (True, (), 2500)
+    assert (us.investors.verified_required, us.investors.suitability_share) == (True, Decimal("0.10"))
+    assert "guaranteed" in us.investors.risk_warning.en and "不保证" in cn.investors.risk_warning.zh
 
 
 def test_a_missing_field_is_named() -> None:

@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from fairlend.errors import Invalid
-from fairlend.jurisdiction.model import ContentProfile, Phrases, Profile, TemplatePurpose, ThirdPartyAllowance
+from fairlend.jurisdiction.model import (
+    ContentProfile,
+    MarketplaceProfile,
+    Phrases,
+    Profile,
+    TemplatePurpose,
+    ThirdPartyAllowance,
+)
 from fairlend.jurisdiction.phrases import matcher, phrase_problem, reduce
 
 MEDIA = ("sms", "call", "email", "letter", "visit")
@@ -140,6 +147,37 @@ def _check(profile: Profile) -> None:
     if clocks.acknowledge_days < 1 or clocks.answer_days < clocks.acknowledge_days or clocks.extension_days < 0:
         raise ProfileError("collections.complaints", "need 1 <= acknowledge_days <= answer_days, extension_days >= 0")
     _check_content(rules.content, rules.third_party.allowed)
+    _check_marketplace(profile.marketplace)
+
+
+def _fraction(value: Decimal, path: str, *, above_zero: bool = False) -> None:
+    if value < 0 or value > 1 or (above_zero and value == 0):
+        raise ProfileError(path, 'must be a fraction between 0 and 1, e.g. "0.30"')
+
+
+def _check_marketplace(market: MarketplaceProfile) -> None:
+    where = "marketplace"
+    if market.note_minimum_minor < 1:
+        raise ProfileError(f"{where}.note_minimum_minor", "must be at least 1 minor unit")
+    if market.listing_days < 1:
+        raise ProfileError(f"{where}.listing_days", "must be at least 1")
+    for name in ("platform_min_share", "partial_funding_threshold", "servicing_fee_rate"):
+        _fraction(getattr(market, name), f"{where}.{name}")
+    _fraction(market.investors.suitability_share, f"{where}.investors.suitability_share")
+    _fraction(market.investors.large_investment_share, f"{where}.investors.large_investment_share")
+    partners = Decimal(0)
+    seen: set[str] = set()
+    for i, partner in enumerate(market.funding_partners):
+        _fraction(partner.share, f"{where}.funding_partners[{i}].share", above_zero=True)
+        if partner.id in seen or not partner.id.startswith("inv_"):
+            raise ProfileError(f"{where}.funding_partners[{i}].id", f"{partner.id!r} is taken or not an inv_ id")
+        seen.add(partner.id)
+        partners += partner.share
+    # MK-2: whatever the partners take, the platform keeps at least its minimum share.
+    if partners + market.platform_min_share > 1:
+        raise ProfileError(f"{where}.funding_partners", "the partners' shares leave the platform below its minimum")
+    if market.retail and market.funding_partners:
+        raise ProfileError(f"{where}.funding_partners", "partners co-fund only where retail investors are off")
 
 
 def _check_phrases(phrases: Phrases, path: str) -> None:

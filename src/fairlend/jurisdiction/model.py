@@ -234,6 +234,61 @@ class PricingProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class LocalText:
+    """One text a person reads, in each language the portals speak."""
+
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True, slots=True)
+class FundingPartner:
+    """A licensed lender (bank, consumer-finance company) that co-funds every loan through notes (MK-1, MK-2)."""
+
+    id: str  # the note holder's id, e.g. "inv_partner_bank"
+    name: LocalText
+    share: Decimal  # the part of each loan this partner funds
+
+
+@dataclass(frozen=True, slots=True)
+class InvestorRules:
+    """Who may invest and the warnings and limits they meet (MK-4, MK-5)."""
+
+    kyc_level: str  # the identity level an investor needs before moving money ("verified")
+    verified_required: bool  # MK-5: only verified investors
+    suitability_share: Decimal  # MK-5: at most this share of declared net worth in notes; 0 = no limit
+    suitability_rule: str
+    ecsp: bool  # MK-4's safeguards for non-sophisticated investors switched on
+    ecsp_rule: str
+    large_investment_minor: int  # MK-4: warn before more than this in one project (minor units)
+    large_investment_share: Decimal  # MK-4: ... or more than this share of net worth
+    reflection_days: int  # MK-4: an offer may be revoked for this many calendar days
+    risk_warning: LocalText
+
+
+@dataclass(frozen=True, slots=True)
+class MarketplaceProfile:
+    """Who funds a loan and how notes behave (RULES.md "Marketplace")."""
+
+    retail: bool  # MK-1: retail investors may fund listings
+    retail_rule: str
+    note_minimum_minor: int  # the smallest note and the step of every investment (minor units)
+    platform_min_share: Decimal  # MK-2: the platform's own share of each loan, at least
+    platform_min_share_rule: str
+    funding_partners: tuple[FundingPartner, ...]
+    listing_days: int  # a listing's funding deadline, in days from listing
+    partial_funding_threshold: Decimal  # at the deadline: originate if funded at least this share
+    platform_takes_remainder: bool  # at the deadline the platform may fund what is left
+    servicing_fee_rate: Decimal  # of what investors receive
+    servicing_fee_within_days: int  # only on payments received within this many days of the due date
+    borrower_cap_minor: int  # MK-3: one borrower's outstanding on this platform, at most; 0 = none
+    borrower_cap_all_minor: int  # MK-3: across platforms (from the bureau), at most; 0 = none
+    borrower_cap_rule: str
+    no_guarantee_rule: str  # MK-3, MK-6: never a promise of principal or return
+    investors: InvestorRules
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     code: str
     name: str
@@ -247,6 +302,7 @@ class Profile:
     delinquency_buckets: tuple[Bucket, ...]
     bureau: BureauProfile
     pricing: PricingProfile
+    marketplace: MarketplaceProfile
 
     def bucket_for(self, days_past_due: int) -> Bucket:
         for bucket in self.delinquency_buckets:
