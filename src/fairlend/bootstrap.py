@@ -180,4 +180,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         ReportingFileSubmitter(uow, clock, container.bureau_access, container.identity),
     )
     eod.register_after_day("bureau_daily", lambda day: len(bureau_admin.run_daily(day).removed))
+    retention = timedelta(days=settings.idempotency_retention_days)
+    eod.register_after_day("idempotency_prune", lambda day: idempotency.prune(retention))
     return container

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # How long an Idempotency-Key claim holds: a retry after it takes over a request that never took
     # effect, or learns that one did and its answer was lost (docs/api.md). Longer than any request.
     idempotency_lease_seconds: float = Field(default=60, gt=0, le=3600)
+    # How long a key's stored answer is kept: a replay within it gets the first answer, a key older
+    # than it is forgotten by end-of-day (the stored answers are personal data, kept no longer than
+    # clients retry). Clients must not reuse a key after this (docs/api.md).
+    idempotency_retention_days: int = Field(default=30, ge=1, le=3650)
     # One-time codes cost a text each: how many one client (an address) may have sent an hour and a
     # day, and how many the whole platform may send an hour (identity/otp.py, SMS pumping).
     otp_client_sends_per_hour: int = Field(default=10, ge=1)

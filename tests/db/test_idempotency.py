@@ -208,3 +208,36 @@ def test_concurrent_attempts_with_one_key_let_exactly_one_run(container: Contain
     assert outcomes.count(Claim.NEW) == 1
     assert set(outcomes) <= {Claim.NEW, Claim.IN_PROGRESS, Claim.REPLAY}
     assert _effects(container) == 1
+
+
+def _keys(container: Container) -> set[str]:
+    with container.engine.connect() as conn:
+        return set(conn.execute(sa.select(idempotency_key.c.scope_key)).scalars())
+
+
+def test_pruning_forgets_old_answers_and_dead_claims_but_keeps_an_effect_whose_answer_was_lost(
+    container: Container, store: IdempotencyStore, clock: FixedClock
+) -> None:
+    answered = store.claim("answered", "req", lost=LOST).held
+    assert answered is not None and store.complete(answered, ANSWER)
+    store.claim("died", "req", lost=LOST)  # the first attempt dies before any effect
+    lost = store.claim("lost", "req", lost=LOST).held
+    assert lost is not None
+    with store.effects(lost):
+        _effect(container, "lost")  # it took effect; the answer never got stored
+    clock.advance(timedelta(days=29))
+    fresh = store.claim("fresh", "req", lost=LOST).held
+    assert fresh is not None and store.complete(fresh, ANSWER)
+
+    assert store.prune(timedelta(days=30)) == 0  # nothing is 30 days old yet
+    clock.advance(timedelta(days=2))
+    assert store.prune(timedelta(days=30)) == 2
+    # The retry of the effected claim must still learn that it happened, not run again.
+    assert _keys(container) == {"lost", "fresh"}
+    assert store.claim("lost", "req", lost=LOST).outcome is Claim.REPLAY
+    # A pruned key is forgotten: the same key now starts a new request.
+    assert store.claim("answered", "req", lost=LOST).outcome is Claim.NEW
+
+
+def test_end_of_day_prunes_idempotency_keys_past_the_retention(container: Container) -> None:
+    assert "after:idempotency_prune" in container.eod.step_names()

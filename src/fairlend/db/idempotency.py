@@ -267,6 +267,22 @@ class IdempotencyStore:
             uow.commit()
         return lost if stored else None
 
+    def prune(self, retention: timedelta) -> int:
+        """Forget keys older than `retention`: answered ones, and claims that died without an effect.
+
+        A claim that took effect but never stored its answer is kept: its retry must still learn
+        that the request happened. Returns how many keys went.
+        """
+        with self._uow() as uow:
+            cutoff = uow.clock.now() - retention
+            old = idempotency_key.c.created_at < cutoff
+            answered = idempotency_key.c.state == "done"
+            died = (idempotency_key.c.state == "pending") & idempotency_key.c.effected.is_(False)
+            dead_lease = idempotency_key.c.lease_until < uow.clock.now()
+            removed = uow.conn.execute(delete(idempotency_key).where(old & (answered | (died & dead_lease)))).rowcount
+            uow.commit()
+        return int(removed or 0)
+
     # ---- sealing ---------------------------------------------------------------------
 
     def _store(self, conn: Connection, scope_key: str, response: StoredResponse, *, token: str | None = None) -> bool:
