@@ -7,7 +7,7 @@ from functools import partial
 from fastapi import Depends, FastAPI
 
 from fairlend import __version__
-from fairlend.api import openapi, problems
+from fairlend.api import docs, openapi, problems
 from fairlend.api.auth import principal_for
 from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, answer_handler, claim_key
 from fairlend.api.limits import BodySizeLimit
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         version=__version__,
         summary="Online lending that cannot harass: loans, a credit bureau, fair collections.",
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served from the package by api/docs.py, never from a CDN
         redoc_url=None,
         # Claims a request's Idempotency-Key after routing and validation, before any route's own
         # dependencies and before its effect (api/idempotency.py).
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     mount_web(app, container)
     app.add_exception_handler(IdempotentAnswer, answer_handler)
     openapi.install(app)
+    docs.install(app)
     app.include_router(scoring_routes.router, prefix=API_PREFIX)
     app.include_router(origination_routes.router, prefix=API_PREFIX)
     app.include_router(lending_router.router, prefix=API_PREFIX)

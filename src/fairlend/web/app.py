@@ -6,7 +6,7 @@ import importlib
 from importlib import resources
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from fairlend.bootstrap import Container
@@ -40,3 +40,9 @@ def mount_web(app: FastAPI, container: Container) -> None:
     errors.install(app, container, routers)
     static = resources.files("fairlend.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    favicon = str(static.joinpath("favicon.ico"))
+
+    # Browsers ask for /favicon.ico whatever the page links; answer it rather than 404.
+    @app.get("/favicon.ico", include_in_schema=False)
+    def _favicon() -> FileResponse:
+        return FileResponse(favicon, media_type="image/x-icon")
