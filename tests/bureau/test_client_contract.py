@@ -156,9 +156,9 @@ def test_the_http_api_refuses_a_missing_or_unknown_key(container: Container) -> 
             HttpBureauClient(http, "bk_wrong", institution_id="x").self_report(ID_CN, consent=None)
 
 
-def test_the_pdf_renders_chinese_with_the_builtin_cid_font(container: Container) -> None:
+def test_the_pdf_embeds_the_packages_cjk_font_for_chinese(container: Container) -> None:
     assert container.bureau is not None
     client = container.bureau.client_for(container.bureau.register_institution("Bank A").institution_id)
     _report_an_overdue_loan(client)
     pdf = render_pdf(client.self_report(ID_CN, consent=_self_consent(client)))
-    assert b"STSong-Light" in pdf
+    assert b"FairlendKai" in pdf and b"/FontFile2" in pdf and b"STSong" not in pdf

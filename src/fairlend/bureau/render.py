@@ -1,7 +1,7 @@
 """The credit report as an HTML page (Jinja2, no CDN) and as a PDF (reportlab).
 
-Chinese text in the PDF uses reportlab's built-in CID font STSong-Light, so
-nothing is downloaded and no font file ships with the package.
+Chinese text in the PDF uses the package's embedded CJK font (fairlend/fonts),
+so it renders on a machine with no CJK font and nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from fairlend.bureau.documents import CreditReport
 from fairlend.bureau.model import CN17, METRO2
+from fairlend.fonts import cjk_font
 from fairlend.money import Money, exponent
 
 LABELS: dict[str, dict[str, str]] = {
@@ -134,16 +135,13 @@ def render_pdf(report: CreditReport, lang: str | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     language = lang or language_for(report.profile)
     t = LABELS[language]
     font = "Helvetica"
     if language == "zh":
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-        font = "STSong-Light"
+        font = cjk_font()
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
         style.fontName = font

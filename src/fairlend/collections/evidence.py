@@ -3,8 +3,9 @@
 It holds the loan's facts, the contact log about the loan with the result of
 checking its hash chain, the blocked attempts with the rule that stopped each,
 a filled-in letter asking the lender to stop (the first step) and a filled-in
-report to the regulator or the police (the second step). Chinese text uses
-reportlab's built-in CID font STSong-Light: nothing is downloaded.
+report to the regulator or the police (the second step). Chinese text uses the
+package's embedded CJK font (fairlend/fonts): it renders on a machine with no
+CJK font, and nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from fairlend.collections.model import LoanFacts, LogRecord, Outcome, rule_text
+from fairlend.fonts import cjk_font
 
 LANGS = ("zh-CN", "en")
 
@@ -152,13 +154,9 @@ def render_pdf(package: EvidencePackage, locale: str) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    cid = "STSong-Light"
-    if cid not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(cid))
+    cid = cjk_font()
     zh = _zh(package.lang)
     tz = ZoneInfo(package.timezone)
 
