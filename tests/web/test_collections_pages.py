@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
@@ -75,3 +76,24 @@ def test_the_page_shows_blocked_contacts_after_repayment_and_takes_a_stop_reques
 def test_the_page_needs_a_signed_in_borrower(api: TestClient, container: Container) -> None:
     response = api.get("/borrower/contacts", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_contact_times_are_shown_in_the_borrowers_own_zone_with_the_zone_named(
+    api: TestClient, container: Container
+) -> None:
+    borrower_id = _signed_in_borrower(api, container)
+    lending = InMemoryLending()
+    lending.add(LoanFacts("loan_z", borrower_id, LoanState.ACTIVE, "CNY", Money(100, "CNY"), 5, "M1"))
+    c = wire_collections(container, lending=lending)
+    attempt = c.gateway.attempt(ContactRequest("loan_z", Medium.SMS, collector_id="op_1"))
+    at = next(x.at for x in c.service.contacts_about(borrower_id) if x.id == attempt.log_id)
+
+    shanghai = api.get("/borrower/contacts?lang=en").text
+    assert f"{at.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M} (UTC+08:00)" in shanghai
+    assert " UTC<" not in shanghai  # no bare UTC stamps left
+
+    container.identity.accounts.set_timezone(borrower_id, "America/New_York")
+    new_york = api.get("/borrower/contacts?lang=en").text
+    local = at.astimezone(ZoneInfo("America/New_York"))
+    offset = local.strftime("%z")
+    assert f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})" in new_york

@@ -7,7 +7,10 @@ with the same policy sets as the API (api/auth.py); a page never reads tables.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -50,12 +53,33 @@ def locale_of(request: Request, container: Container) -> str:
     )
 
 
+def zone_of(who: Principal | None, container: Container) -> ZoneInfo:
+    """The zone a page shows times in: the signed-in person's own, else the profile's."""
+    if who is not None and not who.is_operator:
+        try:
+            return ZoneInfo(container.identity.person(who.subject_id).timezone)
+        except DomainError:  # an error page for a session whose person is gone still renders
+            pass
+    return ZoneInfo(container.profile.timezone)
+
+
+def local_time(zone: ZoneInfo, moment: datetime | None, *, seconds: bool = False) -> str:
+    """`2026-03-02 10:00 (UTC+08:00)`: a stored instant in the reader's zone, with the zone shown."""
+    if moment is None:
+        return ""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
+    offset = local.strftime("%z")
+    shown = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"{shown} (UTC{offset[:3]}:{offset[3:]})"
+
+
 def render(
     request: Request, container: Container, template: str, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     locale = locale_of(request, container)
     t = i18n.Translator(locale)
     who = session.principal(request, container)
+    zone = zone_of(who, container)
     response = templates.TemplateResponse(
         request,
         template,
@@ -67,6 +91,8 @@ def render(
             "csrf_field": session.CSRF_FIELD,
             "csrf_token": session.csrf_token(request),
             "dev": container.settings.environment != "production",
+            "when": partial(local_time, zone),
+            "zone": zone.key,
             **context,
         },
         status_code=status_code,
