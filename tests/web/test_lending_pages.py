@@ -4,7 +4,9 @@ and the console's loan lookup and end-of-day runs."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -261,3 +263,59 @@ def test_a_charged_off_debt_can_be_paid_from_its_page_until_nothing_is_owed(
     after = api.get(f"/borrower/loans/{overdue_loan}?lang=en").text
     assert 'data-testid="repay-form"' not in after and 'data-testid="still-owed"' not in after
     assert container.verify() == []
+
+
+def test_the_loan_page_shows_the_origination_fee_and_what_the_borrower_received(
+    api: TestClient, container: Container, owner: str
+) -> None:
+    fee_product = container.lending.products.define(
+        replace(BASE, code="cash-fee", origination_fee_rate=Decimal("0.02"))
+    )
+    loan_id = container.lending.book_loan(owner, fee_product.code, Money.of("2500", "CNY"))
+    sign_in(api, container, owner, Role.BORROWER)
+    page = api.get(f"/borrower/loans/{loan_id}?lang=en").text
+    shown = re.search(r'data-testid="origination-fee">([^<]+)<', page)
+    assert shown and Money.of("50", "CNY").format("en") in shown.group(1)
+    assert Money.of("2450", "CNY").format("en") in shown.group(1)
+    assert "服务费" in api.get(f"/borrower/loans/{loan_id}?lang=zh-CN").text
+
+
+def test_the_payoff_quote_has_a_pay_button_that_settles_the_loan_once(
+    api: TestClient, container: Container, cash12: Product, owner: str
+) -> None:
+    loan_id = container.lending.book_loan(owner, cash12.code, Money.of("3000", "CNY"))
+    sign_in(api, container, owner, Role.BORROWER)
+    page = api.get(f"/borrower/loans/{loan_id}/payoff?lang=en").text
+    quote = container.lending.payoff_quote(loan_id)
+    assert 'data-testid="payoff-form"' in page and field(page, "amount") == str(quote.total.to_decimal())
+    data = {"amount": field(page, "amount"), "pay_key": field(page, "pay_key"), "csrf_token": csrf(page)}
+    first = api.post(f"/borrower/loans/{loan_id}/repay", data=data, follow_redirects=False)
+    again = api.post(f"/borrower/loans/{loan_id}/repay", data=data, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    facts = container.lending.loan_facts(loan_id)
+    assert facts.state.value == "settled" and facts.total_outstanding.minor == 0
+
+
+def test_paying_an_installment_from_the_schedule_pays_it_and_every_earlier_one_owed(
+    api: TestClient, container: Container, overdue_loan: str, owner: str
+) -> None:
+    sign_in(api, container, owner, Role.BORROWER)
+    detail = container.lending.loan_detail(overdue_loan)
+    billed = [i for i in detail.schedule if i.status in ("overdue", "due", "billed") and i.outstanding.minor]
+    assert len(billed) >= 2  # the fixture has an earlier installment still owed
+    second = billed[1]
+    page = api.get(f"/borrower/loans/{overdue_loan}?lang=en").text
+    form = re.search(rf'data-testid="pay-installment-{second.seq}">(.*?)</form>', page, re.S)
+    assert form and f'name="amount" value="{(billed[0].outstanding + second.outstanding).to_decimal()}"' in form.group(
+        1
+    )
+    data = {
+        "amount": field(form.group(1), "amount"),
+        "pay_key": field(form.group(1), "pay_key"),
+        "csrf_token": csrf(page),
+    }
+    assert api.post(f"/borrower/loans/{overdue_loan}/repay", data=data, follow_redirects=False).status_code == 303
+    after = {i.seq: i.status for i in container.lending.loan_detail(overdue_loan).schedule}
+    assert after[billed[0].seq] == "paid" and after[second.seq] == "paid"
+    # A later, unbilled installment offers no button: paying it would be a prepayment.
+    assert 'data-testid="pay-installment-12"' not in api.get(f"/borrower/loans/{overdue_loan}").text

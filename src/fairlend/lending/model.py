@@ -447,7 +447,13 @@ class LoanDetail:
     first_delinquency_date: date | None
     charged_off: Money  # every receivable moved to credit loss at charge-off (0 while active)
     recovered: Money  # received after the charge-off, as recovery income
+    origination_fee: Money  # agreed in the offer: kept back from the proceeds or financed in the principal
     schedule: tuple[InstallmentView, ...] = field(default=())
+
+    @property
+    def disbursed(self) -> Money:
+        """What reached the borrower's card: the principal less the fee (deducted, or financed into it)."""
+        return self.principal - self.origination_fee
 
 
 @dataclass(frozen=True, slots=True)

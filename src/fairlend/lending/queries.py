@@ -197,6 +197,7 @@ class LendingQueries:
             first_delinquency_date=from_day(row.first_delinquency_day),
             charged_off=money(row.closed_amount),
             recovered=money(recovered),
+            origination_fee=money(row.fee_amount),
             schedule=tuple(views),
         )
 

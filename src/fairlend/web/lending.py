@@ -81,7 +81,7 @@ def payoff(request: Request, container: ContainerDep, loan_id: str) -> HTMLRespo
         quote = container.lending.payoff_quote(loan_id)
     except DomainError as exc:
         return _loan_page(request, container, detail, error=error_text(request, container, exc), status_code=409)
-    return render(request, container, "lending/payoff.html", quote=quote)
+    return render(request, container, "lending/payoff.html", quote=quote, pay_key=secrets.token_urlsafe(24))
 
 
 # What a resubmitted form shows once a repayment took effect and its answer was lost: the loan page.
