@@ -9,55 +9,42 @@ a hard inquiry needs their credit-inquiry consent, a self-check or rate check
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import UTC, timedelta
-from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert
 
 from fairlend.clock import Clock
-from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
-from fairlend.errors import Conflict, Forbidden, Invalid, NotFound
+from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.errors import Conflict, Forbidden, Invalid
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
-from fairlend.ledger.service import Discrepancy
-from fairlend.money import Money, Rounding
+from fairlend.money import Money
+from fairlend.origination.acceptance import Acceptance
 from fairlend.origination.model import (
-    ApplicationDecided,
     ApplicationStatus,
     CreditPolicy,
     Decision,
-    OfferAccepted,
-    OfferMade,
-    OfferStatus,
     Outcome,
     Quote,
     decide,
     limit_for,
 )
 from fairlend.origination.ports import (
-    BookingRequest,
     BureauClient,
     ConsentAttestation,
     CreditReport,
     IdentityService,
     KycLevels,
     LendingService,
-    QuoteRequest,
 )
-from fairlend.origination.tables import loan_application, loan_offer
+from fairlend.origination.tables import loan_application
 from fairlend.origination.views import (
-    AdverseActionNotice,
     ApplicationView,
     InquiryDisclosure,
-    OfferView,
     Prequalification,
     SelfCheck,
     plan_json,
     reasons_json,
-    schedule_from_json,
-    schedule_json,
     score_view,
 )
 from fairlend.scoring.comprehensive import Assessment
@@ -88,7 +75,7 @@ class _Pulled:
     facts: ApplicantFacts
 
 
-class OriginationService:
+class OriginationService(Acceptance):
     def __init__(
         self,
         uow: UnitOfWorkFactory,
@@ -189,15 +176,6 @@ class OriginationService:
             apr_cap=self.profile.pricing.apr_cap,
             policy=self.policy,
         )
-
-    def _quote(self, outcome: Outcome, term_months: int) -> Quote:
-        assert outcome.nominal_rate is not None
-        fee = outcome.amount.times(self.policy.fee_rate, Rounding.HALF_UP)
-        request = QuoteRequest(outcome.amount, term_months, outcome.nominal_rate, fee, self._clock.business_date())
-        quote = self.lending.quote(request, self.profile.pricing.apr_cap)
-        if quote.apr > self.profile.pricing.apr_cap:  # the port promised; the platform checks anyway
-            raise Invalid("apr_above_cap", f"APR {quote.apr} is above the cap {self.profile.pricing.apr_cap}")
-        return quote
 
     # -- self-check, prequalify, disclosure, what-if --------------------------------------
     def self_check(self, borrower_id: str) -> SelfCheck:
@@ -343,314 +321,3 @@ class OriginationService:
                 self._insert_offer(uow, borrower_id, application_id, outcome.grade, quote)
             uow.commit()
         return self.application(borrower_id, application_id)
-
-    def _publish_decided(
-        self,
-        uow: UnitOfWork,
-        application_id: str,
-        borrower_id: str,
-        decision: Decision,
-        score: int,
-        grade: str | None,
-        codes: tuple[str, ...],
-        reasons: list[str],
-        by: str,
-    ) -> None:
-        uow.publish(
-            ApplicationDecided(
-                application_id=application_id,
-                borrower_id=borrower_id,
-                decision=decision.value,
-                score=score,
-                grade=grade,
-                codes=codes,
-                reasons=tuple(reasons),
-                decided_by=by,
-                business_date=uow.clock.business_date(),
-            )
-        )
-
-    def _insert_offer(self, uow: UnitOfWork, borrower_id: str, application_id: str, grade: str, quote: Quote) -> str:
-        offer_id = new_id("offer")
-        now = uow.clock.now()
-        expires = now + timedelta(days=self.policy.offer_valid_days)
-        uow.conn.execute(
-            insert(loan_offer).values(
-                borrower_id=borrower_id,
-                id=offer_id,
-                application_id=application_id,
-                status=OfferStatus.OPEN.value,
-                currency=quote.amount.currency,
-                amount_minor=quote.amount.minor,
-                term_months=quote.term_months,
-                grade=grade,
-                nominal_rate=quote.nominal_rate,
-                apr=quote.apr,
-                fee_minor=quote.fee.minor,
-                schedule=schedule_json(quote.installments),
-                created_at=now,
-                expires_at=expires,
-            )
-        )
-        uow.publish(
-            OfferMade(
-                offer_id=offer_id,
-                application_id=application_id,
-                borrower_id=borrower_id,
-                amount=quote.amount,
-                term_months=quote.term_months,
-                nominal_rate=quote.nominal_rate,
-                apr=quote.apr,
-                expires_at=expires,
-                business_date=uow.clock.business_date(),
-            )
-        )
-        return offer_id
-
-    # -- reads -------------------------------------------------------------------------
-    def _rights(self) -> str:
-        b = self.profile.bureau
-        return (
-            f"You may see your own credit report free of charge ({b.free_reports_per_year} times a year) "
-            f"and dispute anything wrong in it; a dispute is answered within {b.dispute_deadline_days} days."
-        )
-
-    def _application_view(self, row: Any, offer_id: str | None) -> ApplicationView:
-        currency = row["currency"]
-        declined = row["status"] == ApplicationStatus.DECLINED.value
-        reasons = tuple(row["reasons"])
-        plan = tuple(row["plan"])
-        codes = tuple(row["codes"])
-        return ApplicationView(
-            id=row["id"],
-            borrower_id=row["borrower_id"],
-            status=row["status"],
-            decision=row["decision"],
-            amount=Money(row["amount_minor"], currency),
-            term_months=row["term_months"],
-            score=row["score"],
-            grade=row["grade"],
-            nominal_rate=row["nominal_rate"],
-            limit=Money(row["limit_minor"], currency),
-            codes=codes,
-            reasons=reasons,
-            plan=plan,
-            created_at=row["created_at"],
-            decided_by=row["decided_by"],
-            offer_id=offer_id,
-            adverse_action=AdverseActionNotice(reasons, plan, codes, self._rights()) if declined else None,
-        )
-
-    def application(self, borrower_id: str, application_id: str) -> ApplicationView:
-        with self._uow(read_only=True) as uow:
-            row = (
-                uow.conn.execute(
-                    select(loan_application).where(
-                        loan_application.c.borrower_id == borrower_id, loan_application.c.id == application_id
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            if row is None:
-                raise NotFound("application_not_found", f"no application {application_id}")
-            offer_id = uow.conn.execute(
-                select(loan_offer.c.id).where(
-                    loan_offer.c.borrower_id == borrower_id, loan_offer.c.application_id == application_id
-                )
-            ).scalar()
-            return self._application_view(row, offer_id)
-
-    def queue(self) -> list[ApplicationView]:
-        """Referred applications, oldest first, for underwriters."""
-        with self._uow(read_only=True) as uow:
-            rows = (
-                uow.conn.execute(
-                    select(loan_application)
-                    .where(loan_application.c.status == ApplicationStatus.REFERRED.value)
-                    .order_by(loan_application.c.created_at, loan_application.c.id)
-                )
-                .mappings()
-                .all()
-            )
-            return [self._application_view(r, None) for r in rows]
-
-    def offer(self, borrower_id: str, offer_id: str) -> OfferView:
-        with self._uow(read_only=True) as uow:
-            return self._offer_view(self._offer_row(uow, borrower_id, offer_id))
-
-    def _offer_row(self, uow: UnitOfWork, borrower_id: str, offer_id: str) -> Any:
-        row = (
-            uow.conn.execute(
-                select(loan_offer).where(loan_offer.c.borrower_id == borrower_id, loan_offer.c.id == offer_id)
-            )
-            .mappings()
-            .first()
-        )
-        if row is None:
-            raise NotFound("offer_not_found", f"no offer {offer_id}")
-        return row
-
-    def _offer_view(self, row: Any) -> OfferView:
-        currency = row["currency"]
-        quote = Quote(
-            amount=Money(row["amount_minor"], currency),
-            term_months=row["term_months"],
-            nominal_rate=row["nominal_rate"],
-            apr=row["apr"],
-            fee=Money(row["fee_minor"], currency),
-            installments=schedule_from_json(row["schedule"], currency),
-        )
-        return OfferView(
-            id=row["id"],
-            application_id=row["application_id"],
-            borrower_id=row["borrower_id"],
-            status=row["status"],
-            grade=row["grade"],
-            quote=quote,
-            expires_at=row["expires_at"],
-            contract_id=row["contract_id"],
-            loan_id=row["loan_id"],
-            accepted_at=row["accepted_at"],
-        )
-
-    def verify(self) -> list[Discrepancy]:
-        """`fairlend verify`: no offer above the APR cap; every accepted offer has its contract and loan."""
-        cap = self.profile.pricing.apr_cap
-        found: list[Discrepancy] = []
-        with self._uow(read_only=True) as uow:
-            rows = uow.conn.execute(
-                select(
-                    loan_offer.c.id,
-                    loan_offer.c.apr,
-                    loan_offer.c.status,
-                    loan_offer.c.loan_id,
-                    loan_offer.c.contract_id,
-                )
-            ).mappings()
-            for r in rows:
-                if r["apr"] > cap:
-                    found.append(Discrepancy("origination.apr_cap", r["id"], f"APR {r['apr']} above the cap {cap}"))
-                if r["status"] == OfferStatus.ACCEPTED.value and not (r["loan_id"] and r["contract_id"]):
-                    found.append(Discrepancy("origination.accepted", r["id"], "accepted without a contract and loan"))
-        return found
-
-    # -- underwriting and acceptance -----------------------------------------------------
-    def underwrite(self, application_id: str, underwriter_id: str, *, approve: bool, note: str = "") -> ApplicationView:
-        with self._uow(read_only=True) as uow:
-            row = (
-                uow.conn.execute(select(loan_application).where(loan_application.c.id == application_id))
-                .mappings()
-                .first()
-            )
-        if row is None:
-            raise NotFound("application_not_found", f"no application {application_id}")
-        if row["status"] != ApplicationStatus.REFERRED.value:
-            raise Conflict("not_referred", "only a referred application is decided by an underwriter")
-        borrower_id = row["borrower_id"]
-        quote: Quote | None = None
-        if approve:
-            amount = min(Money(row["amount_minor"], row["currency"]), Money(row["limit_minor"], row["currency"]))
-            outcome = Outcome(
-                Decision.APPROVE,
-                row["grade"],
-                row["nominal_rate"],
-                Money(row["limit_minor"], row["currency"]),
-                amount,
-                (),
-            )
-            quote = self._quote(outcome, row["term_months"])  # refuses above the cap, whoever approves
-        decision = Decision.APPROVE if approve else Decision.DECLINE
-        status = ApplicationStatus.OFFERED if approve else ApplicationStatus.DECLINED
-        with self._uow() as uow:
-            changed = uow.conn.execute(
-                update(loan_application)
-                .where(
-                    loan_application.c.borrower_id == borrower_id,
-                    loan_application.c.id == application_id,
-                    loan_application.c.status == ApplicationStatus.REFERRED.value,
-                )
-                .values(
-                    status=status.value,
-                    decision=decision.value,
-                    decided_at=uow.clock.now(),
-                    decided_by=underwriter_id,
-                    note=note,
-                )
-            ).rowcount
-            if changed != 1:
-                raise Conflict("not_referred", "the application was decided meanwhile")
-            self._publish_decided(
-                uow,
-                application_id,
-                borrower_id,
-                decision,
-                row["score"],
-                row["grade"],
-                tuple(row["codes"]),
-                [r["feature"] for r in row["reasons"]],
-                underwriter_id,
-            )
-            if quote is not None:
-                self._insert_offer(uow, borrower_id, application_id, row["grade"], quote)
-            uow.commit()
-        return self.application(borrower_id, application_id)
-
-    def accept(self, borrower_id: str, offer_id: str, *, agreed: bool) -> OfferView:
-        """Accept the contract: records the person's consent and hands the loan to funding (platform-funded)."""
-        if not agreed:
-            raise Invalid("contract_not_agreed", "accepting needs your explicit agreement to the contract")
-        with self._uow() as uow:
-            row = self._offer_row(uow, borrower_id, offer_id)
-            if row["status"] != OfferStatus.OPEN.value:
-                raise Conflict("offer_not_open", "this offer was already accepted")
-            now = uow.clock.now()
-            if now >= row["expires_at"].astimezone(UTC):
-                raise Conflict("offer_expired", "this offer has expired; apply again")
-            view = self._offer_view(row)
-            contract_id = new_id("contract")
-            # what the person agreed to, fingerprinted so the record proves the terms
-            terms = f"{contract_id}|{view.quote.amount}|{view.quote.term_months}|{view.quote.apr}|{view.quote.fee}|{schedule_json(view.quote.installments)}"
-            consent_hash = hashlib.sha256(terms.encode()).hexdigest()
-            booked = self.lending.book_loan(uow, BookingRequest(borrower_id, contract_id, view.quote, "platform"))
-            changed = uow.conn.execute(
-                update(loan_offer)
-                .where(
-                    loan_offer.c.borrower_id == borrower_id,
-                    loan_offer.c.id == offer_id,
-                    loan_offer.c.status == OfferStatus.OPEN.value,
-                )
-                .values(
-                    status=OfferStatus.ACCEPTED.value,
-                    accepted_at=now,
-                    contract_id=contract_id,
-                    loan_id=booked.loan_id,
-                    consent_sha256=consent_hash,
-                )
-            ).rowcount
-            if changed != 1:
-                raise Conflict("offer_not_open", "this offer was already accepted")
-            uow.conn.execute(
-                update(loan_application)
-                .where(
-                    loan_application.c.borrower_id == borrower_id,
-                    loan_application.c.id == row["application_id"],
-                )
-                .values(status=ApplicationStatus.ACCEPTED.value)
-            )
-            uow.publish(
-                OfferAccepted(
-                    offer_id=offer_id,
-                    contract_id=contract_id,
-                    loan_id=booked.loan_id,
-                    borrower_id=borrower_id,
-                    amount=view.quote.amount,
-                    term_months=view.quote.term_months,
-                    nominal_rate=view.quote.nominal_rate,
-                    apr=view.quote.apr,
-                    fee=view.quote.fee,
-                    business_date=uow.clock.business_date(),
-                )
-            )
-            uow.commit()
-        return self.offer(borrower_id, offer_id)
