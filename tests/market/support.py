@@ -72,7 +72,7 @@ class Market:
         app = self.origination.apply(borrower_id, yuan(amount), 12, inquiry_disclosure_acknowledged=True)
         assert app.offer_id, app
         accepted = self.origination.accept(borrower_id, app.offer_id, agreed=True, partial_ok=partial_ok)
-        found = accepted.listing_id or accepted.loan_id
+        found = accepted.loan_id or accepted.listing_id
         assert found
         return found
 

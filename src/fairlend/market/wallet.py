@@ -300,8 +300,8 @@ def wallet_of(uow: UnitOfWork, investor_id: str) -> WalletView:
 
 
 def shortfall(wallet: WalletView, amount: Money, what: str) -> Conflict:
-    """Why a wallet cannot cover an amount: committed cash (clear code) or not enough at all."""
-    if wallet.cash.minor >= amount.minor:
+    """Why a wallet cannot cover an amount: a withdrawal of committed cash (its own code), or too little available."""
+    if what == "withdraw" and wallet.cash.minor >= amount.minor:
         return Conflict(
             "cash_committed",
             f"you cannot {what} {amount}: {wallet.committed} of your {wallet.cash} is committed to listings "
