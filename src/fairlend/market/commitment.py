@@ -100,7 +100,7 @@ class Commitments:
                 .values(committed_minor=market_wallet.c.committed_minor + amount.minor)
             ).rowcount
             if reserved != 1:
-                raise shortfall(wallet_of(uow, investor_id), amount, "invest")
+                raise shortfall(wallet_of(uow, investor_id, self._profile.currency), amount, "invest")
             uow.conn.execute(
                 insert(market_commitment).values(
                     investor_id=investor_id,

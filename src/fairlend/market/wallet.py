@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
-from fairlend.errors import Conflict, Forbidden, Invalid, NotFound, PolicyViolation
+from fairlend.errors import Conflict, Forbidden, Invalid, PolicyViolation
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, credit, debit, entry
@@ -136,7 +136,7 @@ class Wallets:
 
     def wallet(self, investor_id: str) -> WalletView:
         with self._uow(read_only=True) as uow:
-            return wallet_of(uow, investor_id)
+            return wallet_of(uow, investor_id, self._currency)
 
     def deposit(self, investor_id: str, amount: Money) -> MovementView:
         """Collect through the rail, then credit the wallet and the ledger in one transaction.
@@ -193,7 +193,7 @@ class Wallets:
                 .values(cash_minor=market_wallet.c.cash_minor - amount.minor)
             ).rowcount
             if taken != 1:
-                raise shortfall(wallet_of(uow, investor_id), amount, "withdraw")
+                raise shortfall(wallet_of(uow, investor_id, self._currency), amount, "withdraw")
             self._record(uow, investor_id, movement_id, MovementKind.WITHDRAWAL, MovementStatus.PENDING, amount)
             self._post_withdrawal(uow, investor_id, movement_id, amount, reverse=False)
             uow.commit()
@@ -292,10 +292,11 @@ def _movement(r: Any) -> MovementView:
     )
 
 
-def wallet_of(uow: UnitOfWork, investor_id: str) -> WalletView:
+def wallet_of(uow: UnitOfWork, investor_id: str, currency: str) -> WalletView:
     row = uow.conn.execute(select(market_wallet).where(market_wallet.c.investor_id == investor_id)).first()
-    if row is None:
-        raise NotFound("wallet_not_found", "no wallet: accept the investor agreement first")
+    if row is None:  # no agreement yet: an empty wallet, not a missing resource
+        zero = Money.zero(currency)
+        return WalletView(investor_id, zero, zero)
     return WalletView(investor_id, Money(row.cash_minor, row.currency), Money(row.committed_minor, row.currency))
 
 
