@@ -30,8 +30,12 @@ from fairlend.identity.wiring import build_identity
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
+from fairlend.market.adapters import IdentityFacts, OriginationOffers
+from fairlend.market.funding import DeadlineStep
+from fairlend.market.ports import rail_for
+from fairlend.market.service import MarketService
 from fairlend.origination.adapters import BureauAdapter, IdentityAdapter
-from fairlend.origination.lending_adapter import LendingAdapter
+from fairlend.origination.lending_adapter import PERSONAL_LOAN, LendingAdapter
 from fairlend.origination.service import OriginationService
 from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model, retention_of
 from fairlend.scoring.service import ScoringService
@@ -78,6 +82,8 @@ class Container:
     scoring: ScoringService | None = None
     origination: OriginationService | None = None
     collections: Collections | None = None
+    # Investors, listings, notes and funding (market/service.py); origination funds through it.
+    market: MarketService = field(default=None)  # type: ignore[assignment]
 
     def verify(self) -> list[Discrepancy]:
         found: list[Discrepancy] = []
@@ -153,7 +159,20 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         Discrepancy("idempotency.body", p.scope_key, p.detail) for p in idempotency.verify()
     ]
     container.scoring = ScoringService(uow, ComprehensiveScorer(load_default_model(), retention_of(profile)))
-    # The bureau client and lending are wired here once they land (origination/README.md).
+    # Every accepted offer is funded through the market's notes: listed for investors, or (retail
+    # off, or the platform alone) booked at once. Origination is built with the market's funding
+    # port; the market reaches origination's offers back through a lazy adapter.
+    offers = OriginationOffers()
+    container.market = MarketService(
+        uow,
+        ledger,
+        profile,
+        lending,
+        rail_for(settings.payment_rail, settings.environment == "production"),
+        IdentityFacts(container.identity),
+        offers,
+        PERSONAL_LOAN,
+    )
     container.origination = OriginationService(
         uow,
         clock,
@@ -162,7 +181,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         IdentityAdapter(container.identity),
         BureauAdapter(container.bureau_access),
         LendingAdapter(lending, profile.currency),
+        funding=container.market.funding,
     )
+    offers.origination = container.origination
+    container.verifiers["market"] = container.market.verify
     container.verifiers["origination"] = container.origination.verify
     from fairlend.collections.adapters import BureauDisputes, LendingLoans
     from fairlend.collections.wiring import wire_collections
@@ -174,6 +196,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     )
     # T+1 (CN-16): the day's lending events become tomorrow's reporting file, built in the
     # day's transaction and sent to the bureau once the day has committed.
+    # Listings at their deadline are originated or cancelled before the day's bureau file is built.
+    eod.register(DeadlineStep(container.market.funding))
     eod.register(BureauReportingStep(collections.service))
     eod.register_after_day(
         "bureau_submit",

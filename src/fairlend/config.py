@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     otp_client_sends_per_hour: int = Field(default=10, ge=1)
     otp_client_sends_per_day: int = Field(default=30, ge=1)
     otp_sends_per_hour: int = Field(default=10_000, ge=1)
+    # Investors' deposits and withdrawals (market/rail.py): "dev" settles at once, "dev-failing" refuses
+    # every movement (to try the failure paths), "none" answers 503 payment_rail_not_wired. Unset: "dev",
+    # and "none" in production until a real rail is wired. Production never takes a development rail.
+    payment_rail: Literal["dev", "dev-failing", "none"] | None = None
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> Settings:
@@ -61,6 +65,10 @@ class Settings(BaseSettings):
                 "FAIRLEND_PII_KEYS": DEV_PII_KEY in self.pii_keys.get_secret_value(),
                 "FAIRLEND_BLIND_INDEX_KEY": self.blind_index_key.get_secret_value() == DEV_BLIND_INDEX_KEY,
             }
+            if self.payment_rail in ("dev", "dev-failing"):
+                raise ValueError(
+                    "refusing to run in production with a development payment rail (FAIRLEND_PAYMENT_RAIL)"
+                )
             still_default = [name for name, is_default in defaults.items() if is_default]
             if still_default:
                 raise ValueError("refusing to run in production with development secrets: " + ", ".join(still_default))

@@ -456,3 +456,32 @@ def test_only_a_signed_in_borrower_gives_the_self_check_consent_and_only_their_o
         for p in (who.subject_id, other.subject_id)
     }
     assert purposes == {who.subject_id: ["credit_self_check"], other.subject_id: []}
+
+
+INVESTORS = frozenset({Role.INVESTOR})
+MARKET_READERS = frozenset({Role.INVESTOR}) | STAFF
+MARKET = [
+    # Investing and cash: investors only; a borrower (the listing's own, or another) is refused.
+    Endpoint("POST", "/api/v1/market/investor", INVESTORS, False, _json({"agreement_version": "investor/v1"})),
+    Endpoint("GET", "/api/v1/market/wallet", INVESTORS, False),
+    Endpoint("POST", "/api/v1/market/wallet/deposits", INVESTORS, False, _json({"amount": "100"})),
+    Endpoint("POST", "/api/v1/market/wallet/withdrawals", INVESTORS, False, _json({"amount": "1"})),
+    Endpoint("GET", "/api/v1/market/listings", MARKET_READERS, False),
+    Endpoint("GET", "/api/v1/market/listings/{listing}", MARKET_READERS, False),
+    Endpoint("POST", "/api/v1/market/listings/{listing}/investments", INVESTORS, False, _json({"amount": "50"})),
+    Endpoint("GET", "/api/v1/market/investments", INVESTORS, False),
+    Endpoint("GET", "/api/v1/market/notes", INVESTORS, False),
+    Endpoint("POST", "/api/v1/market/deadline", frozenset({Role.ADMIN}), False),
+    Endpoint("POST", "/api/v1/market/listings/{listing}/close", frozenset({Role.ADMIN}), False),
+]
+
+
+def test_the_market_answers_investors_for_investing_and_never_a_borrower(
+    container: Container, api: TestClient, fake_auth: FakeAuthenticator
+) -> None:
+    from tests.market.support import build
+
+    world = build(container)
+    listing = world.offer(OWNER)
+    world.investor("inv_1", cash=1_000)
+    assert _check(api, fake_auth, MARKET, {"listing": listing}) == []

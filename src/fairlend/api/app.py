@@ -13,6 +13,7 @@ from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, an
 from fairlend.api.limits import BodySizeLimit
 from fairlend.api.routers import collections, health, identity
 from fairlend.api.routers import lending as lending_router
+from fairlend.api.routers import market as market_routes
 from fairlend.api.routers import origination as origination_routes
 from fairlend.api.routers import scoring as scoring_routes
 from fairlend.bootstrap import Container, bootstrap
@@ -79,4 +80,5 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(scoring_routes.router, prefix=API_PREFIX)
     app.include_router(origination_routes.router, prefix=API_PREFIX)
     app.include_router(lending_router.router, prefix=API_PREFIX)
+    app.include_router(market_routes.router, prefix=API_PREFIX)
     return app

@@ -22,6 +22,7 @@ TABLE_MODULES = (
     "fairlend.identity.tables",
     "fairlend.collections.tables",
     "fairlend.lending.tables",
+    "fairlend.market.tables",
 )
 
 

@@ -125,6 +125,17 @@ class IdentityService:
     def approved_certificates(self, person_id: str) -> list[CertificateFacts]:
         return self.certificates.approved(person_id)
 
+    def same_person(self, a: str, b: str) -> bool:
+        """Whether two accounts (say an investor's and a borrower's) are one person: the same mobile
+        number or the same verified ID number, compared by their blind indexes, never in clear."""
+        if a == b:
+            return True
+        with self._uow(read_only=True) as uow:
+            first, second = load_person(uow, a), load_person(uow, b)
+        if first.phone_index == second.phone_index:
+            return True
+        return first.id_number_index is not None and first.id_number_index == second.id_number_index
+
     # ---- operators' view in clear ----------------------------------------------
 
     def unmasked(self, operator: Principal, person_id: str, purpose: str) -> UnmaskedPerson:

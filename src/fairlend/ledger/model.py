@@ -49,6 +49,9 @@ class AccountType(enum.StrEnum):
     FEE_RECEIVABLE = "fee_receivable"
     # Liabilities
     INVESTOR_CASH = "investor_cash"  # owed to one investor (owner = investor id)
+    # Principal owed to one note holder (owner = holder id), payable as the borrower repays: the
+    # member-payment-dependent notes of LendingClub and Prosper. The platform's own notes have none.
+    NOTES_PAYABLE = "notes_payable"
     BORROWER_CREDIT = "borrower_credit"  # over-payments owed back to one borrower
     DISBURSEMENT_PAYABLE = "disbursement_payable"  # loan proceeds not yet paid out
     SUSPENSE = "suspense"  # money that cannot be matched yet
@@ -78,6 +81,7 @@ _CATEGORIES: dict[AccountType, Category] = {
     AccountType.PENALTY_RECEIVABLE: Category.ASSET,
     AccountType.FEE_RECEIVABLE: Category.ASSET,
     AccountType.INVESTOR_CASH: Category.LIABILITY,
+    AccountType.NOTES_PAYABLE: Category.LIABILITY,
     AccountType.BORROWER_CREDIT: Category.LIABILITY,
     AccountType.DISBURSEMENT_PAYABLE: Category.LIABILITY,
     AccountType.SUSPENSE: Category.LIABILITY,

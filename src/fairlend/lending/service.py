@@ -19,7 +19,7 @@ from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, DomainError, Invalid, NotFound
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
-from fairlend.ledger.model import AccountKey, AccountType, credit, debit, entry
+from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
 from fairlend.lending.closing import close_loan
 from fairlend.lending.importing import as_of, catch_up
@@ -138,8 +138,14 @@ class LendingService(LoanRepayments):
         loan_id: str | None = None,
         fee: Money | None = None,
         repayments: Sequence[PastRepayment] = (),
+        funding: Sequence[Posting] = (),
     ) -> str:
-        """`book_loan` in the caller's transaction (origination books as it accepts); never commits."""
+        """`book_loan` in the caller's transaction (the market books as a listing funds); never commits.
+
+        `funding`, when given, says how the proceeds (principal less fee) were paid, as postings
+        that replace the single credit to `funded_from`: the market's notes (investors' cash out
+        of custody, what partners paid, the platform's share). The entry must still balance.
+        """
         if not borrower_id:
             raise Invalid("borrower_required", "a loan needs a borrower")
         today = uow.clock.business_date()
@@ -156,10 +162,8 @@ class LendingService(LoanRepayments):
         self._insert_loan(uow, loan_id, borrower_id, quote, rate if rate is not None else product.rate, opened)
         schedule = quote.schedule
         source = funded_from or AccountKey(AccountType.PLATFORM_CASH, product.currency)
-        postings = [
-            debit(AccountKey(AccountType.LOAN_PRINCIPAL, product.currency), schedule.money(schedule.principal)),
-            credit(source, schedule.money(schedule.disbursed)),
-        ]
+        postings = [debit(AccountKey(AccountType.LOAN_PRINCIPAL, product.currency), schedule.money(schedule.principal))]
+        postings += list(funding) if funding else [credit(source, schedule.money(schedule.disbursed))]
         if schedule.fee:
             postings.append(credit(AccountKey(AccountType.FEE_INCOME, product.currency), schedule.money(schedule.fee)))
         self._ledger.post(uow, entry(opened, "loan_disbursement", *postings, reference=loan_id))

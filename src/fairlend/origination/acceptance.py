@@ -23,13 +23,14 @@ from fairlend.origination.model import (
     ApplicationStatus,
     CreditPolicy,
     Decision,
+    ListingFacts,
     OfferAccepted,
     OfferMade,
     OfferStatus,
     Outcome,
     Quote,
 )
-from fairlend.origination.ports import BookingRequest, LendingService, QuoteRequest
+from fairlend.origination.ports import FundingPort, FundingRequest, LendingService, QuoteRequest
 from fairlend.origination.reads import OriginationReads
 from fairlend.origination.tables import loan_application, loan_offer
 from fairlend.origination.views import ApplicationView, OfferView, schedule_json
@@ -38,6 +39,7 @@ from fairlend.origination.views import ApplicationView, OfferView, schedule_json
 class Acceptance(OriginationReads):
     _clock: Clock
     lending: LendingService
+    funding: FundingPort
     policy: CreditPolicy
 
     def _quote(self, outcome: Outcome, term_months: int) -> Quote:
@@ -173,8 +175,13 @@ class Acceptance(OriginationReads):
             uow.commit()
         return self.application(borrower_id, application_id)
 
-    def accept(self, borrower_id: str, offer_id: str, *, agreed: bool) -> OfferView:
-        """Accept the contract: records the person's consent and hands the loan to funding (platform-funded)."""
+    def accept(self, borrower_id: str, offer_id: str, *, agreed: bool, partial_ok: bool = False) -> OfferView:
+        """Accept the contract: records the person's consent and hands the offer to funding.
+
+        Funding books the loan now (accepted) or lists it for investors (listed);
+        `partial_ok` is the person's agreement to a loan for what investors funded,
+        if the listing reaches the profile's threshold by its deadline.
+        """
         if not agreed:
             raise Invalid("contract_not_agreed", "accepting needs your explicit agreement to the contract")
         with self._uow() as uow:
@@ -189,7 +196,25 @@ class Acceptance(OriginationReads):
             # what the person agreed to, fingerprinted so the record proves the terms
             terms = f"{contract_id}|{view.quote.amount}|{view.quote.term_months}|{view.quote.apr}|{view.quote.fee}|{schedule_json(view.quote.installments)}"
             consent_hash = hashlib.sha256(terms.encode()).hexdigest()
-            booked = self.lending.book_loan(uow, BookingRequest(borrower_id, contract_id, view.quote, "platform"))
+            facts = uow.conn.execute(
+                select(loan_application.c.listing_facts).where(
+                    loan_application.c.borrower_id == borrower_id,
+                    loan_application.c.id == row["application_id"],
+                )
+            ).scalar()
+            outcome = self.funding.fund(
+                uow,
+                FundingRequest(
+                    borrower_id,
+                    offer_id,
+                    contract_id,
+                    view.quote,
+                    row["grade"],
+                    ListingFacts.from_json(facts) if facts else None,
+                    partial_ok,
+                ),
+            )
+            status = OfferStatus.ACCEPTED if outcome.loan_id else OfferStatus.LISTED
             changed = uow.conn.execute(
                 update(loan_offer)
                 .where(
@@ -198,10 +223,11 @@ class Acceptance(OriginationReads):
                     loan_offer.c.status == OfferStatus.OPEN.value,
                 )
                 .values(
-                    status=OfferStatus.ACCEPTED.value,
+                    status=status.value,
                     accepted_at=now,
                     contract_id=contract_id,
-                    loan_id=booked.loan_id,
+                    loan_id=outcome.loan_id,
+                    listing_id=outcome.listing_id,
                     consent_sha256=consent_hash,
                 )
             ).rowcount
@@ -215,19 +241,51 @@ class Acceptance(OriginationReads):
                 )
                 .values(status=ApplicationStatus.ACCEPTED.value)
             )
-            uow.publish(
-                OfferAccepted(
-                    offer_id=offer_id,
-                    contract_id=contract_id,
-                    loan_id=booked.loan_id,
-                    borrower_id=borrower_id,
-                    amount=view.quote.amount,
-                    term_months=view.quote.term_months,
-                    nominal_rate=view.quote.nominal_rate,
-                    apr=view.quote.apr,
-                    fee=view.quote.fee,
-                    business_date=uow.clock.business_date(),
-                )
-            )
+            if outcome.loan_id:
+                self._publish_accepted(uow, view, contract_id, outcome.loan_id)
             uow.commit()
         return self.offer(borrower_id, offer_id)
+
+    def _publish_accepted(self, uow: UnitOfWork, view: OfferView, contract_id: str, loan_id: str) -> None:
+        uow.publish(
+            OfferAccepted(
+                offer_id=view.id,
+                contract_id=contract_id,
+                loan_id=loan_id,
+                borrower_id=view.borrower_id,
+                amount=view.quote.amount,
+                term_months=view.quote.term_months,
+                nominal_rate=view.quote.nominal_rate,
+                apr=view.quote.apr,
+                fee=view.quote.fee,
+                business_date=uow.clock.business_date(),
+            )
+        )
+
+    def listing_funded(self, uow: UnitOfWork, borrower_id: str, offer_id: str, loan_id: str) -> None:
+        """The market funded a listed offer and booked its loan, in this transaction."""
+        row = self._offer_row(uow, borrower_id, offer_id)
+        changed = uow.conn.execute(
+            update(loan_offer)
+            .where(
+                loan_offer.c.borrower_id == borrower_id,
+                loan_offer.c.id == offer_id,
+                loan_offer.c.status == OfferStatus.LISTED.value,
+            )
+            .values(status=OfferStatus.ACCEPTED.value, loan_id=loan_id)
+        ).rowcount
+        if changed != 1:
+            raise Conflict("offer_not_listed", f"offer {offer_id} is {row['status']}, not waiting on a listing")
+        self._publish_accepted(uow, self._offer_view(row), row["contract_id"], loan_id)
+
+    def listing_not_funded(self, uow: UnitOfWork, borrower_id: str, offer_id: str) -> None:
+        """The listing was cancelled (deadline missed, or closed by an operator): no loan."""
+        uow.conn.execute(
+            update(loan_offer)
+            .where(
+                loan_offer.c.borrower_id == borrower_id,
+                loan_offer.c.id == offer_id,
+                loan_offer.c.status == OfferStatus.LISTED.value,
+            )
+            .values(status=OfferStatus.NOT_FUNDED.value)
+        )

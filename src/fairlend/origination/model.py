@@ -33,7 +33,9 @@ class ApplicationStatus(enum.StrEnum):
 
 class OfferStatus(enum.StrEnum):
     OPEN = "open"
-    ACCEPTED = "accepted"
+    LISTED = "listed"  # accepted by the person, waiting on its marketplace listing to fund
+    ACCEPTED = "accepted"  # funded: the loan is booked
+    NOT_FUNDED = "not_funded"  # its listing was cancelled: no loan
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,3 +217,49 @@ class OfferAccepted:
     @property
     def aggregate_id(self) -> str:
         return self.offer_id
+
+
+PURPOSES: tuple[str, ...] = ("personal", "debt_consolidation", "education", "home", "medical", "car", "business")
+
+
+@dataclass(frozen=True, slots=True)
+class ListingFacts:
+    """What a marketplace listing may show of an application: amounts and flags, never who (MK-6)."""
+
+    verified_monthly_income_minor: int | None
+    total_debt_minor: int
+    credit_history_months: int | None  # since the oldest account on the bureau file
+    identity_verified: bool
+    bank_card_verified: bool
+    income_verified: bool
+    inquiries_6_months: int
+    purpose: str = "personal"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "verified_monthly_income_minor": self.verified_monthly_income_minor,
+            "total_debt_minor": self.total_debt_minor,
+            "credit_history_months": self.credit_history_months,
+            "identity_verified": self.identity_verified,
+            "bank_card_verified": self.bank_card_verified,
+            "income_verified": self.income_verified,
+            "inquiries_6_months": self.inquiries_6_months,
+            "purpose": self.purpose,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> ListingFacts:
+        def opt(key: str) -> int | None:
+            value = data.get(key)
+            return None if value is None else int(str(value))
+
+        return cls(
+            verified_monthly_income_minor=opt("verified_monthly_income_minor"),
+            total_debt_minor=int(str(data.get("total_debt_minor", 0))),
+            credit_history_months=opt("credit_history_months"),
+            identity_verified=bool(data.get("identity_verified")),
+            bank_card_verified=bool(data.get("bank_card_verified")),
+            income_verified=bool(data.get("income_verified")),
+            inquiries_6_months=int(str(data.get("inquiries_6_months", 0))),
+            purpose=str(data.get("purpose", "personal")),
+        )

@@ -15,7 +15,7 @@ from typing import Protocol
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import DomainError
 from fairlend.money import Money
-from fairlend.origination.model import Quote
+from fairlend.origination.model import ListingFacts, Quote
 
 
 class NotWired(DomainError):
@@ -167,6 +167,49 @@ class LendingService(Protocol):
     def book_loan(self, uow: UnitOfWork, request: BookingRequest) -> BookedLoan:
         """Book and disburse in the caller's transaction, so acceptance and booking commit together."""
         ...
+
+
+# -- funding (the marketplace) ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FundingRequest:
+    borrower_id: str
+    offer_id: str
+    contract_id: str
+    quote: Quote
+    grade: str
+    facts: ListingFacts | None  # what a listing may show; None for applications scored before listings
+    partial_ok: bool  # the borrower takes a loan for what investors funded, if at least the threshold
+
+
+@dataclass(frozen=True, slots=True)
+class FundingOutcome:
+    loan_id: str | None = None  # booked now (the platform and its partners hold the notes)
+    listing_id: str | None = None  # listed for investors: the offer waits on the listing
+
+
+class FundingPort(Protocol):
+    def fund(self, uow: UnitOfWork, request: FundingRequest) -> FundingOutcome:
+        """Book the loan or list it, in the caller's transaction (acceptance and funding commit together)."""
+        ...
+
+
+class PlatformFunding:
+    """Origination without a marketplace (its tests' fakes): the platform books the loan alone.
+
+    A deployment wires the market's funding instead (bootstrap), where the
+    platform-funded loan is the case "the platform is the only note holder".
+    """
+
+    def __init__(self, lending: LendingService) -> None:
+        self._lending = lending
+
+    def fund(self, uow: UnitOfWork, request: FundingRequest) -> FundingOutcome:
+        booked = self._lending.book_loan(
+            uow, BookingRequest(request.borrower_id, request.contract_id, request.quote, "platform")
+        )
+        return FundingOutcome(loan_id=booked.loan_id)
 
 
 class UnwiredIdentity:

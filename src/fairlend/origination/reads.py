@@ -130,6 +130,7 @@ class OriginationReads:
             expires_at=row["expires_at"],
             contract_id=row["contract_id"],
             loan_id=row["loan_id"],
+            listing_id=row["listing_id"],
             accepted_at=row["accepted_at"],
         )
 
@@ -145,6 +146,7 @@ class OriginationReads:
                     loan_offer.c.status,
                     loan_offer.c.loan_id,
                     loan_offer.c.contract_id,
+                    loan_offer.c.listing_id,
                 )
             ).mappings()
             for r in rows:
@@ -152,4 +154,6 @@ class OriginationReads:
                     found.append(Discrepancy("origination.apr_cap", r["id"], f"APR {r['apr']} above the cap {cap}"))
                 if r["status"] == OfferStatus.ACCEPTED.value and not (r["loan_id"] and r["contract_id"]):
                     found.append(Discrepancy("origination.accepted", r["id"], "accepted without a contract and loan"))
+                if r["status"] == OfferStatus.LISTED.value and not (r["listing_id"] and r["contract_id"]):
+                    found.append(Discrepancy("origination.listed", r["id"], "listed without a contract and listing"))
         return found

@@ -10,6 +10,7 @@ a hard inquiry needs their credit-inquiry consent, a self-check or rate check
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import insert
 
@@ -21,9 +22,11 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.money import Money
 from fairlend.origination.acceptance import Acceptance
 from fairlend.origination.model import (
+    PURPOSES,
     ApplicationStatus,
     CreditPolicy,
     Decision,
+    ListingFacts,
     Outcome,
     Quote,
     decide,
@@ -33,9 +36,11 @@ from fairlend.origination.ports import (
     BureauClient,
     ConsentAttestation,
     CreditReport,
+    FundingPort,
     IdentityService,
     KycLevels,
     LendingService,
+    PlatformFunding,
 )
 from fairlend.origination.tables import loan_application
 from fairlend.origination.views import (
@@ -75,6 +80,27 @@ class _Pulled:
     facts: ApplicantFacts
 
 
+def listing_facts_of(facts: ApplicantFacts, today: date, purpose: str) -> ListingFacts:
+    """What a marketplace listing may show of the applicant: amounts, months and flags (MK-6)."""
+    income = verified_monthly_income(facts)
+    opened = [a.opened_on for a in facts.credit.accounts]
+    history = None
+    if opened:
+        oldest = min(opened)
+        history = max(0, (today.year - oldest.year) * 12 + today.month - oldest.month)
+    six_months_ago = today - timedelta(days=183)
+    return ListingFacts(
+        verified_monthly_income_minor=None if income is None else income.minor,
+        total_debt_minor=sum(a.balance.minor for a in facts.credit.accounts),
+        credit_history_months=history,
+        identity_verified=facts.kyc.identity_verified,
+        bank_card_verified=facts.kyc.bank_card_verified,
+        income_verified=income is not None,
+        inquiries_6_months=sum(1 for on in facts.credit.hard_inquiries if on >= six_months_ago),
+        purpose=purpose,
+    )
+
+
 class OriginationService(Acceptance):
     def __init__(
         self,
@@ -88,6 +114,7 @@ class OriginationService(Acceptance):
         *,
         policy: CreditPolicy | None = None,
         institution: str = "fairlend",
+        funding: FundingPort | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -96,6 +123,8 @@ class OriginationService(Acceptance):
         self.identity = identity
         self.bureau = bureau
         self.lending = lending
+        # The market's funding in a deployment (bootstrap); alone, the platform books the loan.
+        self.funding: FundingPort = funding or PlatformFunding(lending)
         self.policy = policy or CreditPolicy()
         self.institution = institution
 
@@ -239,8 +268,11 @@ class OriginationService(Acceptance):
         *,
         inquiry_disclosure_acknowledged: bool,
         stated_monthly_income: Money | None = None,
+        purpose: str = "personal",
     ) -> ApplicationView:
         self._check_money(amount, term_months)
+        if purpose not in PURPOSES:
+            raise Invalid("invalid_purpose", "a loan's purpose is one of: " + ", ".join(PURPOSES))
         if not inquiry_disclosure_acknowledged:
             raise Conflict(
                 "inquiry_disclosure_not_acknowledged",
@@ -304,6 +336,7 @@ class OriginationService(Acceptance):
                     decided_at=None if outcome.decision is Decision.REFER else now,
                     decided_by="model",
                     note="",
+                    listing_facts=listing_facts_of(facts, today, purpose).to_json(),
                 )
             )
             self._publish_decided(

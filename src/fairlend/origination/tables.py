@@ -30,6 +30,8 @@ loan_application = Table(
     Column("decided_at", UtcDateTime, nullable=True),
     Column("decided_by", String(40), nullable=False),
     Column("note", Text, nullable=False, server_default=""),
+    # What a marketplace listing may show: bands and flags, never personal data (origination_0002).
+    Column("listing_facts", JSON, nullable=True),
 )
 
 loan_offer = Table(
@@ -53,4 +55,5 @@ loan_offer = Table(
     Column("contract_id", String(40), nullable=True),
     Column("loan_id", String(40), nullable=True),
     Column("consent_sha256", String(64), nullable=True),
+    Column("listing_id", String(40), nullable=True),  # the marketplace listing a listed offer waits on
 )

@@ -142,6 +142,7 @@ class OfferView:
     contract_id: str | None
     loan_id: str | None
     accepted_at: datetime | None
+    listing_id: str | None = None  # the marketplace listing a listed offer waits on
 
 
 def schedule_json(installments: tuple[Installment, ...]) -> list[dict[str, Any]]:

@@ -1,0 +1,121 @@
+"""The marketplace's tables: investors, wallets and their cash movements, listings, commitments, notes.
+
+Investor-owned rows carry the investor in their primary key (DESIGN.md §7).
+The database guards what the conditional UPDATEs promise: no wallet below
+zero or committing more than it holds, no listing funded past its amount.
+"""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Index,
+    Integer,
+    String,
+    Table,
+)
+
+from fairlend.db.metadata import metadata
+from fairlend.db.types import Rate, UtcDateTime
+
+# An investor's standing on the market: the agreement they accepted and, under MK-5, their net worth.
+market_investor = Table(
+    "market_investor",
+    metadata,
+    Column("investor_id", String(40), primary_key=True),
+    Column("kind", String(10), nullable=False),  # investor | partner
+    Column("agreement_version", String(60), nullable=False),
+    Column("agreed_at", UtcDateTime, nullable=False),
+    Column("net_worth_minor", BigInteger, nullable=True),
+    Column("currency", String(3), nullable=False),
+)
+
+# Cash is the investor's uninvested money (a cache of the ledger's investor_cash account);
+# committed is the part reserved for listings not yet funded.
+market_wallet = Table(
+    "market_wallet",
+    metadata,
+    Column("investor_id", String(40), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("cash_minor", BigInteger, nullable=False, server_default="0"),
+    Column("committed_minor", BigInteger, nullable=False, server_default="0"),
+    CheckConstraint("committed_minor >= 0 AND cash_minor >= committed_minor", name="ck_market_wallet_covered"),
+)
+
+market_cash_movement = Table(
+    "market_cash_movement",
+    metadata,
+    Column("investor_id", String(40), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(12), nullable=False),  # deposit | withdrawal
+    Column("status", String(10), nullable=False),  # pending | settled | failed
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("rail_reference", String(80), nullable=False, server_default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("settled_at", UtcDateTime, nullable=True),
+)
+
+# What investors see of a loan asked for: terms and an anonymous borrower profile, never personal data (MK-6).
+market_listing = Table(
+    "market_listing",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("offer_id", String(40), nullable=False, unique=True),
+    Column("borrower_id", String(40), nullable=False),
+    Column("contract_id", String(40), nullable=False),
+    Column("status", String(10), nullable=False),  # open | funded | cancelled
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("funded_minor", BigInteger, nullable=False, server_default="0"),
+    Column("fee_minor", BigInteger, nullable=False),
+    Column("term_months", Integer, nullable=False),
+    Column("grade", String(2), nullable=False),
+    Column("nominal_rate", Rate, nullable=False),
+    # the rate in millionths, for filtering: the Rate column is text on SQLite and would compare as text
+    Column("rate_e6", BigInteger, nullable=False),
+    Column("apr", Rate, nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("profile", JSON, nullable=False),
+    Column("partial_ok", Boolean, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("listed_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("loan_id", String(40), nullable=True),
+    Column("loan_amount_minor", BigInteger, nullable=True),
+    CheckConstraint("funded_minor >= 0 AND funded_minor <= amount_minor", name="ck_market_listing_not_overfunded"),
+    Index("ix_market_listing_status_deadline", "status", "deadline"),
+)
+
+market_commitment = Table(
+    "market_commitment",
+    metadata,
+    Column("investor_id", String(40), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("listing_id", String(40), nullable=False, index=True),
+    Column("status", String(10), nullable=False),  # reserved | funded | released
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("amount_minor > 0", name="ck_market_commitment_positive"),
+)
+
+# A loan is owned by its notes (DESIGN.md §5): they sum to its principal. Distribution
+# (a later step) shares each repayment among a loan's notes set-based, by loan_id.
+market_note = Table(
+    "market_note",
+    metadata,
+    Column("holder_id", String(40), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("holder_kind", String(10), nullable=False),  # investor | partner | platform
+    Column("loan_id", String(40), nullable=False, index=True),
+    Column("listing_id", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("principal_minor", BigInteger, nullable=False),
+    Column("outstanding_minor", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("principal_minor > 0 AND outstanding_minor >= 0", name="ck_market_note_amounts"),
+)
