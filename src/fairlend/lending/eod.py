@@ -21,8 +21,9 @@ and the T+1 reporting step read the outbox. It waits before any step touches
 a loan, so nothing it waits for can be waiting on end-of-day's locks. Past
 the timeout it goes on: the reporting step then reads only below the outbox's
 horizon, and what is above it (the late transactions' events, and the day's
-own) goes into the next day's file, a day late but never lost nor sent
-twice. The count `settle` records how many were still open (0: settled).
+own) goes into the next run's file: never lost nor sent twice, and within T+1
+when end-of-day runs within the day it closes (docs/reliability.md, "The
+outbox"). The count `settle` records how many were still open (0: settled).
 
 Lending's steps (`eod_steps.py`) are a few UPDATE ... WHERE statements over the loan table,
 never a Python loop over loans. Extension point: `register(step)` with an
