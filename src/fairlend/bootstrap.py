@@ -119,7 +119,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     uow = uow_factory(engine, clock, bus)
     ledger = Ledger(uow)
     lending = LendingService(uow, ledger, profile)
-    eod = EndOfDay(uow, ledger, profile, clock)
+    eod = EndOfDay(uow, ledger, profile, clock, settle_timeout=settings.eod_settle_seconds)
     container = Container(
         settings=settings,
         profile=profile,

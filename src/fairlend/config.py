@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # than it is forgotten by end-of-day (the stored answers are personal data, kept no longer than
     # clients retry). Clients must not reuse a key after this (docs/api.md).
     idempotency_retention_days: int = Field(default=30, ge=1, le=3650)
+    # How long end-of-day waits for transactions older than its own to finish before it reads the day's
+    # outbox (db/outbox.py `settle`); past it their events go in the next day's reporting file.
+    eod_settle_seconds: float = Field(default=10.0, ge=0, le=10)
     # One-time codes cost a text each: how many one client (an address) may have sent an hour and a
     # day, and how many the whole platform may send an hour (identity/otp.py, SMS pumping).
     otp_client_sends_per_hour: int = Field(default=10, ge=1)

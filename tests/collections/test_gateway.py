@@ -155,8 +155,8 @@ def test_every_attempt_is_published_on_the_outbox(world: World, clock: FixedCloc
     clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
     world.c.gateway.attempt(CALL)
     with world.container.uow(read_only=True) as uow:
-        events = outbox.read_after(uow.conn, 0, types=["collections.ContactAttempted"])
-        resolved = outbox.read_after(uow.conn, 0, types=["collections.ContactResolved"])
+        events = outbox.read_after(uow.conn, outbox.START, types=["collections.ContactAttempted"])
+        resolved = outbox.read_after(uow.conn, outbox.START, types=["collections.ContactResolved"])
     # Recorded before sending, resolved after (P-4): the allowed call is dispatching, then sent.
     assert [(e.payload["outcome"], e.payload["rules"]) for e in events] == [
         ("dispatching", []),

@@ -42,7 +42,7 @@ def _deposit(container: Container, amount: int, *, fail: bool = False) -> None:
 
 def _events(container: Container) -> list[outbox.StoredEvent]:
     with container.uow(read_only=True) as uow:
-        return outbox.read_after(uow.conn, 0)
+        return outbox.read_after(uow.conn, outbox.START)
 
 
 def test_the_outbox_event_commits_with_the_change(container: Container) -> None:
@@ -64,17 +64,18 @@ def test_a_failure_leaves_neither_the_change_nor_the_event(container: Container)
     assert container.ledger.balance(CASH).is_zero
 
 
-def test_consumers_remember_their_position(container: Container) -> None:
+def test_consumers_remember_their_cursor(container: Container) -> None:
     _deposit(container, 1)
     _deposit(container, 2)
     with container.uow() as uow:
-        assert outbox.consumer_position(uow.conn, "reporting") == 0
-        first, second = outbox.read_after(uow.conn, 0)
-        outbox.advance_consumer(uow.conn, "reporting", first.position)
+        assert outbox.consumer_cursor(uow.conn, "reporting") == outbox.START
+        first, second = outbox.read_after(uow.conn, outbox.START)
+        outbox.advance_consumer(uow.conn, "reporting", first.cursor)
         uow.commit()
     with container.uow(read_only=True) as uow:
-        position = outbox.consumer_position(uow.conn, "reporting")
-        assert [e.position for e in outbox.read_after(uow.conn, position)] == [second.position]
+        cursor = outbox.consumer_cursor(uow.conn, "reporting")
+        assert cursor == first.cursor
+        assert [e.position for e in outbox.read_after(uow.conn, cursor)] == [second.position]
 
 
 def test_a_read_only_unit_of_work_cannot_commit(container: Container) -> None:

@@ -14,7 +14,7 @@ from fairlend.money import Money
 
 def events(container: Container, event_type: str) -> list[dict[str, Any]]:
     with container.uow(read_only=True) as uow:
-        return [e.payload for e in outbox.read_after(uow.conn, 0, types=[event_type])]
+        return [e.payload for e in outbox.read_after(uow.conn, outbox.START, types=[event_type])]
 
 
 def balance(container: Container, account: AccountType, owner: str = "") -> int:

@@ -63,7 +63,16 @@ def test_end_of_day_moves_the_business_date_and_records_each_run(
     runs = container.eod.runs()
     assert [r.outcome for r in runs] == ["done"] * 3
     assert runs[0].counts["accrual"] == 1
-    assert list(runs[0].counts)[:6] == ["penalty", "accrual", "billing", "late_fees", "days_past_due", "buckets"]
+    assert list(runs[0].counts)[:7] == [
+        "settle",
+        "penalty",
+        "accrual",
+        "billing",
+        "late_fees",
+        "days_past_due",
+        "buckets",
+    ]
+    assert runs[0].counts["settle"] == 0  # no older transaction was open
 
 
 def test_rerunning_a_closed_date_changes_nothing(container: Container, clock: FixedClock, cash12: Product) -> None:

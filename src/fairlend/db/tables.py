@@ -1,26 +1,66 @@
-"""Tables every context shares: the outbox, consumer positions, idempotency keys."""
+"""Tables every context shares: the outbox, consumer cursors, idempotency keys."""
 
-from sqlalchemy import JSON, Boolean, Column, Date, Integer, LargeBinary, String, Table, Text, false
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    false,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import BigIntPK, UtcDateTime
+
+
+class WritingTransaction(ColumnElement[int]):
+    """The server default of `outbox.xact_order`: which transaction wrote the row (db/outbox.py)."""
+
+    inherit_cache = True
+    type = BigInteger()
+
+
+@compiles(WritingTransaction, "postgresql")
+def _pg_writing_transaction(element: WritingTransaction, compiler: Any, **kw: Any) -> str:
+    # The top-level transaction's id (xid8, never wraps) even inside a savepoint: one value per transaction.
+    return "(pg_current_xact_id()::text::bigint)"
+
+
+@compiles(WritingTransaction)
+def _writing_transaction(element: WritingTransaction, compiler: Any, **kw: Any) -> str:
+    return "0"  # SQLite runs one writer at a time: position order is commit order already
+
 
 outbox = Table(
     "outbox",
     metadata,
     Column("position", BigIntPK, primary_key=True, autoincrement=True),
+    # Consumers read in (xact_order, position) order, and only below the horizon of open transactions.
+    Column("xact_order", BigInteger, nullable=False, server_default=WritingTransaction()),
     Column("event_type", String(80), nullable=False, index=True),
     Column("aggregate_id", String(40), nullable=False, index=True),
     Column("business_date", Date, nullable=True),
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("payload", JSON, nullable=False),
+    Index("ix_outbox_xact_order_position", "xact_order", "position"),
 )
 
-# How far each consumer (bureau reporting, notifications, ...) has read the outbox.
+# How far each consumer (bureau reporting, notifications, ...) has read the outbox: its cursor.
 outbox_consumer = Table(
     "outbox_consumer",
     metadata,
     Column("name", String(60), primary_key=True),
+    Column("xact_order", BigInteger, nullable=False, server_default="0"),
     Column("position", BigIntPK, nullable=False),
 )
 

@@ -13,6 +13,18 @@ date closes once. A process killed mid-run (crash points `eod.after_step`,
 `eod.after_commit`; `fairlend.faults`) leaves either nothing of the date or
 all of it, and a re-run finishes it.
 
+The day's transaction first settles the outbox (`settle`, db/outbox.py): it
+waits, at most `settle_timeout` seconds (10), until no transaction of the
+database that began before the day's own is still open, so that their events
+(a repayment committing as the day closes) are final before the day's steps
+and the T+1 reporting step read the outbox. It waits before any step touches
+a loan, so nothing it waits for can be waiting on end-of-day's locks. Past
+the timeout it goes on: the reporting step then reads only below the outbox's
+horizon, and what is above it (the late transactions' events, and the day's
+own) goes into the next run's file: never lost nor sent twice, and within T+1
+when end-of-day runs within the day it closes (docs/reliability.md, "The
+outbox"). The count `settle` records how many were still open (0: settled).
+
 Lending's steps (`eod_steps.py`) are a few UPDATE ... WHERE statements over the loan table,
 never a Python loop over loans. Extension point: `register(step)` with an
 `EodStep`, and `register_after_day(name, fn)` for work that must follow the
@@ -38,6 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from fairlend.clock import Clock
+from fairlend.db.outbox import settle
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Invalid
 from fairlend.faults import crash_point
@@ -60,6 +73,9 @@ from fairlend.lending.tables import (
 )
 
 log = logging.getLogger("fairlend.eod")
+
+SETTLE = "settle"
+SETTLE_TIMEOUT_SECONDS = 10.0
 
 
 class EodStep(Protocol):
@@ -112,9 +128,18 @@ def store_business_date(conn: Connection, value: date) -> None:
 
 
 class EndOfDay:
-    def __init__(self, uow: UnitOfWorkFactory, ledger: Ledger, profile: Profile, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        ledger: Ledger,
+        profile: Profile,
+        clock: Clock,
+        *,
+        settle_timeout: float = SETTLE_TIMEOUT_SECONDS,
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._settle_timeout = settle_timeout
         self._journal = journal = DayJournal(ledger)
         self._own: list[EodStep] = [
             PenaltyStep(journal, profile),
@@ -131,7 +156,7 @@ class EndOfDay:
 
     def register(self, step: EodStep) -> None:
         """Add a step; it runs in the day's transaction after lending's own, in registration order."""
-        if any(s.name == step.name for s in self.steps):
+        if step.name == SETTLE or any(s.name == step.name for s in self.steps):
             raise Invalid("eod_step_exists", f"an end-of-day step named {step.name!r} is registered already")
         self._registered.append(step)
 
@@ -144,7 +169,7 @@ class EndOfDay:
         return self._own + self._registered
 
     def step_names(self) -> list[str]:
-        return [s.name for s in self.steps] + [f"after:{name}" for name, _ in self._after]
+        return [SETTLE] + [s.name for s in self.steps] + [f"after:{name}" for name, _ in self._after]
 
     def business_date(self) -> date:
         with self._uow(read_only=True) as uow:
@@ -191,6 +216,17 @@ class EndOfDay:
                     return EodRunResult(business_date, "skipped")
                 if stored is not None and business_date != stored:
                     raise Invalid("eod_out_of_order", f"the next date to close is {stored}, not {business_date}")
+                counts[SETTLE] = settle(uow.conn, timeout=self._settle_timeout)
+                if counts[SETTLE]:
+                    log.warning(
+                        "%s: %d older transactions still open after %.0f s; their events and the day's go in the"
+                        " next reporting file",
+                        business_date,
+                        counts[SETTLE],
+                        self._settle_timeout,
+                    )
+                if progress:
+                    progress(business_date, SETTLE)
                 self._journal.deferring = True
                 try:
                     for step in self._own:

@@ -3,8 +3,11 @@
 End-of-day runs `BureauReportingStep` inside its transaction: it reads the
 day's lending events from the outbox (consumer "bureau_reporting"), turns
 them into reporting records, stores them as that business date's reporting
-file and advances its outbox position, all in the same transaction, so a
-re-run changes nothing. After the day commits, `ReportingFileSubmitter`
+file and advances its outbox cursor, all in the same transaction, so a
+re-run changes nothing. It reads only below the outbox's horizon (db/outbox.py):
+an event whose transaction is still open is left for a later file, never
+skipped; end-of-day first waits, bounded, for the transactions older than
+its own to finish (`settle`), so the day's file normally holds them all. After the day commits, `ReportingFileSubmitter`
 sends every unsent file through the bureau client and keeps the bureau's
 acknowledgement; a file the bureau did not take stays pending for the next
 day, and re-sending one is harmless (the bureau knows its hash).
@@ -25,7 +28,7 @@ from sqlalchemy import insert, select, update
 
 from fairlend.bureau.client import Ack, BureauClient
 from fairlend.clock import Clock
-from fairlend.db.outbox import advance_consumer, consumer_position, read_after
+from fairlend.db.outbox import advance_consumer, consumer_cursor, read_after
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import NotFound
 from fairlend.lending_reporting.model import (
@@ -82,11 +85,11 @@ class BureauReportingStep:
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
         conn = uow.conn
-        position = consumer_position(conn, CONSUMER)
+        cursor = consumer_cursor(conn, CONSUMER)
         lines: list[str] = []
         noticed: set[str] = set()
         while True:
-            events = read_after(conn, position, limit=self._batch, types=EVENT_TYPES)
+            events = read_after(conn, cursor, limit=self._batch, types=EVENT_TYPES)
             if not events:
                 break
             stop = False
@@ -118,10 +121,10 @@ class BureauReportingStep:
                         noticed.add(loan_id)
                 for record in records_for(event.event_type, payload, event.position, person=person):
                     lines.append(json.dumps(record, ensure_ascii=False))
-                position = event.position
+                cursor = event.cursor
             if stop:
                 break
-        advance_consumer(conn, CONSUMER, position)
+        advance_consumer(conn, CONSUMER, cursor)
         if not lines:
             return 0
         existing = conn.execute(
