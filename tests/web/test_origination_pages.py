@@ -8,6 +8,8 @@ an accepted offer is a loan in "My loans".
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -227,3 +229,60 @@ def test_underwriters_decide_referred_applications_and_other_roles_cannot(
     sign_in(api, container, borrower_id, Role.BORROWER)
     mine = api.get(application_path + "?lang=en")
     assert "Declined" in mine.text and 'data-testid="adverse-action"' in mine.text
+
+
+def test_the_contract_is_readable_before_agreeing_and_provable_after_in_html_and_pdf(
+    api: TestClient, container: Container, tmp_path: Path
+) -> None:
+    borrower_id = _borrower(api, container)
+    applied, _ = _apply(api, acknowledged="1", consent="1")
+    application = api.get(applied.headers["location"] + "?lang=en")  # type: ignore[attr-defined]
+    offer_path = re.search(r'href="(/borrower/offers/[^"]+)"', application.text)
+    assert offer_path
+    offer_id = offer_path.group(1).rsplit("/", 1)[1]
+    assert container.origination is not None
+    quote = container.origination.offer(borrower_id, offer_id).quote
+
+    draft = api.get(f"/borrower/offers/{offer_id}/contract?lang=en")
+    assert draft.status_code == 200 and "Draft" in draft.text and f"{quote.apr * 100:.2f}%" in draft.text
+    assert 'data-testid="contract-fingerprint"' not in draft.text
+
+    offer = api.get(offer_path.group(1))
+    api.post(offer_path.group(1) + "/accept", data={"agreed": "1", "csrf_token": csrf(offer.text)})
+    [loan] = container.lending.loans_of_borrower(borrower_id)
+    agreed = api.get(f"/borrower/loans/{loan.loan_id}/contract?lang=zh-CN")
+    assert agreed.status_code == 200 and "借款合同" in agreed.text and "合同条款与您同意时记录的指纹一致" in agreed.text
+    view = container.origination.contract(borrower_id, offer_id)
+    assert view.intact and view.fingerprint and view.fingerprint in agreed.text
+    assert quote.fee.format("zh_CN") in agreed.text
+    assert f'href="/borrower/loans/{loan.loan_id}/contract"' in api.get(f"/borrower/loans/{loan.loan_id}").text
+
+    pdf = api.get(f"/borrower/offers/{offer_id}/contract.pdf?lang=zh-CN")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    (tmp_path / "c.pdf").write_bytes(pdf.content)
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "借款合同" in text and view.fingerprint in text.replace("\n", "")
+
+    # Someone changes a stored term after the fact: the page says so.
+    from sqlalchemy import update
+
+    from fairlend.origination.tables import loan_offer
+
+    with container.uow() as uow:
+        uow.conn.execute(update(loan_offer).where(loan_offer.c.id == offer_id).values(fee_minor=0))
+        uow.commit()
+    tampered = api.get(f"/borrower/offers/{offer_id}/contract?lang=en")
+    assert "no longer match" in tampered.text
+
+
+def test_nobody_else_reads_a_borrowers_contract(api: TestClient, container: Container) -> None:
+    borrower_id = _borrower(api, container)
+    applied, _ = _apply(api, acknowledged="1", consent="1")
+    application = api.get(applied.headers["location"] + "?lang=en")  # type: ignore[attr-defined]
+    offer_path = re.search(r'href="(/borrower/offers/[^"]+)"', application.text)
+    assert offer_path and borrower_id
+    _borrower(api, container)  # another borrower signs in on the same browser
+    assert api.get(offer_path.group(1) + "/contract").status_code == 404
+    assert api.get(offer_path.group(1) + "/contract.pdf").status_code == 404

@@ -8,7 +8,6 @@ funds, or `not_funded` when the listing is cancelled.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, timedelta
 
 from sqlalchemy import insert, select, update
@@ -18,6 +17,7 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.ids import new_id
 from fairlend.money import Money, Rounding
+from fairlend.origination.contract import CONTRACT_VERSION, fingerprint
 from fairlend.origination.model import (
     ApplicationDecided,
     ApplicationStatus,
@@ -193,9 +193,8 @@ class Acceptance(OriginationReads):
                 raise Conflict("offer_expired", "this offer has expired; apply again")
             view = self._offer_view(row)
             contract_id = new_id("contract")
-            # what the person agreed to, fingerprinted so the record proves the terms
-            terms = f"{contract_id}|{view.quote.amount}|{view.quote.term_months}|{view.quote.apr}|{view.quote.fee}|{schedule_json(view.quote.installments)}"
-            consent_hash = hashlib.sha256(terms.encode()).hexdigest()
+            # what the person agreed to, fingerprinted so the record proves the terms and the text version
+            consent_hash = fingerprint(self.contract_terms(view, contract_id))
             facts = uow.conn.execute(
                 select(loan_application.c.listing_facts).where(
                     loan_application.c.borrower_id == borrower_id,
@@ -229,6 +228,7 @@ class Acceptance(OriginationReads):
                     loan_id=outcome.loan_id,
                     listing_id=outcome.listing_id,
                     consent_sha256=consent_hash,
+                    contract_version=CONTRACT_VERSION,
                 )
             ).rowcount
             if changed != 1:

@@ -11,11 +11,13 @@ from fairlend.errors import NotFound
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy
 from fairlend.money import Money
+from fairlend.origination.contract import CONTRACT_VERSION, ContractTerms, fingerprint
 from fairlend.origination.model import ApplicationStatus, OfferStatus, Quote
 from fairlend.origination.tables import loan_application, loan_offer
 from fairlend.origination.views import (
     AdverseActionNotice,
     ApplicationView,
+    ContractView,
     OfferView,
     schedule_from_json,
 )
@@ -26,6 +28,7 @@ class OriginationReads:
 
     _uow: UnitOfWorkFactory
     profile: Profile
+    institution: str
 
     def _rights(self) -> str:
         b = self.profile.bureau
@@ -133,6 +136,43 @@ class OriginationReads:
             listing_id=row["listing_id"],
             accepted_at=row["accepted_at"],
         )
+
+    def contract_terms(
+        self, offer: OfferView, contract_id: str | None, version: str = CONTRACT_VERSION
+    ) -> ContractTerms:
+        return ContractTerms(
+            lender=self.institution,
+            borrower_id=offer.borrower_id,
+            quote=offer.quote,
+            collection_start_dpd=self.profile.collections.collection_start_dpd,
+            contract_id=contract_id,
+            accepted_at=offer.accepted_at,
+            version=version,
+        )
+
+    def contract(self, borrower_id: str, offer_id: str) -> ContractView:
+        """The contract of an offer: the draft before acceptance, the agreed text after it.
+
+        After acceptance the fingerprint recorded then is recomputed from the stored terms:
+        `intact` is False if a term or the text version no longer matches what was agreed.
+        """
+        with self._uow(read_only=True) as uow:
+            row = self._offer_row(uow, borrower_id, offer_id)
+        offer = self._offer_view(row)
+        version = row["contract_version"] or CONTRACT_VERSION
+        terms = self.contract_terms(offer, row["contract_id"], version)
+        recorded = row["consent_sha256"]
+        return ContractView(offer, terms, recorded, recorded is None or recorded == fingerprint(terms))
+
+    def offer_for_loan(self, borrower_id: str, loan_id: str) -> str:
+        """The offer a loan was booked from (the loan page links its contract)."""
+        with self._uow(read_only=True) as uow:
+            found = uow.conn.execute(
+                select(loan_offer.c.id).where(loan_offer.c.borrower_id == borrower_id, loan_offer.c.loan_id == loan_id)
+            ).scalar()
+        if found is None:
+            raise NotFound("contract_not_found", f"no contract for loan {loan_id}")
+        return str(found)
 
     def verify(self) -> list[Discrepancy]:
         """`fairlend verify`: no offer above the APR cap; every accepted offer has its contract and loan."""

@@ -54,6 +54,7 @@ loan_offer = Table(
     Column("accepted_at", UtcDateTime, nullable=True),
     Column("contract_id", String(40), nullable=True),
     Column("loan_id", String(40), nullable=True),
-    Column("consent_sha256", String(64), nullable=True),
+    Column("consent_sha256", String(64), nullable=True),  # origination/contract.py fingerprint()
+    Column("contract_version", String(40), nullable=True),  # the text version agreed to
     Column("listing_id", String(40), nullable=True),  # the marketplace listing a listed offer waits on
 )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from fairlend.money import Money
+from fairlend.origination.contract import ContractTerms
 from fairlend.origination.model import Installment, Quote
 from fairlend.origination.ports import CreditReport
 from fairlend.scoring.comprehensive import Assessment, PlanItem
@@ -143,6 +144,14 @@ class OfferView:
     loan_id: str | None
     accepted_at: datetime | None
     listing_id: str | None = None  # the marketplace listing a listed offer waits on
+
+
+@dataclass(frozen=True, slots=True)
+class ContractView:
+    offer: OfferView
+    terms: ContractTerms
+    fingerprint: str | None  # recorded at acceptance; None for a draft
+    intact: bool  # the recorded fingerprint still matches the terms
 
 
 def schedule_json(installments: tuple[Installment, ...]) -> list[dict[str, Any]]:

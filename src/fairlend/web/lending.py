@@ -54,6 +54,17 @@ def my_loans(request: Request, container: ContainerDep) -> HTMLResponse:
     return render(request, container, "lending/loans.html", loans=container.lending.loans_of_borrower(who.subject_id))
 
 
+def _has_contract(container: Container, detail: LoanDetail) -> bool:
+    """A loan booked from an offer here has a contract page; an imported one does not."""
+    if container.origination is None:
+        return False
+    try:
+        container.origination.offer_for_loan(detail.facts.borrower_id, detail.facts.loan_id)
+    except DomainError:
+        return False
+    return True
+
+
 def _loan_page(request: Request, container: Container, detail: LoanDetail, **context: Any) -> HTMLResponse:
     return render(
         request,
@@ -63,6 +74,7 @@ def _loan_page(request: Request, container: Container, detail: LoanDetail, **con
         # Minted per drawing of the form: the same form submitted twice carries the same key.
         pay_key=secrets.token_urlsafe(24),
         console=False,
+        has_contract=_has_contract(container, detail),
         **context,
     )
 

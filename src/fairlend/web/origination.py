@@ -24,8 +24,10 @@ from fairlend.bootstrap import Container
 from fairlend.errors import Conflict, DomainError, Forbidden, Invalid
 from fairlend.identity.model import Principal
 from fairlend.money import Money
+from fairlend.origination.contract import clauses
+from fairlend.origination.contract_pdf import render_contract_pdf
 from fairlend.origination.service import CONSENT_PURPOSE, SELF_CHECK_CONSENT_PURPOSE
-from fairlend.web.rendering import Csrf, borrower, check_csrf, error_text, operator, redirect, render
+from fairlend.web.rendering import Csrf, borrower, check_csrf, error_text, locale_of, operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
 APPLY = "/borrower/apply"
@@ -276,6 +278,57 @@ def accept(
     except DomainError as exc:
         return _offer_page(request, container, offer_id, error=error_text(request, container, exc), status_code=422)
     return redirect(f"/borrower/offers/{offer_id}?accepted=1")
+
+
+# ---- the contract ----------------------------------------------------------------------------
+
+
+@router.get("/borrower/offers/{offer_id}/contract", response_class=HTMLResponse)
+def contract_page(request: Request, container: ContainerDep, offer_id: str) -> HTMLResponse:
+    """The contract text (the draft before "I agree", the agreed version after), schedule and fees."""
+    who = borrower(request, container)
+    try:
+        view = origination_of(container).contract(who.subject_id, offer_id)
+    except DomainError as exc:
+        return render(
+            request,
+            container,
+            "origination/contract.html",
+            contract=None,
+            error=error_text(request, container, exc),
+            status_code=404,
+        )
+    lang = locale_of(request, container)
+    return render(request, container, "origination/contract.html", contract=view, clauses=clauses(view.terms, lang))
+
+
+@router.get("/borrower/offers/{offer_id}/contract.pdf")
+def contract_pdf(request: Request, container: ContainerDep, offer_id: str) -> Response:
+    who = borrower(request, container)
+    view = origination_of(container).contract(who.subject_id, offer_id)
+    pdf = render_contract_pdf(view.terms, view.fingerprint, locale_of(request, container))
+    name = view.terms.contract_id or f"draft-{offer_id}"
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'}
+    )
+
+
+@router.get("/borrower/loans/{loan_id}/contract", response_model=None)
+def loan_contract(request: Request, container: ContainerDep, loan_id: str) -> Response:
+    who = borrower(request, container)
+    try:
+        offer_id = origination_of(container).offer_for_loan(who.subject_id, loan_id)
+    except DomainError as exc:
+        return render(
+            request,
+            container,
+            "origination/contract.html",
+            contract=None,
+            error=error_text(request, container, exc),
+            status_code=404,
+        )
+    query = f"?{request.url.query}" if request.url.query else ""  # keeps ?lang=
+    return redirect(f"/borrower/offers/{offer_id}/contract{query}")
 
 
 # ---- the underwriters' queue ---------------------------------------------------------------
