@@ -13,7 +13,6 @@ from fairlend.collections.model import PromiseStatus
 from fairlend.collections.wiring import Collections
 from fairlend.identity.model import Role
 from tests.collections.conftest import BORROWER, LOAN, World
-from tests.collections.conftest import world as world_fixture  # noqa: F401 (the `world` fixture)
 from tests.collections.test_desk import _repay
 from tests.web.helpers import csrf, denied, sign_in
 
