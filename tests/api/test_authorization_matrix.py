@@ -21,7 +21,8 @@ from fastapi.testclient import TestClient
 from fairlend.api.auth import AUDIT_READERS, COLLECTIONS_READERS, COMPLIANCE_READERS, LOAN_OFFICERS, UNDERWRITERS
 from fairlend.bootstrap import Container
 from fairlend.collections.fakes import InMemoryContactPoints, InMemoryLending
-from fairlend.collections.model import ComplaintCategory, LoanFacts, LoanState
+from fairlend.collections.gateway import ContactRequest
+from fairlend.collections.model import ComplaintCategory, LoanFacts, LoanState, Medium
 from fairlend.identity.model import Role
 from fairlend.money import Money
 from tests.api.problems import refusal
@@ -135,6 +136,12 @@ COLLECTIONS = [
     Endpoint("GET", C + "/borrowers/{pid}/loans/{loan}/evidence.pdf", COMPLIANCE_READERS, True),
     Endpoint("GET", C + "/queue", COLLECTIONS_READERS, False),
     Endpoint("POST", C + "/attempts", COLLECTORS, False, _json({"loan_id": "{loan}", "medium": "sms"})),
+    # The collector's desk: compliance audits the work and never does it.
+    Endpoint("GET", C + "/desk/queue", COLLECTORS, False),
+    Endpoint("GET", C + "/loans/{loan}/allowed-now", COLLECTORS, False),
+    Endpoint("POST", C + "/attempts/{call}/outcome", COLLECTORS, False, _json({"outcome": "no_answer"})),
+    Endpoint("POST", C + "/loans/{loan}/promises", COLLECTORS, False, _json({"due_on": "{today}", "amount": "100.00"})),
+    Endpoint("GET", C + "/loans/{loan}/promises", COLLECTORS, False),
     Endpoint("GET", C + "/compliance/summary", COMPLIANCE_READERS, False),
     Endpoint("GET", C + "/compliance/complaints", COMPLIANCE_READERS, False),
     Endpoint("POST", C + "/complaints/{cmp}/acknowledge", COMPLIANCE_READERS, False),
@@ -219,8 +226,10 @@ def test_collections_answer_only_the_borrower_and_the_roles_allowed(
     )
     cast(InMemoryContactPoints, wired.contact_points).add(OWNER, "+8613812345678")
     person = wired.service.name_contact_person(OWNER, "张三", "sister", "+8613912345678", "", None)
+    call = wired.gateway.attempt(ContactRequest(loan, Medium.CALL, collector_id="op_collector"))
     complaint = wired.complaints.file(OWNER, loan, ComplaintCategory.HARASSMENT, "calls at night")
-    ids = {"loan": loan, "pid": OWNER, "cp": person.id, "cmp": complaint.id}
+    today = container.clock.business_date().isoformat()
+    ids = {"loan": loan, "pid": OWNER, "cp": person.id, "cmp": complaint.id, "call": call.log_id, "today": today}
     assert _check(api, fake_auth, COLLECTIONS, ids) == []
 
 
@@ -380,6 +389,8 @@ PAGES = [
     Endpoint("GET", "/borrower/contacts", BORROWERS_THEMSELVES, True),
     Endpoint("GET", "/borrower/contacts/evidence/{loan}.pdf", ONLY_OWNER, True),
     Endpoint("GET", "/operator/compliance", COMPLIANCE_READERS, False),
+    Endpoint("GET", "/operator/collections", COLLECTORS, False),
+    Endpoint("GET", "/operator/collections/loans/{loan}", COLLECTORS, False),
     Endpoint("GET", "/operator/audit", AUDIT_READERS, False),
     Endpoint("GET", "/operator/audit.csv", AUDIT_READERS, False),
 ]

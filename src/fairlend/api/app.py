@@ -11,7 +11,7 @@ from fairlend.api import docs, openapi, problems
 from fairlend.api.auth import principal_for
 from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, answer_handler, claim_key
 from fairlend.api.limits import BodySizeLimit
-from fairlend.api.routers import collections, health, identity
+from fairlend.api.routers import collections, collectors, health, identity
 from fairlend.api.routers import lending as lending_router
 from fairlend.api.routers import market as market_routes
 from fairlend.api.routers import origination as origination_routes
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     if container.settings.environment != "production":
         app.include_router(identity.dev_router, prefix=API_PREFIX)
     app.include_router(collections.router, prefix=API_PREFIX)
+    app.include_router(collectors.router, prefix=API_PREFIX)
     mount_web(app, container)
     app.add_exception_handler(IdempotentAnswer, answer_handler)
     openapi.install(app)

@@ -92,6 +92,9 @@ COMPLIANCE_READERS = frozenset({Role.COMPLIANCE, Role.ADMIN})
 # persons): collections work them, compliance audits them; underwriters have no need to know
 # who a borrower named as a contact person.
 COLLECTIONS_READERS = frozenset({Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN})
+# Operators who work the collections queue: contact attempts (always through the gateway), call
+# outcomes and promises to pay. Compliance audits their work and never does it.
+COLLECTORS = frozenset({Role.COLLECTOR, Role.ADMIN})
 
 
 def owner_or(roles: frozenset[Role], param: str = "person_id") -> Callable[[Request, Principal], Principal]:

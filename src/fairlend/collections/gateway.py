@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -36,6 +37,7 @@ from fairlend.collections.model import (
     Medium,
     Outcome,
     RecipientKind,
+    Situation,
     TaskStatus,
     Violation,
     mask_phone,
@@ -50,6 +52,7 @@ from fairlend.collections.ports import (
     LendingPort,
     Sealer,
 )
+from fairlend.collections.preview import AllowedNow, Preview, window_edges
 from fairlend.collections.situation import read_situation
 from fairlend.collections.tables import collection_task, contact_dispatch, contact_person
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
@@ -107,6 +110,16 @@ class _Recipient:
     contact: ContactPersonFacts | None
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    recipient: _Recipient
+    attempt: Attempt
+    situation: Situation
+    to_send: str
+    to_log: str
+    violations: tuple[Violation, ...]
+
+
 class ContactGateway:
     def __init__(
         self,
@@ -127,6 +140,7 @@ class ContactGateway:
         self.number_key = number_key
         self._sealer = sealer
         self.resolver = Resolver(uow, profile, channels, sealer)
+        self._media = tuple(m for m in Medium if m in channels)  # what the preview offers: what can go out
 
     def attempt(self, request: ContactRequest) -> ContactDecision:
         """Decide and record (one transaction), then send, then record the outcome (another).
@@ -153,6 +167,48 @@ class ContactGateway:
             return decision
         outcome = self.resolver.send_and_resolve(dispatch)
         return ContactDecision(decision.log_id, decision.seq, outcome, ())
+
+    def preview(self, loan_id: str) -> Preview:
+        """What an attempt about this loan would be told now, for every medium and confirmed number.
+
+        Each option is judged by `_judge`, exactly as `attempt` judges (same reads, same
+        policy, same moment's clock), and nothing is recorded.
+        """
+        facts, borrower_id = self._loan(ContactRequest(loan_id, Medium.CALL))
+        point = self._contact_points.contact_point(borrower_id)
+        dispute = facts is not None and self._disputes.has_open_dispute(borrower_id, loan_id)
+        content = self._profile.collections.content
+        third_party = next((t.id for t in content.templates if t.purpose is TemplatePurpose.THIRD_PARTY), None)
+        options: list[AllowedNow] = []
+        with self._uow(read_only=True) as uow:
+            now = uow.clock.now()
+            requests = [ContactRequest(loan_id, medium) for medium in self._media]
+            if third_party is not None:
+                requests += [
+                    ContactRequest(
+                        loan_id, medium, RecipientKind.CONTACT_PERSON, contact_person_id=person, template=third_party
+                    )
+                    for person in _confirmed_contact_persons(uow.conn, borrower_id)
+                    for medium in sorted(PHONE_MEDIA)
+                ]
+            for request in requests:
+                template = request.template or DEFAULT_TEMPLATE
+                judged = self._judge(uow.conn, request, facts, borrower_id, template, False, point, dispute, now)
+                until, opens = window_edges(judged.attempt, judged.situation, self._profile.collections)
+                options.append(
+                    AllowedNow(
+                        request.medium,
+                        request.recipient_kind,
+                        judged.recipient.id,
+                        judged.recipient.masked,
+                        template,
+                        judged.violations,
+                        until,
+                        opens,
+                    )
+                )
+        zone = point.timezone if point else self._profile.timezone
+        return Preview(loan_id, borrower_id, now, zone, tuple(options))
 
     def contact_point(self, person_id: str) -> ContactPoint | None:
         return self._contact_points.contact_point(person_id)
@@ -208,32 +264,9 @@ class ContactGateway:
         conn = uow.conn
         head = log.lock_head(conn, borrower_id)
         now = uow.clock.now()
-        recipient = self._recipient(conn, borrower_id, request, point)
-        debtor = request.recipient_kind is RecipientKind.DEBTOR
-        # P-8: anyone but the debtor is their number, whatever the medium; the debtor's number
-        # counts where a phone is used.
-        number_key = (
-            self.number_key(recipient.address)
-            if recipient.address and (not debtor or request.medium in PHONE_MEDIA)
-            else ""
-        )
-        debtor_keys = frozenset({self.number_key(point.phone_e164)}) if point and point.phone_e164 else frozenset()
-        to_send, to_log = self._texts(request, facts, template_id, free_text)
-        attempt = Attempt(
-            loan_id=facts.loan_id if facts else "",
-            borrower_id=borrower_id,
-            recipient_kind=request.recipient_kind,
-            recipient_id=recipient.id,
-            medium=request.medium,
-            number_key=number_key,
-            template=template_id,
-            text=to_send,  # the policy reads what the person would receive
-            at=now,
-            recipient_tz=recipient.timezone,
-            collector_id=request.collector_id,
-        )
-        situation = read_situation(conn, self._profile, facts, attempt, recipient.contact, open_dispute, debtor_keys)
-        violations = evaluate(attempt, situation, self._profile)
+        judged = self._judge(conn, request, facts, borrower_id, template_id, free_text, point, open_dispute, now)
+        recipient, attempt, violations = judged.recipient, judged.attempt, judged.violations
+        number_key, to_send, to_log = attempt.number_key, judged.to_send, judged.to_log
         outcome = Outcome.BLOCKED if violations else Outcome.DISPATCHING
         record = log.append(
             conn,
@@ -294,6 +327,47 @@ class ContactGateway:
             )
         )
         return decision, dispatch
+
+    def _judge(
+        self,
+        conn: Connection,
+        request: ContactRequest,
+        facts: LoanFacts | None,
+        borrower_id: str,
+        template_id: str,
+        free_text: bool,
+        point: ContactPoint | None,
+        open_dispute: bool,
+        now: datetime,
+    ) -> Judged:
+        """The decision itself, recording nothing: an attempt and the preview both ask this, so they cannot disagree."""
+        recipient = self._recipient(conn, borrower_id, request, point)
+        debtor = request.recipient_kind is RecipientKind.DEBTOR
+        # P-8: anyone but the debtor is their number, whatever the medium; the debtor's number
+        # counts where a phone is used.
+        number_key = (
+            self.number_key(recipient.address)
+            if recipient.address and (not debtor or request.medium in PHONE_MEDIA)
+            else ""
+        )
+        debtor_keys = frozenset({self.number_key(point.phone_e164)}) if point and point.phone_e164 else frozenset()
+        to_send, to_log = self._texts(request, facts, template_id, free_text)
+        attempt = Attempt(
+            loan_id=facts.loan_id if facts else "",
+            borrower_id=borrower_id,
+            recipient_kind=request.recipient_kind,
+            recipient_id=recipient.id,
+            medium=request.medium,
+            number_key=number_key,
+            template=template_id,
+            text=to_send,  # the policy reads what the person would receive
+            at=now,
+            recipient_tz=recipient.timezone,
+            collector_id=request.collector_id,
+        )
+        situation = read_situation(conn, self._profile, facts, attempt, recipient.contact, open_dispute, debtor_keys)
+        violations = evaluate(attempt, situation, self._profile)
+        return Judged(recipient, attempt, situation, to_send, to_log, violations)
 
     def _texts(
         self, request: ContactRequest, facts: LoanFacts | None, template_id: str, free_text: bool
@@ -358,3 +432,14 @@ class ContactGateway:
         number = normalise_phone(request.third_party_number or "", self._profile.phone_region)
         tz = valid_zone(request.third_party_timezone or self._profile.timezone)
         return _Recipient(f"tp:{self.number_key(number)[:16]}", mask_phone(number), tz, number, None)
+
+
+def _confirmed_contact_persons(conn: Connection, borrower_id: str) -> list[str]:
+    status = ContactPersonStatus.CONFIRMED.value
+    return list(
+        conn.execute(
+            select(contact_person.c.id)
+            .where(contact_person.c.borrower_id == borrower_id, contact_person.c.status == status)
+            .order_by(contact_person.c.id)
+        ).scalars()
+    )

@@ -85,6 +85,24 @@ class ComplaintStatus(enum.StrEnum):
         return self is not ComplaintStatus.ANSWERED
 
 
+class CallOutcome(enum.StrEnum):
+    """What a collector heard on a call (the channel's own report stays in the log)."""
+
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"
+    WRONG_NUMBER = "wrong_number"
+    REFUSED = "refused"  # answered and would not discuss or pay
+    DISPUTED = "disputed"  # answered and says the debt is wrong: compliance should hear of it
+
+
+class PromiseStatus(enum.StrEnum):
+    PENDING = "pending"
+    KEPT = "kept"  # repayments reached the amount by the date
+    BROKEN = "broken"  # they did not: the account goes back to the queue
+
+
 class ContactPersonStatus(enum.StrEnum):
     PENDING = "pending"  # named by the borrower, not yet confirmed: does not exist for collections
     CONFIRMED = "confirmed"

@@ -204,3 +204,41 @@ complaint_attachment = Table(
     Column("uploaded_at", UtcDateTime, nullable=False),
     Column("sealed", Boolean, nullable=False, server_default=false()),
 )
+
+# What a collector heard on a call, against the attempt's log row (the log itself is never updated).
+call_outcome = Table(
+    "call_outcome",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("log_id", String(40), nullable=False),
+    Column("loan_id", String(40), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("note", String(500), nullable=False, server_default=""),
+    Column("collector_id", String(40), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    UniqueConstraint("log_id", name="uq_call_outcome_log_id"),
+    Index("ix_call_outcome_loan_id", "loan_id"),
+)
+
+# A debtor's promise to pay `amount_minor` by `due_on`: kept when repayments since it was made reach
+# the amount by that date, broken otherwise (end-of-day `collections.promises`). One pending per loan.
+promise_to_pay = Table(
+    "promise_to_pay",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("loan_id", String(40), nullable=False),
+    Column("made_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("paid_minor", BigInteger, nullable=False, server_default="0"),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("collector_id", String(40), nullable=False),
+    Column("log_id", String(40), nullable=False, server_default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("resolved_on", Date, nullable=True),
+    Index("ix_promise_to_pay_loan_id", "loan_id", "status"),
+    Index("ix_promise_to_pay_due", "status", "due_on"),
+)

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from fairlend.collections.addresses import NumberKeys
 from fairlend.collections.complaints import ComplaintService
+from fairlend.collections.desk import CollectorDesk, PromisesStep
 from fairlend.collections.fakes import (
     InMemoryContactPoints,
     InMemoryDisputes,
@@ -76,6 +77,8 @@ class Collections:
     disputes: DisputePort
     channels: Mapping[Medium, ChannelPort]
     sealer: Sealer
+    desk: CollectorDesk
+    promises: PromisesStep
 
 
 def wire_collections(
@@ -120,7 +123,11 @@ def wire_collections(
     service = CollectionsService(container.uow, container.profile, gateway, lending, otp, keys, sealer)
     complaints = ComplaintService(container.uow, container.profile.collections.complaints, service, sealer)
     planner = CollectionsPlanningStep(container.profile, lending)
-    built = Collections(service, complaints, gateway, planner, lending, contact_points, otp, disputes, channels, sealer)
+    desk = CollectorDesk(container.uow, container.profile, lending)
+    promises = PromisesStep(container.profile, lending)
+    built = Collections(
+        service, complaints, gateway, planner, lending, contact_points, otp, disputes, channels, sealer, desk, promises
+    )
     first_time = container.collections is None
     container.collections = built
     container.verifiers["contact_log"] = service.verify
@@ -129,8 +136,13 @@ def wire_collections(
         container.bus.subscribe(
             "lending.LoanSettled", lambda uow, event: _current(container).on_loan_settled(uow, event)
         )
+        container.bus.subscribe(
+            "lending.RepaymentPosted", lambda uow, event: _desk(container).on_repayment_posted(uow, event)
+        )
         eod = getattr(container, "eod", None)
         if eod is not None:
+            # Promises first: a broken one puts its account in the same next day the planner plans.
+            eod.register(_PromisesProxy(container))
             eod.register(_PlannerProxy(container))
     return built
 
@@ -138,6 +150,24 @@ def wire_collections(
 def _current(container: Host) -> CollectionsService:
     assert container.collections is not None
     return container.collections.service
+
+
+def _desk(container: Host) -> CollectorDesk:
+    assert container.collections is not None
+    return container.collections.desk
+
+
+class _PromisesProxy:
+    """The promises' end-of-day step as registered: always the container's current one."""
+
+    name = PromisesStep.name
+
+    def __init__(self, container: Host) -> None:
+        self._container = container
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        assert self._container.collections is not None
+        return self._container.collections.promises.run(uow, business_date)
 
 
 class _PlannerProxy:

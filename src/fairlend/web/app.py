@@ -15,7 +15,14 @@ from fairlend.web.rendering import PageRedirect
 
 # Each module exposes `router` (and, for development-only pages, `dev_router`).
 # A context adds its page module here with one line.
-PAGE_MODULES = ("fairlend.web.identity", "fairlend.web.collections", "fairlend.web.lending", "fairlend.web.origination")
+PAGE_MODULES = (
+    "fairlend.web.identity",
+    "fairlend.web.collections",
+    "fairlend.web.collector",
+    "fairlend.web.compliance",
+    "fairlend.web.lending",
+    "fairlend.web.origination",
+)
 
 
 def mount_web(app: FastAPI, container: Container) -> None:

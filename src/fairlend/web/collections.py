@@ -12,16 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from fairlend.api.auth import COMPLIANCE_READERS
 from fairlend.api.deps import ContainerDep
 from fairlend.bootstrap import Container
 from fairlend.collections.model import ComplaintCategory, Medium
 from fairlend.collections.service import CollectionsService
-from fairlend.collections.views import explain
 from fairlend.errors import DomainError, Invalid
 from fairlend.identity.model import Principal
 from fairlend.jurisdiction.model import CeaseScope
-from fairlend.web.rendering import Csrf, borrower, check_csrf, error_text, operator, redirect, render
+from fairlend.web.rendering import Csrf, borrower, check_csrf, error_text, redirect, render
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/borrower/contacts"
@@ -113,27 +111,4 @@ def evidence(request: Request, container: ContainerDep, loan_id: str, lang: str 
         pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="evidence-{loan_id}.pdf"'},
-    )
-
-
-# ---- the compliance console ------------------------------------------------------------
-
-
-@router.get("/operator/compliance", response_class=HTMLResponse)
-def compliance_page(request: Request, container: ContainerDep) -> HTMLResponse:
-    """Blocked attempts per rule and per collector, and the complaints' clocks (as the API's summary)."""
-    operator(request, container, COMPLIANCE_READERS)
-    assert container.collections is not None
-    per_rule, per_collector = _service(container).blocked_summary()
-    by_status, ack_breaches, answer_breaches = container.collections.complaints.sla_summary()
-    return render(
-        request,
-        container,
-        "collections/compliance.html",
-        per_rule=per_rule,
-        per_collector=per_collector,
-        explained={r.rule: r for r in explain(tuple(per_rule))},
-        by_status=by_status,
-        ack_breaches=ack_breaches,
-        answer_breaches=answer_breaches,
     )

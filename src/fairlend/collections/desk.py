@@ -1,0 +1,358 @@
+"""The collector's desk: the filtered queue, call outcomes and promises to pay.
+
+- The queue is the day's pending tasks in the ladder's priority (older debts,
+  then larger ones: `ladder.priority`), filtered by bucket, days overdue, a
+  promise to pay and the last contact.
+- A call outcome is what the collector heard on a call, kept against the
+  attempt's log row (the hash-chained log is never updated).
+- A promise to pay (date, amount) is kept when repayments since it was made
+  reach the amount by the date (`on_repayment_posted`, in lending's repayment
+  transaction), and broken otherwise: the end-of-day step
+  `collections.promises` marks it and puts the account back in the queue for
+  the next day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, insert, select, update
+
+from fairlend.collections.ladder import priority
+from fairlend.collections.model import CallOutcome, LoanState, Medium, Outcome, PromiseStatus, TaskStatus
+from fairlend.collections.ports import LendingPort
+from fairlend.collections.tables import call_outcome, collection_task, contact_log, promise_to_pay
+from fairlend.collections.views import TaskView, task_view
+from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
+from fairlend.errors import Conflict, Invalid, NotFound
+from fairlend.events import DomainEvent, to_payload
+from fairlend.ids import new_id
+from fairlend.jurisdiction.model import Bucket, Profile
+from fairlend.money import Money
+
+MAX_PROMISE_DAYS = 31  # a promise further out is a payment plan, not a promise
+MAX_NOTE = 500
+PROMISE_FILTERS = ("due", "pending", "broken", "none")
+CONTACT_FILTERS = ("never", "before_today", "today")
+BROKEN_STEP = "promise_broken"
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeView:
+    id: str
+    log_id: str
+    loan_id: str
+    outcome: CallOutcome
+    note: str
+    collector_id: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseView:
+    id: str
+    borrower_id: str
+    loan_id: str
+    made_on: date
+    due_on: date
+    amount: Money
+    paid: Money
+    status: PromiseStatus
+    collector_id: str
+    resolved_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    bucket: str | None = None  # a profile bucket's name
+    min_dpd: int | None = None
+    max_dpd: int | None = None
+    promise: str | None = None  # due (on or before the day) | pending | broken (this week) | none
+    last_contact: str | None = None  # never | before_today | today
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    task: TaskView
+    bucket: str
+    last_contact_at: datetime | None
+    promise_due: date | None  # the pending promise's date
+    promise_broken: bool  # a promise broke in the last week
+
+
+def bucket_of(profile: Profile, dpd: int) -> Bucket | None:
+    for bucket in profile.delinquency_buckets:
+        if dpd >= bucket.min_dpd and (bucket.max_dpd is None or dpd <= bucket.max_dpd):
+            return bucket
+    return None
+
+
+def _promise_view(r: Any) -> PromiseView:
+    return PromiseView(
+        r.id,
+        r.borrower_id,
+        r.loan_id,
+        r.made_on,
+        r.due_on,
+        Money(r.amount_minor, r.currency),
+        Money(r.paid_minor, r.currency),
+        PromiseStatus(r.status),
+        r.collector_id,
+        r.resolved_on,
+    )
+
+
+class CollectorDesk:
+    def __init__(self, uow: UnitOfWorkFactory, profile: Profile, lending: LendingPort) -> None:
+        self._uow = uow
+        self._profile = profile
+        self._lending = lending
+
+    # -- the queue -------------------------------------------------------------------
+
+    def queue(
+        self, business_date: date, filters: QueueFilter = QueueFilter(), *, limit: int = 50, offset: int = 0
+    ) -> list[QueueItem]:
+        task = collection_task.c
+        last = select(func.max(contact_log.c.at)).where(contact_log.c.loan_id == task.loan_id).scalar_subquery()
+        pending = (
+            select(func.min(promise_to_pay.c.due_on))
+            .where(promise_to_pay.c.loan_id == task.loan_id, promise_to_pay.c.status == PromiseStatus.PENDING.value)
+            .scalar_subquery()
+        )
+        broken = (
+            select(promise_to_pay.c.id)
+            .where(
+                promise_to_pay.c.loan_id == task.loan_id,
+                promise_to_pay.c.status == PromiseStatus.BROKEN.value,
+                promise_to_pay.c.resolved_on >= business_date - timedelta(days=7),
+            )
+            .exists()
+        )
+        query: Select[Any] = select(
+            collection_task, last.label("last_contact"), pending.label("promise_due"), broken.label("broken")
+        ).where(task.business_date == business_date, task.status == TaskStatus.PENDING.value)
+        query = self._filtered(query, filters, business_date, last, pending, broken)
+        query = query.order_by(task.priority.desc(), task.id).limit(limit).offset(offset)
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(query).all()
+        items = []
+        for r in rows:
+            bucket = bucket_of(self._profile, r.days_past_due)
+            items.append(
+                QueueItem(task_view(r), bucket.name if bucket else "", r.last_contact, r.promise_due, bool(r.broken))
+            )
+        return items
+
+    def _filtered(
+        self, query: Select[Any], f: QueueFilter, on: date, last: Any, pending: Any, broken: Any
+    ) -> Select[Any]:
+        dpd = collection_task.c.days_past_due
+        if f.bucket:
+            found = next((b for b in self._profile.delinquency_buckets if b.name == f.bucket), None)
+            if found is None:
+                raise Invalid("unknown_bucket", f"no bucket {f.bucket!r} in this jurisdiction")
+            query = query.where(dpd >= found.min_dpd)
+            if found.max_dpd is not None:
+                query = query.where(dpd <= found.max_dpd)
+        if f.min_dpd is not None:
+            query = query.where(dpd >= f.min_dpd)
+        if f.max_dpd is not None:
+            query = query.where(dpd <= f.max_dpd)
+        if f.promise is not None:
+            if f.promise not in PROMISE_FILTERS:
+                raise Invalid("unknown_filter", f"promise is one of {', '.join(PROMISE_FILTERS)}")
+            query = query.where(
+                {
+                    "due": pending <= on,
+                    "pending": pending.is_not(None),
+                    "broken": broken,
+                    "none": pending.is_(None),
+                }[f.promise]
+            )
+        if f.last_contact is not None:
+            if f.last_contact not in CONTACT_FILTERS:
+                raise Invalid("unknown_filter", f"last_contact is one of {', '.join(CONTACT_FILTERS)}")
+            start = self._start_of(on)
+            query = query.where(
+                {"never": last.is_(None), "before_today": last < start, "today": last >= start}[f.last_contact]
+            )
+        return query
+
+    def _start_of(self, day: date) -> datetime:
+        from fairlend.collections.policy import local_midnight_utc, zone
+
+        return local_midnight_utc(day, zone(self._profile.timezone))
+
+    # -- call outcomes ---------------------------------------------------------------
+
+    def record_outcome(self, log_id: str, outcome: CallOutcome, note: str, collector_id: str) -> OutcomeView:
+        note = note.strip()
+        if len(note) > MAX_NOTE:
+            raise Invalid("note_too_long", f"at most {MAX_NOTE} characters")
+        with self._uow() as uow:
+            row = uow.conn.execute(
+                select(
+                    contact_log.c.borrower_id, contact_log.c.loan_id, contact_log.c.medium, contact_log.c.outcome
+                ).where(contact_log.c.id == log_id, contact_log.c.resolves == "")
+            ).first()
+            if row is None:
+                raise NotFound("attempt_not_found", f"no contact attempt {log_id}")
+            if row.medium != Medium.CALL.value:
+                raise Invalid("not_a_call", "an outcome is recorded for a call")
+            if row.outcome == Outcome.BLOCKED.value:
+                raise Invalid("attempt_blocked", "a blocked attempt reached nobody: there is nothing to record")
+            taken = uow.conn.execute(select(call_outcome.c.id).where(call_outcome.c.log_id == log_id)).first()
+            if taken is not None:
+                raise Conflict("outcome_recorded", "this call's outcome is recorded already")
+            view = OutcomeView(new_id("out"), log_id, row.loan_id, outcome, note, collector_id, uow.clock.now())
+            uow.conn.execute(
+                insert(call_outcome).values(
+                    borrower_id=row.borrower_id,
+                    id=view.id,
+                    log_id=log_id,
+                    loan_id=view.loan_id,
+                    outcome=outcome.value,
+                    note=note,
+                    collector_id=collector_id,
+                    recorded_at=view.recorded_at,
+                )
+            )
+            uow.commit()
+        return view
+
+    def outcomes_for(self, loan_id: str) -> dict[str, OutcomeView]:
+        """The loan's recorded call outcomes by the attempt's log id."""
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(select(call_outcome).where(call_outcome.c.loan_id == loan_id)).all()
+        return {
+            r.log_id: OutcomeView(
+                r.id, r.log_id, r.loan_id, CallOutcome(r.outcome), r.note, r.collector_id, r.recorded_at
+            )
+            for r in rows
+        }
+
+    # -- promises to pay -------------------------------------------------------------
+
+    def promise(self, loan_id: str, due_on: date, amount: Money, collector_id: str, log_id: str = "") -> PromiseView:
+        facts = self._lending.loan_facts(loan_id)
+        if facts is None:
+            raise NotFound("loan_not_found", f"no loan {loan_id}")
+        if facts.state is not LoanState.ACTIVE:
+            raise Invalid("loan_not_active", "a promise is taken on a loan still being repaid")
+        if amount.currency != facts.currency:
+            raise Invalid("currency_mismatch", f"the loan is in {facts.currency}")
+        if amount.minor <= 0:
+            raise Invalid("amount_not_positive", "a promise is to pay something")
+        with self._uow() as uow:
+            today = uow.clock.business_date()
+            if not today <= due_on <= today + timedelta(days=MAX_PROMISE_DAYS):
+                raise Invalid("promise_date", f"the date is today or within {MAX_PROMISE_DAYS} days")
+            open_one = uow.conn.execute(
+                select(promise_to_pay.c.id).where(
+                    promise_to_pay.c.loan_id == loan_id, promise_to_pay.c.status == PromiseStatus.PENDING.value
+                )
+            ).first()
+            if open_one is not None:
+                raise Conflict("promise_pending", "this loan has a promise pending; it is kept or broken first")
+            values = {
+                "borrower_id": facts.borrower_id,
+                "id": new_id("ptp"),
+                "loan_id": loan_id,
+                "made_on": today,
+                "due_on": due_on,
+                "amount_minor": amount.minor,
+                "paid_minor": 0,
+                "currency": amount.currency,
+                "status": PromiseStatus.PENDING.value,
+                "collector_id": collector_id,
+                "log_id": log_id,
+                "created_at": uow.clock.now(),
+                "resolved_on": None,
+            }
+            uow.conn.execute(insert(promise_to_pay).values(**values))
+            uow.commit()
+        return PromiseView(
+            str(values["id"]),
+            facts.borrower_id,
+            loan_id,
+            today,
+            due_on,
+            amount,
+            Money.zero(amount.currency),
+            PromiseStatus.PENDING,
+            collector_id,
+            None,
+        )
+
+    def promises_for(self, loan_id: str) -> list[PromiseView]:
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(
+                select(promise_to_pay).where(promise_to_pay.c.loan_id == loan_id).order_by(promise_to_pay.c.created_at)
+            ).all()
+        return [_promise_view(r) for r in rows]
+
+    def on_repayment_posted(self, uow: UnitOfWork, event: DomainEvent) -> None:
+        """Count a repayment towards the loan's pending promise; reaching the amount keeps it, at once."""
+        payload = to_payload(event)
+        paid_on = date.fromisoformat(str(payload["business_date"]))
+        minor = int(payload["amount"]["minor"])
+        p = promise_to_pay.c
+        mine = (p.borrower_id == str(payload["borrower_id"])) & (p.loan_id == str(payload["loan_id"]))
+        window = mine & (p.status == PromiseStatus.PENDING.value) & (p.made_on <= paid_on) & (p.due_on >= paid_on)
+        uow.conn.execute(update(promise_to_pay).where(window).values(paid_minor=p.paid_minor + minor))
+        uow.conn.execute(
+            update(promise_to_pay)
+            .where(window, p.paid_minor >= p.amount_minor)
+            .values(status=PromiseStatus.KEPT.value, resolved_on=paid_on)
+        )
+
+
+class PromisesStep:
+    """End of day D: every promise still pending whose date is D or earlier is broken, and its
+    account goes back to the queue of D + 1 (the day collectors work next, as the planner's)."""
+
+    name = "collections.promises"
+
+    def __init__(self, profile: Profile, lending: LendingPort) -> None:
+        self._profile = profile
+        self._lending = lending
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        p = promise_to_pay.c
+        due = uow.conn.execute(
+            select(promise_to_pay).where(p.status == PromiseStatus.PENDING.value, p.due_on <= business_date)
+        ).all()
+        now = uow.clock.now()
+        for r in due:
+            kept = r.paid_minor >= r.amount_minor
+            status = PromiseStatus.KEPT if kept else PromiseStatus.BROKEN
+            uow.conn.execute(
+                update(promise_to_pay)
+                .where(p.borrower_id == r.borrower_id, p.id == r.id)
+                .values(status=status.value, resolved_on=business_date)
+            )
+            facts = None if kept else self._lending.loan_facts(r.loan_id)
+            if facts is None or facts.state is not LoanState.ACTIVE:
+                continue
+            uow.conn.execute(
+                insert(collection_task).values(
+                    borrower_id=r.borrower_id,
+                    id=new_id("task"),
+                    loan_id=r.loan_id,
+                    business_date=business_date + timedelta(days=1),
+                    step=BROKEN_STEP,
+                    action="collect",
+                    medium=Medium.CALL.value,
+                    days_past_due=facts.days_past_due,
+                    overdue_minor=facts.overdue_amount.minor,
+                    currency=facts.overdue_amount.currency,
+                    priority=priority(facts.days_past_due, facts.overdue_amount.minor),
+                    status=TaskStatus.PENDING.value,
+                    note=f"promise {r.id} broken",
+                    created_at=now,
+                )
+            )
+        return len(due)

@@ -1,0 +1,3 @@
+"""Page tests may use the collections fixtures (`world`: collections over in-memory ports, seeded)."""
+
+from tests.collections.conftest import world  # noqa: F401 (a fixture, found by name)
