@@ -31,9 +31,9 @@ from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
 from fairlend.market.adapters import IdentityFacts, OriginationOffers
-from fairlend.market.funding import DeadlineStep
 from fairlend.market.ports import rail_for
 from fairlend.market.service import MarketService
+from fairlend.market.wiring import wire_market_steps
 from fairlend.origination.adapters import BureauAdapter, IdentityAdapter
 from fairlend.origination.lending_adapter import PERSONAL_LOAN, LendingAdapter
 from fairlend.origination.service import OriginationService
@@ -197,7 +197,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     # T+1 (CN-16): the day's lending events become tomorrow's reporting file, built in the
     # day's transaction and sent to the bureau once the day has committed.
     # Listings at their deadline are originated or cancelled before the day's bureau file is built.
-    eod.register(DeadlineStep(container.market.funding))
+    # The deadline, then the day's receipts shared among notes; both follow `container.market`.
+    wire_market_steps(container)
     eod.register(BureauReportingStep(collections.service))
     eod.register_after_day(
         "bureau_submit",

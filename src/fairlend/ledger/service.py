@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -19,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.db.types import UtcDateTime
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
+from fairlend.errors import Invalid
 from fairlend.ids import new_id
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry
 from fairlend.ledger.tables import ledger_account, ledger_balance_shard, ledger_entry, ledger_posting
@@ -153,9 +155,6 @@ class Ledger:
         locks (cash, receivables), held until commit: callers on hot paths make
         this their last write so the lock is held for as short a time as possible.
         """
-        conn = uow.conn
-        entry_id = new_id("je")
-        now = uow.clock.now()
         deltas: dict[str, list[Any]] = {}
         for posting in journal_entry.postings:
             acc = account_id(posting.account)
@@ -163,12 +162,66 @@ class Ledger:
                 deltas[acc][1] += posting.amount.minor
             else:
                 deltas[acc] = [posting.account, posting.amount.minor]
-        accounts = sorted(deltas.items())
+        postings = [(account_id(p.account), p.amount.currency, p.amount.minor) for p in journal_entry.postings]
+        return self._write(
+            uow,
+            journal_entry.business_date,
+            journal_entry.kind,
+            journal_entry.reference,
+            journal_entry.description,
+            sorted(deltas.items()),
+            postings,
+        )
+
+    def post_totals(
+        self, uow: UnitOfWork, business_date: date, kind: str, reference: str, totals: list[tuple[AccountKey, int]]
+    ) -> str:
+        """One entry of many postings, one per account, already summed (a distribution batch's per-holder totals).
+
+        The fast path for entries of thousands of postings: no Posting objects,
+        the same balance invariant (refused unless the postings sum to zero per
+        currency; PostgreSQL's deferred trigger checks it again at commit).
+        """
+        sums: dict[str, int] = defaultdict(int)
+        deltas: dict[str, list[Any]] = {}
+        for key, minor in totals:
+            if not minor:
+                raise Invalid("posting_zero", "a posting of zero moves nothing; leave it out")
+            acc = account_id(key)
+            if acc in deltas:
+                raise Invalid("posting_repeated", f"account {key} appears twice in one summed entry")
+            deltas[acc] = [key, minor]
+            sums[key.currency] += minor
+        if len(deltas) < 2:
+            raise Invalid("entry_too_few_postings", "a journal entry needs at least two postings")
+        unbalanced = {c: t for c, t in sums.items() if t}
+        if unbalanced:
+            raise Invalid(
+                "entry_unbalanced",
+                "journal entry does not balance: "
+                + ", ".join(f"{c} off by {t}" for c, t in sorted(unbalanced.items())),
+            )
+        postings = [(acc, key.currency, minor) for acc, (key, minor) in deltas.items()]
+        return self._write(uow, business_date, kind, reference, "", sorted(deltas.items()), postings)
+
+    def _write(
+        self,
+        uow: UnitOfWork,
+        business_date: date,
+        kind: str,
+        reference: str,
+        description: str,
+        accounts: list[tuple[str, list[Any]]],
+        postings: list[tuple[str, str, int]],
+    ) -> str:
+        conn = uow.conn
+        entry_id = new_id("je")
+        now = uow.clock.now()
         entry_row = {
-            "business_date": journal_entry.business_date,
-            "kind": journal_entry.kind,
-            "reference": journal_entry.reference,
-            "description": journal_entry.description[:200],
+            "business_date": business_date,
+            "kind": kind,
+            "reference": reference,
+            "description": description[:200],
             "posted_at": now,
         }
         if uow.dialect == "postgresql":
@@ -189,9 +242,9 @@ class Ledger:
                     "ctl_currencies": [key.currency for _, key, _ in controls],
                     "ctl_deltas": [delta for _, _, delta in controls],
                     "shard": _pick_shard(),
-                    "p_accounts": [account_id(p.account) for p in journal_entry.postings],
-                    "p_currencies": [p.amount.currency for p in journal_entry.postings],
-                    "p_amounts": [p.amount.minor for p in journal_entry.postings],
+                    "p_accounts": [acc for acc, _, _ in postings],
+                    "p_currencies": [cur for _, cur, _ in postings],
+                    "p_amounts": [amount for _, _, amount in postings],
                 },
             )
             return entry_id
@@ -213,16 +266,26 @@ class Ledger:
         conn.execute(
             _INSERT_POSTINGS,
             [
-                {
-                    "entry_id": entry_id,
-                    "account_id": account_id(p.account),
-                    "currency": p.amount.currency,
-                    "amount": p.amount.minor,
-                }
-                for p in journal_entry.postings
+                {"entry_id": entry_id, "account_id": acc, "currency": cur, "amount": amount}
+                for acc, cur, amount in postings
             ],
         )
         return entry_id
+
+    def kind_totals(self, kind: str, account_type: AccountType) -> dict[str, int]:
+        """Per owner, what entries of one kind posted to accounts of one type (raw: debit positive)."""
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(
+                select(ledger_account.c.owner_id, func.sum(ledger_posting.c.amount))
+                .select_from(
+                    ledger_posting.join(ledger_entry, ledger_entry.c.id == ledger_posting.c.entry_id).join(
+                        ledger_account, ledger_account.c.id == ledger_posting.c.account_id
+                    )
+                )
+                .where(ledger_entry.c.kind == kind, ledger_account.c.type == account_type.value)
+                .group_by(ledger_account.c.owner_id)
+            ).all()
+        return {owner: int(total) for owner, total in rows}
 
     # -- reading --------------------------------------------------------------
 

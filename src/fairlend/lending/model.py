@@ -296,6 +296,10 @@ class RepaymentPosted:
     days_past_due: int
     business_date: date
     kind: RepaymentKind = RepaymentKind.REPAYMENT
+    # For the market's distribution (servicing fee, MK): days from the oldest unpaid due date to the
+    # day the money came in (0 when nothing was overdue), and the part handed back to the borrower.
+    received_days_past_due: int = 0
+    refunded: Money | None = None
 
     @property
     def aggregate_id(self) -> str:

@@ -107,6 +107,8 @@ def recover(
             days_past_due=dpd,
             business_date=today,
             kind=RepaymentKind.RECOVERY,
+            received_days_past_due=max(0, today.toordinal() - ln.oldest_due_day) if ln.oldest_due_day else ln.dpd,
+            refunded=Money(refunded, cur),
         )
     ]
     if not left:

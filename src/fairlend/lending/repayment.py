@@ -254,6 +254,8 @@ class LoanRepayments(LendingQueries):
                 outstanding_principal=money(principal_left),
                 days_past_due=found.dpd,
                 business_date=today,
+                received_days_past_due=max(0, day(today) - ln.oldest_due_day) if ln.oldest_due_day else 0,
+                refunded=money(refunded),
             )
         ]
         if bucket != ln.bucket:

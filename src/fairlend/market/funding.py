@@ -235,15 +235,3 @@ class Funding:
             uow.commit()
         return report
 
-
-class DeadlineStep:
-    """End-of-day: listings whose deadline is the day being closed are originated or cancelled."""
-
-    name = "market_deadline"
-
-    def __init__(self, funding: Funding) -> None:
-        self._funding = funding
-
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        report = self._funding.run_deadline(uow, business_date)
-        return len(report.originated) + len(report.partial) + len(report.cancelled)

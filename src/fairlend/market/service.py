@@ -15,11 +15,13 @@ from fairlend.ledger.model import AccountType
 from fairlend.ledger.service import Discrepancy, Ledger
 from fairlend.lending.service import LendingService
 from fairlend.market.commitment import Commitments
+from fairlend.market.distribution import Distribution
 from fairlend.market.funding import Funding
 from fairlend.market.listing import Listings
 from fairlend.market.model import CommitmentStatus, HolderKind, ListingStatus
 from fairlend.market.note import Notes
 from fairlend.market.ports import InvestorIdentity, OfferOutcomes, PaymentRail
+from fairlend.market.reconcile import distribution_discrepancies
 from fairlend.market.tables import market_commitment, market_listing, market_note, market_wallet
 from fairlend.market.wallet import Wallets
 
@@ -44,6 +46,7 @@ class MarketService:
         self.funding = Funding(uow, profile, lending, self.listings, offers, product_code)
         self.commitments = Commitments(uow, profile, self.wallets, identity, self.funding)
         self.notes = Notes(uow)
+        self.distribution = Distribution(uow, ledger, profile.marketplace)
 
     def verify(self) -> list[Discrepancy]:
         """Wallets equal the ledger and their commitments; notes sum to their loan; no listing over-funded."""
@@ -107,4 +110,5 @@ class MarketService:
             booked = owed.get((AccountType.NOTES_PAYABLE, holder_id), 0)
             if int(outstanding) != booked:
                 found.append(Discrepancy("market.notes_payable", holder_id, f"notes {outstanding}, ledger {booked}"))
+        found += distribution_discrepancies(self._uow, self._ledger)
         return found

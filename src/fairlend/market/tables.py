@@ -117,5 +117,64 @@ market_note = Table(
     Column("principal_minor", BigInteger, nullable=False),
     Column("outstanding_minor", BigInteger, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # The principal written down when the loan was charged off: recoveries are shared by it.
+    Column("charged_off_minor", BigInteger, nullable=False, server_default="0"),
     CheckConstraint("principal_minor > 0 AND outstanding_minor >= 0", name="ck_market_note_amounts"),
+)
+
+# What a loan paid that its notes are owed: one row per repayment or recovery (lending's
+# RepaymentPosted, recorded in the repayment's own transaction). `amount_minor` is what the
+# holders share (principal and interest; a recovery's whole amount), less nothing yet: the
+# servicing fee is worked out when the money comes in (`fee_minor`) and taken at distribution.
+# End-of-day gives the day's receipts a batch and distributes them set-based.
+market_receipt = Table(
+    "market_receipt",
+    metadata,
+    Column("id", String(40), primary_key=True),  # the repayment's id
+    Column("loan_id", String(40), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),  # repayment | recovery
+    Column("business_date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("principal_minor", BigInteger, nullable=False),
+    Column("fee_minor", BigInteger, nullable=False),
+    Column("received_days_past_due", Integer, nullable=False),
+    Column("batch_id", String(40), nullable=True, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint(
+        "amount_minor > 0 AND principal_minor >= 0 AND principal_minor <= amount_minor "
+        "AND fee_minor >= 0 AND fee_minor <= amount_minor",
+        name="ck_market_receipt_amounts",
+    ),
+)
+
+# One distribution run: the receipts it took, what it shared, and its single ledger entry.
+market_distribution_batch = Table(
+    "market_distribution_batch",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("business_date", Date, nullable=False, index=True),
+    Column("receipts", Integer, nullable=False),
+    Column("shares", Integer, nullable=False),
+    Column("entry_ids", String(400), nullable=False, server_default=""),  # one entry per currency
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# What each note got of a batch: a loan's receipts of the batch shared among its notes
+# (shares.py; distribution.py computes the same with window functions). gross = net + fee.
+market_distribution = Table(
+    "market_distribution",
+    metadata,
+    Column("holder_id", String(40), primary_key=True),
+    Column("batch_id", String(40), primary_key=True),
+    Column("note_id", String(40), primary_key=True),
+    Column("holder_kind", String(10), nullable=False),
+    Column("loan_id", String(40), nullable=False),
+    Column("kind", String(10), nullable=False),  # repayment | recovery
+    Column("currency", String(3), nullable=False),
+    Column("principal_minor", BigInteger, nullable=False),
+    Column("fee_minor", BigInteger, nullable=False),
+    Column("net_minor", BigInteger, nullable=False),
+    Column("business_date", Date, nullable=False),
+    Index("ix_market_distribution_batch", "batch_id"),
 )

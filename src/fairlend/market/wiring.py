@@ -1,0 +1,60 @@
+"""The market's hooks into the rest of the platform, through the container so that a rebuilt market follows.
+
+In the lending transaction: each `RepaymentPosted` becomes a receipt for the
+notes; a charge-off (or a write-off of an active loan) writes the notes down.
+End-of-day: the listing deadline, then the day's distribution.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from fairlend.db.uow import EventBus, UnitOfWork
+from fairlend.events import DomainEvent
+from fairlend.lending.eod import EndOfDay
+from fairlend.lending.model import LoanChargedOff, LoanWrittenOff, RepaymentPosted
+from fairlend.market.service import MarketService
+
+
+class Host(Protocol):
+    market: MarketService
+    bus: EventBus
+    eod: EndOfDay
+
+
+class _DeadlineProxy:
+    name = "market_deadline"
+
+    def __init__(self, host: Host) -> None:
+        self._host = host
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        report = self._host.market.funding.run_deadline(uow, business_date)
+        return len(report.originated) + len(report.partial) + len(report.cancelled)
+
+
+class _DistributionProxy:
+    name = "market_distribution"
+
+    def __init__(self, host: Host) -> None:
+        self._host = host
+
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        return self._host.market.distribution.run(uow, business_date).receipts
+
+
+def wire_market_steps(host: Host) -> None:
+    def on_repayment(uow: UnitOfWork, event: DomainEvent) -> None:
+        assert isinstance(event, RepaymentPosted)
+        host.market.distribution.record(uow, event)
+
+    def on_closed(uow: UnitOfWork, event: DomainEvent) -> None:
+        assert isinstance(event, LoanChargedOff | LoanWrittenOff)
+        host.market.distribution.write_down(uow, event)
+
+    host.bus.subscribe(RepaymentPosted.event_type, on_repayment)
+    host.bus.subscribe(LoanChargedOff.event_type, on_closed)
+    host.bus.subscribe(LoanWrittenOff.event_type, on_closed)
+    host.eod.register(_DeadlineProxy(host))
+    host.eod.register(_DistributionProxy(host))

@@ -1,0 +1,232 @@
+"""Distribution: repayments, payoffs and recoveries reach the notes' holders at end-of-day, to the fen."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from fairlend.bootstrap import Container
+from fairlend.clock import FixedClock
+from fairlend.ledger.model import AccountKey, AccountType
+from fairlend.market.shares import Weighted, share_receipt
+from fairlend.market.tables import market_distribution, market_note, market_receipt
+from fairlend.money import Money
+from tests.market.support import Market, build, yuan
+
+
+def _funded(world: Market, stakes: dict[str, int], amount: int = 10_000) -> str:
+    listing = world.offer(amount=amount)
+    loan_id = None
+    for investor, stake in stakes.items():
+        world.investor(investor, cash=stake)
+        loan_id = world.market.commitments.invest(investor, listing, yuan(stake)).loan_id or loan_id
+    assert loan_id
+    return loan_id
+
+
+def _close_days(container: Container, clock: FixedClock, days: int) -> None:
+    container.eod.run(through=clock.business_date() + timedelta(days=days - 1))
+
+
+def _cash(container: Container, investor: str) -> int:
+    return -container.ledger.balance(AccountKey(AccountType.INVESTOR_CASH, "CNY", investor)).minor
+
+
+def _shares(container: Container, loan_id: str) -> dict[str, tuple[int, int, int]]:
+    """Per holder: principal, fee, net received over every batch."""
+    with container.uow(read_only=True) as uow:
+        rows = uow.conn.execute(
+            select(
+                market_distribution.c.holder_id,
+                func.sum(market_distribution.c.principal_minor),
+                func.sum(market_distribution.c.fee_minor),
+                func.sum(market_distribution.c.net_minor),
+            )
+            .where(market_distribution.c.loan_id == loan_id)
+            .group_by(market_distribution.c.holder_id)
+        ).all()
+    return {h: (int(p), int(f), int(n)) for h, p, f, n in rows}
+
+
+def test_a_repayment_reaches_each_investor_in_proportion_at_end_of_day_less_the_fee(
+    container: Container, clock: FixedClock
+) -> None:
+    world = build(container)
+    loan_id = _funded(world, {"inv_ann": 6_000, "inv_bob": 3_000, "inv_cat": 1_000})
+    _close_days(container, clock, 31)
+    paid = container.lending.repay(loan_id, yuan(1_200))
+    assert _shares(container, loan_id) == {}  # recorded, not yet distributed
+    _close_days(container, clock, 1)
+    shares = _shares(container, loan_id)
+    distributed = paid.principal_paid.minor + paid.interest_paid.minor
+    fee = int(distributed * Decimal("0.01"))
+    assert sum(n for _, _, n in shares.values()) == distributed - fee
+    assert sum(f for _, f, _ in shares.values()) == fee
+    assert sum(p for p, _, _ in shares.values()) == paid.principal_paid.minor
+    for investor, stake in (("inv_ann", 6_000), ("inv_bob", 3_000), ("inv_cat", 1_000)):
+        exact = Decimal(distributed - fee) * stake / 10_000
+        assert abs(shares[investor][2] - exact) < 1
+        assert _cash(container, investor) == shares[investor][2]
+        assert world.market.wallets.wallet(investor).cash == Money(shares[investor][2], "CNY")
+    outstanding = {n.holder_id: n.outstanding.minor for n in world.market.notes.of_loan(loan_id)}
+    assert outstanding["inv_ann"] == 600_000 - shares["inv_ann"][0]
+    assert container.verify() == []
+
+
+def test_rerunning_the_day_distributes_nothing_twice(container: Container, clock: FixedClock) -> None:
+    world = build(container)
+    loan_id = _funded(world, {"inv_ann": 5_000, "inv_bob": 5_000})
+    _close_days(container, clock, 31)
+    container.lending.repay(loan_id, yuan(900))
+    day = clock.business_date()
+    (first,) = container.eod.run()
+    assert first.outcome == "done" and first.counts["market_distribution"] == 1
+    before = (_shares(container, loan_id), _cash(container, "inv_ann"))
+    again = container.eod.run_day(day)
+    assert again.outcome == "skipped"
+    with container.uow() as uow:  # the step itself, run again on the same date, finds nothing to share
+        assert world.market.distribution.run(uow, day).receipts == 0
+        uow.commit()
+    assert (_shares(container, loan_id), _cash(container, "inv_ann")) == before
+    assert container.verify() == []
+
+
+def test_a_payoff_brings_every_note_to_exactly_zero(container: Container, clock: FixedClock) -> None:
+    world = build(container)
+    loan_id = _funded(world, {"inv_ann": 3_350, "inv_bob": 3_350, "inv_cat": 3_300})
+    _close_days(container, clock, 40)
+    container.lending.repay(loan_id, yuan(700))
+    container.lending.settle_early(loan_id)  # same day: one batch shares both
+    _close_days(container, clock, 1)
+    assert [n.outstanding.minor for n in world.market.notes.of_loan(loan_id)] == [0, 0, 0]
+    assert container.verify() == []
+
+
+def test_a_late_payment_pays_no_servicing_fee(container: Container, clock: FixedClock) -> None:
+    world = build(container)
+    loan_id = _funded(world, {"inv_ann": 10_000})
+    _close_days(container, clock, 31 + 20)  # the first installment is 20 days late
+    container.lending.repay(loan_id, yuan(1_000))
+    _close_days(container, clock, 1)
+    ((_, fee, net),) = _shares(container, loan_id).values()
+    assert fee == 0 and net > 0
+    with container.uow(read_only=True) as uow:
+        assert uow.conn.execute(select(market_receipt.c.received_days_past_due)).scalar() >= 16
+    assert container.verify() == []
+
+
+def test_charge_off_writes_the_notes_down_and_recoveries_flow_to_the_holders(
+    container: Container, clock: FixedClock
+) -> None:
+    world = build(container)
+    loan_id = _funded(world, {"inv_ann": 7_000, "inv_bob": 3_000})
+    _close_days(container, clock, 31 + 30)
+    container.lending.repay(loan_id, yuan(500))  # pending when the loan is charged off: shared first
+    container.lending.charge_off(loan_id)
+    notes = {n.holder_id: n for n in world.market.notes.of_loan(loan_id)}
+    assert all(n.outstanding.minor == 0 for n in notes.values())
+    for holder in ("inv_ann", "inv_bob"):
+        assert container.ledger.balance(AccountKey(AccountType.NOTES_PAYABLE, "CNY", holder)).minor == 0
+    assert container.verify() == []
+    cash_before = {h: _cash(container, h) for h in notes}
+    container.lending.repay(loan_id, yuan(1_000))  # a recovery, long past due: no fee
+    _close_days(container, clock, 1)
+    got = {h: _cash(container, h) - cash_before[h] for h in notes}
+    assert got == {"inv_ann": 70_000, "inv_bob": 30_000}
+    assert container.verify() == []
+
+
+def test_under_cn_the_partner_and_the_platform_share_repayments_through_the_same_path(
+    container: Container, clock: FixedClock
+) -> None:
+    world = build(container, profile=container.profile)  # cn: retail off, a partner bank and the platform
+    loan_id = world.offer()
+    notes = world.market.notes.of_loan(loan_id)
+    assert {n.holder_kind.value for n in notes} == {"partner", "platform"}
+    partner = next(n for n in notes if n.holder_kind.value == "partner")
+    _close_days(container, clock, 31)
+    paid = container.lending.repay(loan_id, yuan(900))
+    _close_days(container, clock, 1)
+    shares = _shares(container, loan_id)
+    assert sum(p for p, _, _ in shares.values()) == paid.principal_paid.minor
+    owed = -container.ledger.balance(AccountKey(AccountType.NOTES_PAYABLE, "CNY", partner.holder_id)).minor
+    assert owed == partner.principal.minor - shares[partner.holder_id][0]
+    assert container.verify() == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_set_based_split_equals_the_pure_one_note_for_note(container: Container, seed: int) -> None:
+    rng = random.Random(seed)
+    world = build(container)
+    today = container.clock.business_date()
+    expected: dict[str, int] = {}
+    with container.uow() as uow:
+        for k in range(20):
+            loan_id = f"loan_t{seed}_{k}"
+            sizes = [rng.choice([1, 7, 50_00, 333, rng.randrange(1, 10**7)]) for _ in range(rng.randrange(1, 12))]
+            notes = [Weighted(f"note_{rng.randrange(10**9):09d}_{i}", w) for i, w in enumerate(sizes)]
+            uow.conn.execute(
+                insert(market_note),
+                [
+                    {
+                        "holder_id": f"inv_{i % 3}",
+                        "id": n.note_id,
+                        "holder_kind": "platform",
+                        "loan_id": loan_id,
+                        "listing_id": "lst_x",
+                        "currency": "CNY",
+                        "principal_minor": n.weight,
+                        "outstanding_minor": n.weight,
+                        "created_at": container.clock.now(),
+                    }
+                    for i, n in enumerate(notes)
+                ],
+            )
+            amount = rng.randrange(1, sum(sizes) + 1)
+            principal = rng.randrange(0, amount + 1)
+            fee = rng.randrange(0, amount // 10 + 1)
+            uow.conn.execute(
+                insert(market_receipt).values(
+                    id=f"rpy_{seed}_{k}",
+                    loan_id=loan_id,
+                    kind="repayment",
+                    business_date=today,
+                    currency="CNY",
+                    amount_minor=amount,
+                    principal_minor=principal,
+                    fee_minor=fee,
+                    received_days_past_due=0,
+                    created_at=container.clock.now(),
+                )
+            )
+            for got in share_receipt(amount, principal, fee, notes):
+                expected[got.note_id] = (got.principal, got.fee, got.net)  # type: ignore[assignment]
+        world.market.distribution.run(uow, today)
+        rows = uow.conn.execute(
+            select(
+                market_distribution.c.note_id,
+                market_distribution.c.principal_minor,
+                market_distribution.c.fee_minor,
+                market_distribution.c.net_minor,
+            )
+        ).all()
+        uow.commit()
+    assert {r.note_id: (r.principal_minor, r.fee_minor, r.net_minor) for r in rows} == expected
+
+
+def test_the_listing_deadline_runs_through_end_of_day(container: Container, clock: FixedClock) -> None:
+    world = build(container)
+    listing = world.offer(partial_ok=True)
+    world.investor("inv_ann", cash=8_000)
+    world.market.commitments.invest("inv_ann", listing, yuan(7_500))
+    deadline = world.market.listings.get(listing).deadline
+    results = container.eod.run(through=deadline)
+    assert results[-1].business_date == deadline and results[-1].counts["market_deadline"] == 1
+    view = world.market.listings.get(listing)
+    assert view.status.value == "funded" and view.loan_id
+    assert container.lending.loan_detail(view.loan_id).principal == yuan(7_500)
+    assert container.verify() == []
