@@ -234,4 +234,3 @@ class Funding:
             report = self.run_deadline(uow, uow.clock.business_date())
             uow.commit()
         return report
-
