@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from fairlend.money import Money
 from fairlend.scoring import model as scoring_model
 from fairlend.scoring.binning import Direction
-from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model, train_default
+from fairlend.scoring.comprehensive import BANDS, ComprehensiveScorer, band_of, load_default_model, train_default
 from fairlend.scoring.model import (
     FEATURES,
     ApplicantFacts,
@@ -222,3 +222,38 @@ def test_batch_and_single_agree_on_any_row(scorer: ComprehensiveScorer, row: dic
     _, reasons = card.reasons_batch(columns)
     names = card.feature_names
     assert [names[j] for j in reasons[0] if j >= 0] == [r.feature for r in card.reasons(row)]
+
+
+def test_a_reason_never_contradicts_the_data_a_missing_value_is_named_as_missing(
+    scorer: ComprehensiveScorer,
+) -> None:
+    # A settled borrower with no revolving line and no verified income.
+    nothing_revolving = dataclasses.replace(
+        struggling_applicant(),
+        credit=CreditSummary(accounts=(CreditAccount("lender_c", False, TODAY - timedelta(days=200), yuan(0)),)),
+    )
+    row = features(nothing_revolving, TODAY, Retention(5))
+    assessment = scorer.assess(nothing_revolving, TODAY)
+    for reason in assessment.reasons:
+        spec = scoring_model.FEATURE_BY_NAME[reason.feature]
+        if spec.describe_missing and row[reason.feature] != row[reason.feature]:  # NaN: no value
+            assert reason.missing and reason.text == spec.describe_missing
+        else:
+            assert not reason.missing and reason.text == spec.describe
+    assert any(r.missing for r in assessment.reasons)  # the case is exercised, not skipped over
+    assert all("highly used" not in r.text for r in assessment.reasons)
+
+    maxed = scorer.assess(struggling_applicant(), TODAY)
+    used = [r for r in maxed.reasons if r.feature == "revolving_utilisation"]
+    assert used and used[0].text == "Revolving credit is highly used" and not used[0].missing
+
+
+def test_the_score_comes_with_the_models_range_and_a_band_from_it(scorer: ComprehensiveScorer) -> None:
+    low = scorer.assess(struggling_applicant(), TODAY)
+    high = scorer.assess(solid_applicant(), TODAY)
+    assert low.low == high.low < low.score < high.score < high.high == low.high
+    assert BANDS.index(low.band) < BANDS.index(high.band)
+    assert band_of(low.low, low.low, low.high) == "poor" and band_of(low.high, low.low, low.high) == "excellent"
+    span = low.high - low.low
+    assert band_of(low.low + span // 5 - 1, low.low, low.high) == "poor"
+    assert band_of(low.low + span // 5 + 1, low.low, low.high) == "fair"

@@ -95,6 +95,11 @@ def test_my_credit_shows_the_score_reasons_plan_and_bureau_report_in_both_locale
     assert english.status_code == 200, english.text
     score = re.search(r'data-testid="score"><strong>(\d+)</strong>', english.text)
     assert score and int(score.group(1)) > 0
+    assert container.origination is not None
+    scorer = container.origination.scoring.scorer
+    assert f"on a scale of {scorer.low} to {scorer.high}" in english.text
+    assert re.search(r'data-testid="band">(Poor|Fair|Good|Very good|Excellent)<', english.text)
+    assert scorer.version not in english.text  # the model's id is not the person's business
     assert "Verify your real-name bank card" in english.text  # the plan names what to do, with points
     assert re.search(r"<td>\+\d+</td>", english.text)
     assert "My credit bureau report" in english.text and "brpt_" in english.text

@@ -20,13 +20,16 @@ class ScoreView:
     score: int
     as_of: date
     model_version: str
-    reasons: tuple[dict[str, Any], ...]  # feature, text, points, best_points
+    reasons: tuple[dict[str, Any], ...]  # feature, text, points, best_points, missing
     plan: tuple[dict[str, Any], ...]  # lever, action, points, on_date
+    low: int = 0  # the model's range, shown with the score
+    high: int = 0
+    band: str = ""  # poor … excellent (scoring/comprehensive.py BANDS)
 
 
 def reasons_json(assessment: Assessment) -> list[dict[str, Any]]:
     return [
-        {"feature": r.feature, "text": r.text, "points": r.points, "best_points": r.best_points}
+        {"feature": r.feature, "text": r.text, "points": r.points, "best_points": r.best_points, "missing": r.missing}
         for r in assessment.reasons
     ]
 
@@ -73,6 +76,9 @@ def score_view(assessment: Assessment, plan: list[PlanItem]) -> ScoreView:
         model_version=assessment.model_version,
         reasons=tuple(reasons_json(assessment)),
         plan=tuple(plan_json(plan)),
+        low=assessment.low,
+        high=assessment.high,
+        band=assessment.band,
     )
 
 

@@ -47,6 +47,7 @@ class ReasonItem:
     text: str
     points: int
     best_points: int
+    missing: bool = False  # the person has no value for it (no revolving line, no verified income)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,23 @@ class Assessment:
     points: dict[str, int]
     reasons: tuple[ReasonItem, ...]
     model_version: str
+    low: int = 0  # the lowest and highest score the model can give: the range a person is shown
+    high: int = 0
+
+    @property
+    def band(self) -> str:
+        return band_of(self.score, self.low, self.high)
+
+
+BANDS = ("poor", "fair", "good", "very_good", "excellent")
+
+
+def band_of(score: int, low: int, high: int) -> str:
+    """Five equal slices of the model's range, lowest first (docs/scoring.md)."""
+    if high <= low:
+        return BANDS[0]
+    share = (score - low) / (high - low)
+    return BANDS[min(len(BANDS) - 1, max(0, int(share * len(BANDS))))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +85,15 @@ class PlanItem:
     on_date: date | None  # None: as soon as it is done
     change: Change
     params: tuple[tuple[str, str], ...] = ()  # the values `action` names, for a translated sentence
+
+
+def _reason(feature: str, row: dict[str, float], points: int, best_points: int) -> ReasonItem:
+    """A reason worded for what the person's data holds: a missing value says it is missing."""
+    spec = FEATURE_BY_NAME[feature]
+    value = row.get(feature, math.nan)
+    missing = spec.describe_missing is not None and math.isnan(value)
+    text = spec.describe_missing if missing and spec.describe_missing else spec.describe
+    return ReasonItem(feature, text, points, best_points, missing)
 
 
 def feature_specs() -> list[FeatureSpec]:
@@ -103,14 +130,13 @@ class ComprehensiveScorer:
         self.model = model
         self.retention = retention
         self.version = str(model.metadata.get("model_version", "unversioned"))
+        self.low = model.base_points + sum(min(f.points) for f in model.features)
+        self.high = model.base_points + sum(max(f.points) for f in model.features)
 
     def assess(self, facts: ApplicantFacts, as_of: date) -> Assessment:
         row = features(facts, as_of, self.retention)
         points = self.model.points_of(row)
-        reasons = tuple(
-            ReasonItem(r.feature, FEATURE_BY_NAME[r.feature].describe, r.points, r.best_points)
-            for r in self.model.reasons(row)
-        )
+        reasons = tuple(_reason(r.feature, row, r.points, r.best_points) for r in self.model.reasons(row))
         return Assessment(
             score=self.model.base_points + sum(points.values()),
             as_of=as_of,
@@ -118,6 +144,8 @@ class ComprehensiveScorer:
             points=points,
             reasons=reasons,
             model_version=self.version,
+            low=self.low,
+            high=self.high,
         )
 
     def score(self, facts: ApplicantFacts, as_of: date) -> int:

@@ -96,6 +96,9 @@ class FeatureDef:
     describe: str  # the reason, told to the person
     missing: ValuePolicy | None = None
     is_inquiry: bool = False
+    # The reason when the value is missing: "revolving credit is highly used" told to someone
+    # with no revolving line would contradict their own report.
+    describe_missing: str | None = None
 
 
 # Directions are declared for every feature: the levers' directions are the
@@ -108,8 +111,19 @@ FEATURES: tuple[FeatureDef, ...] = (
     FeatureDef("income_verified", Direction.INCREASING, "No approved income certificate"),
     FeatureDef("asset_certificates", Direction.INCREASING, "Few approved asset certificates"),
     FeatureDef("total_debt", Direction.DECREASING, "Total debt is high"),
-    FeatureDef("debt_to_income", Direction.DECREASING, "Debt is high against verified income", ValuePolicy.WORST),
-    FeatureDef("revolving_utilisation", Direction.DECREASING, "Revolving credit is highly used"),
+    FeatureDef(
+        "debt_to_income",
+        Direction.DECREASING,
+        "Debt is high against verified income",
+        ValuePolicy.WORST,
+        describe_missing="No verified income to weigh debt against",
+    ),
+    FeatureDef(
+        "revolving_utilisation",
+        Direction.DECREASING,
+        "Revolving credit is highly used",
+        describe_missing="No revolving credit line on file",
+    ),
     FeatureDef("overdue_amount", Direction.DECREASING, "An amount is overdue now"),
     FeatureDef("worst_status", Direction.DECREASING, "Serious delinquency on file"),
     FeatureDef("months_since_delinquency", Direction.INCREASING, "Recent delinquency"),
@@ -119,7 +133,11 @@ FEATURES: tuple[FeatureDef, ...] = (
     FeatureDef("distinct_lenders", Direction.DECREASING, "Borrowing from many lenders"),
     FeatureDef("history_months", Direction.INCREASING, "Short credit history"),
     FeatureDef(
-        "amount_to_income", Direction.DECREASING, "Amount asked is high against verified income", ValuePolicy.WORST
+        "amount_to_income",
+        Direction.DECREASING,
+        "Amount asked is high against verified income",
+        ValuePolicy.WORST,
+        describe_missing="No verified income to weigh the amount asked against",
     ),
 )
 FEATURE_NAMES = tuple(f.name for f in FEATURES)

@@ -38,6 +38,9 @@ class ScorePublic(BaseModel):
     model_version: str
     reasons: list[dict[str, Any]]
     plan: list[dict[str, Any]]
+    low: int = Field(description="the lowest score the model gives")
+    high: int = Field(description="the highest score the model gives")
+    band: str = Field(description="poor | fair | good | very_good | excellent: five equal slices of low..high")
 
 
 def score_public(view: ScoreView) -> ScorePublic:
@@ -47,6 +50,9 @@ def score_public(view: ScoreView) -> ScorePublic:
         model_version=view.model_version,
         reasons=list(view.reasons),
         plan=list(view.plan),
+        low=view.low,
+        high=view.high,
+        band=view.band,
     )
 
 
