@@ -96,7 +96,11 @@ def _money_json(m: Money | None) -> list[Any] | None:
 
 
 def _money_of(v: list[Any] | None) -> Money | None:
-    return None if v is None else Money(int(v[0]), str(v[1]))
+    return None if v is None else _money(v)
+
+
+def _money(v: list[Any]) -> Money:
+    return Money(int(v[0]), str(v[1]))
 
 
 def self_check_json(check: SelfCheck) -> str:
@@ -153,8 +157,7 @@ def self_check_from_json(text: str) -> SelfCheck:
         report_id=r["report_id"],
         as_of=date.fromisoformat(r["as_of"]),
         accounts=tuple(
-            ReportAccount(a[0], a[1], date.fromisoformat(a[2]), _money_of(a[3]) or Money(0, ""), _money_of(a[4]))
-            for a in r["accounts"]
+            ReportAccount(a[0], a[1], date.fromisoformat(a[2]), _money(a[3]), _money_of(a[4])) for a in r["accounts"]
         ),
         negatives=tuple(
             ReportNegative(
@@ -162,7 +165,7 @@ def self_check_from_json(text: str) -> SelfCheck:
                 n[1],
                 date.fromisoformat(n[2]),
                 date.fromisoformat(n[3]) if n[3] else None,
-                _money_of(n[4]) or Money(0, ""),
+                _money(n[4]),
             )
             for n in r["negatives"]
         ),
