@@ -56,8 +56,8 @@ def upgrade() -> None:
     op.create_index("ix_market_distribution_batch_business_date", "market_distribution_batch", ["business_date"])
     op.create_table(
         "market_distribution",
-        sa.Column("holder_id", ID, nullable=False),
         sa.Column("batch_id", ID, nullable=False),
+        sa.Column("holder_id", ID, nullable=False),
         sa.Column("note_id", ID, nullable=False),
         sa.Column("holder_kind", sa.String(10), nullable=False),
         sa.Column("loan_id", ID, nullable=False),
@@ -67,9 +67,8 @@ def upgrade() -> None:
         sa.Column("fee_minor", sa.BigInteger, nullable=False),
         sa.Column("net_minor", sa.BigInteger, nullable=False),
         sa.Column("business_date", sa.Date, nullable=False),
-        sa.PrimaryKeyConstraint("holder_id", "batch_id", "note_id", name="pk_market_distribution"),
+        sa.PrimaryKeyConstraint("batch_id", "holder_id", "note_id", name="pk_market_distribution"),
     )
-    op.create_index("ix_market_distribution_batch", "market_distribution", ["batch_id"])
 
 
 def downgrade() -> None:
