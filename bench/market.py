@@ -34,7 +34,7 @@ from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.db.migrate import upgrade
 from fairlend.market.reconcile import distribution_discrepancies
-from fairlend.market.shares import Weighted, share_receipt
+from fairlend.market.shares import Weighted, share_columns
 from fairlend.market.tables import market_note, market_receipt, market_wallet
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -122,7 +122,7 @@ def one_repayment(container: Container, notes: int, rng: random.Random) -> tuple
     pure = []
     for _ in range(5):
         t = time.perf_counter()
-        share_receipt(total // 12 + 12_345, total // 12, (total // 12 + 12_345) // 100, weighted)
+        share_columns(total // 12 + 12_345, total // 12, (total // 12 + 12_345) // 100, weighted)
         pure.append(time.perf_counter() - t)
     now = datetime.now(UTC)
     # One note per holder: the ledger entry has a posting pair for each of the 10,000 holders.

@@ -81,8 +81,11 @@ def _split(amount: int, weights: list[int], ranks: list[int]) -> list[int]:
     shares = [p // total for p in products]
     left = amount - sum(shares)
     if left:
-        rests = [p - s * total for p, s in zip(products, shares, strict=True)]
-        for index in heapq.nsmallest(left, range(len(weights)), key=lambda i: (-rests[i], ranks[i])):
+        # One int per note orders by remainder, then by note id (a smaller id ranks higher):
+        # sorting on it runs in C, which matters at 10,000 notes.
+        n = len(weights)
+        keys = [(p - s * total) * n + (n - 1 - r) for p, s, r in zip(products, shares, ranks, strict=True)]
+        for index in heapq.nlargest(left, range(n), key=keys.__getitem__):
             shares[index] += 1
     return shares
 
@@ -101,12 +104,18 @@ def servicing_fee(amount: int, rate: Decimal, received_days_past_due: int, withi
 
 def share_receipt(amount: int, principal: int, fee: int, notes: Sequence[Weighted]) -> list[NoteReceipt]:
     """What each note gets of `amount` received, `principal` of it repaying principal, less `fee`."""
+    principals, fees, nets = share_columns(amount, principal, fee, notes)
+    return [NoteReceipt(n.note_id, p, f, x) for n, p, f, x in zip(notes, principals, fees, nets, strict=True)]
+
+
+def share_columns(
+    amount: int, principal: int, fee: int, notes: Sequence[Weighted]
+) -> tuple[list[int], list[int], list[int]]:
+    """`share_receipt` as three columns (principal, fee, net per note), without an object per note."""
     if not 0 <= fee <= amount or not 0 <= principal <= amount:
         raise Invalid("share_inconsistent", "the fee and the principal are parts of the amount received")
-    if principal > sum(n.weight for n in notes):
+    weights = [n.weight for n in notes]
+    if principal > sum(weights):
         raise Invalid("share_principal_exceeds", "more principal than the notes have outstanding")
-    weights, ranks = [n.weight for n in notes], _id_ranks(notes)
-    nets = _split(amount - fee, weights, ranks)
-    fees = _split(fee, weights, ranks)
-    principals = _split(principal, weights, ranks)
-    return [NoteReceipt(n.note_id, p, f, x) for n, p, f, x in zip(notes, principals, fees, nets, strict=True)]
+    ranks = _id_ranks(notes)
+    return _split(principal, weights, ranks), _split(fee, weights, ranks), _split(amount - fee, weights, ranks)
