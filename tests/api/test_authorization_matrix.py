@@ -482,6 +482,9 @@ MARKET = [
     Endpoint("POST", "/api/v1/market/listings/{listing}/investments", INVESTORS, False, _json({"amount": "50"})),
     Endpoint("GET", "/api/v1/market/investments", INVESTORS, False),
     Endpoint("GET", "/api/v1/market/notes", INVESTORS, False),
+    Endpoint("GET", "/api/v1/market/portfolio", INVESTORS, False),
+    Endpoint("GET", "/api/v1/market/statements?from=2026-01-01&to=2026-12-31", INVESTORS, False),
+    Endpoint("GET", "/api/v1/market/statements?from=2026-01-01&to=2026-12-31&format=csv", INVESTORS, False),
     Endpoint("POST", "/api/v1/market/deadline", frozenset({Role.ADMIN}), False),
     Endpoint("POST", "/api/v1/market/listings/{listing}/close", frozenset({Role.ADMIN}), False),
 ]

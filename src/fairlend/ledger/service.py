@@ -44,6 +44,17 @@ class AccountBalance:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountPosting:
+    """One posting to one account, with its entry's date, kind and reference (an account's statement line)."""
+
+    entry_id: str
+    business_date: date
+    kind: str
+    reference: str
+    amount: Money  # raw: debit positive
+
+
+@dataclass(frozen=True, slots=True)
 class Discrepancy:
     check: str
     subject: str
@@ -294,6 +305,28 @@ class Ledger:
             return Money(_balance(uow.conn, key, as_of), key.currency)
         with self._uow(read_only=True) as own:
             return Money(_balance(own.conn, key, as_of), key.currency)
+
+    def postings_of(self, key: AccountKey, start: date | None = None, end: date | None = None) -> list[AccountPosting]:
+        """One account's postings with business dates in [start, end], in the order they were posted."""
+        query = (
+            select(
+                ledger_entry.c.id,
+                ledger_entry.c.business_date,
+                ledger_entry.c.kind,
+                ledger_entry.c.reference,
+                ledger_posting.c.amount,
+            )
+            .select_from(ledger_posting.join(ledger_entry, ledger_entry.c.id == ledger_posting.c.entry_id))
+            .where(ledger_posting.c.account_id == account_id(key))
+            .order_by(ledger_entry.c.business_date, ledger_posting.c.id)
+        )
+        if start is not None:
+            query = query.where(ledger_entry.c.business_date >= start)
+        if end is not None:
+            query = query.where(ledger_entry.c.business_date <= end)
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(query).all()
+        return [AccountPosting(i, d, k, r, Money(int(a), key.currency)) for i, d, k, r, a in rows]
 
     def balances(self, as_of: date | None = None) -> list[AccountBalance]:
         """Every account's balance as of a business date (the cache when no date)."""

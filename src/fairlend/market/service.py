@@ -20,6 +20,7 @@ from fairlend.market.funding import Funding
 from fairlend.market.listing import Listings
 from fairlend.market.model import CommitmentStatus, HolderKind, ListingStatus
 from fairlend.market.note import Notes
+from fairlend.market.portfolio import Portfolios
 from fairlend.market.ports import InvestorIdentity, OfferOutcomes, PaymentRail
 from fairlend.market.reconcile import distribution_discrepancies
 from fairlend.market.tables import market_commitment, market_listing, market_note, market_wallet
@@ -47,6 +48,7 @@ class MarketService:
         self.commitments = Commitments(uow, profile, self.wallets, identity, self.funding)
         self.notes = Notes(uow)
         self.distribution = Distribution(uow, ledger, profile.marketplace)
+        self.portfolios = Portfolios(uow, ledger, self.wallets, lending)
 
     def verify(self) -> list[Discrepancy]:
         """Wallets equal the ledger and their commitments; notes sum to their loan; no listing over-funded."""

@@ -22,6 +22,7 @@ PAGE_MODULES = (
     "fairlend.web.compliance",
     "fairlend.web.lending",
     "fairlend.web.origination",
+    "fairlend.web.investor",
 )
 
 

@@ -12,7 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from fairlend.api.amounts import Amount
@@ -29,6 +30,7 @@ from fairlend.market.model import (
     NoteView,
     WalletView,
 )
+from fairlend.market.portfolio_export import portfolio_data, statement_csv, statement_data
 from fairlend.money import Money
 
 router = APIRouter(prefix="/market", tags=["market"])
@@ -283,3 +285,52 @@ def deadline(container: ContainerDep, principal: Admin, idempotency_key: Idempot
     return DeadlinePublic(
         originated=list(report.originated), partial=list(report.partial), cancelled=list(report.cancelled)
     )
+
+
+# -- portfolio and statements (issue #13 item 7; market/portfolio.py) ----------------------------
+
+
+class PortfolioPublic(BaseModel):
+    """The investor's figures, read from the ledger; `nar` is LendingClub's net annualised return."""
+
+    as_of: date
+    cash: MoneyPublic
+    committed: MoneyPublic
+    available: MoneyPublic
+    outstanding: MoneyPublic
+    invested: MoneyPublic
+    principal_received: MoneyPublic
+    interest_received: MoneyPublic
+    fees_paid: MoneyPublic
+    recoveries_received: MoneyPublic
+    charged_off: MoneyPublic
+    net_received: MoneyPublic
+    nar: Decimal | None
+    notes_by_status: dict[str, dict[str, object]]
+    months: list[dict[str, object]]
+    grades: list[dict[str, object]]
+
+
+@router.get("/portfolio", response_model=PortfolioPublic)
+def portfolio(container: ContainerDep, principal: Investor) -> PortfolioPublic:
+    return PortfolioPublic.model_validate(portfolio_data(container.market.portfolios.portfolio(principal.subject_id)))
+
+
+@router.get("/statements", response_model=None)
+def statements(
+    container: ContainerDep,
+    principal: Investor,
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Response:
+    """Every movement of the investor's cash in the period, with opening and closing balances (JSON or CSV)."""
+    found = container.market.portfolios.statement(principal.subject_id, start, end)
+    if format == "csv":
+        name = f"statement-{start.isoformat()}-{end.isoformat()}.csv"
+        return Response(
+            statement_csv(found),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return JSONResponse(statement_data(found))

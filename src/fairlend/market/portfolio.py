@@ -1,0 +1,440 @@
+"""An investor's portfolio and statements, read from the ledger (issue #13 item 7).
+
+The ledger is the source: the investor's `investor_cash` account (deposits,
+withdrawals, money paid into notes, distributions) and `notes_payable` account
+(principal issued, repaid, written down) give every total and every statement
+line. The notes and distribution rows add only what the ledger aggregates away:
+the split of a distribution into principal, interest, fee and recovery, the
+grade of each note, and each note's status. `reconcile` checks the two agree.
+
+NAR (net annualised return) is LendingClub's: for every month a note was
+outstanding, x = interest received less servicing fees, plus recoveries, less
+principal charged off in that month; p = the principal outstanding at the start
+of the month (a note issued during a month counts from the next one).
+NAR = (1 + Σx / Σp)^12 − 1. docs/market.md works an example.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.errors import Invalid
+from fairlend.ledger.model import AccountKey, AccountType
+from fairlend.ledger.service import AccountPosting, Ledger
+from fairlend.lending.model import LoanState
+from fairlend.lending.service import LendingService
+from fairlend.market.reconcile import DISTRIBUTION_KIND
+from fairlend.market.tables import market_distribution, market_listing, market_note
+from fairlend.market.wallet import Wallets
+from fairlend.money import Money
+
+DISBURSEMENT_KIND = "loan_disbursement"
+WRITE_DOWN_KIND = "market_note_write_down"
+NOTE_STATUSES = ("current", "late_1_30", "late_31_plus", "repaid", "charged_off")
+MAX_STATEMENT_DAYS = 3_660  # ten years: past that a statement is a typo, not a period
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _months(first: str, last: str) -> list[str]:
+    year, month = int(first[:4]), int(first[5:])
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A change to the principal outstanding (`principal`) and to the return (`x`) on a day, in minor units."""
+
+    day: date
+    principal: int = 0
+    x: int = 0
+
+
+def nar(flows: Iterable[Flow], through: date) -> Decimal | None:
+    """LendingClub's NAR from flows: (1 + Σx/Σp)^12 − 1, p the principal outstanding at each month's start.
+
+    None when no principal was outstanding at the start of any month (nothing to annualise yet).
+    """
+    by_month: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for f in flows:
+        by_month[month_of(f.day)][0] += f.principal
+        by_month[month_of(f.day)][1] += f.x
+    if not by_month:
+        return None
+    outstanding = sum_p = sum_x = 0
+    for month in _months(min(by_month), month_of(through)):
+        dp, dx = by_month.get(month, (0, 0))
+        sum_p += outstanding  # what was outstanding when the month began
+        sum_x += dx
+        outstanding += dp
+    if sum_p <= 0:
+        return None
+    monthly = Decimal(sum_x) / Decimal(sum_p)
+    return ((1 + monthly) ** 12 - 1).quantize(Decimal("0.0001"))
+
+
+@dataclass(frozen=True, slots=True)
+class MonthFlows:
+    month: str
+    deposits: Money
+    withdrawals: Money
+    invested: Money
+    principal: Money
+    interest: Money  # net of the servicing fee, recoveries included
+    charged_off: Money
+
+
+@dataclass(frozen=True, slots=True)
+class GradeReturn:
+    grade: str
+    notes: int
+    invested: Money
+    outstanding: Money
+    interest: Money  # net of fees, recoveries included
+    charged_off: Money
+    nar: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteLine:
+    note_id: str
+    loan_id: str
+    grade: str
+    term_months: int
+    nominal_rate: Decimal
+    principal: Money
+    outstanding: Money
+    received: Money  # net of fees
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioView:
+    investor_id: str
+    currency: str
+    as_of: date
+    cash: Money
+    committed: Money
+    available: Money
+    outstanding: Money
+    invested: Money  # principal put into notes, ever
+    principal_received: Money
+    interest_received: Money  # gross: before the servicing fee
+    fees_paid: Money
+    recoveries_received: Money
+    charged_off: Money
+    net_received: Money  # what distributions put into the wallet
+    nar: Decimal | None
+    notes_by_status: dict[str, tuple[int, Money]]
+    months: list[MonthFlows]
+    grades: list[GradeReturn]
+    notes: list[NoteLine]
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    business_date: date
+    kind: str  # the ledger entry's kind
+    reference: str
+    amount: Money  # into the investor's cash: positive in, negative out
+    balance: Money  # after this line
+    principal: Money | None = None  # a distribution's parts
+    interest: Money | None = None
+    fee: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    investor_id: str
+    start: date
+    end: date
+    opening: Money
+    lines: list[StatementLine]
+    closing: Money
+    notes_opening: Money  # principal outstanding in notes
+    notes_closing: Money
+    totals: dict[str, Money] = field(default_factory=dict)  # per entry kind
+
+
+def _owed(p: AccountPosting) -> int:
+    """A liability's posting as the investor sees it: a credit (negative raw) is money for them."""
+    return -p.amount.minor
+
+
+class Portfolios:
+    def __init__(self, uow: UnitOfWorkFactory, ledger: Ledger, wallets: Wallets, lending: LendingService) -> None:
+        self._uow = uow
+        self._ledger = ledger
+        self._wallets = wallets
+        self._lending = lending
+
+    def _keys(self, investor_id: str, currency: str) -> tuple[AccountKey, AccountKey]:
+        return (
+            AccountKey(AccountType.INVESTOR_CASH, currency, investor_id),
+            AccountKey(AccountType.NOTES_PAYABLE, currency, investor_id),
+        )
+
+    def portfolio(self, investor_id: str) -> PortfolioView:
+        wallet = self._wallets.wallet(investor_id)
+        currency = wallet.cash.currency
+        cash_key, notes_key = self._keys(investor_id, currency)
+        cash_lines = self._ledger.postings_of(cash_key)
+        note_lines = self._ledger.postings_of(notes_key)
+        today = self._lending_today()
+
+        def total(lines: list[AccountPosting], kind: str, sign: int) -> int:
+            return sum(_owed(p) for p in lines if p.kind == kind and _owed(p) * sign > 0) * sign
+
+        invested = total(note_lines, DISBURSEMENT_KIND, 1)
+        principal = -sum(_owed(p) for p in note_lines if p.kind == DISTRIBUTION_KIND)
+        charged = -sum(_owed(p) for p in note_lines if p.kind == WRITE_DOWN_KIND)
+        net = sum(_owed(p) for p in cash_lines if p.kind == DISTRIBUTION_KIND)
+        flows = [Flow(p.business_date, principal=_owed(p)) for p in note_lines]
+        flows += [Flow(p.business_date, x=_owed(p)) for p in cash_lines if p.kind == DISTRIBUTION_KIND]
+        flows += [
+            Flow(p.business_date, x=_owed(p)) for p in note_lines if p.kind in (DISTRIBUTION_KIND, WRITE_DOWN_KIND)
+        ]
+        # x above: distribution cash (net) less its principal (the notes_payable debit), less write-downs.
+
+        notes, shares = self._notes(investor_id)
+        fees = sum(s[1] for rows in shares.values() for s in rows)
+        recoveries = sum(s[2] + s[1] for rows in shares.values() for s in rows if s[3] == "recovery")
+        interest_gross = net + fees - principal - recoveries
+
+        def m(minor: int) -> Money:
+            return Money(minor, currency)
+
+        by_status: dict[str, list[int]] = {s: [0, 0] for s in NOTE_STATUSES}
+        lines = []
+        states = self._loan_states({n.loan_id for n in notes if n.outstanding_minor > 0})
+        for n in notes:
+            status = _status(n.outstanding_minor, n.charged_off_minor, states.get(n.loan_id))
+            by_status[status][0] += 1
+            by_status[status][1] += n.outstanding_minor
+            received = sum(s[2] for s in shares.get(n.id, []))
+            lines.append(
+                NoteLine(
+                    n.id,
+                    n.loan_id,
+                    n.grade,
+                    n.term_months,
+                    n.nominal_rate,
+                    m(n.principal_minor),
+                    m(n.outstanding_minor),
+                    m(received),
+                    status,
+                )
+            )
+        return PortfolioView(
+            investor_id=investor_id,
+            currency=currency,
+            as_of=today,
+            cash=wallet.cash,
+            committed=wallet.committed,
+            available=wallet.available,
+            outstanding=m(-sum(p.amount.minor for p in note_lines)),
+            invested=m(invested),
+            principal_received=m(principal),
+            interest_received=m(interest_gross),
+            fees_paid=m(fees),
+            recoveries_received=m(recoveries),
+            charged_off=m(charged),
+            net_received=m(net),
+            nar=nar(flows, today),
+            notes_by_status={s: (c, m(o)) for s, (c, o) in by_status.items()},
+            months=_month_flows(cash_lines, note_lines, currency),
+            grades=self._grades(notes, shares, note_lines, currency, today),
+            notes=lines,
+        )
+
+    def statement(self, investor_id: str, start: date, end: date) -> Statement:
+        """Every movement of the investor's cash in [start, end], opening and closing balances from the ledger."""
+        if end < start:
+            raise Invalid("statement_period_invalid", "the period ends before it starts")
+        if (end - start).days > MAX_STATEMENT_DAYS:
+            raise Invalid("statement_period_too_long", "a statement covers at most ten years")
+        currency = self._wallets.wallet(investor_id).cash.currency
+        cash_key, notes_key = self._keys(investor_id, currency)
+        before = start - timedelta(days=1)
+        opening = -self._ledger.balance(cash_key, as_of=before).minor
+        parts = self._batch_parts(investor_id)
+        balance = opening
+        lines: list[StatementLine] = []
+        totals: dict[str, int] = defaultdict(int)
+        for p in self._ledger.postings_of(cash_key, start, end):
+            amount = _owed(p)
+            balance += amount
+            totals[p.kind] += amount
+            got = parts.get(p.reference) if p.kind == DISTRIBUTION_KIND else None
+            lines.append(
+                StatementLine(
+                    p.business_date,
+                    p.kind,
+                    p.reference,
+                    Money(amount, currency),
+                    Money(balance, currency),
+                    *((Money(got[0], currency), Money(got[1], currency), Money(got[2], currency)) if got else ()),
+                )
+            )
+        return Statement(
+            investor_id,
+            start,
+            end,
+            Money(opening, currency),
+            lines,
+            Money(-self._ledger.balance(cash_key, as_of=end).minor, currency),
+            Money(-self._ledger.balance(notes_key, as_of=before).minor, currency),
+            Money(-self._ledger.balance(notes_key, as_of=end).minor, currency),
+            {k: Money(v, currency) for k, v in sorted(totals.items())},
+        )
+
+    # -- what the ledger aggregates away ---------------------------------------------------------
+
+    def _notes(self, investor_id: str) -> tuple[list[Any], dict[str, list[tuple[int, int, int, str, date, str]]]]:
+        """The investor's notes with their listing's terms, and per note its distribution rows."""
+        n, listing, d = market_note, market_listing, market_distribution
+        with self._uow(read_only=True) as uow:
+            notes = uow.conn.execute(
+                select(
+                    n.c.id,
+                    n.c.loan_id,
+                    n.c.principal_minor,
+                    n.c.outstanding_minor,
+                    n.c.charged_off_minor,
+                    listing.c.grade,
+                    listing.c.term_months,
+                    listing.c.nominal_rate,
+                )
+                .select_from(n.join(listing, listing.c.id == n.c.listing_id))
+                .where(n.c.holder_id == investor_id)
+                .order_by(n.c.created_at, n.c.id)
+            ).all()
+            rows = uow.conn.execute(
+                select(
+                    d.c.note_id,
+                    d.c.principal_minor,
+                    d.c.fee_minor,
+                    d.c.net_minor,
+                    d.c.kind,
+                    d.c.business_date,
+                    d.c.batch_id,
+                ).where(d.c.holder_id == investor_id)
+            ).all()
+        shares: dict[str, list[tuple[int, int, int, str, date, str]]] = defaultdict(list)
+        for r in rows:
+            shares[r.note_id].append((r.principal_minor, r.fee_minor, r.net_minor, r.kind, r.business_date, r.batch_id))
+        return list(notes), shares
+
+    def _batch_parts(self, investor_id: str) -> dict[str, tuple[int, int, int]]:
+        """Per distribution batch: the principal, interest (gross) and fee of the investor's share."""
+        _, shares = self._notes(investor_id)
+        parts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for rows in shares.values():
+            for principal, fee, net, _kind, _day, batch in rows:
+                got = parts[batch]
+                got[0] += principal
+                got[1] += net + fee - principal
+                got[2] += fee
+        return {b: (p[0], p[1], p[2]) for b, p in parts.items()}
+
+    def _grades(
+        self,
+        notes: list[Any],
+        shares: dict[str, list[tuple[int, int, int, str, date, str]]],
+        note_lines: list[AccountPosting],
+        currency: str,
+        today: date,
+    ) -> list[GradeReturn]:
+        issued = {p.reference: p.business_date for p in note_lines if p.kind == DISBURSEMENT_KIND}
+        written = {p.reference: p.business_date for p in note_lines if p.kind == WRITE_DOWN_KIND}
+        by_grade: dict[str, list[Any]] = defaultdict(list)
+        for n in notes:
+            by_grade[n.grade].append(n)
+        out = []
+        for grade, group in sorted(by_grade.items()):
+            flows: list[Flow] = []
+            interest = 0
+            for n in group:
+                flows.append(Flow(issued.get(n.loan_id, today), principal=n.principal_minor))
+                for principal, _fee, net, _kind, day, _batch in shares.get(n.id, []):
+                    flows.append(Flow(day, principal=-principal, x=net - principal))
+                    interest += net - principal
+                if n.charged_off_minor:
+                    day = written.get(n.loan_id, today)
+                    flows.append(Flow(day, principal=-n.charged_off_minor, x=-n.charged_off_minor))
+            out.append(
+                GradeReturn(
+                    grade,
+                    len(group),
+                    Money(sum(n.principal_minor for n in group), currency),
+                    Money(sum(n.outstanding_minor for n in group), currency),
+                    Money(interest, currency),
+                    Money(sum(n.charged_off_minor for n in group), currency),
+                    nar(flows, today),
+                )
+            )
+        return out
+
+    def _loan_states(self, loan_ids: set[str]) -> dict[str, tuple[LoanState, int]]:
+        out = {}
+        for loan_id in sorted(loan_ids):
+            facts = self._lending.loan_facts(loan_id)
+            out[loan_id] = (facts.state, facts.days_past_due)
+        return out
+
+    def _lending_today(self) -> date:
+        with self._uow(read_only=True) as uow:
+            return uow.clock.business_date()
+
+
+def _status(outstanding: int, charged_off: int, state: tuple[LoanState, int] | None) -> str:
+    if charged_off:
+        return "charged_off"
+    if outstanding == 0 or state is None:
+        return "repaid"
+    dpd = state[1]
+    if dpd > 30:
+        return "late_31_plus"
+    return "late_1_30" if dpd > 0 else "current"
+
+
+def _month_flows(cash_lines: list[AccountPosting], note_lines: list[AccountPosting], currency: str) -> list[MonthFlows]:
+    sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for p in cash_lines:
+        month, amount = month_of(p.business_date), _owed(p)
+        if p.kind == "investor_deposit":
+            sums[month]["deposits"] += amount
+        elif p.kind.startswith("investor_withdrawal"):
+            sums[month]["withdrawals"] -= amount  # a failed withdrawal's credit takes it back
+        elif p.kind == DISBURSEMENT_KIND:
+            sums[month]["invested"] -= amount
+        elif p.kind == DISTRIBUTION_KIND:
+            sums[month]["interest"] += amount
+    for p in note_lines:
+        month = month_of(p.business_date)
+        if p.kind == DISTRIBUTION_KIND:
+            sums[month]["principal"] -= _owed(p)
+            sums[month]["interest"] += _owed(p)  # the net less its principal
+        elif p.kind == WRITE_DOWN_KIND:
+            sums[month]["charged_off"] -= _owed(p)
+    if not sums:
+        return []
+    names = ("deposits", "withdrawals", "invested", "principal", "interest", "charged_off")
+    return [
+        MonthFlows(month, *(Money(sums[month][k] if month in sums else 0, currency) for k in names))
+        for month in _months(min(sums), max(sums))
+    ]
