@@ -319,3 +319,24 @@ def test_paying_an_installment_from_the_schedule_pays_it_and_every_earlier_one_o
     assert after[billed[0].seq] == "paid" and after[second.seq] == "paid"
     # A later, unbilled installment offers no button: paying it would be a prepayment.
     assert 'data-testid="pay-installment-12"' not in api.get(f"/borrower/loans/{overdue_loan}").text
+
+
+def test_end_of_day_runs_come_a_page_at_a_time_and_each_date_opens_its_steps_in_words(
+    api: TestClient, container: Container, overdue_loan: str
+) -> None:
+    today = container.clock.business_date()
+    runs = container.eod.run(through=today + timedelta(days=24))  # 25 dates: more than one page
+    assert len(runs) == 25
+    sign_in(api, container, "op_admin", Role.ADMIN)
+    first = api.get("/operator/eod?lang=en").text
+    assert first.count('href="/operator/eod/') == 20 and 'rel="next"' in first and 'rel="prev"' not in first
+    newest = runs[-1].business_date.isoformat()
+    assert f'href="/operator/eod/{newest}"' in first and "items in" in first
+    second = api.get("/operator/eod?page=2&lang=en").text
+    assert second.count('href="/operator/eod/') == 5 and 'rel="next"' not in second and 'rel="prev"' in second
+
+    day = api.get(f"/operator/eod/{newest}?lang=zh-CN")
+    assert day.status_code == 200 and "利息计提" in day.text and "征信报送文件" in day.text
+    assert "bureau_reporting" not in day.text and "days_past_due" not in day.text
+    assert api.get("/operator/eod/1999-01-01").status_code == 404
+    assert api.get("/operator/eod?page=0").status_code == 422

@@ -179,9 +179,13 @@ class EndOfDay:
         with self._uow(read_only=True) as uow:
             return _done(uow.conn, business_date)
 
-    def runs(self, limit: int = 50) -> list[EodRunResult]:
+    def runs(self, limit: int = 50, offset: int = 0, *, on: date | None = None) -> list[EodRunResult]:
+        """Runs, newest first; `on` keeps one business date's (a failed run and its re-run)."""
+        query = select(eod_run).order_by(eod_run.c.id.desc()).limit(limit).offset(offset)
+        if on is not None:
+            query = query.where(eod_run.c.business_date == on)
         with self._uow(read_only=True) as uow:
-            rows = uow.conn.execute(select(eod_run).order_by(eod_run.c.id.desc()).limit(limit)).all()
+            rows = uow.conn.execute(query).all()
         return [EodRunResult(r.business_date, r.outcome, dict(r.counts), r.duration_ms, r.error) for r in rows]
 
     def run(

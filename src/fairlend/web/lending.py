@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.auth import EOD_READERS, LOAN_OFFICERS
@@ -186,13 +187,32 @@ def console_loan(request: Request, container: ContainerDep, loan_id: str) -> HTM
     return render(request, container, "lending/loan.html", loan=detail, console=True, pay_key="")
 
 
+EOD_PAGE_SIZE = 20
+
+
 @router.get("/operator/eod", response_class=HTMLResponse)
-def eod_runs(request: Request, container: ContainerDep) -> HTMLResponse:
+def eod_runs(
+    request: Request, container: ContainerDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1
+) -> HTMLResponse:
+    """One line per run, newest first, a page at a time; each date opens its steps."""
     operator(request, container, EOD_READERS)
+    runs = container.eod.runs(EOD_PAGE_SIZE + 1, (page - 1) * EOD_PAGE_SIZE)
     return render(
         request,
         container,
         "lending/eod.html",
-        runs=container.eod.runs(),
+        runs=runs[:EOD_PAGE_SIZE],
+        page=page,
+        more=len(runs) > EOD_PAGE_SIZE,
         business_date=container.eod.business_date(),
+    )
+
+
+@router.get("/operator/eod/{business_date}", response_class=HTMLResponse)
+def eod_day(request: Request, container: ContainerDep, business_date: date) -> HTMLResponse:
+    """Every run of one business date with each step's count, in the reader's words."""
+    operator(request, container, EOD_READERS)
+    runs = container.eod.runs(20, on=business_date)
+    return render(
+        request, container, "lending/eod_day.html", runs=runs, day=business_date, status_code=200 if runs else 404
     )
