@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from bench import bureau, eod, load, repayments, scoring
+from bench import bureau, eod, load, market, repayments, scoring
 from bench import collections as collections_bench
 from bench.loopback import require_loopback
 
@@ -48,6 +48,12 @@ def test_the_load_script_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_end_of_day_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
     eod.main(["--loans", "50", "--days", "1", "--backends", "sqlite"])
     assert "targets:" in capsys.readouterr().out
+
+
+def test_the_market_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    market.main(["--repayments", "50", "--investors", "10", "--single-notes", "100", "--backends", "sqlite"])
+    printed = capsys.readouterr().out
+    assert "repayments/s" in printed and "discrepancies 0" in printed
 
 
 def test_the_repayment_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:

@@ -165,3 +165,23 @@ def test_two_posts_on_the_same_control_accounts_do_not_wait_for_each_other(
         uow.commit()
     assert container.ledger.balance(CASH) == Money(1_012, "CNY")
     assert container.verify() == []
+
+
+def test_an_entry_of_summed_totals_posts_thousands_of_postings_and_refuses_to_unbalance(container: Container) -> None:
+    from fairlend.errors import DomainError
+
+    totals = [(AccountKey(AccountType.INVESTOR_CASH, "CNY", f"inv_{i:05d}"), -(i + 1)) for i in range(3_000)]
+    totals.append((AccountKey(AccountType.PLATFORM_CASH, "CNY"), sum(i + 1 for i in range(3_000))))
+    with container.uow() as uow:
+        container.ledger.post_totals(uow, container.clock.business_date(), "test_bulk", "ref", totals)
+        uow.commit()
+    assert container.ledger.balance(AccountKey(AccountType.INVESTOR_CASH, "CNY", "inv_02999")).minor == -3_000
+    assert container.ledger.verify() == []
+    for bad, code in (
+        (totals[:-1], "entry_unbalanced"),
+        ([*totals[:2], (totals[0][0], 3)], "posting_repeated"),
+        ([(totals[0][0], 0), totals[1]], "posting_zero"),
+    ):
+        with container.uow() as uow, pytest.raises(DomainError) as refused:
+            container.ledger.post_totals(uow, container.clock.business_date(), "test_bulk", "ref2", bad)
+        assert refused.value.code == code

@@ -30,8 +30,15 @@ def test_self_check_is_a_soft_inquiry_that_records_the_score(container: Containe
     assert world.bureau.hard_inquiry_count(f"ID{borrower}") == 3  # unchanged: the self-check was soft
     assert container.scoring is not None
     assert [r.score for r in container.scoring.history(borrower)] == [check.score.score]
-    # the soft self-check does not lower the next score
+    # looking again the same day shows the kept copy: no second inquiry, no second score
+    soft = len(world.bureau.inquiries[f"ID{borrower}"])
+    assert world.service.self_check(borrower) == check
+    assert len(world.bureau.inquiries[f"ID{borrower}"]) == soft
+    assert _events(container) == ["scoring.ScoreRecorded"]
+    # the next day asks the bureau again, and the soft self-check did not lower the score
+    container.clock.set_business_date(container.clock.business_date() + timedelta(days=1))  # type: ignore[attr-defined]
     assert world.service.self_check(borrower).score.score == check.score.score
+    assert len(world.bureau.inquiries[f"ID{borrower}"]) == soft + 1
     assert _events(container) == ["scoring.ScoreRecorded", "scoring.ScoreRecorded"]
 
 

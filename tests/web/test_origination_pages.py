@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -291,3 +292,30 @@ def test_nobody_else_reads_a_borrowers_contract(api: TestClient, container: Cont
     _borrower(api, container)  # another borrower signs in on the same browser
     assert api.get(offer_path.group(1) + "/contract").status_code == 404
     assert api.get(offer_path.group(1) + "/contract.pdf").status_code == 404
+
+
+def test_my_credit_asks_the_bureau_at_most_once_a_day_and_keeps_the_copy_sealed(
+    api: TestClient, container: Container
+) -> None:
+    who, _, id_number = verified_borrower(container)
+    sign_in(api, container, who.subject_id, Role.BORROWER)
+    container.identity.consents.give(who.subject_id, SELF_CHECK_CONSENT_PURPOSE, "credit-self-check/v1", "fairlend")
+    first = api.get("/borrower/credit?lang=en")
+    score = re.search(r'data-testid="score"><strong>(\d+)</strong>', first.text)
+    assert score and 'data-testid="fetched"' in first.text
+    for _ in range(4):
+        again = api.get("/borrower/credit?lang=en")
+        assert re.search(r'data-testid="score"><strong>(\d+)</strong>', again.text).group(1) == score.group(1)  # type: ignore[union-attr]
+    assert _fairlend_self_queries(container, id_number) == 1  # five visits, one soft inquiry
+
+    from sqlalchemy import select
+
+    from fairlend.origination.tables import self_check
+
+    with container.uow(read_only=True) as uow:
+        sealed = uow.conn.execute(select(self_check.c.sealed)).scalar_one()
+    assert "brpt_" not in sealed and "inst_" not in sealed  # the kept report is not in clear
+
+    container.clock.set_business_date(container.clock.business_date() + timedelta(days=1))  # type: ignore[attr-defined]
+    assert api.get("/borrower/credit?lang=en").status_code == 200
+    assert _fairlend_self_queries(container, id_number) == 2  # a new day, a fresh report

@@ -152,3 +152,8 @@ def main() -> None:
     except DomainError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(2)
+
+
+from fairlend.cli.market import app as market_app  # noqa: E402  (needs open_container above)
+
+app.add_typer(market_app, name="market")

@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Forbidden, PolicyViolation
+from fairlend.faults import crash_point
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.market.funding import Funding
@@ -112,6 +113,7 @@ class Commitments:
                     created_at=uow.clock.now(),
                 )
             )
+            crash_point("market.after_reserve")  # cash reserved, no note yet: a crash here leaves neither
             loan_id = None
             status = CommitmentStatus.RESERVED
             if grown.funded_minor == grown.amount_minor:

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict
+from fairlend.faults import crash_point
 from fairlend.jurisdiction.model import Profile
 from fairlend.lending.service import LendingService
 from fairlend.market.listing import Listings, listing_row
@@ -111,6 +112,7 @@ class Funding:
             fee=fee,
             funding=funding_postings(notes, fee),
         )
+        crash_point("market.before_notes")  # the loan booked and cash moving, no note yet
         insert_notes(uow, loan_id, listing_id, notes)
         uow.conn.execute(
             update(market_commitment)

@@ -20,6 +20,7 @@ outstanding principal. Interest is what a note received less its principal.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
@@ -57,22 +58,35 @@ def split(amount: int, notes: Sequence[Weighted]) -> list[int]:
     negative amount or weight, or weights summing to zero with money to share,
     is refused: money would be made or lost.
     """
-    if amount < 0 or any(n.weight < 0 for n in notes):
+    return _split(amount, [n.weight for n in notes], _id_ranks(notes))
+
+
+def _id_ranks(notes: Sequence[Weighted]) -> list[int]:
+    """Each note's place in note-id order: the tie-break, as an int so that sorting is cheap."""
+    ranks = [0] * len(notes)
+    for rank, index in enumerate(sorted(range(len(notes)), key=lambda i: notes[i].note_id)):
+        ranks[index] = rank
+    return ranks
+
+
+def _split(amount: int, weights: list[int], ranks: list[int]) -> list[int]:
+    if amount < 0 or any(w < 0 for w in weights):
         raise Invalid("share_negative", "amounts and weights to share are never negative")
-    total = sum(n.weight for n in notes)
+    total = sum(weights)
     if total == 0:
         if amount:
             raise Invalid("share_no_weight", "there is money to share but no note has any weight")
-        return [0] * len(notes)
-    shares = []
-    remainders = []
-    for index, note in enumerate(notes):
-        base, rest = divmod(amount * note.weight, total)
-        shares.append(base)
-        remainders.append((-rest, note.note_id, index))
+        return [0] * len(weights)
+    products = [amount * w for w in weights]
+    shares = [p // total for p in products]
     left = amount - sum(shares)
-    for _, _, index in sorted(remainders)[:left]:
-        shares[index] += 1
+    if left:
+        # One int per note orders by remainder, then by note id (a smaller id ranks higher):
+        # sorting on it runs in C, which matters at 10,000 notes.
+        n = len(weights)
+        keys = [(p - s * total) * n + (n - 1 - r) for p, s, r in zip(products, shares, ranks, strict=True)]
+        for index in heapq.nlargest(left, range(n), key=keys.__getitem__):
+            shares[index] += 1
     return shares
 
 
@@ -90,11 +104,18 @@ def servicing_fee(amount: int, rate: Decimal, received_days_past_due: int, withi
 
 def share_receipt(amount: int, principal: int, fee: int, notes: Sequence[Weighted]) -> list[NoteReceipt]:
     """What each note gets of `amount` received, `principal` of it repaying principal, less `fee`."""
+    principals, fees, nets = share_columns(amount, principal, fee, notes)
+    return [NoteReceipt(n.note_id, p, f, x) for n, p, f, x in zip(notes, principals, fees, nets, strict=True)]
+
+
+def share_columns(
+    amount: int, principal: int, fee: int, notes: Sequence[Weighted]
+) -> tuple[list[int], list[int], list[int]]:
+    """`share_receipt` as three columns (principal, fee, net per note), without an object per note."""
     if not 0 <= fee <= amount or not 0 <= principal <= amount:
         raise Invalid("share_inconsistent", "the fee and the principal are parts of the amount received")
-    if principal > sum(n.weight for n in notes):
+    weights = [n.weight for n in notes]
+    if principal > sum(weights):
         raise Invalid("share_principal_exceeds", "more principal than the notes have outstanding")
-    nets = split(amount - fee, notes)
-    fees = split(fee, notes)
-    principals = split(principal, notes)
-    return [NoteReceipt(n.note_id, p, f, x) for n, p, f, x in zip(notes, principals, fees, nets, strict=True)]
+    ranks = _id_ranks(notes)
+    return _split(principal, weights, ranks), _split(fee, weights, ranks), _split(amount - fee, weights, ranks)

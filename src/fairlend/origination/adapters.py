@@ -77,6 +77,12 @@ class IdentityAdapter:
         found = self._identity.reporting_identity(person_id, purpose="credit_inquiry")
         return ReportingIdentity(found.name, found.id_number, found.id_scheme)
 
+    def seal(self, value: str, purpose: str) -> str:
+        return self._identity.vault.encrypt(value, purpose)
+
+    def unseal(self, sealed: str, purpose: str) -> str:
+        return self._identity.vault.decrypt(sealed, purpose)
+
 
 def attest(consent: ConsentAttestation, subject: ReportingIdentity, institution_id: str) -> BureauConsent:
     """The person's consent as the bureau reads it: theirs (their ID number), to this institution, for this purpose."""

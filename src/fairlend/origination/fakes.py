@@ -65,6 +65,16 @@ class FakeIdentity:
         except KeyError:
             raise NotFound("person_not_found", f"no identity for {person_id}") from None
 
+    def seal(self, value: str, purpose: str) -> str:
+        # Reversible but never the clear text: a test can see it was sealed, and for what.
+        return f"sealed:{purpose}:" + value[::-1]
+
+    def unseal(self, sealed: str, purpose: str) -> str:
+        prefix = f"sealed:{purpose}:"
+        if not sealed.startswith(prefix):
+            raise ValueError("sealed for another purpose")
+        return sealed[len(prefix) :][::-1]
+
 
 # The identity consent purpose each kind of inquiry needs (the real adapter maps them to the bureau's purposes).
 SOFT_CONSENT_PURPOSE = "credit_self_check"

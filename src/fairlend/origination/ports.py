@@ -68,6 +68,12 @@ class IdentityService(Protocol):
 
     def reporting_identity(self, person_id: str) -> ReportingIdentity: ...
 
+    def seal(self, value: str, purpose: str) -> str:
+        """Encrypt what origination stores about a person (the day's self-check) with identity's keys."""
+        ...
+
+    def unseal(self, sealed: str, purpose: str) -> str: ...
+
 
 # -- bureau (through fairlend.bureau.client) ------------------------------------------
 

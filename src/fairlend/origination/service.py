@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, select
 
 from fairlend.clock import Clock
 from fairlend.db.uow import UnitOfWorkFactory
@@ -42,7 +42,7 @@ from fairlend.origination.ports import (
     LendingService,
     PlatformFunding,
 )
-from fairlend.origination.tables import loan_application
+from fairlend.origination.tables import loan_application, self_check
 from fairlend.origination.views import (
     ApplicationView,
     InquiryDisclosure,
@@ -51,6 +51,8 @@ from fairlend.origination.views import (
     plan_json,
     reasons_json,
     score_view,
+    self_check_from_json,
+    self_check_json,
 )
 from fairlend.scoring.comprehensive import Assessment
 from fairlend.scoring.model import (
@@ -71,6 +73,10 @@ CONSENT_PURPOSE = "credit_inquiry"  # identity's consent purpose (CN-14), naming
 SELF_CHECK_CONSENT_PURPOSE = "credit_self_check"  # the same for self-queries made on the person's behalf
 SELF_CHECK_PURPOSE = "self_check"
 PREQUALIFY_PURPOSE = "prequalification"
+
+
+SELF_CHECK_CONSENT_DETAIL = "fetching your own credit report from the bureau needs your consent to this institution"
+SELF_CHECK_SEAL = "self_check"  # the vault binds the kept self-check to this purpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,10 +180,7 @@ class OriginationService(Acceptance):
         kyc = self.identity.kyc_levels(borrower_id)
         # Checked before the person's identity is read in clear: without consent nothing reaches the bureau.
         consent = self._consent(
-            borrower_id,
-            SELF_CHECK_CONSENT_PURPOSE,
-            "self_check_consent_required",
-            "fetching your own credit report from the bureau needs your consent to this institution",
+            borrower_id, SELF_CHECK_CONSENT_PURPOSE, "self_check_consent_required", SELF_CHECK_CONSENT_DETAIL
         )
         subject = self.identity.reporting_identity(borrower_id)
         report = self.bureau.soft_inquiry(subject, institution=self.institution, purpose=purpose, consent=consent)
@@ -213,14 +216,35 @@ class OriginationService(Acceptance):
         Like every soft pull here (prequalify, the inquiry disclosure, what-if) it needs the person's
         live self-check consent naming this institution, else Forbidden `self_check_consent_required`.
         """
-        pulled = self._soft(borrower_id, SELF_CHECK_PURPOSE, None, None)
         today = self._clock.business_date()
+        # Consent first: once revoked, not even the day's kept report is shown.
+        self._consent(borrower_id, SELF_CHECK_CONSENT_PURPOSE, "self_check_consent_required", SELF_CHECK_CONSENT_DETAIL)
+        with self._uow(read_only=True) as uow:
+            kept = uow.conn.execute(
+                select(self_check.c.sealed).where(
+                    self_check.c.borrower_id == borrower_id, self_check.c.business_date == today
+                )
+            ).scalar()
+        if kept is not None:  # looked already today: the bureau is not asked again (one soft inquiry a day)
+            return self_check_from_json(self.identity.unseal(kept, SELF_CHECK_SEAL))
+        pulled = self._soft(borrower_id, SELF_CHECK_PURPOSE, None, None)
         assessment = self.scoring.assess(pulled.facts, today)
         plan = self.scoring.plan(pulled.facts, today)
         with self._uow() as uow:
             score_id = self.scoring.record(uow, borrower_id, assessment, SELF_CHECK_PURPOSE)
+            check = SelfCheck(pulled.report, score_view(assessment, plan), score_id, uow.clock.now())
+            uow.conn.execute(delete(self_check).where(self_check.c.borrower_id == borrower_id))
+            uow.conn.execute(
+                insert(self_check).values(
+                    borrower_id=borrower_id,
+                    business_date=today,
+                    fetched_at=check.fetched_at,
+                    score_id=score_id,
+                    sealed=self.identity.seal(self_check_json(check), SELF_CHECK_SEAL),
+                )
+            )
             uow.commit()
-        return SelfCheck(report=pulled.report, score=score_view(assessment, plan), score_id=score_id)
+        return check
 
     def prequalify(
         self, borrower_id: str, amount: Money, term_months: int, stated_monthly_income: Money | None = None

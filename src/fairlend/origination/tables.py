@@ -1,6 +1,6 @@
 """Origination's tables: applications (with decision, reasons and plan) and offers (with the contract once accepted)."""
 
-from sqlalchemy import JSON, BigInteger, Column, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, Date, Integer, String, Table, Text
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import Rate, UtcDateTime
@@ -57,4 +57,16 @@ loan_offer = Table(
     Column("consent_sha256", String(64), nullable=True),  # origination/contract.py fingerprint()
     Column("contract_version", String(40), nullable=True),  # the text version agreed to
     Column("listing_id", String(40), nullable=True),  # the marketplace listing a listed offer waits on
+)
+
+# The day's self-check (one row per person, the latest): looking again that day asks the bureau
+# nothing. The report and score are sealed with identity's keys (DESIGN.md §10: stored bodies).
+self_check = Table(
+    "self_check",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("business_date", Date, nullable=False),
+    Column("fetched_at", UtcDateTime, nullable=False),
+    Column("score_id", String(40), nullable=False),
+    Column("sealed", Text, nullable=False),
 )

@@ -1,0 +1,80 @@
+"""`fairlend market ...`: the marketplace for operators (listings, the deadline, distribution, reconcile).
+
+Thin: each command calls `container.market`. Bad input (an unknown status, a
+listing that is not open) prints one line and exits 2; `reconcile` exits 1
+when it finds a discrepancy, like `fairlend verify`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fairlend.cli import UsageError, err, open_container, out
+from fairlend.market.model import ListingFilter, ListingStatus
+from fairlend.market.service import MarketService
+
+app = typer.Typer(help="The marketplace: listings, the funding deadline, distribution to notes.", no_args_is_help=True)
+
+
+def _market() -> MarketService:
+    return open_container().market
+
+
+@app.command("listings")
+def listings(
+    status: Annotated[str, typer.Option(help="open, funded or cancelled.")] = "open",
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 50,
+) -> None:
+    """List listings: id, status, funded of amount, grade, term, rate, deadline."""
+    if status not in {s.value for s in ListingStatus}:
+        raise UsageError("listing_status_unknown", f"no listing status {status!r}; use open, funded or cancelled")
+    found = _market().listings.browse(ListingFilter(status=status), limit=limit)
+    for v in found:
+        out.print(
+            f"{v.id}  {v.status.value:<9} {v.funded} of {v.amount} ({v.funded_share:.0%})  grade {v.grade}  "
+            f"{v.term_months} months  {v.nominal_rate:.2%}  deadline {v.deadline}  {v.loan_id or ''}",
+            markup=False,
+            highlight=False,
+        )
+    out.print(f"{len(found)} {status} listings")
+
+
+@app.command("close")
+def close(listing_id: Annotated[str, typer.Argument(help="An open listing's id.")]) -> None:
+    """Withdraw an open listing: cancelled, every investor's cash released, the offer not funded."""
+    _market().funding.close(listing_id)
+    out.print(f"{listing_id} cancelled; commitments released")
+
+
+@app.command("deadline")
+def deadline() -> None:
+    """Originate or cancel every open listing whose deadline is today or before (end-of-day does this too)."""
+    report = _market().funding.deadline()
+    out.print(
+        f"{len(report.originated)} originated in full, {len(report.partial)} in part, {len(report.cancelled)} cancelled"
+    )
+
+
+@app.command("distribute")
+def distribute() -> None:
+    """Share every receipt not yet distributed (through today) among the notes now (end-of-day does this too)."""
+    container = open_container()
+    with container.uow() as uow:
+        report = container.market.distribution.run(uow, uow.clock.business_date())
+        uow.commit()
+    out.print(f"{report.receipts} receipts shared over {report.shares} notes ({report.batch_id or 'nothing to do'})")
+
+
+@app.command("reconcile")
+def reconcile() -> None:
+    """The market's checks of `fairlend verify`: wallets, commitments, notes and distributions against the ledger."""
+    found = _market().verify()
+    if not found:
+        out.print("market reconciled: wallets, commitments, notes and distributions agree with the ledger")
+        return
+    for discrepancy in found:
+        out.print(str(discrepancy), markup=False, highlight=False)
+    err.print(f"{len(found)} discrepancies")
+    raise typer.Exit(1)

@@ -1,0 +1,60 @@
+"""`fairlend market ...`: operators list, close, run the deadline, distribute and reconcile; bad input exits 2."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fairlend.bootstrap import Container
+from fairlend.cli import app, main
+from fairlend.clock import FixedClock
+from tests.market.support import build, yuan
+
+runner = CliRunner()
+pytestmark = pytest.mark.backends("sqlite")
+
+
+def _env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {"FAIRLEND_DATABASE_URL": database_url, "FAIRLEND_DATA_DIR": str(tmp_path), "FAIRLEND_ENVIRONMENT": "test"}
+
+
+def test_operators_distribute_and_reconcile_a_cn_loan_from_the_command_line(
+    container: Container, clock: FixedClock, database_url: str, tmp_path: Path
+) -> None:
+    world = build(container, profile=container.profile)
+    loan_id = world.offer()
+    container.eod.run(through=clock.business_date() + timedelta(days=30))
+    container.lending.repay(loan_id, yuan(900))
+    env = _env(database_url, tmp_path)
+    shared = runner.invoke(app, ["market", "distribute"], env=env)
+    assert shared.exit_code == 0, shared.output
+    assert shared.output.startswith("1 receipts shared over 2 notes")
+    again = runner.invoke(app, ["market", "distribute"], env=env)
+    assert "0 receipts" in again.output and "nothing to do" in again.output
+    reconciled = runner.invoke(app, ["market", "reconcile"], env=env)
+    assert reconciled.exit_code == 0 and "market reconciled" in reconciled.output
+    funded = runner.invoke(app, ["market", "listings", "--status", "funded"], env=env)
+    assert funded.exit_code == 0 and loan_id in funded.output and "1 funded listings" in funded.output
+    deadline = runner.invoke(app, ["market", "deadline"], env=env)
+    assert deadline.exit_code == 0 and "0 originated in full" in deadline.output
+
+
+def test_bad_input_prints_one_line_and_exits_2(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in _env(database_url, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    for args, code in (
+        (["market", "listings", "--status", "bogus"], "listing_status_unknown"),
+        (["market", "close", "lst_missing"], "listing_not_found"),
+    ):
+        monkeypatch.setattr(sys, "argv", ["fairlend", *args])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
+        assert code in err and err.strip().count("\n") == 0
