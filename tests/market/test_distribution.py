@@ -230,3 +230,23 @@ def test_the_listing_deadline_runs_through_end_of_day(container: Container, cloc
     assert view.status.value == "funded" and view.loan_id
     assert container.lending.loan_detail(view.loan_id).principal == yuan(7_500)
     assert container.verify() == []
+
+
+def test_a_loan_the_platform_alone_holds_is_shared_by_the_same_path_and_moves_no_money(
+    container: Container, clock: FixedClock
+) -> None:
+    from dataclasses import replace
+
+    alone = replace(container.profile, marketplace=replace(container.profile.marketplace, funding_partners=()))
+    world = build(container, profile=alone)
+    loan_id = world.offer()
+    (note,) = world.market.notes.of_loan(loan_id)
+    assert note.holder_kind.value == "platform"
+    _close_days(container, clock, 31)
+    paid = container.lending.repay(loan_id, yuan(900))
+    _close_days(container, clock, 1)
+    ((principal, _, _),) = _shares(container, loan_id).values()
+    assert principal == paid.principal_paid.minor
+    assert world.market.notes.of_loan(loan_id)[0].outstanding.minor == note.principal.minor - principal
+    assert container.ledger.kind_totals("market_distribution", AccountType.PLATFORM_CASH) == {}
+    assert container.verify() == []
