@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import ClassVar
 
 import pytest
 
@@ -13,28 +11,20 @@ from fairlend.collections.desk import QueueFilter
 from fairlend.collections.gateway import ContactRequest
 from fairlend.collections.model import CallOutcome, LoanFacts, LoanState, Medium, PromiseStatus
 from fairlend.errors import Conflict, DomainError, Invalid
+from fairlend.lending.model import RepaymentPosted
 from fairlend.money import Money
 from tests.collections.conftest import BORROWER, LOAN, World
 
 
-@dataclass(frozen=True, slots=True)
-class RepaymentPosted:
-    """The fields of lending's event the desk reads; tests publish it in a unit of work."""
-
-    event_type: ClassVar[str] = "lending.RepaymentPosted"
-    loan_id: str
-    borrower_id: str
-    amount: Money
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.loan_id
-
-
 def _repay(world: World, minor: int, on: date | None = None) -> None:
     with world.container.uow() as uow:
-        uow.publish(RepaymentPosted(LOAN, BORROWER, Money(minor, "CNY"), on or uow.clock.business_date()))
+        # Lending's own event (the market's distribution subscribes to it too): nothing of principal or
+        # interest paid, so the notes are owed nothing of it; the desk reads the amount.
+        zero = Money.zero("CNY")
+        day = on or uow.clock.business_date()
+        uow.publish(
+            RepaymentPosted(LOAN, BORROWER, "rep_t", Money(minor, "CNY"), zero, zero, zero, zero, zero, 10, day)
+        )
         uow.commit()
 
 

@@ -1,3 +1,4 @@
 """Page tests may use the collections fixtures (`world`: collections over in-memory ports, seeded)."""
 
 from tests.collections.conftest import world  # noqa: F401 (a fixture, found by name)
+from tests.web.test_browser import page, server  # noqa: F401 (the browser and a live server, for every browser test)

@@ -18,13 +18,22 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.collections.chain import GENESIS, ChainBreak, first_break, record_hash
-from fairlend.collections.model import NOT_DELIVERED, LogRecord, Medium, Outcome, PriorAttempt, RecipientKind
+from fairlend.collections.model import (
+    NOT_DELIVERED,
+    REACHED,
+    CallOutcome,
+    LogRecord,
+    Medium,
+    Outcome,
+    PriorAttempt,
+    RecipientKind,
+)
 from fairlend.collections.ports import LOG_TEXT, SealBroken, Sealer
-from fairlend.collections.tables import contact_log, contact_log_head
+from fairlend.collections.tables import call_outcome, contact_log, contact_log_head
 
 UNREADABLE = "\u2588 the stored text does not open \u2588"
 
@@ -40,6 +49,14 @@ _HISTORY = select(
     contact_log.c.conversation,
     contact_log.c.id,
     contact_log.c.resolves,
+    # What the collector heard on the call, if they recorded it (desk.py): the policy reads it with
+    # the channel's report, so a recorded "answered" is a connected call even when the provider says not.
+    call_outcome.c.outcome.label("heard"),
+).select_from(
+    contact_log.outerjoin(
+        call_outcome,
+        and_(call_outcome.c.borrower_id == contact_log.c.borrower_id, call_outcome.c.log_id == contact_log.c.id),
+    )
 )
 
 
@@ -198,6 +215,10 @@ def _resolved(rows: Sequence[Any]) -> tuple[PriorAttempt, ...]:
                 connected, conversation = bool(resolution.connected), bool(resolution.conversation)
         else:
             sent = outcome is Outcome.SENT  # a row from before dispatching was recorded apart
+        if r.heard and CallOutcome(r.heard) in REACHED:
+            # The stricter reading: a collector who says the debtor was reached outweighs a provider
+            # that reports the call as not connected (or failed); the report never unmakes it either.
+            sent, connected, conversation = True, True, True
         found.append(
             PriorAttempt(
                 loan_id=r.loan_id,

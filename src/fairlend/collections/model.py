@@ -97,6 +97,13 @@ class CallOutcome(enum.StrEnum):
     DISPUTED = "disputed"  # answered and says the debt is wrong: compliance should hear of it
 
 
+# Outcomes where the collector spoke with the person called: the policy counts the call as connected
+# (CN-5's connected-call cap) and as a conversation (US-2's quiet days), whatever the channel reported.
+# A refusal or a dispute is still a conversation about the debt. Voicemail and a wrong number are not:
+# nobody on the debt's side of the line was reached.
+REACHED = frozenset({CallOutcome.ANSWERED, CallOutcome.REFUSED, CallOutcome.DISPUTED})
+
+
 class PromiseStatus(enum.StrEnum):
     PENDING = "pending"
     KEPT = "kept"  # repayments reached the amount by the date

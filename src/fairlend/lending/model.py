@@ -431,6 +431,20 @@ class InstallmentView:
 
 
 @dataclass(frozen=True, slots=True)
+class RepaymentView:
+    """One payment received on a loan, as the borrower and a collector see it."""
+
+    id: str
+    paid_on: date  # the business day it was posted
+    amount: Money  # what came in, refund included
+    kind: RepaymentKind
+    principal: Money
+    interest: Money
+    charges: Money  # penalty, fees and any prepayment fee
+    refunded: Money  # handed back: paid over what was owed
+
+
+@dataclass(frozen=True, slots=True)
 class LoanDetail:
     facts: LoanFacts
     product_code: str

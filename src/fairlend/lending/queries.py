@@ -28,6 +28,7 @@ from fairlend.lending.model import (
     LoanState,
     Method,
     RepaymentKind,
+    RepaymentView,
 )
 from fairlend.lending.recovery import recovered_of
 from fairlend.lending.schedule import from_day
@@ -41,6 +42,11 @@ _INSTALLMENTS = (
         loan_installment.c.borrower_id == bindparam("borrower_id"), loan_installment.c.loan_id == bindparam("loan_id")
     )
     .order_by(loan_installment.c.seq)
+)
+_REPAYMENTS = (
+    select(loan_repayment)
+    .where(loan_repayment.c.borrower_id == bindparam("borrower_id"), loan_repayment.c.loan_id == bindparam("loan_id"))
+    .order_by(loan_repayment.c.business_date, loan_repayment.c.created_at, loan_repayment.c.id)
 )
 
 # The subledger column that each control account must equal the sum of.
@@ -93,6 +99,28 @@ class LendingQueries:
         with self._uow(read_only=True) as uow:
             row, insts = self._row(uow.conn, loan_id)
         return _facts(row, insts)
+
+    def repayments_of(self, loan_id: str) -> list[RepaymentView]:
+        """Every payment received on the loan, oldest first (`loan_not_found` for no such loan)."""
+        with self._uow(read_only=True) as uow:
+            row = uow.conn.execute(_BY_ID, {"loan_id": loan_id}).first()
+            if row is None:
+                raise NotFound("loan_not_found", f"no loan {loan_id}")
+            paid = uow.conn.execute(_REPAYMENTS, {"borrower_id": row.borrower_id, "loan_id": loan_id}).all()
+        money = _money_in(row.currency)
+        return [
+            RepaymentView(
+                r.id,
+                r.business_date,
+                money(r.amount),
+                RepaymentKind(r.kind),
+                money(r.principal),
+                money(r.interest),
+                money(r.penalty + r.fees + r.prepayment_fee),
+                money(r.refunded),
+            )
+            for r in paid
+        ]
 
     def loans_of_borrower(self, borrower_id: str) -> list[LoanFacts]:
         with self._uow(read_only=True) as uow:

@@ -104,8 +104,9 @@ def _account(request: Request, container: Container, loan_id: str, *, status_cod
         raise NotFound("loan_not_found", f"no loan {loan_id}")
     try:
         detail = container.lending.loan_detail(loan_id)
+        payments = container.lending.repayments_of(loan_id)
     except NotFound:  # a loan lending does not hold (collections over another book)
-        detail = None
+        detail, payments = None, []
     preview = c.gateway.preview(loan_id)
     content = container.profile.collections.content
     persons = [p for p in c.service.contact_persons(facts.borrower_id) if p.status is ContactPersonStatus.CONFIRMED]
@@ -115,6 +116,7 @@ def _account(request: Request, container: Container, loan_id: str, *, status_cod
         "collections/collector_account.html",
         facts=facts,
         detail=detail,
+        payments=payments,
         name=masked_name(container, facts.borrower_id),
         preview=preview,
         contacts=c.service.contacts_about(facts.borrower_id, loan_id),

@@ -72,6 +72,7 @@ def _loan_page(request: Request, container: Container, detail: LoanDetail, **con
         container,
         "lending/loan.html",
         loan=detail,
+        payments=container.lending.repayments_of(detail.facts.loan_id),
         # Minted per drawing of the form: the same form submitted twice carries the same key.
         pay_key=secrets.token_urlsafe(24),
         console=False,
@@ -184,7 +185,8 @@ def console_loan(request: Request, container: ContainerDep, loan_id: str) -> HTM
             error=error_text(request, container, exc),
             status_code=404,
         )
-    return render(request, container, "lending/loan.html", loan=detail, console=True, pay_key="")
+    payments = container.lending.repayments_of(loan_id)
+    return render(request, container, "lending/loan.html", loan=detail, payments=payments, console=True, pay_key="")
 
 
 EOD_PAGE_SIZE = 20
