@@ -92,7 +92,7 @@ def _cn_person(**changes: object) -> Attempt:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def _debtor_unanswered(days: int, **changes: object) -> PriorAttempt:
+def _debtor_unanswered(days: float, **changes: object) -> PriorAttempt:
     debtor = _cn_person(recipient_kind=RecipientKind.DEBTOR, recipient_id="brw_1", number_key="num_debtor")
     return prior(debtor, timedelta(days=days), **changes)
 
@@ -170,3 +170,44 @@ def test_cn1_an_unanswered_call_at_the_moment_of_an_answered_one_is_not_after_it
     assert found(a, _unreachable_case(answered, same_moment)) == {CN1_REACHABLE}
     a_minute_later = replace(same_moment, at=same_moment.at + timedelta(minutes=1))
     assert found(a, _unreachable_case(answered, a_minute_later)) == set()
+
+
+# -- what a profile may set: how long unreachable, how many contacts per person ----------
+
+
+def _cn_third_party(**changes: object) -> Profile:
+    rules = CN.collections
+    return replace(CN, collections=replace(rules, third_party=replace(rules.third_party, **changes)))
+
+
+def test_cn1_with_no_unreachable_days_a_confirmed_contact_person_may_be_asked_at_once() -> None:
+    at_once = _cn_third_party(unreachable_days=0)
+    s = situation(contact_person=CONFIRMED, prior_sent_to_person=0)  # the debtor never tried
+    assert found(_cn_person(), s, at_once) == set()
+    assert found(_cn_person(), s, CN) == {CN1_REACHABLE}
+
+
+def test_cn1_one_unreachable_day_is_still_a_day_to_wait() -> None:
+    one_day = _cn_third_party(unreachable_days=1)
+    a = _cn_person()
+    hours_ago = situation(contact_person=CONFIRMED, prior_sent_to_person=0, history=(_debtor_unanswered(5 / 24),))
+    assert found(a, hours_ago, one_day) == {CN1_REACHABLE}
+    a_day_ago = replace(hours_ago, history=(_debtor_unanswered(1),))
+    assert found(a, a_day_ago, one_day) == set()
+
+
+def test_cn1_a_profile_allowing_two_contacts_counts_each_sent_one_once() -> None:
+    twice = _cn_third_party(max_contacts_per_person=2)
+    a = _cn_person()
+    one = situation(contact_person=CONFIRMED, history=(_debtor_unanswered(4), prior(a, DAY)))
+    assert found(a, one, twice) == set()
+    two = replace(one, history=(*one.history, prior(a, 2 * DAY)))
+    assert found(a, two, twice) == {CN1_ONCE}
+
+
+def test_cn1_a_blocked_attempt_to_the_contact_person_does_not_use_up_their_once() -> None:
+    a = _cn_person()
+    blocked = situation(contact_person=CONFIRMED, history=(_debtor_unanswered(4), prior(a, DAY, sent=False)))
+    assert found(a, blocked) == set()
+    sent = replace(blocked, history=(_debtor_unanswered(4), prior(a, DAY)))
+    assert found(a, sent) == {CN1_ONCE}

@@ -238,3 +238,11 @@ CASES: list[tuple[Violation, Case, Case]] = [
 def test_each_refusal_names_its_rule_check_and_words_and_its_twin_goes(told: Violation, refused: Case, twin: Case) -> None:  # fmt: skip
     assert evaluate(*refused()) == (told,)
     assert evaluate(*twin()) == ()
+
+
+def test_us7_a_stop_request_about_another_loan_does_not_hide_one_about_this_loan() -> None:
+    other, this = CeaseRequest("all", loan_id="loan_9"), CeaseRequest("all", loan_id="loan_1")
+    assert evaluate(attempt(US), situation(cease_requests=(other, this)), US) == (
+        Violation("US-7", "cease_all", "the borrower asked to stop all contact"),
+    )
+    assert evaluate(attempt(US), situation(cease_requests=(other,)), US) == ()
