@@ -8,7 +8,16 @@ from hypothesis import strategies as st
 
 from fairlend.money import Money
 from fairlend.origination.fakes import annuity_quote
-from fairlend.origination.model import GRADES, CreditPolicy, Decision, decide, grade_for, limit_for, rate_for
+from fairlend.origination.model import (
+    GRADES,
+    CreditPolicy,
+    Decision,
+    decide,
+    grade_for,
+    limit_for,
+    limit_reason,
+    rate_for,
+)
 from fairlend.origination.ports import QuoteRequest
 
 POLICY = CreditPolicy()
@@ -54,3 +63,21 @@ def test_an_annuity_quote_repays_the_principal_exactly_and_fees_raise_the_apr() 
     )
     assert with_fee.apr > quote.apr
     assert with_fee.total_cost == with_fee.total_interest + Money.of(100, "CNY")
+
+
+def test_the_limit_names_the_rule_that_set_it() -> None:
+    policy = CreditPolicy()
+    cny = "CNY"
+    cases = [
+        (None, Money(0, cny), "no_verified_income"),
+        (Money(1_000_000, cny), Money(0, cny), "income_months"),  # 10,000 a month, no debt: 6 months
+        (Money(1_000_000, cny), Money(10_000_000, cny), "debt_headroom"),  # 100,000 of debt eats the headroom
+        (Money(10_000_000, cny), Money(0, cny), "maximum"),  # 100,000 a month: over the cap
+    ]
+    for income, debt, reason in cases:
+        assert limit_reason(income, debt, policy) == reason, (income, debt)
+        limit = limit_for(income, debt, policy, cny)
+        if reason == "maximum":
+            assert limit.minor == policy.max_limit_minor
+        if reason == "no_verified_income":
+            assert limit.minor == policy.unverified_limit_minor

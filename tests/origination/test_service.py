@@ -229,3 +229,21 @@ def test_an_amount_in_another_currency_is_refused_before_anything_happens(contai
     with pytest.raises(Invalid):
         world.service.apply(borrower, Money.of(30_000, "USD"), 12, inquiry_disclosure_acknowledged=True)
     assert world.bureau.hard_inquiry_count(f"ID{borrower}") == 0 and _events(container) == []
+
+
+@pytest.mark.parametrize("make", [solid_borrower, struggling_borrower])
+def test_the_rate_check_quotes_what_the_application_then_decides(
+    container: Container, make: Callable[..., str]
+) -> None:
+    # The check counts the hard inquiry applying will add: the offer's score, grade and rate match it.
+    world = wire(container)
+    borrower = make(world)
+    check = world.service.prequalify(borrower, yuan(30_000), 12)
+    app = world.service.apply(borrower, yuan(30_000), 12, inquiry_disclosure_acknowledged=True)
+    assert (app.score, app.grade, app.nominal_rate, app.limit) == (
+        check.score,
+        check.grade,
+        check.nominal_rate,
+        check.limit,
+    )
+    assert app.decision == check.indicative_decision

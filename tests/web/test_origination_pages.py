@@ -319,3 +319,23 @@ def test_my_credit_asks_the_bureau_at_most_once_a_day_and_keeps_the_copy_sealed(
     container.clock.set_business_date(container.clock.business_date() + timedelta(days=1))  # type: ignore[attr-defined]
     assert api.get("/borrower/credit?lang=en").status_code == 200
     assert _fairlend_self_queries(container, id_number) == 2  # a new day, a fresh report
+
+
+def test_the_rate_check_says_why_the_limit_is_below_the_amount_asked_in_both_languages(
+    api: TestClient, container: Container
+) -> None:
+    _borrower(api, container)  # verified, but no approved income certificate
+    start = api.get("/borrower/apply?lang=en")
+    asked = {**TERMS, "amount": "20000"}
+    pre = api.post(
+        "/borrower/apply/prequalify", data={**asked, "self_check_consent": "1", "csrf_token": csrf(start.text)}
+    )
+    reason = re.search(r'data-testid="limit-reason">([^<]+)<', pre.text)
+    assert reason and "without an approved income certificate" in reason.group(1)
+    assert 'data-testid="scored-with-inquiry"' in pre.text
+    zh = api.post("/borrower/apply/prequalify?lang=zh-CN", data={**asked, "csrf_token": csrf(pre.text)})
+    assert "没有审核通过的收入证明" in zh.text
+    within = api.post(
+        "/borrower/apply/prequalify?lang=en", data={**TERMS, "amount": "3000", "csrf_token": csrf(pre.text)}
+    )
+    assert 'data-testid="limit-reason"' not in within.text  # granted what was asked: nothing to explain

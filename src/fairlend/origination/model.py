@@ -69,6 +69,17 @@ def rate_for(grade: str, policy: CreditPolicy) -> Decimal:
     return policy.base_rate + policy.rate_step * GRADES.index(grade)
 
 
+def limit_reason(verified_monthly_income: Money | None, total_debt: Money, policy: CreditPolicy) -> str:
+    """Which rule set `limit_for`'s answer: told to a person granted less than they asked."""
+    if verified_monthly_income is None or verified_monthly_income.minor <= 0:
+        return "no_verified_income"
+    headroom = verified_monthly_income.times(12 * policy.max_debt_to_income, Rounding.DOWN).minor - total_debt.minor
+    months = verified_monthly_income.minor * policy.income_months_limit
+    if min(headroom, months) > policy.max_limit_minor:
+        return "maximum"
+    return "debt_headroom" if headroom < months else "income_months"
+
+
 def limit_for(verified_monthly_income: Money | None, total_debt: Money, policy: CreditPolicy, currency: str) -> Money:
     """What the person can borrow: from verified income, less the debt they already carry."""
     if verified_monthly_income is None or verified_monthly_income.minor <= 0:

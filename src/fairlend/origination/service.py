@@ -31,6 +31,7 @@ from fairlend.origination.model import (
     Quote,
     decide,
     limit_for,
+    limit_reason,
 )
 from fairlend.origination.ports import (
     BureauClient,
@@ -252,8 +253,12 @@ class OriginationService(Acceptance):
         """Check your rate: indicative grade, rate and limit from a soft inquiry; nothing recorded."""
         self._check_money(amount, term_months)
         pulled = self._soft(borrower_id, PREQUALIFY_PURPOSE, amount, stated_monthly_income)
-        assessment = self.scoring.assess(pulled.facts, self._clock.business_date())
+        # Scored as the application will be: with the hard inquiry applying adds. Without it the
+        # check quoted a better grade and rate than the offer that followed, for no reason given.
+        today = self._clock.business_date()
+        assessment = self.scoring.what_if(pulled.facts, today, Change(extra_hard_inquiries=1)).after
         outcome = self._outcome(pulled.facts, assessment, amount)
+        total_debt = Money(sum(a.balance.minor for a in pulled.facts.credit.accounts), pulled.facts.currency)
         return Prequalification(
             score=assessment.score,
             indicative_decision=outcome.decision.value,
@@ -262,6 +267,7 @@ class OriginationService(Acceptance):
             limit=outcome.limit,
             amount=outcome.amount,
             codes=outcome.codes,
+            limit_reason=limit_reason(verified_monthly_income(pulled.facts), total_debt, self.policy),
         )
 
     def inquiry_disclosure(self, borrower_id: str) -> InquiryDisclosure:

@@ -194,6 +194,7 @@ class Prequalification:
     limit: Money
     amount: Money
     codes: tuple[str, ...]
+    limit_reason: str = ""  # origination/model.py limit_reason: why the limit is what it is
 
 
 @dataclass(frozen=True, slots=True)

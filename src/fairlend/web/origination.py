@@ -150,7 +150,7 @@ def prequalify(
         return _apply_page(
             request, container, who, form=form, error=error_text(request, container, exc), status_code=422
         )
-    return _apply_page(request, container, who, form=form, prequalification=found)
+    return _apply_page(request, container, who, form=form, prequalification=found, requested=money)
 
 
 @router.post(APPLY + "/disclosure", response_class=HTMLResponse)
