@@ -12,8 +12,8 @@ from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.errors import Invalid
 from fairlend.ledger.model import AccountKey, AccountType
-from fairlend.market.portfolio import Flow, nar
 from fairlend.market.portfolio_export import statement_csv
+from fairlend.market.returns import Flow, nar
 from fairlend.market.tables import market_distribution
 from tests.market.support import Market, build, yuan
 

@@ -12,7 +12,7 @@ import csv
 import io
 from typing import Any
 
-from fairlend.market.portfolio import PortfolioView, Statement
+from fairlend.market.returns import PortfolioView, Statement
 from fairlend.money import Money
 
 

@@ -28,8 +28,8 @@ from fairlend.db.idempotency import Claim, StoredResponse
 from fairlend.errors import DomainError, Invalid, NotFound
 from fairlend.identity.model import Principal, Role
 from fairlend.market.model import ListingFilter
-from fairlend.market.portfolio import NOTE_STATUSES
 from fairlend.market.portfolio_export import chart_data, statement_csv
+from fairlend.market.returns import NOTE_STATUSES
 from fairlend.money import Money
 from fairlend.web import i18n
 from fairlend.web.rendering import Csrf, PageRedirect, check_csrf, error_text, locale_of, redirect, render, require
