@@ -18,6 +18,7 @@ from fairlend.web.rendering import PageRedirect
 PAGE_MODULES = (
     "fairlend.web.identity",
     "fairlend.web.collections",
+    "fairlend.web.contact_persons",
     "fairlend.web.collector",
     "fairlend.web.compliance",
     "fairlend.web.lending",
