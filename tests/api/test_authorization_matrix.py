@@ -393,6 +393,12 @@ PAGES = [
     Endpoint("GET", "/operator/collections/loans/{loan}", COLLECTORS, False),
     Endpoint("GET", "/operator/audit", AUDIT_READERS, False),
     Endpoint("GET", "/operator/audit.csv", AUDIT_READERS, False),
+    Endpoint("GET", "/operator/eod/{day}", frozenset({Role.ADMIN}), False),
+    Endpoint("GET", "/operator/compliance/complaints/{complaint}", COMPLIANCE_READERS, False),
+    Endpoint("GET", "/borrower/contact-persons", BORROWERS_THEMSELVES, True),
+    Endpoint("GET", "/borrower/offers/{offer}/contract", ONLY_OWNER, True),
+    Endpoint("GET", "/borrower/offers/{offer}/contract.pdf", ONLY_OWNER, True),
+    Endpoint("GET", "/borrower/loans/{booked}/contract", ONLY_OWNER, True),
 ]
 
 
@@ -400,7 +406,6 @@ def test_every_page_shows_only_the_signed_in_owners_records_and_only_to_the_role
     container: Container, api: TestClient
 ) -> None:
     from tests.collections.conftest import wire_fakes
-    from tests.web.helpers import denied, sign_in
 
     loan = _loan(container)
     cast(InMemoryLending, wire_fakes(container).lending).add(
@@ -413,11 +418,32 @@ def test_every_page_shows_only_the_signed_in_owners_records_and_only_to_the_role
         OWNER, Money.of(30_000, "CNY"), 12, inquiry_disclosure_acknowledged=True, stated_monthly_income=None
     )
     assert view.offer_id is not None
-    ids = {"loan": loan, "app": view.id, "offer": view.offer_id}
+    [run] = container.eod.run()
+    assert container.collections is not None
+    complaint = container.collections.complaints.file(OWNER, loan, ComplaintCategory.HARASSMENT, "they called")
+    # A second offer, accepted: its loan has a contract page.
+    other_app = world.service.apply(OWNER, Money.of(20_000, "CNY"), 12, inquiry_disclosure_acknowledged=True)
+    assert other_app.offer_id is not None
+    booked = world.service.accept(OWNER, other_app.offer_id, agreed=True).loan_id
+    ids = {
+        "loan": loan,
+        "app": view.id,
+        "offer": view.offer_id,
+        "day": run.business_date.isoformat(),
+        "complaint": complaint.id,
+        "booked": booked,
+    }
+    assert _check_pages(container, api, PAGES, ids) == []
+
+
+def _check_pages(container: Container, api: TestClient, pages: list[Endpoint], ids: dict[str, str]) -> list[str]:
+    """Signed out: the log-in page; each caller: the page where allowed, refused (or missing) elsewhere."""
+    from tests.web.helpers import denied, sign_in
+
     callers = [("owner", Role.BORROWER, OWNER), ("other borrower", Role.BORROWER, OTHER)]
     callers += [("investor", Role.INVESTOR, "inv_1")] + [(r.value, r, f"op_{r.value}") for r in sorted(STAFF)]
     wrong: list[str] = []
-    for page in PAGES:
+    for page in pages:
         path = page.path.format(**ids)
         api.cookies.clear()
         anonymous = api.get(path, follow_redirects=False)
@@ -434,7 +460,7 @@ def test_every_page_shows_only_the_signed_in_owners_records_and_only_to_the_role
             if not may and not refused:
                 wrong.append(f"{path}: {who} -> {got.status_code}, want refused")
     api.cookies.clear()
-    assert wrong == []
+    return wrong
 
 
 def test_only_a_signed_in_borrower_gives_the_self_check_consent_and_only_their_own(
@@ -488,6 +514,29 @@ MARKET = [
     Endpoint("POST", "/api/v1/market/deadline", frozenset({Role.ADMIN}), False),
     Endpoint("POST", "/api/v1/market/listings/{listing}/close", frozenset({Role.ADMIN}), False),
 ]
+
+
+INVESTOR_PAGES = [
+    Endpoint("GET", path, INVESTORS, False)
+    for path in (
+        "/investor/wallet",
+        "/investor/listings",
+        "/investor/listings/{listing}",
+        "/investor/notes",
+        "/investor/portfolio",
+        "/investor/statements",
+        "/investor/statements.csv",
+    )
+]
+
+
+def test_the_investor_portal_opens_to_investors_only(container: Container, api: TestClient) -> None:
+    from tests.market.support import build
+
+    world = build(container)
+    listing = world.offer(OWNER)
+    world.investor("inv_1", cash=1_000)
+    assert _check_pages(container, api, INVESTOR_PAGES, {"listing": listing}) == []
 
 
 def test_the_market_answers_investors_for_investing_and_never_a_borrower(

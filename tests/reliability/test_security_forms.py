@@ -25,7 +25,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from fairlend.api.app import create_app
-from fairlend.api.auth import CERTIFICATE_REVIEWERS, UNDERWRITERS
+from fairlend.api.auth import CERTIFICATE_REVIEWERS, COLLECTORS, COMPLIANCE_READERS, UNDERWRITERS
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
@@ -39,6 +39,7 @@ from tests.web.helpers import page_path, page_post_routes, sign_in
 pytestmark = pytest.mark.backends("sqlite")
 
 BORROWER = frozenset({Role.BORROWER})
+INVESTOR = frozenset({Role.INVESTOR})
 PEOPLE = frozenset({Role.BORROWER, Role.INVESTOR})
 ANYONE = frozenset(Role)
 OPERATOR_ROLES = frozenset(Role) - PEOPLE
@@ -90,6 +91,17 @@ FORMS = [
     Form("/borrower/apply", BORROWER, {**TERMS, "acknowledged": "1", "consent": "1"}),
     Form("/borrower/offers/{offer_id}/accept", BORROWER, {"agreed": "1"}),
     Form("/operator/applications/{application_id}", UNDERWRITERS, {"decision": "decline", "note": "thin file"}),
+    Form("/borrower/contact-persons", BORROWER, {"name": "李四", "relation": "朋友", "phone": cn_mobile()}),
+    Form("/borrower/contact-persons/{contact_id}/{action}", BORROWER),
+    Form("/investor/agreement", INVESTOR, {"agreement": "1", "net_worth": "100000"}),
+    Form("/investor/wallet/{action}", INVESTOR, {"amount": "100", "form_key": "k" * 32}),
+    Form("/investor/listings/{listing_id}/invest", INVESTOR, {"amount": "50", "form_key": "k" * 32}),
+    Form("/operator/collections/loans/{loan_id}/attempt", COLLECTORS, {"medium": "sms", "template": "reminder"}),
+    Form("/operator/collections/loans/{loan_id}/outcome", COLLECTORS, {"log_id": "x", "result": "answered"}),
+    Form("/operator/collections/loans/{loan_id}/promise", COLLECTORS, {"due_on": "2026-03-05", "amount": "100"}),
+    Form("/operator/compliance/complaints/{complaint_id}/acknowledge", COMPLIANCE_READERS),
+    Form("/operator/compliance/complaints/{complaint_id}/extend", COMPLIANCE_READERS, {"reason": "more time"}),
+    Form("/operator/compliance/complaints/{complaint_id}/answer", COMPLIANCE_READERS, {"answer": "answered"}),
 ]
 FORM_PATHS = {f.path: f for f in FORMS}
 

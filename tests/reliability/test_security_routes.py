@@ -39,7 +39,7 @@ PUBLIC = {
     ("GET", "/api/v1/health"): "load balancers ask it",
     ("GET", "/openapi.json"): "the API's description",
     ("GET", "/api/docs"): "the API reference page",
-    ("GET", "/docs/oauth2-redirect"): "part of the API reference page",
+    ("GET", "/favicon.ico"): "browsers ask for it on every page",
     ("POST", "/api/v1/auth/otp"): "asks for a one-time code (limited per number)",
     ("POST", "/api/v1/auth/sign-up"): "needs a one-time code",
     ("POST", "/api/v1/auth/tokens"): "log-in; needs a one-time code",
@@ -74,8 +74,8 @@ BUREAU = {(m, p) for m, p in [
 
 
 def _shape(path: str) -> str:
-    """A path with every parameter as {} (the matrices name them {loan}, the routes {loan_id})."""
-    return re.sub(r"\{[^}]*\}", "{}", path)
+    """A path with every parameter as {} (the matrices name them {loan}, the routes {loan_id}), no query."""
+    return re.sub(r"\{[^}]*\}", "{}", path.partition("?")[0])
 
 
 def served_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -98,7 +98,8 @@ def served_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 
 def _matrix_routes() -> Iterator[tuple[str, str]]:
-    for endpoint in (*matrix.LENDING, *matrix.SCORING_AND_ORIGINATION, *matrix.COLLECTIONS, *matrix.PAGES):
+    tables = (matrix.LENDING, matrix.SCORING_AND_ORIGINATION, matrix.COLLECTIONS, matrix.PAGES, matrix.INVESTOR_PAGES)
+    for endpoint in (e for table in (*tables, matrix.MARKET) for e in table):
         yield endpoint.method, _shape(endpoint.path)
     for identity_endpoint in identity_matrix.ENDPOINTS:
         yield identity_endpoint.method, _shape(identity_endpoint.path)

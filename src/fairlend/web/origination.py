@@ -21,7 +21,7 @@ from fairlend.api.auth import UNDERWRITERS
 from fairlend.api.deps import ContainerDep
 from fairlend.api.routers.scoring import origination_of
 from fairlend.bootstrap import Container
-from fairlend.errors import Conflict, DomainError, Forbidden, Invalid
+from fairlend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from fairlend.identity.model import Principal
 from fairlend.money import Money
 from fairlend.origination.contract import clauses
@@ -283,23 +283,22 @@ def accept(
 # ---- the contract ----------------------------------------------------------------------------
 
 
+def _contract_page(request: Request, container: Container, who: Principal, offer_id: str | None) -> HTMLResponse:
+    try:
+        if offer_id is None:
+            raise NotFound("contract_not_found", "no contract for this loan")
+        view = origination_of(container).contract(who.subject_id, offer_id)
+    except DomainError as exc:
+        error = error_text(request, container, exc)
+        return render(request, container, "origination/contract.html", contract=None, error=error, status_code=404)
+    lang = locale_of(request, container)
+    return render(request, container, "origination/contract.html", contract=view, clauses=clauses(view.terms, lang))
+
+
 @router.get("/borrower/offers/{offer_id}/contract", response_class=HTMLResponse)
 def contract_page(request: Request, container: ContainerDep, offer_id: str) -> HTMLResponse:
     """The contract text (the draft before "I agree", the agreed version after), schedule and fees."""
-    who = borrower(request, container)
-    try:
-        view = origination_of(container).contract(who.subject_id, offer_id)
-    except DomainError as exc:
-        return render(
-            request,
-            container,
-            "origination/contract.html",
-            contract=None,
-            error=error_text(request, container, exc),
-            status_code=404,
-        )
-    lang = locale_of(request, container)
-    return render(request, container, "origination/contract.html", contract=view, clauses=clauses(view.terms, lang))
+    return _contract_page(request, container, borrower(request, container), offer_id)
 
 
 @router.get("/borrower/offers/{offer_id}/contract.pdf")
@@ -313,22 +312,15 @@ def contract_pdf(request: Request, container: ContainerDep, offer_id: str) -> Re
     )
 
 
-@router.get("/borrower/loans/{loan_id}/contract", response_model=None)
-def loan_contract(request: Request, container: ContainerDep, loan_id: str) -> Response:
+@router.get("/borrower/loans/{loan_id}/contract", response_class=HTMLResponse)
+def loan_contract(request: Request, container: ContainerDep, loan_id: str) -> HTMLResponse:
+    """The contract of a loan booked from an offer here (the loan page links it)."""
     who = borrower(request, container)
     try:
-        offer_id = origination_of(container).offer_for_loan(who.subject_id, loan_id)
-    except DomainError as exc:
-        return render(
-            request,
-            container,
-            "origination/contract.html",
-            contract=None,
-            error=error_text(request, container, exc),
-            status_code=404,
-        )
-    query = f"?{request.url.query}" if request.url.query else ""  # keeps ?lang=
-    return redirect(f"/borrower/offers/{offer_id}/contract{query}")
+        offer_id: str | None = origination_of(container).offer_for_loan(who.subject_id, loan_id)
+    except DomainError:
+        offer_id = None
+    return _contract_page(request, container, who, offer_id)
 
 
 # ---- the underwriters' queue ---------------------------------------------------------------
