@@ -11,7 +11,7 @@ from fairlend.collections.desk import QueueFilter
 from fairlend.collections.gateway import ContactRequest
 from fairlend.collections.model import CallOutcome, LoanFacts, LoanState, Medium, PromiseStatus
 from fairlend.errors import Conflict, DomainError, Invalid
-from fairlend.lending.model import RepaymentPosted
+from fairlend.lending.events import RepaymentPosted
 from fairlend.money import Money
 from tests.collections.conftest import BORROWER, LOAN, World
 

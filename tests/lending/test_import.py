@@ -20,8 +20,9 @@ from fairlend.clock import FixedClock
 from fairlend.errors import Invalid
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.ledger.tables import ledger_entry
-from fairlend.lending.model import LoanDetail, LoanState, PastRepayment, Product
+from fairlend.lending.model import LoanState, Product
 from fairlend.lending.tables import loan_repayment
+from fairlend.lending.views import LoanDetail, PastRepayment
 from fairlend.money import Money
 from tests.lending.conftest import product
 from tests.lending.helpers import balance, cny, eod_through, events

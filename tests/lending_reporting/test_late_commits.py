@@ -20,7 +20,7 @@ from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.lending.eod import EodRunResult
-from fairlend.lending.model import LoanDisbursed
+from fairlend.lending.events import LoanDisbursed
 from fairlend.lending_reporting.service import reporting_file
 from fairlend.money import Money
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from fairlend.bootstrap import Container
 from fairlend.bureau.client import BureauClient
 from fairlend.clock import FixedClock
-from fairlend.lending.model import LoanDelinquencyChanged, LoanDisbursed, LoanSettled, RepaymentPosted
+from fairlend.lending.events import LoanDelinquencyChanged, LoanDisbursed, LoanSettled, RepaymentPosted
 from fairlend.lending_reporting.model import BorrowerIdentity
 from fairlend.lending_reporting.service import (
     FAIRLEND_INSTITUTION_ID,

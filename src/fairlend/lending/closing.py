@@ -11,9 +11,10 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, Invalid
 from fairlend.ledger.model import AccountKey, AccountType, credit, debit, entry
 from fairlend.ledger.service import Ledger
-from fairlend.lending.model import LoanState, PayoffQuote, Product
+from fairlend.lending.model import LoanState, Product
 from fairlend.lending.schedule import day
 from fairlend.lending.subledger import OPEN_INSTALLMENTS, UPDATE_LOAN
+from fairlend.lending.views import PayoffQuote
 from fairlend.lending.waterfall import prepayment_fee
 from fairlend.money import Money
 

@@ -21,7 +21,8 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, entry
 from fairlend.ledger.service import Ledger
-from fairlend.lending.model import LoanDelinquencyChanged, LoanMonthEnd, LoanState
+from fairlend.lending.events import LoanDelinquencyChanged, LoanMonthEnd
+from fairlend.lending.model import LoanState
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.schedule import from_day
 from fairlend.lending.subledger import BILL_INSTALLMENT

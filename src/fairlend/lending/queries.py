@@ -18,21 +18,11 @@ from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import NotFound
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.ledger.service import Discrepancy, Ledger
-from fairlend.lending.model import (
-    DelinquentLoan,
-    DueReminder,
-    Frequency,
-    InstallmentView,
-    LoanDetail,
-    LoanFacts,
-    LoanState,
-    Method,
-    RepaymentKind,
-    RepaymentView,
-)
+from fairlend.lending.model import Frequency, LoanState, Method, RepaymentKind
 from fairlend.lending.recovery import recovered_of
 from fairlend.lending.schedule import from_day
 from fairlend.lending.tables import loan, loan_installment, loan_repayment
+from fairlend.lending.views import DelinquentLoan, DueReminder, InstallmentView, LoanDetail, LoanFacts, RepaymentView
 from fairlend.money import Money
 
 _BY_ID = select(loan).where(loan.c.id == bindparam("loan_id"))

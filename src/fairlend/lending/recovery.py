@@ -25,16 +25,12 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
-from fairlend.lending.model import (
-    LoanSettled,
-    LoanState,
-    RepaymentKind,
-    RepaymentPosted,
-    RepaymentResult,
-)
+from fairlend.lending.events import LoanSettled, RepaymentPosted
+from fairlend.lending.model import LoanState, RepaymentKind
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.subledger import INSERT_REPAYMENT, UPDATE_LOAN, Delinquency, record_transition
 from fairlend.lending.tables import loan_repayment
+from fairlend.lending.views import RepaymentResult
 from fairlend.money import Money
 
 RECOVERED = select(func.coalesce(func.sum(loan_repayment.c.amount - loan_repayment.c.refunded), 0)).where(

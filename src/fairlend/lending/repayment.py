@@ -20,20 +20,9 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.lending.closing import payoff_of
+from fairlend.lending.events import LoanDelinquencyChanged, LoanSettled, RepaymentPosted
 from fairlend.lending.importing import Backdated
-from fairlend.lending.model import (
-    RECOVERABLE_STATES,
-    Frequency,
-    LoanDelinquencyChanged,
-    LoanSettled,
-    LoanState,
-    Method,
-    PayoffQuote,
-    PrepaymentEffect,
-    Product,
-    RepaymentPosted,
-    RepaymentResult,
-)
+from fairlend.lending.model import RECOVERABLE_STATES, Frequency, LoanState, Method, PrepaymentEffect, Product
 from fairlend.lending.products import ProductCache, load_product
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.queries import LendingQueries
@@ -54,6 +43,7 @@ from fairlend.lending.subledger import (
     installment_row,
     record_transition,
 )
+from fairlend.lending.views import PayoffQuote, RepaymentResult
 from fairlend.lending.waterfall import OpenInstallment, allocate_payment
 from fairlend.money import Money
 

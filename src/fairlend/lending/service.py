@@ -22,16 +22,9 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
 from fairlend.lending.closing import close_loan
+from fairlend.lending.events import LoanChargedOff, LoanDisbursed, LoanWrittenOff
 from fairlend.lending.importing import as_of, catch_up
-from fairlend.lending.model import (
-    LoanChargedOff,
-    LoanDisbursed,
-    LoanState,
-    LoanWrittenOff,
-    PastRepayment,
-    PayoffQuote,
-    past_repayments_in_order,
-)
+from fairlend.lending.model import LoanState
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
 from fairlend.lending.recovery import recovered_of
 from fairlend.lending.repayment import LoanRepayments
@@ -42,6 +35,7 @@ from fairlend.lending.subledger import (
     installment_row,
 )
 from fairlend.lending.tables import loan
+from fairlend.lending.views import PastRepayment, PayoffQuote, past_repayments_in_order
 from fairlend.money import Money
 
 

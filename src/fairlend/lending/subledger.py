@@ -16,7 +16,7 @@ from sqlalchemy import Row, bindparam, delete, insert, select, update
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.ids import new_id
-from fairlend.lending.model import LoanDelinquencyChanged
+from fairlend.lending.events import LoanDelinquencyChanged
 from fairlend.lending.schedule import Line, day, from_day
 from fairlend.lending.tables import (
     loan,

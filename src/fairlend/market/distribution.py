@@ -38,7 +38,8 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import MarketplaceProfile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, entry
 from fairlend.ledger.service import Ledger
-from fairlend.lending.model import LoanChargedOff, LoanWrittenOff, RepaymentKind, RepaymentPosted
+from fairlend.lending.events import LoanChargedOff, LoanWrittenOff, RepaymentPosted
+from fairlend.lending.model import RepaymentKind
 from fairlend.market.model import HolderKind
 from fairlend.market.reconcile import DISTRIBUTION_KIND
 from fairlend.market.shares import Weighted, servicing_fee, share_receipt

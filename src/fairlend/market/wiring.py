@@ -13,7 +13,7 @@ from typing import Protocol
 from fairlend.db.uow import EventBus, UnitOfWork
 from fairlend.events import DomainEvent
 from fairlend.lending.eod import EndOfDay
-from fairlend.lending.model import LoanChargedOff, LoanWrittenOff, RepaymentPosted
+from fairlend.lending.events import LoanChargedOff, LoanWrittenOff, RepaymentPosted
 from fairlend.market.service import MarketService
 
 

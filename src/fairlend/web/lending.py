@@ -26,7 +26,7 @@ from fairlend.bootstrap import Container
 from fairlend.db.idempotency import Claim, StoredResponse
 from fairlend.errors import DomainError, Invalid, NotFound
 from fairlend.identity.model import Principal
-from fairlend.lending.model import LoanDetail
+from fairlend.lending.views import LoanDetail
 from fairlend.money import Money
 from fairlend.web.rendering import Csrf, PageRedirect, borrower, check_csrf, error_text, operator, redirect, render
 

@@ -19,8 +19,9 @@ from fairlend.api.auth import LOAN_OFFICERS, Authenticated, ensure_can_read_owne
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.errors import DomainError
 from fairlend.identity.model import Principal, Role
-from fairlend.lending.model import LoanDetail, PastRepayment, PayoffQuote, Product, RepaymentResult
+from fairlend.lending.model import Product
 from fairlend.lending.products import Quote
+from fairlend.lending.views import LoanDetail, PastRepayment, PayoffQuote, RepaymentResult
 from fairlend.money import Money
 
 router = APIRouter(tags=["lending"])
