@@ -12,6 +12,8 @@ refusal is shown as an error in the page's language, never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -27,6 +29,7 @@ from fairlend.money import Money
 from fairlend.origination.contract import clauses
 from fairlend.origination.contract_pdf import render_contract_pdf
 from fairlend.origination.service import CONSENT_PURPOSE, SELF_CHECK_CONSENT_PURPOSE
+from fairlend.origination.views import ContractView
 from fairlend.web.rendering import Csrf, borrower, check_csrf, error_text, locale_of, operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -231,35 +234,34 @@ def apply(
 @router.get("/borrower/applications/{application_id}", response_class=HTMLResponse)
 def application(request: Request, container: ContainerDep, application_id: str) -> HTMLResponse:
     who = borrower(request, container)
-    # Looked up under the signed-in borrower: someone else's id is simply not found.
+    return _found(
+        request, container, "origination/application.html", "app",
+        lambda: origination_of(container).application(who.subject_id, application_id),
+    )  # fmt: skip
+
+
+def _found(
+    request: Request,
+    container: Container,
+    template: str,
+    name: str,
+    lookup: Callable[[], Any],
+    more: Callable[[Any], dict[str, Any]] = lambda _: {},
+    **context: Any,
+) -> HTMLResponse:
+    """A record looked up under the signed-in borrower, or the page's 404: someone else's id is not found."""
     try:
-        view = origination_of(container).application(who.subject_id, application_id)
+        found = lookup()
     except DomainError as exc:
-        return render(
-            request,
-            container,
-            "origination/application.html",
-            app=None,
-            error=error_text(request, container, exc),
-            status_code=404,
-        )
-    return render(request, container, "origination/application.html", app=view)
+        error = error_text(request, container, exc)
+        return render(request, container, template, **{name: None}, error=error, status_code=404)
+    return render(request, container, template, **{name: found}, **more(found), **context)
 
 
 def _offer_page(request: Request, container: Container, offer_id: str, **context: Any) -> HTMLResponse:
     who = borrower(request, container)
-    try:
-        view = origination_of(container).offer(who.subject_id, offer_id)
-    except DomainError as exc:
-        return render(
-            request,
-            container,
-            "origination/offer.html",
-            offer=None,
-            error=error_text(request, container, exc),
-            status_code=404,
-        )
-    return render(request, container, "origination/offer.html", offer=view, **context)
+    lookup = partial(origination_of(container).offer, who.subject_id, offer_id)
+    return _found(request, container, "origination/offer.html", "offer", lookup, **context)
 
 
 @router.get("/borrower/offers/{offer_id}", response_class=HTMLResponse)
@@ -284,15 +286,16 @@ def accept(
 
 
 def _contract_page(request: Request, container: Container, who: Principal, offer_id: str | None) -> HTMLResponse:
-    try:
+    def lookup() -> ContractView:
         if offer_id is None:
             raise NotFound("contract_not_found", "no contract for this loan")
-        view = origination_of(container).contract(who.subject_id, offer_id)
-    except DomainError as exc:
-        error = error_text(request, container, exc)
-        return render(request, container, "origination/contract.html", contract=None, error=error, status_code=404)
+        return origination_of(container).contract(who.subject_id, offer_id)
+
     lang = locale_of(request, container)
-    return render(request, container, "origination/contract.html", contract=view, clauses=clauses(view.terms, lang))
+    return _found(
+        request, container, "origination/contract.html", "contract", lookup,
+        more=lambda view: {"clauses": clauses(view.terms, lang)},
+    )  # fmt: skip
 
 
 @router.get("/borrower/offers/{offer_id}/contract", response_class=HTMLResponse)
