@@ -97,6 +97,42 @@ def test_postgresql_rejects_an_unbalanced_entry_inserted_by_raw_sql_at_commit(co
 
 
 @pytest.mark.backends("postgresql")
+def test_the_balance_check_leaves_no_setting_per_entry_on_a_pooled_connection(container: Container) -> None:
+    """It remembers the last entry found balanced in one setting: a name per entry would pile up for the
+    connection's whole life."""
+    _post(container, date(2026, 3, 2), 100)
+    with container.engine.connect() as conn:
+        for n in range(30):
+            with conn.begin():
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO ledger_entry (id, business_date, kind, reference, description, posted_at) "
+                        "VALUES (:id, '2026-03-02', 'raw', '', '', now())"
+                    ),
+                    {"id": f"je_many_{n}"},
+                )
+                for account, amount in ((CASH, 5), (CAPITAL, -5)):
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO ledger_posting (entry_id, account_id, currency, amount) "
+                            "VALUES (:id, :a, 'CNY', :m)"
+                        ),
+                        {"id": f"je_many_{n}", "a": account_id(account), "m": amount},
+                    )
+        # A custom setting, once set, stays defined for the session (hidden from pg_settings; current_setting
+        # answers '' instead of NULL): the earlier check's per-entry names were such settings.
+        left = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM generate_series(0, 29) n "
+                "WHERE current_setting('fairlend_balanced.je_many_' || n, true) IS NOT NULL"
+            )
+        ).scalar()
+        remembered = conn.execute(sa.text("SELECT current_setting('fairlend.balanced_entry', true)")).scalar()
+    assert left == 0
+    assert remembered is not None  # the one setting the check does use
+
+
+@pytest.mark.backends("postgresql")
 def test_postgresql_rejects_an_entry_without_postings_at_commit(container: Container) -> None:
     with pytest.raises(sa.exc.IntegrityError, match="needs at least 2"), container.engine.begin() as conn:
         conn.execute(

@@ -17,56 +17,9 @@ depends_on: str | Sequence[str] | None = None
 
 ID = sa.String(40)
 
-# PostgreSQL's deferred balance check (foundation_0001) fires once per posting row and sums
-# the whole entry each time: an entry of n postings costs n^2 row reads at commit, minutes
-# for a distribution batch's entry of 20,000 postings (one pair per holder). The check is
-# the same; once an entry is found balanced in this transaction it is not summed again.
-# Safe because postings are append-only and an entry's postings are all written by one
-# post before any check runs (the triggers are deferred to commit).
-_CHECK_ONCE = """
-CREATE OR REPLACE FUNCTION ledger_check_entry_balanced() RETURNS trigger AS $$
-DECLARE
-    target text;
-    off record;
-    postings integer;
-BEGIN
-    IF TG_TABLE_NAME = 'ledger_entry' THEN
-        target := NEW.id;
-    ELSIF TG_OP = 'DELETE' THEN
-        target := OLD.entry_id;
-    ELSE
-        target := NEW.entry_id;
-    END IF;
-    IF TG_OP = 'INSERT' AND current_setting('fairlend_balanced.' || target, true) = '1' THEN
-        RETURN NULL;  -- checked already in this transaction
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM ledger_entry WHERE id = target) THEN
-        RETURN NULL;  -- the entry itself was removed
-    END IF;
-    SELECT currency, sum(amount) AS total INTO off
-      FROM ledger_posting WHERE entry_id = target
-     GROUP BY currency HAVING sum(amount) <> 0 LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'journal entry % does not balance: % postings sum to %',
-            target, off.currency, off.total USING ERRCODE = 'check_violation';
-    END IF;
-    SELECT count(*) INTO postings FROM ledger_posting WHERE entry_id = target;
-    IF postings < 2 THEN
-        RAISE EXCEPTION 'journal entry % has % postings, needs at least 2', target, postings
-            USING ERRCODE = 'check_violation';
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        PERFORM set_config('fairlend_balanced.' || target, '1', true);
-    END IF;
-    RETURN NULL;
-END
-$$ LANGUAGE plpgsql;
-"""
-
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(_CHECK_ONCE)
         # Each distribution rewrites the day's notes' outstanding principal (no index on it): room
         # on the page lets PostgreSQL update in place (HOT) instead of touching every index.
         op.execute("ALTER TABLE market_note SET (fillfactor = 80)")
@@ -125,13 +78,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE market_note RESET (fillfactor)")
-        from fairlend.db.migrations.versions.foundation_0001 import BALANCE_CHECK
-
-        op.execute(
-            BALANCE_CHECK.split("CREATE CONSTRAINT TRIGGER")[0].replace(
-                "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1
-            )
-        )
     op.drop_table("market_distribution")
     op.drop_table("market_distribution_batch")
     op.drop_table("market_receipt")
