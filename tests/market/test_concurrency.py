@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
 from fairlend.bootstrap import Container
 from fairlend.errors import DomainError
 from fairlend.market.model import ListingStatus
-from tests.market.support import build, yuan
+from tests.market.support import build, p2p, yuan
 
 ALLOWED = {"over_remainder", "listing_not_open", "insufficient_cash"}
 
@@ -55,4 +57,71 @@ def test_eight_investors_racing_for_one_listing_fund_it_exactly_once(container: 
     for investor_id in investors:
         wallet = world.market.wallets.wallet(investor_id)
         assert wallet.cash.minor >= 0 and wallet.committed.minor == 0
+    assert container.verify() == []
+
+
+@pytest.mark.backends("postgresql", "sqlite")
+@pytest.mark.slow
+def test_one_investor_investing_twice_at_once_never_passes_the_suitability_limit(container: Container) -> None:
+    # MK-5: 10 % of a stated ¥20,000 net worth is ¥2,000. Each of the eight ¥500 investments fits alone;
+    # only four fit together, however they race.
+    base = p2p(container.profile)
+    rules = replace(base.marketplace.investors, suitability_share=Decimal("0.10"))
+    world = build(container, replace(base, marketplace=replace(base.marketplace, investors=rules)))
+    listings = [world.offer(f"brw_{n}", amount=5_000) for n in range(2)]
+    world.investor("inv_1", cash=10_000)
+    world.market.wallets.register("inv_1", agreement_version="investor/v1", net_worth=yuan(20_000))
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def run(n: int) -> None:
+        start.wait()
+        try:
+            world.market.commitments.invest("inv_1", listings[n % 2], yuan(500))
+        except DomainError as exc:
+            with lock:
+                outcomes[exc.code] += 1
+            return
+        with lock:
+            outcomes["ok"] += 1
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes == Counter({"ok": 4, "suitability_limit": 4}), outcomes
+    assert world.market.wallets.wallet("inv_1").committed == yuan(2_000)
+
+
+@pytest.mark.backends("postgresql")
+@pytest.mark.slow
+def test_two_listings_completing_at_once_with_the_same_investors_do_not_deadlock(container: Container) -> None:
+    # Each completing investment originates its listing: it moves both investors' wallets and ledger rows.
+    world = build(container)
+    for round_ in range(3):
+        a, b = world.offer(f"brw_a{round_}", amount=1_000), world.offer(f"brw_b{round_}", amount=1_000)
+        x, y = world.investor(f"inv_x{round_}", cash=1_000), world.investor(f"inv_y{round_}", cash=1_000)
+        world.market.commitments.invest(x, a, yuan(500))
+        world.market.commitments.invest(y, b, yuan(500))
+        failures: list[BaseException] = []
+        start = threading.Barrier(2)
+
+        def complete(
+            investor_id: str, listing_id: str, start: threading.Barrier, failures: list[BaseException]
+        ) -> None:
+            start.wait()
+            try:
+                world.market.commitments.invest(investor_id, listing_id, yuan(500))
+            except BaseException as exc:  # a deadlock is not a DomainError: keep whatever it is
+                failures.append(exc)
+
+        threads = [threading.Thread(target=complete, args=(*args, start, failures)) for args in ((y, a), (x, b))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []
+        assert {world.market.listings.get(i).status for i in (a, b)} == {ListingStatus.FUNDED}
     assert container.verify() == []

@@ -62,20 +62,9 @@ class Commitments:
             self._open(row.status, row.deadline, uow.clock.business_date())
             if amount.minor > row.amount_minor - row.funded_minor:
                 raise _over_remainder(Money(row.amount_minor - row.funded_minor, row.currency))
-            headroom = suitability_headroom(
-                None if investor.net_worth_minor is None else Money(investor.net_worth_minor, investor.currency),
-                self._market.investors.suitability_share,
-                self._invested(uow, investor_id),
-            )
         if self._identity.same_person(investor_id, row.borrower_id):
             raise Forbidden("own_loan", "you cannot invest in your own loan")
-        if headroom is not None and amount.minor > headroom.minor:
-            rules = self._market.investors
-            raise PolicyViolation(
-                "suitability_limit",
-                f"notes are limited to {rules.suitability_share:%} of your stated net worth; {headroom} is left",
-                rules=[rules.suitability_rule],
-            )
+        net_worth = None if investor.net_worth_minor is None else Money(investor.net_worth_minor, investor.currency)
         commitment_id = new_id("cmt")
         with self._uow() as uow:
             grown = uow.conn.execute(
@@ -92,6 +81,11 @@ class Commitments:
                 now = listing_row(uow, listing_id)
                 self._open(now.status, now.deadline, uow.clock.business_date())
                 raise _over_remainder(Money(now.amount_minor - now.funded_minor, now.currency))
+            completes = grown.funded_minor == grown.amount_minor
+            if completes:
+                # Originating moves every participant's wallet: take them all, in investor order, before
+                # this investor's alone, or two listings completing at once could wait on each other.
+                self._funding.lock_wallets(uow, listing_id, also=investor_id)
             reserved = uow.conn.execute(
                 update(market_wallet)
                 .where(
@@ -102,6 +96,8 @@ class Commitments:
             ).rowcount
             if reserved != 1:
                 raise shortfall(wallet_of(uow, investor_id, self._profile.currency), amount, "invest")
+            # MK-5 checked under the wallet's row lock: two investments at once cannot both fit the limit.
+            self._within_suitability(uow, investor_id, net_worth, amount)
             uow.conn.execute(
                 insert(market_commitment).values(
                     investor_id=investor_id,
@@ -116,7 +112,7 @@ class Commitments:
             crash_point("market.after_reserve")  # cash reserved, no note yet: a crash here leaves neither
             loan_id = None
             status = CommitmentStatus.RESERVED
-            if grown.funded_minor == grown.amount_minor:
+            if completes:
                 loan_id = self._funding.originate(uow, listing_id)
                 status = CommitmentStatus.FUNDED
             uow.commit()
@@ -127,6 +123,18 @@ class Commitments:
             raise Conflict("listing_not_open", f"this listing is {status}; it takes no investments")
         if deadline < today:
             raise Conflict("listing_expired", "this listing's funding deadline has passed")
+
+    def _within_suitability(self, uow: UnitOfWork, investor_id: str, net_worth: Money | None, amount: Money) -> None:
+        """MK-5: notes and commitments, this one included, within the share of stated net worth."""
+        before = self._invested(uow, investor_id) - amount  # the reservation just made is in `committed`
+        rules = self._market.investors
+        headroom = suitability_headroom(net_worth, rules.suitability_share, before)
+        if headroom is not None and amount.minor > headroom.minor:
+            raise PolicyViolation(
+                "suitability_limit",
+                f"notes are limited to {rules.suitability_share:%} of your stated net worth; {headroom} is left",
+                rules=[rules.suitability_rule],
+            )
 
     def _invested(self, uow: UnitOfWork, investor_id: str) -> Money:
         """What the investor has in notes and commitments now (MK-5's suitability base)."""

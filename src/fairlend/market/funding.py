@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict
@@ -95,6 +95,7 @@ class Funding:
                 )
             )
         ]
+        self.lock_wallets(uow, listing_id)  # before the ledger rows book_loan_in takes
         notes = investor_notes(commitments, currency)
         funded = sum(n.principal.minor for n in notes)
         if funded > principal.minor:
@@ -147,6 +148,22 @@ class Funding:
         if notify:
             self.offers.listing_funded(uow, row.borrower_id, row.offer_id, loan_id)
         return loan_id
+
+    def lock_wallets(self, uow: UnitOfWork, listing_id: str, *, also: str | None = None) -> None:
+        """Lock every wallet the listing's funding moves, in investor order, before any ledger row.
+
+        The one lock order for cash (listing, then wallets by investor id, then the ledger): an
+        investment that completes a listing and the end-of-day deadline both go through here."""
+        participants = select(market_commitment.c.investor_id).where(
+            market_commitment.c.listing_id == listing_id,
+            market_commitment.c.status == CommitmentStatus.RESERVED.value,
+        )
+        wanted: ColumnElement[bool] = market_wallet.c.investor_id.in_(participants)
+        if also is not None:
+            wanted = or_(wanted, market_wallet.c.investor_id == also)
+        uow.conn.execute(
+            select(market_wallet.c.investor_id).where(wanted).order_by(market_wallet.c.investor_id).with_for_update()
+        ).all()
 
     def cancel_in(self, uow: UnitOfWork, listing_id: str) -> None:
         """Cancel an open listing whose row lock the caller holds: every investor's cash is released."""
@@ -202,12 +219,15 @@ class Funding:
 
     def run_deadline(self, uow: UnitOfWork, today: date) -> DeadlineReport:
         """Every open listing whose last day is `today` or before: originate in full or in part, or cancel."""
+        # Every due listing locked first, in id order: an investment holds its listing before any wallet,
+        # so the deadline must not take a listing after the wallets of another.
         due = [
             r.id
             for r in uow.conn.execute(
                 select(market_listing.c.id)
                 .where(market_listing.c.status == ListingStatus.OPEN.value, market_listing.c.deadline <= today)
-                .order_by(market_listing.c.deadline, market_listing.c.id)
+                .order_by(market_listing.c.id)
+                .with_for_update()
             )
         ]
         full: list[str] = []
