@@ -297,3 +297,19 @@ def test_booking_inside_a_callers_transaction_commits_or_rolls_back_with_it(
     assert balance(container, AccountType.FEE_INCOME) == -10_000  # the agreed fee, deducted from the proceeds
     assert container.lending.quote("cash-12", cny("10000"), fee=cny("100")).schedule.apr > Decimal("0.18")
     assert container.verify() == []
+
+
+def test_notes_cannot_fund_a_product_whose_fee_is_financed_and_nothing_is_written(container: Container) -> None:
+    from fairlend.ledger.model import AccountKey, credit
+    from fairlend.lending.model import FeeTreatment
+
+    financed = container.lending.products.define(
+        product(
+            code="fee-financed", origination_fee_rate=Decimal("0.02"), origination_fee_treatment=FeeTreatment.FINANCED
+        )
+    )
+    paid = [credit(AccountKey(AccountType.CUSTODY_CASH, "CNY"), cny(980))]
+    with container.uow() as uow, pytest.raises(Invalid) as refused:
+        container.lending.book_loan_in(uow, "brw_1", financed.code, cny(1_000), fee=cny(20), funding=paid)
+    assert refused.value.code == "funding_needs_deducted_fee"
+    assert container.lending.loans_of_borrower("brw_1") == []

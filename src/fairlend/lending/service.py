@@ -24,7 +24,7 @@ from fairlend.ledger.service import Ledger
 from fairlend.lending.closing import close_loan
 from fairlend.lending.events import LoanChargedOff, LoanDisbursed, LoanWrittenOff
 from fairlend.lending.importing import as_of, catch_up
-from fairlend.lending.model import LoanState
+from fairlend.lending.model import FeeTreatment, LoanState
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
 from fairlend.lending.recovery import recovered_of
 from fairlend.lending.repayment import LoanRepayments
@@ -147,6 +147,9 @@ class LendingService(LoanRepayments):
         opened = open_date or today
         if opened > today:
             raise Invalid("open_date_in_future", f"a loan cannot open after the business date {today}")
+        if funding and product.origination_fee_treatment is FeeTreatment.FINANCED:
+            # Notes are sized on the amount lent; a financed fee makes the principal larger than what they paid.
+            raise Invalid("funding_needs_deducted_fee", f"notes cannot fund {product.code}: its fee is financed")
         past = past_repayments_in_order(repayments, opened, today, product.currency)
         quote = self.products.quote(
             product, amount, opened, rate=rate, term=term, first_due_date=first_due_date, fee=fee
