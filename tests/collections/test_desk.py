@@ -159,3 +159,20 @@ def test_the_queue_is_in_the_ladders_priority_and_filters_by_bucket_days_and_las
     with pytest.raises(Invalid) as unknown:
         desk.queue(today, QueueFilter(bucket="M99"))
     assert unknown.value.code == "unknown_bucket"
+
+
+def test_a_blocked_attempt_is_no_contact_in_the_queues_last_contact(world: World, clock: FixedClock) -> None:
+    today = world.container.clock.business_date()
+    with world.container.uow() as uow:
+        world.c.planner.run(uow, today)
+        uow.commit()
+    night = clock.now().replace(hour=15)  # 23:00 in Shanghai: outside every window
+    clock.set(night)
+    blocked = world.c.gateway.attempt(ContactRequest(LOAN, Medium.CALL))
+    assert not blocked.allowed
+    desk = world.c.desk
+    assert LOAN in {i.task.loan_id for i in desk.queue(today, QueueFilter(last_contact="never"))}
+    assert LOAN not in {i.task.loan_id for i in desk.queue(today, QueueFilter(last_contact="today"))}
+    clock.set(night.replace(hour=2))  # 10:00: the call goes
+    assert world.c.gateway.attempt(ContactRequest(LOAN, Medium.CALL)).allowed
+    assert LOAN in {i.task.loan_id for i in desk.queue(today, QueueFilter(last_contact="today"))}

@@ -97,3 +97,18 @@ def test_a_borrower_cannot_have_numbers_texted_without_end(container: Container,
                 c.service.resend_contact_code(borrower.subject_id, person.id)
                 sent += 1
     assert refused.value.code == "code_send_client_budget" and sent == limit
+
+
+def test_the_collectors_preview_reads_the_number_logged_as_a_preview_not_as_a_contact(container: Container) -> None:
+    borrower = sign_up(container, cn_mobile())
+    lending = InMemoryLending()
+    lending.add(LoanFacts("loan_p", borrower.subject_id, LoanState.ACTIVE, "CNY", Money(100, "CNY"), 5, "M1"))
+    c = wire_collections(container, lending=lending)
+
+    def phone_reads() -> list[str]:
+        return [e.purpose for e in container.identity.audit.entries(borrower.subject_id) if "phone" in e.field_names]
+
+    c.gateway.preview("loan_p")
+    assert phone_reads() == ["collections_preview"]  # looking is logged as looking
+    assert c.gateway.attempt(ContactRequest("loan_p", Medium.CALL, collector_id="op_1")).allowed
+    assert sorted(phone_reads()) == ["collections_contact", "collections_preview"]

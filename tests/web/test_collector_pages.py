@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
-from fairlend.collections.model import PromiseStatus
+from fairlend.collections.model import Medium, PromiseStatus
 from fairlend.collections.wiring import Collections
 from fairlend.identity.model import Role
 from tests.collections.conftest import BORROWER, LOAN, World
 from tests.collections.test_desk import _repay
-from tests.web.helpers import csrf, denied, sign_in
+from tests.web.helpers import csrf, denied, field, sign_in
 
 ACCOUNT = f"/operator/collections/loans/{LOAN}"
 
@@ -58,8 +58,11 @@ def test_a_blocked_attempt_shows_its_rule_and_the_borrowers_words_and_is_logged(
 ) -> None:
     clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # 23:00 in Shanghai
     sign_in(api, container, "op_col", Role.COLLECTOR)
-    token = csrf(api.get(f"{ACCOUNT}?lang=zh-CN").text)
-    got = api.post(f"{ACCOUNT}/attempt", data={"medium": "call", "template": "collection", "csrf_token": token})
+    page = api.get(f"{ACCOUNT}?lang=zh-CN").text
+    token, key = csrf(page), field(page, "form_key")
+    got = api.post(
+        f"{ACCOUNT}/attempt", data={"medium": "call", "template": "collection", "csrf_token": token, "form_key": key}
+    )
     assert got.status_code == 409
     assert "CN-5" in got.text and "22:00至次日08:00不得催收" in got.text and "网关拦截了本次联系" in got.text
     (logged,) = world.c.service.contacts_about(BORROWER)
@@ -70,10 +73,11 @@ def test_an_allowed_call_then_its_outcome_and_a_promise_kept(
     api: TestClient, container: Container, world: World
 ) -> None:
     sign_in(api, container, "op_col", Role.COLLECTOR)
-    token = csrf(api.get(ACCOUNT).text)
+    account = api.get(ACCOUNT).text
+    token = csrf(account)
     sent = api.post(
         f"{ACCOUNT}/attempt",
-        data={"medium": "call", "template": "collection", "csrf_token": token},
+        data={"medium": "call", "template": "collection", "csrf_token": token, "form_key": field(account, "form_key")},
         follow_redirects=False,
     )
     assert sent.status_code == 303 and "sent=" in sent.headers["location"]
@@ -101,7 +105,7 @@ def test_an_attempt_to_a_contact_person_the_borrower_never_named_is_refused(
     api: TestClient, container: Container, world: World
 ) -> None:
     sign_in(api, container, "op_col", Role.COLLECTOR)
-    token = csrf(api.get(ACCOUNT).text)
+    account = api.get(ACCOUNT).text
     got = api.post(
         f"{ACCOUNT}/attempt?lang=en",
         data={
@@ -109,7 +113,8 @@ def test_an_attempt_to_a_contact_person_the_borrower_never_named_is_refused(
             "recipient": "cp:cp_nobody",
             "template": "free_text",
             "text": "pay",
-            "csrf_token": token,
+            "csrf_token": csrf(account),
+            "form_key": field(account, "form_key"),
         },
     )
     assert got.status_code == 422 and "The borrower named no such contact person" in got.text
@@ -138,3 +143,43 @@ def test_the_collectors_pages_refuse_other_roles(
     posted = api.post(f"{ACCOUNT}/attempt", data={"medium": "call"}, follow_redirects=False)
     assert denied(posted)
     assert world.c.service.contacts_about(BORROWER) == []
+
+
+def test_the_account_names_a_contact_person_masked_never_in_full(
+    api: TestClient, container: Container, world: World
+) -> None:
+    person = world.c.service.name_contact_person(BORROWER, "李四光", "friend", "+8613912345678")
+    code = next(v for (phone, _purpose), v in world.otp.sent.items() if phone == "+8613912345678")
+    world.c.service.confirm_contact_person(person.id, code)
+    sign_in(api, container, "op_col", Role.COLLECTOR)
+    page = api.get(f"{ACCOUNT}?lang=zh-CN").text
+    assert f'value="cp:{person.id}"' in page
+    assert "李四光" not in page and "李*" in page  # the borrower's friend is not the collector's business
+
+
+def test_the_same_attempt_form_sent_twice_contacts_the_debtor_once(
+    api: TestClient, container: Container, world: World, clock: FixedClock
+) -> None:
+    sign_in(api, container, "op_col", Role.COLLECTOR)
+    account = api.get(ACCOUNT).text
+    data = {
+        "medium": "sms",
+        "template": "collection",
+        "csrf_token": csrf(account),
+        "form_key": field(account, "form_key"),
+    }
+    first = api.post(f"{ACCOUNT}/attempt", data=data, follow_redirects=False)
+    again = api.post(f"{ACCOUNT}/attempt", data=data, follow_redirects=False)  # a double click
+    assert first.status_code == again.status_code == 303 and first.headers["location"] == again.headers["location"]
+    assert len(world.c.service.contacts_about(BORROWER)) == 1 and len(world.channel(Medium.SMS).sent) == 1
+    # A blocked attempt replays as blocked, with its rules, and is logged once too.
+    clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
+    sign_in(api, container, "op_col", Role.COLLECTOR)  # a new shift: the day's session has ended
+    night = api.get(ACCOUNT).text
+    data = {"medium": "call", "template": "collection", "csrf_token": csrf(night), "form_key": field(night, "form_key")}
+    blocked = [api.post(f"{ACCOUNT}/attempt", data=data) for _ in range(2)]
+    assert [b.status_code for b in blocked] == [409, 409] and all("CN-5" in b.text for b in blocked)
+    assert len(world.c.service.contacts_about(BORROWER)) == 2
+    # The same key for another request is refused and contacts nobody.
+    changed = api.post(f"{ACCOUNT}/attempt", data={**data, "medium": "sms"})
+    assert changed.status_code == 422 and len(world.c.service.contacts_about(BORROWER)) == 2

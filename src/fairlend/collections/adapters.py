@@ -26,9 +26,9 @@ class IdentityContactPoints:
     def __init__(self, identity: IdentityService) -> None:
         self._identity = identity
 
-    def contact_point(self, person_id: str) -> ContactPoint | None:
+    def contact_point(self, person_id: str, purpose: str = "collections_contact") -> ContactPoint | None:
         try:
-            point = self._identity.contact_point(person_id, purpose="collections_contact")
+            point = self._identity.contact_point(person_id, purpose=purpose)
         except NotFound:
             return None
         return ContactPoint(point.phone_e164, point.masked_phone, point.timezone)

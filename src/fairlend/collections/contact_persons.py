@@ -205,12 +205,13 @@ class ContactPersons:
             raise NotFound("contact_person_not_found", f"no contact person {contact_id}")
         return person_view(row, self._name(row))
 
-    def contact_persons(self, borrower_id: str) -> list[ContactPersonView]:
+    def contact_persons(self, borrower_id: str, *, masked: bool = False) -> list[ContactPersonView]:
+        """The borrower's contact persons; `masked` for staff, who see "张*", never the sealed full name."""
         with self._uow(read_only=True) as uow:
             rows = uow.conn.execute(
                 select(contact_person).where(contact_person.c.borrower_id == borrower_id).order_by(contact_person.c.id)
             ).all()
-        return [person_view(r, self._name(r)) for r in rows]
+        return [person_view(r, str(r.name) if masked else self._name(r)) for r in rows]
 
     def _name(self, row: Any) -> str:
         return self._sealer.open(row.name_sealed, CONTACT_PERSON_NAME) if row.name_sealed else str(row.name)

@@ -116,7 +116,16 @@ class CollectorDesk:
         self, business_date: date, filters: QueueFilter = QueueFilter(), *, limit: int = 50, offset: int = 0
     ) -> list[QueueItem]:
         task = collection_task.c
-        last = select(func.max(contact_log.c.at)).where(contact_log.c.loan_id == task.loan_id).scalar_subquery()
+        # The last message that went out: a blocked attempt or an unsent dispatch reached nobody.
+        last = (
+            select(func.max(contact_log.c.at))
+            .where(
+                contact_log.c.borrower_id == task.borrower_id,
+                contact_log.c.loan_id == task.loan_id,
+                contact_log.c.outcome == Outcome.SENT.value,
+            )
+            .scalar_subquery()
+        )
         pending = (
             select(func.min(promise_to_pay.c.due_on))
             .where(promise_to_pay.c.loan_id == task.loan_id, promise_to_pay.c.status == PromiseStatus.PENDING.value)

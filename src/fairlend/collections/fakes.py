@@ -58,7 +58,7 @@ class InMemoryContactPoints:
         self.points[person_id] = point
         return point
 
-    def contact_point(self, person_id: str) -> ContactPoint | None:
+    def contact_point(self, person_id: str, purpose: str = "collections_contact") -> ContactPoint | None:
         return self.points.get(person_id)
 
 

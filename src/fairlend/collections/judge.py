@@ -44,6 +44,10 @@ DEFAULT_TEMPLATE = "collection"
 MAX_FREE_TEXT = 2_000
 
 
+CONTACT_PURPOSE = "collections_contact"  # identity's audit purpose for an attempt's reading of the number
+PREVIEW_PURPOSE = "collections_preview"  # ... and for the collector's "allowed now" preview
+
+
 @dataclass(frozen=True, slots=True)
 class ContactRequest:
     loan_id: str  # "" only for a message about no loan: a contact person's consent request
@@ -108,10 +112,13 @@ class Judge:
         self.number_key = number_key
         self._sealer = sealer
 
-    def ask(self, request: ContactRequest) -> Asked:
-        """The other contexts' facts, asked outside any transaction (they keep their own)."""
+    def ask(self, request: ContactRequest, *, purpose: str = CONTACT_PURPOSE) -> Asked:
+        """The other contexts' facts, asked outside any transaction (they keep their own).
+
+        Reading the debtor's number is logged by identity under `purpose`: a real attempt's
+        reading is a contact use, the collector's preview's is a preview (PREVIEW_PURPOSE)."""
         facts, borrower_id = self.loan(request)
-        point = self._contact_points.contact_point(borrower_id)
+        point = self._contact_points.contact_point(borrower_id, purpose)
         dispute = facts is not None and self._disputes.has_open_dispute(borrower_id, facts.loan_id)
         return Asked(facts, borrower_id, point, dispute)
 

@@ -40,7 +40,9 @@ class LendingPort(Protocol):
 class ContactPointPort(Protocol):
     """identity: a person's registered phone (masked for display) and time zone."""
 
-    def contact_point(self, person_id: str) -> ContactPoint | None: ...
+    def contact_point(self, person_id: str, purpose: str = "collections_contact") -> ContactPoint | None:
+        """`purpose` is what identity's audit log records the reading as."""
+        ...
 
 
 class OtpPort(Protocol):

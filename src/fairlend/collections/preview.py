@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from fairlend.collections.judge import DEFAULT_TEMPLATE, ContactRequest, Judge
+from fairlend.collections.judge import DEFAULT_TEMPLATE, PREVIEW_PURPOSE, ContactRequest, Judge
 from fairlend.collections.model import (
     PHONE_MEDIA,
     Attempt,
@@ -100,7 +100,7 @@ def allowed_now(
     Each option is judged by `Judge.judge`, exactly as an attempt is (same reads, same
     policy, same moment's clock), and nothing is recorded.
     """
-    asked = judge.ask(ContactRequest(loan_id, Medium.CALL))
+    asked = judge.ask(ContactRequest(loan_id, Medium.CALL), purpose=PREVIEW_PURPOSE)
     content = profile.collections.content
     third_party = next((t.id for t in content.templates if t.purpose is TemplatePurpose.THIRD_PARTY), None)
     options: list[AllowedNow] = []

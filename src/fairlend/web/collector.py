@@ -24,6 +24,7 @@ from fairlend.collections.wiring import Collections
 from fairlend.errors import DomainError, Invalid, NotFound
 from fairlend.jurisdiction.model import TemplatePurpose
 from fairlend.money import Money
+from fairlend.web.once import new_form_key, once
 from fairlend.web.rendering import Csrf, check_csrf, error_text, locale_of, operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -109,7 +110,11 @@ def _account(request: Request, container: Container, loan_id: str, *, status_cod
         detail, payments = None, []
     preview = c.gateway.preview(loan_id)
     content = container.profile.collections.content
-    persons = [p for p in c.service.contact_persons(facts.borrower_id) if p.status is ContactPersonStatus.CONFIRMED]
+    persons = [
+        p
+        for p in c.service.contact_persons(facts.borrower_id, masked=True)
+        if p.status is ContactPersonStatus.CONFIRMED
+    ]
     return render(
         request,
         container,
@@ -119,6 +124,8 @@ def _account(request: Request, container: Container, loan_id: str, *, status_cod
         payments=payments,
         name=masked_name(container, facts.borrower_id),
         preview=preview,
+        # One contact per drawing of the form: a double click or a retry never calls twice.
+        attempt_key=new_form_key(),
         contacts=c.service.contacts_about(facts.borrower_id, loan_id),
         outcomes=c.desk.outcomes_for(loan_id),
         promises=c.desk.promises_for(loan_id),
@@ -150,13 +157,14 @@ def attempt(
     template: Annotated[str, Form()] = "",
     text: Annotated[str, Form()] = "",
     task_id: Annotated[str, Form()] = "",
+    form_key: Annotated[str, Form()] = "",
     csrf: Csrf = None,
 ) -> Response:
     who = operator(request, container, COLLECTORS)
     check_csrf(request, csrf)
-    try:
-        if medium not in {m.value for m in Medium}:
-            raise Invalid("unknown_medium", f"no medium {medium!r}")
+
+    def contact() -> str:
+        """The attempt through the gateway, answered as `sent:<log id>` or `blocked:<rule>,<rule>`."""
         person = recipient.removeprefix("cp:") if recipient.startswith("cp:") else None
         own_words = template == FREE_TEXT or (not template and text.strip())
         decision = _c(container).gateway.attempt(
@@ -171,12 +179,22 @@ def attempt(
                 task_id=task_id,
             )
         )
+        return f"sent:{decision.log_id}" if decision.allowed else "blocked:" + ",".join(decision.rules)
+
+    try:
+        if medium not in {m.value for m in Medium}:
+            raise Invalid("unknown_medium", f"no medium {medium!r}")
+        asked = "\n".join((loan_id, medium, recipient, template, text))
+        answer = once(container, who, "collector:attempt", form_key, asked, contact)
     except DomainError as exc:
         return _account(request, container, loan_id, status_code=422, error=error_text(request, container, exc))
-    if decision.allowed:
-        return redirect(f"{PAGE}/loans/{loan_id}?sent={decision.log_id}")
+    if not answer:  # it took effect and its answer was lost: the account's contact log shows it
+        return redirect(f"{PAGE}/loans/{loan_id}")
+    outcome, _, detail = answer.partition(":")
+    if outcome == "sent":
+        return redirect(f"{PAGE}/loans/{loan_id}?sent={detail}")
     lang = locale_of(request, container)
-    blocked = [(rule, rule_text(rule, lang)) for rule in decision.rules]
+    blocked = [(rule, rule_text(rule, lang)) for rule in detail.split(",") if rule]
     return _account(request, container, loan_id, status_code=409, blocked=blocked)
 
 

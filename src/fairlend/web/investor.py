@@ -11,10 +11,7 @@ personal data of the borrower. Charts are drawn by ECharts from the package
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -24,7 +21,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.deps import ContainerDep
 from fairlend.bootstrap import Container
-from fairlend.db.idempotency import Claim, StoredResponse
 from fairlend.errors import DomainError, Invalid, NotFound
 from fairlend.identity.model import Principal, Role
 from fairlend.market.model import ListingFilter
@@ -32,11 +28,11 @@ from fairlend.market.portfolio_export import chart_data, statement_csv
 from fairlend.market.returns import NOTE_STATUSES
 from fairlend.money import Money
 from fairlend.web import i18n
+from fairlend.web.once import new_form_key, once
 from fairlend.web.rendering import Csrf, PageRedirect, check_csrf, error_text, locale_of, redirect, render, require
 
 router = APIRouter(include_in_schema=False)
 HOME = "/investor"
-ANSWER_LOST = StoredResponse(303, "text/plain", b"")
 AGREEMENT_VERSION = "investor/v1"  # the agreement the portal shows; the API names the version it accepts
 
 
@@ -45,33 +41,6 @@ def investor(request: Request, container: Container) -> Principal:
     if container.market is None:
         raise PageRedirect("/?denied=1")
     return who
-
-
-def _key() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def _once(container: Container, who: Principal, action: str, form_key: str, what: str, run: Callable[[], str]) -> str:
-    """Run a money-moving form once per key: the same key again answers the first result and runs nothing."""
-    if not form_key or len(form_key) > 128 or not form_key.isascii():
-        raise Invalid("payment_key_invalid", "reload the page and submit the form again")
-    scope = hashlib.sha256(f"web:investor:{action}\n{who.subject_id}\n{form_key}".encode()).hexdigest()
-    store = container.idempotency
-    claimed = store.claim(scope, hashlib.sha256(what.encode()).hexdigest(), lost=ANSWER_LOST)
-    if claimed.outcome is Claim.REPLAY and claimed.stored is not None:
-        return claimed.stored.body.decode()
-    if claimed.held is None:
-        code = "payment_key_reused" if claimed.outcome is Claim.MISMATCH else "payment_in_progress"
-        raise DomainError(code, "this form was already submitted")
-    held = claimed.held
-    try:
-        with store.effects(held):
-            done = run()
-    except BaseException:
-        store.fail(held, lost=ANSWER_LOST)  # nothing moved: the same form may be corrected and sent again
-        raise
-    store.complete(held, StoredResponse(303, "text/plain", done.encode()))
-    return done
 
 
 def _amount(container: Container, text: str) -> Money:
@@ -95,8 +64,8 @@ def _wallet_page(request: Request, container: Container, who: Principal, **conte
         agreed=agreed,
         movements=wallets.movements(who.subject_id)[-20:],
         needs_net_worth=container.market.profile.marketplace.investors.suitability_share > 0,
-        deposit_key=_key(),
-        withdraw_key=_key(),
+        deposit_key=new_form_key(),
+        withdraw_key=new_form_key(),
         done=request.query_params.get("done", ""),
         **context,
     )
@@ -145,7 +114,9 @@ def move_cash(
     try:
         money = _amount(container, amount)
         move = wallets.deposit if action == "deposit" else wallets.withdraw
-        done = _once(container, who, action, form_key, f"{money.minor}", lambda: move(who.subject_id, money).id)
+        done = once(
+            container, who, f"investor:{action}", form_key, f"{money.minor}", lambda: move(who.subject_id, money).id
+        )
     except DomainError as exc:
         status = 409 if exc.code.startswith("payment_key") or exc.code == "payment_in_progress" else 422
         return _wallet_page(request, container, who, error=error_text(request, container, exc), status_code=status)
@@ -205,7 +176,7 @@ def _listing_page(request: Request, container: Container, listing_id: str, **con
         container,
         "investor/listing.html",
         listing=listing,
-        invest_key=_key(),
+        invest_key=new_form_key(),
         note_size=Money(container.market.profile.marketplace.note_minimum_minor, container.profile.currency),
         done=request.query_params.get("done", ""),
         **context,
@@ -232,10 +203,10 @@ def invest(
     market = container.market
     try:
         money = _amount(container, amount)
-        done = _once(
+        done = once(
             container,
             who,
-            "invest",
+            "investor:invest",
             form_key,
             f"{listing_id}\n{money.minor}",
             lambda: market.commitments.invest(who.subject_id, listing_id, money).id,

@@ -12,7 +12,6 @@ posting and never a form stuck "in progress".
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import date
 from typing import Annotated, Any
@@ -23,11 +22,11 @@ from fastapi.responses import HTMLResponse, Response
 from fairlend.api.auth import EOD_READERS, LOAN_OFFICERS
 from fairlend.api.deps import ContainerDep
 from fairlend.bootstrap import Container
-from fairlend.db.idempotency import Claim, StoredResponse
-from fairlend.errors import DomainError, Invalid, NotFound
+from fairlend.errors import DomainError, NotFound
 from fairlend.identity.model import Principal
 from fairlend.lending.views import LoanDetail
 from fairlend.money import Money
+from fairlend.web.once import once
 from fairlend.web.rendering import Csrf, PageRedirect, borrower, check_csrf, error_text, operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -98,10 +97,6 @@ def payoff(request: Request, container: ContainerDep, loan_id: str) -> HTMLRespo
     return render(request, container, "lending/payoff.html", quote=quote, pay_key=secrets.token_urlsafe(24))
 
 
-# What a resubmitted form shows once a repayment took effect and its answer was lost: the loan page.
-PAID_ANSWER_LOST = StoredResponse(303, "text/plain", b"")
-
-
 @router.post(LOANS + "/{loan_id}/repay", response_model=None)
 def repay(
     request: Request,
@@ -115,35 +110,21 @@ def repay(
     check_csrf(request, csrf)
     detail = _owned(container, who, loan_id)
     try:
-        if not pay_key or len(pay_key) > 128 or not pay_key.isascii():
-            raise Invalid("payment_key_invalid", "reload the page and submit the form again")
         money = Money.parse(amount, detail.facts.currency, grouping=True)
+        paid = once(
+            container,
+            who,
+            "repay",
+            pay_key,
+            f"{loan_id}\n{money.minor}\n{money.currency}",
+            lambda: container.lending.repay(loan_id, money, reference=f"web:{pay_key[:40]}").repayment_id,
+        )
     except DomainError as exc:
-        return _loan_page(request, container, detail, error=error_text(request, container, exc), status_code=422)
-    # The key is the borrower's: nobody else's form can collide with it.
-    scope = hashlib.sha256(f"web:repay\n{who.subject_id}\n{pay_key}".encode()).hexdigest()
-    request_hash = hashlib.sha256(f"{loan_id}\n{money.minor}\n{money.currency}".encode()).hexdigest()
-    store = container.idempotency
-    claimed = store.claim(scope, request_hash, lost=PAID_ANSWER_LOST)
-    if claimed.outcome is Claim.REPLAY and claimed.stored is not None:
-        paid = claimed.stored.body.decode()
-        return redirect(f"{LOANS}/{loan_id}?repaid={paid}" if paid else f"{LOANS}/{loan_id}")
-    if claimed.held is None:
-        code = "payment_key_reused" if claimed.outcome is Claim.MISMATCH else "payment_in_progress"
-        text = error_text(request, container, DomainError(code, "this form was already submitted"))
-        return _loan_page(request, container, detail, error=text, status_code=409)
-    held = claimed.held
-    try:
-        with store.effects(held):
-            result = container.lending.repay(loan_id, money, reference=f"web:{pay_key[:40]}")
-    except DomainError as exc:
-        store.fail(held, lost=PAID_ANSWER_LOST)  # nothing was posted: the same form may be corrected and sent again
-        return _loan_page(request, container, detail, error=error_text(request, container, exc), status_code=422)
-    except BaseException:
-        store.fail(held, lost=PAID_ANSWER_LOST)
-        raise
-    store.complete(held, StoredResponse(303, "text/plain", result.repayment_id.encode()))
-    return redirect(f"{LOANS}/{loan_id}?repaid={result.repayment_id}")
+        # The same key again, for another amount or while the first is running: 409; a bad amount: 422.
+        status = 409 if exc.code in ("payment_key_reused", "payment_in_progress") else 422
+        return _loan_page(request, container, detail, error=error_text(request, container, exc), status_code=status)
+    # An empty answer: the payment took effect and its answer was lost; the loan page shows it.
+    return redirect(f"{LOANS}/{loan_id}?repaid={paid}" if paid else f"{LOANS}/{loan_id}")
 
 
 # ---- the console -----------------------------------------------------------------------------
