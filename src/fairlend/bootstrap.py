@@ -207,4 +207,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     eod.register_after_day("bureau_daily", lambda day: len(bureau_admin.run_daily(day).removed))
     retention = timedelta(days=settings.idempotency_retention_days)
     eod.register_after_day("idempotency_prune", lambda day: idempotency.prune(retention))
+    # A kept self-check is read only on its own business date; the day closed, it goes.
+    eod.register_after_day("self_check_prune", container.origination.prune_self_checks)
     return container

@@ -247,3 +247,23 @@ def test_the_rate_check_quotes_what_the_application_then_decides(
         check.limit,
     )
     assert app.decision == check.indicative_decision
+
+
+def test_a_kept_self_check_goes_at_end_of_day_and_one_that_cannot_be_opened_asks_the_bureau_again(
+    container: Container,
+) -> None:
+    from fairlend.origination.tables import self_check
+
+    world = wire(container)
+    borrower = struggling_borrower(world)
+    world.service.self_check(borrower)
+    soft = len(world.bureau.inquiries[f"ID{borrower}"])
+    with container.uow() as uow:  # sealed under a key since retired
+        uow.conn.execute(sa.update(self_check).values(sealed="k9:garbage"))
+        uow.commit()
+    world.service.self_check(borrower)
+    assert len(world.bureau.inquiries[f"ID{borrower}"]) == soft + 1
+    today = container.clock.business_date()
+    assert world.service.prune_self_checks(today) == 1
+    with container.uow(read_only=True) as uow:
+        assert uow.conn.execute(sa.select(sa.func.count()).select_from(self_check)).scalar() == 0

@@ -282,6 +282,13 @@ def test_the_contract_is_readable_before_agreeing_and_provable_after_in_html_and
     tampered = api.get(f"/borrower/offers/{offer_id}/contract?lang=en")
     assert "no longer match" in tampered.text
 
+    # A contract agreed before texts were versioned (its fingerprint hashed other terms) is not called changed.
+    with container.uow() as uow:
+        uow.conn.execute(update(loan_offer).where(loan_offer.c.id == offer_id).values(contract_version=None))
+        uow.commit()
+    legacy = api.get(f"/borrower/offers/{offer_id}/contract?lang=en")
+    assert "were not checked against a fingerprint" in legacy.text and "no longer match" not in legacy.text
+
 
 def test_nobody_else_reads_a_borrowers_contract(api: TestClient, container: Container) -> None:
     borrower_id = _borrower(api, container)

@@ -15,6 +15,7 @@ from fairlend.bureau.client import CreditReport as BureauReport
 from fairlend.bureau.client import InquiryKind, InquiryPurpose
 from fairlend.errors import Forbidden
 from fairlend.identity.model import ConsentPurpose, KycLevel
+from fairlend.identity.pii import VaultError
 from fairlend.identity.service import IdentityService as IdentityContext
 from fairlend.money import Money
 from fairlend.origination.ports import (
@@ -81,7 +82,10 @@ class IdentityAdapter:
         return self._identity.vault.encrypt(value, purpose)
 
     def unseal(self, sealed: str, purpose: str) -> str:
-        return self._identity.vault.decrypt(sealed, purpose)
+        try:
+            return self._identity.vault.decrypt(sealed, purpose)
+        except VaultError as exc:  # the port's callers know ValueError: "cannot be opened"
+            raise ValueError(str(exc)) from exc
 
 
 def attest(consent: ConsentAttestation, subject: ReportingIdentity, institution_id: str) -> BureauConsent:

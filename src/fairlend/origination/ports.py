@@ -72,7 +72,9 @@ class IdentityService(Protocol):
         """Encrypt what origination stores about a person (the day's self-check) with identity's keys."""
         ...
 
-    def unseal(self, sealed: str, purpose: str) -> str: ...
+    def unseal(self, sealed: str, purpose: str) -> str:
+        """The clear value; ValueError when it cannot be opened (another purpose, a retired key)."""
+        ...
 
 
 # -- bureau (through fairlend.bureau.client) ------------------------------------------

@@ -159,9 +159,11 @@ class OriginationReads:
         with self._uow(read_only=True) as uow:
             row = self._offer_row(uow, borrower_id, offer_id)
         offer = self._offer_view(row)
-        version = row["contract_version"] or CONTRACT_VERSION
-        terms = self.contract_terms(offer, row["contract_id"], version)
+        terms = self.contract_terms(offer, row["contract_id"], row["contract_version"] or CONTRACT_VERSION)
         recorded = row["consent_sha256"]
+        if row["contract_version"] is None:
+            # Agreed before the text was versioned: its fingerprint hashed other terms; nothing to check it by.
+            return ContractView(offer, terms, recorded, None)
         return ContractView(offer, terms, recorded, recorded is None or recorded == fingerprint(terms))
 
     def offer_for_loan(self, borrower_id: str, loan_id: str) -> str:

@@ -227,7 +227,10 @@ class OriginationService(Acceptance):
                 )
             ).scalar()
         if kept is not None:  # looked already today: the bureau is not asked again (one soft inquiry a day)
-            return self_check_from_json(self.identity.unseal(kept, SELF_CHECK_SEAL))
+            try:
+                return self_check_from_json(self.identity.unseal(kept, SELF_CHECK_SEAL))
+            except ValueError:  # sealed under a key since retired: ask the bureau again
+                pass
         pulled = self._soft(borrower_id, SELF_CHECK_PURPOSE, None, None)
         assessment = self.scoring.assess(pulled.facts, today)
         plan = self.scoring.plan(pulled.facts, today)
@@ -246,6 +249,13 @@ class OriginationService(Acceptance):
             )
             uow.commit()
         return check
+
+    def prune_self_checks(self, business_date: date) -> int:
+        """End-of-day: forget every kept self-check older than the next day; only a day's copy is ever read."""
+        with self._uow() as uow:
+            removed = uow.conn.execute(delete(self_check).where(self_check.c.business_date <= business_date)).rowcount
+            uow.commit()
+        return int(removed or 0)
 
     def prequalify(
         self, borrower_id: str, amount: Money, term_months: int, stated_monthly_income: Money | None = None

@@ -254,7 +254,7 @@ class ContractView:
     offer: OfferView
     terms: ContractTerms
     fingerprint: str | None  # recorded at acceptance; None for a draft
-    intact: bool  # the recorded fingerprint still matches the terms
+    intact: bool | None  # the recorded fingerprint still matches the terms; None: agreed before versioning
 
 
 def schedule_json(installments: tuple[Installment, ...]) -> list[dict[str, Any]]:
