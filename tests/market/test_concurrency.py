@@ -125,3 +125,31 @@ def test_two_listings_completing_at_once_with_the_same_investors_do_not_deadlock
         assert failures == []
         assert {world.market.listings.get(i).status for i in (a, b)} == {ListingStatus.FUNDED}
     assert container.verify() == []
+
+
+@pytest.mark.backends("postgresql", "sqlite")
+def test_two_accepts_of_one_offer_at_once_list_it_once_and_the_other_is_told_why(container: Container) -> None:
+    from tests.origination.support import solid_borrower
+
+    world = build(container)
+    solid_borrower(world.borrowers, "brw_twice")
+    app = world.origination.apply("brw_twice", yuan(10_000), 12, inquiry_disclosure_acknowledged=True)
+    assert app.offer_id
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def accept() -> None:
+        start.wait()
+        try:
+            world.origination.accept("brw_twice", app.offer_id or "", agreed=True)
+            outcomes.append("ok")
+        except DomainError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["offer_not_open", "ok"]
+    assert len(world.market.listings.browse()) == 1

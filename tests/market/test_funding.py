@@ -6,9 +6,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
+from fairlend.db.tables import outbox
 from fairlend.errors import DomainError
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.market.model import ListingStatus
@@ -137,6 +139,14 @@ def test_at_the_deadline_a_listing_funded_past_the_threshold_originates_for_what
     assert [n.principal for n in world.market.notes.of_loan(view.loan_id)] == [yuan(7_500)]
     assert world.market.wallets.wallet(ann).cash == yuan(500)
     assert container.verify() == []
+    # Consumers are told what was lent, not what the offer asked.
+    with container.engine.connect() as conn:
+        accepted = conn.execute(
+            sa.select(outbox.c.payload).where(outbox.c.event_type == "origination.OfferAccepted")
+        ).scalar_one()
+    detail = container.lending.loan_detail(view.loan_id)
+    assert accepted["amount"]["minor"] == yuan(7_500).minor
+    assert accepted["fee"]["minor"] == detail.origination_fee.minor
 
 
 @pytest.mark.parametrize(("partial_ok", "invested"), [(False, 9_000), (True, 6_000)])

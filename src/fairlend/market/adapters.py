@@ -6,6 +6,7 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.errors import NotFound
 from fairlend.identity.model import KycLevel
 from fairlend.identity.service import IdentityService
+from fairlend.money import Money
 from fairlend.origination.service import OriginationService
 
 
@@ -33,9 +34,11 @@ class OriginationOffers:
     def __init__(self) -> None:
         self.origination: OriginationService | None = None
 
-    def listing_funded(self, uow: UnitOfWork, borrower_id: str, offer_id: str, loan_id: str) -> None:
+    def listing_funded(
+        self, uow: UnitOfWork, borrower_id: str, offer_id: str, loan_id: str, principal: Money, fee: Money
+    ) -> None:
         if self.origination is not None:
-            self.origination.listing_funded(uow, borrower_id, offer_id, loan_id)
+            self.origination.listing_funded(uow, borrower_id, offer_id, loan_id, principal, fee)
 
     def listing_not_funded(self, uow: UnitOfWork, borrower_id: str, offer_id: str) -> None:
         if self.origination is not None:

@@ -146,7 +146,7 @@ class Funding:
             )
         )
         if notify:
-            self.offers.listing_funded(uow, row.borrower_id, row.offer_id, loan_id)
+            self.offers.listing_funded(uow, row.borrower_id, row.offer_id, loan_id, principal, fee)
         return loan_id
 
     def lock_wallets(self, uow: UnitOfWork, listing_id: str, *, also: str | None = None) -> None:

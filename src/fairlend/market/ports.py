@@ -91,6 +91,10 @@ class InvestorIdentity(Protocol):
 class OfferOutcomes(Protocol):
     """Origination's side of a listing's end: its offer becomes accepted (with the loan) or not funded."""
 
-    def listing_funded(self, uow: UnitOfWork, borrower_id: str, offer_id: str, loan_id: str) -> None: ...
+    def listing_funded(
+        self, uow: UnitOfWork, borrower_id: str, offer_id: str, loan_id: str, principal: Money, fee: Money
+    ) -> None:
+        """`principal` and `fee` are the loan's: less than the offer's when partly funded."""
+        ...
 
     def listing_not_funded(self, uow: UnitOfWork, borrower_id: str, offer_id: str) -> None: ...

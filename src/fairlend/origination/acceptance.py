@@ -201,6 +201,25 @@ class Acceptance(OriginationReads):
                     loan_application.c.id == row["application_id"],
                 )
             ).scalar()
+            # Claimed first, under the offer's row lock: a second accept at once waits, then finds it taken,
+            # before funding lists or books anything twice.
+            claimed = uow.conn.execute(
+                update(loan_offer)
+                .where(
+                    loan_offer.c.borrower_id == borrower_id,
+                    loan_offer.c.id == offer_id,
+                    loan_offer.c.status == OfferStatus.OPEN.value,
+                )
+                .values(
+                    status=OfferStatus.ACCEPTED.value,
+                    accepted_at=now,
+                    contract_id=contract_id,
+                    consent_sha256=consent_hash,
+                    contract_version=CONTRACT_VERSION,
+                )
+            ).rowcount
+            if claimed != 1:
+                raise Conflict("offer_not_open", "this offer was already accepted")
             outcome = self.funding.fund(
                 uow,
                 FundingRequest(
@@ -214,25 +233,11 @@ class Acceptance(OriginationReads):
                 ),
             )
             status = OfferStatus.ACCEPTED if outcome.loan_id else OfferStatus.LISTED
-            changed = uow.conn.execute(
+            uow.conn.execute(
                 update(loan_offer)
-                .where(
-                    loan_offer.c.borrower_id == borrower_id,
-                    loan_offer.c.id == offer_id,
-                    loan_offer.c.status == OfferStatus.OPEN.value,
-                )
-                .values(
-                    status=status.value,
-                    accepted_at=now,
-                    contract_id=contract_id,
-                    loan_id=outcome.loan_id,
-                    listing_id=outcome.listing_id,
-                    consent_sha256=consent_hash,
-                    contract_version=CONTRACT_VERSION,
-                )
-            ).rowcount
-            if changed != 1:
-                raise Conflict("offer_not_open", "this offer was already accepted")
+                .where(loan_offer.c.borrower_id == borrower_id, loan_offer.c.id == offer_id)
+                .values(status=status.value, loan_id=outcome.loan_id, listing_id=outcome.listing_id)
+            )
             uow.conn.execute(
                 update(loan_application)
                 .where(
@@ -242,28 +247,35 @@ class Acceptance(OriginationReads):
                 .values(status=ApplicationStatus.ACCEPTED.value)
             )
             if outcome.loan_id:
-                self._publish_accepted(uow, view, contract_id, outcome.loan_id)
+                self._publish_accepted(uow, view, contract_id, outcome.loan_id, view.quote.amount, view.quote.fee)
             uow.commit()
         return self.offer(borrower_id, offer_id)
 
-    def _publish_accepted(self, uow: UnitOfWork, view: OfferView, contract_id: str, loan_id: str) -> None:
+    def _publish_accepted(
+        self, uow: UnitOfWork, view: OfferView, contract_id: str, loan_id: str, amount: Money, fee: Money
+    ) -> None:
         uow.publish(
             OfferAccepted(
                 offer_id=view.id,
                 contract_id=contract_id,
                 loan_id=loan_id,
                 borrower_id=view.borrower_id,
-                amount=view.quote.amount,
+                amount=amount,
                 term_months=view.quote.term_months,
                 nominal_rate=view.quote.nominal_rate,
                 apr=view.quote.apr,
-                fee=view.quote.fee,
+                fee=fee,
                 business_date=uow.clock.business_date(),
             )
         )
 
-    def listing_funded(self, uow: UnitOfWork, borrower_id: str, offer_id: str, loan_id: str) -> None:
-        """The market funded a listed offer and booked its loan, in this transaction."""
+    def listing_funded(
+        self, uow: UnitOfWork, borrower_id: str, offer_id: str, loan_id: str, principal: Money, fee: Money
+    ) -> None:
+        """The market funded a listed offer and booked its loan, in this transaction.
+
+        `principal` and `fee` are the loan's: a partly funded listing lends less than the offer said,
+        and OfferAccepted tells consumers what was lent."""
         row = self._offer_row(uow, borrower_id, offer_id)
         changed = uow.conn.execute(
             update(loan_offer)
@@ -276,11 +288,11 @@ class Acceptance(OriginationReads):
         ).rowcount
         if changed != 1:
             raise Conflict("offer_not_listed", f"offer {offer_id} is {row['status']}, not waiting on a listing")
-        self._publish_accepted(uow, self._offer_view(row), row["contract_id"], loan_id)
+        self._publish_accepted(uow, self._offer_view(row), row["contract_id"], loan_id, principal, fee)
 
     def listing_not_funded(self, uow: UnitOfWork, borrower_id: str, offer_id: str) -> None:
         """The listing was cancelled (deadline missed, or closed by an operator): no loan."""
-        uow.conn.execute(
+        changed = uow.conn.execute(
             update(loan_offer)
             .where(
                 loan_offer.c.borrower_id == borrower_id,
@@ -288,4 +300,6 @@ class Acceptance(OriginationReads):
                 loan_offer.c.status == OfferStatus.LISTED.value,
             )
             .values(status=OfferStatus.NOT_FUNDED.value)
-        )
+        ).rowcount
+        if changed != 1:
+            raise Conflict("offer_not_listed", f"offer {offer_id} is not waiting on a listing")
