@@ -267,3 +267,21 @@ def test_a_kept_self_check_goes_at_end_of_day_and_one_that_cannot_be_opened_asks
     assert world.service.prune_self_checks(today) == 1
     with container.uow(read_only=True) as uow:
         assert uow.conn.execute(sa.select(sa.func.count()).select_from(self_check)).scalar() == 0
+
+
+def test_what_a_listing_shows_investors_is_what_the_model_scored(container: Container) -> None:
+    from fairlend.origination.tables import loan_application
+    from fairlend.scoring.model import features
+
+    world = wire(container)
+    borrower = struggling_borrower(world)
+    app = world.service.apply(borrower, yuan(5_000), 12, inquiry_disclosure_acknowledged=True)
+    with container.uow(read_only=True) as uow:
+        shown = uow.conn.execute(
+            sa.select(loan_application.c.listing_facts).where(loan_application.c.id == app.id)
+        ).scalar_one()
+    assert container.scoring is not None
+    facts = world.service._soft(borrower, "listing-check", yuan(5_000), None).facts  # the same report, read again
+    scored = features(facts, container.clock.business_date(), container.scoring.scorer.retention)
+    assert shown["credit_history_months"] == int(scored["history_months"])
+    assert shown["inquiries_6_months"] == int(scored["hard_inquiries_6m"])

@@ -69,25 +69,27 @@ def rate_for(grade: str, policy: CreditPolicy) -> Decimal:
     return policy.base_rate + policy.rate_step * GRADES.index(grade)
 
 
+def _limit(verified_monthly_income: Money | None, total_debt: Money, policy: CreditPolicy) -> tuple[int, str]:
+    """The raw limit in minor units and the rule that set it (see `limit_reason`)."""
+    if verified_monthly_income is None or verified_monthly_income.minor <= 0:
+        raw, reason = policy.unverified_limit_minor, "no_verified_income"
+    else:
+        headroom = verified_monthly_income.times(12 * policy.max_debt_to_income, Rounding.DOWN).minor - total_debt.minor
+        months = verified_monthly_income.minor * policy.income_months_limit
+        raw, reason = (headroom, "debt_headroom") if headroom < months else (months, "income_months")
+    if raw > policy.max_limit_minor:
+        return policy.max_limit_minor, "maximum"
+    return raw, reason
+
+
 def limit_reason(verified_monthly_income: Money | None, total_debt: Money, policy: CreditPolicy) -> str:
     """Which rule set `limit_for`'s answer: told to a person granted less than they asked."""
-    if verified_monthly_income is None or verified_monthly_income.minor <= 0:
-        return "no_verified_income"
-    headroom = verified_monthly_income.times(12 * policy.max_debt_to_income, Rounding.DOWN).minor - total_debt.minor
-    months = verified_monthly_income.minor * policy.income_months_limit
-    if min(headroom, months) > policy.max_limit_minor:
-        return "maximum"
-    return "debt_headroom" if headroom < months else "income_months"
+    return _limit(verified_monthly_income, total_debt, policy)[1]
 
 
 def limit_for(verified_monthly_income: Money | None, total_debt: Money, policy: CreditPolicy, currency: str) -> Money:
     """What the person can borrow: from verified income, less the debt they already carry."""
-    if verified_monthly_income is None or verified_monthly_income.minor <= 0:
-        raw = policy.unverified_limit_minor
-    else:
-        headroom = verified_monthly_income.times(12 * policy.max_debt_to_income, Rounding.DOWN).minor - total_debt.minor
-        raw = min(headroom, verified_monthly_income.minor * policy.income_months_limit)
-    raw = max(0, min(raw, policy.max_limit_minor))
+    raw = max(0, _limit(verified_monthly_income, total_debt, policy)[0])
     return Money(raw - raw % policy.limit_rounding_minor, currency)
 
 
@@ -99,6 +101,7 @@ class Outcome:
     limit: Money
     amount: Money  # what would be lent: min(requested, limit)
     codes: tuple[str, ...]  # why: stable codes for declines and referrals
+    limit_reason: str = ""  # the rule that set the limit (`limit_reason`)
 
 
 def decide(

@@ -9,8 +9,9 @@ a hard inquiry needs their credit-inquiry consent, a self-check or rate check
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlalchemy import delete, insert, select
 
@@ -19,7 +20,7 @@ from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Conflict, Forbidden, Invalid
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
-from fairlend.money import Money
+from fairlend.money import Money, sum_money
 from fairlend.origination.acceptance import Acceptance
 from fairlend.origination.model import (
     PURPOSES,
@@ -87,25 +88,25 @@ class _Pulled:
     facts: ApplicantFacts
 
 
-def listing_facts_of(facts: ApplicantFacts, today: date, purpose: str) -> ListingFacts:
-    """What a marketplace listing may show of the applicant: amounts, months and flags (MK-6)."""
+def listing_facts_of(facts: ApplicantFacts, scored: Mapping[str, float], purpose: str) -> ListingFacts:
+    """What a marketplace listing may show of the applicant: amounts, months and flags (MK-6).
+
+    History and inquiries are the scored features themselves: investors see what the model saw."""
     income = verified_monthly_income(facts)
-    opened = [a.opened_on for a in facts.credit.accounts]
-    history = None
-    if opened:
-        oldest = min(opened)
-        history = max(0, (today.year - oldest.year) * 12 + today.month - oldest.month)
-    six_months_ago = today - timedelta(days=183)
     return ListingFacts(
         verified_monthly_income_minor=None if income is None else income.minor,
-        total_debt_minor=sum(a.balance.minor for a in facts.credit.accounts),
-        credit_history_months=history,
+        total_debt_minor=total_debt(facts).minor,
+        credit_history_months=int(scored["history_months"]) if facts.credit.accounts else None,
         identity_verified=facts.kyc.identity_verified,
         bank_card_verified=facts.kyc.bank_card_verified,
         income_verified=income is not None,
-        inquiries_6_months=sum(1 for on in facts.credit.hard_inquiries if on >= six_months_ago),
+        inquiries_6_months=int(scored["hard_inquiries_6m"]),
         purpose=purpose,
     )
+
+
+def total_debt(facts: ApplicantFacts) -> Money:
+    return sum_money([a.balance for a in facts.credit.accounts], facts.currency)
 
 
 class OriginationService(Acceptance):
@@ -198,10 +199,10 @@ class OriginationService(Acceptance):
             )
 
     def _outcome(self, facts: ApplicantFacts, assessment: Assessment, requested: Money) -> Outcome:
-        total_debt = Money(sum(a.balance.minor for a in facts.credit.accounts), facts.currency)
-        limit = limit_for(verified_monthly_income(facts), total_debt, self.policy, facts.currency)
+        debt, income = total_debt(facts), verified_monthly_income(facts)
+        limit = limit_for(income, debt, self.policy, facts.currency)
         overdue = any(d.ended_on is None and d.overdue_amount.minor > 0 for d in facts.credit.delinquencies)
-        return decide(
+        decided = decide(
             assessment.score,
             requested,
             limit,
@@ -209,6 +210,7 @@ class OriginationService(Acceptance):
             apr_cap=self.profile.pricing.apr_cap,
             policy=self.policy,
         )
+        return replace(decided, limit_reason=limit_reason(income, debt, self.policy))
 
     # -- self-check, prequalify, disclosure, what-if --------------------------------------
     def self_check(self, borrower_id: str) -> SelfCheck:
@@ -268,7 +270,6 @@ class OriginationService(Acceptance):
         today = self._clock.business_date()
         assessment = self.scoring.what_if(pulled.facts, today, Change(extra_hard_inquiries=1)).after
         outcome = self._outcome(pulled.facts, assessment, amount)
-        total_debt = Money(sum(a.balance.minor for a in pulled.facts.credit.accounts), pulled.facts.currency)
         return Prequalification(
             score=assessment.score,
             indicative_decision=outcome.decision.value,
@@ -277,7 +278,7 @@ class OriginationService(Acceptance):
             limit=outcome.limit,
             amount=outcome.amount,
             codes=outcome.codes,
-            limit_reason=limit_reason(verified_monthly_income(pulled.facts), total_debt, self.policy),
+            limit_reason=outcome.limit_reason,
         )
 
     def inquiry_disclosure(self, borrower_id: str) -> InquiryDisclosure:
@@ -376,7 +377,7 @@ class OriginationService(Acceptance):
                     decided_at=None if outcome.decision is Decision.REFER else now,
                     decided_by="model",
                     note="",
-                    listing_facts=listing_facts_of(facts, today, purpose).to_json(),
+                    listing_facts=listing_facts_of(facts, assessment.features, purpose).to_json(),
                 )
             )
             self._publish_decided(
