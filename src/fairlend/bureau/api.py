@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from fairlend.api.deps import IdempotencyKey, get_container
-from fairlend.bureau.codec import encode
 from fairlend.bureau.documents import Institution
 from fairlend.bureau.model import ConsentAttestation, InquiryPurpose
 from fairlend.bureau.render import render_html, render_pdf
 from fairlend.bureau.service import BureauService
+from fairlend.codec import encode
 from fairlend.errors import Forbidden, Unauthorized
 
 router = APIRouter(tags=["bureau"])

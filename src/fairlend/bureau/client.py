@@ -27,7 +27,6 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from fairlend.bureau.codec import decode, encode
 from fairlend.bureau.documents import (
     AccountReport,
     Ack,
@@ -45,6 +44,7 @@ from fairlend.bureau.documents import (
 from fairlend.bureau.model import AccountState, ConsentAttestation, InquiryKind, InquiryPurpose
 from fairlend.bureau.render import render_html, render_pdf
 from fairlend.bureau.service import BureauService
+from fairlend.codec import decode, encode
 from fairlend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
 
 __all__ = [

@@ -8,10 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from fairlend.codec import decode, encode
 from fairlend.money import Money
 from fairlend.origination.contract import ContractTerms
 from fairlend.origination.model import Installment, Quote
-from fairlend.origination.ports import CreditReport, ReportAccount, ReportInquiry, ReportNegative
+from fairlend.origination.ports import CreditReport
 from fairlend.scoring.comprehensive import Assessment, PlanItem
 from fairlend.scoring.model import Change
 
@@ -91,98 +92,13 @@ class SelfCheck:
     fetched_at: datetime | None = None  # when the bureau was asked; the page says it is that day's
 
 
-def _money_json(m: Money | None) -> list[Any] | None:
-    return None if m is None else [m.minor, m.currency]
-
-
-def _money_of(v: list[Any] | None) -> Money | None:
-    return None if v is None else _money(v)
-
-
-def _money(v: list[Any]) -> Money:
-    return Money(int(v[0]), str(v[1]))
-
-
 def self_check_json(check: SelfCheck) -> str:
     """The day's self-check as JSON, to be sealed and kept (origination/service.py)."""
-    r, sc = check.report, check.score
-    return json.dumps(
-        {
-            "report": {
-                "report_id": r.report_id,
-                "as_of": r.as_of.isoformat(),
-                "accounts": [
-                    [
-                        a.lender,
-                        a.revolving,
-                        a.opened_on.isoformat(),
-                        _money_json(a.balance),
-                        _money_json(a.credit_limit),
-                    ]
-                    for a in r.accounts
-                ],
-                "negatives": [
-                    [
-                        n.lender,
-                        n.worst_band,
-                        n.began_on.isoformat(),
-                        n.ended_on.isoformat() if n.ended_on else None,
-                        _money_json(n.overdue_amount),
-                    ]
-                    for n in r.negatives
-                ],
-                "inquiries": [[i.on.isoformat(), i.hard, i.institution, i.purpose] for i in r.inquiries],
-            },
-            "score": {
-                "score": sc.score,
-                "as_of": sc.as_of.isoformat(),
-                "model_version": sc.model_version,
-                "reasons": list(sc.reasons),
-                "plan": list(sc.plan),
-                "low": sc.low,
-                "high": sc.high,
-                "band": sc.band,
-            },
-            "score_id": check.score_id,
-            "fetched_at": check.fetched_at.isoformat() if check.fetched_at else None,
-        },
-        ensure_ascii=False,
-    )
+    return json.dumps(encode(check), ensure_ascii=False)
 
 
 def self_check_from_json(text: str) -> SelfCheck:
-    d = json.loads(text)
-    r, sc = d["report"], d["score"]
-    report = CreditReport(
-        report_id=r["report_id"],
-        as_of=date.fromisoformat(r["as_of"]),
-        accounts=tuple(
-            ReportAccount(a[0], a[1], date.fromisoformat(a[2]), _money(a[3]), _money_of(a[4])) for a in r["accounts"]
-        ),
-        negatives=tuple(
-            ReportNegative(
-                n[0],
-                n[1],
-                date.fromisoformat(n[2]),
-                date.fromisoformat(n[3]) if n[3] else None,
-                _money(n[4]),
-            )
-            for n in r["negatives"]
-        ),
-        inquiries=tuple(ReportInquiry(date.fromisoformat(i[0]), i[1], i[2], i[3]) for i in r["inquiries"]),
-    )
-    score = ScoreView(
-        score=sc["score"],
-        as_of=date.fromisoformat(sc["as_of"]),
-        model_version=sc["model_version"],
-        reasons=tuple(sc["reasons"]),
-        plan=tuple(sc["plan"]),
-        low=sc["low"],
-        high=sc["high"],
-        band=sc["band"],
-    )
-    fetched = datetime.fromisoformat(d["fetched_at"]) if d["fetched_at"] else None
-    return SelfCheck(report, score, d["score_id"], fetched)
+    return decode(SelfCheck, json.loads(text))
 
 
 @dataclass(frozen=True, slots=True)

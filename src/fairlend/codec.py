@@ -1,8 +1,8 @@
-"""JSON in and out for the bureau's value objects (the HTTP adapter's wire format).
+"""JSON in and out for frozen dataclasses of plain values (the bureau's wire format, origination's kept self-check).
 
 Out: `fairlend.events.to_json_value` (Money -> {"minor", "currency"}, dates
-ISO). In: `decode(cls, data)` walks the dataclass's type hints, so the HTTP
-adapter returns exactly the types the in-process adapter does.
+ISO). In: `decode(cls, data)` walks the dataclass's type hints, so what is
+read back has exactly the types that were written.
 """
 
 from __future__ import annotations
