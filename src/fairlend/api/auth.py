@@ -116,6 +116,7 @@ Reviewer = Annotated[Principal, Depends(require_roles(*CERTIFICATE_REVIEWERS))]
 Unmasker = Annotated[Principal, Depends(require_roles(*UNMASKERS))]
 AuditReader = Annotated[Principal, Depends(require_roles(*AUDIT_READERS))]
 OperatorAdmin = Annotated[Principal, Depends(require_roles(*OPERATOR_ADMINS))]
+Collector = Annotated[Principal, Depends(require_roles(*COLLECTORS))]
 
 
 def ensure_can_read_owned(

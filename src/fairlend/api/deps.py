@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from fairlend.bootstrap import Container
-from fairlend.errors import Forbidden
+from fairlend.errors import DomainError, Forbidden
 
 
 def get_container(request: Request) -> Container:
@@ -24,6 +24,12 @@ IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", description="Makes the call safe to retry: a replay returns the first answer."),
 ]
+
+
+def require_key(key: str | None) -> None:
+    """Routes that move money take no call without an Idempotency-Key: a retry must not pay twice."""
+    if not key:
+        raise DomainError("idempotency_key_required", "calls that move money need an Idempotency-Key header")
 
 
 def client_of(request: Request) -> str:

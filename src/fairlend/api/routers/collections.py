@@ -14,7 +14,14 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from fairlend.api.auth import COLLECTIONS_READERS, Authenticated, ensure_can_read_owned, require_roles
+from fairlend.api.auth import (
+    COLLECTIONS_READERS,
+    COMPLIANCE_READERS,
+    Authenticated,
+    Collector,
+    ensure_can_read_owned,
+    require_roles,
+)
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.bootstrap import Container
 from fairlend.collections.complaints import ComplaintService
@@ -27,10 +34,8 @@ from fairlend.jurisdiction.model import CeaseScope
 
 router = APIRouter(prefix="/collections", tags=["collections"])
 
-Collector = Annotated[Principal, Depends(require_roles(Role.COLLECTOR, Role.ADMIN))]
-Compliance = Annotated[Principal, Depends(require_roles(Role.COMPLIANCE, Role.ADMIN))]
-Console = Annotated[Principal, Depends(require_roles(Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN))]
-COMPLIANCE_ROLES = frozenset({Role.COMPLIANCE, Role.ADMIN})
+Compliance = Annotated[Principal, Depends(require_roles(*COMPLIANCE_READERS))]
+Console = Annotated[Principal, Depends(require_roles(*COLLECTIONS_READERS))]
 
 
 def _collections(container: Container) -> CollectionsService:
@@ -320,14 +325,14 @@ def file_complaint(
 
 @router.get("/borrowers/{borrower_id}/complaints", response_model=list[ComplaintPublic])
 def borrower_complaints(borrower_id: str, principal: Authenticated, container: ContainerDep) -> list[ComplaintPublic]:
-    ensure_can_read_owned(principal, borrower_id, operator_roles=COMPLIANCE_ROLES)
+    ensure_can_read_owned(principal, borrower_id, operator_roles=COMPLIANCE_READERS)
     return [ComplaintPublic.model_validate(v) for v in _complaints(container).list(borrower_id=borrower_id)]
 
 
 @router.get("/complaints/{complaint_id}", response_model=ComplaintPublic)
 def complaint(complaint_id: str, principal: Authenticated, container: ContainerDep) -> ComplaintPublic:
     view = _complaints(container).get(complaint_id)
-    ensure_can_read_owned(principal, view.borrower_id, operator_roles=COMPLIANCE_ROLES)
+    ensure_can_read_owned(principal, view.borrower_id, operator_roles=COMPLIANCE_READERS)
     return ComplaintPublic.model_validate(view)
 
 
@@ -365,7 +370,7 @@ def evidence_package(
     lang: Annotated[Literal["zh-CN", "en"], Query()] = "zh-CN",
 ) -> Response:
     """The evidence package: loan facts, the verified contact log, blocked attempts, and both letters."""
-    ensure_can_read_owned(principal, borrower_id, operator_roles=COMPLIANCE_ROLES)
+    ensure_can_read_owned(principal, borrower_id, operator_roles=COMPLIANCE_READERS)
     pdf = _collections(container).evidence_pdf(borrower_id, loan_id, lang)
     return Response(
         pdf,

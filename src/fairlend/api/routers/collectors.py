@@ -10,21 +10,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from fairlend.api.amounts import Amount
-from fairlend.api.auth import COLLECTORS, require_roles
+from fairlend.api.auth import Collector
 from fairlend.api.deps import ContainerDep, IdempotencyKey
+from fairlend.api.routers.collections import Public, TaskPublic
 from fairlend.bootstrap import Container
 from fairlend.collections.desk import CollectorDesk, PromiseView, QueueFilter
 from fairlend.collections.model import CallOutcome
-from fairlend.identity.model import Principal
 from fairlend.money import Money
 
 router = APIRouter(prefix="/collections", tags=["collections"])
-
-Collector = Annotated[Principal, Depends(require_roles(*COLLECTORS))]
 
 
 def _desk(container: Container) -> CollectorDesk:
@@ -32,18 +30,10 @@ def _desk(container: Container) -> CollectorDesk:
     return container.collections.desk
 
 
-class QueueItemPublic(BaseModel):
-    task_id: str
-    borrower_id: str
-    loan_id: str
-    business_date: date
-    step: str
-    action: str
-    medium: str
-    days_past_due: int
-    overdue_minor: int
-    currency: str
-    priority: int
+class QueueItemPublic(Public):
+    """A task of the day's plan (as `GET /collections/tasks` shows it) and what the desk adds."""
+
+    task: TaskPublic
     bucket: str
     last_contact_at: datetime | None
     promise_due: date | None
@@ -138,26 +128,7 @@ def desk_queue(
     """The day's pending tasks in the ladder's priority (older debts, then larger), filtered."""
     on = business_date or container.clock.business_date()
     filters = QueueFilter(bucket or None, min_dpd, max_dpd, promise, last_contact)
-    return [
-        QueueItemPublic(
-            task_id=i.task.id,
-            borrower_id=i.task.borrower_id,
-            loan_id=i.task.loan_id,
-            business_date=i.task.business_date,
-            step=i.task.step,
-            action=i.task.action,
-            medium=i.task.medium,
-            days_past_due=i.task.days_past_due,
-            overdue_minor=i.task.overdue_minor,
-            currency=i.task.currency,
-            priority=i.task.priority,
-            bucket=i.bucket,
-            last_contact_at=i.last_contact_at,
-            promise_due=i.promise_due,
-            promise_broken=i.promise_broken,
-        )
-        for i in _desk(container).queue(on, filters, limit=limit, offset=offset)
-    ]
+    return [QueueItemPublic.model_validate(i) for i in _desk(container).queue(on, filters, limit=limit, offset=offset)]
 
 
 @router.get("/loans/{loan_id}/allowed-now", response_model=AllowedNowPublic)

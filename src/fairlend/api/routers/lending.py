@@ -16,8 +16,7 @@ from pydantic import BaseModel, Field
 
 from fairlend.api.amounts import Amount
 from fairlend.api.auth import LOAN_OFFICERS, Authenticated, ensure_can_read_owned, require_roles
-from fairlend.api.deps import ContainerDep, IdempotencyKey
-from fairlend.errors import DomainError
+from fairlend.api.deps import ContainerDep, IdempotencyKey, require_key
 from fairlend.identity.model import Principal, Role
 from fairlend.lending.model import Product
 from fairlend.lending.products import Quote
@@ -43,11 +42,6 @@ class MoneyPublic(BaseModel):
 def _money(amount: Decimal, currency: str) -> Money:
     """Exact: an amount finer than the currency's smallest unit is refused (amount_too_precise)."""
     return Money.of(amount, currency)
-
-
-def _require_key(key: str | None) -> None:
-    if not key:
-        raise DomainError("idempotency_key_required", "calls that move money need an Idempotency-Key header")
 
 
 # -- products ---------------------------------------------------------------------------
@@ -301,7 +295,7 @@ def book_loan(
 
     Importing a portfolio: a past `open_date` and the `repayments` already received.
     """
-    _require_key(idempotency_key)
+    require_key(idempotency_key)
     currency = container.profile.currency
     loan_id = container.lending.book_loan(
         body.borrower_id,
@@ -384,7 +378,7 @@ def repay(
 
     The owning borrower or a loan officer.
     """
-    _require_key(idempotency_key)
+    require_key(idempotency_key)
     facts = container.lending.loan_facts(loan_id)
     # Moving money is narrower than reading: collectors and compliance see loans but post no payments.
     ensure_can_read_owned(principal, facts.borrower_id, operator_roles=LOAN_OFFICERS)

@@ -18,9 +18,8 @@ from pydantic import BaseModel, Field
 
 from fairlend.api.amounts import Amount
 from fairlend.api.auth import require_roles
-from fairlend.api.deps import ContainerDep, IdempotencyKey
+from fairlend.api.deps import ContainerDep, IdempotencyKey, require_key
 from fairlend.api.routers.lending import MoneyPublic
-from fairlend.errors import DomainError
 from fairlend.identity.model import Principal, Role
 from fairlend.market.model import (
     CommitmentView,
@@ -41,11 +40,6 @@ Browser = Annotated[
     Depends(require_roles(Role.INVESTOR, Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN)),
 ]
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
-
-
-def _require_key(key: str | None) -> None:
-    if not key:
-        raise DomainError("idempotency_key_required", "calls that move money need an Idempotency-Key header")
 
 
 class InvestorCreate(BaseModel):
@@ -204,7 +198,7 @@ def wallet(container: ContainerDep, principal: Investor) -> WalletPublic:
 def deposit(
     body: AmountCreate, container: ContainerDep, principal: Investor, idempotency_key: IdempotencyKey = None
 ) -> MovementPublic:
-    _require_key(idempotency_key)
+    require_key(idempotency_key)
     return MovementPublic.of(container.market.wallets.deposit(principal.subject_id, _money(container, body.amount)))
 
 
@@ -212,7 +206,7 @@ def deposit(
 def withdraw(
     body: AmountCreate, container: ContainerDep, principal: Investor, idempotency_key: IdempotencyKey = None
 ) -> MovementPublic:
-    _require_key(idempotency_key)
+    require_key(idempotency_key)
     return MovementPublic.of(container.market.wallets.withdraw(principal.subject_id, _money(container, body.amount)))
 
 
@@ -257,7 +251,7 @@ def invest(
     principal: Investor,
     idempotency_key: IdempotencyKey = None,
 ) -> InvestmentPublic:
-    _require_key(idempotency_key)
+    require_key(idempotency_key)
     made = container.market.commitments.invest(principal.subject_id, listing_id, _money(container, body.amount))
     return InvestmentPublic.of(made)
 
