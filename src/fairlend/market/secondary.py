@@ -246,10 +246,13 @@ def yield_to_maturity(
                 if low + m < Decimal("1e-6"):
                     return None  # worth less than the price at any yield
                 f_low = npv(low)
+        best, best_f = (low, f_low) if abs(f_low) < abs(f_high) else (high, f_high)
         for step in range(200):
             bisect = step % 2 == 1
             mid = (low + high) / 2 if bisect else high - f_high * (high - low) / (f_high - f_low)
             f_mid = npv(mid)
+            if abs(f_mid) < abs(best_f):
+                best, best_f = mid, f_mid
             # Illinois: after a false-position step, the end that stayed weighs half, so it moves next time.
             if f_mid > 0:
                 low, f_low = mid, f_mid
@@ -257,9 +260,9 @@ def yield_to_maturity(
             else:
                 high, f_high = mid, f_mid
                 f_low = f_low if bisect else f_low / 2
-            if high - low < Decimal("1e-9") or f_mid == 0:
+            if high - low < Decimal("1e-12") or abs(f_mid) < target * Decimal("1e-24"):
                 break
-        return ((low + high) / 2).quantize(YTM_PLACES) + 0
+        return best.quantize(YTM_PLACES) + 0  # the point nearest the root (never a bracket's middle)
 
 
 # -- views ---------------------------------------------------------------------------------------------
