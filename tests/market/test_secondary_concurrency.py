@@ -6,6 +6,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -49,7 +50,7 @@ def test_buyers_racing_for_one_order_exactly_one_wins(container: Container) -> N
     buyers = [b.world.investor(f"inv_buyer{n}", cash=2_000) for n in range(4)]
     for _round in range(3):
         order = b.market.orders.place("inv_ann", b.note_of("inv_ann"), yuan(1_000), -100)
-        outcomes = _race([lambda who=who, o=order.id: b.market.trades.buy(who, o) for who in buyers])
+        outcomes = _race([partial(b.market.trades.buy, who, order.id) for who in buyers])
         assert outcomes == Counter({"ok": 1, "order_not_open": 3}), outcomes
         assert b.market.orders.get(order.id).status is OrderStatus.FILLED
     paid = sum(200_000 - cash(container, who) for who in buyers)
@@ -68,10 +69,7 @@ def test_a_buyer_racing_the_sellers_cancel_exactly_one_wins(container: Container
     for _round in range(6):
         order = b.market.orders.place("inv_bob", b.note_of("inv_bob"), yuan(500), 0)
         outcomes = _race(
-            [
-                lambda o=order.id: b.market.trades.buy("inv_cat", o),
-                lambda o=order.id: b.market.orders.cancel("inv_bob", o),
-            ]
+            [partial(b.market.trades.buy, "inv_cat", order.id), partial(b.market.orders.cancel, "inv_bob", order.id)]
         )
         assert outcomes == Counter({"ok": 1, "order_not_open": 1}), outcomes
         final = b.market.orders.get(order.id)
@@ -144,7 +142,7 @@ def test_trades_racing_end_of_day_distribution_lose_and_double_nothing(container
     orders = [b.market.orders.place("inv_ann", b.note_of("inv_ann"), yuan(1_000), 0) for _ in range(1)]
     orders.append(b.market.orders.place("inv_bob", b.note_of("inv_bob"), yuan(2_000), 0))
     calls: list[Callable[[], Any]] = [lambda: container.eod.run()]
-    calls += [lambda o=o, who=who: b.market.trades.buy(who, o.id) for o, who in zip(orders, buyers, strict=False)]
+    calls += [partial(b.market.trades.buy, who, o.id) for o, who in zip(orders, buyers, strict=False)]
     outcomes = _race(calls)
     assert outcomes["ok"] == len(calls), outcomes
     assert sum(p for p, _, _ in notes_of_loan(container, b.loan_id).values()) == 1_000_000

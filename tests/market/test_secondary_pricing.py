@@ -143,7 +143,7 @@ def _oracle(price: int, flows: list[tuple[date, Decimal]], settle: date) -> floa
     """The same definition solved another way: float bisection on the present value."""
 
     def pv(y: float) -> float:
-        return sum(float(cf) * (1 + y / 12) ** (-12 * (due - settle).days / 365) for due, cf in flows)
+        return float(sum(float(cf) * (1 + y / 12) ** (-12 * (due - settle).days / 365) for due, cf in flows))
 
     low, high = -11.0, 100.0
     for _ in range(200):

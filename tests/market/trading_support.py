@@ -39,7 +39,8 @@ class Book:
         return self.world.market
 
     def note_of(self, holder: str) -> str:
-        return next(n.id for n in self.market.notes.of_holder(holder) if n.loan_id == self.loan_id)
+        found: str = next(n.id for n in self.market.notes.of_holder(holder) if n.loan_id == self.loan_id)
+        return found
 
 
 def book(container: Container, stakes: dict[str, int] | None = None, amount: int = 10_000) -> Book:
