@@ -47,13 +47,13 @@ def _race(calls: list[Callable[[], Any]]) -> Counter[str]:
 @pytest.mark.slow
 def test_buyers_racing_for_one_order_exactly_one_wins(container: Container) -> None:
     b = book(container)
-    buyers = [b.world.investor(f"inv_buyer{n}", cash=2_000) for n in range(4)]
+    buyers = [b.world.investor(f"inv_buyer{n}", cash=5_000) for n in range(4)]
     for _round in range(3):
         order = b.market.orders.place("inv_ann", b.note_of("inv_ann"), yuan(1_000), -100)
         outcomes = _race([partial(b.market.trades.buy, who, order.id) for who in buyers])
         assert outcomes == Counter({"ok": 1, "order_not_open": 3}), outcomes
         assert b.market.orders.get(order.id).status is OrderStatus.FILLED
-    paid = sum(200_000 - cash(container, who) for who in buyers)
+    paid = sum(500_000 - cash(container, who) for who in buyers)
     assert paid == 3 * 99_000
     held = notes_of_loan(container, b.loan_id)
     assert sum(held[who][1] for who in buyers if who in held) == 300_000
