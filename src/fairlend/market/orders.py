@@ -94,7 +94,9 @@ def order_row(uow: UnitOfWork, order_id: str) -> Any:
 
 
 def order_not_open(status: str) -> Conflict:
-    return Conflict("order_not_open", f"this order is {status}; it can no longer be bought or cancelled", status=status)
+    return Conflict(
+        "order_not_open", f"this order is {status}; it can no longer be bought or cancelled", order_status=status
+    )
 
 
 def note_amounts(row: Any) -> NoteAmounts:

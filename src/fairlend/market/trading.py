@@ -180,7 +180,7 @@ class Trades:
             raise Conflict(
                 "status_not_acknowledged",
                 f"this note's loan is {status.value.replace('_', ' ')}: acknowledge that standing to buy it",
-                status=status.value,
+                standing=status.value,
             )
         if max_price is not None and price.minor > max_price.minor:
             raise Conflict(
