@@ -102,6 +102,9 @@ FORMS = [
     Form("/operator/compliance/complaints/{complaint_id}/acknowledge", COMPLIANCE_READERS),
     Form("/operator/compliance/complaints/{complaint_id}/extend", COMPLIANCE_READERS, {"reason": "more time"}),
     Form("/operator/compliance/complaints/{complaint_id}/answer", COMPLIANCE_READERS, {"answer": "answered"}),
+    Form(
+        "/operator/compliance/disputes/{dispute_id}/answer", COMPLIANCE_READERS, {"outcome": "verified", "note": "ok"}
+    ),
 ]
 FORM_PATHS = {f.path: f for f in FORMS}
 
