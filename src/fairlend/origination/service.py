@@ -388,6 +388,7 @@ class OriginationService(Acceptance):
                     decided_by="model",
                     note="",
                     listing_facts=listing_facts_of(facts, assessment.features, purpose).to_json(),
+                    limit_reason=outcome.limit_reason,
                 )
             )
             self._publish_decided(
