@@ -170,3 +170,12 @@ def test_every_end_of_day_step_has_a_name_in_both_languages(demo: tuple[Containe
     for locale in ("en", "zh-CN"):
         missing = [s for s in container.eod.step_names() if f"eod.step.{s}" not in catalog(locale)]
         assert not missing, (locale, missing)
+
+
+def test_every_inquiry_purpose_has_a_name_in_both_languages() -> None:
+    from fairlend.bureau.model import InquiryPurpose
+    from fairlend.web.i18n import catalog
+
+    for locale in ("en", "zh-CN"):
+        missing = [p.value for p in InquiryPurpose if f"inquiry.purpose.{p.value}" not in catalog(locale)]
+        assert not missing, (locale, missing)

@@ -30,7 +30,7 @@ from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.events import DomainEvent, to_payload
 from fairlend.ids import new_id
-from fairlend.jurisdiction.model import Bucket, Profile
+from fairlend.jurisdiction.model import Profile
 from fairlend.money import Money
 
 MAX_PROMISE_DAYS = 31  # a promise further out is a payment plan, not a promise
@@ -83,11 +83,12 @@ class QueueItem:
     promise_broken: bool  # a promise broke in the last week
 
 
-def bucket_of(profile: Profile, dpd: int) -> Bucket | None:
-    for bucket in profile.delinquency_buckets:
-        if dpd >= bucket.min_dpd and (bucket.max_dpd is None or dpd <= bucket.max_dpd):
-            return bucket
-    return None
+def bucket_name(profile: Profile, dpd: int) -> str:
+    """The profile's bucket for `dpd` days past due; "" where a profile's buckets leave a gap."""
+    try:
+        return profile.bucket_for(dpd).name
+    except ValueError:
+        return ""
 
 
 def _promise_view(r: Any) -> PromiseView:
@@ -150,9 +151,14 @@ class CollectorDesk:
             rows = uow.conn.execute(query).all()
         items = []
         for r in rows:
-            bucket = bucket_of(self._profile, r.days_past_due)
             items.append(
-                QueueItem(task_view(r), bucket.name if bucket else "", r.last_contact, r.promise_due, bool(r.broken))
+                QueueItem(
+                    task_view(r),
+                    bucket_name(self._profile, r.days_past_due),
+                    r.last_contact,
+                    r.promise_due,
+                    bool(r.broken),
+                )
             )
         return items
 
