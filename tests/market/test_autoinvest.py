@@ -152,7 +152,7 @@ def test_auto_invest_keeps_the_cash_reserve_and_stays_within_the_share_in_one_bo
     auto_investor(world, "inv_share", cash=4_000, amount=200, borrower_share=Decimal("0.15"))  # ¥600 of ¥4,000
     auto_investor(world, "inv_plenty", cash=10_000, amount=200)
     world.offer(amount=3_000)
-    assert {i: a for i, a in turns_at(world, reports[-1].listing_id)} == {
+    assert dict(turns_at(world, reports[-1].listing_id)) == {
         "inv_plenty": 2_000,
         "inv_reserve": 400,
         "inv_share": 600,

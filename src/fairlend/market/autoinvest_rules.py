@@ -36,6 +36,12 @@ def rate_e6(rate: Decimal) -> int:
     return int(rate * 1_000_000)
 
 
+def _plain(value: Decimal) -> Decimal:
+    """A stored rate as written, without the trailing zeros PostgreSQL's NUMERIC scale adds: 0.5, not 0.5000000000."""
+    plain = value.normalize()
+    return plain.quantize(Decimal(1)) if plain.as_tuple().exponent > 0 else plain  # type: ignore[operator]
+
+
 def rule_of(row: Any) -> Rule:
     return Rule(
         id=row.id,
@@ -43,10 +49,10 @@ def rule_of(row: Any) -> Rule:
         terms=RuleTerms(
             grades=tuple(row.grades),
             terms=tuple(int(t) for t in row.terms),
-            min_rate=row.min_rate,
-            max_rate=row.max_rate,
+            min_rate=_plain(row.min_rate),
+            max_rate=_plain(row.max_rate),
             amount=Money(row.amount_minor, row.currency),
-            borrower_share=row.borrower_share,
+            borrower_share=_plain(row.borrower_share),
             reserve=Money(row.reserve_minor, row.currency),
             enabled=bool(row.enabled),
         ),
