@@ -125,10 +125,10 @@ class AutoInvest:
 
     def serve(self, listing_id: str) -> PassReport:
         """Serve one listing's matching rules in rotation; one transaction; refusals write nothing."""
-        if not self._market.retail:
-            return PassReport(listing_id)
         with self._uow(read_only=True) as uow:
-            row = listing_row(uow, listing_id)
+            row = listing_row(uow, listing_id)  # an unknown listing is refused (listing_not_found)
+            if not self._market.retail:
+                return PassReport(listing_id)
             if row.status != ListingStatus.OPEN.value or row.deadline < uow.clock.business_date():
                 return PassReport(listing_id)
             chosen = self._matching(uow, row)
