@@ -139,9 +139,9 @@ def test_the_docs_worked_example_serves_each_investor_in_turn_across_three_listi
         (5, "inv_bob", 10_000),
     ]
     # Cy was served longest ago; Dee (never served, passed over) would be first if she could invest.
-    assert listing(30_000, 6, []) == [(6, "inv_cy", 10_000), (7, "inv_ann", 10_000), (8, "inv_bob", 10_000)]
+    assert listing(30_000, 6, [dee]) == [(6, "inv_cy", 10_000), (7, "inv_ann", 10_000), (8, "inv_bob", 10_000)]
     # ¥250: two full turns, then the last ¥50 to the next in line (less than the rule's amount, never more).
-    assert listing(25_000, 9, []) == [(9, "inv_cy", 10_000), (10, "inv_ann", 10_000), (11, "inv_bob", 5_000)]
+    assert listing(25_000, 9, [dee]) == [(9, "inv_cy", 10_000), (10, "inv_ann", 10_000), (11, "inv_bob", 5_000)]
 
 
 def test_a_seat_passed_over_keeps_its_place_and_takes_the_remainder_that_fits() -> None:
