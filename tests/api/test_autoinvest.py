@@ -111,3 +111,25 @@ def test_the_operator_runs_auto_invest_over_open_listings(
     ran = api.post("/api/v1/market/autoinvest/run", headers=fake_auth.headers(Role.ADMIN, "op_admin"))
     assert ran.status_code == 200 and ran.json() == {"listings": 1, "turns": 5, "funded": 1, "refused": []}
     assert world.market.listings.get(listing).status is ListingStatus.FUNDED
+
+
+def test_an_offer_accepted_through_the_api_is_served_before_the_answer_and_a_replay_serves_nothing(
+    container: Container, api: TestClient, fake_auth: FakeAuthenticator
+) -> None:
+    from tests.market.autoinvest_support import auto_investor
+    from tests.market.support import yuan
+    from tests.origination.support import solid_borrower
+
+    world = build(container)
+    auto_investor(world, "inv_1", cash=5_000, amount=500)
+    solid_borrower(world.borrowers, "brw_api")
+    offer_id = world.origination.apply("brw_api", yuan(1_000), 12, inquiry_disclosure_acknowledged=True).offer_id
+    me = {**fake_auth.headers(Role.BORROWER, "brw_api"), "Idempotency-Key": "accept-1"}
+    path = f"/api/v1/origination/offers/{offer_id}/accept"
+    accepted = api.post(path, json={"agreed": True}, headers=me)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "accepted" and accepted.json()["loan_id"]  # funded by the rule at once
+    replay = api.post(path, json={"agreed": True}, headers=me)
+    assert replay.json() == accepted.json() and replay.headers.get("Idempotent-Replayed")
+    assert [m.turns for m in world.market.autoinvest.rules.investments("inv_1")] == [2]
+    assert world.market.wallets.wallet("inv_1").cash == yuan(4_000)
