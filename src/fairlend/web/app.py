@@ -25,6 +25,7 @@ PAGE_MODULES = (
     "fairlend.web.lending",
     "fairlend.web.origination",
     "fairlend.web.investor",
+    "fairlend.web.investor_autoinvest",
 )
 
 
