@@ -227,6 +227,11 @@ def test_under_us_the_demos_investors_fund_the_loans_and_receive_the_repayments(
         notes = market.notes.of_loan(b.loan_id)
         assert {n.holder_id for n in notes} <= investor_ids
         assert sum(n.principal.minor for n in notes) == b.amount.minor
+    # Some notes were bought by auto-invest rules when the listings opened, the rest by hand.
+    auto = {i.person_id for i in report.investors if i.auto}
+    assert auto and auto != investor_ids
+    assert all(market.autoinvest.rules.investments(i) for i in auto)
+    assert any(market.notes.of_holder(i) for i in investor_ids - auto)
     portfolios = [market.portfolios.portfolio(i) for i in investor_ids]
     assert sum(p.interest_received.minor for p in portfolios) > 0
     assert all(p.cash.minor >= 0 for p in portfolios)

@@ -311,8 +311,8 @@ class _Book:
             self._booked(e, self.c.lending.book_loan(e.person_id, PRODUCT_CODE, amount, term=e.sim.term), amount)
             return
         funded = market.apply_and_accept(self.c, e.person_id, e.sim)
-        if funded.loan_id is not None and funded.amount is not None:
-            self.report.funded_by["partner and platform"] += 1
+        if funded.loan_id is not None and funded.amount is not None:  # funded at once (or by auto-invest)
+            self.report.funded_by["investors" if market.retail(self.c) else "partner and platform"] += 1
             self._booked(e, funded.loan_id, funded.amount)
         elif funded.listing_id is not None:
             self.turn += 1

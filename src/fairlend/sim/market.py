@@ -7,8 +7,10 @@ which the market funds as it would any other:
   (MK-2), through the same notes;
 - retail on (`us`, MK-5): the offer is listed and the demo's investors, who
   signed up, verified their identity, bound a card, accepted the investor
-  agreement with their net worth and deposited cash, invest in it by hand in
-  note-sized steps, taking turns, until it is funded and the loan booked.
+  agreement with their net worth and deposited cash, fund it: every other
+  investor keeps an auto-invest rule, served in its rotation when the listing
+  opens, and the rest invest by hand in note-sized steps, taking turns, until
+  the listing is funded and the loan booked.
 
 Every step is a context's service, as in demo.py.
 """
@@ -18,11 +20,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from fairlend.bootstrap import Container
 from fairlend.errors import Conflict, DomainError
 from fairlend.identity.model import ConsentPurpose, OtpPurpose, Role
 from fairlend.identity.ports import DevMessageSender
+from fairlend.market.autoinvest_model import GRADE_LETTERS, RuleTerms
 from fairlend.money import Money
 from fairlend.sim.people import SimBorrower, card_number, id_number, person_name, phone_number, ssn_number
 
@@ -39,6 +43,7 @@ class DemoInvestor:
     phone: str
     name: str
     deposited: Money
+    auto: bool = False  # keeps an auto-invest rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +88,25 @@ def enrol_investors(container: Container, sender: DevMessageSender, seed: int, c
         )
         deposit = Money.of(DEPOSIT_MAJOR + 10_000 * (n % 3), currency)
         market.wallets.deposit(who.subject_id, deposit)
-        made.append(DemoInvestor(who.subject_id, phone, name, deposit))
+        if n % 2 == 1:  # every other investor lets auto-invest take one note of each listing
+            market.autoinvest.rules.create(who.subject_id, _auto_rule(container))
+        made.append(DemoInvestor(who.subject_id, phone, name, deposit, auto=n % 2 == 1))
     return made
+
+
+def _auto_rule(container: Container) -> RuleTerms:
+    """Any grade and term at any rate, a note a turn, at most 0.5 % of the portfolio in one borrower (a few
+    notes of each listing: the rest is left to investors who pick by hand), 1,000 kept back."""
+    currency = container.profile.currency
+    return RuleTerms(
+        grades=GRADE_LETTERS,
+        terms=(3, 6, 12),
+        min_rate=Decimal("0"),
+        max_rate=Decimal("0.36"),
+        amount=Money(container.profile.marketplace.note_minimum_minor, currency),
+        borrower_share=Decimal("0.005"),
+        reserve=Money.of(1_000, currency),
+    )
 
 
 def apply_and_accept(container: Container, person_id: str, sim: SimBorrower) -> Funded:
