@@ -71,6 +71,7 @@ def test_when_the_channel_is_called_the_attempt_is_already_recorded_with_its_sea
     world.c.channels[Medium.CALL] = peek  # type: ignore[index]
     decision = world.c.gateway.attempt(ContactRequest(LOAN, Medium.CALL, collector_id="op_1", task_id=task_id))
     assert (decision.outcome, decision.seq, decision.violations) == (Outcome.SENT, 1, ())
+    assert decision.log_id.startswith("ctc_") and decision.allowed
     (attempt,) = peek.seen_log
     assert (attempt.id, attempt.seq, attempt.outcome, attempt.rules, attempt.resolves) == (
         decision.log_id,

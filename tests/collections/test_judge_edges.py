@@ -7,7 +7,7 @@ what a person receives, what the log keeps, or a refusal's stable code and words
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -274,3 +274,28 @@ def test_a_third_party_reached_by_letter_is_still_their_number(world: World) -> 
     world.c.gateway.attempt(third)
     (row,) = _logged(world)
     assert row.number_key == world.c.gateway.number_key("+8613700001111")
+
+
+def test_a_contact_person_is_logged_by_their_entry_masked_number_and_own_time_zone(
+    world: World, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # 17:00 in Shanghai, 09:00 in London
+    person = world.c.service.name_contact_person(BORROWER, "王五", "colleague", CONTACT_PHONE, timezone="Europe/London")
+    world.c.service.confirm_contact_person(person.id, world.otp.sent[(CONTACT_PHONE, "confirm_contact")])
+    world.channel(Medium.CALL).connected = False
+    assert world.c.gateway.attempt(CALL).allowed
+    clock.advance(timedelta(days=3, hours=17))  # 10:00 in Shanghai, 02:00 in London: the contact person's night
+    restore = ContactRequest(
+        LOAN, Medium.SMS, RecipientKind.CONTACT_PERSON, contact_person_id=person.id, template="restore_contact"
+    )
+    assert world.c.gateway.attempt(restore).rules == ("CN-5",)
+    row = _logged(world)[-1]
+    assert (row.recipient_id, row.recipient_masked, row.recipient_tz, row.number_key) == (
+        person.id,
+        "+86139****5678",
+        "Europe/London",
+        world.c.gateway.number_key(CONTACT_PHONE),
+    )
+    clock.advance(timedelta(hours=8))  # 10:00 in London
+    assert world.c.gateway.attempt(restore).outcome is Outcome.SENT
+    assert world.channel(Medium.SMS).sent[-1].address == CONTACT_PHONE
