@@ -13,7 +13,7 @@ from decimal import Decimal
 from fairlend.bootstrap import Container
 from fairlend.jurisdiction.model import Profile
 from fairlend.market.adapters import OriginationOffers
-from fairlend.market.ports import DevRail, PaymentRail
+from fairlend.market.ports import DevRail, NoteLoans, PaymentRail
 from fairlend.market.service import MarketService
 from fairlend.money import Money
 from fairlend.origination.fakes import FakeBureau, FakeIdentity
@@ -77,7 +77,12 @@ class Market:
         return found
 
 
-def build(container: Container, profile: Profile | None = None, rail: PaymentRail | None = None) -> Market:
+def build(
+    container: Container,
+    profile: Profile | None = None,
+    rail: PaymentRail | None = None,
+    loans: NoteLoans | None = None,
+) -> Market:
     profile = profile or p2p(container.profile)
     people = FakeInvestorIdentity()
     offers = OriginationOffers()
@@ -90,6 +95,7 @@ def build(container: Container, profile: Profile | None = None, rail: PaymentRai
         people,
         offers,
         PERSONAL_LOAN,
+        loans,
     )
     today = container.clock.business_date()
     identity, bureau = FakeIdentity(), FakeBureau(today)

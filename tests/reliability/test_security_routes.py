@@ -30,6 +30,7 @@ from fairlend.identity.model import Role
 from tests.api import test_authorization_matrix as matrix
 from tests.api import test_autoinvest_matrix as autoinvest_matrix
 from tests.api import test_identity_matrix as identity_matrix
+from tests.api import test_secondary_matrix as secondary_matrix
 from tests.api.identity_helpers import token_for
 from tests.reliability.test_security_forms import FORMS
 
@@ -99,7 +100,15 @@ def served_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 
 def _matrix_routes() -> Iterator[tuple[str, str]]:
-    tables = (matrix.LENDING, matrix.SCORING_AND_ORIGINATION, matrix.COLLECTIONS, matrix.PAGES, matrix.INVESTOR_PAGES)
+    tables = (
+        matrix.LENDING,
+        matrix.SCORING_AND_ORIGINATION,
+        matrix.COLLECTIONS,
+        matrix.PAGES,
+        matrix.INVESTOR_PAGES,
+        secondary_matrix.SECONDARY,
+        secondary_matrix.SECONDARY_PAGES,
+    )
     for endpoint in (e for table in (*tables, matrix.MARKET) for e in table):
         yield endpoint.method, _shape(endpoint.path)
     for endpoint in (*autoinvest_matrix.AUTOINVEST, *autoinvest_matrix.AUTOINVEST_PAGES):

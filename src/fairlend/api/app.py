@@ -17,6 +17,7 @@ from fairlend.api.routers import lending as lending_router
 from fairlend.api.routers import market as market_routes
 from fairlend.api.routers import origination as origination_routes
 from fairlend.api.routers import scoring as scoring_routes
+from fairlend.api.routers import secondary as secondary_routes
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.bureau.api import router as bureau_router
 from fairlend.bureau.service import BureauService
@@ -84,4 +85,5 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(lending_router.router, prefix=API_PREFIX)
     app.include_router(market_routes.router, prefix=API_PREFIX)
     app.include_router(autoinvest_routes.router, prefix=API_PREFIX)
+    app.include_router(secondary_routes.router, prefix=API_PREFIX)
     return app

@@ -41,6 +41,7 @@ from fairlend.ledger.service import Ledger
 from fairlend.lending.events import LoanChargedOff, LoanWrittenOff, RepaymentPosted
 from fairlend.lending.model import RepaymentKind
 from fairlend.market.model import HolderKind
+from fairlend.market.orders import hold_trades
 from fairlend.market.reconcile import DISTRIBUTION_KIND
 from fairlend.market.shares import Weighted, servicing_fee, share_receipt
 from fairlend.market.tables import (
@@ -80,7 +81,7 @@ WITH r AS (
 ), q AS (
     SELECT holder_id, note_id, holder_kind, loan_id, currency, kind, m, f, p, tw,
            m * w / tw AS mb, m * w % tw AS mr, f * w / tw AS fb, f * w % tw AS fr, p * w / tw AS pb, p * w % tw AS pr
-      FROM n WHERE tw > 0 {big}
+      FROM n WHERE tw > 0 AND w > 0 {big}
 ), s AS (
     SELECT q.*,
            m - SUM(mb) OVER l AS ml, f - SUM(fb) OVER l AS fl, p - SUM(pb) OVER l AS pl,
@@ -240,6 +241,7 @@ class Distribution:
     def run(self, uow: UnitOfWork, business_date: date, *, loan_id: str | None = None) -> DistributionReport:
         """Share every receipt not yet distributed (of one loan, or all up to `business_date`) among the notes."""
         conn = uow.conn
+        hold_trades(uow)  # the notes must not be split by a trade between the share and the update
         batch_id = new_id("dist")
         if loan_id is None:
             claimed = conn.execute(_CLAIM, {"batch_id": batch_id, "b_date": business_date}).rowcount
@@ -313,6 +315,8 @@ class Distribution:
                 weighted,
             )
             for note, got in zip(notes, shared, strict=True):
+                if not note.outstanding_minor + note.charged_off_minor:
+                    continue  # a note sold whole, or repaid: no share, no row (as the SQL leaves it out)
                 rows.append(
                     {
                         "holder_id": note.holder_id,

@@ -24,9 +24,11 @@ from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.ledger.service import AccountPosting, Ledger
 from fairlend.lending.model import LoanState
 from fairlend.lending.service import LendingService
-from fairlend.market.reconcile import DISTRIBUTION_KIND
+from fairlend.market.reconcile import DISTRIBUTION_KIND, TRADE_KIND
 from fairlend.market.returns import (
     NOTE_STATUSES,
+    PURCHASE_KIND,
+    SALE_KIND,
     Flow,
     GradeReturn,
     MonthFlows,
@@ -34,12 +36,14 @@ from fairlend.market.returns import (
     PortfolioView,
     Statement,
     StatementLine,
+    TradeLeg,
     month_of,
     months_between,
     nar,
+    note_flows,
     note_status,
 )
-from fairlend.market.tables import market_distribution, market_listing, market_note
+from fairlend.market.tables import market_distribution, market_listing, market_note, market_trade
 from fairlend.market.wallet import Wallets
 from fairlend.money import Money
 
@@ -81,14 +85,20 @@ class Portfolios:
         principal = -sum(_owed(p) for p in note_lines if p.kind == DISTRIBUTION_KIND)
         charged = -sum(_owed(p) for p in note_lines if p.kind == WRITE_DOWN_KIND)
         net = sum(_owed(p) for p in cash_lines if p.kind == DISTRIBUTION_KIND)
+        bought = -sum(_owed(p) for p in cash_lines if p.kind == TRADE_KIND and _owed(p) < 0)
+        sold = sum(_owed(p) for p in cash_lines if p.kind == TRADE_KIND and _owed(p) > 0)
         flows = [Flow(p.business_date, principal=_owed(p)) for p in note_lines]
-        flows += [Flow(p.business_date, x=_owed(p)) for p in cash_lines if p.kind == DISTRIBUTION_KIND]
+        flows += [Flow(p.business_date, x=_owed(p)) for p in cash_lines if p.kind in (DISTRIBUTION_KIND, TRADE_KIND)]
         flows += [
-            Flow(p.business_date, x=_owed(p)) for p in note_lines if p.kind in (DISTRIBUTION_KIND, WRITE_DOWN_KIND)
+            Flow(p.business_date, x=_owed(p))
+            for p in note_lines
+            if p.kind in (DISTRIBUTION_KIND, WRITE_DOWN_KIND, TRADE_KIND)
         ]
-        # x above: distribution cash (net) less its principal (the notes_payable debit), less write-downs.
+        # x above: distribution cash (net) less its principal (the notes_payable debit), less write-downs;
+        # a trade's price less the principal that moved (a gain or loss to the seller, a cost to the buyer).
 
         notes, shares = self._notes(investor_id)
+        acquired, sales = self._trades(investor_id)
         fees = sum(s[1] for rows in shares.values() for s in rows)
         recoveries = sum(s[2] + s[1] for rows in shares.values() for s in rows if s[3] == "recovery")
         interest_gross = net + fees - principal - recoveries
@@ -100,7 +110,7 @@ class Portfolios:
         lines = []
         states = self._loan_states({n.loan_id for n in notes if n.outstanding_minor > 0})
         for n in notes:
-            status = note_status(n.outstanding_minor, n.charged_off_minor, states.get(n.loan_id))
+            status = note_status(n.outstanding_minor, n.charged_off_minor, states.get(n.loan_id), sold=n.id in sales)
             by_status[status][0] += 1
             by_status[status][1] += n.outstanding_minor
             received = sum(s[2] for s in shares.get(n.id, []))
@@ -126,6 +136,8 @@ class Portfolios:
             available=wallet.available,
             outstanding=m(-sum(p.amount.minor for p in note_lines)),
             invested=m(invested),
+            bought=m(bought),
+            sold=m(sold),
             principal_received=m(principal),
             interest_received=m(interest_gross),
             fees_paid=m(fees),
@@ -135,7 +147,7 @@ class Portfolios:
             nar=nar(flows, today),
             notes_by_status={s: (c, m(o)) for s, (c, o) in by_status.items()},
             months=_month_flows(cash_lines, note_lines, currency),
-            grades=self._grades(notes, shares, note_lines, currency, today),
+            grades=self._grades(notes, shares, (acquired, sales), note_lines, currency, today),
             notes=lines,
         )
 
@@ -156,12 +168,13 @@ class Portfolios:
         for p in self._ledger.postings_of(cash_key, start, end):
             amount = _owed(p)
             balance += amount
-            totals[p.kind] += amount
             got = parts.get(p.reference) if p.kind == DISTRIBUTION_KIND else None
+            kind = p.kind if p.kind != TRADE_KIND else (PURCHASE_KIND if amount < 0 else SALE_KIND)
+            totals[kind] += amount
             lines.append(
                 StatementLine(
                     p.business_date,
-                    p.kind,
+                    kind,
                     p.reference,
                     Money(amount, currency),
                     Money(balance, currency),
@@ -233,10 +246,12 @@ class Portfolios:
         self,
         notes: list[Any],
         shares: dict[str, list[tuple[int, int, int, str, date, str]]],
+        trades: tuple[dict[str, TradeLeg], dict[str, list[TradeLeg]]],
         note_lines: list[AccountPosting],
         currency: str,
         today: date,
     ) -> list[GradeReturn]:
+        acquired, sales = trades
         issued = {p.reference: p.business_date for p in note_lines if p.kind == DISBURSEMENT_KIND}
         written = {p.reference: p.business_date for p in note_lines if p.kind == WRITE_DOWN_KIND}
         by_grade: dict[str, list[Any]] = defaultdict(list)
@@ -247,18 +262,22 @@ class Portfolios:
             flows: list[Flow] = []
             interest = 0
             for n in group:
-                flows.append(Flow(issued.get(n.loan_id, today), principal=n.principal_minor))
-                for principal, _fee, net, _kind, day, _batch in shares.get(n.id, []):
-                    flows.append(Flow(day, principal=-principal, x=net - principal))
-                    interest += net - principal
-                if n.charged_off_minor:
-                    day = written.get(n.loan_id, today)
-                    flows.append(Flow(day, principal=-n.charged_off_minor, x=-n.charged_off_minor))
+                got = [(day, principal, net) for principal, _fee, net, _kind, day, _batch in shares.get(n.id, [])]
+                interest += sum(net - principal for _day, principal, net in got)
+                flows += note_flows(
+                    issued.get(n.loan_id, today),
+                    n.principal_minor,
+                    n.charged_off_minor,
+                    acquired.get(n.id),
+                    sales.get(n.id, []),
+                    got,
+                    written.get(n.loan_id),
+                )
             out.append(
                 GradeReturn(
                     grade,
                     len(group),
-                    Money(sum(n.principal_minor for n in group), currency),
+                    Money(sum(n.principal_minor + sum(s.part for s in sales.get(n.id, [])) for n in group), currency),
                     Money(sum(n.outstanding_minor for n in group), currency),
                     Money(interest, currency),
                     Money(sum(n.charged_off_minor for n in group), currency),
@@ -266,6 +285,23 @@ class Portfolios:
                 )
             )
         return out
+
+    def _trades(self, investor_id: str) -> tuple[dict[str, TradeLeg], dict[str, list[TradeLeg]]]:
+        """The investor's notes bought (by the note they got) and the parts sold (by the note they came from)."""
+        t = market_trade
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(
+                select(t).where((t.c.buyer_id == investor_id) | (t.c.seller_id == investor_id)).order_by(t.c.id)
+            ).all()
+        acquired: dict[str, TradeLeg] = {}
+        sales: dict[str, list[TradeLeg]] = defaultdict(list)
+        for r in rows:
+            leg = TradeLeg(r.business_date, r.principal_minor, r.charged_off_minor, r.price_minor)
+            if r.buyer_id == investor_id:
+                acquired[r.buyer_note_id] = leg
+            if r.seller_id == investor_id:
+                sales[r.note_id].append(leg)
+        return acquired, dict(sales)
 
     def _loan_states(self, loan_ids: set[str]) -> dict[str, tuple[LoanState, int]]:
         out = {}
@@ -291,6 +327,8 @@ def _month_flows(cash_lines: list[AccountPosting], note_lines: list[AccountPosti
             sums[month]["invested"] -= amount
         elif p.kind == DISTRIBUTION_KIND:
             sums[month]["interest"] += amount
+        elif p.kind == TRADE_KIND:
+            sums[month]["bought" if amount < 0 else "sold"] += abs(amount)
     for p in note_lines:
         month = month_of(p.business_date)
         if p.kind == DISTRIBUTION_KIND:
@@ -300,7 +338,7 @@ def _month_flows(cash_lines: list[AccountPosting], note_lines: list[AccountPosti
             sums[month]["charged_off"] -= _owed(p)
     if not sums:
         return []
-    names = ("deposits", "withdrawals", "invested", "principal", "interest", "charged_off")
+    names = ("deposits", "withdrawals", "invested", "principal", "interest", "charged_off", "bought", "sold")
     return [
         MonthFlows(month, *(Money(sums[month][k] if month in sums else 0, currency) for k in names))
         for month in months_between(min(sums), max(sums))

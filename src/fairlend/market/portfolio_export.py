@@ -34,6 +34,8 @@ def portfolio_data(p: PortfolioView) -> dict[str, Any]:
         "available": money(p.available),
         "outstanding": money(p.outstanding),
         "invested": money(p.invested),
+        "bought": money(p.bought),
+        "sold": money(p.sold),
         "principal_received": money(p.principal_received),
         "interest_received": money(p.interest_received),
         "fees_paid": money(p.fees_paid),
@@ -51,6 +53,8 @@ def portfolio_data(p: PortfolioView) -> dict[str, Any]:
                 "principal": money(m.principal),
                 "interest": money(m.interest),
                 "charged_off": money(m.charged_off),
+                "bought": money(m.bought),
+                "sold": money(m.sold),
             }
             for m in p.months
         ],

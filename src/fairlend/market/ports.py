@@ -1,4 +1,4 @@
-"""What the marketplace needs from outside: a payment rail, identity's facts, origination's offers.
+"""What the marketplace needs from outside: a payment rail, identity's facts, origination's offers, loans' standing.
 
 Ports are Protocols; the adapters next to them are the development rail
 (settles at once), a failing one for trying the failure paths, and the
@@ -13,6 +13,7 @@ from typing import Protocol
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import DomainError
 from fairlend.ids import new_id
+from fairlend.market.secondary import LoanStanding
 from fairlend.money import Money
 
 
@@ -98,3 +99,11 @@ class OfferOutcomes(Protocol):
         ...
 
     def listing_not_funded(self, uow: UnitOfWork, borrower_id: str, offer_id: str) -> None: ...
+
+
+class NoteLoans(Protocol):
+    """What the secondary market reads of a loan to price and show its notes (lending, through an adapter)."""
+
+    def standing(self, loan_id: str) -> LoanStanding:
+        """State, days past due, hardship, rate, accrued interest and the unpaid schedule; `loan_not_found`."""
+        ...

@@ -17,6 +17,7 @@ from fairlend.market.model import HolderKind
 from fairlend.market.tables import market_distribution, market_note, market_receipt
 
 DISTRIBUTION_KIND = "market_distribution"
+TRADE_KIND = "market_note_trade"  # a secondary-market sale: cash buyer to seller, notes payable seller to buyer
 
 
 def distribution_discrepancies(uow_factory: UnitOfWorkFactory, ledger: Ledger) -> list[Discrepancy]:

@@ -18,7 +18,9 @@ from decimal import Decimal
 from fairlend.lending.model import LoanState
 from fairlend.money import Money
 
-NOTE_STATUSES = ("current", "late_1_30", "late_31_plus", "repaid", "charged_off")
+# A secondary-market trade's statement line, by the investor's side of it (one journal entry, two sides).
+PURCHASE_KIND, SALE_KIND = "market_note_purchase", "market_note_sale"
+NOTE_STATUSES = ("current", "late_1_30", "late_31_plus", "repaid", "charged_off", "sold")
 
 
 def month_of(day: date) -> str:
@@ -75,6 +77,8 @@ class MonthFlows:
     principal: Money
     interest: Money  # net of the servicing fee, recoveries included
     charged_off: Money
+    bought: Money  # paid for notes bought on the secondary market
+    sold: Money  # received for notes sold there
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +114,9 @@ class PortfolioView:
     committed: Money
     available: Money
     outstanding: Money
-    invested: Money  # principal put into notes, ever
+    invested: Money  # principal put into notes at funding, ever
+    bought: Money  # paid for notes bought on the secondary market (principal, accrued interest, premium)
+    sold: Money  # received for notes sold there
     principal_received: Money
     interest_received: Money  # gross: before the servicing fee
     fees_paid: Money
@@ -127,7 +133,7 @@ class PortfolioView:
 @dataclass(frozen=True, slots=True)
 class StatementLine:
     business_date: date
-    kind: str  # the ledger entry's kind
+    kind: str  # the ledger entry's kind; a trade's as this investor's side (PURCHASE_KIND, SALE_KIND)
     reference: str
     amount: Money  # into the investor's cash: positive in, negative out
     balance: Money  # after this line
@@ -149,12 +155,59 @@ class Statement:
     totals: dict[str, Money] = field(default_factory=dict)  # per entry kind
 
 
-def note_status(outstanding: int, charged_off: int, state: tuple[LoanState, int] | None) -> str:
+def note_status(outstanding: int, charged_off: int, state: tuple[LoanState, int] | None, *, sold: bool = False) -> str:
     if charged_off:
         return "charged_off"
+    if outstanding == 0 and sold:
+        return "sold"
     if outstanding == 0 or state is None:
         return "repaid"
     dpd = state[1]
     if dpd > 30:
         return "late_31_plus"
     return "late_1_30" if dpd > 0 else "current"
+
+
+@dataclass(frozen=True, slots=True)
+class TradeLeg:
+    """One side of a secondary-market trade, as the holder of one note saw it."""
+
+    day: date
+    principal: int  # outstanding principal that moved
+    charged_off: int  # principal written down that moved (a charged-off note's claim)
+    price: int
+
+    @property
+    def part(self) -> int:
+        return self.principal + self.charged_off
+
+
+def note_flows(
+    issued: date,
+    principal_now: int,
+    charged_off_now: int,
+    acquired: TradeLeg | None,
+    sales: Iterable[TradeLeg],
+    shares: Iterable[tuple[date, int, int]],
+    written_down: date | None,
+) -> list[Flow]:
+    """One note's NAR flows while this investor held it.
+
+    Funded at `issued` (or bought: `acquired`, whose price beyond the
+    principal is a cost); each distribution (day, principal, net) repays
+    principal and earns the rest; each sale takes principal out and earns the
+    price beyond it; a write-down (while held) loses its principal. The
+    principal the note started with is what it has now plus every part sold.
+    """
+    sold = list(sales)
+    flows: list[Flow] = []
+    if acquired is not None:
+        flows.append(Flow(acquired.day, principal=acquired.principal, x=acquired.principal - acquired.price))
+    else:
+        flows.append(Flow(issued, principal=principal_now + sum(s.part for s in sold)))
+    flows += [Flow(day, principal=-principal, x=net - principal) for day, principal, net in shares]
+    flows += [Flow(s.day, principal=-s.principal, x=s.price - s.principal) for s in sold]
+    lost = charged_off_now + sum(s.charged_off for s in sold) - (acquired.charged_off if acquired else 0)
+    if lost > 0 and written_down is not None:
+        flows.append(Flow(written_down, principal=-lost, x=-lost))
+    return flows

@@ -3,7 +3,8 @@
 The use cases live by concept: `wallet.py` (investors, deposits, withdrawals),
 `listing.py` (browse), `commitment.py` (investing), `autoinvest.py` and
 `autoinvest_rules.py` (auto-invest), `funding.py` (listing, originating, the
-deadline), `note.py` (who owns a loan).
+deadline), `note.py` (who owns a loan), `orders.py` and `trading.py` (the
+secondary market).
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from fairlend.market.commitment import Commitments
 from fairlend.market.distribution import Distribution
 from fairlend.market.funding import Funding
 from fairlend.market.listing import Listings
+from fairlend.market.loan_standing import LendingLoans
 from fairlend.market.model import CommitmentStatus, HolderKind, ListingStatus
 from fairlend.market.note import Notes
+from fairlend.market.orders import SaleOrders
 from fairlend.market.portfolio import Portfolios
-from fairlend.market.ports import InvestorIdentity, OfferOutcomes, PaymentRail
+from fairlend.market.ports import InvestorIdentity, NoteLoans, OfferOutcomes, PaymentRail
 from fairlend.market.reconcile import distribution_discrepancies
 from fairlend.market.tables import market_commitment, market_listing, market_note, market_wallet
+from fairlend.market.trading import Trades, trade_discrepancies
 from fairlend.market.wallet import Wallets
 
 
@@ -41,6 +45,7 @@ class MarketService:
         identity: InvestorIdentity,
         offers: OfferOutcomes,
         product_code: str,
+        loans: NoteLoans | None = None,
     ) -> None:
         self._uow = uow
         self._ledger = ledger
@@ -57,6 +62,10 @@ class MarketService:
         self.notes = Notes(uow)
         self.distribution = Distribution(uow, ledger, profile.marketplace)
         self.portfolios = Portfolios(uow, ledger, self.wallets, lending)
+        # Lending's view of a loan for pricing its notes; a test may hand in a fake (hardship plans).
+        self.loans: NoteLoans = loans or LendingLoans(lending)
+        self.orders = SaleOrders(uow, profile, self.wallets, self.loans)
+        self.trades = Trades(uow, ledger, profile, self.wallets, identity, self.loans)
 
     def verify(self) -> list[Discrepancy]:
         """Wallets equal the ledger and their commitments; notes sum to their loan; no listing over-funded."""
@@ -121,4 +130,5 @@ class MarketService:
             if int(outstanding) != booked:
                 found.append(Discrepancy("market.notes_payable", holder_id, f"notes {outstanding}, ledger {booked}"))
         found += distribution_discrepancies(self._uow, self._ledger)
+        found += trade_discrepancies(self._uow, self._ledger)
         return found

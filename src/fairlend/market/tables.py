@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    text,
 )
 
 from fairlend.db.metadata import metadata
@@ -171,7 +172,9 @@ market_note = Table(
     Column("created_at", UtcDateTime, nullable=False),
     # The principal written down when the loan was charged off: recoveries are shared by it.
     Column("charged_off_minor", BigInteger, nullable=False, server_default="0"),
-    CheckConstraint("principal_minor > 0 AND outstanding_minor >= 0", name="ck_market_note_amounts"),
+    # A note sold whole keeps its row (and its history) with its holder at principal = what it was
+    # repaid and written down, which is zero when it was sold before any repayment (market_0004).
+    CheckConstraint("principal_minor >= 0 AND outstanding_minor >= 0", name="ck_market_note_amounts"),
 )
 
 # What a loan paid that its notes are owed: one row per repayment or recovery (lending's
@@ -230,4 +233,67 @@ market_distribution = Table(
     Column("fee_minor", BigInteger, nullable=False),
     Column("net_minor", BigInteger, nullable=False),
     Column("business_date", Date, nullable=False),
+)
+
+
+# The secondary market (market/orders.py, market/trading.py). A holder's offer to sell a note, or a
+# part of it (`amount_minor`; null: the whole note, whatever is outstanding when it is bought), at a
+# premium (negative: a discount) in basis points to principal plus accrued interest. One open order
+# per note, so the same principal is never offered twice; a buyer or the seller's cancel closes it
+# with one conditional UPDATE (status = 'open'), so exactly one of them wins.
+market_sale_order = Table(
+    "market_sale_order",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("seller_id", String(40), nullable=False, index=True),
+    Column("note_id", String(40), nullable=False),
+    Column("loan_id", String(40), nullable=False),
+    Column("listing_id", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=True),
+    Column("premium_bps", Integer, nullable=False),
+    Column("status", String(10), nullable=False),  # open | filled | cancelled
+    Column("status_at_listing", String(20), nullable=False),  # the note's standing when it was listed
+    Column("listed_on", Date, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("buyer_id", String(40), nullable=True),
+    CheckConstraint("amount_minor IS NULL OR amount_minor > 0", name="ck_market_sale_order_amount"),
+    Index("ix_market_sale_order_status", "status", "id"),
+    Index(
+        "uq_market_sale_order_open_note",
+        "note_id",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
+)
+
+# A filled order: what changed hands, at what price, and the one journal entry that moved the
+# cash (buyer's investor_cash to the seller's) and the notes payable (seller's to the buyer's).
+market_trade = Table(
+    "market_trade",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("order_id", String(40), nullable=False, unique=True),
+    Column("loan_id", String(40), nullable=False),
+    Column("seller_id", String(40), nullable=False, index=True),
+    Column("buyer_id", String(40), nullable=False, index=True),
+    Column("note_id", String(40), nullable=False),  # the seller's note: it keeps its history
+    Column("buyer_note_id", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("principal_minor", BigInteger, nullable=False),  # outstanding principal moved (notes payable)
+    Column("charged_off_minor", BigInteger, nullable=False),  # principal written down moved (recoveries)
+    Column("accrued_minor", BigInteger, nullable=False),
+    Column("premium_bps", Integer, nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("sale_status", String(20), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("entry_id", String(40), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint(
+        "price_minor > 0 AND principal_minor >= 0 AND charged_off_minor >= 0 "
+        "AND principal_minor + charged_off_minor > 0",
+        name="ck_market_trade_amounts",
+    ),
 )

@@ -15,6 +15,7 @@ from fairlend.db.uow import EventBus, UnitOfWork
 from fairlend.events import DomainEvent
 from fairlend.lending.eod import EndOfDay
 from fairlend.lending.events import LoanChargedOff, LoanWrittenOff, RepaymentPosted
+from fairlend.market.orders import hold_trades
 from fairlend.market.service import MarketService
 
 
@@ -31,6 +32,9 @@ class _DeadlineProxy:
         self._host = host
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
+        # The first of the market's steps: trades wait for the day to close from here, before the
+        # deadline takes any wallet a trade in flight might be waiting for (orders.hold_trades).
+        hold_trades(uow)
         report = self._host.market.funding.run_deadline(uow, business_date)
         return len(report.originated) + len(report.partial) + len(report.cancelled)
 

@@ -293,6 +293,8 @@ class PortfolioPublic(BaseModel):
     available: MoneyPublic
     outstanding: MoneyPublic
     invested: MoneyPublic
+    bought: MoneyPublic  # paid for notes bought on the secondary market
+    sold: MoneyPublic  # received for notes sold there
     principal_received: MoneyPublic
     interest_received: MoneyPublic
     fees_paid: MoneyPublic
