@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from bench import bureau, eod, load, market, repayments, scoring
+from bench import bureau, eod, load, market, market_funding, repayments, scoring
 from bench import collections as collections_bench
 from bench.loopback import require_loopback
 
@@ -54,6 +54,15 @@ def test_the_market_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]
     market.main(["--repayments", "50", "--investors", "10", "--single-notes", "100", "--backends", "sqlite"])
     printed = capsys.readouterr().out
     assert "repayments/s" in printed and "discrepancies 0" in printed
+
+
+def test_the_funding_bench_runs_at_a_tiny_size_and_finds_nothing_over_funded(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    market_funding.main(["--clients", "2", "--listings", "4", "--investors", "3", "--backends", "sqlite"])
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("sqlite"))
+    # investments, refused, seconds, invest/s, funded, over-funded, bad wallets, verify discrepancies
+    assert row.split()[5:] == ["4", "0", "0", "0"]
 
 
 def test_the_repayment_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:

@@ -395,6 +395,7 @@ PAGES = [
     Endpoint("GET", "/operator/audit.csv", AUDIT_READERS, False),
     Endpoint("GET", "/operator/eod/{day}", frozenset({Role.ADMIN}), False),
     Endpoint("GET", "/operator/compliance/complaints/{complaint}", COMPLIANCE_READERS, False),
+    Endpoint("GET", "/operator/compliance/disputes", COMPLIANCE_READERS, False),
     Endpoint("GET", "/borrower/contact-persons", BORROWERS_THEMSELVES, True),
     Endpoint("GET", "/borrower/offers/{offer}/contract", ONLY_OWNER, True),
     Endpoint("GET", "/borrower/offers/{offer}/contract.pdf", ONLY_OWNER, True),

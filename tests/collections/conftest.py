@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import ClassVar, cast
 
 import pytest
@@ -19,6 +19,7 @@ from fairlend.collections.fakes import (
 )
 from fairlend.collections.model import LoanFacts, LoanState, Medium
 from fairlend.collections.wiring import Collections, wire_collections
+from fairlend.jurisdiction.loader import load_profile
 from fairlend.money import Money
 
 BORROWER = "brw_1"
@@ -87,3 +88,21 @@ def world(container: Container) -> World:
     lending.add(LoanFacts(LOAN, BORROWER, LoanState.ACTIVE, "CNY", Money(50_000, "CNY"), 10, "M1"))
     points.add(BORROWER, DEBTOR_PHONE, "Asia/Shanghai")
     return World(container, c, lending, points, cast(InMemoryOtp, c.otp), cast(InMemoryDisputes, c.disputes))
+
+
+@pytest.fixture
+def us_world(world: World) -> World:
+    """The same world under the `us` profile: New York numbers and times, 10:00 there."""
+    world.container.profile = load_profile("us")
+    c = wire_collections(
+        world.container,
+        lending=world.lending,
+        contact_points=world.points,
+        otp=world.otp,
+        disputes=world.disputes,
+        channels=world.c.channels,
+    )
+    world.lending.add(LoanFacts(LOAN, BORROWER, LoanState.ACTIVE, "USD", Money(50_000, "USD"), 10, "1-30"))
+    world.points.add(BORROWER, "+12025550100", "America/New_York")
+    world.container.clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    return World(world.container, c, world.lending, world.points, world.otp, world.disputes)

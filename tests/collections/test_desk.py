@@ -176,3 +176,56 @@ def test_a_blocked_attempt_is_no_contact_in_the_queues_last_contact(world: World
     clock.set(night.replace(hour=2))  # 10:00: the call goes
     assert world.c.gateway.attempt(ContactRequest(LOAN, Medium.CALL)).allowed
     assert LOAN in {i.task.loan_id for i in desk.queue(today, QueueFilter(last_contact="today"))}
+
+
+def test_collectors_taking_promises_on_one_loan_at_the_same_moment_leave_exactly_one_pending(world: World) -> None:
+    import threading
+
+    today = world.container.clock.business_date()
+    barrier = threading.Barrier(6)
+    results: list[str] = []
+
+    def take(n: int) -> None:
+        barrier.wait()
+        try:
+            world.c.desk.promise(LOAN, today + timedelta(days=2), Money(1_000 + n, "CNY"), f"op_{n}")
+            results.append("taken")
+        except Conflict as refused:
+            results.append(refused.code)
+
+    threads = [threading.Thread(target=take, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["promise_pending"] * 5 + ["taken"]
+    assert [p.status for p in world.c.desk.promises_for(LOAN)] == [PromiseStatus.PENDING]
+
+
+def test_the_database_itself_refuses_a_second_pending_promise_for_a_loan(world: World) -> None:
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from fairlend.collections.tables import promise_to_pay
+
+    today = world.container.clock.business_date()
+    row = {
+        "borrower_id": BORROWER, "loan_id": LOAN, "made_on": today, "due_on": today, "amount_minor": 100,
+        "currency": "CNY", "status": "pending", "collector_id": "op_1", "created_at": world.container.clock.now(),
+    }  # fmt: skip
+    with world.container.uow() as uow:
+        uow.conn.execute(insert(promise_to_pay).values(id="ptp_a", **row))
+        uow.conn.execute(insert(promise_to_pay).values(id="ptp_b", **{**row, "status": "broken"}))  # others may stay
+        with pytest.raises(IntegrityError):
+            uow.conn.execute(insert(promise_to_pay).values(id="ptp_c", **row))
+
+
+def test_a_promise_names_only_a_call_about_the_same_loan(world: World) -> None:
+    world.lending.add(LoanFacts("loan_2", BORROWER, LoanState.ACTIVE, "CNY", Money(9_000, "CNY"), 10, "M1"))
+    call = world.c.gateway.attempt(ContactRequest("loan_2", Medium.CALL, collector_id="op_1"))
+    today = world.container.clock.business_date()
+    with pytest.raises(Invalid) as refused:
+        world.c.desk.promise(LOAN, today, Money(100, "CNY"), "op_1", log_id=call.log_id)
+    assert refused.value.code == "attempt_not_for_loan" and world.c.desk.promises_for(LOAN) == []
+    made = world.c.desk.promise("loan_2", today, Money(100, "CNY"), "op_1", log_id=call.log_id)
+    assert made.status is PromiseStatus.PENDING

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import fairlend
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.collections.model import Outcome
@@ -29,10 +30,15 @@ from tests.collections.crashing import BORROWER, CALL, LOAN, FileChannel, open_w
 
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 ROOT = Path(__file__).resolve().parents[2]
+# The child imports fairlend from where this process did, so it runs the code under test: under
+# mutmut that is mutants/src (with MUTANT_UNDER_TEST inherited), not the installed package.
+CHILD_PATH = os.pathsep.join(
+    p for p in (str(Path(fairlend.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")) if p
+)
 
 
 def _crash(database_url: str, channel: FileChannel, point: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FAIRLEND_CRASH_AT": point}
+    env = {**os.environ, "FAIRLEND_CRASH_AT": point, "PYTHONPATH": CHILD_PATH}
     run = subprocess.run(
         [sys.executable, "-m", "tests.collections.crashing", database_url, START.isoformat(), str(channel.path)],
         env=env,
@@ -165,7 +171,7 @@ def test_the_crash_child_answers_normally_when_no_point_is_named(
     database_url: str, tmp_path: Path, channel: FileChannel
 ) -> None:
     """The harness itself: without FAIRLEND_CRASH_AT the child makes the call and answers."""
-    env = {k: v for k, v in os.environ.items() if k != "FAIRLEND_CRASH_AT"}
+    env = {**{k: v for k, v in os.environ.items() if k != "FAIRLEND_CRASH_AT"}, "PYTHONPATH": CHILD_PATH}
     run = subprocess.run(
         [sys.executable, "-m", "tests.collections.crashing", database_url, START.isoformat(), str(channel.path)],
         env=env,

@@ -15,12 +15,11 @@ import sqlalchemy as sa
 
 from fairlend.clock import FixedClock
 from fairlend.collections.gateway import ContactRequest
-from fairlend.collections.model import LoanFacts, LoanState, Medium, Outcome, RecipientKind
+from fairlend.collections.model import Medium, Outcome, RecipientKind
 from fairlend.collections.ports import CONTACT_PERSON_NAME, CONTACT_PERSON_PHONE
 from fairlend.collections.tables import contact_person
 from fairlend.errors import Conflict
 from fairlend.jurisdiction.model import CeaseScope
-from fairlend.money import Money
 from tests.collections.conftest import BORROWER, CONTACT_PHONE, DEBTOR_PHONE, LOAN, World
 
 CALL = ContactRequest(LOAN, Medium.CALL, collector_id="op_1")
@@ -286,27 +285,3 @@ def test_a_contact_persons_name_and_number_are_sealed(world: World) -> None:
     assert world.c.sealer.open(row.name_sealed, CONTACT_PERSON_NAME) == "王五"
     assert world.c.sealer.open(row.phone_sealed, CONTACT_PERSON_PHONE) == CONTACT_PHONE
     assert world.c.service.contact_person(person.id).name == "王五"
-
-
-# -- fixtures --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def us_world(world: World) -> World:
-    """The same world under the `us` profile: New York numbers and times."""
-    from fairlend.collections.wiring import wire_collections
-    from fairlend.jurisdiction.loader import load_profile
-
-    world.container.profile = load_profile("us")
-    c = wire_collections(
-        world.container,
-        lending=world.lending,
-        contact_points=world.points,
-        otp=world.otp,
-        disputes=world.disputes,
-        channels=world.c.channels,
-    )
-    world.lending.add(LoanFacts(LOAN, BORROWER, LoanState.ACTIVE, "USD", Money(50_000, "USD"), 10, "1-30"))
-    world.points.add(BORROWER, "+12025550100", "America/New_York")
-    world.container.clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # 10:00 in New York  # type: ignore[attr-defined]
-    return World(world.container, c, world.lending, world.points, world.otp, world.disputes)

@@ -9,15 +9,14 @@ number do not. Each blocked case has its allowed twin.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from fairlend.clock import FixedClock
 from fairlend.collections.gateway import ContactRequest
-from fairlend.collections.model import REACHED, CallOutcome, LoanFacts, LoanState, Medium
-from fairlend.money import Money
-from tests.collections.conftest import BORROWER, LOAN, World
+from fairlend.collections.model import REACHED, CallOutcome, Medium
+from tests.collections.conftest import LOAN, World
 
 CALL = ContactRequest(LOAN, Medium.CALL, collector_id="op_1")
 
@@ -83,26 +82,6 @@ def test_a_recorded_no_answer_never_unmakes_a_connection_the_provider_reported(w
 
 
 # -- US-2: seven quiet days after a conversation -------------------------------------------------
-
-
-@pytest.fixture
-def us_world(world: World) -> World:
-    from fairlend.collections.wiring import wire_collections
-    from fairlend.jurisdiction.loader import load_profile
-
-    world.container.profile = load_profile("us")
-    c = wire_collections(
-        world.container,
-        lending=world.lending,
-        contact_points=world.points,
-        otp=world.otp,
-        disputes=world.disputes,
-        channels=world.c.channels,
-    )
-    world.lending.add(LoanFacts(LOAN, BORROWER, LoanState.ACTIVE, "USD", Money(50_000, "USD"), 10, "1-30"))
-    world.points.add(BORROWER, "+12025550100", "America/New_York")
-    world.container.clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # type: ignore[attr-defined]  # 10:00 NY
-    return World(world.container, c, world.lending, world.points, world.otp, world.disputes)
 
 
 @pytest.mark.parametrize("heard", sorted(REACHED))

@@ -99,3 +99,44 @@ def test_in_transaction_subscribers_commit_or_roll_back_with_the_publisher(conta
     assert seen == [5, 13]
     assert container.ledger.balance(CASH) == Money(5, "CNY")
     assert [e.payload["amount"] for e in _events(container)] == [{"minor": 5, "currency": "CNY"}]
+
+
+class _Hook:
+    def __init__(self) -> None:
+        self.marked = 0
+
+    def before_commit(self, conn: object) -> None:
+        self.marked += 1
+
+    def after_commit(self) -> None:
+        pass
+
+
+def test_after_commit_work_runs_once_the_change_is_durable_outside_the_commit_hook_and_never_after_a_rollback(
+    container: Container,
+) -> None:
+    from fairlend.db.uow import commit_hook
+
+    seen: list[tuple[int, bool]] = []
+    hook = _Hook()
+    token = commit_hook.set(hook)
+    try:
+
+        def follow_up() -> None:
+            # Another connection sees the committed deposit; the hook is not set while the follow-up runs.
+            seen.append((container.ledger.balance(CASH).minor, commit_hook.get() is None))
+
+        with container.uow() as uow:
+            container.ledger.post(
+                uow, entry(date(2026, 3, 2), "deposit", debit(CASH, Money(9, "CNY")), credit(CAPITAL, Money(9, "CNY")))
+            )
+            uow.after_commit(follow_up)
+            assert seen == []
+            uow.commit()
+            assert seen == []  # not before the block closes: its connection goes back first
+        with container.uow() as uow:
+            uow.after_commit(follow_up)  # rolled back (never committed): never runs
+    finally:
+        commit_hook.reset(token)
+    assert seen == [(9, True)]
+    assert hook.marked == 1  # the deposit's own commit, not the follow-up's

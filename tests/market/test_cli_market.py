@@ -58,3 +58,32 @@ def test_bad_input_prints_one_line_and_exits_2(
         assert exited.value.code == 2
         err = capsys.readouterr().err
         assert code in err and err.strip().count("\n") == 0
+
+
+def test_operators_run_auto_invest_from_the_command_line(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fairlend.cli import market as market_cli
+    from tests.market.autoinvest_support import auto_investor
+
+    world = build(container)
+    listing = world.offer(amount=1_000)  # no rule yet: it stays open
+    auto_investor(world, "inv_a", cash=5_000, amount=500)
+    monkeypatch.setattr(market_cli, "_market", lambda: world.market)
+    ran = runner.invoke(app, ["market", "autoinvest"])
+    assert ran.exit_code == 0, ran.output
+    assert f"{listing}  2 turns" in ran.output and "funded, loan loan_" in ran.output
+    assert ran.output.strip().endswith("1 listings served: 2 turns, 1 funded")
+    again = runner.invoke(app, ["market", "autoinvest", "--listing", listing])
+    assert again.exit_code == 0 and "1 listings served: 0 turns, 0 funded" in again.output
+
+
+def test_auto_invest_over_an_unknown_listing_prints_one_line_and_exits_2(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in _env(database_url, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "argv", ["fairlend", "market", "autoinvest", "--listing", "lst_missing"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "listing_not_found" in err and err.strip().count("\n") == 0

@@ -58,6 +58,16 @@ class Form:
 
 PHONE = cn_mobile()
 TERMS = {"amount": "30000", "term": "12"}
+AUTOINVEST_RULE = {
+    "grades": "A",
+    "terms": "12",
+    "min_rate": "0",
+    "max_rate": "24",
+    "amount_per_note": "200",
+    "max_borrower_share": "100",
+    "cash_reserve": "0",
+    "enabled": "1",
+}
 FORMS = [
     Form("/signup/code", None, {"phone": PHONE, "role": "borrower"}),
     Form("/signup", None, {"phone": PHONE, "code": "123456", "role": "borrower"}),
@@ -96,6 +106,9 @@ FORMS = [
     Form("/investor/agreement", INVESTOR, {"agreement": "1", "net_worth": "100000"}),
     Form("/investor/wallet/{action}", INVESTOR, {"amount": "100", "form_key": "k" * 32}),
     Form("/investor/listings/{listing_id}/invest", INVESTOR, {"amount": "50", "form_key": "k" * 32}),
+    Form("/investor/autoinvest", INVESTOR, {**AUTOINVEST_RULE, "form_key": "k" * 32}),
+    Form("/investor/autoinvest/{rule_id}", INVESTOR, AUTOINVEST_RULE),
+    Form("/investor/autoinvest/{rule_id}/delete", INVESTOR),
     Form("/investor/market/orders", INVESTOR, {"note_id": "note_x", "premium": "0", "form_key": "k" * 32}),
     Form("/investor/market/orders/{order_id}/cancel", INVESTOR, {"form_key": "k" * 32}),
     Form("/investor/market/orders/{order_id}/buy", INVESTOR, {"form_key": "k" * 32, "max_price": "100"}),
@@ -105,6 +118,9 @@ FORMS = [
     Form("/operator/compliance/complaints/{complaint_id}/acknowledge", COMPLIANCE_READERS),
     Form("/operator/compliance/complaints/{complaint_id}/extend", COMPLIANCE_READERS, {"reason": "more time"}),
     Form("/operator/compliance/complaints/{complaint_id}/answer", COMPLIANCE_READERS, {"answer": "answered"}),
+    Form(
+        "/operator/compliance/disputes/{dispute_id}/answer", COMPLIANCE_READERS, {"outcome": "verified", "note": "ok"}
+    ),
 ]
 FORM_PATHS = {f.path: f for f in FORMS}
 

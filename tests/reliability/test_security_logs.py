@@ -17,7 +17,7 @@ import contextlib
 import logging
 import traceback
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.db.migrate import upgrade
 from fairlend.identity.model import OtpPurpose, Role
-from fairlend.sim.demo import CONTACT_HOUR_UTC, seed_demo
+from fairlend.sim.demo import contact_instant, seed_demo
 from fairlend.sim.people import make_borrowers
 from tests.api.identity_helpers import api_kyc, api_upload, token_for
 from tests.bureau.conftest import ID_CN, Records, lines
@@ -91,7 +91,7 @@ def _run(tmp_path: Path) -> set[str]:
     upgrade(migrated.engine)
     migrated.close()
     today = date(2026, 3, 2)
-    clock = FixedClock(datetime.combine(today, CONTACT_HOUR_UTC, tzinfo=UTC), today)
+    clock = FixedClock(contact_instant(today, "Asia/Shanghai"), today)
     container = bootstrap(settings, clock=clock)
     secrets: set[str] = set()
     try:

@@ -28,6 +28,7 @@ from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.identity.model import Role
 from tests.api import test_authorization_matrix as matrix
+from tests.api import test_autoinvest_matrix as autoinvest_matrix
 from tests.api import test_identity_matrix as identity_matrix
 from tests.api import test_secondary_matrix as secondary_matrix
 from tests.api.identity_helpers import token_for
@@ -109,6 +110,8 @@ def _matrix_routes() -> Iterator[tuple[str, str]]:
         secondary_matrix.SECONDARY_PAGES,
     )
     for endpoint in (e for table in (*tables, matrix.MARKET) for e in table):
+        yield endpoint.method, _shape(endpoint.path)
+    for endpoint in (*autoinvest_matrix.AUTOINVEST, *autoinvest_matrix.AUTOINVEST_PAGES):
         yield endpoint.method, _shape(endpoint.path)
     for identity_endpoint in identity_matrix.ENDPOINTS:
         yield identity_endpoint.method, _shape(identity_endpoint.path)

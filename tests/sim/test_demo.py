@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -174,3 +176,65 @@ def test_the_other_lender_reports_some_of_the_same_people_to_the_bureau(
         # When end-of-day sends fairlend's T+1 file, the same person's fairlend loan is there too.
         if fairlend_reports:
             assert "fairlend" in names
+
+
+def test_under_cn_every_demo_loan_is_funded_by_the_partner_bank_and_the_platform(
+    container: Container, seeded: DemoReport
+) -> None:
+    assert container.market is not None
+    market = container.profile.marketplace
+    assert seeded.investors == [] and seeded.funded_by == {"partner and platform": SMALL["borrowers"]}
+    partner = market.funding_partners[0]
+    for b in seeded.borrowers:
+        notes = container.market.notes.of_loan(b.loan_id)
+        assert sum(n.principal.minor for n in notes) == b.amount.minor
+        holders = {n.holder_kind.value: n.principal.minor for n in notes}
+        assert set(holders) == {"partner", "platform"}
+        # MK-2: the platform keeps at least its minimum share of each loan.
+        assert holders["platform"] >= b.amount.minor * market.platform_min_share
+        assert {n.holder_id for n in notes if n.holder_kind.value == "partner"} == {partner.id}
+
+
+@pytest.fixture
+def us_container(tmp_path: Path, sqlite_template: Path) -> Iterator[Container]:
+    import shutil
+
+    from fairlend.bootstrap import bootstrap
+    from fairlend.clock import FixedClock
+    from fairlend.config import Settings
+    from fairlend.sim.demo import contact_instant
+
+    path = tmp_path / "us.db"
+    shutil.copyfile(sqlite_template, path)
+    day = date(2026, 3, 2)
+    built = bootstrap(
+        Settings(environment="test", database_url=f"sqlite:///{path}", data_dir=tmp_path, jurisdiction="us"),
+        clock=FixedClock(contact_instant(day, "America/New_York"), day),
+    )
+    yield built
+    built.close()
+
+
+@pytest.mark.backends("sqlite")
+def test_under_us_the_demos_investors_fund_the_loans_and_receive_the_repayments(us_container: Container) -> None:
+    report = seed_demo(us_container, **SMALL)
+    market = us_container.market
+    assert market is not None
+    assert us_container.verify() == []
+    assert len(report.investors) >= 2 and report.funded_by["investors"] == len(report.borrowers) >= 1
+    investor_ids = {i.person_id for i in report.investors}
+    for b in report.borrowers:
+        notes = market.notes.of_loan(b.loan_id)
+        assert {n.holder_id for n in notes} <= investor_ids
+        assert sum(n.principal.minor for n in notes) == b.amount.minor
+    # Some notes were bought by auto-invest rules when the listings opened, the rest by hand.
+    auto = {i.person_id for i in report.investors if i.auto}
+    assert auto and auto != investor_ids
+    assert all(market.autoinvest.rules.investments(i) for i in auto)
+    assert any(market.notes.of_holder(i) for i in investor_ids - auto)
+    portfolios = [market.portfolios.portfolio(i) for i in investor_ids]
+    assert sum(p.interest_received.minor for p in portfolios) > 0
+    assert all(p.cash.minor >= 0 for p in portfolios)
+    # The people are American: SSNs and US numbers, and the story's texts in English.
+    assert all(b.phone.startswith(("201", "212")) for b in report.borrowers)
+    assert report.blocked_rules and "P-2" in report.blocked_rules

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -21,9 +22,10 @@ from fastapi.testclient import TestClient
 
 from fairlend.api.app import create_app
 from fairlend.bootstrap import Container, bootstrap
+from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.identity.model import Role
-from fairlend.sim.demo import DemoReport, seed_demo
+from fairlend.sim.demo import DemoReport, contact_instant, seed_demo
 from tests.web.helpers import sign_in
 
 pytestmark = [pytest.mark.backends("sqlite"), pytest.mark.xdist_group("every_page")]
@@ -67,6 +69,21 @@ def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Ite
     path = tmp_path_factory.mktemp("every_page") / "fairlend.db"
     shutil.copyfile(sqlite_template, path)
     container = bootstrap(Settings(environment="development", database_url=f"sqlite:///{path}", data_dir=path.parent))
+    report = seed_demo(container, borrowers=6, days=45, seed=11)
+    yield container, report
+    container.close()
+
+
+@pytest.fixture(scope="module")
+def us_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[tuple[Container, DemoReport]]:
+    """Retail investors are off under `cn` (MK-1): the investor's pages are crawled on a `us` book."""
+    path = tmp_path_factory.mktemp("every_page_us") / "fairlend.db"
+    shutil.copyfile(sqlite_template, path)
+    settings = Settings(
+        environment="development", database_url=f"sqlite:///{path}", data_dir=path.parent, jurisdiction="us"
+    )
+    today = date.today()
+    container = bootstrap(settings, clock=FixedClock(contact_instant(today, "America/New_York"), today))
     report = seed_demo(container, borrowers=6, days=45, seed=11)
     yield container, report
     container.close()
@@ -132,10 +149,33 @@ def test_every_page_a_role_reaches_shows_no_code_and_no_foreign_words(
         assert not problems, "\n".join(f"{path}: {p[:6]}" for path, p in problems.items())
 
 
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_every_page_an_investor_reaches_shows_no_code_and_no_foreign_words(
+    us_demo: tuple[Container, DemoReport], lang: str
+) -> None:
+    container, report = us_demo
+    with TestClient(create_app(container=container), client=("127.0.0.1", 50000)) as api:
+        sign_in(api, container, report.investors[0].person_id, Role.INVESTOR)
+        api.cookies.set("fl_lang", lang)
+        pages = _crawl(api, "/investor")
+        assert len(pages) > 5
+        problems = {path: p for path, html in pages.items() if (p := _problems(html, lang))}
+        assert not problems, "\n".join(f"{path}: {p[:6]}" for path, p in problems.items())
+
+
 def test_every_end_of_day_step_has_a_name_in_both_languages(demo: tuple[Container, DemoReport]) -> None:
     from fairlend.web.i18n import catalog
 
     container, _ = demo
     for locale in ("en", "zh-CN"):
         missing = [s for s in container.eod.step_names() if f"eod.step.{s}" not in catalog(locale)]
+        assert not missing, (locale, missing)
+
+
+def test_every_inquiry_purpose_has_a_name_in_both_languages() -> None:
+    from fairlend.bureau.model import InquiryPurpose
+    from fairlend.web.i18n import catalog
+
+    for locale in ("en", "zh-CN"):
+        missing = [p.value for p in InquiryPurpose if f"inquiry.purpose.{p.value}" not in catalog(locale)]
         assert not missing, (locale, missing)

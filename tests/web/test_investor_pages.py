@@ -192,3 +192,19 @@ def test_borrowers_and_operators_are_refused_every_portal_page_and_form(
         got = api.post(path, data={"amount": "100", "form_key": "k", "csrf_token": token}, follow_redirects=False)
         assert denied(got), path
     assert world.market.wallets.wallet("someone").cash == yuan(0)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "Neither principal nor return is guaranteed"), ("zh-CN", "本金和收益均不保证")]
+)
+def test_every_portal_page_warns_that_neither_principal_nor_return_is_guaranteed(
+    api: TestClient, container: Container, lang: str, words: str
+) -> None:
+    world = build(container)
+    listing = world.offer()
+    world.investor("inv_1", cash=1_000)
+    sign_in(api, container, "inv_1", Role.INVESTOR)
+    for path in (*PAGES, f"/investor/listings/{listing}"):
+        page = api.get(f"{path}?lang={lang}")
+        assert page.status_code == 200, path
+        assert words in page.text, path

@@ -346,3 +346,51 @@ def test_the_rate_check_says_why_the_limit_is_below_the_amount_asked_in_both_lan
         "/borrower/apply/prequalify?lang=en", data={**TERMS, "amount": "3000", "csrf_token": csrf(pre.text)}
     )
     assert 'data-testid="limit-reason"' not in within.text  # granted what was asked: nothing to explain
+
+
+def _applied(api: TestClient, terms: dict[str, str]) -> tuple[str, str]:
+    """prequalify -> disclosure -> apply with `terms`, the rate check's grade and rate carried by the forms."""
+    start = api.get("/borrower/apply?lang=en")
+    pre = api.post(
+        "/borrower/apply/prequalify", data={**terms, "self_check_consent": "1", "csrf_token": csrf(start.text)}
+    )
+    carried = {k: re.search(rf'name="{k}" value="([^"]*)"', pre.text) for k in ("pre_grade", "pre_rate")}
+    form = {k: m.group(1) for k, m in carried.items() if m}
+    assert form["pre_grade"] and form["pre_rate"], "the rate check's result travels with the form"
+    disclosure = api.post("/borrower/apply/disclosure", data={**terms, **form, "csrf_token": csrf(pre.text)})
+    assert f'name="pre_grade" value="{form["pre_grade"]}"' in disclosure.text
+    done = api.post(
+        "/borrower/apply",
+        data={**terms, **form, "acknowledged": "1", "consent": "1", "csrf_token": csrf(disclosure.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    return done.headers["location"], form["pre_grade"]
+
+
+def test_an_application_granted_less_than_asked_names_the_rule_that_set_the_limit(
+    api: TestClient, container: Container
+) -> None:
+    _borrower(api, container)  # verified, no approved income certificate: the unverified limit
+    location, _ = _applied(api, {**TERMS, "amount": "20000"})
+    page = api.get(location.split("?")[0] + "?lang=en")
+    reason = re.search(r'data-testid="limit-reason">([^<]+)<', page.text)
+    assert reason and "without an approved income certificate" in reason.group(1)
+    assert "没有审核通过的收入证明" in api.get(location.split("?")[0] + "?lang=zh-CN").text
+
+
+def test_an_application_scored_as_the_rate_check_said_shows_no_difference_and_a_changed_one_says_why(
+    api: TestClient, container: Container
+) -> None:
+    _borrower(api, container)
+    location, grade = _applied(api, TERMS)
+    same = api.get(location + "&lang=en")
+    assert 'data-testid="differs-from-precheck"' not in same.text  # the rate check scores the application's inquiry
+    path = location.split("?")[0]
+    other = "A1" if grade != "A1" else "B1"
+    changed = api.get(f"{path}?pre_grade={other}&pre_rate=0.0500&lang=en")
+    notice = re.search(r'data-testid="differs-from-precheck">(.*?)</div>', changed.text, re.S)
+    assert notice and f"grade {other} at 5.00%" in notice.group(1) and f"scored {grade}" in notice.group(1)
+    assert notice.group(1).count("<li>") >= 1  # the principal reasons, as a decline gives them
+    for junk in ("pre_grade=Z9&pre_rate=0.05", "pre_grade=A1&pre_rate=abc", "pre_grade=A1&pre_rate=NaN"):
+        assert 'data-testid="differs-from-precheck"' not in api.get(f"{path}?{junk}").text

@@ -11,6 +11,7 @@ from fairlend.api import docs, openapi, problems
 from fairlend.api.auth import principal_for
 from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, answer_handler, claim_key
 from fairlend.api.limits import BodySizeLimit
+from fairlend.api.routers import autoinvest as autoinvest_routes
 from fairlend.api.routers import collections, collectors, health, identity
 from fairlend.api.routers import lending as lending_router
 from fairlend.api.routers import market as market_routes
@@ -83,5 +84,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(origination_routes.router, prefix=API_PREFIX)
     app.include_router(lending_router.router, prefix=API_PREFIX)
     app.include_router(market_routes.router, prefix=API_PREFIX)
+    app.include_router(autoinvest_routes.router, prefix=API_PREFIX)
     app.include_router(secondary_routes.router, prefix=API_PREFIX)
     return app

@@ -1,4 +1,4 @@
-"""`fairlend market ...`: the marketplace for operators (listings, the deadline, distribution, reconcile).
+"""`fairlend market ...`: the marketplace for operators (listings, the deadline, auto-invest, distribution, reconcile).
 
 Thin: each command calls `container.market`. Bad input (an unknown status, a
 listing that is not open) prints one line and exits 2; `reconcile` exits 1
@@ -14,6 +14,7 @@ import typer
 from fairlend.cli import UsageError, err, open_container, out
 from fairlend.market.model import ListingFilter, ListingStatus
 from fairlend.market.service import MarketService
+from fairlend.money import Money
 
 app = typer.Typer(help="The marketplace: listings, the funding deadline, distribution to notes.", no_args_is_help=True)
 
@@ -55,6 +56,27 @@ def deadline() -> None:
     out.print(
         f"{len(report.originated)} originated in full, {len(report.partial)} in part, {len(report.cancelled)} cancelled"
     )
+
+
+@app.command("autoinvest")
+def autoinvest(
+    listing: Annotated[str | None, typer.Option(help="Serve this open listing only.")] = None,
+) -> None:
+    """Serve open listings' matching auto-invest rules in rotation now (after end-of-day this runs too)."""
+    market = _market()
+    auto = market.autoinvest
+    passes = [auto.serve(listing)] if listing else list(auto.sweep().passes)
+    for p in passes:
+        if p.turns or p.refused:
+            state = f"refused ({p.refused})" if p.refused else (f"funded, loan {p.loan_id}" if p.loan_id else "open")
+            out.print(
+                f"{p.listing_id}  {len(p.turns)} turns  {Money(p.invested, market.profile.currency)}  {state}",
+                markup=False,
+                highlight=False,
+            )
+    turns = sum(len(p.turns) for p in passes)
+    funded = sum(1 for p in passes if p.loan_id)
+    out.print(f"{len(passes)} listings served: {turns} turns, {funded} funded")
 
 
 @app.command("distribute")

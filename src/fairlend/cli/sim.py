@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -13,7 +12,8 @@ from fairlend.bootstrap import bootstrap
 from fairlend.cli import UsageError, err, load_settings, out
 from fairlend.clock import FixedClock, SystemClock
 from fairlend.config import Settings
-from fairlend.sim.demo import CONTACT_HOUR_UTC, DemoReport, seed_demo
+from fairlend.jurisdiction.loader import load_profile
+from fairlend.sim.demo import DemoReport, contact_instant, seed_demo
 
 app: typer.Typer = typer.Typer()
 
@@ -47,10 +47,10 @@ def database_has_people(settings: Settings) -> bool:
 
 
 def seed_database(settings: Settings, *, borrowers: int, days: int, seed: int) -> DemoReport:
-    """Seed on a clock of its own: the simulated days end today, each at 10:00 in Shanghai (contact hours)."""
+    """Seed on a clock of its own: the simulated days end today, each at 10:00 in the profile's time zone (contact hours)."""
     _prepared(settings)
     today = SystemClock().business_date()
-    clock = FixedClock(datetime.combine(today, CONTACT_HOUR_UTC, tzinfo=UTC), today)
+    clock = FixedClock(contact_instant(today, load_profile(settings.jurisdiction).timezone), today)
     container = bootstrap(settings, clock=clock)
     try:
         if container.identity.accounts.has_people():
@@ -112,6 +112,14 @@ def print_report(report: DemoReport) -> None:
     phones = sorted(b.phone for b in report.borrowers)
     if len(phones) > SHOWN_BORROWERS:
         out.print(f"every borrower's phone: {', '.join(phones)}", markup=False, highlight=False)
+    funded = ", ".join(f"{n} by {who}" for who, n in sorted(report.funded_by.items())) or "none"
+    out.print(f"loans funded: {funded}; offers still listed: {report.not_funded}")
+    if report.investors:
+        out.print("investors: log in at /login with the phone (code at /dev/codes), then open /investor/portfolio")
+        for i in report.investors:
+            out.print(
+                f"  {i.phone:<14} {i.name:<18} deposited {i.deposited.to_decimal()}", markup=False, highlight=False
+            )
     if settled:
         rules = ", ".join(report.blocked_rules) or "-"
         out.print(

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from fairlend.collections.ladder import priority
 from fairlend.collections.model import CallOutcome, LoanState, Medium, Outcome, PromiseStatus, TaskStatus
@@ -29,7 +30,7 @@ from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.events import DomainEvent, to_payload
 from fairlend.ids import new_id
-from fairlend.jurisdiction.model import Bucket, Profile
+from fairlend.jurisdiction.model import Profile
 from fairlend.money import Money
 
 MAX_PROMISE_DAYS = 31  # a promise further out is a payment plan, not a promise
@@ -82,11 +83,12 @@ class QueueItem:
     promise_broken: bool  # a promise broke in the last week
 
 
-def bucket_of(profile: Profile, dpd: int) -> Bucket | None:
-    for bucket in profile.delinquency_buckets:
-        if dpd >= bucket.min_dpd and (bucket.max_dpd is None or dpd <= bucket.max_dpd):
-            return bucket
-    return None
+def bucket_name(profile: Profile, dpd: int) -> str:
+    """The profile's bucket for `dpd` days past due; "" where a profile's buckets leave a gap."""
+    try:
+        return profile.bucket_for(dpd).name
+    except ValueError:
+        return ""
 
 
 def _promise_view(r: Any) -> PromiseView:
@@ -149,9 +151,14 @@ class CollectorDesk:
             rows = uow.conn.execute(query).all()
         items = []
         for r in rows:
-            bucket = bucket_of(self._profile, r.days_past_due)
             items.append(
-                QueueItem(task_view(r), bucket.name if bucket else "", r.last_contact, r.promise_due, bool(r.broken))
+                QueueItem(
+                    task_view(r),
+                    bucket_name(self._profile, r.days_past_due),
+                    r.last_contact,
+                    r.promise_due,
+                    bool(r.broken),
+                )
             )
         return items
 
@@ -217,19 +224,22 @@ class CollectorDesk:
             if taken is not None:
                 raise Conflict("outcome_recorded", "this call's outcome is recorded already")
             view = OutcomeView(new_id("out"), log_id, row.loan_id, outcome, note, collector_id, uow.clock.now())
-            uow.conn.execute(
-                insert(call_outcome).values(
-                    borrower_id=row.borrower_id,
-                    id=view.id,
-                    log_id=log_id,
-                    loan_id=view.loan_id,
-                    outcome=outcome.value,
-                    note=note,
-                    collector_id=collector_id,
-                    recorded_at=view.recorded_at,
+            try:
+                uow.conn.execute(
+                    insert(call_outcome).values(
+                        borrower_id=row.borrower_id,
+                        id=view.id,
+                        log_id=log_id,
+                        loan_id=view.loan_id,
+                        outcome=outcome.value,
+                        note=note,
+                        collector_id=collector_id,
+                        recorded_at=view.recorded_at,
+                    )
                 )
-            )
-            uow.commit()
+                uow.commit()
+            except IntegrityError:  # recorded by someone else since the check (uq_call_outcome_log_id)
+                raise Conflict("outcome_recorded", "this call's outcome is recorded already") from None
         return view
 
     def outcomes_for(self, loan_id: str) -> dict[str, OutcomeView]:
@@ -266,6 +276,13 @@ class CollectorDesk:
             ).first()
             if open_one is not None:
                 raise Conflict("promise_pending", "this loan has a promise pending; it is kept or broken first")
+            if (
+                log_id
+                and not uow.conn.execute(
+                    select(contact_log.c.id).where(contact_log.c.id == log_id, contact_log.c.loan_id == loan_id)
+                ).first()
+            ):
+                raise Invalid("attempt_not_for_loan", "the call a promise was made on is one about this loan")
             values = {
                 "borrower_id": facts.borrower_id,
                 "id": new_id("ptp"),
@@ -281,8 +298,13 @@ class CollectorDesk:
                 "created_at": uow.clock.now(),
                 "resolved_on": None,
             }
-            uow.conn.execute(insert(promise_to_pay).values(**values))
-            uow.commit()
+            try:
+                uow.conn.execute(insert(promise_to_pay).values(**values))
+                uow.commit()
+            except IntegrityError:  # another collector's promise since the check (uq_promise_to_pay_one_pending)
+                raise Conflict(
+                    "promise_pending", "this loan has a promise pending; it is kept or broken first"
+                ) from None
         return PromiseView(
             str(values["id"]),
             facts.borrower_id,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 from fairlend.db.metadata import metadata
@@ -241,4 +242,12 @@ promise_to_pay = Table(
     Column("resolved_on", Date, nullable=True),
     Index("ix_promise_to_pay_loan_id", "loan_id", "status"),
     Index("ix_promise_to_pay_due", "status", "due_on"),
+    # One pending promise per loan, whoever takes it at the same moment (collections_0004).
+    Index(
+        "uq_promise_to_pay_one_pending",
+        "loan_id",
+        unique=True,
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
 )

@@ -11,6 +11,12 @@ half-written. Routes and repositories never commit.
 a loan cancels its collection tasks in the same transaction, RULES.md P-2).
 Everything that may happen later reads the outbox instead.
 
+`after_commit(callback)` queues work that must follow the commit, never join it
+(auto-invest after a listing opens, market/autoinvest.py): it runs once the
+transaction is durable and its connection is back in the pool, outside any
+request's idempotency claim, and never if the transaction rolled back. A
+callback owns its failures: the change it follows has committed already.
+
 `commit_hook` is the one thing that reaches into every commit: while an API
 request holds an idempotency claim (db/idempotency.py), each unit of work that
 commits in that request first marks the claimed key as effected, in its own
@@ -69,6 +75,8 @@ class UnitOfWork:
         self.bus = bus or EventBus()
         self._read_only = read_only
         self._conn: Connection | None = None
+        self._committed = False
+        self._after_commit: list[Callable[[], None]] = []
 
     @property
     def conn(self) -> Connection:
@@ -86,6 +94,7 @@ class UnitOfWork:
             conn = conn.execution_options(fairlend_read_only=True)
         conn.begin()
         self._conn = conn
+        self._committed = False
         return self
 
     def __exit__(
@@ -102,6 +111,15 @@ class UnitOfWork:
                 conn.rollback()
         finally:
             conn.close()
+        callbacks, self._after_commit = self._after_commit, []
+        if self._committed and callbacks:
+            # Not this request's effect: an idempotency claim must not mark (nor be refused by) the follow-up.
+            reset = commit_hook.set(None)
+            try:
+                for callback in callbacks:
+                    callback()
+            finally:
+                commit_hook.reset(reset)
 
     def commit(self) -> None:
         if self._read_only:
@@ -110,8 +128,13 @@ class UnitOfWork:
         if hook is not None:
             hook.before_commit(self.conn)
         self.conn.commit()
+        self._committed = True
         if hook is not None:
             hook.after_commit()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` after this unit of work commits and closes (never if it rolls back)."""
+        self._after_commit.append(callback)
 
     def rollback(self) -> None:
         self.conn.rollback()

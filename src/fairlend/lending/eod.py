@@ -56,16 +56,14 @@ from fairlend.errors import Invalid
 from fairlend.faults import crash_point
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Ledger
+from fairlend.lending.eod_status import BucketStep, MonthEndStep, ReminderStep
 from fairlend.lending.eod_steps import (
     AccrualStep,
     BillingStep,
-    BucketStep,
     DayJournal,
     DelinquencyStep,
     LateFeeStep,
-    MonthEndStep,
     PenaltyStep,
-    ReminderStep,
 )
 from fairlend.lending.tables import (
     eod_run,

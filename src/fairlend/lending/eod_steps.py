@@ -1,7 +1,7 @@
 """Lending's end-of-day steps: each a few set-based statements over the loan table.
 
-Penalty, accrual, billing, late fees, days past due, buckets, reminders and
-month-end, in that order (`eod.EndOfDay` runs them). Each is idempotent by
+Penalty, accrual, billing, late fees and days past due, in that order; buckets,
+reminders and month-end follow in eod_status.py (`eod.EndOfDay` runs them). Each is idempotent by
 its data: the penalty remembers the day it last charged, accrual is a
 function of the date, billing moves the current installment on, and the
 rest recompute from what is stored. The few rows that change on a day
@@ -11,29 +11,23 @@ rest recompute from what is stored. The few rows that change on a day
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, insert, literal, select, update
+from sqlalchemy import and_, bindparam, case, func, literal, select, update
 
 from fairlend.db.uow import UnitOfWork
-from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, entry
 from fairlend.ledger.service import Ledger
-from fairlend.lending.events import LoanDelinquencyChanged, LoanMonthEnd
 from fairlend.lending.model import LoanState
-from fairlend.lending.publishing import publish_many
-from fairlend.lending.schedule import from_day
 from fairlend.lending.subledger import BILL_INSTALLMENT
-from fairlend.lending.tables import loan, loan_delinquency_transition, loan_installment
+from fairlend.lending.tables import loan, loan_installment
 from fairlend.money import Money
 
-REMINDER_DAYS = 3
-
-_ACTIVE = loan.c.state == LoanState.ACTIVE.value
-_DN = bindparam("dn", type_=loan.c.dpd.type)  # the date being closed, as a day number
-_D1 = bindparam("d1", type_=loan.c.dpd.type)  # the next business date, as a day number
+ACTIVE = loan.c.state == LoanState.ACTIVE.value
+DN = bindparam("dn", type_=loan.c.dpd.type)  # the date being closed, as a day number
+D1 = bindparam("d1", type_=loan.c.dpd.type)  # the next business date, as a day number
 
 
 class DayJournal:
@@ -88,7 +82,7 @@ def _post_totals(
             )
 
 
-class _LendingStep:
+class LendingStep:
     name = ""
 
     def __init__(self, ledger: DayJournal, profile: Profile) -> None:
@@ -99,14 +93,14 @@ class _LendingStep:
         raise NotImplementedError
 
 
-class PenaltyStep(_LendingStep):
+class PenaltyStep(LendingStep):
     """Penalty interest for one day on the principal that was overdue when the day began."""
 
     name = "penalty"
-    _pred = and_(_ACTIVE, loan.c.overdue_principal > 0, loan.c.penalty_daily_e10 > 0, loan.c.penalty_day < _DN)
+    _pred = and_(ACTIVE, loan.c.overdue_principal > 0, loan.c.penalty_daily_e10 > 0, loan.c.penalty_day < DN)
     _amount = loan.c.overdue_principal * loan.c.penalty_daily_e10 // literal(10**10)
     _totals = select(loan.c.currency, func.sum(_amount)).where(_pred).group_by(loan.c.currency)
-    _update = update(loan).where(_pred).values(penalty_due=loan.c.penalty_due + _amount, penalty_day=_DN)
+    _update = update(loan).where(_pred).values(penalty_due=loan.c.penalty_due + _amount, penalty_day=DN)
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
         params = {"dn": business_date.toordinal()}
@@ -124,18 +118,18 @@ class PenaltyStep(_LendingStep):
         return int(count)
 
 
-class AccrualStep(_LendingStep):
+class AccrualStep(LendingStep):
     """Interest earned through the end of the day, kept apart from billed interest."""
 
     name = "accrual"
     _span = loan.c.next_due_day - loan.c.accrual_start_day
     _elapsed = case(
-        (_D1 - loan.c.accrual_start_day >= _span, _span),
-        (loan.c.accrual_start_day >= _D1, literal(0)),
-        else_=_D1 - loan.c.accrual_start_day,
+        (D1 - loan.c.accrual_start_day >= _span, _span),
+        (loan.c.accrual_start_day >= D1, literal(0)),
+        else_=D1 - loan.c.accrual_start_day,
     )
     _target = loan.c.accrual_interest * _elapsed // _span
-    _pred = and_(_ACTIVE, loan.c.next_due_day.is_not(None), loan.c.accrued_interest != _target)
+    _pred = and_(ACTIVE, loan.c.next_due_day.is_not(None), loan.c.accrued_interest != _target)
     _totals = (
         select(loan.c.currency, func.sum(_target - loan.c.accrued_interest)).where(_pred).group_by(loan.c.currency)
     )
@@ -173,11 +167,11 @@ def _installment_of(alias: Any, column: str, offset: int) -> Any:
     )
 
 
-class BillingStep(_LendingStep):
+class BillingStep(LendingStep):
     """Installments falling due on the next business date become due: accrued interest is billed."""
 
     name = "billing"
-    _pred = and_(_ACTIVE, loan.c.next_due_day.is_not(None), loan.c.next_due_day <= _D1)
+    _pred = and_(ACTIVE, loan.c.next_due_day.is_not(None), loan.c.next_due_day <= D1)
     _totals = select(loan.c.currency, func.sum(loan.c.accrual_interest)).where(_pred).group_by(loan.c.currency)
     _keys = select(loan.c.borrower_id, loan.c.id, loan.c.cur_seq).where(_pred)
     # By primary key, for the few loans billed today: a join from the installments would scan them all.
@@ -217,7 +211,7 @@ class BillingStep(_LendingStep):
         return int(count)
 
 
-class LateFeeStep(_LendingStep):
+class LateFeeStep(LendingStep):
     """The product's late fee, once, on each installment still unpaid after its grace days."""
 
     name = "late_fees"
@@ -227,14 +221,14 @@ class LateFeeStep(_LendingStep):
         select(_i.borrower_id, _i.loan_id, _i.seq, loan.c.late_fee, loan.c.currency)
         .select_from(loan.join(loan_installment, and_(_i.borrower_id == loan.c.borrower_id, _i.loan_id == loan.c.id)))
         .where(
-            _ACTIVE,
+            ACTIVE,
             loan.c.late_fee > 0,
-            loan.c.oldest_due_day <= _DN,  # a range the index serves; the grace test below needs the row
-            loan.c.oldest_due_day + loan.c.grace_days <= _DN,
+            loan.c.oldest_due_day <= DN,  # a range the index serves; the grace test below needs the row
+            loan.c.oldest_due_day + loan.c.grace_days <= DN,
             _i.billed.is_(True),
             _i.paid_on.is_(None),
             _i.late_fee_charged.is_(False),
-            _i.late_day <= _DN,
+            _i.late_day <= DN,
         )
     )
     _charge = (
@@ -282,20 +276,20 @@ def _late_sum(expression: Any) -> Any:
             loan_installment.c.loan_id == loan.c.id,
             loan_installment.c.billed.is_(True),
             loan_installment.c.paid_on.is_(None),
-            loan_installment.c.late_day <= _DN,
+            loan_installment.c.late_day <= DN,
         )
         .scalar_subquery()
     )
 
 
-class DelinquencyStep(_LendingStep):
+class DelinquencyStep(LendingStep):
     """Days past due from the oldest unpaid installment (after grace), and what is overdue."""
 
     name = "days_past_due"
     _dpd = case(
         (
-            and_(loan.c.oldest_due_day.is_not(None), loan.c.oldest_due_day + loan.c.grace_days <= _DN),
-            _DN - loan.c.oldest_due_day + 1,
+            and_(loan.c.oldest_due_day.is_not(None), loan.c.oldest_due_day + loan.c.grace_days <= DN),
+            DN - loan.c.oldest_due_day + 1,
         ),
         else_=literal(0),
     )
@@ -304,7 +298,7 @@ class DelinquencyStep(_LendingStep):
         update(loan)
         # A loan with no billed, unpaid installment has dpd 0 and nothing overdue: repayments keep it so.
         # (`> 0` is IS NOT NULL as a range, which SQLite's planner serves from the index.)
-        .where(_ACTIVE, loan.c.oldest_due_day > 0)
+        .where(ACTIVE, loan.c.oldest_due_day > 0)
         .values(
             dpd=_dpd,
             overdue_principal=_late_sum(_i.principal - _i.principal_paid),
@@ -324,123 +318,3 @@ class DelinquencyStep(_LendingStep):
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
         return int(uow.conn.execute(self._update, {"dn": business_date.toordinal()}).rowcount)
-
-
-class BucketStep(_LendingStep):
-    """The delinquency bucket from the profile's ranges; a history row only when it changes."""
-
-    name = "buckets"
-
-    def __init__(self, ledger: DayJournal, profile: Profile) -> None:
-        super().__init__(ledger, profile)
-        whens = [
-            (loan.c.dpd <= b.max_dpd, literal(b.name)) for b in profile.delinquency_buckets if b.max_dpd is not None
-        ]
-        self._bucket: ColumnElement[Any] = case(*whens, else_=literal(profile.delinquency_buckets[-1].name))
-        # Only a loan with a billed, unpaid installment can change bucket here; repayments move the rest.
-        pred = and_(_ACTIVE, loan.c.oldest_due_day > 0, loan.c.bucket != self._bucket)
-        self._changed = select(
-            loan.c.borrower_id,
-            loan.c.id,
-            loan.c.currency,
-            loan.c.dpd,
-            loan.c.bucket,
-            self._bucket.label("new_bucket"),
-            loan.c.overdue_amount,
-            loan.c.principal_outstanding,
-            loan.c.first_delinquency_day,
-        ).where(pred)
-        self._update = update(loan).where(pred).values(bucket=self._bucket)
-
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        changed = uow.conn.execute(self._changed).all()
-        if not changed:
-            return 0
-        uow.conn.execute(
-            insert(loan_delinquency_transition),
-            [
-                {
-                    "borrower_id": r.borrower_id,
-                    "id": new_id("dlq"),
-                    "loan_id": r.id,
-                    "business_date": business_date,
-                    "from_bucket": r.bucket,
-                    "to_bucket": r.new_bucket,
-                    "dpd": r.dpd,
-                }
-                for r in changed
-            ],
-        )
-        uow.conn.execute(self._update)
-        publish_many(
-            uow,
-            [
-                LoanDelinquencyChanged(
-                    loan_id=r.id,
-                    borrower_id=r.borrower_id,
-                    days_past_due=r.dpd,
-                    bucket=r.new_bucket,
-                    previous_bucket=r.bucket,
-                    overdue_amount=Money(r.overdue_amount, r.currency),
-                    outstanding_principal=Money(r.principal_outstanding, r.currency),
-                    first_delinquency_date=from_day(r.first_delinquency_day),
-                    business_date=business_date,
-                )
-                for r in changed
-            ],
-        )
-        return len(changed)
-
-
-class ReminderStep(_LendingStep):
-    """Counts the installments due in three days; `LendingQueries.due_soon` lists them for reminders."""
-
-    name = "reminders"
-    _count = select(func.count()).select_from(loan).where(_ACTIVE, loan.c.next_due_day == _D1 + REMINDER_DAYS)
-
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        return int(uow.conn.execute(self._count, {"d1": business_date.toordinal() + 1}).scalar() or 0)
-
-
-class MonthEndStep(_LendingStep):
-    """On a month's last day, one `LoanMonthEnd` per active loan (the bureau's monthly status)."""
-
-    name = "month_end"
-    _rows = select(
-        loan.c.id,
-        loan.c.borrower_id,
-        loan.c.currency,
-        (
-            loan.c.principal_outstanding
-            + loan.c.interest_due
-            + loan.c.accrued_interest
-            + loan.c.penalty_due
-            + loan.c.fees_due
-        ).label("outstanding"),
-        loan.c.overdue_amount,
-        loan.c.dpd,
-        loan.c.bucket,
-    ).where(_ACTIVE)
-
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        if (business_date + timedelta(days=1)).day != 1:
-            return 0
-        count = 0
-        for chunk in uow.conn.execute(self._rows).partitions(10_000):
-            publish_many(
-                uow,
-                [
-                    LoanMonthEnd(
-                        loan_id=r.id,
-                        borrower_id=r.borrower_id,
-                        outstanding=Money(int(r.outstanding), r.currency),
-                        overdue_amount=Money(r.overdue_amount, r.currency),
-                        days_past_due=r.dpd,
-                        bucket=r.bucket,
-                        business_date=business_date,
-                    )
-                    for r in chunk
-                ],
-            )
-            count += len(chunk)
-        return count

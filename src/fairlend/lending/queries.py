@@ -51,7 +51,7 @@ CONTROL_COLUMNS = {
 
 def _facts(row: Row[Any], insts: list[Row[Any]]) -> LoanFacts:
     cur = row.currency
-    money = _money_in(cur)
+    money = money_in(cur)
     nxt = next((i for i in insts if i.paid_on is None), None)
     next_amount = 0
     if nxt is not None:
@@ -97,7 +97,7 @@ class LendingQueries:
             if row is None:
                 raise NotFound("loan_not_found", f"no loan {loan_id}")
             paid = uow.conn.execute(_REPAYMENTS, {"borrower_id": row.borrower_id, "loan_id": loan_id}).all()
-        money = _money_in(row.currency)
+        money = money_in(row.currency)
         return [
             RepaymentView(
                 r.id,
@@ -168,7 +168,7 @@ class LendingQueries:
             today = uow.clock.business_date()
             recovered = recovered_of(uow, row) if row.closed_amount else 0
         cur = row.currency
-        money = _money_in(cur)
+        money = money_in(cur)
         views = []
         for i in insts:
             paid = i.principal_paid + i.interest_paid + i.fee_paid
@@ -342,7 +342,9 @@ def _recoveries(conn: Connection, ledger: Ledger, uow: UnitOfWork, currencies: l
     return found
 
 
-def _money_in(currency: str) -> Callable[[int], Money]:
+def money_in(currency: str) -> Callable[[int], Money]:
+    """A maker of `currency` amounts from stored minor units (a database sum may come back as Decimal)."""
+
     def make(minor: int) -> Money:
         return Money(int(minor), currency)
 

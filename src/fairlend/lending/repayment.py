@@ -6,7 +6,6 @@ row, its events and its journal entry commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -25,7 +24,7 @@ from fairlend.lending.importing import Backdated
 from fairlend.lending.model import RECOVERABLE_STATES, Frequency, LoanState, Method, PrepaymentEffect, Product
 from fairlend.lending.products import ProductCache, load_product
 from fairlend.lending.publishing import publish_many
-from fairlend.lending.queries import LendingQueries
+from fairlend.lending.queries import LendingQueries, money_in
 from fairlend.lending.recovery import recover
 from fairlend.lending.schedule import Line, Period, amortize, day
 from fairlend.lending.subledger import (
@@ -230,7 +229,7 @@ class LoanRepayments(LendingQueries):
             },
         )
         cur = ln.currency
-        money = _money_in(cur)
+        money = money_in(cur)
         posted: list[DomainEvent] = [
             RepaymentPosted(
                 loan_id=loan_id,
@@ -350,10 +349,3 @@ class LoanRepayments(LendingQueries):
     def _payoff(self, uow: UnitOfWork, ln: Row[Any], as_of: date) -> PayoffQuote:
         product = load_product(uow.conn, ln.product_code, ln.product_version, self._product_cache)
         return payoff_of(uow, ln, as_of, product)
-
-
-def _money_in(currency: str) -> Callable[[int], Money]:
-    def make(minor: int) -> Money:
-        return Money(int(minor), currency)
-
-    return make

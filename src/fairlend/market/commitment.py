@@ -1,4 +1,4 @@
-"""Investing by hand: an investor commits cash to a listing, in multiples of the note size.
+"""Investing: an investor commits cash to a listing, in multiples of the note size, by hand or by auto-invest.
 
 Two conditional UPDATEs do the guarding, each in one statement, so neither
 SQLite nor PostgreSQL can interleave a second investment between a check and
@@ -8,12 +8,15 @@ while it stays within the cash. The listing's row is taken first and the
 wallet's second, in every transaction that takes both (funding takes the
 listing, then wallets in investor order), so concurrent investments never
 deadlock. An investment that completes its listing originates the loan in
-the same transaction.
+the same transaction. Auto-invest (autoinvest.py) goes through the same two
+statements (`grow`, `reserve`) with its rule's cash reserve and per-borrower
+share added to the wallet's guard.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
 
@@ -22,6 +25,7 @@ from fairlend.errors import Conflict, Forbidden, PolicyViolation
 from fairlend.faults import crash_point
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
+from fairlend.market.autoinvest_model import borrower_cap
 from fairlend.market.funding import Funding
 from fairlend.market.listing import listing_row
 from fairlend.market.model import (
@@ -65,50 +69,13 @@ class Commitments:
         if self._identity.same_person(investor_id, row.borrower_id):
             raise Forbidden("own_loan", "you cannot invest in your own loan")
         net_worth = None if investor.net_worth_minor is None else Money(investor.net_worth_minor, investor.currency)
-        commitment_id = new_id("cmt")
         with self._uow() as uow:
-            grown = uow.conn.execute(
-                update(market_listing)
-                .where(
-                    market_listing.c.id == listing_id,
-                    market_listing.c.status == ListingStatus.OPEN.value,
-                    market_listing.c.funded_minor + amount.minor <= market_listing.c.amount_minor,
-                )
-                .values(funded_minor=market_listing.c.funded_minor + amount.minor)
-                .returning(market_listing.c.funded_minor, market_listing.c.amount_minor)
-            ).first()
-            if grown is None:
-                now = listing_row(uow, listing_id)
-                self._open(now.status, now.deadline, uow.clock.business_date())
-                raise _over_remainder(Money(now.amount_minor - now.funded_minor, now.currency))
-            completes = grown.funded_minor == grown.amount_minor
+            completes = self.grow(uow, listing_id, amount)
             if completes:
                 # Originating moves every participant's wallet: take them all, in investor order, before
                 # this investor's alone, or two listings completing at once could wait on each other.
-                self._funding.lock_wallets(uow, listing_id, also=investor_id)
-            reserved = uow.conn.execute(
-                update(market_wallet)
-                .where(
-                    market_wallet.c.investor_id == investor_id,
-                    market_wallet.c.cash_minor - market_wallet.c.committed_minor >= amount.minor,
-                )
-                .values(committed_minor=market_wallet.c.committed_minor + amount.minor)
-            ).rowcount
-            if reserved != 1:
-                raise shortfall(wallet_of(uow, investor_id, self._profile.currency), amount, "invest")
-            # MK-5 checked under the wallet's row lock: two investments at once cannot both fit the limit.
-            self._within_suitability(uow, investor_id, net_worth, amount)
-            uow.conn.execute(
-                insert(market_commitment).values(
-                    investor_id=investor_id,
-                    id=commitment_id,
-                    listing_id=listing_id,
-                    status=CommitmentStatus.RESERVED.value,
-                    currency=amount.currency,
-                    amount_minor=amount.minor,
-                    created_at=uow.clock.now(),
-                )
-            )
+                self._funding.lock_wallets(uow, listing_id, also=(investor_id,))
+            commitment_id = self.reserve(uow, investor_id, listing_id, amount, net_worth)
             crash_point("market.after_reserve")  # cash reserved, no note yet: a crash here leaves neither
             loan_id = None
             status = CommitmentStatus.RESERVED
@@ -117,6 +84,82 @@ class Commitments:
                 status = CommitmentStatus.FUNDED
             uow.commit()
         return CommitmentView(commitment_id, investor_id, listing_id, status, amount, loan_id)
+
+    # -- the two conditional UPDATEs: every investment, by hand or by auto-invest, goes through both ----------
+
+    def grow(self, uow: UnitOfWork, listing_id: str, amount: Money) -> bool:
+        """The listing's funded amount grows by `amount` only while it stays within the amount asked and open.
+
+        Takes the listing's row lock; refused (`over_remainder`, `listing_not_open`, `listing_expired`)
+        otherwise. True when this completes the listing (the caller originates it)."""
+        grown = uow.conn.execute(
+            update(market_listing)
+            .where(
+                market_listing.c.id == listing_id,
+                market_listing.c.status == ListingStatus.OPEN.value,
+                market_listing.c.funded_minor + amount.minor <= market_listing.c.amount_minor,
+            )
+            .values(funded_minor=market_listing.c.funded_minor + amount.minor)
+            .returning(market_listing.c.funded_minor, market_listing.c.amount_minor)
+        ).first()
+        if grown is None:
+            now = listing_row(uow, listing_id)
+            self._open(now.status, now.deadline, uow.clock.business_date())
+            raise _over_remainder(Money(now.amount_minor - now.funded_minor, now.currency))
+        return bool(grown.funded_minor == grown.amount_minor)
+
+    def reserve(
+        self,
+        uow: UnitOfWork,
+        investor_id: str,
+        listing_id: str,
+        amount: Money,
+        net_worth: Money | None,
+        *,
+        keep: Money | None = None,
+        borrower_share: Decimal | None = None,
+    ) -> str:
+        """Commit `amount` of the investor's cash to the listing (after `grow`); returns the commitment's id.
+
+        The wallet's committed cash grows only while the cash left available stays at or above
+        `keep` (auto-invest's reserve; nothing by hand), in one conditional UPDATE that takes the
+        wallet's row lock. Under that lock: MK-5's suitability limit, and, for auto-invest, the
+        rule's share of the portfolio in one borrower. A refusal raises; the caller's transaction
+        then rolls back, the listing's growth with it."""
+        kept = 0 if keep is None else keep.minor
+        reserved = uow.conn.execute(
+            update(market_wallet)
+            .where(
+                market_wallet.c.investor_id == investor_id,
+                market_wallet.c.cash_minor - market_wallet.c.committed_minor - amount.minor >= kept,
+            )
+            .values(committed_minor=market_wallet.c.committed_minor + amount.minor)
+        ).rowcount
+        if reserved != 1:
+            wallet = wallet_of(uow, investor_id, self._profile.currency)
+            if kept and wallet.available.minor >= amount.minor:
+                raise Conflict(
+                    "autoinvest_cash_reserve",
+                    f"investing {amount} would leave less than the cash reserve {keep} available",
+                )
+            raise shortfall(wallet, amount, "invest")
+        # MK-5 checked under the wallet's row lock: two investments at once cannot both fit the limit.
+        self._within_suitability(uow, investor_id, net_worth, amount)
+        if borrower_share is not None:
+            self._within_borrower_share(uow, investor_id, listing_id, amount, borrower_share)
+        commitment_id = new_id("cmt")
+        uow.conn.execute(
+            insert(market_commitment).values(
+                investor_id=investor_id,
+                id=commitment_id,
+                listing_id=listing_id,
+                status=CommitmentStatus.RESERVED.value,
+                currency=amount.currency,
+                amount_minor=amount.minor,
+                created_at=uow.clock.now(),
+            )
+        )
+        return commitment_id
 
     def _open(self, status: str, deadline: date, today: date) -> None:
         if status != ListingStatus.OPEN.value:
@@ -136,18 +179,30 @@ class Commitments:
                 rules=[rules.suitability_rule],
             )
 
+    def _within_borrower_share(
+        self, uow: UnitOfWork, investor_id: str, listing_id: str, amount: Money, share: Decimal
+    ) -> None:
+        """Auto-invest's per-borrower limit: this borrower's notes and commitments, this one included,
+        within `share` of the portfolio (cash and notes outstanding)."""
+        borrower_id = listing_row(uow, listing_id).borrower_id
+        cash = uow.conn.execute(
+            select(market_wallet.c.cash_minor).where(market_wallet.c.investor_id == investor_id)
+        ).scalar()
+        cap = borrower_cap(share, int(cash or 0), outstanding_of(uow, investor_id))
+        held = in_borrower(uow, investor_id, borrower_id) + amount.minor  # its commitment row is written next
+        if held > cap:
+            left = Money(max(0, cap - (held - amount.minor)), amount.currency)
+            raise Conflict(
+                "autoinvest_borrower_share",
+                f"your rule keeps at most {share:%} of your portfolio with one borrower; {left} is left",
+            )
+
     def _invested(self, uow: UnitOfWork, investor_id: str) -> Money:
         """What the investor has in notes and commitments now (MK-5's suitability base)."""
-        conn = uow.conn
-        committed = conn.execute(
+        committed = uow.conn.execute(
             select(market_wallet.c.committed_minor).where(market_wallet.c.investor_id == investor_id)
         ).scalar()
-        outstanding = conn.execute(
-            select(func.coalesce(func.sum(market_note.c.outstanding_minor), 0)).where(
-                market_note.c.holder_id == investor_id
-            )
-        ).scalar()
-        return Money(int(committed or 0) + int(outstanding or 0), self._profile.currency)
+        return Money(int(committed or 0) + outstanding_of(uow, investor_id), self._profile.currency)
 
     def of_investor(self, investor_id: str) -> list[CommitmentView]:
         with self._uow(read_only=True) as uow:
@@ -168,6 +223,34 @@ class Commitments:
             )
             for r in rows
         ]
+
+
+def outstanding_of(uow: UnitOfWork, investor_id: str) -> int:
+    """Principal outstanding in all the investor's notes."""
+    total = uow.conn.execute(
+        select(func.coalesce(func.sum(market_note.c.outstanding_minor), 0)).where(
+            market_note.c.holder_id == investor_id
+        )
+    ).scalar()
+    return int(total or 0)
+
+
+def in_borrower(uow: UnitOfWork, investor_id: str, borrower_id: str) -> int:
+    """What the investor has with one borrower: notes outstanding on their loans and open commitments to them."""
+    of_borrower = select(market_listing.c.id).where(market_listing.c.borrower_id == borrower_id)
+    notes = uow.conn.execute(
+        select(func.coalesce(func.sum(market_note.c.outstanding_minor), 0)).where(
+            market_note.c.holder_id == investor_id, market_note.c.listing_id.in_(of_borrower)
+        )
+    ).scalar()
+    reserved = uow.conn.execute(
+        select(func.coalesce(func.sum(market_commitment.c.amount_minor), 0)).where(
+            market_commitment.c.investor_id == investor_id,
+            market_commitment.c.status == CommitmentStatus.RESERVED.value,
+            market_commitment.c.listing_id.in_(of_borrower),
+        )
+    ).scalar()
+    return int(notes or 0) + int(reserved or 0)
 
 
 def _over_remainder(left: Money) -> Conflict:

@@ -8,11 +8,15 @@ its deadline, or at once — is one transaction: the loan booked and disbursed
 through lending's own booking path with the notes' postings, the notes, the
 investors' commitments and cash, the listing and the offer. A loan the
 platform alone funds is the same path with one note, the platform's.
+Once an acceptance that listed an offer has committed, `when_listed` runs
+(auto-invest's pass over the new listing, in its own transaction).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
@@ -60,6 +64,8 @@ class Funding:
         self._listings = listings
         self.offers = offers
         self._product = product_code
+        # Called with a new listing's id once the acceptance that listed it has committed (auto-invest).
+        self.when_listed: list[Callable[[str], None]] = []
 
     # -- origination's FundingPort ------------------------------------------------------------
 
@@ -67,6 +73,8 @@ class Funding:
         today = uow.clock.business_date()
         listing_id = self._listings.insert(uow, request, deadline_of(today, self._market))
         if self._market.retail:
+            for react in self.when_listed:
+                uow.after_commit(partial(react, listing_id))
             return FundingOutcome(listing_id=listing_id)
         loan_id = self.originate(uow, listing_id, notify=False)
         return FundingOutcome(loan_id=loan_id, listing_id=listing_id)
@@ -78,7 +86,7 @@ class Funding:
 
         Investors hold what they committed; the unfunded rest (if any) goes to the
         funding partners and the platform by the profile's shares. The caller holds
-        the listing's row lock (an investment's conditional UPDATE, or `_claim`).
+        the listing's row lock (an investment's conditional UPDATE, or `claim`).
         """
         row = listing_row(uow, listing_id)
         if row.status != ListingStatus.OPEN.value:
@@ -149,7 +157,7 @@ class Funding:
             self.offers.listing_funded(uow, row.borrower_id, row.offer_id, loan_id, principal, fee)
         return loan_id
 
-    def lock_wallets(self, uow: UnitOfWork, listing_id: str, *, also: str | None = None) -> None:
+    def lock_wallets(self, uow: UnitOfWork, listing_id: str, *, also: Sequence[str] = ()) -> None:
         """Lock every wallet the listing's funding moves, in investor order, before any ledger row.
 
         The one lock order for cash (listing, then wallets by investor id, then the ledger): an
@@ -159,8 +167,8 @@ class Funding:
             market_commitment.c.status == CommitmentStatus.RESERVED.value,
         )
         wanted: ColumnElement[bool] = market_wallet.c.investor_id.in_(participants)
-        if also is not None:
-            wanted = or_(wanted, market_wallet.c.investor_id == also)
+        if also:
+            wanted = or_(wanted, market_wallet.c.investor_id.in_(sorted(set(also))))
         uow.conn.execute(
             select(market_wallet.c.investor_id).where(wanted).order_by(market_wallet.c.investor_id).with_for_update()
         ).all()
@@ -197,7 +205,7 @@ class Funding:
         )
         self.offers.listing_not_funded(uow, row.borrower_id, row.offer_id)
 
-    def _claim(self, uow: UnitOfWork, listing_id: str) -> bool:
+    def claim(self, uow: UnitOfWork, listing_id: str) -> bool:
         """Take the listing's row lock if it is still open (a no-op UPDATE: investments wait behind it)."""
         changed = uow.conn.execute(
             update(market_listing)
@@ -212,7 +220,7 @@ class Funding:
         """An operator withdraws an open listing: cancelled, investors' cash released, the offer not funded."""
         with self._uow() as uow:
             row = listing_row(uow, listing_id)
-            if not self._claim(uow, listing_id):
+            if not self.claim(uow, listing_id):
                 raise Conflict("listing_not_open", f"listing {listing_id} is {row.status}")
             self.cancel_in(uow, listing_id)
             uow.commit()
@@ -234,7 +242,7 @@ class Funding:
         partial: list[str] = []
         cancelled: list[str] = []
         for listing_id in due:
-            if not self._claim(uow, listing_id):
+            if not self.claim(uow, listing_id):
                 continue  # funded or closed meanwhile
             row: Any = listing_row(uow, listing_id)
             funded, asked = Money(row.funded_minor, row.currency), Money(row.amount_minor, row.currency)

@@ -1,9 +1,10 @@
 """`MarketService`: the marketplace's entry point, and `fairlend verify`'s market checks.
 
 The use cases live by concept: `wallet.py` (investors, deposits, withdrawals),
-`listing.py` (browse), `commitment.py` (investing), `funding.py` (listing,
-originating, the deadline), `note.py` (who owns a loan), `orders.py` and
-`trading.py` (the secondary market).
+`listing.py` (browse), `commitment.py` (investing), `autoinvest.py` and
+`autoinvest_rules.py` (auto-invest), `funding.py` (listing, originating, the
+deadline), `note.py` (who owns a loan), `orders.py` and `trading.py` (the
+secondary market).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountType
 from fairlend.ledger.service import Discrepancy, Ledger
 from fairlend.lending.service import LendingService
+from fairlend.market.autoinvest import AutoInvest
+from fairlend.market.autoinvest_rules import AutoInvestRules
 from fairlend.market.commitment import Commitments
 from fairlend.market.distribution import Distribution
 from fairlend.market.funding import Funding
@@ -51,6 +54,11 @@ class MarketService:
         self.listings = Listings(uow, profile)
         self.funding = Funding(uow, profile, lending, self.listings, offers, product_code)
         self.commitments = Commitments(uow, profile, self.wallets, identity, self.funding)
+        self.autoinvest = AutoInvest(
+            uow, profile, AutoInvestRules(uow, profile, self.wallets), self.commitments, self.funding, identity
+        )
+        # A new listing meets the auto-investors just after the acceptance that listed it commits.
+        self.funding.when_listed.append(self.autoinvest.after_listing_opened)
         self.notes = Notes(uow)
         self.distribution = Distribution(uow, ledger, profile.marketplace)
         self.portfolios = Portfolios(uow, ledger, self.wallets, lending)

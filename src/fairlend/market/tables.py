@@ -1,4 +1,4 @@
-"""The marketplace's tables: investors, wallets and their cash movements, listings, commitments, notes.
+"""The marketplace's tables: investors, wallets and their cash movements, listings, commitments, auto-invest, notes.
 
 Investor-owned rows carry the investor in their primary key (DESIGN.md §7).
 The database guards what the conditional UPDATEs promise: no wallet below
@@ -102,6 +102,58 @@ market_commitment = Table(
     Column("amount_minor", BigInteger, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     CheckConstraint("amount_minor > 0", name="ck_market_commitment_positive"),
+)
+
+# Auto-invest (autoinvest.py): an investor's rules, their place in the rotation, and what auto-invest did.
+# The rates are kept exactly (Rate) and in millionths (to pick rules for a listing in SQL, as listings do).
+market_autoinvest_rule = Table(
+    "market_autoinvest_rule",
+    metadata,
+    Column("investor_id", String(40), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("grades", JSON, nullable=False),  # ["A", "B3"]
+    Column("terms", JSON, nullable=False),  # [12, 24]
+    Column("min_rate", Rate, nullable=False),
+    Column("max_rate", Rate, nullable=False),
+    Column("min_rate_e6", BigInteger, nullable=False),
+    Column("max_rate_e6", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("borrower_share", Rate, nullable=False),
+    Column("reserve_minor", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint(
+        "amount_minor > 0 AND reserve_minor >= 0 AND min_rate_e6 <= max_rate_e6",
+        name="ck_market_autoinvest_rule_amounts",
+    ),
+)
+
+# The rotation: each investor's last turn (a running count across all listings). Served least recently first.
+market_autoinvest_cursor = Table(
+    "market_autoinvest_cursor",
+    metadata,
+    Column("investor_id", String(40), primary_key=True),
+    Column("last_turn", BigInteger, nullable=False),
+    Column("served_at", UtcDateTime, nullable=False),
+    Index("ix_market_autoinvest_cursor_last_turn", "last_turn"),
+)
+
+# What one pass put into a listing for one investor: the commitment it made (same id) and its turns.
+market_autoinvest_investment = Table(
+    "market_autoinvest_investment",
+    metadata,
+    Column("investor_id", String(40), primary_key=True),
+    Column("id", String(40), primary_key=True),  # the commitment's id
+    Column("listing_id", String(40), nullable=False, index=True),
+    Column("rule_id", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("turns", Integer, nullable=False),
+    Column("first_turn", BigInteger, nullable=False),
+    Column("last_turn", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )
 
 # A loan is owned by its notes (DESIGN.md §5): they sum to its principal. Distribution

@@ -2,7 +2,8 @@
 
 In the lending transaction: each `RepaymentPosted` becomes a receipt for the
 notes; a charge-off (or a write-off of an active loan) writes the notes down.
-End-of-day: the listing deadline, then the day's distribution.
+End-of-day: the listing deadline, then the day's distribution; after the
+day has committed, an auto-invest sweep over the listings still open.
 """
 
 from __future__ import annotations
@@ -62,3 +63,5 @@ def wire_market_steps(host: Host) -> None:
     host.bus.subscribe(LoanWrittenOff.event_type, on_closed)
     host.eod.register(_DeadlineProxy(host))
     host.eod.register(_DistributionProxy(host))
+    # After the day commits: the day's new cash (deposits, distributions) meets the listings still open.
+    host.eod.register_after_day("market_autoinvest", lambda day: host.market.autoinvest.after_day(day))

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
+from fairlend.jurisdiction.model import MarketplaceProfile
 from fairlend.money import Money, Rounding
 
 GRADES: tuple[str, ...] = tuple(f"{letter}{n}" for letter in "ABCDEFG" for n in range(1, 6))
@@ -80,6 +81,21 @@ def _limit(verified_monthly_income: Money | None, total_debt: Money, policy: Cre
     if raw > policy.max_limit_minor:
         return policy.max_limit_minor, "maximum"
     return raw, reason
+
+
+def p2p_headroom(market: MarketplaceProfile, here: Money, everywhere: Money) -> Money | None:
+    """MK-3: what one borrower may still borrow when retail P2P is on; None where no cap applies.
+
+    `here` is what the person owes this platform, `everywhere` what they owe every lender
+    (both as the bureau reports them, this platform included)."""
+    if not market.retail:
+        return None
+    left = [
+        cap - owed.minor
+        for cap, owed in ((market.borrower_cap_minor, here), (market.borrower_cap_all_minor, everywhere))
+        if cap > 0
+    ]
+    return Money(max(0, min(left)), here.currency) if left else None
 
 
 def limit_reason(verified_monthly_income: Money | None, total_debt: Money, policy: CreditPolicy) -> str:

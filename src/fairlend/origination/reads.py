@@ -61,6 +61,7 @@ class OriginationReads:
             decided_by=row["decided_by"],
             offer_id=offer_id,
             adverse_action=AdverseActionNotice(reasons, plan, codes, self._rights()) if declined else None,
+            limit_reason=row["limit_reason"],
         )
 
     def application(self, borrower_id: str, application_id: str) -> ApplicationView:

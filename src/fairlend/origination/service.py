@@ -33,6 +33,7 @@ from fairlend.origination.model import (
     decide,
     limit_for,
     limit_reason,
+    p2p_headroom,
 )
 from fairlend.origination.ports import (
     BureauClient,
@@ -103,6 +104,9 @@ def listing_facts_of(facts: ApplicantFacts, scored: Mapping[str, float], purpose
         inquiries_6_months=int(scored["hard_inquiries_6m"]),
         purpose=purpose,
     )
+
+
+P2P_CAP_REASON = "p2p_borrower_cap"  # MK-3 set the limit
 
 
 def total_debt(facts: ApplicantFacts) -> Money:
@@ -201,6 +205,12 @@ class OriginationService(Acceptance):
     def _outcome(self, facts: ApplicantFacts, assessment: Assessment, requested: Money) -> Outcome:
         debt, income = total_debt(facts), verified_monthly_income(facts)
         limit = limit_for(income, debt, self.policy, facts.currency)
+        reason = limit_reason(income, debt, self.policy)
+        here = sum_money([a.balance for a in facts.credit.accounts if a.lender == self.institution], facts.currency)
+        headroom = p2p_headroom(self.profile.marketplace, here, debt)
+        if headroom is not None and headroom < limit:
+            step = self.policy.limit_rounding_minor
+            limit, reason = Money(headroom.minor - headroom.minor % step, limit.currency), P2P_CAP_REASON
         overdue = any(d.ended_on is None and d.overdue_amount.minor > 0 for d in facts.credit.delinquencies)
         decided = decide(
             assessment.score,
@@ -210,7 +220,7 @@ class OriginationService(Acceptance):
             apr_cap=self.profile.pricing.apr_cap,
             policy=self.policy,
         )
-        return replace(decided, limit_reason=limit_reason(income, debt, self.policy))
+        return replace(decided, limit_reason=reason)
 
     # -- self-check, prequalify, disclosure, what-if --------------------------------------
     def self_check(self, borrower_id: str) -> SelfCheck:
@@ -378,6 +388,7 @@ class OriginationService(Acceptance):
                     decided_by="model",
                     note="",
                     listing_facts=listing_facts_of(facts, assessment.features, purpose).to_json(),
+                    limit_reason=outcome.limit_reason,
                 )
             )
             self._publish_decided(

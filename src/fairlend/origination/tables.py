@@ -32,6 +32,7 @@ loan_application = Table(
     Column("note", Text, nullable=False, server_default=""),
     # What a marketplace listing may show: bands and flags, never personal data (origination_0002).
     Column("listing_facts", JSON, nullable=True),
+    Column("limit_reason", String(40), nullable=False, server_default=""),  # origination_0005
 )
 
 loan_offer = Table(

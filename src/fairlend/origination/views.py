@@ -148,6 +148,7 @@ class ApplicationView:
     decided_by: str
     offer_id: str | None
     adverse_action: AdverseActionNotice | None
+    limit_reason: str = ""  # the rule that set the limit (origination/model.py `limit_reason`); "" before 0005
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,10 @@ The story, in business days from `start` (the container's business date minus
 `days`): operators are created; borrowers sign up with the development message
 sender's one-time codes, prove their identity and bind a test-range card, give
 consent, and some upload an income certificate that the underwriter reviews;
-a product is defined; each borrower gets a platform-funded loan within the
-first weeks; then every day the borrowers who pay, pay (on time, late, or
+a product is defined; each borrower applies for a loan within the first
+weeks and accepts the offer, which the market funds (sim/market.py: the
+funding partner and the platform under `cn`, the demo's investors under
+`us`); then every day the borrowers who pay, pay (on time, late, or
 never), one settles early, a collector works the overdue book through the
 contact gateway, and end-of-day closes the date. A few days after the early
 settlement the collector still calls that borrower: the gateway blocks it
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fairlend.bootstrap import Container
 from fairlend.collections.gateway import ContactRequest
@@ -38,9 +41,10 @@ from fairlend.identity.ports import DevMessageSender
 from fairlend.lending.eod import set_clock_date
 from fairlend.lending.model import DayCount, Frequency, LoanState, Method, Product
 from fairlend.money import Money
-from fairlend.sim import episodes
+from fairlend.sim import episodes, market
 from fairlend.sim.episodes import ContactPerson, Enrolled
-from fairlend.sim.people import Behaviour, SimBorrower, make_borrowers
+from fairlend.sim.market import DemoInvestor
+from fairlend.sim.people import Behaviour, SimBorrower, make_borrowers, phone_number
 
 PRODUCT_CODE = "demo-cash"
 # Development passwords: printed so a person can log in; the demo refuses production (no dev sender).
@@ -50,9 +54,15 @@ OPERATORS: tuple[tuple[str, Role], ...] = (
     ("collector", Role.COLLECTOR),
     ("compliance", Role.COMPLIANCE),
 )
-# 10:00 in Shanghai: inside the profile's contact window on every simulated day.
-CONTACT_HOUR_UTC = time(2, 0)
+# 10:00 where the profile's debtors live: inside its contact window on every simulated day.
+CONTACT_HOUR = time(10, 0)
+INVESTORS = 6  # under a profile with retail investors on
 SETTLED_CALL_AFTER = 3  # days after the early settlement the collector still calls
+
+
+def contact_instant(day: date, timezone: str) -> datetime:
+    """10:00 on `day` in the profile's time zone, as a UTC instant (02:00 UTC in Shanghai)."""
+    return datetime.combine(day, CONTACT_HOUR, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def dev_password(username: str) -> str:
@@ -85,6 +95,9 @@ class DemoReport:
     seed: int
     operators: list[OperatorLogin] = field(default_factory=list)
     borrowers: list[DemoBorrower] = field(default_factory=list)
+    investors: list[DemoInvestor] = field(default_factory=list)
+    funded_by: Counter[str] = field(default_factory=Counter)  # "investors", "partner and platform"
+    not_funded: int = 0  # offers no investor took up by the end
     certificates: Counter[str] = field(default_factory=Counter)
     repayments: int = 0
     eod_days: int = 0
@@ -135,9 +148,11 @@ def seed_demo(
     tick = progress or (lambda _stage, _done, _total: None)
 
     ops = _operators(container, report)
-    people = make_borrowers(borrowers, seed, start, open_within=min(20, max(1, days // 3)))
+    scheme = container.profile.id_number_scheme
+    people = make_borrowers(borrowers, seed, start, open_within=min(20, max(1, days // 3)), scheme=scheme)
     report.people = people
     enrolled = _enrol(container, sender, people, ops, report, tick)
+    report.investors = market.enrol_investors(container, sender, seed, INVESTORS)
     _define_product(container)
     never = [e for e in enrolled if e.sim.behaviour is Behaviour.NEVER]
     contact = episodes.name_contact_person(container, sender, (never or enrolled)[0], seed)
@@ -151,6 +166,7 @@ def seed_demo(
         container.eod.run_day(today)
         report.eod_days += 1
         tick("days", offset + 1, days)
+    report.not_funded = len(book.listed)
     other = episodes.report_other_lender(container, enrolled, seed, end)
     if other is not None:
         report.other_lender, report.bureau_records = other.name, other.records_applied
@@ -170,11 +186,11 @@ def seed_demo(
 
 
 def _move_to(container: Container, day: date) -> None:
-    """The business date (and, on a clock that can be set, the instant: 10:00 in Shanghai) of `day`."""
+    """The business date (and, on a clock that can be set, the instant: 10:00 local) of `day`."""
     set_clock_date(container.clock, day)
     setter = getattr(container.clock, "set", None)
     if callable(setter):
-        setter(datetime.combine(day, CONTACT_HOUR_UTC, tzinfo=UTC))
+        setter(contact_instant(day, container.profile.timezone))
 
 
 def _advance(container: Container, minutes: int) -> None:
@@ -280,6 +296,8 @@ class _Book:
         self.prepay_loan = ""
         self.settled_on: date | None = None
         self.contacted: set[str] = set()
+        self.listed: dict[str, Enrolled] = {}  # listings the investors have not funded yet
+        self.turn = 0
 
     def day(self, offset: int, today: date) -> None:
         for e in self.by_open.get(offset, []):
@@ -288,8 +306,24 @@ class _Book:
         self._collect(today)
 
     def _book(self, e: Enrolled) -> None:
-        amount = Money.of(e.sim.amount_yuan, self.c.profile.currency)
-        loan_id = self.c.lending.book_loan(e.person_id, PRODUCT_CODE, amount, term=e.sim.term)
+        if self.c.origination is None or self.c.market is None:
+            amount = Money.of(e.sim.amount_yuan, self.c.profile.currency)
+            self._booked(e, self.c.lending.book_loan(e.person_id, PRODUCT_CODE, amount, term=e.sim.term), amount)
+            return
+        funded = market.apply_and_accept(self.c, e.person_id, e.sim)
+        if funded.loan_id is not None and funded.amount is not None:  # funded at once (or by auto-invest)
+            self.report.funded_by["investors" if market.retail(self.c) else "partner and platform"] += 1
+            self._booked(e, funded.loan_id, funded.amount)
+        elif funded.listing_id is not None:
+            self.turn += 1
+            loan_id = market.fund_listing(self.c, funded.listing_id, self.report.investors, self.turn)
+            if loan_id is None:
+                self.listed[funded.listing_id] = e  # the deadline decides
+            else:
+                self.report.funded_by["investors"] += 1
+                self._booked(e, loan_id, self.c.lending.loan_facts(loan_id).outstanding_principal)
+
+    def _booked(self, e: Enrolled, loan_id: str, amount: Money) -> None:
         self.behaviour[loan_id] = e.sim.behaviour
         self.lag[loan_id] = e.sim.late_lag
         self.borrower_of[loan_id] = e.person_id
@@ -338,7 +372,7 @@ class _Book:
             self._count(call.outcome.value)
             self.report.blocked_rules = call.rules
             _advance(self.c, 5)
-            friend_number = f"1380013{self.rng.randrange(10_000):04d}"
+            friend_number = self._friend_number()
             self.report.third_party_numbers.append(friend_number)
             friend = gateway.attempt(
                 ContactRequest(
@@ -368,6 +402,13 @@ class _Book:
                 decision = gateway.attempt(ContactRequest(d.loan_id, Medium.CALL, collector_id=self.collector_id))
                 self._count(decision.outcome.value)
                 _advance(self.c, 3)
+
+    def _friend_number(self) -> str:
+        """A number from the settled borrower's address book: nobody the demo signed up."""
+        scheme = self.c.profile.id_number_scheme
+        if scheme == "us.ssn":
+            return phone_number(self.report.seed, 4_000 + self.rng.randrange(1_000), scheme)
+        return f"1380013{self.rng.randrange(10_000):04d}"
 
     def _gateway(self) -> Any:
         c = self.c.collections

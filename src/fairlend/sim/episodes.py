@@ -26,9 +26,10 @@ from fairlend.errors import Conflict
 from fairlend.identity.model import ConsentPurpose, Principal, Role
 from fairlend.identity.ports import DevMessageSender
 from fairlend.money import Money
-from fairlend.sim.people import GIVEN, SimBorrower
+from fairlend.sim.people import FIRST_NAMES_US, GIVEN, SimBorrower, phone_number
 
 OTHER_LENDER = "恒通消费金融 (demo)"
+OTHER_LENDER_US = "Evergreen Consumer Finance (demo)"
 CONTACT_PURPOSE = "confirm_contact"  # identity's OtpPurpose.CONFIRM_CONTACT (delivered by the contact gateway)
 # A screenshot of the call log: PNG magic bytes, then what the picture shows.
 SCREENSHOT = b"\x89PNG\r\n\x1a\n"
@@ -55,9 +56,15 @@ def payslip(person: SimBorrower) -> bytes:
     )
 
 
-def contact_phone(seed: int, index: int) -> str:
+def contact_phone(seed: int, index: int, scheme: str = "cn.ric") -> str:
+    if scheme == "us.ssn":
+        return phone_number(seed, 3_000 + index, scheme)  # an area code no borrower's number has
     # 137 + two seed digits: never one of the borrowers' 139 numbers.
     return f"137{seed % 100:02d}{index:06d}"
+
+
+def _us(container: Container) -> bool:
+    return container.profile.id_number_scheme == "us.ssn"
 
 
 def name_contact_person(
@@ -68,10 +75,14 @@ def name_contact_person(
     if collections is None:
         return None
     rng = random.Random(seed * 13 + borrower.sim.index)
-    person = ContactPerson(
-        borrower.sim.name[0] + "".join(rng.choice(GIVEN) for _ in range(2)), contact_phone(seed, borrower.sim.index)
-    )
-    named = collections.service.name_contact_person(borrower.person_id, person.name, "兄弟", person.phone)
+    scheme = container.profile.id_number_scheme
+    if _us(container):
+        name = f"{rng.choice(FIRST_NAMES_US)} {borrower.sim.name.split()[-1]}"
+    else:
+        name = borrower.sim.name[0] + "".join(rng.choice(GIVEN) for _ in range(2))
+    person = ContactPerson(name, contact_phone(seed, borrower.sim.index, scheme))
+    relation = "brother" if _us(container) else "兄弟"
+    named = collections.service.name_contact_person(borrower.person_id, person.name, relation, person.phone)
     e164 = container.identity.otp.phone(person.phone).e164
     code = sender.last_code(e164, CONTACT_PURPOSE)
     if code is None:
@@ -87,11 +98,15 @@ def complain(container: Container, borrower: Enrolled, loan_id: str, compliance_
         return ""
     who = borrower.sim
     text = (
-        f"我是{who.name}，手机 {who.phone}。这笔贷款已经提前还清，催收员还在给我打电话，"
+        f"I am {who.name}, phone {who.phone}. I paid this loan off early and a collector still calls me "
+        "and texts the friends in my address book. Stop it now."
+        if _us(container)
+        else f"我是{who.name}，手机 {who.phone}。这笔贷款已经提前还清，催收员还在给我打电话，"
         "还给我通讯录里的朋友发短信。请立即停止。"
     )
     filed = collections.complaints.file(borrower.person_id, loan_id, ComplaintCategory.CONTACT_AFTER_REPAYMENT, text)
-    shot = SCREENSHOT + f"call log: +86{who.phone} 10:05 collector".encode()
+    country = "+1" if _us(container) else "+86"
+    shot = SCREENSHOT + f"call log: {country}{who.phone} 10:05 collector".encode()
     collections.complaints.attach(borrower.person_id, filed.id, "call-log.png", "image/png", shot)
     # To call the borrower back the officer sees the number in clear: an audit-logged view.
     container.identity.unmasked(
@@ -135,7 +150,8 @@ def report_other_lender(container: Container, enrolled: list[Enrolled], seed: in
     admin = container.bureau
     if admin is None or not enrolled:
         return None
-    credentials = admin.register_institution(OTHER_LENDER)
+    us = _us(container)
+    credentials = admin.register_institution(OTHER_LENDER_US if us else OTHER_LENDER)
     client = admin.client_for(credentials.institution_id)
     rng = random.Random(seed * 7 + 3)
     chosen = rng.sample(enrolled, k=min(3, len(enrolled)))
@@ -154,7 +170,11 @@ def report_other_lender(container: Container, enrolled: list[Enrolled], seed: in
                 "type": "account_opened",
                 "account_ref": ref,
                 "date": opened.isoformat(),
-                "person": {"name": e.sim.name, "id_number": e.sim.id_number, "id_scheme": "cn.ric"},
+                "person": {
+                    "name": e.sim.name,
+                    "id_number": e.sim.id_number,
+                    "id_scheme": container.profile.id_number_scheme,
+                },
                 "account_type": "loan",
                 "currency": container.profile.currency,
                 "amount": amount,
@@ -194,7 +214,9 @@ def report_other_lender(container: Container, enrolled: list[Enrolled], seed: in
             who.id_number,
             credentials.institution_id,
             refs[-1],
-            f"我是{who.name}（身份证 {who.id_number}），{month_end:%Y年%m月}的还款已按时支付，请更正逾期记录。",
+            f"I am {who.name} (SSN {who.id_number}); my {month_end:%B %Y} payment was made on time. Correct the record."
+            if us
+            else f"我是{who.name}（身份证 {who.id_number}），{month_end:%Y年%m月}的还款已按时支付，请更正逾期记录。",
             month=f"{month_end:%Y-%m}",
         )
         client.answer_dispute(

@@ -21,9 +21,11 @@ PAGE_MODULES = (
     "fairlend.web.contact_persons",
     "fairlend.web.collector",
     "fairlend.web.compliance",
+    "fairlend.web.compliance_disputes",
     "fairlend.web.lending",
     "fairlend.web.origination",
     "fairlend.web.investor",
+    "fairlend.web.investor_autoinvest",
     "fairlend.web.investor_secondary",
 )
 

@@ -23,6 +23,7 @@ from fairlend.collections.model import ComplaintStatus
 from fairlend.collections.views import explain
 from fairlend.errors import DomainError
 from fairlend.web.collector import masked_name
+from fairlend.web.compliance_disputes import dispute_counts
 from fairlend.web.rendering import Csrf, check_csrf, error_text, operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -58,6 +59,7 @@ def compliance_page(request: Request, container: ContainerDep, status: str = "")
         ack_breaches=ack_breaches,
         answer_breaches=answer_breaches,
         complaints=complaints,
+        disputes=dispute_counts(container),
         names={v.borrower_id: masked_name(container, v.borrower_id) for v in complaints},
         status=status,
         statuses=[s.value for s in ComplaintStatus],

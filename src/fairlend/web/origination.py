@@ -12,9 +12,12 @@ refusal is shown as an error in the page's language, never a 500.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -153,6 +156,8 @@ def prequalify(
         return _apply_page(
             request, container, who, form=form, error=error_text(request, container, exc), status_code=422
         )
+    # The rate check's grade and rate travel with the form, so the application's page can say why it differs.
+    form |= {"pre_grade": found.grade or "", "pre_rate": "" if found.nominal_rate is None else str(found.nominal_rate)}
     return _apply_page(request, container, who, form=form, prequalification=found, requested=money)
 
 
@@ -163,12 +168,14 @@ def disclosure(
     amount: Annotated[str, Form()],
     term: Annotated[str, Form()],
     income: Annotated[str, Form()] = "",
+    pre_grade: Annotated[str, Form()] = "",
+    pre_rate: Annotated[str, Form()] = "",
     csrf: Csrf = None,
 ) -> HTMLResponse:
     """Before the hard inquiry: how many the person had in 30 days and what one more costs."""
     who = borrower(request, container)
     check_csrf(request, csrf)
-    form = {"amount": amount, "term": term, "income": income}
+    form = {"amount": amount, "term": term, "income": income, "pre_grade": pre_grade, "pre_rate": pre_rate}
     try:
         found = origination_of(container).inquiry_disclosure(who.subject_id)
     except DomainError as exc:
@@ -196,11 +203,13 @@ def apply(
     income: Annotated[str, Form()] = "",
     acknowledged: Annotated[str, Form()] = "",
     consent: Annotated[str, Form()] = "",
+    pre_grade: Annotated[str, Form()] = "",
+    pre_rate: Annotated[str, Form()] = "",
     csrf: Csrf = None,
 ) -> Response:
     who = borrower(request, container)
     check_csrf(request, csrf)
-    form = {"amount": amount, "term": term, "income": income}
+    form = {"amount": amount, "term": term, "income": income, "pre_grade": pre_grade, "pre_rate": pre_rate}
     service = origination_of(container)
     try:
         money, months, stated = _terms(container, amount, term, income)
@@ -228,15 +237,33 @@ def apply(
             error=error_text(request, container, exc),
             status_code=422,
         )
-    return redirect(f"/borrower/applications/{view.id}")
+    precheck = _precheck(pre_grade, pre_rate)
+    query = f"?{urlencode({'pre_grade': precheck[0], 'pre_rate': str(precheck[1])})}" if precheck else ""
+    return redirect(f"/borrower/applications/{view.id}{query}")
+
+
+GRADE = re.compile(r"^[A-G][1-5]$")
+
+
+def _precheck(grade: str, rate: str) -> tuple[str, Decimal] | None:
+    """The rate check's grade and rate as the form carried them, or None when absent or not plausible."""
+    try:
+        value = Decimal(rate)
+    except InvalidOperation:
+        return None
+    if not GRADE.match(grade) or not value.is_finite() or not Decimal(0) <= value < Decimal(1):
+        return None
+    return grade, value
 
 
 @router.get("/borrower/applications/{application_id}", response_class=HTMLResponse)
 def application(request: Request, container: ContainerDep, application_id: str) -> HTMLResponse:
     who = borrower(request, container)
+    precheck = _precheck(request.query_params.get("pre_grade", ""), request.query_params.get("pre_rate", ""))
     return _found(
         request, container, "origination/application.html", "app",
         lambda: origination_of(container).application(who.subject_id, application_id),
+        precheck=precheck,
     )  # fmt: skip
 
 

@@ -73,6 +73,11 @@ def local_time(zone: ZoneInfo, moment: datetime | None, *, seconds: bool = False
     return f"{shown} (UTC{offset[:3]}:{offset[3:]})"
 
 
+def _risk_warning(container: Container, locale: str) -> str:
+    text = container.profile.marketplace.investors.risk_warning
+    return text.zh if locale.startswith("zh") else text.en
+
+
 def render(
     request: Request, container: Container, template: str, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -93,6 +98,8 @@ def render(
             "dev": container.settings.environment != "production",
             "when": partial(local_time, zone),
             "zone": zone.key,
+            # MK-3, MK-6: investors are told on every page that neither principal nor return is promised.
+            "risk_warning": _risk_warning(container, locale),
             **context,
         },
         status_code=status_code,

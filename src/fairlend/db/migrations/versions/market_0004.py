@@ -11,7 +11,7 @@ from alembic import op
 from fairlend.db.types import UtcDateTime
 
 revision: str = "market_0004"
-down_revision: str | Sequence[str] | None = "market_0002"
+down_revision: str | Sequence[str] | None = "market_0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
