@@ -1,0 +1,299 @@
+"""The dispatcher's edges (dispatch.py), found by mutation testing: what a crash left is finished once, on time.
+
+A process that dies while the channel has the message is stood in for by a
+channel that raises a BaseException (not caught as a channel failure): the
+decision is committed as DISPATCHING with its dispatch row, and nothing
+resolved it. The dispatcher (`finish_dispatches`) then sends, cancels or
+expires it; each test asserts what is recorded and what the person receives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from fairlend.clock import FixedClock
+from fairlend.collections.dispatch import Dispatch
+from fairlend.collections.fakes import RecordingChannel
+from fairlend.collections.gateway import ContactRequest
+from fairlend.collections.log import to_record
+from fairlend.collections.model import ComplaintCategory, DeliveryResult, Medium, Outcome
+from fairlend.collections.ports import DISPATCH, OutboundMessage
+from fairlend.collections.tables import collection_task, contact_dispatch, contact_log
+from fairlend.db import outbox
+from fairlend.jurisdiction.model import CeaseScope
+from tests.collections.conftest import BORROWER, DEBTOR_PHONE, LOAN, World
+
+CALL = ContactRequest(LOAN, Medium.CALL, collector_id="op_1")
+REMINDER = ContactRequest(LOAN, Medium.SMS, template="gentle_reminder")
+
+
+class Died(BaseException):
+    """The process died with the message in the channel's hands."""
+
+
+@dataclass
+class DyingChannel:
+    sent: list[OutboundMessage] = field(default_factory=list)
+
+    def send(self, message: OutboundMessage) -> DeliveryResult:
+        raise Died
+
+
+@dataclass
+class PeekingChannel:
+    """Answers as a provider that connected and talked, after reading the dispatch row as it is when sent."""
+
+    world: World
+    seen: list[sa.Row[Any]] = field(default_factory=list)
+    sent: list[OutboundMessage] = field(default_factory=list)
+
+    def send(self, message: OutboundMessage) -> DeliveryResult:
+        with self.world.container.engine.connect() as conn:
+            self.seen = list(conn.execute(sa.select(contact_dispatch)))
+        self.sent.append(message)
+        return DeliveryResult(connected=True, conversation=True)
+
+
+def _strand(world: World, request: ContactRequest = CALL) -> str:
+    """Decide and record an allowed attempt, then die while sending; returns the attempt's log id."""
+    live = world.c.channels[request.medium]
+    world.c.channels[request.medium] = DyingChannel()  # type: ignore[index]
+    with pytest.raises(Died):
+        world.c.gateway.attempt(request)
+    world.c.channels[request.medium] = live  # type: ignore[index]
+    with world.container.engine.connect() as conn:
+        rows = list(conn.execute(sa.select(contact_dispatch.c.log_id).order_by(contact_dispatch.c.created_at)))
+    return str(rows[-1].log_id)
+
+
+def _log(world: World) -> list[sa.Row[Any]]:
+    with world.container.engine.connect() as conn:
+        return list(conn.execute(sa.select(contact_log).order_by(contact_log.c.seq)))
+
+
+def _pending(world: World) -> int:
+    with world.container.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(contact_dispatch)).scalar_one())
+
+
+def _resolved_events(world: World) -> list[dict[str, Any]]:
+    with world.container.uow(read_only=True) as uow:
+        events = outbox.read_after(uow.conn, outbox.START, types=["collections.ContactResolved"])
+    return [e.payload for e in events]
+
+
+# -- when a stranded dispatch is finished ----------------------------------------------------------
+
+
+def test_a_dispatch_is_stranded_at_two_minutes_not_before(world: World, clock: FixedClock) -> None:
+    _strand(world)
+    clock.advance(timedelta(minutes=2) - timedelta(seconds=1))
+    assert world.c.service.finish_dispatches() == {}
+    assert world.channel(Medium.CALL).sent == [] and _pending(world) == 1
+    clock.advance(timedelta(seconds=1))
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+    assert _pending(world) == 0
+
+
+def test_a_stranded_dispatch_is_sent_at_thirty_minutes(world: World, clock: FixedClock) -> None:
+    _strand(world)
+    clock.advance(timedelta(minutes=30))
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+
+
+def test_a_stranded_dispatch_past_thirty_minutes_expires_unsent(world: World, clock: FixedClock) -> None:
+    attempt_id = _strand(world)
+    clock.advance(timedelta(minutes=30, seconds=1))
+    assert world.c.service.finish_dispatches() == {"expired": 1}
+    assert world.channel(Medium.CALL).sent == [] and _pending(world) == 0
+    outcome = _log(world)[-1]
+    assert (outcome.outcome, outcome.resolves, outcome.rules, outcome.at) == ("expired", attempt_id, "", clock.now())
+    (event,) = _resolved_events(world)
+    assert (event["attempt_id"], event["outcome"], event["rules"]) == (attempt_id, "expired", [])
+
+
+def test_the_oldest_stranded_dispatch_is_finished_first_and_a_limit_holds(world: World, clock: FixedClock) -> None:
+    first = _strand(world)
+    clock.advance(timedelta(seconds=10))
+    second = _strand(world, REMINDER)
+    clock.advance(timedelta(minutes=5))
+    assert world.c.gateway.resolver.finish_stranded(limit=1) == {"sent": 1}
+    assert [m.log_id for m in world.channel(Medium.CALL).sent] == [first]
+    assert world.channel(Medium.SMS).sent == []
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+    assert [m.log_id for m in world.channel(Medium.SMS).sent] == [second]
+
+
+# -- what is sent again, and recorded -----------------------------------------------------------
+
+
+def test_a_stranded_message_is_sent_again_as_decided_and_its_try_counted(world: World, clock: FixedClock) -> None:
+    attempt_id = _strand(world)
+    clock.advance(timedelta(minutes=3))
+    peek = PeekingChannel(world)
+    world.c.channels[Medium.CALL] = peek  # type: ignore[index]
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+    (row,) = peek.seen
+    assert (row.log_id, row.tries, row.last_try_at) == (attempt_id, 2, clock.now())
+    (message,) = peek.sent
+    attempt = _log(world)[0]
+    assert (message.log_id, message.address, message.medium, message.template) == (
+        attempt_id,
+        DEBTOR_PHONE,
+        Medium.CALL,
+        "collection",
+    )
+    assert message.text == "fairlend来电：您的借款有逾期金额¥500.00，请与我们协商还款。回复TD退订"
+    outcome = _log(world)[-1]
+    assert (outcome.outcome, outcome.resolves, outcome.connected, outcome.conversation, outcome.at) == (
+        "sent",
+        attempt.id,
+        True,
+        True,
+        clock.now(),
+    )
+    assert (outcome.medium, outcome.recipient_id, outcome.number_key, outcome.collector_id) == (
+        attempt.medium,
+        attempt.recipient_id,
+        attempt.number_key,
+        "op_1",
+    )
+    (event,) = _resolved_events(world)
+    assert event == {
+        "log_id": outcome.id,
+        "attempt_id": attempt_id,
+        "borrower_id": BORROWER,
+        "loan_id": LOAN,
+        "outcome": "sent",
+        "rules": [],
+        "business_date": clock.business_date().isoformat(),
+    }
+    assert world.container.verify() == []
+
+
+def test_a_dispatch_resolved_twice_is_recorded_once(world: World, clock: FixedClock) -> None:
+    """A slow request and the dispatcher both finishing it: one outcome row."""
+    attempt_id = _strand(world)
+    with world.container.engine.connect() as conn:
+        record = to_record(
+            conn.execute(sa.select(contact_log).where(contact_log.c.id == attempt_id)).one(), world.c.sealer
+        )
+        sealed = conn.execute(sa.select(contact_dispatch.c.sealed)).scalar_one()
+    dispatch = Dispatch.from_sealed_form(record, world.c.sealer.open(sealed, DISPATCH))
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+    assert world.c.gateway.resolver.send_and_resolve(dispatch) is Outcome.SENT
+    assert [r.outcome for r in _log(world)] == ["dispatching", "sent"]
+    assert len(_resolved_events(world)) == 1
+
+
+def test_a_message_for_a_medium_with_no_channel_is_recorded_as_failed(world: World) -> None:
+    del world.c.channels[Medium.LETTER]  # type: ignore[attr-defined]
+    decision = world.c.gateway.attempt(ContactRequest(LOAN, Medium.LETTER, template="formal_letter"))
+    assert decision.outcome is Outcome.FAILED
+    assert [r.outcome for r in _log(world)] == ["dispatching", "failed"] and _pending(world) == 0
+
+
+# -- re-checked just before sending ------------------------------------------------------------
+
+
+def test_a_stranded_call_after_a_cease_request_is_cancelled_under_p6(world: World, clock: FixedClock) -> None:
+    _strand(world)
+    world.c.service.request_cease(BORROWER, CeaseScope.ALL)
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"cancelled": 1}
+    assert world.channel(Medium.CALL).sent == []
+    outcome = _log(world)[-1]
+    assert (outcome.outcome, outcome.rules) == ("cancelled", "P-6")
+    assert _resolved_events(world)[0]["rules"] == ["P-6"]
+
+
+def test_a_stranded_call_after_its_number_was_forbidden_is_cancelled(world: World, clock: FixedClock) -> None:
+    _strand(world)
+    world.c.service.request_cease(BORROWER, CeaseScope.NUMBER, number=DEBTOR_PHONE)
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"cancelled": 1}
+
+
+def test_a_stranded_call_after_its_medium_was_forbidden_is_cancelled_and_a_text_is_not(
+    world: World, clock: FixedClock
+) -> None:
+    _strand(world)
+    _strand(world, REMINDER)
+    world.c.service.request_cease(BORROWER, CeaseScope.MEDIUM, medium=Medium.CALL)
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"cancelled": 1, "sent": 1}
+    assert len(world.channel(Medium.SMS).sent) == 1 and world.channel(Medium.CALL).sent == []
+
+
+def test_a_stranded_collection_call_is_paused_by_a_complaint_and_a_reminder_is_not(
+    world: World, clock: FixedClock
+) -> None:
+    _strand(world)
+    _strand(world, REMINDER)
+    world.c.complaints.file(BORROWER, LOAN, ComplaintCategory.HARASSMENT, "they call too often")
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"cancelled": 1, "sent": 1}
+    cancelled = [r for r in _log(world) if r.outcome == "cancelled"]
+    assert [(r.medium, r.rules) for r in cancelled] == [("call", "P-3")]
+
+
+def test_the_exempt_notice_stranded_after_a_cease_request_still_goes(world: World, clock: FixedClock) -> None:
+    _strand(world, ContactRequest(LOAN, Medium.SMS, template="credit_report_notice"))
+    world.c.service.request_cease(BORROWER, CeaseScope.ALL)
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+
+
+def test_a_cancelled_or_failed_message_leaves_its_task_pending(world: World, clock: FixedClock) -> None:
+    with world.container.uow() as uow:
+        world.c.planner.run(uow, clock.business_date())
+        uow.commit()
+    (task,) = [t for t in world.c.service.tasks_for_loan(LOAN) if t.medium == "call"]
+    _strand(world, ContactRequest(LOAN, Medium.CALL, task_id=task.id))
+    world.c.service.request_cease(BORROWER, CeaseScope.ALL)
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"cancelled": 1}
+    with world.container.engine.connect() as conn:
+        status = conn.execute(sa.select(collection_task.c.status).where(collection_task.c.id == task.id)).scalar_one()
+    assert status == "pending"
+
+
+def test_a_stranded_consent_request_is_sent_again_with_its_code(world: World, clock: FixedClock) -> None:
+    phone = "+8613912345678"
+    world.c.channels[Medium.SMS] = DyingChannel()  # type: ignore[index]
+    with pytest.raises(Died):
+        world.c.service.name_contact_person(BORROWER, "王五", "colleague", phone)
+    world.c.channels[Medium.SMS] = RecordingChannel(Medium.SMS)  # type: ignore[index]
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+    (message,) = world.channel(Medium.SMS).sent
+    code = world.otp.sent[(phone, "confirm_contact")]
+    assert (message.address, message.template, message.secrets) == (phone, "contact_consent", {"code": code})
+    assert code in message.text
+    assert code not in world.c.service.contacts_about(BORROWER)[0].text
+
+
+def test_the_dispatcher_sends_the_stranded_message_not_another_of_the_same_borrower(
+    world: World, clock: FixedClock
+) -> None:
+    """Two ids drawn in one millisecond need not sort by time: the in-flight one may sort first."""
+    stranded = _strand(world)
+    clock.advance(timedelta(minutes=3))
+    in_flight = _strand(world, REMINDER)
+    with world.container.engine.begin() as conn:
+        conn.execute(sa.update(contact_dispatch).where(contact_dispatch.c.log_id == in_flight).values(log_id="ctc_0"))
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+    (message,) = world.channel(Medium.CALL).sent
+    assert (message.log_id, message.text) == (
+        stranded,
+        "fairlend来电：您的借款有逾期金额¥500.00，请与我们协商还款。回复TD退订",
+    )
+    with world.container.engine.connect() as conn:
+        (left,) = conn.execute(sa.select(contact_dispatch.c.log_id, contact_dispatch.c.tries)).all()
+    assert tuple(left) == ("ctc_0", 1)
