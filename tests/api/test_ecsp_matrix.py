@@ -27,16 +27,10 @@ ECSP_PAGES: list[Endpoint] = []  # the information sheet joins with its page
 def test_the_ecsp_routes_answer_investors_only(
     container: Container, api: TestClient, fake_auth: FakeAuthenticator
 ) -> None:
-    from tests.market.support import build
+    from tests.market.support import build, yuan
 
     world = build(container, ecsp(container.profile))
     listing = world.offer(OWNER)
     passed_investor(world, "inv_1", cash=1_000)
-    made = world.market.commitments.invest("inv_1", listing, ecsp_amount())
+    made = world.market.commitments.invest("inv_1", listing, yuan(100))
     assert _check(api, fake_auth, ECSP, {"commitment": made.id}) == []
-
-
-def ecsp_amount() -> object:
-    from tests.market.support import yuan
-
-    return yuan(100)
