@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Role
-from tests.api.test_authorization_matrix import OWNER, Endpoint, _check, _json
+from tests.api.test_authorization_matrix import OWNER, Endpoint, _check, _check_pages, _json
 from tests.conftest import FakeAuthenticator
 from tests.market.ecsp_support import RIGHT_ANSWERS, ecsp, passed_investor
 
@@ -21,7 +21,7 @@ ECSP = [
     Endpoint("POST", "/api/v1/market/ecsp/entry-test", INVESTORS, False, _json(TEST_BODY)),
     Endpoint("POST", "/api/v1/market/investments/{commitment}/revoke", INVESTORS, False),
 ]
-ECSP_PAGES: list[Endpoint] = []  # the information sheet joins with its page
+ECSP_PAGES = [Endpoint("GET", "/investor/listings/{listing}/sheet", INVESTORS, False)]
 
 
 def test_the_ecsp_routes_answer_investors_only(
@@ -34,3 +34,12 @@ def test_the_ecsp_routes_answer_investors_only(
     passed_investor(world, "inv_1", cash=1_000)
     made = world.market.commitments.invest("inv_1", listing, yuan(100))
     assert _check(api, fake_auth, ECSP, {"commitment": made.id}) == []
+
+
+def test_the_information_sheet_opens_to_investors_only(container: Container, api: TestClient) -> None:
+    from tests.market.support import build
+
+    world = build(container, ecsp(container.profile))
+    listing = world.offer(OWNER)
+    world.investor("inv_1", cash=1_000)
+    assert _check_pages(container, api, ECSP_PAGES, {"listing": listing}) == []

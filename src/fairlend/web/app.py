@@ -26,6 +26,7 @@ PAGE_MODULES = (
     "fairlend.web.origination",
     "fairlend.web.investor",
     "fairlend.web.investor_autoinvest",
+    "fairlend.web.investor_ecsp",
 )
 
 

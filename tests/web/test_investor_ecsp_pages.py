@@ -1,0 +1,65 @@
+"""MK-4 in the investor portal: the information sheet in both languages, the warning's checkbox, revoking."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from fairlend.bootstrap import Container
+from fairlend.identity.model import Role
+from tests.market.ecsp_support import RISK_WARNING, ecsp, passed_investor
+from tests.market.support import build, yuan
+from tests.web.helpers import csrf, field, sign_in
+
+
+def test_the_information_sheet_shows_terms_fees_the_warning_the_right_to_revoke_and_no_authority_checked_it(
+    api: TestClient, container: Container
+) -> None:
+    world = build(container, ecsp(container.profile))
+    listing = world.offer()
+    passed_investor(world, "inv_1", cash=1_000)
+    sign_in(api, container, "inv_1", Role.INVESTOR)
+    assert f'href="/investor/listings/{listing}/sheet"' in api.get(f"/investor/listings/{listing}?lang=en").text
+    english = api.get(f"/investor/listings/{listing}/sheet?lang=en").text
+    assert RISK_WARNING in english and "not been verified or approved by any competent authority" in english
+    assert "within 4 calendar days" in english and "servicing fee" in english and "Monthly income band" in english
+    assert "brw_solid" not in english
+    chinese = api.get(f"/investor/listings/{listing}/sheet?lang=zh-CN").text
+    assert (
+        "未经任何主管机关核实或批准" in chinese
+        and "第 4 个日历日" in chinese
+        and "投资众筹项目存在损失全部投资资金的风险" in chinese
+    )
+
+
+def test_the_invest_form_goes_past_the_warning_only_with_the_box_ticked(api: TestClient, container: Container) -> None:
+    world = build(container, ecsp(container.profile))
+    listing = world.offer()
+    passed_investor(world, "inv_1", cash=5_000)
+    sign_in(api, container, "inv_1", Role.INVESTOR)
+
+    def invest(**extra: str) -> object:
+        page = api.get(f"/investor/listings/{listing}?lang=en").text
+        assert 'name="acknowledged_risk"' in page and RISK_WARNING in page
+        data = {"amount": "1,050", "form_key": field(page, "form_key"), "csrf_token": csrf(page), **extra}
+        return api.post(f"/investor/listings/{listing}/invest", data=data, follow_redirects=False)
+
+    refused = invest()
+    assert refused.status_code == 422 and "above the large-investment limit" in refused.text  # type: ignore[attr-defined]
+    assert world.market.wallets.wallet("inv_1").committed == yuan(0)
+    assert invest(acknowledged_risk="1").status_code == 303  # type: ignore[attr-defined]
+    assert world.market.wallets.wallet("inv_1").committed == yuan(1_050)
+
+
+def test_an_investor_revokes_a_waiting_investment_from_the_notes_page(api: TestClient, container: Container) -> None:
+    world = build(container, ecsp(container.profile))
+    listing = world.offer()
+    passed_investor(world, "inv_1", cash=5_000)
+    made = world.market.commitments.invest("inv_1", listing, yuan(500))
+    sign_in(api, container, "inv_1", Role.INVESTOR)
+    page = api.get("/investor/notes?lang=zh-CN").text
+    assert f'action="/investor/investments/{made.id}/revoke"' in page and "撤回" in page
+    done = api.post(f"/investor/investments/{made.id}/revoke", data={"csrf_token": csrf(page)}, follow_redirects=True)
+    assert done.status_code == 200 and "已撤回" in done.text
+    assert world.market.wallets.wallet("inv_1").committed == yuan(0)
+    again = api.post(f"/investor/investments/{made.id}/revoke", data={"csrf_token": csrf(page)})
+    assert again.status_code == 409 and "已不能撤回" in again.text
