@@ -21,7 +21,9 @@ ECSP = [
     Endpoint("POST", "/api/v1/market/ecsp/entry-test", INVESTORS, False, _json(TEST_BODY)),
     Endpoint("POST", "/api/v1/market/investments/{commitment}/revoke", INVESTORS, False),
 ]
-ECSP_PAGES = [Endpoint("GET", "/investor/listings/{listing}/sheet", INVESTORS, False)]
+ECSP_PAGES = [
+    Endpoint("GET", path, INVESTORS, False) for path in ("/investor/listings/{listing}/sheet", "/investor/entry-test")
+]
 
 
 def test_the_ecsp_routes_answer_investors_only(

@@ -110,6 +110,7 @@ FORMS = [
     Form("/investor/autoinvest/{rule_id}", INVESTOR, AUTOINVEST_RULE),
     Form("/investor/autoinvest/{rule_id}/delete", INVESTOR),
     Form("/investor/investments/{commitment_id}/revoke", INVESTOR),
+    Form("/investor/entry-test", INVESTOR, {"loss": "everything", "yearly_income": "0", "liquid_assets": "100"}),
     Form("/operator/collections/loans/{loan_id}/attempt", COLLECTORS, {"medium": "sms", "template": "reminder"}),
     Form("/operator/collections/loans/{loan_id}/outcome", COLLECTORS, {"log_id": "x", "result": "answered"}),
     Form("/operator/collections/loans/{loan_id}/promise", COLLECTORS, {"due_on": "2026-03-05", "amount": "100"}),

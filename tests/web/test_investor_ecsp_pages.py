@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Role
-from tests.market.ecsp_support import RISK_WARNING, ecsp, passed_investor
+from tests.market.ecsp_support import RIGHT_ANSWERS, RISK_WARNING, ecsp, passed_investor
 from tests.market.support import build, yuan
 from tests.web.helpers import csrf, field, sign_in
 
@@ -63,3 +63,25 @@ def test_an_investor_revokes_a_waiting_investment_from_the_notes_page(api: TestC
     assert world.market.wallets.wallet("inv_1").committed == yuan(0)
     again = api.post(f"/investor/investments/{made.id}/revoke", data={"csrf_token": csrf(page)})
     assert again.status_code == 409 and "已不能撤回" in again.text
+
+
+def test_an_investor_takes_the_entry_test_in_the_portal_and_may_then_invest(
+    api: TestClient, container: Container
+) -> None:
+    world = build(container, ecsp(container.profile))
+    listing = world.offer()
+    world.investor("inv_1", cash=5_000)
+    sign_in(api, container, "inv_1", Role.INVESTOR)
+    assert 'href="/investor/entry-test"' in api.get(f"/investor/listings/{listing}?lang=en").text
+    page = api.get("/investor/entry-test?lang=zh-CN").text
+    assert "入门知识测试" in page and "如果借款人无法还款" in page
+    wrong = {"loss": "nothing", "liquidity": "any_time", "guarantee": "nobody"}
+    figures = {"yearly_income": "60,000", "liquid_assets": "40,000", "yearly_commitments": "0"}
+    failed = api.post("/investor/entry-test?lang=en", data={**wrong, **figures, "csrf_token": csrf(page)})
+    assert failed.status_code == 200 and "Not passed: 1 of 5 right" in failed.text
+    right = dict(RIGHT_ANSWERS)
+    passed = api.post("/investor/entry-test?lang=en", data={**right, **figures, "csrf_token": csrf(page)})
+    assert "You passed: 5 of 5 right" in passed.text and "10,000.00" in passed.text
+    assert world.market.commitments.invest("inv_1", listing, yuan(500)).amount == yuan(500)
+    bad = api.post("/investor/entry-test?lang=en", data={**right, "yearly_income": "abc", "csrf_token": csrf(page)})
+    assert bad.status_code == 422
