@@ -173,11 +173,13 @@ class Safeguards:
             if revoked != 1:
                 raise Conflict("commitment_not_revocable", "this investment is no longer reserved")
             # ... then the wallet's committed cash.
-            uow.conn.execute(
+            released = uow.conn.execute(
                 update(market_wallet)
                 .where(market_wallet.c.investor_id == investor_id, market_wallet.c.committed_minor >= amount)
                 .values(committed_minor=market_wallet.c.committed_minor - amount)
-            )
+            ).rowcount
+            if released != 1:  # the wallet does not hold what the commitment says: write nothing, verify will show it
+                raise Conflict("commitment_not_revocable", "this investment's cash is not committed in your wallet")
             uow.commit()
 
 
