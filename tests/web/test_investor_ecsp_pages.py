@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from fairlend.bootstrap import Container
@@ -85,3 +86,26 @@ def test_an_investor_takes_the_entry_test_in_the_portal_and_may_then_invest(
     assert world.market.commitments.invest("inv_1", listing, yuan(500)).amount == yuan(500)
     bad = api.post("/investor/entry-test?lang=en", data={**right, "yearly_income": "abc", "csrf_token": csrf(page)})
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_ecsp_pages_show_no_code_and_no_foreign_words(api: TestClient, container: Container, lang: str) -> None:
+    # The demo's `us` book has ECSP off and no open listing for the portal crawl to reach: its pages are read here.
+    from tests.web.test_every_page_speaks_the_readers_language import _problems
+
+    world = build(container, ecsp(container.profile))
+    listing = world.offer()
+    passed_investor(world, "inv_1", cash=5_000)
+    world.market.commitments.invest("inv_1", listing, yuan(500))
+    sign_in(api, container, "inv_1", Role.INVESTOR)
+    api.cookies.set("fl_lang", lang)
+    paths = (
+        f"/investor/listings/{listing}",
+        f"/investor/listings/{listing}/sheet",
+        "/investor/entry-test",
+        "/investor/notes",
+    )
+    pages = {path: api.get(path) for path in paths}
+    assert all(r.status_code == 200 for r in pages.values()), {p: r.status_code for p, r in pages.items()}
+    problems = {path: p for path, r in pages.items() if (p := _problems(r.text, lang))}
+    assert not problems, "\n".join(f"{path}: {p[:6]}" for path, p in problems.items())
