@@ -221,3 +221,20 @@ def test_a_revocation_reopens_a_full_listing_and_a_later_investment_restarts_the
     assert world.market.funding.deadline().originated == (listing,)
     assert world.market.wallets.wallet("inv_3").cash == yuan(2_000)
     assert container.verify() == []
+
+
+def test_a_listing_at_its_deadline_with_a_commitment_still_reflecting_is_decided_after_the_period(
+    container: Container, clock: FixedClock
+) -> None:
+    world = build(container, ecsp(container.profile))
+    listing = world.offer()  # cancelled at its deadline if under the threshold: it takes no partial funding
+    deadline = world.market.listings.get(listing).deadline
+    _later(clock, (deadline - clock.business_date()).days)
+    ann = passed_investor(world, "inv_ann", cash=5_000)
+    world.market.commitments.invest(ann, listing, yuan(500))  # on its last day
+    assert world.market.funding.deadline().cancelled == ()  # ann may still revoke: nothing decided
+    assert world.market.listings.get(listing).status is ListingStatus.OPEN
+    _later(clock, 4)
+    assert world.market.funding.deadline().cancelled == (listing,)
+    assert world.market.wallets.wallet(ann).committed == yuan(0)
+    assert container.verify() == []

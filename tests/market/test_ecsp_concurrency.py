@@ -100,3 +100,17 @@ def test_a_revocation_racing_end_of_day_either_reopens_the_listing_or_is_refused
         assert view.funded == yuan(9_000) and world.market.wallets.wallet("inv_0").cash == yuan(2_000)
     assert world.market.wallets.wallet("inv_0").committed == yuan(0)
     assert container.verify() == []
+
+
+@pytest.mark.backends("postgresql", "sqlite")
+@pytest.mark.slow
+def test_one_investor_investing_twice_at_once_never_slips_past_the_warning(container: Container) -> None:
+    # ¥600 fits under the ¥1,000 limit alone; two at once would be ¥1,200: the wallet's lock lets only one through.
+    world = build(container, ecsp(container.profile))
+    listing = world.offer(amount=10_000)
+    passed_investor(world, "inv_1", cash=5_000)
+    outcomes = _race([lambda: world.market.commitments.invest("inv_1", listing, yuan(600)) for _ in range(2)])
+    assert outcomes == Counter({"ok": 1, "large_investment_warning": 1}), outcomes
+    assert world.market.listings.get(listing).funded == yuan(600)
+    assert world.market.wallets.wallet("inv_1").committed == yuan(600)
+    assert container.verify() == []
