@@ -112,6 +112,8 @@ FORMS = [
     Form("/investor/market/orders", INVESTOR, {"note_id": "note_x", "premium": "0", "form_key": "k" * 32}),
     Form("/investor/market/orders/{order_id}/cancel", INVESTOR, {"form_key": "k" * 32}),
     Form("/investor/market/orders/{order_id}/buy", INVESTOR, {"form_key": "k" * 32, "max_price": "100"}),
+    Form("/investor/investments/{commitment_id}/revoke", INVESTOR),
+    Form("/investor/entry-test", INVESTOR, {"loss": "everything", "yearly_income": "0", "liquid_assets": "100"}),
     Form("/operator/collections/loans/{loan_id}/attempt", COLLECTORS, {"medium": "sms", "template": "reminder"}),
     Form("/operator/collections/loans/{loan_id}/outcome", COLLECTORS, {"log_id": "x", "result": "answered"}),
     Form("/operator/collections/loans/{loan_id}/promise", COLLECTORS, {"due_on": "2026-03-05", "amount": "100"}),

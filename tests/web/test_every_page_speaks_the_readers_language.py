@@ -68,7 +68,11 @@ class _Text(HTMLParser):
 def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[tuple[Container, DemoReport]]:
     path = tmp_path_factory.mktemp("every_page") / "fairlend.db"
     shutil.copyfile(sqlite_template, path)
-    container = bootstrap(Settings(environment="development", database_url=f"sqlite:///{path}", data_dir=path.parent))
+    today = date.today()  # each simulated day at 10:00 in Shanghai, whatever the wall clock says (CN-5)
+    container = bootstrap(
+        Settings(environment="development", database_url=f"sqlite:///{path}", data_dir=path.parent),
+        clock=FixedClock(contact_instant(today, "Asia/Shanghai"), today),
+    )
     report = seed_demo(container, borrowers=6, days=45, seed=11)
     yield container, report
     container.close()

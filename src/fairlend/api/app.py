@@ -15,6 +15,7 @@ from fairlend.api.routers import autoinvest as autoinvest_routes
 from fairlend.api.routers import collections, collectors, health, identity
 from fairlend.api.routers import lending as lending_router
 from fairlend.api.routers import market as market_routes
+from fairlend.api.routers import market_ecsp as market_ecsp_routes
 from fairlend.api.routers import origination as origination_routes
 from fairlend.api.routers import scoring as scoring_routes
 from fairlend.api.routers import secondary as secondary_routes
@@ -86,4 +87,5 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(market_routes.router, prefix=API_PREFIX)
     app.include_router(autoinvest_routes.router, prefix=API_PREFIX)
     app.include_router(secondary_routes.router, prefix=API_PREFIX)
+    app.include_router(market_ecsp_routes.router, prefix=API_PREFIX)
     return app

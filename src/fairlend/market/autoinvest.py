@@ -32,7 +32,7 @@ import logging
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, true, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import DomainError
@@ -54,6 +54,7 @@ from fairlend.market.funding import Funding
 from fairlend.market.listing import listing_row
 from fairlend.market.model import CommitmentStatus, ListingStatus, suitability_headroom
 from fairlend.market.ports import InvestorIdentity
+from fairlend.market.safeguards import in_listing, waits_for_reflection, warning_limit
 from fairlend.market.tables import (
     market_autoinvest_cursor,
     market_autoinvest_investment,
@@ -157,7 +158,13 @@ class AutoInvest:
             standings, net_worth = self._standings(uow, investors, row.borrower_id)
             last_turns = self._last_turns(uow, investors)
             seats = [
-                Seat(i, seated[i].id, seated[i].terms.amount.minor, headroom(seated[i].terms, s), last_turns.get(i, 0))
+                Seat(
+                    i,
+                    seated[i].id,
+                    seated[i].terms.amount.minor,
+                    self._below_warning(uow, i, listing_id, headroom(seated[i].terms, s)),
+                    last_turns.get(i, 0),
+                )
                 for i, s in standings.items()
             ]
             turns = rotation(
@@ -195,11 +202,20 @@ class AutoInvest:
                     )
                 )
                 self._served(uow, share.investor_id, share.last_turn, share.investor_id in last_turns)
+            if waits_for_reflection(self._market.investors):
+                completes = False  # MK-4: a filled listing waits for end-of-day, past every reflection period
             loan_id = self._funding.originate(uow, listing_id) if completes else None
             uow.commit()
         return PassReport(listing_id, tuple(turns), loan_id)
 
     # -- what the pass reads -------------------------------------------------------------------------
+
+    def _below_warning(self, uow: UnitOfWork, investor_id: str, listing_id: str, room: int) -> int:
+        """MK-4: auto-invest never acknowledges the large-investment warning, so it stays at or below its limit."""
+        limit = warning_limit(uow, self._market.investors, investor_id)
+        if limit is None:
+            return room
+        return max(0, min(room, limit - in_listing(uow, investor_id, listing_id)))
 
     def _any_rule(self, uow: UnitOfWork) -> bool:
         found = uow.conn.execute(
@@ -210,6 +226,7 @@ class AutoInvest:
     def _matching(self, uow: UnitOfWork, listing: Any) -> dict[str, Rule]:
         """Each investor's first enabled rule that takes the listing (SQL's cut by rate, then `first_match`)."""
         c = market_autoinvest_rule.c
+        ecsp = self._market.investors.ecsp
         rows = uow.conn.execute(
             select(market_autoinvest_rule)
             .join(market_investor, market_investor.c.investor_id == c.investor_id)
@@ -218,6 +235,8 @@ class AutoInvest:
                 c.currency == listing.currency,
                 c.min_rate_e6 <= listing.rate_e6,
                 c.max_rate_e6 >= listing.rate_e6,
+                # MK-4: only investors who passed the entry test
+                market_investor.c.ecsp_test_passed_at.is_not(None) if ecsp else true(),
             )
             .order_by(c.investor_id, c.id)
         ).all()

@@ -36,6 +36,7 @@ from fairlend.market.model import (
     suitability_headroom,
 )
 from fairlend.market.ports import InvestorIdentity
+from fairlend.market.safeguards import Safeguards, check_large_investment, require_entry_test, waits_for_reflection
 from fairlend.market.tables import market_commitment, market_listing, market_note, market_wallet
 from fairlend.market.wallet import Wallets, shortfall, wallet_of
 from fairlend.money import Money
@@ -56,12 +57,18 @@ class Commitments:
         self._wallets = wallets
         self._identity = identity
         self._funding = funding
+        self._safeguards = Safeguards(uow, profile)
 
-    def invest(self, investor_id: str, listing_id: str, amount: Money) -> CommitmentView:
-        """Commit `amount` of available cash to an open listing; refused with a stable code, nothing written."""
+    def invest(
+        self, investor_id: str, listing_id: str, amount: Money, *, acknowledged_risk: bool = False
+    ) -> CommitmentView:
+        """Commit `amount` of available cash to an open listing; refused with a stable code, nothing written.
+
+        `acknowledged_risk`: the investor saw MK-4's large-investment warning and goes ahead."""
         check_amount(amount, self._profile.currency, self._market.note_minimum_minor)
         with self._uow(read_only=True) as uow:
             investor = self._wallets.ready(uow, investor_id)
+            require_entry_test(self._market.investors, investor)
             row = listing_row(uow, listing_id)
             self._open(row.status, row.deadline, uow.clock.business_date())
             if amount.minor > row.amount_minor - row.funded_minor:
@@ -70,12 +77,15 @@ class Commitments:
             raise Forbidden("own_loan", "you cannot invest in your own loan")
         net_worth = None if investor.net_worth_minor is None else Money(investor.net_worth_minor, investor.currency)
         with self._uow() as uow:
-            completes = self.grow(uow, listing_id, amount)
+            # MK-4: a listing filled inside a reflection period waits for end-of-day (funding.run_deadline).
+            completes = self.grow(uow, listing_id, amount) and not waits_for_reflection(self._market.investors)
             if completes:
                 # Originating moves every participant's wallet: take them all, in investor order, before
                 # this investor's alone, or two listings completing at once could wait on each other.
                 self._funding.lock_wallets(uow, listing_id, also=(investor_id,))
-            commitment_id = self.reserve(uow, investor_id, listing_id, amount, net_worth)
+            commitment_id = self.reserve(
+                uow, investor_id, listing_id, amount, net_worth, acknowledged_risk=acknowledged_risk
+            )
             crash_point("market.after_reserve")  # cash reserved, no note yet: a crash here leaves neither
             loan_id = None
             status = CommitmentStatus.RESERVED
@@ -118,6 +128,7 @@ class Commitments:
         *,
         keep: Money | None = None,
         borrower_share: Decimal | None = None,
+        acknowledged_risk: bool = False,
     ) -> str:
         """Commit `amount` of the investor's cash to the listing (after `grow`); returns the commitment's id.
 
@@ -147,6 +158,9 @@ class Commitments:
         self._within_suitability(uow, investor_id, net_worth, amount)
         if borrower_share is not None:
             self._within_borrower_share(uow, investor_id, listing_id, amount, borrower_share)
+        check_large_investment(  # MK-4, also under the wallet's row lock
+            uow, self._market.investors, investor_id, listing_id, amount, acknowledged=acknowledged_risk
+        )
         commitment_id = new_id("cmt")
         uow.conn.execute(
             insert(market_commitment).values(
@@ -203,6 +217,10 @@ class Commitments:
             select(market_wallet.c.committed_minor).where(market_wallet.c.investor_id == investor_id)
         ).scalar()
         return Money(int(committed or 0) + outstanding_of(uow, investor_id), self._profile.currency)
+
+    def revoke(self, investor_id: str, commitment_id: str) -> None:
+        """MK-4: withdraw a reserved commitment inside its reflection period (safeguards.py)."""
+        self._safeguards.revoke(investor_id, commitment_id)
 
     def of_investor(self, investor_id: str) -> list[CommitmentView]:
         with self._uow(read_only=True) as uow:

@@ -42,6 +42,7 @@ from fairlend.market.model import (
 )
 from fairlend.market.note import insert_notes
 from fairlend.market.ports import OfferOutcomes
+from fairlend.market.safeguards import reflecting, waits_for_reflection
 from fairlend.market.tables import market_commitment, market_listing, market_wallet
 from fairlend.money import Money
 from fairlend.origination.ports import FundingOutcome, FundingRequest
@@ -238,12 +239,14 @@ class Funding:
                 .with_for_update()
             )
         ]
-        full: list[str] = []
+        full: list[str] = self._originate_reflected(uow, today, due)
         partial: list[str] = []
         cancelled: list[str] = []
         for listing_id in due:
-            if not self.claim(uow, listing_id):
+            if listing_id in full or not self.claim(uow, listing_id):
                 continue  # funded or closed meanwhile
+            if reflecting(uow, self._market.investors, listing_id, today):
+                continue  # MK-4: decided on the first end-of-day past every commitment's reflection period
             row: Any = listing_row(uow, listing_id)
             funded, asked = Money(row.funded_minor, row.currency), Money(row.amount_minor, row.currency)
             outcome = at_deadline(funded, asked, row.partial_ok, self._market)
@@ -257,6 +260,34 @@ class Funding:
                 self.cancel_in(uow, listing_id)
                 cancelled.append(listing_id)
         return DeadlineReport(tuple(full), tuple(partial), tuple(cancelled))
+
+    def _originate_reflected(self, uow: UnitOfWork, today: date, due: list[str]) -> list[str]:
+        """MK-4: full listings that waited for their commitments' reflection periods, originated once all passed.
+
+        Locked in id order after the due ones (a listing due and full is among `due`, locked already)."""
+        if not waits_for_reflection(self._market.investors):
+            return []
+        full = [
+            r.id
+            for r in uow.conn.execute(
+                select(market_listing.c.id)
+                .where(
+                    market_listing.c.status == ListingStatus.OPEN.value,
+                    market_listing.c.funded_minor == market_listing.c.amount_minor,
+                )
+                .order_by(market_listing.c.id)
+            )
+        ]
+        originated: list[str] = []
+        for listing_id in full:
+            if not self.claim(uow, listing_id):
+                continue
+            row = listing_row(uow, listing_id)
+            if row.funded_minor != row.amount_minor or reflecting(uow, self._market.investors, listing_id, today):
+                continue  # a revocation reopened it, or a commitment is still inside its period
+            self.originate(uow, listing_id)
+            originated.append(listing_id)
+        return originated
 
     def deadline(self) -> DeadlineReport:
         """`fairlend market deadline`: the deadline step on its own, for today's business date."""

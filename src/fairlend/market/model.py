@@ -41,6 +41,7 @@ class CommitmentStatus(enum.StrEnum):
     RESERVED = "reserved"
     FUNDED = "funded"
     RELEASED = "released"
+    REVOKED = "revoked"  # MK-4: the investor withdrew it inside the reflection period
 
 
 class MovementKind(enum.StrEnum):

@@ -29,6 +29,7 @@ from fairlend.market.orders import SaleOrders
 from fairlend.market.portfolio import Portfolios
 from fairlend.market.ports import InvestorIdentity, NoteLoans, OfferOutcomes, PaymentRail
 from fairlend.market.reconcile import distribution_discrepancies
+from fairlend.market.safeguards import Safeguards
 from fairlend.market.tables import market_commitment, market_listing, market_note, market_wallet
 from fairlend.market.trading import Trades, trade_discrepancies
 from fairlend.market.wallet import Wallets
@@ -54,6 +55,7 @@ class MarketService:
         self.listings = Listings(uow, profile)
         self.funding = Funding(uow, profile, lending, self.listings, offers, product_code)
         self.commitments = Commitments(uow, profile, self.wallets, identity, self.funding)
+        self.safeguards = Safeguards(uow, profile)
         self.autoinvest = AutoInvest(
             uow, profile, AutoInvestRules(uow, profile, self.wallets), self.commitments, self.funding, identity
         )

@@ -32,6 +32,11 @@ market_investor = Table(
     Column("agreed_at", UtcDateTime, nullable=False),
     Column("net_worth_minor", BigInteger, nullable=True),
     Column("currency", String(3), nullable=False),
+    # MK-4 (ecsp.py): the entry test's last score, when it was passed, the loss-bearing simulation's figures
+    Column("ecsp_test_score", Integer, nullable=True),
+    Column("ecsp_test_passed_at", UtcDateTime, nullable=True),
+    Column("ecsp_net_worth_minor", BigInteger, nullable=True),
+    Column("ecsp_loss_capacity_minor", BigInteger, nullable=True),
 )
 
 # Cash is the investor's uninvested money (a cache of the ledger's investor_cash account);
@@ -97,7 +102,7 @@ market_commitment = Table(
     Column("investor_id", String(40), primary_key=True),
     Column("id", String(40), primary_key=True),
     Column("listing_id", String(40), nullable=False, index=True),
-    Column("status", String(10), nullable=False),  # reserved | funded | released
+    Column("status", String(10), nullable=False),  # reserved | funded | released | revoked
     Column("currency", String(3), nullable=False),
     Column("amount_minor", BigInteger, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),

@@ -27,6 +27,7 @@ PAGE_MODULES = (
     "fairlend.web.investor",
     "fairlend.web.investor_autoinvest",
     "fairlend.web.investor_secondary",
+    "fairlend.web.investor_ecsp",
 )
 
 

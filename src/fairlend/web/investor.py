@@ -23,7 +23,7 @@ from fairlend.api.deps import ContainerDep
 from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, Invalid, NotFound
 from fairlend.identity.model import Principal, Role
-from fairlend.market.model import ListingFilter
+from fairlend.market.model import CommitmentStatus, ListingFilter
 from fairlend.market.portfolio_export import chart_data, statement_csv
 from fairlend.market.returns import NOTE_STATUSES
 from fairlend.money import Money
@@ -41,6 +41,12 @@ def investor(request: Request, container: Container) -> Principal:
     if container.market is None:
         raise PageRedirect("/?denied=1")
     return who
+
+
+def market_risk_warning(request: Request, container: Container) -> str:
+    """The market's own risk warning (MK-4's text where the profile switches ECSP on) in the reader's language."""
+    text = container.market.profile.marketplace.investors.risk_warning
+    return text.zh if locale_of(request, container).startswith("zh") else text.en
 
 
 def _amount(container: Container, text: str) -> Money:
@@ -178,6 +184,8 @@ def _listing_page(request: Request, container: Container, listing_id: str, **con
         listing=listing,
         invest_key=new_form_key(),
         note_size=Money(container.market.profile.marketplace.note_minimum_minor, container.profile.currency),
+        ecsp=container.market.profile.marketplace.investors.ecsp,
+        risk_warning=market_risk_warning(request, container),
         done=request.query_params.get("done", ""),
         **context,
     )
@@ -196,11 +204,13 @@ def invest(
     listing_id: str,
     amount: Annotated[str, Form()],
     form_key: Annotated[str, Form()],
+    acknowledged_risk: Annotated[str | None, Form()] = None,
     csrf: Csrf = None,
 ) -> Response:
     who = investor(request, container)
     check_csrf(request, csrf)
     market = container.market
+    acknowledged = acknowledged_risk is not None  # MK-4's large-investment warning, ticked
     try:
         money = _amount(container, amount)
         done = once(
@@ -209,7 +219,7 @@ def invest(
             "investor:invest",
             form_key,
             f"{listing_id}\n{money.minor}",
-            lambda: market.commitments.invest(who.subject_id, listing_id, money).id,
+            lambda: market.commitments.invest(who.subject_id, listing_id, money, acknowledged_risk=acknowledged).id,
         )
     except DomainError as exc:
         status = 409 if exc.code.startswith("payment_key") or exc.code == "payment_in_progress" else 422
@@ -225,7 +235,23 @@ def invest(
 def notes(request: Request, container: ContainerDep) -> HTMLResponse:
     who = investor(request, container)
     view = container.market.portfolios.portfolio(who.subject_id)
-    return render(request, container, "investor/notes.html", p=view, statuses=NOTE_STATUSES)
+    return render(
+        request,
+        container,
+        "investor/notes.html",
+        p=view,
+        statuses=NOTE_STATUSES,
+        revoked=request.query_params.get("revoked") == "1",
+        **reserved_investments(container, who.subject_id),
+    )
+
+
+def reserved_investments(container: Container, investor_id: str) -> dict[str, Any]:
+    """The investments still waiting for their listing, and whether MK-4 lets them be revoked (investor_ecsp.py)."""
+    rules = container.market.profile.marketplace.investors
+    mine = container.market.commitments.of_investor(investor_id)
+    waiting = [c for c in mine if c.status is CommitmentStatus.RESERVED]
+    return {"waiting": waiting, "revocable": rules.ecsp and rules.reflection_days > 0}
 
 
 @router.get(HOME + "/portfolio", response_class=HTMLResponse)

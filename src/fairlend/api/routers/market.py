@@ -57,6 +57,12 @@ class AmountCreate(BaseModel):
     amount: Amount = Field(description="major units, e.g. 500.00")
 
 
+class InvestmentCreate(AmountCreate):
+    acknowledged_risk: bool = Field(
+        default=False, description="MK-4: the investor saw the large-investment warning and goes ahead"
+    )
+
+
 class WalletPublic(BaseModel):
     cash: MoneyPublic
     committed: MoneyPublic
@@ -246,13 +252,15 @@ def listing(listing_id: str, container: ContainerDep, principal: Browser) -> Lis
 @router.post("/listings/{listing_id}/investments", response_model=InvestmentPublic, status_code=status.HTTP_201_CREATED)
 def invest(
     listing_id: str,
-    body: AmountCreate,
+    body: InvestmentCreate,
     container: ContainerDep,
     principal: Investor,
     idempotency_key: IdempotencyKey = None,
 ) -> InvestmentPublic:
     require_key(idempotency_key)
-    made = container.market.commitments.invest(principal.subject_id, listing_id, _money(container, body.amount))
+    made = container.market.commitments.invest(
+        principal.subject_id, listing_id, _money(container, body.amount), acknowledged_risk=body.acknowledged_risk
+    )
     return InvestmentPublic.of(made)
 
 
