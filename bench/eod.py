@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench.scratch import fresh_database
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
@@ -38,7 +39,6 @@ from fairlend.lending.schedule import build_schedule, daily_rate_e10
 from fairlend.lending.tables import loan, loan_installment
 from fairlend.money import Money
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DB = "fairlend_bench"
 BUSINESS_DATE = date(2026, 6, 15)
 PRODUCT = Product(
@@ -53,20 +53,6 @@ PRODUCT = Product(
     late_fee=5000,
 )
 DELINQUENT_EVERY = 20  # one loan in 20 has its first installment unpaid
-
-
-def fresh_database(backend: str, workdir: Path) -> str:
-    if backend == "sqlite":
-        path = workdir / "bench.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
-    admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
 
 
 def seed(container: Container, n: int) -> None:
@@ -202,7 +188,7 @@ def bare_update(container: Container) -> float:
 
 
 def run_backend(backend: str, n: int, days: int, workdir: Path) -> dict[str, float]:
-    url = fresh_database(backend, workdir)
+    url = fresh_database(backend, workdir, PG_DB)
     clock = FixedClock(datetime(2026, 6, 15, 2, tzinfo=UTC), BUSINESS_DATE)
     container = bootstrap(Settings(environment="test", database_url=url, data_dir=workdir), clock=clock)
     upgrade(container.engine)

@@ -46,9 +46,9 @@ import httpx
 import sqlalchemy as sa
 
 from bench.loopback import Server, require_loopback
+from bench.scratch import recreate_pg
 from fairlend.sim.people import GIVEN, REGIONS, SURNAMES, card_number, id_number, phone_number
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/fairlend_load"
 API = "/api/v1"
 ACTIONS_PER_SESSION = (10, 30)
@@ -356,12 +356,7 @@ def run_load(url: str, *, clients: int, seconds: float, max_requests: int, seed:
 
 
 def _scratch_postgresql() -> str:
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = sa.engine.make_url(PG_URL).database
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    recreate_pg(str(sa.engine.make_url(PG_URL).database))
     from fairlend.db.engine import make_engine
     from fairlend.db.migrate import upgrade
 

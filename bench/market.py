@@ -29,6 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench.scratch import fresh_database
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
@@ -37,24 +38,9 @@ from fairlend.market.reconcile import distribution_discrepancies
 from fairlend.market.shares import Weighted, share_columns
 from fairlend.market.tables import market_note, market_receipt, market_wallet
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DB = "fairlend_bench_market"
 BUSINESS_DATE = date(2026, 6, 15)
 CHUNK = 20_000
-
-
-def fresh_database(backend: str, workdir: Path) -> str:
-    if backend == "sqlite":
-        path = workdir / "market.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
-    admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
 
 
 def _insert(container: Container, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -194,7 +180,7 @@ _BARE = sa.text(
 
 
 def run_backend(backend: str, repayments: int, investors: int, single: int, workdir: Path) -> dict[str, float]:
-    url = fresh_database(backend, workdir)
+    url = fresh_database(backend, workdir, PG_DB)
     clock = FixedClock(datetime(2026, 6, 15, 2, 0, tzinfo=UTC), BUSINESS_DATE)
     container = bootstrap(Settings(environment="test", database_url=url, data_dir=workdir), clock=clock)
     upgrade(container.engine)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.scratch import fresh_database
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
@@ -45,7 +46,6 @@ from fairlend.origination.lending_adapter import PERSONAL_LOAN, personal_loan_pr
 from fairlend.origination.model import Quote
 from fairlend.origination.ports import FundingRequest
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DB = "fairlend_bench_funding"
 BUSINESS_DATE = date(2026, 6, 15)
 
@@ -69,20 +69,6 @@ class Outcome:
     overfunded: int = 0
     bad_wallets: int = 0
     discrepancies: int = 0
-
-
-def fresh_database(backend: str, workdir: Path) -> str:
-    if backend == "sqlite":
-        path = workdir / "funding.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
-    admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
 
 
 def _market(container: Container) -> MarketService:
@@ -115,7 +101,7 @@ def _listings(container: Container, market: MarketService, count: int, rng: rand
 
 
 def run_backend(backend: str, clients: int, listings: int, investors: int, workdir: Path) -> Outcome:
-    url = fresh_database(backend, workdir)
+    url = fresh_database(backend, workdir, PG_DB)
     clock = FixedClock(datetime(2026, 6, 15, 14, 0, tzinfo=UTC), BUSINESS_DATE)
     container = bootstrap(
         Settings(environment="test", database_url=url, data_dir=workdir, jurisdiction="us"), clock=clock

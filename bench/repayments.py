@@ -29,8 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import sqlalchemy as sa
-
+from bench.scratch import recreate_pg
 from fairlend.bootstrap import bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
@@ -38,7 +37,6 @@ from fairlend.db.migrate import upgrade
 from fairlend.lending.model import Frequency, Method, Product
 from fairlend.money import Money
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/fairlend_bench"
 TODAY = date(2026, 6, 15)
 PRODUCT = Product(
@@ -54,14 +52,6 @@ PRODUCT = Product(
 
 def clock() -> FixedClock:
     return FixedClock(datetime(2026, 6, 15, 2, tzinfo=UTC), TODAY)
-
-
-def recreate_pg(name: str) -> None:
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
 
 
 def seed(url: str, workdir: Path, loans: int) -> list[str]:
