@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -36,8 +37,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def server(container: Container) -> Iterator[str]:
+@contextmanager
+def serving(container: Container) -> Iterator[str]:
+    """The app over `container` on a free loopback port, in a thread, for as long as the block runs."""
     port = _free_port()
     config = uvicorn.Config(create_app(container=container), host="127.0.0.1", port=port, log_level="warning")
     running = uvicorn.Server(config)
@@ -48,9 +50,17 @@ def server(container: Container) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(container: Container) -> Iterator[str]:
+    with serving(container) as url:
+        yield url
 
 
 @pytest.fixture

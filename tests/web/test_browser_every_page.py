@@ -12,15 +12,11 @@ at 390 px (long ids must wrap, not push the layout sideways).
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import ConsoleMessage, Page, Response, sync_playwright
 
@@ -33,7 +29,7 @@ from fairlend.identity.tokens import WEB_SESSION_TTL
 from fairlend.sim.demo import DemoReport, contact_instant, seed_demo
 from fairlend.web.session import SESSION_COOKIE
 from tests.web.helpers import sign_in
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, serving
 from tests.web.test_browser_operators import UNLABELLED
 from tests.web.test_every_page_speaks_the_readers_language import _crawl, _who
 
@@ -64,32 +60,13 @@ def _seed(tmp: Path, template: Path, jurisdiction: str) -> tuple[Container, Demo
     return container, seed_demo(container, **SIZE)
 
 
-@contextmanager
-def _serving(container: Container) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(create_app(container=container), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def books(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[dict[str, tuple[Container, DemoReport, str]]]:
     tmp = tmp_path_factory.mktemp("every_page_browser")
     seeded = {j: _seed(tmp, sqlite_template, j) for j in ("cn", "us")}
-    with _serving(seeded["cn"][0]) as cn, _serving(seeded["us"][0]) as us:
+    with serving(seeded["cn"][0]) as cn, serving(seeded["us"][0]) as us:
         yield {"cn": (*seeded["cn"], cn), "us": (*seeded["us"], us)}
     for container, _ in seeded.values():
         container.close()

@@ -234,15 +234,19 @@ def invest(
 @router.get(HOME + "/notes", response_class=HTMLResponse)
 def notes(request: Request, container: ContainerDep) -> HTMLResponse:
     who = investor(request, container)
-    view = container.market.portfolios.portfolio(who.subject_id)
+    return notes_page(request, container, who, revoked=request.query_params.get("revoked") == "1")
+
+
+def notes_page(request: Request, container: Container, who: Principal, **extra: Any) -> HTMLResponse:
+    """My notes, and the investments still inside their reflection period (MK-4), which may be revoked."""
     return render(
         request,
         container,
         "investor/notes.html",
-        p=view,
+        p=container.market.portfolios.portfolio(who.subject_id),
         statuses=NOTE_STATUSES,
-        revoked=request.query_params.get("revoked") == "1",
         **reserved_investments(container, who.subject_id),
+        **extra,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.deps import ContainerDep
@@ -147,18 +147,29 @@ Text = Annotated[str | None, Form()]
 
 
 def _form(
-    grades: list[str], terms: list[str], min_rate: Any, max_rate: Any, amount: Any, share: Any, reserve: Any, on: Any
+    grades: Grades = [],  # noqa: B006 (FastAPI copies form defaults)
+    terms: Terms = [],  # noqa: B006
+    min_rate: Text = None,
+    max_rate: Text = None,
+    amount_per_note: Text = None,
+    max_borrower_share: Text = None,
+    cash_reserve: Text = None,
+    enabled: Text = None,
 ) -> dict[str, Any]:
+    """The rule form as posted (a dependency of both the new-rule and the change forms)."""
     return {
         "grades": [g for g in grades if g],
         "terms": [t for t in terms if t],
         "min_rate": min_rate,
         "max_rate": max_rate,
-        "amount_per_note": amount,
-        "max_borrower_share": share,
-        "cash_reserve": reserve,
-        "enabled": on,
+        "amount_per_note": amount_per_note,
+        "max_borrower_share": max_borrower_share,
+        "cash_reserve": cash_reserve,
+        "enabled": enabled,
     }
+
+
+RuleForm = Annotated[dict[str, Any], Depends(_form)]
 
 
 @router.get(PAGE, response_class=HTMLResponse)
@@ -171,19 +182,11 @@ def create(
     request: Request,
     container: ContainerDep,
     form_key: Annotated[str, Form()],
-    grades: Grades = [],  # noqa: B006 (FastAPI copies form defaults)
-    terms: Terms = [],  # noqa: B006
-    min_rate: Text = None,
-    max_rate: Text = None,
-    amount_per_note: Text = None,
-    max_borrower_share: Text = None,
-    cash_reserve: Text = None,
-    enabled: Text = None,
+    form: RuleForm,
     csrf: Csrf = None,
 ) -> Response:
     who = investor(request, container)
     check_csrf(request, csrf)
-    form = _form(grades, terms, min_rate, max_rate, amount_per_note, max_borrower_share, cash_reserve, enabled)
     rules = container.market.autoinvest.rules
     try:
         wanted = _terms(form, container.profile.currency)
@@ -207,21 +210,13 @@ def change(
     request: Request,
     container: ContainerDep,
     rule_id: str,
-    grades: Grades = [],  # noqa: B006
-    terms: Terms = [],  # noqa: B006
-    min_rate: Text = None,
-    max_rate: Text = None,
-    amount_per_note: Text = None,
-    max_borrower_share: Text = None,
-    cash_reserve: Text = None,
-    enabled: Text = None,
+    form: RuleForm,
     csrf: Csrf = None,
 ) -> Response:
     """Replacing a rule's terms is the same change however often it is sent: no one-time key needed."""
     who = investor(request, container)
     check_csrf(request, csrf)
     rule = _own(container, who, rule_id)
-    form = _form(grades, terms, min_rate, max_rate, amount_per_note, max_borrower_share, cash_reserve, enabled)
     try:
         container.market.autoinvest.rules.update(who.subject_id, rule_id, _terms(form, container.profile.currency))
     except DomainError as exc:

@@ -19,9 +19,8 @@ from fairlend.api.deps import ContainerDep
 from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, NotFound
 from fairlend.market.ecsp import PASS_MARK, QUESTIONS
-from fairlend.market.returns import NOTE_STATUSES
 from fairlend.money import Money
-from fairlend.web.investor import HOME, investor, market_risk_warning, reserved_investments
+from fairlend.web.investor import HOME, investor, market_risk_warning, notes_page
 from fairlend.web.rendering import Csrf, PageRedirect, check_csrf, error_text, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -54,14 +53,10 @@ def revoke(request: Request, container: ContainerDep, commitment_id: str, csrf: 
     try:
         container.market.commitments.revoke(who.subject_id, commitment_id)
     except DomainError as exc:
-        view = container.market.portfolios.portfolio(who.subject_id)
-        return render(
+        return notes_page(
             request,
             container,
-            "investor/notes.html",
-            p=view,
-            statuses=NOTE_STATUSES,
-            **reserved_investments(container, who.subject_id),
+            who,
             error=error_text(request, container, exc),
             status_code=409 if exc.status == 409 else 422,
         )
