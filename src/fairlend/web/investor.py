@@ -43,12 +43,6 @@ def investor(request: Request, container: Container) -> Principal:
     return who
 
 
-def market_risk_warning(request: Request, container: Container) -> str:
-    """The market's own risk warning (MK-4's text where the profile switches ECSP on) in the reader's language."""
-    text = container.market.profile.marketplace.investors.risk_warning
-    return text.zh if locale_of(request, container).startswith("zh") else text.en
-
-
 def _amount(container: Container, text: str) -> Money:
     return Money.parse(text, container.profile.currency, grouping=True)
 
@@ -185,7 +179,6 @@ def _listing_page(request: Request, container: Container, listing_id: str, **con
         invest_key=new_form_key(),
         note_size=Money(container.market.profile.marketplace.note_minimum_minor, container.profile.currency),
         ecsp=container.market.profile.marketplace.investors.ecsp,
-        risk_warning=market_risk_warning(request, container),
         done=request.query_params.get("done", ""),
         **context,
     )

@@ -20,7 +20,7 @@ from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, NotFound
 from fairlend.market.ecsp import PASS_MARK, QUESTIONS
 from fairlend.money import Money
-from fairlend.web.investor import HOME, investor, market_risk_warning, notes_page
+from fairlend.web.investor import HOME, investor, notes_page
 from fairlend.web.rendering import Csrf, PageRedirect, check_csrf, error_text, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +42,6 @@ def sheet(request: Request, container: ContainerDep, listing_id: str) -> HTMLRes
         servicing_fee_percent=market.servicing_fee_rate * 100,
         servicing_fee_within_days=market.servicing_fee_within_days,
         reflection_days=market.investors.reflection_days if market.investors.ecsp else 0,
-        risk_warning=market_risk_warning(request, container),
     )
 
 

@@ -74,7 +74,9 @@ def local_time(zone: ZoneInfo, moment: datetime | None, *, seconds: bool = False
 
 
 def _risk_warning(container: Container, locale: str) -> str:
-    text = container.profile.marketplace.investors.risk_warning
+    """The marketplace's own profile (a test may wire a market with its own) says what investors are warned."""
+    profile = container.market.profile if container.market is not None else container.profile
+    text = profile.marketplace.investors.risk_warning
     return text.zh if locale.startswith("zh") else text.en
 
 
