@@ -7,10 +7,14 @@ usual fake borrowers.
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from fairlend.bootstrap import Container
+from fairlend.errors import DomainError
 from fairlend.jurisdiction.model import Profile
 from fairlend.market.adapters import OriginationOffers
 from fairlend.market.ports import DevRail, NoteLoans, PaymentRail
@@ -117,3 +121,27 @@ def build(
     container.verifiers["origination"] = origination.verify
     borrowers = OriginationWorld(origination, identity, bureau, None, today)  # type: ignore[arg-type]
     return Market(container, market, origination, people, borrowers)
+
+
+def race(calls: list[Callable[[], object]]) -> Counter[str]:
+    """Run the calls at once (a barrier releases them together); count how each ended: "ok" or its code."""
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], object]) -> None:
+        start.wait()
+        try:
+            call()
+            outcome = "ok"
+        except DomainError as exc:
+            outcome = exc.code
+        with lock:
+            outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes

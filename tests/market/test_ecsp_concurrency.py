@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,35 +11,10 @@ from sqlalchemy import func, select
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
-from fairlend.errors import DomainError
 from fairlend.market.model import CommitmentStatus, ListingStatus
 from fairlend.market.tables import market_commitment
 from tests.market.ecsp_support import ecsp, passed_investor
-from tests.market.support import Market, build, yuan
-
-
-def _race(calls: list[Callable[[], object]]) -> Counter[str]:
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-    start = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], object]) -> None:
-        start.wait()
-        try:
-            call()
-        except DomainError as exc:
-            with lock:
-                outcomes[exc.code] += 1
-            return
-        with lock:
-            outcomes["ok"] += 1
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
+from tests.market.support import Market, build, race, yuan
 
 
 def _reserved(world: Market, listing: str) -> int:
@@ -68,7 +42,7 @@ def test_a_revocation_racing_two_investments_for_the_last_place_never_over_funds
     racers = [passed_investor(world, f"inv_r{n}", cash=2_000) for n in range(2)]
     calls: list[Callable[[], object]] = [lambda: world.market.commitments.revoke("inv_0", made[0])]
     calls += [lambda r=r: world.market.commitments.invest(r, listing, yuan(1_000)) for r in racers]  # type: ignore[misc]
-    outcomes = _race(calls)
+    outcomes = race(calls)
     assert set(outcomes) - {"ok"} <= {"over_remainder"}, outcomes
     view = world.market.listings.get(listing)
     assert view.funded.minor == _reserved(world, listing) <= yuan(10_000).minor
@@ -88,7 +62,7 @@ def test_a_revocation_racing_end_of_day_either_reopens_the_listing_or_is_refused
     world.market.commitments.invest(passed_investor(world, "inv_9", cash=2_000), listing, yuan(1_000))
     clock.advance(timedelta(days=4))
     clock.set_business_date(clock.business_date() + timedelta(days=4))
-    outcomes = _race(
+    outcomes = race(
         [lambda: world.market.commitments.revoke("inv_0", made[0]), lambda: world.market.funding.deadline()]
     )
     view = world.market.listings.get(listing)
@@ -109,7 +83,7 @@ def test_one_investor_investing_twice_at_once_never_slips_past_the_warning(conta
     world = build(container, ecsp(container.profile))
     listing = world.offer(amount=10_000)
     passed_investor(world, "inv_1", cash=5_000)
-    outcomes = _race([lambda: world.market.commitments.invest("inv_1", listing, yuan(600)) for _ in range(2)])
+    outcomes = race([lambda: world.market.commitments.invest("inv_1", listing, yuan(600)) for _ in range(2)])
     assert outcomes == Counter({"ok": 1, "large_investment_warning": 1}), outcomes
     assert world.market.listings.get(listing).funded == yuan(600)
     assert world.market.wallets.wallet("inv_1").committed == yuan(600)

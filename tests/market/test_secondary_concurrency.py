@@ -13,34 +13,9 @@ import pytest
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
-from fairlend.errors import DomainError
 from fairlend.market.secondary import OrderStatus
-from tests.market.support import yuan
+from tests.market.support import race, yuan
 from tests.market.trading_support import book, cash, close_days, notes_of_loan
-
-
-def _race(calls: list[Callable[[], Any]]) -> Counter[str]:
-    """Run the calls at once (a barrier releases them together); count what each ended with."""
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
-    start = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Any]) -> None:
-        start.wait()
-        try:
-            call()
-            outcome = "ok"
-        except DomainError as exc:
-            outcome = exc.code
-        with lock:
-            outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 @pytest.mark.backends("postgresql", "sqlite")
@@ -50,7 +25,7 @@ def test_buyers_racing_for_one_order_exactly_one_wins(container: Container) -> N
     buyers = [b.world.investor(f"inv_buyer{n}", cash=5_000) for n in range(4)]
     for _round in range(3):
         order = b.market.orders.place("inv_ann", b.note_of("inv_ann"), yuan(1_000), -100)
-        outcomes = _race([partial(b.market.trades.buy, who, order.id) for who in buyers])
+        outcomes = race([partial(b.market.trades.buy, who, order.id) for who in buyers])
         assert outcomes == Counter({"ok": 1, "order_not_open": 3}), outcomes
         assert b.market.orders.get(order.id).status is OrderStatus.FILLED
     paid = sum(500_000 - cash(container, who) for who in buyers)
@@ -68,7 +43,7 @@ def test_a_buyer_racing_the_sellers_cancel_exactly_one_wins(container: Container
     seen: Counter[str] = Counter()
     for _round in range(6):
         order = b.market.orders.place("inv_bob", b.note_of("inv_bob"), yuan(500), 0)
-        outcomes = _race(
+        outcomes = race(
             [partial(b.market.trades.buy, "inv_cat", order.id), partial(b.market.orders.cancel, "inv_bob", order.id)]
         )
         assert outcomes == Counter({"ok": 1, "order_not_open": 1}), outcomes
@@ -88,7 +63,7 @@ def test_a_buyer_racing_for_two_orders_with_cash_for_one_is_never_overdrawn(cont
     b.world.investor("inv_cat", cash=1_000)
     first = b.market.orders.place("inv_ann", b.note_of("inv_ann"), yuan(1_000), 0)
     second = b.market.orders.place("inv_bob", b.note_of("inv_bob"), yuan(1_000), 0)
-    outcomes = _race(
+    outcomes = race(
         [lambda: b.market.trades.buy("inv_cat", first.id), lambda: b.market.trades.buy("inv_cat", second.id)]
     )
     assert outcomes == Counter({"ok": 1, "insufficient_cash": 1}), outcomes
@@ -143,7 +118,7 @@ def test_trades_racing_end_of_day_distribution_lose_and_double_nothing(container
     orders.append(b.market.orders.place("inv_bob", b.note_of("inv_bob"), yuan(2_000), 0))
     calls: list[Callable[[], Any]] = [lambda: container.eod.run()]
     calls += [partial(b.market.trades.buy, who, o.id) for o, who in zip(orders, buyers, strict=False)]
-    outcomes = _race(calls)
+    outcomes = race(calls)
     assert outcomes["ok"] == len(calls), outcomes
     assert sum(p for p, _, _ in notes_of_loan(container, b.loan_id).values()) == 1_000_000
     assert container.verify() == []
