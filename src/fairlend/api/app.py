@@ -12,7 +12,7 @@ from fairlend.api.auth import principal_for
 from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, answer_handler, claim_key
 from fairlend.api.limits import BodySizeLimit
 from fairlend.api.routers import autoinvest as autoinvest_routes
-from fairlend.api.routers import collections, collectors, health, identity
+from fairlend.api.routers import collections, collectors, complaints, health, identity
 from fairlend.api.routers import lending as lending_router
 from fairlend.api.routers import market as market_routes
 from fairlend.api.routers import market_ecsp as market_ecsp_routes
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     if container.settings.environment != "production":
         app.include_router(identity.dev_router, prefix=API_PREFIX)
     app.include_router(collections.router, prefix=API_PREFIX)
+    app.include_router(complaints.router, prefix=API_PREFIX)
     app.include_router(collectors.router, prefix=API_PREFIX)
     mount_web(app, container)
     app.add_exception_handler(IdempotentAnswer, answer_handler)

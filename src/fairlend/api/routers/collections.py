@@ -1,8 +1,8 @@
-"""Collections over HTTP: the borrower's remedies, the collectors' queue, the compliance view.
+"""Collections over HTTP: the borrower's remedies and the collectors' queue.
 
 Thin: parse, call one collections service, render. Borrowers see and change
-only their own; collectors attempt contacts (always through the gateway);
-compliance officers work complaints and read the statistics.
+only their own; collectors attempt contacts (always through the gateway).
+Complaints and the compliance view are in complaints.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,9 +24,8 @@ from fairlend.api.auth import (
 )
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.bootstrap import Container
-from fairlend.collections.complaints import ComplaintService
 from fairlend.collections.gateway import ContactRequest
-from fairlend.collections.model import ComplaintCategory, ComplaintStatus, Medium, RecipientKind
+from fairlend.collections.model import Medium, RecipientKind
 from fairlend.collections.service import CollectionsService
 from fairlend.errors import Forbidden
 from fairlend.identity.model import Principal, Role
@@ -34,7 +33,6 @@ from fairlend.jurisdiction.model import CeaseScope
 
 router = APIRouter(prefix="/collections", tags=["collections"])
 
-Compliance = Annotated[Principal, Depends(require_roles(*COMPLIANCE_READERS))]
 Console = Annotated[Principal, Depends(require_roles(*COLLECTIONS_READERS))]
 
 
@@ -43,12 +41,7 @@ def _collections(container: Container) -> CollectionsService:
     return container.collections.service
 
 
-def _complaints(container: Container) -> ComplaintService:
-    assert container.collections is not None, "collections is wired in bootstrap"
-    return container.collections.complaints
-
-
-def _the_borrower(principal: Principal, borrower_id: str) -> None:
+def the_borrower(principal: Principal, borrower_id: str) -> None:
     """Only the borrower themself asks to stop, complains or names a contact person."""
     if principal.role is not Role.BORROWER or principal.subject_id != borrower_id:
         raise Forbidden("not_yours", "only the borrower can do this")
@@ -126,52 +119,6 @@ class WindowConsentCreate(BaseModel):
     end: str = Field(pattern=r"^\d{2}:\d{2}$")
 
 
-class ComplaintCreate(BaseModel):
-    loan_id: str = Field(max_length=40)
-    category: ComplaintCategory
-    text: str = Field(min_length=1, max_length=10_000)
-
-
-class ComplaintAnswer(BaseModel):
-    answer: str = Field(min_length=1, max_length=10_000)
-
-
-class ComplaintExtension(BaseModel):
-    """Once, in a complex case (CN-22, US-19): why the answer needs more time; the borrower sees it."""
-
-    reason: str = Field(min_length=1, max_length=2_000)
-
-
-class AttachmentPublic(Public):
-    seq: int
-    filename: str
-    content_type: str
-    sha256: str
-    size: int
-
-
-class ComplaintPublic(Public):
-    id: str
-    borrower_id: str
-    loan_id: str
-    category: ComplaintCategory
-    text: str
-    status: ComplaintStatus
-    filed_at: datetime
-    ack_due: datetime
-    answer_due: datetime
-    acknowledged_at: datetime | None
-    answered_at: datetime | None
-    answer: str | None
-    extended_at: datetime | None
-    extension_note: str | None
-    ack_breached: bool
-    answer_breached: bool
-    ack_seconds_left: int | None
-    answer_seconds_left: int | None
-    attachments: list[AttachmentPublic]
-
-
 class ContactAttemptCreate(BaseModel):
     loan_id: str = Field(max_length=40)
     medium: Medium
@@ -215,17 +162,6 @@ class TaskPublic(Public):
     status: str
 
 
-class ComplianceSummaryPublic(BaseModel):
-    blocked_per_rule: dict[str, int]
-    blocked_per_collector: dict[str, int]
-    complaints_by_status: dict[str, int]
-    acknowledgement_breaches: int
-    answer_breaches: int
-
-
-# -- the borrower's side ----------------------------------------------------------------
-
-
 @router.get("/borrowers/{borrower_id}/contacts", response_model=list[ContactPublic])
 def contacts_about_me(
     borrower_id: str, principal: Authenticated, container: ContainerDep, loan_id: str | None = None
@@ -244,7 +180,7 @@ def request_cease(
     container: ContainerDep,
     key: IdempotencyKey = None,
 ) -> CeasePublic:
-    _the_borrower(principal, borrower_id)
+    the_borrower(principal, borrower_id)
     view = _collections(container).request_cease(
         borrower_id, body.scope, medium=body.medium, number=body.number, loan_id=body.loan_id
     )
@@ -261,7 +197,7 @@ def cease_requests(borrower_id: str, principal: Authenticated, container: Contai
 def consent_to_window(
     borrower_id: str, body: WindowConsentCreate, principal: Authenticated, container: ContainerDep
 ) -> Response:
-    _the_borrower(principal, borrower_id)
+    the_borrower(principal, borrower_id)
     _collections(container).consent_to_window(borrower_id, body.start, body.end)
     return Response(status_code=204)
 
@@ -275,7 +211,7 @@ def name_contact_person(
     key: IdempotencyKey = None,
 ) -> ContactPersonPublic:
     """Name one contact person; they get a code on their own phone and exist only once they confirm."""
-    _the_borrower(principal, borrower_id)
+    the_borrower(principal, borrower_id)
     view = _collections(container).name_contact_person(
         borrower_id, body.name, body.relation, body.phone, body.purpose, body.timezone
     )
@@ -292,7 +228,7 @@ def contact_persons(borrower_id: str, principal: Authenticated, container: Conta
 def revoke_contact_person(
     borrower_id: str, contact_id: str, principal: Authenticated, container: ContainerDep
 ) -> ContactPersonPublic:
-    _the_borrower(principal, borrower_id)
+    the_borrower(principal, borrower_id)
     return ContactPersonPublic.model_validate(_collections(container).revoke_contact_person(borrower_id, contact_id))
 
 
@@ -300,7 +236,7 @@ def revoke_contact_person(
 def resend_contact_code(
     borrower_id: str, contact_id: str, principal: Authenticated, container: ContainerDep
 ) -> ContactPersonPublic:
-    _the_borrower(principal, borrower_id)
+    the_borrower(principal, borrower_id)
     return ContactPersonPublic.model_validate(_collections(container).resend_contact_code(borrower_id, contact_id))
 
 
@@ -308,53 +244,6 @@ def resend_contact_code(
 def confirm_contact_person(contact_id: str, body: ContactPersonConfirm, container: ContainerDep) -> ContactPersonPublic:
     """The contact person confirms with the code sent to their phone (no account needed)."""
     return ContactPersonPublic.model_validate(_collections(container).confirm_contact_person(contact_id, body.code))
-
-
-@router.post("/borrowers/{borrower_id}/complaints", status_code=201, response_model=ComplaintPublic)
-def file_complaint(
-    borrower_id: str,
-    body: ComplaintCreate,
-    principal: Authenticated,
-    container: ContainerDep,
-    key: IdempotencyKey = None,
-) -> ComplaintPublic:
-    _the_borrower(principal, borrower_id)
-    view = _complaints(container).file(borrower_id, body.loan_id, body.category, body.text)
-    return ComplaintPublic.model_validate(view)
-
-
-@router.get("/borrowers/{borrower_id}/complaints", response_model=list[ComplaintPublic])
-def borrower_complaints(borrower_id: str, principal: Authenticated, container: ContainerDep) -> list[ComplaintPublic]:
-    ensure_can_read_owned(principal, borrower_id, operator_roles=COMPLIANCE_READERS)
-    return [ComplaintPublic.model_validate(v) for v in _complaints(container).list(borrower_id=borrower_id)]
-
-
-@router.get("/complaints/{complaint_id}", response_model=ComplaintPublic)
-def complaint(complaint_id: str, principal: Authenticated, container: ContainerDep) -> ComplaintPublic:
-    view = _complaints(container).get(complaint_id)
-    ensure_can_read_owned(principal, view.borrower_id, operator_roles=COMPLIANCE_READERS)
-    return ComplaintPublic.model_validate(view)
-
-
-@router.post("/complaints/{complaint_id}/attachments", status_code=201, response_model=AttachmentPublic)
-def attach(
-    complaint_id: str,
-    principal: Authenticated,
-    container: ContainerDep,
-    file: Annotated[UploadFile, File()],
-    note: Annotated[str, Form(max_length=200)] = "",
-) -> AttachmentPublic:
-    view = _complaints(container).get(complaint_id)
-    _the_borrower(principal, view.borrower_id)
-    data = file.file.read()
-    attached = _complaints(container).attach(
-        view.borrower_id,
-        complaint_id,
-        file.filename or note or "file",
-        file.content_type or "application/octet-stream",
-        data,
-    )
-    return AttachmentPublic.model_validate(attached)
 
 
 @router.get(
@@ -421,48 +310,4 @@ def attempt_contact(
         outcome=decision.outcome.value,
         allowed=decision.allowed,
         violations=[ViolationPublic.model_validate(v) for v in decision.violations],
-    )
-
-
-# -- compliance ------------------------------------------------------------------------------
-
-
-@router.get("/compliance/summary", response_model=ComplianceSummaryPublic)
-def compliance_summary(principal: Compliance, container: ContainerDep) -> ComplianceSummaryPublic:
-    per_rule, per_collector = _collections(container).blocked_summary()
-    by_status, ack, answer = _complaints(container).sla_summary()
-    return ComplianceSummaryPublic(
-        blocked_per_rule=per_rule,
-        blocked_per_collector=per_collector,
-        complaints_by_status=by_status,
-        acknowledgement_breaches=ack,
-        answer_breaches=answer,
-    )
-
-
-@router.get("/compliance/complaints", response_model=list[ComplaintPublic])
-def complaint_queue(
-    principal: Compliance, container: ContainerDep, status: ComplaintStatus | None = None
-) -> list[ComplaintPublic]:
-    return [ComplaintPublic.model_validate(v) for v in _complaints(container).list(status=status)]
-
-
-@router.post("/complaints/{complaint_id}/acknowledge", response_model=ComplaintPublic)
-def acknowledge(complaint_id: str, principal: Compliance, container: ContainerDep) -> ComplaintPublic:
-    return ComplaintPublic.model_validate(_complaints(container).acknowledge(complaint_id, principal.subject_id))
-
-
-@router.post("/complaints/{complaint_id}/extend", response_model=ComplaintPublic)
-def extend(
-    complaint_id: str, body: ComplaintExtension, principal: Compliance, container: ContainerDep
-) -> ComplaintPublic:
-    return ComplaintPublic.model_validate(
-        _complaints(container).extend(complaint_id, principal.subject_id, body.reason)
-    )
-
-
-@router.post("/complaints/{complaint_id}/answer", response_model=ComplaintPublic)
-def answer(complaint_id: str, body: ComplaintAnswer, principal: Compliance, container: ContainerDep) -> ComplaintPublic:
-    return ComplaintPublic.model_validate(
-        _complaints(container).answer(complaint_id, principal.subject_id, body.answer)
     )
