@@ -26,6 +26,7 @@ from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.identity.model import Principal, Role
 from fairlend.identity.tokens import WEB_SESSION_TTL
+from fairlend.jurisdiction.loader import load_profile
 from fairlend.sim.demo import DemoReport, contact_instant, seed_demo
 from fairlend.web.session import SESSION_COOKIE
 from tests.web.helpers import sign_in
@@ -47,7 +48,7 @@ def _seed(tmp: Path, template: Path, jurisdiction: str) -> tuple[Container, Demo
     path = tmp / f"{jurisdiction}.db"
     shutil.copyfile(template, path)
     today = date.today()
-    timezone = "America/New_York" if jurisdiction == "us" else "Asia/Shanghai"
+    timezone = load_profile(jurisdiction).timezone
     container = bootstrap(
         Settings(
             environment="development",
