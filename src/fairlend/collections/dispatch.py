@@ -9,8 +9,8 @@ A process killed between those steps leaves the dispatch row behind.
 `Resolver.finish_stranded` (run by `fairlend collections dispatch`, the
 automated dispatch and end-of-day) takes every dispatch older than a grace
 period, re-checks under the borrower's lock what may have changed since the
-decision (the loan settled, a cease request, a complaint, the clock past the
-contact window), and then cancels it, expires it (too old to send), or sends
+decision (the loan settled, a cease request, a dispute or complaint, the clock
+past the contact window), and then cancels it, expires it (too old to send), or sends
 it again. Channels are idempotent on the log id (ports.ChannelPort), so a
 message the dead process had already handed over is not delivered twice.
 """
@@ -48,7 +48,7 @@ from fairlend.collections.policy import (
     is_collection,
     purpose_of,
 )
-from fairlend.collections.ports import DISPATCH, ChannelPort, OutboundMessage, Sealer
+from fairlend.collections.ports import DISPATCH, ChannelPort, DisputePort, OutboundMessage, Sealer
 from fairlend.collections.situation import FLAGS, cease_requests
 from fairlend.collections.tables import collection_task, contact_dispatch, contact_log
 from fairlend.db.uow import UnitOfWorkFactory
@@ -82,10 +82,16 @@ class Dispatch:
 
 class Resolver:
     def __init__(
-        self, uow: UnitOfWorkFactory, profile: Profile, channels: Mapping[Medium, ChannelPort], sealer: Sealer
+        self,
+        uow: UnitOfWorkFactory,
+        profile: Profile,
+        disputes: DisputePort,
+        channels: Mapping[Medium, ChannelPort],
+        sealer: Sealer,
     ) -> None:
         self._uow = uow
         self._profile = profile
+        self._disputes = disputes
         self._channels = channels
         self._sealer = sealer
 
@@ -173,20 +179,23 @@ class Resolver:
         with self._uow(read_only=True) as uow:
             cutoff = uow.clock.now() - STRANDED_AFTER
             rows = uow.conn.execute(
-                select(contact_dispatch.c.borrower_id, contact_dispatch.c.log_id)
+                select(contact_dispatch.c.borrower_id, contact_dispatch.c.log_id, contact_dispatch.c.loan_id)
                 .where(contact_dispatch.c.created_at <= cutoff)
                 .order_by(contact_dispatch.c.created_at)
                 .limit(limit)
             ).all()
         counts: Counter[str] = Counter()
-        for borrower_id, log_id in rows:
-            outcome = self._finish(borrower_id, log_id)
+        for borrower_id, log_id, loan_id in rows:
+            outcome = self._finish(borrower_id, log_id, loan_id)
             if outcome is not None:
                 counts[outcome.value] += 1
         return dict(counts)
 
-    def _finish(self, borrower_id: str, log_id: str) -> Outcome | None:
+    def _finish(self, borrower_id: str, log_id: str, loan_id: str) -> Outcome | None:
         send: Dispatch | None = None
+        # P-3 pauses for a credit-report dispute too. The bureau is another context: asked before the
+        # transaction, as the gateway asks it (judge.py), never while the borrower's head is locked.
+        disputed = bool(loan_id) and self._disputes.has_open_dispute(borrower_id, loan_id)
         with self._uow() as uow:
             conn = uow.conn
             log.lock_head(conn, borrower_id)
@@ -204,7 +213,7 @@ class Resolver:
                 self._sealer,
             )
             now = uow.clock.now()
-            stopped = self._still_stopped(conn, attempt, now)
+            stopped = self._still_stopped(conn, attempt, now, disputed)
             if not stopped and now - row.created_at <= SEND_WITHIN:
                 conn.execute(
                     update(contact_dispatch)
@@ -220,7 +229,9 @@ class Resolver:
         self._resolve(attempt, outcome, DeliveryResult(), stopped)
         return outcome
 
-    def _still_stopped(self, conn: Connection, attempt_record: LogRecord, now: datetime) -> tuple[Violation, ...]:
+    def _still_stopped(
+        self, conn: Connection, attempt_record: LogRecord, now: datetime, disputed: bool
+    ) -> tuple[Violation, ...]:
         """What stops the message now that did not when it was decided: settlement, cease, pause, hours."""
         rules = self._profile.collections
         attempt = Attempt(
@@ -241,6 +252,7 @@ class Resolver:
         situation = Situation(
             loan_state=LoanState.SETTLED if flags.settled else LoanState.ACTIVE,
             cease_requests=cease_requests(conn, attempt.borrower_id),
+            open_dispute=disputed,
             open_complaint=bool(flags.complained),
             window_consent=consent,
         )

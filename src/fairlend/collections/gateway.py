@@ -71,7 +71,7 @@ class ContactGateway:
         self._sealer = sealer
         # What decides: shared with the preview (preview.py), so the two cannot disagree.
         self.judge = Judge(profile, lending, contact_points, disputes, number_key, sealer)
-        self.resolver = Resolver(uow, profile, channels, sealer)
+        self.resolver = Resolver(uow, profile, disputes, channels, sealer)
         self._media = tuple(m for m in Medium if m in channels)  # what the preview offers: what can go out
 
     def attempt(self, request: ContactRequest) -> ContactDecision:
