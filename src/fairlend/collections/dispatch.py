@@ -156,7 +156,8 @@ class Resolver:
                         collection_task.c.id == attempt.task_id,
                         collection_task.c.status == TaskStatus.PENDING.value,
                     )
-                    .values(status=TaskStatus.DONE.value, note="")
+                    # The note stays: on a pending task it says why the task was made (a broken promise).
+                    .values(status=TaskStatus.DONE.value)
                 )
             uow.publish(
                 ContactResolved(
