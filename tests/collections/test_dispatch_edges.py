@@ -9,8 +9,9 @@ expires it; each test asserts what is recorded and what the person receives.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from tests.collections.conftest import BORROWER, DEBTOR_PHONE, LOAN, World
 
 CALL = ContactRequest(LOAN, Medium.CALL, collector_id="op_1")
 REMINDER = ContactRequest(LOAN, Medium.SMS, template="gentle_reminder")
+LATE = datetime(2026, 3, 2, 13, 59, tzinfo=UTC)  # 21:59 in Shanghai: a minute before cn's window closes
 
 
 class Died(BaseException):
@@ -81,6 +83,21 @@ def _pending(world: World) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(contact_dispatch)).scalar_one())
 
 
+def _tasks(world: World) -> dict[tuple[str, str], tuple[str, str]]:
+    """(borrower, task id) -> (status, note) of every task."""
+    with world.container.engine.connect() as conn:
+        rows = conn.execute(sa.select(collection_task))
+        return {(r.borrower_id, r.id): (r.status, r.note) for r in rows}
+
+
+def _plan(world: World, clock: FixedClock) -> dict[str, str]:
+    """Run the day's plan; its pending tasks' ids by medium."""
+    with world.container.uow() as uow:
+        world.c.planner.run(uow, clock.business_date())
+        uow.commit()
+    return {t.medium: t.id for t in world.c.service.tasks_for_loan(LOAN)}
+
+
 def _resolved_events(world: World) -> list[dict[str, Any]]:
     with world.container.uow(read_only=True) as uow:
         events = outbox.read_after(uow.conn, outbox.START, types=["collections.ContactResolved"])
@@ -127,6 +144,42 @@ def test_the_oldest_stranded_dispatch_is_finished_first_and_a_limit_holds(world:
     assert world.channel(Medium.SMS).sent == []
     assert world.c.service.finish_dispatches() == {"sent": 1}
     assert [m.log_id for m in world.channel(Medium.SMS).sent] == [second]
+
+
+def test_the_dispatch_decided_first_is_finished_first_even_when_it_was_written_last(
+    world: World, clock: FixedClock
+) -> None:
+    """Two requests: the one that read the clock first may commit second. Age is the decision's time."""
+    written_first = _strand(world)
+    clock.advance(timedelta(seconds=10))
+    written_last = _strand(world, REMINDER)
+    with world.container.engine.begin() as conn:
+        conn.execute(
+            sa.update(contact_dispatch)
+            .where(contact_dispatch.c.log_id == written_first)
+            .values(created_at=clock.now() + timedelta(seconds=10))
+        )
+    clock.advance(timedelta(minutes=5))
+    assert world.c.gateway.resolver.finish_stranded(limit=1) == {"sent": 1}
+    assert [m.log_id for m in world.channel(Medium.SMS).sent] == [written_last]
+    assert world.channel(Medium.CALL).sent == []
+
+
+def test_every_message_one_run_sends_is_counted(world: World, clock: FixedClock) -> None:
+    first, second = _strand(world), _strand(world, REMINDER)
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"sent": 2}
+    sent = world.channel(Medium.CALL).sent + world.channel(Medium.SMS).sent
+    assert sorted(m.log_id for m in sent) == sorted([first, second])
+
+
+def test_looking_for_stranded_dispatches_does_not_wait_for_another_writer(world: World) -> None:
+    """SQLite has one write lock: the dispatcher's look must not queue behind end-of-day or a request."""
+    with world.container.engine.begin() as writer:  # a write transaction holds the lock meanwhile
+        writer.execute(sa.select(contact_dispatch.c.log_id)).all()
+        started = time.monotonic()
+        assert world.c.service.finish_dispatches() == {}
+        assert time.monotonic() - started < 5  # the lock waits 30 s, then fails "database is locked"
 
 
 # -- what is sent again, and recorded -----------------------------------------------------------
@@ -199,6 +252,61 @@ def test_a_message_for_a_medium_with_no_channel_is_recorded_as_failed(world: Wor
     assert [r.outcome for r in _log(world)] == ["dispatching", "failed"] and _pending(world) == 0
 
 
+def test_a_sent_message_marks_only_its_own_task_done(world: World, clock: FixedClock) -> None:
+    call = _plan(world, clock)["call"]
+    with world.container.engine.begin() as conn:
+        mine = conn.execute(sa.select(collection_task).where(collection_task.c.id == call)).one()
+        # Yesterday's call, still pending, and another borrower's task that happens to share the id.
+        yesterday = mine.business_date - timedelta(days=1)
+        conn.execute(sa.insert(collection_task).values(**{**mine._mapping, "id": "task_y", "business_date": yesterday}))
+        conn.execute(
+            sa.insert(collection_task).values(**{**mine._mapping, "borrower_id": "brw_2", "loan_id": "loan_2"})
+        )
+    _strand(world, ContactRequest(LOAN, Medium.CALL, task_id=call))
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+    statuses = {key: status for key, (status, _) in _tasks(world).items()}
+    assert statuses == {
+        (BORROWER, call): "done",
+        (BORROWER, "task_y"): "pending",
+        ("brw_2", call): "pending",
+    }
+
+
+def test_a_done_task_keeps_the_note_that_says_why_it_was_made(world: World, clock: FixedClock) -> None:
+    tasks = _plan(world, clock)
+    with world.container.engine.begin() as conn:  # as the desk writes a broken promise's follow-up call
+        conn.execute(
+            sa.update(collection_task).where(collection_task.c.id == tasks["call"]).values(note="promise pro_1 broken")
+        )
+    decision = world.c.gateway.attempt(ContactRequest(LOAN, Medium.CALL, task_id=tasks["call"]))
+    assert decision.outcome is Outcome.SENT
+    assert _tasks(world)[(BORROWER, tasks["call"])] == ("done", "promise pro_1 broken")
+
+
+@dataclass
+class SettlingChannel:
+    """The borrower repays in full while the channel still has the message."""
+
+    world: World
+    sent: list[OutboundMessage] = field(default_factory=list)
+
+    def send(self, message: OutboundMessage) -> DeliveryResult:
+        self.world.settle()
+        self.sent.append(message)
+        return DeliveryResult()
+
+
+def test_a_task_cancelled_by_a_settlement_while_its_message_was_in_flight_stays_cancelled(
+    world: World, clock: FixedClock
+) -> None:
+    tasks = _plan(world, clock)
+    world.c.channels[Medium.CALL] = SettlingChannel(world)  # type: ignore[index]
+    decision = world.c.gateway.attempt(ContactRequest(LOAN, Medium.CALL, task_id=tasks["call"]))
+    assert decision.outcome is Outcome.SENT  # it had left before the loan was settled
+    assert _tasks(world)[(BORROWER, tasks["call"])] == ("cancelled", "loan settled (P-2)")
+
+
 # -- re-checked just before sending ------------------------------------------------------------
 
 
@@ -241,6 +349,51 @@ def test_a_stranded_collection_call_is_paused_by_a_complaint_and_a_reminder_is_n
     assert world.c.service.finish_dispatches() == {"cancelled": 1, "sent": 1}
     cancelled = [r for r in _log(world) if r.outcome == "cancelled"]
     assert [(r.medium, r.rules) for r in cancelled] == [("call", "P-3")]
+
+
+def test_a_stranded_collection_call_is_paused_by_a_dispute_and_a_reminder_is_not(
+    world: World, clock: FixedClock
+) -> None:
+    """P-3 pauses collection for an open credit-report dispute as for a complaint, at the moment of sending."""
+    _strand(world)
+    _strand(world, REMINDER)
+    world.disputes.open.add((BORROWER, LOAN))
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"cancelled": 1, "sent": 1}
+    assert world.channel(Medium.CALL).sent == []
+    cancelled = [r for r in _log(world) if r.outcome == "cancelled"]
+    assert [(r.medium, r.rules) for r in cancelled] == [("call", "P-3")]
+
+
+def test_a_dispute_about_another_loan_does_not_stop_a_stranded_call(world: World, clock: FixedClock) -> None:
+    _strand(world)
+    world.disputes.open.add((BORROWER, "loan_2"))
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+
+
+def test_the_debtors_consent_to_later_hours_lets_a_stranded_call_go_after_the_laws_window(
+    world: World, clock: FixedClock
+) -> None:
+    world.c.service.consent_to_window(BORROWER, "21:30", "23:00")
+    clock.set(LATE)
+    attempt_id = _strand(world)
+    clock.advance(timedelta(minutes=3))  # 22:02: outside CN-5's 08:00-22:00, inside what the debtor agreed to
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+    assert [m.log_id for m in world.channel(Medium.CALL).sent] == [attempt_id]
+
+
+def test_the_debtors_consent_to_later_hours_is_not_the_contact_persons(world: World, clock: FixedClock) -> None:
+    world.c.service.consent_to_window(BORROWER, "21:30", "23:00")
+    clock.set(LATE)
+    world.c.channels[Medium.SMS] = DyingChannel()  # type: ignore[index]
+    with pytest.raises(Died):
+        world.c.service.name_contact_person(BORROWER, "王五", "colleague", "+8613912345678")
+    world.c.channels[Medium.SMS] = RecordingChannel(Medium.SMS)  # type: ignore[index]
+    clock.advance(timedelta(minutes=3))
+    assert world.c.service.finish_dispatches() == {"cancelled": 1}
+    assert world.channel(Medium.SMS).sent == []
+    assert (_log(world)[-1].outcome, _log(world)[-1].rules) == ("cancelled", "CN-5")
 
 
 def test_the_exempt_notice_stranded_after_a_cease_request_still_goes(world: World, clock: FixedClock) -> None:
