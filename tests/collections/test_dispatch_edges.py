@@ -9,7 +9,9 @@ expires it; each test asserts what is recorded and what the person receives.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,8 +25,9 @@ from fairlend.collections.fakes import RecordingChannel
 from fairlend.collections.gateway import ContactRequest
 from fairlend.collections.log import to_record
 from fairlend.collections.model import ComplaintCategory, DeliveryResult, Medium, Outcome
-from fairlend.collections.ports import DISPATCH, OutboundMessage
+from fairlend.collections.ports import DISPATCH, OutboundMessage, Sealer
 from fairlend.collections.tables import collection_task, contact_dispatch, contact_log
+from fairlend.collections.wiring import wire_collections
 from fairlend.db import outbox
 from fairlend.jurisdiction.model import CeaseScope
 from tests.collections.conftest import BORROWER, DEBTOR_PHONE, LOAN, World
@@ -98,6 +101,18 @@ def _plan(world: World, clock: FixedClock) -> dict[str, str]:
     return {t.medium: t.id for t in world.c.service.tasks_for_loan(LOAN)}
 
 
+def _dispatch_of(world: World, attempt_id: str) -> Dispatch:
+    """The stranded dispatch as the request that made it still holds it."""
+    with world.container.engine.connect() as conn:
+        record = to_record(
+            conn.execute(sa.select(contact_log).where(contact_log.c.id == attempt_id)).one(), world.c.sealer
+        )
+        sealed = conn.execute(
+            sa.select(contact_dispatch.c.sealed).where(contact_dispatch.c.log_id == attempt_id)
+        ).scalar_one()
+    return Dispatch.from_sealed_form(record, world.c.sealer.open(sealed, DISPATCH))
+
+
 def _resolved_events(world: World) -> list[dict[str, Any]]:
     with world.container.uow(read_only=True) as uow:
         events = outbox.read_after(uow.conn, outbox.START, types=["collections.ContactResolved"])
@@ -149,20 +164,26 @@ def test_the_oldest_stranded_dispatch_is_finished_first_and_a_limit_holds(world:
 def test_the_dispatch_decided_first_is_finished_first_even_when_it_was_written_last(
     world: World, clock: FixedClock
 ) -> None:
-    """Two requests: the one that read the clock first may commit second. Age is the decision's time."""
+    """Two requests: the one that read the clock first may commit second. Age is the decision's time.
+
+    (SQLite reads the rows through the created_at index, in that order anyway; PostgreSQL scans
+    a small table in the order the rows were written.)
+    """
     written_first = _strand(world)
     clock.advance(timedelta(seconds=10))
     written_last = _strand(world, REMINDER)
     with world.container.engine.begin() as conn:
         conn.execute(
             sa.update(contact_dispatch)
-            .where(contact_dispatch.c.log_id == written_first)
-            .values(created_at=clock.now() + timedelta(seconds=10))
+            .where(contact_dispatch.c.log_id == written_last)
+            .values(created_at=clock.now() - timedelta(seconds=20))
         )
     clock.advance(timedelta(minutes=5))
     assert world.c.gateway.resolver.finish_stranded(limit=1) == {"sent": 1}
     assert [m.log_id for m in world.channel(Medium.SMS).sent] == [written_last]
     assert world.channel(Medium.CALL).sent == []
+    assert world.c.service.finish_dispatches() == {"sent": 1}
+    assert [m.log_id for m in world.channel(Medium.CALL).sent] == [written_first]
 
 
 def test_every_message_one_run_sends_is_counted(world: World, clock: FixedClock) -> None:
@@ -231,18 +252,88 @@ def test_a_stranded_message_is_sent_again_as_decided_and_its_try_counted(world: 
 
 def test_a_dispatch_resolved_twice_is_recorded_once(world: World, clock: FixedClock) -> None:
     """A slow request and the dispatcher both finishing it: one outcome row."""
-    attempt_id = _strand(world)
-    with world.container.engine.connect() as conn:
-        record = to_record(
-            conn.execute(sa.select(contact_log).where(contact_log.c.id == attempt_id)).one(), world.c.sealer
-        )
-        sealed = conn.execute(sa.select(contact_dispatch.c.sealed)).scalar_one()
-    dispatch = Dispatch.from_sealed_form(record, world.c.sealer.open(sealed, DISPATCH))
+    dispatch = _dispatch_of(world, _strand(world))
     clock.advance(timedelta(minutes=3))
     assert world.c.service.finish_dispatches() == {"sent": 1}
     assert world.c.gateway.resolver.send_and_resolve(dispatch) is Outcome.SENT
     assert [r.outcome for r in _log(world)] == ["dispatching", "sent"]
     assert len(_resolved_events(world)) == 1
+
+
+@dataclass
+class PausingSealer:
+    """Stops the dispatcher inside its transaction, holding the borrower's lock, until told to go on."""
+
+    inner: Sealer
+    holding: threading.Event = field(default_factory=threading.Event)
+    go: threading.Event = field(default_factory=threading.Event)
+
+    def seal(self, value: str, purpose: str) -> str:
+        return self.inner.seal(value, purpose)
+
+    def open(self, sealed: str, purpose: str) -> str:
+        if threading.current_thread().name == "dispatcher" and not self.holding.is_set():
+            self.holding.set()
+            self.go.wait(30)
+        return self.inner.open(sealed, purpose)
+
+    def reseal(self, sealed: str, purpose: str) -> str | None:
+        return self.inner.reseal(sealed, purpose)
+
+
+def _until_a_transaction_waits_for_a_lock(world: World) -> None:
+    if world.container.engine.dialect.name != "postgresql":
+        time.sleep(0.3)  # SQLite: the other writer is in BEGIN IMMEDIATE's busy wait by then
+        return
+    waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    deadline = time.monotonic() + 10
+    with world.container.engine.connect() as conn:
+        while conn.execute(waiting).scalar_one() == 0:
+            assert time.monotonic() < deadline, "nobody ever waited for the borrower's lock"
+            time.sleep(0.02)
+
+
+def test_a_slow_request_and_the_dispatcher_finishing_one_dispatch_at_once_both_succeed(
+    world: World, clock: FixedClock
+) -> None:
+    """Both take the borrower's lock before the dispatch row: the other way round PostgreSQL finds a deadlock.
+
+    The dispatcher holds the lock and has read the row (it will update the row's tries); the
+    request, whose channel answered after two minutes, resolves meanwhile (it deletes the row).
+    """
+    sealer = PausingSealer(world.c.sealer)
+    c = wire_collections(
+        world.container,
+        lending=world.lending,
+        contact_points=world.points,
+        otp=world.otp,
+        disputes=world.disputes,
+        channels=world.c.channels,
+        sealer=sealer,
+    )
+    dispatch = _dispatch_of(world, _strand(world))
+    clock.advance(timedelta(minutes=3))
+    failures: list[BaseException] = []
+
+    def run(work: Callable[[], object]) -> None:
+        try:
+            work()
+        except BaseException as failure:  # reported below, with the thread's name lost otherwise
+            failures.append(failure)
+
+    dispatcher = threading.Thread(target=run, args=(c.service.finish_dispatches,), name="dispatcher")
+    dispatcher.start()
+    assert sealer.holding.wait(30)
+    request = threading.Thread(target=run, args=(lambda: c.gateway.resolver.send_and_resolve(dispatch),))
+    request.start()
+    _until_a_transaction_waits_for_a_lock(world)
+    sealer.go.set()
+    dispatcher.join(60)
+    request.join(60)
+    assert failures == []
+    assert [r.outcome for r in _log(world)] == ["dispatching", "sent"] and _pending(world) == 0
+    assert len(_resolved_events(world)) == 1
+    assert len(world.channel(Medium.CALL).sent) == 1  # handed over twice, delivered once (same log id)
 
 
 def test_a_message_for_a_medium_with_no_channel_is_recorded_as_failed(world: World) -> None:
