@@ -285,7 +285,9 @@ def _until_a_transaction_waits_for_a_lock(world: World) -> None:
     if world.container.engine.dialect.name != "postgresql":
         time.sleep(0.3)  # SQLite: the other writer is in BEGIN IMMEDIATE's busy wait by then
         return
-    waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
     deadline = time.monotonic() + 10
     with world.container.engine.connect() as conn:
         while conn.execute(waiting).scalar_one() == 0:
