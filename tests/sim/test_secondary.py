@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from fairlend.api.app import create_app
-from fairlend.bootstrap import Container
+from fairlend.bootstrap import Container, bootstrap
+from fairlend.clock import FixedClock
+from fairlend.config import Settings
 from fairlend.identity.model import Role
 from fairlend.market.secondary import OrderStatus, SaleStatus
-from fairlend.sim.demo import seed_demo
+from fairlend.sim.demo import contact_instant, seed_demo
 from fairlend.sim.secondary import market_days
+from tests.sim.conftest import US_TODAY
 from tests.web.helpers import sign_in
 
 # Two market days (59 and 89); by the last one a never-paying borrower is more than 30 days overdue.
@@ -92,3 +97,31 @@ def test_under_us_the_demos_investors_sell_notes_and_others_buy_them_and_the_led
             for side in (t.buyer_id, t.seller_id):
                 sign_in(api, us_container, side, Role.INVESTOR)
                 assert f'data-id="{t.id}"' in api.get("/investor/market/trades?lang=en").text
+
+
+def test_the_same_seed_makes_the_same_trades_in_a_second_database(
+    us_container: Container, sqlite_template: Path, tmp_path: Path
+) -> None:
+    def trades(container: Container) -> list[tuple[object, ...]]:
+        report = seed_demo(container, **SIZE)
+        market = container.market
+        assert market is not None
+        who = {i.person_id: n for n, i in enumerate(report.investors)}
+        loan = {b.loan_id: n for n, b in enumerate(report.borrowers)}
+        return [
+            (t.business_date, loan[t.loan_id], who[t.seller_id], who[t.buyer_id], t.principal, t.price, t.status)
+            for t in (market.trades.trade(i) for i in report.trades)
+        ]
+
+    path = tmp_path / "again.db"
+    shutil.copyfile(sqlite_template, path)
+    other = bootstrap(
+        Settings(environment="test", database_url=f"sqlite:///{path}", data_dir=tmp_path, jurisdiction="us"),
+        clock=FixedClock(contact_instant(US_TODAY, "America/New_York"), US_TODAY),
+    )
+    try:
+        again = trades(other)
+    finally:
+        other.close()
+    first = trades(us_container)
+    assert first == again and len(first) == 6
