@@ -14,7 +14,9 @@ settlement the collector still calls that borrower: the gateway blocks it
 (P-2) and the borrower sees it on "contacts about me", then complains.
 Episodes that leave people's own words and files behind (a contact person,
 the complaint, credit checks, another lender and a dispute) are in
-episodes.py.
+episodes.py; what happens each day in book.py, with charge-offs and
+recoveries, and, under `us`, the investors' trades on market days
+(secondary.py).
 
 Nothing here reads or writes a table: every step is a context's service, so
 the demo exercises exactly what a user would. Each step commits on its own,
