@@ -36,8 +36,9 @@ from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.db.tables import outbox
 from fairlend.identity.model import AuditFilter, Principal, Role, mask_phone
-from fairlend.sim.demo import DemoReport, seed_demo
+from fairlend.sim.demo import seed_demo
 from fairlend.sim.episodes import payslip
+from fairlend.sim.report import DemoReport
 from tests.conftest import PG_REQUIRED, _truncate_all
 from tests.pii_scan import Parts, Scan, Secret, describe, pg_dump, row_dump, sqlite_files
 

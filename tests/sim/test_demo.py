@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,8 @@ from fairlend.bootstrap import Container
 from fairlend.errors import Conflict
 from fairlend.identity.model import KycLevel, Principal, Role
 from fairlend.identity.tokens import WEB_SESSION_TTL
-from fairlend.sim.demo import DemoReport, seed_demo
+from fairlend.sim.demo import seed_demo
+from fairlend.sim.report import DemoReport
 from fairlend.web.session import SESSION_COOKIE
 
 SMALL = {"borrowers": 8, "days": 60, "seed": 3}
@@ -193,26 +192,6 @@ def test_under_cn_every_demo_loan_is_funded_by_the_partner_bank_and_the_platform
         # MK-2: the platform keeps at least its minimum share of each loan.
         assert holders["platform"] >= b.amount.minor * market.platform_min_share
         assert {n.holder_id for n in notes if n.holder_kind.value == "partner"} == {partner.id}
-
-
-@pytest.fixture
-def us_container(tmp_path: Path, sqlite_template: Path) -> Iterator[Container]:
-    import shutil
-
-    from fairlend.bootstrap import bootstrap
-    from fairlend.clock import FixedClock
-    from fairlend.config import Settings
-    from fairlend.sim.demo import contact_instant
-
-    path = tmp_path / "us.db"
-    shutil.copyfile(sqlite_template, path)
-    day = date(2026, 3, 2)
-    built = bootstrap(
-        Settings(environment="test", database_url=f"sqlite:///{path}", data_dir=tmp_path, jurisdiction="us"),
-        clock=FixedClock(contact_instant(day, "America/New_York"), day),
-    )
-    yield built
-    built.close()
 
 
 @pytest.mark.backends("sqlite")

@@ -27,7 +27,8 @@ from fairlend.config import Settings
 from fairlend.identity.model import Principal, Role
 from fairlend.identity.tokens import WEB_SESSION_TTL
 from fairlend.jurisdiction.loader import load_profile
-from fairlend.sim.demo import DemoReport, contact_instant, seed_demo
+from fairlend.sim.demo import contact_instant, seed_demo
+from fairlend.sim.report import DemoReport
 from fairlend.web.session import SESSION_COOKIE
 from tests.web.helpers import sign_in
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, serving

@@ -25,7 +25,8 @@ from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.identity.model import Role
-from fairlend.sim.demo import DemoReport, contact_instant, seed_demo
+from fairlend.sim.demo import contact_instant, seed_demo
+from fairlend.sim.report import DemoReport
 from tests.web.helpers import sign_in
 
 pytestmark = [pytest.mark.backends("sqlite"), pytest.mark.xdist_group("every_page")]

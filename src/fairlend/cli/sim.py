@@ -13,7 +13,8 @@ from fairlend.cli import UsageError, err, load_settings, out
 from fairlend.clock import FixedClock, SystemClock
 from fairlend.config import Settings
 from fairlend.jurisdiction.loader import load_profile
-from fairlend.sim.demo import DemoReport, contact_instant, seed_demo
+from fairlend.sim.demo import contact_instant, seed_demo
+from fairlend.sim.report import DemoReport
 
 app: typer.Typer = typer.Typer()
 
@@ -114,12 +115,21 @@ def print_report(report: DemoReport) -> None:
         out.print(f"every borrower's phone: {', '.join(phones)}", markup=False, highlight=False)
     funded = ", ".join(f"{n} by {who}" for who, n in sorted(report.funded_by.items())) or "none"
     out.print(f"loans funded: {funded}; offers still listed: {report.not_funded}")
+    if report.charged_off:
+        out.print(f"charged off: {len(report.charged_off)} loans; {report.recoveries} recoveries received since")
     if report.investors:
         out.print("investors: log in at /login with the phone (code at /dev/codes), then open /investor/portfolio")
         for i in report.investors:
             out.print(
                 f"  {i.phone:<14} {i.name:<18} deposited {i.deposited.to_decimal()}", markup=False, highlight=False
             )
+    if report.orders:
+        orders = report.orders
+        still_open = orders["placed"] - orders["bought"] - orders["cancelled"]
+        out.print(
+            f"secondary market: {orders['placed']} notes offered, {orders['bought']} bought, {still_open} still offered "
+            "(/investor/market, /investor/market/trades)"
+        )
     if settled:
         rules = ", ".join(report.blocked_rules) or "-"
         out.print(

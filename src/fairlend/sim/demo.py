@@ -14,7 +14,9 @@ settlement the collector still calls that borrower: the gateway blocks it
 (P-2) and the borrower sees it on "contacts about me", then complains.
 Episodes that leave people's own words and files behind (a contact person,
 the complaint, credit checks, another lender and a dispute) are in
-episodes.py.
+episodes.py; what happens each day in book.py, with charge-offs and
+recoveries, and, under `us`, the investors' trades on market days
+(secondary.py).
 
 Nothing here reads or writes a table: every step is a context's service, so
 the demo exercises exactly what a user would. Each step commits on its own,
@@ -23,30 +25,24 @@ which is why the caller must hand over an empty database (the CLI checks).
 
 from __future__ import annotations
 
-import random
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from fairlend.bootstrap import Container
-from fairlend.collections.gateway import ContactRequest
-from fairlend.collections.model import Medium, RecipientKind
 from fairlend.errors import Conflict
 from fairlend.identity.model import CertificateKind, ConsentPurpose, OtpPurpose, Role
 from fairlend.identity.ports import DevMessageSender
 from fairlend.lending.eod import set_clock_date
-from fairlend.lending.model import DayCount, Frequency, LoanState, Method, Product
+from fairlend.lending.model import DayCount, Frequency, Method, Product
 from fairlend.money import Money
 from fairlend.sim import episodes, market
-from fairlend.sim.episodes import ContactPerson, Enrolled
-from fairlend.sim.market import DemoInvestor
-from fairlend.sim.people import Behaviour, SimBorrower, make_borrowers, phone_number
+from fairlend.sim.book import PRODUCT_CODE, Book
+from fairlend.sim.episodes import Enrolled
+from fairlend.sim.people import Behaviour, SimBorrower, make_borrowers
+from fairlend.sim.report import DemoReport, OperatorLogin
 
-PRODUCT_CODE = "demo-cash"
 # Development passwords: printed so a person can log in; the demo refuses production (no dev sender).
 OPERATORS: tuple[tuple[str, Role], ...] = (
     ("admin", Role.ADMIN),
@@ -57,7 +53,6 @@ OPERATORS: tuple[tuple[str, Role], ...] = (
 # 10:00 where the profile's debtors live: inside its contact window on every simulated day.
 CONTACT_HOUR = time(10, 0)
 INVESTORS = 6  # under a profile with retail investors on
-SETTLED_CALL_AFTER = 3  # days after the early settlement the collector still calls
 
 
 def contact_instant(day: date, timezone: str) -> datetime:
@@ -67,58 +62,6 @@ def contact_instant(day: date, timezone: str) -> datetime:
 
 def dev_password(username: str) -> str:
     return f"demo-{username}-password"
-
-
-@dataclass(frozen=True, slots=True)
-class OperatorLogin:
-    username: str
-    role: str
-    password: str
-    totp_secret: str
-
-
-@dataclass(frozen=True, slots=True)
-class DemoBorrower:
-    person_id: str
-    phone: str
-    name: str
-    loan_id: str
-    behaviour: str
-    amount: Money
-    term: int
-
-
-@dataclass
-class DemoReport:
-    start: date
-    end: date
-    seed: int
-    operators: list[OperatorLogin] = field(default_factory=list)
-    borrowers: list[DemoBorrower] = field(default_factory=list)
-    investors: list[DemoInvestor] = field(default_factory=list)
-    funded_by: Counter[str] = field(default_factory=Counter)  # "investors", "partner and platform"
-    not_funded: int = 0  # offers no investor took up by the end
-    certificates: Counter[str] = field(default_factory=Counter)
-    repayments: int = 0
-    eod_days: int = 0
-    loan_states: Counter[str] = field(default_factory=Counter)
-    delinquent: int = 0
-    contacts: Counter[str] = field(default_factory=Counter)
-    settled_borrower_id: str = ""
-    settled_loan_id: str = ""
-    blocked_rules: tuple[str, ...] = ()
-    other_lender: str = ""
-    bureau_records: int = 0
-    reported_by_other_lender: list[str] = field(default_factory=list)  # their phones
-    notes: list[str] = field(default_factory=list)
-    # Everyone the run made, with the numbers a raw scan of the database must not find in clear.
-    people: list[SimBorrower] = field(default_factory=list)
-    contact_persons: list[ContactPerson] = field(default_factory=list)
-    third_party_numbers: list[str] = field(default_factory=list)
-    complaint_id: str = ""
-    dispute_id: str = ""
-    self_checks: int = 0
-    applications: int = 0
 
 
 Progress = Callable[[str, int, int], None]
@@ -158,7 +101,7 @@ def seed_demo(
     contact = episodes.name_contact_person(container, sender, (never or enrolled)[0], seed)
     if contact is not None:
         report.contact_persons.append(contact)
-    book = _Book(container, report, enrolled, ops, seed)
+    book = Book(container, report, enrolled, ops, seed, days)
     for offset in range(days):
         today = start + timedelta(days=offset)
         _move_to(container, today)
@@ -191,12 +134,6 @@ def _move_to(container: Container, day: date) -> None:
     setter = getattr(container.clock, "set", None)
     if callable(setter):
         setter(contact_instant(day, container.profile.timezone))
-
-
-def _advance(container: Container, minutes: int) -> None:
-    setter = getattr(container.clock, "set", None)
-    if callable(setter):
-        setter(container.clock.now() + timedelta(minutes=minutes))
 
 
 # -- people ----------------------------------------------------------------------------------
@@ -270,149 +207,3 @@ def _define_product(container: Container) -> None:
             min_amount=100_000,
         )
     )
-
-
-# -- the daily book ----------------------------------------------------------------------------
-
-
-class _Book:
-    """What the simulated people do on each business date before end-of-day closes it."""
-
-    def __init__(
-        self, container: Container, report: DemoReport, enrolled: list[Enrolled], ops: dict[str, str], seed: int
-    ) -> None:
-        self.c = container
-        self.report = report
-        self.collector_id = ops["collector"]
-        self.compliance_id = ops["compliance"]
-        self.enrolled = {e.person_id: e for e in enrolled}
-        self.rng = random.Random(seed * 31 + 1)
-        self.by_open: dict[int, list[Enrolled]] = {}
-        for e in enrolled:
-            self.by_open.setdefault(e.sim.open_offset, []).append(e)
-        self.behaviour: dict[str, Behaviour] = {}
-        self.lag: dict[str, int] = {}
-        self.borrower_of: dict[str, str] = {}
-        self.prepay_loan = ""
-        self.settled_on: date | None = None
-        self.contacted: set[str] = set()
-        self.listed: dict[str, Enrolled] = {}  # listings the investors have not funded yet
-        self.turn = 0
-
-    def day(self, offset: int, today: date) -> None:
-        for e in self.by_open.get(offset, []):
-            self._book(e)
-        self._repayments(today)
-        self._collect(today)
-
-    def _book(self, e: Enrolled) -> None:
-        if self.c.origination is None or self.c.market is None:
-            amount = Money.of(e.sim.amount_yuan, self.c.profile.currency)
-            self._booked(e, self.c.lending.book_loan(e.person_id, PRODUCT_CODE, amount, term=e.sim.term), amount)
-            return
-        funded = market.apply_and_accept(self.c, e.person_id, e.sim)
-        if funded.loan_id is not None and funded.amount is not None:  # funded at once (or by auto-invest)
-            self.report.funded_by["investors" if market.retail(self.c) else "partner and platform"] += 1
-            self._booked(e, funded.loan_id, funded.amount)
-        elif funded.listing_id is not None:
-            self.turn += 1
-            loan_id = market.fund_listing(self.c, funded.listing_id, self.report.investors, self.turn)
-            if loan_id is None:
-                self.listed[funded.listing_id] = e  # the deadline decides
-            else:
-                self.report.funded_by["investors"] += 1
-                self._booked(e, loan_id, self.c.lending.loan_facts(loan_id).outstanding_principal)
-
-    def _booked(self, e: Enrolled, loan_id: str, amount: Money) -> None:
-        self.behaviour[loan_id] = e.sim.behaviour
-        self.lag[loan_id] = e.sim.late_lag
-        self.borrower_of[loan_id] = e.person_id
-        if e.sim.behaviour is Behaviour.PREPAY:
-            self.prepay_loan = loan_id
-        self.report.borrowers.append(
-            DemoBorrower(e.person_id, e.sim.phone, e.sim.name, loan_id, e.sim.behaviour.value, amount, e.sim.term)
-        )
-
-    def _repayments(self, today: date) -> None:
-        lending = self.c.lending
-        # On time: whatever falls due today, paid today (the prepayer too, until it settles).
-        for due in lending.due_soon(today):
-            kind = self.behaviour.get(due.loan_id)
-            if kind in (Behaviour.ON_TIME, Behaviour.PREPAY) and due.amount.minor > 0:
-                lending.repay(due.loan_id, due.amount, reference=f"demo:{today}")
-                self.report.repayments += 1
-        # Late: each installment paid some days after its due date, with the penalty and late fee it earned.
-        for lag in sorted({v for v in self.lag.values() if v}):
-            for due in lending.due_soon(today - timedelta(days=lag)):
-                if self.behaviour.get(due.loan_id) is Behaviour.LATE and self.lag[due.loan_id] == lag:
-                    detail = lending.loan_detail(due.loan_id)
-                    owed = due.amount + detail.penalty_due + detail.fees_due
-                    lending.repay(due.loan_id, owed, reference=f"demo:{today}")
-                    self.report.repayments += 1
-        # Early settlement: once the prepayer has paid an installment, the whole loan is paid off.
-        loan_id = self.prepay_loan
-        if loan_id and self.settled_on is None:
-            facts = lending.loan_facts(loan_id)
-            detail = lending.loan_detail(loan_id)
-            if any(i.status == "paid" for i in detail.schedule) and facts.state is LoanState.ACTIVE:
-                lending.settle_early(loan_id, reference="demo:early-settlement")
-                self.report.repayments += 1
-                self.settled_on = today
-                self.report.settled_loan_id = loan_id
-                self.report.settled_borrower_id = self.borrower_of[loan_id]
-
-    def _collect(self, today: date) -> None:
-        gateway = self._gateway()
-        if gateway is None:
-            return
-        # The motivating case: the loan is repaid, yet a collector still calls, then tries the address book.
-        if self.settled_on is not None and today == self.settled_on + timedelta(days=SETTLED_CALL_AFTER):
-            loan_id = self.prepay_loan
-            call = gateway.attempt(ContactRequest(loan_id, Medium.CALL, collector_id=self.collector_id))
-            self._count(call.outcome.value)
-            self.report.blocked_rules = call.rules
-            _advance(self.c, 5)
-            friend_number = self._friend_number()
-            self.report.third_party_numbers.append(friend_number)
-            friend = gateway.attempt(
-                ContactRequest(
-                    loan_id,
-                    Medium.SMS,
-                    recipient_kind=RecipientKind.THIRD_PARTY,
-                    third_party_number=friend_number,
-                    collector_id=self.collector_id,
-                )
-            )
-            self._count(friend.outcome.value)
-            _advance(self.c, 5)
-            borrower = self.enrolled[self.borrower_of[loan_id]]
-            self.report.complaint_id = episodes.complain(self.c, borrower, loan_id, self.compliance_id)
-            _advance(self.c, 5)
-        # A collector reaches a few overdue debtors, by text first and by phone a week later.
-        if today.weekday() not in (1, 3):  # Tuesdays and Thursdays: a few contacts, never a barrage
-            return
-        overdue = [d for d in self.c.lending.delinquent_loans(4) if d.loan_id not in self.contacted]
-        for d in overdue[:2]:
-            decision = gateway.attempt(ContactRequest(d.loan_id, Medium.SMS, collector_id=self.collector_id))
-            self._count(decision.outcome.value)
-            self.contacted.add(d.loan_id)
-            _advance(self.c, 3)
-        if today.weekday() == 3:
-            for d in self.c.lending.delinquent_loans(15)[:2]:
-                decision = gateway.attempt(ContactRequest(d.loan_id, Medium.CALL, collector_id=self.collector_id))
-                self._count(decision.outcome.value)
-                _advance(self.c, 3)
-
-    def _friend_number(self) -> str:
-        """A number from the settled borrower's address book: nobody the demo signed up."""
-        scheme = self.c.profile.id_number_scheme
-        if scheme == "us.ssn":
-            return phone_number(self.report.seed, 4_000 + self.rng.randrange(1_000), scheme)
-        return f"1380013{self.rng.randrange(10_000):04d}"
-
-    def _gateway(self) -> Any:
-        c = self.c.collections
-        return None if c is None else c.gateway
-
-    def _count(self, outcome: str) -> None:
-        self.report.contacts[outcome] += 1

@@ -1,0 +1,103 @@
+"""A simulated year under `us` with investors: `fairlend verify` finds nothing and the market's books agree.
+
+The demo's simulator runs 365 business days: investors fund every loan (auto-invest rules and by hand),
+repayments are distributed to the notes, loans 120 days past due are charged off (one recovers a third),
+notes change hands on twelve market days. Then every verifier is clean, each loan's notes sum to its
+outstanding principal, and each investor's statement for the year reconciles to the ledger and to the
+market's own records (wallet, deposits, investments, trades, distributions).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fairlend.bootstrap import Container
+from fairlend.ledger.model import AccountKey, AccountType
+from fairlend.lending.model import RepaymentKind
+from fairlend.market.model import CommitmentStatus, MovementKind, MovementStatus
+from fairlend.market.returns import PURCHASE_KIND, SALE_KIND
+from fairlend.market.secondary import SaleStatus
+from fairlend.sim.demo import seed_demo
+
+# Fewer borrowers, not fewer days: 20 give two that never pay (charged off), late payers and a prepayer.
+YEAR = {"borrowers": 20, "days": 365, "seed": 7}
+
+
+@pytest.mark.slow
+def test_a_simulated_year_with_investors_leaves_verify_clean_and_every_statement_reconciled(
+    us_container: Container,
+) -> None:
+    report = seed_demo(us_container, **YEAR)
+    market, lending, ledger = us_container.market, us_container.lending, us_container.ledger
+    assert market is not None
+
+    assert us_container.verify() == []
+
+    # The year did what the checks below need, so they are not vacuous.
+    assert report.eod_days == 365 and report.funded_by["investors"] == len(report.borrowers) == 20
+    auto = {i.person_id for i in report.investors if i.auto}
+    by_hand = {i.person_id for i in report.investors} - auto
+    assert auto and all(market.autoinvest.rules.investments(i) for i in auto)
+    assert by_hand and all(market.commitments.of_investor(i) for i in by_hand)
+    assert {"settled", "active", "charged_off"} <= set(report.loan_states)
+    assert len(report.charged_off) == report.loan_states["charged_off"] >= 2 and report.recoveries >= 1
+    trades = [market.trades.trade(t) for t in report.trades]
+    assert len(trades) >= 20 and not any(k.startswith("refused") for k in report.orders)
+    assert any(t.status is SaleStatus.LATE_31_PLUS for t in trades)
+    # A buyer held a note of a loan that was later charged off: the write-down followed the holder.
+    assert {t.loan_id for t in trades} & set(report.charged_off)
+
+    # Each loan's notes sum to its outstanding principal now, and to its principal with what was repaid
+    # and written down (a charged-off loan has nothing outstanding on either side).
+    for b in report.borrowers:
+        notes = market.notes.of_loan(b.loan_id)
+        assert sum(n.outstanding.minor for n in notes) == lending.loan_facts(b.loan_id).outstanding_principal.minor
+        assert sum(n.principal.minor for n in notes) == b.amount.minor
+
+    written_down = 0
+    recovered = 0
+    for investor in report.investors:
+        who = investor.person_id
+        statement = market.portfolios.statement(who, report.start, report.end)
+        portfolio = market.portfolios.portfolio(who)
+        cash = AccountKey(AccountType.INVESTOR_CASH, "USD", who)
+        payable = AccountKey(AccountType.NOTES_PAYABLE, "USD", who)
+        # The statement runs from nothing to the ledger's balance, line by line.
+        assert statement.opening.minor == 0 and statement.notes_opening.minor == 0
+        running = 0
+        for line in statement.lines:
+            running += line.amount.minor
+            assert line.balance.minor == running
+        assert (
+            running == statement.closing.minor == -ledger.balance(cash).minor == market.wallets.wallet(who).cash.minor
+        )
+        held = sum(n.outstanding.minor for n in market.notes.of_holder(who))
+        assert statement.notes_closing.minor == -ledger.balance(payable).minor == held == portfolio.outstanding.minor
+        # Each kind of line equals the market's own record of it.
+        deposits = sum(
+            m.amount.minor
+            for m in market.wallets.movements(who)
+            if m.kind is MovementKind.DEPOSIT and m.status is MovementStatus.SETTLED
+        )
+        funded = sum(c.amount.minor for c in market.commitments.of_investor(who) if c.status is CommitmentStatus.FUNDED)
+        mine = market.trades.of_investor(who)
+        expected = {
+            "investor_deposit": deposits,
+            "loan_disbursement": -funded,
+            "market_distribution": sum(n.received.minor for n in portfolio.notes),
+            PURCHASE_KIND: -sum(t.price.minor for t in mine if t.buyer_id == who),
+            SALE_KIND: sum(t.price.minor for t in mine if t.seller_id == who),
+        }
+        assert {k: v.minor for k, v in statement.totals.items()} == {k: v for k, v in expected.items() if v}
+        assert deposits == investor.deposited.minor
+        written_down += portfolio.charged_off.minor
+        recovered += portfolio.recoveries_received.minor
+    # The investors bore the charge-offs (what the borrowers had not repaid of the principal) and received the
+    # recoveries whole: no servicing fee on money received more than 15 days after its due date.
+    unpaid = recoveries = 0
+    for loan_id in report.charged_off:
+        paid = lending.repayments_of(loan_id)
+        unpaid += sum(n.principal.minor for n in market.notes.of_loan(loan_id))
+        unpaid -= sum(r.principal.minor for r in paid if r.kind is not RepaymentKind.RECOVERY)
+        recoveries += sum(r.amount.minor - r.refunded.minor for r in paid if r.kind is RepaymentKind.RECOVERY)
+    assert written_down == unpaid > 0 and recovered == recoveries > 0
