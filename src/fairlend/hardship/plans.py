@@ -27,6 +27,7 @@ from sqlalchemy import Row, insert, select, update
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, Forbidden, Invalid, NotFound
+from fairlend.hardship import records
 from fairlend.hardship.events import PlanBroken, PlanEnded, PlanReaged, PlanStarted
 from fairlend.hardship.model import Kind, PlanStatus, ProposalStatus, RequestStatus, Terms
 from fairlend.hardship.reage import Standing, progress, should_reage
@@ -49,14 +50,14 @@ class HardshipPlans(HardshipService):
                 f"the plan is accepted under the text {self._rules.consent_version!r}, not {consent_version!r}",
             )
         with self._uow() as uow:
-            row = self._proposal_row(uow, proposal_id)
+            row = records.proposal_row(uow, proposal_id)
             if row.borrower_id != borrower_id:
                 raise NotFound("proposal_not_found", f"no proposal {proposal_id}")
             position = self._loans.position_in(uow, row.loan_id)  # the loan's row is ours until commit
             if row.status != ProposalStatus.OFFERED.value:
                 raise Conflict("proposal_not_offered", f"proposal {proposal_id} is {row.status}")
             terms = Terms.from_dict(row.terms)
-            outcome = self._evaluate(position, terms, history=self._reages_in(uow, row.loan_id))
+            outcome = self._evaluate(position, terms, history=records.reages_in(uow, row.loan_id))
             if not outcome.ok:
                 raise refusal(outcome.problems)
             if outcome.fingerprint != fingerprint:
@@ -100,7 +101,7 @@ class HardshipPlans(HardshipService):
             ).rowcount
             if done != 1:  # pragma: no cover - the loan's lock serialises acceptances
                 raise Conflict("proposal_not_offered", f"proposal {proposal_id} was answered meanwhile")
-            self._set_request(uow, self._request_row(uow, row.request_id), RequestStatus.ACCEPTED)
+            records.set_request(uow, records.request_row(uow, row.request_id), RequestStatus.ACCEPTED)
             uow.conn.execute(
                 insert(hardship_plan).values(
                     borrower_id=row.borrower_id,
@@ -194,7 +195,7 @@ class HardshipPlans(HardshipService):
             uow.publish(PlanBroken(row.id, row.loan_id, row.borrower_id, plan.missed.due, dpd, today))
             return 1
         changed = 0
-        if row.delinquency_held and should_reage(policy, plan, self._reages_in(uow, row.loan_id), today):
+        if row.delinquency_held and should_reage(policy, plan, records.reages_in(uow, row.loan_id), today):
             self._loans.release_delinquency_in(uow, row.loan_id, reaged=True, end_of=today)
             uow.conn.execute(
                 update(hardship_plan)

@@ -23,18 +23,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
 
 from fairlend.clock import Clock
-from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
+from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, PolicyViolation
+from fairlend.hardship import records
 from fairlend.hardship.checks import evaluate, kind_enabled, kind_rules_version
 from fairlend.hardship.events import ProposalApproved, ProposalMade, RequestDeclined, RequestFiled
 from fairlend.hardship.model import (
-    Concessions,
     DeclineReason,
     Kind,
     Outcome,
@@ -43,12 +42,10 @@ from fairlend.hardship.model import (
     Reason,
     RequestStatus,
     Terms,
-    installment_from_dict,
-    installment_to_dict,
 )
 from fairlend.hardship.ports import LoanBook
 from fairlend.hardship.reage import reage_limit_problem
-from fairlend.hardship.tables import hardship_plan, hardship_proposal, hardship_request
+from fairlend.hardship.tables import hardship_proposal, hardship_request
 from fairlend.hardship.views import ProposalView, QueueItem, RequestView
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
@@ -56,8 +53,6 @@ from fairlend.lending.model import LoanPosition, LoanState
 
 CONFLICTS = frozenset({"loan_settled", "loan_charged_off", "loan_not_active"})
 POLICY = frozenset({"apr_above_cap", "rate_above_cap", "reage_limit_reached", "type_switched_off"})
-OPEN = (RequestStatus.PENDING.value, RequestStatus.PROPOSED.value)
-LIVE = (ProposalStatus.AWAITING_APPROVAL.value, ProposalStatus.OFFERED.value)
 
 
 def refusal(problems: Sequence[Problem]) -> DomainError:
@@ -105,9 +100,9 @@ class HardshipService:
                 raise Conflict("loan_charged_off", f"loan {loan_id} is {position.state.value}")
             if not kind_enabled(self._rules, kind):
                 raise PolicyViolation("type_switched_off", f"{kind.value} plans are not offered", rules=[])
-            if self._open_request(uow, loan_id) is not None:
+            if records.open_request(uow, loan_id) is not None:
                 raise Conflict("request_open", f"loan {loan_id} has a request waiting for an answer")
-            if self._active_plan(uow, loan_id) is not None:
+            if records.active_plan(uow, loan_id) is not None:
                 raise Conflict("plan_active", f"loan {loan_id} is in a plan already")
             today = uow.clock.business_date()
             request_id = new_id("hrq")
@@ -145,15 +140,15 @@ class HardshipService:
         for the rest.
         """
         with self._uow(read_only=True) as uow:
-            row = self._request_row(uow, request_id)
+            row = records.request_row(uow, request_id)
             if borrower_id is not None and row.borrower_id != borrower_id:
                 raise NotFound("request_not_found", f"no request {request_id}")
-            proposals = self._proposal_rows(uow, request_id)
+            proposals = records.proposal_rows(uow, request_id)
             today = uow.clock.business_date()
         position = (
             self._loans.position(row.loan_id) if any(p.status == ProposalStatus.OFFERED for p in proposals) else None
         )
-        return _request_view(row, [self._proposal_view(p, position) for p in proposals], today)
+        return records.request_view(row, [self._proposal_view(p, position) for p in proposals], today)
 
     def requests_of(self, borrower_id: str) -> list[RequestView]:
         with self._uow(read_only=True) as uow:
@@ -171,7 +166,7 @@ class HardshipService:
             today = uow.clock.business_date()
             rows = uow.conn.execute(
                 select(hardship_request)
-                .where(hardship_request.c.status.in_(OPEN))
+                .where(hardship_request.c.status.in_(records.OPEN))
                 .order_by(hardship_request.c.answer_due, hardship_request.c.created_at, hardship_request.c.id)
                 .limit(limit)
             ).all()
@@ -210,16 +205,16 @@ class HardshipService:
         if not operator_id:
             raise Invalid("operator_required", "a proposal names the operator who made it")
         with self._uow() as uow:
-            row = self._request_row(uow, request_id)
+            row = records.request_row(uow, request_id)
             position = self._loans.position_in(uow, row.loan_id)
-            if row.status not in OPEN:
+            if row.status not in records.OPEN:
                 raise Conflict("request_closed", f"request {request_id} is {row.status}")
-            outcome = self._evaluate(position, terms, history=self._reages_in(uow, row.loan_id))
+            outcome = self._evaluate(position, terms, history=records.reages_in(uow, row.loan_id))
             if not outcome.ok:
                 raise refusal(outcome.problems)
             today = uow.clock.business_date()
             needs_approval = outcome.concessions.total > self._rules.approval_threshold_minor
-            self._withdraw_live(uow, request_id)
+            records.withdraw_live(uow, request_id)
             proposal_id = new_id("hpr")
             uow.conn.execute(
                 insert(hardship_proposal).values(
@@ -234,7 +229,7 @@ class HardshipService:
                     concessions_minor=outcome.concessions.total,
                     apr=outcome.apr,
                     fingerprint=outcome.fingerprint,
-                    numbers=_numbers(outcome),
+                    numbers=records.numbers(outcome),
                     as_of=today,
                     proposed_by=operator_id,
                     approved_by="",
@@ -244,7 +239,7 @@ class HardshipService:
                     created_at=uow.clock.now(),
                 )
             )
-            self._set_request(uow, row, RequestStatus.PROPOSED)
+            records.set_request(uow, row, RequestStatus.PROPOSED)
             uow.publish(
                 ProposalMade(
                     proposal_id,
@@ -270,7 +265,7 @@ class HardshipService:
 
     def _check(self, proposal_id: str, operator_id: str, *, approve: bool) -> ProposalView:
         with self._uow() as uow:
-            row = self._proposal_row(uow, proposal_id)
+            row = records.proposal_row(uow, proposal_id)
             if row.proposed_by == operator_id:
                 raise Forbidden("approver_is_proposer", "a second operator must approve what another proposed")
             status = ProposalStatus.OFFERED if approve else ProposalStatus.REJECTED
@@ -287,8 +282,8 @@ class HardshipService:
             if done != 1:
                 raise Conflict("proposal_not_awaiting_approval", f"proposal {proposal_id} is not waiting for approval")
             if not approve:
-                request = self._request_row(uow, row.request_id)
-                self._set_request(uow, request, RequestStatus.PENDING)
+                request = records.request_row(uow, row.request_id)
+                records.set_request(uow, request, RequestStatus.PENDING)
             uow.publish(
                 ProposalApproved(
                     proposal_id,
@@ -310,17 +305,17 @@ class HardshipService:
             raise Invalid("decline_reasons_required", "a decline gives at least one reason")
         codes = [DeclineReason(r).value for r in reasons]
         with self._uow() as uow:
-            row = self._request_row(uow, request_id)
-            if row.status not in OPEN:
+            row = records.request_row(uow, request_id)
+            if row.status not in records.OPEN:
                 raise Conflict("request_closed", f"request {request_id} is {row.status}")
-            self._withdraw_live(uow, request_id)
+            records.withdraw_live(uow, request_id)
             today = uow.clock.business_date()
             done = uow.conn.execute(
                 update(hardship_request)
                 .where(
                     hardship_request.c.borrower_id == row.borrower_id,
                     hardship_request.c.id == request_id,
-                    hardship_request.c.status.in_(OPEN),
+                    hardship_request.c.status.in_(records.OPEN),
                 )
                 .values(
                     status=RequestStatus.DECLINED.value,
@@ -338,7 +333,7 @@ class HardshipService:
 
     def proposal(self, proposal_id: str) -> ProposalView:
         with self._uow(read_only=True) as uow:
-            row = self._proposal_row(uow, proposal_id)
+            row = records.proposal_row(uow, proposal_id)
         return self._proposal_view(row, None)
 
     # -- shared with plans.py ---------------------------------------------------------------------
@@ -354,69 +349,14 @@ class HardshipService:
 
     def _reages(self, loan_id: str) -> list[date]:
         with self._uow(read_only=True) as uow:
-            return self._reages_in(uow, loan_id)
-
-    def _reages_in(self, uow: UnitOfWork, loan_id: str) -> list[date]:
-        return list(
-            uow.conn.execute(
-                select(hardship_plan.c.reaged_on).where(
-                    hardship_plan.c.loan_id == loan_id, hardship_plan.c.reaged_on.is_not(None)
-                )
-            ).scalars()
-        )
-
-    def _request_row(self, uow: UnitOfWork, request_id: str) -> Row[Any]:
-        row = uow.conn.execute(select(hardship_request).where(hardship_request.c.id == request_id)).first()
-        if row is None:
-            raise NotFound("request_not_found", f"no request {request_id}")
-        return row
-
-    def _proposal_row(self, uow: UnitOfWork, proposal_id: str) -> Row[Any]:
-        row = uow.conn.execute(select(hardship_proposal).where(hardship_proposal.c.id == proposal_id)).first()
-        if row is None:
-            raise NotFound("proposal_not_found", f"no proposal {proposal_id}")
-        return row
-
-    def _proposal_rows(self, uow: UnitOfWork, request_id: str) -> list[Row[Any]]:
-        return list(
-            uow.conn.execute(
-                select(hardship_proposal)
-                .where(hardship_proposal.c.request_id == request_id)
-                .order_by(hardship_proposal.c.created_at, hardship_proposal.c.id)
-            )
-        )
-
-    def _open_request(self, uow: UnitOfWork, loan_id: str) -> Row[Any] | None:
-        return uow.conn.execute(select(hardship_request).where(hardship_request.c.open_loan_id == loan_id)).first()
-
-    def _active_plan(self, uow: UnitOfWork, loan_id: str) -> Row[Any] | None:
-        return uow.conn.execute(select(hardship_plan).where(hardship_plan.c.active_loan_id == loan_id)).first()
-
-    def _withdraw_live(self, uow: UnitOfWork, request_id: str) -> None:
-        uow.conn.execute(
-            update(hardship_proposal)
-            .where(hardship_proposal.c.request_id == request_id, hardship_proposal.c.status.in_(LIVE))
-            .values(status=ProposalStatus.WITHDRAWN.value, decided_at=uow.clock.now())
-        )
-
-    def _set_request(self, uow: UnitOfWork, row: Row[Any], status: RequestStatus) -> None:
-        closed = status in (RequestStatus.DECLINED, RequestStatus.ACCEPTED)
-        uow.conn.execute(
-            update(hardship_request)
-            .where(hardship_request.c.borrower_id == row.borrower_id, hardship_request.c.id == row.id)
-            .values(
-                status=status.value,
-                open_loan_id=None if closed else row.loan_id,
-                decided_on=uow.clock.business_date() if closed else None,
-            )
-        )
+            return records.reages_in(uow, loan_id)
 
     def _proposal_view(self, row: Row[Any], position: LoanPosition | None) -> ProposalView:
         terms = Terms.from_dict(row.terms)
         if position is not None and row.status == ProposalStatus.OFFERED.value:
             outcome = self._evaluate(position, terms, history=self._reages(row.loan_id))
         else:
-            outcome = _stored_outcome(row, terms)
+            outcome = records.stored_outcome(row, terms)
         return ProposalView(
             row.id,
             row.request_id,
@@ -429,55 +369,3 @@ class HardshipService:
             row.kind_version,
             outcome,
         )
-
-
-def _numbers(outcome: Outcome) -> dict[str, Any]:
-    c = outcome.concessions
-    return {
-        "as_of": outcome.as_of.isoformat(),
-        "owed": outcome.owed,
-        "paid": outcome.paid,
-        "rate": str(outcome.rate),
-        "apr": str(outcome.apr),
-        "stop_penalty": outcome.stop_penalty,
-        "concessions": [c.interest, c.fees, c.penalty, c.principal, c.interest_forgone],
-        "installments": [installment_to_dict(line) for line in outcome.installments],
-        "loan_id": outcome.loan_id,
-    }
-
-
-def _stored_outcome(row: Row[Any], terms: Terms) -> Outcome:
-    n = row.numbers
-    return Outcome(
-        loan_id=n["loan_id"],
-        as_of=date.fromisoformat(n["as_of"]),
-        terms=terms,
-        owed=int(n["owed"]),
-        paid=int(n["paid"]),
-        installments=tuple(installment_from_dict(i) for i in n["installments"]),
-        rate=Decimal(n["rate"]),
-        apr=Decimal(n["apr"]),
-        concessions=Concessions(*(int(v) for v in n["concessions"])),
-        stop_penalty=bool(n["stop_penalty"]),
-        problems=(),
-    )
-
-
-def _request_view(row: Row[Any], proposals: list[ProposalView], today: date) -> RequestView:
-    return RequestView(
-        request_id=row.id,
-        loan_id=row.loan_id,
-        borrower_id=row.borrower_id,
-        kind=Kind(row.kind),
-        reason=Reason(row.reason),
-        currency=row.currency,
-        income=row.income_minor,
-        expenses=row.expenses_minor,
-        status=RequestStatus(row.status),
-        requested_on=row.requested_on,
-        answer_due=row.answer_due,
-        days_left=(row.answer_due - today).days,
-        decided_on=row.decided_on,
-        decline_reasons=tuple(row.decline_reasons or ()),
-        proposals=tuple(proposals),
-    )
