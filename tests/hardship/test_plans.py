@@ -13,7 +13,7 @@ from fairlend.hardship.model import Kind, PlanStatus, ProposalStatus, RequestSta
 from fairlend.hardship.plans import HardshipPlans, HardshipStep
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.lending.eod import EndOfDay
-from fairlend.lending.model import LoanState
+from fairlend.lending.model import LoanState, Method
 from fairlend.money import Money
 from tests.hardship.conftest import BORROWER
 from tests.hardship.helpers import CONSENT, counts, events, file, offer_and_accept, settlement
@@ -37,7 +37,7 @@ def test_accepting_changes_the_schedule_posts_the_concessions_and_keeps_the_old_
     after = container.lending.position(late_loan)
     # Nothing owed is lost: what is still owed plus the concessions is what was owed.
     assert after.owed + before.penalty + before.fees == before.owed
-    assert (after.penalty, after.accrued_interest, after.rate) == (0, 0, 0)
+    assert (after.penalty, after.accrued_interest, after.rate, after.method) == (0, 0, 0, Method.EQUAL_PRINCIPAL)
     assert after.days_past_due == before.days_past_due  # held as reported until re-aged
     versions = container.lending.schedule_versions(late_loan)
     assert [(v["version"], v["current"]) for v in versions] == [(1, False), (2, True)]
@@ -195,4 +195,23 @@ def test_every_kind_applies_and_leaves_the_books_balanced(container: Container, 
     container.eod.run()
     assert container.lending.loan_facts(late_loan).state is LoanState.SETTLED
     assert container.hardship.plan(plan.plan_id).status is PlanStatus.COMPLETED
+    assert container.verify() == []
+
+
+def test_paying_ahead_on_a_plan_pays_the_carried_arrears_then_prepays_and_the_books_balance(
+    container: Container, late_loan: str
+) -> None:
+    offer, plan = offer_and_accept(container, file(container, late_loan), Terms(Kind.TERM_EXTENSION, periods=6))
+    first = offer.outcome.installments[0]
+    container.eod.run(through=first.due - timedelta(days=1))
+    carried_ahead = sum(line.arrears_interest + line.arrears_fee for line in offer.outcome.installments[1:])
+    paid = container.lending.repay(late_loan, Money(first.total + carried_ahead + 100_000, "CNY"))
+    assert paid.refunded.minor == 0
+    position = container.lending.position(late_loan)
+    assert position.interest_billed == 0 and position.fees == 0  # every carried part paid ahead
+    assert position.principal == sum(line.principal for line in offer.outcome.installments) - first.principal - (
+        100_000 - paid.prepayment_fee.minor
+    )
+    container.eod.run(through=first.due)
+    assert container.hardship.plan(plan.plan_id).status is PlanStatus.ACTIVE
     assert container.verify() == []

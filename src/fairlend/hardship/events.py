@@ -1,7 +1,8 @@
 """Hardship's events (outbox): collections (pause, plan reminders) and the bureau (modification codes) follow them.
 
-Payloads carry ids, kinds, dates and amounts, never personal data (the reason
-is a category; the affordability statement is not in any event).
+Payloads carry ids, kinds, dates and amounts, never personal data: neither the
+reason (it may be illness: health is sensitive data, CN-10) nor the
+affordability statement is in any event.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from fairlend.money import Money
 
 @dataclass(frozen=True, slots=True)
 class RequestFiled:
-    """A borrower asked for a plan: collections may pause contacts about the loan until `answer_due` (P-3)."""
+    """A borrower asked for a plan: collections may pause contacts about the loan until it is answered (P-3)."""
 
     event_type: ClassVar[str] = "hardship.RequestFiled"
     request_id: str
     loan_id: str
     borrower_id: str
     kind: str
-    reason: str
     answer_due: date
     business_date: date
 

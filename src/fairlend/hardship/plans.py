@@ -35,7 +35,7 @@ from fairlend.hardship.service import HardshipService, refusal
 from fairlend.hardship.tables import hardship_plan, hardship_proposal
 from fairlend.hardship.views import PlanView
 from fairlend.ids import new_id
-from fairlend.lending.model import LoanState, ScheduleChange
+from fairlend.lending.model import LoanState, Method, ScheduleChange
 from fairlend.money import Money
 
 
@@ -88,6 +88,7 @@ class HardshipPlans(HardshipService):
                     written_off_principal=c.principal,
                     stop_penalty=outcome.stop_penalty,
                     hold_delinquency=held,
+                    method=_method(terms),
                 ),
             )
             done = uow.conn.execute(
@@ -230,6 +231,15 @@ class HardshipStep:
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
         return self._plans.run_day(uow, business_date)
+
+
+def _method(terms: Terms) -> Method | None:
+    """The amortisation the new schedule follows, where the kind changes it."""
+    if terms.kind is Kind.INTEREST_STOP:
+        return Method.EQUAL_PRINCIPAL
+    if terms.kind is Kind.TERM_EXTENSION:
+        return terms.method
+    return None
 
 
 def _plan_view(row: Row[Any]) -> PlanView:

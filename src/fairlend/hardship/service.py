@@ -128,7 +128,7 @@ class HardshipService:
                     created_at=uow.clock.now(),
                 )
             )
-            uow.publish(RequestFiled(request_id, loan_id, borrower_id, kind.value, reason.value, due, today))
+            uow.publish(RequestFiled(request_id, loan_id, borrower_id, kind.value, due, today))
             uow.commit()
         return self.request(request_id)
 

@@ -383,6 +383,7 @@ class ScheduleChange:
     waived_penalty: int = 0
     written_off_principal: int = 0
     stop_penalty: bool = False  # no penalty interest on the new schedule (an interest stop)
+    method: Method | None = None  # the new schedule's amortisation, when it changes (a prepayment re-amortises by it)
     # Keep the days past due and bucket as reported until `release_delinquency` (a re-age or a broken plan).
     hold_delinquency: bool = False
 

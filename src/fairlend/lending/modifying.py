@@ -35,6 +35,7 @@ from fairlend.lending.events import LoanDelinquencyChanged, LoanDelinquencyRelea
 from fairlend.lending.model import (
     LoanPosition,
     LoanState,
+    Method,
     ScheduleChange,
 )
 from fairlend.lending.positions import ALL_INSTALLMENTS, INSTALLMENT_KEY, LoanPositions, installment_json
@@ -204,12 +205,14 @@ class LoanModifications(LoanPositions):
         first_unbilled_seq = first_seq + len(arrears_dues)
         hold = change.hold_delinquency and ln.dpd > 0
         product_penalty = ln.penalty_daily_e10
-        regular = [line.total for line in lines if line.principal]
+        # The new schedule's own installment (what a prepayment that shortens the term keeps paying).
+        regular = [line.principal + line.interest for line in lines if line.principal]
         values: dict[str, Any] = {
             "rate": change.rate,
+            "method": (change.method or Method(ln.method)).value,
             "term": ln.term,
             "maturity_date": lines[-1].due,
-            "installment_amount": regular[0] if regular else lines[0].total,
+            "installment_amount": regular[0] if regular else 0,
             "principal_outstanding": sum(line.principal for line in lines) + billed_principal,
             "principal_due": billed_principal,
             "interest_due": sum(line.arrears_interest for line in lines),
