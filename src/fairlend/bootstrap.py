@@ -23,6 +23,7 @@ from fairlend.config import Settings
 from fairlend.db.engine import make_engine
 from fairlend.db.idempotency import IdempotencyStore
 from fairlend.db.uow import EventBus, UnitOfWorkFactory, uow_factory
+from fairlend.hardship.plans import HardshipPlans, HardshipStep
 from fairlend.identity.model import Principal
 from fairlend.identity.pii import parse_keys
 from fairlend.identity.service import IdentityService
@@ -84,6 +85,8 @@ class Container:
     collections: Collections | None = None
     # Investors, listings, notes and funding (market/service.py); origination funds through it.
     market: MarketService = field(default=None)  # type: ignore[assignment]
+    # Hardship requests, proposals and plans (hardship/service.py, plans.py).
+    hardship: HardshipPlans = field(default=None)  # type: ignore[assignment]
 
     def verify(self) -> list[Discrepancy]:
         found: list[Discrepancy] = []
@@ -186,6 +189,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     offers.origination = container.origination
     container.verifiers["market"] = container.market.verify
     container.verifiers["origination"] = container.origination.verify
+    # Hardship plans: keeping, breaking and re-aging run after lending's steps and before collections
+    # planning and the bureau file, so both see today's plans (hardship/plans.py).
+    container.hardship = HardshipPlans(uow, clock, profile, lending)
+    eod.register(HardshipStep(container.hardship))
     from fairlend.collections.adapters import BureauDisputes, LendingLoans
     from fairlend.collections.wiring import wire_collections
 

@@ -134,3 +134,30 @@ def test_a_missing_field_is_named() -> None:
 def test_an_unknown_profile_is_refused() -> None:
     with pytest.raises(Exception, match="unknown_jurisdiction|no built-in profile"):
         load_profile("atlantis")
+
+
+def test_both_profiles_carry_hardship_rules_with_their_re_age_policies() -> None:
+    cn, us = load_profile("cn").hardship, load_profile("us").hardship
+    assert (cn.reage.payments_required, cn.reage.consecutive_on_time, cn.reage.max_in_12_months) == (1, False, 0)
+    assert (us.reage.payments_required, us.reage.consecutive_on_time) == (3, True)
+    assert (us.reage.max_in_12_months, us.reage.max_in_5_years) == (1, 2)
+    assert cn.interest_stop.max_periods == 60 and cn.interest_stop.enabled
+    assert cn.answer_days == 15 and us.answer_days == 30
+    assert cn.approval_threshold_minor == 200_000 and us.approval_threshold_minor == 50_000
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ('max_discount = "0.50"', 'max_discount = "1.5"', "hardship.discounted_settlement.max_discount"),
+        ("payments_required = 1", "payments_required = 0", "hardship.reage"),
+        ('interest = "accrue"', 'interest = "sometimes"', "hardship.payment_holiday.interest"),
+        ('consent_version = "hardship-consent-v1"', 'consent_version = ""', "hardship.consent_version"),
+    ],
+)
+def test_a_bad_hardship_rule_is_named(old: str, new: str, field: str) -> None:
+    text = _cn_text()
+    assert old in text
+    with pytest.raises(ProfileError) as caught:
+        parse_profile(text.replace(old, new, 1))
+    assert caught.value.field == field

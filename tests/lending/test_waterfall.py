@@ -209,8 +209,15 @@ def _buckets(
     """What the waterfall pays, in its order: (name, seq or 0, amount owed). Independent of allocate_payment."""
     ordered = sorted(owed, key=lambda i: (i.due_date, i.seq))
     out: list[tuple[str, int, int]] = []
+    ahead_done = False
     for timing, component in waterfall.steps:
         if timing is Timing.NOT_YET_DUE:
+            if not ahead_done:
+                # Billed but due later (a modified loan's carried arrears): whole installments, in due order.
+                for inst in ordered:
+                    if inst.due_date > ON:
+                        out += [(part, inst.seq, getattr(inst, part)) for part in ("fee", "interest", "principal")]
+                ahead_done = True
             if allowed and component is Component.INTEREST:
                 out.append(("accrued", 0, accrued))
             continue
@@ -219,7 +226,7 @@ def _buckets(
                 out.append(("penalty", 0, penalty))
             continue
         for inst in ordered:
-            if (inst.due_date < ON) == (timing is Timing.PAST_DUE):
+            if inst.due_date < ON if timing is Timing.PAST_DUE else inst.due_date == ON:
                 out.append((component.value, inst.seq, getattr(inst, component.value)))
     return out
 

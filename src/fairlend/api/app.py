@@ -13,6 +13,7 @@ from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, an
 from fairlend.api.limits import BodySizeLimit
 from fairlend.api.routers import autoinvest as autoinvest_routes
 from fairlend.api.routers import collections, collectors, complaints, health, identity
+from fairlend.api.routers import hardship as hardship_routes
 from fairlend.api.routers import lending as lending_router
 from fairlend.api.routers import market as market_routes
 from fairlend.api.routers import market_ecsp as market_ecsp_routes
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         app.include_router(identity.dev_router, prefix=API_PREFIX)
     app.include_router(collections.router, prefix=API_PREFIX)
     app.include_router(complaints.router, prefix=API_PREFIX)
+    app.include_router(hardship_routes.router, prefix=API_PREFIX)
     app.include_router(collectors.router, prefix=API_PREFIX)
     mount_web(app, container)
     app.add_exception_handler(IdempotentAnswer, answer_handler)

@@ -95,6 +95,10 @@ COLLECTIONS_READERS = frozenset({Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN})
 # Operators who work the collections queue: contact attempts (always through the gateway), call
 # outcomes and promises to pay. Compliance audits their work and never does it.
 COLLECTORS = frozenset({Role.COLLECTOR, Role.ADMIN})
+# Operators who answer hardship requests: propose terms, approve another's proposal, decline.
+HARDSHIP_OFFICERS = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.ADMIN})
+# ... and who read the queue and a borrower's requests and plans (compliance audits the clocks).
+HARDSHIP_READERS = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN})
 
 
 def owner_or(roles: frozenset[Role], param: str = "person_id") -> Callable[[Request, Principal], Principal]:

@@ -23,6 +23,7 @@ TABLE_MODULES = (
     "fairlend.collections.tables",
     "fairlend.lending.tables",
     "fairlend.market.tables",
+    "fairlend.hardship.tables",
 )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from fairlend.errors import Invalid
 from fairlend.jurisdiction.model import (
     ContentProfile,
+    HardshipProfile,
     MarketplaceProfile,
     Phrases,
     Profile,
@@ -148,6 +149,38 @@ def _check(profile: Profile) -> None:
         raise ProfileError("collections.complaints", "need 1 <= acknowledge_days <= answer_days, extension_days >= 0")
     _check_content(rules.content, rules.third_party.allowed)
     _check_marketplace(profile.marketplace)
+    _check_hardship(profile.hardship)
+
+
+def _check_hardship(hardship: HardshipProfile) -> None:
+    where = "hardship"
+    if hardship.version < 1 or hardship.answer_days < 1 or hardship.break_grace_days < 0:
+        raise ProfileError(where, "need version >= 1, answer_days >= 1, break_grace_days >= 0")
+    if hardship.approval_threshold_minor < 0:
+        raise ProfileError(f"{where}.approval_threshold_minor", "cannot be negative")
+    if not hardship.consent_version:
+        raise ProfileError(f"{where}.consent_version", "name the text the borrower agrees to")
+    reage = hardship.reage
+    if reage.payments_required < 1 or reage.max_in_12_months < 0 or reage.max_in_5_years < 0:
+        raise ProfileError(f"{where}.reage", "need payments_required >= 1 and limits >= 0 (0: none)")
+    if reage.max_in_5_years and reage.max_in_12_months > reage.max_in_5_years:
+        raise ProfileError(f"{where}.reage.max_in_12_months", "cannot exceed max_in_5_years")
+    for name in (
+        "payment_holiday",
+        "term_extension",
+        "reduced_installments",
+        "interest_stop",
+        "discounted_settlement",
+        "operator_reschedule",
+    ):
+        if getattr(hardship, name).version < 1:
+            raise ProfileError(f"{where}.{name}.version", "must be at least 1")
+    if not 1 <= hardship.interest_stop.max_periods <= 600:
+        raise ProfileError(f"{where}.interest_stop.max_periods", "between 1 and 600 periods")
+    _fraction(hardship.reduced_installments.min_share, f"{where}.reduced_installments.min_share")
+    _fraction(hardship.discounted_settlement.max_discount, f"{where}.discounted_settlement.max_discount")
+    if hardship.discounted_settlement.pay_within_days < 1:
+        raise ProfileError(f"{where}.discounted_settlement.pay_within_days", "must be at least 1")
 
 
 def _fraction(value: Decimal, path: str, *, above_zero: bool = False) -> None:

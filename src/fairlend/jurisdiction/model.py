@@ -288,6 +288,106 @@ class MarketplaceProfile:
     investors: InvestorRules
 
 
+class HolidayInterest(enum.StrEnum):
+    ACCRUE = "accrue"  # interest runs through the holiday and is spread over the installments after it
+    WAIVE = "waive"  # no interest for the holiday
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentHoliday:
+    """N periods without payment (延期还款); the term grows by N."""
+
+    enabled: bool
+    version: int
+    max_periods: int
+    interest: HolidayInterest
+
+
+@dataclass(frozen=True, slots=True)
+class TermExtension:
+    """More periods, the balance re-amortised (equal installment or equal principal)."""
+
+    enabled: bool
+    version: int
+    max_extra_periods: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReducedInstallments:
+    """A smaller installment for N periods, then the rest re-amortised."""
+
+    enabled: bool
+    version: int
+    max_periods: int
+    min_share: Decimal  # the reduced installment is at least this share of the current one
+    max_extra_periods: int  # periods that may be added after the reduced ones
+
+
+@dataclass(frozen=True, slots=True)
+class InterestStop:
+    """停息挂账 / 个性化分期: the balance frozen, repaid in principal-only installments."""
+
+    enabled: bool
+    version: int
+    max_periods: int
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountedSettlement:
+    """减免结清: a lump sum below the balance settles the loan; the rest is written off."""
+
+    enabled: bool
+    version: int
+    max_discount: Decimal  # at most this share of what is owed is forgiven
+    pay_within_days: int  # the lump sum is due at most this many days after acceptance
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorReschedule:
+    """Fineract-style: move the due dates, change the rate (never above the cap), add grace periods."""
+
+    enabled: bool
+    version: int
+    max_shift_days: int  # the first due date moves at most this many days later
+    max_grace_periods: int  # interest-only periods at the start
+
+
+@dataclass(frozen=True, slots=True)
+class ReagePolicy:
+    """When a kept plan returns a delinquent loan to current (re-age).
+
+    `us` (FFIEC Uniform Retail Credit Classification policy): at least 3
+    consecutive on-time plan payments, at most once in 12 months and twice in
+    5 years. `cn`: the status stays as reported until the plan's first payment,
+    then N. A limit of 0 is no limit.
+    """
+
+    rule: str
+    payments_required: int
+    consecutive_on_time: bool  # only on-time payments count, and a late one starts the count over
+    max_in_12_months: int
+    max_in_5_years: int
+
+
+@dataclass(frozen=True, slots=True)
+class HardshipProfile:
+    """Hardship plans (协商还款): the answer clock, maker-checker, keeping and breaking, re-age, the types."""
+
+    version: int  # of this whole rule set; a plan records the version it was made under
+    answer_days: int  # a borrower's request is answered within this many calendar days
+    answer_rule: str
+    approval_threshold_minor: int  # concessions above this need a second operator's approval
+    break_grace_days: int  # a plan installment unpaid this many days after its due date ends the plan
+    consent_version: str  # the text the borrower agrees to when accepting a plan
+    reage: ReagePolicy
+    payment_holiday: PaymentHoliday
+    term_extension: TermExtension
+    reduced_installments: ReducedInstallments
+    interest_stop: InterestStop
+    discounted_settlement: DiscountedSettlement
+    operator_reschedule: OperatorReschedule
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     code: str
@@ -303,6 +403,7 @@ class Profile:
     bureau: BureauProfile
     pricing: PricingProfile
     marketplace: MarketplaceProfile
+    hardship: HardshipProfile
 
     def bucket_for(self, days_past_due: int) -> Bucket:
         for bucket in self.delinquency_buckets:

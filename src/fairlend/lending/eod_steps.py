@@ -300,7 +300,8 @@ class DelinquencyStep(LendingStep):
         # (`> 0` is IS NOT NULL as a range, which SQLite's planner serves from the index.)
         .where(ACTIVE, loan.c.oldest_due_day > 0)
         .values(
-            dpd=_dpd,
+            # A held loan (a hardship plan not yet re-aged) keeps the days past due it was reported with.
+            dpd=case((loan.c.delinquency_held.is_(True), loan.c.dpd), else_=_dpd),
             overdue_principal=_late_sum(_i.principal - _i.principal_paid),
             overdue_amount=case(
                 (
@@ -311,7 +312,9 @@ class DelinquencyStep(LendingStep):
                 else_=literal(0),
             ),
             first_delinquency_day=case(
-                (_dpd > 0, func.coalesce(loan.c.first_delinquency_day, loan.c.oldest_due_day + 1)), else_=None
+                (loan.c.delinquency_held.is_(True), loan.c.first_delinquency_day),
+                (_dpd > 0, func.coalesce(loan.c.first_delinquency_day, loan.c.oldest_due_day + 1)),
+                else_=None,
             ),
         )
     )

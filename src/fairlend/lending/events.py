@@ -132,3 +132,54 @@ class LoanWrittenOff:
     @property
     def aggregate_id(self) -> str:
         return self.loan_id
+
+
+@dataclass(frozen=True, slots=True)
+class LoanModified:
+    """A new schedule version replaced the loan's schedule (a hardship plan); the old one stays readable.
+
+    The concessions are what the lender gave up in the same transaction:
+    note holders bear `written_off_principal` pro rata (market), and a
+    held delinquency stays as reported until it is released.
+    """
+
+    event_type: ClassVar[str] = "lending.LoanModified"
+    loan_id: str
+    borrower_id: str
+    kind: str
+    reference: str
+    schedule_version: int
+    rate: Decimal
+    installments: int
+    first_due_date: date
+    maturity_date: date
+    waived_interest: Money
+    waived_fees: Money
+    waived_penalty: Money
+    written_off_principal: Money
+    outstanding_principal: Money
+    days_past_due: int
+    delinquency_held: bool
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id
+
+
+@dataclass(frozen=True, slots=True)
+class LoanDelinquencyReleased:
+    """A held delinquency follows the schedule again: re-aged (a kept plan) or not (a broken one)."""
+
+    event_type: ClassVar[str] = "lending.LoanDelinquencyReleased"
+    loan_id: str
+    borrower_id: str
+    reaged: bool
+    days_past_due: int
+    bucket: str
+    previous_days_past_due: int
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id

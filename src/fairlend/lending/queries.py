@@ -52,10 +52,14 @@ CONTROL_COLUMNS = {
 def _facts(row: Row[Any], insts: list[Row[Any]]) -> LoanFacts:
     cur = row.currency
     money = money_in(cur)
-    nxt = next((i for i in insts if i.paid_on is None), None)
-    next_amount = 0
-    if nxt is not None:
-        next_amount = nxt.principal - nxt.principal_paid + nxt.interest - nxt.interest_paid + nxt.fee - nxt.fee_paid
+    unpaid = [i for i in insts if i.paid_on is None]
+    nxt = min(unpaid, key=lambda i: (i.due_date, i.seq), default=None)
+    # A modified loan may have two installments on one due date (carried arrears and the new schedule's).
+    next_amount = sum(
+        i.principal - i.principal_paid + i.interest - i.interest_paid + i.fee - i.fee_paid
+        for i in unpaid
+        if nxt is not None and i.due_date == nxt.due_date
+    )
     total = row.principal_outstanding + row.interest_due + row.accrued_interest + row.penalty_due + row.fees_due
     return LoanFacts(
         loan_id=row.id,

@@ -6,6 +6,7 @@ row, its events and its journal entry commit together or not at all.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -187,6 +188,9 @@ class LoanRepayments(LendingQueries):
         billed_interest_paid = alloc.interest - alloc.accrued_interest
         penalty_left = ln.penalty_due - alloc.penalty
         found = delinquency_of(billed, penalty_left, ln.grace_days, day(today) - 1, ln.first_delinquency_day)
+        if ln.delinquency_held:
+            # A modified loan's status stays as reported until the plan re-ages it or breaks (modifying.py).
+            found = replace(found, dpd=ln.dpd, first_delinquency_day=ln.first_delinquency_day)
         bucket = self._profile.bucket_for(found.dpd).name
         state = LoanState.SETTLED if settles else LoanState.ACTIVE
         values.update(

@@ -116,6 +116,11 @@ class Line:
         return self.principal + self.interest
 
 
+def interest_for(balance: int, rate: Decimal, period: Period, day_count: DayCount, rounding: Rounding) -> int:
+    """Interest on `balance` over one period, rounded with the product's mode: every schedule's one formula."""
+    return round_minor(Decimal(balance) * rate * year_fraction(day_count, period), rounding)
+
+
 def annuity(balance: int, periodic_rate: Decimal, periods: int) -> Decimal:
     if periodic_rate == 0:
         return Decimal(balance) / periods
@@ -155,7 +160,7 @@ def amortize(
     lines: list[Line] = []
     for k, period in enumerate(periods):
         last = k == n - 1
-        interest = round_minor(Decimal(balance) * rate * year_fraction(day_count, period), rounding)
+        interest = interest_for(balance, rate, period, day_count, rounding)
         if method is Method.EQUAL_INSTALLMENT:
             assert installment is not None
             principal = installment - interest

@@ -25,9 +25,9 @@ from fairlend.lending.closing import close_loan
 from fairlend.lending.events import LoanChargedOff, LoanDisbursed, LoanWrittenOff
 from fairlend.lending.importing import as_of, catch_up
 from fairlend.lending.model import FeeTreatment, LoanState
+from fairlend.lending.modifying import LoanModifications
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
 from fairlend.lending.recovery import recovered_of
-from fairlend.lending.repayment import LoanRepayments
 from fairlend.lending.schedule import daily_rate_e10, day
 from fairlend.lending.subledger import (
     INSERT_INSTALLMENT,
@@ -39,7 +39,7 @@ from fairlend.lending.views import PastRepayment, PayoffQuote, past_repayments_i
 from fairlend.money import Money
 
 
-class LendingService(LoanRepayments):
+class LendingService(LoanModifications):
     """Loans: booking, repayments, payoff, charge-off and write-off; the queries come from `LendingQueries`."""
 
     def __init__(self, uow: UnitOfWorkFactory, ledger: Ledger, profile: Profile) -> None:

@@ -7,7 +7,7 @@ Columns that end-of-day computes on (`*_day`) are integer day numbers
 both SQLite and PostgreSQL.
 """
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, String, Table, Text, false
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import BigIntPK, Rate, UtcDateTime, id_column_type
@@ -70,6 +70,11 @@ loan = Table(
     Column("settled_on", Date, nullable=True),
     Column("closed_amount", BigInteger, nullable=False),  # charged or written off
     Column("created_at", UtcDateTime, nullable=False),
+    # The schedule in loan_installment is this version; earlier ones are kept in loan_schedule_version.
+    Column("schedule_version", Integer, nullable=False, server_default="1"),
+    # A modified loan keeps its days past due and bucket as reported until it is re-aged or the plan
+    # breaks (hardship): end-of-day and repayments leave them alone meanwhile.
+    Column("delinquency_held", Boolean, nullable=False, server_default=false()),
     Index("ix_loan_id", "id", unique=True),
     Index("ix_loan_state", "state"),
     # End-of-day finds the few loans billed, late or owing penalty today by these, not by a scan;
@@ -121,6 +126,22 @@ loan_repayment = Table(
     # repayment | recovery (model.RepaymentKind); the hot path leaves it to the default.
     Column("kind", String(12), nullable=False, server_default="repayment"),
     Index("ix_loan_repayment_loan_id", "loan_id"),
+)
+
+# A schedule replaced by a modification, as it stood just before: the installments with what had been
+# paid on them. The current version is always loan_installment itself.
+loan_schedule_version = Table(
+    "loan_schedule_version",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("replaced_on", Date, nullable=False),
+    Column("replaced_by", String(40), nullable=False),  # the modification's kind
+    Column("reference", String(80), nullable=False),  # the plan that replaced it
+    Column("rate", Rate, nullable=False),
+    Column("installments", JSON, nullable=False),  # [{seq, due_date, principal, interest, fee, ...paid, paid_on}]
+    Column("created_at", UtcDateTime, nullable=False),
 )
 
 # One row per change of bucket, never one per loan per day (DESIGN.md section 5).

@@ -1,8 +1,9 @@
 """The repayment waterfall: which part of what a payment pays, as a pure function.
 
 The order comes from the product's `Waterfall` data. Installments that fell
-due before the payment date are past due, billed ones due on or after it are
-due, and what is not billed yet (accrued interest and unbilled principal) is
+due before the payment date are past due, billed ones due on it are due
+(billed ones due later exist only on a modified loan, and are paid next), and
+what is not billed yet (accrued interest and unbilled principal) is
 not yet due: paying it is a prepayment, allowed only if the product says so.
 Penalty interest belongs to the overdue installments, so it is past due.
 """
@@ -96,11 +97,21 @@ def allocate_payment(
     ordered = sorted(installments, key=lambda i: (i.due_date, i.seq))
     groups = {
         Timing.PAST_DUE: [i for i in ordered if i.due_date < on],
-        Timing.DUE: [i for i in ordered if i.due_date >= on],
+        Timing.DUE: [i for i in ordered if i.due_date == on],
     }
+    # Billed but falling due later: only a modified loan has them (a plan's carried arrears,
+    # lending/modifying.py). Paid after everything due, a whole installment at a time, before any
+    # prepayment: paying them early is paying what was owed already, never a prepayment.
+    ahead = [i for i in ordered if i.due_date > on]
+    ahead_paid = False
     for timing, component in waterfall.steps:
         if left == 0:
             break
+        if timing is Timing.NOT_YET_DUE and not ahead_paid:
+            left = _pay_ahead(result, ahead, left)
+            ahead_paid = True
+            if left == 0:
+                break
         if timing is Timing.NOT_YET_DUE:
             if not prepayment_allowed:
                 continue
@@ -132,6 +143,19 @@ def allocate_payment(
 
 
 _PARTS = {Component.PRINCIPAL: "principal", Component.INTEREST: "interest", Component.FEE: "fee"}
+
+
+def _pay_ahead(result: Allocation, ahead: Sequence[OpenInstallment], left: int) -> int:
+    for inst in ahead:
+        for part in ("fee", "interest", "principal"):
+            pay = min(left, getattr(inst, part))
+            if pay:
+                paid = result.installments.setdefault(inst.seq, Paid())
+                setattr(paid, part, getattr(paid, part) + pay)
+                left -= pay
+            if left == 0:
+                return 0
+    return left
 
 
 def _prepay(available: int, unbilled: int, fee_rate: Decimal, rounding: Rounding) -> tuple[int, int]:

@@ -31,19 +31,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import BigInteger, bindparam, insert, select, text, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import MarketplaceProfile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, entry
 from fairlend.ledger.service import Ledger
-from fairlend.lending.events import LoanChargedOff, LoanWrittenOff, RepaymentPosted
+from fairlend.lending.events import LoanChargedOff, LoanModified, LoanWrittenOff, RepaymentPosted
 from fairlend.lending.model import RepaymentKind
 from fairlend.market.model import HolderKind
 from fairlend.market.orders import hold_trades
 from fairlend.market.reconcile import DISTRIBUTION_KIND
-from fairlend.market.shares import Weighted, servicing_fee, share_receipt
+from fairlend.market.shares import Weighted, servicing_fee, share_receipt, split
 from fairlend.market.tables import (
     market_distribution,
     market_distribution_batch,
@@ -226,6 +226,55 @@ class Distribution:
         for r in rows:
             if r.holder_kind != HolderKind.PLATFORM.value:
                 owed[(r.currency, r.holder_id)] += r.outstanding_minor
+        self._post_losses(uow, owed, event.business_date, "market_note_write_down", loan_id)
+
+    def write_down_concession(self, uow: UnitOfWork, event: LoanModified) -> None:
+        """A modification wrote principal off an active loan: its notes bear it pro rata, as at charge-off.
+
+        The loan's pending receipts are shared first (with the weights they came
+        in under), then the principal written off is split by the notes'
+        outstanding principal (largest remainder, `shares.split`) and moved to
+        `written_down_minor`, so the notes' outstanding again sums to the loan's.
+        Holders bear it as at charge-off: their notes payable against credit loss.
+        """
+        amount = event.written_off_principal.minor
+        if amount <= 0:
+            return
+        loan_id = event.loan_id
+        self.run(uow, event.business_date, loan_id=loan_id)
+        rows = uow.conn.execute(
+            select(
+                market_note.c.holder_id,
+                market_note.c.id,
+                market_note.c.holder_kind,
+                market_note.c.currency,
+                market_note.c.outstanding_minor,
+            )
+            .where(market_note.c.loan_id == loan_id, market_note.c.outstanding_minor > 0)
+            .order_by(market_note.c.id)
+        ).all()
+        if not rows:
+            return
+        shares = split(amount, [Weighted(r.id, r.outstanding_minor) for r in rows])
+        uow.conn.execute(
+            update(market_note)
+            .where(market_note.c.holder_id == bindparam("b_holder"), market_note.c.id == bindparam("b_note"))
+            .values(
+                outstanding_minor=market_note.c.outstanding_minor - bindparam("b_share", type_=BigInteger()),
+                written_down_minor=market_note.c.written_down_minor + bindparam("b_share", type_=BigInteger()),
+            ),
+            [{"b_holder": r.holder_id, "b_note": r.id, "b_share": w} for r, w in zip(rows, shares, strict=True) if w],
+        )
+        owed: dict[tuple[str, str], int] = defaultdict(int)
+        for r, w in zip(rows, shares, strict=True):
+            if w and r.holder_kind != HolderKind.PLATFORM.value:
+                owed[(r.currency, r.holder_id)] += w
+        self._post_losses(uow, owed, event.business_date, "market_note_concession", loan_id)
+
+    def _post_losses(
+        self, uow: UnitOfWork, owed: dict[tuple[str, str], int], business_date: date, kind: str, loan_id: str
+    ) -> None:
+        """Holders' notes payable debited with what they lost, credit loss credited: one entry per currency."""
         by_currency: dict[str, list[Posting]] = defaultdict(list)
         for (currency, holder), minor in sorted(owed.items()):
             by_currency[currency].append(
@@ -234,7 +283,7 @@ class Distribution:
         for currency, postings in sorted(by_currency.items()):
             total = sum(p.amount.minor for p in postings)
             postings.append(Posting(AccountKey(AccountType.CREDIT_LOSS, currency), Money(-total, currency)))
-            self._ledger.post(uow, entry(event.business_date, "market_note_write_down", *postings, reference=loan_id))
+            self._ledger.post(uow, entry(business_date, kind, *postings, reference=loan_id))
 
     # -- end-of-day -----------------------------------------------------------------------------------
 

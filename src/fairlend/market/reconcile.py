@@ -1,6 +1,6 @@
 """`fairlend verify`'s distribution checks: every note's receipts reconcile to its principal and to the ledger.
 
-- each note: principal = outstanding + principal distributed to it + principal written down;
+- each note: principal = outstanding + principal distributed to it + principal written down (at charge-off, or by a concession);
 - each batch and loan: what the receipts brought = what its notes got (net + fee), to the fen;
 - each investor: the net shares of their notes = what distribution entries credited to their cash;
 - each batch has its ledger entries (one per currency it moved money in), none missing.
@@ -36,12 +36,16 @@ def distribution_discrepancies(uow_factory: UnitOfWorkFactory, ledger: Ledger) -
                 n.c.id,
                 n.c.principal_minor,
                 n.c.outstanding_minor,
-                n.c.charged_off_minor,
+                n.c.charged_off_minor + n.c.written_down_minor,
                 func.coalesce(repaid.c.repaid, 0),
             )
             .select_from(n.outerjoin(repaid, (repaid.c.holder_id == n.c.holder_id) & (repaid.c.note_id == n.c.id)))
             .where(
-                n.c.principal_minor != n.c.outstanding_minor + n.c.charged_off_minor + func.coalesce(repaid.c.repaid, 0)
+                n.c.principal_minor
+                != n.c.outstanding_minor
+                + n.c.charged_off_minor
+                + n.c.written_down_minor
+                + func.coalesce(repaid.c.repaid, 0)
             )
             .order_by(n.c.id)
         ):

@@ -177,6 +177,9 @@ market_note = Table(
     Column("created_at", UtcDateTime, nullable=False),
     # The principal written down when the loan was charged off: recoveries are shared by it.
     Column("charged_off_minor", BigInteger, nullable=False, server_default="0"),
+    # The principal written off by a concession while the loan stays active (a hardship plan's
+    # discounted settlement): the holders bear it pro rata; it never weighs in later shares.
+    Column("written_down_minor", BigInteger, nullable=False, server_default="0"),
     # A note sold whole keeps its row (and its history) with its holder at principal = what it was
     # repaid and written down, which is zero when it was sold before any repayment (market_0004).
     CheckConstraint("principal_minor >= 0 AND outstanding_minor >= 0", name="ck_market_note_amounts"),

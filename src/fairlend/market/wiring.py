@@ -1,7 +1,8 @@
 """The market's hooks into the rest of the platform, through the container so that a rebuilt market follows.
 
 In the lending transaction: each `RepaymentPosted` becomes a receipt for the
-notes; a charge-off (or a write-off of an active loan) writes the notes down.
+notes; a charge-off (or a write-off of an active loan) writes the notes down,
+and so does principal written off by a modification (`LoanModified`), pro rata.
 End-of-day: the listing deadline, then the day's distribution; after the
 day has committed, an auto-invest sweep over the listings still open.
 """
@@ -14,7 +15,7 @@ from typing import Protocol
 from fairlend.db.uow import EventBus, UnitOfWork
 from fairlend.events import DomainEvent
 from fairlend.lending.eod import EndOfDay
-from fairlend.lending.events import LoanChargedOff, LoanWrittenOff, RepaymentPosted
+from fairlend.lending.events import LoanChargedOff, LoanModified, LoanWrittenOff, RepaymentPosted
 from fairlend.market.orders import hold_trades
 from fairlend.market.service import MarketService
 
@@ -58,7 +59,12 @@ def wire_market_steps(host: Host) -> None:
         assert isinstance(event, LoanChargedOff | LoanWrittenOff)
         host.market.distribution.write_down(uow, event)
 
+    def on_modified(uow: UnitOfWork, event: DomainEvent) -> None:
+        assert isinstance(event, LoanModified)
+        host.market.distribution.write_down_concession(uow, event)
+
     host.bus.subscribe(RepaymentPosted.event_type, on_repayment)
+    host.bus.subscribe(LoanModified.event_type, on_modified)
     host.bus.subscribe(LoanChargedOff.event_type, on_closed)
     host.bus.subscribe(LoanWrittenOff.event_type, on_closed)
     host.eod.register(_DeadlineProxy(host))

@@ -1,0 +1,147 @@
+"""Hardship's rows: reading and writing requests, proposals and plans inside a caller's unit of work.
+
+The services (service.py, plans.py) own the transactions; these helpers only
+run statements in them and turn rows into views.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, select, update
+
+from fairlend.db.uow import UnitOfWork
+from fairlend.errors import NotFound
+from fairlend.hardship.model import (
+    Concessions,
+    Kind,
+    Outcome,
+    ProposalStatus,
+    Reason,
+    RequestStatus,
+    Terms,
+    installment_from_dict,
+    installment_to_dict,
+)
+from fairlend.hardship.tables import hardship_plan, hardship_proposal, hardship_request
+from fairlend.hardship.views import ProposalView, RequestView
+
+OPEN = (RequestStatus.PENDING.value, RequestStatus.PROPOSED.value)
+LIVE = (ProposalStatus.AWAITING_APPROVAL.value, ProposalStatus.OFFERED.value)
+
+
+def reages_in(uow: UnitOfWork, loan_id: str) -> list[date]:
+    return list(
+        uow.conn.execute(
+            select(hardship_plan.c.reaged_on).where(
+                hardship_plan.c.loan_id == loan_id, hardship_plan.c.reaged_on.is_not(None)
+            )
+        ).scalars()
+    )
+
+
+def request_row(uow: UnitOfWork, request_id: str) -> Row[Any]:
+    row = uow.conn.execute(select(hardship_request).where(hardship_request.c.id == request_id)).first()
+    if row is None:
+        raise NotFound("request_not_found", f"no request {request_id}")
+    return row
+
+
+def proposal_row(uow: UnitOfWork, proposal_id: str) -> Row[Any]:
+    row = uow.conn.execute(select(hardship_proposal).where(hardship_proposal.c.id == proposal_id)).first()
+    if row is None:
+        raise NotFound("proposal_not_found", f"no proposal {proposal_id}")
+    return row
+
+
+def proposal_rows(uow: UnitOfWork, request_id: str) -> list[Row[Any]]:
+    return list(
+        uow.conn.execute(
+            select(hardship_proposal)
+            .where(hardship_proposal.c.request_id == request_id)
+            .order_by(hardship_proposal.c.created_at, hardship_proposal.c.id)
+        )
+    )
+
+
+def open_request(uow: UnitOfWork, loan_id: str) -> Row[Any] | None:
+    return uow.conn.execute(select(hardship_request).where(hardship_request.c.open_loan_id == loan_id)).first()
+
+
+def active_plan(uow: UnitOfWork, loan_id: str) -> Row[Any] | None:
+    return uow.conn.execute(select(hardship_plan).where(hardship_plan.c.active_loan_id == loan_id)).first()
+
+
+def withdraw_live(uow: UnitOfWork, request_id: str) -> None:
+    uow.conn.execute(
+        update(hardship_proposal)
+        .where(hardship_proposal.c.request_id == request_id, hardship_proposal.c.status.in_(LIVE))
+        .values(status=ProposalStatus.WITHDRAWN.value, decided_at=uow.clock.now())
+    )
+
+
+def set_request(uow: UnitOfWork, row: Row[Any], status: RequestStatus) -> None:
+    closed = status in (RequestStatus.DECLINED, RequestStatus.ACCEPTED)
+    uow.conn.execute(
+        update(hardship_request)
+        .where(hardship_request.c.borrower_id == row.borrower_id, hardship_request.c.id == row.id)
+        .values(
+            status=status.value,
+            open_loan_id=None if closed else row.loan_id,
+            decided_on=uow.clock.business_date() if closed else None,
+        )
+    )
+
+
+def numbers(outcome: Outcome) -> dict[str, Any]:
+    c = outcome.concessions
+    return {
+        "as_of": outcome.as_of.isoformat(),
+        "owed": outcome.owed,
+        "paid": outcome.paid,
+        "rate": str(outcome.rate),
+        "apr": str(outcome.apr),
+        "stop_penalty": outcome.stop_penalty,
+        "concessions": [c.interest, c.fees, c.penalty, c.principal, c.interest_forgone],
+        "installments": [installment_to_dict(line) for line in outcome.installments],
+        "loan_id": outcome.loan_id,
+    }
+
+
+def stored_outcome(row: Row[Any], terms: Terms) -> Outcome:
+    n = row.numbers
+    return Outcome(
+        loan_id=n["loan_id"],
+        as_of=date.fromisoformat(n["as_of"]),
+        terms=terms,
+        owed=int(n["owed"]),
+        paid=int(n["paid"]),
+        installments=tuple(installment_from_dict(i) for i in n["installments"]),
+        rate=Decimal(n["rate"]),
+        apr=Decimal(n["apr"]),
+        concessions=Concessions(*(int(v) for v in n["concessions"])),
+        stop_penalty=bool(n["stop_penalty"]),
+        problems=(),
+    )
+
+
+def request_view(row: Row[Any], proposals: list[ProposalView], today: date) -> RequestView:
+    return RequestView(
+        request_id=row.id,
+        loan_id=row.loan_id,
+        borrower_id=row.borrower_id,
+        kind=Kind(row.kind),
+        reason=Reason(row.reason),
+        currency=row.currency,
+        income=row.income_minor,
+        expenses=row.expenses_minor,
+        status=RequestStatus(row.status),
+        requested_on=row.requested_on,
+        answer_due=row.answer_due,
+        days_left=(row.answer_due - today).days,
+        decided_on=row.decided_on,
+        decline_reasons=tuple(row.decline_reasons or ()),
+        proposals=tuple(proposals),
+    )

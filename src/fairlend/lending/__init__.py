@@ -1,0 +1,1 @@
+"""Loans: products, schedules, the subledger, repayments, modifications and end-of-day."""
