@@ -6,7 +6,7 @@
 - A call outcome is what the collector heard on a call, kept against the
   attempt's log row (the hash-chained log is never updated).
 - A promise to pay (date, amount) is kept when repayments since it was made
-  reach the amount by the date (`on_repayment_posted`, in lending's repayment
+  reach the amount by the date (`on_repayments_posted`, in lending's repayment
   transaction), and broken otherwise: the end-of-day step
   `collections.promises` marks it and puts the account back in the queue for
   the next day.
@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from fairlend.collections.tables import call_outcome, collection_task, contact_l
 from fairlend.collections.views import TaskView, task_view
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
-from fairlend.events import DomainEvent, to_payload
+from fairlend.events import DomainEvent
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.money import Money
@@ -325,20 +326,50 @@ class CollectorDesk:
             ).all()
         return [_promise_view(r) for r in rows]
 
-    def on_repayment_posted(self, uow: UnitOfWork, event: DomainEvent) -> None:
-        """Count a repayment towards the loan's pending promise; reaching the amount keeps it, at once."""
-        payload = to_payload(event)
-        paid_on = date.fromisoformat(str(payload["business_date"]))
-        minor = int(payload["amount"]["minor"])
+    def on_repayments_posted(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
+        """Count repayments towards their loans' pending promises; reaching the amount keeps one, at once.
+
+        One read finds the pending promises of every loan paid (for a repayment file, thousands of
+        loans and almost always no promise), and only the promises a payment reached are written.
+        Payments count in the order they were posted: once one keeps the promise, later ones do not.
+        """
+        paid: dict[str, list[tuple[date, int]]] = {}
+        for event in events:
+            amount: Money = getattr(event, "amount")  # noqa: B009  lending's RepaymentPosted, by its field names
+            day: date = getattr(event, "business_date")  # noqa: B009
+            paid.setdefault(str(getattr(event, "loan_id")), []).append((day, amount.minor))  # noqa: B009
         p = promise_to_pay.c
-        mine = (p.borrower_id == str(payload["borrower_id"])) & (p.loan_id == str(payload["loan_id"]))
-        window = mine & (p.status == PromiseStatus.PENDING.value) & (p.made_on <= paid_on) & (p.due_on >= paid_on)
-        uow.conn.execute(update(promise_to_pay).where(window).values(paid_minor=p.paid_minor + minor))
-        uow.conn.execute(
-            update(promise_to_pay)
-            .where(window, p.paid_minor >= p.amount_minor)
-            .values(status=PromiseStatus.KEPT.value, resolved_on=paid_on)
-        )
+        loan_ids = list(paid)
+        for start in range(0, len(loan_ids), _IN_LIST):
+            pending = uow.conn.execute(
+                select(p.borrower_id, p.id, p.loan_id, p.made_on, p.due_on, p.amount_minor, p.paid_minor).where(
+                    p.loan_id.in_(loan_ids[start : start + _IN_LIST]), p.status == PromiseStatus.PENDING.value
+                )
+            ).all()
+            for r in pending:
+                total, kept_on = r.paid_minor, None
+                for day, minor in paid[r.loan_id]:
+                    if r.made_on <= day <= r.due_on:
+                        total += minor
+                        if total >= r.amount_minor:
+                            kept_on = day
+                            break
+                if total == r.paid_minor:
+                    continue
+                values: dict[str, Any] = {"paid_minor": p.paid_minor + (total - r.paid_minor)}
+                if kept_on is not None:
+                    values.update(status=PromiseStatus.KEPT.value, resolved_on=kept_on)
+                # Still pending when written: end-of-day may have broken it since the read (the loan's
+                # lock, which this repayment holds, does not cover the promise's row).
+                uow.conn.execute(
+                    update(promise_to_pay)
+                    .where(p.borrower_id == r.borrower_id, p.id == r.id, p.status == PromiseStatus.PENDING.value)
+                    .values(**values)
+                )
+
+
+# Loan ids per look-up: well under every database's limit on bound parameters.
+_IN_LIST = 1000
 
 
 class PromisesStep:

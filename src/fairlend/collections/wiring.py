@@ -136,8 +136,8 @@ def wire_collections(
         container.bus.subscribe(
             "lending.LoanSettled", lambda uow, event: _current(container).on_loan_settled(uow, event)
         )
-        container.bus.subscribe(
-            "lending.RepaymentPosted", lambda uow, event: _desk(container).on_repayment_posted(uow, event)
+        container.bus.subscribe_many(
+            "lending.RepaymentPosted", lambda uow, events: _desk(container).on_repayments_posted(uow, events)
         )
         eod = getattr(container, "eod", None)
         if eod is not None:

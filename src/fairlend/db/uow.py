@@ -26,7 +26,7 @@ together. Nothing else sets it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Protocol, Self
@@ -38,6 +38,9 @@ from fairlend.db import outbox
 from fairlend.events import DomainEvent
 
 InTransactionHandler = Callable[["UnitOfWork", DomainEvent], None]
+# A subscriber that takes a transaction's events of one type together: a repayment file publishes
+# thousands at once, and a reaction written as one statement over all of them costs one round trip.
+BatchHandler = Callable[["UnitOfWork", Sequence[DomainEvent]], None]
 
 
 class CommitHook(Protocol):
@@ -59,12 +62,33 @@ class EventBus:
 
     def __init__(self) -> None:
         self._handlers: dict[str, list[InTransactionHandler]] = {}
+        self._batch_handlers: dict[str, list[BatchHandler]] = {}
 
     def subscribe(self, event_type: str, handler: InTransactionHandler) -> None:
         self._handlers.setdefault(event_type, []).append(handler)
 
+    def subscribe_many(self, event_type: str, handler: BatchHandler) -> None:
+        """`handler` gets every event of the type one publication carries, in order (one, from `publish`)."""
+        self._batch_handlers.setdefault(event_type, []).append(handler)
+
     def handlers(self, event_type: str) -> list[InTransactionHandler]:
         return self._handlers.get(event_type, [])
+
+    def batch_handlers(self, event_type: str) -> list[BatchHandler]:
+        return self._batch_handlers.get(event_type, [])
+
+    def dispatch(self, uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
+        """Run the subscribers of `events`: each one-at-a-time subscriber per event, in order, then each
+        batch subscriber once with its type's events, in order."""
+        by_type: dict[str, list[DomainEvent]] = {}
+        for event in events:
+            for handler in self.handlers(event.event_type):
+                handler(uow, event)
+            if event.event_type in self._batch_handlers:
+                by_type.setdefault(event.event_type, []).append(event)
+        for event_type, batch in by_type.items():
+            for batch_handler in self._batch_handlers[event_type]:
+                batch_handler(uow, batch)
 
 
 class UnitOfWork:
@@ -142,8 +166,7 @@ class UnitOfWork:
     def publish(self, event: DomainEvent) -> int:
         """Write the event to the outbox and run its in-transaction subscribers."""
         position = outbox.append(self.conn, event, self.clock.now())
-        for handler in self.bus.handlers(event.event_type):
-            handler(self, event)
+        self.bus.dispatch(self, (event,))
         return position
 
 

@@ -37,6 +37,4 @@ def publish_many(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
             for e in events
         ],
     )
-    for event in events:
-        for handler in uow.bus.handlers(event.event_type):
-            handler(uow, event)
+    uow.bus.dispatch(uow, events)

@@ -158,26 +158,39 @@ def record_transition(
     uow: UnitOfWork, ln: Row[Any], bucket: str, found: Delinquency, principal_left: int, today: date
 ) -> LoanDelinquencyChanged:
     """The history row for a loan's change of bucket, and the event to publish with it."""
-    uow.conn.execute(
-        INSERT_TRANSITION,
-        {
-            "borrower_id": ln.borrower_id,
-            "id": new_id("dlq"),
-            "loan_id": ln.id,
-            "business_date": today,
-            "from_bucket": ln.bucket,
-            "to_bucket": bucket,
-            "dpd": found.dpd,
-        },
-    )
-    return LoanDelinquencyChanged(
-        loan_id=ln.id,
-        borrower_id=ln.borrower_id,
+    row, event = transition_of(ln.borrower_id, ln.id, ln.currency, ln.bucket, bucket, found, principal_left, today)
+    uow.conn.execute(INSERT_TRANSITION, row)
+    return event
+
+
+def transition_of(
+    borrower_id: str,
+    loan_id: str,
+    currency: str,
+    previous: str,
+    bucket: str,
+    found: Delinquency,
+    principal_left: int,
+    today: date,
+) -> tuple[dict[str, Any], LoanDelinquencyChanged]:
+    """A change of bucket as its history row and its event, written by the caller."""
+    row = {
+        "borrower_id": borrower_id,
+        "id": new_id("dlq"),
+        "loan_id": loan_id,
+        "business_date": today,
+        "from_bucket": previous,
+        "to_bucket": bucket,
+        "dpd": found.dpd,
+    }
+    return row, LoanDelinquencyChanged(
+        loan_id=loan_id,
+        borrower_id=borrower_id,
         days_past_due=found.dpd,
         bucket=bucket,
-        previous_bucket=ln.bucket,
-        overdue_amount=Money(found.overdue_amount, ln.currency),
-        outstanding_principal=Money(principal_left, ln.currency),
+        previous_bucket=previous,
+        overdue_amount=Money(found.overdue_amount, currency),
+        outstanding_principal=Money(principal_left, currency),
         first_delinquency_date=from_day(found.first_delinquency_day),
         business_date=today,
     )

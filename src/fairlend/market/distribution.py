@@ -27,6 +27,7 @@ moves from the platform's account into custody.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -165,8 +166,16 @@ class Distribution:
 
     # -- in the repayment's transaction ---------------------------------------------------------
 
-    def record(self, uow: UnitOfWork, event: RepaymentPosted) -> None:
-        """Lending's RepaymentPosted: what the notes are owed of it becomes a receipt, fee worked out now."""
+    def record(self, uow: UnitOfWork, events: Sequence[RepaymentPosted]) -> None:
+        """Lending's RepaymentPosted: what the notes are owed of each becomes a receipt, fee worked out now.
+
+        All of one publication's repayments in one statement (a repayment file posts thousands).
+        """
+        rows = [row for row in (self._receipt(uow, event) for event in events) if row is not None]
+        if rows:
+            uow.conn.execute(_INSERT_RECEIPT, rows)
+
+    def _receipt(self, uow: UnitOfWork, event: RepaymentPosted) -> dict[str, Any] | None:
         refunded = event.refunded.minor if event.refunded else 0
         if event.kind is RepaymentKind.RECOVERY:
             amount, principal = event.amount.minor - refunded, 0
@@ -174,29 +183,26 @@ class Distribution:
             # Penalty and fees (late, prepayment) are the platform's; holders get principal and interest.
             amount, principal = event.principal_paid.minor + event.interest_paid.minor, event.principal_paid.minor
         if amount <= 0:
-            return
+            return None
         fee = servicing_fee(
             amount,
             self._market.servicing_fee_rate,
             event.received_days_past_due,
             self._market.servicing_fee_within_days,
         )
-        uow.conn.execute(
-            _INSERT_RECEIPT,
-            {
-                "id": event.repayment_id,
-                "loan_id": event.loan_id,
-                "kind": event.kind.value,
-                "business_date": event.business_date,
-                "currency": event.amount.currency,
-                "amount_minor": amount,
-                "principal_minor": principal,
-                "fee_minor": fee,
-                "received_days_past_due": event.received_days_past_due,
-                "batch_id": None,
-                "created_at": uow.clock.now(),
-            },
-        )
+        return {
+            "id": event.repayment_id,
+            "loan_id": event.loan_id,
+            "kind": event.kind.value,
+            "business_date": event.business_date,
+            "currency": event.amount.currency,
+            "amount_minor": amount,
+            "principal_minor": principal,
+            "fee_minor": fee,
+            "received_days_past_due": event.received_days_past_due,
+            "batch_id": None,
+            "created_at": uow.clock.now(),
+        }
 
     def write_down(self, uow: UnitOfWork, event: LoanChargedOff | LoanWrittenOff) -> None:
         """Charge-off: the loan's pending receipts are shared first, then its notes written down to zero."""

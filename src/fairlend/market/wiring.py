@@ -9,6 +9,7 @@ day has committed, an auto-invest sweep over the listings still open.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
@@ -51,9 +52,10 @@ class _DistributionProxy:
 
 
 def wire_market_steps(host: Host) -> None:
-    def on_repayment(uow: UnitOfWork, event: DomainEvent) -> None:
-        assert isinstance(event, RepaymentPosted)
-        host.market.distribution.record(uow, event)
+    def on_repayments(uow: UnitOfWork, events: Sequence[DomainEvent]) -> None:
+        posted = [event for event in events if isinstance(event, RepaymentPosted)]
+        assert len(posted) == len(events)
+        host.market.distribution.record(uow, posted)
 
     def on_closed(uow: UnitOfWork, event: DomainEvent) -> None:
         assert isinstance(event, LoanChargedOff | LoanWrittenOff)
@@ -63,7 +65,7 @@ def wire_market_steps(host: Host) -> None:
         assert isinstance(event, LoanModified)
         host.market.distribution.write_down_concession(uow, event)
 
-    host.bus.subscribe(RepaymentPosted.event_type, on_repayment)
+    host.bus.subscribe_many(RepaymentPosted.event_type, on_repayments)
     host.bus.subscribe(LoanModified.event_type, on_modified)
     host.bus.subscribe(LoanChargedOff.event_type, on_closed)
     host.bus.subscribe(LoanWrittenOff.event_type, on_closed)

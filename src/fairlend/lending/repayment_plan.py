@@ -1,0 +1,377 @@
+"""A repayment as a plan, then its writes: the one waterfall path for a single payment and for a file.
+
+`plan_repayment` takes a loan as it stands (`OpenLoan`: its row and its open
+installments, held in memory under the loan's lock) and a payment, splits
+the payment through the product's waterfall, works out the loan's new
+balances, delinquency and (after a prepayment) its rebuilt schedule, the
+repayment row, the events and the journal entry, and then moves the
+`OpenLoan` on to its state after the payment. Nothing is written. A payment
+it refuses (another currency, a prepayment the product forbids, a loan no
+longer active) raises before anything moves.
+
+The writes come after, for any number of plans: `write_loans` writes each
+loan's final state once (the installments paid, the rebuilt schedule, the
+loan row) and `write_plans` the repayments, delinquency transitions and
+events, each as one statement over all of them. A single repayment writes
+one plan; a repayment file plans every line of a chunk in order, a loan
+paid twice in it planned from its state after the first, and writes the
+chunk at once (`files.py`). Both therefore give the same rows, events and
+journal entries, by construction: there is one waterfall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from fairlend.db.uow import UnitOfWork
+from fairlend.errors import Conflict, Invalid
+from fairlend.events import DomainEvent
+from fairlend.ids import new_id
+from fairlend.jurisdiction.model import Profile
+from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, credit, debit, entry
+from fairlend.lending.events import LoanSettled, RepaymentPosted
+from fairlend.lending.model import Frequency, LoanState, Method, PrepaymentEffect, Product
+from fairlend.lending.publishing import publish_many
+from fairlend.lending.schedule import Line, Period, amortize, day
+from fairlend.lending.subledger import (
+    DROP_UNBILLED,
+    INSERT_INSTALLMENT,
+    INSERT_REPAYMENT,
+    INSERT_TRANSITION,
+    PAY_INSTALLMENT,
+    REPAY_COLUMNS,
+    REPAY_LOAN,
+    delinquency_of,
+    installment_row,
+    transition_of,
+)
+from fairlend.lending.views import RepaymentResult
+from fairlend.lending.waterfall import OpenInstallment, allocate_payment
+from fairlend.money import Money
+
+
+@dataclass(slots=True)
+class OpenLoan:
+    """A loan under its lock, as the repayments planned so far have left it (nothing written yet).
+
+    `row` holds the loan's columns; `installments` its open ones (unpaid, billed or not) in
+    seq order, as dicts of their columns. What the writes need is tracked as plans apply:
+    the installments paid on (`paid`, by seq) and whether the unbilled ones were rebuilt.
+    """
+
+    row: dict[str, Any]
+    product: Product
+    installments: list[dict[str, Any]]
+    paid: dict[int, dict[str, Any]] = field(default_factory=dict)
+    rescheduled: bool = False
+    changed: bool = False
+
+    @property
+    def loan_id(self) -> str:
+        return str(self.row["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class RepaymentPlan:
+    repayment: dict[str, Any]  # the loan_repayment row
+    transition: dict[str, Any] | None  # the loan_delinquency_transition row, when the bucket changes
+    events: list[DomainEvent]
+    entry: JournalEntry
+    result: RepaymentResult
+
+
+def plan_repayment(
+    loan: OpenLoan,
+    amount: Money,
+    *,
+    today: date,
+    now: datetime,
+    profile: Profile,
+    reference: str,
+    received_into: AccountKey | None,
+) -> RepaymentPlan:
+    """Plan a payment into an active loan through its product's waterfall, and move `loan` past it."""
+    ln, product = loan.row, loan.product
+    if ln["state"] != LoanState.ACTIVE.value:
+        raise Conflict("loan_not_active", f"loan {loan.loan_id} is {ln['state']}; it takes no repayments")
+    if amount.currency != ln["currency"]:
+        raise Invalid("currency_mismatch", f"loan {loan.loan_id} is in {ln['currency']}")
+    billed = [i for i in loan.installments if i["billed"]]
+    unbilled = [i for i in loan.installments if not i["billed"]]
+    unbilled_principal = sum(i["principal"] - i["principal_paid"] for i in unbilled)
+    alloc = allocate_payment(
+        amount.minor,
+        today,
+        [
+            OpenInstallment(
+                i["seq"],
+                i["due_date"],
+                i["principal"] - i["principal_paid"],
+                i["interest"] - i["interest_paid"],
+                i["fee"] - i["fee_paid"],
+            )
+            for i in billed
+        ],
+        penalty=ln["penalty_due"],
+        accrued_interest=ln["accrued_interest"],
+        unbilled_principal=unbilled_principal,
+        waterfall=product.waterfall,
+        prepayment_allowed=product.prepayment_allowed,
+        prepayment_fee_rate=product.prepayment_fee_rate,
+        rounding=product.rounding,
+    )
+    if alloc.accrued_interest and alloc.accrued_interest < ln["accrued_interest"]:
+        # Interest not yet due is paid whole or not at all: the period restarts on the new balance.
+        alloc.excess += alloc.accrued_interest
+        alloc.accrued_interest = 0
+    principal_left = ln["principal_outstanding"] - alloc.principal
+    settles = (
+        principal_left == 0
+        and ln["interest_due"] + ln["accrued_interest"] == alloc.interest
+        and ln["penalty_due"] == alloc.penalty
+        and ln["fees_due"] == alloc.billed_fees
+    )
+    if alloc.excess and not settles and not product.prepayment_allowed:
+        raise Invalid(
+            "prepayment_not_allowed",
+            f"product {product.code} takes no prepayment; at most {amount.minor - alloc.excess} minor units are due",
+        )
+    # Refused above or planned in full below: from here on the loan moves.
+    for inst in billed:
+        paid = alloc.installments.get(inst["seq"])
+        if paid is None:
+            continue
+        inst["principal_paid"] += paid.principal
+        inst["interest_paid"] += paid.interest
+        inst["fee_paid"] += paid.fee
+        done = (
+            inst["principal_paid"] == inst["principal"]
+            and inst["interest_paid"] == inst["interest"]
+            and inst["fee_paid"] == inst["fee"]
+        )
+        inst["paid_on"] = today if done else None
+        loan.paid[inst["seq"]] = inst
+    values: dict[str, Any] = {}
+    if alloc.accrued_interest or alloc.prepaid_principal:
+        rescheduled, unbilled = reschedule(ln, product, unbilled, unbilled_principal - alloc.prepaid_principal, today)
+        values.update(rescheduled)
+        loan.rescheduled = True
+    billed_principal_paid = alloc.principal - alloc.prepaid_principal
+    billed_interest_paid = alloc.interest - alloc.accrued_interest
+    penalty_left = ln["penalty_due"] - alloc.penalty
+    found = delinquency_of(billed, penalty_left, ln["grace_days"], day(today) - 1, ln["first_delinquency_day"])
+    if ln["delinquency_held"]:
+        # A modified loan's status stays as reported until the plan re-ages it or breaks (modifying.py).
+        found = replace(found, dpd=ln["dpd"], first_delinquency_day=ln["first_delinquency_day"])
+    bucket = profile.bucket_for(found.dpd).name
+    state = LoanState.SETTLED if settles else LoanState.ACTIVE
+    values.update(
+        principal_outstanding=principal_left,
+        principal_due=ln["principal_due"] - billed_principal_paid,
+        interest_due=ln["interest_due"] - billed_interest_paid,
+        accrued_interest=ln["accrued_interest"] - alloc.accrued_interest,
+        penalty_due=penalty_left,
+        fees_due=ln["fees_due"] - alloc.billed_fees,
+        oldest_due_day=found.oldest_due_day,
+        overdue_principal=found.overdue_principal,
+        overdue_amount=found.overdue_amount,
+        dpd=found.dpd,
+        bucket=bucket,
+        first_delinquency_day=found.first_delinquency_day,
+        state=state.value,
+        settled_on=today if settles else None,
+    )
+    refunded = alloc.excess
+    repayment_id = new_id("rpy")
+    borrower_id, loan_id, cur = ln["borrower_id"], loan.loan_id, ln["currency"]
+    repayment = {
+        "borrower_id": borrower_id,
+        "id": repayment_id,
+        "loan_id": loan_id,
+        "business_date": today,
+        "amount": amount.minor,
+        "principal": alloc.principal,
+        "interest": alloc.interest,
+        "penalty": alloc.penalty,
+        "fees": alloc.fees,
+        "prepayment_fee": alloc.prepayment_fee,
+        "refunded": refunded,
+        "reference": reference[:80],
+        "created_at": now,
+    }
+    events: list[DomainEvent] = [
+        RepaymentPosted(
+            loan_id=loan_id,
+            borrower_id=borrower_id,
+            repayment_id=repayment_id,
+            amount=amount,
+            principal_paid=Money(alloc.principal, cur),
+            interest_paid=Money(alloc.interest, cur),
+            penalty_paid=Money(alloc.penalty, cur),
+            fees_paid=Money(alloc.fees, cur),
+            outstanding_principal=Money(principal_left, cur),
+            days_past_due=found.dpd,
+            business_date=today,
+            received_days_past_due=max(0, day(today) - ln["oldest_due_day"]) if ln["oldest_due_day"] else 0,
+            refunded=Money(refunded, cur),
+        )
+    ]
+    transition = None
+    if bucket != ln["bucket"]:
+        transition, changed = transition_of(
+            borrower_id, loan_id, cur, ln["bucket"], bucket, found, principal_left, today
+        )
+        events.append(changed)
+    if settles:
+        events.append(
+            LoanSettled(
+                loan_id=loan_id,
+                borrower_id=borrower_id,
+                settled_on=today,
+                was_overdue=ln["dpd"] > 0,
+                business_date=today,
+            )
+        )
+    parts: list[tuple[AccountKey, int]] = [
+        (AccountKey(AccountType.LOAN_PRINCIPAL, cur), alloc.principal),
+        (AccountKey(AccountType.INTEREST_RECEIVABLE, cur), billed_interest_paid),
+        (AccountKey(AccountType.ACCRUED_INTEREST, cur), alloc.accrued_interest),
+        (AccountKey(AccountType.PENALTY_RECEIVABLE, cur), alloc.penalty),
+        (AccountKey(AccountType.FEE_RECEIVABLE, cur), alloc.billed_fees),
+        (AccountKey(AccountType.FEE_INCOME, cur), alloc.prepayment_fee),
+        (AccountKey(AccountType.BORROWER_CREDIT, cur, borrower_id), refunded),
+    ]
+    postings: list[Posting] = [debit(received_into or AccountKey(AccountType.PLATFORM_CASH, cur), amount)]
+    postings += [credit(key, Money(minor, cur)) for key, minor in parts if minor]
+    ln.update(values)
+    loan.installments = [i for i in billed if i["paid_on"] is None] + unbilled
+    loan.changed = True
+    return RepaymentPlan(
+        repayment=repayment,
+        transition=transition,
+        events=events,
+        entry=entry(today, "loan_repayment", *postings, reference=repayment_id),
+        result=RepaymentResult(
+            repayment_id=repayment_id,
+            loan_id=loan_id,
+            amount=amount,
+            principal_paid=Money(alloc.principal, cur),
+            interest_paid=Money(alloc.interest, cur),
+            penalty_paid=Money(alloc.penalty, cur),
+            fees_paid=Money(alloc.fees, cur),
+            prepayment_fee=Money(alloc.prepayment_fee, cur),
+            refunded=Money(refunded, cur),
+            outstanding_principal=Money(principal_left, cur),
+            days_past_due=found.dpd,
+            state=state,
+        ),
+    )
+
+
+def reschedule(
+    ln: dict[str, Any], product: Product, unbilled: list[dict[str, Any]], balance: int, today: date
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The unbilled installments rebuilt after a prepayment, from today, on the new balance.
+
+    Returns the loan's new schedule columns and the new unbilled installment rows.
+    """
+    if balance == 0 or not unbilled:
+        last_billed = ln["maturity_date"] if not unbilled else date.fromordinal(unbilled[0]["start_day"])
+        return {
+            "next_due_day": None,
+            "accrual_interest": 0,
+            "accrual_start_day": day(today),
+            "maturity_date": last_billed,
+        }, []
+    monthly = Frequency(ln["frequency"]) is Frequency.MONTHLY
+    periods = []
+    for k, inst in enumerate(unbilled):
+        start = date.fromordinal(inst["start_day"]) if k else today
+        whole = 1 if monthly and (k > 0 or start == date.fromordinal(inst["start_day"])) else None
+        periods.append(Period(start, inst["due_date"], whole))
+    method = Method(ln["method"])
+    shorten = product.prepayment_effect is PrepaymentEffect.SHORTEN_TERM
+    lines: list[Line] = amortize(
+        balance,
+        ln["rate"],
+        periods,
+        method,
+        Frequency(ln["frequency"]),
+        product.day_count,
+        product.rounding,
+        product.installment_rounding,
+        installment=ln["installment_amount"] if shorten and method is Method.EQUAL_INSTALLMENT else None,
+        principal_per_period=unbilled[0]["principal"] if shorten and method is Method.EQUAL_PRINCIPAL else None,
+        first_seq=unbilled[0]["seq"],
+    )
+    rows = [installment_row(ln["borrower_id"], ln["id"], line, ln["grace_days"], False) for line in lines]
+    values: dict[str, Any] = {
+        "cur_seq": rows[0]["seq"],
+        "accrual_start_day": day(today),
+        "next_due_day": rows[0]["due_day"],
+        "accrual_interest": rows[0]["interest"],
+        "maturity_date": lines[-1].due,
+    }
+    if not shorten and method is Method.EQUAL_INSTALLMENT:
+        values["installment_amount"] = lines[0].total
+    return values, rows
+
+
+def write_loans(uow: UnitOfWork, loans: Iterable[OpenLoan]) -> None:
+    """Write each changed loan's state once: its installments paid on, its rebuilt schedule, its row."""
+    changed = [loan for loan in loans if loan.changed]
+    if not changed:
+        return
+    conn = uow.conn
+    paid = [
+        {
+            "b_borrower_id": loan.row["borrower_id"],
+            "b_loan_id": loan.loan_id,
+            "b_seq": seq,
+            "principal_paid": inst["principal_paid"],
+            "interest_paid": inst["interest_paid"],
+            "fee_paid": inst["fee_paid"],
+            "paid_on": inst["paid_on"],
+        }
+        for loan in changed
+        for seq, inst in loan.paid.items()
+    ]
+    if paid:
+        conn.execute(PAY_INSTALLMENT, paid)
+    rebuilt = [loan for loan in changed if loan.rescheduled]
+    if rebuilt:
+        conn.execute(
+            DROP_UNBILLED, [{"borrower_id": loan.row["borrower_id"], "loan_id": loan.loan_id} for loan in rebuilt]
+        )
+        rows = [i for loan in rebuilt for i in loan.installments if not i["billed"]]
+        if rows:
+            conn.execute(INSERT_INSTALLMENT, rows)
+    conn.execute(
+        REPAY_LOAN,
+        [
+            {
+                "b_borrower_id": loan.row["borrower_id"],
+                "b_loan_id": loan.loan_id,
+                **{c: loan.row[c] for c in REPAY_COLUMNS},
+            }
+            for loan in changed
+        ],
+    )
+    for loan in changed:
+        loan.paid = {}
+        loan.rescheduled = False
+        loan.changed = False
+
+
+def write_plans(uow: UnitOfWork, plans: Sequence[RepaymentPlan]) -> None:
+    """The repayment rows, delinquency transitions and events of `plans`, in their order (journal apart)."""
+    if not plans:
+        return
+    uow.conn.execute(INSERT_REPAYMENT, [plan.repayment for plan in plans])
+    transitions = [plan.transition for plan in plans if plan.transition is not None]
+    if transitions:
+        uow.conn.execute(INSERT_TRANSITION, transitions)
+    publish_many(uow, [event for plan in plans for event in plan.events])
