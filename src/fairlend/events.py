@@ -23,7 +23,20 @@ class DomainEvent(Protocol):
     def aggregate_id(self) -> str: ...
 
 
+# Each event class's field names, read once: `dataclasses.fields` per event cost more than the rest
+# of turning it into JSON, and a repayment file writes thousands of events.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def to_json_value(value: Any) -> Any:
+    kind = type(value)
+    if kind is int or kind is str or kind is bool or value is None:
+        return value
+    if kind is Money:
+        return {"minor": value.minor, "currency": value.currency}
+    names = _FIELD_NAMES.get(kind)
+    if names is not None:
+        return {name: to_json_value(getattr(value, name)) for name in names}
     if isinstance(value, Money):
         return {"minor": value.minor, "currency": value.currency}
     if isinstance(value, Decimal):
@@ -33,7 +46,8 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+        return {name: to_json_value(getattr(value, name)) for name in names}
     if isinstance(value, (list, tuple)):
         return [to_json_value(v) for v in value]
     if isinstance(value, dict):

@@ -23,8 +23,8 @@ from fairlend.errors import Conflict, Invalid
 from fairlend.events import DomainEvent
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
+from fairlend.ledger.batch import JournalPoster
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
-from fairlend.ledger.service import Ledger
 from fairlend.lending.events import LoanSettled, RepaymentPosted
 from fairlend.lending.model import LoanState, RepaymentKind
 from fairlend.lending.publishing import publish_many
@@ -47,7 +47,7 @@ def recovered_of(uow: UnitOfWork, ln: Row[Any]) -> int:
 
 def recover(
     uow: UnitOfWork,
-    ledger: Ledger,
+    ledger: JournalPoster,
     profile: Profile,
     ln: Row[Any],
     amount: Money,

@@ -91,7 +91,7 @@ class LoanRepayments(LendingQueries):
             dict(r._mapping)
             for r in conn.execute(OPEN_INSTALLMENTS, {"borrower_id": ln.borrower_id, "loan_id": loan_id})
         ]
-        loan = OpenLoan(dict(ln._mapping), product, installments)
+        loan = OpenLoan.of(dict(ln._mapping), product, installments)
         plan = plan_repayment(
             loan,
             amount,
@@ -105,7 +105,7 @@ class LoanRepayments(LendingQueries):
         write_plans(uow, [plan])
         # The journal entry goes last: its control-account rows are the hottest locks, held until commit.
         self._ledger.post(uow, plan.entry)
-        return plan.result
+        return plan.result()
 
     def _payoff(self, uow: UnitOfWork, ln: Row[Any], as_of: date) -> PayoffQuote:
         product = load_product(uow.conn, ln.product_code, ln.product_version, self._product_cache)

@@ -21,7 +21,7 @@ journal entries, by construction: there is one waterfall.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -57,21 +57,46 @@ from fairlend.money import Money
 class OpenLoan:
     """A loan under its lock, as the repayments planned so far have left it (nothing written yet).
 
-    `row` holds the loan's columns; `installments` its open ones (unpaid, billed or not) in
-    seq order, as dicts of their columns. What the writes need is tracked as plans apply:
-    the installments paid on (`paid`, by seq) and whether the unbilled ones were rebuilt.
+    `row` holds the loan's columns; `billed` its billed, unpaid installments in seq order, as
+    dicts of their columns. The unbilled ones matter to a payment only as the principal they
+    still carry, unless a prepayment rebuilds them: `unbilled` holds their rows when they were
+    read (None: not yet, `read_unbilled` reads them when a plan needs them). What the writes
+    need is tracked as plans apply: the installments paid on (`paid`, by seq) and whether the
+    unbilled ones were rebuilt.
     """
 
     row: dict[str, Any]
     product: Product
-    installments: list[dict[str, Any]]
+    billed: list[dict[str, Any]]
+    unbilled_principal: int
+    unbilled: list[dict[str, Any]] | None = None
+    read_unbilled: Callable[[], list[dict[str, Any]]] | None = None
     paid: dict[int, dict[str, Any]] = field(default_factory=dict)
     rescheduled: bool = False
     changed: bool = False
 
+    @classmethod
+    def of(cls, row: dict[str, Any], product: Product, installments: list[dict[str, Any]]) -> OpenLoan:
+        """A loan and every one of its open installments, billed or not."""
+        unbilled = [i for i in installments if not i["billed"]]
+        return cls(
+            row,
+            product,
+            [i for i in installments if i["billed"]],
+            sum(i["principal"] - i["principal_paid"] for i in unbilled),
+            unbilled,
+        )
+
     @property
     def loan_id(self) -> str:
         return str(self.row["id"])
+
+    def unbilled_rows(self) -> list[dict[str, Any]]:
+        if self.unbilled is None:
+            if self.read_unbilled is None:
+                raise RuntimeError(f"loan {self.loan_id}: unbilled installments neither given nor readable")
+            self.unbilled = self.read_unbilled()
+        return self.unbilled
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +105,32 @@ class RepaymentPlan:
     transition: dict[str, Any] | None  # the loan_delinquency_transition row, when the bucket changes
     events: list[DomainEvent]
     entry: JournalEntry
-    result: RepaymentResult
+    currency: str
+    outstanding_principal: int
+    days_past_due: int
+    state: LoanState
+
+    @property
+    def repayment_id(self) -> str:
+        return str(self.repayment["id"])
+
+    def result(self) -> RepaymentResult:
+        """The answer a caller gets (made on demand: a file's lines need only the repayment's id)."""
+        r, cur = self.repayment, self.currency
+        return RepaymentResult(
+            repayment_id=self.repayment_id,
+            loan_id=r["loan_id"],
+            amount=Money(r["amount"], cur),
+            principal_paid=Money(r["principal"], cur),
+            interest_paid=Money(r["interest"], cur),
+            penalty_paid=Money(r["penalty"], cur),
+            fees_paid=Money(r["fees"], cur),
+            prepayment_fee=Money(r["prepayment_fee"], cur),
+            refunded=Money(r["refunded"], cur),
+            outstanding_principal=Money(self.outstanding_principal, cur),
+            days_past_due=self.days_past_due,
+            state=self.state,
+        )
 
 
 def plan_repayment(
@@ -99,9 +149,8 @@ def plan_repayment(
         raise Conflict("loan_not_active", f"loan {loan.loan_id} is {ln['state']}; it takes no repayments")
     if amount.currency != ln["currency"]:
         raise Invalid("currency_mismatch", f"loan {loan.loan_id} is in {ln['currency']}")
-    billed = [i for i in loan.installments if i["billed"]]
-    unbilled = [i for i in loan.installments if not i["billed"]]
-    unbilled_principal = sum(i["principal"] - i["principal_paid"] for i in unbilled)
+    billed = loan.billed
+    unbilled_principal = loan.unbilled_principal
     alloc = allocate_payment(
         amount.minor,
         today,
@@ -156,9 +205,10 @@ def plan_repayment(
         loan.paid[inst["seq"]] = inst
     values: dict[str, Any] = {}
     if alloc.accrued_interest or alloc.prepaid_principal:
-        rescheduled, unbilled = reschedule(ln, product, unbilled, unbilled_principal - alloc.prepaid_principal, today)
+        balance = unbilled_principal - alloc.prepaid_principal
+        rescheduled, rebuilt = reschedule(ln, product, loan.unbilled_rows(), balance, today)
         values.update(rescheduled)
-        loan.rescheduled = True
+        loan.unbilled, loan.unbilled_principal, loan.rescheduled = rebuilt, balance, True
     billed_principal_paid = alloc.principal - alloc.prepaid_principal
     billed_interest_paid = alloc.interest - alloc.accrued_interest
     penalty_left = ln["penalty_due"] - alloc.penalty
@@ -247,27 +297,17 @@ def plan_repayment(
     postings: list[Posting] = [debit(received_into or AccountKey(AccountType.PLATFORM_CASH, cur), amount)]
     postings += [credit(key, Money(minor, cur)) for key, minor in parts if minor]
     ln.update(values)
-    loan.installments = [i for i in billed if i["paid_on"] is None] + unbilled
+    loan.billed = [i for i in billed if i["paid_on"] is None]
     loan.changed = True
     return RepaymentPlan(
         repayment=repayment,
         transition=transition,
         events=events,
         entry=entry(today, "loan_repayment", *postings, reference=repayment_id),
-        result=RepaymentResult(
-            repayment_id=repayment_id,
-            loan_id=loan_id,
-            amount=amount,
-            principal_paid=Money(alloc.principal, cur),
-            interest_paid=Money(alloc.interest, cur),
-            penalty_paid=Money(alloc.penalty, cur),
-            fees_paid=Money(alloc.fees, cur),
-            prepayment_fee=Money(alloc.prepayment_fee, cur),
-            refunded=Money(refunded, cur),
-            outstanding_principal=Money(principal_left, cur),
-            days_past_due=found.dpd,
-            state=state,
-        ),
+        currency=cur,
+        outstanding_principal=principal_left,
+        days_past_due=found.dpd,
+        state=state,
     )
 
 
@@ -346,7 +386,7 @@ def write_loans(uow: UnitOfWork, loans: Iterable[OpenLoan]) -> None:
         conn.execute(
             DROP_UNBILLED, [{"borrower_id": loan.row["borrower_id"], "loan_id": loan.loan_id} for loan in rebuilt]
         )
-        rows = [i for loan in rebuilt for i in loan.installments if not i["billed"]]
+        rows = [i for loan in rebuilt for i in loan.unbilled_rows()]
         if rows:
             conn.execute(INSERT_INSTALLMENT, rows)
     conn.execute(

@@ -23,6 +23,7 @@ from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debi
 from fairlend.ledger.service import Ledger
 from fairlend.lending.closing import close_loan
 from fairlend.lending.events import LoanChargedOff, LoanDisbursed, LoanWrittenOff
+from fairlend.lending.files import RepaymentFiles
 from fairlend.lending.importing import as_of, catch_up
 from fairlend.lending.model import FeeTreatment, LoanState
 from fairlend.lending.modifying import LoanModifications
@@ -48,6 +49,7 @@ class LendingService(LoanModifications):
         self.products = Products(uow, profile)
         # Versions are immutable: the repayment hot path reads each one once per process.
         self._product_cache: ProductCache = {}
+        self.files = RepaymentFiles(uow, profile, self._product_cache)
 
     # -- quotes and booking ----------------------------------------------------
 

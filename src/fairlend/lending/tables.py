@@ -7,7 +7,7 @@ Columns that end-of-day computes on (`*_day`) are integer day numbers
 both SQLite and PostgreSQL.
 """
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, String, Table, Text, false
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, String, Table, Text, false, text
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import BigIntPK, Rate, UtcDateTime, id_column_type
@@ -177,4 +177,50 @@ platform_business_date = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("business_date", Date, nullable=False),
+)
+
+# A repayment file taken in: once per content (its SHA-256), with its counts and its
+# totals applied per currency ({"CNY": minor}). Not a borrower's: it spans many.
+repayment_file = Table(
+    "repayment_file",
+    metadata,
+    Column("id", id_column_type(), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("format", String(8), nullable=False),  # file_lines.FileFormat
+    Column("business_date", Date, nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("applied", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("totals", JSON, nullable=False),
+    Column("imported_by", String(40), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index("uq_repayment_file_sha256", "sha256", unique=True),
+)
+
+# What became of each payment line of a file (file_lines.LineStatus), kept so that the
+# result can be read again by the file's id. An external reference is applied at most once,
+# across every file: the partial unique index holds it whatever runs at the same time.
+repayment_file_line = Table(
+    "repayment_file_line",
+    metadata,
+    Column("file_id", id_column_type(), primary_key=True),
+    Column("line", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(10), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("detail", String(200), nullable=False),
+    Column("loan_id", String(40), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("value_date", Date, nullable=True),
+    Column("external_reference", String(80), nullable=False),
+    Column("repayment_id", String(40), nullable=False),
+    Index(
+        "uq_repayment_file_line_applied_reference",
+        "external_reference",
+        unique=True,
+        sqlite_where=text("status = 'applied'"),
+        postgresql_where=text("status = 'applied'"),
+    ),
 )

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, insert, select, text, update
@@ -171,11 +171,12 @@ class Distribution:
 
         All of one publication's repayments in one statement (a repayment file posts thousands).
         """
-        rows = [row for row in (self._receipt(uow, event) for event in events) if row is not None]
+        now = uow.clock.now()
+        rows = [row for row in (self._receipt(event, now) for event in events) if row is not None]
         if rows:
             uow.conn.execute(_INSERT_RECEIPT, rows)
 
-    def _receipt(self, uow: UnitOfWork, event: RepaymentPosted) -> dict[str, Any] | None:
+    def _receipt(self, event: RepaymentPosted, now: datetime) -> dict[str, Any] | None:
         refunded = event.refunded.minor if event.refunded else 0
         if event.kind is RepaymentKind.RECOVERY:
             amount, principal = event.amount.minor - refunded, 0
@@ -201,7 +202,7 @@ class Distribution:
             "fee_minor": fee,
             "received_days_past_due": event.received_days_past_due,
             "batch_id": None,
-            "created_at": uow.clock.now(),
+            "created_at": now,
         }
 
     def write_down(self, uow: UnitOfWork, event: LoanChargedOff | LoanWrittenOff) -> None:
