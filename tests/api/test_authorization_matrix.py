@@ -11,6 +11,7 @@ changes state (accepting an offer, a repayment) cannot hide a refusal.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
@@ -38,6 +39,7 @@ ONLY_OWNER: frozenset[Role] = frozenset()
 BORROWERS_THEMSELVES = frozenset({Role.BORROWER})  # no owner in the path: the caller's own records
 COLLECTORS = frozenset({Role.COLLECTOR, Role.ADMIN})
 PDF = b"%PDF-1.4\n%%EOF\n"
+PAYMENTS = b"loan_reference,amount,value_date,external_reference\nloan_nobody,1.00,2026-03-02,PSP-MATRIX\n"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ LENDING = [
     Endpoint("GET", "/api/v1/loans/{loan}/payoff", STAFF, True),
     # Moving money on a loan: its borrower or a loan officer, not a collector, compliance or an investor.
     Endpoint("POST", "/api/v1/loans/{loan}/repayments", LOAN_OFFICERS, True, _json({"amount": "10"})),
+    # A processor's file pays many borrowers' loans: loan officers only, never a borrower, not even the owner.
+    Endpoint("POST", "/api/v1/repayment-files", LOAN_OFFICERS, False, {"files": {"file": ("p.csv", PAYMENTS)}}),
+    Endpoint("GET", "/api/v1/repayment-files/{rpf}", LOAN_OFFICERS, False),
 ]
 
 SCORING_AND_ORIGINATION = [
@@ -210,7 +215,8 @@ def test_lending_scoring_and_origination_answer_only_the_owner_and_the_roles_all
         OWNER, Money.of(30_000, "CNY"), 12, inquiry_disclosure_acknowledged=True, stated_monthly_income=None
     )
     assert view.offer_id is not None
-    ids = {"loan": loan, "pid": OWNER, "app": view.id, "offer": view.offer_id, "product": CASH12.code}
+    rpf = container.lending.files.import_file(io.BytesIO(PAYMENTS + b"\n"), name="f.csv", imported_by="op_x").file_id
+    ids = {"loan": loan, "pid": OWNER, "app": view.id, "offer": view.offer_id, "product": CASH12.code, "rpf": rpf}
     assert _check(api, fake_auth, LENDING + SCORING_AND_ORIGINATION, ids) == []
 
 

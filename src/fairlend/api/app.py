@@ -18,6 +18,7 @@ from fairlend.api.routers import lending as lending_router
 from fairlend.api.routers import market as market_routes
 from fairlend.api.routers import market_ecsp as market_ecsp_routes
 from fairlend.api.routers import origination as origination_routes
+from fairlend.api.routers import repayment_files as repayment_files_router
 from fairlend.api.routers import scoring as scoring_routes
 from fairlend.api.routers import secondary as secondary_routes
 from fairlend.bootstrap import Container, bootstrap
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(scoring_routes.router, prefix=API_PREFIX)
     app.include_router(origination_routes.router, prefix=API_PREFIX)
     app.include_router(lending_router.router, prefix=API_PREFIX)
+    app.include_router(repayment_files_router.router, prefix=API_PREFIX)
     app.include_router(market_routes.router, prefix=API_PREFIX)
     app.include_router(autoinvest_routes.router, prefix=API_PREFIX)
     app.include_router(secondary_routes.router, prefix=API_PREFIX)

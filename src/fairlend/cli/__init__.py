@@ -141,6 +141,10 @@ from fairlend.cli import lending as _lending  # noqa: E402 - its commands import
 
 app.add_typer(_lending.app)
 
+from fairlend.cli.repayments import app as repayments_app  # noqa: E402  (needs open_container above)
+
+app.add_typer(repayments_app, name="repayments")
+
 from fairlend.cli import sim as _sim  # noqa: E402  (`fairlend demo`; needs the helpers above)
 
 app.add_typer(_sim.app)
