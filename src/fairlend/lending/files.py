@@ -348,12 +348,12 @@ class _Applier:
         billed: dict[str, list[dict[str, Any]]] = {r.id: [] for r in active}
         found = conn.execute(_BILLED, keys)
         columns = list(found.keys())
-        for values in found.tuples():
+        for values in found:
             inst = dict(zip(columns, values, strict=True))
             mine = billed.get(inst["loan_id"])
             if mine is not None:  # another loan of the same borrower: not in this chunk
                 mine.append(inst)
-        unbilled = {loan_id: int(total or 0) for loan_id, total in conn.execute(_UNBILLED_PRINCIPAL, keys).tuples()}
+        unbilled = {loan_id: int(total or 0) for loan_id, total in conn.execute(_UNBILLED_PRINCIPAL, keys)}
         return {
             r.id: OpenLoan(
                 dict(r._mapping),
