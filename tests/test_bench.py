@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import pkgutil
 import random
 from pathlib import Path
+from types import ModuleType
 
+import bench
 import pytest
-from bench import bureau, eod, load, market, market_funding, repayments, scoring
+from bench import bureau, eod, load, market, market_funding, repayment_files, repayments, scoring
 from bench import collections as collections_bench
 from bench.loopback import require_loopback
 
@@ -43,6 +46,28 @@ def test_the_load_script_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 # -- every other bench module, at a tiny size, on SQLite -------------------------------------------
+
+# Helpers the benchmarks share, not benchmarks themselves.
+NOT_BENCHMARKS = {"loopback", "scratch"}
+
+
+def test_every_bench_module_has_a_smoke_test_here() -> None:
+    """A new bench module is smoke-tested here, or it can rot unseen (issue #16, item 7)."""
+    smoked = {
+        value.__name__.removeprefix("bench.")
+        for value in globals().values()
+        if isinstance(value, ModuleType) and value.__name__.startswith("bench.")
+    }
+    modules = {m.name for m in pkgutil.iter_modules(bench.__path__)} - NOT_BENCHMARKS
+    assert modules - smoked == set()
+
+
+def test_the_repayment_file_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    repayment_files.main(["--lines", "120", "--backends", "sqlite"])
+    printed = capsys.readouterr().out
+    assert "applied 120, duplicates 0, refused 0" in printed
+    assert "already imported True" in printed and "fairlend verify: 0 discrepancies" in printed
+    assert "repayments/s" in printed and "load average" in printed
 
 
 def test_the_end_of_day_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
