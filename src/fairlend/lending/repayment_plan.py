@@ -31,7 +31,7 @@ from fairlend.errors import Conflict, Invalid
 from fairlend.events import DomainEvent
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
-from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, credit, debit, entry
+from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, entry
 from fairlend.lending.events import LoanSettled, RepaymentPosted
 from fairlend.lending.model import Frequency, LoanState, Method, PrepaymentEffect, Product
 from fairlend.lending.publishing import publish_many
@@ -176,12 +176,15 @@ def plan_repayment(
         # Interest not yet due is paid whole or not at all: the period restarts on the new balance.
         alloc.excess += alloc.accrued_interest
         alloc.accrued_interest = 0
-    principal_left = ln["principal_outstanding"] - alloc.principal
+    # Each is a sum over the installments paid: worked out once.
+    paid_principal, paid_interest = alloc.principal, alloc.interest
+    paid_fees, paid_billed_fees = alloc.fees, alloc.billed_fees
+    principal_left = ln["principal_outstanding"] - paid_principal
     settles = (
         principal_left == 0
-        and ln["interest_due"] + ln["accrued_interest"] == alloc.interest
+        and ln["interest_due"] + ln["accrued_interest"] == paid_interest
         and ln["penalty_due"] == alloc.penalty
-        and ln["fees_due"] == alloc.billed_fees
+        and ln["fees_due"] == paid_billed_fees
     )
     if alloc.excess and not settles and not product.prepayment_allowed:
         raise Invalid(
@@ -209,8 +212,8 @@ def plan_repayment(
         rescheduled, rebuilt = reschedule(ln, product, loan.unbilled_rows(), balance, today)
         values.update(rescheduled)
         loan.unbilled, loan.unbilled_principal, loan.rescheduled = rebuilt, balance, True
-    billed_principal_paid = alloc.principal - alloc.prepaid_principal
-    billed_interest_paid = alloc.interest - alloc.accrued_interest
+    billed_principal_paid = paid_principal - alloc.prepaid_principal
+    billed_interest_paid = paid_interest - alloc.accrued_interest
     penalty_left = ln["penalty_due"] - alloc.penalty
     found = delinquency_of(billed, penalty_left, ln["grace_days"], day(today) - 1, ln["first_delinquency_day"])
     if ln["delinquency_held"]:
@@ -224,7 +227,7 @@ def plan_repayment(
         interest_due=ln["interest_due"] - billed_interest_paid,
         accrued_interest=ln["accrued_interest"] - alloc.accrued_interest,
         penalty_due=penalty_left,
-        fees_due=ln["fees_due"] - alloc.billed_fees,
+        fees_due=ln["fees_due"] - paid_billed_fees,
         oldest_due_day=found.oldest_due_day,
         overdue_principal=found.overdue_principal,
         overdue_amount=found.overdue_amount,
@@ -243,10 +246,10 @@ def plan_repayment(
         "loan_id": loan_id,
         "business_date": today,
         "amount": amount.minor,
-        "principal": alloc.principal,
-        "interest": alloc.interest,
+        "principal": paid_principal,
+        "interest": paid_interest,
         "penalty": alloc.penalty,
-        "fees": alloc.fees,
+        "fees": paid_fees,
         "prepayment_fee": alloc.prepayment_fee,
         "refunded": refunded,
         "reference": reference[:80],
@@ -258,10 +261,10 @@ def plan_repayment(
             borrower_id=borrower_id,
             repayment_id=repayment_id,
             amount=amount,
-            principal_paid=Money(alloc.principal, cur),
-            interest_paid=Money(alloc.interest, cur),
+            principal_paid=Money(paid_principal, cur),
+            interest_paid=Money(paid_interest, cur),
             penalty_paid=Money(alloc.penalty, cur),
-            fees_paid=Money(alloc.fees, cur),
+            fees_paid=Money(paid_fees, cur),
             outstanding_principal=Money(principal_left, cur),
             days_past_due=found.dpd,
             business_date=today,
@@ -286,16 +289,17 @@ def plan_repayment(
             )
         )
     parts: list[tuple[AccountKey, int]] = [
-        (AccountKey(AccountType.LOAN_PRINCIPAL, cur), alloc.principal),
+        (AccountKey(AccountType.LOAN_PRINCIPAL, cur), paid_principal),
         (AccountKey(AccountType.INTEREST_RECEIVABLE, cur), billed_interest_paid),
         (AccountKey(AccountType.ACCRUED_INTEREST, cur), alloc.accrued_interest),
         (AccountKey(AccountType.PENALTY_RECEIVABLE, cur), alloc.penalty),
-        (AccountKey(AccountType.FEE_RECEIVABLE, cur), alloc.billed_fees),
+        (AccountKey(AccountType.FEE_RECEIVABLE, cur), paid_billed_fees),
         (AccountKey(AccountType.FEE_INCOME, cur), alloc.prepayment_fee),
         (AccountKey(AccountType.BORROWER_CREDIT, cur, borrower_id), refunded),
     ]
-    postings: list[Posting] = [debit(received_into or AccountKey(AccountType.PLATFORM_CASH, cur), amount)]
-    postings += [credit(key, Money(minor, cur)) for key, minor in parts if minor]
+    # Signed as debit and credit would sign them (the amounts are positive), without their copies.
+    postings = [Posting(received_into or AccountKey(AccountType.PLATFORM_CASH, cur), amount)]
+    postings += [Posting(key, Money(-minor, cur)) for key, minor in parts if minor]
     ln.update(values)
     loan.billed = [i for i in billed if i["paid_on"] is None]
     loan.changed = True
