@@ -44,8 +44,16 @@ class SentMessage:
     sent_at: datetime
 
 
+def masked(phone_e164: str) -> str:
+    return phone_e164[:-8] + "****" + phone_e164[-4:] if len(phone_e164) > 8 else phone_e164
+
+
 class DevMessageSender:
-    """Development and test only: logs each code and keeps the last ones for the dev page."""
+    """Development and test only: logs each code and keeps the last ones for the dev page, in this process.
+
+    A server wires `dev_messages.SharedDevMessageSender` instead, which keeps them in the
+    database so that every worker process lists the same ones.
+    """
 
     def __init__(self, clock: Clock, keep: int = 200) -> None:
         self._sent: deque[SentMessage] = deque(maxlen=keep)
@@ -53,11 +61,11 @@ class DevMessageSender:
         self._clock = clock
 
     def send(self, phone_e164: str, text: str, *, code: str, purpose: str) -> None:
-        masked = phone_e164[:-8] + "****" + phone_e164[-4:] if len(phone_e164) > 8 else phone_e164
+        hidden = masked(phone_e164)
         with self._lock:
-            self._sent.append(SentMessage(phone_e164, masked, code, purpose, text, self._clock.now()))
+            self._sent.append(SentMessage(phone_e164, hidden, code, purpose, text, self._clock.now()))
         # The development log is where a tester reads codes; production never uses this adapter.
-        log.info("development one-time code %s for %s (%s)", code, masked, purpose)
+        log.info("development one-time code %s for %s (%s)", code, hidden, purpose)
 
     def sent(self) -> list[SentMessage]:
         with self._lock:

@@ -205,3 +205,18 @@ identity_session_revocation = Table(
     PrimaryKeyConstraint("subject_id", "token_id", name="pk_identity_session_revocation"),
     Index("ix_identity_session_revocation_expires_at", "expires_at"),
 )
+
+# Development and test only: what the development message sender "sent", so that every server
+# process (`fairlend serve --workers N`) lists the same codes on the development page. Sealed like
+# any personal data; the newest few hundred are kept.
+identity_dev_message = Table(
+    "identity_dev_message",
+    metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    Column("phone_index", String(64), nullable=False),
+    Column("masked_phone", String(32), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("sealed", Text, nullable=False),  # {"phone", "code", "text"}, sealed by the PII vault
+    Column("sent_at", UtcDateTime, nullable=False),
+    Index("ix_identity_dev_message_phone_index", "phone_index"),
+)

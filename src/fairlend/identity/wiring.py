@@ -5,9 +5,10 @@ from __future__ import annotations
 from fairlend.clock import Clock
 from fairlend.config import Settings
 from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.identity.dev_messages import SharedDevMessageSender
 from fairlend.identity.otp import SendBudgets
 from fairlend.identity.pii import PiiVault
-from fairlend.identity.ports import BankVerifier, DevBankVerifier, DevMessageSender, MessageSender, NoMessageSender
+from fairlend.identity.ports import BankVerifier, DevBankVerifier, MessageSender, NoMessageSender
 from fairlend.identity.service import IdentityService
 from fairlend.identity.tokens import TokenService
 from fairlend.jurisdiction.model import Profile
@@ -25,7 +26,8 @@ def build_identity(
     vault = PiiVault(settings.pii_keys.get_secret_value(), settings.blind_index_key.get_secret_value())
     production = settings.environment == "production"
     # Production has no SMS gateway or bank adapter yet: it refuses rather than pretend.
-    chosen_sender = sender or (NoMessageSender() if production else DevMessageSender(clock))
+    # Development's sender keeps what it "sent" in the database: every server process lists the same.
+    chosen_sender = sender or (NoMessageSender() if production else SharedDevMessageSender(clock, uow, vault))
     chosen_verifier = bank_verifier or (RefusingBankVerifier() if production else DevBankVerifier())
     budgets = SendBudgets(
         per_client_hour=settings.otp_client_sends_per_hour,
