@@ -62,3 +62,18 @@ def test_bad_settings_print_one_line_and_exit_2(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["no-such-command"], ["verify", "--bogus"]])
 def test_usage_errors_exit_2(args: list[str]) -> None:
     assert runner.invoke(app, args).exit_code == 2
+
+
+def test_serve_runs_one_worker_on_sqlite_and_one_per_core_on_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fairlend.cli import default_workers
+
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+    assert (default_workers(True), default_workers(False)) == (1, 6)
+    monkeypatch.setattr("os.cpu_count", lambda: None)
+    assert default_workers(False) == 1
+
+
+@pytest.mark.parametrize("count", ["0", "-2", "many"])
+def test_serve_refuses_a_worker_count_that_is_not_a_positive_number(count: str) -> None:
+    result = runner.invoke(app, ["serve", "--workers", count])
+    assert result.exit_code == 2 and "--workers" in result.output

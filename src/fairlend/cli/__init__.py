@@ -6,6 +6,7 @@ A domain error prints one line on stderr and exits with status 2.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -69,13 +70,27 @@ def _root(
     """fairlend's command line."""
 
 
+# How long a stopping worker lets requests in flight finish before it closes their connections.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Seed demo data first when the database is empty.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Server processes (default: 1 on SQLite, one per core on PostgreSQL).", min=1, max=256),
+    ] = None,
 ) -> None:
-    """Run the web portals and the HTTP API (upgrades an embedded SQLite database first)."""
+    """Run the web portals and the HTTP API (upgrades an embedded SQLite database first).
+
+    With more than one worker, uvicorn's supervisor runs the processes on one socket, replaces a
+    worker that dies, and on SIGTERM or SIGINT lets each finish its requests in flight (at most
+    GRACEFUL_SHUTDOWN_SECONDS) before it exits. Processes share nothing in memory: sessions,
+    one-time-code limits, idempotency records and the business date live in the database.
+    """
     import uvicorn
 
     from fairlend.api.app import create_app
@@ -96,12 +111,29 @@ def serve(
         upgrade(container.engine)
     elif not is_current(container.engine):
         raise UsageError("schema_out_of_date", "the database schema is not current; run `fairlend db upgrade` first")
+    processes = workers or default_workers(settings.is_sqlite)
+    where = f"http://{host or settings.host}:{port or settings.port}"
     err.print(
-        f"fairlend {__version__} on http://{host or settings.host}:{port or settings.port} ({container.engine.dialect.name}, profile {container.profile.code})"
+        f"fairlend {__version__} on {where} ({container.engine.dialect.name}, profile {container.profile.code},"
+        f" {processes} worker{'s' if processes > 1 else ''})"
     )
-    uvicorn.run(
-        create_app(container=container), host=host or settings.host, port=port or settings.port, log_level="info"
-    )
+    common = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": "info",
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+    }
+    if processes == 1:
+        uvicorn.run(create_app(container=container), **common)  # type: ignore[arg-type]
+        return
+    container.close()
+    # Each worker builds its own app from the same settings (the environment and .env it inherits).
+    uvicorn.run("fairlend.api.app:create_app", factory=True, workers=processes, **common)  # type: ignore[arg-type]
+
+
+def default_workers(is_sqlite: bool) -> int:
+    """SQLite has one writer at a time, so more processes only queue on its lock; PostgreSQL uses every core."""
+    return 1 if is_sqlite else max(1, os.cpu_count() or 1)
 
 
 @db_app.command("upgrade")
