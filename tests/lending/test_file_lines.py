@@ -134,3 +134,19 @@ def test_the_hash_covers_every_byte_read_line_ends_and_bom_included() -> None:
         assert len(list(PaymentLines(read_raw(reader), "CNY"))) == 1
         digests.add(reader.hexdigest())
     assert len(digests) == 3
+
+
+def test_the_survey_counts_the_lines_and_finds_whole_file_problems_without_checking_each_line() -> None:
+    lines = PaymentLines(
+        read_raw(HashingReader(io.BytesIO(csv_bytes("loan_1,abc,bad,R", "loan_2,1,2026-03-02,")))), "CNY"
+    )
+    lines.survey()
+    assert (lines.count, lines.format) == (2, FileFormat.CSV)
+    broken = PaymentLines(read_raw(HashingReader(io.BytesIO(csv_bytes("loan_1,1,2026-03-02,R") + b"\xff\n"))), "CNY")
+    with pytest.raises(Invalid) as refused:
+        broken.survey()
+    assert refused.value.code == "file_not_utf8"
+
+
+def csv_bytes(*lines: str) -> bytes:
+    return (HEADER + "".join(f"{line}\n" for line in lines)).encode()

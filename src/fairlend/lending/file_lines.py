@@ -137,14 +137,30 @@ class PaymentLines:
         self._currency = default_currency
         self.format = FileFormat.CSV
         self.count = 0
+        self._header: list[str] | None = None
 
     def __iter__(self) -> Iterator[FileLine | LineRefusal]:
-        header: list[str] | None = None
+        for number, text in self._texts():
+            if text is None:
+                yield LineRefusal(number, "line_too_long", f"a line is at most {MAX_LINE_BYTES} bytes")
+            elif self._header is not None:
+                yield _csv_line(number, text, self._header, self._currency)
+            else:
+                yield _json_line(number, text, self._currency)
+
+    def survey(self) -> None:
+        """Read the whole file for its problems as a file (and its count), leaving its lines unchecked."""
+        for _ in self._texts():
+            pass
+
+    def _texts(self) -> Iterator[tuple[int, str | None]]:
+        """(number, text) of each payment line; text None for one too long. Raises for the whole file."""
+        self._header = None
         detected = False
         for index, data in enumerate(self._raw, start=1):
             if data is None:
                 self.count += 1
-                yield LineRefusal(self.count, "line_too_long", f"a line is at most {MAX_LINE_BYTES} bytes")
+                yield self.count, None
                 continue
             try:
                 text = data.decode("utf-8")
@@ -156,15 +172,12 @@ class PaymentLines:
                 detected = True
                 self.format = detect_format(text)
                 if self.format is FileFormat.CSV:
-                    header = _header(text)
+                    self._header = _header(text)
                     continue
             self.count += 1
             if self.count > MAX_LINES:
                 raise Invalid("file_too_many_lines", f"a repayment file holds at most {MAX_LINES:,} lines; split it")
-            if header is not None:
-                yield _csv_line(self.count, text, header, self._currency)
-            else:
-                yield _json_line(self.count, text, self._currency)
+            yield self.count, text
         if self.count == 0:
             raise Invalid("file_empty", "the file holds no payment line")
 

@@ -123,8 +123,7 @@ class RepaymentFiles:
         """Apply a repayment file (seekable: it is read twice); the same content again changes nothing."""
         survey = HashingReader(stream)
         surveyed = PaymentLines(read_raw(survey), self._profile.currency)
-        for _ in surveyed:
-            pass
+        surveyed.survey()
         sha256 = survey.hexdigest()
         known = self._by_hash(sha256)
         if known is not None:
