@@ -98,7 +98,8 @@ class Server:
             log.write(f"--- start {self.starts + 1}\n".encode())
             log.flush()
             self._process = subprocess.Popen(
-                fairlend_command("serve", "--host", "127.0.0.1", "--port", str(self.port)),
+                # One process, whatever the database: SIGKILL here must stop the whole server.
+                fairlend_command("serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"),
                 env=child_environment(self.settings, extra_env),
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -60,7 +60,11 @@ def _server(env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.Popen[b
     port = _free_port()
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "fairlend.cli", "serve", "--port", str(port)], env=env, stdout=out, stderr=out
+            # One process: the crash point kills "the server", which a supervisor would replace.
+            [sys.executable, "-m", "fairlend.cli", "serve", "--port", str(port), "--workers", "1"],
+            env=env,
+            stdout=out,
+            stderr=out,
         )
     base = f"http://127.0.0.1:{port}"
     try:
