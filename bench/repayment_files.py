@@ -291,7 +291,8 @@ def run_backend(backend: str, n: int, workdir: Path) -> dict[str, float]:
     took, cpu = time.perf_counter() - started, time.process_time() - cpu
     grew_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
     print(
-        f"[{backend}] import: {view.lines:,} lines in {took:.2f} s: applied {view.applied:,}, "
+        f"[{backend}] import: {view.lines:,} lines in {took:.2f} s ({cpu:.2f} s of this process's CPU): "
+        f"applied {view.applied:,}, "
         f"duplicates {view.duplicates:,}, refused {view.refused:,}; peak memory grew {grew_mb:.0f} MB",
         flush=True,
     )
