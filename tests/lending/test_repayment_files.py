@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 import tracemalloc
 from datetime import date
 
@@ -288,3 +290,31 @@ def test_memory_stays_flat_as_the_file_grows(
     # Eight times the lines; the peak is a chunk's worth, not the file's (the file's own bytes
     # are the test's: the service reads them a line at a time).
     assert large < small * 1.5, (small, large)
+
+
+def test_a_file_sent_while_end_of_day_runs_waits_for_it_and_posts_on_the_next_date(
+    container: Container, loans: list[str]
+) -> None:
+    started, results_of_day = threading.Event(), []
+
+    class SlowStep:
+        name = "slow"
+
+        def run(self, uow: UnitOfWork, business_date: date) -> int:
+            started.set()
+            time.sleep(1.5)  # the file arrives now, with the day's transaction open
+            return 0
+
+    container.eod.register(SlowStep())
+    day = threading.Thread(target=lambda: results_of_day.append(container.eod.run_day(date(2026, 4, 10))))
+    day.start()
+    assert started.wait(30)
+    view = imported(container, csv(f"{loans[0]},100.00,{TODAY},PSP-1"))
+    day.join(30)
+    assert [r.outcome for r in results_of_day] == ["done"]
+    # Not half on the closed date: the whole file waited for the date to close, then posted on the next one.
+    assert view.business_date == date(2026, 4, 11)
+    with container.engine.connect() as conn:
+        posted = conn.execute(sa.text("SELECT business_date FROM loan_repayment")).scalars().all()
+    assert [str(d) for d in posted] == ["2026-04-11"]
+    assert container.verify() == []
