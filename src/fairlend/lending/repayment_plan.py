@@ -9,7 +9,7 @@ repayment row, the events and the journal entry, and then moves the
 it refuses (another currency, a prepayment the product forbids, a loan no
 longer active) raises before anything moves.
 
-The writes come after, for any number of plans: `write_loans` writes each
+The writes come after, for any number of plans (`repayment_writes.py`): `write_loans` writes each
 loan's final state once (the installments paid, the rebuilt schedule, the
 loan row) and `write_plans` the repayments, delinquency transitions and
 events, each as one statement over all of them. A single repayment writes
@@ -21,12 +21,11 @@ journal entries, by construction: there is one waterfall.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, Invalid
 from fairlend.events import DomainEvent
 from fairlend.ids import new_id
@@ -34,16 +33,8 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, entry
 from fairlend.lending.events import LoanSettled, RepaymentPosted
 from fairlend.lending.model import Frequency, LoanState, Method, PrepaymentEffect, Product
-from fairlend.lending.publishing import publish_many
 from fairlend.lending.schedule import Line, Period, amortize, day
 from fairlend.lending.subledger import (
-    DROP_UNBILLED,
-    INSERT_INSTALLMENT,
-    INSERT_REPAYMENT,
-    INSERT_TRANSITION,
-    PAY_INSTALLMENT,
-    REPAY_COLUMNS,
-    REPAY_LOAN,
     delinquency_of,
     installment_row,
     transition_of,
@@ -362,60 +353,3 @@ def reschedule(
     if not shorten and method is Method.EQUAL_INSTALLMENT:
         values["installment_amount"] = lines[0].total
     return values, rows
-
-
-def write_loans(uow: UnitOfWork, loans: Iterable[OpenLoan]) -> None:
-    """Write each changed loan's state once: its installments paid on, its rebuilt schedule, its row."""
-    changed = [loan for loan in loans if loan.changed]
-    if not changed:
-        return
-    conn = uow.conn
-    paid = [
-        {
-            "b_borrower_id": loan.row["borrower_id"],
-            "b_loan_id": loan.loan_id,
-            "b_seq": seq,
-            "principal_paid": inst["principal_paid"],
-            "interest_paid": inst["interest_paid"],
-            "fee_paid": inst["fee_paid"],
-            "paid_on": inst["paid_on"],
-        }
-        for loan in changed
-        for seq, inst in loan.paid.items()
-    ]
-    if paid:
-        conn.execute(PAY_INSTALLMENT, paid)
-    rebuilt = [loan for loan in changed if loan.rescheduled]
-    if rebuilt:
-        conn.execute(
-            DROP_UNBILLED, [{"borrower_id": loan.row["borrower_id"], "loan_id": loan.loan_id} for loan in rebuilt]
-        )
-        rows = [i for loan in rebuilt for i in loan.unbilled_rows()]
-        if rows:
-            conn.execute(INSERT_INSTALLMENT, rows)
-    conn.execute(
-        REPAY_LOAN,
-        [
-            {
-                "b_borrower_id": loan.row["borrower_id"],
-                "b_loan_id": loan.loan_id,
-                **{c: loan.row[c] for c in REPAY_COLUMNS},
-            }
-            for loan in changed
-        ],
-    )
-    for loan in changed:
-        loan.paid = {}
-        loan.rescheduled = False
-        loan.changed = False
-
-
-def write_plans(uow: UnitOfWork, plans: Sequence[RepaymentPlan]) -> None:
-    """The repayment rows, delinquency transitions and events of `plans`, in their order (journal apart)."""
-    if not plans:
-        return
-    uow.conn.execute(INSERT_REPAYMENT, [plan.repayment for plan in plans])
-    transitions = [plan.transition for plan in plans if plan.transition is not None]
-    if transitions:
-        uow.conn.execute(INSERT_TRANSITION, transitions)
-    publish_many(uow, [event for plan in plans for event in plan.events])
