@@ -105,6 +105,8 @@ class TemplatePurpose(enum.StrEnum):
     THIRD_PARTY = "third_party"  # to a contact person or third party: no debt content (P-9, CN-1, US-6)
     ACKNOWLEDGEMENT = "acknowledgement"  # answers the borrower's own request (P-6: goes out after a cease)
     CONSENT_REQUEST = "consent_request"  # asks a named contact person to confirm; about no loan
+    # A payment of a hardship plan the borrower is keeping: the only message about the loan while it is (P-10).
+    PLAN_REMINDER = "plan_reminder"
 
 
 @dataclass(frozen=True, slots=True)
