@@ -13,6 +13,7 @@ ladder, and its reminders before a due date are the plan's own reminder.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
@@ -21,7 +22,7 @@ from sqlalchemy import Connection, insert, select
 from fairlend.collections.events import CollectionsPlanned
 from fairlend.collections.ladder import Ladder, priority
 from fairlend.collections.model import HardshipState, TaskStatus
-from fairlend.collections.ports import LendingPort
+from fairlend.collections.ports import LendingPort, UpcomingDue
 from fairlend.collections.tables import collection_plan_run, collection_task, loan_hardship, settled_loan
 from fairlend.db.uow import UnitOfWork
 from fairlend.ids import new_id
@@ -84,7 +85,7 @@ class CollectionsPlanningStep:
                     }
                 )
         if ladder.before_due:
-            for due in self._lending.upcoming_dues(business_date, ladder.max_days_before):
+            for due in _one_per_day(self._lending.upcoming_dues(business_date, ladder.max_days_before)):
                 if due.loan_id in settled:
                     continue
                 before = ladder.step_before_due((due.due_date - business_date).days)
@@ -122,6 +123,16 @@ class CollectionsPlanningStep:
         conn.execute(insert(collection_plan_run).values(business_date=business_date, tasks=len(rows), planned_at=now))
         uow.publish(CollectionsPlanned(len(rows), business_date))
         return len(rows)
+
+
+def _one_per_day(dues: Iterable[UpcomingDue]) -> list[UpcomingDue]:
+    """One reminder per loan and due date: a plan bills what it carries on rows of its own due dates."""
+    merged: dict[tuple[str, date], UpcomingDue] = {}
+    for due in dues:
+        key = (due.loan_id, due.due_date)
+        held = merged.get(key)
+        merged[key] = due if held is None else replace(held, amount_due=held.amount_due + due.amount_due)
+    return list(merged.values())
 
 
 _COLUMNS = [c.name for c in collection_task.columns]
