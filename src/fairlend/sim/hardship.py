@@ -64,11 +64,12 @@ class HardshipDesk:
         self.waiting: dict[date, list[str]] = {}  # day -> requests to answer (the morning after asking)
         self.offered: dict[date, list[tuple[str, str]]] = {}  # day -> (request, borrower) to accept
         self.turn = 0
+        self.retried: set[str] = set()  # requests answered a second time after an offer went stale
 
     def day(self, today: date, behaviour: dict[str, Behaviour], borrower_of: dict[str, str]) -> None:
         """Ask, answer, accept: each a day after the other, as people do."""
         for request_id, borrower in self.offered.pop(today, []):
-            self._accept(request_id, borrower, behaviour)
+            self._accept(request_id, borrower, behaviour, today)
         for request_id in self.waiting.pop(today, []):
             self._answer(request_id, today)
         self._ask(today, behaviour, borrower_of)
@@ -118,14 +119,26 @@ class HardshipDesk:
             self.report.hardship["approved_by_a_second_operator"] += 1
         self.offered.setdefault(today + timedelta(days=1), []).append((request_id, request.borrower_id))
 
-    def _accept(self, request_id: str, borrower: str, behaviour: dict[str, Behaviour]) -> None:
+    def _accept(self, request_id: str, borrower: str, behaviour: dict[str, Behaviour], today: date) -> None:
         hardship = self.c.hardship
         offer = hardship.request(request_id, borrower_id=borrower).offer
         if offer is None:
             return
-        plan = hardship.accept(
-            offer.proposal_id, borrower, offer.outcome.fingerprint, self.c.profile.hardship.consent_version
-        )
+        try:
+            plan = hardship.accept(
+                offer.proposal_id, borrower, offer.outcome.fingerprint, self.c.profile.hardship.consent_version
+            )
+        except DomainError as refused:
+            # The borrower paid something since the offer (a settlement's sum no longer below what is
+            # owed, say): the numbers no longer hold. The operator answers again today, once; then no.
+            self.report.hardship[f"refused:{refused.code}"] += 1
+            if request_id in self.retried:
+                hardship.decline(request_id, self.maker, [DeclineReason.OTHER])
+                self.report.hardship["declined"] += 1
+            else:
+                self.retried.add(request_id)
+                self.waiting.setdefault(today, []).append(request_id)
+            return
         self.report.plans.append(plan.plan_id)
         self.report.hardship[f"accepted:{plan.kind.value}"] += 1
         # A late payer keeps the plan: every plan payment on its day (paid early, lending would take it
