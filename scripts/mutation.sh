@@ -3,7 +3,7 @@
 # it runs the selected tests once per mutant, minutes to an hour on two cores.
 #
 #   scripts/mutation.sh            the core: money.py, ledger/model.py, lending/waterfall.py
-#   scripts/mutation.sh collections  collections/policy.py, gateway.py, judge.py and dispatch.py
+#   scripts/mutation.sh collections  collections/policy.py, pauses.py, gateway.py, judge.py and dispatch.py
 #   scripts/mutation.sh all        both
 #
 # Prints every mutant that survived, with its diff, and exits 1 if any did that is not a known
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,mutation]'
 
 core=("fairlend.money.*" "fairlend.ledger.model.*" "fairlend.lending.waterfall.*")
-collections=("fairlend.collections.policy.*" "fairlend.collections.gateway.*" "fairlend.collections.judge.*" "fairlend.collections.dispatch.*")
+collections=("fairlend.collections.policy.*" "fairlend.collections.pauses.*" "fairlend.collections.gateway.*" "fairlend.collections.judge.*" "fairlend.collections.dispatch.*")
 # The oracle fuzz runs once per mutant: a smaller world still reaches every rule. Not below 8,000:
 # at 4,000 (seed 20260) cn's fuzz never sees "once" blocking, test_the_fuzz_is_not_vacuous fails,
 # and mutmut stops at its clean run.

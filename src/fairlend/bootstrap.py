@@ -23,6 +23,7 @@ from fairlend.config import Settings
 from fairlend.db.engine import make_engine
 from fairlend.db.idempotency import IdempotencyStore
 from fairlend.db.uow import EventBus, UnitOfWorkFactory, uow_factory
+from fairlend.hardship.model import PlanStatus
 from fairlend.hardship.plans import HardshipPlans, HardshipStep
 from fairlend.identity.model import Principal
 from fairlend.identity.pii import parse_keys
@@ -32,6 +33,7 @@ from fairlend.jurisdiction.loader import load_profile
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Discrepancy, Ledger
 from fairlend.market.adapters import IdentityFacts, OriginationOffers
+from fairlend.market.loan_standing import LendingLoans as NoteLoans
 from fairlend.market.ports import rail_for
 from fairlend.market.service import MarketService
 from fairlend.market.wiring import wire_market_steps
@@ -107,6 +109,11 @@ class Container:
         self.engine.dispose()
 
 
+def _in_plan(hardship: HardshipPlans, loan_id: str) -> bool:
+    """Whether a hardship plan is in force on the loan: the market's note standing asks (market imports no hardship)."""
+    return any(plan.status is PlanStatus.ACTIVE for plan in hardship.plans_of_loan(loan_id))
+
+
 def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None) -> Container:
     profile = load_profile(settings.jurisdiction)
     engine = engine or make_engine(settings.database_url, echo=settings.echo_sql)
@@ -175,6 +182,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         IdentityFacts(container.identity),
         offers,
         PERSONAL_LOAN,
+        # A note's standing on the secondary market says whether its loan is in a hardship plan (built below).
+        loans=NoteLoans(lending, in_plan=lambda loan_id: _in_plan(container.hardship, loan_id)),
     )
     container.origination = OriginationService(
         uow,

@@ -59,10 +59,18 @@ Readings taken where the specification leaves room (each decided from RULES.md):
    failed). Numbers are not shared between borrowers in the fuzz: whether a
    per-number cap crosses borrowers is left open (see the report).
 9. A third party's time zone, when the collector gives none, is the profile's.
-10. "In a plan" (hardship plans, issue #15) does not exist yet and is not
-   generated. Loan states: current and grace (0 days past due), overdue,
-   charged off, settled (lending's facts, collections' record of the
-   settlement, or both), disputed, complained (open or acknowledged), ceased.
+10. Loan states: current and grace (0 days past due), overdue, charged off,
+   settled (lending's facts, collections' record of the settlement, or both),
+   disputed, complained (open or acknowledged), ceased, and the borrower's
+   hardship request or kept plan (issue #15, P-10 in docs/architecture.md and
+   docs/collections.md, "Hardship requests and plans").
+11. P-10 is about messages about the loan in a request or plan. A request
+   open: collection (free text, a collection or third-party template) is
+   blocked, as under P-3. A plan kept: every message about the loan is
+   blocked but the plan's reminder and what a request to stop everything
+   lets through (`cease_exempt_purposes`). A plan reminder about a loan with
+   no plan kept is blocked. P-10 lifts nothing else: the window, cease
+   requests, caps and content rules apply to a plan reminder as to any text.
 """
 
 from __future__ import annotations
@@ -85,6 +93,7 @@ from tests.collections.oracle_steps import (
     Confirm,
     Consent,
     Dispute,
+    Hardship,
     Name,
     NewNumber,
     Person,
@@ -149,6 +158,13 @@ class Oracle:
                 _add(found, "P-2", "settled: the loan is settled")
             if collection and (loan.dispute or loan.complaints):
                 _add(found, "P-3", "paused: a dispute or complaint is open")
+            if purpose is TemplatePurpose.PLAN_REMINDER:
+                if loan.hardship != "plan":
+                    _add(found, "P-10", "hardship: a plan reminder with no plan kept")
+            elif loan.hardship == "request" and collection:
+                _add(found, "P-10", "hardship: collection while a hardship request is open")
+            elif loan.hardship == "plan" and (free or purpose not in r.cease_exempt_purposes):
+                _add(found, "P-10", "hardship: anything but the plan's reminder while a plan is kept")
             if collection and days_past_due(self.profile, loan, t.at) <= r.collection_start_dpd:
                 _add(found, r.collection_start_rule, "start_day: collection before its start day")
 
@@ -306,6 +322,8 @@ class Oracle:
             loan.event_settled |= step.how in ("both", "event")
         elif isinstance(step, Dispute):
             b.loans[step.loan].dispute = step.open
+        elif isinstance(step, Hardship):
+            b.loans[step.loan].hardship = step.state
         elif isinstance(step, Complaint):
             if step.action == "file":
                 b.loans[step.loan].complaints += 1

@@ -348,6 +348,15 @@ TEMPLATE_LABELS: dict[tuple[str, str], tuple[str, frozenset[str]]] = {
         "Hello, this is fairlend. We are trying to confirm contact details for {name}. Reply STOP to opt out.",
         frozenset({OPT_OUT}),
     ),
+    ("plan_reminder", "zh"): (
+        "fairlend：温馨提示，您的协商还款计划本期应还{due_amount}，还款日{due_date}。感谢您按计划还款。回复TD退订",
+        frozenset({DEBT, OPT_OUT}),
+    ),
+    ("plan_reminder", "en"): (
+        "fairlend: a reminder of the repayment plan you agreed: {due_amount} is due on {due_date}. Thank you for "
+        "keeping to it. Reply STOP to opt out.",
+        frozenset({DEBT, OPT_OUT}),
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from fairlend.collections.model import (
     CeaseRequest,
     ContactPersonFacts,
     ContactPersonStatus,
+    HardshipState,
     LoanState,
     Medium,
     PriorAttempt,
@@ -40,7 +41,8 @@ def _render(profile: Profile, template: str, dpd: int, rng_digit: int) -> str:
     text = TEMPLATE_LABELS[(template, language(profile))][0]
     amount = f"¥{1_234 + dpd * 17:,}.00" if profile.currency == "CNY" else f"${1_234 + dpd * 17:,}.00"
     name = "张*" if language(profile) == "zh" else "S***"
-    return text.format(amount=amount, dpd=dpd, name=name, code=f"{rng_digit:06d}")
+    due = "2026-02-05"
+    return text.format(amount=amount, dpd=dpd, name=name, code=f"{rng_digit:06d}", due_amount=amount, due_date=due)
 
 
 class PureDriver:
@@ -119,6 +121,7 @@ class PureDriver:
             ),
             open_dispute=loan is not None and loan.dispute,
             open_complaint=loan is not None and loan.complaints > 0,
+            hardship=HardshipState(loan.hardship) if loan is not None else HardshipState.NONE,
             window_consent=WindowConsent(*b.consent) if b.consent else None,
             contact_person=person,
             prior_sent_to_person=None if t.who == DEBTOR or i % 4 == 0 else b.reached_as_other[who.number],

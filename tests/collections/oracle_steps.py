@@ -65,6 +65,20 @@ class Complaint:
 
 
 @dataclass(frozen=True, slots=True)
+class Hardship:
+    """The borrower's hardship request or plan on a loan moves (P-10): hardship publishes it, collections follows."""
+
+    at: datetime
+    loan: str
+    event: str  # filed | declined | started | broken | ended
+
+    @property
+    def state(self) -> str:
+        """The loan's state after it: request, plan or none."""
+        return {"filed": "request", "started": "plan"}.get(self.event, "none")
+
+
+@dataclass(frozen=True, slots=True)
 class Cease:
     at: datetime
     scope: str  # all | medium | number
@@ -120,7 +134,7 @@ class NewNumber:
     number: str
 
 
-Step = Try | Settle | Dispute | Complaint | Cease | Consent | Name | Resend | Confirm | Revoke | NewNumber
+Step = Try | Settle | Dispute | Complaint | Hardship | Cease | Consent | Name | Resend | Confirm | Revoke | NewNumber
 
 
 # -- the oracle's own account of a borrower ----------------------------------------------------------
@@ -135,6 +149,7 @@ class Loan:
     event_settled: bool = False
     dispute: bool = False
     complaints: int = 0  # open or acknowledged, not answered
+    hardship: str = "none"  # the borrower's hardship request or kept plan: none | request | plan (P-10)
 
     @property
     def settled(self) -> bool:

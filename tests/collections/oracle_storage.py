@@ -35,6 +35,8 @@ from fairlend.collections.gateway import ContactRequest
 from fairlend.collections.model import ComplaintCategory, LoanFacts, LoanState, Medium, RecipientKind
 from fairlend.collections.wiring import Collections
 from fairlend.errors import Conflict
+from fairlend.events import DomainEvent
+from fairlend.hardship.events import PlanBroken, PlanEnded, PlanStarted, RequestDeclined, RequestFiled
 from fairlend.jurisdiction.model import CeaseScope, Profile
 from fairlend.money import Money
 from tests.collections.conftest import LoanSettled, wire_fakes
@@ -48,6 +50,7 @@ from tests.collections.oracle_steps import (
     Confirm,
     Consent,
     Dispute,
+    Hardship,
     Name,
     NewNumber,
     Resend,
@@ -68,6 +71,7 @@ class _Played:
     plan: WorldPlan
     persons: dict[str, str] = field(default_factory=dict)  # the oracle's person ref -> the service's id
     complaints: dict[tuple[str, int], str] = field(default_factory=dict)
+    hardship: dict[str, int] = field(default_factory=dict)  # loan -> how many hardship steps it had
     attempts: int = 0
 
 
@@ -159,6 +163,8 @@ class StorageDriver:
                 with self.container.uow() as uow:
                     uow.publish(LoanSettled(step.loan, b.id, on, True, on))
                     uow.commit()
+        elif isinstance(step, Hardship):
+            self._hardship(p, b.id, step)
         elif isinstance(step, Dispute):
             if step.open:
                 self.disputes.open.add((b.id, step.loan))
@@ -186,6 +192,29 @@ class StorageDriver:
         elif isinstance(step, NewNumber):
             self.points.add(b.id, step.number, b.tz)
         oracle.apply(b, step)
+
+    def _hardship(self, p: _Played, borrower_id: str, step: Hardship) -> None:
+        """Publish the event hardship would, in a transaction of its own: collections' subscriber follows it."""
+        if step.event == "filed":
+            p.hardship[step.loan] = p.hardship.get(step.loan, 0) + 1
+        n, on = p.hardship[step.loan], self.clock.business_date()
+        request, plan = f"hrq_{step.loan}_{n}", f"hpl_{step.loan}_{n}"
+        event: DomainEvent
+        if step.event == "filed":
+            event = RequestFiled(request, step.loan, borrower_id, "interest_stop", on, on)
+        elif step.event == "declined":
+            event = RequestDeclined(request, step.loan, borrower_id, ("other",), "op_1", on)
+        elif step.event == "started":
+            zero = Money(0, self.profile.currency)
+            event = PlanStarted(plan, request, f"hpp_{plan}", step.loan, borrower_id, "interest_stop", 2, on, on, 1,
+                                zero, zero, True, "v1", on)  # fmt: skip
+        elif step.event == "broken":
+            event = PlanBroken(plan, step.loan, borrower_id, on, 16, on)
+        else:
+            event = PlanEnded(plan, step.loan, borrower_id, "completed", on)
+        with self.container.uow() as uow:
+            uow.publish(event)
+            uow.commit()
 
     def _attempt(self, p: _Played, t: Try, i: int, tally: Tally) -> None:
         b = p.plan.borrower

@@ -44,7 +44,8 @@ def describe(plan: WorldPlan, oracle: Oracle, t: Try) -> str:
         dpd = days_past_due(plan.profile, loan, t.at)
         flags = [n for n, on in (("lending-settled", loan.lending_settled), ("event-settled", loan.event_settled),
                                  ("disputed", loan.dispute), ("complained", loan.complaints > 0),
-                                 ("charged-off", loan.charged_off)) if on]  # fmt: skip
+                                 ("charged-off", loan.charged_off),
+                                 (f"hardship-{loan.hardship}", loan.hardship != "none")) if on]  # fmt: skip
         state = f"{t.loan} dpd {dpd} {' '.join(flags)}".strip()
     content = (
         f"template {t.template}"

@@ -33,6 +33,7 @@ from tests.collections.oracle_steps import (
     Confirm,
     Consent,
     Dispute,
+    Hardship,
     Loan,
     Name,
     NewNumber,
@@ -236,6 +237,15 @@ def _steps(
                 yield NewNumber(at, rng.choice(same_zone))
             else:
                 yield NewNumber(at, fresh(1, 2) if b.number != phone(profile, world, 1) else phone(profile, world, 0))
+        elif roll < 0.93 and not b.loans[loan].settled:
+            # The borrower's hardship request and plan (P-10), as hardship moves them.
+            state, pick = b.loans[loan].hardship, rng.random()
+            if state == "none":
+                yield Hardship(at, loan, "filed")
+            elif state == "request":
+                yield Hardship(at, loan, "started" if pick < 0.6 else "declined")
+            else:
+                yield Hardship(at, loan, "broken" if pick < 0.7 else "ended")
 
 
 def _advance(rng: random.Random, at: datetime, b: Borrower, start: time, end: time, pace: int) -> datetime:

@@ -60,7 +60,16 @@ def gateway_rules(profile: Profile) -> set[str]:
 def checks_of(profile: Profile) -> set[str]:
     """Every kind of check the oracle makes that can fire under the profile."""
     r = profile.collections
-    kinds = {"settled", "paused", "start_day", "cease_all", "cease_medium", "cease_number", "person_is_number"}
+    kinds = {
+        "settled",
+        "paused",
+        "hardship",
+        "start_day",
+        "cease_all",
+        "cease_medium",
+        "cease_number",
+        "person_is_number",
+    }
     kinds |= {"template_only", "disclosure", "third_party_medium", "once", "window"}
     kinds |= {f"prohibited_{p.category}" for p in r.content.prohibited} | {f"cap_{c.scope.value}" for c in r.call_caps}
     if r.third_party.allowed.value == "pre_agreed_contact_when_unreachable":
@@ -108,6 +117,8 @@ def test_every_run_is_reproducible_from_its_seed() -> None:
     [
         ("check_settled", CN),
         ("check_paused", US),
+        ("check_hardship", CN),
+        ("check_hardship", US),
         ("check_start_day", CN),
         ("check_cease", US),
         ("check_person", CN),

@@ -13,6 +13,7 @@ from fairlend.api.app import create_app
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
+from fairlend.hardship.model import PlanStatus
 from fairlend.identity.model import Role
 from fairlend.market.secondary import OrderStatus, SaleStatus
 from fairlend.sim.demo import contact_instant, seed_demo
@@ -58,8 +59,9 @@ def test_under_us_the_demos_investors_sell_notes_and_others_buy_them_and_the_led
     assert {t.premium_bps for t in trades} == {-200, -500, 100, -1_500}
     # A note bought on the first market day was sold on again on the second: holders change more than once.
     assert sold_again & {t.buyer_note_id for t in trades}
-    # A note of a late loan was sold with that standing, and the price reflected its discount.
-    assert [t.status for t in trades if t.premium_bps == -1_500] == [SaleStatus.LATE_1_30]
+    # A note of the most overdue loan was sold with that standing, and the price reflected its discount:
+    # its borrower had asked for a hardship plan and was in it (sim/hardship.py), which the buyer was told.
+    assert [t.status for t in trades if t.premium_bps == -1_500] == [SaleStatus.HARDSHIP]
     # Whole notes leave their sellers with nothing outstanding; the part leaves the rest with the seller.
     for t in trades:
         if [u.note_id for u in trades].count(t.note_id) == 1:
@@ -80,19 +82,21 @@ def test_under_us_the_demos_investors_sell_notes_and_others_buy_them_and_the_led
     bought = {t.buyer_id for t in trades}
     assert all(market.portfolios.portfolio(b).bought.minor > 0 for b in bought)
 
-    # At the end the market shows a premium order and a late loan's note with its standing disclosed.
+    # At the end the market shows a premium order and the most overdue loan's note with its standing disclosed:
+    # its borrower is in a hardship plan (sim/hardship.py), and the order says so.
     left = market.orders.browse()
     assert {o.premium_bps for o in left} == {100, -1_500} and all(o.status is OrderStatus.OPEN for o in left)
     late = next(o for o in left if o.premium_bps == -1_500)
-    assert late.status_at_listing is SaleStatus.LATE_31_PLUS and late.quote is not None and late.quote.status.disclosed
-    assert us_container.lending.loan_facts(late.loan_id).days_past_due > 30
+    assert late.status_at_listing is SaleStatus.HARDSHIP and late.quote is not None and late.quote.status.disclosed
+    plans = us_container.hardship.plans_of_loan(late.loan_id)
+    assert [p.status for p in plans] == [PlanStatus.ACTIVE]
 
     # The portal has the content: the market with the warning, and each trade in both sides' history.
     with TestClient(create_app(container=us_container), client=("127.0.0.1", 50000)) as api:
         sign_in(api, us_container, report.investors[0].person_id, Role.INVESTOR)
         page = api.get("/investor/market?lang=en").text
-        assert all(o.id in page for o in left) and "More than 30 days overdue" in page
-        assert "逾期超过 30 天" in api.get("/investor/market?lang=zh-CN").text
+        assert all(o.id in page for o in left) and "In a hardship plan" in page
+        assert "困难还款计划中" in api.get("/investor/market?lang=zh-CN").text
         for t in trades[:2]:
             for side in (t.buyer_id, t.seller_id):
                 sign_in(api, us_container, side, Role.INVESTOR)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import pytest
 
 from fairlend.bootstrap import Container
+from fairlend.db import outbox
+from fairlend.hardship.model import Kind, PlanStatus
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.lending.model import RepaymentKind
 from fairlend.market.model import CommitmentStatus, MovementKind, MovementStatus
@@ -101,3 +103,50 @@ def test_a_simulated_year_with_investors_leaves_verify_clean_and_every_statement
         unpaid -= sum(r.principal.minor for r in paid if r.kind is not RepaymentKind.RECOVERY)
         recoveries += sum(r.amount.minor - r.refunded.minor for r in paid if r.kind is RepaymentKind.RECOVERY)
     assert written_down == unpaid > 0 and recovered == recoveries > 0
+
+    # Delinquent borrowers asked for hardship plans (sim/hardship.py): kept, completed, broken, declined.
+    plans = [us_container.hardship.plan(p) for p in report.plans]
+    assert {PlanStatus.COMPLETED, PlanStatus.BROKEN} <= {p.status for p in plans}
+    assert report.hardship["declined"] >= 1 and report.hardship["approved_by_a_second_operator"] >= 1
+    # A discounted settlement's principal written off was borne by the investors, apart from charge-offs.
+    assert any(p.kind is Kind.DISCOUNTED_SETTLEMENT and p.status is PlanStatus.COMPLETED for p in plans)
+    with us_container.uow(read_only=True) as uow:
+        modified = [e.payload for e in outbox.read_after(uow.conn, outbox.START, types=["lending.LoanModified"])]
+    written_off = sum(int(m["written_off_principal"]["minor"]) for m in modified)
+    borne = sum(market.portfolios.portfolio(i.person_id).written_down.minor for i in report.investors)
+    assert written_off == borne > 0
+
+
+@pytest.mark.slow
+def test_a_simulated_cn_year_in_which_borrowers_keep_and_break_hardship_plans_leaves_verify_clean(
+    container: Container,
+) -> None:
+    """Under `cn` (the funding partner and the platform hold the notes): requests, a plan re-aged and kept,
+    a discounted settlement paid, a plan broken and its loan charged off, a request declined; the collector's
+    tries about loans in a request or a kept plan blocked under P-10; the bureau showing each plan's code."""
+    report = seed_demo(container, **YEAR)
+    assert container.verify() == []
+
+    plans = {container.hardship.plan(p).loan_id: container.hardship.plan(p) for p in report.plans}
+    statuses = {p.status for p in plans.values()}
+    assert PlanStatus.BROKEN in statuses and PlanStatus.COMPLETED in statuses and report.hardship["declined"] == 1
+    kept = [p for p in plans.values() if p.status is PlanStatus.ACTIVE and p.reaged_on is not None]
+    broken = [p for p in plans.values() if p.status is PlanStatus.BROKEN]
+    settled = [p for p in plans.values() if p.kind is Kind.DISCOUNTED_SETTLEMENT and p.status is PlanStatus.COMPLETED]
+    assert kept and broken and settled
+    # The broken plan's loan went back to the ladder and on to its charge-off; the kept one's did not.
+    assert {p.loan_id for p in broken} <= set(report.charged_off)
+    assert not {p.loan_id for p in kept} & set(report.charged_off)
+    assert container.collections is not None
+    per_rule, _ = container.collections.service.blocked_summary()
+    assert per_rule.get("P-10", 0) >= 1
+
+    # The bureau: the kept plan's code on its account, the paid settlement settled for less.
+    codes = container.profile.bureau.modification_codes
+    phone_of = {b.loan_id: b.phone for b in report.borrowers}
+    id_of = {p.phone: p.id_number for p in report.people}
+    assert container.bureau is not None
+    for plan, code in ((kept[0], codes.for_kind(kept[0].kind.value)), (settled[0], codes.settled_for_less)):
+        accounts = container.bureau.counter_report(id_of[phone_of[plan.loan_id]]).accounts
+        (account,) = [a for a in accounts if a.account_ref == plan.loan_id]
+        assert account.special_comment == code

@@ -24,7 +24,7 @@ from fairlend.bureau.model import (
     month_status,
     scheme_for,
 )
-from fairlend.bureau.records import Record, RecordError, RecordType
+from fairlend.bureau.records import PlanEvent, Record, RecordError, RecordType
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile
 
@@ -84,6 +84,8 @@ ACCOUNT_STATE = (
     "first_negative_on",
     "notice_on",
     "closed_on",
+    "special_comment",
+    "modified_on",
 )
 # What intake reads of an account it holds, after the row's storage key
 # (SQLite's rowid, else the id): the ids, the opening date and that state.
@@ -109,12 +111,14 @@ class HeldAccount:
         "id",
         "is_new",
         "key",
+        "modified_on",
         "notice_on",
         "open_date",
         "open_index",
         "rating",
         "row",
         "settled_by",
+        "special_comment",
         "state",
     )
 
@@ -137,6 +141,8 @@ class HeldAccount:
         self.first_negative_on: date | None = None
         self.notice_on: date | None = None
         self.closed_on: date | None = None
+        self.special_comment = ""
+        self.modified_on: date | None = None
         self.is_new = True
         self.dirty = True
 
@@ -161,6 +167,8 @@ class HeldAccount:
             first_negative_on,
             notice_on,
             closed_on,
+            account.special_comment,
+            modified_on,
         ) = row[:HELD_WIDTH]
         account.row = None
         # Dates come as ISO text from SQLite and as dates from PostgreSQL; parsed inline, not by a call each.
@@ -174,6 +182,7 @@ class HeldAccount:
         account.first_negative_on = parse(first_negative_on) if type(first_negative_on) is str else first_negative_on
         account.notice_on = parse(notice_on) if type(notice_on) is str else notice_on
         account.closed_on = parse(closed_on) if type(closed_on) is str else closed_on
+        account.modified_on = parse(modified_on) if type(modified_on) is str else modified_on
         account.is_new = False
         account.dirty = False
         return account
@@ -181,6 +190,7 @@ class HeldAccount:
     def state_values(self, dates: Mapping[date, Any]) -> tuple[Any, ...]:
         """ACCOUNT_STATE's values in storage form, then the storage key: one row of intake's UPDATE."""
         first_negative_on, notice_on, closed_on = self.first_negative_on, self.notice_on, self.closed_on
+        modified_on = self.modified_on
         return (
             _STATE_VALUES[self.state],
             _SETTLED_BY_VALUES[self.settled_by],
@@ -194,6 +204,8 @@ class HeldAccount:
             None if first_negative_on is None else dates[first_negative_on],
             None if notice_on is None else dates[notice_on],
             None if closed_on is None else dates[closed_on],
+            self.special_comment,
+            None if modified_on is None else dates[modified_on],
             self.key,
         )
 
@@ -214,6 +226,8 @@ class HeldAccount:
             "first_negative_on": self.first_negative_on,
             "notice_on": self.notice_on,
             "closed_on": self.closed_on,
+            "special_comment": self.special_comment,
+            "modified_on": self.modified_on,
         }
 
     def set_code(self, month: int, code: str, unknown: str) -> None:
@@ -256,6 +270,7 @@ class RecordApplier:
         self._severity = self._scheme.severity
         self._unknown = self._scheme.unknown
         self._statuses: dict[tuple[Any, ...], _Status] = {}
+        self._codes = profile.modification_codes
 
     def _status(
         self, days: int, state: AccountState, settled_by: SettledBy, before: int, payment_due: bool, zero: bool
@@ -345,6 +360,9 @@ class RecordApplier:
         if kind is RecordType.CORRECTION:
             self._correct(record, account, batch)
             return None
+        if kind is RecordType.MODIFICATION:
+            self._modify(record, account)
+            return None
         if account.state is AccountState.SETTLED:
             raise RecordError("account_closed", f"account {record.account_ref} is settled; send a correction instead")
 
@@ -374,6 +392,8 @@ class RecordApplier:
                 overdue = record.amount_overdue
         elif kind is RecordType.SETTLEMENT:
             state, settled_by, balance, overdue, days = AccountState.SETTLED, record.settled_by, 0, 0, 0
+            # A plan's code describes a plan in force; a settlement for less names itself (Metro 2 AU).
+            account.special_comment = self._codes.settled_for_less if record.for_less else ""
         elif kind is RecordType.CHARGE_OFF:
             state = AccountState.CHARGED_OFF
             balance = record.amount or balance
@@ -458,6 +478,25 @@ class RecordApplier:
             account.closed_on = day
         account.dirty = True
         return warning
+
+    def _modify(self, record: Record, account: HeldAccount) -> None:
+        """A hardship plan changed the account's terms, or ended: the profile's code shows while it governs.
+
+        The status code of the month is the status records' business (a plan that is kept reports no new
+        delinquency; a re-age reports the account current); this record only names the plan.
+        """
+        closed = account.state is _SETTLED or account.state is _CHARGED_OFF
+        event = record.plan_event
+        if event is PlanEvent.STARTED:
+            if closed:
+                raise RecordError("account_closed", f"account {record.account_ref} is closed: no plan can start")
+            account.special_comment = self._codes.for_kind(record.kind) or ""
+            account.modified_on = record.day
+            account.dirty = True
+        elif event is PlanEvent.BROKEN and not closed:
+            account.special_comment = ""
+            account.dirty = True
+        # REAGED and COMPLETED: facts the status records carry; a plan completed by its settlement is closed.
 
     def _correct(self, record: Record, account: HeldAccount, batch: Batch) -> None:
         """A correction replaces the month it names (it may answer a dispute, CN-15)."""

@@ -67,6 +67,9 @@ class AccountReport:
     open_disputes: tuple[str, ...]
     suppressed_months: tuple[str, ...]
     notice_status: str  # NoticeCheck value, "" when no negative record
+    # The profile's code while a hardship plan governs the account or once it was settled for less ("": none).
+    special_comment: str = ""
+    modified_on: date | None = None  # the day the latest plan changed the terms
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from fairlend.bureau.model import SettledBy
+from fairlend.jurisdiction.model import MODIFICATION_KINDS
 from fairlend.money import CURRENCY_EXPONENTS
 
 
@@ -26,6 +27,16 @@ class RecordType(enum.StrEnum):
     CHARGE_OFF = "charge_off"
     CORRECTION = "correction"
     NEGATIVE_NOTICE = "negative_notice"
+    MODIFICATION = "modification"
+
+
+class PlanEvent(enum.StrEnum):
+    """What a `modification` record says happened to the plan that modified the account."""
+
+    STARTED = "started"  # the terms changed: the account shows the profile's code for the plan's kind
+    REAGED = "reaged"  # the kept plan returned the account to current (the status record says so)
+    BROKEN = "broken"  # the plan ended unkept: the code goes, the account's status follows its payments
+    COMPLETED = "completed"  # every plan payment made
 
 
 ACCOUNT_TYPES = frozenset({"loan", "credit_card", "mortgage", "auto", "other"})
@@ -92,6 +103,10 @@ class Record(NamedTuple):
     dispute_id: str = ""
     # settlement
     settled_by: SettledBy = SettledBy.BORROWER
+    for_less: bool = False  # a settlement: paid in full for less than the full balance
+    # modification
+    kind: str = ""  # the plan's kind (payment_holiday, term_extension, ...): its code is the profile's
+    plan_event: PlanEvent = PlanEvent.STARTED
 
 
 def _str(data: dict[str, Any], key: str, *, required: bool = True, max_len: int = MAX_REF) -> str:
@@ -210,7 +225,7 @@ _new_record = tuple.__new__
 _STATUS = RecordType.STATUS
 # The defaults of the fields around a plain status line's own values (person .. due_schedule; status_code ..).
 _STATUS_MIDDLE = (None, "", "", 0, 0, "")
-_STATUS_TAIL = ("", True, None, False, None, "", SettledBy.BORROWER)
+_STATUS_TAIL = ("", True, None, False, None, "", SettledBy.BORROWER, False, "", PlanEvent.STARTED)
 
 
 def parse_object(data: Any, line: int) -> Record:
@@ -288,7 +303,17 @@ def parse_object(data: Any, line: int) -> Record:
             settled_by = SettledBy(by)
         except ValueError:
             raise RecordError("invalid_field", "settled_by must be borrower, guarantor or assets") from None
-        return Record(**base, settled_by=settled_by, balance=0)
+        return Record(**base, settled_by=settled_by, balance=0, for_less=_bool(data, "for_less", False))
+    if record_type is RecordType.MODIFICATION:
+        event = data.get("event", "started")
+        try:
+            plan_event = PlanEvent(event)
+        except ValueError:
+            raise RecordError("invalid_field", f"event must be one of {', '.join(PlanEvent)}") from None
+        kind = _str(data, "kind", required=plan_event is PlanEvent.STARTED, max_len=40)
+        if kind and kind not in MODIFICATION_KINDS:
+            raise RecordError("invalid_field", f"kind must be one of {', '.join(sorted(MODIFICATION_KINDS))}")
+        return Record(**base, kind=kind, plan_event=plan_event)
     if record_type is RecordType.CHARGE_OFF:
         return Record(**base, amount=_int(data, "amount") or 0)
     if record_type is RecordType.CORRECTION:

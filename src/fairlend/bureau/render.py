@@ -33,6 +33,8 @@ LABELS: dict[str, dict[str, str]] = {
         "worst": "Worst status in 24 months",
         "since": "Months since the last delinquency",
         "disputed": "disputed",
+        "special": "Special comment",
+        "modified_on": "terms modified",
         "type": "Type",
         "opened": "Opened",
         "amount": "Amount",
@@ -74,6 +76,8 @@ LABELS: dict[str, dict[str, str]] = {
         "worst": "近24个月最差状态",
         "since": "距最近一次逾期月数",
         "disputed": "异议中",
+        "special": "特殊交易",
+        "modified_on": "变更日期",
         "type": "类型",
         "opened": "开立日期",
         "amount": "金额",
@@ -188,6 +192,11 @@ def render_pdf(report: CreditReport, lang: str | None = None) -> bytes:
                     t["amount_overdue"],
                     format_money(a.amount_overdue),
                 ],
+                *(
+                    [[t["special"], a.special_comment, t["modified_on"], str(a.modified_on or "-"), "", ""]]
+                    if a.special_comment or a.modified_on
+                    else []
+                ),
             ]
         )
         detail.setStyle(base)

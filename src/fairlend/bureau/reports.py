@@ -239,4 +239,6 @@ def _account_report(
         open_disputes=tuple(open_disputes.get(account["id"], ())),
         suppressed_months=tuple(month_label(i) for i in sorted(hidden)),
         notice_status=notice,
+        special_comment=account["special_comment"],
+        modified_on=_day(account["modified_on"]),
     )

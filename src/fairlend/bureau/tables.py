@@ -72,6 +72,10 @@ bureau_account = Table(
     Column("removed_on", Date, nullable=True),
     # An unanswered dispute about the whole account suppresses it.
     Column("suppressed", Boolean, nullable=False),
+    # The profile's code while a hardship plan governs the account, or once it was settled for less
+    # (Metro 2 special comment; cn the special transaction's words); "" for none.
+    Column("special_comment", String(10), nullable=False, server_default=""),
+    Column("modified_on", Date, nullable=True),  # the day the latest plan changed the terms
     UniqueConstraint("institution_id", "account_ref", name="uq_bureau_account_institution_id"),
 )
 

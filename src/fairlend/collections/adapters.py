@@ -137,6 +137,8 @@ class LendingLoans:
             days_past_due=facts.days_past_due,
             bucket=facts.bucket,
             settled_on=facts.settled_on,
+            next_due_date=facts.next_due_date,
+            next_due_amount=facts.next_due_amount,
         )
 
     def delinquent_loans(self, min_dpd: int) -> Iterable[DelinquentLoan]:

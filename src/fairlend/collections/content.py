@@ -79,4 +79,6 @@ def content_rules(content: ContentProfile) -> ContentRules:
 
 def render(template: MessageTemplate, locale: str, **values: str) -> str:
     text = template.zh if locale.lower().startswith("zh") else template.en
-    return text.format(**{name: values.get(name, "") for name in ("amount", "dpd", "name", "code")})
+    return text.format(
+        **{name: values.get(name, "") for name in ("amount", "dpd", "name", "code", "due_amount", "due_date")}
+    )

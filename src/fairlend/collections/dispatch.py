@@ -9,8 +9,8 @@ A process killed between those steps leaves the dispatch row behind.
 `Resolver.finish_stranded` (run by `fairlend collections dispatch`, the
 automated dispatch and end-of-day) takes every dispatch older than a grace
 period, re-checks under the borrower's lock what may have changed since the
-decision (the loan settled, a cease request, a dispute or complaint, the clock
-past the contact window), and then cancels it, expires it (too old to send), or sends
+decision (the loan settled, a cease request, a dispute or complaint, a
+hardship request or plan (P-10), the clock past the contact window), and then cancels it, expires it (too old to send), or sends
 it again. Channels are idempotent on the log id (ports.ChannelPort), so a
 message the dead process had already handed over is not delivered twice.
 """
@@ -40,16 +40,10 @@ from fairlend.collections.model import (
     Violation,
     WindowConsent,
 )
-from fairlend.collections.policy import (
-    check_cease,
-    check_paused,
-    check_settled,
-    check_window,
-    is_collection,
-    purpose_of,
-)
+from fairlend.collections.pauses import check_hardship, check_paused
+from fairlend.collections.policy import check_cease, check_settled, check_window, is_collection, purpose_of
 from fairlend.collections.ports import DISPATCH, ChannelPort, DisputePort, OutboundMessage, Sealer
-from fairlend.collections.situation import FLAGS, cease_requests
+from fairlend.collections.situation import FLAGS, cease_requests, hardship_state
 from fairlend.collections.tables import collection_task, contact_dispatch, contact_log
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.faults import crash_point
@@ -233,7 +227,7 @@ class Resolver:
     def _still_stopped(
         self, conn: Connection, attempt_record: LogRecord, now: datetime, disputed: bool
     ) -> tuple[Violation, ...]:
-        """What stops the message now that did not when it was decided: settlement, cease, pause, hours."""
+        """What stops the message now that did not when it was decided: settlement, cease, pauses, hours."""
         rules = self._profile.collections
         attempt = Attempt(
             loan_id=attempt_record.loan_id,
@@ -255,12 +249,14 @@ class Resolver:
             cease_requests=cease_requests(conn, attempt.borrower_id),
             open_dispute=disputed,
             open_complaint=bool(flags.complained),
+            hardship=hardship_state(flags.hardship),
             window_consent=consent,
         )
         found: list[Violation] = []
         purpose = purpose_of(attempt, rules)
         if attempt.about_loan:
             check_settled(attempt, situation, found)
+            check_hardship(situation, purpose, rules, found)
             if is_collection(attempt, purpose):
                 check_paused(situation, found)
         check_cease(attempt, situation, rules, purpose, found)

@@ -210,9 +210,13 @@ class Judge:
         template = self._profile.collections.content.template(template_id)
         assert template is not None  # checked in _what
         locale = self._profile.locale
+        due = facts.next_due_amount if facts else None
         values = {
             "amount": facts.overdue_amount.format(locale) if facts else "",
             "dpd": str(facts.days_past_due) if facts else "",
+            # A plan reminder's: the next installment, whatever is overdue (a kept plan has nothing overdue).
+            "due_amount": due.format(locale) if due is not None else "",
+            "due_date": facts.next_due_date.isoformat() if facts and facts.next_due_date else "",
             # No name reaches a third person from here: only who named them (CN-1 restore contact).
             "name": FRIEND_ZH if locale.startswith("zh") else FRIEND_EN,
         }

@@ -110,6 +110,14 @@ class PromiseStatus(enum.StrEnum):
     BROKEN = "broken"  # they did not: the account goes back to the queue
 
 
+class HardshipState(enum.StrEnum):
+    """Where the borrower's own hardship request about a loan stands, as collections knows it (P-10)."""
+
+    NONE = "none"
+    REQUEST = "request"  # asked for a plan, not yet answered or accepted: collection contacts pause
+    PLAN = "plan"  # a plan in force and kept: only its reminders go out; broken or ended, back to NONE
+
+
 class ContactPersonStatus(enum.StrEnum):
     PENDING = "pending"  # named by the borrower, not yet confirmed: does not exist for collections
     CONFIRMED = "confirmed"
@@ -128,6 +136,9 @@ class LoanFacts:
     days_past_due: int
     bucket: str
     settled_on: date | None = None
+    # The next installment (a plan reminder names it): None when nothing more falls due.
+    next_due_date: date | None = None
+    next_due_amount: Money | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +234,7 @@ class Situation:
     cease_requests: tuple[CeaseRequest, ...] = ()
     open_dispute: bool = False
     open_complaint: bool = False
+    hardship: HardshipState = HardshipState.NONE  # the borrower's hardship request or plan (P-10)
     window_consent: WindowConsent | None = None
     contact_person: ContactPersonFacts | None = None
     holidays: frozenset[date] = frozenset()
@@ -292,6 +304,10 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
     "P-3": (
         "a dispute or complaint about this loan is open: collection contacts are paused until it is answered",
         "该笔借款有未处理的异议或投诉：答复之前暂停催收联系",
+    ),
+    "P-10": (
+        "you asked for a repayment plan: collection contacts pause while your request is open, and while you keep the plan only reminders of its payments are sent",
+        "您申请了协商还款：申请处理期间暂停催收联系；按计划还款期间只发送计划还款提醒",
     ),
     "P-6": (
         "you asked us to stop: only statements the law requires and answers to your own requests go out",

@@ -2,26 +2,36 @@
 
 An end-of-day step (`name`, `run(uow, business_date) -> int`) in lending's
 end-of-day list. Set-based: one read of the overdue book from lending, one
-read of settled loans, the steps computed in memory, and the tasks written in
-batched inserts. Planning a date twice plans nothing the second time.
+read each of settled loans and loans in hardship, the steps computed in
+memory, and the tasks written in batched inserts. Planning a date twice plans
+nothing the second time.
+
+P-10: a loan whose borrower has an open hardship request gets no contact
+steps (its decisions for a person stay); a loan under a kept plan is off the
+ladder, and its reminders before a due date are the plan's own reminder.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import Connection, insert, select
 
 from fairlend.collections.events import CollectionsPlanned
 from fairlend.collections.ladder import Ladder, priority
-from fairlend.collections.model import TaskStatus
-from fairlend.collections.ports import LendingPort
-from fairlend.collections.tables import collection_plan_run, collection_task, settled_loan
+from fairlend.collections.model import HardshipState, TaskStatus
+from fairlend.collections.ports import LendingPort, UpcomingDue
+from fairlend.collections.tables import collection_plan_run, collection_task, loan_hardship, settled_loan
 from fairlend.db.uow import UnitOfWork
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 
 BATCH = 10_000
+NO_CONTACT = "none"  # a ladder step's medium when it is a decision for a person, not a contact
+PLAN_REMINDER = "plan_reminder"  # the action, and the template id, of a kept plan's reminder (P-10)
+_HOLDS = select(loan_hardship.c.loan_id, loan_hardship.c.state)
 
 
 class CollectionsPlanningStep:
@@ -41,16 +51,21 @@ class CollectionsPlanningStep:
             return 0
         now = uow.clock.now()
         settled = {str(r) for r in conn.execute(select(settled_loan.c.loan_id)).scalars()}
+        holds = {str(loan): HardshipState(state) for loan, state in conn.execute(_HOLDS)}
         ladder = self._ladder
+        plan_reminder = self._profile.collections.content.template(PLAN_REMINDER)
         currency = self._profile.currency
         pending = TaskStatus.PENDING.value
         rows: list[dict[str, object]] = []
         for loan in self._lending.delinquent_loans(1):
-            if loan.loan_id in settled:
-                continue
+            hold = holds.get(loan.loan_id)
+            if loan.loan_id in settled or hold is HardshipState.PLAN:
+                continue  # P-10: a kept plan is off the ladder; breaking it puts the loan back
             dpd = loan.days_past_due
             minor = loan.overdue_amount.minor
             for step in ladder.steps_for_overdue(dpd):
+                if hold is HardshipState.REQUEST and step.medium != NO_CONTACT:
+                    continue  # P-10: contacts pause while the request is open; decisions for a person stay
                 rows.append(
                     {
                         "borrower_id": loan.borrower_id,
@@ -70,12 +85,17 @@ class CollectionsPlanningStep:
                     }
                 )
         if ladder.before_due:
-            for due in self._lending.upcoming_dues(business_date, ladder.max_days_before):
+            for due in _one_per_day(self._lending.upcoming_dues(business_date, ladder.max_days_before)):
                 if due.loan_id in settled:
                     continue
                 before = ladder.step_before_due((due.due_date - business_date).days)
                 if before is None:
                     continue
+                if holds.get(due.loan_id) is HardshipState.PLAN:
+                    # P-10: the plan's own reminder, or nothing where the profile has none.
+                    if plan_reminder is None:
+                        continue
+                    before = replace(before, action=PLAN_REMINDER)
                 rows.append(
                     {
                         "borrower_id": due.borrower_id,
@@ -103,6 +123,16 @@ class CollectionsPlanningStep:
         conn.execute(insert(collection_plan_run).values(business_date=business_date, tasks=len(rows), planned_at=now))
         uow.publish(CollectionsPlanned(len(rows), business_date))
         return len(rows)
+
+
+def _one_per_day(dues: Iterable[UpcomingDue]) -> list[UpcomingDue]:
+    """One reminder per loan and due date: a plan bills what it carries on rows of its own due dates."""
+    merged: dict[tuple[str, date], UpcomingDue] = {}
+    for due in dues:
+        key = (due.loan_id, due.due_date)
+        held = merged.get(key)
+        merged[key] = due if held is None else replace(held, amount_due=held.amount_due + due.amount_due)
+    return list(merged.values())
 
 
 _COLUMNS = [c.name for c in collection_task.columns]

@@ -4,13 +4,14 @@
 break, each naming its RULES.md id; an empty tuple means the attempt may go.
 Every number, word and template comes from the jurisdiction profile
 (`CollectionsProfile`, its `content` section included); only fairlend's own
-policy ids P-1, P-2, P-3 and P-8 are constants here.
+policy ids P-1, P-2 and P-8 are constants here (P-3 and P-10, the pauses, in pauses.py).
 
 Two ideas run through the checks:
 - A contact is *collection* when it is a collector's own words or a template
   for collection or for a third party. Reminders, legal notices and answers
   to the borrower's own requests are not: the start day (P-7) and a pause
-  (P-3) hold back only collection.
+  (P-3, a hardship request under P-10) hold back only collection. A kept
+  hardship plan holds back everything about the loan but its reminders (P-10).
 - A person is a number (P-8). Caps, "once", and quiet days follow the keyed
   number wherever it appears; an entry carrying one of the debtor's own
   numbers is the debtor and is refused as anyone else.
@@ -38,6 +39,7 @@ from fairlend.collections.model import (
     Situation,
     Violation,
 )
+from fairlend.collections.pauses import COLLECTION_PURPOSES, check_hardship, check_paused
 from fairlend.jurisdiction.model import (
     CapCounting,
     CapScope,
@@ -50,10 +52,8 @@ from fairlend.jurisdiction.model import (
 
 P_ADDRESS_BOOK = "P-1"
 P_SETTLED = "P-2"
-P_PAUSED = "P-3"
 P_PERSON_IS_A_NUMBER = "P-8"
 
-COLLECTION_PURPOSES = frozenset({TemplatePurpose.COLLECTION, TemplatePurpose.THIRD_PARTY})
 # What may go to anyone but the debtor (P-9): third-party templates, and a contact person's consent request.
 NOT_DEBTOR_PURPOSES = frozenset({TemplatePurpose.THIRD_PARTY, TemplatePurpose.CONSENT_REQUEST})
 
@@ -93,6 +93,7 @@ def evaluate_with(
     purpose = purpose_of(attempt, rules)
     if attempt.about_loan:
         check_settled(attempt, situation, found)
+        check_hardship(situation, purpose, rules, found)
         if is_collection(attempt, purpose):
             check_paused(situation, found)
             check_start_day(situation, rules, found)
@@ -111,13 +112,6 @@ def check_settled(attempt: Attempt, situation: Situation, found: list[Violation]
     # P-2: checked at the moment of sending, whatever was planned earlier.
     if situation.loan_state is LoanState.SETTLED:
         found.append(Violation(P_SETTLED, "loan_settled", f"loan {attempt.loan_id} is settled"))
-
-
-def check_paused(situation: Situation, found: list[Violation]) -> None:
-    if situation.open_dispute:
-        found.append(Violation(P_PAUSED, "open_dispute", "a credit-report dispute about this loan is open"))
-    if situation.open_complaint:
-        found.append(Violation(P_PAUSED, "open_complaint", "a complaint about this loan is open"))
 
 
 def check_start_day(situation: Situation, rules: CollectionsProfile, found: list[Violation]) -> None:

@@ -62,7 +62,12 @@ SYSTEM_COLLECTOR = "system"
 AUTOMATED_MEDIA = (Medium.SMS, Medium.EMAIL, Medium.LETTER)
 # Messages that tell the debtor the overdue will be reported to the credit bureau (CN-11).
 NEGATIVE_NOTICE_TEMPLATES = ("gentle_reminder", "formal_letter")
-ACTION_TEMPLATES = {"reminder": "reminder", "gentle_reminder": "gentle_reminder", "escalate": "formal_letter"}
+ACTION_TEMPLATES = {
+    "reminder": "reminder",
+    "gentle_reminder": "gentle_reminder",
+    "escalate": "formal_letter",
+    "plan_reminder": "plan_reminder",  # P-10: a kept hardship plan's payment (planner.py)
+}
 
 
 def _upsert(dialect: str) -> Any:

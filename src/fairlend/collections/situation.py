@@ -1,8 +1,8 @@
 """What the policy reads at the moment of sending, read from collections' own tables.
 
 The gateway calls `read_situation` inside its transaction, after it has taken
-the borrower's chain lock, so settlement, complaints, cease requests and the
-log cannot change between reading them and recording the decision. The other
+the borrower's chain lock, so settlement, complaints, hardship requests and
+plans, cease requests and the log cannot change between reading them and recording the decision. The other
 contexts' facts (lending's loan, identity's numbers, the bureau's disputes)
 come in from the ports, read just before.
 """
@@ -21,6 +21,7 @@ from fairlend.collections.model import (
     CeaseRequest,
     ComplaintStatus,
     ContactPersonFacts,
+    HardshipState,
     LoanFacts,
     LoanState,
     Medium,
@@ -29,7 +30,7 @@ from fairlend.collections.model import (
     WindowConsent,
 )
 from fairlend.collections.policy import zone
-from fairlend.collections.tables import cease_request, complaint, settled_loan, window_consent
+from fairlend.collections.tables import cease_request, complaint, loan_hardship, settled_loan, window_consent
 from fairlend.jurisdiction.model import CollectionsProfile, Profile
 
 # Built once (DESIGN 7: hot paths use prebuilt statements): what the policy needs besides the log.
@@ -44,6 +45,10 @@ FLAGS = select(
         complaint.c.status != ComplaintStatus.ANSWERED.value,
     )
     .label("complained"),
+    select(loan_hardship.c.state)
+    .where(loan_hardship.c.borrower_id == bindparam("b"), loan_hardship.c.loan_id == bindparam("loan"))
+    .scalar_subquery()
+    .label("hardship"),
     select(window_consent.c.start)
     .where(window_consent.c.borrower_id == bindparam("b"))
     .scalar_subquery()
@@ -60,6 +65,10 @@ def _holidays(calendar: str, year: int) -> frozenset[date]:
     import holidays  # only profiles that block holidays pay for loading the calendar
 
     return frozenset(holidays.country_holidays(calendar, years=year).keys())
+
+
+def hardship_state(stored: str | None) -> HardshipState:
+    return HardshipState.NONE if stored is None else HardshipState(stored)
 
 
 def lookback(rules: CollectionsProfile) -> timedelta:
@@ -116,6 +125,7 @@ def read_situation(
         cease_requests=cease_requests(conn, borrower_id),
         open_dispute=open_dispute,
         open_complaint=bool(flags.complained),
+        hardship=hardship_state(flags.hardship),
         window_consent=consent,
         contact_person=contact,
         holidays=holidays,

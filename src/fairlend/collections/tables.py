@@ -123,6 +123,21 @@ settled_loan = Table(
     Index("ix_settled_loan_loan_id", "loan_id"),
 )
 
+# The borrower's hardship request or kept plan on a loan, as collections follows hardship's events (P-10):
+# a row while the loan is in one (state "request" or "plan"), none otherwise. Written in hardship's own
+# transactions under the borrower's chain lock (holds.py), read by the policy and the planner.
+loan_hardship = Table(
+    "loan_hardship",
+    metadata,
+    Column("borrower_id", String(40), primary_key=True),
+    Column("loan_id", String(40), primary_key=True),
+    Column("state", String(10), nullable=False),
+    Column("reference", String(40), nullable=False),  # the request's id, or the plan's
+    Column("since", Date, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_loan_hardship_loan_id", "loan_id"),
+)
+
 contact_person = Table(
     "contact_person",
     metadata,

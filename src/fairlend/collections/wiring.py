@@ -27,6 +27,8 @@ from fairlend.collections.fakes import (
     recording_channels,
 )
 from fairlend.collections.gateway import ContactGateway
+from fairlend.collections.holds import EVENT_TYPES as HARDSHIP_EVENTS
+from fairlend.collections.holds import on_hardship_event
 from fairlend.collections.model import Medium
 from fairlend.collections.planner import CollectionsPlanningStep
 from fairlend.collections.ports import (
@@ -139,6 +141,9 @@ def wire_collections(
         container.bus.subscribe_many(
             "lending.RepaymentPosted", lambda uow, events: _desk(container).on_repayments_posted(uow, events)
         )
+        # The borrower's hardship requests and plans, in hardship's own transactions (P-10, holds.py).
+        for event_type in HARDSHIP_EVENTS:
+            container.bus.subscribe(event_type, on_hardship_event)
         eod = getattr(container, "eod", None)
         if eod is not None:
             # Promises first: a broken one puts its account in the same next day the planner plans.

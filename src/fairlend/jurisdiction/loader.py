@@ -33,7 +33,7 @@ from fairlend.jurisdiction.phrases import matcher, phrase_problem, reduce
 
 MEDIA = ("sms", "call", "email", "letter", "visit")
 # What the gateway fills in a template; anything else would reach a person as "{oops}".
-PLACEHOLDERS = frozenset({"amount", "dpd", "name", "code"})
+PLACEHOLDERS = frozenset({"amount", "dpd", "name", "code", "due_amount", "due_date"})
 # Purposes a request to stop everything may never let through: they are collection itself.
 NEVER_CEASE_EXEMPT = frozenset({TemplatePurpose.COLLECTION, TemplatePurpose.THIRD_PARTY})
 

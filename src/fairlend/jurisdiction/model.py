@@ -105,6 +105,8 @@ class TemplatePurpose(enum.StrEnum):
     THIRD_PARTY = "third_party"  # to a contact person or third party: no debt content (P-9, CN-1, US-6)
     ACKNOWLEDGEMENT = "acknowledgement"  # answers the borrower's own request (P-6: goes out after a cease)
     CONSENT_REQUEST = "consent_request"  # asks a named contact person to confirm; about no loan
+    # A payment of a hardship plan the borrower is keeping: the only message about the loan while it is (P-10).
+    PLAN_REMINDER = "plan_reminder"
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +224,42 @@ class BureauProfile:
     # The rule a refused inquiry names: consent and purpose (CN-14), or the US stand-in.
     inquiry_consent_rule: str
     report_lag_days: int  # T+1 (CN-16)
+    modification_codes: ModificationCodes
+
+
+@dataclass(frozen=True, slots=True)
+class ModificationCodes:
+    """What an account shows while a hardship plan governs it, by the plan's kind, and once settled for less.
+
+    `us`: Metro 2 special comment codes (CO loan modified, CP account in forbearance, AC paying under a
+    partial payment agreement, AU paid in full for less than the full balance). `cn`: the PBOC report's
+    special-transaction wording (展期, 个性化分期, 减免结清 ...); the second-generation report's numeric
+    codes are not public in a form we could confirm, so the words stand for them.
+    """
+
+    payment_holiday: str
+    term_extension: str
+    reduced_installments: str
+    interest_stop: str
+    discounted_settlement: str
+    operator_reschedule: str
+    settled_for_less: str
+
+    def for_kind(self, kind: str) -> str | None:
+        """The code for a plan's kind (hardship's `Kind` values); None for a kind the profile does not know."""
+        return getattr(self, kind, None) if kind in MODIFICATION_KINDS else None
+
+
+MODIFICATION_KINDS = frozenset(
+    {
+        "payment_holiday",
+        "term_extension",
+        "reduced_installments",
+        "interest_stop",
+        "discounted_settlement",
+        "operator_reschedule",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

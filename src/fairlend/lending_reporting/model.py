@@ -19,7 +19,15 @@ MONTH_END = "lending.LoanMonthEnd"
 SETTLED = "lending.LoanSettled"
 CHARGED_OFF = "lending.LoanChargedOff"
 WRITTEN_OFF = "lending.LoanWrittenOff"
-EVENT_TYPES = (DISBURSED, REPAYMENT, DELINQUENCY, MONTH_END, SETTLED, CHARGED_OFF, WRITTEN_OFF)
+# With these, the hardship plans that change what is reported (plans.py): lending's and hardship's, by name.
+PLAN_EVENT_TYPES = (
+    "lending.LoanModified",
+    "lending.LoanDelinquencyReleased",
+    "hardship.PlanReaged",
+    "hardship.PlanBroken",
+    "hardship.PlanEnded",
+)
+EVENT_TYPES = (DISBURSED, REPAYMENT, DELINQUENCY, MONTH_END, SETTLED, CHARGED_OFF, WRITTEN_OFF, *PLAN_EVENT_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +83,7 @@ def opening_record(payload: dict[str, Any], person: BorrowerIdentity) -> dict[st
 def is_negative(event_type: str, payload: dict[str, Any]) -> bool:
     if event_type in (CHARGED_OFF, WRITTEN_OFF):
         return True
-    if event_type in (DELINQUENCY, MONTH_END):
+    if event_type in (DELINQUENCY, MONTH_END, "hardship.PlanBroken"):
         return int(payload.get("days_past_due") or 0) > 0
     return False
 

@@ -12,6 +12,10 @@ sends every unsent file through the bureau client and keeps the bureau's
 acknowledgement; a file the bureau did not take stays pending for the next
 day, and re-sending one is harmless (the bureau knows its hash).
 
+A loan under a hardship plan (plans.py): its modification is reported, a kept
+plan reports no new delinquency, a broken one reports what it held back, a
+discounted settlement paid is settled for less.
+
 Before the first negative record on a loan the borrower must have been told
 (CN-11; CR-8 within 30 days after): the reporter asks the `NegativeNotices`
 port when the notice went out and reports it ahead of the negative record.
@@ -24,7 +28,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from fairlend.bureau.client import Ack, BureauClient
 from fairlend.clock import Clock
@@ -34,12 +38,14 @@ from fairlend.errors import NotFound
 from fairlend.lending_reporting.model import (
     DISBURSED,
     EVENT_TYPES,
+    PLAN_EVENT_TYPES,
     BorrowerIdentity,
     is_negative,
     notice_record,
     records_for,
 )
-from fairlend.lending_reporting.tables import lending_reporting_file
+from fairlend.lending_reporting.plans import KeptPlan, Withheld, follow, under_plan
+from fairlend.lending_reporting.tables import lending_reporting_file, lending_reporting_plan
 
 CONSUMER = "bureau_reporting"
 PENDING_IDENTITY = BorrowerIdentity("", "", "")
@@ -88,6 +94,8 @@ class BureauReportingStep:
         cursor = consumer_cursor(conn, CONSUMER)
         lines: list[str] = []
         noticed: set[str] = set()
+        plans = _load_plans(conn)
+        followed = dict(plans)
         while True:
             events = read_after(conn, cursor, limit=self._batch, types=EVENT_TYPES)
             if not events:
@@ -119,12 +127,18 @@ class BureauReportingStep:
                     if notified_on is not None:
                         lines.append(json.dumps(notice_record(loan_id, notified_on), ensure_ascii=False))
                         noticed.add(loan_id)
-                for record in records_for(event.event_type, payload, event.position, person=person):
+                if event.event_type in PLAN_EVENT_TYPES:
+                    records = follow(event.event_type, payload, plans)
+                else:
+                    made = records_for(event.event_type, payload, event.position, person=person)
+                    records = [under_plan(record, plans) for record in made]
+                for record in records:
                     lines.append(json.dumps(record, ensure_ascii=False))
                 cursor = event.cursor
             if stop:
                 break
         advance_consumer(conn, CONSUMER, cursor)
+        _store_plans(conn, followed, plans)
         if not lines:
             return 0
         existing = conn.execute(
@@ -153,6 +167,38 @@ class BureauReportingStep:
                 )
             )
         return len(lines)
+
+
+def _load_plans(conn: Connection) -> dict[str, KeptPlan]:
+    plans = {}
+    for r in conn.execute(select(lending_reporting_plan)):
+        withheld = None
+        if r.withheld_days is not None:
+            withheld = Withheld(int(r.withheld_balance), int(r.withheld_overdue), int(r.withheld_days))
+        plans[r.loan_id] = KeptPlan(r.loan_id, r.kind, bool(r.held), withheld)
+    return plans
+
+
+def _store_plans(conn: Connection, before: Mapping[str, KeptPlan], after: Mapping[str, KeptPlan]) -> None:
+    """Write back what the day's events changed: the loans under a kept plan are few."""
+    changed = [loan for loan in before.keys() | after.keys() if before.get(loan) != after.get(loan)]
+    if not changed:
+        return
+    conn.execute(delete(lending_reporting_plan).where(lending_reporting_plan.c.loan_id.in_(changed)))
+    rows = [
+        {
+            "loan_id": p.loan_id,
+            "kind": p.kind,
+            "held": p.held,
+            "withheld_balance": p.withheld.balance if p.withheld else None,
+            "withheld_overdue": p.withheld.amount_overdue if p.withheld else None,
+            "withheld_days": p.withheld.days_overdue if p.withheld else None,
+        }
+        for loan in sorted(changed)
+        if (p := after.get(loan)) is not None
+    ]
+    if rows:
+        conn.execute(insert(lending_reporting_plan), rows)
 
 
 class ReportingFileSubmitter:

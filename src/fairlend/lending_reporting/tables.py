@@ -1,6 +1,6 @@
 """The lender side's reporting files: one per business date, kept with the bureau's acknowledgement."""
 
-from sqlalchemy import Column, Date, Integer, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, String, Table, Text
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import UtcDateTime
@@ -14,4 +14,17 @@ lending_reporting_file = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("submitted_at", UtcDateTime, nullable=True),
     Column("ack", Text, nullable=True),
+)
+
+# Loans under a kept hardship plan, as the reporter follows them (plans.py): what it may report of them.
+lending_reporting_plan = Table(
+    "lending_reporting_plan",
+    metadata,
+    Column("loan_id", String(40), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("held", Boolean, nullable=False),
+    # A late plan payment's status, kept back while the plan is kept: reported if it breaks.
+    Column("withheld_balance", BigInteger, nullable=True),
+    Column("withheld_overdue", BigInteger, nullable=True),
+    Column("withheld_days", Integer, nullable=True),
 )

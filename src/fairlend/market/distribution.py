@@ -53,6 +53,9 @@ from fairlend.market.tables import (
 )
 from fairlend.money import Money
 
+# Principal a hardship plan wrote off an active loan, borne by its notes (the portfolio reads it back).
+CONCESSION_KIND = "market_note_concession"
+
 # Products of an amount and a weight must fit a signed 64-bit integer on both databases;
 # a loan past this (a payment of ~¥30 million on a loan as large) is shared in Python instead.
 _PRODUCT_LIMIT = 2**62
@@ -276,7 +279,7 @@ class Distribution:
         for r, w in zip(rows, shares, strict=True):
             if w and r.holder_kind != HolderKind.PLATFORM.value:
                 owed[(r.currency, r.holder_id)] += w
-        self._post_losses(uow, owed, event.business_date, "market_note_concession", loan_id)
+        self._post_losses(uow, owed, event.business_date, CONCESSION_KIND, loan_id)
 
     def _post_losses(
         self, uow: UnitOfWork, owed: dict[tuple[str, str], int], business_date: date, kind: str, loan_id: str

@@ -24,6 +24,7 @@ from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.ledger.service import AccountPosting, Ledger
 from fairlend.lending.model import LoanState
 from fairlend.lending.service import LendingService
+from fairlend.market.distribution import CONCESSION_KIND
 from fairlend.market.reconcile import DISTRIBUTION_KIND, TRADE_KIND
 from fairlend.market.returns import (
     NOTE_STATUSES,
@@ -84,6 +85,7 @@ class Portfolios:
         invested = total(note_lines, DISBURSEMENT_KIND, 1)
         principal = -sum(_owed(p) for p in note_lines if p.kind == DISTRIBUTION_KIND)
         charged = -sum(_owed(p) for p in note_lines if p.kind == WRITE_DOWN_KIND)
+        conceded = -sum(_owed(p) for p in note_lines if p.kind == CONCESSION_KIND)
         net = sum(_owed(p) for p in cash_lines if p.kind == DISTRIBUTION_KIND)
         bought = -sum(_owed(p) for p in cash_lines if p.kind == TRADE_KIND and _owed(p) < 0)
         sold = sum(_owed(p) for p in cash_lines if p.kind == TRADE_KIND and _owed(p) > 0)
@@ -92,9 +94,10 @@ class Portfolios:
         flows += [
             Flow(p.business_date, x=_owed(p))
             for p in note_lines
-            if p.kind in (DISTRIBUTION_KIND, WRITE_DOWN_KIND, TRADE_KIND)
+            if p.kind in (DISTRIBUTION_KIND, WRITE_DOWN_KIND, CONCESSION_KIND, TRADE_KIND)
         ]
-        # x above: distribution cash (net) less its principal (the notes_payable debit), less write-downs;
+        # x above: distribution cash (net) less its principal (the notes_payable debit), less write-downs
+        # (a charge-off's, and a hardship plan's principal written off);
         # a trade's price less the principal that moved (a gain or loss to the seller, a cost to the buyer).
 
         notes, shares = self._notes(investor_id)
@@ -143,6 +146,7 @@ class Portfolios:
             fees_paid=m(fees),
             recoveries_received=m(recoveries),
             charged_off=m(charged),
+            written_down=m(conceded),
             net_received=m(net),
             nar=nar(flows, today),
             notes_by_status={s: (c, m(o)) for s, (c, o) in by_status.items()},
@@ -254,6 +258,11 @@ class Portfolios:
         acquired, sales = trades
         issued = {p.reference: p.business_date for p in note_lines if p.kind == DISBURSEMENT_KIND}
         written = {p.reference: p.business_date for p in note_lines if p.kind == WRITE_DOWN_KIND}
+        # A plan's write-off is the holder's per loan (one entry line per loan and holder), whatever notes.
+        conceded: dict[str, list[tuple[date, int]]] = defaultdict(list)
+        for p in note_lines:
+            if p.kind == CONCESSION_KIND:
+                conceded[p.reference].append((p.business_date, -_owed(p)))
         by_grade: dict[str, list[Any]] = defaultdict(list)
         for n in notes:
             by_grade[n.grade].append(n)
@@ -273,6 +282,9 @@ class Portfolios:
                     got,
                     written.get(n.loan_id),
                 )
+            loans = sorted({n.loan_id for n in group})
+            lost = [(day, minor) for loan in loans for day, minor in conceded.get(loan, [])]
+            flows += [Flow(day, principal=-minor, x=-minor) for day, minor in lost]
             out.append(
                 GradeReturn(
                     grade,
@@ -282,6 +294,7 @@ class Portfolios:
                     Money(interest, currency),
                     Money(sum(n.charged_off_minor for n in group), currency),
                     nar(flows, today),
+                    Money(sum(minor for _day, minor in lost), currency),
                 )
             )
         return out
@@ -336,9 +349,21 @@ def _month_flows(cash_lines: list[AccountPosting], note_lines: list[AccountPosti
             sums[month]["interest"] += _owed(p)  # the net less its principal
         elif p.kind == WRITE_DOWN_KIND:
             sums[month]["charged_off"] -= _owed(p)
+        elif p.kind == CONCESSION_KIND:
+            sums[month]["written_down"] -= _owed(p)
     if not sums:
         return []
-    names = ("deposits", "withdrawals", "invested", "principal", "interest", "charged_off", "bought", "sold")
+    names = (
+        "deposits",
+        "withdrawals",
+        "invested",
+        "principal",
+        "interest",
+        "charged_off",
+        "bought",
+        "sold",
+        "written_down",
+    )
     return [
         MonthFlows(month, *(Money(sums[month][k] if month in sums else 0, currency) for k in names))
         for month in months_between(min(sums), max(sums))

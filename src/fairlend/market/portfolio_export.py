@@ -41,6 +41,7 @@ def portfolio_data(p: PortfolioView) -> dict[str, Any]:
         "fees_paid": money(p.fees_paid),
         "recoveries_received": money(p.recoveries_received),
         "charged_off": money(p.charged_off),
+        "written_down": money(p.written_down),
         "net_received": money(p.net_received),
         "nar": None if p.nar is None else str(p.nar),
         "notes_by_status": {s: {"count": c, "outstanding": money(o)} for s, (c, o) in p.notes_by_status.items()},
@@ -55,6 +56,7 @@ def portfolio_data(p: PortfolioView) -> dict[str, Any]:
                 "charged_off": money(m.charged_off),
                 "bought": money(m.bought),
                 "sold": money(m.sold),
+                "written_down": money(m.written_down),
             }
             for m in p.months
         ],
@@ -66,6 +68,7 @@ def portfolio_data(p: PortfolioView) -> dict[str, Any]:
                 "outstanding": money(g.outstanding),
                 "interest": money(g.interest),
                 "charged_off": money(g.charged_off),
+                "written_down": money(g.written_down),
                 "nar": None if g.nar is None else str(g.nar),
             }
             for g in p.grades

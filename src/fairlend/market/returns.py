@@ -79,6 +79,7 @@ class MonthFlows:
     charged_off: Money
     bought: Money  # paid for notes bought on the secondary market
     sold: Money  # received for notes sold there
+    written_down: Money  # principal hardship plans wrote off loans still on the books
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ class GradeReturn:
     interest: Money  # net of fees, recoveries included
     charged_off: Money
     nar: Decimal | None
+    written_down: Money  # by hardship plans
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,9 @@ class PortfolioView:
     fees_paid: Money
     recoveries_received: Money
     charged_off: Money
+    # Principal hardship plans wrote off loans still on the books (a discounted settlement's): a loss like a
+    # charge-off, in NAR in the month it was written off, but not a charge-off: the loan is still being paid.
+    written_down: Money
     net_received: Money  # what distributions put into the wallet
     nar: Decimal | None
     notes_by_status: dict[str, tuple[int, Money]]

@@ -5,7 +5,8 @@ sim/market.py); those who pay, pay (on time, late with the penalty and fee
 they earned, or never), one settles early; the lender charges off a loan
 `CHARGE_OFF_DPD` days past due and every other charged-off borrower later
 pays part of it back (a recovery, shared among the notes like any payment);
-on market days investors trade notes (sim/secondary.py); a collector works
+on market days investors trade notes (sim/secondary.py); some delinquent
+borrowers ask for hardship plans, keep or break them (sim/hardship.py); a collector works
 the overdue book through the contact gateway, and still calls the borrower
 who settled early, which the gateway blocks (P-2). Every step is a context's
 service, as in demo.py.
@@ -23,7 +24,8 @@ from fairlend.collections.model import Medium, RecipientKind
 from fairlend.lending.model import LoanState
 from fairlend.money import Money
 from fairlend.sim import episodes, market
-from fairlend.sim.episodes import Enrolled
+from fairlend.sim.episodes import Enrolled, advance
+from fairlend.sim.hardship import HardshipDesk
 from fairlend.sim.people import Behaviour, phone_number
 from fairlend.sim.report import DemoBorrower, DemoReport
 from fairlend.sim.secondary import SecondaryMarket
@@ -34,13 +36,6 @@ SETTLED_CALL_AFTER = 3  # days after the early settlement the collector still ca
 CHARGE_OFF_DPD = 120
 RECOVERY_AFTER = 30  # days after its charge-off a recovering borrower pays part of the debt back
 RECOVERY_PART = 3  # ... a third of what was charged off
-
-
-def advance(container: Container, minutes: int) -> None:
-    """Move a clock that can be set a few minutes on: contacts on one day happen one after another."""
-    setter = getattr(container.clock, "set", None)
-    if callable(setter):
-        setter(container.clock.now() + timedelta(minutes=minutes))
 
 
 class Book:
@@ -74,11 +69,13 @@ class Book:
         self.turn = 0
         self.recover: dict[date, list[tuple[str, Money]]] = {}  # recoveries due: loan, what was charged off
         self.secondary = SecondaryMarket(container, report, days)
+        self.hardship = HardshipDesk(container, report, ops)
 
     def day(self, offset: int, today: date) -> None:
         for e in self.by_open.get(offset, []):
             self._book(e)
         self._repayments(today)
+        self.hardship.day(today, self.behaviour, self.borrower_of)
         self._charge_offs(today)
         self.secondary.day(offset)
         self._collect(today)

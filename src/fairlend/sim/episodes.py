@@ -47,6 +47,13 @@ class ContactPerson:
     phone: str
 
 
+def advance(container: Container, minutes: int) -> None:
+    """Move a clock that can be set a few minutes on: contacts on one day happen one after another."""
+    setter = getattr(container.clock, "set", None)
+    if callable(setter):
+        setter(container.clock.now() + timedelta(minutes=minutes))
+
+
 def payslip(person: SimBorrower) -> bytes:
     """The smallest PDF the identity file sniffer accepts, naming its employee as a payslip does."""
     return (

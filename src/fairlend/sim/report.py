@@ -66,3 +66,6 @@ class DemoReport:
     dispute_id: str = ""
     self_checks: int = 0
     applications: int = 0
+    # Hardship plans (sim/hardship.py): requested, declined, accepted:<kind>, approved_by_a_second_operator.
+    hardship: Counter[str] = field(default_factory=Counter)
+    plans: list[str] = field(default_factory=list)  # the plans accepted, in order

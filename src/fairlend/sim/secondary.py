@@ -11,7 +11,8 @@ month after the loans open). On a market day:
    note at a 2 % discount, part of one (half, in whole notes) at 5 %, a whole
    note at a 1 % premium, each of a loan that is current, and a note of the
    most overdue loan at a 15 % discount, listed with its standing (`late_1_30`,
-   or `late_31_plus`, which a buyer must acknowledge);
+   or `late_31_plus` or `hardship` when its borrower is in a plan, which a
+   buyer must acknowledge);
 3. other investors buy them through `Trades.buy`, the path the API and the
    portal take: the first investor after the seller in the demo's list who
    has the cash, at the price they were quoted (`max_price`), acknowledging a

@@ -308,6 +308,7 @@ class PortfolioPublic(BaseModel):
     fees_paid: MoneyPublic
     recoveries_received: MoneyPublic
     charged_off: MoneyPublic
+    written_down: MoneyPublic  # principal hardship plans wrote off loans still on the books
     net_received: MoneyPublic
     nar: Decimal | None
     notes_by_status: dict[str, dict[str, object]]
