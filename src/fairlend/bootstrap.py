@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from fairlend.batch.dispatch import CeleryDispatcher
 from fairlend.bureau.client import BureauAdmin, InProcessBureau, OwnInstitution
 from fairlend.bureau.sealing import BureauSealer
 from fairlend.bureau.service import BureauService, derive_blind_key
@@ -129,7 +130,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     uow = uow_factory(engine, clock, bus)
     ledger = Ledger(uow)
     lending = LendingService(uow, ledger, profile)
-    eod = EndOfDay(uow, ledger, profile, clock, settle_timeout=settings.eod_settle_seconds)
+    eod = EndOfDay(
+        uow, ledger, profile, clock, settle_timeout=settings.eod_settle_seconds, partitions=settings.eod_partitions
+    )
+    if settings.broker_url:
+        # Partitions go to `fairlend worker` processes through the broker; the Celery app is built lazily.
+        eod.use_dispatcher(CeleryDispatcher(settings, eod))
     container = Container(
         settings=settings,
         profile=profile,

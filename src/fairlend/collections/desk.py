@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from fairlend.batch.model import Partition
 from fairlend.collections.ladder import priority
 from fairlend.collections.model import CallOutcome, LoanState, Medium, Outcome, PromiseStatus, TaskStatus
 from fairlend.collections.ports import LendingPort
@@ -383,10 +384,18 @@ class PromisesStep:
         self._lending = lending
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
+        return self.run_partition(uow, business_date, None)
+
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        """The promises of one partition's borrowers (None: every borrower's)."""
         p = promise_to_pay.c
-        due = uow.conn.execute(
-            select(promise_to_pay).where(p.status == PromiseStatus.PENDING.value, p.due_on <= business_date)
-        ).all()
+        due = [
+            r
+            for r in uow.conn.execute(
+                select(promise_to_pay).where(p.status == PromiseStatus.PENDING.value, p.due_on <= business_date)
+            )
+            if part is None or part.holds(r.borrower_id)
+        ]
         now = uow.clock.now()
         for r in due:
             kept = r.paid_minor >= r.amount_minor

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Row, insert, select, update
 
+from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, Forbidden, Invalid, NotFound
 from fairlend.hardship import records
@@ -168,14 +169,17 @@ class HardshipPlans(HardshipService):
 
     # -- end-of-day -------------------------------------------------------------------------------
 
-    def run_day(self, uow: UnitOfWork, business_date: date) -> int:
-        """Keep, break, re-age or complete every active plan at the end of `business_date`; how many changed."""
+    def run_day(self, uow: UnitOfWork, business_date: date, part: Partition | None = None) -> int:
+        """Keep, break, re-age or complete every active plan (of one partition's borrowers) at the end of
+        `business_date`; how many changed."""
         rows = uow.conn.execute(
             select(hardship_plan)
             .where(hardship_plan.c.status == PlanStatus.ACTIVE.value)
             .order_by(hardship_plan.c.borrower_id, hardship_plan.c.id)
         ).all()
-        return sum(self._close_day(uow, row, business_date) for row in rows)
+        return sum(
+            self._close_day(uow, row, business_date) for row in rows if part is None or part.holds(row.borrower_id)
+        )
 
     def _close_day(self, uow: UnitOfWork, row: Row[Any], today: date) -> int:
         position = self._loans.position_in(uow, row.loan_id)
@@ -231,6 +235,9 @@ class HardshipStep:
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
         return self._plans.run_day(uow, business_date)
+
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        return self._plans.run_day(uow, business_date, part)
 
 
 def _method(terms: Terms) -> Method | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, case, func, select
 
+from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import NotFound
 from fairlend.ledger.model import AccountKey, AccountType
@@ -124,18 +125,22 @@ class LendingQueries:
                 for r in rows
             ]
 
-    def delinquent_loans(self, min_dpd: int = 1) -> list[DelinquentLoan]:
-        """Compact rows for bulk collections planning, most overdue first."""
+    def delinquent_loans(self, min_dpd: int = 1, part: Partition | None = None) -> list[DelinquentLoan]:
+        """Compact rows for bulk collections planning, most overdue first (of one partition's borrowers)."""
+        query = (
+            select(loan.c.id, loan.c.borrower_id, loan.c.dpd, loan.c.overdue_amount, loan.c.currency, loan.c.bucket)
+            .where(loan.c.state == LoanState.ACTIVE.value, loan.c.dpd >= max(min_dpd, 1))
+            .order_by(loan.c.dpd.desc(), loan.c.id)
+        )
+        if part is not None:
+            query = query.where(loan.c.borrower_slot >= part.lo, loan.c.borrower_slot < part.hi)
         with self._uow(read_only=True) as uow:
-            rows = uow.conn.execute(
-                select(loan.c.id, loan.c.borrower_id, loan.c.dpd, loan.c.overdue_amount, loan.c.currency, loan.c.bucket)
-                .where(loan.c.state == LoanState.ACTIVE.value, loan.c.dpd >= max(min_dpd, 1))
-                .order_by(loan.c.dpd.desc(), loan.c.id)
-            ).all()
+            rows = uow.conn.execute(query).all()
         return [DelinquentLoan(r.id, r.borrower_id, r.dpd, Money(r.overdue_amount, r.currency), r.bucket) for r in rows]
 
-    def due_soon(self, on: date) -> list[DueReminder]:
-        """Installments falling due on `on` that are not paid yet (for reminders)."""
+    def due_soon(self, on: date, part: Partition | None = None) -> list[DueReminder]:
+        """Installments falling due on `on` that are not paid yet (for reminders; of one partition's borrowers)."""
+        in_part = () if part is None else (loan.c.borrower_slot >= part.lo, loan.c.borrower_slot < part.hi)
         with self._uow(read_only=True) as uow:
             rows = uow.conn.execute(
                 select(
@@ -160,6 +165,7 @@ class LendingQueries:
                     loan.c.state == LoanState.ACTIVE.value,
                     loan_installment.c.due_day == on.toordinal(),
                     loan_installment.c.paid_on.is_(None),
+                    *in_part,
                 )
                 .order_by(loan_installment.c.loan_id)
             ).all()
