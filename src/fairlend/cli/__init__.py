@@ -173,6 +173,10 @@ from fairlend.cli import lending as _lending  # noqa: E402 - its commands import
 
 app.add_typer(_lending.app)
 
+from fairlend.cli import eod as _eod  # noqa: E402 - `fairlend eod`, `eod-runs`, `worker`; needs the helpers above
+
+app.add_typer(_eod.app)
+
 from fairlend.cli.repayments import app as repayments_app  # noqa: E402  (needs open_container above)
 
 app.add_typer(repayments_app, name="repayments")
