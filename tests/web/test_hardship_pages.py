@@ -228,7 +228,7 @@ def test_a_borrower_cannot_accept_numbers_that_changed_and_is_shown_the_new_ones
     assert "Kept so far" in page and "Still reported as" in page
     loan = api.get(f"/borrower/loans/{late_loan}?lang=en").text
     assert 'data-testid="schedule-version-1"' in loan and 'data-testid="schedule-version-2"' in loan
-    assert "(now in force)" in loan and "replaced on 2026-03-02" in loan
+    assert "the schedule above, now in force" in loan and "replaced on 2026-03-02" in loan
 
 
 def test_a_form_without_its_csrf_token_changes_nothing(api: TestClient, container: Container, late_loan: str) -> None:
