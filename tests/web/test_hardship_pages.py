@@ -92,7 +92,9 @@ def test_a_delinquent_borrower_asks_for_a_plan_and_sees_the_clock_in_both_langua
     assert "距答复期限还有 15 天" in chinese and "等待答复" in chinese
     assert request_id in api.get("/borrower/hardship?lang=en").text
 
-    again = api.post(
+    asked = api.get(f"/borrower/loans/{late_loan}/hardship?lang=en").text
+    assert 'data-testid="open-request"' in asked and 'data-testid="ask-form"' not in asked
+    again = api.post(  # a form drawn before: refused, nothing written
         f"/borrower/loans/{late_loan}/hardship",
         data={"plan_kind": "term_extension", "reason": "illness", "csrf_token": csrf(form)},
     )
@@ -242,7 +244,9 @@ def test_a_form_without_its_csrf_token_changes_nothing(api: TestClient, containe
     )
     assert (sent.status_code, sent.headers["location"]) == (303, "/?csrf=1")
     sign_in(api, container, OWNER, Role.BORROWER)
-    again = api.post(
+    asked = api.get(f"/borrower/loans/{late_loan}/hardship?lang=en").text
+    assert 'data-testid="open-request"' in asked and 'data-testid="ask-form"' not in asked
+    again = api.post(  # a form drawn before: refused, nothing written
         f"/borrower/loans/{late_loan}/hardship",
         data={"plan_kind": "term_extension", "reason": "other"},
         follow_redirects=False,

@@ -26,7 +26,7 @@ from fairlend.api.deps import ContainerDep
 from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, Invalid, NotFound
 from fairlend.hardship.checks import kind_enabled
-from fairlend.hardship.model import Kind, Reason
+from fairlend.hardship.model import Kind, PlanStatus, Reason, RequestStatus
 from fairlend.hardship.views import PlanView, RequestView
 from fairlend.identity.model import Principal
 from fairlend.lending.model import LoanState
@@ -37,6 +37,7 @@ from fairlend.web.once import new_form_key, once
 from fairlend.web.rendering import Csrf, PageRedirect, borrower, check_csrf, locale_of, redirect, render
 
 router = APIRouter(include_in_schema=False)
+OPEN = (RequestStatus.PENDING, RequestStatus.PROPOSED)
 HOME = "/borrower/hardship"
 LOANS = "/borrower/loans"
 
@@ -89,11 +90,18 @@ def loan_hardship(container: Container, loan_id: str) -> dict[str, Any]:
 
 
 def _ask_page(request: Request, container: Container, detail: LoanDetail, **context: Any) -> HTMLResponse:
+    loan_id = detail.facts.loan_id
+    mine = container.hardship.requests_of(detail.facts.borrower_id)
+    # One request or plan at a time: the page points to the one there is rather than to a form that would refuse.
+    open_request = next((r for r in mine if r.loan_id == loan_id and r.status in OPEN), None)
+    active = next((p for p in container.hardship.plans_of_loan(loan_id) if p.status is PlanStatus.ACTIVE), None)
     return render(
         request,
         container,
         "hardship/ask.html",
         loan=detail,
+        open_request=open_request,
+        active_plan=active,
         kinds=offered_kinds(container),
         reasons=list(Reason),
         answer_days=container.profile.hardship.answer_days,
