@@ -173,6 +173,10 @@ from fairlend.cli import lending as _lending  # noqa: E402 - its commands import
 
 app.add_typer(_lending.app)
 
+from fairlend.cli.hardship import app as hardship_app  # noqa: E402  (`fairlend loan modify ...`)
+
+_lending.loan_app.add_typer(hardship_app, name="modify")
+
 from fairlend.cli.repayments import app as repayments_app  # noqa: E402  (needs open_container above)
 
 app.add_typer(repayments_app, name="repayments")
