@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from fairlend.bootstrap import Container
+from fairlend.cli import app
 from fairlend.errors import Conflict, DomainError, Invalid, NotFound
 from fairlend.hardship.evidence import MAX_FILES_PER_REQUEST, HardshipEvidence
 from fairlend.hardship.model import DeclineReason
@@ -117,3 +120,30 @@ def test_rotation_moves_every_file_to_the_new_key_and_verify_names_a_file_no_key
     only_new = _with_keys(container, NEW_KEY)
     assert only_new.read(added.evidence_id, actor_id="op_x", actor_role="admin").content == PDF
     assert only_new.unreadable() == []
+
+
+@pytest.mark.backends("sqlite")
+def test_the_rotate_pii_keys_command_reseals_evidence_files_too(
+    container: Container, late_loan: str, tmp_path: Path
+) -> None:
+    request = file(container, late_loan)
+    container.hardship.evidence.upload(BORROWER, request.request_id, PDF)
+    old_keys = container.settings.pii_keys.get_secret_value()
+    env = {
+        "FAIRLEND_DATABASE_URL": container.settings.database_url,
+        "FAIRLEND_DATA_DIR": str(tmp_path),
+        "FAIRLEND_ENVIRONMENT": "test",
+        "FAIRLEND_PII_KEYS": f"{NEW_KEY},{old_keys}",
+    }
+    result = CliRunner().invoke(app, ["users", "rotate-pii-keys"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted 1 values under key k9" in result.output  # the one file: nobody else is in this world
+    assert [key for key, _ in _stored(container)] == ["k9"]
+    assert (
+        _with_keys(container, NEW_KEY)
+        .read(
+            container.hardship.request(request.request_id).evidence[0].evidence_id, actor_id="op_x", actor_role="admin"
+        )
+        .content
+        == PDF
+    )
