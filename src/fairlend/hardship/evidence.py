@@ -108,7 +108,8 @@ class HardshipEvidence:
                 actor_role=actor_role,
                 person_id=row.borrower_id,
                 fields=AUDIT_FIELDS,
-                purpose=f"hardship request {row.request_id}: evidence {evidence_id}",
+                # identity_audit.purpose holds 60 characters: the file's id names its request.
+                purpose=f"hardship evidence {evidence_id}",
             )
             uow.commit()
         return EvidenceFile(_view(row), content)
