@@ -1,0 +1,337 @@
+"""The HTTP path: `fairlend serve` beside a bare FastAPI hello app on the same server settings, driven by wrk.
+
+    .venv/bin/python -m bench.http                          # SQLite and PostgreSQL, 5 s per endpoint
+    .venv/bin/python -m bench.http --backends sqlite --duration 10
+
+For each database it seeds a fresh one (a product, one borrower with two
+loans an installment of which is due today, the borrower's API token and web
+session), starts `fairlend serve` (one process, bench/loopback.py) and the
+hello app (`uvicorn_options`, the settings `fairlend serve` runs uvicorn with),
+and drives each endpoint with `wrk` (Debian's package) for `--duration`
+seconds: health, `GET /loans/{id}`, the borrower's loans, `POST` a repayment
+(a unique Idempotency-Key per request, from a Lua script; 0.10 at a time,
+alternating between the two loans), `POST /quotes` and the borrower's loan
+page. It prints requests/s, p50/p99 latency and each one's ratio to hello in
+the same run, and the answers that were not 2xx (there should be none).
+Loopback only: both servers listen on 127.0.0.1.
+
+PostgreSQL: 127.0.0.1:5432, user postgres; the scratch database
+`fairlend_bench_http` is dropped and created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from bench.loopback import Server, free_port, require_loopback
+from bench.repayments import PRODUCT
+from bench.scratch import recreate_pg
+from fairlend.bootstrap import bootstrap
+from fairlend.config import Settings
+from fairlend.db.migrate import upgrade
+from fairlend.identity.model import Principal, Role
+from fairlend.identity.tokens import WEB_SESSION_TTL
+from fairlend.ids import new_id
+from fairlend.money import Money
+
+PG_NAME = "fairlend_bench_http"
+API = "/api/v1"
+PRODUCT_CODE = "bench-http"
+REPAYMENT_BODY = '{"amount": "0.10", "reference": "bench"}'
+QUOTE_BODY = '{"product_code": "bench-http", "amount": "10000"}'
+NAMES = (
+    "GET /health",
+    "GET /loans/{id}",
+    "GET /borrowers/{id}/loans",
+    "POST /loans/{id}/repayments",
+    "POST /quotes",
+    "page /borrower/loans/{id}",
+)
+# The issue's targets, each as a share of hello's requests/s in the same run (SQLite, one process).
+TARGETS = {"GET /health": 0.70, "GET /loans/{id}": 0.40, "POST /loans/{id}/repayments": 0.20}
+
+# Per request only when the request changes (a POST's unique key, a path that alternates): a
+# script's request() costs wrk time that a static request does not.
+LUA_DONE = """
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("FAIRLEND_WRK %d %d %.0f %.0f %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+LUA_DYNAMIC = """
+local method, body, prefix
+local paths = {}
+local counter = 0
+local threads = 0
+
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+
+function init(args)
+  method, body, prefix = args[1], args[2], args[3]
+  for i = 4, #args do paths[#paths + 1] = args[i] end
+end
+
+function request()
+  counter = counter + 1
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  if method ~= "GET" then
+    headers["Idempotency-Key"] = prefix .. "-" .. tid .. "-" .. counter
+    headers["Content-Type"] = "application/json"
+    return wrk.format(method, paths[counter % #paths + 1], headers, body)
+  end
+  return wrk.format(method, paths[counter % #paths + 1], headers)
+end
+"""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    paths: tuple[str, ...]
+    headers: tuple[str, ...] = ()
+    body: str = ""
+    expect: int = 200
+
+
+@dataclass(frozen=True)
+class Figure:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    not_2xx: int
+    socket_errors: int
+
+
+@dataclass(frozen=True)
+class Seeded:
+    settings: dict[str, str]
+    loan_ids: list[str]
+    borrower_id: str
+    api_token: str
+    web_token: str
+
+
+def seed(database_url: str, data_dir: Path) -> Seeded:
+    """A product, a borrower with two loans opened 31 days ago (an installment due today), their tokens."""
+    settings = {"environment": "development", "database_url": database_url, "data_dir": str(data_dir)}
+    container = bootstrap(Settings(**settings))  # type: ignore[arg-type]
+    try:
+        upgrade(container.engine)
+        container.lending.products.define(dataclasses.replace(PRODUCT, code=PRODUCT_CODE))
+        opened = container.clock.business_date() - timedelta(days=31)
+        borrower_id = new_id("brw")
+        loan_ids = [
+            container.lending.book_loan(borrower_id, PRODUCT_CODE, Money.of("10000", "CNY"), open_date=opened)
+            for _ in range(2)
+        ]
+        who = Principal(borrower_id, Role.BORROWER)
+        api_token, _ = container.identity.tokens.issue(who)
+        web_token, _ = container.identity.tokens.issue(who, WEB_SESSION_TTL)
+    finally:
+        container.close()
+    return Seeded(settings, loan_ids, borrower_id, api_token, web_token)
+
+
+def endpoints(seeded: Seeded) -> list[Endpoint]:
+    """What the bench drives, in order (`NAMES`)."""
+    bearer = (f"Authorization: Bearer {seeded.api_token}",)
+    first = seeded.loan_ids[0]
+    return [
+        Endpoint("GET /health", "GET", (f"{API}/health",)),
+        Endpoint("GET /loans/{id}", "GET", (f"{API}/loans/{first}",), bearer),
+        Endpoint("GET /borrowers/{id}/loans", "GET", (f"{API}/borrowers/{seeded.borrower_id}/loans",), bearer),
+        Endpoint(
+            "POST /loans/{id}/repayments",
+            "POST",
+            tuple(f"{API}/loans/{loan}/repayments" for loan in seeded.loan_ids),
+            bearer,
+            REPAYMENT_BODY,
+            201,
+        ),
+        Endpoint("POST /quotes", "POST", (f"{API}/quotes",), bearer, QUOTE_BODY),
+        Endpoint(
+            "page /borrower/loans/{id}",
+            "GET",
+            (f"/borrower/loans/{first}",),
+            (f"Cookie: fl_session={seeded.web_token}",),
+        ),
+    ]
+
+
+def check(url: str, endpoint: Endpoint) -> None:
+    """One request by hand before the timed run: a bench of error answers measures nothing."""
+    headers = dict(h.split(": ", 1) for h in endpoint.headers)
+    if endpoint.method != "GET":
+        headers |= {"Idempotency-Key": f"check-{time.time_ns()}", "Content-Type": "application/json"}
+    answer = httpx.request(endpoint.method, url + endpoint.paths[0], headers=headers, content=endpoint.body or None)
+    if answer.status_code != endpoint.expect:
+        raise RuntimeError(f"{endpoint.name} answered {answer.status_code}: {answer.text[:300]}")
+
+
+def wrk(url: str, endpoint: Endpoint, *, duration: float, connections: int, threads: int, workdir: Path) -> Figure:
+    require_loopback(url)
+    dynamic = endpoint.method != "GET" or len(endpoint.paths) > 1
+    script = workdir / ("dynamic.lua" if dynamic else "static.lua")
+    script.write_text((LUA_DYNAMIC if dynamic else "") + LUA_DONE)
+    command = [
+        "wrk",
+        f"--threads={threads}",
+        f"--connections={connections}",
+        f"--duration={max(1, round(duration))}s",
+        "--timeout=10s",
+        f"--script={script}",
+    ]
+    for header in endpoint.headers:
+        command += ["--header", header]
+    command.append(url + endpoint.paths[0])
+    if dynamic:
+        command += ["--", endpoint.method, endpoint.body, f"k{time.time_ns()}", *endpoint.paths]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=True)
+    line = next(line for line in done.stdout.splitlines() if line.startswith("FAIRLEND_WRK "))
+    requests, duration_us, p50_us, p99_us, not_2xx, socket_errors = (int(float(v)) for v in line.split()[1:])
+    return Figure(requests / (duration_us / 1e6), p50_us / 1000, p99_us / 1000, not_2xx, socket_errors)
+
+
+# -- the bare hello app -------------------------------------------------------------------------
+
+
+def hello_app() -> object:
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/hello")
+    async def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    return app
+
+
+def serve_hello(port: int) -> None:
+    import uvicorn
+
+    from fairlend.cli import uvicorn_options
+
+    uvicorn.run(hello_app(), **uvicorn_options("127.0.0.1", port))  # type: ignore[arg-type]
+
+
+class HelloServer:
+    """The hello app in a child process on 127.0.0.1, with the settings `fairlend serve` uses."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> HelloServer:
+        with self._log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "bench.http", "--serve-hello", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/hello", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"the hello app did not start: {self._log_path.read_text()[-2000:]}")
+
+    def __exit__(self, *exc: object) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[tuple[str, Figure, float]]:
+    data_dir = workdir / backend
+    data_dir.mkdir()
+    url = recreate_pg(PG_NAME) if backend == "postgresql" else f"sqlite:///{data_dir / 'fairlend.db'}"
+    seeded = seed(url, data_dir)
+    options = {"duration": args.duration, "connections": args.connections, "threads": args.threads, "workdir": workdir}
+    with HelloServer(data_dir / "hello.log") as hello:
+        anchor = wrk(hello.url, Endpoint("hello", "GET", ("/hello",)), **options)
+    rows = [("hello (bare FastAPI, async)", anchor, 1.0)]
+    server = Server(seeded.settings["database_url"], data_dir / "server", settings=seeded.settings)
+    server.start()
+    try:
+        for endpoint in endpoints(seeded):
+            check(server.url, endpoint)
+            figure = wrk(server.url, endpoint, **options)
+            rows.append((endpoint.name, figure, figure.requests_per_second / anchor.requests_per_second))
+    finally:
+        server.stop()
+    return rows
+
+
+def print_rows(backend: str, rows: list[tuple[str, Figure, float]], args: argparse.Namespace) -> None:
+    load = os.getloadavg()[0]
+    print(
+        f"\n[{backend}] `fairlend serve`, one process; wrk {args.threads} threads, {args.connections} connections,"
+        f" {args.duration:g} s each; load average {load:.1f}"
+    )
+    print(
+        f"{'endpoint':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'/ hello':>9}{'target':>8}{'not 2xx':>9}{'errors':>8}"
+    )
+    for name, figure, ratio in rows:
+        target = TARGETS.get(name)
+        shown = f"{target:.0%}" if target is not None and backend == "sqlite" else ""
+        print(
+            f"{name:<30}{figure.requests_per_second:>9,.0f}{figure.p50_ms:>9.2f}{figure.p99_ms:>9.2f}"
+            f"{ratio:>9.0%}{shown:>8}{figure.not_2xx:>9}{figure.socket_errors:>8}",
+            flush=True,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds of load per endpoint (1-300)")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--serve-hello", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_hello:
+        serve_hello(args.serve_hello)
+        return 0
+    if not 1 <= args.duration <= 300 or not 1 <= args.connections <= 256 or not 1 <= args.threads <= 16:
+        parser.error("bounded: 1-300 s, 1-256 connections, 1-16 threads")
+    if shutil.which("wrk") is None:
+        print("bench.http needs wrk on the PATH (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="fairlend-http-") as tmp:
+        for backend in args.backends.split(","):
+            print_rows(backend, run_backend(backend, args, Path(tmp)), args)
+    print("\ntargets (SQLite, one process): health >= 70 %, GET /loans/{id} >= 40 %, POST repayment >= 20 % of hello")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
