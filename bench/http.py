@@ -11,7 +11,9 @@ and drives each endpoint with `wrk` (Debian's package) for `--duration`
 seconds: health, `GET /loans/{id}`, the borrower's loans, `POST` a repayment
 (a unique Idempotency-Key per request, from a Lua script; 0.10 at a time,
 alternating between the two loans), `POST /quotes` and the borrower's loan
-page. It prints requests/s, p50/p99 latency and each one's ratio to hello in
+page. Hello is measured twice: `async def` (the anchor) and a plain `def`,
+which FastAPI runs on the thread pool as it runs every sync route: the floor of
+any route that does its I/O there. It prints requests/s, p50/p99 latency and each one's ratio to hello in
 the same run, and the answers that were not 2xx (there should be none).
 Loopback only: both servers listen on 127.0.0.1.
 
@@ -51,6 +53,8 @@ API = "/api/v1"
 PRODUCT_CODE = "bench-http"
 REPAYMENT_BODY = '{"amount": "0.10", "reference": "bench"}'
 QUOTE_BODY = '{"product_code": "bench-http", "amount": "10000"}'
+HELLO = "hello (bare FastAPI, async)"
+HELLO_SYNC = "hello, sync def (thread pool)"
 NAMES = (
     "GET /health",
     "GET /loans/{id}",
@@ -222,6 +226,11 @@ def hello_app() -> object:
     async def hello() -> dict[str, str]:
         return {"hello": "world"}
 
+    # The floor of every sync route: FastAPI runs a plain `def` on the thread pool.
+    @app.get("/hello-sync")
+    def hello_sync() -> dict[str, str]:
+        return {"hello": "world"}
+
     return app
 
 
@@ -278,7 +287,8 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[t
     options = {"duration": args.duration, "connections": args.connections, "threads": args.threads, "workdir": workdir}
     with HelloServer(data_dir / "hello.log") as hello:
         anchor = wrk(hello.url, Endpoint("hello", "GET", ("/hello",)), **options)
-    rows = [("hello (bare FastAPI, async)", anchor, 1.0)]
+        sync = wrk(hello.url, Endpoint("hello", "GET", ("/hello-sync",)), **options)
+    rows = [(HELLO, anchor, 1.0), (HELLO_SYNC, sync, sync.requests_per_second / anchor.requests_per_second)]
     server = Server(seeded.settings["database_url"], data_dir / "server", settings=seeded.settings)
     server.start()
     try:

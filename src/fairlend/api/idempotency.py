@@ -68,7 +68,7 @@ RESPONSE_LOST = StoredResponse(
 )
 
 # The principal a request's Authorization header stands for now (None: anonymous or not valid).
-PrincipalOf = Callable[[str], "str | None"]
+PrincipalOf = Callable[[Request], "str | None"]
 
 
 @dataclass
@@ -120,7 +120,7 @@ async def claim_key(request: Request) -> None:
         return
     keyed.decided = True
     principal_of: PrincipalOf = request.app.state.idempotency_principal
-    principal = await run_in_threadpool(principal_of, request.headers.get("authorization", ""))
+    principal = await run_in_threadpool(principal_of, request)
     if principal is None:
         return  # anonymous or a credential that no longer works: not idempotent, the route decides
     store: IdempotencyStore = request.app.state.container.idempotency
