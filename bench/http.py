@@ -3,14 +3,15 @@
     .venv/bin/python -m bench.http                          # SQLite and PostgreSQL, 5 s per endpoint
     .venv/bin/python -m bench.http --backends sqlite --duration 10
 
-For each database it seeds a fresh one (a product, one borrower with two
-loans an installment of which is due today, the borrower's API token and web
+For each database it seeds a fresh one (a product, one borrower with three
+loans, an installment of each due today, the borrower's API token and web
 session), starts `fairlend serve` (one process, bench/loopback.py) and the
 hello app (`uvicorn_options`, the settings `fairlend serve` runs uvicorn with),
 and drives each endpoint with `wrk` (Debian's package) for `--duration`
 seconds: health, `GET /loans/{id}`, the borrower's loans, `POST` a repayment
 (a unique Idempotency-Key per request, from a Lua script; 0.10 at a time,
-alternating between the two loans), `POST /quotes` and the borrower's loan
+alternating between two loans; the reads and the page are of the third, whose
+history stays short), `POST /quotes` and the borrower's loan
 page. Hello is measured twice: `async def` (the anchor) and a plain `def`,
 which FastAPI runs on the thread pool as it runs every sync route: the floor of
 any route that does its I/O there. It prints requests/s, p50/p99 latency and each one's ratio to hello in
@@ -59,9 +60,9 @@ NAMES = (
     "GET /health",
     "GET /loans/{id}",
     "GET /borrowers/{id}/loans",
-    "POST /loans/{id}/repayments",
-    "POST /quotes",
     "page /borrower/loans/{id}",
+    "POST /quotes",
+    "POST /loans/{id}/repayments",
 )
 # The issue's targets, each as a share of hello's requests/s in the same run (SQLite, one process).
 TARGETS = {"GET /health": 0.70, "GET /loans/{id}": 0.40, "POST /loans/{id}/repayments": 0.20}
@@ -122,6 +123,15 @@ class Figure:
     p99_ms: float
     not_2xx: int
     socket_errors: int
+    cpu_us: float  # the server process's CPU time per request
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    figure: Figure
+    ratio: float  # requests/s over hello's, measured just before
+    cpu_ratio: float  # hello's CPU per request over ours: the ratio on a machine with a core to spare
 
 
 @dataclass(frozen=True)
@@ -134,7 +144,7 @@ class Seeded:
 
 
 def seed(database_url: str, data_dir: Path) -> Seeded:
-    """A product, a borrower with two loans opened 31 days ago (an installment due today), their tokens."""
+    """A product, a borrower with three loans opened 31 days ago (an installment due today), their tokens."""
     settings = {"environment": "development", "database_url": database_url, "data_dir": str(data_dir)}
     container = bootstrap(Settings(**settings))  # type: ignore[arg-type]
     try:
@@ -144,7 +154,7 @@ def seed(database_url: str, data_dir: Path) -> Seeded:
         borrower_id = new_id("brw")
         loan_ids = [
             container.lending.book_loan(borrower_id, PRODUCT_CODE, Money.of("10000", "CNY"), open_date=opened)
-            for _ in range(2)
+            for _ in range(3)
         ]
         who = Principal(borrower_id, Role.BORROWER)
         api_token, _ = container.identity.tokens.issue(who)
@@ -157,25 +167,25 @@ def seed(database_url: str, data_dir: Path) -> Seeded:
 def endpoints(seeded: Seeded) -> list[Endpoint]:
     """What the bench drives, in order (`NAMES`)."""
     bearer = (f"Authorization: Bearer {seeded.api_token}",)
-    first = seeded.loan_ids[0]
+    read, *paid = seeded.loan_ids  # the pages read a loan whose history the repayments do not grow
     return [
         Endpoint("GET /health", "GET", (f"{API}/health",)),
-        Endpoint("GET /loans/{id}", "GET", (f"{API}/loans/{first}",), bearer),
+        Endpoint("GET /loans/{id}", "GET", (f"{API}/loans/{read}",), bearer),
         Endpoint("GET /borrowers/{id}/loans", "GET", (f"{API}/borrowers/{seeded.borrower_id}/loans",), bearer),
-        Endpoint(
-            "POST /loans/{id}/repayments",
-            "POST",
-            tuple(f"{API}/loans/{loan}/repayments" for loan in seeded.loan_ids),
-            bearer,
-            REPAYMENT_BODY,
-            201,
-        ),
-        Endpoint("POST /quotes", "POST", (f"{API}/quotes",), bearer, QUOTE_BODY),
         Endpoint(
             "page /borrower/loans/{id}",
             "GET",
-            (f"/borrower/loans/{first}",),
+            (f"/borrower/loans/{read}",),
             (f"Cookie: fl_session={seeded.web_token}",),
+        ),
+        Endpoint("POST /quotes", "POST", (f"{API}/quotes",), bearer, QUOTE_BODY),
+        Endpoint(
+            "POST /loans/{id}/repayments",
+            "POST",
+            tuple(f"{API}/loans/{loan}/repayments" for loan in paid),
+            bearer,
+            REPAYMENT_BODY,
+            201,
         ),
     ]
 
@@ -190,7 +200,15 @@ def check(url: str, endpoint: Endpoint) -> None:
         raise RuntimeError(f"{endpoint.name} answered {answer.status_code}: {answer.text[:300]}")
 
 
-def wrk(url: str, endpoint: Endpoint, *, duration: float, connections: int, threads: int, workdir: Path) -> Figure:
+def cpu_seconds(pid: int) -> float:
+    """The process's user and system CPU time so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(
+    url: str, pid: int, endpoint: Endpoint, *, duration: float, connections: int, threads: int, workdir: Path
+) -> Figure:
     require_loopback(url)
     dynamic = endpoint.method != "GET" or len(endpoint.paths) > 1
     script = workdir / ("dynamic.lua" if dynamic else "static.lua")
@@ -208,10 +226,14 @@ def wrk(url: str, endpoint: Endpoint, *, duration: float, connections: int, thre
     command.append(url + endpoint.paths[0])
     if dynamic:
         command += ["--", endpoint.method, endpoint.body, f"k{time.time_ns()}", *endpoint.paths]
+    cpu_before = cpu_seconds(pid)
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=True)
+    cpu = cpu_seconds(pid) - cpu_before
     line = next(line for line in done.stdout.splitlines() if line.startswith("FAIRLEND_WRK "))
     requests, duration_us, p50_us, p99_us, not_2xx, socket_errors = (int(float(v)) for v in line.split()[1:])
-    return Figure(requests / (duration_us / 1e6), p50_us / 1000, p99_us / 1000, not_2xx, socket_errors)
+    return Figure(
+        requests / (duration_us / 1e6), p50_us / 1000, p99_us / 1000, not_2xx, socket_errors, cpu / requests * 1e6
+    )
 
 
 # -- the bare hello app -------------------------------------------------------------------------
@@ -251,6 +273,11 @@ class HelloServer:
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
     def __enter__(self) -> HelloServer:
         with self._log_path.open("ab") as log:
             self._process = subprocess.Popen(
@@ -279,43 +306,67 @@ class HelloServer:
 # -- the run ------------------------------------------------------------------------------------
 
 
-def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[tuple[str, Figure, float]]:
+def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[Row]:
+    """Each endpoint right after hello, so a machine busy with other work weighs on both alike."""
     data_dir = workdir / backend
     data_dir.mkdir()
     url = recreate_pg(PG_NAME) if backend == "postgresql" else f"sqlite:///{data_dir / 'fairlend.db'}"
     seeded = seed(url, data_dir)
     options = {"duration": args.duration, "connections": args.connections, "threads": args.threads, "workdir": workdir}
-    with HelloServer(data_dir / "hello.log") as hello:
-        anchor = wrk(hello.url, Endpoint("hello", "GET", ("/hello",)), **options)
-        sync = wrk(hello.url, Endpoint("hello", "GET", ("/hello-sync",)), **options)
-    rows = [(HELLO, anchor, 1.0), (HELLO_SYNC, sync, sync.requests_per_second / anchor.requests_per_second)]
+    hello_endpoint = Endpoint("hello", "GET", ("/hello",))
+    rows: list[Row] = []
+    hellos: list[Figure] = []
     server = Server(seeded.settings["database_url"], data_dir / "server", settings=seeded.settings)
-    server.start()
-    try:
-        for endpoint in endpoints(seeded):
-            check(server.url, endpoint)
-            figure = wrk(server.url, endpoint, **options)
-            rows.append((endpoint.name, figure, figure.requests_per_second / anchor.requests_per_second))
-    finally:
-        server.stop()
-    return rows
+    with HelloServer(data_dir / "hello.log") as hello:
+        server.start()
+        assert server.pid is not None
+        try:
+            measured = [(hello.url, hello.pid, Endpoint(HELLO_SYNC, "GET", ("/hello-sync",)))]
+            measured += [(server.url, server.pid, endpoint) for endpoint in endpoints(seeded)]
+            for where, pid, endpoint in measured:
+                if where == server.url:
+                    check(where, endpoint)
+                anchor = wrk(hello.url, hello.pid, hello_endpoint, **options)
+                figure = wrk(where, pid, endpoint, **options)
+                hellos.append(anchor)
+                rows.append(
+                    Row(
+                        endpoint.name,
+                        figure,
+                        figure.requests_per_second / anchor.requests_per_second,
+                        anchor.cpu_us / figure.cpu_us,
+                    )
+                )
+        finally:
+            server.stop()
+    mean = Figure(
+        sum(h.requests_per_second for h in hellos) / len(hellos),
+        sum(h.p50_ms for h in hellos) / len(hellos),
+        sum(h.p99_ms for h in hellos) / len(hellos),
+        sum(h.not_2xx for h in hellos),
+        sum(h.socket_errors for h in hellos),
+        sum(h.cpu_us for h in hellos) / len(hellos),
+    )
+    return [Row(HELLO + " (mean)", mean, 1.0, 1.0), *rows]
 
 
-def print_rows(backend: str, rows: list[tuple[str, Figure, float]], args: argparse.Namespace) -> None:
+def print_rows(backend: str, rows: list[Row], args: argparse.Namespace) -> None:
     load = os.getloadavg()[0]
     print(
         f"\n[{backend}] `fairlend serve`, one process; wrk {args.threads} threads, {args.connections} connections,"
-        f" {args.duration:g} s each; load average {load:.1f}"
+        f" {args.duration:g} s each, hello just before each; load average {load:.1f}"
     )
     print(
-        f"{'endpoint':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'/ hello':>9}{'target':>8}{'not 2xx':>9}{'errors':>8}"
+        f"{'endpoint':<36}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'CPU µs':>8}{'/ hello':>9}{'CPU/hello':>10}"
+        f"{'target':>8}{'not 2xx':>8}{'errors':>7}"
     )
-    for name, figure, ratio in rows:
-        target = TARGETS.get(name)
+    for row in rows:
+        target = TARGETS.get(row.name)
         shown = f"{target:.0%}" if target is not None and backend == "sqlite" else ""
+        f = row.figure
         print(
-            f"{name:<30}{figure.requests_per_second:>9,.0f}{figure.p50_ms:>9.2f}{figure.p99_ms:>9.2f}"
-            f"{ratio:>9.0%}{shown:>8}{figure.not_2xx:>9}{figure.socket_errors:>8}",
+            f"{row.name:<36}{f.requests_per_second:>8,.0f}{f.p50_ms:>8.2f}{f.p99_ms:>8.2f}{f.cpu_us:>8,.0f}"
+            f"{row.ratio:>9.0%}{row.cpu_ratio:>10.0%}{shown:>8}{f.not_2xx:>8}{f.socket_errors:>7}",
             flush=True,
         )
 

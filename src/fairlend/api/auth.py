@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from fairlend.api.deps import get_container
 from fairlend.errors import Forbidden, Unauthorized
@@ -38,6 +39,13 @@ def principal_for(container: object, token: str) -> Principal | None:
     return authenticator.authenticate(token) if authenticator and token else None
 
 
+def _checked(request: Request, token: str) -> tuple[bool, Principal | None]:
+    checked: tuple[str, Principal | None] | None = getattr(request.state, "bearer_principal", None)
+    if checked is not None and checked[0] == token:
+        return True, checked[1]
+    return False, None
+
+
 def bearer_principal(request: Request, token: str) -> Principal | None:
     """`principal_for` the request's bearer token, looked up once per request.
 
@@ -45,16 +53,18 @@ def bearer_principal(request: Request, token: str) -> Principal | None:
     read of the revocations answers both, so both see the same answer however a revocation
     races the request.
     """
-    checked: tuple[str, Principal | None] | None = getattr(request.state, "bearer_principal", None)
-    if checked is not None and checked[0] == token:
-        return checked[1]
-    principal = principal_for(get_container(request), token)
-    request.state.bearer_principal = (token, principal)
+    known, principal = _checked(request, token)
+    if not known:
+        principal = principal_for(get_container(request), token)
+        request.state.bearer_principal = (token, principal)
     return principal
 
 
-def current_principal(request: Request) -> Principal:
-    principal = bearer_principal(request, _bearer(request))
+async def current_principal(request: Request) -> Principal:
+    token = _bearer(request)
+    known, principal = _checked(request, token)
+    if not known:  # the revocation read goes to the thread pool; an answer known already does not
+        principal = await run_in_threadpool(bearer_principal, request, token)
     if principal is None:
         raise Unauthorized("invalid_token", "the bearer token is not valid, has expired or was revoked")
     return principal
