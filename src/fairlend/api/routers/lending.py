@@ -322,12 +322,7 @@ def get_loan(loan_id: str, container: ContainerDep, principal: Authenticated) ->
 @router.get("/borrowers/{borrower_id}/loans", response_model=list[LoanPublic])
 def loans_of_borrower(borrower_id: str, container: ContainerDep, principal: Authenticated) -> Response:
     ensure_can_read_owned(principal, borrower_id)
-    return models_response(
-        [
-            LoanPublic.of(container.lending.loan_detail(f.loan_id))
-            for f in container.lending.loans_of_borrower(borrower_id)
-        ]
-    )
+    return models_response([LoanPublic.of(d) for d in container.lending.loan_details_of_borrower(borrower_id)])
 
 
 class RepaymentCreate(BaseModel):
