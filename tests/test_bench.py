@@ -109,7 +109,8 @@ def test_the_funding_bench_runs_at_a_tiny_size_and_finds_nothing_over_funded(
 
 def test_the_repayment_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
     repayments.main(["--seconds", "0.5", "--loans", "20", "--clients", "1", "--backends", "sqlite"])
-    assert "sqlite, 1 writer" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "sqlite, 1 writer" in printed and "of the same repayment's bare SQL in sqlite3" in printed
 
 
 def test_the_bureau_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
