@@ -14,7 +14,15 @@ from fairlend.bootstrap import Container
 from fairlend.hardship.model import Kind, Reason, Terms
 from fairlend.lending.views import PastRepayment
 from fairlend.money import Money
-from tests.api.test_authorization_matrix import ONLY_OWNER, OWNER, Endpoint, _check, _json
+from tests.api.test_authorization_matrix import (
+    BORROWERS_THEMSELVES,
+    ONLY_OWNER,
+    OWNER,
+    Endpoint,
+    _check,
+    _check_pages,
+    _json,
+)
 from tests.conftest import FakeAuthenticator
 from tests.hardship.helpers import CONSENT
 from tests.hardship.support import CASH12
@@ -35,6 +43,15 @@ HARDSHIP = [
     Endpoint("POST", H + "/requests/{req2}/decline", HARDSHIP_OFFICERS, False, _json({"reasons": ["other"]})),
     Endpoint("POST", H + "/requests", ONLY_OWNER, True, _json({"loan_id": "{loan3}", "kind": "interest_stop", "reason": "illness"})),
 ]  # fmt: skip
+# The pages (web/hardship.py, web/hardship_desk.py): the same policy through the session cookie.
+HARDSHIP_PAGES = [
+    Endpoint("GET", "/borrower/hardship", BORROWERS_THEMSELVES, True),
+    Endpoint("GET", "/borrower/loans/{loan3}/hardship", ONLY_OWNER, True),
+    Endpoint("GET", "/borrower/hardship/{req}", ONLY_OWNER, True),
+    Endpoint("GET", "/borrower/hardship/plans/{plan}", ONLY_OWNER, True),
+    Endpoint("GET", "/operator/hardship", HARDSHIP_READERS, False),
+    Endpoint("GET", "/operator/hardship/requests/{req2}", HARDSHIP_READERS, False),
+]
 
 
 def _late(container: Container) -> str:
@@ -77,3 +94,11 @@ def test_hardship_answers_the_borrower_for_asking_and_accepting_and_staff_for_an
     container: Container, api: TestClient, fake_auth: FakeAuthenticator
 ) -> None:
     assert _check(api, fake_auth, HARDSHIP, _seeded(container)) == []
+
+
+def test_hardship_pages_show_the_borrower_only_their_own_and_the_desk_only_to_hardship_staff(
+    container: Container, api: TestClient
+) -> None:
+    ids = _seeded(container)
+    plan = container.hardship.accept(ids["offered"], OWNER, ids["fingerprint"], CONSENT)
+    assert _check_pages(container, api, HARDSHIP_PAGES, {**ids, "plan": plan.plan_id}) == []

@@ -25,7 +25,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from fairlend.api.app import create_app
-from fairlend.api.auth import CERTIFICATE_REVIEWERS, COLLECTORS, COMPLIANCE_READERS, UNDERWRITERS
+from fairlend.api.auth import CERTIFICATE_REVIEWERS, COLLECTORS, COMPLIANCE_READERS, HARDSHIP_OFFICERS, UNDERWRITERS
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
@@ -67,6 +67,14 @@ AUTOINVEST_RULE = {
     "max_borrower_share": "100",
     "cash_reserve": "0",
     "enabled": "1",
+}
+HARDSHIP_TERMS = {"plan_kind": "term_extension", "periods": "3"}
+HARDSHIP_ACCEPT = {
+    "proposal_id": "hpr_x",
+    "fingerprint": "f" * 64,
+    "consent_version": "hardship-consent-v1",
+    "form_key": "k" * 32,
+    "agreed": "1",
 }
 FORMS = [
     Form("/signup/code", None, {"phone": PHONE, "role": "borrower"}),
@@ -123,6 +131,13 @@ FORMS = [
     Form(
         "/operator/compliance/disputes/{dispute_id}/answer", COMPLIANCE_READERS, {"outcome": "verified", "note": "ok"}
     ),
+    Form("/borrower/loans/{loan_id}/hardship", BORROWER, {"plan_kind": "term_extension", "reason": "other"}),
+    Form("/borrower/hardship/{request_id}/accept", BORROWER, HARDSHIP_ACCEPT),
+    Form("/operator/hardship/requests/{request_id}/preview", HARDSHIP_OFFICERS, HARDSHIP_TERMS),
+    Form("/operator/hardship/requests/{request_id}/propose", HARDSHIP_OFFICERS, HARDSHIP_TERMS),
+    Form("/operator/hardship/requests/{request_id}/proposals/{proposal_id}/approve", HARDSHIP_OFFICERS),
+    Form("/operator/hardship/requests/{request_id}/proposals/{proposal_id}/reject", HARDSHIP_OFFICERS),
+    Form("/operator/hardship/requests/{request_id}/decline", HARDSHIP_OFFICERS, {"reasons": "other"}),
 ]
 FORM_PATHS = {f.path: f for f in FORMS}
 

@@ -117,7 +117,7 @@ def _matrix_routes() -> Iterator[tuple[str, str]]:
         yield endpoint.method, _shape(endpoint.path)
     for endpoint in (*ecsp_matrix.ECSP, *ecsp_matrix.ECSP_PAGES):
         yield endpoint.method, _shape(endpoint.path)
-    for endpoint in hardship_matrix.HARDSHIP:
+    for endpoint in (*hardship_matrix.HARDSHIP, *hardship_matrix.HARDSHIP_PAGES):
         yield endpoint.method, _shape(endpoint.path)
     for identity_endpoint in identity_matrix.ENDPOINTS:
         yield identity_endpoint.method, _shape(identity_endpoint.path)

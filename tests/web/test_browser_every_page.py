@@ -30,6 +30,7 @@ from fairlend.jurisdiction.loader import load_profile
 from fairlend.sim.demo import contact_instant, seed_demo
 from fairlend.sim.report import DemoReport
 from fairlend.web.session import SESSION_COOKIE
+from tests.web.hardship_seed import seed_hardship
 from tests.web.helpers import sign_in
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, serving
 from tests.web.test_browser_operators import UNLABELLED
@@ -59,7 +60,10 @@ def _seed(tmp: Path, template: Path, jurisdiction: str) -> tuple[Container, Demo
         ),
         clock=FixedClock(contact_instant(today, timezone), today),
     )
-    return container, seed_demo(container, **SIZE)
+    report = seed_demo(container, **SIZE)
+    if jurisdiction == "cn":  # the borrower's and operators' pages are walked on the `cn` book
+        seed_hardship(container, report)
+    return container, report
 
 
 @pytest.fixture(scope="module")

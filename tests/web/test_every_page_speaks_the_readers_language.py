@@ -27,6 +27,7 @@ from fairlend.config import Settings
 from fairlend.identity.model import Role
 from fairlend.sim.demo import contact_instant, seed_demo
 from fairlend.sim.report import DemoReport
+from tests.web.hardship_seed import seed_hardship
 from tests.web.helpers import sign_in
 
 pytestmark = [pytest.mark.backends("sqlite"), pytest.mark.xdist_group("every_page")]
@@ -75,6 +76,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Ite
         clock=FixedClock(contact_instant(today, "Asia/Shanghai"), today),
     )
     report = seed_demo(container, borrowers=6, days=45, seed=11)
+    seed_hardship(container, report)  # the crawled borrower's requests in every state, and the desk's
     yield container, report
     container.close()
 

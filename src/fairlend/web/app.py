@@ -28,6 +28,8 @@ PAGE_MODULES = (
     "fairlend.web.investor_autoinvest",
     "fairlend.web.investor_secondary",
     "fairlend.web.investor_ecsp",
+    "fairlend.web.hardship",
+    "fairlend.web.hardship_desk",
 )
 
 

@@ -26,6 +26,7 @@ from fairlend.errors import DomainError, NotFound
 from fairlend.identity.model import Principal
 from fairlend.lending.views import LoanDetail
 from fairlend.money import Money
+from fairlend.web.hardship import loan_hardship
 from fairlend.web.once import once
 from fairlend.web.rendering import Csrf, PageRedirect, borrower, check_csrf, error_text, operator, redirect, render
 
@@ -76,6 +77,7 @@ def _loan_page(request: Request, container: Container, detail: LoanDetail, **con
         pay_key=secrets.token_urlsafe(24),
         console=False,
         has_contract=_has_contract(container, detail),
+        **loan_hardship(container, detail.facts.loan_id),
         **context,
     )
 
@@ -167,7 +169,16 @@ def console_loan(request: Request, container: ContainerDep, loan_id: str) -> HTM
             status_code=404,
         )
     payments = container.lending.repayments_of(loan_id)
-    return render(request, container, "lending/loan.html", loan=detail, payments=payments, console=True, pay_key="")
+    return render(
+        request,
+        container,
+        "lending/loan.html",
+        loan=detail,
+        payments=payments,
+        console=True,
+        pay_key="",
+        **loan_hardship(container, loan_id),
+    )
 
 
 EOD_PAGE_SIZE = 20
