@@ -68,6 +68,7 @@ KNOWN = {
     "hardship_proposal: a unique key ['id'] without borrower_id",
     "hardship_request: a unique key ['open_loan_id'] without borrower_id",
     "hardship_request: a unique key ['id'] without borrower_id",
+    "hardship_evidence: a unique key ['id'] without borrower_id",
     "promise_to_pay: a unique key ['loan_id'] without borrower_id",
 }
 

@@ -147,10 +147,10 @@ def test_a_worker_killed_inside_a_partition_has_it_redelivered_and_committed_onc
         while not any(state == "running" for state, _, _ in _workers_of(seeded).values()):
             assert time.monotonic() < deadline, workers.logs()
             time.sleep(0.2)
-        workers.start("survivor")
-        time.sleep(1)
+        # Only the stalled worker runs yet: its partition is the one running (the survivor starts after).
         ((held, (_, _, stalled)),) = [(n, run) for n, run in _workers_of(seeded).items() if run[0] == "running"]
         assert stalled.startswith(f"fairlend-{doomed.pid}@"), stalled
+        workers.start("survivor")
         os.killpg(doomed.pid, signal.SIGKILL)  # the machine dies: no ack, no rollback handler, nothing flushed
         out, err = closing.communicate(timeout=120)
         assert closing.returncode == 0, err + workers.logs()
