@@ -1,0 +1,90 @@
+"""Finance's tables: classification (current and its changes), provisions, the allowance's movements.
+
+Borrower-owned rows carry `borrower_id` first in their primary key (DESIGN.md
+section 7). Classification keeps a row only for a loan whose class is not the
+profile's first (a loan with no row is normal / stage 1) and one change row per
+move, never a row per loan per day. Provisions keep one row per active loan per
+month-end: the explanation of each figure (which class, grade, PD, LGD).
+"""
+
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, String, Table
+
+from fairlend.db.metadata import metadata
+from fairlend.db.types import UtcDateTime, id_column_type
+
+finance_loan_class = Table(
+    "finance_loan_class",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("class_code", String(20), nullable=False),
+    Column("since", Date, nullable=False),
+    Index("ix_finance_loan_class_loan_id", "loan_id", unique=True),
+)
+
+finance_class_change = Table(
+    "finance_class_change",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), primary_key=True),
+    Column("business_date", Date, primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("from_class", String(20), nullable=False),
+    Column("to_class", String(20), nullable=False),
+    Column("dpd", Integer, nullable=False),
+    Column("restructured", Integer, nullable=False),  # 1: the restructured floor set the class
+    Index("ix_finance_class_change_date", "business_date"),
+)
+
+finance_provision_loan = Table(
+    "finance_provision_loan",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("month_end", Date, primary_key=True),
+    Column("loan_id", id_column_type(), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("class_code", String(20), nullable=False),
+    Column("grade", String(4), nullable=False),
+    Column("dpd", Integer, nullable=False),
+    Column("remaining_months", Integer, nullable=False),
+    Column("pd_e6", Integer, nullable=False),  # 12-month PD of the grade
+    Column("lgd_e4", Integer, nullable=False),
+    Column("rate_e8", BigInteger, nullable=False),  # the loss rate applied: PD(effective) x LGD, or the category's
+    Column("ead", BigInteger, nullable=False),
+    Column("ecl", BigInteger, nullable=False),
+    Index("ix_finance_provision_loan_month", "month_end", "currency", "class_code"),
+)
+
+finance_provision_segment = Table(
+    "finance_provision_segment",
+    metadata,
+    Column("month_end", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("segment", String(20), primary_key=True),
+    Column("loans", Integer, nullable=False),
+    Column("ead", BigInteger, nullable=False),
+    Column("opening", BigInteger, nullable=False),
+    Column("charge", BigInteger, nullable=False),
+    Column("write_offs", BigInteger, nullable=False),
+    Column("recoveries", BigInteger, nullable=False),
+    Column("closing", BigInteger, nullable=False),
+    Column("entry_id", String(40), nullable=False),  # "" when nothing moved
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# A charge-off or write-off, and a recovery, in the segment the loan was in: the month-end takes
+# them out of (puts them back into) that segment's allowance.
+finance_allowance_use = Table(
+    "finance_allowance_use",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("segment", String(20), nullable=False),
+    Column("kind", String(12), nullable=False),  # write_off | recovery
+    Column("amount", BigInteger, nullable=False),
+    Index("ix_finance_allowance_use_date", "business_date"),
+)
