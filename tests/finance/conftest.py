@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from fairlend.bootstrap import Container
+from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
+from fairlend.config import Settings
 from fairlend.finance.wiring import finance_step
 from fairlend.lending.eod import EndOfDay
 from fairlend.lending.model import LoanState
@@ -17,12 +19,27 @@ from fairlend.money import Money
 from tests.lending.conftest import BASE
 
 
-@pytest.fixture
-def container(container: Container) -> Container:
+def finance_only(container: Container) -> Container:
     """Lending's end-of-day with finance's step alone (no collections or bureau: their borrowers need identity)."""
     container.eod = EndOfDay(container.uow, container.ledger, container.profile, container.clock)
     container.eod.register(finance_step(container.finance))
     return container
+
+
+@pytest.fixture
+def container(container: Container) -> Container:
+    return finance_only(container)
+
+
+@pytest.fixture(params=["cn", "us"])
+def profiled(request: pytest.FixtureRequest, database_url: str, tmp_path: Path, clock: FixedClock) -> Container:
+    """A platform on each profile, end-of-day as `container`'s."""
+    built = bootstrap(
+        Settings(environment="test", database_url=database_url, data_dir=tmp_path, jurisdiction=request.param),
+        clock=clock,
+    )
+    request.addfinalizer(built.close)
+    return finance_only(built)
 
 
 def cny(major: str) -> Money:
@@ -35,7 +52,12 @@ def seed_book(container: Container, clock: FixedClock, days: int, *, loans: int 
 
     rng = random.Random(seed)
     lending = container.lending
-    lending.products.define(replace(BASE, origination_fee_rate=Decimal("0.01")))
+    currency = container.profile.currency
+    lending.products.define(replace(BASE, currency=currency, origination_fee_rate=Decimal("0.01")))
+
+    def cny(major: str) -> Money:
+        return Money.of(major, currency)
+
     kinds = ["current", "late", "prepaid", "defaulted", "recovered"]
     book: dict[str, str] = {}
     for i in range(loans):

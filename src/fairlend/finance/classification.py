@@ -86,7 +86,9 @@ class Classifier:
         params = {"day": day, "observed_after": day - timedelta(days=self.finance.restructured_observation_days)}
         if uow.conn.execute(self._already, params).scalar():
             return 0
-        count = int(uow.conn.execute(self._record, params).rowcount or 0)
+        uow.conn.execute(self._record, params)
+        # Counted, not the INSERT's rowcount: psycopg reports -1 for an INSERT ... SELECT through a CTE'd query.
+        count = int(uow.conn.execute(self._already, params).scalar() or 0)
         if count:
             uow.conn.execute(self._forget, params)
             uow.conn.execute(self._store, params)

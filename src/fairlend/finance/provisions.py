@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, insert, literal, select
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, func, insert, literal, select
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.finance.model import (
@@ -62,14 +62,22 @@ class SegmentResult:
     entry_id: str
 
 
-def _by_price(rate: ColumnElement[Any], grades: Sequence[GradeRisk], values: Sequence[Any]) -> ColumnElement[Any]:
+def _big(value: int) -> ColumnElement[Any]:
+    # 64-bit from the start: PD x LGD (10^6 x 10^4) overflows PostgreSQL's 32-bit integer.
+    return literal(value, BigInteger)
+
+
+def _by_price(
+    rate: ColumnElement[Any], grades: Sequence[GradeRisk], values: Sequence[Any], type_: Any = None
+) -> ColumnElement[Any]:
     """The value of the worst grade priced at or below the loan's rate (`model.grade_of_rate`)."""
-    whens = [(rate >= float(g.rate) - 1e-9, literal(v)) for g, v in reversed(list(zip(grades, values, strict=True)))]
-    return case(*whens, else_=literal(values[0]))
+    pairs = reversed(list(zip(grades, values, strict=True)))
+    whens = [(rate >= float(g.rate) - 1e-9, literal(v, type_)) for g, v in pairs]
+    return case(*whens, else_=literal(values[0], type_))
 
 
 def _cap(value: ColumnElement[Any], cap: int) -> ColumnElement[Any]:
-    return case((value > cap, literal(cap)), else_=value)
+    return case((value > cap, _big(cap)), else_=value)
 
 
 class Provisions:
@@ -83,15 +91,15 @@ class Provisions:
         class_code = func.coalesce(current.c.class_code, literal(codes[0]))
         rank = case(*[(class_code == code, literal(i)) for i, code in enumerate(codes)], else_=literal(0))
         grade = _by_price(e.c.rate, grades, [g.grade for g in grades])
-        pd = _by_price(e.c.rate, grades, [g.pd_e6 for g in grades])
-        lgd = _by_price(e.c.rate, grades, [lgd_e4(g.grade, finance) for g in grades])
+        pd = _by_price(e.c.rate, grades, [g.pd_e6 for g in grades], BigInteger)
+        lgd = _by_price(e.c.rate, grades, [lgd_e4(g.grade, finance) for g in grades], BigInteger)
         months = e.c.remaining_months
         rate: ColumnElement[Any]
         effective: ColumnElement[Any]
         if finance.measurement is Measurement.CATEGORY_RATES:
             rate = case(
-                *[(class_code == c.code, literal(int(c.rate * RATE_SCALE))) for c in finance.classes],
-                else_=literal(RATE_SCALE),
+                *[(class_code == c.code, _big(int(c.rate * RATE_SCALE))) for c in finance.classes],
+                else_=_big(RATE_SCALE),
             )
         else:
             twelve = case((months > 12, literal(12)), else_=months)
@@ -100,9 +108,9 @@ class Provisions:
                 effective = case((rank < codes.index(finance.lifetime_from), pd * twelve // 12), else_=lifetime)
             else:
                 effective = lifetime
-            pd_effective = case((rank >= codes.index(finance.default_from), literal(PD_SCALE)), else_=effective)
+            pd_effective = case((rank >= codes.index(finance.default_from), _big(PD_SCALE)), else_=effective)
             rate = pd_effective * lgd // 100
-        ecl = (e.c.ead * rate + RATE_SCALE // 2) // RATE_SCALE
+        ecl = (e.c.ead * rate + _big(RATE_SCALE // 2)) // _big(RATE_SCALE)
         self._explain = insert(finance_provision_loan).from_select(
             [
                 "borrower_id",
