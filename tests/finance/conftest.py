@@ -14,7 +14,7 @@ from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.finance.wiring import finance_step
 from fairlend.lending.eod import EndOfDay
-from fairlend.lending.model import LoanState
+from fairlend.lending.model import LoanState, Product
 from fairlend.money import Money
 from tests.lending.conftest import BASE
 
@@ -87,3 +87,8 @@ def seed_book(container: Container, clock: FixedClock, days: int, *, loans: int 
 
 def first_of(day: date) -> date:
     return day.replace(day=1)
+
+
+@pytest.fixture
+def cash12(container: Container) -> Product:
+    return container.lending.products.define(BASE)

@@ -18,6 +18,7 @@ from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import NotFound
 from fairlend.finance.classification import Classifier
 from fairlend.finance.model import GradeRisk, Period
+from fairlend.finance.non_accrual import NonAccrual
 from fairlend.finance.provisions import Provisions, SegmentResult
 from fairlend.finance.statements import FinancialStatements
 from fairlend.finance.tables import (
@@ -87,12 +88,14 @@ class FinanceService:
         self.classifier = Classifier(profile.finance)
         self.provisions = Provisions(profile.finance, self.grades, ledger)
         self.uses = AllowanceUses(profile.finance.classes[0].code)
+        self.non_accrual = NonAccrual(profile.finance, ledger)
 
     # -- month-end (end-of-day's step; the close runs it for a month it missed) ------------------
 
     def end_of_day(self, uow: UnitOfWork, day: date) -> int:
         """Classify the book; on a month's last day, provision it. Inside end-of-day's transaction."""
         count = self.classifier.run(uow, day)
+        count += self.non_accrual.run(uow, day)
         if (day + timedelta(days=1)).day == 1:
             count += len(self.provisions.run(uow, day))
         return count

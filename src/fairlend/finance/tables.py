@@ -88,3 +88,27 @@ finance_allowance_use = Table(
     Column("amount", BigInteger, nullable=False),
     Index("ix_finance_allowance_use_date", "business_date"),
 )
+
+# Loans in non-accrual (FN-5) and the interest held out of income for each; rows only while in it.
+finance_non_accrual = Table(
+    "finance_non_accrual",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("since", Date, nullable=False),
+    Column("suspended", BigInteger, nullable=False),
+    Index("ix_finance_non_accrual_loan_id", "loan_id", unique=True),
+)
+
+# Each switch into non-accrual and back (cured, settled or charged off).
+finance_non_accrual_change = Table(
+    "finance_non_accrual_change",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), primary_key=True),
+    Column("business_date", Date, primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("to_state", String(12), nullable=False),  # non_accrual | accrual | closed
+    Column("dpd", Integer, nullable=False),
+)

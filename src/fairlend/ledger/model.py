@@ -50,6 +50,8 @@ class AccountType(enum.StrEnum):
     # Contra-asset: the allowance for expected credit losses (owner = the portfolio segment), credit-side;
     # finance's month-end moves it (docs/finance.md).
     ALLOWANCE = "allowance"
+    # Contra-asset: interest earned on non-accrual loans and not received, kept out of income (FN-5).
+    INTEREST_SUSPENSE = "interest_suspense"
     # Liabilities
     INVESTOR_CASH = "investor_cash"  # owed to one investor (owner = investor id)
     # Principal owed to one note holder (owner = holder id), payable as the borrower repays: the
@@ -88,6 +90,7 @@ _CATEGORIES: dict[AccountType, Category] = {
     AccountType.PENALTY_RECEIVABLE: Category.ASSET,
     AccountType.FEE_RECEIVABLE: Category.ASSET,
     AccountType.ALLOWANCE: Category.ASSET,
+    AccountType.INTEREST_SUSPENSE: Category.ASSET,
     AccountType.INVESTOR_CASH: Category.LIABILITY,
     AccountType.NOTES_PAYABLE: Category.LIABILITY,
     AccountType.BORROWER_CREDIT: Category.LIABILITY,

@@ -11,7 +11,8 @@ Columns: `borrower_id`, `loan_id`, `currency`, `dpd`, `rate` (nominal, as a
 float: only for grading by price bands), `ead` (exposure at default: every
 receivable of the loan, in minor units), `remaining_months` (at least 1),
 `modified_on` (the date its schedule was last replaced by a modification —
-a hardship plan, a restructuring — or NULL).
+a hardship plan, a restructuring — or NULL), `unpaid_interest` (interest
+earned and not yet paid: billed and accrued; penalty interest is not in it).
 """
 
 from __future__ import annotations
@@ -58,4 +59,5 @@ def active_exposures() -> Select[Any]:
         case((_MONTHS < 1, literal(1)), else_=_MONTHS).label("remaining_months"),
         # Only a modified loan has replaced schedules: the look-up runs for those alone.
         case((loan.c.schedule_version > 1, _MODIFIED_ON), else_=None).label("modified_on"),
+        (loan.c.interest_due + loan.c.accrued_interest).label("unpaid_interest"),
     ).where(ACTIVE)
