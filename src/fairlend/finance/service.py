@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import NotFound
 from fairlend.finance.classification import Classifier
+from fairlend.finance.closing import PeriodClose
+from fairlend.finance.export import FinanceExports
 from fairlend.finance.model import GradeRisk, Period
 from fairlend.finance.non_accrual import NonAccrual
 from fairlend.finance.provisions import Provisions, SegmentResult
@@ -89,6 +91,8 @@ class FinanceService:
         self.provisions = Provisions(profile.finance, self.grades, ledger)
         self.uses = AllowanceUses(profile.finance.classes[0].code)
         self.non_accrual = NonAccrual(profile.finance, ledger)
+        self.closing = PeriodClose(uow, ledger, self.statements, self.provisions)
+        self.exports = FinanceExports(uow, self.statements)
 
     # -- month-end (end-of-day's step; the close runs it for a month it missed) ------------------
 

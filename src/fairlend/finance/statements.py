@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import Connection
+
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Invalid
 from fairlend.finance.model import (
@@ -57,11 +59,14 @@ class FinancialStatements:
     def for_period(self, period: Period, currency: str | None = None) -> list[Statements]:
         """The four statements per currency (one currency if asked), from one snapshot of the journal."""
         with self._uow(read_only=True) as uow:
-            activity = [
-                Activity(a.key, a.opening, a.debits, a.credits)
-                for a in reports.activity(uow.conn, period.start, period.end)
-            ]
-            cash = reports.kind_movements(uow.conn, CASH_ACCOUNTS, period.start, period.end)
+            return self.build(uow.conn, period, currency)
+
+    def build(self, conn: Connection, period: Period, currency: str | None = None) -> list[Statements]:
+        """`for_period` inside the caller's transaction (the close builds them under its lock)."""
+        activity = [
+            Activity(a.key, a.opening, a.debits, a.credits) for a in reports.activity(conn, period.start, period.end)
+        ]
+        cash = reports.kind_movements(conn, CASH_ACCOUNTS, period.start, period.end)
         found = sorted({a.key.currency for a in activity})
         if currency is not None:
             if currency not in found and found:

@@ -7,7 +7,7 @@ move, never a row per loan per day. Provisions keep one row per active loan per
 month-end: the explanation of each figure (which class, grade, PD, LGD).
 """
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, String, Table
+from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, String, Table
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import UtcDateTime, id_column_type
@@ -111,4 +111,32 @@ finance_non_accrual_change = Table(
     Column("currency", String(3), nullable=False),
     Column("to_state", String(12), nullable=False),  # non_accrual | accrual | closed
     Column("dpd", Integer, nullable=False),
+)
+
+# Each month closed: who closed it, the statements' totals when it was locked, and a reopening.
+finance_period_close = Table(
+    "finance_period_close",
+    metadata,
+    Column("month", String(7), primary_key=True),  # 2026-11
+    Column("month_end", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # closed | reopened
+    Column("closed_by", String(40), nullable=False),
+    Column("closed_at", UtcDateTime, nullable=False),
+    Column("summary", JSON, nullable=False),  # per currency: the figures the close produced
+    Column("reopened_by", String(80), nullable=False, server_default=""),  # "maker,checker"
+)
+
+# Reopening a closed month takes two operators: one asks, another approves (maker-checker).
+finance_reopen_request = Table(
+    "finance_reopen_request",
+    metadata,
+    Column("id", id_column_type(), primary_key=True),
+    Column("month", String(7), nullable=False),
+    Column("requested_by", String(40), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("status", String(10), nullable=False),  # pending | approved | refused
+    Column("decided_by", String(40), nullable=False, server_default=""),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Index("ix_finance_reopen_request_month", "month"),
 )
