@@ -225,8 +225,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.verifiers["origination"] = container.origination.verify
     # Hardship plans: keeping, breaking and re-aging run after lending's steps and before collections
     # planning and the bureau file, so both see today's plans (hardship/plans.py).
-    container.hardship = HardshipPlans(uow, clock, profile, lending)
+    # Evidence files go through identity's certificate checks, vault and audit log (hardship imports no identity).
+    container.hardship = HardshipPlans(uow, clock, profile, lending, evidence=container.identity.files)
     eod.register(HardshipStep(container.hardship))
+    container.verifiers["hardship_evidence"] = lambda: [
+        Discrepancy("hardship.decrypt", s, d) for s, d in container.hardship.evidence.unreadable()
+    ]
     from fairlend.collections.adapters import BureauDisputes, LendingLoans
     from fairlend.collections.wiring import wire_collections
 

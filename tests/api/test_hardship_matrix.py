@@ -28,9 +28,14 @@ from tests.hardship.helpers import CONSENT
 from tests.hardship.support import CASH12
 
 H = "/api/v1/hardship"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 HARDSHIP = [
     Endpoint("GET", H + "/borrowers/{pid}/requests", HARDSHIP_READERS, True),
     Endpoint("GET", H + "/requests/{req}", HARDSHIP_READERS, True),
+    Endpoint("POST", H + "/requests/{req}/evidence", ONLY_OWNER, True, {"files": {"file": ("payslip.png", PNG, "image/png")}}),
+    Endpoint("GET", H + "/requests/{req}/evidence", HARDSHIP_READERS, True),
+    Endpoint("GET", H + "/evidence/{ev}", HARDSHIP_READERS, False),
+    Endpoint("GET", H + "/deadlines", HARDSHIP_READERS, False),
     Endpoint("GET", H + "/loans/{loan}/plans", HARDSHIP_READERS, True),
     Endpoint("GET", H + "/queue", HARDSHIP_READERS, False),
     Endpoint("POST", H + "/previews", HARDSHIP_OFFICERS, False, _json({"loan_id": "{loan}", "kind": "term_extension", "periods": 3})),
@@ -78,7 +83,9 @@ def _seeded(container: Container) -> dict[str, str]:
         req2.request_id, Terms(Kind.DISCOUNTED_SETTLEMENT, amount=owed - 300_000, pay_by=pay_by), "op_seed"
     )
     assert waiting.needs_approval and not offered.needs_approval
+    evidence = h.evidence.upload(OWNER, req.request_id, PNG, claimed_type="image/png")
     return {
+        "ev": evidence.evidence_id,
         "pid": OWNER,
         "loan": loan,
         "loan3": loan3,

@@ -1,6 +1,6 @@
 """Intake hands rows to the driver as tuples: their layout must be the tables' own."""
 
-from fairlend.bureau.accounts import ACCOUNT_STATE, HELD_COLUMNS, MONTH_COLUMNS
+from fairlend.bureau.held import ACCOUNT_STATE, HELD_COLUMNS, MONTH_COLUMNS
 from fairlend.bureau.tables import bureau_account, bureau_month
 
 

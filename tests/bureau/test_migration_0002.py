@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from fairlend.bureau.accounts import blind_index
+from fairlend.bureau.held import blind_index
 from fairlend.bureau.sealing import BureauSealer
 from fairlend.bureau.service import BureauService, derive_blind_key
 from fairlend.clock import FixedClock

@@ -149,7 +149,9 @@ def test_a_decline_gives_its_reasons_and_closes_the_request(container: Container
     with pytest.raises(Conflict) as closed:
         container.hardship.decline(request.request_id, "op_maker", [DeclineReason.OTHER])
     assert closed.value.code == "request_closed"
-    file(container, late_loan)  # a declined request no longer blocks a new one
+    with pytest.raises(Conflict) as cooling:  # not request_open: the cool-down (test_offer_expiry.py)
+        file(container, late_loan)
+    assert cooling.value.code == "request_cooldown"
 
 
 def test_a_borrower_reads_only_their_own_request(container: Container, late_loan: str) -> None:

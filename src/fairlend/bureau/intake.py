@@ -30,17 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from fairlend.bureau.accounts import (
-    ACCOUNT_STATE,
-    HELD_COLUMNS,
-    HELD_WIDTH,
-    MONTH_COLUMNS,
-    MONTH_KEPT,
-    Batch,
-    HeldAccount,
-    RecordApplier,
-    blind_index,
-)
+from fairlend.bureau.accounts import RecordApplier
 from fairlend.bureau.bulk import (
     bulk_insert,
     bulk_insert_tuples,
@@ -51,6 +41,16 @@ from fairlend.bureau.bulk import (
     storage_dates,
 )
 from fairlend.bureau.documents import Ack, LineOutcome
+from fairlend.bureau.held import (
+    ACCOUNT_STATE,
+    HELD_COLUMNS,
+    HELD_WIDTH,
+    MONTH_COLUMNS,
+    MONTH_KEPT,
+    Batch,
+    HeldAccount,
+    blind_index,
+)
 from fairlend.bureau.records import Record, RecordError, RecordType, parse_object, parse_record
 from fairlend.bureau.sealing import BureauSealer, purpose
 from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bureau_record, bureau_submission

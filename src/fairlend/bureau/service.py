@@ -17,7 +17,6 @@ from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from fairlend.bureau import disputes, retention, sealed
-from fairlend.bureau.accounts import blind_index
 from fairlend.bureau.documents import (
     Ack,
     CreditReport,
@@ -29,6 +28,7 @@ from fairlend.bureau.documents import (
     mask_id_number,
     mask_name,
 )
+from fairlend.bureau.held import blind_index
 from fairlend.bureau.intake import Intake
 from fairlend.bureau.model import (
     COUNTER,

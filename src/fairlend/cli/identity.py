@@ -79,6 +79,8 @@ def rotate_pii_keys() -> None:
         if container.bureau is not None:
             # The bureau's keys derive from the same FAIRLEND_PII_KEYS: its files and disputes move with them.
             rewritten += container.bureau.rotate_keys()
+        # Hardship evidence files are sealed by the same vault, in hardship's own table.
+        rewritten += container.hardship.evidence.reseal()
         # Stored API answers (an unmasked view, a credit report) are sealed with the same keys.
         rewritten += container.idempotency.rotate()
     finally:

@@ -22,7 +22,7 @@ from fairlend.money import Money
 
 app: typer.Typer = typer.Typer()
 product_app = typer.Typer(help="Loan products (versioned data).", no_args_is_help=True)
-loan_app = typer.Typer(help="Loans.", no_args_is_help=True)
+loan_app: typer.Typer = typer.Typer(help="Loans.", no_args_is_help=True)
 app.add_typer(product_app, name="product")
 app.add_typer(loan_app, name="loan")
 

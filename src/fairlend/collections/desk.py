@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fairlend.collections.ladder import priority
@@ -341,11 +341,11 @@ class CollectorDesk:
         p = promise_to_pay.c
         loan_ids = list(paid)
         for start in range(0, len(loan_ids), _IN_LIST):
-            pending = uow.conn.execute(
-                select(p.borrower_id, p.id, p.loan_id, p.made_on, p.due_on, p.amount_minor, p.paid_minor).where(
-                    p.loan_id.in_(loan_ids[start : start + _IN_LIST]), p.status == PromiseStatus.PENDING.value
-                )
-            ).all()
+            chunk = loan_ids[start : start + _IN_LIST]
+            if len(chunk) == 1:  # a single repayment: no list to expand into the statement
+                pending = uow.conn.execute(_PENDING_OF_LOAN, {"loan_id": chunk[0]}).all()
+            else:
+                pending = uow.conn.execute(_PENDING_OF_LOANS, {"loan_ids": chunk}).all()
             for r in pending:
                 total, kept_on = r.paid_minor, None
                 for day, minor in paid[r.loan_id]:
@@ -370,6 +370,18 @@ class CollectorDesk:
 
 # Loan ids per look-up: well under every database's limit on bound parameters.
 _IN_LIST = 1000
+# Built once: every repayment runs one (building the statement cost more than running it).
+_PENDING = select(
+    promise_to_pay.c.borrower_id,
+    promise_to_pay.c.id,
+    promise_to_pay.c.loan_id,
+    promise_to_pay.c.made_on,
+    promise_to_pay.c.due_on,
+    promise_to_pay.c.amount_minor,
+    promise_to_pay.c.paid_minor,
+).where(promise_to_pay.c.status == PromiseStatus.PENDING.value)
+_PENDING_OF_LOAN = _PENDING.where(promise_to_pay.c.loan_id == bindparam("loan_id"))
+_PENDING_OF_LOANS = _PENDING.where(promise_to_pay.c.loan_id.in_(bindparam("loan_ids", expanding=True)))
 
 
 class PromisesStep:

@@ -37,11 +37,13 @@ from fairlend.events import DomainEvent, to_payload
 REQUEST_FILED = "hardship.RequestFiled"
 PLAN_STARTED = "hardship.PlanStarted"
 REQUEST_DECLINED = "hardship.RequestDeclined"
+REQUEST_EXPIRED = "hardship.RequestExpired"  # the offer was not accepted in time: the request is closed
 PLAN_BROKEN = "hardship.PlanBroken"
 PLAN_ENDED = "hardship.PlanEnded"
 # Which state each event ends, and the payload field naming the request or plan it is about.
 RELEASES = {
     REQUEST_DECLINED: (HardshipState.REQUEST, "request_id"),
+    REQUEST_EXPIRED: (HardshipState.REQUEST, "request_id"),
     PLAN_BROKEN: (HardshipState.PLAN, "plan_id"),
     PLAN_ENDED: (HardshipState.PLAN, "plan_id"),
 }

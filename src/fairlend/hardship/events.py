@@ -165,3 +165,37 @@ class PlanEnded:
     @property
     def aggregate_id(self) -> str:
         return self.loan_id
+
+
+@dataclass(frozen=True, slots=True)
+class RequestExpired:
+    """The offer was not accepted within the profile's `offer_valid_days`: the request is closed, contacts resume."""
+
+    event_type: ClassVar[str] = "hardship.RequestExpired"
+    request_id: str
+    proposal_id: str
+    loan_id: str
+    borrower_id: str
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceAdded:
+    """A file was added to a request: its id, type and size only (the file is sealed; it may be about health)."""
+
+    event_type: ClassVar[str] = "hardship.EvidenceAdded"
+    evidence_id: str
+    request_id: str
+    loan_id: str
+    borrower_id: str
+    content_type: str
+    size: int
+    business_date: date
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.loan_id

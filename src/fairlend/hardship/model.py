@@ -46,6 +46,7 @@ class RequestStatus(enum.StrEnum):
     PROPOSED = "proposed"  # an offer is with the borrower
     DECLINED = "declined"
     ACCEPTED = "accepted"  # the plan is in force
+    EXPIRED = "expired"  # the offer was not accepted within the profile's `offer_valid_days`
 
 
 class ProposalStatus(enum.StrEnum):
@@ -54,6 +55,7 @@ class ProposalStatus(enum.StrEnum):
     REJECTED = "rejected"  # the second operator refused it
     ACCEPTED = "accepted"
     WITHDRAWN = "withdrawn"  # replaced by a later proposal, or the request was declined
+    EXPIRED = "expired"  # offered, not accepted in time (end-of-day closes it)
 
 
 class PlanStatus(enum.StrEnum):

@@ -9,6 +9,11 @@ posted to the ledger (`LoanModified`; the market writes notes down in the same
 transaction), the plan row, the proposal and request closed, `PlanStarted`.
 Any refusal leaves nothing written.
 
+An offer is accepted at the latest `offer_valid_days` after it was made
+(`offer_expired`, 409, after that); end-of-day of its last day closes it and
+its request as `expired` (`RequestExpired`: collections lifts the pause), and
+the loan then takes no new request for `cooldown_days`.
+
 `HardshipStep` runs in end-of-day's transaction after lending's own steps
 (billing, days past due) and before collections planning and the bureau
 file, so a plan broken or re-aged today is what they see: for each active
@@ -20,7 +25,7 @@ them complete it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
@@ -28,7 +33,7 @@ from sqlalchemy import Row, insert, select, update
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, Forbidden, Invalid, NotFound
 from fairlend.hardship import records
-from fairlend.hardship.events import PlanBroken, PlanEnded, PlanReaged, PlanStarted
+from fairlend.hardship.events import PlanBroken, PlanEnded, PlanReaged, PlanStarted, RequestExpired
 from fairlend.hardship.model import Kind, PlanStatus, ProposalStatus, RequestStatus, Terms
 from fairlend.hardship.reage import Standing, progress, should_reage
 from fairlend.hardship.service import HardshipService, refusal
@@ -55,7 +60,14 @@ class HardshipPlans(HardshipService):
                 raise NotFound("proposal_not_found", f"no proposal {proposal_id}")
             position = self._loans.position_in(uow, row.loan_id)  # the loan's row is ours until commit
             if row.status != ProposalStatus.OFFERED.value:
-                raise Conflict("proposal_not_offered", f"proposal {proposal_id} is {row.status}")
+                code = "offer_expired" if row.status == ProposalStatus.EXPIRED.value else "proposal_not_offered"
+                raise Conflict(code, f"proposal {proposal_id} is {row.status}")
+            expires = self._expires(row.offered_on)
+            if expires is not None and uow.clock.business_date() > expires:
+                # End-of-day closes it; until it has run, the date alone refuses it.
+                raise Conflict(
+                    "offer_expired", f"the offer could be accepted until {expires}", expired_on=expires.isoformat()
+                )
             terms = Terms.from_dict(row.terms)
             outcome = self._evaluate(position, terms, history=records.reages_in(uow, row.loan_id))
             if not outcome.ok:
@@ -169,13 +181,36 @@ class HardshipPlans(HardshipService):
     # -- end-of-day -------------------------------------------------------------------------------
 
     def run_day(self, uow: UnitOfWork, business_date: date) -> int:
-        """Keep, break, re-age or complete every active plan at the end of `business_date`; how many changed."""
+        """Expire offers whose last day this is; keep, break, re-age or complete every active plan at the end
+        of `business_date`; how many changed."""
+        expired = self._expire_offers(uow, business_date)
         rows = uow.conn.execute(
             select(hardship_plan)
             .where(hardship_plan.c.status == PlanStatus.ACTIVE.value)
             .order_by(hardship_plan.c.borrower_id, hardship_plan.c.id)
         ).all()
-        return sum(self._close_day(uow, row, business_date) for row in rows)
+        return expired + sum(self._close_day(uow, row, business_date) for row in rows)
+
+    def _expire_offers(self, uow: UnitOfWork, today: date) -> int:
+        """Offers made `offer_valid_days` or more days ago and not accepted: closed with their request."""
+        last_offered = today - timedelta(days=self._rules.offer_valid_days)
+        stale = uow.conn.execute(
+            select(hardship_proposal)
+            .where(
+                hardship_proposal.c.status == ProposalStatus.OFFERED.value,
+                hardship_proposal.c.offered_on <= last_offered,
+            )
+            .order_by(hardship_proposal.c.borrower_id, hardship_proposal.c.id)
+        ).all()
+        for row in stale:
+            uow.conn.execute(
+                update(hardship_proposal)
+                .where(hardship_proposal.c.borrower_id == row.borrower_id, hardship_proposal.c.id == row.id)
+                .values(status=ProposalStatus.EXPIRED.value, decided_at=uow.clock.now())
+            )
+            records.set_request(uow, records.request_row(uow, row.request_id), RequestStatus.EXPIRED)
+            uow.publish(RequestExpired(row.request_id, row.id, row.loan_id, row.borrower_id, today))
+        return len(stale)
 
     def _close_day(self, uow: UnitOfWork, row: Row[Any], today: date) -> int:
         position = self._loans.position_in(uow, row.loan_id)

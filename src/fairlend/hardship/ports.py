@@ -1,4 +1,10 @@
-"""What hardship needs of lending: `LendingService` is the adapter (it has these methods itself)."""
+"""What hardship needs of other contexts.
+
+`LoanBook`: lending (`LendingService` has these methods itself).
+`EvidenceVault`: identity's checks, sealing and audit for the borrower's
+evidence files (`IdentityService.files`, a `PersonalFiles`); hardship imports
+no identity code (import-linter).
+"""
 
 from __future__ import annotations
 
@@ -28,4 +34,30 @@ class LoanBook(Protocol):
 
     def installments_in(self, uow: UnitOfWork, loan_id: str, from_seq: int = 0) -> list[InstallmentState]:
         """The loan's installments from a sequence number on, by due date."""
+        ...
+
+
+class EvidenceVault(Protocol):
+    """Files about a person, treated as identity treats asset certificates."""
+
+    @property
+    def current_key_id(self) -> str: ...
+
+    def check(self, content: bytes, claimed_type: str | None, filename: str | None) -> str:
+        """The real content type (by magic bytes); `Invalid` (`file_too_large`, `file_empty`,
+        `file_type_mismatch`) otherwise."""
+        ...
+
+    def seal(self, content: bytes, purpose: str) -> bytes:
+        """Sealed under `current_key_id`, bound to `purpose`."""
+        ...
+
+    def open(self, key_id: str, blob: bytes, purpose: str) -> bytes | None:
+        """The file; None when no configured key opens it (an operations fault)."""
+        ...
+
+    def record_view(
+        self, uow: UnitOfWork, *, actor_id: str, actor_role: str, person_id: str, fields: str, purpose: str
+    ) -> None:
+        """The personal-data audit log: who saw whose file and why, in the caller's transaction."""
         ...

@@ -6,11 +6,11 @@ run statements in them and turn rows into views.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, or_, select, update
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import NotFound
@@ -25,8 +25,8 @@ from fairlend.hardship.model import (
     installment_from_dict,
     installment_to_dict,
 )
-from fairlend.hardship.tables import hardship_plan, hardship_proposal, hardship_request
-from fairlend.hardship.views import ProposalView, RequestView
+from fairlend.hardship.tables import hardship_evidence, hardship_plan, hardship_proposal, hardship_request
+from fairlend.hardship.views import EvidenceView, ProposalView, QueueItem, RequestView
 
 OPEN = (RequestStatus.PENDING.value, RequestStatus.PROPOSED.value)
 LIVE = (ProposalStatus.AWAITING_APPROVAL.value, ProposalStatus.OFFERED.value)
@@ -47,6 +47,15 @@ def request_row(uow: UnitOfWork, request_id: str) -> Row[Any]:
     if row is None:
         raise NotFound("request_not_found", f"no request {request_id}")
     return row
+
+
+def lock_request(uow: UnitOfWork, row: Row[Any]) -> None:
+    """Hold the request's row until the caller commits (two uploads at once count one after the other)."""
+    uow.conn.execute(
+        select(hardship_request.c.id)
+        .where(hardship_request.c.borrower_id == row.borrower_id, hardship_request.c.id == row.id)
+        .with_for_update()
+    )
 
 
 def proposal_row(uow: UnitOfWork, proposal_id: str) -> Row[Any]:
@@ -74,6 +83,29 @@ def active_plan(uow: UnitOfWork, loan_id: str) -> Row[Any] | None:
     return uow.conn.execute(select(hardship_plan).where(hardship_plan.c.active_loan_id == loan_id)).first()
 
 
+def cooldown_end(uow: UnitOfWork, loan_id: str, days: int) -> date | None:
+    """The first day a new request on the loan is taken after its latest decline or expired offer."""
+    last = uow.conn.execute(
+        select(func.max(hardship_request.c.decided_on)).where(
+            hardship_request.c.loan_id == loan_id,
+            hardship_request.c.status.in_((RequestStatus.DECLINED.value, RequestStatus.EXPIRED.value)),
+        )
+    ).scalar()
+    return last + timedelta(days=days) if last is not None else None
+
+
+def late_requests(uow: UnitOfWork, today: date) -> list[Row[Any]]:
+    """Requests whose deadline has passed and that were answered after it or not at all."""
+    t = hardship_request
+    return list(
+        uow.conn.execute(
+            select(t.c.id, t.c.loan_id, t.c.borrower_id, t.c.requested_on, t.c.answer_due, t.c.answered_on)
+            .where(t.c.answer_due < today, or_(t.c.answered_on.is_(None), t.c.answered_on > t.c.answer_due))
+            .order_by(t.c.answer_due, t.c.id)
+        )
+    )
+
+
 def withdraw_live(uow: UnitOfWork, request_id: str) -> None:
     uow.conn.execute(
         update(hardship_proposal)
@@ -82,8 +114,21 @@ def withdraw_live(uow: UnitOfWork, request_id: str) -> None:
     )
 
 
+def mark_answered(uow: UnitOfWork, row: Row[Any]) -> None:
+    """The borrower got an answer today (an offer or a decline), unless they got one before."""
+    uow.conn.execute(
+        update(hardship_request)
+        .where(
+            hardship_request.c.borrower_id == row.borrower_id,
+            hardship_request.c.id == row.id,
+            hardship_request.c.answered_on.is_(None),
+        )
+        .values(answered_on=uow.clock.business_date())
+    )
+
+
 def set_request(uow: UnitOfWork, row: Row[Any], status: RequestStatus) -> None:
-    closed = status in (RequestStatus.DECLINED, RequestStatus.ACCEPTED)
+    closed = status in (RequestStatus.DECLINED, RequestStatus.ACCEPTED, RequestStatus.EXPIRED)
     uow.conn.execute(
         update(hardship_request)
         .where(hardship_request.c.borrower_id == row.borrower_id, hardship_request.c.id == row.id)
@@ -127,7 +172,25 @@ def stored_outcome(row: Row[Any], terms: Terms) -> Outcome:
     )
 
 
-def request_view(row: Row[Any], proposals: list[ProposalView], today: date) -> RequestView:
+def evidence_of(uow: UnitOfWork, borrower_id: str, request_id: str) -> list[EvidenceView]:
+    t = hardship_evidence
+    rows = uow.conn.execute(
+        select(t.c.id, t.c.request_id, t.c.borrower_id, t.c.content_type, t.c.size, t.c.sha256, t.c.uploaded_at)
+        .where(t.c.borrower_id == borrower_id, t.c.request_id == request_id)
+        .order_by(t.c.uploaded_at, t.c.id)
+    )
+    return [evidence_view(r) for r in rows]
+
+
+def evidence_view(row: Any) -> EvidenceView:
+    return EvidenceView(
+        row.id, row.request_id, row.borrower_id, row.content_type, row.size, row.sha256, row.uploaded_at
+    )
+
+
+def request_view(
+    row: Row[Any], proposals: list[ProposalView], today: date, evidence: list[EvidenceView] | None = None
+) -> RequestView:
     return RequestView(
         request_id=row.id,
         loan_id=row.loan_id,
@@ -144,4 +207,38 @@ def request_view(row: Row[Any], proposals: list[ProposalView], today: date) -> R
         decided_on=row.decided_on,
         decline_reasons=tuple(row.decline_reasons or ()),
         proposals=tuple(proposals),
+        answered_on=row.answered_on,
+        evidence=tuple(evidence or ()),
     )
+
+
+def queue_items(uow: UnitOfWork, today: date, limit: int) -> list[QueueItem]:
+    """Open requests, the nearest deadline first, with whether a proposal waits for a second operator."""
+    rows = uow.conn.execute(
+        select(hardship_request)
+        .where(hardship_request.c.status.in_(OPEN))
+        .order_by(hardship_request.c.answer_due, hardship_request.c.created_at, hardship_request.c.id)
+        .limit(limit)
+    ).all()
+    waiting = set(
+        uow.conn.execute(
+            select(hardship_proposal.c.request_id).where(
+                hardship_proposal.c.status == ProposalStatus.AWAITING_APPROVAL.value,
+                hardship_proposal.c.request_id.in_([r.id for r in rows]),
+            )
+        ).scalars()
+    )
+    return [
+        QueueItem(
+            r.id,
+            r.loan_id,
+            r.borrower_id,
+            Kind(r.kind),
+            Reason(r.reason),
+            RequestStatus(r.status),
+            r.answer_due,
+            (r.answer_due - today).days,
+            r.id in waiting,
+        )
+        for r in rows
+    ]

@@ -11,7 +11,12 @@ Entry points (one transaction each; `plans.py` has acceptance and end-of-day):
 - `propose(request_id, terms, operator_id)`: computed and checked; refused
   with every problem, nothing written; above the profile's threshold it waits
   for `approve(proposal_id, operator_id)` by another operator (or `reject`).
-- `decline(request_id, operator_id, reasons)`: with `DeclineReason` codes.
+- `decline(request_id, operator_id, reasons)`: with `DeclineReason` codes;
+  after it (or an offer left to expire) the loan takes no new request for the
+  profile's `cooldown_days` (`request_cooldown`).
+- `missed_deadlines()`: requests answered late or not at all, flagged to
+  compliance naming the profile's `answer_rule` (deadlines.py).
+- `evidence`: the borrower's files with a request (evidence.py).
 
 A refusal is a `DomainError` whose `code` is the first problem's and whose
 `problems` lists them all: a settled or charged-off loan is 409, a rule
@@ -32,7 +37,9 @@ from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, PolicyViolation
 from fairlend.hardship import records
 from fairlend.hardship.checks import evaluate, kind_enabled, kind_rules_version
+from fairlend.hardship.deadlines import AnswerClock, Flag, missed_answers
 from fairlend.hardship.events import ProposalApproved, ProposalMade, RequestDeclined, RequestFiled
+from fairlend.hardship.evidence import HardshipEvidence
 from fairlend.hardship.model import (
     DeclineReason,
     Kind,
@@ -43,7 +50,7 @@ from fairlend.hardship.model import (
     RequestStatus,
     Terms,
 )
-from fairlend.hardship.ports import LoanBook
+from fairlend.hardship.ports import EvidenceVault, LoanBook
 from fairlend.hardship.reage import reage_limit_problem
 from fairlend.hardship.tables import hardship_proposal, hardship_request
 from fairlend.hardship.views import ProposalView, QueueItem, RequestView
@@ -68,12 +75,21 @@ def refusal(problems: Sequence[Problem]) -> DomainError:
 
 
 class HardshipService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, profile: Profile, loans: LoanBook) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        profile: Profile,
+        loans: LoanBook,
+        *,
+        evidence: EvidenceVault | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._profile = profile
         self._rules = profile.hardship
         self._loans = loans
+        self.evidence = HardshipEvidence(uow, evidence)
 
     # -- the borrower's request ------------------------------------------------------------------
 
@@ -105,6 +121,13 @@ class HardshipService:
             if records.active_plan(uow, loan_id) is not None:
                 raise Conflict("plan_active", f"loan {loan_id} is in a plan already")
             today = uow.clock.business_date()
+            after = records.cooldown_end(uow, loan_id, self._rules.cooldown_days)
+            if after is not None and today < after:
+                raise Conflict(
+                    "request_cooldown",
+                    f"loan {loan_id} had a request declined or an offer expire lately: ask again from {after}",
+                    retry_on=after.isoformat(),
+                )
             request_id = new_id("hrq")
             due = today + timedelta(days=self._rules.answer_days)
             uow.conn.execute(
@@ -121,6 +144,7 @@ class HardshipService:
                     status=RequestStatus.PENDING.value,
                     requested_on=today,
                     answer_due=due,
+                    answered_on=None,
                     decided_on=None,
                     decline_reasons=[],
                     decided_by="",
@@ -144,11 +168,12 @@ class HardshipService:
             if borrower_id is not None and row.borrower_id != borrower_id:
                 raise NotFound("request_not_found", f"no request {request_id}")
             proposals = records.proposal_rows(uow, request_id)
+            evidence = records.evidence_of(uow, row.borrower_id, request_id)
             today = uow.clock.business_date()
         position = (
             self._loans.position(row.loan_id) if any(p.status == ProposalStatus.OFFERED for p in proposals) else None
         )
-        return records.request_view(row, [self._proposal_view(p, position) for p in proposals], today)
+        return records.request_view(row, [self._proposal_view(p, position) for p in proposals], today, evidence)
 
     def requests_of(self, borrower_id: str) -> list[RequestView]:
         with self._uow(read_only=True) as uow:
@@ -163,35 +188,7 @@ class HardshipService:
     def queue(self, *, limit: int = 200) -> list[QueueItem]:
         """Open requests, the nearest deadline first (a missed one first of all)."""
         with self._uow(read_only=True) as uow:
-            today = uow.clock.business_date()
-            rows = uow.conn.execute(
-                select(hardship_request)
-                .where(hardship_request.c.status.in_(records.OPEN))
-                .order_by(hardship_request.c.answer_due, hardship_request.c.created_at, hardship_request.c.id)
-                .limit(limit)
-            ).all()
-            waiting = set(
-                uow.conn.execute(
-                    select(hardship_proposal.c.request_id).where(
-                        hardship_proposal.c.status == ProposalStatus.AWAITING_APPROVAL.value,
-                        hardship_proposal.c.request_id.in_([r.id for r in rows]),
-                    )
-                ).scalars()
-            )
-        return [
-            QueueItem(
-                r.id,
-                r.loan_id,
-                r.borrower_id,
-                Kind(r.kind),
-                Reason(r.reason),
-                RequestStatus(r.status),
-                r.answer_due,
-                (r.answer_due - today).days,
-                r.id in waiting,
-            )
-            for r in rows
-        ]
+            return records.queue_items(uow, uow.clock.business_date(), limit)
 
     # -- the operator's answer --------------------------------------------------------------------
 
@@ -231,6 +228,7 @@ class HardshipService:
                     fingerprint=outcome.fingerprint,
                     numbers=records.numbers(outcome),
                     as_of=today,
+                    offered_on=None if needs_approval else today,
                     proposed_by=operator_id,
                     approved_by="",
                     decided_at=None,
@@ -240,6 +238,8 @@ class HardshipService:
                 )
             )
             records.set_request(uow, row, RequestStatus.PROPOSED)
+            if not needs_approval:
+                records.mark_answered(uow, row)
             uow.publish(
                 ProposalMade(
                     proposal_id,
@@ -277,12 +277,19 @@ class HardshipService:
                     hardship_proposal.c.id == proposal_id,
                     hardship_proposal.c.status == ProposalStatus.AWAITING_APPROVAL.value,
                 )
-                .values(status=status.value, approved_by=operator_id, decided_at=uow.clock.now())
+                .values(
+                    status=status.value,
+                    approved_by=operator_id,
+                    decided_at=uow.clock.now(),
+                    offered_on=uow.clock.business_date() if approve else None,
+                )
             ).rowcount
             if done != 1:
                 raise Conflict("proposal_not_awaiting_approval", f"proposal {proposal_id} is not waiting for approval")
-            if not approve:
-                request = records.request_row(uow, row.request_id)
+            request = records.request_row(uow, row.request_id)
+            if approve:
+                records.mark_answered(uow, request)
+            else:
                 records.set_request(uow, request, RequestStatus.PENDING)
             uow.publish(
                 ProposalApproved(
@@ -309,6 +316,7 @@ class HardshipService:
             if row.status not in records.OPEN:
                 raise Conflict("request_closed", f"request {request_id} is {row.status}")
             records.withdraw_live(uow, request_id)
+            records.mark_answered(uow, row)
             today = uow.clock.business_date()
             done = uow.conn.execute(
                 update(hardship_request)
@@ -330,6 +338,16 @@ class HardshipService:
             uow.publish(RequestDeclined(request_id, row.loan_id, row.borrower_id, tuple(codes), operator_id, today))
             uow.commit()
         return self.request(request_id)
+
+    def missed_deadlines(self) -> list[Flag]:
+        """Requests answered after the profile's deadline, or unanswered past it: for the compliance officer."""
+        with self._uow(read_only=True) as uow:
+            today = uow.clock.business_date()
+            rows = records.late_requests(uow, today)
+        clocks = [
+            AnswerClock(r.id, r.loan_id, r.borrower_id, r.requested_on, r.answer_due, r.answered_on) for r in rows
+        ]
+        return missed_answers(clocks, today, self._rules.answer_rule)
 
     def proposal(self, proposal_id: str) -> ProposalView:
         with self._uow(read_only=True) as uow:
@@ -368,4 +386,10 @@ class HardshipService:
             row.rules_version,
             row.kind_version,
             outcome,
+            offered_on=row.offered_on,
+            expires_on=self._expires(row.offered_on),
         )
+
+    def _expires(self, offered_on: date | None) -> date | None:
+        """The last day an offer made on `offered_on` may be accepted."""
+        return offered_on + timedelta(days=self._rules.offer_valid_days) if offered_on else None

@@ -1,11 +1,11 @@
-"""Hardship tables: requests, proposals, plans. Borrower-owned: `borrower_id` first in every key (DESIGN 7).
+"""Hardship tables: requests, proposals, plans, evidence. Borrower-owned: `borrower_id` first in every key (DESIGN 7).
 
 One open request and one active plan per loan are unique indexes on a column
 that holds the loan id while the row is open and NULL after (NULLs never
 clash), the same on SQLite and PostgreSQL.
 """
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, LargeBinary, String, Table
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import Rate, UtcDateTime, id_column_type
@@ -26,6 +26,8 @@ hardship_request = Table(
     Column("status", String(20), nullable=False),
     Column("requested_on", Date, nullable=False),
     Column("answer_due", Date, nullable=False),  # the profile's clock
+    # The first answer the borrower got: an offer made or a decline (hardship_0002); NULL while unanswered.
+    Column("answered_on", Date, nullable=True),
     Column("decided_on", Date, nullable=True),
     Column("decline_reasons", JSON, nullable=False),  # model.DeclineReason codes
     Column("decided_by", String(40), nullable=False),
@@ -54,6 +56,8 @@ hardship_proposal = Table(
     Column("fingerprint", String(64), nullable=False),  # the numbers as proposed
     Column("numbers", JSON, nullable=False),  # the outcome as proposed: installments, concessions, rate
     Column("as_of", Date, nullable=False),
+    # When it reached the borrower (at once, or on approval); its validity runs from here (hardship_0002).
+    Column("offered_on", Date, nullable=True),
     Column("proposed_by", String(40), nullable=False),
     Column("approved_by", String(40), nullable=False),  # "" until approved (or rejected)
     Column("decided_at", UtcDateTime, nullable=True),
@@ -89,4 +93,22 @@ hardship_plan = Table(
     Index("ix_hardship_plan_active_loan", "active_loan_id", unique=True),
     Index("ix_hardship_plan_loan_id", "loan_id"),
     Index("ix_hardship_plan_status", "status"),
+)
+
+# Files a borrower adds to a request (payslips, a termination letter): personal data, sealed by identity's
+# vault through the `EvidenceVault` port (the key id beside the blob, as identity's certificate files).
+hardship_evidence = Table(
+    "hardship_evidence",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("id", id_column_type(), primary_key=True),
+    Column("request_id", id_column_type(), nullable=False),
+    Column("content_type", String(40), nullable=False),  # as sniffed from the bytes, never as claimed
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("key_id", String(40), nullable=False),
+    Column("content", LargeBinary, nullable=False),  # nonce || AES-GCM ciphertext, purpose bound to the id
+    Column("uploaded_at", UtcDateTime, nullable=False),
+    Index("ix_hardship_evidence_id", "id", unique=True),
+    Index("ix_hardship_evidence_request_id", "request_id"),
 )

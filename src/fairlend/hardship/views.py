@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from fairlend.hardship.model import Kind, Outcome, PlanStatus, ProposalStatus, Reason, RequestStatus
 
@@ -22,6 +22,27 @@ class ProposalView:
     rules_version: int
     kind_version: int
     outcome: Outcome
+    offered_on: date | None = None  # when it reached the borrower
+    expires_on: date | None = None  # the last day it may be accepted (the profile's `offer_valid_days`)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceView:
+    """A file added to a request: what it is, never what it says."""
+
+    evidence_id: str
+    request_id: str
+    borrower_id: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    view: EvidenceView
+    content: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +62,19 @@ class RequestView:
     decided_on: date | None
     decline_reasons: tuple[str, ...]
     proposals: tuple[ProposalView, ...]
+    answered_on: date | None = None  # the first answer: an offer made or a decline
+    evidence: tuple[EvidenceView, ...] = ()
 
     @property
     def offer(self) -> ProposalView | None:
         """The proposal the borrower may accept now, if any."""
         return next((p for p in self.proposals if p.status is ProposalStatus.OFFERED), None)
+
+    @property
+    def offer_expires(self) -> date | None:
+        """The last day the offer may be accepted; None without an offer."""
+        offer = self.offer
+        return offer.expires_on if offer is not None else None
 
     @property
     def overdue(self) -> bool:

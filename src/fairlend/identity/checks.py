@@ -111,7 +111,7 @@ def check_name(raw: str) -> str:
 def sniff_content_type(content: bytes) -> str:
     """The file's real type from its magic bytes; `file_type_mismatch` if it is none we accept."""
     if len(content) > MAX_CERTIFICATE_BYTES:
-        raise Invalid("file_too_large", f"a certificate file is at most {MAX_CERTIFICATE_BYTES // (1024 * 1024)} MB")
+        raise Invalid("file_too_large", f"an uploaded file is at most {MAX_CERTIFICATE_BYTES // (1024 * 1024)} MB")
     if not content:
         raise Invalid("file_empty", "the file is empty")
     for magic, content_type in MAGIC:

@@ -17,6 +17,7 @@ from fairlend.identity import audit
 from fairlend.identity.accounts import Accounts, load_person
 from fairlend.identity.certificates import Certificates
 from fairlend.identity.consent import Consents
+from fairlend.identity.files import PersonalFiles
 from fairlend.identity.kyc import Kyc, levels
 from fairlend.identity.maintenance import VaultMaintenance
 from fairlend.identity.model import (
@@ -67,6 +68,8 @@ class IdentityService:
         self.consents = Consents(uow)
         self.audit = audit.AuditLog(uow, profile.timezone)
         self.maintenance = VaultMaintenance(uow, vault)
+        # Other contexts' files about people (hardship's evidence): certificate checks, sealing, audit.
+        self.files = PersonalFiles(vault)
 
     # ---- facts for other contexts --------------------------------------------
 

@@ -184,6 +184,8 @@ def _check_hardship(hardship: HardshipProfile) -> None:
         raise ProfileError(where, "need version >= 1, answer_days >= 1, break_grace_days >= 0")
     if hardship.approval_threshold_minor < 0:
         raise ProfileError(f"{where}.approval_threshold_minor", "cannot be negative")
+    if hardship.offer_valid_days < 1 or hardship.cooldown_days < 0:
+        raise ProfileError(where, "need offer_valid_days >= 1 and cooldown_days >= 0")
     if not hardship.consent_version:
         raise ProfileError(f"{where}.consent_version", "name the text the borrower agrees to")
     reage = hardship.reage

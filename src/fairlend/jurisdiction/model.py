@@ -417,6 +417,8 @@ class HardshipProfile:
     approval_threshold_minor: int  # concessions above this need a second operator's approval
     break_grace_days: int  # a plan installment unpaid this many days after its due date ends the plan
     consent_version: str  # the text the borrower agrees to when accepting a plan
+    offer_valid_days: int  # an offer not accepted within this many days of being made expires
+    cooldown_days: int  # after a decline or an expired offer, no new request on the loan for this many days
     reage: ReagePolicy
     payment_holiday: PaymentHoliday
     term_extension: TermExtension

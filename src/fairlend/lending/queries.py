@@ -33,6 +33,12 @@ _INSTALLMENTS = (
     )
     .order_by(loan_installment.c.seq)
 )
+_OF_BORROWER = select(loan).where(loan.c.borrower_id == bindparam("borrower_id")).order_by(loan.c.id)
+_BORROWER_INSTALLMENTS = (
+    select(loan_installment)
+    .where(loan_installment.c.borrower_id == bindparam("borrower_id"))
+    .order_by(loan_installment.c.loan_id, loan_installment.c.seq)
+)
 _REPAYMENTS = (
     select(loan_repayment)
     .where(loan_repayment.c.borrower_id == bindparam("borrower_id"), loan_repayment.c.loan_id == bindparam("loan_id"))
@@ -74,6 +80,62 @@ def _facts(row: Row[Any], insts: list[Row[Any]]) -> LoanFacts:
         settled_on=row.settled_on,
         next_due_date=nxt.due_date if nxt is not None and row.state == LoanState.ACTIVE.value else None,
         next_due_amount=money(next_amount if row.state == LoanState.ACTIVE.value else 0),
+    )
+
+
+def _detail(uow: UnitOfWork, row: Row[Any], insts: list[Row[Any]]) -> LoanDetail:
+    today = uow.clock.business_date()
+    recovered = recovered_of(uow, row) if row.closed_amount else 0
+    cur = row.currency
+    money = money_in(cur)
+    views = []
+    for i in insts:
+        paid = i.principal_paid + i.interest_paid + i.fee_paid
+        owed = i.principal + i.interest + i.fee - paid
+        if i.paid_on is not None:
+            status = "paid"
+        elif i.billed and i.late_day < today.toordinal():
+            status = "overdue"
+        elif i.billed and i.due_date <= today:
+            status = "due"
+        elif i.billed:
+            status = "billed"
+        else:
+            status = "scheduled"
+        views.append(
+            InstallmentView(
+                i.seq,
+                i.due_date,
+                money(i.principal),
+                money(i.interest),
+                money(i.fee),
+                money(paid),
+                status,
+                money(owed),
+            )
+        )
+    return LoanDetail(
+        facts=_facts(row, insts),
+        product_code=row.product_code,
+        product_version=row.product_version,
+        principal=money(row.principal),
+        rate=row.rate,
+        apr=row.apr,
+        term=row.term,
+        frequency=Frequency(row.frequency),
+        method=Method(row.method),
+        open_date=row.open_date,
+        maturity_date=row.maturity_date,
+        installment=money(row.installment_amount),
+        accrued_interest=money(row.accrued_interest),
+        interest_due=money(row.interest_due),
+        penalty_due=money(row.penalty_due),
+        fees_due=money(row.fees_due),
+        first_delinquency_date=from_day(row.first_delinquency_day),
+        charged_off=money(row.closed_amount),
+        recovered=money(recovered),
+        origination_fee=money(row.fee_amount),
+        schedule=tuple(views),
     )
 
 
@@ -169,59 +231,16 @@ class LendingQueries:
         """Balances and the schedule with each installment's paid, due and overdue parts."""
         with self._uow(read_only=True) as uow:
             row, insts = self._row(uow.conn, loan_id)
-            today = uow.clock.business_date()
-            recovered = recovered_of(uow, row) if row.closed_amount else 0
-        cur = row.currency
-        money = money_in(cur)
-        views = []
-        for i in insts:
-            paid = i.principal_paid + i.interest_paid + i.fee_paid
-            owed = i.principal + i.interest + i.fee - paid
-            if i.paid_on is not None:
-                status = "paid"
-            elif i.billed and i.late_day < today.toordinal():
-                status = "overdue"
-            elif i.billed and i.due_date <= today:
-                status = "due"
-            elif i.billed:
-                status = "billed"
-            else:
-                status = "scheduled"
-            views.append(
-                InstallmentView(
-                    i.seq,
-                    i.due_date,
-                    money(i.principal),
-                    money(i.interest),
-                    money(i.fee),
-                    money(paid),
-                    status,
-                    money(owed),
-                )
-            )
-        return LoanDetail(
-            facts=_facts(row, insts),
-            product_code=row.product_code,
-            product_version=row.product_version,
-            principal=money(row.principal),
-            rate=row.rate,
-            apr=row.apr,
-            term=row.term,
-            frequency=Frequency(row.frequency),
-            method=Method(row.method),
-            open_date=row.open_date,
-            maturity_date=row.maturity_date,
-            installment=money(row.installment_amount),
-            accrued_interest=money(row.accrued_interest),
-            interest_due=money(row.interest_due),
-            penalty_due=money(row.penalty_due),
-            fees_due=money(row.fees_due),
-            first_delinquency_date=from_day(row.first_delinquency_day),
-            charged_off=money(row.closed_amount),
-            recovered=money(recovered),
-            origination_fee=money(row.fee_amount),
-            schedule=tuple(views),
-        )
+            return _detail(uow, row, insts)
+
+    def loan_details_of_borrower(self, borrower_id: str) -> list[LoanDetail]:
+        """`loan_detail` of each of the borrower's loans, by id: one transaction, two statements."""
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(_OF_BORROWER, {"borrower_id": borrower_id}).all()
+            by_loan: dict[str, list[Row[Any]]] = {r.id: [] for r in rows}
+            for inst in uow.conn.execute(_BORROWER_INSTALLMENTS, {"borrower_id": borrower_id}):
+                by_loan[inst.loan_id].append(inst)
+            return [_detail(uow, r, by_loan[r.id]) for r in rows]
 
     def reminder_date(self, business_date: date, days: int = 3) -> date:
         return business_date + timedelta(days=days)

@@ -12,13 +12,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, File, Response, UploadFile
 
 from fairlend.api.auth import HARDSHIP_OFFICERS, HARDSHIP_READERS, Authenticated, ensure_can_read_owned, require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey, require_key
 from fairlend.api.routers.hardship_models import (
     AcceptCreate,
+    DeadlineFlagPublic,
     DeclineCreate,
+    EvidencePublic,
     OutcomePublic,
     PlanPublic,
     PreviewCreate,
@@ -29,6 +31,8 @@ from fairlend.api.routers.hardship_models import (
     TermsCreate,
 )
 from fairlend.errors import Forbidden
+from fairlend.identity.certificates import served_headers
+from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
 from fairlend.identity.model import Principal, Role
 from fairlend.money import Money
 
@@ -86,6 +90,32 @@ def get_request(request_id: str, principal: Authenticated, container: ContainerD
     return RequestPublic.of(container.hardship.request(request_id, borrower_id=_borrower_scope(principal)))
 
 
+@router.post("/requests/{request_id}/evidence", status_code=201, response_model=EvidencePublic)
+def add_evidence(
+    request_id: str,
+    principal: Authenticated,
+    container: ContainerDep,
+    file: Annotated[UploadFile, File(description=f"PDF, JPEG or PNG, at most {MAX_CERTIFICATE_BYTES} bytes")],
+    key: IdempotencyKey = None,
+) -> EvidencePublic:
+    """The borrower adds a file to their own open request (optional: a request stands on its reason code)."""
+    if principal.role is not Role.BORROWER:
+        raise Forbidden("not_yours", "only the borrower adds evidence to their request")
+    # One byte more than allowed is enough to refuse it as too large, without reading the rest.
+    content = file.file.read(MAX_CERTIFICATE_BYTES + 1)
+    added = container.hardship.evidence.upload(
+        principal.subject_id, request_id, content, claimed_type=file.content_type, filename=file.filename
+    )
+    return EvidencePublic.of(added)
+
+
+@router.get("/requests/{request_id}/evidence", response_model=list[EvidencePublic])
+def evidence_list(request_id: str, principal: Authenticated, container: ContainerDep) -> list[EvidencePublic]:
+    """A request's files, what they are; the borrower sees their own."""
+    found = container.hardship.evidence.list_for(request_id, borrower_id=_borrower_scope(principal))
+    return [EvidencePublic.of(e) for e in found]
+
+
 @router.post("/proposals/{proposal_id}/accept", status_code=201, response_model=PlanPublic)
 def accept(
     proposal_id: str, body: AcceptCreate, principal: Authenticated, container: ContainerDep, key: IdempotencyKey = None
@@ -116,6 +146,26 @@ def the_owner_or_reader(principal: Principal, owner: str) -> None:
 def queue(principal: Reader, container: ContainerDep) -> list[QueueItemPublic]:
     """Open requests, the nearest answer deadline first (a missed one has days_left < 0)."""
     return [QueueItemPublic.of(q) for q in container.hardship.queue()]
+
+
+@router.get("/deadlines", response_model=list[DeadlineFlagPublic])
+def deadlines(principal: Reader, container: ContainerDep) -> list[DeadlineFlagPublic]:
+    """Requests answered after the profile's deadline or unanswered past it, naming the rule (compliance)."""
+    return [DeadlineFlagPublic.of(f) for f in container.hardship.missed_deadlines()]
+
+
+@router.get(
+    "/evidence/{evidence_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
+)
+def evidence_file(evidence_id: str, principal: Reader, container: ContainerDep) -> Response:
+    """One file, for hardship staff; each reading is in the personal-data audit log (who, whose, which, when)."""
+    opened = container.hardship.evidence.read(
+        evidence_id, actor_id=principal.subject_id, actor_role=principal.role.value
+    )
+    kind = opened.view.content_type
+    return Response(opened.content, media_type=kind, headers=served_headers(evidence_id, kind))
 
 
 @router.post("/previews", response_model=OutcomePublic)

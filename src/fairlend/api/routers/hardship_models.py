@@ -6,15 +6,16 @@ come back with their minor units.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from fairlend.api.amounts import Amount
+from fairlend.hardship.deadlines import Flag
 from fairlend.hardship.model import DeclineReason, Kind, Outcome, Reason, Terms
-from fairlend.hardship.views import PlanView, ProposalView, QueueItem, RequestView
+from fairlend.hardship.views import EvidenceView, PlanView, ProposalView, QueueItem, RequestView
 from fairlend.lending.model import Method, PlannedInstallment
 from fairlend.money import Money
 
@@ -175,6 +176,8 @@ class ProposalPublic(BaseModel):
     rules_version: int
     kind_version: int
     outcome: OutcomePublic
+    offered_on: date | None = Field(default=None, description="when it reached the borrower")
+    expires_on: date | None = Field(default=None, description="the last day it may be accepted")
 
     @classmethod
     def of(cls, p: ProposalView, currency: str) -> ProposalPublic:
@@ -189,6 +192,56 @@ class ProposalPublic(BaseModel):
             rules_version=p.rules_version,
             kind_version=p.kind_version,
             outcome=OutcomePublic.of(p.outcome, currency),
+            offered_on=p.offered_on,
+            expires_on=p.expires_on,
+        )
+
+
+class EvidencePublic(BaseModel):
+    """A file added to a request: what it is, never what it says (operators read it, audited)."""
+
+    id: str
+    request_id: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+    @classmethod
+    def of(cls, e: EvidenceView) -> EvidencePublic:
+        return cls(
+            id=e.evidence_id,
+            request_id=e.request_id,
+            content_type=e.content_type,
+            size=e.size,
+            sha256=e.sha256,
+            uploaded_at=e.uploaded_at,
+        )
+
+
+class DeadlineFlagPublic(BaseModel):
+    """A request answered after its deadline, or unanswered past it, naming the rule."""
+
+    rule: str
+    check: str
+    detail: str
+    request_id: str
+    loan_id: str
+    borrower_id: str
+    answer_due: date
+    days_late: int
+
+    @classmethod
+    def of(cls, f: Flag) -> DeadlineFlagPublic:
+        return cls(
+            rule=f.rule,
+            check=f.check,
+            detail=f.detail,
+            request_id=f.request_id,
+            loan_id=f.loan_id,
+            borrower_id=f.borrower_id,
+            answer_due=f.answer_due,
+            days_late=f.days_late,
         )
 
 
@@ -209,6 +262,9 @@ class RequestPublic(BaseModel):
     monthly_expenses: MoneyPublic | None
     proposals: list[ProposalPublic]
     offer: ProposalPublic | None
+    answered_on: date | None = Field(default=None, description="the first answer: an offer or a decline")
+    offer_expires: date | None = Field(default=None, description="the last day the offer may be accepted")
+    evidence: list[EvidencePublic] = Field(default_factory=list)
 
     @classmethod
     def of(cls, r: RequestView) -> RequestPublic:
@@ -231,6 +287,9 @@ class RequestPublic(BaseModel):
             monthly_expenses=_money(r.expenses, cur) if r.expenses is not None else None,
             proposals=proposals,
             offer=next((p for p in proposals if p.status == "offered"), None),
+            answered_on=r.answered_on,
+            offer_expires=r.offer_expires,
+            evidence=[EvidencePublic.of(e) for e in r.evidence],
         )
 
 
