@@ -23,8 +23,8 @@ FINANCE = [
     Endpoint("GET", F + "/provisions?month=2026-03", FINANCE_OFFICERS, False),
     Endpoint("GET", F + "/provisions/loans?month=2026-03", FINANCE_OFFICERS, False),
     Endpoint("GET", F + "/closes", FINANCE_OFFICERS, False),
-    Endpoint("GET", F + "/close/2026-03", FINANCE_OFFICERS, False),
-    Endpoint("POST", F + "/close/2026-03", FINANCE_OFFICERS, False),
+    Endpoint("GET", F + "/close/{month}", FINANCE_OFFICERS, False),
+    Endpoint("POST", F + "/close/{month}", FINANCE_OFFICERS, False),
     Endpoint("GET", F + "/reopen-requests", FINANCE_OFFICERS, False),
     Endpoint("POST", F + "/reopen-requests", FINANCE_OFFICERS, False, _json({"month": "2026-03", "reason": "late invoice"})),
     Endpoint("POST", F + "/reopen-requests/{req}/refuse", FINANCE_OFFICERS, False),
@@ -53,7 +53,7 @@ def _seeded(container: Container, clock: FixedClock) -> dict[str, str]:
     seed_book(container, clock, 40, loans=5)  # 2026-03-02 .. 2026-04-10
     container.finance.closing.close("2026-03", "op_seed")
     made = container.finance.closing.request_reopen("2026-03", "op_seed", "a late invoice")
-    return {"req": made.id}
+    return {"req": made.id, "month": "2026-03"}
 
 
 def test_the_books_answer_finance_operators_and_refuse_every_other_caller(

@@ -14,7 +14,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.auth import FINANCE_OFFICERS
 from fairlend.api.deps import ContainerDep
@@ -23,7 +23,7 @@ from fairlend.errors import Invalid
 from fairlend.finance.model import CASH_ACCOUNTS, Figure, FundingSource, Period, parse_month
 from fairlend.ledger.model import AccountType
 from fairlend.money import Money
-from fairlend.web.rendering import operator, render
+from fairlend.web.rendering import operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
 DESK = "/operator/finance"
@@ -103,20 +103,22 @@ def _types(values: list[str]) -> list[AccountType]:
     return [known[v] for v in values]
 
 
-@router.get(DESK + "/lines", response_class=HTMLResponse)
+@router.get(DESK + "/lines", response_model=None)
 def lines_page(
     request: Request,
     container: ContainerDep,
-    currency: Annotated[str, Query(min_length=3, max_length=3)],
-    end: date,
-    types: Annotated[list[str], Query(max_length=40)],
+    currency: Annotated[str, Query(max_length=3)] = "",
+    end: date | None = None,
+    types: Annotated[list[str] | None, Query(max_length=40)] = None,
     start: date | None = None,
     source: FundingSource | None = None,
     kind: Annotated[str, Query(max_length=60)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> HTMLResponse:
+) -> Response:
     """The journal lines behind a figure, oldest first, a hundred a page, with the page's sum."""
     operator(request, container, FINANCE_OFFICERS)
+    if not (currency and end and types):  # the language switch drops the query: back to the statements
+        return redirect(DESK)
     account_types = _types(types)
     found = container.finance.statements.lines(
         account_types,
@@ -174,15 +176,17 @@ def provisions_page(
     )
 
 
-@router.get(DESK + "/provisions/loans", response_class=HTMLResponse)
+@router.get(DESK + "/provisions/loans", response_model=None)
 def provision_loans_page(
     request: Request,
     container: ContainerDep,
-    month: Annotated[str, Query(max_length=7)],
-    segment: Annotated[str, Query(max_length=30)],
-) -> HTMLResponse:
+    month: Annotated[str, Query(max_length=7)] = "",
+    segment: Annotated[str, Query(max_length=30)] = "",
+) -> Response:
     """Why each loan of a segment carries its allowance: class, grade, PD, LGD, loss rate, EAD, ECL."""
     operator(request, container, FINANCE_OFFICERS)
+    if not (month and segment):  # the language switch drops the query: back to the segments
+        return redirect(DESK + "/provisions")
     period = parse_month(month)
     if segment not in container.finance.finance.class_codes():
         raise Invalid("unknown_segment", "no such class in this profile")

@@ -204,16 +204,21 @@ def request_reopen(
     return ReopenRequestPublic.of(made)
 
 
-@router.post("/reopen-requests/{request_id}/{decision}", response_model=ReopenRequestPublic)
-def decide_reopen(
-    request_id: str,
-    decision: Literal["approve", "refuse"],
-    officer: Officer,
-    container: ContainerDep,
-    key: IdempotencyKey = None,
+@router.post("/reopen-requests/{request_id}/approve", response_model=ReopenRequestPublic)
+def approve_reopen(
+    request_id: str, officer: Officer, container: ContainerDep, key: IdempotencyKey = None
 ) -> ReopenRequestPublic:
-    """Another operator approves (the month reopens) or refuses; the asker cannot (`four_eyes_required`)."""
-    decided = container.finance.closing.decide_reopen(request_id, officer.subject_id, approve=decision == "approve")
+    """Another operator approves and the month reopens; the asker cannot (`four_eyes_required`, 403)."""
+    decided = container.finance.closing.decide_reopen(request_id, officer.subject_id, approve=True)
+    return ReopenRequestPublic.of(decided)
+
+
+@router.post("/reopen-requests/{request_id}/refuse", response_model=ReopenRequestPublic)
+def refuse_reopen(
+    request_id: str, officer: Officer, container: ContainerDep, key: IdempotencyKey = None
+) -> ReopenRequestPublic:
+    """Another operator refuses; the month stays closed."""
+    decided = container.finance.closing.decide_reopen(request_id, officer.subject_id, approve=False)
     return ReopenRequestPublic.of(decided)
 
 
