@@ -27,7 +27,7 @@ from fairlend.web.rendering import operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
 DESK = "/operator/finance"
-LINES_PER_PAGE = 100
+LINES_PER_PAGE = 50  # a page of lines stays under the sweeps' 5,000 px at 1280 px wide
 
 
 def money(minor: int, currency: str) -> Money:
@@ -115,7 +115,7 @@ def lines_page(
     kind: Annotated[str, Query(max_length=60)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    """The journal lines behind a figure, oldest first, a hundred a page, with the page's sum."""
+    """The journal lines behind a figure, oldest first, fifty a page, with the page's sum."""
     operator(request, container, FINANCE_OFFICERS)
     if not (currency and end and types):  # the language switch drops the query: back to the statements
         return redirect(DESK)
