@@ -75,6 +75,13 @@ def proposal_rows(uow: UnitOfWork, request_id: str) -> list[Row[Any]]:
     )
 
 
+def request_ids_of(uow: UnitOfWork, borrower_id: str) -> list[str]:
+    """A borrower's requests, the latest first."""
+    t = hardship_request
+    query = select(t.c.id).where(t.c.borrower_id == borrower_id).order_by(t.c.created_at.desc(), t.c.id)
+    return list(uow.conn.execute(query).scalars())
+
+
 def open_request(uow: UnitOfWork, loan_id: str) -> Row[Any] | None:
     return uow.conn.execute(select(hardship_request).where(hardship_request.c.open_loan_id == loan_id)).first()
 
