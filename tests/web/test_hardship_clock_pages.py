@@ -188,3 +188,22 @@ def test_the_compliance_page_lists_missed_hardship_deadlines_from_the_day_after_
     # Only compliance readers see the page at all.
     sign_in(api, container, MAKER, Role.UNDERWRITER)
     assert denied(api.get("/operator/compliance?lang=en", follow_redirects=False))
+
+
+def test_a_decline_for_more_information_points_to_asking_again_and_the_ask_page_takes_it_at_once(
+    api: TestClient, container: Container, late_loan: str
+) -> None:
+    request_id = _ask(api, container, late_loan)
+    container.hardship.decline(request_id, MAKER, [DeclineReason.INCOMPLETE])
+    declined = api.get(f"/borrower/hardship/{request_id}?lang=en").text
+    assert 'data-testid="ask-again"' in declined and 'data-testid="cooldown"' not in declined
+    assert f'href="/borrower/loans/{late_loan}/hardship"' in declined
+    assert "再次申请还款计划" in api.get(f"/borrower/hardship/{request_id}?lang=zh-CN").text
+    page = api.get(f"/borrower/loans/{late_loan}/hardship?lang=en").text
+    assert 'data-testid="ask-form"' in page and 'data-testid="cooldown"' not in page
+    again = _ask(api, container, late_loan)
+    assert again != request_id
+
+    container.hardship.decline(again, MAKER, [DeclineReason.AFFORDABILITY])
+    cooled = api.get(f"/borrower/hardship/{again}?lang=en").text
+    assert 'data-testid="cooldown"' in cooled and 'data-testid="ask-again"' not in cooled

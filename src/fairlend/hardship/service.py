@@ -14,8 +14,9 @@ Entry points (one transaction each; `plans.py` has acceptance and end-of-day):
   with every problem, nothing written; above the profile's threshold it waits
   for `approve(proposal_id, operator_id)` by another operator (or `reject`).
 - `decline(request_id, operator_id, reasons)`: with `DeclineReason` codes;
-  after it (or an offer left to expire) the loan takes no new request for the
-  profile's `cooldown_days` (`request_cooldown`).
+  after a decline for one of the profile's `cooldown_reasons` (or an offer
+  left to expire) the loan takes no new request for `cooldown_days`
+  (`request_cooldown`); after one for "incomplete" it may ask again at once.
 - `missed_deadlines()`: requests answered late or not at all, flagged to
   compliance naming the profile's `answer_rule` (deadlines.py).
 - `evidence`: the borrower's files with a request (evidence.py).
@@ -370,7 +371,7 @@ class HardshipService:
         return outcome
 
     def _cooldown_end(self, uow: UnitOfWork, loan_id: str) -> date | None:
-        return records.cooldown_end(uow, loan_id, self._rules.cooldown_days)
+        return records.cooldown_end(uow, loan_id, self._rules.cooldown_days, self._rules.cooldown_reasons)
 
     def _reages(self, loan_id: str) -> list[date]:
         with self._uow(read_only=True) as uow:

@@ -43,6 +43,7 @@ from fairlend.web.rendering import Csrf, PageRedirect, borrower, check_csrf, loc
 
 router = APIRouter(include_in_schema=False)
 OPEN = (RequestStatus.PENDING, RequestStatus.PROPOSED)
+CLOSED_UNPLANNED = (RequestStatus.DECLINED, RequestStatus.EXPIRED)
 HOME = "/borrower/hardship"
 LOANS = "/borrower/loans"
 
@@ -191,6 +192,8 @@ def _request_page(
         consent_version=container.profile.hardship.consent_version,
         form_key=new_form_key(),
         max_files=MAX_FILES_PER_REQUEST,
+        # A closed request says when the loan takes a new one: a date, or at once (a decline for "incomplete").
+        cooldown_until=container.hardship.cooldown_until(view.loan_id) if view.status in CLOSED_UNPLANNED else None,
         plans=[p for p in container.hardship.plans_of_loan(view.loan_id) if p.request_id == view.request_id],
         done=request.query_params.get("done", ""),
         **context,
