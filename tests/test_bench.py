@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+import os
 import pkgutil
 import random
+import shutil
 from pathlib import Path
 from types import ModuleType
 
 import bench
 import pytest
-from bench import bureau, eod, load, market, market_funding, repayment_files, repayments, scoring
+from bench import bureau, eod, finance, load, market, market_funding, repayment_files, repayments, scoring
 from bench import collections as collections_bench
+from bench import http as http_bench
 from bench.loopback import require_loopback
 
 
@@ -21,6 +24,20 @@ def test_the_load_script_runs_a_tiny_mix_against_a_server_it_starts(capsys: pyte
     printed = capsys.readouterr().out
     assert "POST /auth/sign-up" in printed and "POST /origination/self-check" in printed
     assert "5xx or no answer: 0" in printed
+
+
+@pytest.mark.slow
+def test_the_http_bench_runs_every_endpoint_beside_hello_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    if shutil.which("wrk") is None:
+        if os.environ.get("CI", "").lower() in ("1", "true"):
+            pytest.fail("wrk is missing: scripts/test.sh installs Debian's wrk for bench.http")
+        pytest.skip("wrk is not installed (Debian package wrk; scripts/test.sh installs it)")
+    assert http_bench.main(["--duration", "1", "--threads", "1", "--connections", "2", "--backends", "sqlite"]) == 0
+    rows = {line[:36].strip(): line[36:].split() for line in capsys.readouterr().out.splitlines()}
+    for name in (http_bench.HELLO + " (mean)", http_bench.HELLO_SYNC, *http_bench.NAMES):
+        # req/s, p50, p99, CPU, ratio, CPU ratio, [target], not 2xx, socket errors: every answer the one expected
+        assert rows[name][-2:] == ["0", "0"], (name, rows[name])
+        assert float(rows[name][0].replace(",", "")) > 0
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.8:8000", "http://example.com", "https://127.0.0.1.nip.io:8000", ""])
@@ -75,6 +92,12 @@ def test_the_end_of_day_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[
     assert "targets:" in capsys.readouterr().out
 
 
+def test_the_finance_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    finance.main(["--loans", "60", "--backends", "sqlite"])
+    printed = capsys.readouterr().out
+    assert "loans/s" in printed and "balanced True" in printed
+
+
 def test_the_market_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
     market.main(["--repayments", "50", "--investors", "10", "--single-notes", "100", "--backends", "sqlite"])
     printed = capsys.readouterr().out
@@ -92,7 +115,8 @@ def test_the_funding_bench_runs_at_a_tiny_size_and_finds_nothing_over_funded(
 
 def test_the_repayment_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
     repayments.main(["--seconds", "0.5", "--loans", "20", "--clients", "1", "--backends", "sqlite"])
-    assert "sqlite, 1 writer" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "sqlite, 1 writer" in printed and "of the same repayment's bare SQL in sqlite3" in printed
 
 
 def test_the_bureau_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:

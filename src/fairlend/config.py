@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     # How long end-of-day waits for transactions older than its own to finish before it reads the day's
     # outbox (db/outbox.py `settle`); past it their events go in the next day's reporting file.
     eod_settle_seconds: float = Field(default=10.0, ge=0, le=10)
+    # End-of-day's partitions of the book (docs/scale-out.md): 1 closes a date in one transaction; more run
+    # the per-borrower steps one partition per transaction, in-process or, with a broker, on workers.
+    eod_partitions: int = Field(default=16, ge=1, le=1024)
+    # A Celery broker (amqp://user:password@host:5672//): `fairlend eod` then has `fairlend worker`
+    # processes run the partitions. Empty: in-process.
+    broker_url: str = ""
+    # The broker's queue for end-of-day's partitions, and how long `fairlend eod` waits for them.
+    eod_queue: str = "fairlend.eod"
+    eod_wait_seconds: float = Field(default=3600.0, gt=0)
     # One-time codes cost a text each: how many one client (an address) may have sent an hour and a
     # day, and how many the whole platform may send an hour (identity/otp.py, SMS pumping).
     otp_client_sends_per_hour: int = Field(default=10, ge=1)

@@ -11,6 +11,11 @@ check what survived.
 `FAIRLEND_CRASH_AT` may name several points separated by commas;
 `FAIRLEND_CRASH_AFTER=N` lets the point pass N times before it fires (to kill
 mid-load rather than on the first request).
+
+`fault_point(name)` is a crash point that can also fail or stall:
+`FAIRLEND_FAIL_AT` naming it raises `InjectedFault` there (a bug in a step, as
+the partition tests inject one), and `FAIRLEND_PAUSE_AT=name=seconds` sleeps
+there (to kill a worker in the middle of its work).
 """
 
 from __future__ import annotations
@@ -18,9 +23,12 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 
 _ENV = "FAIRLEND_CRASH_AT"
 _AFTER_ENV = "FAIRLEND_CRASH_AFTER"
+_FAIL_ENV = "FAIRLEND_FAIL_AT"
+_PAUSE_ENV = "FAIRLEND_PAUSE_AT"
 _passes: dict[str, int] = {}
 _lock = threading.Lock()
 
@@ -36,3 +44,19 @@ def crash_point(name: str) -> None:
     if seen < int(os.environ.get(_AFTER_ENV, "0") or 0):
         return
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+class InjectedFault(RuntimeError):
+    """Raised where `FAIRLEND_FAIL_AT` names a fault point."""
+
+
+def fault_point(name: str) -> None:
+    """A crash point that may also raise (`FAIRLEND_FAIL_AT`) or sleep (`FAIRLEND_PAUSE_AT=name=seconds`)."""
+    crash_point(name)
+    failing = os.environ.get(_FAIL_ENV)
+    if failing and name in failing.split(","):
+        raise InjectedFault(f"fault injected at {name}")
+    for pause in (os.environ.get(_PAUSE_ENV) or "").split(","):
+        where, _, seconds = pause.partition("=")
+        if where == name and seconds:
+            time.sleep(float(seconds))

@@ -1,14 +1,19 @@
+import importlib
+import re
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from starlette.routing import compile_path
 
-from fairlend.api.app import create_app
+from fairlend.api.app import api_routers, create_app
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.bootstrap import Container
+from fairlend.config import Settings
 from fairlend.errors import Conflict, RateLimited
 from fairlend.ledger.model import AccountKey, AccountType, credit, debit, entry
 from fairlend.money import Money
@@ -112,3 +117,36 @@ def test_a_rate_limit_says_when_to_retry(probe: TestClient) -> None:
     response = probe.post("/api/v1/_probe/deposits", json={"minor": 429})
     body = _is_problem(response, 429, "slow_down")
     assert response.headers["retry-after"] == "60" and body["retry_after"] == 60
+
+
+def _sample_path(template: str) -> str:
+    """A request path the template matches: each parameter replaced by a plain value."""
+    return re.sub(r"\{[^}]+\}", "x1", template)
+
+
+def test_no_request_path_matches_routes_of_two_routers_so_their_order_only_changes_the_time_to_match() -> None:
+    # create_app puts the busiest routers first (api_routers) and the pages after the API: that is
+    # only safe while no path could be answered by a route of another router, or by a page.
+    from fairlend.web.app import PAGE_MODULES
+
+    groups = [
+        [(prefix + r.path, r.methods) for r in router.routes if isinstance(r, APIRoute)]
+        for router, prefix in api_routers(Settings())
+    ]
+    for name in PAGE_MODULES:
+        module = importlib.import_module(name)
+        for router in (module.router, getattr(module, "dev_router", None)):
+            if router is not None:
+                groups.append([(r.path, r.methods) for r in router.routes if isinstance(r, APIRoute)])
+    assert sum(len(group) for group in groups) > 150
+    compiled = [[(compile_path(path)[0], path, methods) for path, methods in group] for group in groups]
+    clashes = []
+    for i, group in enumerate(compiled):
+        for _, path, methods in group:
+            for j, other in enumerate(compiled):
+                if i == j:
+                    continue
+                for other_pattern, other_path, other_methods in other:
+                    if methods & other_methods and other_pattern.match(_sample_path(path)):
+                        clashes.append((path, other_path))
+    assert clashes == []

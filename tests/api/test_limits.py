@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
 from fairlend.api.app import create_app
+from fairlend.api.limits import BodySizeLimit
 from fairlend.bootstrap import Container
 from tests.api.problems import refusal
 from tests.bureau.conftest import Records, lines
@@ -69,3 +72,56 @@ def test_a_body_under_the_limit_goes_through(container: Container, small_api: Te
     )
     assert sent.status_code == 200 and sent.json()["applied"] == 1
     assert _submissions(container) == 1
+
+
+# -- reads pass untouched; everything that may carry a body is still counted ------------------
+
+
+def _drive(http_version: str, method: str, headers: list[tuple[bytes, bytes]], body_chunks: int) -> tuple[int, int]:
+    """BodySizeLimit (1 KB) around an app that reads the whole body: (status answered, bytes the app read)."""
+    read = 0
+
+    async def reader(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal read
+        more = True
+        while more:
+            message = await receive()
+            read += len(message.get("body", b""))
+            more = message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    chunks = [
+        {"type": "http.request", "body": b"x" * 512, "more_body": n < body_chunks - 1} for n in range(body_chunks)
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return chunks.pop(0) if chunks else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "http_version": http_version, "method": method, "path": "/api/v1/x", "headers": headers}
+    asyncio.run(BodySizeLimit(reader, max_bytes=1024)(scope, receive, send))
+    return int(sent[0]["status"]), read
+
+
+def test_a_read_without_a_body_passes_untouched() -> None:
+    assert _drive("1.1", "GET", [], 1) == (200, 512)  # what little the server would hand over is not counted
+
+
+@pytest.mark.parametrize("http_version", ["1.1", "2"])
+def test_a_chunked_body_on_a_read_is_still_cut_off(http_version: str) -> None:
+    status, read = _drive(http_version, "GET", [(b"transfer-encoding", b"chunked")], 10)
+    assert status == 413 and read <= 1024
+
+
+def test_an_http2_body_without_any_length_is_still_counted() -> None:
+    # HTTP/2 frames bodies itself: no header says a request has none, so none is taken on trust.
+    status, read = _drive("2", "POST", [], 10)
+    assert status == 413 and read <= 1024
+
+
+def test_a_declared_length_over_the_limit_on_a_read_is_refused_unread() -> None:
+    assert _drive("1.1", "GET", [(b"content-length", b"5120")], 10) == (413, 0)

@@ -4,12 +4,14 @@ from datetime import timedelta
 from typing import Any
 
 import pyotp
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.identity.model import Role
 from tests.api.identity_helpers import api_sign_up, bearer, dev_code, token_for
+from tests.lending.conftest import BASE
 
 
 def _refused(response: Any) -> bool:
@@ -129,3 +131,31 @@ def test_a_stored_answer_is_not_replayed_to_a_token_that_was_revoked_since(
     )
     assert _refused(replay) and replay.headers.get("idempotent-replayed") is None
     assert _refused(api.post("/api/v1/auth/logout", headers={**colin["admin"], "Idempotency-Key": "bye"}))
+
+
+def test_a_mutating_call_reads_the_revocations_once_for_its_key_and_its_access(
+    api: TestClient, container: Container
+) -> None:
+    container.lending.products.define(BASE)
+    headers = token_for(container, Role.BORROWER, "brw_a")
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "identity_session_revocation" in statement:
+            reads.append(statement)
+
+    quote = {"product_code": "cash-12", "amount": "1000"}
+    sa.event.listen(container.engine, "before_cursor_execute", count)
+    try:
+        answered = api.post("/api/v1/quotes", json=quote, headers={**headers, "Idempotency-Key": "q1"})
+        assert answered.status_code == 200, answered.text
+        assert len(reads) == 1  # the key's owner and the route's principal: one read
+        assert api.post("/api/v1/auth/logout", headers={**headers, "Idempotency-Key": "bye"}).status_code == 204
+        reads.clear()
+        # Revoked: refused, and the key is neither claimed nor replayed (its first answer was good).
+        for key in ("q1", "q2"):
+            refused = api.post("/api/v1/quotes", json=quote, headers={**headers, "Idempotency-Key": key})
+            assert _refused(refused) and refused.headers.get("idempotent-replayed") is None
+        assert len(reads) == 2
+    finally:
+        sa.event.remove(container.engine, "before_cursor_execute", count)

@@ -1,8 +1,10 @@
+import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
+import sqlalchemy as sa
 
 from fairlend.bootstrap import Container
 from fairlend.db import outbox
@@ -140,3 +142,30 @@ def test_after_commit_work_runs_once_the_change_is_durable_outside_the_commit_ho
         commit_hook.reset(token)
     assert seen == [(9, True)]
     assert hook.marked == 1  # the deposit's own commit, not the follow-up's
+
+
+@pytest.mark.backends("sqlite")
+def test_a_process_s_sqlite_writers_queue_for_each_other_and_never_meet_the_lock_taken(container: Container) -> None:
+    # SQLite's busy handler sleeps and polls when a writer finds the lock taken; with no wait at all
+    # allowed, any two of this process's writers that collide fail at once. None may.
+    @sa.event.listens_for(container.engine, "connect")
+    def _no_waiting(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+    container.engine.dispose()
+    failures: list[BaseException] = []
+
+    def deposits() -> None:
+        try:
+            for _ in range(25):
+                _deposit(container, 1)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=deposits) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert container.ledger.balance(CASH) == Money(200, "CNY")

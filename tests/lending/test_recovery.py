@@ -128,3 +128,21 @@ def test_verify_finds_recovery_income_the_loans_did_not_recover(
     (found,) = container.verify()
     assert found.check == "lending_recovery_income"
     assert found.detail == "ledger says 1100, the loans recovered 1000"
+
+
+def test_a_borrower_s_loan_details_read_together_equal_each_read_alone(
+    container: Container, clock: FixedClock, cash12: Product
+) -> None:
+    # GET /borrowers/{id}/loans reads them in one transaction: a charged-off loan with a recovery,
+    # a paid-down one, an untouched one, and nothing of another borrower's.
+    charged, _ = _charged_off(container, clock)
+    container.lending.repay(charged, cny("300"))
+    paid = container.lending.book_loan("brw_a", "cash-12", cny("2000"), term=6)
+    container.lending.repay(paid, cny("500"))
+    container.lending.book_loan("brw_a", "cash-12", cny("3000"))
+    container.lending.book_loan("brw_b", "cash-12", cny("4000"))
+    together = container.lending.loan_details_of_borrower("brw_a")
+    alone = [container.lending.loan_detail(f.loan_id) for f in container.lending.loans_of_borrower("brw_a")]
+    assert together == alone and len(together) == 3
+    assert together[0].recovered == cny("300")
+    assert container.lending.loan_details_of_borrower("brw_nobody") == []

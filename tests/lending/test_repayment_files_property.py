@@ -188,7 +188,8 @@ def _state(container: Container, loan_id: str, borrower_id: str) -> dict[str, An
             )
         ]
         return {
-            "loan": drop(rows("SELECT * FROM loan WHERE id = :id"), "created_at"),
+            # The borrower's slot is a hash of the borrower's id: as much the world's own as the id is.
+            "loan": drop(rows("SELECT * FROM loan WHERE id = :id"), "created_at", "borrower_slot"),
             "installments": drop(rows("SELECT * FROM loan_installment WHERE loan_id = :id ORDER BY seq")),
             "repayments": drop(repayments, "created_at"),
             "transitions": drop(

@@ -133,11 +133,12 @@ def cli_settings(settings: Settings) -> dict[str, str]:
 
 # -- the book as a whole, to compare a crashed-and-rerun database with one that never crashed ---------
 
-# Left out of the comparison: wall-clock instants; run records (a killed run leaves none); and the
+# Left out of the comparison: wall-clock instants; run and partition records (a killed run leaves none,
+# or its partitions pending); and the
 # balance shards, a cache whose rows depend on which shard each posting happened to pick (the
 # balances themselves are compared, recomputed from the postings).
 VOLATILE = {"created_at"}
-UNCOMPARED_TABLES = {"eod_run", "ledger_balance_shard"}
+UNCOMPARED_TABLES = {"eod_run", "eod_partition", "ledger_balance_shard"}
 
 
 def book_state(database_url: str) -> dict[str, Any]:

@@ -90,27 +90,38 @@ def test_a_server_killed_mid_load_keeps_every_acknowledged_repayment_exactly_onc
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
-def _eod_until_killed(settings: Settings, through: str, crash_at: str, after: int) -> int:
+def _eod_until_killed(settings: Settings, through: str, crash_at: str, after: int, partitions: str) -> int:
     run = fairlend(
         settings,
         "eod",
         "--through",
         through,
-        extra_env={"FAIRLEND_CRASH_AT": crash_at, "FAIRLEND_CRASH_AFTER": str(after)},
+        extra_env={
+            "FAIRLEND_CRASH_AT": crash_at,
+            "FAIRLEND_CRASH_AFTER": str(after),
+            "FAIRLEND_EOD_PARTITIONS": partitions,
+        },
     )
     return run.returncode
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("partitions", ["1", "4"])
 def test_end_of_day_killed_again_and_again_closes_each_date_once_and_ends_as_if_never_killed(
-    backend: str, database_url: str, tmp_path: Path
+    backend: str, database_url: str, tmp_path: Path, partitions: str
 ) -> None:
-    rng = random.Random(f"{SEED}-eod-{backend}")
+    rng = random.Random(f"{SEED}-eod-{backend}-{partitions}")
     settings = settings_for(database_url, tmp_path)
     seed_book(settings, borrowers=12)
     probe = bootstrap(settings)
     steps = len(probe.eod.steps)
+    final = len(probe.eod.final_steps())
     probe.close()
+    # `eod.after_step` passes per date: each step once in one transaction; in partitions, each
+    # per-borrower step once per partition, then the steps across borrowers once.
+    count = int(partitions)
+    per_day = steps if count == 1 else (steps - final) * count + final
+    env = {"FAIRLEND_EOD_PARTITIONS": partitions}
     last = TODAY + timedelta(days=2)
     through = last.isoformat()
 
@@ -118,7 +129,7 @@ def test_end_of_day_killed_again_and_again_closes_each_date_once_and_ends_as_if_
     reference_url = clone_database(database_url, "ref")
     try:
         started = time.perf_counter()
-        straight = fairlend(settings_for(reference_url, tmp_path), "eod", "--through", through)
+        straight = fairlend(settings_for(reference_url, tmp_path), "eod", "--through", through, extra_env=env)
         straight_seconds = time.perf_counter() - started
         assert straight.returncode == 0, straight.stderr
         expected = book_state(reference_url)
@@ -127,20 +138,22 @@ def test_end_of_day_killed_again_and_again_closes_each_date_once_and_ends_as_if_
     assert expected["runs"] == Counter({(str(TODAY + timedelta(days=d)), "done"): 1 for d in range(3)})
 
     before = book_state(database_url)
-    # Killed inside the first date's transaction, after its last step: all of the day's work undone.
-    assert _eod_until_killed(settings, through, "eod.after_step", steps - 1) == -signal.SIGKILL
+    # Killed inside the first date's transaction, after its last step (in partitions: inside the first
+    # partition): all of the day's work undone.
+    first = steps - 1 if count == 1 else steps - final - 1
+    assert _eod_until_killed(settings, through, "eod.after_step", first, partitions) == -signal.SIGKILL
     assert state_difference(book_state(database_url), before) == {}
     # Killed after the first date committed, before its after-day work (the T+1 file to the bureau).
-    assert _eod_until_killed(settings, through, "eod.after_commit", 0) == -signal.SIGKILL
+    assert _eod_until_killed(settings, through, "eod.after_commit", 0, partitions) == -signal.SIGKILL
     assert done_runs(database_url) == [TODAY]
     # Catching up the two dates left: the first of them closes, the process is killed inside the second.
-    assert _eod_until_killed(settings, through, "eod.after_step", steps + steps // 2) == -signal.SIGKILL
+    assert _eod_until_killed(settings, through, "eod.after_step", per_day + per_day // 2, partitions) == -signal.SIGKILL
     assert done_runs(database_url) == [TODAY, TODAY + timedelta(days=1)]
     # Killed from outside at a moment drawn from the seed, somewhere in the rest of the run.
     moment = rng.uniform(0.2, 0.8) * straight_seconds
     process = subprocess.Popen(
         fairlend_command("eod", "--through", through),
-        env=child_environment(cli_settings(settings)),
+        env=child_environment(cli_settings(settings), env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -148,7 +161,7 @@ def test_end_of_day_killed_again_and_again_closes_each_date_once_and_ends_as_if_
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=60)
 
-    rerun = fairlend(settings, "eod", "--through", through)
+    rerun = fairlend(settings, "eod", "--through", through, extra_env=env)
     assert rerun.returncode == 0, rerun.stderr
     assert done_runs(database_url) == [TODAY + timedelta(days=d) for d in range(3)]
     assert state_difference(book_state(database_url), expected) == {}

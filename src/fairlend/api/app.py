@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 
 from fairlend import __version__
 from fairlend.api import docs, openapi, problems
-from fairlend.api.auth import principal_for
+from fairlend.api.auth import bearer_principal
 from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, answer_handler, claim_key
 from fairlend.api.limits import BodySizeLimit
 from fairlend.api.routers import autoinvest as autoinvest_routes
@@ -31,7 +31,7 @@ from fairlend.web.app import mount_web
 API_PREFIX = "/api/v1"
 
 
-def principal_of(container: Container, authorization: str) -> str | None:
+def principal_of(container: Container, request: Request) -> str | None:
     """Who an Authorization header stands for now, as the owner of idempotency keys.
 
     A person's or an operator's id for a bearer token (however many tokens they hold), a
@@ -39,10 +39,10 @@ def principal_of(container: Container, authorization: str) -> str | None:
     authenticate now (forged, expired, logged out, revoked), so a stored answer is never
     replayed to a credential that no longer works.
     """
-    scheme, _, value = authorization.partition(" ")
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
     value = value.strip()
     if scheme.lower() == "bearer":
-        principal = principal_for(container, value)
+        principal = bearer_principal(request, value) if value else None
         return None if principal is None else f"subject:{principal.subject_id}"
     bureau_service = getattr(container.bureau, "service", None)  # the in-process bureau answers /bureau
     if scheme.lower() == "apikey" and value and isinstance(bureau_service, BureauService):
@@ -51,6 +51,35 @@ def principal_of(container: Container, authorization: str) -> str | None:
         except DomainError:
             return None
     return None
+
+
+def api_routers(settings: Settings) -> list[tuple[APIRouter, str]]:
+    """The API's routers and their prefixes, in the order a request tries them.
+
+    A request walks the routes until one matches (about 2 µs a route: 0.4 ms for one near the end
+    of 220), so the busiest come first: the lending calls a borrower makes, then the rest of the
+    API; the pages come after all of them. No request path matches routes of two of these routers
+    (tests/api/test_app.py holds it), so their order changes the time to match and nothing else.
+    """
+    routers = [
+        health.router,
+        lending_router.router,
+        identity.router,
+        origination_routes.router,
+        scoring_routes.router,
+        market_routes.router,
+        autoinvest_routes.router,
+        secondary_routes.router,
+        market_ecsp_routes.router,
+        repayment_files_router.router,
+        hardship_routes.router,
+        collections.router,
+        complaints.router,
+        collectors.router,
+    ]
+    if settings.environment != "production":
+        routers.append(identity.dev_router)
+    return [(router, API_PREFIX) for router in routers] + [(bureau_router, API_PREFIX + "/bureau")]
 
 
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
@@ -69,28 +98,14 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.state.container = container
     app.state.idempotency_principal = partial(principal_of, container)
     problems.install(app)
+    health.install(app, container)
     app.add_middleware(IdempotencyMiddleware, store=container.idempotency)
     # Added last, so it runs first: nothing buffers a body before its size is known to be allowed.
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_request_mb * 1024 * 1024)
-    app.include_router(health.router, prefix=API_PREFIX)
-    app.include_router(bureau_router, prefix=API_PREFIX + "/bureau")
-    app.include_router(identity.router, prefix=API_PREFIX)
-    if container.settings.environment != "production":
-        app.include_router(identity.dev_router, prefix=API_PREFIX)
-    app.include_router(collections.router, prefix=API_PREFIX)
-    app.include_router(complaints.router, prefix=API_PREFIX)
-    app.include_router(hardship_routes.router, prefix=API_PREFIX)
-    app.include_router(collectors.router, prefix=API_PREFIX)
+    for router, prefix in api_routers(container.settings):
+        app.include_router(router, prefix=prefix)
     mount_web(app, container)
     app.add_exception_handler(IdempotentAnswer, answer_handler)
     openapi.install(app)
     docs.install(app)
-    app.include_router(scoring_routes.router, prefix=API_PREFIX)
-    app.include_router(origination_routes.router, prefix=API_PREFIX)
-    app.include_router(lending_router.router, prefix=API_PREFIX)
-    app.include_router(repayment_files_router.router, prefix=API_PREFIX)
-    app.include_router(market_routes.router, prefix=API_PREFIX)
-    app.include_router(autoinvest_routes.router, prefix=API_PREFIX)
-    app.include_router(secondary_routes.router, prefix=API_PREFIX)
-    app.include_router(market_ecsp_routes.router, prefix=API_PREFIX)
     return app

@@ -8,10 +8,11 @@ bootstrap wires (identity's token service).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from fairlend.api.deps import get_container
 from fairlend.errors import Forbidden, Unauthorized
@@ -38,8 +39,32 @@ def principal_for(container: object, token: str) -> Principal | None:
     return authenticator.authenticate(token) if authenticator and token else None
 
 
-def current_principal(request: Request) -> Principal:
-    principal = principal_for(get_container(request), _bearer(request))
+def _checked(request: Request, token: str) -> tuple[bool, Principal | None]:
+    checked: tuple[str, Principal | None] | None = getattr(request.state, "bearer_principal", None)
+    if checked is not None and checked[0] == token:
+        return True, checked[1]
+    return False, None
+
+
+def bearer_principal(request: Request, token: str) -> Principal | None:
+    """`principal_for` the request's bearer token, looked up once per request.
+
+    A mutating call asks twice, for its Idempotency-Key's owner and for the route's access: one
+    read of the revocations answers both, so both see the same answer however a revocation
+    races the request.
+    """
+    known, principal = _checked(request, token)
+    if not known:
+        principal = principal_for(get_container(request), token)
+        request.state.bearer_principal = (token, principal)
+    return principal
+
+
+async def current_principal(request: Request) -> Principal:
+    token = _bearer(request)
+    known, principal = _checked(request, token)
+    if not known:  # the revocation read goes to the thread pool; an answer known already does not
+        principal = await run_in_threadpool(bearer_principal, request, token)
     if principal is None:
         raise Unauthorized("invalid_token", "the bearer token is not valid, has expired or was revoked")
     return principal
@@ -48,7 +73,7 @@ def current_principal(request: Request) -> Principal:
 Authenticated = Annotated[Principal, Depends(current_principal)]
 
 
-def presented_token(request: Request, _principal: Authenticated) -> str:
+async def presented_token(request: Request, _principal: Authenticated) -> str:
     """The bearer token itself, once it has authenticated (log-out revokes exactly this one)."""
     return _bearer(request)
 
@@ -56,10 +81,10 @@ def presented_token(request: Request, _principal: Authenticated) -> str:
 BearerToken = Annotated[str, Depends(presented_token)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     allowed = frozenset(roles)
 
-    def check(principal: Authenticated) -> Principal:
+    async def check(principal: Authenticated) -> Principal:  # no I/O: kept off the thread pool
         if principal.role not in allowed:
             raise Forbidden("role_not_allowed", f"this needs one of: {', '.join(sorted(allowed))}")
         return principal
@@ -101,10 +126,10 @@ HARDSHIP_OFFICERS = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.ADMIN})
 HARDSHIP_READERS = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN})
 
 
-def owner_or(roles: frozenset[Role], param: str = "person_id") -> Callable[[Request, Principal], Principal]:
+def owner_or(roles: frozenset[Role], param: str = "person_id") -> Callable[[Request, Principal], Awaitable[Principal]]:
     """The resource's owner (named by the `param` path parameter), or an operator in `roles`."""
 
-    def check(request: Request, principal: Authenticated) -> Principal:
+    async def check(request: Request, principal: Authenticated) -> Principal:  # no I/O: kept off the thread pool
         ensure_can_read_owned(principal, request.path_params.get(param, ""), operator_roles=roles)
         return principal
 

@@ -1,4 +1,8 @@
-"""Dependencies the routes share: the container and its services."""
+"""Dependencies the routes share: the container and its services.
+
+A dependency that does no I/O is `async def`: FastAPI runs a plain `def` dependency
+on the thread pool, a trip that costs more than the work (docs/performance.md).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,11 @@ def get_container(request: Request) -> Container:
     return container
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+async def _container(request: Request) -> Container:
+    return get_container(request)
+
+
+ContainerDep = Annotated[Container, Depends(_container)]
 
 # Declared on mutating routes so the OpenAPI document shows it; the
 # middleware in api/idempotency.py does the work.

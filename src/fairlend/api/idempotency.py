@@ -44,7 +44,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairlend.api.fingerprint import request_fingerprint
 from fairlend.api.problems import PROBLEM_JSON, problem_bytes
-from fairlend.db.idempotency import Claim, EffectSlot, IdempotencyStore, StoredResponse
+from fairlend.db.idempotency import Claim, ClaimResult, EffectSlot, IdempotencyStore, StoredResponse
 from fairlend.db.uow import commit_hook
 from fairlend.faults import crash_point
 
@@ -68,7 +68,7 @@ RESPONSE_LOST = StoredResponse(
 )
 
 # The principal a request's Authorization header stands for now (None: anonymous or not valid).
-PrincipalOf = Callable[[str], "str | None"]
+PrincipalOf = Callable[[Request], "str | None"]
 
 
 @dataclass
@@ -119,14 +119,11 @@ async def claim_key(request: Request) -> None:
     if keyed is None or keyed.decided:
         return
     keyed.decided = True
-    principal_of: PrincipalOf = request.app.state.idempotency_principal
-    principal = await run_in_threadpool(principal_of, request.headers.get("authorization", ""))
-    if principal is None:
-        return  # anonymous or a credential that no longer works: not idempotent, the route decides
-    store: IdempotencyStore = request.app.state.container.idempotency
     fingerprint = await request_fingerprint(request, keyed.body)
-    scoped = scope_key(principal, request.method, request.url.path, keyed.key)
-    result = await run_in_threadpool(store.claim, scoped, fingerprint, lost=RESPONSE_LOST)
+    # Who owns the key and the claim itself in one trip to the thread pool (each trip costs ~0.1 ms).
+    result = await run_in_threadpool(_claim, request, keyed.key, fingerprint)
+    if result is None:
+        return  # anonymous or a credential that no longer works: not idempotent, the route decides
     if result.outcome is Claim.NEW and result.held is not None:
         keyed.effects.hold(result.held)
         crash_point("idempotency.after_claim")
@@ -146,6 +143,16 @@ async def claim_key(request: Request) -> None:
         ),
         retry_after=result.retry_after,
     )
+
+
+def _claim(request: Request, key: str, fingerprint: str) -> ClaimResult | None:
+    principal_of: PrincipalOf = request.app.state.idempotency_principal
+    principal = principal_of(request)
+    if principal is None:
+        return None
+    store: IdempotencyStore = request.app.state.container.idempotency
+    scoped = scope_key(principal, request.method, request.url.path, key)
+    return store.claim(scoped, fingerprint, lost=RESPONSE_LOST)
 
 
 def _problem(status: int, code: str, detail: str, **extra: object) -> StoredResponse:

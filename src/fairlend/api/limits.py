@@ -4,6 +4,7 @@ Every body is read into memory somewhere (the idempotency store hashes it, a
 reporting file is validated whole), so an unbounded upload is a way to exhaust
 the server. A declared Content-Length over the cap is refused at once; a body
 that streams past it is cut off. Either way the caller gets 413 problem+json.
+A request that carries no body at all (a read) passes without either check.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairlend.api.problems import problem
+
+HTTP1 = ("1.0", "1.1")
 
 
 class BodyTooLarge(Exception):
@@ -26,7 +29,13 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is None and b"transfer-encoding" not in headers and scope.get("http_version") in HTTP1:
+            # HTTP/1.x frames a body by one of these two headers: a request with neither has none
+            # (RFC 9112, 6.3), so a read passes untouched. HTTP/2 has no such rule and is counted.
+            await self.app(scope, receive, send)
+            return
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
             return

@@ -25,7 +25,7 @@ from fairlend.errors import Forbidden, Unauthorized
 router = APIRouter(tags=["bureau"])
 
 
-def bureau_service(request: Request) -> BureauService:
+async def bureau_service(request: Request) -> BureauService:  # no I/O: kept off the thread pool
     bureau = get_container(request).bureau
     service = getattr(bureau, "service", None)
     if not isinstance(service, BureauService):  # pragma: no cover - a wiring mistake

@@ -117,18 +117,18 @@ def serve(
         f"fairlend {__version__} on {where} ({container.engine.dialect.name}, profile {container.profile.code},"
         f" {processes} worker{'s' if processes > 1 else ''})"
     )
-    common = {
-        "host": host or settings.host,
-        "port": port or settings.port,
-        "log_level": "info",
-        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
-    }
+    common = uvicorn_options(host or settings.host, port or settings.port)
     if processes == 1:
         uvicorn.run(create_app(container=container), **common)  # type: ignore[arg-type]
         return
     container.close()
     # Each worker builds its own app from the same settings (the environment and .env it inherits).
     uvicorn.run("fairlend.api.app:create_app", factory=True, workers=processes, **common)  # type: ignore[arg-type]
+
+
+def uvicorn_options(host: str, port: int) -> dict[str, object]:
+    """The server's settings, one place: bench/http.py runs its bare hello app on exactly these."""
+    return {"host": host, "port": port, "log_level": "info", "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}
 
 
 def default_workers(is_sqlite: bool) -> int:
@@ -173,6 +173,10 @@ from fairlend.cli import lending as _lending  # noqa: E402 - its commands import
 
 app.add_typer(_lending.app)
 
+from fairlend.cli import eod as _eod  # noqa: E402 - `fairlend eod`, `eod-runs`, `worker`; needs the helpers above
+
+app.add_typer(_eod.app)
+
 from fairlend.cli.hardship import app as hardship_app  # noqa: E402  (`fairlend loan modify ...`)
 
 _lending.loan_app.add_typer(hardship_app, name="modify")
@@ -194,6 +198,8 @@ def main() -> None:
         sys.exit(2)
 
 
+from fairlend.cli import finance as _finance_cli  # noqa: E402  (`fairlend close`, `fairlend finance ...`)
 from fairlend.cli.market import app as market_app  # noqa: E402  (needs open_container above)
 
 app.add_typer(market_app, name="market")
+app.add_typer(_finance_cli.app)

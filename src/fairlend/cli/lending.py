@@ -1,4 +1,4 @@
-"""`fairlend schedule`, `fairlend eod`, `fairlend product ...` and `fairlend loan show`."""
+"""`fairlend schedule`, `fairlend product ...` and `fairlend loan show` (end-of-day: cli/eod.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fairlend.cli import UsageError, err, load_settings, open_container, out
+from fairlend.cli import UsageError, load_settings, open_container, out
 from fairlend.clock import SystemClock
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.lending.model import DayCount, FeeTreatment, Frequency, Method, Product
@@ -134,44 +133,6 @@ def schedule(
     out.print(
         f"APR {result.apr * 100:.2f}% ({profile.pricing.apr_method.value}; cap {profile.pricing.apr_cap * 100:.2f}%)"
     )
-
-
-@app.command()
-def eod(
-    through: Annotated[
-        str | None, typer.Option(help="Close every business date up to and including this one (YYYY-MM-DD).")
-    ] = None,
-) -> None:
-    """Run end-of-day for the current business date, or catch up through a date, one day at a time."""
-    container = open_container()
-    try:
-        until = date.fromisoformat(through) if through else None
-    except ValueError:
-        raise UsageError("invalid_date", f"--through: {through!r} is not YYYY-MM-DD") from None
-    start = container.eod.business_date()
-    days = max(((until or start) - start).days + 1, 0)
-    names = container.eod.step_names()
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
-    ) as progress:
-        task = progress.add_task(f"end-of-day from {start}", total=days * len(names))
-
-        def advance(day: date, step: str) -> None:
-            progress.update(task, advance=1, description=f"{day} {step}")
-
-        results = container.eod.run(through=until, progress=advance)
-    for result in results:
-        counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
-        out.print(f"{result.business_date} {result.outcome} in {result.duration_ms} ms: {counts}", highlight=False)
-    out.print(f"business date is now {container.eod.business_date()}")
-
-
-@app.command("eod-runs")
-def eod_runs(limit: Annotated[int, typer.Option(help="How many runs to show.")] = 20) -> None:
-    """The most recent end-of-day runs: date, outcome, counts, duration."""
-    container = open_container()
-    for run in container.eod.runs(limit):
-        out.print(f"{run.business_date} {run.outcome} {run.duration_ms} ms {run.counts} {run.error}", highlight=False)
 
 
 @product_app.command("list")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
+from fairlend.batch.model import Partition
 from fairlend.bureau.client import BureauClient
 from fairlend.collections.contact_persons import CONTACT_PERSON_PURPOSE
 from fairlend.collections.model import ContactPoint, DelinquentLoan, DeliveryResult, LoanFacts, LoanState
@@ -141,11 +142,11 @@ class LendingLoans:
             next_due_amount=facts.next_due_amount,
         )
 
-    def delinquent_loans(self, min_dpd: int) -> Iterable[DelinquentLoan]:
-        for row in self._lending.delinquent_loans(min_dpd):
+    def delinquent_loans(self, min_dpd: int, part: Partition | None = None) -> Iterable[DelinquentLoan]:
+        for row in self._lending.delinquent_loans(min_dpd, part):
             yield DelinquentLoan(row.loan_id, row.borrower_id, row.days_past_due, row.overdue_amount, row.bucket)
 
-    def upcoming_dues(self, on: date, days_ahead: int) -> Iterable[UpcomingDue]:
+    def upcoming_dues(self, on: date, days_ahead: int, part: Partition | None = None) -> Iterable[UpcomingDue]:
         for offset in range(days_ahead + 1):
-            for due in self._lending.due_soon(on + timedelta(days=offset)):
+            for due in self._lending.due_soon(on + timedelta(days=offset), part):
                 yield UpcomingDue(due.loan_id, due.borrower_id, due.due_date, due.amount)

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from fairlend.batch.model import Partition
 from fairlend.collections.ladder import priority
 from fairlend.collections.model import CallOutcome, LoanState, Medium, Outcome, PromiseStatus, TaskStatus
 from fairlend.collections.ports import LendingPort
@@ -341,11 +342,11 @@ class CollectorDesk:
         p = promise_to_pay.c
         loan_ids = list(paid)
         for start in range(0, len(loan_ids), _IN_LIST):
-            pending = uow.conn.execute(
-                select(p.borrower_id, p.id, p.loan_id, p.made_on, p.due_on, p.amount_minor, p.paid_minor).where(
-                    p.loan_id.in_(loan_ids[start : start + _IN_LIST]), p.status == PromiseStatus.PENDING.value
-                )
-            ).all()
+            chunk = loan_ids[start : start + _IN_LIST]
+            if len(chunk) == 1:  # a single repayment: no list to expand into the statement
+                pending = uow.conn.execute(_PENDING_OF_LOAN, {"loan_id": chunk[0]}).all()
+            else:
+                pending = uow.conn.execute(_PENDING_OF_LOANS, {"loan_ids": chunk}).all()
             for r in pending:
                 total, kept_on = r.paid_minor, None
                 for day, minor in paid[r.loan_id]:
@@ -370,6 +371,18 @@ class CollectorDesk:
 
 # Loan ids per look-up: well under every database's limit on bound parameters.
 _IN_LIST = 1000
+# Built once: every repayment runs one (building the statement cost more than running it).
+_PENDING = select(
+    promise_to_pay.c.borrower_id,
+    promise_to_pay.c.id,
+    promise_to_pay.c.loan_id,
+    promise_to_pay.c.made_on,
+    promise_to_pay.c.due_on,
+    promise_to_pay.c.amount_minor,
+    promise_to_pay.c.paid_minor,
+).where(promise_to_pay.c.status == PromiseStatus.PENDING.value)
+_PENDING_OF_LOAN = _PENDING.where(promise_to_pay.c.loan_id == bindparam("loan_id"))
+_PENDING_OF_LOANS = _PENDING.where(promise_to_pay.c.loan_id.in_(bindparam("loan_ids", expanding=True)))
 
 
 class PromisesStep:
@@ -383,10 +396,18 @@ class PromisesStep:
         self._lending = lending
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
+        return self.run_partition(uow, business_date, None)
+
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        """The promises of one partition's borrowers (None: every borrower's)."""
         p = promise_to_pay.c
-        due = uow.conn.execute(
-            select(promise_to_pay).where(p.status == PromiseStatus.PENDING.value, p.due_on <= business_date)
-        ).all()
+        due = [
+            r
+            for r in uow.conn.execute(
+                select(promise_to_pay).where(p.status == PromiseStatus.PENDING.value, p.due_on <= business_date)
+            )
+            if part is None or part.holds(r.borrower_id)
+        ]
         now = uow.clock.now()
         for r in due:
             kept = r.paid_minor >= r.amount_minor

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from fairlend.batch.model import Partition
 from fairlend.collections.model import (
     ContactPoint,
     DelinquentLoan,
@@ -39,14 +40,16 @@ class InMemoryLending:
     def loan_facts(self, loan_id: str) -> LoanFacts | None:
         return self.loans.get(loan_id)
 
-    def delinquent_loans(self, min_dpd: int) -> Iterable[DelinquentLoan]:
+    def delinquent_loans(self, min_dpd: int, part: Partition | None = None) -> Iterable[DelinquentLoan]:
         for f in self.loans.values():
+            if part is not None and not part.holds(f.borrower_id):
+                continue
             if f.state is not LoanState.SETTLED and f.days_past_due >= max(min_dpd, 1):
                 yield DelinquentLoan(f.loan_id, f.borrower_id, f.days_past_due, f.overdue_amount, f.bucket)
 
-    def upcoming_dues(self, on: date, days_ahead: int) -> Iterable[UpcomingDue]:
+    def upcoming_dues(self, on: date, days_ahead: int, part: Partition | None = None) -> Iterable[UpcomingDue]:
         last = on + timedelta(days=days_ahead)
-        return [d for d in self.dues if on <= d.due_date <= last]
+        return [d for d in self.dues if on <= d.due_date <= last and (part is None or part.holds(d.borrower_id))]
 
 
 class InMemoryContactPoints:

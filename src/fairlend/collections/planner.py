@@ -6,6 +6,11 @@ read each of settled loans and loans in hardship, the steps computed in
 memory, and the tasks written in batched inserts. Planning a date twice plans
 nothing the second time.
 
+End-of-day in partitions (lending/eod.py) plans one partition's borrowers at a
+time (`run_partition`, in the partition's transaction, which makes it run
+once) and records the date's plan and its event once every partition has
+committed (`close_partitions`).
+
 P-10: a loan whose borrower has an open hardship request gets no contact
 steps (its decisions for a person stay); a loan under a kept plan is off the
 ladder, and its reminders before a due date are the plan's own reminder.
@@ -19,6 +24,7 @@ from datetime import date
 
 from sqlalchemy import Connection, insert, select
 
+from fairlend.batch.model import Partition
 from fairlend.collections.events import CollectionsPlanned
 from fairlend.collections.ladder import Ladder, priority
 from fairlend.collections.model import HardshipState, TaskStatus
@@ -43,12 +49,31 @@ class CollectionsPlanningStep:
         self._ladder = ladder or Ladder.from_profile(profile)
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
-        conn = uow.conn
-        done = conn.execute(
-            select(collection_plan_run.c.tasks).where(collection_plan_run.c.business_date == business_date)
-        ).first()
-        if done is not None:
+        if _planned(uow.conn, business_date):
             return 0
+        count = self._plan(uow, business_date, None)
+        self.close_partitions(uow, business_date, count)
+        return count
+
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        """The tasks of one partition's borrowers; the date's plan is recorded by `close_partitions`."""
+        if part is None:
+            return self.run(uow, business_date)
+        if _planned(uow.conn, business_date):
+            return 0
+        return self._plan(uow, business_date, part)
+
+    def close_partitions(self, uow: UnitOfWork, business_date: date, count: int) -> None:
+        """Every partition planned: the date's plan (planning it again plans nothing) and its event."""
+        if _planned(uow.conn, business_date):
+            return
+        uow.conn.execute(
+            insert(collection_plan_run).values(business_date=business_date, tasks=count, planned_at=uow.clock.now())
+        )
+        uow.publish(CollectionsPlanned(count, business_date))
+
+    def _plan(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        conn = uow.conn
         now = uow.clock.now()
         settled = {str(r) for r in conn.execute(select(settled_loan.c.loan_id)).scalars()}
         holds = {str(loan): HardshipState(state) for loan, state in conn.execute(_HOLDS)}
@@ -57,7 +82,7 @@ class CollectionsPlanningStep:
         currency = self._profile.currency
         pending = TaskStatus.PENDING.value
         rows: list[dict[str, object]] = []
-        for loan in self._lending.delinquent_loans(1):
+        for loan in self._lending.delinquent_loans(1, part):
             hold = holds.get(loan.loan_id)
             if loan.loan_id in settled or hold is HardshipState.PLAN:
                 continue  # P-10: a kept plan is off the ladder; breaking it puts the loan back
@@ -85,7 +110,7 @@ class CollectionsPlanningStep:
                     }
                 )
         if ladder.before_due:
-            for due in _one_per_day(self._lending.upcoming_dues(business_date, ladder.max_days_before)):
+            for due in _one_per_day(self._lending.upcoming_dues(business_date, ladder.max_days_before, part)):
                 if due.loan_id in settled:
                     continue
                 before = ladder.step_before_due((due.due_date - business_date).days)
@@ -120,9 +145,14 @@ class CollectionsPlanningStep:
             statement = insert(collection_task)
             for start in range(0, len(rows), BATCH):
                 conn.execute(statement, rows[start : start + BATCH])
-        conn.execute(insert(collection_plan_run).values(business_date=business_date, tasks=len(rows), planned_at=now))
-        uow.publish(CollectionsPlanned(len(rows), business_date))
         return len(rows)
+
+
+def _planned(conn: Connection, business_date: date) -> bool:
+    found = conn.execute(
+        select(collection_plan_run.c.tasks).where(collection_plan_run.c.business_date == business_date)
+    ).first()
+    return found is not None
 
 
 def _one_per_day(dues: Iterable[UpcomingDue]) -> list[UpcomingDue]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
+from fairlend.batch.model import Partition
 from fairlend.collections.model import ContactPoint, DelinquentLoan, DeliveryResult, LoanFacts, Medium
 from fairlend.money import Money
 
@@ -30,9 +31,11 @@ class LendingPort(Protocol):
 
     def loan_facts(self, loan_id: str) -> LoanFacts | None: ...
 
-    def delinquent_loans(self, min_dpd: int) -> Iterable[DelinquentLoan]: ...
+    def delinquent_loans(self, min_dpd: int, part: Partition | None = None) -> Iterable[DelinquentLoan]:
+        """Loans at least `min_dpd` days past due (of one partition's borrowers: end-of-day in partitions)."""
+        ...
 
-    def upcoming_dues(self, on: date, days_ahead: int) -> Iterable[UpcomingDue]:
+    def upcoming_dues(self, on: date, days_ahead: int, part: Partition | None = None) -> Iterable[UpcomingDue]:
         """Installments falling due between `on` and `on + days_ahead` (reminders before the due date)."""
         ...
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
+from fairlend.batch.model import Partition
 from fairlend.collections.addresses import NumberKeys
 from fairlend.collections.complaints import ComplaintService
 from fairlend.collections.desk import CollectorDesk, PromisesStep
@@ -174,6 +175,10 @@ class _PromisesProxy:
         assert self._container.collections is not None
         return self._container.collections.promises.run(uow, business_date)
 
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        assert self._container.collections is not None
+        return self._container.collections.promises.run_partition(uow, business_date, part)
+
 
 class _PlannerProxy:
     """The end-of-day step as registered: always the container's current planner.
@@ -192,3 +197,11 @@ class _PlannerProxy:
     def run(self, uow: UnitOfWork, business_date: date) -> int:
         assert self._container.collections is not None
         return self._container.collections.planner.run(uow, business_date + timedelta(days=1))
+
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        assert self._container.collections is not None
+        return self._container.collections.planner.run_partition(uow, business_date + timedelta(days=1), part)
+
+    def close_partitions(self, uow: UnitOfWork, business_date: date, count: int) -> None:
+        assert self._container.collections is not None
+        self._container.collections.planner.close_partitions(uow, business_date + timedelta(days=1), count)

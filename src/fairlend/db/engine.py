@@ -34,8 +34,12 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # A file database keeps as many connections as a server's requests use at once (its thread pool
+    # runs 40): SQLAlchemy's default keeps 5 and closes the rest on return, so under load every
+    # request past the fifth opened a connection and ran the PRAGMAs below again.
+    pooled = {"pool_size": 16, "max_overflow": 24} if database and database != ":memory:" else {}
     engine = create_engine(
-        url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}
+        url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}, **pooled
     )
 
     @event.listens_for(engine, "connect")

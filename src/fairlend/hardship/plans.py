@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import Row, insert, select, update
 
+from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, Forbidden, Invalid, NotFound
 from fairlend.hardship import records
@@ -180,18 +181,20 @@ class HardshipPlans(HardshipService):
 
     # -- end-of-day -------------------------------------------------------------------------------
 
-    def run_day(self, uow: UnitOfWork, business_date: date) -> int:
+    def run_day(self, uow: UnitOfWork, business_date: date, part: Partition | None = None) -> int:
         """Expire offers whose last day this is; keep, break, re-age or complete every active plan at the end
-        of `business_date`; how many changed."""
-        expired = self._expire_offers(uow, business_date)
+        of `business_date` (of one partition's borrowers); how many changed."""
+        expired = self._expire_offers(uow, business_date, part)
         rows = uow.conn.execute(
             select(hardship_plan)
             .where(hardship_plan.c.status == PlanStatus.ACTIVE.value)
             .order_by(hardship_plan.c.borrower_id, hardship_plan.c.id)
         ).all()
-        return expired + sum(self._close_day(uow, row, business_date) for row in rows)
+        return expired + sum(
+            self._close_day(uow, row, business_date) for row in rows if part is None or part.holds(row.borrower_id)
+        )
 
-    def _expire_offers(self, uow: UnitOfWork, today: date) -> int:
+    def _expire_offers(self, uow: UnitOfWork, today: date, part: Partition | None = None) -> int:
         """Offers made `offer_valid_days` or more days ago and not accepted: closed with their request."""
         last_offered = today - timedelta(days=self._rules.offer_valid_days)
         stale = uow.conn.execute(
@@ -202,6 +205,7 @@ class HardshipPlans(HardshipService):
             )
             .order_by(hardship_proposal.c.borrower_id, hardship_proposal.c.id)
         ).all()
+        stale = [row for row in stale if part is None or part.holds(row.borrower_id)]
         for row in stale:
             uow.conn.execute(
                 update(hardship_proposal)
@@ -266,6 +270,9 @@ class HardshipStep:
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
         return self._plans.run_day(uow, business_date)
+
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        return self._plans.run_day(uow, business_date, part)
 
 
 def _method(terms: Terms) -> Method | None:

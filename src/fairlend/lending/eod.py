@@ -29,6 +29,16 @@ Lending's steps (`eod_steps.py`) are a few UPDATE ... WHERE statements over the 
 never a Python loop over loans. Extension point: `register(step)` with an
 `EodStep`, and `register_after_day(name, fn)` for work that must follow the
 commit (submitting the T+1 file to the bureau).
+
+Partitions (`partitions` > 1, or a dispatcher; docs/scale-out.md): the date's
+per-borrower work runs as partitions of the book, each in its own transaction
+(eod_partitioned.py): lending's steps and every registered step that has
+`run_partition` (a `PartitionedEodStep`). The other registered steps are
+cross-borrower (listings, distribution to investors, the T+1 file) and run in
+the final transaction with the outbox's settling, the run record and the new
+business date, once every partition of the date has committed. A failed
+partition leaves the date open; running the date again (or `retry`) runs only
+the partitions not committed.
 """
 
 from __future__ import annotations
@@ -36,19 +46,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Protocol
 
 from sqlalchemy import (
-    Connection,
-    Engine,
     insert,
     select,
-    update,
 )
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
+from fairlend.batch.model import Partition
 from fairlend.clock import Clock
 from fairlend.db.outbox import settle
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
@@ -56,6 +62,16 @@ from fairlend.errors import Invalid
 from fairlend.faults import crash_point
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.service import Ledger
+from fairlend.lending.eod_dates import (
+    LOCK_BUSINESS_DATE,
+    business_date_reader,
+    is_done_on,
+    restore_business_date,
+    set_clock_date,
+    store_business_date,
+    stored_business_date,
+)
+from fairlend.lending.eod_partitioned import PartitionedDays
 from fairlend.lending.eod_status import BucketStep, MonthEndStep, ReminderStep
 from fairlend.lending.eod_steps import (
     AccrualStep,
@@ -65,6 +81,17 @@ from fairlend.lending.eod_steps import (
     LateFeeStep,
     PenaltyStep,
 )
+from fairlend.lending.eod_types import (
+    EMBEDDED,
+    SETTLE,
+    SINGLE,
+    AfterDay,
+    EodRunResult,
+    EodStep,
+    PartitionDispatcher,
+    PartitionedEodStep,
+    is_partitioned,
+)
 from fairlend.lending.tables import (
     eod_run,
     platform_business_date,
@@ -72,60 +99,27 @@ from fairlend.lending.tables import (
 
 log = logging.getLogger("fairlend.eod")
 
-SETTLE = "settle"
 SETTLE_TIMEOUT_SECONDS = 10.0
 
-
-class EodStep(Protocol):
-    """A step other contexts add to end-of-day; it runs inside the day's transaction."""
-
-    name: str
-
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        """Do the day's work; return how many things it touched."""
-        ...
-
-
-AfterDay = Callable[[date], int]
-
-
-@dataclass(frozen=True, slots=True)
-class EodRunResult:
-    business_date: date
-    outcome: str  # done | skipped | failed
-    counts: dict[str, int] = field(default_factory=dict)
-    duration_ms: int = 0
-    error: str = ""
-
-
-# -- the business date ------------------------------------------------------------
-
-
-def stored_business_date(conn: Connection) -> date | None:
-    found: date | None = conn.execute(
-        select(platform_business_date.c.business_date).where(platform_business_date.c.id == 1)
-    ).scalar()
-    return found
-
-
-# Taken first in a day's transaction: a second run of the same date waits here, then finds it done.
-_LOCK_BUSINESS_DATE = (
-    select(platform_business_date.c.business_date).where(platform_business_date.c.id == 1).with_for_update()
-)
-
-
-def store_business_date(conn: Connection, value: date) -> None:
-    changed = conn.execute(
-        update(platform_business_date).where(platform_business_date.c.id == 1).values(business_date=value)
-    ).rowcount
-    if not changed:
-        conn.execute(insert(platform_business_date).values(id=1, business_date=value))
+__all__ = [
+    "SETTLE",
+    "EndOfDay",
+    "EodRunResult",
+    "EodStep",
+    "PartitionDispatcher",
+    "PartitionedEodStep",
+    "business_date_reader",
+    "restore_business_date",
+    "set_clock_date",
+    "store_business_date",
+    "stored_business_date",
+]
 
 
 # -- the runner -------------------------------------------------------------------------
 
 
-class EndOfDay:
+class EndOfDay(PartitionedDays):
     def __init__(
         self,
         uow: UnitOfWorkFactory,
@@ -134,12 +128,16 @@ class EndOfDay:
         clock: Clock,
         *,
         settle_timeout: float = SETTLE_TIMEOUT_SECONDS,
+        partitions: int = 1,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._settle_timeout = settle_timeout
+        Partition(0, partitions)  # refuses a count the slots cannot split
+        self._partitions = partitions
+        self._dispatcher: PartitionDispatcher | None = None
         self._journal = journal = DayJournal(ledger)
-        self._own: list[EodStep] = [
+        self._own: list[PartitionedEodStep] = [
             PenaltyStep(journal, profile),
             AccrualStep(journal, profile),
             BillingStep(journal, profile),
@@ -149,7 +147,7 @@ class EndOfDay:
             ReminderStep(journal, profile),
             MonthEndStep(journal, profile),
         ]
-        self._registered: list[EodStep] = []
+        self._registered: list[EodStep] = []  # partitioned ones and final ones, in registration order
         self._after: list[tuple[str, AfterDay]] = []
 
     def register(self, step: EodStep) -> None:
@@ -162,9 +160,32 @@ class EndOfDay:
         """Add work that runs after a date commits (it must catch up by itself if it fails)."""
         self._after.append((name, fn))
 
+    def use_dispatcher(self, dispatcher: PartitionDispatcher) -> None:
+        """Have the partitions run elsewhere (Celery workers: fairlend.batch.celery_app)."""
+        self._dispatcher = dispatcher
+
+    @property
+    def mode(self) -> str:
+        """single (the whole date in one transaction), embedded (partitions in-process) or the dispatcher's."""
+        if self._dispatcher is not None:
+            return self._dispatcher.mode
+        return EMBEDDED if self._partitions > 1 else SINGLE
+
+    @property
+    def partition_count(self) -> int:
+        return self._partitions
+
     @property
     def steps(self) -> list[EodStep]:
-        return self._own + self._registered
+        return [*self._own, *self._registered]
+
+    def partitioned_steps(self) -> list[PartitionedEodStep]:
+        """The registered steps that run in each partition (after lending's own), in registration order."""
+        return [s for s in self._registered if is_partitioned(s)]  # type: ignore[misc]
+
+    def final_steps(self) -> list[EodStep]:
+        """The registered steps across borrowers: they run once, after every partition has committed."""
+        return [s for s in self._registered if not is_partitioned(s)]
 
     def step_names(self) -> list[str]:
         return [SETTLE] + [s.name for s in self.steps] + [f"after:{name}" for name, _ in self._after]
@@ -175,7 +196,7 @@ class EndOfDay:
 
     def is_done(self, business_date: date) -> bool:
         with self._uow(read_only=True) as uow:
-            return _done(uow.conn, business_date)
+            return is_done_on(uow.conn, business_date)
 
     def runs(self, limit: int = 50, offset: int = 0, *, on: date | None = None) -> list[EodRunResult]:
         """Runs, newest first; `on` keeps one business date's (a failed run and its re-run)."""
@@ -184,7 +205,10 @@ class EndOfDay:
             query = query.where(eod_run.c.business_date == on)
         with self._uow(read_only=True) as uow:
             rows = uow.conn.execute(query).all()
-        return [EodRunResult(r.business_date, r.outcome, dict(r.counts), r.duration_ms, r.error) for r in rows]
+        return [
+            EodRunResult(r.business_date, r.outcome, dict(r.counts), r.duration_ms, r.error, r.mode, r.partitions)
+            for r in rows
+        ]
 
     def run(
         self, through: date | None = None, progress: Callable[[date, str], None] | None = None
@@ -201,7 +225,16 @@ class EndOfDay:
         return results
 
     def run_day(self, business_date: date, progress: Callable[[date, str], None] | None = None) -> EodRunResult:
-        """Close one date in one transaction; a date already done changes nothing."""
+        """Close one date; a date already done changes nothing."""
+        # A date begun in partitions (the setting changed since) is finished in them.
+        if self.mode == SINGLE and not self.partition_runs(business_date):
+            return self._run_single(business_date, progress)
+        return self._run_partitioned(business_date, progress)
+
+    # -- one transaction ------------------------------------------------------------
+
+    def _run_single(self, business_date: date, progress: Callable[[date, str], None] | None) -> EodRunResult:
+        """Close one date in one transaction."""
         started = time.perf_counter()
         counts: dict[str, int] = {}
         self._ensure_stored_date(business_date)
@@ -213,22 +246,12 @@ class EndOfDay:
                 # The business-date row is the day's lock; the second run waits on it, then sees the date
                 # done. Repayments never take it, so they are not held up. (SQLite's BEGIN IMMEDIATE
                 # already runs one writer at a time.)
-                stored = uow.conn.execute(_LOCK_BUSINESS_DATE).scalar()
-                if _done(uow.conn, business_date):
+                stored = uow.conn.execute(LOCK_BUSINESS_DATE).scalar()
+                if is_done_on(uow.conn, business_date):
                     return EodRunResult(business_date, "skipped")
                 if stored is not None and business_date != stored:
                     raise Invalid("eod_out_of_order", f"the next date to close is {stored}, not {business_date}")
-                counts[SETTLE] = settle(uow.conn, timeout=self._settle_timeout)
-                if counts[SETTLE]:
-                    log.warning(
-                        "%s: %d older transactions still open after %.0f s; their events and the day's go in the"
-                        " next reporting file",
-                        business_date,
-                        counts[SETTLE],
-                        self._settle_timeout,
-                    )
-                if progress:
-                    progress(business_date, SETTLE)
+                counts[SETTLE] = self._settle(uow, business_date, progress)
                 self._journal.deferring = True
                 try:
                     for step in self._own:
@@ -240,28 +263,56 @@ class EndOfDay:
                 finally:
                     self._journal.deferring = False
                     self._journal.discard()
-                for step in self._registered:
-                    counts[step.name] = int(step.run(uow, business_date))
+                for registered in self._registered:
+                    counts[registered.name] = int(registered.run(uow, business_date))
                     crash_point("eod.after_step")
                     if progress:
-                        progress(business_date, step.name)
+                        progress(business_date, registered.name)
                 duration = int((time.perf_counter() - started) * 1000)
-                uow.conn.execute(
-                    insert(eod_run).values(
-                        business_date=business_date,
-                        outcome="done",
-                        counts=counts,
-                        started_at=uow.clock.now(),
-                        duration_ms=duration,
-                        error="",
-                    )
-                )
-                store_business_date(uow.conn, business_date + timedelta(days=1))
+                self._record_done(uow, business_date, counts, duration, 1)
                 uow.commit()
         except Exception as exc:
             duration = int((time.perf_counter() - started) * 1000)
             self._record_failure(business_date, counts, duration, exc)
             raise
+        self._after_day(business_date, counts, progress)
+        return EodRunResult(business_date, "done", counts, duration)
+
+    def _settle(self, uow: UnitOfWork, business_date: date, progress: Callable[[date, str], None] | None) -> int:
+        waited = settle(uow.conn, timeout=self._settle_timeout)
+        if waited:
+            log.warning(
+                "%s: %d older transactions still open after %.0f s; their events and the day's go in the"
+                " next reporting file",
+                business_date,
+                waited,
+                self._settle_timeout,
+            )
+        if progress:
+            progress(business_date, SETTLE)
+        return waited
+
+    def _record_done(
+        self, uow: UnitOfWork, business_date: date, counts: dict[str, int], duration: int, partitions: int
+    ) -> None:
+        """The run record and the next business date, in the closing transaction."""
+        uow.conn.execute(
+            insert(eod_run).values(
+                business_date=business_date,
+                outcome="done",
+                counts=counts,
+                started_at=uow.clock.now(),
+                duration_ms=duration,
+                error="",
+                mode=self.mode,
+                partitions=partitions,
+            )
+        )
+        store_business_date(uow.conn, business_date + timedelta(days=1))
+
+    def _after_day(
+        self, business_date: date, counts: dict[str, int], progress: Callable[[date, str], None] | None
+    ) -> None:
         crash_point("eod.after_commit")  # the date is closed; its after-day work has not run
         set_clock_date(self._clock, business_date + timedelta(days=1))
         for name, fn in self._after:
@@ -272,7 +323,6 @@ class EndOfDay:
                 self._record_failure(business_date, {f"after:{name}": -1}, 0, exc, outcome="after_failed")
             if progress:
                 progress(business_date, f"after:{name}")
-        return EodRunResult(business_date, "done", counts, duration)
 
     def _ensure_stored_date(self, business_date: date) -> None:
         """Store the date being closed if none is stored yet, so the day's transaction has a row to lock."""
@@ -299,43 +349,8 @@ class EndOfDay:
                     started_at=uow.clock.now(),
                     duration_ms=duration,
                     error=f"{type(exc).__name__}: {exc}"[:2000],
+                    mode=self.mode,
+                    partitions=self._partitions if self.mode != SINGLE else 1,
                 )
             )
             uow.commit()
-
-
-def _done(conn: Connection, d: date) -> bool:
-    return (
-        conn.execute(
-            select(eod_run.c.id).where(eod_run.c.business_date == d, eod_run.c.outcome == "done").limit(1)
-        ).first()
-        is not None
-    )
-
-
-def business_date_reader(engine: Engine) -> Callable[[], date | None]:
-    """Reads the stored business date on a connection of its own; None if there is none (or no schema yet)."""
-
-    def read() -> date | None:
-        try:
-            # Read-only: on SQLite a plain transaction takes the write lock, which the caller's may hold.
-            with engine.connect().execution_options(fairlend_read_only=True) as conn:
-                return stored_business_date(conn)
-        except SQLAlchemyError:
-            return None
-
-    return read
-
-
-def restore_business_date(engine: Engine, clock: Clock) -> None:
-    """Set the clock's business date from the stored one, once (bootstrap, for a clock the caller supplied)."""
-    stored = business_date_reader(engine)()
-    if stored is not None:
-        set_clock_date(clock, stored)
-
-
-def set_clock_date(clock: Clock, value: date) -> None:
-    """Move a clock that can be moved (SystemClock, FixedClock) to the stored business date."""
-    setter = getattr(clock, "set_business_date", None)
-    if callable(setter):
-        setter(value)

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, insert, literal, select, update
 
+from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
-from fairlend.lending.eod_steps import ACTIVE, D1, DayJournal, LendingStep
+from fairlend.lending.eod_steps import ACTIVE, D1, DayJournal, LendingStep, both, day_params
 from fairlend.lending.events import LoanDelinquencyChanged, LoanMonthEnd
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.schedule import from_day
@@ -37,21 +38,24 @@ class BucketStep(LendingStep):
         self._bucket: ColumnElement[Any] = case(*whens, else_=literal(profile.delinquency_buckets[-1].name))
         # Only a loan with a billed, unpaid installment can change bucket here; repayments move the rest.
         pred = and_(ACTIVE, loan.c.oldest_due_day > 0, loan.c.bucket != self._bucket)
-        self._changed = select(
-            loan.c.borrower_id,
-            loan.c.id,
-            loan.c.currency,
-            loan.c.dpd,
-            loan.c.bucket,
-            self._bucket.label("new_bucket"),
-            loan.c.overdue_amount,
-            loan.c.principal_outstanding,
-            loan.c.first_delinquency_day,
-        ).where(pred)
-        self._update = update(loan).where(pred).values(bucket=self._bucket)
+        self._changed = both(
+            select(
+                loan.c.borrower_id,
+                loan.c.id,
+                loan.c.currency,
+                loan.c.dpd,
+                loan.c.bucket,
+                self._bucket.label("new_bucket"),
+                loan.c.overdue_amount,
+                loan.c.principal_outstanding,
+                loan.c.first_delinquency_day,
+            ).where(pred)
+        )
+        self._update = both(update(loan).where(pred).values(bucket=self._bucket))
 
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        changed = uow.conn.execute(self._changed).all()
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        scope, params = part is not None, day_params(part)
+        changed = uow.conn.execute(self._changed[scope], params).all()
         if not changed:
             return 0
         uow.conn.execute(
@@ -69,7 +73,7 @@ class BucketStep(LendingStep):
                 for r in changed
             ],
         )
-        uow.conn.execute(self._update)
+        uow.conn.execute(self._update[scope], params)
         publish_many(
             uow,
             [
@@ -94,37 +98,40 @@ class ReminderStep(LendingStep):
     """Counts the installments due in three days; `LendingQueries.due_soon` lists them for reminders."""
 
     name = "reminders"
-    _count = select(func.count()).select_from(loan).where(ACTIVE, loan.c.next_due_day == D1 + REMINDER_DAYS)
+    _count = both(select(func.count()).select_from(loan).where(ACTIVE, loan.c.next_due_day == D1 + REMINDER_DAYS))
 
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        return int(uow.conn.execute(self._count, {"d1": business_date.toordinal() + 1}).scalar() or 0)
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        params = day_params(part, d1=business_date.toordinal() + 1)
+        return int(uow.conn.execute(self._count[part is not None], params).scalar() or 0)
 
 
 class MonthEndStep(LendingStep):
     """On a month's last day, one `LoanMonthEnd` per active loan (the bureau's monthly status)."""
 
     name = "month_end"
-    _rows = select(
-        loan.c.id,
-        loan.c.borrower_id,
-        loan.c.currency,
-        (
-            loan.c.principal_outstanding
-            + loan.c.interest_due
-            + loan.c.accrued_interest
-            + loan.c.penalty_due
-            + loan.c.fees_due
-        ).label("outstanding"),
-        loan.c.overdue_amount,
-        loan.c.dpd,
-        loan.c.bucket,
-    ).where(ACTIVE)
+    _rows = both(
+        select(
+            loan.c.id,
+            loan.c.borrower_id,
+            loan.c.currency,
+            (
+                loan.c.principal_outstanding
+                + loan.c.interest_due
+                + loan.c.accrued_interest
+                + loan.c.penalty_due
+                + loan.c.fees_due
+            ).label("outstanding"),
+            loan.c.overdue_amount,
+            loan.c.dpd,
+            loan.c.bucket,
+        ).where(ACTIVE)
+    )
 
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
         if (business_date + timedelta(days=1)).day != 1:
             return 0
         count = 0
-        for chunk in uow.conn.execute(self._rows).partitions(10_000):
+        for chunk in uow.conn.execute(self._rows[part is not None], day_params(part)).partitions(10_000):
             publish_many(
                 uow,
                 [

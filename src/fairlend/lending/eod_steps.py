@@ -1,7 +1,9 @@
 """Lending's end-of-day steps: each a few set-based statements over the loan table.
 
 Penalty, accrual, billing, late fees and days past due, in that order; buckets,
-reminders and month-end follow in eod_status.py (`eod.EndOfDay` runs them). Each is idempotent by
+reminders and month-end follow in eod_status.py (`eod.EndOfDay` runs them). Each runs over the
+whole book (`run`) or over one partition of it (`run_partition`: the same statements with a range
+of `loan.borrower_slot` added, which `ix_loan_borrower_slot` serves). Each is idempotent by
 its data: the penalty remembers the day it last charged, accrual is a
 function of the date, billing moves the current installment on, and the
 rest recompute from what is stored. The few rows that change on a day
@@ -12,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, case, func, literal, select, update
+from sqlalchemy import Select, Update, and_, bindparam, case, func, literal, select, update
 
+from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, entry
@@ -28,6 +31,26 @@ from fairlend.money import Money
 ACTIVE = loan.c.state == LoanState.ACTIVE.value
 DN = bindparam("dn", type_=loan.c.dpd.type)  # the date being closed, as a day number
 D1 = bindparam("d1", type_=loan.c.dpd.type)  # the next business date, as a day number
+# One partition's loans: a range of the borrower's slot (fairlend.batch.model.Partition).
+IN_PARTITION = and_(
+    loan.c.borrower_slot >= bindparam("slot_lo", type_=loan.c.borrower_slot.type),
+    loan.c.borrower_slot < bindparam("slot_hi", type_=loan.c.borrower_slot.type),
+)
+
+
+S = TypeVar("S", Select[Any], Update)
+
+
+def both(statement: S) -> tuple[S, S]:
+    """The statement over the whole book, and over one partition's loans: index it by `part is not None`."""
+    return statement, statement.where(IN_PARTITION)
+
+
+def day_params(part: Partition | None, **values: int) -> dict[str, int]:
+    """A step's bound values, with the partition's slot range when it runs over one."""
+    if part is not None:
+        values.update(slot_lo=part.lo, slot_hi=part.hi)
+    return values
 
 
 class DayJournal:
@@ -89,8 +112,17 @@ class LendingStep:
         self._ledger = ledger
         self._profile = profile
 
-    def run(self, uow: UnitOfWork, business_date: date) -> int:  # pragma: no cover - overridden
+    def run(self, uow: UnitOfWork, business_date: date) -> int:
+        """The whole book, in the caller's transaction."""
+        return self.run_partition(uow, business_date, None)
+
+    def run_partition(
+        self, uow: UnitOfWork, business_date: date, part: Partition | None
+    ) -> int:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def close_partitions(self, uow: UnitOfWork, business_date: date, count: int) -> None:
+        """Once every partition has run: nothing of lending's is left for the whole book."""
 
 
 class PenaltyStep(LendingStep):
@@ -99,13 +131,14 @@ class PenaltyStep(LendingStep):
     name = "penalty"
     _pred = and_(ACTIVE, loan.c.overdue_principal > 0, loan.c.penalty_daily_e10 > 0, loan.c.penalty_day < DN)
     _amount = loan.c.overdue_principal * loan.c.penalty_daily_e10 // literal(10**10)
-    _totals = select(loan.c.currency, func.sum(_amount)).where(_pred).group_by(loan.c.currency)
-    _update = update(loan).where(_pred).values(penalty_due=loan.c.penalty_due + _amount, penalty_day=DN)
+    _totals = both(select(loan.c.currency, func.sum(_amount)).where(_pred).group_by(loan.c.currency))
+    _update = both(update(loan).where(_pred).values(penalty_due=loan.c.penalty_due + _amount, penalty_day=DN))
 
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        params = {"dn": business_date.toordinal()}
-        totals = uow.conn.execute(self._totals, params).all()
-        count = uow.conn.execute(self._update, params).rowcount
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        params = day_params(part, dn=business_date.toordinal())
+        scope = part is not None
+        totals = uow.conn.execute(self._totals[scope], params).all()
+        count = uow.conn.execute(self._update[scope], params).rowcount
         _post_totals(
             uow,
             self._ledger,
@@ -130,15 +163,16 @@ class AccrualStep(LendingStep):
     )
     _target = loan.c.accrual_interest * _elapsed // _span
     _pred = and_(ACTIVE, loan.c.next_due_day.is_not(None), loan.c.accrued_interest != _target)
-    _totals = (
+    _totals = both(
         select(loan.c.currency, func.sum(_target - loan.c.accrued_interest)).where(_pred).group_by(loan.c.currency)
     )
-    _update = update(loan).where(_pred).values(accrued_interest=_target)
+    _update = both(update(loan).where(_pred).values(accrued_interest=_target))
 
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        params = {"d1": business_date.toordinal() + 1}
-        totals = uow.conn.execute(self._totals, params).all()
-        count = uow.conn.execute(self._update, params).rowcount
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        params = day_params(part, d1=business_date.toordinal() + 1)
+        scope = part is not None
+        totals = uow.conn.execute(self._totals[scope], params).all()
+        count = uow.conn.execute(self._update[scope], params).rowcount
         _post_totals(
             uow,
             self._ledger,
@@ -172,11 +206,11 @@ class BillingStep(LendingStep):
 
     name = "billing"
     _pred = and_(ACTIVE, loan.c.next_due_day.is_not(None), loan.c.next_due_day <= D1)
-    _totals = select(loan.c.currency, func.sum(loan.c.accrual_interest)).where(_pred).group_by(loan.c.currency)
-    _keys = select(loan.c.borrower_id, loan.c.id, loan.c.cur_seq).where(_pred)
+    _totals = both(select(loan.c.currency, func.sum(loan.c.accrual_interest)).where(_pred).group_by(loan.c.currency))
+    _keys = both(select(loan.c.borrower_id, loan.c.id, loan.c.cur_seq).where(_pred))
     # By primary key, for the few loans billed today: a join from the installments would scan them all.
     _bill = BILL_INSTALLMENT
-    _advance = (
+    _advance = both(
         update(loan)
         .where(_pred)
         .values(
@@ -191,14 +225,15 @@ class BillingStep(LendingStep):
         )
     )
 
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        params = {"d1": business_date.toordinal() + 1}
-        totals = uow.conn.execute(self._totals, params).all()
-        keys = uow.conn.execute(self._keys, params).all()
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        params = day_params(part, d1=business_date.toordinal() + 1)
+        scope = part is not None
+        totals = uow.conn.execute(self._totals[scope], params).all()
+        keys = uow.conn.execute(self._keys[scope], params).all()
         if not keys:
             return 0
         uow.conn.execute(self._bill, [{"b_borrower_id": b, "b_loan_id": lid, "b_seq": seq} for b, lid, seq in keys])
-        count = uow.conn.execute(self._advance, params).rowcount
+        count = uow.conn.execute(self._advance[scope], params).rowcount
         _post_totals(
             uow,
             self._ledger,
@@ -217,7 +252,7 @@ class LateFeeStep(LendingStep):
     name = "late_fees"
     _i = loan_installment.c
     # From the late loans into their installments by primary key; the installments are never scanned.
-    _find = (
+    _find = both(
         select(_i.borrower_id, _i.loan_id, _i.seq, loan.c.late_fee, loan.c.currency)
         .select_from(loan.join(loan_installment, and_(_i.borrower_id == loan.c.borrower_id, _i.loan_id == loan.c.id)))
         .where(
@@ -246,8 +281,8 @@ class LateFeeStep(LendingStep):
         .values(fees_due=loan.c.fees_due + bindparam("fee", type_=loan.c.late_fee.type))
     )
 
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        found = uow.conn.execute(self._find, {"dn": business_date.toordinal()}).all()
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        found = uow.conn.execute(self._find[part is not None], day_params(part, dn=business_date.toordinal())).all()
         if not found:
             return 0
         rows = [{"b_borrower_id": b, "b_loan_id": lid, "b_seq": seq, "fee": fee} for b, lid, seq, fee, _ in found]
@@ -294,7 +329,7 @@ class DelinquencyStep(LendingStep):
         else_=literal(0),
     )
     _i = loan_installment.c
-    _update = (
+    _update = both(
         update(loan)
         # A loan with no billed, unpaid installment has dpd 0 and nothing overdue: repayments keep it so.
         # (`> 0` is IS NOT NULL as a range, which SQLite's planner serves from the index.)
@@ -319,5 +354,6 @@ class DelinquencyStep(LendingStep):
         )
     )
 
-    def run(self, uow: UnitOfWork, business_date: date) -> int:
-        return int(uow.conn.execute(self._update, {"dn": business_date.toordinal()}).rowcount)
+    def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
+        params = day_params(part, dn=business_date.toordinal())
+        return int(uow.conn.execute(self._update[part is not None], params).rowcount)

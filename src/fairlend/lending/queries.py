@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, case, func, select
 
+from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import NotFound
 from fairlend.ledger.model import AccountKey, AccountType
@@ -32,6 +33,12 @@ _INSTALLMENTS = (
         loan_installment.c.borrower_id == bindparam("borrower_id"), loan_installment.c.loan_id == bindparam("loan_id")
     )
     .order_by(loan_installment.c.seq)
+)
+_OF_BORROWER = select(loan).where(loan.c.borrower_id == bindparam("borrower_id")).order_by(loan.c.id)
+_BORROWER_INSTALLMENTS = (
+    select(loan_installment)
+    .where(loan_installment.c.borrower_id == bindparam("borrower_id"))
+    .order_by(loan_installment.c.loan_id, loan_installment.c.seq)
 )
 _REPAYMENTS = (
     select(loan_repayment)
@@ -125,6 +132,37 @@ def _installment_view(group: list[Row[Any]], today: date, money: Callable[[int],
     )
 
 
+def _detail(uow: UnitOfWork, row: Row[Any], insts: list[Row[Any]]) -> LoanDetail:
+    today = uow.clock.business_date()
+    recovered = recovered_of(uow, row) if row.closed_amount else 0
+    cur = row.currency
+    money = money_in(cur)
+    views = [_installment_view(group, today, money) for group in _by_due_date(insts)]
+    return LoanDetail(
+        facts=_facts(row, insts),
+        product_code=row.product_code,
+        product_version=row.product_version,
+        principal=money(row.principal),
+        rate=row.rate,
+        apr=row.apr,
+        term=row.term,
+        frequency=Frequency(row.frequency),
+        method=Method(row.method),
+        open_date=row.open_date,
+        maturity_date=row.maturity_date,
+        installment=money(row.installment_amount),
+        accrued_interest=money(row.accrued_interest),
+        interest_due=money(row.interest_due),
+        penalty_due=money(row.penalty_due),
+        fees_due=money(row.fees_due),
+        first_delinquency_date=from_day(row.first_delinquency_day),
+        charged_off=money(row.closed_amount),
+        recovered=money(recovered),
+        origination_fee=money(row.fee_amount),
+        schedule=tuple(views),
+    )
+
+
 class LendingQueries:
     def __init__(self, uow: UnitOfWorkFactory, ledger: Ledger) -> None:
         self._uow = uow
@@ -172,18 +210,22 @@ class LendingQueries:
                 for r in rows
             ]
 
-    def delinquent_loans(self, min_dpd: int = 1) -> list[DelinquentLoan]:
-        """Compact rows for bulk collections planning, most overdue first."""
+    def delinquent_loans(self, min_dpd: int = 1, part: Partition | None = None) -> list[DelinquentLoan]:
+        """Compact rows for bulk collections planning, most overdue first (of one partition's borrowers)."""
+        query = (
+            select(loan.c.id, loan.c.borrower_id, loan.c.dpd, loan.c.overdue_amount, loan.c.currency, loan.c.bucket)
+            .where(loan.c.state == LoanState.ACTIVE.value, loan.c.dpd >= max(min_dpd, 1))
+            .order_by(loan.c.dpd.desc(), loan.c.id)
+        )
+        if part is not None:
+            query = query.where(loan.c.borrower_slot >= part.lo, loan.c.borrower_slot < part.hi)
         with self._uow(read_only=True) as uow:
-            rows = uow.conn.execute(
-                select(loan.c.id, loan.c.borrower_id, loan.c.dpd, loan.c.overdue_amount, loan.c.currency, loan.c.bucket)
-                .where(loan.c.state == LoanState.ACTIVE.value, loan.c.dpd >= max(min_dpd, 1))
-                .order_by(loan.c.dpd.desc(), loan.c.id)
-            ).all()
+            rows = uow.conn.execute(query).all()
         return [DelinquentLoan(r.id, r.borrower_id, r.dpd, Money(r.overdue_amount, r.currency), r.bucket) for r in rows]
 
-    def due_soon(self, on: date) -> list[DueReminder]:
-        """Installments falling due on `on` that are not paid yet (for reminders)."""
+    def due_soon(self, on: date, part: Partition | None = None) -> list[DueReminder]:
+        """Installments falling due on `on` that are not paid yet (for reminders; of one partition's borrowers)."""
+        in_part = () if part is None else (loan.c.borrower_slot >= part.lo, loan.c.borrower_slot < part.hi)
         with self._uow(read_only=True) as uow:
             rows = uow.conn.execute(
                 select(
@@ -208,6 +250,7 @@ class LendingQueries:
                     loan.c.state == LoanState.ACTIVE.value,
                     loan_installment.c.due_day == on.toordinal(),
                     loan_installment.c.paid_on.is_(None),
+                    *in_part,
                 )
                 .order_by(loan_installment.c.loan_id)
             ).all()
@@ -217,34 +260,16 @@ class LendingQueries:
         """Balances and the schedule with each installment's paid, due and overdue parts."""
         with self._uow(read_only=True) as uow:
             row, insts = self._row(uow.conn, loan_id)
-            today = uow.clock.business_date()
-            recovered = recovered_of(uow, row) if row.closed_amount else 0
-        cur = row.currency
-        money = money_in(cur)
-        views = [_installment_view(group, today, money) for group in _by_due_date(insts)]
-        return LoanDetail(
-            facts=_facts(row, insts),
-            product_code=row.product_code,
-            product_version=row.product_version,
-            principal=money(row.principal),
-            rate=row.rate,
-            apr=row.apr,
-            term=row.term,
-            frequency=Frequency(row.frequency),
-            method=Method(row.method),
-            open_date=row.open_date,
-            maturity_date=row.maturity_date,
-            installment=money(row.installment_amount),
-            accrued_interest=money(row.accrued_interest),
-            interest_due=money(row.interest_due),
-            penalty_due=money(row.penalty_due),
-            fees_due=money(row.fees_due),
-            first_delinquency_date=from_day(row.first_delinquency_day),
-            charged_off=money(row.closed_amount),
-            recovered=money(recovered),
-            origination_fee=money(row.fee_amount),
-            schedule=tuple(views),
-        )
+            return _detail(uow, row, insts)
+
+    def loan_details_of_borrower(self, borrower_id: str) -> list[LoanDetail]:
+        """`loan_detail` of each of the borrower's loans, by id: one transaction, two statements."""
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(_OF_BORROWER, {"borrower_id": borrower_id}).all()
+            by_loan: dict[str, list[Row[Any]]] = {r.id: [] for r in rows}
+            for inst in uow.conn.execute(_BORROWER_INSTALLMENTS, {"borrower_id": borrower_id}):
+                by_loan[inst.loan_id].append(inst)
+            return [_detail(uow, r, by_loan[r.id]) for r in rows]
 
     def reminder_date(self, business_date: date, days: int = 3) -> date:
         return business_date + timedelta(days=days)

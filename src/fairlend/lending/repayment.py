@@ -6,7 +6,7 @@ row, its events and its journal entry commit together or not at all.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -27,6 +27,7 @@ from fairlend.lending.repayment_writes import write_loans, write_plans
 from fairlend.lending.subledger import (
     LOAN_FOR_UPDATE,
     OPEN_INSTALLMENTS,
+    PARTITION_CLOSED,
     STORED_BUSINESS_DATE,
 )
 from fairlend.lending.views import PayoffQuote, RepaymentResult
@@ -76,6 +77,13 @@ class LoanRepayments(LendingQueries):
             raise NotFound("loan_not_found", f"no loan {loan_id}")
         if not isinstance(uow.clock, Backdated):
             stored = uow.conn.execute(STORED_BUSINESS_DATE).scalar()
+            if (
+                stored is not None
+                and uow.conn.execute(PARTITION_CLOSED, {"business_date": stored, "slot": row.borrower_slot}).first()
+            ):
+                # End-of-day in partitions has closed this loan's part of the date, the rest of the book
+                # not yet: for this loan the date is closed (accrued through), so the repayment goes on the next.
+                stored += timedelta(days=1)
             if stored is not None and stored > uow.clock.business_date():
                 uow.clock = PinnedDate(uow.clock, stored)
         return row

@@ -7,10 +7,33 @@ Columns that end-of-day computes on (`*_day`) are integer day numbers
 both SQLite and PostgreSQL.
 """
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, String, Table, Text, false, text
+from typing import Any
 
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    false,
+    text,
+)
+
+from fairlend.batch.model import slot_of
 from fairlend.db.metadata import metadata
 from fairlend.db.types import BigIntPK, Rate, UtcDateTime, id_column_type
+
+
+def _slot_of_row(context: Any) -> int:
+    """Every insert of a loan (one or many rows) gets its borrower's slot without naming it."""
+    return slot_of(context.get_current_parameters()["borrower_id"])
+
 
 loan_product = Table(
     "loan_product",
@@ -75,6 +98,8 @@ loan = Table(
     # A modified loan keeps its days past due and bucket as reported until it is re-aged or the plan
     # breaks (hardship): end-of-day and repayments leave them alone meanwhile.
     Column("delinquency_held", Boolean, nullable=False, server_default=false()),
+    # The borrower's partition key (fairlend.batch.model.slot_of): end-of-day's partitions are ranges of it.
+    Column("borrower_slot", SmallInteger, nullable=False, default=_slot_of_row),
     Index("ix_loan_id", "id", unique=True),
     Index("ix_loan_state", "state"),
     # End-of-day finds the few loans billed, late or owing penalty today by these, not by a scan;
@@ -82,6 +107,7 @@ loan = Table(
     Index("ix_loan_next_due_day", "next_due_day"),
     Index("ix_loan_oldest_due_day", "oldest_due_day"),
     Index("ix_loan_overdue_principal", "overdue_principal"),
+    Index("ix_loan_borrower_slot", "borrower_slot"),
 )
 
 loan_installment = Table(
@@ -168,7 +194,28 @@ eod_run = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("duration_ms", Integer, nullable=False),
     Column("error", Text, nullable=False),
+    # How the date ran: single (one transaction), embedded (partitions in-process) or distributed (workers).
+    Column("mode", String(12), nullable=False, server_default="single"),
+    Column("partitions", Integer, nullable=False, server_default="1"),
     Index("ix_eod_run_business_date", "business_date"),
+)
+
+# A business date's partitions (lending/eod_partitions.py): each commits on its own, once; the date closes
+# only when every one of them has.
+eod_partition = Table(
+    "eod_partition",
+    metadata,
+    Column("business_date", Date, primary_key=True),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("of_count", Integer, nullable=False),
+    Column("state", String(10), nullable=False),  # pending | running | committed | failed
+    Column("counts", JSON, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("worker", String(200), nullable=False),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+    Column("error", Text, nullable=False),
 )
 
 # The platform's business date: one row, moved forward by end-of-day.

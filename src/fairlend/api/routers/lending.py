@@ -11,12 +11,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
 from fairlend.api.amounts import Amount
 from fairlend.api.auth import LOAN_OFFICERS, Authenticated, ensure_can_read_owned, require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey, require_key
+from fairlend.api.responses import model_response, models_response
 from fairlend.identity.model import Principal, Role
 from fairlend.lending.model import Product
 from fairlend.lending.products import Quote
@@ -157,7 +158,7 @@ class QuotePublic(BaseModel):
 @router.post("/quotes", response_model=QuotePublic)
 def create_quote(
     body: QuoteCreate, container: ContainerDep, principal: Authenticated, idempotency_key: IdempotencyKey = None
-) -> QuotePublic:
+) -> Response:
     """The schedule, totals and APR; refused (403 apr_above_cap) above the jurisdiction's cap."""
     quote = container.lending.quote(
         body.product_code,
@@ -168,7 +169,7 @@ def create_quote(
         open_date=body.open_date,
         first_due_date=body.first_due_date,
     )
-    return QuotePublic.of(quote)
+    return model_response(QuotePublic.of(quote))
 
 
 # -- loans ----------------------------------------------------------------------------------
@@ -312,19 +313,16 @@ def book_loan(
 
 
 @router.get("/loans/{loan_id}", response_model=LoanPublic)
-def get_loan(loan_id: str, container: ContainerDep, principal: Authenticated) -> LoanPublic:
+def get_loan(loan_id: str, container: ContainerDep, principal: Authenticated) -> Response:
     detail = container.lending.loan_detail(loan_id)
     ensure_can_read_owned(principal, detail.facts.borrower_id)
-    return LoanPublic.of(detail)
+    return model_response(LoanPublic.of(detail))
 
 
 @router.get("/borrowers/{borrower_id}/loans", response_model=list[LoanPublic])
-def loans_of_borrower(borrower_id: str, container: ContainerDep, principal: Authenticated) -> list[LoanPublic]:
+def loans_of_borrower(borrower_id: str, container: ContainerDep, principal: Authenticated) -> Response:
     ensure_can_read_owned(principal, borrower_id)
-    return [
-        LoanPublic.of(container.lending.loan_detail(f.loan_id))
-        for f in container.lending.loans_of_borrower(borrower_id)
-    ]
+    return models_response([LoanPublic.of(d) for d in container.lending.loan_details_of_borrower(borrower_id)])
 
 
 class RepaymentCreate(BaseModel):
@@ -373,7 +371,7 @@ def repay(
     container: ContainerDep,
     principal: Authenticated,
     idempotency_key: IdempotencyKey = None,
-) -> RepaymentPublic:
+) -> Response:
     """Apply a payment through the product's waterfall; on a charged-off loan, book it as a recovery.
 
     The owning borrower or a loan officer.
@@ -382,9 +380,8 @@ def repay(
     facts = container.lending.loan_facts(loan_id)
     # Moving money is narrower than reading: collectors and compliance see loans but post no payments.
     ensure_can_read_owned(principal, facts.borrower_id, operator_roles=LOAN_OFFICERS)
-    return RepaymentPublic.of(
-        container.lending.repay(loan_id, _money(body.amount, facts.currency), reference=body.reference)
-    )
+    paid = container.lending.repay(loan_id, _money(body.amount, facts.currency), reference=body.reference)
+    return model_response(RepaymentPublic.of(paid), status.HTTP_201_CREATED)
 
 
 class PayoffPublic(BaseModel):
@@ -412,8 +409,8 @@ class PayoffPublic(BaseModel):
 
 
 @router.get("/loans/{loan_id}/payoff", response_model=PayoffPublic)
-def payoff(loan_id: str, container: ContainerDep, principal: Authenticated, as_of: date | None = None) -> PayoffPublic:
+def payoff(loan_id: str, container: ContainerDep, principal: Authenticated, as_of: date | None = None) -> Response:
     """What settles the loan on `as_of` (default: today's business date)."""
     facts = container.lending.loan_facts(loan_id)
     ensure_can_read_owned(principal, facts.borrower_id)
-    return PayoffPublic.of(container.lending.payoff_quote(loan_id, as_of))
+    return model_response(PayoffPublic.of(container.lending.payoff_quote(loan_id, as_of)))
