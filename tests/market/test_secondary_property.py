@@ -49,7 +49,13 @@ def test_any_sequence_of_sales_and_repayments_keeps_the_ledger_balanced_and_the_
         for seller, after, notes, bps, action in steps:
             buyer = INVESTORS[(INVESTORS.index(seller) + after) % len(INVESTORS)]
             if action == "repay":
-                container.lending.repay(b.loan_id, yuan(300))
+                # The loan outlives one example: enough repayments across examples settle it.
+                try:
+                    container.lending.repay(b.loan_id, yuan(300))
+                except DomainError as exc:
+                    assert exc.code == "loan_not_active"
+                    done[exc.code] += 1
+                    continue
                 done["repay"] += 1
                 continue
             if action == "day":
