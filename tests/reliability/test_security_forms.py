@@ -25,7 +25,14 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from fairlend.api.app import create_app
-from fairlend.api.auth import CERTIFICATE_REVIEWERS, COLLECTORS, COMPLIANCE_READERS, HARDSHIP_OFFICERS, UNDERWRITERS
+from fairlend.api.auth import (
+    CERTIFICATE_REVIEWERS,
+    COLLECTORS,
+    COMPLIANCE_READERS,
+    EOD_RUNNERS,
+    HARDSHIP_OFFICERS,
+    UNDERWRITERS,
+)
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
@@ -138,6 +145,7 @@ FORMS = [
     Form("/operator/hardship/requests/{request_id}/proposals/{proposal_id}/approve", HARDSHIP_OFFICERS),
     Form("/operator/hardship/requests/{request_id}/proposals/{proposal_id}/reject", HARDSHIP_OFFICERS),
     Form("/operator/hardship/requests/{request_id}/decline", HARDSHIP_OFFICERS, {"reasons": "other"}),
+    Form("/operator/eod/{business_date}/partitions/{number}/retry", EOD_RUNNERS),
 ]
 FORM_PATHS = {f.path: f for f in FORMS}
 
