@@ -12,7 +12,7 @@ from types import ModuleType
 
 import bench
 import pytest
-from bench import bureau, eod, load, market, market_funding, repayment_files, repayments, scoring
+from bench import bureau, eod, finance, load, market, market_funding, repayment_files, repayments, scoring
 from bench import collections as collections_bench
 from bench import http as http_bench
 from bench.loopback import require_loopback
@@ -90,6 +90,12 @@ def test_the_repayment_file_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixt
 def test_the_end_of_day_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
     eod.main(["--loans", "50", "--days", "1", "--backends", "sqlite"])
     assert "targets:" in capsys.readouterr().out
+
+
+def test_the_finance_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    finance.main(["--loans", "60", "--backends", "sqlite"])
+    printed = capsys.readouterr().out
+    assert "loans/s" in printed and "balanced True" in printed
 
 
 def test_the_market_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:

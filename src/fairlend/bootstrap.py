@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine, text
@@ -24,6 +25,9 @@ from fairlend.config import Settings
 from fairlend.db.engine import make_engine
 from fairlend.db.idempotency import IdempotencyStore
 from fairlend.db.uow import EventBus, UnitOfWorkFactory, uow_factory
+from fairlend.finance.model import GradeRisk
+from fairlend.finance.service import FinanceService
+from fairlend.finance.wiring import wire_finance
 from fairlend.hardship.model import PlanStatus
 from fairlend.hardship.plans import HardshipPlans, HardshipStep
 from fairlend.identity.model import Principal
@@ -40,8 +44,10 @@ from fairlend.market.service import MarketService
 from fairlend.market.wiring import wire_market_steps
 from fairlend.origination.adapters import BureauAdapter, IdentityAdapter
 from fairlend.origination.lending_adapter import PERSONAL_LOAN, LendingAdapter
+from fairlend.origination.model import GRADES, CreditPolicy, rate_for
 from fairlend.origination.service import OriginationService
 from fairlend.scoring.comprehensive import ComprehensiveScorer, load_default_model, retention_of
+from fairlend.scoring.scorecard import Scaling
 from fairlend.scoring.service import ScoringService
 
 if TYPE_CHECKING:
@@ -90,6 +96,8 @@ class Container:
     market: MarketService = field(default=None)  # type: ignore[assignment]
     # Hardship requests, proposals and plans (hardship/service.py, plans.py).
     hardship: HardshipPlans = field(default=None)  # type: ignore[assignment]
+    # Statements, classification, provisions, period close, export (finance/service.py).
+    finance: FinanceService = field(default=None)  # type: ignore[assignment]
 
     def verify(self) -> list[Discrepancy]:
         found: list[Discrepancy] = []
@@ -113,6 +121,22 @@ class Container:
 def _in_plan(hardship: HardshipPlans, loan_id: str) -> bool:
     """Whether a hardship plan is in force on the loan: the market's note standing asks (market imports no hardship)."""
     return any(plan.status is PlanStatus.ACTIVE for plan in hardship.plans_of_loan(loan_id))
+
+
+def grade_risks(policy: CreditPolicy, scaling: Scaling) -> list[GradeRisk]:
+    """Each grade's price and 12-month PD: the score's calibrated probability of bad at the grade's middle score.
+
+    The scorecard's "bad" is 90+ days past due within a year (scoring/synthetic.py), so its probability
+    is a 12-month PD. A1 is open upwards and the last grade downwards: their middles are taken one band
+    in from the edge.
+    """
+    risks = []
+    for i, grade in enumerate(GRADES):
+        low = policy.grade_top - i * policy.grade_step
+        middle = low + (policy.grade_step - 1) / 2 if i else policy.grade_top + policy.grade_step / 2
+        pd = Decimal(str(round(scaling.probability_of_bad(middle), 6)))
+        risks.append(GradeRisk(grade, rate_for(grade, policy), pd))
+    return risks
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None) -> Container:
@@ -174,7 +198,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     container.verifiers["idempotency"] = lambda: [
         Discrepancy("idempotency.body", p.scope_key, p.detail) for p in idempotency.verify()
     ]
-    container.scoring = ScoringService(uow, ComprehensiveScorer(load_default_model(), retention_of(profile)))
+    score_model = load_default_model()
+    container.scoring = ScoringService(uow, ComprehensiveScorer(score_model, retention_of(profile)))
     # Every accepted offer is funded through the market's notes: listed for investors, or (retail
     # off, or the platform alone) booked at once. Origination is built with the market's funding
     # port; the market reaches origination's offers back through a lazy adapter.
@@ -235,4 +260,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     eod.register_after_day("idempotency_prune", lambda day: idempotency.prune(retention))
     # A kept self-check is read only on its own business date; the day closed, it goes.
     eod.register_after_day("self_check_prune", container.origination.prune_self_checks)
+    # Finance last: the day's days past due, plans and re-ages are final when the book is classified.
+    container.finance = FinanceService(
+        uow, ledger, profile, grade_risks(container.origination.policy, score_model.scaling)
+    )
+    wire_finance(container)
     return container

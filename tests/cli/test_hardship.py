@@ -23,6 +23,14 @@ runner = CliRunner(env={"COLUMNS": "250"})
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Under xdist Rich sizes the shared console from the worker's streams, not COLUMNS: ids would be cut.
+    import fairlend.cli
+
+    monkeypatch.setattr(fairlend.cli.out, "_width", 250)
+
+
 @dataclass(frozen=True)
 class Operators:
     maker: str

@@ -198,6 +198,8 @@ def main() -> None:
         sys.exit(2)
 
 
+from fairlend.cli import finance as _finance_cli  # noqa: E402  (`fairlend close`, `fairlend finance ...`)
 from fairlend.cli.market import app as market_app  # noqa: E402  (needs open_container above)
 
 app.add_typer(market_app, name="market")
+app.add_typer(_finance_cli.app)

@@ -24,6 +24,7 @@ TABLE_MODULES = (
     "fairlend.lending.tables",
     "fairlend.market.tables",
     "fairlend.hardship.tables",
+    "fairlend.finance.tables",
 )
 
 

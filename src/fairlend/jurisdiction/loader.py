@@ -22,6 +22,7 @@ from typing import Any
 from fairlend.errors import Invalid
 from fairlend.jurisdiction.model import (
     ContentProfile,
+    FinanceProfile,
     HardshipProfile,
     MarketplaceProfile,
     Phrases,
@@ -150,6 +151,31 @@ def _check(profile: Profile) -> None:
     _check_content(rules.content, rules.third_party.allowed)
     _check_marketplace(profile.marketplace)
     _check_hardship(profile.hardship)
+    _check_finance(profile.finance)
+
+
+def _check_finance(finance: FinanceProfile) -> None:
+    codes = finance.class_codes()
+    if not codes or finance.classes[0].from_dpd != 0:
+        raise ProfileError("finance.classes", "the first class starts at 0 days past due")
+    for i, (a, b) in enumerate(zip(finance.classes, finance.classes[1:], strict=False)):
+        if b.from_dpd <= a.from_dpd:
+            raise ProfileError(f"finance.classes[{i + 1}].from_dpd", "classes go from best to worst, later ones later")
+    if len(set(codes)) != len(codes):
+        raise ProfileError("finance.classes", "class codes must be distinct")
+    for i, cls in enumerate(finance.classes):
+        _fraction(cls.rate, f"finance.classes[{i}].rate")
+    for name in ("restructured_floor", "lifetime_from", "default_from"):
+        if getattr(finance, name) not in codes:
+            raise ProfileError(f"finance.{name}", f"must be one of {', '.join(codes)}")
+    if finance.restructured_observation_days < 0:
+        raise ProfileError("finance.restructured_observation_days", "must be 0 or more")
+    if not finance.lgd:
+        raise ProfileError("finance.lgd", "at least one grade letter's loss given default")
+    for i, grade in enumerate(finance.lgd):
+        _fraction(grade.lgd, f"finance.lgd[{i}].lgd")
+    if finance.non_accrual_dpd < 1:
+        raise ProfileError("finance.non_accrual_dpd", "must be at least 1")
 
 
 def _check_hardship(hardship: HardshipProfile) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from fairlend.db.uow import UnitOfWork
 from fairlend.ids import new_id
 from fairlend.ledger.model import AccountKey, JournalEntry
+from fairlend.ledger.periods import refusing_closed_periods
 from fairlend.ledger.service import CONTROL_SHARDS, account_id
 from fairlend.ledger.tables import ledger_account, ledger_balance_shard, ledger_entry, ledger_posting
 
@@ -127,7 +128,8 @@ class JournalBatch:
         if new:
             conn.execute(_NEW_ACCOUNTS[self._uow.dialect], [self._account_row(acc, 0) for acc in new])
             self._known.update(new)
-        conn.execute(_INSERT_ENTRY, self._entries)
+        with refusing_closed_periods():
+            conn.execute(_INSERT_ENTRY, self._entries)
         conn.execute(_INSERT_POSTINGS, self._postings)
         self._entries, self._postings = [], []
 

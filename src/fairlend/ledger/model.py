@@ -47,6 +47,11 @@ class AccountType(enum.StrEnum):
     ACCRUED_INTEREST = "accrued_interest"  # earned, not yet billed
     PENALTY_RECEIVABLE = "penalty_receivable"
     FEE_RECEIVABLE = "fee_receivable"
+    # Contra-asset: the allowance for expected credit losses (owner = the portfolio segment), credit-side;
+    # finance's month-end moves it (docs/finance.md).
+    ALLOWANCE = "allowance"
+    # Contra-asset: interest earned on non-accrual loans and not received, kept out of income (FN-5).
+    INTEREST_SUSPENSE = "interest_suspense"
     # Liabilities
     INVESTOR_CASH = "investor_cash"  # owed to one investor (owner = investor id)
     # Principal owed to one note holder (owner = holder id), payable as the borrower repays: the
@@ -63,8 +68,12 @@ class AccountType(enum.StrEnum):
     FEE_INCOME = "fee_income"  # origination, late and prepayment fees
     SERVICING_FEE_INCOME = "servicing_fee_income"  # the platform's cut of investor receipts
     RECOVERY_INCOME = "recovery_income"  # money recovered after a write-off
+    # Contra-income (debit-side): recoveries credited back to the allowance at month-end, so that
+    # recovery income stays what lending booked and the allowance rolls forward (docs/finance.md).
+    RECOVERY_TO_ALLOWANCE = "recovery_to_allowance"
     # Expenses
     CREDIT_LOSS = "credit_loss"  # charge-offs and write-offs
+    PROVISION_EXPENSE = "provision_expense"  # the change in the allowance a month-end charges or releases
 
     @property
     def category(self) -> Category:
@@ -80,6 +89,8 @@ _CATEGORIES: dict[AccountType, Category] = {
     AccountType.ACCRUED_INTEREST: Category.ASSET,
     AccountType.PENALTY_RECEIVABLE: Category.ASSET,
     AccountType.FEE_RECEIVABLE: Category.ASSET,
+    AccountType.ALLOWANCE: Category.ASSET,
+    AccountType.INTEREST_SUSPENSE: Category.ASSET,
     AccountType.INVESTOR_CASH: Category.LIABILITY,
     AccountType.NOTES_PAYABLE: Category.LIABILITY,
     AccountType.BORROWER_CREDIT: Category.LIABILITY,
@@ -91,7 +102,9 @@ _CATEGORIES: dict[AccountType, Category] = {
     AccountType.FEE_INCOME: Category.INCOME,
     AccountType.SERVICING_FEE_INCOME: Category.INCOME,
     AccountType.RECOVERY_INCOME: Category.INCOME,
+    AccountType.RECOVERY_TO_ALLOWANCE: Category.INCOME,
     AccountType.CREDIT_LOSS: Category.EXPENSE,
+    AccountType.PROVISION_EXPENSE: Category.EXPENSE,
 }
 
 

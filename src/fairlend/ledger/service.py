@@ -23,6 +23,7 @@ from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Invalid
 from fairlend.ids import new_id
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry
+from fairlend.ledger.periods import refusing_closed_periods
 from fairlend.ledger.tables import ledger_account, ledger_balance_shard, ledger_entry, ledger_posting
 from fairlend.money import Money
 
@@ -225,7 +226,6 @@ class Ledger:
         accounts: list[tuple[str, list[Any]]],
         postings: list[tuple[str, str, int]],
     ) -> str:
-        conn = uow.conn
         entry_id = new_id("je")
         now = uow.clock.now()
         entry_row = {
@@ -235,6 +235,20 @@ class Ledger:
             "description": description[:200],
             "posted_at": now,
         }
+        with refusing_closed_periods():
+            self._insert(uow, entry_id, entry_row, now, accounts, postings)
+        return entry_id
+
+    def _insert(
+        self,
+        uow: UnitOfWork,
+        entry_id: str,
+        entry_row: dict[str, Any],
+        now: Any,
+        accounts: list[tuple[str, list[Any]]],
+        postings: list[tuple[str, str, int]],
+    ) -> None:
+        conn = uow.conn
         if uow.dialect == "postgresql":
             owned = [(acc, key, delta) for acc, (key, delta) in accounts if key.owner_id]
             controls = [(acc, key, delta) for acc, (key, delta) in accounts if not key.owner_id]
@@ -258,7 +272,7 @@ class Ledger:
                     "p_amounts": [amount for _, _, amount in postings],
                 },
             )
-            return entry_id
+            return
         conn.execute(_INSERT_ENTRY, {"id": entry_id, **entry_row})
         conn.execute(
             _UPSERT_ACCOUNTS[uow.dialect],
@@ -281,7 +295,6 @@ class Ledger:
                 for acc, cur, amount in postings
             ],
         )
-        return entry_id
 
     def kind_totals(self, kind: str, account_type: AccountType) -> dict[str, int]:
         """Per owner, what entries of one kind posted to accounts of one type (raw: debit positive)."""

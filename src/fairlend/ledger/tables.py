@@ -62,3 +62,12 @@ ledger_posting = Table(
     Index("ix_ledger_posting_entry_id", "entry_id"),
     Index("ix_ledger_posting_account_id", "account_id"),
 )
+
+# One row: the journal is closed through this business date (finance's period close). A trigger on
+# `ledger_entry` refuses any entry dated on or before it, whoever inserts it (ledger_0001).
+ledger_period_lock = Table(
+    "ledger_period_lock",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("closed_through", Date, nullable=False),
+)

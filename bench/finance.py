@@ -1,0 +1,85 @@
+"""Month-end close over N active loans: classification and provisions, set-based; and the statements.
+
+Prints loans per second for the month-end classification and provisions (one
+transaction, as end-of-day runs them on a month's last day), the ratio to a
+bare `UPDATE` of the same rows, and how long a month's statements take.
+
+    .venv/bin/python -m bench.finance --loans 20000
+    .venv/bin/python -m bench.finance --loans 1000000 --backends sqlite     # the issue's size
+
+PostgreSQL: 127.0.0.1, user postgres, scratch database `fairlend_bench_finance`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.eod import BARE_UPDATE, BUSINESS_DATE, seed
+from bench.scratch import fresh_database
+from fairlend.bootstrap import bootstrap
+from fairlend.clock import FixedClock
+from fairlend.config import Settings
+from fairlend.db.migrate import upgrade
+from fairlend.finance.model import parse_month
+
+PG_DB = "fairlend_bench_finance"
+MONTH_END = date(2026, 6, 30)
+# Spread the book over every class: days past due by loan number (0..399), as a set-based UPDATE.
+SPREAD = sa.text("UPDATE loan SET dpd = (CAST(substr(id, 6) AS BIGINT) * 37) % 400 WHERE state = 'active'")
+
+
+def run_backend(backend: str, n: int, workdir: Path) -> None:
+    url = fresh_database(backend, workdir, PG_DB)
+    clock = FixedClock(datetime(2026, 6, 15, 2, tzinfo=UTC), BUSINESS_DATE)
+    container = bootstrap(Settings(environment="test", database_url=url, data_dir=workdir), clock=clock)
+    upgrade(container.engine)
+    seed(container, n)
+    with container.engine.begin() as conn:
+        conn.execute(SPREAD)
+    finance = container.finance
+    started = time.perf_counter()
+    with container.uow() as uow:
+        changed = finance.classifier.run(uow, MONTH_END)
+        uow.commit()
+    classified = time.perf_counter() - started
+    started = time.perf_counter()
+    with container.uow() as uow:
+        segments = finance.provisions.run(uow, MONTH_END)
+        uow.commit()
+    provisioned = time.perf_counter() - started
+    started = time.perf_counter()
+    with container.engine.begin() as conn:
+        conn.execute(BARE_UPDATE)
+    bare = time.perf_counter() - started
+    started = time.perf_counter()
+    statements = finance.statements.for_period(parse_month("2026-06"))
+    stated = time.perf_counter() - started
+    total = classified + provisioned
+    print(
+        f"{backend}: {n:,} loans, {changed:,} class changes, {len(segments)} segments;"
+        f" classification {classified:.2f} s, provisions {provisioned:.2f} s,"
+        f" {n / total:,.0f} loans/s; bare UPDATE {bare:.2f} s (ratio {total / bare:.1f}x);"
+        f" statements {stated * 1000:.0f} ms, balanced {all(s.balance_sheet.balanced for s in statements)}",
+        flush=True,
+    )
+    container.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loans", type=int, default=20_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends.split(","):
+            run_backend(backend, args.loans, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

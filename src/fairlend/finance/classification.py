@@ -1,0 +1,95 @@
+"""Loan classification, set-based: three statements over the active book, transitions only.
+
+The class is `model.classify` written as SQL over lending's published view of
+the active book (`lending.exposures.active_exposures`): the worst class whose
+days-past-due threshold the loan reaches, raised to the profile's restructured
+floor while a modified loan is observed. A loan whose class differs from the
+one stored (none stored: the first class) gets a change row and its current
+row is replaced; nothing else is written. End-of-day runs it every day, so a
+threshold's boundary day is the day of the change.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, insert, literal, select
+
+from fairlend.db.uow import UnitOfWork
+from fairlend.finance.tables import finance_class_change, finance_loan_class
+from fairlend.jurisdiction.model import FinanceProfile
+from fairlend.lending.exposures import active_exposures
+
+_DAY = bindparam("day", type_=finance_class_change.c.business_date.type)
+_OBSERVED_AFTER = bindparam("observed_after", type_=finance_class_change.c.business_date.type)
+
+
+def rank_by_days(dpd: ColumnElement[Any], finance: FinanceProfile) -> ColumnElement[Any]:
+    whens = [(dpd >= cls.from_dpd, literal(i)) for i, cls in reversed(list(enumerate(finance.classes))) if i]
+    return case(*whens, else_=literal(0)) if whens else literal(0)
+
+
+def code_of(rank: ColumnElement[Any], finance: FinanceProfile) -> ColumnElement[Any]:
+    return case(*[(rank == i, literal(cls.code)) for i, cls in enumerate(finance.classes)], else_=literal("?"))
+
+
+class Classifier:
+    """Built once per profile: the statements are prebuilt, a run binds the day."""
+
+    def __init__(self, finance: FinanceProfile) -> None:
+        self.finance = finance
+        self.base = finance.classes[0].code
+        exposures = active_exposures().subquery("e")
+        current = finance_loan_class
+        floor = finance.class_codes().index(finance.restructured_floor)
+        by_days = rank_by_days(exposures.c.dpd, finance)
+        observed = and_(exposures.c.modified_on.is_not(None), exposures.c.modified_on > _OBSERVED_AFTER)
+        lifted = and_(observed, by_days < floor)
+        new_class = code_of(case((lifted, literal(floor)), else_=by_days), finance)
+        old_class = func.coalesce(current.c.class_code, literal(self.base))
+        joined = exposures.outerjoin(
+            current,
+            and_(current.c.borrower_id == exposures.c.borrower_id, current.c.loan_id == exposures.c.loan_id),
+        )
+        changed = (
+            select(
+                exposures.c.borrower_id,
+                exposures.c.loan_id,
+                _DAY,
+                exposures.c.currency,
+                old_class,
+                new_class,
+                exposures.c.dpd,
+                case((lifted, literal(1)), else_=literal(0)),
+            )
+            .select_from(joined)
+            .where(new_class != old_class)
+        )
+        c = finance_class_change.c
+        self._record = insert(finance_class_change).from_select(
+            ["borrower_id", "loan_id", "business_date", "currency", "from_class", "to_class", "dpd", "restructured"],
+            changed,
+        )
+        todays = select(c.loan_id).where(c.business_date == _DAY)
+        self._forget = delete(current).where(current.c.loan_id.in_(todays))
+        self._store = insert(current).from_select(
+            ["borrower_id", "loan_id", "currency", "class_code", "since"],
+            select(c.borrower_id, c.loan_id, c.currency, c.to_class, c.business_date).where(
+                c.business_date == _DAY, c.to_class != self.base
+            ),
+        )
+        self._already = select(func.count()).select_from(finance_class_change).where(c.business_date == _DAY)
+
+    def run(self, uow: UnitOfWork, day: date) -> int:
+        """Record the day's class changes; a day already classified is left as it is (re-running changes nothing)."""
+        params = {"day": day, "observed_after": day - timedelta(days=self.finance.restructured_observation_days)}
+        if uow.conn.execute(self._already, params).scalar():
+            return 0
+        uow.conn.execute(self._record, params)
+        # Counted, not the INSERT's rowcount: psycopg reports -1 for an INSERT ... SELECT through a CTE'd query.
+        count = int(uow.conn.execute(self._already, params).scalar() or 0)
+        if count:
+            uow.conn.execute(self._forget, params)
+            uow.conn.execute(self._store, params)
+        return count
