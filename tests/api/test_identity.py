@@ -175,7 +175,7 @@ def test_every_other_bad_input_has_its_stable_code(api: TestClient, container: C
     clock.advance(timedelta(minutes=1, seconds=1))
     api.post("/api/v1/auth/otp", json={"phone": phone, "purpose": "sign_up"})
     code = dev_code(api, phone)
-    for role in ("admin", "underwriter", "collector", "compliance", "root"):
+    for role in ("admin", "underwriter", "collector", "compliance", "finance", "root"):
         assert post("/api/v1/auth/sign-up", json={"phone": phone, "code": code, "role": role}) == (422, "invalid_role")
     # Nothing was used up: the same code opens the borrower account it was sent for.
     assert post("/api/v1/auth/sign-up", json={"phone": phone, "code": code, "role": "borrower"})[0] == 201

@@ -134,7 +134,7 @@ def test_every_identity_endpoint_enforces_its_policy_for_every_role(api: TestCli
         "bob": (Role.BORROWER, bob["subject_id"], bob["headers"]),
         "ivy": (Role.INVESTOR, ivy["subject_id"], ivy["headers"]),
     }
-    for role in (Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN):
+    for role in (Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.FINANCE, Role.ADMIN):
         callers[role.value] = (role, f"op_{role.value}", token_for(container, role, f"op_{role.value}"))
     # The operator whose sessions the operator endpoints end (never one of the callers).
     target_operator = container.identity.accounts.create_operator("target", "long enough pass", Role.COLLECTOR)
@@ -175,7 +175,7 @@ def test_every_identity_endpoint_enforces_its_policy_for_every_role(api: TestCli
                     elif alice["phone"][-4:] in response.text and target_name == "alice":
                         mismatches.append(label + " (refusal leaks data)")
     assert mismatches == []
-    assert checked == 8 * (len(ENDPOINTS) + sum("{pid}" in e.path for e in ENDPOINTS))
+    assert checked == len(callers) * (len(ENDPOINTS) + sum("{pid}" in e.path for e in ENDPOINTS))
 
 
 def test_people_see_only_their_own_records_in_lists(api: TestClient, container: Container) -> None:
@@ -195,7 +195,7 @@ def test_people_see_only_their_own_records_in_lists(api: TestClient, container: 
 
 # -- identity's pages: the same policy through the session cookie, with real people ----------------------
 
-OPERATORS = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN})
+OPERATORS = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.FINANCE, Role.ADMIN})
 PAGES = [
     # (path, who may see it) - each is about the signed-in person, or an operator's queue.
     ("/borrower", frozenset({Role.BORROWER})),

@@ -30,6 +30,7 @@ from fairlend.api.auth import (
     COLLECTORS,
     COMPLIANCE_READERS,
     EOD_RUNNERS,
+    FINANCE_OFFICERS,
     HARDSHIP_OFFICERS,
     UNDERWRITERS,
 )
@@ -146,6 +147,10 @@ FORMS = [
     Form("/operator/hardship/requests/{request_id}/proposals/{proposal_id}/reject", HARDSHIP_OFFICERS),
     Form("/operator/hardship/requests/{request_id}/decline", HARDSHIP_OFFICERS, {"reasons": "other"}),
     Form("/operator/eod/{business_date}/partitions/{number}/retry", EOD_RUNNERS),
+    Form("/operator/finance/close", FINANCE_OFFICERS, {"month": "2026-02"}),
+    Form("/operator/finance/reopen", FINANCE_OFFICERS, {"month": "2026-02", "reason": "a late invoice"}),
+    Form("/operator/finance/reopen/{request_id}/approve", FINANCE_OFFICERS),
+    Form("/operator/finance/reopen/{request_id}/refuse", FINANCE_OFFICERS),
 ]
 FORM_PATHS = {f.path: f for f in FORMS}
 

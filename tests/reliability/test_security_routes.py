@@ -30,6 +30,7 @@ from fairlend.identity.model import Role
 from tests.api import test_authorization_matrix as matrix
 from tests.api import test_autoinvest_matrix as autoinvest_matrix
 from tests.api import test_ecsp_matrix as ecsp_matrix
+from tests.api import test_finance_matrix as finance_matrix
 from tests.api import test_hardship_matrix as hardship_matrix
 from tests.api import test_identity_matrix as identity_matrix
 from tests.api import test_secondary_matrix as secondary_matrix
@@ -118,6 +119,8 @@ def _matrix_routes() -> Iterator[tuple[str, str]]:
     for endpoint in (*ecsp_matrix.ECSP, *ecsp_matrix.ECSP_PAGES):
         yield endpoint.method, _shape(endpoint.path)
     for endpoint in (*hardship_matrix.HARDSHIP, *hardship_matrix.HARDSHIP_PAGES):
+        yield endpoint.method, _shape(endpoint.path)
+    for endpoint in (*finance_matrix.FINANCE, *finance_matrix.FINANCE_PAGES):
         yield endpoint.method, _shape(endpoint.path)
     for identity_endpoint in identity_matrix.ENDPOINTS:
         yield identity_endpoint.method, _shape(identity_endpoint.path)

@@ -37,7 +37,7 @@ def test_the_demo_seeds_an_empty_database_and_every_ledger_check_passes(
         assert KycLevel.IDENTITY_VERIFIED in levels and KycLevel.BANK_CARD_VERIFIED in levels
         assert container.lending.loan_facts(b.loan_id).borrower_id == b.person_id
     assert {o.username for o in container.identity.accounts.operators()} == {o.username for o in seeded.operators}
-    assert {o.role for o in seeded.operators} == {"admin", "underwriter", "collector", "compliance"}
+    assert {o.role for o in seeded.operators} == {"admin", "underwriter", "collector", "compliance", "finance"}
     assert all(o.totp_secret and len(o.password) >= 12 for o in seeded.operators)
     assert seeded.certificates["approved"] >= 1
     assert seeded.other_lender and seeded.bureau_records >= 2 and seeded.notes == []

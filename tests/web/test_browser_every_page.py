@@ -30,6 +30,7 @@ from fairlend.jurisdiction.loader import load_profile
 from fairlend.sim.demo import contact_instant, seed_demo
 from fairlend.sim.report import DemoReport
 from fairlend.web.session import SESSION_COOKIE
+from tests.web.finance_seed import seed_finance
 from tests.web.hardship_seed import seed_hardship
 from tests.web.helpers import sign_in
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, serving
@@ -63,6 +64,7 @@ def _seed(tmp: Path, template: Path, jurisdiction: str) -> tuple[Container, Demo
     report = seed_demo(container, **SIZE)
     if jurisdiction == "cn":  # the borrower's and operators' pages are walked on the `cn` book
         seed_hardship(container, report)
+        seed_finance(container)
     return container, report
 
 
@@ -117,7 +119,7 @@ class _Watch:
             self.found.append(f"{response.status} {response.request.method} {response.url}")
 
 
-@pytest.mark.parametrize("role", ["borrower", "collector", "compliance", "underwriter", "admin", "investor"])
+@pytest.mark.parametrize("role", ["borrower", "collector", "compliance", "underwriter", "finance", "admin", "investor"])
 def test_every_page_of_a_role_loads_clean_labelled_and_fits_in_both_languages(
     books: dict[str, tuple[Container, DemoReport, str]], browser_page: Page, role: str
 ) -> None:

@@ -27,6 +27,7 @@ from fairlend.config import Settings
 from fairlend.identity.model import Role
 from fairlend.sim.demo import contact_instant, seed_demo
 from fairlend.sim.report import DemoReport
+from tests.web.finance_seed import seed_finance
 from tests.web.hardship_seed import seed_hardship
 from tests.web.helpers import sign_in
 
@@ -77,6 +78,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Ite
     )
     report = seed_demo(container, borrowers=6, days=45, seed=11)
     seed_hardship(container, report)  # the crawled borrower's requests in every state, and the desk's
+    seed_finance(container)  # a closed month and a request to reopen it
     yield container, report
     container.close()
 
@@ -139,7 +141,7 @@ def _problems(html: str, lang: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("role", ["borrower", "collector", "compliance", "underwriter", "admin"])
+@pytest.mark.parametrize("role", ["borrower", "collector", "compliance", "underwriter", "finance", "admin"])
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 def test_every_page_a_role_reaches_shows_no_code_and_no_foreign_words(
     demo: tuple[Container, DemoReport], role: str, lang: str

@@ -48,7 +48,7 @@ def _form_fields(route: APIRoute) -> list[str]:
     return [p.alias for p in route.dependant.body_params if p.alias != CSRF_FIELD]
 
 
-@pytest.mark.parametrize("role", [Role.BORROWER, Role.ADMIN])
+@pytest.mark.parametrize("role", [Role.BORROWER, Role.ADMIN, Role.FINANCE])
 def test_no_page_form_gives_a_server_error_whatever_it_is_sent(
     container: Container, pages: tuple[TestClient, list[APIRoute]], role: Role
 ) -> None:

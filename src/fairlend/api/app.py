@@ -13,6 +13,7 @@ from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, an
 from fairlend.api.limits import BodySizeLimit
 from fairlend.api.routers import autoinvest as autoinvest_routes
 from fairlend.api.routers import collections, collectors, complaints, health, identity
+from fairlend.api.routers import finance as finance_routes
 from fairlend.api.routers import hardship as hardship_routes
 from fairlend.api.routers import lending as lending_router
 from fairlend.api.routers import market as market_routes
@@ -76,6 +77,7 @@ def api_routers(settings: Settings) -> list[tuple[APIRouter, str]]:
         collections.router,
         complaints.router,
         collectors.router,
+        finance_routes.router,
     ]
     if settings.environment != "production":
         routers.append(identity.dev_router)

@@ -126,6 +126,10 @@ COLLECTORS = frozenset({Role.COLLECTOR, Role.ADMIN})
 HARDSHIP_OFFICERS = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.ADMIN})
 # ... and who read the queue and a borrower's requests and plans (compliance audits the clocks).
 HARDSHIP_READERS = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN})
+# Operators who read the books and close them (statements, provisions, the period close, exports).
+# Finance alone, not admin: who administers the operator accounts does not also close the books
+# (segregation of duties); reopening a month takes a second finance operator (four eyes).
+FINANCE_OFFICERS = frozenset({Role.FINANCE})
 
 
 def owner_or(roles: frozenset[Role], param: str = "person_id") -> Callable[[Request, Principal], Awaitable[Principal]]:

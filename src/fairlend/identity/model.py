@@ -24,6 +24,7 @@ class Role(enum.StrEnum):
     UNDERWRITER = "underwriter"
     COLLECTOR = "collector"
     COMPLIANCE = "compliance"
+    FINANCE = "finance"  # the books: statements, provisions, the period close (issue #19)
     ADMIN = "admin"
 
     @property
@@ -35,7 +36,7 @@ class Role(enum.StrEnum):
         return {Role.BORROWER: "brw", Role.INVESTOR: "inv"}.get(self, "op")
 
 
-OPERATOR_ROLES = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN})
+OPERATOR_ROLES = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.FINANCE, Role.ADMIN})
 PERSON_ROLES = frozenset({Role.BORROWER, Role.INVESTOR})
 
 

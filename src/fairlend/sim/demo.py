@@ -49,6 +49,7 @@ OPERATORS: tuple[tuple[str, Role], ...] = (
     ("underwriter", Role.UNDERWRITER),
     ("collector", Role.COLLECTOR),
     ("compliance", Role.COMPLIANCE),
+    ("finance", Role.FINANCE),
 )
 # 10:00 where the profile's debtors live: inside its contact window on every simulated day.
 CONTACT_HOUR = time(10, 0)

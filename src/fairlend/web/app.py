@@ -31,6 +31,8 @@ PAGE_MODULES = (
     "fairlend.web.investor_ecsp",
     "fairlend.web.hardship",
     "fairlend.web.hardship_desk",
+    "fairlend.web.finance",
+    "fairlend.web.finance_close",
 )
 
 

@@ -184,7 +184,7 @@ class AuditPublic(BaseModel):
 class OperatorCreate(BaseModel):
     username: str = Field(max_length=60)
     password: str = Field(max_length=200)
-    role: Literal["underwriter", "collector", "compliance", "admin"]
+    role: Literal["underwriter", "collector", "compliance", "finance", "admin"]
 
 
 class OperatorPublic(BaseModel):

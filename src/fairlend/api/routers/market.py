@@ -37,7 +37,7 @@ router = APIRouter(prefix="/market", tags=["market"])
 Investor = Annotated[Principal, Depends(require_roles(Role.INVESTOR))]
 Browser = Annotated[
     Principal,
-    Depends(require_roles(Role.INVESTOR, Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.ADMIN)),
+    Depends(require_roles(Role.INVESTOR, Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE, Role.FINANCE, Role.ADMIN)),
 ]
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
