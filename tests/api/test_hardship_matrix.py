@@ -56,6 +56,8 @@ HARDSHIP_PAGES = [
     Endpoint("GET", "/borrower/hardship/plans/{plan}", ONLY_OWNER, True),
     Endpoint("GET", "/operator/hardship", HARDSHIP_READERS, False),
     Endpoint("GET", "/operator/hardship/requests/{req2}", HARDSHIP_READERS, False),
+    # A borrower's file, for hardship staff only; each download is an audit row (tests/web/test_hardship_evidence_pages.py).
+    Endpoint("GET", "/operator/hardship/evidence/{ev}", HARDSHIP_READERS, False),
 ]
 
 

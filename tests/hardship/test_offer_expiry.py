@@ -174,3 +174,62 @@ def test_an_answer_on_the_deadline_day_is_in_time_and_one_awaiting_approval_is_n
     small.eod.run(through=request.answer_due)
     (flag,) = small.hardship.missed_deadlines()
     assert (flag.request_id, flag.check) == (request.request_id, UNANSWERED)
+
+
+@pytest.mark.parametrize(
+    ("reasons", "cools"),
+    [
+        ([DeclineReason.INCOMPLETE], False),  # more information needed: ask again at once
+        ([DeclineReason.TYPE_UNAVAILABLE], False),  # another kind may be asked for at once
+        ([DeclineReason.AFFORDABILITY], True),
+        ([DeclineReason.INCOMPLETE, DeclineReason.AFFORDABILITY], True),  # one reason of the profile's is enough
+        ([DeclineReason.OTHER], True),
+    ],
+)
+def test_only_a_decline_for_one_of_the_profiles_reasons_starts_the_cool_down(
+    small: Container, late_loan: str, reasons: list[DeclineReason], cools: bool
+) -> None:
+    request = file(small, late_loan)
+    small.hardship.decline(request.request_id, "op_maker", reasons)
+    today = small.clock.business_date()
+    assert small.hardship.cooldown_until(late_loan) == (today + timedelta(days=3) if cools else None)
+    if cools:
+        before = counts(small)
+        with pytest.raises(Conflict) as cooling:
+            file(small, late_loan)
+        assert cooling.value.code == "request_cooldown" and counts(small) == before
+    else:
+        again = file(small, late_loan)  # the same day, on the same loan
+        assert again.status is RequestStatus.PENDING and again.request_id != request.request_id
+
+
+def test_the_reasons_that_start_a_cool_down_are_the_profiles_data_not_the_codes(
+    small: Container, late_loan: str
+) -> None:
+    """A profile that cools down only "incomplete" declines: an affordability decline leaves the loan open."""
+    rules = replace(
+        small.profile.hardship, offer_valid_days=2, cooldown_days=3, cooldown_reasons=(DeclineReason.INCOMPLETE,)
+    )
+    small.hardship = HardshipPlans(small.uow, small.clock, replace(small.profile, hardship=rules), small.lending)
+    first = file(small, late_loan)
+    small.hardship.decline(first.request_id, "op_maker", [DeclineReason.AFFORDABILITY])
+    assert small.hardship.cooldown_until(late_loan) is None
+    second = file(small, late_loan)
+    small.hardship.decline(second.request_id, "op_maker", [DeclineReason.INCOMPLETE])
+    assert small.hardship.cooldown_until(late_loan) == small.clock.business_date() + timedelta(days=3)
+    with pytest.raises(Conflict):
+        file(small, late_loan)
+
+
+def test_a_decline_that_starts_no_cool_down_neither_resets_nor_lengthens_a_running_one(
+    small: Container, late_loan: str
+) -> None:
+    first = file(small, late_loan)
+    small.hardship.decline(first.request_id, "op_maker", [DeclineReason.AFFORDABILITY])
+    first_day = small.clock.business_date() + timedelta(days=3)
+    small.eod.run(through=first_day - timedelta(days=1))
+    assert small.clock.business_date() == first_day and small.hardship.cooldown_until(late_loan) is None
+    second = file(small, late_loan)
+    small.hardship.decline(second.request_id, "op_maker", [DeclineReason.INCOMPLETE])
+    assert small.hardship.cooldown_until(late_loan) is None  # still counted from the affordability decline
+    assert file(small, late_loan).status is RequestStatus.PENDING

@@ -5,7 +5,14 @@ from importlib import resources
 import pytest
 
 from fairlend.jurisdiction.loader import ProfileError, load_profile, parse_profile
-from fairlend.jurisdiction.model import CapCounting, CapScope, NegativeNotice, StatusCodeSet, ThirdPartyAllowance
+from fairlend.jurisdiction.model import (
+    CapCounting,
+    CapScope,
+    DeclineReason,
+    NegativeNotice,
+    StatusCodeSet,
+    ThirdPartyAllowance,
+)
 
 
 def _cn_text() -> str:
@@ -144,6 +151,9 @@ def test_both_profiles_carry_hardship_rules_with_their_re_age_policies() -> None
     assert cn.interest_stop.max_periods == 60 and cn.interest_stop.enabled
     assert cn.answer_days == 15 and us.answer_days == 30
     assert cn.approval_threshold_minor == 200_000 and us.approval_threshold_minor == 50_000
+    for rules in (cn, us):  # "more information needed" asks the borrower to ask again, not to wait
+        assert DeclineReason.INCOMPLETE not in rules.cooldown_reasons
+        assert DeclineReason.AFFORDABILITY in rules.cooldown_reasons
 
 
 @pytest.mark.parametrize(
@@ -153,6 +163,7 @@ def test_both_profiles_carry_hardship_rules_with_their_re_age_policies() -> None
         ("payments_required = 1", "payments_required = 0", "hardship.reage"),
         ('interest = "accrue"', 'interest = "sometimes"', "hardship.payment_holiday.interest"),
         ('consent_version = "hardship-consent-v1"', 'consent_version = ""', "hardship.consent_version"),
+        ('cooldown_reasons = ["affordability"', 'cooldown_reasons = ["too_poor"', "hardship.cooldown_reasons[0]"),
     ],
 )
 def test_a_bad_hardship_rule_is_named(old: str, new: str, field: str) -> None:

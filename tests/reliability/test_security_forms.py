@@ -141,6 +141,11 @@ FORMS = [
     ),
     Form("/borrower/loans/{loan_id}/hardship", BORROWER, {"plan_kind": "term_extension", "reason": "other"}),
     Form("/borrower/hardship/{request_id}/accept", BORROWER, HARDSHIP_ACCEPT),
+    Form(
+        "/borrower/hardship/{request_id}/evidence",
+        BORROWER,
+        files={"file": ("payslip.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "image/png")},
+    ),
     Form("/operator/hardship/requests/{request_id}/preview", HARDSHIP_OFFICERS, HARDSHIP_TERMS),
     Form("/operator/hardship/requests/{request_id}/propose", HARDSHIP_OFFICERS, HARDSHIP_TERMS),
     Form("/operator/hardship/requests/{request_id}/proposals/{proposal_id}/approve", HARDSHIP_OFFICERS),

@@ -4,7 +4,8 @@ seldom ask within its days, so the crawled borrower is given four delinquent loa
 - a plan accepted (the plan page, and the loan page with both schedule versions);
 - an offer waiting for the borrower (the accept form, with the numbers and the consent text);
 - a proposal waiting for a second operator (the desk's approve and reject forms);
-- a declined request (the reasons in words).
+- a declined request (the reasons in words, and the cool-down on the loan's ask page);
+- an evidence file with the offered request (the borrower's list, the desk's download link).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from datetime import timedelta
 from fairlend.bootstrap import Container
 from fairlend.hardship.model import DeclineReason, Kind, Reason, Terms
 from fairlend.sim.report import DemoReport
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def _operator(container: Container, report: DemoReport, role: str) -> str:
@@ -43,6 +46,7 @@ def seed_hardship(container: Container, report: DemoReport) -> dict[str, str]:
     hardship.accept(offer.proposal_id, who, offer.outcome.fingerprint, container.profile.hardship.consent_version)
 
     offered = hardship.file_request(who, loans[1], Kind.PAYMENT_HOLIDAY, Reason.ILLNESS)
+    hardship.evidence.upload(who, offered.request_id, PNG, claimed_type="image/png")  # the desk lists it
     made = hardship.propose(offered.request_id, Terms(Kind.PAYMENT_HOLIDAY, periods=1), maker)
     if made.needs_approval:
         hardship.approve(made.proposal_id, checker)

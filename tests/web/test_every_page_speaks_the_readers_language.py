@@ -37,7 +37,9 @@ SNAKE = re.compile(r"(?<![\w/.-])[a-z]+(?:_[a-z]+)+(?![\w/.-])")
 ENGLISH_RUN = re.compile(r"(?<![\w.@/-])[A-Za-z]{3,}(?:\s+[A-Za-z]{2,}){1,}(?![\w.@/-])")
 # Words a Chinese page may show in Latin letters: the brand, units and standard abbreviations.
 LATIN_OK = {"fairlend", "APR", "UTC", "PDF", "CSV", "API", "SMS", "ID", "NAR", "CNY", "USD", "OTP"}
-SKIP = ("/logout", "/static/", "/api/", ".pdf", ".csv", "/dev/")
+# Not pages: logging out, assets, the API, files to download (a hardship evidence file is one; opening it is
+# also an audit row), development pages.
+SKIP = ("/logout", "/static/", "/api/", ".pdf", ".csv", "/hardship/evidence/", "/dev/")
 MAX_PAGES = 60
 
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from fairlend.jurisdiction.model import DeclineReason as DeclineReason  # the profile names the cool-down's
 from fairlend.lending.model import Method, PlannedInstallment
 
 
@@ -65,16 +67,16 @@ class PlanStatus(enum.StrEnum):
     ENDED = "ended"  # the loan left the books another way (settled early, charged off)
 
 
-class DeclineReason(enum.StrEnum):
-    """Why a request is declined: stable codes the borrower sees explained, as a declined application's."""
+def starts_cooldown(status: RequestStatus, reasons: Iterable[str], cooldown_reasons: Iterable[DeclineReason]) -> bool:
+    """Whether a closed request keeps the loan from a new one for the profile's `cooldown_days`.
 
-    AFFORDABILITY = "affordability"  # no plan the borrower could keep fits what they can pay
-    NOT_IN_HARDSHIP = "not_in_hardship"  # the loan is current and the statement shows no hardship
-    PLAN_RECENTLY_BROKEN = "plan_recently_broken"
-    REAGE_LIMIT = "reage_limit"  # the profile's re-age limits are used up
-    TYPE_UNAVAILABLE = "type_unavailable"
-    INCOMPLETE = "incomplete"  # the statement or evidence does not support the request
-    OTHER = "other"
+    An offer left to expire always does. A decline does when any of its reasons is one of the profile's
+    `cooldown_reasons`: "incomplete" is not (by default), because its remedy is to ask again at once with
+    more information.
+    """
+    if status is RequestStatus.EXPIRED:
+        return True
+    return status is RequestStatus.DECLINED and bool(set(reasons) & {r.value for r in cooldown_reasons})
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,16 +6,18 @@ run statements in them and turn rows into views.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import Row, or_, select, update
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import NotFound
 from fairlend.hardship.model import (
     Concessions,
+    DeclineReason,
     Kind,
     Outcome,
     ProposalStatus,
@@ -24,6 +26,7 @@ from fairlend.hardship.model import (
     Terms,
     installment_from_dict,
     installment_to_dict,
+    starts_cooldown,
 )
 from fairlend.hardship.tables import hardship_evidence, hardship_plan, hardship_proposal, hardship_request
 from fairlend.hardship.views import EvidenceView, ProposalView, QueueItem, RequestView
@@ -75,6 +78,13 @@ def proposal_rows(uow: UnitOfWork, request_id: str) -> list[Row[Any]]:
     )
 
 
+def request_ids_of(uow: UnitOfWork, borrower_id: str) -> list[str]:
+    """A borrower's requests, the latest first."""
+    t = hardship_request
+    query = select(t.c.id).where(t.c.borrower_id == borrower_id).order_by(t.c.created_at.desc(), t.c.id)
+    return list(uow.conn.execute(query).scalars())
+
+
 def open_request(uow: UnitOfWork, loan_id: str) -> Row[Any] | None:
     return uow.conn.execute(select(hardship_request).where(hardship_request.c.open_loan_id == loan_id)).first()
 
@@ -83,15 +93,20 @@ def active_plan(uow: UnitOfWork, loan_id: str) -> Row[Any] | None:
     return uow.conn.execute(select(hardship_plan).where(hardship_plan.c.active_loan_id == loan_id)).first()
 
 
-def cooldown_end(uow: UnitOfWork, loan_id: str, days: int) -> date | None:
-    """The first day a new request on the loan is taken after its latest decline or expired offer."""
-    last = uow.conn.execute(
-        select(func.max(hardship_request.c.decided_on)).where(
-            hardship_request.c.loan_id == loan_id,
-            hardship_request.c.status.in_((RequestStatus.DECLINED.value, RequestStatus.EXPIRED.value)),
+def cooldown_end(uow: UnitOfWork, loan_id: str, days: int, reasons: Sequence[DeclineReason]) -> date | None:
+    """The first day a new request on the loan is taken after its latest expired offer or decline for one of
+    `reasons` (model.starts_cooldown); None when none started a cool-down."""
+    t = hardship_request
+    closed = uow.conn.execute(
+        select(t.c.status, t.c.decided_on, t.c.decline_reasons).where(
+            t.c.loan_id == loan_id,
+            t.c.status.in_((RequestStatus.DECLINED.value, RequestStatus.EXPIRED.value)),
         )
-    ).scalar()
-    return last + timedelta(days=days) if last is not None else None
+    )
+    days_closed = [
+        r.decided_on for r in closed if starts_cooldown(RequestStatus(r.status), r.decline_reasons or (), reasons)
+    ]
+    return max(days_closed) + timedelta(days=days) if days_closed else None
 
 
 def late_requests(uow: UnitOfWork, today: date) -> list[Row[Any]]:

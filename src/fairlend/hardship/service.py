@@ -6,14 +6,17 @@ Entry points (one transaction each; `plans.py` has acceptance and end-of-day):
   borrower asks; the profile's answer deadline starts (`RequestFiled`).
 - `request(request_id, borrower_id=None)`, `requests_of(borrower_id)`: the
   borrower's view with the clock and the offer, numbers as of today.
+- `cooldown_until(loan_id)`: while a cool-down runs, the first day the loan
+  takes a new request again (the ask page shows it instead of a form).
 - `queue()`: open requests for operators, ordered by deadline.
 - `preview(loan_id, terms)`: an operator's what-if, nothing written.
 - `propose(request_id, terms, operator_id)`: computed and checked; refused
   with every problem, nothing written; above the profile's threshold it waits
   for `approve(proposal_id, operator_id)` by another operator (or `reject`).
 - `decline(request_id, operator_id, reasons)`: with `DeclineReason` codes;
-  after it (or an offer left to expire) the loan takes no new request for the
-  profile's `cooldown_days` (`request_cooldown`).
+  after a decline for one of the profile's `cooldown_reasons` (or an offer
+  left to expire) the loan takes no new request for `cooldown_days`
+  (`request_cooldown`); after one for "incomplete" it may ask again at once.
 - `missed_deadlines()`: requests answered late or not at all, flagged to
   compliance naming the profile's `answer_rule` (deadlines.py).
 - `evidence`: the borrower's files with a request (evidence.py).
@@ -30,10 +33,10 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, insert, update
 
 from fairlend.clock import Clock
-from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, PolicyViolation
 from fairlend.hardship import records
 from fairlend.hardship.checks import evaluate, kind_enabled, kind_rules_version
@@ -121,7 +124,7 @@ class HardshipService:
             if records.active_plan(uow, loan_id) is not None:
                 raise Conflict("plan_active", f"loan {loan_id} is in a plan already")
             today = uow.clock.business_date()
-            after = records.cooldown_end(uow, loan_id, self._rules.cooldown_days)
+            after = self._cooldown_end(uow, loan_id)
             if after is not None and today < after:
                 raise Conflict(
                     "request_cooldown",
@@ -177,13 +180,15 @@ class HardshipService:
 
     def requests_of(self, borrower_id: str) -> list[RequestView]:
         with self._uow(read_only=True) as uow:
-            ids = uow.conn.execute(
-                select(hardship_request.c.id)
-                .where(hardship_request.c.borrower_id == borrower_id)
-                .order_by(hardship_request.c.created_at.desc(), hardship_request.c.id)
-            ).scalars()
-            found = list(ids)
+            found = records.request_ids_of(uow, borrower_id)
         return [self.request(i) for i in found]
+
+    def cooldown_until(self, loan_id: str) -> date | None:
+        """While a cool-down runs on the loan, the first day it takes a new request; None when none runs."""
+        with self._uow(read_only=True) as uow:
+            after = self._cooldown_end(uow, loan_id)
+            today = uow.clock.business_date()
+        return after if after is not None and today < after else None
 
     def queue(self, *, limit: int = 200) -> list[QueueItem]:
         """Open requests, the nearest deadline first (a missed one first of all)."""
@@ -364,6 +369,9 @@ class HardshipService:
             if limit is not None:
                 outcome = replace(outcome, problems=(*outcome.problems, limit))
         return outcome
+
+    def _cooldown_end(self, uow: UnitOfWork, loan_id: str) -> date | None:
+        return records.cooldown_end(uow, loan_id, self._rules.cooldown_days, self._rules.cooldown_reasons)
 
     def _reages(self, loan_id: str) -> list[date]:
         with self._uow(read_only=True) as uow:

@@ -407,6 +407,22 @@ class ReagePolicy:
     max_in_5_years: int
 
 
+class DeclineReason(enum.StrEnum):
+    """Why a hardship request is declined: stable codes the borrower sees explained, as a declined application's.
+
+    Here, not in hardship's model, because the profile names the ones that start a cool-down
+    (`HardshipProfile.cooldown_reasons`); `fairlend.hardship.model` re-exports it.
+    """
+
+    AFFORDABILITY = "affordability"  # no plan the borrower could keep fits what they can pay
+    NOT_IN_HARDSHIP = "not_in_hardship"  # the loan is current and the statement shows no hardship
+    PLAN_RECENTLY_BROKEN = "plan_recently_broken"
+    REAGE_LIMIT = "reage_limit"  # the profile's re-age limits are used up
+    TYPE_UNAVAILABLE = "type_unavailable"
+    INCOMPLETE = "incomplete"  # the statement or evidence does not support the request
+    OTHER = "other"
+
+
 @dataclass(frozen=True, slots=True)
 class HardshipProfile:
     """Hardship plans (协商还款): the answer clock, maker-checker, keeping and breaking, re-age, the types."""
@@ -419,6 +435,7 @@ class HardshipProfile:
     consent_version: str  # the text the borrower agrees to when accepting a plan
     offer_valid_days: int  # an offer not accepted within this many days of being made expires
     cooldown_days: int  # after a decline or an expired offer, no new request on the loan for this many days
+    cooldown_reasons: tuple[DeclineReason, ...]  # a decline starts the cool-down when it gives one of these
     reage: ReagePolicy
     payment_holiday: PaymentHoliday
     term_extension: TermExtension

@@ -84,37 +84,60 @@ def _facts(row: Row[Any], insts: list[Row[Any]]) -> LoanFacts:
     )
 
 
+# The most pressing status of a due date's unpaid installments names the payment (see _installment_view).
+_URGENCY = ("overdue", "due", "scheduled", "billed")
+
+
+def _by_due_date(insts: list[Row[Any]]) -> list[list[Row[Any]]]:
+    """The installments grouped by due date, in due-date order (a plan's two parts of one payment together)."""
+    groups: dict[date, list[Row[Any]]] = {}
+    for i in sorted(insts, key=lambda i: (i.due_date, i.seq)):
+        groups.setdefault(i.due_date, []).append(i)
+    return list(groups.values())
+
+
+def _installment_view(group: list[Row[Any]], today: date, money: Callable[[int], Money]) -> InstallmentView:
+    """One payment: the installments falling due on one date, as one row.
+
+    A modified loan has two on a plan's due date: the arrears the plan carries
+    (billed already) and the new schedule's own (billed on the date). The
+    borrower owes them as one payment, so they are shown, and paid from the
+    row, as one: until the new schedule's part is billed the payment is
+    "scheduled", as any other not yet due, even though its carried part is
+    billed; paid only when both are. Its number is the new schedule's
+    installment's (the higher sequence).
+    """
+    statuses = []
+    for i in group:
+        if i.paid_on is not None:
+            continue
+        if i.billed and i.late_day < today.toordinal():
+            statuses.append("overdue")
+        elif i.billed and i.due_date <= today:
+            statuses.append("due")
+        else:
+            statuses.append("billed" if i.billed else "scheduled")
+    status = min(statuses, key=_URGENCY.index) if statuses else "paid"
+    paid = sum(i.principal_paid + i.interest_paid + i.fee_paid for i in group)
+    owed = sum(i.principal + i.interest + i.fee for i in group) - paid
+    return InstallmentView(
+        max(i.seq for i in group),
+        group[0].due_date,
+        money(sum(i.principal for i in group)),
+        money(sum(i.interest for i in group)),
+        money(sum(i.fee for i in group)),
+        money(paid),
+        status,
+        money(owed),
+    )
+
+
 def _detail(uow: UnitOfWork, row: Row[Any], insts: list[Row[Any]]) -> LoanDetail:
     today = uow.clock.business_date()
     recovered = recovered_of(uow, row) if row.closed_amount else 0
     cur = row.currency
     money = money_in(cur)
-    views = []
-    for i in insts:
-        paid = i.principal_paid + i.interest_paid + i.fee_paid
-        owed = i.principal + i.interest + i.fee - paid
-        if i.paid_on is not None:
-            status = "paid"
-        elif i.billed and i.late_day < today.toordinal():
-            status = "overdue"
-        elif i.billed and i.due_date <= today:
-            status = "due"
-        elif i.billed:
-            status = "billed"
-        else:
-            status = "scheduled"
-        views.append(
-            InstallmentView(
-                i.seq,
-                i.due_date,
-                money(i.principal),
-                money(i.interest),
-                money(i.fee),
-                money(paid),
-                status,
-                money(owed),
-            )
-        )
+    views = [_installment_view(group, today, money) for group in _by_due_date(insts)]
     return LoanDetail(
         facts=_facts(row, insts),
         product_code=row.product_code,

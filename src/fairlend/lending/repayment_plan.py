@@ -33,6 +33,7 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, entry
 from fairlend.lending.events import LoanSettled, RepaymentPosted
 from fairlend.lending.model import Frequency, LoanState, Method, PrepaymentEffect, Product
+from fairlend.lending.paying_early import FIRST_SCHEDULE, bill_next_early
 from fairlend.lending.schedule import Line, Period, amortize, day
 from fairlend.lending.subledger import (
     delinquency_of,
@@ -63,6 +64,7 @@ class OpenLoan:
     unbilled: list[dict[str, Any]] | None = None
     read_unbilled: Callable[[], list[dict[str, Any]]] | None = None
     paid: dict[int, dict[str, Any]] = field(default_factory=dict)
+    billed_early: list[int] = field(default_factory=list)  # seqs billed before their due date (paying_early.py)
     rescheduled: bool = False
     changed: bool = False
 
@@ -140,8 +142,16 @@ def plan_repayment(
         raise Conflict("loan_not_active", f"loan {loan.loan_id} is {ln['state']}; it takes no repayments")
     if amount.currency != ln["currency"]:
         raise Invalid("currency_mismatch", f"loan {loan.loan_id} is in {ln['currency']}")
-    billed = loan.billed
-    unbilled_principal = loan.unbilled_principal
+    # A modified loan's next installment paid before its due date is billed today, then paid (paying_early.py).
+    early = (
+        bill_next_early(ln, loan.billed, loan.unbilled_rows(), amount.minor, today)
+        if ln["schedule_version"] > FIRST_SCHEDULE
+        else None
+    )
+    if early is not None:
+        ln = early.row  # a copy, with the installment billed: the loan moves only once nothing refuses
+    billed = early.billed if early is not None else loan.billed
+    unbilled_principal = early.unbilled_principal if early is not None else loan.unbilled_principal
     alloc = allocate_payment(
         amount.minor,
         today,
@@ -200,9 +210,14 @@ def plan_repayment(
     values: dict[str, Any] = {}
     if alloc.accrued_interest or alloc.prepaid_principal:
         balance = unbilled_principal - alloc.prepaid_principal
-        rescheduled, rebuilt = reschedule(ln, product, loan.unbilled_rows(), balance, today)
+        still_unbilled = early.unbilled if early is not None else loan.unbilled_rows()
+        rescheduled, rebuilt = reschedule(ln, product, still_unbilled, balance, today)
         values.update(rescheduled)
         loan.unbilled, loan.unbilled_principal, loan.rescheduled = rebuilt, balance, True
+    elif early is not None:
+        loan.unbilled, loan.unbilled_principal = early.unbilled, early.unbilled_principal
+    if early is not None:
+        loan.billed_early.append(early.seq)
     billed_principal_paid = paid_principal - alloc.prepaid_principal
     billed_interest_paid = paid_interest - alloc.accrued_interest
     penalty_left = ln["penalty_due"] - alloc.penalty
@@ -288,10 +303,22 @@ def plan_repayment(
         (AccountKey(AccountType.FEE_INCOME, cur), alloc.prepayment_fee),
         (AccountKey(AccountType.BORROWER_CREDIT, cur, borrower_id), refunded),
     ]
+    if early is not None:
+        # The early billing (paying_early.py): the installment's interest receivable, from what had accrued
+        # and, for the days still to come, from income now; netted with the payment's parts below.
+        parts += [
+            (AccountKey(AccountType.INTEREST_RECEIVABLE, cur), -early.interest_billed),
+            (AccountKey(AccountType.ACCRUED_INTEREST, cur), early.accrued_moved),
+            (AccountKey(AccountType.INTEREST_INCOME, cur), early.interest_billed - early.accrued_moved),
+        ]
+    net: dict[AccountKey, int] = {}
+    for key, minor in parts:
+        net[key] = net.get(key, 0) + minor
     # Signed as debit and credit would sign them (the amounts are positive), without their copies.
     postings = [Posting(received_into or AccountKey(AccountType.PLATFORM_CASH, cur), amount)]
-    postings += [Posting(key, Money(-minor, cur)) for key, minor in parts if minor]
+    postings += [Posting(key, Money(-minor, cur)) for key, minor in net.items() if minor]
     ln.update(values)
+    loan.row = ln
     loan.billed = [i for i in billed if i["paid_on"] is None]
     loan.changed = True
     return RepaymentPlan(
@@ -324,7 +351,8 @@ def reschedule(
     monthly = Frequency(ln["frequency"]) is Frequency.MONTHLY
     periods = []
     for k, inst in enumerate(unbilled):
-        start = date.fromordinal(inst["start_day"]) if k else today
+        # After an early billing (paying_early.py) the first period left starts on a later day than today.
+        start = date.fromordinal(inst["start_day"]) if k else max(today, date.fromordinal(inst["start_day"]))
         whole = 1 if monthly and (k > 0 or start == date.fromordinal(inst["start_day"])) else None
         periods.append(Period(start, inst["due_date"], whole))
     method = Method(ln["method"])
@@ -345,7 +373,7 @@ def reschedule(
     rows = [installment_row(ln["borrower_id"], ln["id"], line, ln["grace_days"], False) for line in lines]
     values: dict[str, Any] = {
         "cur_seq": rows[0]["seq"],
-        "accrual_start_day": day(today),
+        "accrual_start_day": day(periods[0].start),
         "next_due_day": rows[0]["due_day"],
         "accrual_interest": rows[0]["interest"],
         "maturity_date": lines[-1].due,

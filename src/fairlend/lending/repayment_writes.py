@@ -8,6 +8,7 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.repayment_plan import OpenLoan, RepaymentPlan
 from fairlend.lending.subledger import (
+    BILL_INSTALLMENT,
     DROP_UNBILLED,
     INSERT_INSTALLMENT,
     INSERT_REPAYMENT,
@@ -24,6 +25,14 @@ def write_loans(uow: UnitOfWork, loans: Iterable[OpenLoan]) -> None:
     if not changed:
         return
     conn = uow.conn
+    # Billed before their due date (paying_early.py): marked before the rebuild drops what is unbilled.
+    early = [
+        {"b_borrower_id": loan.row["borrower_id"], "b_loan_id": loan.loan_id, "b_seq": seq}
+        for loan in changed
+        for seq in loan.billed_early
+    ]
+    if early:
+        conn.execute(BILL_INSTALLMENT, early)
     paid = [
         {
             "b_borrower_id": loan.row["borrower_id"],
@@ -60,6 +69,7 @@ def write_loans(uow: UnitOfWork, loans: Iterable[OpenLoan]) -> None:
     )
     for loan in changed:
         loan.paid = {}
+        loan.billed_early = []
         loan.rescheduled = False
         loan.changed = False
 

@@ -3,7 +3,9 @@
 Compliance officers and admins (api/auth.py `COMPLIANCE_READERS`). A complaint
 is acknowledged, answered, or extended once (with a reason the borrower is
 told) within the profile's clocks (collections/complaints.py; CN-22, US-19);
-a missed deadline is marked on the list and the page. Blocked attempts are
+a missed deadline is marked on the list and the page. Hardship requests
+answered after the profile's deadline, or unanswered past it, are listed
+with the rule they break (P-11; hardship/deadlines.py through the service). Blocked attempts are
 counted by rule and by collector. The personal-data audit log is identity's
 page (/operator/audit), linked here, not repeated.
 """
@@ -48,6 +50,8 @@ def compliance_page(request: Request, container: ContainerDep, status: str = "")
     complaints.sort(
         key=lambda v: (not (v.ack_breached or v.answer_breached) or v.answered_at is not None, v.answer_due)
     )
+    # Hardship requests answered late or not at all (P-11), unanswered and the latest first.
+    hardship_flags = container.hardship.missed_deadlines()
     return render(
         request,
         container,
@@ -60,7 +64,11 @@ def compliance_page(request: Request, container: ContainerDep, status: str = "")
         answer_breaches=answer_breaches,
         complaints=complaints,
         disputes=dispute_counts(container),
-        names={v.borrower_id: masked_name(container, v.borrower_id) for v in complaints},
+        hardship_flags=hardship_flags,
+        names={
+            b: masked_name(container, b)
+            for b in {v.borrower_id for v in complaints} | {f.borrower_id for f in hardship_flags}
+        },
         status=status,
         statuses=[s.value for s in ComplaintStatus],
     )

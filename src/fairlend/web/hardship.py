@@ -9,7 +9,10 @@ numbers as of today. The accept form carries those numbers' `fingerprint`
 and the consent text's version: a loan that moved since (a payment, a day's
 interest) is refused with `proposal_changed` and the page shows the new
 numbers to accept instead. The form also carries a one-time key
-(web/once.py), so a double click accepts once.
+(web/once.py), so a double click accepts once. An open request takes
+evidence files, one a post, with the API's checks (at most five); after a
+decline or an expired offer the ask page shows the cool-down's end instead
+of a form the service would refuse.
 
 Someone else's request or plan looks exactly like a missing one.
 """
@@ -19,15 +22,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.deps import ContainerDep
 from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, Invalid, NotFound
 from fairlend.hardship.checks import kind_enabled
+from fairlend.hardship.evidence import MAX_FILES_PER_REQUEST
 from fairlend.hardship.model import Kind, PlanStatus, Reason, RequestStatus
 from fairlend.hardship.views import PlanView, RequestView
+from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
 from fairlend.identity.model import Principal
 from fairlend.lending.model import LoanState
 from fairlend.lending.views import LoanDetail
@@ -38,6 +43,7 @@ from fairlend.web.rendering import Csrf, PageRedirect, borrower, check_csrf, loc
 
 router = APIRouter(include_in_schema=False)
 OPEN = (RequestStatus.PENDING, RequestStatus.PROPOSED)
+CLOSED_UNPLANNED = (RequestStatus.DECLINED, RequestStatus.EXPIRED)
 HOME = "/borrower/hardship"
 LOANS = "/borrower/loans"
 
@@ -48,9 +54,10 @@ def money(minor: int, currency: str) -> Money:
 
 
 def error_text(request: Request, container: Container, exc: DomainError) -> str:
-    """A refusal in the reader's words: its own error text, else the proposal problem's (hardship.problem.*)."""
+    """A refusal in the reader's words: hardship's own text for a code other contexts share (`offer_expired`),
+    else the code's error text, else the proposal problem's (hardship.problem.*)."""
     t = Translator(locale_of(request, container))
-    for key in (f"error.{exc.code}", f"hardship.problem.{exc.code}"):
+    for key in (f"hardship.error.{exc.code}", f"error.{exc.code}", f"hardship.problem.{exc.code}"):
         if t.has(key):
             return t(key)
     return exc.detail
@@ -102,6 +109,8 @@ def _ask_page(request: Request, container: Container, detail: LoanDetail, **cont
         loan=detail,
         open_request=open_request,
         active_plan=active,
+        # After a decline or an expired offer: the day asking works again, rather than a form it would refuse.
+        cooldown_until=container.hardship.cooldown_until(loan_id),
         kinds=offered_kinds(container),
         reasons=list(Reason),
         answer_days=container.profile.hardship.answer_days,
@@ -182,6 +191,9 @@ def _request_page(
         money=money,
         consent_version=container.profile.hardship.consent_version,
         form_key=new_form_key(),
+        max_files=MAX_FILES_PER_REQUEST,
+        # A closed request says when the loan takes a new one: a date, or at once (a decline for "incomplete").
+        cooldown_until=container.hardship.cooldown_until(view.loan_id) if view.status in CLOSED_UNPLANNED else None,
         plans=[p for p in container.hardship.plans_of_loan(view.loan_id) if p.request_id == view.request_id],
         done=request.query_params.get("done", ""),
         **context,
@@ -231,6 +243,31 @@ def accept(
             request, container, fresh, status_code=status, error=error_text(request, container, exc), changed=changed
         )
     return redirect(f"{HOME}/plans/{plan_id}?done=accepted")
+
+
+@router.post(HOME + "/{request_id}/evidence", response_model=None)
+def add_evidence(
+    request: Request,
+    container: ContainerDep,
+    request_id: str,
+    file: Annotated[UploadFile, File()],
+    csrf: Csrf = None,
+) -> Response:
+    """A file with one's own open request: the API's checks (one file a post, at most five a request)."""
+    who = borrower(request, container)
+    check_csrf(request, csrf)
+    view = _own_request(container, who, request_id)
+    try:
+        # One byte more than allowed is enough to refuse it as too large, without reading the rest.
+        content = file.file.read(MAX_CERTIFICATE_BYTES + 1)
+        container.hardship.evidence.upload(
+            who.subject_id, request_id, content, claimed_type=file.content_type, filename=file.filename
+        )
+    except DomainError as exc:
+        status = exc.status if 400 <= exc.status < 500 else 422
+        fresh = _own_request(container, who, view.request_id)
+        return _request_page(request, container, fresh, status_code=status, error=error_text(request, container, exc))
+    return redirect(f"{HOME}/{request_id}?done=evidence")
 
 
 # ---- the plan ------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ post the same fields to `/preview` and `/propose`. A proposal whose
 concessions are above the profile's threshold waits for a second operator;
 the maker's own approval is refused by the service (`approver_is_proposer`)
 and the page says so. Every problem with a proposal is listed in words with
-the rule it names.
+the rule it names. A request's evidence files are listed with a download
+link; each download goes through `hardship.evidence.read`, which writes the
+personal-data audit row in the transaction that opens the file.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, Invalid, NotFound
 from fairlend.hardship.model import DeclineReason, Kind, Outcome, Problem, Terms
 from fairlend.hardship.views import RequestView
+from fairlend.identity.certificates import served_headers
 from fairlend.lending.model import Method
 from fairlend.money import Money
 from fairlend.web.hardship import error_text, money
@@ -97,6 +100,18 @@ def _page(
 def request_page(request: Request, container: ContainerDep, request_id: str) -> HTMLResponse:
     operator(request, container, HARDSHIP_READERS)
     return _page(request, container, _request(container, request_id))
+
+
+@router.get(DESK + "/evidence/{evidence_id}")
+def evidence_file(request: Request, container: ContainerDep, evidence_id: str) -> Response:
+    """A borrower's file, as an attachment; the service writes the reading to the personal-data audit log."""
+    who = operator(request, container, HARDSHIP_READERS)
+    try:
+        opened = container.hardship.evidence.read(evidence_id, actor_id=who.subject_id, actor_role=who.role.value)
+    except NotFound:
+        raise PageRedirect(DESK) from None
+    kind = opened.view.content_type
+    return Response(opened.content, media_type=kind, headers=served_headers(evidence_id, kind))
 
 
 # ---- terms ---------------------------------------------------------------------------------------
