@@ -9,6 +9,13 @@ collections planning and the T+1 bureau report), printed beside it.
     .venv/bin/python -m bench.eod --loans 20000            # default, a few minutes at most
     .venv/bin/python -m bench.eod --loans 1000000          # the issue's size
     .venv/bin/python -m bench.eod --backends sqlite --days 3
+    .venv/bin/python -m bench.eod --workers 1,2,4          # PostgreSQL + RabbitMQ, 1,000,000 loans
+
+`--workers 1,2,4` closes one PostgreSQL book's next dates in-process and then
+by 1, 2 and 4 `fairlend worker` processes over RabbitMQ (127.0.0.1:5672,
+guest/guest; FAIRLEND_BENCH_BROKER overrides), and prints loans/s, the
+speed-up over the in-process date and the CPU time per partition
+(bench/eod_workers.py).
 
 PostgreSQL: 127.0.0.1, user postgres, scratch database `fairlend_bench`
 (dropped and created by this script).
@@ -17,6 +24,7 @@ PostgreSQL: 127.0.0.1, user postgres, scratch database `fairlend_bench`
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -27,7 +35,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.scratch import fresh_database
+from bench import eod_workers
+from bench.scratch import drop_pg, fresh_database
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
@@ -187,10 +196,11 @@ def bare_update(container: Container) -> float:
     return time.perf_counter() - started
 
 
-def run_backend(backend: str, n: int, days: int, workdir: Path) -> dict[str, float]:
+def run_backend(backend: str, n: int, days: int, workdir: Path, partitions: int = 16) -> dict[str, float]:
     url = fresh_database(backend, workdir, PG_DB)
     clock = FixedClock(datetime(2026, 6, 15, 2, tzinfo=UTC), BUSINESS_DATE)
-    container = bootstrap(Settings(environment="test", database_url=url, data_dir=workdir), clock=clock)
+    settings = Settings(environment="test", database_url=url, data_dir=workdir, eod_partitions=partitions)
+    container = bootstrap(settings, clock=clock)
     upgrade(container.engine)
     started = time.perf_counter()
     seed(container, n)
@@ -232,19 +242,58 @@ def run_backend(backend: str, n: int, days: int, workdir: Path) -> dict[str, flo
     }
 
 
+def run_workers(n: int, counts: list[int], workdir: Path) -> None:
+    """One PostgreSQL book: its first date in-process, each next one by that many `fairlend worker`s."""
+    if not eod_workers.broker_reachable():
+        raise SystemExit(f"--workers needs RabbitMQ at {eod_workers.BROKER_URL}")
+    database = f"{PG_DB}_workers_{os.getpid()}"  # its own: a smoke test in the suite may run beside a bench
+    url = fresh_database("postgresql", workdir, database)
+    clock = FixedClock(datetime(2026, 6, 15, 2, tzinfo=UTC), BUSINESS_DATE)
+    container = bootstrap(Settings(environment="test", database_url=url, data_dir=workdir), clock=clock)
+    try:
+        upgrade(container.engine)
+        started = time.perf_counter()
+        seed(container, n)
+        print(f"[postgresql] seeded {n:,} loans in {time.perf_counter() - started:.1f} s", flush=True)
+        runs = eod_workers.close_with_workers(url, container, BUSINESS_DATE, counts, workdir, database)
+        if n <= 200_000:
+            problems = container.verify()
+            print(f"[postgresql] fairlend verify after the dates: {len(problems)} discrepancies {problems[:3]}")
+    finally:
+        container.close()
+        drop_pg(database)
+    eod_workers.report(n, runs)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--loans", type=int, default=20_000)
+    parser.add_argument("--loans", type=int, default=None, help="20,000 (1,000,000 with --workers)")
     parser.add_argument("--days", type=int, default=2, help="business dates to close; the best is reported")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        default=16,
+        help="the whole platform's day in this many partitions (1: one transaction)",
+    )
+    parser.add_argument("--workers", default="", help="e.g. 1,2,4: PostgreSQL closed by that many worker processes")
     args = parser.parse_args(argv)
+    if args.workers:
+        counts = [int(w) for w in args.workers.split(",")]
+        with tempfile.TemporaryDirectory(prefix="fairlend-bench-") as tmp:
+            run_workers(args.loans or 1_000_000, counts, Path(tmp))
+        return
+    args.loans = args.loans or 20_000
     results = {}
     with tempfile.TemporaryDirectory(prefix="fairlend-bench-") as tmp:
         for backend in args.backends.split(","):
-            results[backend] = run_backend(backend, args.loans, args.days, Path(tmp))
+            results[backend] = run_backend(backend, args.loans, args.days, Path(tmp), args.partitions)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print()
-    print(f"end-of-day over {args.loans:,} active loans (one business date, one transaction)")
+    print(
+        f"end-of-day over {args.loans:,} active loans (one business date; lending's steps in one transaction,"
+        f" the whole platform's day in {args.partitions} partition(s))"
+    )
     print(f"{'backend':<12}{'steps':<16}{'eod s':>9}{'loans/s':>12}{'bare UPDATE s':>15}{'eod / bare':>12}")
     for backend, r in results.items():
         for steps, took, ratio in (
@@ -256,6 +305,8 @@ def main(argv: list[str] | None = None) -> None:
         "(whole platform: lending's steps plus collections planning and the T+1 bureau report, as `fairlend eod` runs)"
     )
     print(f"peak memory of this process (seeding included): {peak_mb:,.0f} MB")
+    load1, load5, load15 = os.getloadavg()
+    print(f"load average (1/5/15 min): {load1:.2f} {load5:.2f} {load15:.2f} on {os.cpu_count()} cores")
     print("targets: >= 100,000 loans/s on SQLite; within 3x of the bare UPDATE; peak memory under 1 GB")
 
 

@@ -23,6 +23,14 @@ def recreate_pg(name: str) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
+def drop_pg(name: str) -> None:
+    """Drop PostgreSQL database `name` (with its connections), if it is there."""
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def fresh_database(backend: str, workdir: Path, name: str) -> str:
     """An empty database on `backend` ("sqlite" or "postgresql"), named `name`; its URL."""
     if backend == "sqlite":

@@ -7,6 +7,7 @@ import os
 import pkgutil
 import random
 import shutil
+import socket
 from pathlib import Path
 from types import ModuleType
 
@@ -16,6 +17,8 @@ from bench import bureau, eod, finance, load, market, market_funding, repayment_
 from bench import collections as collections_bench
 from bench import http as http_bench
 from bench.loopback import require_loopback
+
+from tests.conftest import PG_REQUIRED
 
 
 @pytest.mark.slow
@@ -65,7 +68,7 @@ def test_the_load_script_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
 # -- every other bench module, at a tiny size, on SQLite -------------------------------------------
 
 # Helpers the benchmarks share, not benchmarks themselves.
-NOT_BENCHMARKS = {"loopback", "scratch"}
+NOT_BENCHMARKS = {"loopback", "scratch", "eod_workers"}
 
 
 def test_every_bench_module_has_a_smoke_test_here() -> None:
@@ -96,6 +99,32 @@ def test_the_finance_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str
     finance.main(["--loans", "60", "--backends", "sqlite"])
     printed = capsys.readouterr().out
     assert "loans/s" in printed and "balanced True" in printed
+
+
+@pytest.mark.slow
+def test_the_end_of_day_bench_closes_dates_with_workers_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    """PostgreSQL and RabbitMQ, as the scale-out tests: skipped where they do not listen, a failure in CI."""
+    missing = [name for name, port in (("PostgreSQL", 5432), ("RabbitMQ", 5672)) if not _listening(port)]
+    if missing:
+        if PG_REQUIRED:
+            pytest.fail(f"{' and '.join(missing)} required here and unreachable on 127.0.0.1")
+        pytest.skip(f"{' and '.join(missing)} not reachable on this machine (CI requires them)")
+    eod.main(["--workers", "1,2", "--loans", "60"])
+    printed = capsys.readouterr().out
+    rows = {line[:14].strip(): line[14:].split() for line in printed.splitlines()}
+    for run in ("in-process", "1 worker", "2 workers"):
+        # s, loans/s, speed-up, CPU s, db, workers, coord, CPU per partition, ...
+        assert float(rows[run][1].replace(",", "")) > 0 and float(rows[run][3]) > 0, rows[run]
+    assert float(rows["1 worker"][5]) > 0  # the workers' CPU is measured, not only the coordinator's
+    assert "load average during the run" in printed and "0 discrepancies" in printed
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def test_the_market_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:

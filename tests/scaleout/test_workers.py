@@ -164,3 +164,37 @@ def test_a_worker_killed_inside_a_partition_has_it_redelivered_and_committed_onc
         assert verified.returncode == 0, verified.stdout
     finally:
         drop_clone(reference)
+
+
+def test_a_partition_failing_on_a_worker_stays_failed_and_named_until_a_retry_closes_the_date(
+    seeded: str, tmp_path: Path, workers: Workers
+) -> None:
+    reference = clone_database(seeded, "inproc")
+    try:
+        _in_process(reference, tmp_path, TODAY.isoformat())
+        # A bug in partition 3 on the worker: the others commit, that one fails and is not run again.
+        workers.start("buggy", {"FAIRLEND_FAIL_AT": "eod.partition.3"})
+        closing = workers.eod("--through", TODAY.isoformat())
+        out, err = closing.communicate(timeout=120)
+        assert closing.returncode == 2, out + err + workers.logs()
+        assert "eod_partitions_open" in err and "partition 3 failed: InjectedFault" in err, err
+        done = _workers_of(seeded)
+        assert done[3][:2] == ("failed", 1), done  # tried once, not redelivered: a bug is not a lost worker
+        assert {state for n, (state, _, _) in done.items() if n != 3} == {"committed"}
+        settings = settings_for(seeded, tmp_path)
+        listed = fairlend(settings, "eod-runs", "--date", TODAY.isoformat())
+        assert f"partition 3/{PARTITIONS} failed attempts 1" in listed.stdout
+        assert "InjectedFault: fault injected at eod.partition.3" in listed.stdout
+        assert f"{TODAY} failed distributed/{PARTITIONS}" in listed.stdout
+        still = fairlend(settings, "eod", "retry", "--date", TODAY.isoformat(), "--partition", "2")
+        assert still.returncode == 0 and f"business date is now {TODAY}" in still.stdout  # partition 2 had committed
+        # After the fix: the operator runs partition 3 alone, and the date closes.
+        retried = fairlend(settings, "eod", "retry", "--date", TODAY.isoformat(), "--partition", "3")
+        assert retried.returncode == 0, retried.stderr
+        assert f"business date is now {TODAY + timedelta(days=1)}" in retried.stdout
+        assert _workers_of(seeded)[3][:2] == ("committed", 2)
+        assert closed_book(seeded) == closed_book(reference)
+        verified = fairlend(settings, "verify")
+        assert verified.returncode == 0, verified.stdout
+    finally:
+        drop_clone(reference)

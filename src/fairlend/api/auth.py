@@ -111,6 +111,8 @@ LOAN_OFFICERS = frozenset({Role.UNDERWRITER, Role.ADMIN})
 UNDERWRITERS = frozenset({Role.UNDERWRITER, Role.ADMIN})
 # Operators who read end-of-day runs.
 EOD_READERS = frozenset({Role.ADMIN})
+# Who may run a failed end-of-day partition again (it moves money: accrual, fees, the journal).
+EOD_RUNNERS = frozenset({Role.ADMIN})
 # Operators who read the compliance statistics (blocked attempts, complaint clocks).
 COMPLIANCE_READERS = frozenset({Role.COMPLIANCE, Role.ADMIN})
 # Operators who read a borrower's collection records (contact log, cease requests, contact

@@ -71,12 +71,12 @@ from fairlend.lending.eod_dates import (
     store_business_date,
     stored_business_date,
 )
+from fairlend.lending.eod_journal import DayJournal
 from fairlend.lending.eod_partitioned import PartitionedDays
 from fairlend.lending.eod_status import BucketStep, MonthEndStep, ReminderStep
 from fairlend.lending.eod_steps import (
     AccrualStep,
     BillingStep,
-    DayJournal,
     DelinquencyStep,
     LateFeeStep,
     PenaltyStep,

@@ -9,9 +9,10 @@ the broker heard) changes nothing. The day's journal entries of the partition
 are posted at the end of lending's steps, as in a whole day's run (loans
 first, then the control accounts, the order repayments take). An error is
 recorded on the row (failed, with its error) and not raised: the caller
-(in-process loop or Celery task) reports it through the row. A deadlock or
-serialisation failure with another partition's transaction is retried a few
-times before it counts as a failure.
+(in-process loop or Celery task) reports it through the row. Partitions do
+not deadlock one another: their rows are their borrowers', and their journal
+moves the control accounts once, last, in account order, on the partition's
+own balance shard (`DayJournal.flush`), so nothing is retried.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
 
 from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.faults import crash_point, fault_point
 from fairlend.lending.eod_dates import LOCK_BUSINESS_DATE, is_done_on, stored_business_date
+from fairlend.lending.eod_journal import DayJournal
 from fairlend.lending.eod_partitions import (
     COMMITTED,
     PartitionRun,
@@ -43,7 +44,6 @@ from fairlend.lending.eod_partitions import (
     partition_of,
     partitions_of,
 )
-from fairlend.lending.eod_steps import DayJournal
 from fairlend.lending.eod_types import (
     EMBEDDED,
     SETTLE,
@@ -55,10 +55,6 @@ from fairlend.lending.eod_types import (
 )
 
 log = logging.getLogger("fairlend.eod")
-
-# Deadlocks and serialisation failures between two partitions' transactions (PostgreSQL SQLSTATE).
-_RETRYABLE = {"40P01", "40001"}
-_ATTEMPTS_ON_DEADLOCK = 3
 
 
 def this_worker() -> str:
@@ -89,18 +85,10 @@ def run_one_partition(
         mark_running(claim.conn, business_date, number, worker, claim.clock.now())
         claim.commit()
     part = Partition(number, row.of_count)
-    for attempt in range(1, _ATTEMPTS_ON_DEADLOCK + 1):
-        try:
-            return _run_once(uow, journal, own, registered, business_date, part, started)
-        except DBAPIError as exc:
-            code = getattr(exc.orig, "sqlstate", None)
-            if code in _RETRYABLE and attempt < _ATTEMPTS_ON_DEADLOCK:
-                log.warning("partition %d of %s: %s; running it again", number, business_date, code)
-                continue
-            return _failed(uow, business_date, number, started, exc)
-        except Exception as exc:  # recorded on the row: the date stays open until a retry commits it
-            return _failed(uow, business_date, number, started, exc)
-    raise AssertionError("unreachable")  # pragma: no cover
+    try:
+        return _run_once(uow, journal, own, registered, business_date, part, started)
+    except Exception as exc:  # recorded on the row: the date stays open until a retry commits it
+        return _failed(uow, business_date, number, started, exc)
 
 
 def _run_once(
@@ -126,7 +114,7 @@ def _run_once(
             for step in own:
                 counts[step.name] = int(step.run_partition(work, business_date, part))
                 crash_point("eod.after_step")
-            journal.flush(work)
+            journal.flush(work, shard=part.number)
         finally:
             journal.deferring = False
             journal.discard()

@@ -15,7 +15,8 @@ from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
-from fairlend.lending.eod_steps import ACTIVE, D1, DayJournal, LendingStep, both, day_params
+from fairlend.lending.eod_journal import DayJournal
+from fairlend.lending.eod_steps import ACTIVE, D1, LendingStep, both, day_params
 from fairlend.lending.events import LoanDelinquencyChanged, LoanMonthEnd
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.schedule import from_day

@@ -21,8 +21,8 @@ from sqlalchemy import Select, Update, and_, bindparam, case, func, literal, sel
 from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork
 from fairlend.jurisdiction.model import Profile
-from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting, entry
-from fairlend.ledger.service import Ledger
+from fairlend.ledger.model import AccountKey, AccountType, Posting, entry
+from fairlend.lending.eod_journal import DayJournal
 from fairlend.lending.model import LoanState
 from fairlend.lending.subledger import BILL_INSTALLMENT
 from fairlend.lending.tables import loan, loan_installment
@@ -51,34 +51,6 @@ def day_params(part: Partition | None, **values: int) -> dict[str, int]:
     if part is not None:
         values.update(slot_lo=part.lo, slot_hi=part.hi)
     return values
-
-
-class DayJournal:
-    """The day's journal entries, posted after every lending step has updated its loans.
-
-    Repayments lock a loan and then the control accounts; end-of-day must take
-    them in the same order, or the two could deadlock on PostgreSQL. Outside
-    a day's run (a step run on its own) entries are posted at once.
-    """
-
-    def __init__(self, ledger: Ledger) -> None:
-        self._ledger = ledger
-        self._pending: list[JournalEntry] = []
-        self.deferring = False
-
-    def add(self, uow: UnitOfWork, journal_entry: JournalEntry) -> None:
-        if self.deferring:
-            self._pending.append(journal_entry)
-        else:
-            self._ledger.post(uow, journal_entry)
-
-    def flush(self, uow: UnitOfWork) -> None:
-        pending, self._pending = self._pending, []
-        for journal_entry in pending:
-            self._ledger.post(uow, journal_entry)
-
-    def discard(self) -> None:
-        self._pending = []
 
 
 def _post_totals(

@@ -23,6 +23,7 @@ PAGE_MODULES = (
     "fairlend.web.compliance",
     "fairlend.web.compliance_disputes",
     "fairlend.web.lending",
+    "fairlend.web.eod",
     "fairlend.web.origination",
     "fairlend.web.investor",
     "fairlend.web.investor_autoinvest",

@@ -1,5 +1,5 @@
 """Lending's pages: the borrower's loans, a loan's schedule, repaying and the payoff quote;
-the console's loan lookup, loan page and end-of-day runs.
+the console's loan lookup and loan page (end-of-day's pages: web/eod.py).
 
 A repayment form carries a one-time key minted when the page is drawn; the
 key is claimed in the same store the API's `Idempotency-Key` uses, so a
@@ -13,13 +13,12 @@ posting and never a form stuck "in progress".
 from __future__ import annotations
 
 import secrets
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from fairlend.api.auth import EOD_READERS, LOAN_OFFICERS
+from fairlend.api.auth import LOAN_OFFICERS
 from fairlend.api.deps import ContainerDep
 from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, NotFound
@@ -178,35 +177,4 @@ def console_loan(request: Request, container: ContainerDep, loan_id: str) -> HTM
         console=True,
         pay_key="",
         **loan_hardship(container, loan_id),
-    )
-
-
-EOD_PAGE_SIZE = 20
-
-
-@router.get("/operator/eod", response_class=HTMLResponse)
-def eod_runs(
-    request: Request, container: ContainerDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1
-) -> HTMLResponse:
-    """One line per run, newest first, a page at a time; each date opens its steps."""
-    operator(request, container, EOD_READERS)
-    runs = container.eod.runs(EOD_PAGE_SIZE + 1, (page - 1) * EOD_PAGE_SIZE)
-    return render(
-        request,
-        container,
-        "lending/eod.html",
-        runs=runs[:EOD_PAGE_SIZE],
-        page=page,
-        more=len(runs) > EOD_PAGE_SIZE,
-        business_date=container.eod.business_date(),
-    )
-
-
-@router.get("/operator/eod/{business_date}", response_class=HTMLResponse)
-def eod_day(request: Request, container: ContainerDep, business_date: date) -> HTMLResponse:
-    """Every run of one business date with each step's count, in the reader's words."""
-    operator(request, container, EOD_READERS)
-    runs = container.eod.runs(20, on=business_date)
-    return render(
-        request, container, "lending/eod_day.html", runs=runs, day=business_date, status_code=200 if runs else 404
     )
