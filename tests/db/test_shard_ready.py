@@ -46,6 +46,10 @@ COORDINATOR = {
     "identity_login_failure": "per address, before a person is known",
     "identity_dev_message": "development only",
     "identity_session_revocation": "per token",
+    "finance_period_close": "the books' month close, across the whole book",
+    "finance_provision_segment": "the allowance per portfolio segment, across borrowers",
+    "finance_reopen_request": "the books' month close, across the whole book",
+    "ledger_period_lock": "the ledger's closed periods",
 }
 # The bureau is another institution with its own database (bureau/): not part of the lender's shards.
 BUREAU_PREFIX = "bureau_"
@@ -54,6 +58,8 @@ BUREAU_PREFIX = "bureau_"
 # the unique look-ups by id alone into (owner, id) or plain indexes, and keys the two tables by owner.
 # Ids are globally unique (sortable random ids), so none of these lets two owners' rows clash today.
 KNOWN = {
+    "finance_loan_class: a unique key ['loan_id'] without borrower_id",
+    "finance_non_accrual: a unique key ['loan_id'] without borrower_id",
     "identity_audit: keyed by ['id'] without person_id",
     "market_listing: keyed by ['id'] without borrower_id",
     "market_listing: a unique key ['offer_id'] without borrower_id",

@@ -65,11 +65,17 @@ def _day(
 
 @router.get(PAGE + "/{business_date}", response_class=HTMLResponse)
 def eod_day(
-    request: Request, container: ContainerDep, business_date: date, retried: Annotated[str, Query()] = ""
+    request: Request, container: ContainerDep, business_date: str, retried: Annotated[str, Query()] = ""
 ) -> HTMLResponse:
-    """Every run of one business date with each step's count, then its partitions, in the reader's words."""
+    """Every run of one business date with each step's count, then its partitions, in the reader's words.
+
+    A path that is not a date leads back to the list of runs (a form's "back" link may carry one)."""
     operator(request, container, EOD_READERS)
-    return _day(request, container, business_date, retried=retried if retried in ("open", "done") else "")
+    try:
+        day = date.fromisoformat(business_date)
+    except ValueError:
+        raise PageRedirect(PAGE) from None
+    return _day(request, container, day, retried=retried if retried in ("open", "done") else "")
 
 
 @router.post(PAGE + "/{business_date}/partitions/{number}/retry", response_model=None)
