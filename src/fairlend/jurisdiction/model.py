@@ -11,6 +11,49 @@ from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
 
+from fairlend.jurisdiction.finance_section import (
+    FinanceClass as FinanceClass,
+)
+from fairlend.jurisdiction.finance_section import (
+    FinanceProfile as FinanceProfile,
+)
+from fairlend.jurisdiction.finance_section import (
+    GradeLgd as GradeLgd,
+)
+from fairlend.jurisdiction.finance_section import (
+    Measurement as Measurement,
+)
+from fairlend.jurisdiction.hardship_section import (
+    DeclineReason as DeclineReason,
+)
+from fairlend.jurisdiction.hardship_section import (
+    DiscountedSettlement as DiscountedSettlement,
+)
+from fairlend.jurisdiction.hardship_section import (
+    HardshipProfile as HardshipProfile,
+)
+from fairlend.jurisdiction.hardship_section import (
+    HolidayInterest as HolidayInterest,
+)
+from fairlend.jurisdiction.hardship_section import (
+    InterestStop as InterestStop,
+)
+from fairlend.jurisdiction.hardship_section import (
+    OperatorReschedule as OperatorReschedule,
+)
+from fairlend.jurisdiction.hardship_section import (
+    PaymentHoliday as PaymentHoliday,
+)
+from fairlend.jurisdiction.hardship_section import (
+    ReagePolicy as ReagePolicy,
+)
+from fairlend.jurisdiction.hardship_section import (
+    ReducedInstallments as ReducedInstallments,
+)
+from fairlend.jurisdiction.hardship_section import (
+    TermExtension as TermExtension,
+)
+
 
 class CapScope(enum.StrEnum):
     PER_DEBT = "per_debt"
@@ -324,174 +367,6 @@ class MarketplaceProfile:
     borrower_cap_rule: str
     no_guarantee_rule: str  # MK-3, MK-6: never a promise of principal or return
     investors: InvestorRules
-
-
-class HolidayInterest(enum.StrEnum):
-    ACCRUE = "accrue"  # interest runs through the holiday and is spread over the installments after it
-    WAIVE = "waive"  # no interest for the holiday
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentHoliday:
-    """N periods without payment (延期还款); the term grows by N."""
-
-    enabled: bool
-    version: int
-    max_periods: int
-    interest: HolidayInterest
-
-
-@dataclass(frozen=True, slots=True)
-class TermExtension:
-    """More periods, the balance re-amortised (equal installment or equal principal)."""
-
-    enabled: bool
-    version: int
-    max_extra_periods: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReducedInstallments:
-    """A smaller installment for N periods, then the rest re-amortised."""
-
-    enabled: bool
-    version: int
-    max_periods: int
-    min_share: Decimal  # the reduced installment is at least this share of the current one
-    max_extra_periods: int  # periods that may be added after the reduced ones
-
-
-@dataclass(frozen=True, slots=True)
-class InterestStop:
-    """停息挂账 / 个性化分期: the balance frozen, repaid in principal-only installments."""
-
-    enabled: bool
-    version: int
-    max_periods: int
-
-
-@dataclass(frozen=True, slots=True)
-class DiscountedSettlement:
-    """减免结清: a lump sum below the balance settles the loan; the rest is written off."""
-
-    enabled: bool
-    version: int
-    max_discount: Decimal  # at most this share of what is owed is forgiven
-    pay_within_days: int  # the lump sum is due at most this many days after acceptance
-
-
-@dataclass(frozen=True, slots=True)
-class OperatorReschedule:
-    """Fineract-style: move the due dates, change the rate (never above the cap), add grace periods."""
-
-    enabled: bool
-    version: int
-    max_shift_days: int  # the first due date moves at most this many days later
-    max_grace_periods: int  # interest-only periods at the start
-
-
-@dataclass(frozen=True, slots=True)
-class ReagePolicy:
-    """When a kept plan returns a delinquent loan to current (re-age).
-
-    `us` (FFIEC Uniform Retail Credit Classification policy): at least 3
-    consecutive on-time plan payments, at most once in 12 months and twice in
-    5 years. `cn`: the status stays as reported until the plan's first payment,
-    then N. A limit of 0 is no limit.
-    """
-
-    rule: str
-    payments_required: int
-    consecutive_on_time: bool  # only on-time payments count, and a late one starts the count over
-    max_in_12_months: int
-    max_in_5_years: int
-
-
-class DeclineReason(enum.StrEnum):
-    """Why a hardship request is declined: stable codes the borrower sees explained, as a declined application's.
-
-    Here, not in hardship's model, because the profile names the ones that start a cool-down
-    (`HardshipProfile.cooldown_reasons`); `fairlend.hardship.model` re-exports it.
-    """
-
-    AFFORDABILITY = "affordability"  # no plan the borrower could keep fits what they can pay
-    NOT_IN_HARDSHIP = "not_in_hardship"  # the loan is current and the statement shows no hardship
-    PLAN_RECENTLY_BROKEN = "plan_recently_broken"
-    REAGE_LIMIT = "reage_limit"  # the profile's re-age limits are used up
-    TYPE_UNAVAILABLE = "type_unavailable"
-    INCOMPLETE = "incomplete"  # the statement or evidence does not support the request
-    OTHER = "other"
-
-
-@dataclass(frozen=True, slots=True)
-class HardshipProfile:
-    """Hardship plans (协商还款): the answer clock, maker-checker, keeping and breaking, re-age, the types."""
-
-    version: int  # of this whole rule set; a plan records the version it was made under
-    answer_days: int  # a borrower's request is answered within this many calendar days
-    answer_rule: str
-    approval_threshold_minor: int  # concessions above this need a second operator's approval
-    break_grace_days: int  # a plan installment unpaid this many days after its due date ends the plan
-    consent_version: str  # the text the borrower agrees to when accepting a plan
-    offer_valid_days: int  # an offer not accepted within this many days of being made expires
-    cooldown_days: int  # after a decline or an expired offer, no new request on the loan for this many days
-    cooldown_reasons: tuple[DeclineReason, ...]  # a decline starts the cool-down when it gives one of these
-    reage: ReagePolicy
-    payment_holiday: PaymentHoliday
-    term_extension: TermExtension
-    reduced_installments: ReducedInstallments
-    interest_stop: InterestStop
-    discounted_settlement: DiscountedSettlement
-    operator_reschedule: OperatorReschedule
-
-
-class Measurement(enum.StrEnum):
-    """How the allowance for credit losses is measured (RULES.md FN-2, FN-3, FN-4)."""
-
-    CATEGORY_RATES = "category_rates"  # FN-2: a reference rate per classification category
-    IFRS9 = "ifrs9"  # FN-3: 12-month ECL before the lifetime class, lifetime from it
-    CECL = "cecl"  # FN-4: lifetime ECL from origination
-
-
-@dataclass(frozen=True, slots=True)
-class FinanceClass:
-    """A classification class (a five-category grade, an IFRS 9 stage) and where it starts."""
-
-    code: str  # normal, special_mention, ... / stage_1, ...
-    from_dpd: int  # a loan this many days past due or more is at least this class
-    rule: str
-    rate: Decimal  # the provision rate under category_rates (FN-2); unused by ECL measurement
-
-
-@dataclass(frozen=True, slots=True)
-class GradeLgd:
-    """Loss given default for a grade letter until fairlend has its own recovery history."""
-
-    letter: str
-    lgd: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class FinanceProfile:
-    """Classification, provisioning and non-accrual (RULES.md "Finance"; docs/finance.md)."""
-
-    scheme: str  # five_category | stages: only a label for pages; the classes carry the thresholds
-    classes: tuple[FinanceClass, ...]  # best first, the first from 0 days past due
-    # A restructured loan (its schedule replaced by a modification) is at least this class for the
-    # observation period after the modification, however current it is.
-    restructured_floor: str
-    restructured_observation_days: int
-    restructured_rule: str
-    measurement: Measurement
-    measurement_rule: str
-    lifetime_from: str  # IFRS 9: the first class measured with lifetime ECL (stage_2)
-    default_from: str  # the first class whose probability of default is 1 (credit-impaired)
-    lgd: tuple[GradeLgd, ...]  # by grade letter; the first is used for an unknown letter
-    non_accrual_dpd: int  # FN-5: interest stops accruing to income at this many days past due
-    non_accrual_rule: str
-
-    def class_codes(self) -> tuple[str, ...]:
-        return tuple(c.code for c in self.classes)
 
 
 @dataclass(frozen=True, slots=True)
