@@ -27,8 +27,7 @@ from fairlend.lending.repayment_writes import write_loans, write_plans
 from fairlend.lending.subledger import (
     LOAN_FOR_UPDATE,
     OPEN_INSTALLMENTS,
-    PARTITION_CLOSED,
-    STORED_BUSINESS_DATE,
+    STORED_DATE_FOR_SLOT,
 )
 from fairlend.lending.views import PayoffQuote, RepaymentResult
 from fairlend.money import Money
@@ -76,11 +75,9 @@ class LoanRepayments(LendingQueries):
         if row is None:
             raise NotFound("loan_not_found", f"no loan {loan_id}")
         if not isinstance(uow.clock, Backdated):
-            stored = uow.conn.execute(STORED_BUSINESS_DATE).scalar()
-            if (
-                stored is not None
-                and uow.conn.execute(PARTITION_CLOSED, {"business_date": stored, "slot": row.borrower_slot}).first()
-            ):
+            found = uow.conn.execute(STORED_DATE_FOR_SLOT, {"slot": row.borrower_slot}).first()
+            stored = found.business_date if found is not None else None
+            if stored is not None and found is not None and found.slot_closed:
                 # End-of-day in partitions has closed this loan's part of the date, the rest of the book
                 # not yet: for this loan the date is closed (accrued through), so the repayment goes on the next.
                 stored += timedelta(days=1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Row, bindparam, delete, insert, literal, select, update
+from sqlalchemy import Integer, Row, bindparam, delete, exists, insert, literal, select, update
 
 from fairlend.batch.model import SLOTS
 from fairlend.db.uow import UnitOfWork
@@ -30,15 +30,20 @@ from fairlend.lending.tables import (
 from fairlend.money import Money
 
 LOAN_FOR_UPDATE = select(loan).where(loan.c.id == bindparam("loan_id")).with_for_update()
-STORED_BUSINESS_DATE = select(platform_business_date.c.business_date).where(platform_business_date.c.id == 1)
-# Whether end-of-day has committed the date's partition that holds a borrower's slot (the date itself
-# still open): partition n of P covers slots [n*SLOTS//P, (n+1)*SLOTS//P), so slot s is in ((s+1)*P-1)//SLOTS.
-PARTITION_CLOSED = select(eod_partition.c.number).where(
-    eod_partition.c.business_date == bindparam("business_date"),
-    eod_partition.c.state == "committed",
-    eod_partition.c.number
-    == ((bindparam("slot", type_=Integer()) + 1) * eod_partition.c.of_count - 1) // literal(SLOTS),
-)
+# The stored business date, and whether end-of-day has committed that date's partition holding a
+# borrower's slot (the date itself still open), in one read on a repayment's path: partition n of P covers
+# slots [n*SLOTS//P, (n+1)*SLOTS//P), so slot s is in ((s+1)*P-1)//SLOTS.
+STORED_DATE_FOR_SLOT = select(
+    platform_business_date.c.business_date,
+    exists()
+    .where(
+        eod_partition.c.business_date == platform_business_date.c.business_date,
+        eod_partition.c.state == "committed",
+        eod_partition.c.number
+        == ((bindparam("slot", type_=Integer()) + 1) * eod_partition.c.of_count - 1) // literal(SLOTS),
+    )
+    .label("slot_closed"),
+).where(platform_business_date.c.id == 1)
 OPEN_INSTALLMENTS = (
     select(loan_installment)
     .where(
