@@ -58,24 +58,8 @@ BUREAU_PREFIX = "bureau_"
 # the unique look-ups by id alone into (owner, id) or plain indexes, and keys the two tables by owner.
 # Ids are globally unique (sortable random ids), so none of these lets two owners' rows clash today.
 KNOWN = {
-    "finance_loan_class: a unique key ['loan_id'] without borrower_id",
-    "finance_non_accrual: a unique key ['loan_id'] without borrower_id",
-    "identity_audit: keyed by ['id'] without person_id",
     "market_listing: keyed by ['id'] without borrower_id",
     "market_listing: a unique key ['offer_id'] without borrower_id",
-    "loan: a unique key ['id'] without borrower_id",
-    "call_outcome: a unique key ['log_id'] without borrower_id",
-    "collection_task: a unique key ['business_date', 'loan_id', 'step'] without borrower_id",
-    "complaint: a unique key ['id'] without borrower_id",
-    "contact_log: a unique key ['id'] without borrower_id",
-    "contact_person: a unique key ['id'] without borrower_id",
-    "hardship_plan: a unique key ['id'] without borrower_id",
-    "hardship_plan: a unique key ['active_loan_id'] without borrower_id",
-    "hardship_proposal: a unique key ['id'] without borrower_id",
-    "hardship_request: a unique key ['open_loan_id'] without borrower_id",
-    "hardship_request: a unique key ['id'] without borrower_id",
-    "hardship_evidence: a unique key ['id'] without borrower_id",
-    "promise_to_pay: a unique key ['loan_id'] without borrower_id",
 }
 
 
