@@ -28,7 +28,7 @@ from tests.conftest import PG_SERVER
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
-BEFORE = ("finance_0003", "collections_0005", "hardship_0002", "identity_0006", "lending_0006")
+BEFORE = ("finance_0003", "collections_0005", "hardship_0002", "identity_0006", "lending_0006", "market_0006")
 OWNED = {
     "finance_loan_class": "borrower_id",
     "finance_non_accrual": "borrower_id",
@@ -44,6 +44,7 @@ OWNED = {
     "hardship_plan": "borrower_id",
     "hardship_evidence": "borrower_id",
     "identity_audit": "person_id",
+    "market_listing": "borrower_id",
 }
 
 
@@ -116,6 +117,7 @@ def _write_the_old_book(conn: sa.Connection) -> None:
         _insert(conn, "hardship_proposal", borrower_id=borrower, id=f"hp_{loan}", request_id=f"hr_{loan}")
         _insert(conn, "hardship_plan", borrower_id=borrower, id=f"pl_{loan}", loan_id=loan, active_loan_id=loan)
         _insert(conn, "hardship_evidence", borrower_id=borrower, id=f"ev_{loan}", request_id=f"hr_{loan}")
+        _insert(conn, "market_listing", borrower_id=borrower, id=f"lst_{loan}", offer_id=f"off_{loan}", funded_minor=0)
     heads: dict[str, tuple[int, str]] = {}
     for person in ("brw_a", "brw_b", "brw_a"):
         seq, prev = heads.get(person, (0, GENESIS))
@@ -168,6 +170,7 @@ def test_owned_rows_keep_their_rules_and_every_unique_key_names_the_owner_after_
         ("hardship_plan", {"borrower_id": "brw_a", "id": "pl_9", "loan_id": "loan_1", "active_loan_id": "loan_1"}),
         ("finance_loan_class", {"borrower_id": "brw_a", "loan_id": "loan_1"}),
         ("loan", {"borrower_id": "brw_a", "id": "loan_1", "borrower_slot": 7}),
+        ("market_listing", {"borrower_id": "brw_a", "id": "lst_9", "offer_id": "off_loan_1", "funded_minor": 0}),
     ]
     for table, values in seconds:
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
