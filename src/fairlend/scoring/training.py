@@ -20,9 +20,8 @@ from fairlend.scoring.binning import (
     BinningSettings,
     FeatureBinning,
     FloatArray,
-    fit_categorical,
-    fit_numeric,
 )
+from fairlend.scoring.binning_fit import fit_categorical, fit_numeric
 from fairlend.scoring.scorecard import DEFAULT_SCALING, FeatureSpec, Scaling, Scorecard, ScoredFeature
 
 
