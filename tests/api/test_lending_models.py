@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import orjson
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fairlend.api.routers.lending_models import (
@@ -89,18 +89,20 @@ def details(draw: st.DrawFn) -> LoanDetail:
     )
 
 
+@settings(deadline=None)
 @given(MINORS, CURRENCIES)
 def test_an_amount_in_major_units_is_the_decimal_of_its_minor_units(minor: int, currency: str) -> None:
     money = Money(minor, currency)
     assert major(minor, CURRENCY_EXPONENTS[currency]) == str(money.to_decimal()) == MoneyPublic.of(money).amount
 
 
+@settings(deadline=None)
 @given(MINORS, st.integers(min_value=0, max_value=9))
 def test_major_agrees_with_decimal_for_any_number_of_places(minor: int, digits: int) -> None:
     assert major(minor, digits) == str(Decimal(minor).scaleb(-digits))
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(details())
 def test_a_loans_json_is_its_models_json_byte_for_byte(detail: LoanDetail) -> None:
     model = LoanPublic.of(detail)
@@ -108,12 +110,13 @@ def test_a_loans_json_is_its_models_json_byte_for_byte(detail: LoanDetail) -> No
     assert orjson.loads(loan_json(detail)) == model.model_dump(mode="json")
 
 
-@settings(max_examples=25)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(details(), max_size=3))
 def test_a_borrowers_loans_are_a_list_of_the_same(found: list[LoanDetail]) -> None:
     assert orjson.loads(loans_json(found)) == [LoanPublic.of(d).model_dump(mode="json") for d in found]
 
 
+@settings(deadline=None)
 @given(CURRENCIES, st.lists(MINORS, min_size=9, max_size=9), st.sampled_from(LoanState), st.sampled_from(RepaymentKind))
 def test_a_repayments_json_is_its_models_json_byte_for_byte(
     currency: str, minors: list[int], state: LoanState, kind: RepaymentKind
