@@ -7,6 +7,7 @@ is lending's own `loan_facts` after each end-of-day, recomputed in plain Python.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from datetime import date
 
@@ -63,7 +64,7 @@ def test_originations_balances_buckets_and_roll_rates_match_the_book_day_by_day(
     months = sorted(oracle.snapshots)
     pairs = Counter(
         (oracle.snapshots[a][loan][0], oracle.snapshots[b][loan][0])
-        for a, b in zip(months, months[1:], strict=False)
+        for a, b in itertools.pairwise(months)
         for loan in oracle.snapshots[a]
         if oracle.snapshots[a][loan][0] in buckets
     )
