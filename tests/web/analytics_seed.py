@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
@@ -37,3 +40,13 @@ def operator_id(container: Container, report: DemoReport, role: str) -> str:
 
 def person(report: DemoReport, role: Role = Role.BORROWER) -> str:
     return report.borrowers[0].person_id if role is Role.BORROWER else report.investors[0].person_id
+
+
+@pytest.fixture(scope="session")
+def analytics_demo(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[Container, DemoReport]]:
+    """One demo book for the analytics page tests and their browser test (read only: nothing changes it)."""
+    container, report = demo_book(tmp_path_factory.mktemp("analytics"), sqlite_template)
+    yield container, report
+    container.close()

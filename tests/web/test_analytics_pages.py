@@ -23,7 +23,7 @@ from fairlend.bootstrap import Container
 from fairlend.collections.model import rule_text
 from fairlend.identity.model import Role
 from fairlend.sim.report import DemoReport
-from tests.web.analytics_seed import demo_book, operator_id
+from tests.web.analytics_seed import operator_id
 from tests.web.helpers import sign_in
 from tests.web.test_every_page_speaks_the_readers_language import _problems
 
@@ -45,11 +45,9 @@ LANGS = ("en", "zh-CN")
 BLOCK = re.compile(r'<script type="application/json" id="fl-charts">(.*?)</script>', re.S)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: object) -> Iterator[tuple[Container, DemoReport]]:
-    container, report = demo_book(tmp_path_factory.mktemp("analytics"), sqlite_template)  # type: ignore[arg-type]
-    yield container, report
-    container.close()
+@pytest.fixture
+def demo(analytics_demo: tuple[Container, DemoReport]) -> tuple[Container, DemoReport]:
+    return analytics_demo
 
 
 @pytest.fixture
