@@ -31,8 +31,9 @@ def _charts_drawn(page: Page) -> list[str]:
     return page.evaluate(
         """() => Array.from(document.querySelectorAll('.chart')).filter(el => {
               const drawn = el.querySelector('svg, canvas') !== null && el.dataset.drawn === '1';
-              const table = el.nextElementSibling;
-              return !(drawn && table && table.tagName === 'TABLE' && table.querySelectorAll('tr').length > 1);
+              const under = el.nextElementSibling;  // <details> with the chart's table
+              const table = under && under.tagName === 'DETAILS' ? under.querySelector('table') : null;
+              return !(drawn && table && table.querySelectorAll('tr').length > 1);
            }).map(el => el.id)"""
     )
 

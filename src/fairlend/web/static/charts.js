@@ -27,13 +27,13 @@
         }]
       };
     }
-    var category = { type: "category", data: spec.x, axisLabel: { width: 220, overflow: "truncate" } };
+    var category = { type: "category", data: spec.x, axisLabel: { width: spec.horizontal ? 140 : 80, overflow: "truncate" } };
     var value = { type: "value", axisLabel: { formatter: format } };
     return {
       animation: data.animate,
       tooltip: { trigger: "axis", valueFormatter: format },
       legend: { type: "scroll", top: 0 },
-      grid: { left: spec.horizontal ? 230 : 60, right: 20, top: 40, bottom: 40 },
+      grid: { left: spec.horizontal ? 150 : 60, right: 20, top: 40, bottom: 40 },
       xAxis: spec.horizontal ? value : category,
       yAxis: spec.horizontal ? category : value,
       series: spec.series.map(function (s) {
