@@ -203,3 +203,29 @@ def test_the_range_defaults_to_the_twelve_months_through_the_business_date(
     today = container.clock.business_date()
     html = api.get("/operator/analytics?lang=en").text
     assert f"From {date(today.year - 1, today.month, 1).isoformat()} to {today.isoformat()}" in html
+
+
+def test_every_key_the_charts_and_their_pages_name_is_in_both_catalogs() -> None:
+    """Literal keys in the chart builders and templates, and the keys they build from a status or a kind."""
+    from importlib import resources
+
+    from fairlend.analytics.model import CHARGED_OFF, SETTLED
+    from fairlend.web.analytics_charts import DEADLINE_STATES
+    from fairlend.web.i18n import catalog
+
+    web = resources.files("fairlend.web")
+    sources = [web.joinpath(name).read_text(encoding="utf-8") for name in ("analytics_charts.py", "borrower_charts.py")]
+    sources += [
+        web.joinpath("templates", *name.split("/")).read_text(encoding="utf-8")
+        for name in ("_charts.html", "analytics/page.html", "analytics/report.html")
+    ]
+    literal = r"""\bt\(\s*["']([a-z_]+\.[\w.]*\w)["']"""  # a whole key, not a prefix ("x." + status)
+    keys = {k for text in sources for k in re.findall(literal, text)}
+    keys |= {f"analytics.status.{s}" for s in (SETTLED, CHARGED_OFF)}
+    keys |= {f"analytics.kind.{k}" for k in ("complaint", "hardship")} | {
+        f"analytics.deadline.{s}" for s in DEADLINE_STATES
+    }
+    keys |= {f"credit.chart.purpose.{p}" for p in ("self_check", "application")}
+    assert len(keys) > 60
+    for locale in ("en", "zh-CN"):
+        assert sorted(k for k in keys if k not in catalog(locale)) == [], locale
