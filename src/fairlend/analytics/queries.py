@@ -140,7 +140,11 @@ def _snapshots(flt: Filter, ms: CTE, first_bucket: str) -> CTE:
     )
 
 
-def grade_months(conn: Connection, flt: Filter, buckets: tuple[str, ...]) -> list[GradeMonth]:
+def month_ends(conn: Connection, flt: Filter, buckets: tuple[str, ...]) -> tuple[list[GradeMonth], list[BucketMonth]]:
+    """Originations and balances by grade and month, and loans by bucket at each month's end.
+
+    The month-end snapshot (the costly part: a status per loan and month) is read once for both.
+    """
     ms = _months(months(flt))
     lo = _loans(flt)
     made = conn.execute(
@@ -151,29 +155,23 @@ def grade_months(conn: Connection, flt: Filter, buckets: tuple[str, ...]) -> lis
     ).all()
     snap = _snapshots(flt, ms, buckets[0])
     held = conn.execute(
-        select(snap.c.month, snap.c.grade, func.sum(snap.c.outstanding))
+        select(snap.c.month, snap.c.grade, snap.c.status, func.count(), func.sum(snap.c.outstanding))
         .where(snap.c.status.not_in((SETTLED, CHARGED_OFF)))
-        .group_by(snap.c.month, snap.c.grade)
+        .group_by(snap.c.month, snap.c.grade, snap.c.status)
     ).all()
     cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    in_bucket: dict[tuple[str, str], int] = defaultdict(int)
     for month, grade, n, amount in made:
         cells[month, grade][0] += int(n)
         cells[month, grade][1] += int(amount or 0)
-    for month, grade, amount in held:
+    for month, grade, status, n, amount in held:
         cells[month, grade][2] += int(amount or 0)
-    return [GradeMonth(m, g, *v) for (m, g), v in sorted(cells.items())]
-
-
-def bucket_months(conn: Connection, flt: Filter, buckets: tuple[str, ...]) -> list[BucketMonth]:
-    ms = _months(months(flt))
-    snap = _snapshots(flt, ms, buckets[0])
-    rows = conn.execute(
-        select(snap.c.month, snap.c.status, func.count())
-        .where(snap.c.status.in_(buckets))
-        .group_by(snap.c.month, snap.c.status)
-    ).all()
+        in_bucket[month, status] += int(n)
     order = {b: i for i, b in enumerate(buckets)}
-    return sorted((BucketMonth(m, s, int(n)) for m, s, n in rows), key=lambda b: (b.month, order[b.bucket]))
+    return (
+        [GradeMonth(m, g, *v) for (m, g), v in sorted(cells.items())],
+        [BucketMonth(m, b, n) for (m, b), n in sorted(in_bucket.items(), key=lambda kv: (kv[0][0], order[kv[0][1]]))],
+    )
 
 
 def roll_pairs(conn: Connection, flt: Filter, buckets: tuple[str, ...]) -> list[tuple[str, str, int]]:

@@ -47,8 +47,7 @@ class AnalyticsService:
         """Every measure over the range (and grade), read in one transaction so they agree with each other."""
         with self._uow(read_only=True) as uow:
             conn = uow.conn
-            grade_months = queries.grade_months(conn, flt, self._buckets)
-            bucket_months = queries.bucket_months(conn, flt, self._buckets)
+            grade_months, bucket_months = queries.month_ends(conn, flt, self._buckets)
             pairs = queries.roll_pairs(conn, flt, self._buckets)
             cohorts, defaults = queries.vintage_counts(conn, flt)
             losses = queries.losses(conn, flt)
