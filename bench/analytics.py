@@ -14,6 +14,7 @@ warm-up load. Prints the percentiles, the ratio of p95 to the issue's budget
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -75,7 +76,7 @@ def run(borrowers: int, days: int, loads: int, workdir: Path) -> dict[str, float
         f" {loads} loads, p50 {statistics.median(pages):.0f} ms, p95 {page95:.0f} ms, max {max(pages):.0f} ms;"
         f" p95 / budget {BUDGET_MS:.0f} ms = {page95 / BUDGET_MS:.2f};"
         f" measures' SQL p50 {sql50:.0f} ms ({sql50 / statistics.median(pages):.0%} of the page),"
-        f" within budget {page95 < BUDGET_MS}",
+        f" within budget {page95 < BUDGET_MS}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
         flush=True,
     )
     return {"p50": statistics.median(pages), "p95": page95, "sql_p50": sql50}
