@@ -13,7 +13,7 @@ from types import ModuleType
 
 import bench
 import pytest
-from bench import bureau, eod, finance, load, market, market_funding, repayment_files, repayments, scoring
+from bench import analytics, bureau, eod, finance, load, market, market_funding, repayment_files, repayments, scoring
 from bench import collections as collections_bench
 from bench import http as http_bench
 from bench.loopback import require_loopback
@@ -93,6 +93,13 @@ def test_the_repayment_file_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixt
 def test_the_end_of_day_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
     eod.main(["--loans", "50", "--days", "1", "--backends", "sqlite"])
     assert "targets:" in capsys.readouterr().out
+
+
+def test_the_analytics_bench_loads_the_page_over_a_tiny_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    figures = analytics.main(["--borrowers", "3", "--days", "20", "--loads", "3"])
+    printed = capsys.readouterr().out
+    assert figures is None and "3 loads, p50" in printed and "p95 / budget 500 ms" in printed
+    assert "measures' SQL p50" in printed
 
 
 def test_the_finance_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:

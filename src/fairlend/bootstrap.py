@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from fairlend.analytics.service import AnalyticsService
 from fairlend.batch.dispatch import CeleryDispatcher
 from fairlend.bureau.client import BureauAdmin, InProcessBureau, OwnInstitution
 from fairlend.bureau.sealing import BureauSealer
@@ -98,6 +99,8 @@ class Container:
     hardship: HardshipPlans = field(default=None)  # type: ignore[assignment]
     # Statements, classification, provisions, period close, export (finance/service.py).
     finance: FinanceService = field(default=None)  # type: ignore[assignment]
+    # Portfolio measures, read-only (analytics/service.py): the console's analytics page and `fairlend report`.
+    analytics: AnalyticsService = field(default=None)  # type: ignore[assignment]
 
     def verify(self) -> list[Discrepancy]:
         found: list[Discrepancy] = []
@@ -265,4 +268,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         uow, ledger, profile, grade_risks(container.origination.policy, score_model.scaling)
     )
     wire_finance(container)
+    market = container.market
+    container.analytics = AnalyticsService(
+        uow,
+        currency=profile.currency,
+        buckets=tuple(b.name for b in profile.delinquency_buckets),
+        pd_of=score_model.scaling.probability_of_bad,
+        nar_of=lambda investor_id: market.portfolios.portfolio(investor_id).nar,
+    )
     return container

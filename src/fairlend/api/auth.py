@@ -161,6 +161,9 @@ HARDSHIP_READERS = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE,
 # Finance alone, not admin: who administers the operator accounts does not also close the books
 # (segregation of duties); reopening a month takes a second finance operator (four eyes).
 FINANCE_OFFICERS = frozenset({Role.FINANCE})
+# Operators who read the portfolio's analytics (vintages, losses, blocked attempts by collector): the
+# people who answer for the book's risk and conduct. Not collectors: the page ranks collectors.
+ANALYSTS = frozenset({Role.UNDERWRITER, Role.COMPLIANCE, Role.FINANCE, Role.ADMIN})
 
 
 def owner_or(roles: frozenset[Role], param: str = "person_id") -> Callable[[Request, Principal], Awaitable[Principal]]:
