@@ -35,7 +35,7 @@ from fairlend.sim.world import World
 
 CONTACT_EFFECT_DAYS = 3  # a contact makes a late payer more likely to pay within this many days
 BASE_CURE = 0.04  # a late payer in work pays what is overdue on a given day with this chance
-PREPAY_AFTER = 2  # installments a prepayer pays before settling the whole loan
+PREPAY_AFTER = 1  # installments a prepayer pays before settling the whole loan
 
 
 class Agent:
@@ -78,7 +78,6 @@ class Borrowers:
         for a in self.agents:
             self.by_signup.setdefault(a.sim.signup_offset, []).append(a)
         self.by_loan: dict[str, Agent] = {}  # loans still open (not settled, not charged off)
-        self.all_loans: dict[str, Agent] = {}
         self.settled: list[str] = []  # loans settled early, in order
         self.listed: dict[str, Agent] = {}  # listings not funded by the end of their day
 
@@ -175,6 +174,7 @@ class Borrowers:
             raise Conflict("demo_code_missing", "the development sender kept no sign-up code")
         who = identity.accounts.sign_up(p.phone, code, Role.BORROWER)
         agent.person_id = who.subject_id
+        self.w.report.borrower_ids.append(who.subject_id)
         identity.kyc.verify_identity(who.subject_id, p.name, p.id_number, p.birth_date)
         identity.kyc.bind_bank_card(who.subject_id, p.card_number)
         identity.consents.give(who.subject_id, ConsentPurpose.DATA_PROCESSING, "data-processing/v1")
@@ -244,7 +244,6 @@ class Borrowers:
     def _booked(self, agent: Agent, loan_id: str, amount: Money, grade: str) -> None:
         agent.loan_id = loan_id
         self.by_loan[loan_id] = agent
-        self.all_loans[loan_id] = agent
         self.w.booked(loan_id, grade)
         self.w.report.originations[grade[:1]] += 1
         self.w.report.originated_minor[grade[:1]] += amount.minor

@@ -102,5 +102,5 @@ def simulate(
         world.eod.run_day(today)
         report.eod_days += 1
         tick("days", offset + 1, config.days)
-    summarise(world, investors, list(people.all_loans))
+    summarise(world, investors, report.loans)
     return report

@@ -32,6 +32,11 @@ DAY_HOUR = time(10, 0)  # each simulated business day happens from 10:00 local: 
 NIGHT_HOUR = time(23, 30)  # when the careless collector calls: outside every profile's window
 
 
+def local_instant(day: date, timezone: str, at: time = DAY_HOUR) -> datetime:
+    """`at` o'clock on `day` in `timezone`, as a UTC instant."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
 @dataclass(frozen=True, slots=True)
 class CarelessAttempt:
     kind: str  # "settled_loan", "contact_person", "night_call"
@@ -71,6 +76,8 @@ class SimReport:
     loan_states: Counter[str] = field(default_factory=Counter)  # at the end
     nar_percentiles: dict[str, str] = field(default_factory=dict)  # p10, p50, p90 (fractions)
     eod_days: int = 0
+    loans: list[str] = field(default_factory=list)  # every loan booked, in booking order
+    borrower_ids: list[str] = field(default_factory=list)  # every borrower signed up, in order
 
 
 class World:
@@ -104,8 +111,7 @@ class World:
     def set_time(self, day: date, at: time) -> None:
         setter = getattr(self.c.clock, "set", None)
         if callable(setter):
-            local = datetime.combine(day, at, tzinfo=ZoneInfo(self.profile.timezone))
-            setter(local.astimezone(UTC))
+            setter(local_instant(day, self.profile.timezone, at))
 
     def can_set_time(self) -> bool:
         return callable(getattr(self.c.clock, "set", None))
@@ -117,4 +123,5 @@ class World:
 
     def booked(self, loan_id: str, grade: str) -> None:
         self.order[loan_id] = len(self.order)
+        self.report.loans.append(loan_id)
         self.grade_of[loan_id] = grade[:1] or "?"
