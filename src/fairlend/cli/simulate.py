@@ -87,8 +87,8 @@ def summary_tables(report: SimReport, timer: Timer | None = None) -> list[Table]
     rows += [(f"bureau records {k}", n) for k, n in sorted(report.bureau.items())]
     rows += [(f"secondary market {k}", n) for k, n in sorted(report.trades.items())]
     rows += [(f"investor NAR {k}", f"{float(v):.2%}") for k, v in report.nar_percentiles.items()]
-    for what, n in rows:
-        book.add_row(what, str(n))
+    for what, value in rows:
+        book.add_row(what, str(value))
     tables = [grades, book]
     if timer is not None and timer.total > 0:
         shares = Table(title=f"time per service ({timer.total:.1f} s in service calls)")
