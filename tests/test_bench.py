@@ -16,6 +16,7 @@ import pytest
 from bench import analytics, bureau, eod, finance, load, market, market_funding, repayment_files, repayments, scoring
 from bench import collections as collections_bench
 from bench import http as http_bench
+from bench import simulate as simulate_bench
 from bench.loopback import require_loopback
 
 from tests.conftest import PG_REQUIRED
@@ -232,3 +233,14 @@ def test_the_oracle_fuzz_runs_and_the_gateway_agrees_with_it(through: str, capsy
     printed = capsys.readouterr().out
     assert f"fuzz (cn, {through}): " in printed and f"fuzz (us, {through}): " in printed
     assert "0 of " in printed and "disagree with the oracle" in printed
+
+
+@pytest.mark.slow
+def test_the_simulator_bench_prints_wall_time_service_shares_and_a_projection(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert simulate_bench.main(["--borrowers", "3", "--investors", "2", "--days", "5"]) == 0
+    printed = capsys.readouterr().out
+    assert "sqlite: 3 borrowers, 2 investors, 5 days" in printed and "fairlend verify: 0 discrepancies" in printed
+    assert "eod " in printed and "identity " in printed and "eod.run_day" in printed
+    assert "projected for 10,000 borrowers x 365 days" in printed and "x the 300 s target" in printed

@@ -207,3 +207,7 @@ app.add_typer(_finance_cli.app)
 from fairlend.cli import report as _report_cli  # noqa: E402  (`fairlend report`; needs open_container above)
 
 app.add_typer(_report_cli.app)
+
+from fairlend.cli import simulate as _simulate  # noqa: E402  (`fairlend simulate`; needs the helpers above)
+
+app.add_typer(_simulate.app)
