@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from fairlend.bureau import metro2
 from fairlend.bureau.accounts import RecordApplier
 from fairlend.bureau.bulk import (
     bulk_insert,
@@ -56,6 +57,7 @@ from fairlend.bureau.sealing import BureauSealer, purpose
 from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bureau_record, bureau_submission
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile
+from fairlend.metro2.file import FileRefused
 
 
 @dataclass
@@ -97,8 +99,21 @@ class Intake:
     ) -> IntakeResult:
         submission_id = new_id("bsub")
         rejected: list[LineOutcome] = []
-        warnings: list[LineOutcome] = []
         records: list[Record] = []
+        if metro2.is_metro2(content):
+            try:
+                parsed = metro2.parse(content, today)
+            except FileRefused as refused:
+                # A bad header or trailer refuses the whole file: nothing of it is applied.
+                outcome = [metro2.refusal(refused)]
+                lines = content.count(b"\n")
+                return IntakeResult(
+                    self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), []
+                )
+            return self._apply_records(
+                conn, institution_id, content, submission_id, sha256, parsed.lines, parsed.records, parsed.rejected,
+                parsed.openings, now=now, today=today,
+            )  # fmt: skip
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError:
@@ -114,7 +129,27 @@ class Intake:
                 records.append(parse_record(line, number) if decoded is None else parse_object(decoded[index], number))
             except RecordError as exc:
                 rejected.append(LineOutcome(number, _record_id_of(line), exc.code, exc.reason))
+        return self._apply_records(
+            conn, institution_id, content, submission_id, sha256, lines, records, rejected, set(), now=now, today=today
+        )
 
+    def _apply_records(
+        self,
+        conn: Connection,
+        institution_id: str,
+        content: bytes,
+        submission_id: str,
+        sha256: str,
+        lines: int,
+        records: list[Record],
+        rejected: list[LineOutcome],
+        implied: set[str],
+        *,
+        now: datetime,
+        today: date,
+    ) -> IntakeResult:
+        """Apply a file's parsed records; `implied` are openings a Metro 2 base segment stands for."""
+        warnings: list[LineOutcome] = []
         # Record ids applied before (or twice in this file) are duplicates, not errors.
         fresh, duplicates = self._claim(conn, institution_id, submission_id, records)
 
@@ -127,8 +162,10 @@ class Intake:
             try:
                 warning = apply_one(record, batch, now, today)
             except RecordError as exc:
-                rejected.append(LineOutcome(record.line, record.record_id, exc.code, exc.reason))
                 refused.append(record.record_id)
+                if exc.code == "account_exists" and record.record_id in implied:
+                    continue  # a Metro 2 segment restates its account's opening every cycle: not an error
+                rejected.append(LineOutcome(record.line, record.record_id, exc.code, exc.reason))
                 continue
             applied.append(record)
             if warning is not None:
@@ -137,15 +174,38 @@ class Intake:
         self._write(conn, batch)
         if refused:
             self._release(conn, institution_id, refused)
+        return IntakeResult(
+            self._store(
+                conn, institution_id, content, submission_id, sha256, now, lines, rejected, warnings, len(applied),
+                duplicates,
+            ),
+            batch.resolved,
+        )  # fmt: skip
+
+    def _store(
+        self,
+        conn: Connection,
+        institution_id: str,
+        content: bytes,
+        submission_id: str,
+        sha256: str,
+        now: datetime,
+        lines: int,
+        rejected: list[LineOutcome],
+        warnings: list[LineOutcome] | None = None,
+        applied: int = 0,
+        duplicates: int = 0,
+    ) -> Ack:
+        """Keep the file (sealed) and its acknowledgement."""
         rejected.sort(key=lambda o: o.line)
         ack = Ack(
             submission_id=submission_id,
             sha256=sha256,
             lines=lines,
-            applied=len(applied),
+            applied=applied,
             duplicates=duplicates,
             rejected=tuple(rejected),
-            warnings=tuple(warnings),
+            warnings=tuple(warnings or ()),
         )
         conn.execute(
             insert(bureau_submission).values(
@@ -154,7 +214,7 @@ class Intake:
                 sha256=sha256,
                 received_at=now,
                 lines=lines,
-                applied=len(applied),
+                applied=applied,
                 rejected=len(rejected),
                 ack=json.dumps(ack.to_json(), ensure_ascii=False),
                 # Whole files of names and ID numbers: kept only sealed (sealed.py).
@@ -162,7 +222,7 @@ class Intake:
                 content=self._sealer.seal(content, purpose(bureau_submission.name, "content", submission_id)),
             )
         )
-        return IntakeResult(ack, batch.resolved)
+        return ack
 
     # -- loading -------------------------------------------------------------------
 
