@@ -78,7 +78,7 @@ def test_a_cure_reports_11_and_the_month_it_was_30_days_late_in_the_profile() ->
             155: "000001015",
             182: "08312025",
             206: "08202025",
-        }  # fmt: skip
+        }
     )
     assert _segment("2025-08-31") == expected.replace("100" + "B" * 21, "00" + "B" * 22)
     # The profile starts with the month before the date of account information: August shows from September.
@@ -101,7 +101,7 @@ def test_paid_reports_13_zero_balance_and_the_rating_of_a_current_payoff() -> No
             182: "11102025",
             198: "11102025",
             206: "11102025",
-        }  # fmt: skip
+        }
     )
     assert _segment("2025-11-10") == expected
 
@@ -110,8 +110,15 @@ def test_the_date_of_first_delinquency_is_kept_across_a_partial_catch_up_and_ren
     opened = {**LIFE[0], "record_id": "x:opened", "account_ref": "x"}
 
     def st(day: str, days: int) -> dict[str, object]:
-        return {"record_id": f"x:{day}", "type": "status", "account_ref": "x", "date": day, "balance": 100_000,
-                "amount_overdue": 5_000 if days else 0, "days_overdue": days}  # fmt: skip
+        return {
+            "record_id": f"x:{day}",
+            "type": "status",
+            "account_ref": "x",
+            "date": day,
+            "balance": 100_000,
+            "amount_overdue": 5_000 if days else 0,
+            "days_overdue": days,
+        }
 
     history = [opened, st("2025-08-01", 95), st("2025-09-01", 35), st("2025-10-01", 0), st("2025-11-01", 40)]
     partial = fold(history[:3], CODES)["x"]
@@ -125,4 +132,4 @@ def test_a_charge_off_reports_97_with_the_original_charge_off_amount() -> None:
                            "amount": 120_000}]  # fmt: skip
     account = fold(records, CODES)["loan_life"]
     line = account_line(base_segment(account, date(2025, 8, 10), DOE))
-    assert (line[123:125], line[125], line[171:180], line[189:197]) == ("97", " ", "000001200", "07062025")
+    assert (line[123:125], line[125], line[172:181], line[189:197]) == ("97", " ", "000001200", "07062025")

@@ -36,7 +36,8 @@ _DATES = ("date_opened", "date_account_information", "date_first_delinquency", "
 
 
 def is_metro2(content: bytes) -> bool:
-    return content[4:10] == HEADER_MARK and content[:4].isdigit()
+    """A JSON line starts with `{`; a Metro 2 record with its four-digit record descriptor word."""
+    return content[:4].isdigit() and (content[4:10] == HEADER_MARK or len(content.split(b"\n", 1)[0]) >= 366)
 
 
 @dataclass

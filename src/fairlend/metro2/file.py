@@ -169,14 +169,16 @@ def read(lines: Iterable[bytes], reading: Reading) -> Iterator[tuple[int, Accoun
         if number == 1:
             try:
                 text = _text(raw, 1)
+                if text[4:10] != HEADER_IDENTIFIER:
+                    raise FieldProblem(1, "record_identifier", 5, "no_header", "the first record must be the HEADER")
                 _length(text, 1, RECORD_LENGTH)
                 reading.header = decode(HEADER, text, record=1)
             except FieldProblem as problem:
                 raise FileRefused(problem) from None
-            if reading.header["record_identifier"] != HEADER_IDENTIFIER:
-                raise FileRefused(
-                    FieldProblem(1, "record_identifier", 5, "no_header", "the first record must be the HEADER")
-                )
+            for name in ("activity_date", "date_created"):
+                if reading.header[name] is None:
+                    where = HEADER.field(name).start
+                    raise FileRefused(FieldProblem(1, name, where, "missing_field", f"the header's {name} is required"))
             continue
         if not raw.strip():
             number -= 1
