@@ -135,7 +135,7 @@ FILE_VARIANTS = {
         "total_status_code_71",
         147,
         "trailer_mismatch",
-    ),  # fmt: skip
+    ),
     "no trailer": (lambda h, a, t: [h, a], "record_identifier", 5, "no_trailer"),
     "header not first": (lambda h, a, t: [a, h, t], "record_identifier", 5, "no_header"),
     "header date": (lambda h, a, t: [_put(h, 48, "00000000"), a, t], "activity_date", 48, "missing_field"),
