@@ -42,6 +42,8 @@ from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.db.migrate import upgrade
 
+from bench.metro2_intake import bench_metro2_intake
+
 INTAKE_TARGET = 50_000
 REPORT_TARGET_MS = 20.0
 
@@ -311,8 +313,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report-accounts", type=int, default=50)
     parser.add_argument("--report-months", type=int, default=60)
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--metro2-accounts", type=int, default=20_000, help="Metro 2 intake: base segments a file")
     args = parser.parse_args(argv)
     bench_intake(args.accounts, args.months, args.intake_runs)
+    bench_metro2_intake(args.metro2_accounts, args.intake_runs)
     bench_report(args.report_accounts, args.report_months, args.runs)
 
 

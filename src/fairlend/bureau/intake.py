@@ -151,10 +151,16 @@ class Intake:
         """Apply a file's parsed records; `implied` are openings a Metro 2 base segment stands for."""
         warnings: list[LineOutcome] = []
         # Record ids applied before (or twice in this file) are duplicates, not errors.
-        fresh, duplicates = self._claim(conn, institution_id, submission_id, records)
-
         batch = Batch(institution_id, storage_dates(conn))
-        self._load(conn, batch, fresh)
+        if implied:
+            # A Metro 2 segment restates its account's opening every cycle: read the accounts first and
+            # drop the openings of those already held, so that only new ones are logged and applied.
+            self._load(conn, batch, records)
+            accounts = batch.accounts
+            records = [r for r in records if r.record_id not in implied or r.account_ref not in accounts]
+        fresh, duplicates = self._claim(conn, institution_id, submission_id, records)
+        if not implied:
+            self._load(conn, batch, fresh)
         applied: list[Record] = []
         refused: list[str] = []
         apply_one = self._applier.apply_one

@@ -13,7 +13,6 @@ both formats is applied once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -120,10 +119,8 @@ def _check(account: Account, number: int, today: date, header: dict[str, Any]) -
         raise _problem(number, "payment_rating", "invalid_field", "not a payment rating")
     if status == codes.PAID and not base["payment_rating"]:
         raise _problem(number, "payment_rating", "missing_field", "status 13 needs a payment rating (CRRG)")
-    if (
-        any(c not in codes.PROFILE_CHARACTERS for c in base["payment_history_profile"])
-        or len(base["payment_history_profile"]) != codes.PROFILE_MONTHS
-    ):
+    profile = base["payment_history_profile"]
+    if len(profile) != codes.PROFILE_MONTHS or not codes.PROFILE_CHARACTERS.issuperset(profile):
         raise _problem(number, "payment_history_profile", "invalid_field", "24 profile characters (CR-4)")
     comment = base["special_comment"]
     if comment and comment not in codes.SPECIAL_COMMENTS:
@@ -161,9 +158,7 @@ def _records(account: Account, number: int, parsed: Parsed) -> None:
             currency="USD",
             amount=max(1, base["highest_credit"] * CENTS),
             term_months=int(terms) if terms.isdigit() else 0,
-            due_schedule=json.dumps(
-                {"frequency": "monthly", "installment_amount": base["scheduled_monthly_payment_amount"] * CENTS}
-            ),
+            due_schedule=f'{{"frequency": "monthly", "installment_amount": {base["scheduled_monthly_payment_amount"] * CENTS}}}',
         )
     )
     status = base["account_status"]

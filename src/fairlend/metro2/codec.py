@@ -9,6 +9,7 @@ every field against its kind and reports the first bad one as a
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -97,22 +98,26 @@ _EXPECTED = {
 
 
 class _Decoder:
-    """A layout's decoder: one regular expression checks every field's characters at once.
+    """A layout's decoder: one regular expression checks and cuts every field at once.
 
-    Only when it fails does the slow path walk the fields to name the first
-    bad one; a clean record costs one match and a conversion per field.
+    Each field is a group of the expression, so a clean record costs one
+    match, then a strip of the text fields, an `int` of the numbers and a
+    parse of the dates, each run by `map` over the fields of that kind. Only
+    when the match fails does the slow path walk the fields to name the
+    first bad one.
     """
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        parts = []
-        for f in layout.fields:
-            pattern = _PATTERN[f.kind] % f.length
-            if f.kind in "DT":
-                pattern = f"(?:{pattern}| {{{f.length}}})"
-            parts.append(pattern)
-        self._pattern = re.compile("".join(parts))
-        self._steps = [(f, f.start - 1, f.start - 1 + f.length, _CONVERT[f.kind]) for f in layout.fields]
+        self._pattern = re.compile("".join(f"({_field_pattern(f)})" for f in layout.fields))
+        by_kind: dict[str, list[int]] = {"A": [], "N": [], "D": [], "T": []}
+        for index, f in enumerate(layout.fields):
+            by_kind[f.kind].append(index)
+        self._text_names = tuple(layout.fields[i].name for i in by_kind["A"])
+        self._text = itemgetter(*by_kind["A"]) if len(by_kind["A"]) > 1 else _one(by_kind["A"])
+        self._number_names = tuple(layout.fields[i].name for i in by_kind["N"])
+        self._numbers = itemgetter(*by_kind["N"]) if len(by_kind["N"]) > 1 else _one(by_kind["N"])
+        self._dates = [(layout.fields[i], i, _CONVERT[layout.fields[i].kind]) for i in by_kind["D"] + by_kind["T"]]
 
     def decode(self, text: str, offset: int, record: int) -> dict[str, Any]:
         end = offset + self.layout.length
@@ -124,12 +129,16 @@ class _Decoder:
                 "wrong_length",
                 f"the {self.layout.name} segment needs {self.layout.length} characters, {len(text) - offset} left",
             )
-        if self._pattern.match(text, offset, end) is None:
+        match = self._pattern.match(text, offset, end)
+        if match is None:
             self._first_bad(text, offset, record)
-        values: dict[str, Any] = {}
-        for f, start, stop, convert in self._steps:
+            raise AssertionError("the pattern failed but no field did")  # pragma: no cover
+        groups = match.groups()
+        values = dict(zip(self._text_names, map(str.rstrip, self._text(groups)), strict=True))
+        values.update(zip(self._number_names, map(int, self._numbers(groups)), strict=True))
+        for f, index, convert in self._dates:
             try:
-                values[f.name] = convert(text[offset + start : offset + stop])
+                values[f.name] = convert(groups[index])
             except ValueError:
                 raise FieldProblem(
                     record, f.name, offset + f.start, "invalid_field", f"{f.name} must be {_EXPECTED[f.kind]}"
@@ -139,13 +148,19 @@ class _Decoder:
     def _first_bad(self, text: str, offset: int, record: int) -> None:
         for f in self.layout.fields:
             piece = text[offset + f.start - 1 : offset + f.start - 1 + f.length]
-            pattern = _PATTERN[f.kind] % f.length
-            if f.kind in "DT":
-                pattern = f"(?:{pattern}| {{{f.length}}})"
-            if re.fullmatch(pattern, piece) is None:
+            if re.fullmatch(_field_pattern(f), piece) is None:
                 code = "not_ascii" if not piece.isascii() else "invalid_field"
                 raise FieldProblem(record, f.name, offset + f.start, code, f"{f.name} must be {_EXPECTED[f.kind]}")
-        raise AssertionError("the pattern failed but no field did")  # pragma: no cover
+
+
+def _field_pattern(f: Field) -> str:
+    pattern = _PATTERN[f.kind] % f.length
+    return f"(?:{pattern}| {{{f.length}}})" if f.kind in "DT" else pattern
+
+
+def _one(indexes: list[int]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    """itemgetter of one index returns the item, not a 1-tuple: wrap it (and none gives none)."""
+    return lambda groups: tuple(groups[i] for i in indexes)
 
 
 _DECODERS: dict[str, _Decoder] = {}
