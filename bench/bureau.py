@@ -35,14 +35,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from bench.metro2_intake import bench_metro2_intake
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.bureau.client import InProcessBureau
 from fairlend.bureau.documents import Ack
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.db.migrate import upgrade
-
-from bench.metro2_intake import bench_metro2_intake
 
 INTAKE_TARGET = 50_000
 REPORT_TARGET_MS = 20.0

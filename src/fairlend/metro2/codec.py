@@ -9,9 +9,9 @@ every field against its kind and reports the first bad one as a
 from __future__ import annotations
 
 import re
-from operator import itemgetter
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 from fairlend.metro2.layout import SEGMENTS, Field, Layout
@@ -134,7 +134,7 @@ class _Decoder:
             self._first_bad(text, offset, record)
             raise AssertionError("the pattern failed but no field did")  # pragma: no cover
         groups = match.groups()
-        values = dict(zip(self._text_names, map(str.rstrip, self._text(groups)), strict=True))
+        values: dict[str, Any] = dict(zip(self._text_names, map(str.rstrip, self._text(groups)), strict=True))
         values.update(zip(self._number_names, map(int, self._numbers(groups)), strict=True))
         for f, index, convert in self._dates:
             try:
