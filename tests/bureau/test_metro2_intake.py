@@ -150,3 +150,26 @@ def test_a_bad_header_or_trailer_refuses_the_whole_file(us_bureau: BureauService
     ack = us_bureau.submit(inst.institution_id, _variant(change))
     assert [(o.field, o.position, o.code) for o in ack.rejected] == [(field, position, code)]
     assert ack.applied == 0 and _accounts(us_bureau) == 0
+
+
+def _many(accounts: int) -> bytes:
+    from bench.metro2_intake import build_metro2_file
+
+    return build_metro2_file(accounts, date(2026, 1, 31))
+
+
+def test_a_file_is_applied_a_chunk_at_a_time_and_a_bad_trailer_still_applies_nothing(
+    us_bureau: BureauService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fairlend.bureau import metro2
+
+    monkeypatch.setattr(metro2, "CHUNK", 2)
+    inst = us_bureau.register_institution("Bank A")
+    content = _many(5)
+    header, *accounts, trailer = content.decode().splitlines()
+    wrong = "\n".join([header, *accounts, _put(trailer, 12, "000000004")]).encode() + b"\n"
+    refused = us_bureau.submit(inst.institution_id, wrong)
+    assert [(o.field, o.code) for o in refused.rejected] == [("total_base_records", "trailer_mismatch")]
+    assert _accounts(us_bureau) == 0
+    ack = us_bureau.submit(inst.institution_id, content)
+    assert (ack.applied, ack.rejected, _accounts(us_bureau)) == (10, (), 5)  # an opening and a status each

@@ -24,7 +24,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -52,12 +52,24 @@ from fairlend.bureau.held import (
     HeldAccount,
     blind_index,
 )
-from fairlend.bureau.records import Record, RecordError, RecordType, parse_object, parse_record
+from fairlend.bureau.jsonl import parse_lines
+from fairlend.bureau.records import Record, RecordError, RecordType
 from fairlend.bureau.sealing import BureauSealer, purpose
 from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bureau_record, bureau_submission
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile
 from fairlend.metro2.file import FileRefused
+
+
+@dataclass
+class _Outcome:
+    """What applying a file came to, chunk by chunk."""
+
+    rejected: list[LineOutcome] = field(default_factory=list)
+    warnings: list[LineOutcome] = field(default_factory=list)
+    applied: int = 0
+    duplicates: int = 0
+    resolved: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -98,59 +110,45 @@ class Intake:
         self, conn: Connection, institution_id: str, content: bytes, sha256: str, *, now: datetime, today: date
     ) -> IntakeResult:
         submission_id = new_id("bsub")
-        rejected: list[LineOutcome] = []
-        records: list[Record] = []
-        if metro2.is_metro2(content):
-            try:
-                parsed = metro2.parse(content, today)
-            except FileRefused as refused:
-                # A bad header or trailer refuses the whole file: nothing of it is applied.
-                outcome = [metro2.refusal(refused)]
-                lines = content.count(b"\n")
-                return IntakeResult(
-                    self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), []
-                )
-            return self._apply_records(
-                conn, institution_id, content, submission_id, sha256, parsed.lines, parsed.records, parsed.rejected,
-                parsed.openings, now=now, today=today,
-            )  # fmt: skip
+        outcome = _Outcome()
+        if not metro2.is_metro2(content):
+            lines, records, outcome.rejected = parse_lines(content)
+            self._apply_chunk(conn, institution_id, submission_id, records, set(), outcome, now, today)
+            return IntakeResult(
+                self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), outcome.resolved
+            )
+        # Metro 2: a first pass checks the header, the trailer and its totals in constant memory; a bad one
+        # refuses the whole file before anything is applied. The second decodes every field and applies
+        # the accounts a chunk at a time, in this one transaction.
         try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            text = ""
-            rejected.append(LineOutcome(0, "", "not_utf8", "the file is not UTF-8 text"))
-        # JSON Lines ends a line at "\n" only (a "\r" before it is dropped by the strip);
-        # str.splitlines would also break at U+2028 or a form feed, which JSON allows inside a string.
-        numbered = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
-        lines = len(numbered)
-        decoded = _decode_all(numbered)
-        for index, (number, line) in enumerate(numbered):
-            try:
-                records.append(parse_record(line, number) if decoded is None else parse_object(decoded[index], number))
-            except RecordError as exc:
-                rejected.append(LineOutcome(number, _record_id_of(line), exc.code, exc.reason))
-        return self._apply_records(
-            conn, institution_id, content, submission_id, sha256, lines, records, rejected, set(), now=now, today=today
+            metro2.check(content)
+        except FileRefused as refused:
+            outcome.rejected.append(metro2.refusal(refused))
+            lines = content.count(b"\n")
+            return IntakeResult(
+                self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), []
+            )
+        lines = 0
+        for part in metro2.parts(content, today):
+            outcome.rejected.extend(part.rejected)
+            self._apply_chunk(conn, institution_id, submission_id, part.records, part.openings, outcome, now, today)
+            lines = part.lines or lines
+        return IntakeResult(
+            self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), outcome.resolved
         )
 
-    def _apply_records(
+    def _apply_chunk(
         self,
         conn: Connection,
         institution_id: str,
-        content: bytes,
         submission_id: str,
-        sha256: str,
-        lines: int,
         records: list[Record],
-        rejected: list[LineOutcome],
         implied: set[str],
-        *,
+        outcome: _Outcome,
         now: datetime,
         today: date,
-    ) -> IntakeResult:
-        """Apply a file's parsed records; `implied` are openings a Metro 2 base segment stands for."""
-        warnings: list[LineOutcome] = []
-        # Record ids applied before (or twice in this file) are duplicates, not errors.
+    ) -> None:
+        """Apply parsed records; `implied` are the openings Metro 2 base segments stand for."""
         batch = Batch(institution_id, storage_dates(conn))
         if implied:
             # A Metro 2 segment restates its account's opening every cycle: read the accounts first and
@@ -158,12 +156,14 @@ class Intake:
             self._load(conn, batch, records)
             accounts = batch.accounts
             records = [r for r in records if r.record_id not in implied or r.account_ref not in accounts]
+        # Record ids applied before (or twice in this file) are duplicates, not errors.
         fresh, duplicates = self._claim(conn, institution_id, submission_id, records)
         if not implied:
             self._load(conn, batch, fresh)
-        applied: list[Record] = []
+        applied = 0
         refused: list[str] = []
         apply_one = self._applier.apply_one
+        rejected, warnings = outcome.rejected, outcome.warnings
         for record in fresh:
             try:
                 warning = apply_one(record, batch, now, today)
@@ -173,20 +173,15 @@ class Intake:
                     continue  # a Metro 2 segment restates its account's opening every cycle: not an error
                 rejected.append(LineOutcome(record.line, record.record_id, exc.code, exc.reason))
                 continue
-            applied.append(record)
+            applied += 1
             if warning is not None:
                 warnings.append(LineOutcome(record.line, record.record_id, warning[0], warning[1]))
-
         self._write(conn, batch)
         if refused:
             self._release(conn, institution_id, refused)
-        return IntakeResult(
-            self._store(
-                conn, institution_id, content, submission_id, sha256, now, lines, rejected, warnings, len(applied),
-                duplicates,
-            ),
-            batch.resolved,
-        )  # fmt: skip
+        outcome.applied += applied
+        outcome.duplicates += duplicates
+        outcome.resolved.extend(batch.resolved)
 
     def _store(
         self,
@@ -197,21 +192,18 @@ class Intake:
         sha256: str,
         now: datetime,
         lines: int,
-        rejected: list[LineOutcome],
-        warnings: list[LineOutcome] | None = None,
-        applied: int = 0,
-        duplicates: int = 0,
+        outcome: _Outcome,
     ) -> Ack:
         """Keep the file (sealed) and its acknowledgement."""
-        rejected.sort(key=lambda o: o.line)
+        outcome.rejected.sort(key=lambda o: o.line)
         ack = Ack(
             submission_id=submission_id,
             sha256=sha256,
             lines=lines,
-            applied=applied,
-            duplicates=duplicates,
-            rejected=tuple(rejected),
-            warnings=tuple(warnings or ()),
+            applied=outcome.applied,
+            duplicates=outcome.duplicates,
+            rejected=tuple(outcome.rejected),
+            warnings=tuple(outcome.warnings),
         )
         conn.execute(
             insert(bureau_submission).values(
@@ -220,8 +212,8 @@ class Intake:
                 sha256=sha256,
                 received_at=now,
                 lines=lines,
-                applied=applied,
-                rejected=len(rejected),
+                applied=outcome.applied,
+                rejected=len(outcome.rejected),
                 ack=json.dumps(ack.to_json(), ensure_ascii=False),
                 # Whole files of names and ID numbers: kept only sealed (sealed.py).
                 key_id=self._sealer.key_id,
@@ -391,20 +383,6 @@ _MONTH_CODE = HELD_WIDTH + MONTH_COLUMNS.index("code")  # NULL when the account 
 _MONTH_WRITERS = frozenset({RecordType.STATUS, RecordType.REPAYMENT, RecordType.SETTLEMENT, RecordType.CHARGE_OFF})
 
 
-def _decode_all(numbered: list[tuple[int, str]]) -> list[Any] | None:
-    """Every line's value when each line is valid JSON on its own; None: go line by line, naming each bad one.
-
-    One `json.loads` over the lines joined into an array was a little faster,
-    but lines that are each invalid (an unclosed string, an unclosed list) can
-    join into valid JSON and move values between line numbers, so each line is
-    decoded alone.
-    """
-    try:
-        return [json.loads(line) for _, line in numbered]
-    except ValueError:
-        return None
-
-
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a file is applied.
@@ -422,15 +400,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if paused:
             gc.enable()
-
-
-def _record_id_of(line: str) -> str:
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return ""
-    value = data.get("record_id") if isinstance(data, dict) else None
-    return value if isinstance(value, str) else ""
 
 
 def _fields(ack: Ack) -> dict[str, Any]:

@@ -25,9 +25,11 @@ from fairlend.metro2 import codes
 from fairlend.metro2.codec import FieldProblem
 from fairlend.metro2.file import Account, FileRefused, Reading, read
 from fairlend.metro2.layout import BASE
+from fairlend.metro2.scan import scan
 
 # A Metro 2 file is told from JSON Lines by its first record: an RDW, then HEADER.
 HEADER_MARK = b"HEADER"
+CHUNK = 5_000  # base segments applied at a time: memory stays flat in the file's size
 CENTS = 100  # Metro 2 amounts are whole dollars; the bureau keeps minor units
 # CRRG special comments and the plan kind whose profile code (us.toml [bureau.modification_codes]) they are.
 _COMMENT_KINDS = {"CP": "payment_holiday", "CO": "term_extension", "AC": "reduced_installments"}
@@ -47,22 +49,48 @@ class Parsed:
     openings: set[str] = field(default_factory=set)  # the opening records a base segment implies
 
 
-def parse(content: bytes, today: date) -> Parsed:
-    """Every record of the file, or raise FileRefused (nothing of the file may then be applied)."""
-    parsed = Parsed()
+def check(content: bytes) -> None:
+    """The first pass: header, trailer and every total, in constant memory; FileRefused when wrong."""
+    scan(_lines(content))
+
+
+def parts(content: bytes, today: date, size: int | None = None) -> Iterator[Parsed]:
+    """The second pass: every field checked, the records of at most `size` base segments at a time.
+
+    The last part carries the file's record count in `lines`.
+    """
+    size = size or CHUNK
+    part = Parsed()
     reading = Reading()
-    for number, item in read(_lines(content), reading):
+    segments = 0
+    for number, item in read(_lines(content), reading, check_totals=False):
         if isinstance(item, FieldProblem):
-            parsed.rejected.append(_outcome(item))
+            part.rejected.append(_outcome(item))
             continue
         try:
             _check(item, number, today, reading.header)
         except FieldProblem as problem:
-            parsed.rejected.append(_outcome(problem, str(item.base["consumer_account_number"])))
+            part.rejected.append(_outcome(problem, str(item.base["consumer_account_number"])))
             continue
-        _records(item, number, parsed)
-    parsed.lines = reading.records
-    return parsed
+        _records(item, number, part)
+        segments += 1
+        if segments == size:
+            yield part
+            part, segments = Parsed(), 0
+    part.lines = reading.records
+    yield part
+
+
+def parse(content: bytes, today: date) -> Parsed:
+    """The whole file at once (tests and the bench's memory figure): both passes, one Parsed."""
+    check(content)
+    whole = Parsed()
+    for part in parts(content, today):
+        whole.records.extend(part.records)
+        whole.rejected.extend(part.rejected)
+        whole.openings.update(part.openings)
+        whole.lines = part.lines
+    return whole
 
 
 def refusal(refused: FileRefused) -> LineOutcome:

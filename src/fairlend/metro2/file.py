@@ -152,12 +152,15 @@ def _length(text: str, record: int, expected: int | None = None) -> None:
         )
 
 
-def read(lines: Iterable[bytes], reading: Reading) -> Iterator[tuple[int, Account | FieldProblem]]:
+def read(
+    lines: Iterable[bytes], reading: Reading, *, check_totals: bool = True
+) -> Iterator[tuple[int, Account | FieldProblem]]:
     """Each account line as an Account, or the problem that refuses it, with its record number.
 
     Raises FileRefused when the header or trailer cannot be read or the
     trailer's totals disagree with the lines; the caller applies nothing
-    until the generator is exhausted without it.
+    until the generator is exhausted without it (or until `scan.scan` has
+    checked the file first: then `check_totals=False`).
     """
     pending: tuple[int, str] | None = None  # the last line seen, held back: it may be the trailer
     number = 0
@@ -167,18 +170,7 @@ def read(lines: Iterable[bytes], reading: Reading) -> Iterator[tuple[int, Accoun
             raw = raw[:-1]
         number += 1
         if number == 1:
-            try:
-                text = _text(raw, 1)
-                if text[4:10] != HEADER_IDENTIFIER:
-                    raise FieldProblem(1, "record_identifier", 5, "no_header", "the first record must be the HEADER")
-                _length(text, 1, RECORD_LENGTH)
-                reading.header = decode(HEADER, text, record=1)
-            except FieldProblem as problem:
-                raise FileRefused(problem) from None
-            for name in ("activity_date", "date_created"):
-                if reading.header[name] is None:
-                    where = HEADER.field(name).start
-                    raise FileRefused(FieldProblem(1, name, where, "missing_field", f"the header's {name} is required"))
+            read_header(raw, reading)
             continue
         if not raw.strip():
             number -= 1
@@ -191,31 +183,58 @@ def read(lines: Iterable[bytes], reading: Reading) -> Iterator[tuple[int, Accoun
             pending = None
             yield number, problem
     reading.records = number
+    trailer = None if pending is None else pending[1].encode("ascii")
+    read_trailer(trailer, number, reading)
+    if check_totals:
+        # Every line counts towards the number of base records and blocks; the other totals are checked
+        # when every line could be read (a refused line's status or SSN is not known).
+        expected = reading.totals.trailer()
+        refused = number - 2 - expected["total_base_records"]
+        check_trailer(reading, {**expected, "total_base_records": number - 2, "block_count": number}, every=not refused)
+
+
+def read_header(raw: bytes, reading: Reading) -> None:
+    """The first record: a 426-character HEADER with its activity date and date created, or FileRefused."""
+    try:
+        text = _text(raw, 1)
+        if text[4:10] != HEADER_IDENTIFIER:
+            raise FieldProblem(1, "record_identifier", 5, "no_header", "the first record must be the HEADER")
+        _length(text, 1, RECORD_LENGTH)
+        reading.header = decode(HEADER, text, record=1)
+    except FieldProblem as problem:
+        raise FileRefused(problem) from None
+    for name in ("activity_date", "date_created"):
+        if reading.header[name] is None:
+            where = HEADER.field(name).start
+            raise FileRefused(FieldProblem(1, name, where, "missing_field", f"the header's {name} is required"))
+
+
+def read_trailer(raw: bytes | None, number: int, reading: Reading) -> None:
+    """The last record (`number`): a 426-character TRAILER, or FileRefused."""
     if number == 0:
         raise FileRefused(FieldProblem(1, "record", 1, "no_header", "the file is empty"))
-    if pending is None or pending[1][4:11] != TRAILER_IDENTIFIER:
+    if raw is None or raw[4:11] != TRAILER_IDENTIFIER.encode():
         raise FileRefused(
             FieldProblem(number, "record_identifier", 5, "no_trailer", "the last record must be the TRAILER")
         )
     try:
-        _length(pending[1], pending[0], RECORD_LENGTH)
-        reading.trailer = decode(TRAILER, pending[1], record=pending[0])
+        text = _text(raw, number)
+        _length(text, number, RECORD_LENGTH)
+        reading.trailer = decode(TRAILER, text, record=number)
     except FieldProblem as problem:
         raise FileRefused(problem) from None
-    # Every line counts towards the number of base records and blocks; the other totals are checked
-    # when every line could be read (a refused line's status or SSN is not known).
-    account_lines = number - 2
-    expected = reading.totals.trailer()
-    refused = account_lines - expected["total_base_records"]
-    expected["total_base_records"] = account_lines
-    expected["block_count"] = number
+    reading.records = number
+
+
+def check_trailer(reading: Reading, expected: Mapping[str, int], *, every: bool = True) -> None:
+    """FileRefused naming the first trailer total that disagrees with `expected` (only the counts, unless `every`)."""
     for f in TRAILER.fields:
-        if refused and f.name not in ("total_base_records", "block_count"):
+        if not every and f.name not in ("total_base_records", "block_count"):
             continue
         if f.name in expected and reading.trailer[f.name] != expected[f.name]:
             raise FileRefused(
                 FieldProblem(
-                    pending[0],
+                    reading.records,
                     f.name,
                     f.start,
                     "trailer_mismatch",
