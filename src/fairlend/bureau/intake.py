@@ -153,9 +153,10 @@ class Intake:
         if implied:
             # A Metro 2 segment restates its account's opening every cycle: read the accounts first and
             # drop the openings of those already held, so that only new ones are logged and applied.
-            self._load(conn, batch, records)
+            self._load(conn, batch, [r for r in records if r.record_id not in implied])
             accounts = batch.accounts
             records = [r for r in records if r.record_id not in implied or r.account_ref not in accounts]
+            batch.files.update(self._load_files(conn, [r for r in records if r.record_id in implied]))
         # Record ids applied before (or twice in this file) are duplicates, not errors.
         fresh, duplicates = self._claim(conn, institution_id, submission_id, records)
         if not implied:

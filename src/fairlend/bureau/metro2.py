@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from fairlend.bureau.documents import LineOutcome
 from fairlend.bureau.model import SettledBy
@@ -68,7 +67,7 @@ def parts(content: bytes, today: date, size: int | None = None) -> Iterator[Pars
             part.rejected.append(_outcome(item))
             continue
         try:
-            _check(item, number, today, reading.header)
+            _check(item, number, today)
         except FieldProblem as problem:
             part.rejected.append(_outcome(problem, str(item.base["consumer_account_number"])))
             continue
@@ -118,7 +117,7 @@ def _problem(number: int, name: str, code: str, reason: str) -> FieldProblem:
     return FieldProblem(number, name, BASE.field(name).start, code, reason)
 
 
-def _check(account: Account, number: int, today: date, header: dict[str, Any]) -> None:
+def _check(account: Account, number: int, today: date) -> None:
     """The content rules a base segment must meet beyond its layout (the CRRG's, as the bureau applies them)."""
     base = account.base
     status = base["account_status"]
@@ -171,7 +170,8 @@ def _records(account: Account, number: int, parsed: Parsed) -> None:
     ref = str(base["consumer_account_number"])
     as_of: date = base["date_account_information"]
     opened: date = base["date_opened"]
-    name = " ".join(p for p in (base["first_name"], base["middle_name"], base["surname"]) if p)
+    given, middle, surname = base["first_name"], base["middle_name"], base["surname"]
+    name = f"{given} {middle} {surname}" if middle else f"{given} {surname}" if given else surname
     terms = str(base["terms_duration"])
     parsed.openings.add(f"{ref}:opened")
     parsed.records.append(

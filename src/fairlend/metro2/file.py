@@ -176,7 +176,7 @@ def read(
             number -= 1
             continue
         if pending is not None:
-            yield pending[0], _account(pending[1], pending[0], base_decoder, reading.totals)
+            yield pending[0], _account(pending[1], pending[0], base_decoder, reading.totals if check_totals else None)
         try:
             pending = (number, _text(raw, number))
         except FieldProblem as problem:
@@ -243,7 +243,7 @@ def check_trailer(reading: Reading, expected: Mapping[str, int], *, every: bool 
             )
 
 
-def _account(text: str, number: int, base_decoder: Any, totals: Totals) -> Account | FieldProblem:
+def _account(text: str, number: int, base_decoder: Any, totals: Totals | None) -> Account | FieldProblem:
     try:
         if text[4:11] == TRAILER_IDENTIFIER:
             raise FieldProblem(
@@ -255,5 +255,6 @@ def _account(text: str, number: int, base_decoder: Any, totals: Totals) -> Accou
     except FieldProblem as problem:
         return problem
     account = Account(base, tuple(segments))
-    totals.add(account)
+    if totals is not None:
+        totals.add(account)
     return account
