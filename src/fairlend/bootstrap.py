@@ -272,6 +272,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         ),
         client=container.bureau_access,
     )
+    metro2 = container.metro2
+    container.verifiers["lending_reporting_metro2"] = lambda: [
+        Discrepancy("lending_reporting.decrypt", s, d) for s, d in metro2.unreadable()
+    ]
     furnish = settings.bureau_file_format if profile.bureau.status_codes is StatusCodeSet.METRO2 else "json"
     if furnish != "json":
         # Before the submitter: in `metro2` mode the file it sends is this one.

@@ -71,3 +71,24 @@ def test_the_cli_exports_a_day_and_refuses_a_bad_date_in_one_line(container: Con
     bad = runner.invoke(app, ["bureau", "metro2", "export", "--date", "2025-13-01", "--out", str(target)], env=env)
     # The `fairlend` entry point prints a UsageError as one line and exits 2 (cli/__init__.py).
     assert bad.exit_code != 0 and "invalid_date" in str(bad.exception)
+
+
+def test_a_key_rotation_reseals_the_kept_copy_and_verify_names_one_no_key_opens(container: Container) -> None:
+    from fairlend.config import DEV_PII_KEY
+    from fairlend.identity.pii import PiiVault
+    from fairlend.lending_reporting.metro2_export import Metro2Export, Reporter
+
+    _store_life(container)
+    day = date(2025, 11, 10)
+    container.metro2.run(day)
+    assert container.metro2.unreadable() == []
+    old = container.identity.vault
+    new_key = "k2:" + "A" * 43 + "="
+    rotated = PiiVault(f"{new_key},k1:{DEV_PII_KEY}", "blind")
+    exporter = Metro2Export(container.uow, container.clock, container.profile.bureau.modification_codes,
+                            container.identity, rotated, Reporter())  # fmt: skip
+    assert exporter.reseal() == 1 and exporter.reseal() == 0
+    assert exporter.stored(day) == container.metro2.build(day)
+    # The old vault alone (k1) no longer opens it: verify names the row.
+    assert old.current_key_id == "k1"
+    assert [subject for subject, _ in container.metro2.unreadable()] == [f"lending_reporting_metro2 {day}"]
