@@ -171,10 +171,13 @@ def test_the_bureau_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]
             "3",
             "--runs",
             "5",
+            "--metro2-accounts",
+            "20",
         ]
     )
     printed = capsys.readouterr().out
     assert "p99" in printed and "month-end" in printed
+    assert "Metro 2 intake" in printed and "base segments/s" in printed and "peak memory" in printed
 
 
 def test_the_scoring_bench_runs_at_a_tiny_size_on_a_file_of_german_credits_shape(
