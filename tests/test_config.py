@@ -35,3 +35,16 @@ def test_production_runs_with_real_secrets() -> None:
         _env_file=None,  # type: ignore[call-arg]
     )
     assert settings.environment == "production"
+
+
+def test_end_of_day_runs_in_one_partition_on_sqlite_and_sixteen_elsewhere_unless_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("FAIRLEND_EOD_PARTITIONS", raising=False)
+    sqlite = Settings(database_url="sqlite:///x.db", _env_file=None)  # type: ignore[call-arg]
+    postgres = Settings(database_url="postgresql://postgres@127.0.0.1/test", _env_file=None)  # type: ignore[call-arg]
+    assert (sqlite.eod_partition_count, postgres.eod_partition_count) == (1, 16)
+    monkeypatch.setenv("FAIRLEND_EOD_PARTITIONS", "4")
+    chosen = Settings(database_url="sqlite:///x.db", _env_file=None)  # type: ignore[call-arg]
+    assert chosen.eod_partition_count == 4
+    assert Settings(database_url="sqlite:///x.db", eod_partitions=16, _env_file=None).eod_partition_count == 16  # type: ignore[call-arg]

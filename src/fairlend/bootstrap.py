@@ -155,7 +155,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     ledger = Ledger(uow)
     lending = LendingService(uow, ledger, profile)
     eod = EndOfDay(
-        uow, ledger, profile, clock, settle_timeout=settings.eod_settle_seconds, partitions=settings.eod_partitions
+        uow, ledger, profile, clock, settle_timeout=settings.eod_settle_seconds, partitions=settings.eod_partition_count
     )
     if settings.broker_url:
         # Partitions go to `fairlend worker` processes through the broker; the Celery app is built lazily.

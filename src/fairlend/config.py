@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     eod_settle_seconds: float = Field(default=10.0, ge=0, le=10)
     # End-of-day's partitions of the book (docs/scale-out.md): 1 closes a date in one transaction; more run
     # the per-borrower steps one partition per transaction, in-process or, with a broker, on workers.
-    eod_partitions: int = Field(default=16, ge=1, le=1024)
+    # Unset: 1 on SQLite (one writer: partitions only add commits and re-reads, 2-4x slower,
+    # docs/performance.md), 16 elsewhere (partitions run in parallel on workers).
+    eod_partitions: int | None = Field(default=None, ge=1, le=1024)
     # A Celery broker (amqp://user:password@host:5672//): `fairlend eod` then has `fairlend worker`
     # processes run the partitions. Empty: in-process.
     broker_url: str = ""
@@ -93,3 +95,9 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def eod_partition_count(self) -> int:
+        if self.eod_partitions is not None:
+            return self.eod_partitions
+        return 1 if self.is_sqlite else 16

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from fairlend.bootstrap import Container
+from fairlend.config import Settings
 from fairlend.errors import Conflict
 from fairlend.identity.model import Role
 from fairlend.money import Money
@@ -17,6 +19,12 @@ from tests.lending.conftest import BASE
 from tests.web.helpers import csrf, denied, sign_in
 
 FAILING = 0
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # The page is about partitions: 16 on every backend (SQLite's default is 1).
+    return Settings(environment="test", database_url=database_url, data_dir=tmp_path, eod_partitions=16)
 
 
 @pytest.fixture
