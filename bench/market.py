@@ -20,6 +20,7 @@ PostgreSQL: 127.0.0.1, user postgres, scratch database `fairlend_bench_market`
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
@@ -237,6 +238,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{backend:<12}{r['single_ms']:>12.1f}{r['pure_ms']:>9.1f}{r['took']:>8.2f}{rate:>14,.0f}"
             f"{r['bare']:>8.2f}{ratio:>7.2f}x"
         )
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average {load} (1, 5, 15 min; a shared machine's other work slows every figure above)")
     print("targets: one over 10,000 notes < 20 ms; >= 50,000/s SQLite, >= 20,000/s PostgreSQL; within 3x of bare")
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, insert, select, text, update
+from sqlalchemy import BigInteger, bindparam, insert, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.ids import new_id
@@ -41,6 +41,7 @@ from fairlend.ledger.model import AccountKey, AccountType, Posting, entry
 from fairlend.ledger.service import Ledger
 from fairlend.lending.events import LoanChargedOff, LoanModified, LoanWrittenOff, RepaymentPosted
 from fairlend.lending.model import RepaymentKind
+from fairlend.market import distribution_sql as sql
 from fairlend.market.model import HolderKind
 from fairlend.market.orders import hold_trades
 from fairlend.market.reconcile import DISTRIBUTION_KIND
@@ -67,98 +68,45 @@ _CLAIM = (
 )
 _CLAIM_LOAN = _CLAIM.where(market_receipt.c.loan_id == bindparam("b_loan"))
 
-# The day's receipts per loan; the notes' weights; each of three amounts (net, fee, principal)
-# split by largest remainder: floor shares, then one unit each to the largest remainders, ties
-# to the smaller note id (byte order: "C" collation on PostgreSQL), exactly as shares.split.
-_SHARE_SQL = """
-INSERT INTO market_distribution (holder_id, batch_id, note_id, holder_kind, loan_id, kind, currency,
-                                 principal_minor, fee_minor, net_minor, business_date)
-WITH r AS (
-    SELECT loan_id, MAX(kind) AS kind, CAST(SUM(amount_minor - fee_minor) AS BIGINT) AS m,
-           CAST(SUM(fee_minor) AS BIGINT) AS f, CAST(SUM(principal_minor) AS BIGINT) AS p
-      FROM market_receipt WHERE batch_id = :batch_id GROUP BY loan_id
-), n AS (
-    SELECT n.holder_id, n.id AS note_id, n.holder_kind, n.loan_id, n.currency, r.kind, r.m, r.f, r.p,
-           n.outstanding_minor + n.charged_off_minor AS w,
-           CAST(SUM(n.outstanding_minor + n.charged_off_minor) OVER (PARTITION BY n.loan_id) AS BIGINT) AS tw
-      FROM market_note n JOIN r ON r.loan_id = n.loan_id
-), q AS (
-    SELECT holder_id, note_id, holder_kind, loan_id, currency, kind, m, f, p, tw,
-           m * w / tw AS mb, m * w % tw AS mr, f * w / tw AS fb, f * w % tw AS fr, p * w / tw AS pb, p * w % tw AS pr
-      FROM n WHERE tw > 0 AND w > 0 {big}
-), s AS (
-    SELECT q.*,
-           m - SUM(mb) OVER l AS ml, f - SUM(fb) OVER l AS fl, p - SUM(pb) OVER l AS pl,
-           ROW_NUMBER() OVER (PARTITION BY loan_id ORDER BY mr DESC, note_id{collate}) AS mk,
-           ROW_NUMBER() OVER (PARTITION BY loan_id ORDER BY fr DESC, note_id{collate}) AS fk,
-           ROW_NUMBER() OVER (PARTITION BY loan_id ORDER BY pr DESC, note_id{collate}) AS pk
-      FROM q WINDOW l AS (PARTITION BY loan_id)
-)
-SELECT holder_id, :batch_id, note_id, holder_kind, loan_id, kind, currency,
-       pb + CASE WHEN pk <= pl THEN 1 ELSE 0 END,
-       fb + CASE WHEN fk <= fl THEN 1 ELSE 0 END,
-       mb + CASE WHEN mk <= ml THEN 1 ELSE 0 END,
-       :business_date
-  FROM s
-"""
-
-
-def _share_statement(dialect: str, big: bool) -> Any:
-    sql = _SHARE_SQL.format(
-        collate=' COLLATE "C"' if dialect == "postgresql" else "",
-        big="AND loan_id NOT IN (SELECT value FROM big_loans)" if big else "",
-    )
-    return text(sql).bindparams(bindparam("business_date", type_=market_distribution.c.business_date.type))
-
-
-_SHARE = {d: _share_statement(d, False) for d in ("sqlite", "postgresql")}
-
-# The notes' outstanding principal, lowered by what the batch repaid them.
-_REPAY_NOTES = text(
-    """
-    UPDATE market_note SET outstanding_minor = market_note.outstanding_minor - d.principal_minor
-      FROM market_distribution d
-     WHERE d.batch_id = :batch_id AND d.principal_minor > 0
-       AND d.holder_id = market_note.holder_id AND d.note_id = market_note.id
-    """
-)
-# Investors' wallets (the cache of their ledger cash) credited with their net shares.
-_CREDIT_WALLETS = text(
-    """
-    UPDATE market_wallet SET cash_minor = market_wallet.cash_minor + t.net
-      FROM (SELECT holder_id, SUM(net_minor) AS net FROM market_distribution
-             WHERE batch_id = :batch_id AND holder_kind = 'investor' GROUP BY holder_id) AS t
-     WHERE t.holder_id = market_wallet.investor_id AND t.net <> 0
-    """
-)
-_HOLDER_TOTALS = text(
-    """
-    SELECT holder_id, holder_kind, currency, kind,
-           SUM(principal_minor) AS principal, SUM(fee_minor) AS fee, SUM(net_minor) AS net
-      FROM market_distribution
-     WHERE batch_id = :batch_id AND holder_kind <> 'platform'
-     GROUP BY holder_id, holder_kind, currency, kind
-     ORDER BY holder_id, currency, kind
-    """
-)
-_BIG_LOANS = text(
-    """
-    SELECT r.loan_id FROM (
-        SELECT loan_id, SUM(amount_minor) AS a FROM market_receipt WHERE batch_id = :batch_id GROUP BY loan_id
-    ) r JOIN (
-        SELECT loan_id, SUM(outstanding_minor + charged_off_minor) AS tw FROM market_note
-         WHERE loan_id IN (SELECT loan_id FROM market_receipt WHERE batch_id = :batch_id) GROUP BY loan_id
-    ) t ON t.loan_id = r.loan_id
-     WHERE t.tw > 0 AND r.a >= :limit / t.tw
-    """
-)
-
 
 @dataclass(frozen=True, slots=True)
 class DistributionReport:
     batch_id: str | None
     receipts: int = 0
     shares: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _HolderTotal:
+    holder_id: str
+    holder_kind: str
+    currency: str
+    kind: str
+    principal: int
+    fee: int
+    net: int
+
+
+def _holder_totals(uow: UnitOfWork, batch_id: str) -> list[_HolderTotal]:
+    """Each non-platform holder's totals of the batch by currency and kind (one pass, see `sql.HOLDER_TOTALS`)."""
+    params = {"batch_id": batch_id}
+    rows = uow.conn.execute(sql.HOLDER_TOTALS, params).all()
+    if any(r.currency != r.other for r in rows):  # a holder paid in two currencies: group by currency too
+        return [
+            _HolderTotal(r.holder_id, r.holder_kind, r.currency, r.kind, int(r.principal), int(r.fee), int(r.net))
+            for r in uow.conn.execute(sql.HOLDER_TOTALS_BY_CURRENCY, params)
+        ]
+    totals = []
+    for r in rows:
+        for kind, principal, fee, net in (
+            (RepaymentKind.REPAYMENT.value, r.principal, r.fee, r.net),
+            (RepaymentKind.RECOVERY.value, r.recovery_principal, r.recovery_fee, r.recovery_net),
+        ):
+            if principal or fee or net:
+                totals.append(
+                    _HolderTotal(r.holder_id, r.holder_kind, r.currency, kind, int(principal), int(fee), int(net))
+                )
+    return totals
 
 
 class Distribution:
@@ -310,16 +258,18 @@ class Distribution:
             ).rowcount
         if not claimed:
             return DistributionReport(None)
-        big = [r.loan_id for r in conn.execute(_BIG_LOANS, {"batch_id": batch_id, "limit": _PRODUCT_LIMIT})]
+        big = [r.loan_id for r in conn.execute(sql.BIG_LOANS, {"batch_id": batch_id, "limit": _PRODUCT_LIMIT})]
         params = {"batch_id": batch_id, "business_date": business_date}
         if big:
             shares = self._share_in_python(uow, batch_id, business_date, big)
-            shares += self._share_sql_excluding(uow, params, big)
+            stmt, bound = sql.share_excluding(uow.dialect, big)
+            shares += int(conn.execute(stmt, {**params, **bound}).rowcount)
         else:
-            shares = conn.execute(_SHARE[uow.dialect], params).rowcount
-        conn.execute(_REPAY_NOTES, {"batch_id": batch_id})
-        conn.execute(_CREDIT_WALLETS, {"batch_id": batch_id})
-        entry_ids = self._post(uow, batch_id, business_date)
+            shares = conn.execute(sql.SHARE[uow.dialect], params).rowcount
+        conn.execute(sql.REPAY_NOTES, {"batch_id": batch_id})
+        totals = _holder_totals(uow, batch_id)
+        self._credit_wallets(uow, totals)
+        entry_ids = self._post(uow, totals, business_date, batch_id)
         conn.execute(
             insert(market_distribution_batch).values(
                 id=batch_id,
@@ -332,23 +282,33 @@ class Distribution:
         )
         return DistributionReport(batch_id, claimed, shares)
 
-    def _post(self, uow: UnitOfWork, batch_id: str, business_date: date) -> list[str]:
+    @staticmethod
+    def _credit_wallets(uow: UnitOfWork, totals: list[_HolderTotal]) -> None:
+        """Investors' wallets (the cache of their ledger cash) credited with their net shares, from the same totals."""
+        net: dict[str, int] = defaultdict(int)
+        for t in totals:
+            if t.holder_kind == HolderKind.INVESTOR.value:
+                net[t.holder_id] += t.net
+        rows = [{"holder": holder, "net": minor} for holder, minor in sorted(net.items()) if minor]
+        if rows:
+            uow.conn.execute(sql.CREDIT_WALLET, rows)
+
+    def _post(self, uow: UnitOfWork, totals: list[_HolderTotal], business_date: date, batch_id: str) -> list[str]:
         """One entry per currency for the batch: postings aggregated per holder, control accounts once."""
         per_currency: dict[str, dict[AccountKey, int]] = defaultdict(lambda: defaultdict(int))
-        for r in uow.conn.execute(_HOLDER_TOTALS, {"batch_id": batch_id}):
+        for r in totals:
             cur = r.currency
-            principal, fee, net = int(r.principal), int(r.fee), int(r.net)
             sums = per_currency[cur]
             # Lending's recovery income stays whole (its verify checks it against the loans); the
             # holders' part of a recovery takes back the loss they bore at the write-down instead.
             beyond = AccountType.CREDIT_LOSS if r.kind == RepaymentKind.RECOVERY.value else AccountType.INTEREST_INCOME
-            sums[AccountKey(AccountType.NOTES_PAYABLE, cur, r.holder_id)] += principal
-            sums[AccountKey(beyond, cur)] += net + fee - principal
-            sums[AccountKey(AccountType.SERVICING_FEE_INCOME, cur)] -= fee
+            sums[AccountKey(AccountType.NOTES_PAYABLE, cur, r.holder_id)] += r.principal
+            sums[AccountKey(beyond, cur)] += r.net + r.fee - r.principal
+            sums[AccountKey(AccountType.SERVICING_FEE_INCOME, cur)] -= r.fee
             if r.holder_kind == HolderKind.INVESTOR.value:
-                sums[AccountKey(AccountType.INVESTOR_CASH, cur, r.holder_id)] -= net
-                sums[AccountKey(AccountType.CUSTODY_CASH, cur)] += net
-            sums[AccountKey(AccountType.PLATFORM_CASH, cur)] -= net
+                sums[AccountKey(AccountType.INVESTOR_CASH, cur, r.holder_id)] -= r.net
+                sums[AccountKey(AccountType.CUSTODY_CASH, cur)] += r.net
+            sums[AccountKey(AccountType.PLATFORM_CASH, cur)] -= r.net
         entry_ids = []
         for _currency, sums in sorted(per_currency.items()):
             rows = [(key, minor) for key, minor in sums.items() if minor]
@@ -394,17 +354,6 @@ class Distribution:
         if rows:
             conn.execute(insert(market_distribution), rows)
         return len(rows)
-
-    def _share_sql_excluding(self, uow: UnitOfWork, params: dict[str, Any], big: list[str]) -> int:
-        # Rare (enormous loans): the same statement with those loans left out, as a VALUES list.
-        values = ", ".join(f"(:big_{i})" for i in range(len(big)))
-        sql = _SHARE_SQL.format(
-            collate=' COLLATE "C"' if uow.dialect == "postgresql" else "",
-            big="AND loan_id NOT IN (SELECT value FROM big_loans)",
-        ).replace("WITH r AS (", f"WITH big_loans(value) AS (VALUES {values}), r AS (", 1)
-        bound = {f"big_{i}": loan for i, loan in enumerate(big)}
-        stmt = text(sql).bindparams(bindparam("business_date", type_=market_distribution.c.business_date.type))
-        return int(uow.conn.execute(stmt, {**params, **bound}).rowcount)
 
 
 class DistributionStep:
