@@ -234,7 +234,7 @@ def test_a_fixed_installment_derives_the_term() -> None:
     assert refused.value.code == "installment_too_small"
     with pytest.raises(Invalid) as refused:
         build_schedule(product(rate=Decimal("0.12")), 1_000_000, OPEN, installment=9_999)
-    assert refused.value.code == "schedule_negative_principal"
+    assert refused.value.code == "installment_too_small"
     with pytest.raises(Invalid) as refused:
         build_schedule(product(method=Method.EQUAL_PRINCIPAL), 1_000_000, OPEN, installment=100_000)
     assert refused.value.code == "installment_method"

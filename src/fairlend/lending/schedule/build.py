@@ -97,7 +97,12 @@ def build_schedule(
         count = MAX_PERIODS if installment is not None else term
         periods = schedule_periods(open_date, product.frequency, count, first_due)
         index = list(range(1, count + 1))
-    raw = product_lines(principal, rate, periods, product, installment=installment)
+    try:
+        raw = product_lines(principal, rate, periods, product, installment=installment)
+    except Invalid as refused:
+        if installment is None or refused.code != "schedule_negative_principal":
+            raise
+        raise Invalid("installment_too_small", "the installment does not cover a period's interest; raise it") from None
     if installment is not None:
         _check_fixed_installment(product, raw, installment)
     regular = raw[min(regular_from(product), len(raw) - 1)].total if product.method is not Method.SINGLE_PAYMENT else 0
