@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+import fairlend.web
 from fairlend.errors import Invalid
 from fairlend.lending.model import DayCount, EmiMethod, Frequency, InterestMethod, Method, Product
 from fairlend.lending.schedule import (
@@ -254,3 +257,10 @@ def test_a_product_stored_before_these_settings_reads_with_todays_behaviour() ->
     assert Product.from_dict(
         product(interest_method=InterestMethod.FLAT, grace_principal_periods=2).to_dict()
     ) == product(interest_method=InterestMethod.FLAT, grace_principal_periods=2)
+
+
+def test_every_frequency_is_named_in_both_languages_of_the_loan_page() -> None:
+    locales = Path(fairlend.web.__file__).parent / "locales"
+    for language in ("en", "zh_CN"):
+        words = json.loads((locales / language / "lending.json").read_text("utf-8"))
+        assert all(words.get(f"frequency.{f.value}") for f in Frequency), language
