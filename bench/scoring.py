@@ -34,8 +34,10 @@ import numpy as np
 from fairlend.scoring.binning import BinningSettings, Direction
 from fairlend.scoring.comprehensive import load_default_model
 from fairlend.scoring.dataset import read_csv, target_of
-from fairlend.scoring.scorecard import FeatureSpec, Scorecard, auc, ks, train
+from fairlend.scoring.evaluation import auc, ks
+from fairlend.scoring.scorecard import FeatureSpec, Scorecard
 from fairlend.scoring.synthetic import generate
+from fairlend.scoring.training import train
 
 TARGET = "creditability"
 SEED = 20261128

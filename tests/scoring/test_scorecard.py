@@ -7,18 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fairlend.scoring.binning import BinningSettings, Direction, ValuePolicy, fit_categorical, fit_numeric, woe_of
-from fairlend.scoring.scorecard import (
-    FeatureSpec,
-    Reason,
-    Scaling,
-    Scorecard,
-    auc,
-    calibration,
-    ks,
-    select_reasons,
-    train,
-)
+from fairlend.scoring.binning import BinningSettings, Direction, ValuePolicy
+from fairlend.scoring.binning_fit import fit_categorical, fit_numeric, woe_of
+from fairlend.scoring.evaluation import auc, calibration, ks
+from fairlend.scoring.scorecard import FeatureSpec, Reason, Scaling, Scorecard, select_reasons
+from fairlend.scoring.training import train
 
 
 def _data(n: int = 6000, seed: int = 3) -> tuple[dict[str, np.ndarray], np.ndarray]:

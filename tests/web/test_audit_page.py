@@ -74,6 +74,8 @@ def test_filters_by_subject_actor_and_days_and_keeps_them_in_the_form(
     by_subject = api.get(f"/operator/audit?subject={a.subject_id}&lang=en").text
     assert len(_rows(by_subject)) == 2 and "reason beta" not in by_subject
     assert f'name="subject" value="{a.subject_id}"' in by_subject
+    # switching language keeps the filter: the same rows, in Chinese
+    assert f'href="?subject={a.subject_id}&amp;lang=zh-CN" hreflang="zh-CN"' in by_subject
     by_actor = api.get("/operator/audit?actor=op_uw").text
     assert len(_rows(by_actor)) == 2 and "reason alpha" not in by_actor
     both = api.get(f"/operator/audit?actor=op_uw&subject={a.subject_id}").text

@@ -15,8 +15,10 @@ from fairlend.errors import Invalid
 from fairlend.scoring.binning import BinningSettings, Direction
 from fairlend.scoring.comprehensive import describe_model, train_default
 from fairlend.scoring.dataset import read_csv, target_of, write_csv
-from fairlend.scoring.scorecard import FeatureSpec, Scaling, Scorecard, auc, calibration, ks, train
+from fairlend.scoring.evaluation import auc, calibration, ks
+from fairlend.scoring.scorecard import FeatureSpec, Scaling, Scorecard
 from fairlend.scoring.synthetic import DEFAULT_ROWS, DEFAULT_SEED, generate
+from fairlend.scoring.training import train
 
 app = typer.Typer(help="Scorecards: train, evaluate, explain.", no_args_is_help=True)
 out = Console()

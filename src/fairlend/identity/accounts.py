@@ -17,21 +17,23 @@ from sqlalchemy.sql import Executable
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound, Unauthorized
+from fairlend.identity.events import (
+    KycLevelReached,
+    OperatorCreated,
+    OperatorDisabled,
+    PersonRegistered,
+    TimezoneChanged,
+)
 from fairlend.identity.login_throttle import LoginAttempt, forget_failures, record_failure, throttle
 from fairlend.identity.model import (
     OPERATOR_ROLES,
     PERSON_ROLES,
     KycLevel,
-    KycLevelReached,
     KycMethod,
     Operator,
-    OperatorCreated,
-    OperatorDisabled,
     OtpPurpose,
-    PersonRegistered,
     Principal,
     Role,
-    TimezoneChanged,
 )
 from fairlend.identity.otp import OtpService
 from fairlend.identity.pii import PiiVault

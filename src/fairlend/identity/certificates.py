@@ -17,15 +17,8 @@ from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.identity.accounts import load_person
 from fairlend.identity.checks import EXTENSIONS, check_claimed_type, sniff_content_type
-from fairlend.identity.model import (
-    Certificate,
-    CertificateFacts,
-    CertificateKind,
-    CertificateReviewed,
-    CertificateStatus,
-    CertificateUploaded,
-    Role,
-)
+from fairlend.identity.events import CertificateReviewed, CertificateUploaded
+from fairlend.identity.model import Certificate, CertificateFacts, CertificateKind, CertificateStatus, Role
 from fairlend.identity.pii import PiiVault
 from fairlend.identity.tables import identity_certificate, identity_certificate_file
 from fairlend.ids import new_id

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Row
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.identity.accounts import load_person
-from fairlend.identity.model import ConsentGiven, ConsentPurpose, ConsentRecord, ConsentRevoked
+from fairlend.identity.events import ConsentGiven, ConsentRevoked
+from fairlend.identity.model import ConsentPurpose, ConsentRecord
 from fairlend.identity.tables import identity_consent
 from fairlend.ids import new_id
 

@@ -10,17 +10,8 @@ from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid
 from fairlend.identity.accounts import execute_unique, load_person
 from fairlend.identity.checks import check_card_number, check_id_number, check_name, normalise_phone
-from fairlend.identity.model import (
-    BankCard,
-    BankCardBound,
-    KycLevel,
-    KycLevelReached,
-    KycMethod,
-    KycRecord,
-    mask_card,
-    mask_id_number,
-    mask_name,
-)
+from fairlend.identity.events import BankCardBound, KycLevelReached
+from fairlend.identity.model import BankCard, KycLevel, KycMethod, KycRecord, mask_card, mask_id_number, mask_name
 from fairlend.identity.pii import PiiVault
 from fairlend.identity.ports import BankVerifier
 from fairlend.identity.tables import identity_bank_card, identity_kyc, identity_person

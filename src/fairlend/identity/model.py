@@ -1,8 +1,8 @@
 """Who people are, what they proved, what they agreed to: roles, facts and events.
 
 Pure: frozen value objects that other contexts receive from `IdentityService`,
-the enums of KYC levels, certificate kinds and consent purposes, the events the
-context publishes, and the masking rules. Nothing here holds personal data in
+the enums of KYC levels, certificate kinds and consent purposes, and the masking
+rules (the events the context publishes are in events.py). Nothing here holds personal data in
 clear except `ReportingIdentity` and `ContactPoint`, which exist to carry it to
 the one caller that needs it.
 """
@@ -13,7 +13,6 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import ClassVar
 
 from fairlend.money import Money
 
@@ -315,138 +314,3 @@ def age_on(birth_date: date, on: date) -> int:
     if (on.month, on.day) < (birth_date.month, birth_date.day):
         years -= 1
     return years
-
-
-# ---- events (no personal data in any payload: the outbox is stored in clear) ----
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRegistered:
-    event_type: ClassVar[str] = "identity.PersonRegistered"
-    person_id: str
-    role: Role
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.person_id
-
-
-@dataclass(frozen=True, slots=True)
-class KycLevelReached:
-    event_type: ClassVar[str] = "identity.KycLevelReached"
-    person_id: str
-    level: KycLevel
-    method: KycMethod
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.person_id
-
-
-@dataclass(frozen=True, slots=True)
-class TimezoneChanged:
-    """Collections re-reads contact windows in the new zone."""
-
-    event_type: ClassVar[str] = "identity.TimezoneChanged"
-    person_id: str
-    timezone: str
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.person_id
-
-
-@dataclass(frozen=True, slots=True)
-class BankCardBound:
-    event_type: ClassVar[str] = "identity.BankCardBound"
-    person_id: str
-    card_id: str
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.person_id
-
-
-@dataclass(frozen=True, slots=True)
-class CertificateUploaded:
-    event_type: ClassVar[str] = "identity.CertificateUploaded"
-    person_id: str
-    certificate_id: str
-    kind: CertificateKind
-    amount: Money
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.person_id
-
-
-@dataclass(frozen=True, slots=True)
-class CertificateReviewed:
-    event_type: ClassVar[str] = "identity.CertificateReviewed"
-    person_id: str
-    certificate_id: str
-    status: CertificateStatus
-    reviewed_by: str
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.person_id
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentGiven:
-    event_type: ClassVar[str] = "identity.ConsentGiven"
-    person_id: str
-    consent_id: str
-    purpose: ConsentPurpose
-    institution: str
-    text_version: str
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.person_id
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentRevoked:
-    event_type: ClassVar[str] = "identity.ConsentRevoked"
-    person_id: str
-    consent_id: str
-    purpose: ConsentPurpose
-    institution: str
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.person_id
-
-
-@dataclass(frozen=True, slots=True)
-class OperatorCreated:
-    event_type: ClassVar[str] = "identity.OperatorCreated"
-    operator_id: str
-    role: Role
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.operator_id
-
-
-@dataclass(frozen=True, slots=True)
-class OperatorDisabled:
-    event_type: ClassVar[str] = "identity.OperatorDisabled"
-    operator_id: str
-    disabled_by: str
-    business_date: date
-
-    @property
-    def aggregate_id(self) -> str:
-        return self.operator_id

@@ -34,8 +34,9 @@ from fairlend.scoring.model import (
     retained,
     verified_monthly_income,
 )
-from fairlend.scoring.scorecard import FeatureSpec, Scaling, Scorecard, train
+from fairlend.scoring.scorecard import FeatureSpec, Scaling, Scorecard
 from fairlend.scoring.synthetic import DEFAULT_ROWS, DEFAULT_SEED, generate
+from fairlend.scoring.training import train
 
 DEFAULT_MODEL_RESOURCE = "default_model.json"
 MAX_DATED_ITEMS = 3

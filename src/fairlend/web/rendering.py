@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Form, Request
@@ -80,6 +81,12 @@ def _risk_warning(container: Container, locale: str) -> str:
     return text.zh if locale.startswith("zh") else text.en
 
 
+def language_link(request: Request, code: str) -> str:
+    """The page the reader is on, in another language: its query (filters, a page number) kept, `lang` replaced."""
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    return "?" + urlencode([*kept, ("lang", code)])
+
+
 def render(
     request: Request, container: Container, template: str, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -94,6 +101,7 @@ def render(
             "t": t,
             "locale": locale,
             "locales": i18n.LOCALES,
+            "language_link": partial(language_link, request),
             "who": who,
             "csrf_field": session.CSRF_FIELD,
             "csrf_token": session.csrf_token(request),
