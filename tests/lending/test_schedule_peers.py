@@ -1,4 +1,5 @@
-"""Expected schedules from Apache Fineract's own end-to-end suite (EMICalculation-Part1.feature), to the cent.
+"""Expected schedules from Apache Fineract's own end-to-end suite (EMICalculation-Part1.feature), to the cent,
+and from frappe/lending's test_loan.py, to the whole unit its assertions round to.
 
 Where fairlend differs it is a convention, stated here and in docs/lending.md:
 Fineract's actual/actual gives each day of a period to the year of the day
@@ -64,3 +65,35 @@ def test_fineract_c3153_emi_one_cent_apart_is_the_same_new_year_convention() -> 
     r = Decimal("0.094822")
     fineract_rates = [r * (Decimal(19) / 365 + Decimal(12) / 366)] + [r * d / 366 for d in (31, 29, 31, 30, 31)]
     assert int(annuity_of_rates(1_000_000, fineract_rates)) == 171_312
+
+
+def _units(minor: int) -> int:
+    """frappe's `flt(x, 0)`: to the whole unit, half up."""
+    return int((Decimal(minor) / 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
+def test_frappe_lending_280000_at_8_4_percent_over_20_periods_agrees_with_its_test() -> None:
+    # test_loan_with_repayment_periods: EMI rounded to the whole unit, interest on actual days over 365.
+    p = product(rate=Decimal("0.084"), term=20, day_count=DayCount.ACT_365, installment_rounding=100)
+    schedule = build_schedule(p, 28_000_000, date(2025, 1, 27))
+    assert schedule.installment == 1_505_200 and _units(schedule.total_interest) == 20_970
+    assert _units(schedule.total_repayment) == 300_970 and len(schedule.lines) == 20
+    for idx, principal, interest, balance in (
+        (3, 13_392, 1_660, 226_979),
+        (19, 14_875, 106, 0),
+        (17, 14_745, 307, 29_715),
+    ):
+        line = schedule.lines[idx]
+        assert (_units(line.principal), _units(line.interest), _units(line.balance_after)) == (
+            principal,
+            interest,
+            balance,
+        )
+
+
+def test_frappe_lending_a_fixed_14000_a_period_takes_22_periods_as_in_its_test() -> None:
+    # test_loan_with_fixed_amount_per_period: "Repay Fixed Amount per Period", the term derived.
+    p = product(rate=Decimal("0.084"), day_count=DayCount.ACT_365)
+    schedule = build_schedule(p, 28_000_000, date(2020, 10, 1), installment=1_400_000)
+    assert len(schedule.lines) == 22
+    assert _units(schedule.total_interest) == 22_708 and _units(schedule.total_repayment) == 302_708
