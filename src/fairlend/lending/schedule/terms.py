@@ -80,42 +80,50 @@ def product_lines(
 
     if installment is None and product.rebalance_installment and product.method is Method.EQUAL_INSTALLMENT:
         start = equal_installment(principal, rate, tail_periods, f, dc, rnd, tail_basis)
-        installment = rebalanced(
-            tail, round_minor(start, rnd, product.installment_rounding), product.installment_rounding
-        )
+        step = product.installment_rounding
+        installment = rebalanced(tail, round_minor(start, rnd, step), step, len(tail_periods))
     return defer_interest(head + tail(installment), product.grace_interest_periods)
 
 
-def rebalanced(make: Callable[[int], list[Line]], start: int, step: int) -> int:
-    """The smallest installment (a multiple of `step`) whose schedule's last line is no larger than it."""
+def rebalanced(make: Callable[[int], list[Line]], start: int, step: int, periods: int) -> int:
+    """The smallest installment (a multiple of `step`) whose schedule keeps its `periods` and ends no larger.
 
-    def fits(candidate: int) -> bool:
+    Candidates fall in three runs as the installment grows: too low (the last installment is larger,
+    or a period's interest is not covered), fitting, too high (the loan is repaid before its term).
+    When the step is too coarse for any to fit, the installment stays `start`.
+    """
+
+    def low(candidate: int) -> bool:
         if candidate <= 0:
-            return False
+            return True
         try:
             lines = make(candidate)
         except Invalid:  # does not cover a period's interest
-            return False
-        return lines[-1].total <= candidate
+            return True
+        return len(lines) == periods and lines[-1].total > candidate
+
+    def fits(candidate: int) -> bool:
+        return not low(candidate) and len(make(candidate)) == periods
 
     start = max(step, start - start % step)
-    if fits(start):
-        hi, gap = start, step
-        while fits(hi - gap):
+    gap = step
+    if low(start):
+        lo = start
+        while low(lo + gap):
             gap *= 2
-        lo = hi - gap  # does not fit
+        hi = lo + gap  # not low
     else:
-        lo, gap = start, step
-        while not fits(lo + gap):
+        hi = start
+        while hi - gap > 0 and not low(hi - gap):
             gap *= 2
-        hi = lo + gap  # fits
+        lo = hi - gap  # low (or nothing)
     while hi - lo > step:
         mid = lo + (hi - lo) // step // 2 * step
-        if fits(mid):
-            hi = mid
-        else:
+        if low(mid):
             lo = mid
-    return hi
+        else:
+            hi = mid
+    return hi if fits(hi) else start
 
 
 def defer_interest(lines: list[Line], periods: int) -> list[Line]:
