@@ -35,6 +35,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from bench.metro2_intake import bench_metro2_intake
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.bureau.client import InProcessBureau
 from fairlend.bureau.documents import Ack
@@ -311,8 +312,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report-accounts", type=int, default=50)
     parser.add_argument("--report-months", type=int, default=60)
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--metro2-accounts", type=int, default=20_000, help="Metro 2 intake: base segments a file")
     args = parser.parse_args(argv)
     bench_intake(args.accounts, args.months, args.intake_runs)
+    bench_metro2_intake(args.metro2_accounts, args.intake_runs)
     bench_report(args.report_accounts, args.report_months, args.runs)
 
 

@@ -14,7 +14,10 @@ alternating between two loans; the reads and the page are of the third, whose
 history stays short), `POST /quotes` and the borrower's loan
 page. Hello is measured twice: `async def` (the anchor) and a plain `def`,
 which FastAPI runs on the thread pool as it runs every sync route: the floor of
-any route that does its I/O there. It prints requests/s, p50/p99 latency and each one's ratio to hello in
+any route that does its I/O there. On SQLite the hello app also serves the
+floor of `GET /loans/{id}` (`floor_loan`): the same sync route with the read's
+three statements in sqlite3 and its rows as JSON, nothing else, so the printed
+ratio shows how far any implementation of that read could get. It prints requests/s, p50/p99 latency and each one's ratio to hello in
 the same run, and the answers that were not 2xx (there should be none).
 Loopback only: both servers listen on 127.0.0.1.
 
@@ -28,15 +31,18 @@ import argparse
 import dataclasses
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import orjson
 
 from bench.loopback import Server, free_port, require_loopback
 from bench.repayments import PRODUCT
@@ -56,6 +62,7 @@ REPAYMENT_BODY = '{"amount": "0.10", "reference": "bench"}'
 QUOTE_BODY = '{"product_code": "bench-http", "amount": "10000"}'
 HELLO = "hello (bare FastAPI, async)"
 HELLO_SYNC = "hello, sync def (thread pool)"
+FLOOR = "floor: sync def + the loan's SQL"
 NAMES = (
     "GET /health",
     "GET /loans/{id}",
@@ -239,10 +246,47 @@ def wrk(
 # -- the bare hello app -------------------------------------------------------------------------
 
 
-def hello_app() -> object:
-    from fastapi import FastAPI
+# The loan read's own statements, bare: the token's revocation probe, the loan, its installments.
+FLOOR_SQL = (
+    "SELECT token_id, revoked_at FROM identity_session_revocation WHERE subject_id = ? AND token_id IN (?, '*')",
+    "SELECT * FROM loan WHERE id = ?",
+    "SELECT * FROM loan_installment WHERE borrower_id = ? AND loan_id = ? ORDER BY seq",
+)
+
+
+def floor_loan(conn: sqlite3.Connection, loan_id: str, token_id: str) -> bytes:
+    """The floor of `GET /loans/{id}` on SQLite: its three statements in one read transaction, the rows as JSON.
+
+    No framework, no domain objects, no signature check, no business date: what any implementation of
+    the read on this data model and this server does at the least, besides hello's work and a trip to
+    the thread pool (the sync hello).
+    """
+    conn.execute("BEGIN")
+    try:
+        cursor = conn.execute(FLOOR_SQL[1], (loan_id,))
+        names = [c[0] for c in cursor.description]
+        loan = dict(zip(names, cursor.fetchone(), strict=True))
+        conn.execute(FLOOR_SQL[0], (loan["borrower_id"], token_id)).fetchall()
+        cursor = conn.execute(FLOOR_SQL[2], (loan["borrower_id"], loan_id))
+        names = [c[0] for c in cursor.description]
+        loan["schedule"] = [dict(zip(names, row, strict=True)) for row in cursor]
+    finally:
+        conn.execute("ROLLBACK")
+    return orjson.dumps(loan, default=str)
+
+
+def hello_app(floor_db: str = "") -> object:
+    from fastapi import FastAPI, Response
 
     app = FastAPI()
+    local = threading.local()
+
+    # The floor of the loan read (SQLite): a sync route, as ours, with one sqlite3 connection a thread.
+    @app.get("/floor/loans/{loan_id}")
+    def floor(loan_id: str) -> Response:
+        if not hasattr(local, "conn"):
+            local.conn = sqlite3.connect(floor_db, isolation_level=None, check_same_thread=False)
+        return Response(floor_loan(local.conn, loan_id, "tok_floor"), media_type="application/json")
 
     @app.get("/hello")
     async def hello() -> dict[str, str]:
@@ -256,19 +300,20 @@ def hello_app() -> object:
     return app
 
 
-def serve_hello(port: int) -> None:
+def serve_hello(port: int, floor_db: str) -> None:
     import uvicorn
 
     from fairlend.cli import uvicorn_options
 
-    uvicorn.run(hello_app(), **uvicorn_options("127.0.0.1", port))  # type: ignore[arg-type]
+    uvicorn.run(hello_app(floor_db), **uvicorn_options("127.0.0.1", port))  # type: ignore[arg-type]
 
 
 class HelloServer:
     """The hello app in a child process on 127.0.0.1, with the settings `fairlend serve` uses."""
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, floor_db: str = "") -> None:
         self.port = free_port()
+        self._floor_db = floor_db
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
@@ -281,7 +326,7 @@ class HelloServer:
     def __enter__(self) -> HelloServer:
         with self._log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "bench.http", "--serve-hello", str(self.port)],
+                [sys.executable, "-m", "bench.http", "--serve-hello", str(self.port), "--floor-db", self._floor_db],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -317,11 +362,16 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[R
     rows: list[Row] = []
     hellos: list[Figure] = []
     server = Server(seeded.settings["database_url"], data_dir / "server", settings=seeded.settings)
-    with HelloServer(data_dir / "hello.log") as hello:
+    floor_db = str(data_dir / "fairlend.db") if backend == "sqlite" else ""
+    with HelloServer(data_dir / "hello.log", floor_db) as hello:
         server.start()
         assert server.pid is not None
         try:
             measured = [(hello.url, hello.pid, Endpoint(HELLO_SYNC, "GET", ("/hello-sync",)))]
+            if floor_db:
+                floor = Endpoint(FLOOR, "GET", (f"/floor/loans/{seeded.loan_ids[0]}",))
+                check(hello.url, floor)
+                measured.append((hello.url, hello.pid, floor))
             measured += [(server.url, server.pid, endpoint) for endpoint in endpoints(seeded)]
             for where, pid, endpoint in measured:
                 if where == server.url:
@@ -378,9 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--serve-hello", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--floor-db", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_hello:
-        serve_hello(args.serve_hello)
+        serve_hello(args.serve_hello, args.floor_db)
         return 0
     if not 1 <= args.duration <= 300 or not 1 <= args.connections <= 256 or not 1 <= args.threads <= 16:
         parser.error("bounded: 1-300 s, 1-256 connections, 1-16 threads")

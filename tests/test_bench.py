@@ -13,9 +13,10 @@ from types import ModuleType
 
 import bench
 import pytest
-from bench import bureau, eod, finance, load, market, market_funding, repayment_files, repayments, scoring
+from bench import analytics, bureau, eod, finance, load, market, market_funding, repayment_files, repayments, scoring
 from bench import collections as collections_bench
 from bench import http as http_bench
+from bench import simulate as simulate_bench
 from bench.loopback import require_loopback
 
 from tests.conftest import PG_REQUIRED
@@ -95,6 +96,13 @@ def test_the_end_of_day_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[
     assert "targets:" in capsys.readouterr().out
 
 
+def test_the_analytics_bench_loads_the_page_over_a_tiny_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    figures = analytics.main(["--borrowers", "3", "--days", "20", "--loads", "3"])
+    printed = capsys.readouterr().out
+    assert figures is None and "3 loads, p50" in printed and "p95 / budget 500 ms" in printed
+    assert "measures' SQL p50" in printed
+
+
 def test_the_finance_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
     finance.main(["--loans", "60", "--backends", "sqlite"])
     printed = capsys.readouterr().out
@@ -163,10 +171,13 @@ def test_the_bureau_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]
             "3",
             "--runs",
             "5",
+            "--metro2-accounts",
+            "20",
         ]
     )
     printed = capsys.readouterr().out
     assert "p99" in printed and "month-end" in printed
+    assert "Metro 2 intake" in printed and "base segments/s" in printed and "peak memory" in printed
 
 
 def test_the_scoring_bench_runs_at_a_tiny_size_on_a_file_of_german_credits_shape(
@@ -225,3 +236,14 @@ def test_the_oracle_fuzz_runs_and_the_gateway_agrees_with_it(through: str, capsy
     printed = capsys.readouterr().out
     assert f"fuzz (cn, {through}): " in printed and f"fuzz (us, {through}): " in printed
     assert "0 of " in printed and "disagree with the oracle" in printed
+
+
+@pytest.mark.slow
+def test_the_simulator_bench_prints_wall_time_service_shares_and_a_projection(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert simulate_bench.main(["--borrowers", "3", "--investors", "2", "--days", "5"]) == 0
+    printed = capsys.readouterr().out
+    assert "sqlite: 3 borrowers, 2 investors, 5 days" in printed and "fairlend verify: 0 discrepancies" in printed
+    assert "eod " in printed and "identity " in printed and "eod.run_day" in printed
+    assert "projected for 10,000 borrowers x 365 days" in printed and "x the 300 s target" in printed

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from fairlend.analytics.service import AnalyticsService
 from fairlend.batch.dispatch import CeleryDispatcher
 from fairlend.bureau.client import BureauAdmin, InProcessBureau, OwnInstitution
 from fairlend.bureau.sealing import BureauSealer
@@ -35,7 +36,7 @@ from fairlend.identity.pii import parse_keys
 from fairlend.identity.service import IdentityService
 from fairlend.identity.wiring import build_identity
 from fairlend.jurisdiction.loader import load_profile
-from fairlend.jurisdiction.model import Profile
+from fairlend.jurisdiction.model import Profile, StatusCodeSet
 from fairlend.ledger.service import Discrepancy, Ledger
 from fairlend.market.adapters import IdentityFacts, OriginationOffers
 from fairlend.market.loan_standing import LendingLoans as NoteLoans
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from fairlend.collections.wiring import Collections
 from fairlend.lending.eod import EndOfDay, business_date_reader, restore_business_date
 from fairlend.lending.service import LendingService
+from fairlend.lending_reporting.metro2_export import Metro2Export, Reporter
 from fairlend.lending_reporting.service import BureauReportingStep, ReportingFileSubmitter
 
 
@@ -98,6 +100,10 @@ class Container:
     hardship: HardshipPlans = field(default=None)  # type: ignore[assignment]
     # Statements, classification, provisions, period close, export (finance/service.py).
     finance: FinanceService = field(default=None)  # type: ignore[assignment]
+    # Portfolio measures, read-only (analytics/service.py): the console's analytics page and `fairlend report`.
+    analytics: AnalyticsService = field(default=None)  # type: ignore[assignment]
+    # fairlend as a Metro 2 furnisher (lending_reporting/metro2_export.py).
+    metro2: Metro2Export = field(default=None)  # type: ignore[assignment]
 
     def verify(self) -> list[Discrepancy]:
         found: list[Discrepancy] = []
@@ -251,9 +257,41 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     # The deadline, then the day's receipts shared among notes; both follow `container.market`.
     wire_market_steps(container)
     eod.register(BureauReportingStep(collections.service))
+    container.metro2 = Metro2Export(
+        uow,
+        clock,
+        profile.bureau.modification_codes,
+        container.identity,
+        container.identity.vault,
+        Reporter(
+            settings.metro2_identification_number,
+            settings.metro2_reporter_name,
+            settings.metro2_reporter_address,
+            settings.metro2_reporter_telephone,
+            settings.metro2_equifax_program,
+            settings.metro2_experian_program,
+            settings.metro2_transunion_program,
+            settings.metro2_innovis_program,
+        ),
+        client=container.bureau_access,
+    )
+    metro2 = container.metro2
+    container.verifiers["lending_reporting_metro2"] = lambda: [
+        Discrepancy("lending_reporting.decrypt", s, d) for s, d in metro2.unreadable()
+    ]
+    furnish = settings.bureau_file_format if profile.bureau.status_codes is StatusCodeSet.METRO2 else "json"
+    if furnish != "json":
+        # Before the submitter: in `metro2` mode the file it sends is this one.
+        eod.register_after_day("bureau_metro2", container.metro2.run)
     eod.register_after_day(
         "bureau_submit",
-        ReportingFileSubmitter(uow, clock, container.bureau_access, container.identity),
+        ReportingFileSubmitter(
+            uow,
+            clock,
+            container.bureau_access,
+            container.identity,
+            metro2=container.metro2.stored if furnish == "metro2" else None,
+        ),
     )
     eod.register_after_day("bureau_daily", lambda day: len(bureau_admin.run_daily(day).removed))
     retention = timedelta(days=settings.idempotency_retention_days)
@@ -265,4 +303,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         uow, ledger, profile, grade_risks(container.origination.policy, score_model.scaling)
     )
     wire_finance(container)
+    market = container.market
+    container.analytics = AnalyticsService(
+        uow,
+        currency=profile.currency,
+        buckets=tuple(b.name for b in profile.delinquency_buckets),
+        pd_of=score_model.scaling.probability_of_bad,
+        nar_of=lambda investor_id: market.portfolios.portfolio(investor_id).nar,
+    )
     return container

@@ -68,6 +68,18 @@ class Settings(BaseSettings):
     # every movement (to try the failure paths), "none" answers 503 payment_rail_not_wired. Unset: "dev",
     # and "none" in production until a real rail is wired. Production never takes a development rail.
     payment_rail: Literal["dev", "dev-failing", "none"] | None = None
+    # Under a Metro 2 profile (`us`), what fairlend furnishes each day (docs/metro2.md): its JSON file,
+    # the Metro 2 file instead (sent to the bureau in its place), or both (Metro 2 kept, JSON sent).
+    bureau_file_format: Literal["json", "metro2", "both"] = "json"
+    # The Metro 2 header's furnisher identity and the bureaus' program identifiers (CRRG header record).
+    metro2_identification_number: str = Field(default="", max_length=20)
+    metro2_reporter_name: str = Field(default="FAIRLEND", max_length=40)
+    metro2_reporter_address: str = Field(default="", max_length=96)
+    metro2_reporter_telephone: int = Field(default=0, ge=0, le=9_999_999_999)
+    metro2_equifax_program: str = Field(default="", max_length=10)
+    metro2_experian_program: str = Field(default="", max_length=5)
+    metro2_transunion_program: str = Field(default="", max_length=10)
+    metro2_innovis_program: str = Field(default="", max_length=10)
 
     @model_validator(mode="after")
     def _defaults_and_secrets(self) -> Settings:

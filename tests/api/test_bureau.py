@@ -88,3 +88,26 @@ def test_the_bureau_routes_are_in_the_openapi_document(api: TestClient) -> None:
     assert {"/api/v1/bureau/files", "/api/v1/bureau/inquiries", "/api/v1/bureau/disputes/{dispute_id}/answer"} <= set(
         paths
     )
+
+
+def test_a_metro2_file_is_taken_at_the_same_endpoint_and_a_refusal_names_field_and_position(
+    container: Container, api: TestClient
+) -> None:
+    from tests.bureau.test_metro2_intake import metro2_file
+    from tests.metro2.life import LIFE
+
+    headers = {"Authorization": f"ApiKey {_key(container)}"}
+    body = metro2_file(LIFE, date(2025, 6, 5))
+    taken = api.post("/api/v1/bureau/files", content=body, headers=headers)
+    assert taken.status_code == 200 and (taken.json()["applied"], taken.json()["rejected"]) == (2, [])
+    header, account, trailer = body.decode().splitlines()
+    bad = "\n".join([header, account, trailer[:11] + "000000009" + trailer[20:]]).encode()
+    refused = api.post("/api/v1/bureau/files", content=bad, headers=headers)
+    assert refused.status_code == 200 and refused.json()["applied"] == 0
+    (rejection,) = refused.json()["rejected"]
+    assert (rejection["line"], rejection["field"], rejection["position"], rejection["code"]) == (
+        3,
+        "total_base_records",
+        12,
+        "trailer_mismatch",
+    )

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.identity.model import Role
+from fairlend.money import Money
 from tests.api.identity_helpers import api_sign_up, bearer, dev_code, token_for
 from tests.lending.conftest import BASE
 
@@ -159,3 +160,38 @@ def test_a_mutating_call_reads_the_revocations_once_for_its_key_and_its_access(
         assert len(reads) == 2
     finally:
         sa.event.remove(container.engine, "before_cursor_execute", count)
+
+
+def test_the_loan_routes_that_authenticate_on_their_own_trip_refuse_a_logged_out_token_and_read_revocations_once(
+    api: TestClient, container: Container
+) -> None:
+    container.lending.products.define(BASE)
+    loan_id = container.lending.book_loan("brw_a", "cash-12", Money.of("1000", "CNY"))
+    headers = token_for(container, Role.BORROWER, "brw_a")
+    calls = [
+        ("GET", f"/api/v1/loans/{loan_id}", {}),
+        ("GET", "/api/v1/borrowers/brw_a/loans", {}),
+        ("GET", f"/api/v1/loans/{loan_id}/payoff", {}),
+        ("POST", f"/api/v1/loans/{loan_id}/repayments", {"json": {"amount": "1.00"}}),
+    ]
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "identity_session_revocation" in statement:
+            reads.append(statement)
+
+    sa.event.listen(container.engine, "before_cursor_execute", count)
+    try:
+        for n, (method, path, body) in enumerate(calls):
+            reads.clear()
+            answered = api.request(method, path, headers={**headers, "Idempotency-Key": f"ok-{n}"}, **body)
+            assert answered.status_code in (200, 201), answered.text
+            assert len(reads) == 1, (path, reads)
+        assert api.post("/api/v1/auth/logout", headers={**headers, "Idempotency-Key": "bye"}).status_code == 204
+        for n, (method, path, body) in enumerate(calls):
+            refused = api.request(method, path, headers={**headers, "Idempotency-Key": f"late-{n}"}, **body)
+            assert _refused(refused), (path, refused.text)
+        assert api.get(f"/api/v1/loans/{loan_id}").json()["code"] == "not_authenticated"
+    finally:
+        sa.event.remove(container.engine, "before_cursor_execute", count)
+    assert len(container.lending.repayments_of(loan_id)) == 1  # the refused repayment posted nothing

@@ -121,7 +121,7 @@ def test_two_rows_swapped_and_a_forged_row_are_caught(container: Container) -> N
     with container.engine.connect() as conn:
         first = conn.execute(sa.select(identity_audit).where(identity_audit.c.person_id == other.subject_id)).one()
     forged = {**first._asdict(), "seq": 2, "prev_hash": first.hash, "purpose": "nothing to see"}
-    del forged["id"]
+    forged["id"] = first.id + 1000  # keyed by (person_id, id): the forger picks a free id
     # A careful forger recomputes the row's hash; the head still says the chain ended before it.
     forged["hash"] = row_hash(ChainedRow(**{f: forged[f] for f in ChainedRow.__dataclass_fields__ if f != "hash"}))
     with container.engine.begin() as conn:

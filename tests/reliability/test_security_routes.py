@@ -27,6 +27,7 @@ from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.identity.model import Role
+from tests.api import test_analytics_matrix as analytics_matrix
 from tests.api import test_authorization_matrix as matrix
 from tests.api import test_autoinvest_matrix as autoinvest_matrix
 from tests.api import test_ecsp_matrix as ecsp_matrix
@@ -121,6 +122,8 @@ def _matrix_routes() -> Iterator[tuple[str, str]]:
     for endpoint in (*hardship_matrix.HARDSHIP, *hardship_matrix.HARDSHIP_PAGES):
         yield endpoint.method, _shape(endpoint.path)
     for endpoint in (*finance_matrix.FINANCE, *finance_matrix.FINANCE_PAGES):
+        yield endpoint.method, _shape(endpoint.path)
+    for endpoint in analytics_matrix.ANALYTICS_PAGES:
         yield endpoint.method, _shape(endpoint.path)
     for identity_endpoint in identity_matrix.ENDPOINTS:
         yield identity_endpoint.method, _shape(identity_endpoint.path)

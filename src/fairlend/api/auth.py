@@ -73,6 +73,37 @@ async def current_principal(request: Request) -> Principal:
 Authenticated = Annotated[Principal, Depends(current_principal)]
 
 
+class Credential:
+    """A bearer token presented with the request, not yet checked: `principal()` checks it, in the caller's thread.
+
+    For a sync route, whose own I/O runs on the thread pool anyway: `Authenticated` reads the
+    revocations on a trip of its own before the route's (about 0.1-0.2 ms each, docs/performance.md),
+    `Credentialed` lets the route's first line do the same check on the route's trip. The route
+    must call `principal()` before it reads or does anything: it is the same check, with the same
+    answers (401 `not_authenticated` before the route runs, 401 `invalid_token` from `principal()`),
+    and one revocation read per request whoever asks (`bearer_principal`).
+    """
+
+    __slots__ = ("_request", "_token")
+
+    def __init__(self, request: Request, token: str) -> None:
+        self._request = request
+        self._token = token
+
+    def principal(self) -> Principal:
+        principal = bearer_principal(self._request, self._token)
+        if principal is None:
+            raise Unauthorized("invalid_token", "the bearer token is not valid, has expired or was revoked")
+        return principal
+
+
+async def credential(request: Request) -> Credential:  # no I/O: the header alone
+    return Credential(request, _bearer(request))
+
+
+Credentialed = Annotated[Credential, Depends(credential)]
+
+
 async def presented_token(request: Request, _principal: Authenticated) -> str:
     """The bearer token itself, once it has authenticated (log-out revokes exactly this one)."""
     return _bearer(request)
@@ -130,6 +161,9 @@ HARDSHIP_READERS = frozenset({Role.UNDERWRITER, Role.COLLECTOR, Role.COMPLIANCE,
 # Finance alone, not admin: who administers the operator accounts does not also close the books
 # (segregation of duties); reopening a month takes a second finance operator (four eyes).
 FINANCE_OFFICERS = frozenset({Role.FINANCE})
+# Operators who read the portfolio's analytics (vintages, losses, blocked attempts by collector): the
+# people who answer for the book's risk and conduct. Not collectors: the page ranks collectors.
+ANALYSTS = frozenset({Role.UNDERWRITER, Role.COMPLIANCE, Role.FINANCE, Role.ADMIN})
 
 
 def owner_or(roles: frozenset[Role], param: str = "person_id") -> Callable[[Request, Principal], Awaitable[Principal]]:

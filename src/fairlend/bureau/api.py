@@ -99,7 +99,7 @@ class OpenCheck(BaseModel):
     open: bool
 
 
-@router.post("/files", summary="Submit a JSON Lines reporting file; answers with the acknowledgement")
+@router.post("/files", summary="Submit a reporting file (JSON Lines or Metro 2); answers with the acknowledgement")
 async def submit_file(
     request: Request, service: Service, caller: Caller, idempotency_key: IdempotencyKey = None
 ) -> dict[str, Any]:

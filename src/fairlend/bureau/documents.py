@@ -161,6 +161,8 @@ class LineOutcome:
     record_id: str
     code: str
     reason: str
+    field: str = ""  # a Metro 2 file's refused field and its 1-based position in the line
+    position: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +194,15 @@ class Ack:
             items = data.get(key, [])
             assert isinstance(items, list)
             return tuple(
-                LineOutcome(int(i["line"]), str(i["record_id"]), str(i["code"]), str(i["reason"])) for i in items
+                LineOutcome(
+                    int(i["line"]),
+                    str(i["record_id"]),
+                    str(i["code"]),
+                    str(i["reason"]),
+                    str(i.get("field", "")),
+                    int(i.get("position", 0)),
+                )
+                for i in items
             )
 
         return cls(
@@ -208,7 +218,15 @@ class Ack:
 
 
 def _outcome_json(outcome: LineOutcome) -> dict[str, object]:
-    return {"line": outcome.line, "record_id": outcome.record_id, "code": outcome.code, "reason": outcome.reason}
+    data: dict[str, object] = {
+        "line": outcome.line,
+        "record_id": outcome.record_id,
+        "code": outcome.code,
+        "reason": outcome.reason,
+    }
+    if outcome.field:
+        data["field"], data["position"] = outcome.field, outcome.position
+    return data
 
 
 @dataclass(frozen=True, slots=True)

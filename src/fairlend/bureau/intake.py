@@ -24,12 +24,13 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from fairlend.bureau import metro2
 from fairlend.bureau.accounts import RecordApplier
 from fairlend.bureau.bulk import (
     bulk_insert,
@@ -51,11 +52,24 @@ from fairlend.bureau.held import (
     HeldAccount,
     blind_index,
 )
-from fairlend.bureau.records import Record, RecordError, RecordType, parse_object, parse_record
+from fairlend.bureau.jsonl import parse_lines
+from fairlend.bureau.records import Record, RecordError, RecordType
 from fairlend.bureau.sealing import BureauSealer, purpose
 from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bureau_record, bureau_submission
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile
+from fairlend.metro2.file import FileRefused
+
+
+@dataclass
+class _Outcome:
+    """What applying a file came to, chunk by chunk."""
+
+    rejected: list[LineOutcome] = field(default_factory=list)
+    warnings: list[LineOutcome] = field(default_factory=list)
+    applied: int = 0
+    duplicates: int = 0
+    resolved: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -96,56 +110,101 @@ class Intake:
         self, conn: Connection, institution_id: str, content: bytes, sha256: str, *, now: datetime, today: date
     ) -> IntakeResult:
         submission_id = new_id("bsub")
-        rejected: list[LineOutcome] = []
-        warnings: list[LineOutcome] = []
-        records: list[Record] = []
+        outcome = _Outcome()
+        if not metro2.is_metro2(content):
+            lines, records, outcome.rejected = parse_lines(content)
+            self._apply_chunk(conn, institution_id, submission_id, records, set(), outcome, now, today)
+            return IntakeResult(
+                self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), outcome.resolved
+            )
+        # Metro 2: a first pass checks the header, the trailer and its totals in constant memory; a bad one
+        # refuses the whole file before anything is applied. The second decodes every field and applies
+        # the accounts a chunk at a time, in this one transaction.
         try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            text = ""
-            rejected.append(LineOutcome(0, "", "not_utf8", "the file is not UTF-8 text"))
-        # JSON Lines ends a line at "\n" only (a "\r" before it is dropped by the strip);
-        # str.splitlines would also break at U+2028 or a form feed, which JSON allows inside a string.
-        numbered = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
-        lines = len(numbered)
-        decoded = _decode_all(numbered)
-        for index, (number, line) in enumerate(numbered):
-            try:
-                records.append(parse_record(line, number) if decoded is None else parse_object(decoded[index], number))
-            except RecordError as exc:
-                rejected.append(LineOutcome(number, _record_id_of(line), exc.code, exc.reason))
+            metro2.check(content)
+        except FileRefused as refused:
+            outcome.rejected.append(metro2.refusal(refused))
+            lines = content.count(b"\n")
+            return IntakeResult(
+                self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), []
+            )
+        lines = 0
+        for part in metro2.parts(content, today):
+            outcome.rejected.extend(part.rejected)
+            self._apply_chunk(conn, institution_id, submission_id, part.records, part.openings, outcome, now, today)
+            lines = part.lines or lines
+        return IntakeResult(
+            self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), outcome.resolved
+        )
 
+    def _apply_chunk(
+        self,
+        conn: Connection,
+        institution_id: str,
+        submission_id: str,
+        records: list[Record],
+        implied: set[str],
+        outcome: _Outcome,
+        now: datetime,
+        today: date,
+    ) -> None:
+        """Apply parsed records; `implied` are the openings Metro 2 base segments stand for."""
+        batch = Batch(institution_id, storage_dates(conn))
+        if implied:
+            # A Metro 2 segment restates its account's opening every cycle: read the accounts first and
+            # drop the openings of those already held, so that only new ones are logged and applied.
+            self._load(conn, batch, [r for r in records if r.record_id not in implied])
+            accounts = batch.accounts
+            records = [r for r in records if r.record_id not in implied or r.account_ref not in accounts]
+            batch.files.update(self._load_files(conn, [r for r in records if r.record_id in implied]))
         # Record ids applied before (or twice in this file) are duplicates, not errors.
         fresh, duplicates = self._claim(conn, institution_id, submission_id, records)
-
-        batch = Batch(institution_id, storage_dates(conn))
-        self._load(conn, batch, fresh)
-        applied: list[Record] = []
+        if not implied:
+            self._load(conn, batch, fresh)
+        applied = 0
         refused: list[str] = []
         apply_one = self._applier.apply_one
+        rejected, warnings = outcome.rejected, outcome.warnings
         for record in fresh:
             try:
                 warning = apply_one(record, batch, now, today)
             except RecordError as exc:
-                rejected.append(LineOutcome(record.line, record.record_id, exc.code, exc.reason))
                 refused.append(record.record_id)
+                if exc.code == "account_exists" and record.record_id in implied:
+                    continue  # a Metro 2 segment restates its account's opening every cycle: not an error
+                rejected.append(LineOutcome(record.line, record.record_id, exc.code, exc.reason))
                 continue
-            applied.append(record)
+            applied += 1
             if warning is not None:
                 warnings.append(LineOutcome(record.line, record.record_id, warning[0], warning[1]))
-
         self._write(conn, batch)
         if refused:
             self._release(conn, institution_id, refused)
-        rejected.sort(key=lambda o: o.line)
+        outcome.applied += applied
+        outcome.duplicates += duplicates
+        outcome.resolved.extend(batch.resolved)
+
+    def _store(
+        self,
+        conn: Connection,
+        institution_id: str,
+        content: bytes,
+        submission_id: str,
+        sha256: str,
+        now: datetime,
+        lines: int,
+        outcome: _Outcome,
+    ) -> Ack:
+        """Keep the file (sealed) and its acknowledgement."""
+        outcome.rejected.sort(key=lambda o: o.line)
         ack = Ack(
             submission_id=submission_id,
             sha256=sha256,
             lines=lines,
-            applied=len(applied),
-            duplicates=duplicates,
-            rejected=tuple(rejected),
-            warnings=tuple(warnings),
+            applied=outcome.applied,
+            duplicates=outcome.duplicates,
+            rejected=tuple(outcome.rejected),
+            warnings=tuple(outcome.warnings),
         )
         conn.execute(
             insert(bureau_submission).values(
@@ -154,15 +213,15 @@ class Intake:
                 sha256=sha256,
                 received_at=now,
                 lines=lines,
-                applied=len(applied),
-                rejected=len(rejected),
+                applied=outcome.applied,
+                rejected=len(outcome.rejected),
                 ack=json.dumps(ack.to_json(), ensure_ascii=False),
                 # Whole files of names and ID numbers: kept only sealed (sealed.py).
                 key_id=self._sealer.key_id,
                 content=self._sealer.seal(content, purpose(bureau_submission.name, "content", submission_id)),
             )
         )
-        return IntakeResult(ack, batch.resolved)
+        return ack
 
     # -- loading -------------------------------------------------------------------
 
@@ -325,20 +384,6 @@ _MONTH_CODE = HELD_WIDTH + MONTH_COLUMNS.index("code")  # NULL when the account 
 _MONTH_WRITERS = frozenset({RecordType.STATUS, RecordType.REPAYMENT, RecordType.SETTLEMENT, RecordType.CHARGE_OFF})
 
 
-def _decode_all(numbered: list[tuple[int, str]]) -> list[Any] | None:
-    """Every line's value when each line is valid JSON on its own; None: go line by line, naming each bad one.
-
-    One `json.loads` over the lines joined into an array was a little faster,
-    but lines that are each invalid (an unclosed string, an unclosed list) can
-    join into valid JSON and move values between line numbers, so each line is
-    decoded alone.
-    """
-    try:
-        return [json.loads(line) for _, line in numbered]
-    except ValueError:
-        return None
-
-
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a file is applied.
@@ -356,15 +401,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if paused:
             gc.enable()
-
-
-def _record_id_of(line: str) -> str:
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return ""
-    value = data.get("record_id") if isinstance(data, dict) else None
-    return value if isinstance(value, str) else ""
 
 
 def _fields(ack: Ack) -> dict[str, Any]:

@@ -203,3 +203,11 @@ from fairlend.cli.market import app as market_app  # noqa: E402  (needs open_con
 
 app.add_typer(market_app, name="market")
 app.add_typer(_finance_cli.app)
+
+from fairlend.cli import report as _report_cli  # noqa: E402  (`fairlend report`; needs open_container above)
+
+app.add_typer(_report_cli.app)
+
+from fairlend.cli import simulate as _simulate  # noqa: E402  (`fairlend simulate`; needs the helpers above)
+
+app.add_typer(_simulate.app)

@@ -24,6 +24,8 @@ from fairlend.events import to_json_value
 app = typer.Typer(help="The credit bureau: institutions, reporting files, reports, retention.", no_args_is_help=True)
 institution_app = typer.Typer(help="Reporting institutions.", no_args_is_help=True)
 app.add_typer(institution_app, name="institution")
+metro2_app = typer.Typer(help="Metro 2 files (docs/metro2.md).", no_args_is_help=True)
+app.add_typer(metro2_app, name="metro2")
 
 
 def _bureau() -> BureauAdmin:
@@ -143,3 +145,22 @@ def rotate_keys() -> None:
     """
     rewritten = _bureau().rotate_keys()
     out.print(f"re-sealed {rewritten} bureau rows under the current key")
+
+
+@metro2_app.command("export")
+def metro2_export(
+    on: Annotated[str, typer.Option("--date", help="The business date the file reports (its activity date).")],
+    out_file: Annotated[Path, typer.Option("--out", dir_okay=False, help="Write the Metro 2 file here.")],
+) -> None:
+    """fairlend's Metro 2 file for a business date: a base segment per account its reporting file names."""
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        raise UsageError("invalid_date", f"--date must be a date like 2026-03-02, got {on!r}") from None
+    container = open_container()
+    if day > container.clock.business_date():
+        raise UsageError("future_date", f"--date {day} is after the business date {container.clock.business_date()}")
+    content = container.metro2.build(day)
+    out_file.write_bytes(content)
+    segments = content.count(b"\n") - 2  # every line but the header and the trailer
+    out.print(f"metro2: {segments} base segment(s) for {day} written to {out_file}")

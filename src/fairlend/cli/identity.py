@@ -83,6 +83,8 @@ def rotate_pii_keys() -> None:
         rewritten += container.hardship.evidence.reseal()
         # Stored API answers (an unmasked view, a credit report) are sealed with the same keys.
         rewritten += container.idempotency.rotate()
+        # The kept Metro 2 files (names and SSNs) are sealed with the same keys.
+        rewritten += container.metro2.reseal()
     finally:
         container.close()
     out.print(f"re-encrypted {rewritten} values under key {container.identity.vault.current_key_id}")

@@ -22,7 +22,7 @@ app: typer.Typer = typer.Typer()
 SHOWN_BORROWERS = 8
 
 
-def _prepared(settings: Settings) -> None:
+def prepare_database(settings: Settings) -> None:
     """Migrate SQLite as `serve` does; PostgreSQL must be upgraded by an operator first."""
     from fairlend.db.migrate import is_current, upgrade
 
@@ -39,7 +39,7 @@ def _prepared(settings: Settings) -> None:
 
 
 def database_has_people(settings: Settings) -> bool:
-    _prepared(settings)
+    prepare_database(settings)
     container = bootstrap(settings)
     try:
         return container.identity.accounts.has_people()
@@ -49,7 +49,7 @@ def database_has_people(settings: Settings) -> bool:
 
 def seed_database(settings: Settings, *, borrowers: int, days: int, seed: int) -> DemoReport:
     """Seed on a clock of its own: the simulated days end today, each at 10:00 in the profile's time zone (contact hours)."""
-    _prepared(settings)
+    prepare_database(settings)
     today = SystemClock().business_date()
     clock = FixedClock(contact_instant(today, load_profile(settings.jurisdiction).timezone), today)
     container = bootstrap(settings, clock=clock)

@@ -48,7 +48,7 @@ contact_log = Table(
     Column("hash", String(64), nullable=False),
     Column("resolves", String(40), nullable=False, server_default=""),
     Column("text_sealed", Boolean, nullable=False, server_default=false()),
-    UniqueConstraint("id", name="uq_contact_log_id"),
+    Index("ix_contact_log_id", "id"),  # ids are unique by construction; the key is (borrower_id, seq)
     Index("ix_contact_log_loan_id", "loan_id"),
     Index("ix_contact_log_at", "at"),
 )
@@ -98,7 +98,7 @@ collection_task = Table(
     Column("status", String(10), nullable=False),
     Column("note", String(200), nullable=False, server_default=""),
     Column("created_at", UtcDateTime, nullable=False),
-    UniqueConstraint("loan_id", "business_date", "step", name="uq_collection_task_loan_id"),
+    UniqueConstraint("loan_id", "business_date", "step", "borrower_id", name="uq_collection_task_loan_id"),
     Index("ix_collection_task_queue", "business_date", "status", "priority"),
 )
 
@@ -156,7 +156,7 @@ contact_person = Table(
     Column("status", String(10), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("confirmed_at", UtcDateTime, nullable=True),
-    UniqueConstraint("id", name="uq_contact_person_id"),
+    Index("ix_contact_person_id", "id"),
 )
 
 cease_request = Table(
@@ -201,7 +201,7 @@ complaint = Table(
     Column("sealed", Boolean, nullable=False, server_default=false()),
     Column("extended_at", UtcDateTime, nullable=True),
     Column("extension_note", Text, nullable=True),
-    UniqueConstraint("id", name="uq_complaint_id"),
+    Index("ix_complaint_id", "id"),
     Index("ix_complaint_loan_id", "loan_id"),
     Index("ix_complaint_status", "status"),
 )
@@ -233,7 +233,7 @@ call_outcome = Table(
     Column("note", String(500), nullable=False, server_default=""),
     Column("collector_id", String(40), nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
-    UniqueConstraint("log_id", name="uq_call_outcome_log_id"),
+    UniqueConstraint("log_id", "borrower_id", name="uq_call_outcome_log_id"),  # one outcome per attempt
     Index("ix_call_outcome_loan_id", "loan_id"),
 )
 
@@ -261,6 +261,7 @@ promise_to_pay = Table(
     Index(
         "uq_promise_to_pay_one_pending",
         "loan_id",
+        "borrower_id",
         unique=True,
         sqlite_where=text("status = 'pending'"),
         postgresql_where=text("status = 'pending'"),

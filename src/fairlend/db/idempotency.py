@@ -40,15 +40,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 
 from fairlend.clock import Clock
 from fairlend.db.tables import idempotency_key
-from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory, commit_hook
+from fairlend.db.uow import UnitOfWorkFactory, commit_hook
 from fairlend.errors import Conflict
 from fairlend.faults import crash_point
 
@@ -102,6 +102,42 @@ class ClaimLost(Conflict):
     """The claim's lease ran out and another attempt took the key over: this one may not take effect."""
 
 
+# Built once with bind parameters: a statement built per call with `.values(...)` of plain values
+# made SQLAlchemy compute its cache key from every value's type on each execution, about a sixth of
+# a POSTed repayment's CPU (docs/performance.md).
+_K = idempotency_key.c
+_CLAIM_COLUMNS = (
+    "scope_key",
+    "request_hash",
+    "state",
+    "claim_token",
+    "lease_until",
+    "effected",
+    "key_id",
+    "created_at",
+)
+_CLAIMS = {
+    name: dialect.insert(idempotency_key)
+    .values({name: bindparam(name) for name in _CLAIM_COLUMNS})
+    .on_conflict_do_nothing(index_elements=["scope_key"])
+    .returning(_K.scope_key)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_MARK_EFFECTED = (
+    update(idempotency_key)
+    .where(_K.scope_key == bindparam("k_scope"), _K.claim_token == bindparam("k_token"), _K.state == "pending")
+    .values(effected=True)
+)
+_STORE_VALUES: dict[str, Any] = {
+    name: bindparam(name)
+    for name in ("state", "status_code", "content_type", "body", "key_id", "claim_token", "lease_until")
+}
+_STORE = (
+    update(idempotency_key).where(_K.scope_key == bindparam("k_scope"), _K.state == "pending").values(_STORE_VALUES)
+)
+_STORE_HELD = _STORE.where(_K.claim_token == bindparam("k_token"))
+
+
 @dataclass(frozen=True, slots=True)
 class BodyProblem:
     scope_key: str
@@ -116,13 +152,7 @@ class EffectGuard:
     effected: bool = field(default=False)
 
     def before_commit(self, conn: Connection) -> None:
-        marked = conn.execute(
-            update(idempotency_key)
-            .where(idempotency_key.c.scope_key == self.held.scope_key)
-            .where(idempotency_key.c.claim_token == self.held.token)
-            .where(idempotency_key.c.state == "pending")
-            .values(effected=True)
-        ).rowcount
+        marked = conn.execute(_MARK_EFFECTED, {"k_scope": self.held.scope_key, "k_token": self.held.token}).rowcount
         if marked != 1:
             raise ClaimLost(
                 "idempotency_claim_lost",
@@ -191,18 +221,17 @@ class IdempotencyStore:
             now = uow.clock.now()
             lease_until = now + self._lease
             fresh = uow.conn.execute(
-                _insert_if_absent(uow)
-                .values(
-                    scope_key=scope_key,
-                    request_hash=request_hash,
-                    state="pending",
-                    claim_token=token,
-                    lease_until=lease_until,
-                    effected=False,
-                    key_id=CLEAR,
-                    created_at=now,
-                )
-                .returning(idempotency_key.c.scope_key)
+                _CLAIMS[uow.dialect],
+                {
+                    "scope_key": scope_key,
+                    "request_hash": request_hash,
+                    "state": "pending",
+                    "claim_token": token,
+                    "lease_until": lease_until,
+                    "effected": False,
+                    "key_id": CLEAR,
+                    "created_at": now,
+                },
             ).first()
             if fresh is not None:
                 uow.commit()
@@ -286,21 +315,20 @@ class IdempotencyStore:
     # ---- sealing ---------------------------------------------------------------------
 
     def _store(self, conn: Connection, scope_key: str, response: StoredResponse, *, token: str | None = None) -> bool:
-        statement = update(idempotency_key).where(idempotency_key.c.scope_key == scope_key)
-        statement = statement.where(idempotency_key.c.state == "pending")
-        if token is not None:
-            statement = statement.where(idempotency_key.c.claim_token == token)
-        done = conn.execute(
-            statement.values(
-                state="done",
-                status_code=response.status_code,
-                content_type=response.content_type,
-                body=self._sealer.encrypt_bytes(response.body, _purpose(scope_key)),
-                key_id=self._sealer.current_key_id,
-                claim_token=None,
-                lease_until=None,
-            )
-        ).rowcount
+        values = {
+            "k_scope": scope_key,
+            "state": "done",
+            "status_code": response.status_code,
+            "content_type": response.content_type,
+            "body": self._sealer.encrypt_bytes(response.body, _purpose(scope_key)),
+            "key_id": self._sealer.current_key_id,
+            "claim_token": None,
+            "lease_until": None,
+        }
+        if token is None:
+            done = conn.execute(_STORE, values).rowcount
+        else:
+            done = conn.execute(_STORE_HELD, {**values, "k_token": token}).rowcount
         return bool(done)
 
     def _open(self, row: Row[tuple[object, ...]]) -> StoredResponse:
@@ -362,9 +390,3 @@ class IdempotencyStore:
 
 def _purpose(scope_key: str) -> str:
     return "idempotency:" + scope_key
-
-
-def _insert_if_absent(uow: UnitOfWork) -> postgresql.Insert | sqlite.Insert:
-    if uow.dialect == "postgresql":
-        return postgresql.insert(idempotency_key).on_conflict_do_nothing(index_elements=["scope_key"])
-    return sqlite.insert(idempotency_key).on_conflict_do_nothing(index_elements=["scope_key"])

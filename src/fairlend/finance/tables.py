@@ -20,7 +20,7 @@ finance_loan_class = Table(
     Column("currency", String(3), nullable=False),
     Column("class_code", String(20), nullable=False),
     Column("since", Date, nullable=False),
-    Index("ix_finance_loan_class_loan_id", "loan_id", unique=True),
+    Index("ix_finance_loan_class_loan_id", "loan_id"),  # one row per loan: the key (finance_0004)
 )
 
 finance_class_change = Table(
@@ -98,7 +98,7 @@ finance_non_accrual = Table(
     Column("currency", String(3), nullable=False),
     Column("since", Date, nullable=False),
     Column("suspended", BigInteger, nullable=False),
-    Index("ix_finance_non_accrual_loan_id", "loan_id", unique=True),
+    Index("ix_finance_non_accrual_loan_id", "loan_id"),  # one row per loan: the key (finance_0004)
 )
 
 # Each switch into non-accrual and back (cured, settled or charged off).

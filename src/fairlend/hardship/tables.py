@@ -2,7 +2,11 @@
 
 One open request and one active plan per loan are unique indexes on a column
 that holds the loan id while the row is open and NULL after (NULLs never
-clash), the same on SQLite and PostgreSQL.
+clash), the same on SQLite and PostgreSQL. Every unique index carries
+`borrower_id` (hardship_0003), so a sharded database keeps each one on the
+borrower's shard (docs/scale-out.md §4); a loan has one borrower, so
+(loan, borrower) is unique exactly when the loan is. Rows are found by id
+alone through plain indexes: ids are unique by construction (`fairlend.ids`).
 """
 
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, Index, Integer, LargeBinary, String, Table
@@ -33,8 +37,8 @@ hardship_request = Table(
     Column("decided_by", String(40), nullable=False),
     Column("rules_version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Index("ix_hardship_request_id", "id", unique=True),
-    Index("ix_hardship_request_open_loan", "open_loan_id", unique=True),
+    Index("ix_hardship_request_id", "id"),
+    Index("ix_hardship_request_open_loan", "open_loan_id", "borrower_id", unique=True),
     Index("ix_hardship_request_loan_id", "loan_id"),
     # The operators' queue: open requests by deadline.
     Index("ix_hardship_request_status_due", "status", "answer_due"),
@@ -64,7 +68,7 @@ hardship_proposal = Table(
     Column("rules_version", Integer, nullable=False),
     Column("kind_version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Index("ix_hardship_proposal_id", "id", unique=True),
+    Index("ix_hardship_proposal_id", "id"),
     Index("ix_hardship_proposal_request_id", "request_id"),
 )
 
@@ -89,8 +93,8 @@ hardship_plan = Table(
     Column("consent_version", String(60), nullable=False),
     Column("fingerprint", String(64), nullable=False),  # the numbers the borrower accepted
     Column("accepted_at", UtcDateTime, nullable=False),
-    Index("ix_hardship_plan_id", "id", unique=True),
-    Index("ix_hardship_plan_active_loan", "active_loan_id", unique=True),
+    Index("ix_hardship_plan_id", "id"),
+    Index("ix_hardship_plan_active_loan", "active_loan_id", "borrower_id", unique=True),
     Index("ix_hardship_plan_loan_id", "loan_id"),
     Index("ix_hardship_plan_status", "status"),
 )
@@ -109,6 +113,6 @@ hardship_evidence = Table(
     Column("key_id", String(40), nullable=False),
     Column("content", LargeBinary, nullable=False),  # nonce || AES-GCM ciphertext, purpose bound to the id
     Column("uploaded_at", UtcDateTime, nullable=False),
-    Index("ix_hardship_evidence_id", "id", unique=True),
+    Index("ix_hardship_evidence_id", "id"),
     Index("ix_hardship_evidence_request_id", "request_id"),
 )

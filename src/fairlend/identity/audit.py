@@ -24,7 +24,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
@@ -85,6 +85,7 @@ def record(uow: UnitOfWork, *, actor_id: str, actor_role: str, person_id: str, f
     digest = row_hash(row)
     conn.execute(
         insert(identity_audit).values(
+            **_next_id(uow),
             actor_id=row.actor_id,
             actor_role=row.actor_role,
             person_id=row.person_id,
@@ -98,6 +99,16 @@ def record(uow: UnitOfWork, *, actor_id: str, actor_role: str, person_id: str, f
         )
     )
     conn.execute(_MOVE_HEAD, {"p": person_id, "new_seq": row.seq, "new_hash": digest})
+
+
+def _next_id(uow: UnitOfWork) -> dict[str, int]:
+    """The row id, where the database does not give it: the key is (person_id, id) (identity_0007), and
+    SQLite numbers a column by itself only when it is the whole key. SQLite runs one writer at a time
+    (the writer's transaction began IMMEDIATE), so the next id is read and taken under the same lock;
+    PostgreSQL's sequence gives it."""
+    if uow.dialect != "sqlite":
+        return {}
+    return {"id": uow.conn.execute(select(func.coalesce(func.max(identity_audit.c.id), 0) + 1)).scalar_one()}
 
 
 def chain_breaks(uow: UnitOfWork) -> list[AuditBreak]:

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    FetchedValue,
     Index,
     Integer,
     LargeBinary,
@@ -161,7 +162,9 @@ identity_operator = Table(
 identity_audit = Table(
     "identity_audit",
     metadata,
-    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    # Keyed by (person_id, id) (identity_0007): a person's chain stays on one shard. The id orders the
+    # log across people; PostgreSQL's sequence gives it, SQLite's writer takes the next one (audit.py).
+    Column("id", BigIntPK, nullable=False, autoincrement=False, server_default=FetchedValue()),
     Column("actor_id", String(40), nullable=False),
     Column("actor_role", String(20), nullable=False),
     Column("person_id", id_column_type(), nullable=False, index=True),
@@ -177,6 +180,8 @@ identity_audit = Table(
     # The compliance page filters by actor and by date, newest first (audit.py).
     Index("ix_identity_audit_actor_id", "actor_id", "id"),
     Index("ix_identity_audit_at", "at"),
+    Index("ix_identity_audit_id", "id"),  # the pages, newest first, across people
+    PrimaryKeyConstraint("person_id", "id", name="pk_identity_audit"),
     # One row per place in a chain: two writers can never both append the same seq.
     Index("uq_identity_audit_person_seq", "person_id", "seq", unique=True),
 )

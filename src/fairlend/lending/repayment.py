@@ -6,7 +6,9 @@ row, its events and its journal entry commit together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row
@@ -50,6 +52,26 @@ class LoanRepayments(LendingQueries):
             uow.commit()
         return result
 
+    def repay_as(
+        self, loan_id: str, amount: Decimal, *, may_pay: Callable[[str], None], reference: str = ""
+    ) -> RepaymentResult:
+        """`repay` for a caller who may pay some loans only, with the amount in the loan's currency's major units.
+
+        Once the loan's row is locked, `may_pay(borrower_id)` refuses (by raising) a caller who may
+        not pay this loan, and the amount takes the loan's currency (`amount_too_precise` finer than
+        its smallest unit): in the repayment's own transaction, so nothing is written before either
+        and no read of the loan's facts goes before it (the API's route, docs/performance.md).
+        """
+        with self._uow() as uow:
+            ln = self._load(uow, loan_id)
+            may_pay(ln.borrower_id)
+            money = Money.of(amount, ln.currency)
+            if money.minor <= 0:
+                raise Invalid("amount_not_positive", "a repayment must be positive")
+            result = self._repay(uow, loan_id, money, reference, None, loaded=ln)
+            uow.commit()
+        return result
+
     def settle_early(self, loan_id: str, *, reference: str = "") -> RepaymentResult:
         """Pay the loan off today for exactly its payoff amount."""
         with self._uow() as uow:
@@ -86,10 +108,17 @@ class LoanRepayments(LendingQueries):
         return row
 
     def _repay(
-        self, uow: UnitOfWork, loan_id: str, amount: Money, reference: str, received_into: AccountKey | None
+        self,
+        uow: UnitOfWork,
+        loan_id: str,
+        amount: Money,
+        reference: str,
+        received_into: AccountKey | None,
+        *,
+        loaded: Row[Any] | None = None,
     ) -> RepaymentResult:
         conn = uow.conn
-        ln = self._load(uow, loan_id)
+        ln = loaded if loaded is not None else self._load(uow, loan_id)
         if ln.state != LoanState.ACTIVE.value and ln.state in RECOVERABLE_STATES:
             return recover(uow, self._ledger, self._profile, ln, amount, reference, received_into)
         product = load_product(conn, ln.product_code, ln.product_version, self._product_cache)

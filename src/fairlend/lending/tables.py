@@ -100,7 +100,7 @@ loan = Table(
     Column("delinquency_held", Boolean, nullable=False, server_default=false()),
     # The borrower's partition key (fairlend.batch.model.slot_of): end-of-day's partitions are ranges of it.
     Column("borrower_slot", SmallInteger, nullable=False, default=_slot_of_row),
-    Index("ix_loan_id", "id", unique=True),
+    Index("ix_loan_id", "id"),  # by id alone: not unique, the key is (borrower_id, id) (lending_0007)
     Index("ix_loan_state", "state"),
     # End-of-day finds the few loans billed, late or owing penalty today by these, not by a scan;
     # accrual, the one step that writes every loan, changes none of them.

@@ -210,8 +210,12 @@ class ReportingFileSubmitter:
         clock: Clock,
         client: Callable[[], BureauClient],
         identities: ReportingIdentities,
+        *,
+        metro2: Callable[[date], bytes | None] | None = None,
     ) -> None:
         # A callable: fairlend's institution is registered at the bureau on first use.
+        # `metro2`: the day's stored Metro 2 file, sent instead of the JSON file (docs/metro2.md).
+        self._metro2 = metro2
         self._uow = uow
         self._clock = clock
         self._client = client
@@ -242,7 +246,8 @@ class ReportingFileSubmitter:
             )
         applied = 0
         for day, content in pending:
-            ack = self._client().submit_file(self._with_identities(content))
+            body = self._metro2(day) if self._metro2 is not None else None
+            ack = self._client().submit_file(body if body is not None else self._with_identities(content))
             applied += ack.applied
             with self._uow() as uow:
                 uow.conn.execute(

@@ -1,6 +1,6 @@
 """The lender side's reporting files: one per business date, kept with the bureau's acknowledgement."""
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, Integer, LargeBinary, String, Table, Text
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import UtcDateTime
@@ -27,4 +27,22 @@ lending_reporting_plan = Table(
     Column("withheld_balance", BigInteger, nullable=True),
     Column("withheld_overdue", BigInteger, nullable=True),
     Column("withheld_days", Integer, nullable=True),
+)
+
+# The day's Metro 2 file as furnished (metro2_export.py): SSNs and names, so only sealed (key id beside it).
+lending_reporting_metro2 = Table(
+    "lending_reporting_metro2",
+    metadata,
+    Column("business_date", Date, primary_key=True),
+    Column("key_id", String(40), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The accounts last furnished with compliance condition code XB (disputed): XH follows once it closes.
+lending_reporting_compliance = Table(
+    "lending_reporting_compliance",
+    metadata,
+    Column("loan_id", String(80), primary_key=True),
+    Column("code", String(2), nullable=False),
 )

@@ -14,8 +14,10 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
+    UniqueConstraint,
     text,
 )
 
@@ -69,8 +71,9 @@ market_cash_movement = Table(
 market_listing = Table(
     "market_listing",
     metadata,
-    Column("id", String(40), primary_key=True),
-    Column("offer_id", String(40), nullable=False, unique=True),
+    # Keyed by (borrower_id, id) (market_0007): a listing is a borrower's row, on the borrower's shard.
+    Column("id", String(40), nullable=False),
+    Column("offer_id", String(40), nullable=False),
     Column("borrower_id", String(40), nullable=False),
     Column("contract_id", String(40), nullable=False),
     Column("status", String(10), nullable=False),  # open | funded | cancelled
@@ -94,6 +97,9 @@ market_listing = Table(
     Column("loan_amount_minor", BigInteger, nullable=True),
     CheckConstraint("funded_minor >= 0 AND funded_minor <= amount_minor", name="ck_market_listing_not_overfunded"),
     Index("ix_market_listing_status_deadline", "status", "deadline"),
+    PrimaryKeyConstraint("borrower_id", "id", name="pk_market_listing"),
+    UniqueConstraint("offer_id", "borrower_id", name="uq_market_listing_offer_id"),  # one listing per offer
+    Index("ix_market_listing_id", "id"),  # investors name a listing by its id alone (unique by construction)
 )
 
 market_commitment = Table(

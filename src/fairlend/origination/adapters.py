@@ -154,6 +154,8 @@ def to_origination_report(report: BureauReport) -> CreditReport:
                 opened_on=account.open_date,
                 balance=account.balance,
                 credit_limit=account.amount if revolving else None,
+                grid=account.grid,
+                grid_start=account.grid_start,
             )
         )
         for record in account.negative_records:

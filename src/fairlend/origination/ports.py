@@ -99,6 +99,9 @@ class ReportAccount:
     opened_on: date
     balance: Money
     credit_limit: Money | None
+    # The monthly status grid the bureau keeps (CN-17/CN-18, CR-4), newest first, and the month of grid[0].
+    grid: tuple[str, ...] = ()
+    grid_start: str = ""
 
 
 @dataclass(frozen=True, slots=True)

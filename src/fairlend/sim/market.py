@@ -89,12 +89,12 @@ def enrol_investors(container: Container, sender: DevMessageSender, seed: int, c
         deposit = Money.of(DEPOSIT_MAJOR + 10_000 * (n % 3), currency)
         market.wallets.deposit(who.subject_id, deposit)
         if n % 2 == 1:  # every other investor lets auto-invest take one note of each listing
-            market.autoinvest.rules.create(who.subject_id, _auto_rule(container))
+            market.autoinvest.rules.create(who.subject_id, auto_rule(container))
         made.append(DemoInvestor(who.subject_id, phone, name, deposit, auto=n % 2 == 1))
     return made
 
 
-def _auto_rule(container: Container) -> RuleTerms:
+def auto_rule(container: Container) -> RuleTerms:
     """Any grade and term at any rate, a note a turn, at most 0.5 % of the portfolio in one borrower (a few
     notes of each listing: the rest is left to investors who pick by hand), 1,000 kept back."""
     currency = container.profile.currency

@@ -33,6 +33,7 @@ PAGE_MODULES = (
     "fairlend.web.hardship_desk",
     "fairlend.web.finance",
     "fairlend.web.finance_close",
+    "fairlend.web.analytics",
 )
 
 

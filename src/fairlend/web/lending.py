@@ -25,9 +25,22 @@ from fairlend.errors import DomainError, NotFound
 from fairlend.identity.model import Principal
 from fairlend.lending.views import LoanDetail
 from fairlend.money import Money
+from fairlend.web import i18n
+from fairlend.web.borrower_charts import loan_chart
+from fairlend.web.charts import charts_json
 from fairlend.web.hardship import loan_hardship
 from fairlend.web.once import once
-from fairlend.web.rendering import Csrf, PageRedirect, borrower, check_csrf, error_text, operator, redirect, render
+from fairlend.web.rendering import (
+    Csrf,
+    PageRedirect,
+    borrower,
+    check_csrf,
+    error_text,
+    locale_of,
+    operator,
+    redirect,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 LOANS = "/borrower/loans"
@@ -65,6 +78,12 @@ def _has_contract(container: Container, detail: LoanDetail) -> bool:
     return True
 
 
+def _paid_chart(request: Request, container: Container, detail: LoanDetail) -> dict[str, Any]:
+    t = i18n.Translator(locale_of(request, container))
+    charts = [loan_chart(detail, t)]
+    return {"charts": charts, "charts_json": charts_json(charts, t.locale)}
+
+
 def _loan_page(request: Request, container: Container, detail: LoanDetail, **context: Any) -> HTMLResponse:
     return render(
         request,
@@ -76,6 +95,7 @@ def _loan_page(request: Request, container: Container, detail: LoanDetail, **con
         pay_key=secrets.token_urlsafe(24),
         console=False,
         has_contract=_has_contract(container, detail),
+        **_paid_chart(request, container, detail),
         **loan_hardship(container, detail.facts.loan_id),
         **context,
     )

@@ -33,6 +33,9 @@ from fairlend.origination.contract import clauses
 from fairlend.origination.contract_pdf import render_contract_pdf
 from fairlend.origination.service import CONSENT_PURPOSE, SELF_CHECK_CONSENT_PURPOSE
 from fairlend.origination.views import ContractView
+from fairlend.web import i18n
+from fairlend.web.borrower_charts import credit_charts
+from fairlend.web.charts import charts_json
 from fairlend.web.rendering import Csrf, borrower, check_csrf, error_text, locale_of, operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -96,7 +99,13 @@ def my_credit(request: Request, container: ContainerDep) -> HTMLResponse:
         return render(
             request, container, "origination/credit.html", check=None, error=error_text(request, container, exc)
         )
-    return render(request, container, "origination/credit.html", check=check)
+    t = i18n.Translator(locale_of(request, container))
+    history = container.scoring.history(who.subject_id) if container.scoring is not None else []
+    charts = credit_charts(check.report.accounts, history, t)
+    return render(
+        request, container, "origination/credit.html", check=check, charts=charts,
+        charts_json=charts_json(charts, t.locale),
+    )  # fmt: skip
 
 
 @router.post(CREDIT + "/consent", response_model=None)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from fairlend.api.amounts import Amount
 from fairlend.api.auth import require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey, require_key
-from fairlend.api.routers.lending import MoneyPublic
+from fairlend.api.routers.lending_models import MoneyPublic
 from fairlend.identity.model import Principal, Role
 from fairlend.market.autoinvest_model import MAX_RULES_PER_INVESTOR, AutoInvestmentView, Rule, RuleTerms
 from fairlend.money import Money

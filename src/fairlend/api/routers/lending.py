@@ -15,14 +15,22 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
 from fairlend.api.amounts import Amount
-from fairlend.api.auth import LOAN_OFFICERS, Authenticated, ensure_can_read_owned, require_roles
+from fairlend.api.auth import LOAN_OFFICERS, Authenticated, Credentialed, ensure_can_read_owned, require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey, require_key
-from fairlend.api.responses import model_response, models_response
-from fairlend.api.routers.lending_models import MoneyPublic as MoneyPublic
-from fairlend.api.routers.lending_models import ProductPublic, QuoteCreate, QuotePublic
+from fairlend.api.responses import JSON, model_response
+from fairlend.api.routers.lending_models import (
+    LoanPublic,
+    MoneyPublic,
+    PayoffPublic,
+    RepaymentPublic,
+    loan_json,
+    loans_json,
+    repayment_json,
+)
 from fairlend.identity.model import Principal, Role
 from fairlend.lending.model import Product
-from fairlend.lending.views import LoanDetail, PastRepayment, PayoffQuote, RepaymentResult
+from fairlend.lending.products import Quote
+from fairlend.lending.views import PastRepayment
 from fairlend.money import Money
 
 router = APIRouter(tags=["lending"])
@@ -37,6 +45,24 @@ def _money(amount: Decimal, currency: str) -> Money:
 
 
 # -- products ---------------------------------------------------------------------------
+
+
+class ProductPublic(BaseModel):
+    code: str
+    version: int
+    name: str
+    currency: str
+    terms: dict[str, Any]
+
+    @classmethod
+    def of(cls, product: Product) -> ProductPublic:
+        return cls(
+            code=product.code,
+            version=product.version,
+            name=product.name,
+            currency=product.currency,
+            terms=product.to_dict(),
+        )
 
 
 @router.get("/products", response_model=list[ProductPublic])
@@ -61,6 +87,102 @@ def define_product(
 
 
 # -- quotes -------------------------------------------------------------------------------
+
+
+class QuoteCreate(BaseModel):
+    product_code: str
+    amount: Amount = Field(gt=0, description="major units, e.g. 10000.00")
+    rate: Decimal | None = Field(default=None, ge=0, le=10)
+    term: int | None = Field(default=None, ge=1, le=600)
+    open_date: date | None = None
+    first_due_date: date | None = None
+    version: int | None = None
+    installment: Amount | None = Field(
+        default=None, gt=0, description="a fixed installment in major units instead of the term: the term is derived"
+    )
+
+
+class ScheduleSettingsPublic(BaseModel):
+    """The product's schedule settings the quote was computed with (docs/lending.md)."""
+
+    method: str
+    interest_method: str
+    frequency: str
+    day_count: str
+    rounding: str
+    installment_rounding: int
+    emi_method: str
+    rebalance_installment: bool
+    grace_principal_periods: int
+    grace_interest_periods: int
+    interest_free_periods: int
+
+    @classmethod
+    def of(cls, product: Product) -> ScheduleSettingsPublic:
+        return cls(**{name: product.to_dict()[name] for name in cls.model_fields})
+
+
+class ScheduleLinePublic(BaseModel):
+    seq: int
+    due_date: date
+    principal: MoneyPublic
+    interest: MoneyPublic
+    total: MoneyPublic
+    balance_after: MoneyPublic
+
+
+class QuotePublic(BaseModel):
+    product_code: str
+    product_version: int
+    amount: MoneyPublic
+    principal: MoneyPublic
+    fee: MoneyPublic
+    disbursed: MoneyPublic
+    installment: MoneyPublic
+    total_interest: MoneyPublic
+    total_repayment: MoneyPublic
+    apr: Decimal
+    apr_method: str
+    apr_cap: Decimal
+    apr_cap_rule: str
+    term: int
+    maturity_date: date
+    settings: ScheduleSettingsPublic
+    schedule: list[ScheduleLinePublic]
+
+    @classmethod
+    def of(cls, quote: Quote) -> QuotePublic:
+        s = quote.schedule
+        m = s.money
+        return cls(
+            product_code=quote.product.code,
+            product_version=quote.product.version,
+            amount=MoneyPublic.of(m(s.amount)),
+            principal=MoneyPublic.of(m(s.principal)),
+            fee=MoneyPublic.of(m(s.fee)),
+            disbursed=MoneyPublic.of(m(s.disbursed)),
+            installment=MoneyPublic.of(m(s.installment)),
+            total_interest=MoneyPublic.of(m(s.total_interest)),
+            total_repayment=MoneyPublic.of(m(s.total_repayment)),
+            apr=s.apr,
+            apr_method=quote.apr_method,
+            apr_cap=quote.apr_cap,
+            apr_cap_rule=quote.apr_cap_rule,
+            term=len(s.lines),
+            maturity_date=s.maturity,
+            settings=ScheduleSettingsPublic.of(quote.product),
+            schedule=[
+                ScheduleLinePublic(
+                    seq=line.seq,
+                    due_date=line.due,
+                    principal=MoneyPublic.of(m(line.principal)),
+                    interest=MoneyPublic.of(m(line.interest)),
+                    total=MoneyPublic.of(m(line.total)),
+                    balance_after=MoneyPublic.of(m(line.balance_after)),
+                )
+                for line in s.lines
+            ],
+        )
 
 
 @router.post("/quotes", response_model=QuotePublic)
@@ -103,100 +225,6 @@ class LoanCreate(QuoteCreate):
     )
 
 
-class InstallmentPublic(BaseModel):
-    seq: int
-    due_date: date
-    status: str
-    principal: MoneyPublic
-    interest: MoneyPublic
-    fee: MoneyPublic
-    paid: MoneyPublic
-    outstanding: MoneyPublic
-
-
-class LoanPublic(BaseModel):
-    id: str
-    borrower_id: str
-    state: str
-    product_code: str
-    product_version: int
-    currency: str
-    principal: MoneyPublic
-    rate: Decimal
-    apr: Decimal
-    term: int
-    frequency: str
-    method: str
-    open_date: date
-    maturity_date: date
-    installment: MoneyPublic
-    outstanding_principal: MoneyPublic
-    interest_due: MoneyPublic
-    accrued_interest: MoneyPublic
-    penalty_due: MoneyPublic
-    fees_due: MoneyPublic
-    total_outstanding: MoneyPublic
-    overdue_amount: MoneyPublic
-    days_past_due: int
-    bucket: str
-    first_delinquency_date: date | None
-    settled_on: date | None
-    next_due_date: date | None
-    next_due_amount: MoneyPublic
-    charged_off_amount: MoneyPublic
-    recovered_amount: MoneyPublic
-    schedule: list[InstallmentPublic]
-
-    @classmethod
-    def of(cls, d: LoanDetail) -> LoanPublic:
-        f = d.facts
-        return cls(
-            id=f.loan_id,
-            borrower_id=f.borrower_id,
-            state=f.state.value,
-            product_code=d.product_code,
-            product_version=d.product_version,
-            currency=f.currency,
-            principal=MoneyPublic.of(d.principal),
-            rate=d.rate,
-            apr=d.apr,
-            term=d.term,
-            frequency=d.frequency.value,
-            method=d.method.value,
-            open_date=d.open_date,
-            maturity_date=d.maturity_date,
-            installment=MoneyPublic.of(d.installment),
-            outstanding_principal=MoneyPublic.of(f.outstanding_principal),
-            interest_due=MoneyPublic.of(d.interest_due),
-            accrued_interest=MoneyPublic.of(d.accrued_interest),
-            penalty_due=MoneyPublic.of(d.penalty_due),
-            fees_due=MoneyPublic.of(d.fees_due),
-            total_outstanding=MoneyPublic.of(f.total_outstanding),
-            overdue_amount=MoneyPublic.of(f.overdue_amount),
-            days_past_due=f.days_past_due,
-            bucket=f.bucket,
-            first_delinquency_date=d.first_delinquency_date,
-            settled_on=f.settled_on,
-            next_due_date=f.next_due_date,
-            next_due_amount=MoneyPublic.of(f.next_due_amount),
-            charged_off_amount=MoneyPublic.of(d.charged_off),
-            recovered_amount=MoneyPublic.of(d.recovered),
-            schedule=[
-                InstallmentPublic(
-                    seq=i.seq,
-                    due_date=i.due_date,
-                    status=i.status,
-                    principal=MoneyPublic.of(i.principal),
-                    interest=MoneyPublic.of(i.interest),
-                    fee=MoneyPublic.of(i.fee),
-                    paid=MoneyPublic.of(i.paid),
-                    outstanding=MoneyPublic.of(i.outstanding),
-                )
-                for i in d.schedule
-            ],
-        )
-
-
 @router.post("/loans", response_model=LoanPublic, status_code=status.HTTP_201_CREATED)
 def book_loan(
     body: LoanCreate, container: ContainerDep, principal: Operator, idempotency_key: IdempotencyKey = None
@@ -223,16 +251,17 @@ def book_loan(
 
 
 @router.get("/loans/{loan_id}", response_model=LoanPublic)
-def get_loan(loan_id: str, container: ContainerDep, principal: Authenticated) -> Response:
+def get_loan(loan_id: str, container: ContainerDep, credential: Credentialed) -> Response:
+    principal = credential.principal()  # on the route's own trip to the thread pool
     detail = container.lending.loan_detail(loan_id)
     ensure_can_read_owned(principal, detail.facts.borrower_id)
-    return model_response(LoanPublic.of(detail))
+    return Response(loan_json(detail), media_type=JSON)
 
 
 @router.get("/borrowers/{borrower_id}/loans", response_model=list[LoanPublic])
-def loans_of_borrower(borrower_id: str, container: ContainerDep, principal: Authenticated) -> Response:
-    ensure_can_read_owned(principal, borrower_id)
-    return models_response([LoanPublic.of(d) for d in container.lending.loan_details_of_borrower(borrower_id)])
+def loans_of_borrower(borrower_id: str, container: ContainerDep, credential: Credentialed) -> Response:
+    ensure_can_read_owned(credential.principal(), borrower_id)
+    return Response(loans_json(container.lending.loan_details_of_borrower(borrower_id)), media_type=JSON)
 
 
 class RepaymentCreate(BaseModel):
@@ -240,46 +269,12 @@ class RepaymentCreate(BaseModel):
     reference: str = Field(default="", max_length=80)
 
 
-class RepaymentPublic(BaseModel):
-    id: str
-    loan_id: str
-    kind: str  # repayment | recovery (after charge-off)
-    state: str
-    amount: MoneyPublic
-    principal_paid: MoneyPublic
-    interest_paid: MoneyPublic
-    penalty_paid: MoneyPublic
-    fees_paid: MoneyPublic
-    prepayment_fee: MoneyPublic
-    refunded: MoneyPublic
-    outstanding_principal: MoneyPublic
-    days_past_due: int
-
-    @classmethod
-    def of(cls, r: RepaymentResult) -> RepaymentPublic:
-        return cls(
-            id=r.repayment_id,
-            loan_id=r.loan_id,
-            kind=r.kind.value,
-            state=r.state.value,
-            amount=MoneyPublic.of(r.amount),
-            principal_paid=MoneyPublic.of(r.principal_paid),
-            interest_paid=MoneyPublic.of(r.interest_paid),
-            penalty_paid=MoneyPublic.of(r.penalty_paid),
-            fees_paid=MoneyPublic.of(r.fees_paid),
-            prepayment_fee=MoneyPublic.of(r.prepayment_fee),
-            refunded=MoneyPublic.of(r.refunded),
-            outstanding_principal=MoneyPublic.of(r.outstanding_principal),
-            days_past_due=r.days_past_due,
-        )
-
-
 @router.post("/loans/{loan_id}/repayments", response_model=RepaymentPublic, status_code=status.HTTP_201_CREATED)
 def repay(
     loan_id: str,
     body: RepaymentCreate,
     container: ContainerDep,
-    principal: Authenticated,
+    credential: Credentialed,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Apply a payment through the product's waterfall; on a charged-off loan, book it as a recovery.
@@ -287,40 +282,20 @@ def repay(
     The owning borrower or a loan officer.
     """
     require_key(idempotency_key)
-    facts = container.lending.loan_facts(loan_id)
-    # Moving money is narrower than reading: collectors and compliance see loans but post no payments.
-    ensure_can_read_owned(principal, facts.borrower_id, operator_roles=LOAN_OFFICERS)
-    paid = container.lending.repay(loan_id, _money(body.amount, facts.currency), reference=body.reference)
-    return model_response(RepaymentPublic.of(paid), status.HTTP_201_CREATED)
+    principal = credential.principal()
 
+    def may_pay(borrower_id: str) -> None:
+        # Moving money is narrower than reading: collectors and compliance see loans but post no payments.
+        ensure_can_read_owned(principal, borrower_id, operator_roles=LOAN_OFFICERS)
 
-class PayoffPublic(BaseModel):
-    loan_id: str
-    as_of: date
-    principal: MoneyPublic
-    interest: MoneyPublic
-    penalty: MoneyPublic
-    fees: MoneyPublic
-    prepayment_fee: MoneyPublic
-    total: MoneyPublic
-
-    @classmethod
-    def of(cls, q: PayoffQuote) -> PayoffPublic:
-        return cls(
-            loan_id=q.loan_id,
-            as_of=q.as_of,
-            principal=MoneyPublic.of(q.principal),
-            interest=MoneyPublic.of(q.interest),
-            penalty=MoneyPublic.of(q.penalty),
-            fees=MoneyPublic.of(q.fees),
-            prepayment_fee=MoneyPublic.of(q.prepayment_fee),
-            total=MoneyPublic.of(q.total),
-        )
+    paid = container.lending.repay_as(loan_id, body.amount, may_pay=may_pay, reference=body.reference)
+    return Response(repayment_json(paid), status_code=status.HTTP_201_CREATED, media_type=JSON)
 
 
 @router.get("/loans/{loan_id}/payoff", response_model=PayoffPublic)
-def payoff(loan_id: str, container: ContainerDep, principal: Authenticated, as_of: date | None = None) -> Response:
+def payoff(loan_id: str, container: ContainerDep, credential: Credentialed, as_of: date | None = None) -> Response:
     """What settles the loan on `as_of` (default: today's business date)."""
+    principal = credential.principal()
     facts = container.lending.loan_facts(loan_id)
     ensure_can_read_owned(principal, facts.borrower_id)
     return model_response(PayoffPublic.of(container.lending.payoff_quote(loan_id, as_of)))

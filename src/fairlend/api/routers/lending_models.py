@@ -1,7 +1,13 @@
-"""Products and quotes over HTTP: the bodies and answers of api/routers/lending.py.
+"""The lending API's answers (api/routers/lending.py), and the busiest of them written without pydantic.
 
-Amounts are major units as decimal text in bodies, and come back as
-{"amount", "minor", "currency"}.
+The models are the contract: `response_model` on each route, so the OpenAPI
+document describes them, and `XPublic.of(...)` where a route builds one. A
+loan's answer is 31 fields and a schedule of 8 more per installment, 73
+amounts for a year's loan: built as models and validated field by field, it
+cost as much as reading the loan (docs/performance.md). `loan_json` and
+`repayment_json` write the same bytes straight from lending's views with
+orjson: `tests/api/test_lending_models.py` holds them equal to the models'
+own JSON for any amounts, currencies, dates and states.
 """
 
 from __future__ import annotations
@@ -10,12 +16,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
+import orjson
+from pydantic import BaseModel
 
-from fairlend.api.amounts import Amount
-from fairlend.lending.model import Product
-from fairlend.lending.products import Quote
-from fairlend.money import Money
+from fairlend.lending.views import LoanDetail, PayoffQuote, RepaymentResult
+from fairlend.money import Money, exponent
 
 
 class MoneyPublic(BaseModel):
@@ -28,115 +33,252 @@ class MoneyPublic(BaseModel):
         return cls(amount=str(money.to_decimal()), minor=money.minor, currency=money.currency)
 
 
-class ProductPublic(BaseModel):
-    code: str
-    version: int
-    name: str
-    currency: str
-    terms: dict[str, Any]
-
-    @classmethod
-    def of(cls, product: Product) -> ProductPublic:
-        return cls(
-            code=product.code,
-            version=product.version,
-            name=product.name,
-            currency=product.currency,
-            terms=product.to_dict(),
-        )
-
-
-class QuoteCreate(BaseModel):
-    product_code: str
-    amount: Amount = Field(gt=0, description="major units, e.g. 10000.00")
-    rate: Decimal | None = Field(default=None, ge=0, le=10)
-    term: int | None = Field(default=None, ge=1, le=600)
-    open_date: date | None = None
-    first_due_date: date | None = None
-    version: int | None = None
-    installment: Amount | None = Field(
-        default=None, gt=0, description="a fixed installment in major units instead of the term: the term is derived"
-    )
-
-
-class ScheduleSettingsPublic(BaseModel):
-    """The product's schedule settings the quote was computed with (docs/lending.md)."""
-
-    method: str
-    interest_method: str
-    frequency: str
-    day_count: str
-    rounding: str
-    installment_rounding: int
-    emi_method: str
-    rebalance_installment: bool
-    grace_principal_periods: int
-    grace_interest_periods: int
-    interest_free_periods: int
-
-    @classmethod
-    def of(cls, product: Product) -> ScheduleSettingsPublic:
-        return cls(**{name: product.to_dict()[name] for name in cls.model_fields})
-
-
-class ScheduleLinePublic(BaseModel):
+class InstallmentPublic(BaseModel):
     seq: int
     due_date: date
+    status: str
     principal: MoneyPublic
     interest: MoneyPublic
-    total: MoneyPublic
-    balance_after: MoneyPublic
+    fee: MoneyPublic
+    paid: MoneyPublic
+    outstanding: MoneyPublic
 
 
-class QuotePublic(BaseModel):
+class LoanPublic(BaseModel):
+    id: str
+    borrower_id: str
+    state: str
     product_code: str
     product_version: int
-    amount: MoneyPublic
+    currency: str
     principal: MoneyPublic
-    fee: MoneyPublic
-    disbursed: MoneyPublic
-    installment: MoneyPublic
-    total_interest: MoneyPublic
-    total_repayment: MoneyPublic
+    rate: Decimal
     apr: Decimal
-    apr_method: str
-    apr_cap: Decimal
-    apr_cap_rule: str
     term: int
+    frequency: str
+    method: str
+    open_date: date
     maturity_date: date
-    settings: ScheduleSettingsPublic
-    schedule: list[ScheduleLinePublic]
+    installment: MoneyPublic
+    outstanding_principal: MoneyPublic
+    interest_due: MoneyPublic
+    accrued_interest: MoneyPublic
+    penalty_due: MoneyPublic
+    fees_due: MoneyPublic
+    total_outstanding: MoneyPublic
+    overdue_amount: MoneyPublic
+    days_past_due: int
+    bucket: str
+    first_delinquency_date: date | None
+    settled_on: date | None
+    next_due_date: date | None
+    next_due_amount: MoneyPublic
+    charged_off_amount: MoneyPublic
+    recovered_amount: MoneyPublic
+    schedule: list[InstallmentPublic]
 
     @classmethod
-    def of(cls, quote: Quote) -> QuotePublic:
-        s = quote.schedule
-        m = s.money
+    def of(cls, d: LoanDetail) -> LoanPublic:
+        f = d.facts
         return cls(
-            product_code=quote.product.code,
-            product_version=quote.product.version,
-            amount=MoneyPublic.of(m(s.amount)),
-            principal=MoneyPublic.of(m(s.principal)),
-            fee=MoneyPublic.of(m(s.fee)),
-            disbursed=MoneyPublic.of(m(s.disbursed)),
-            installment=MoneyPublic.of(m(s.installment)),
-            total_interest=MoneyPublic.of(m(s.total_interest)),
-            total_repayment=MoneyPublic.of(m(s.total_repayment)),
-            apr=s.apr,
-            apr_method=quote.apr_method,
-            apr_cap=quote.apr_cap,
-            apr_cap_rule=quote.apr_cap_rule,
-            term=len(s.lines),
-            maturity_date=s.maturity,
-            settings=ScheduleSettingsPublic.of(quote.product),
+            id=f.loan_id,
+            borrower_id=f.borrower_id,
+            state=f.state.value,
+            product_code=d.product_code,
+            product_version=d.product_version,
+            currency=f.currency,
+            principal=MoneyPublic.of(d.principal),
+            rate=d.rate,
+            apr=d.apr,
+            term=d.term,
+            frequency=d.frequency.value,
+            method=d.method.value,
+            open_date=d.open_date,
+            maturity_date=d.maturity_date,
+            installment=MoneyPublic.of(d.installment),
+            outstanding_principal=MoneyPublic.of(f.outstanding_principal),
+            interest_due=MoneyPublic.of(d.interest_due),
+            accrued_interest=MoneyPublic.of(d.accrued_interest),
+            penalty_due=MoneyPublic.of(d.penalty_due),
+            fees_due=MoneyPublic.of(d.fees_due),
+            total_outstanding=MoneyPublic.of(f.total_outstanding),
+            overdue_amount=MoneyPublic.of(f.overdue_amount),
+            days_past_due=f.days_past_due,
+            bucket=f.bucket,
+            first_delinquency_date=d.first_delinquency_date,
+            settled_on=f.settled_on,
+            next_due_date=f.next_due_date,
+            next_due_amount=MoneyPublic.of(f.next_due_amount),
+            charged_off_amount=MoneyPublic.of(d.charged_off),
+            recovered_amount=MoneyPublic.of(d.recovered),
             schedule=[
-                ScheduleLinePublic(
-                    seq=line.seq,
-                    due_date=line.due,
-                    principal=MoneyPublic.of(m(line.principal)),
-                    interest=MoneyPublic.of(m(line.interest)),
-                    total=MoneyPublic.of(m(line.total)),
-                    balance_after=MoneyPublic.of(m(line.balance_after)),
+                InstallmentPublic(
+                    seq=i.seq,
+                    due_date=i.due_date,
+                    status=i.status,
+                    principal=MoneyPublic.of(i.principal),
+                    interest=MoneyPublic.of(i.interest),
+                    fee=MoneyPublic.of(i.fee),
+                    paid=MoneyPublic.of(i.paid),
+                    outstanding=MoneyPublic.of(i.outstanding),
                 )
-                for line in s.lines
+                for i in d.schedule
             ],
         )
+
+
+class RepaymentPublic(BaseModel):
+    id: str
+    loan_id: str
+    kind: str  # repayment | recovery (after charge-off)
+    state: str
+    amount: MoneyPublic
+    principal_paid: MoneyPublic
+    interest_paid: MoneyPublic
+    penalty_paid: MoneyPublic
+    fees_paid: MoneyPublic
+    prepayment_fee: MoneyPublic
+    refunded: MoneyPublic
+    outstanding_principal: MoneyPublic
+    days_past_due: int
+
+    @classmethod
+    def of(cls, r: RepaymentResult) -> RepaymentPublic:
+        return cls(
+            id=r.repayment_id,
+            loan_id=r.loan_id,
+            kind=r.kind.value,
+            state=r.state.value,
+            amount=MoneyPublic.of(r.amount),
+            principal_paid=MoneyPublic.of(r.principal_paid),
+            interest_paid=MoneyPublic.of(r.interest_paid),
+            penalty_paid=MoneyPublic.of(r.penalty_paid),
+            fees_paid=MoneyPublic.of(r.fees_paid),
+            prepayment_fee=MoneyPublic.of(r.prepayment_fee),
+            refunded=MoneyPublic.of(r.refunded),
+            outstanding_principal=MoneyPublic.of(r.outstanding_principal),
+            days_past_due=r.days_past_due,
+        )
+
+
+class PayoffPublic(BaseModel):
+    loan_id: str
+    as_of: date
+    principal: MoneyPublic
+    interest: MoneyPublic
+    penalty: MoneyPublic
+    fees: MoneyPublic
+    prepayment_fee: MoneyPublic
+    total: MoneyPublic
+
+    @classmethod
+    def of(cls, q: PayoffQuote) -> PayoffPublic:
+        return cls(
+            loan_id=q.loan_id,
+            as_of=q.as_of,
+            principal=MoneyPublic.of(q.principal),
+            interest=MoneyPublic.of(q.interest),
+            penalty=MoneyPublic.of(q.penalty),
+            fees=MoneyPublic.of(q.fees),
+            prepayment_fee=MoneyPublic.of(q.prepayment_fee),
+            total=MoneyPublic.of(q.total),
+        )
+
+
+# -- the same JSON without the models ------------------------------------------------------------
+
+
+def major(minor: int, digits: int) -> str:
+    """`str(Money(minor, c).to_decimal())` for a currency of `digits` decimal places, in integer arithmetic."""
+    if digits == 0:
+        return str(minor)
+    if digits > 6:  # past six places Decimal's str may switch to an exponent: let it decide
+        return str(Decimal(minor).scaleb(-digits))
+    whole, part = divmod(abs(minor), 10**digits)
+    return f"{'-' if minor < 0 else ''}{whole}.{part:0{digits}d}"
+
+
+def _money(money: Money) -> dict[str, Any]:
+    return {"amount": major(money.minor, exponent(money.currency)), "minor": money.minor, "currency": money.currency}
+
+
+def loan_fields(d: LoanDetail) -> dict[str, Any]:
+    """`LoanPublic.of(d)`'s fields as JSON values, in its order."""
+    f = d.facts
+    m = _money
+    return {
+        "id": f.loan_id,
+        "borrower_id": f.borrower_id,
+        "state": f.state.value,
+        "product_code": d.product_code,
+        "product_version": d.product_version,
+        "currency": f.currency,
+        "principal": m(d.principal),
+        "rate": str(d.rate),
+        "apr": str(d.apr),
+        "term": d.term,
+        "frequency": d.frequency.value,
+        "method": d.method.value,
+        "open_date": d.open_date,
+        "maturity_date": d.maturity_date,
+        "installment": m(d.installment),
+        "outstanding_principal": m(f.outstanding_principal),
+        "interest_due": m(d.interest_due),
+        "accrued_interest": m(d.accrued_interest),
+        "penalty_due": m(d.penalty_due),
+        "fees_due": m(d.fees_due),
+        "total_outstanding": m(f.total_outstanding),
+        "overdue_amount": m(f.overdue_amount),
+        "days_past_due": f.days_past_due,
+        "bucket": f.bucket,
+        "first_delinquency_date": d.first_delinquency_date,
+        "settled_on": f.settled_on,
+        "next_due_date": f.next_due_date,
+        "next_due_amount": m(f.next_due_amount),
+        "charged_off_amount": m(d.charged_off),
+        "recovered_amount": m(d.recovered),
+        "schedule": [
+            {
+                "seq": i.seq,
+                "due_date": i.due_date,
+                "status": i.status,
+                "principal": m(i.principal),
+                "interest": m(i.interest),
+                "fee": m(i.fee),
+                "paid": m(i.paid),
+                "outstanding": m(i.outstanding),
+            }
+            for i in d.schedule
+        ],
+    }
+
+
+def loan_json(detail: LoanDetail) -> bytes:
+    """`LoanPublic.of(detail).model_dump_json()`, byte for byte."""
+    return orjson.dumps(loan_fields(detail))
+
+
+def loans_json(details: list[LoanDetail]) -> bytes:
+    return orjson.dumps([loan_fields(d) for d in details])
+
+
+def repayment_json(r: RepaymentResult) -> bytes:
+    """`RepaymentPublic.of(r).model_dump_json()`, byte for byte."""
+    m = _money
+    return orjson.dumps(
+        {
+            "id": r.repayment_id,
+            "loan_id": r.loan_id,
+            "kind": r.kind.value,
+            "state": r.state.value,
+            "amount": m(r.amount),
+            "principal_paid": m(r.principal_paid),
+            "interest_paid": m(r.interest_paid),
+            "penalty_paid": m(r.penalty_paid),
+            "fees_paid": m(r.fees_paid),
+            "prepayment_fee": m(r.prepayment_fee),
+            "refunded": m(r.refunded),
+            "outstanding_principal": m(r.outstanding_principal),
+            "days_past_due": r.days_past_due,
+        }
+    )

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from fairlend.api.amounts import Amount
 from fairlend.api.auth import require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey, require_key
-from fairlend.api.routers.lending import MoneyPublic
+from fairlend.api.routers.lending_models import MoneyPublic
 from fairlend.identity.model import Principal, Role
 from fairlend.market.model import (
     CommitmentView,

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from fairlend.api.auth import LOAN_OFFICERS, require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey
-from fairlend.api.routers.lending import MoneyPublic
+from fairlend.api.routers.lending_models import MoneyPublic
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Principal
 from fairlend.lending.file_lines import LineResult, RepaymentFileView

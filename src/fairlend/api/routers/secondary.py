@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from fairlend.api.amounts import Amount
 from fairlend.api.deps import ContainerDep, IdempotencyKey, require_key
-from fairlend.api.routers.lending import MoneyPublic
+from fairlend.api.routers.lending_models import MoneyPublic
 from fairlend.api.routers.market import Browser, Investor
 from fairlend.market.secondary import HistoryLine, OrderStatus, OrderView, Quote, TradeView
 from fairlend.money import Money

@@ -1,0 +1,327 @@
+"""The measures as set-based SQL over `sources`: one statement per measure, aggregated in the database.
+
+The months of the range are a small VALUES-like CTE (`_months`), joined by
+date range, so nothing depends on a dialect's date functions: the same
+statements run on SQLite and PostgreSQL. A loan's status at a month's end is
+its bucket from the latest delinquency transition on or before that day (the
+first bucket when it never moved), `settled` or `charged_off` once it left the
+book. Python only reshapes what comes back (model.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    Connection,
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from fairlend.analytics import sources
+from fairlend.analytics.model import (
+    CALIBRATION_MONTHS,
+    CHARGED_OFF,
+    DEFAULT_DPD,
+    SETTLED,
+    BucketMonth,
+    Deadlines,
+    Filter,
+    GradeLoss,
+    GradeMonth,
+    Month,
+    month_index,
+    months,
+)
+from fairlend.db.types import UtcDateTime
+
+
+def _instant(day: Any) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _months(ms: list[Month]) -> CTE:
+    rows = [
+        select(
+            literal(m.label, String).label("month"),
+            literal(i, Integer).label("n"),
+            literal(m.first, Date).label("m_first"),
+            literal(m.last, Date).label("m_last"),
+            literal(_instant(m.first), UtcDateTime).label("m_from"),
+            literal(_instant(m.last + timedelta(days=1)), UtcDateTime).label("m_to"),
+        )
+        for i, m in enumerate(ms)
+    ]
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("months")
+
+
+def _loans(flt: Filter) -> Any:
+    q = sources.loans()
+    inner = q.subquery("l0")
+    out = select(*inner.c)
+    if flt.grade:
+        out = out.where(inner.c.grade == flt.grade)
+    return out.subquery("l")
+
+
+def _default_on(lo: Any) -> ColumnElement[Any]:
+    """The first day more than DEFAULT_DPD days past due, or the charge-off, whichever came first (NULL: never)."""
+    t = sources.transitions().subquery("td")
+    late = (
+        select(func.min(t.c.business_date))
+        .where(t.c.borrower_id == lo.c.borrower_id, t.c.loan_id == lo.c.loan_id, t.c.dpd > DEFAULT_DPD)
+        .scalar_subquery()
+    )
+    closed = lo.c.closed_on
+    return case(
+        (late.is_(None), closed),
+        (closed.is_(None), late),
+        (closed < late, closed),
+        else_=late,
+    )
+
+
+def _status_at(lo: Any, day: Any, first_bucket: str) -> ColumnElement[Any]:
+    t = sources.transitions().subquery("ts")
+    latest = (
+        select(t.c.to_bucket)
+        .where(t.c.borrower_id == lo.c.borrower_id, t.c.loan_id == lo.c.loan_id, t.c.business_date <= day)
+        .order_by(t.c.business_date.desc(), t.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case(
+        (and_(lo.c.closed_on.is_not(None), lo.c.closed_on <= day), literal(CHARGED_OFF, String)),
+        (and_(lo.c.settled_on.is_not(None), lo.c.settled_on <= day), literal(SETTLED, String)),
+        else_=func.coalesce(latest, literal(first_bucket, String)),
+    )
+
+
+def _snapshots(flt: Filter, ms: CTE, first_bucket: str) -> CTE:
+    """(month, n, loan, grade, status, principal outstanding) at each month's end for every loan open by then."""
+    lo = _loans(flt)
+    r = sources.repayments().subquery("r")
+    repaid = (
+        select(func.coalesce(func.sum(r.c.principal), 0))
+        .where(
+            r.c.borrower_id == lo.c.borrower_id,
+            r.c.loan_id == lo.c.loan_id,
+            r.c.business_date <= ms.c.m_last,
+            r.c.kind == "repayment",
+        )
+        .scalar_subquery()
+    )
+    status = _status_at(lo, ms.c.m_last, first_bucket)
+    return (
+        select(
+            ms.c.month,
+            ms.c.n,
+            lo.c.borrower_id,
+            lo.c.loan_id,
+            lo.c.grade,
+            status.label("status"),
+            (lo.c.principal - repaid).label("outstanding"),
+        )
+        .select_from(lo)
+        .join(ms, lo.c.open_date <= ms.c.m_last)
+        .cte("snap")
+    )
+
+
+def month_ends(conn: Connection, flt: Filter, buckets: tuple[str, ...]) -> tuple[list[GradeMonth], list[BucketMonth]]:
+    """Originations and balances by grade and month, and loans by bucket at each month's end.
+
+    The month-end snapshot (the costly part: a status per loan and month) is read once for both.
+    """
+    ms = _months(months(flt))
+    lo = _loans(flt)
+    made = conn.execute(
+        select(ms.c.month, lo.c.grade, func.count(), func.sum(lo.c.principal))
+        .select_from(lo)
+        .join(ms, lo.c.open_date.between(ms.c.m_first, ms.c.m_last))
+        .group_by(ms.c.month, lo.c.grade)
+    ).all()
+    snap = _snapshots(flt, ms, buckets[0])
+    held = conn.execute(
+        select(snap.c.month, snap.c.grade, snap.c.status, func.count(), func.sum(snap.c.outstanding))
+        .where(snap.c.status.not_in((SETTLED, CHARGED_OFF)))
+        .group_by(snap.c.month, snap.c.grade, snap.c.status)
+    ).all()
+    cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    in_bucket: dict[tuple[str, str], int] = defaultdict(int)
+    for month, grade, n, amount in made:
+        cells[month, grade][0] += int(n)
+        cells[month, grade][1] += int(amount or 0)
+    for month, grade, status, n, amount in held:
+        cells[month, grade][2] += int(amount or 0)
+        in_bucket[month, status] += int(n)
+    order = {b: i for i, b in enumerate(buckets)}
+    return (
+        [GradeMonth(m, g, *v) for (m, g), v in sorted(cells.items())],
+        [BucketMonth(m, b, n) for (m, b), n in sorted(in_bucket.items(), key=lambda kv: (kv[0][0], order[kv[0][1]]))],
+    )
+
+
+def roll_pairs(conn: Connection, flt: Filter, buckets: tuple[str, ...]) -> list[tuple[str, str, int]]:
+    """(bucket at a month's end, status at the next month's end, loans) over every pair of months in the range."""
+    ms = _months(months(flt))
+    snap = _snapshots(flt, ms, buckets[0])
+    nxt = snap.alias("nxt")
+    rows = conn.execute(
+        select(snap.c.status, nxt.c.status, func.count())
+        .select_from(snap)
+        .join(
+            nxt,
+            and_(nxt.c.borrower_id == snap.c.borrower_id, nxt.c.loan_id == snap.c.loan_id, nxt.c.n == snap.c.n + 1),
+        )
+        .where(snap.c.status.in_(buckets))
+        .group_by(snap.c.status, nxt.c.status)
+    ).all()
+    return [(str(a), str(b), int(n)) for a, b, n in rows]
+
+
+def vintage_counts(conn: Connection, flt: Filter) -> tuple[list[tuple[str, int]], list[tuple[str, str, int]]]:
+    ms = _months(months(flt))
+    lo = _loans(flt)
+    cohorts = conn.execute(
+        select(ms.c.month, func.count())
+        .select_from(lo)
+        .join(ms, lo.c.open_date.between(ms.c.m_first, ms.c.m_last))
+        .group_by(ms.c.month)
+    ).all()
+    dated = select(lo.c.open_date, _default_on(lo).label("default_on")).subquery("d")
+    md = ms.alias("md")
+    defaults = conn.execute(
+        select(ms.c.month, md.c.month, func.count())
+        .select_from(dated)
+        .join(ms, dated.c.open_date.between(ms.c.m_first, ms.c.m_last))
+        .join(md, dated.c.default_on.between(md.c.m_first, md.c.m_last))
+        .group_by(ms.c.month, md.c.month)
+    ).all()
+    return [(m, int(n)) for m, n in cohorts], [(v, d, int(n)) for v, d, n in defaults]
+
+
+def losses(conn: Connection, flt: Filter) -> list[GradeLoss]:
+    lo = _loans(flt)
+    default_on = _default_on(lo)
+    closed_in = and_(lo.c.closed_on.is_not(None), lo.c.closed_on.between(flt.start, flt.end))
+    by_grade = conn.execute(
+        select(
+            lo.c.grade,
+            func.count(),
+            func.sum(case((default_on <= flt.end, 1), else_=0)),
+            func.sum(case((closed_in, lo.c.closed_amount), else_=0)),
+        )
+        .where(lo.c.open_date <= flt.end)
+        .group_by(lo.c.grade)
+    ).all()
+    r = sources.repayments().subquery("r")
+    recovered: dict[str, int] = dict(
+        conn.execute(
+            select(lo.c.grade, func.sum(r.c.amount - r.c.refunded))
+            .select_from(r)
+            .join(lo, and_(lo.c.borrower_id == r.c.borrower_id, lo.c.loan_id == r.c.loan_id))
+            .where(r.c.kind == "recovery", r.c.business_date.between(flt.start, flt.end))
+            .group_by(lo.c.grade)
+        ).all()
+    )
+    return [
+        GradeLoss(g, int(n), int(d or 0), int(c or 0), int(recovered.get(g) or 0))
+        for g, n, d, c in sorted(by_grade, key=lambda row: (row[0] == "", row[0]))
+    ]
+
+
+def calibration_rows(conn: Connection, flt: Filter) -> list[tuple[str, int | None, int, int, int]]:
+    """(grade, score, loans, defaulted within 12 months, seasoned 12 months) per grade and score, loans opened in range.
+
+    The 12-month window is counted in calendar months by the month's index, which the database
+    groups and Python compares, so that no dialect's date arithmetic is needed.
+    """
+    ms = _months(months(flt))
+    lo = _loans(flt)
+    dated = select(lo.c.grade, lo.c.score, lo.c.open_date, _default_on(lo).label("default_on")).subquery("c")
+    md = ms.alias("md")
+    rows = conn.execute(
+        select(dated.c.grade, dated.c.score, ms.c.month, md.c.month, func.count())
+        .select_from(dated)
+        .join(ms, dated.c.open_date.between(ms.c.m_first, ms.c.m_last))
+        .outerjoin(md, and_(dated.c.default_on.is_not(None), dated.c.default_on.between(md.c.m_first, md.c.m_last)))
+        .where(dated.c.score.is_not(None))
+        .group_by(dated.c.grade, dated.c.score, ms.c.month, md.c.month)
+    ).all()
+    last = month_index(f"{flt.end.year:04d}-{flt.end.month:02d}")
+    out: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for grade, score, opened, defaulted, n in rows:
+        cell = out[grade, int(score)]
+        cell[0] += n
+        if defaulted is not None and month_index(defaulted) - month_index(opened) < CALIBRATION_MONTHS:
+            cell[1] += n
+        if last - month_index(opened) >= CALIBRATION_MONTHS:
+            cell[2] += n
+    return [(g, s, *v) for (g, s), v in sorted(out.items())]  # type: ignore[misc]
+
+
+def attempts(conn: Connection, flt: Filter) -> tuple[int, list[tuple[str, str, int]]]:
+    a = sources.attempts().subquery("a")
+    within = a.c.at.between(_instant(flt.start), _instant(flt.end + timedelta(days=1)))
+    total = conn.execute(select(func.count()).select_from(a).where(within)).scalar_one()
+    rows = conn.execute(
+        select(a.c.rules, a.c.collector_id, func.count())
+        .where(within, a.c.outcome == "blocked")
+        .group_by(a.c.rules, a.c.collector_id)
+    ).all()
+    return int(total), [(str(r), str(c), int(n)) for r, c, n in rows]
+
+
+def _deadline_counts(received: Any, due: Any, answered: Any, as_of: Any) -> tuple[Any, ...]:
+    """On time, late, open within the deadline, open past it: as of `as_of`, an answer later than it is not one."""
+    done = and_(answered.is_not(None), answered <= as_of)
+    pending = or_(answered.is_(None), answered > as_of)
+
+    def count(cond: ColumnElement[bool]) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    return (
+        count(and_(done, answered <= due)),
+        count(and_(done, answered > due)),
+        count(and_(pending, due >= as_of)),
+        count(and_(pending, due < as_of)),
+    )
+
+
+def deadlines(conn: Connection, flt: Filter) -> list[Deadlines]:
+    """Complaints (instants) and hardship requests (business dates) received in each month, as of the range's end."""
+    ms = _months(months(flt))
+    c = sources.complaints().subquery("c")
+    as_of = literal(_instant(flt.end + timedelta(days=1)), UtcDateTime)
+    complaints = conn.execute(
+        select(ms.c.month, *_deadline_counts(c.c.filed_at, c.c.answer_due, c.c.answered_at, as_of))
+        .select_from(c)
+        .join(ms, and_(c.c.filed_at >= ms.c.m_from, c.c.filed_at < ms.c.m_to))
+        .group_by(ms.c.month)
+    ).all()
+    h = sources.hardship_requests().subquery("h")
+    requests = conn.execute(
+        select(ms.c.month, *_deadline_counts(h.c.requested_on, h.c.answer_due, h.c.answered_on, literal(flt.end, Date)))
+        .select_from(h)
+        .join(ms, h.c.requested_on.between(ms.c.m_first, ms.c.m_last))
+        .group_by(ms.c.month)
+    ).all()
+    out = [Deadlines("complaint", m, *(int(x or 0) for x in rest)) for m, *rest in complaints]
+    return out + [Deadlines("hardship", m, *(int(x or 0) for x in rest)) for m, *rest in requests]
+
+
+def investor_ids(conn: Connection) -> list[str]:
+    return [str(i) for i in conn.execute(sources.investors()).scalars()]

@@ -1,0 +1,78 @@
+"""In Chromium: the console's analytics page and the borrower's "My credit" draw every chart, in both languages.
+
+Each chart must have drawn (an <svg> inside its box), with its data table
+under it, and the browser must log no error (a CSP refusal of a script, a
+script error in charts.js or ECharts would).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page
+
+from fairlend.bootstrap import Container
+from fairlend.identity.model import Principal, Role
+from fairlend.identity.tokens import WEB_SESSION_TTL
+from fairlend.sim.report import DemoReport
+from fairlend.web.session import SESSION_COOKIE
+from tests.web.analytics_seed import operator_id
+from tests.web.test_browser import serving
+
+pytestmark = [pytest.mark.backends("sqlite"), pytest.mark.xdist_group("analytics_pages")]
+
+
+@pytest.fixture
+def demo(analytics_demo: tuple[Container, DemoReport]) -> tuple[Container, DemoReport]:
+    return analytics_demo
+
+
+def _charts_drawn(page: Page) -> list[str]:
+    """The ids of the chart boxes with no drawing, or without a table right under them."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.chart')).filter(el => {
+              const drawn = el.querySelector('svg, canvas') !== null && el.dataset.drawn === '1';
+              const under = el.nextElementSibling;  // <details> with the chart's table
+              const table = under && under.tagName === 'DETAILS' ? under.querySelector('table') : null;
+              return !(drawn && table && table.querySelectorAll('tr').length > 1);
+           }).map(el => el.id)"""
+    )
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_analytics_page_and_my_credit_draw_every_chart_with_its_table_and_no_console_error(
+    demo: tuple[Container, DemoReport], page: Page, lang: str
+) -> None:
+    container, report = demo
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    visits = [
+        (
+            Principal(operator_id(container, report, "finance"), Role.FINANCE),
+            f"/operator/analytics?from={report.start}",
+            10,
+        ),
+        (Principal(report.borrowers[0].person_id, Role.BORROWER), "/borrower/credit", 2),
+    ]
+    with serving(container) as server:
+        for who, path, at_least in visits:
+            token, _ = container.identity.tokens.issue(who, WEB_SESSION_TTL)
+            page.context.clear_cookies()
+            page.context.add_cookies(
+                [
+                    {"name": SESSION_COOKIE, "value": token, "url": server},
+                    {"name": "fl_lang", "value": lang, "url": server},
+                ]
+            )
+            page.goto(f"{server}{path}{'&' if '?' in path else '?'}lang={lang}")
+            page.wait_for_function("document.querySelectorAll('.chart[data-drawn]').length > 0")
+            boxes = page.locator(".chart").count()
+            assert boxes >= at_least, (path, boxes)
+            assert _charts_drawn(page) == [], path
+            assert page.locator("html").get_attribute("lang") == lang
+    assert errors == []
