@@ -18,7 +18,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, DecimalException
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, DecimalException
 from fractions import Fraction
 from functools import total_ordering
 
@@ -54,6 +54,7 @@ class Rounding(enum.StrEnum):
     HALF_UP = "half_up"
     HALF_EVEN = "half_even"
     DOWN = "down"
+    UP = "up"  # away from zero: a schedule rounded up never under-collects
 
     @property
     def decimal_mode(self) -> str:
@@ -61,6 +62,7 @@ class Rounding(enum.StrEnum):
             Rounding.HALF_UP: ROUND_HALF_UP,
             Rounding.HALF_EVEN: ROUND_HALF_EVEN,
             Rounding.DOWN: ROUND_DOWN,
+            Rounding.UP: ROUND_UP,
         }[self]
 
 

@@ -15,9 +15,9 @@ from rich.table import Table
 from fairlend.cli import UsageError, load_settings, open_container, out
 from fairlend.clock import SystemClock
 from fairlend.jurisdiction.loader import load_profile
-from fairlend.lending.model import DayCount, FeeTreatment, Frequency, Method, Product
+from fairlend.lending.model import DayCount, EmiMethod, FeeTreatment, Frequency, InterestMethod, Method, Product
 from fairlend.lending.schedule import build_schedule, check_apr_cap
-from fairlend.money import Money
+from fairlend.money import Money, Rounding
 
 app: typer.Typer = typer.Typer()
 product_app = typer.Typer(help="Loan products (versioned data).", no_args_is_help=True)
@@ -36,24 +36,79 @@ def _decimal(value: str, name: str) -> Decimal:
     return parsed
 
 
+def _date(value: str | None, name: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise UsageError("invalid_date", f"--{name}: {value!r} is not YYYY-MM-DD") from None
+
+
 def _fmt(minor: int, currency: str) -> str:
     return str(Money(minor, currency).to_decimal())
+
+
+def _enum(kind: type[Any], value: str, name: str) -> Any:
+    try:
+        return kind(value.replace("-", "_") if kind not in (DayCount, Frequency) else value.lower())
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise UsageError("invalid_option", f"--{name}: {value!r} is not one of {choices}") from None
+
+
+def _file_product(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text("utf-8")
+        data: dict[str, Any] = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (OSError, ValueError) as exc:
+        raise UsageError("product_file_unreadable", f"{path}: {exc}") from None
+    return data
 
 
 @app.command()
 def schedule(
     principal: Annotated[str, typer.Option(help="Amount in major units, e.g. 10000.")],
-    rate: Annotated[str, typer.Option(help="Nominal yearly rate, e.g. 0.18.")],
-    term: Annotated[int, typer.Option(help="Number of periods.")],
+    rate: Annotated[
+        str | None, typer.Option(help="Nominal yearly rate, e.g. 0.18 (default: the product file's).")
+    ] = None,
+    term: Annotated[int | None, typer.Option(help="Number of periods (or give --installment).")] = None,
     method: Annotated[
-        str, typer.Option(help="equal-installment, equal-principal, interest-only-balloon, single-payment.")
-    ] = "equal-installment",
-    frequency: Annotated[str, typer.Option(help="monthly, biweekly or weekly.")] = "monthly",
-    day_count: Annotated[str, typer.Option("--day-count", help="30/360, act/365 or act/360.")] = "30/360",
-    fee: Annotated[str, typer.Option(help="Origination fee as a fraction of the amount, e.g. 0.01.")] = "0",
+        str | None, typer.Option(help="equal-installment, equal-principal, interest-only-balloon, single-payment.")
+    ] = None,
+    frequency: Annotated[str | None, typer.Option(help="monthly, semimonth, 15_days, biweekly or weekly.")] = None,
+    day_count: Annotated[
+        str | None, typer.Option("--day-count", help="30/360, act/365, act/360, act/act or act/364.")
+    ] = None,
+    interest_method: Annotated[str | None, typer.Option("--interest-method", help="declining-balance or flat.")] = None,
+    grace_principal: Annotated[
+        int | None, typer.Option("--grace-principal", help="First periods repaying no principal.")
+    ] = None,
+    grace_interest: Annotated[
+        int | None, typer.Option("--grace-interest", help="First periods whose interest is deferred.")
+    ] = None,
+    interest_free: Annotated[
+        int | None, typer.Option("--interest-free", help="First periods charging no interest.")
+    ] = None,
+    emi: Annotated[str | None, typer.Option(help="nominal (rate / periods a year) or progressive.")] = None,
+    rebalance: Annotated[
+        bool | None, typer.Option("--rebalance/--no-rebalance", help="Keep the last installment no larger.")
+    ] = None,
+    rounding: Annotated[str | None, typer.Option(help="half-up, half-even, down or up.")] = None,
+    round_to: Annotated[
+        str | None, typer.Option("--round-to", help="Installments a multiple of this, in major units, e.g. 1.")
+    ] = None,
+    installment: Annotated[
+        str | None, typer.Option(help="A fixed installment in major units: the term is derived.")
+    ] = None,
+    first_due: Annotated[
+        str | None, typer.Option("--first-due", help="YYYY-MM-DD: a chosen first due date (a broken period).")
+    ] = None,
+    fee: Annotated[str | None, typer.Option(help="Origination fee as a fraction of the amount, e.g. 0.01.")] = None,
     fee_financed: Annotated[
         bool, typer.Option("--fee-financed", help="Add the fee to the principal instead of deducting it.")
     ] = False,
+    product_file: Annotated[
+        Path | None, typer.Option("--product-file", help="A product's TOML or JSON; the options above override it.")
+    ] = None,
     open_date: Annotated[
         str | None, typer.Option("--open-date", help="YYYY-MM-DD (default: today's business date).")
     ] = None,
@@ -61,31 +116,44 @@ def schedule(
 ) -> None:
     """Print a schedule, its totals and its APR (refused above the profile's APR cap)."""
     profile = load_profile(load_settings().jurisdiction)
-    try:
-        chosen_method = Method(method.replace("-", "_"))
-        chosen_frequency = Frequency(frequency)
-        chosen_day_count = DayCount(day_count.lower())
-    except ValueError as exc:
-        raise UsageError("invalid_option", str(exc)) from None
-    try:
-        opened = date.fromisoformat(open_date) if open_date else SystemClock().business_date()
-    except ValueError:
-        raise UsageError("invalid_date", f"--open-date: {open_date!r} is not YYYY-MM-DD") from None
-    product = Product(
-        code="cli",
-        name="command line",
-        currency=profile.currency,
-        method=chosen_method,
-        frequency=chosen_frequency,
-        rate=_decimal(rate, "rate"),
-        term=term,
-        day_count=chosen_day_count,
-        origination_fee_rate=_decimal(fee, "fee"),
-        origination_fee_treatment=FeeTreatment.FINANCED if fee_financed else FeeTreatment.DEDUCTED,
+    cur = profile.currency
+    terms: dict[str, Any] = {"code": "cli", "name": "command line", "currency": cur, "rate": "0", "term": 1}
+    terms |= {"method": "equal_installment", "frequency": "monthly", "day_count": "30/360"}
+    if product_file is not None:
+        terms |= {k: v for k, v in _file_product(product_file).items() if k != "version"}
+    chosen: dict[str, Any] = {
+        "method": method and _enum(Method, method, "method"),
+        "frequency": frequency and _enum(Frequency, frequency, "frequency"),
+        "day_count": day_count and _enum(DayCount, day_count, "day-count"),
+        "interest_method": interest_method and _enum(InterestMethod, interest_method, "interest-method"),
+        "emi_method": emi and _enum(EmiMethod, emi, "emi"),
+        "rounding": rounding and _enum(Rounding, rounding, "rounding"),
+        "rate": rate and str(_decimal(rate, "rate")),
+        "term": term,
+        "grace_principal_periods": grace_principal,
+        "grace_interest_periods": grace_interest,
+        "interest_free_periods": interest_free,
+        "rebalance_installment": rebalance,
+        "installment_rounding": round_to and Money.parse(round_to, cur).minor,
+        "origination_fee_rate": fee and str(_decimal(fee, "fee")),
+        "origination_fee_treatment": FeeTreatment.FINANCED.value if fee_financed else None,
+    }
+    terms |= {k: (v.value if hasattr(v, "value") else v) for k, v in chosen.items() if v is not None}
+    if product_file is None and (rate is None or (term is None and installment is None)):
+        raise UsageError("invalid_option", "give --rate and --term (or --installment), or --product-file")
+    opened = _date(open_date, "open-date") or SystemClock().business_date()
+    product = Product.from_dict(terms)
+    amount = Money.parse(principal, cur)
+    result = build_schedule(
+        product,
+        amount.minor,
+        opened,
+        first_due=_date(first_due, "first-due"),
+        apr_method=profile.pricing.apr_method,
+        installment=None if installment is None else Money.parse(installment, cur).minor,
     )
-    amount = Money.parse(principal, profile.currency)
-    result = build_schedule(product, amount.minor, opened, apr_method=profile.pricing.apr_method)
     check_apr_cap(result.apr, profile.pricing)
+    chosen_method, chosen_frequency, chosen_day_count = product.method, product.frequency, product.day_count
     cur = profile.currency
     if as_json:
         payload = {
@@ -99,6 +167,9 @@ def schedule(
             "total_repayment": _fmt(result.total_repayment, cur),
             "apr": str(result.apr),
             "apr_method": profile.pricing.apr_method.value,
+            "apr_cap": str(profile.pricing.apr_cap),
+            "term": len(result.lines),
+            "interest_method": product.interest_method.value,
             "schedule": [
                 {
                     "seq": line.seq,
@@ -113,7 +184,10 @@ def schedule(
         }
         print(json.dumps(payload, indent=2))
         return
-    table = Table(title=f"{chosen_method.value}, {chosen_frequency.value}, {chosen_day_count.value}")
+    title = (
+        f"{chosen_method.value}, {product.interest_method.value}, {chosen_frequency.value}, {chosen_day_count.value}"
+    )
+    table = Table(title=title)
     for column in ("#", "due", "principal", "interest", "total", "balance"):
         table.add_column(column, justify="right")
     for line in result.lines:
@@ -156,11 +230,7 @@ def product_show(code: str, version: Annotated[int | None, typer.Option(help="A 
 @product_app.command("add")
 def product_add(path: Annotated[Path, typer.Argument(help="A TOML or JSON file with the product's fields.")]) -> None:
     """Store a product from a file; a known code gets its next version."""
-    try:
-        text = path.read_text("utf-8")
-        data: dict[str, Any] = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
-    except (OSError, ValueError) as exc:
-        raise UsageError("product_file_unreadable", f"{path}: {exc}") from None
+    data = _file_product(path)
     container = open_container()
     stored = container.lending.products.define(Product.from_dict(data))
     out.print(f"stored {stored.code} version {stored.version}")

@@ -27,7 +27,10 @@ from fairlend.lending.tables import loan, loan_schedule_version
 
 _REMAINING = loan.c.term - loan.c.cur_seq + 1
 _MONTHS = case(
-    (loan.c.frequency == Frequency.BIWEEKLY.value, (_REMAINING + 1) // 2),
+    (
+        loan.c.frequency.in_([Frequency.BIWEEKLY.value, Frequency.SEMIMONTHLY.value, Frequency.FIFTEEN_DAYS.value]),
+        (_REMAINING + 1) // 2,
+    ),
     (loan.c.frequency == Frequency.WEEKLY.value, (_REMAINING + 3) // 4),
     else_=_REMAINING,
 )

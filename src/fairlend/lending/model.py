@@ -17,6 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from fairlend.errors import Invalid
+from fairlend.lending.waterfall_model import DEFAULT_WATERFALL as DEFAULT_WATERFALL
+from fairlend.lending.waterfall_model import Component as Component
+from fairlend.lending.waterfall_model import Timing as Timing
+from fairlend.lending.waterfall_model import Waterfall as Waterfall
 from fairlend.money import Rounding, exponent
 
 
@@ -29,22 +33,56 @@ class Method(enum.StrEnum):
 
 class Frequency(enum.StrEnum):
     MONTHLY = "monthly"
+    SEMIMONTHLY = "semimonth"  # twice a month: the due day and 15 days after it (loan.frequency is 10 characters)
+    FIFTEEN_DAYS = "15_days"  # every 15 days
     BIWEEKLY = "biweekly"
     WEEKLY = "weekly"
 
     @property
     def periods_per_year(self) -> int:
-        return {Frequency.MONTHLY: 12, Frequency.BIWEEKLY: 26, Frequency.WEEKLY: 52}[self]
+        return _PERIODS_PER_YEAR[self]
+
+    @property
+    def days(self) -> int | None:
+        """A fixed period in days; None for the calendar frequencies (monthly, semi-monthly)."""
+        return {Frequency.FIFTEEN_DAYS: 15, Frequency.BIWEEKLY: 14, Frequency.WEEKLY: 7}.get(self)
+
+    @property
+    def apr_periods(self) -> Decimal:
+        """Periods a year for annualising the APR: a day-based frequency counts 365 days (never understated)."""
+        return Decimal(365) / 15 if self is Frequency.FIFTEEN_DAYS else Decimal(self.periods_per_year)
+
+
+_PERIODS_PER_YEAR = {
+    Frequency.MONTHLY: 12,
+    Frequency.SEMIMONTHLY: 24,
+    Frequency.FIFTEEN_DAYS: 24,
+    Frequency.BIWEEKLY: 26,
+    Frequency.WEEKLY: 52,
+}
 
 
 class DayCount(enum.StrEnum):
     ACT_365 = "act/365"
     ACT_360 = "act/360"
     THIRTY_360 = "30/360"
+    ACT_ACT = "act/act"  # ISDA: each day over the length of its own year (365 or 366)
+    ACT_364 = "act/364"  # a 364-day year (52 weeks)
 
     @property
     def days_in_year(self) -> int:
-        return 365 if self is DayCount.ACT_365 else 360
+        """For a daily rate (penalty interest): act/act charges a day as 1/365."""
+        return {DayCount.ACT_360: 360, DayCount.THIRTY_360: 360, DayCount.ACT_364: 364}.get(self, 365)
+
+
+class InterestMethod(enum.StrEnum):
+    DECLINING_BALANCE = "declining_balance"  # each period's interest on the balance still owed
+    FLAT = "flat"  # each period's interest on the original principal
+
+
+class EmiMethod(enum.StrEnum):
+    NOMINAL = "nominal"  # the equal installment from rate / periods a year
+    PROGRESSIVE = "progressive"  # from each period's own rate (its day-count fraction), as Fineract's progressive loans
 
 
 class FeeTreatment(enum.StrEnum):
@@ -55,19 +93,6 @@ class FeeTreatment(enum.StrEnum):
 class PrepaymentEffect(enum.StrEnum):
     SHORTEN_TERM = "shorten_term"  # keep the installment, finish earlier
     LOWER_INSTALLMENT = "lower_installment"  # keep the due dates, pay less each time
-
-
-class Component(enum.StrEnum):
-    PENALTY = "penalty"
-    FEE = "fee"
-    INTEREST = "interest"
-    PRINCIPAL = "principal"
-
-
-class Timing(enum.StrEnum):
-    PAST_DUE = "past_due"
-    DUE = "due"
-    NOT_YET_DUE = "not_yet_due"
 
 
 class LoanState(enum.StrEnum):
@@ -84,64 +109,6 @@ RECOVERABLE_STATES = frozenset({LoanState.CHARGED_OFF.value, LoanState.WRITTEN_O
 class RepaymentKind(enum.StrEnum):
     REPAYMENT = "repayment"  # on an active loan, through the waterfall
     RECOVERY = "recovery"  # on a charged-off or written-off loan: recovery income
-
-
-@dataclass(frozen=True, slots=True)
-class Waterfall:
-    """The order a payment pays things, as (timing, component) steps.
-
-    `from_orders(timings, components)` gives the common shape "every past-due
-    part first, in component order, then what is due, then prepayment", but
-    any order of the twelve pairs is data too. Prepayment (not yet due) comes
-    last and pays accrued interest before principal, because paying principal
-    early restarts the period's interest on the smaller balance.
-    """
-
-    steps: tuple[tuple[Timing, Component], ...]
-
-    def __post_init__(self) -> None:
-        expected = {(t, c) for t in Timing for c in Component}
-        if len(self.steps) != len(expected) or set(self.steps) != expected:
-            raise Invalid("waterfall_incomplete", "a waterfall names every (timing, component) pair exactly once")
-        first_future = min(i for i, (t, _) in enumerate(self.steps) if t is Timing.NOT_YET_DUE)
-        if any(t is not Timing.NOT_YET_DUE for t, _ in self.steps[first_future:]):
-            raise Invalid("waterfall_prepayment_first", "not-yet-due steps come after everything past due and due")
-        future = [c for t, c in self.steps if t is Timing.NOT_YET_DUE]
-        if future.index(Component.INTEREST) > future.index(Component.PRINCIPAL):
-            raise Invalid("waterfall_prepayment_order", "prepayment pays accrued interest before principal")
-
-    @classmethod
-    def from_orders(
-        cls,
-        timings: tuple[Timing, ...] = (Timing.PAST_DUE, Timing.DUE, Timing.NOT_YET_DUE),
-        components: tuple[Component, ...] = (Component.PENALTY, Component.FEE, Component.INTEREST, Component.PRINCIPAL),
-        *,
-        component_major: bool = False,
-    ) -> Waterfall:
-        """Timing-major (each installment's parts together) or component-major (all penalty first)."""
-        if set(timings) != set(Timing) or set(components) != set(Component):
-            raise Invalid("waterfall_incomplete", "name every timing and every component once")
-        if component_major:
-            due = [(t, c) for c in components for t in timings if t is not Timing.NOT_YET_DUE]
-        else:
-            due = [(t, c) for t in timings if t is not Timing.NOT_YET_DUE for c in components]
-        # Prepayment always pays accrued interest, then principal; penalty and fee have nothing not yet due.
-        future_components: list[Component] = [Component.INTEREST, Component.PRINCIPAL]
-        future_components += [c for c in components if c not in future_components]
-        return cls(tuple(due + [(Timing.NOT_YET_DUE, c) for c in future_components]))
-
-    def to_list(self) -> list[list[str]]:
-        return [[t.value, c.value] for t, c in self.steps]
-
-    @classmethod
-    def from_list(cls, steps: list[list[str]] | list[tuple[str, str]]) -> Waterfall:
-        try:
-            return cls(tuple((Timing(t), Component(c)) for t, c in steps))
-        except ValueError as exc:
-            raise Invalid("waterfall_invalid", str(exc)) from None
-
-
-DEFAULT_WATERFALL = Waterfall.from_orders()
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +144,13 @@ class Product:
     # The longest a loan on this product may run, in periods from its open date, however it is
     # modified later (hardship plans); 0: no limit beyond a schedule's 600 periods.
     max_term: int = 0
+    # Schedule settings (docs/lending.md, "Interest methods, grace, calendars and installments"):
+    interest_method: InterestMethod = InterestMethod.DECLINING_BALANCE
+    grace_principal_periods: int = 0  # the first periods repay no principal (interest only)
+    grace_interest_periods: int = 0  # the first periods' interest is deferred to the first installment after them
+    interest_free_periods: int = 0  # the first periods charge no interest at all
+    emi_method: EmiMethod = EmiMethod.NOMINAL
+    rebalance_installment: bool = False  # raise or lower the installment until the last one is no larger
     version: int = 0
 
     def __post_init__(self) -> None:
@@ -195,6 +169,9 @@ class Product:
             raise Invalid("product_amounts_invalid", "0 <= min_amount <= max_amount (0: no maximum)")
         if self.max_term and not self.term <= self.max_term <= 600:
             raise Invalid("product_max_term_invalid", "max_term is 0 (no limit) or between term and 600 periods")
+        graces = (self.grace_principal_periods, self.grace_interest_periods, self.interest_free_periods)
+        if any(not isinstance(g, int) or g < 0 or g >= self.term for g in graces):
+            raise Invalid("product_grace_invalid", "grace and interest-free periods are whole numbers below the term")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -220,6 +197,12 @@ class Product:
             "min_amount": self.min_amount,
             "max_amount": self.max_amount,
             "max_term": self.max_term,
+            "interest_method": self.interest_method.value,
+            "grace_principal_periods": self.grace_principal_periods,
+            "grace_interest_periods": self.grace_interest_periods,
+            "interest_free_periods": self.interest_free_periods,
+            "emi_method": self.emi_method.value,
+            "rebalance_installment": self.rebalance_installment,
             "version": self.version,
         }
 
@@ -237,6 +220,8 @@ class Product:
             "rounding": Rounding,
             "origination_fee_treatment": FeeTreatment,
             "prepayment_effect": PrepaymentEffect,
+            "interest_method": InterestMethod,
+            "emi_method": EmiMethod,
             "rate": _decimal,
             "penalty_rate": _decimal,
             "origination_fee_rate": _decimal,

@@ -36,7 +36,9 @@ _VERSION = select(loan_product.c.terms).where(
 class Quote:
     product: Product
     schedule: Schedule
-    apr_method: str
+    apr_method: str  # the profile's rule for the APR: nominal or effective
+    apr_cap: Decimal = Decimal(0)
+    apr_cap_rule: str = ""
 
 
 ProductCache = dict[tuple[str, int], Product]
@@ -131,10 +133,12 @@ class Products:
         term: int | None = None,
         first_due_date: date | None = None,
         fee: Money | None = None,
+        installment: Money | None = None,
     ) -> Quote:
         """The schedule and APR; refused when the APR is above the profile's cap."""
-        if amount.currency != product.currency:
-            raise Invalid("currency_mismatch", f"product {product.code} lends in {product.currency}")
+        for money in (amount, installment):
+            if money is not None and money.currency != product.currency:
+                raise Invalid("currency_mismatch", f"product {product.code} lends in {product.currency}")
         schedule = build_schedule(
             product,
             amount.minor,
@@ -144,6 +148,8 @@ class Products:
             first_due=first_due_date,
             apr_method=self._profile.pricing.apr_method,
             fee=None if fee is None else fee.minor,
+            installment=None if installment is None else installment.minor,
         )
         check_apr_cap(schedule.apr, self._profile.pricing)
-        return Quote(product, schedule, self._profile.pricing.apr_method.value)
+        pricing = self._profile.pricing
+        return Quote(product, schedule, pricing.apr_method.value, pricing.apr_cap, pricing.apr_cap_rule)

@@ -34,7 +34,7 @@ from fairlend.ledger.model import AccountKey, AccountType, JournalEntry, Posting
 from fairlend.lending.events import LoanSettled, RepaymentPosted
 from fairlend.lending.model import Frequency, LoanState, Method, PrepaymentEffect, Product
 from fairlend.lending.paying_early import FIRST_SCHEDULE, bill_next_early
-from fairlend.lending.schedule import Line, Period, amortize, day
+from fairlend.lending.schedule import Line, Period, amortize, day, product_basis
 from fairlend.lending.subledger import (
     delinquency_of,
     installment_row,
@@ -369,6 +369,11 @@ def reschedule(
         installment=ln["installment_amount"] if shorten and method is Method.EQUAL_INSTALLMENT else None,
         principal_per_period=unbilled[0]["principal"] if shorten and method is Method.EQUAL_PRINCIPAL else None,
         first_seq=unbilled[0]["seq"],
+        # Flat interest is re-based on the balance left; interest-free periods still to come stay free.
+        basis=replace(
+            product_basis(product, balance),
+            interest_free=max(0, product.interest_free_periods - unbilled[0]["seq"] + 1),
+        ),
     )
     rows = [installment_row(ln["borrower_id"], ln["id"], line, ln["grace_days"], False) for line in lines]
     values: dict[str, Any] = {

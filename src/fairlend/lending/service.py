@@ -64,12 +64,18 @@ class LendingService(LoanModifications):
         open_date: date | None = None,
         first_due_date: date | None = None,
         fee: Money | None = None,
+        installment: Money | None = None,
     ) -> Quote:
-        """A schedule, its totals and APR on a product; refused above the APR cap (PolicyViolation)."""
+        """A schedule, its totals and APR on a product; refused above the APR cap (PolicyViolation).
+
+        `installment` fixes the equal installment instead of the term (the term is derived).
+        """
         with self._uow(read_only=True) as uow:
             product = load_product(uow.conn, product_code, version)
             on = open_date or uow.clock.business_date()
-        return self.products.quote(product, amount, on, rate=rate, term=term, first_due_date=first_due_date, fee=fee)
+        return self.products.quote(
+            product, amount, on, rate=rate, term=term, first_due_date=first_due_date, fee=fee, installment=installment
+        )
 
     def book_loan(
         self,
@@ -86,6 +92,7 @@ class LendingService(LoanModifications):
         loan_id: str | None = None,
         fee: Money | None = None,
         repayments: Sequence[PastRepayment] = (),
+        installment: Money | None = None,
     ) -> str:
         """Book a loan and disburse it; the loan is active (or, repaid in full, settled) when this returns.
 
@@ -114,6 +121,7 @@ class LendingService(LoanModifications):
                 loan_id=loan_id,
                 fee=fee,
                 repayments=repayments,
+                installment=installment,
             )
             uow.commit()
         return loan_id
@@ -134,6 +142,7 @@ class LendingService(LoanModifications):
         loan_id: str | None = None,
         fee: Money | None = None,
         repayments: Sequence[PastRepayment] = (),
+        installment: Money | None = None,
         funding: Sequence[Posting] = (),
     ) -> str:
         """`book_loan` in the caller's transaction (the market books as a listing funds); never commits.
@@ -154,7 +163,14 @@ class LendingService(LoanModifications):
             raise Invalid("funding_needs_deducted_fee", f"notes cannot fund {product.code}: its fee is financed")
         past = past_repayments_in_order(repayments, opened, today, product.currency)
         quote = self.products.quote(
-            product, amount, opened, rate=rate, term=term, first_due_date=first_due_date, fee=fee
+            product,
+            amount,
+            opened,
+            rate=rate,
+            term=term,
+            first_due_date=first_due_date,
+            fee=fee,
+            installment=installment,
         )
         loan_id = loan_id or new_id("loan")
         # Booked as of its open date: an imported loan is then caught up to today, below.

@@ -97,6 +97,29 @@ class QuoteCreate(BaseModel):
     open_date: date | None = None
     first_due_date: date | None = None
     version: int | None = None
+    installment: Amount | None = Field(
+        default=None, gt=0, description="a fixed installment in major units instead of the term: the term is derived"
+    )
+
+
+class ScheduleSettingsPublic(BaseModel):
+    """The product's schedule settings the quote was computed with (docs/lending.md)."""
+
+    method: str
+    interest_method: str
+    frequency: str
+    day_count: str
+    rounding: str
+    installment_rounding: int
+    emi_method: str
+    rebalance_installment: bool
+    grace_principal_periods: int
+    grace_interest_periods: int
+    interest_free_periods: int
+
+    @classmethod
+    def of(cls, product: Product) -> ScheduleSettingsPublic:
+        return cls(**{name: product.to_dict()[name] for name in cls.model_fields})
 
 
 class ScheduleLinePublic(BaseModel):
@@ -120,7 +143,11 @@ class QuotePublic(BaseModel):
     total_repayment: MoneyPublic
     apr: Decimal
     apr_method: str
+    apr_cap: Decimal
+    apr_cap_rule: str
+    term: int
     maturity_date: date
+    settings: ScheduleSettingsPublic
     schedule: list[ScheduleLinePublic]
 
     @classmethod
@@ -139,7 +166,11 @@ class QuotePublic(BaseModel):
             total_repayment=MoneyPublic.of(m(s.total_repayment)),
             apr=s.apr,
             apr_method=quote.apr_method,
+            apr_cap=quote.apr_cap,
+            apr_cap_rule=quote.apr_cap_rule,
+            term=len(s.lines),
             maturity_date=s.maturity,
+            settings=ScheduleSettingsPublic.of(quote.product),
             schedule=[
                 ScheduleLinePublic(
                     seq=line.seq,
@@ -167,6 +198,7 @@ def create_quote(
         term=body.term,
         open_date=body.open_date,
         first_due_date=body.first_due_date,
+        installment=None if body.installment is None else _money(body.installment, container.profile.currency),
     )
     return model_response(QuotePublic.of(quote))
 
@@ -212,6 +244,7 @@ def book_loan(
         term=body.term,
         open_date=body.open_date,
         first_due_date=body.first_due_date,
+        installment=None if body.installment is None else _money(body.installment, currency),
         repayments=[PastRepayment(r.paid_on, _money(r.amount, currency), r.reference) for r in body.repayments],
     )
     return LoanPublic.of(container.lending.loan_detail(loan_id))

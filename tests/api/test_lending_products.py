@@ -1,0 +1,81 @@
+"""Product schedule settings over HTTP: stored with a product, shown in each quote with the APR under the profile's rules."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from fairlend.identity.model import Role
+from tests.api.problems import refusal
+from tests.conftest import FakeAuthenticator
+from tests.lending.conftest import BASE
+
+FLAT_GRACE = {
+    **BASE.to_dict(),
+    "code": "flat-grace",
+    "rate": "0.10",
+    "term": 6,
+    "interest_method": "flat",
+    "grace_principal_periods": 1,
+    "frequency": "semimonth",
+    "day_count": "act/act",
+}
+
+
+def _define(api: TestClient, fake_auth: FakeAuthenticator, body: dict[str, object]) -> dict[str, object]:
+    body = {k: v for k, v in body.items() if k != "version"}
+    response = api.post("/api/v1/products", json=body, headers=fake_auth.headers(Role.ADMIN, "op_a"))
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_a_product_with_schedule_settings_is_stored_and_quoted_with_them(
+    api: TestClient, fake_auth: FakeAuthenticator
+) -> None:
+    stored = _define(api, fake_auth, FLAT_GRACE)
+    terms = stored["terms"]
+    assert isinstance(terms, dict) and terms["interest_method"] == "flat" and terms["grace_principal_periods"] == 1
+    response = api.post(
+        "/api/v1/quotes",
+        json={"product_code": "flat-grace", "amount": "6000", "open_date": "2026-01-01"},
+        headers=fake_auth.headers(Role.BORROWER, "brw_a"),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["settings"]["interest_method"] == "flat" and body["settings"]["frequency"] == "semimonth"
+    assert (body["apr_method"], body["apr_cap"], body["apr_cap_rule"]) == ("nominal", "0.24", "CN-21")
+    assert body["term"] == 6 and len(body["schedule"]) == 6
+    first, second = body["schedule"][:2]
+    assert first["principal"]["minor"] == 0 and first["due_date"] == "2026-01-16"  # grace, half a month
+    assert {line["interest"]["minor"] for line in body["schedule"]} == {2_500}  # 6,000 x 10 % / 24, flat
+    assert second["total"] == body["installment"]
+
+
+def test_a_quote_with_a_fixed_installment_derives_the_term(api: TestClient, fake_auth: FakeAuthenticator) -> None:
+    _define(api, fake_auth, {**BASE.to_dict(), "rate": "0.12"})
+    response = api.post(
+        "/api/v1/quotes",
+        json={"product_code": "cash-12", "amount": "10000", "installment": "1000", "open_date": "2026-01-01"},
+        headers=fake_auth.headers(Role.BORROWER, "brw_a"),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["term"] == 11 and body["installment"]["amount"] == "1000.00"
+    assert body["schedule"][-1]["total"]["amount"] == "589.85"
+
+
+def test_bad_schedule_settings_are_problems_and_store_nothing(api: TestClient, fake_auth: FakeAuthenticator) -> None:
+    admin = fake_auth.headers(Role.ADMIN, "op_a")
+    bad = {**FLAT_GRACE, "grace_principal_periods": 6}
+    bad.pop("version")
+    assert refusal(api.post("/api/v1/products", json=bad, headers=admin)) == (422, "product_grace_invalid")
+    unknown = {**FLAT_GRACE, "interest_method": "compound"}
+    unknown.pop("version")
+    assert refusal(api.post("/api/v1/products", json=unknown, headers=admin)) == (422, "product_field_invalid")
+    assert api.get("/api/v1/products", headers=admin).json() == []
+    _define(api, fake_auth, {**BASE.to_dict(), "rate": "0.12"})
+    too_small = api.post(
+        "/api/v1/quotes",
+        json={"product_code": "cash-12", "amount": "10000", "installment": "100"},
+        headers=fake_auth.headers(Role.BORROWER, "brw_a"),
+    )
+    assert refusal(too_small) == (422, "installment_too_small")

@@ -1,0 +1,94 @@
+"""`fairlend schedule` with every schedule setting: as options or from a product file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from fairlend.cli import app
+
+runner = CliRunner()
+OPEN = ["--open-date", "2026-01-01", "--json"]
+
+
+def _json(*args: str) -> dict:  # type: ignore[type-arg]
+    result = runner.invoke(app, ["schedule", *args, *OPEN])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+def test_flat_interest_from_the_command_line_charges_the_original_principal() -> None:
+    body = _json("--principal", "12000", "--rate", "0.12", "--term", "12", "--interest-method", "flat")
+    assert {line["interest"] for line in body["schedule"]} == {"120.00"}
+    assert (body["interest_method"], body["apr"], body["apr_cap"]) == ("flat", "0.2146", "0.24")
+
+
+def test_grace_periods_semi_monthly_dates_and_a_chosen_first_due_date() -> None:
+    body = _json(
+        "--principal", "10000", "--rate", "0.12", "--term", "6", "--grace-principal", "2",
+        "--frequency", "semimonth", "--day-count", "act/act", "--first-due", "2026-01-20",
+    )  # fmt: skip
+    dates = [line["due_date"] for line in body["schedule"]]
+    assert dates[:4] == ["2026-01-20", "2026-02-04", "2026-02-20", "2026-03-07"]
+    assert [line["principal"] for line in body["schedule"][:2]] == ["0.00", "0.00"]
+    # The broken first period is 19 days on ACT/ACT: 10,000 x 12 % x 19/365 = 62.47.
+    assert body["schedule"][0]["interest"] == "62.47"
+
+
+def test_a_fixed_installment_rounded_and_rebalanced_from_options() -> None:
+    fixed = _json("--principal", "10000", "--rate", "0.12", "--installment", "1000")
+    assert fixed["term"] == 11 and fixed["schedule"][-1]["total"] == "589.85"
+    rebalanced = _json(
+        "--principal", "10000", "--rate", "0.18", "--term", "12", "--round-to", "1", "--rounding", "down", "--rebalance"
+    )  # fmt: skip
+    assert rebalanced["installment"] == "917.00" and float(rebalanced["schedule"][-1]["total"]) <= 917
+
+
+def test_a_product_file_gives_every_setting_and_options_override_it(tmp_path: Path) -> None:
+    toml = tmp_path / "p.toml"
+    toml.write_text(
+        'code = "f"\nname = "file"\ncurrency = "CNY"\nmethod = "equal_installment"\nfrequency = "monthly"\n'
+        'rate = "0.12"\nterm = 6\ninterest_free_periods = 2\nemi_method = "progressive"\n'
+    )
+    body = _json("--principal", "6000", "--product-file", str(toml))
+    assert [line["interest"] for line in body["schedule"][:2]] == ["0.00", "0.00"]
+    longer = _json("--principal", "6000", "--product-file", str(toml), "--term", "8", "--interest-free", "0")
+    assert longer["term"] == 8 and longer["schedule"][0]["interest"] == "60.00"
+
+
+def test_bad_settings_exit_2_with_one_line_naming_the_choices() -> None:
+    for args, code in (
+        (["--interest-method", "compound"], "invalid_option"),
+        (["--grace-principal", "12"], "product_grace_invalid"),
+        (["--frequency", "fortnightly"], "invalid_option"),
+        (["--installment", "1"], "installment_too_small"),
+    ):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fairlend.cli",
+                "schedule",
+                "--principal",
+                "1000",
+                "--rate",
+                "0.12",
+                "--term",
+                "12",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.strip().startswith(f"error: {code}") and len(done.stderr.strip().splitlines()) == 1
+    assert "declining_balance, flat" in subprocess.run(
+        [sys.executable, "-m", "fairlend.cli", "schedule", "--principal", "1", "--rate", "0", "--term", "1",
+         "--interest-method", "x"],
+        capture_output=True, text=True, check=False,
+    ).stderr  # fmt: skip
