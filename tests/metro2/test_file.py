@@ -61,6 +61,17 @@ def test_the_trailer_counts_what_the_lines_hold_and_both_passes_agree() -> None:
     assert scan(content.split(b"\n")).trailer == t
 
 
+def test_a_file_with_windows_line_endings_reads_as_the_same_accounts_in_both_passes() -> None:
+    unix = _content(BOOK)
+    windows = unix.replace(b"\n", b"\r\n")
+    unix_reading, windows_reading = Reading(), Reading()
+    expected = list(read(unix.splitlines(keepends=True), unix_reading))
+    assert list(read(windows.splitlines(keepends=True), windows_reading)) == expected
+    assert all(isinstance(item, Account) for _, item in expected)
+    assert windows_reading.trailer == unix_reading.trailer
+    assert scan(windows.splitlines(keepends=True)).trailer == scan(unix.splitlines(keepends=True)).trailer
+
+
 @pytest.mark.parametrize(
     ("position", "text", "field"),
     [(12, "000000006", "total_base_records"), (336, "000000004", "total_social_numbers_base_segments")],

@@ -152,6 +152,17 @@ def _length(text: str, record: int, expected: int | None = None) -> None:
         )
 
 
+def numbered(lines: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Each record with its number from 1, its line ending (LF or CRLF) taken off; blank lines are not records."""
+    number = 0
+    for raw in lines:
+        record = raw.rstrip(b"\r\n")
+        if not record.strip():
+            continue
+        number += 1
+        yield number, record
+
+
 def read(
     lines: Iterable[bytes], reading: Reading, *, check_totals: bool = True
 ) -> Iterator[tuple[int, Account | FieldProblem]]:
@@ -165,15 +176,9 @@ def read(
     pending: tuple[int, str] | None = None  # the last line seen, held back: it may be the trailer
     number = 0
     base_decoder = decoder(BASE)
-    for raw in lines:
-        if raw.endswith(b"\n"):
-            raw = raw[:-1]
-        number += 1
+    for number, raw in numbered(lines):
         if number == 1:
             read_header(raw, reading)
-            continue
-        if not raw.strip():
-            number -= 1
             continue
         if pending is not None:
             yield pending[0], _account(pending[1], pending[0], base_decoder, reading.totals if check_totals else None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fairlend.metro2.file import _COUNTED, Reading, check_trailer, read_header, read_trailer
+from fairlend.metro2.file import _COUNTED, Reading, check_trailer, numbered, read_header, read_trailer
 from fairlend.metro2.layout import BASE, J1, J2, RECORD_LENGTH, SEGMENTS, TRAILER_STATUSES
 
 _STATUS = {s.encode(): f"total_status_code_{s}" for s in TRAILER_STATUSES}
@@ -59,17 +59,9 @@ def scan(lines: Iterable[bytes]) -> Reading:
     status_at = _slice((BASE.field("account_status").start, 2))
     last: bytes | None = None
     number = unreadable = 0
-    for raw in lines:
-        if raw.endswith(b"\n"):
-            raw = raw[:-1]
-        if raw.endswith(b"\r"):
-            raw = raw[:-1]
-        number += 1
+    for number, raw in numbered(lines):
         if number == 1:
             read_header(raw, reading)
-            continue
-        if not raw.strip():
-            number -= 1
             continue
         if last is not None:
             counts["total_base_records"] += 1
