@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import itertools
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -184,6 +185,31 @@ class Portfolio:
     attempts: int  # every contact attempt in the range, allowed or blocked
     deadlines: tuple[Deadlines, ...]
     calibration: tuple[Calibration, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRow:
+    """A loan booked from a scored application: the features the score saw then, and how the loan went."""
+
+    loan_id: str
+    features: dict[str, float]  # NaN: missing at application
+    bad: bool  # in default (more than DEFAULT_DPD days past due, or charged off) by the business date
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSet:
+    as_of: date  # the end of the observed window: the business date
+    rows: tuple[TrainingRow, ...]
+
+    @property
+    def bads(self) -> int:
+        return sum(r.bad for r in self.rows)
+
+
+def training_row(loan_id: str, stored: dict[str, object], default_on: date | None, as_of: date) -> TrainingRow:
+    """A stored feature row (JSON: null = missing) and the default day as a training row."""
+    features = {k: math.nan if v is None else float(v) for k, v in stored.items()}  # type: ignore[arg-type]
+    return TrainingRow(loan_id, features, default_on is not None and default_on <= as_of)
 
 
 # ---- the arithmetic ------------------------------------------------------------------------

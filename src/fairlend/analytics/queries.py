@@ -11,7 +11,7 @@ book. Python only reshapes what comes back (model.py).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -325,3 +325,16 @@ def deadlines(conn: Connection, flt: Filter) -> list[Deadlines]:
 
 def investor_ids(conn: Connection) -> list[str]:
     return [str(i) for i in conn.execute(sources.investors()).scalars()]
+
+
+def training_rows(conn: Connection) -> list[tuple[str, dict[str, Any], date | None]]:
+    """(loan id, the application's feature row, the day it went into default or None) per scored loan, by loan id."""
+    scored = sources.application_features().subquery("af")
+    lo = sources.loans().subquery("l")
+    rows = conn.execute(
+        select(scored.c.loan_id, scored.c.features, _default_on(lo))
+        .select_from(scored)
+        .join(lo, and_(lo.c.loan_id == scored.c.loan_id, lo.c.borrower_id == scored.c.borrower_id))
+        .order_by(scored.c.loan_id)
+    ).all()
+    return [(str(loan_id), dict(features or {}), default_on) for loan_id, features, default_on in rows]

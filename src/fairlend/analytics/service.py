@@ -14,11 +14,13 @@ from fairlend.analytics import queries
 from fairlend.analytics.model import (
     Filter,
     Portfolio,
+    TrainingSet,
     blocked_by_rule,
     calibration,
     months,
     nar_distribution,
     roll_rates,
+    training_row,
     vintage_curves,
 )
 from fairlend.db.uow import UnitOfWorkFactory
@@ -71,3 +73,14 @@ class AnalyticsService:
             deadlines=tuple(deadlines),
             calibration=tuple(calibration(scored, self._pd_of)),
         )
+
+    def training_set(self) -> TrainingSet:
+        """Every loan booked from a scored application, with its application's feature row and whether it went bad.
+
+        The observed window is the whole book up to the business date (docs/scoring.md, training from a
+        simulated book): a loan is bad when it was more than 90 days past due or charged off by then.
+        """
+        with self._uow(read_only=True) as uow:
+            as_of = uow.clock.business_date()
+            rows = queries.training_rows(uow.conn)
+        return TrainingSet(as_of, tuple(training_row(loan_id, f, d, as_of) for loan_id, f, d in rows))

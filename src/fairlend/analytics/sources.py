@@ -21,6 +21,8 @@ Columns:
 - `complaints()`: `filed_at`, `answer_due`, `answered_at`.
 - `hardship_requests()`: `requested_on`, `answer_due`, `answered_on`.
 - `investors()`: `investor_id`.
+- `application_features()`: `borrower_id`, `loan_id`, `features` (the feature row the comprehensive
+  score drew at the loan's application, scoring's `score_record.features`: JSON, null = missing).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from fairlend.ledger.tables import ledger_entry
 from fairlend.lending.tables import loan, loan_delinquency_transition, loan_repayment
 from fairlend.market.tables import market_investor
 from fairlend.origination.tables import loan_application, loan_offer
+from fairlend.scoring.tables import score_record
 
 CLOSING_KINDS = ("loan_charge_off", "loan_write_off")
 
@@ -126,3 +129,30 @@ def hardship_requests() -> Select[Any]:
 
 def investors() -> Select[Any]:
     return select(market_investor.c.investor_id.label("investor_id")).order_by(market_investor.c.investor_id)
+
+
+def application_features() -> Select[Any]:
+    """Each loan booked from an application, with the features its score was drawn from (loans without one: absent)."""
+    return (
+        select(
+            loan.c.borrower_id.label("borrower_id"),
+            loan.c.id.label("loan_id"),
+            score_record.c.features.label("features"),
+        )
+        .select_from(loan)
+        .join(loan_offer, and_(loan_offer.c.loan_id == loan.c.id, loan_offer.c.borrower_id == loan.c.borrower_id))
+        .join(
+            loan_application,
+            and_(
+                loan_application.c.borrower_id == loan_offer.c.borrower_id,
+                loan_application.c.id == loan_offer.c.application_id,
+            ),
+        )
+        .join(
+            score_record,
+            and_(
+                score_record.c.borrower_id == loan_application.c.borrower_id,
+                score_record.c.id == loan_application.c.score_id,
+            ),
+        )
+    )

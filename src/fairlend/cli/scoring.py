@@ -16,6 +16,8 @@ from fairlend.scoring.binning import BinningSettings, Direction
 from fairlend.scoring.comprehensive import describe_model, train_default
 from fairlend.scoring.dataset import read_csv, target_of, write_csv
 from fairlend.scoring.evaluation import auc, calibration, ks
+from fairlend.scoring.retrain import DEFAULT_HOLDOUT, retrain
+from fairlend.scoring.retrain import DEFAULT_SEED as DEFAULT_SPLIT_SEED
 from fairlend.scoring.scorecard import FeatureSpec, Scaling, Scorecard
 from fairlend.scoring.synthetic import DEFAULT_ROWS, DEFAULT_SEED, generate
 from fairlend.scoring.training import train
@@ -45,9 +47,15 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
 
 @app.command("train")
 def train_command(
-    data: Annotated[Path, typer.Option(help="CSV with a header row.")],
-    target: Annotated[str, typer.Option(help="The outcome column.")],
     out_path: Annotated[Path, typer.Option("--out", help="Where to write the model JSON.")],
+    data: Annotated[Path | None, typer.Option(help="CSV with a header row.")] = None,
+    target: Annotated[str | None, typer.Option(help="The outcome column.")] = None,
+    from_simulation: Annotated[
+        bool, typer.Option("--from-simulation", help="Train on a simulated book's outcomes instead of a CSV.")
+    ] = False,
+    database: Annotated[str | None, typer.Option(help="With --from-simulation: the book's database URL.")] = None,
+    seed: Annotated[int, typer.Option(help="With --from-simulation: the holdout split's seed.")] = DEFAULT_SPLIT_SEED,
+    holdout: Annotated[float, typer.Option(help="With --from-simulation: the share held out.")] = DEFAULT_HOLDOUT,
     bad: Annotated[str, typer.Option(help="The target value that means bad.")] = "1",
     monotonic: Annotated[
         list[str] | None, typer.Option(help="COLUMN=increasing|decreasing|auto (points vs value); repeatable.")
@@ -63,7 +71,14 @@ def train_command(
     l2: float = 1e-3,
     min_iv: float = 0.02,
 ) -> None:
-    """Bin, fit and scale a scorecard from a CSV."""
+    """Bin, fit and scale a scorecard from a CSV, or retrain the comprehensive score on a simulated book."""
+    if from_simulation:
+        if data is not None or target is not None:
+            raise Invalid("bad_option", "--from-simulation takes its data from the database: no --data or --target")
+        _train_from_simulation(out_path, database, seed, holdout)
+        return
+    if data is None or target is None:
+        raise Invalid("bad_option", "give --data and --target (a CSV), or --from-simulation")
     columns = read_csv(data, categorical or [])
     if target not in columns:
         raise Invalid("no_target", f"{data} has no column {target!r}")
@@ -101,7 +116,17 @@ def train_command(
             min_iv=min_iv,
             metadata={"source": str(data.name), "target": target, "model_version": f"{data.stem}-v1"},
         )
-    # Written whole or not at all: a model file is never left half-written.
+    _write_model(model, out_path)
+    scores = model.score_batch(columns)
+    a = auc(scores, y)
+    out.print(
+        f"trained {sum(f.has_weight for f in model.features)}/{len(specs)} features in "
+        f"{time.perf_counter() - started:.2f}s; training AUC {a:.4f}, Gini {2 * a - 1:.4f}; wrote {out_path}"
+    )
+
+
+def _write_model(model: Scorecard, out_path: Path) -> None:
+    """Written whole or not at all: a model file is never left half-written."""
     partial = out_path.with_name(out_path.name + ".partial")
     try:
         partial.write_text(model.to_json() + "\n", encoding="utf-8")
@@ -109,12 +134,49 @@ def train_command(
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise Invalid("unwritable_model", f"cannot write {out_path}: {exc.strerror}") from None
-    scores = model.score_batch(columns)
-    a = auc(scores, y)
-    out.print(
-        f"trained {sum(f.has_weight for f in model.features)}/{len(specs)} features in "
-        f"{time.perf_counter() - started:.2f}s; training AUC {a:.4f}, Gini {2 * a - 1:.4f}; wrote {out_path}"
+
+
+def _train_from_simulation(out_path: Path, database: str | None, seed: int, holdout: float) -> None:
+    from fairlend.bootstrap import bootstrap
+    from fairlend.cli.simulate import settings_for
+    from fairlend.scoring.comprehensive import load_default_model
+
+    if not out_path.parent.is_dir():
+        raise Invalid("unwritable_model", f"no such directory: {out_path.parent}")
+    container = bootstrap(settings_for(database, None))
+    try:
+        book = container.analytics.training_set()
+    finally:
+        container.close()
+    shipped = load_default_model()
+    result = retrain(
+        [r.features for r in book.rows],
+        [r.bad for r in book.rows],
+        shipped,
+        version=f"comprehensive-simulated-{book.as_of.isoformat()}-{len(book.rows)}",
+        seed=seed,
+        holdout=holdout,
     )
+    _write_model(result.model, out_path)
+    out.print(
+        f"{result.rows} loans booked from scored applications, {result.bads} bad by {book.as_of} "
+        f"(>90 days past due or charged off); trained on {result.train_rows} ({result.train_bads} bad), "
+        f"held out {result.holdout_rows} ({result.holdout_bads} bad), seed {seed}",
+        highlight=False,
+    )
+    if result.left_out:
+        out.print(f"left out, never drawn in this book: {', '.join(result.left_out)}", highlight=False)
+    metrics = Table("on the holdout", "AUC", "KS", "Gini", title="retrained against shipped")
+    for name, fit, card in (("retrained", result.retrained, result.model), ("shipped", result.shipped, shipped)):
+        version = str(card.metadata.get("model_version", ""))
+        metrics.add_row(f"{name} ({version})", f"{fit.auc:.4f}", f"{fit.ks:.4f}", f"{2 * fit.auc - 1:.4f}")
+    out.print(metrics)
+    for name, fit in (("retrained", result.retrained), ("shipped", result.shipped)):
+        table = Table("score band", "loans", "observed bad rate", "predicted bad rate", title=f"calibration: {name}")
+        for row in fit.calibration:
+            table.add_row(row.band, str(row.count), f"{row.observed_bad_rate:.4f}", f"{row.predicted_bad_rate:.4f}")
+        out.print(table)
+    out.print(f"wrote {out_path} ({result.model.metadata['model_version']})", highlight=False)
 
 
 @app.command("eval")

@@ -22,7 +22,7 @@ from fairlend.sim.world import SimReport, local_instant
 app: typer.Typer = typer.Typer()
 
 
-def _settings(database: str | None, jurisdiction: str | None) -> Settings:
+def settings_for(database: str | None, jurisdiction: str | None) -> Settings:
     base = load_settings()
     if database is None and jurisdiction is None:
         return base
@@ -112,6 +112,6 @@ def simulate_command(
 ) -> None:
     """Simulate a lending market on an EMPTY database, one business day at a time, and summarise it."""
     timer = Timer()
-    report = run(_settings(database, jurisdiction), SimConfig(borrowers, investors, days, seed), timer)
+    report = run(settings_for(database, jurisdiction), SimConfig(borrowers, investors, days, seed), timer)
     for table in summary_tables(report, timer if timings else None):
         out.print(table)
