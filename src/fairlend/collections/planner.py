@@ -119,11 +119,15 @@ class CollectionsPlanningStep:
         columns = ["borrower_id", "id", "loan_id", "business_date", *_PLANNED[2:]]
         columns += ["priority", "status", "note", "created_at"]
         statement = insert(collection_task).from_select(columns, tasks)
-        return conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+        written = conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+        if written < 0:  # Python's sqlite3 counts no rows for a statement that starts with WITH
+            written = int(conn.execute(select(func.changes())).scalar_one())
+        return written
 
     def _overdue(self, conn: Connection, part: Partition | None) -> Select[Any]:
         """Each overdue loan's steps for its days past due: the ladder joined on `lo <= dpd <= hi`."""
-        book = self._lending.overdue_book(conn, 1, part).subquery("book")
+        # Materialized: left to itself SQLite puts the 8-row ladder outside and scans the loans once per rung.
+        book = self._lending.overdue_book(conn, 1, part).cte("book").prefix_with("MATERIALIZED")
         ladder = plan_sql.overdue_steps(self._ladder).subquery("ladder")
         hold = loan_hardship.alias("hold")
         return (
