@@ -198,7 +198,7 @@ def _segment(
         raise _problem(
             number, "date_account_information", "missing_field", "the date of account information is required"
         )
-    if max(d or opened for d in dates) > today:
+    if max(filter(None, dates)) > today:  # the date opened is one: never empty
         name = next(n for n, d in zip(BASE_DATES, dates, strict=True) if d is not None and d > today)
         raise _problem(number, name, "future_date", "a date in the future")
     if as_of < opened:
