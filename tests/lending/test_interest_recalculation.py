@@ -102,9 +102,7 @@ def test_a_recalculated_loan_charges_exactly_the_interest_of_the_balance_actuall
     detail = container.lending.loan_detail(loan_id)
     assert detail.facts.state is LoanState.SETTLED
     billed = [(r.due_date, r.interest.minor) for r in detail.schedule]
-    expected = _reference_interest(
-        300_000, opened, billed, paid, detail.maturity_date, compound=mode is COMPOUNDING
-    )
+    expected = _reference_interest(300_000, opened, billed, paid, detail.maturity_date, compound=mode is COMPOUNDING)
     charged = sum(p.interest for p in paid)
     assert sum(p.principal for p in paid) == 300_000
     # Rounded once per period (the schedule's interest and the period's extra interest): within a minor unit each.
