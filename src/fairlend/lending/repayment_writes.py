@@ -8,7 +8,7 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.repayment_plan import OpenLoan, RepaymentPlan
 from fairlend.lending.subledger import (
-    BILL_EARLY,
+    BILL_WITH_INTEREST,
     DROP_UNBILLED,
     INSERT_INSTALLMENT,
     INSERT_REPAYMENT,
@@ -32,7 +32,7 @@ def write_loans(uow: UnitOfWork, loans: Iterable[OpenLoan]) -> None:
         for seq, interest in loan.billed_early
     ]
     if early:
-        conn.execute(BILL_EARLY, early)
+        conn.execute(BILL_WITH_INTEREST, early)
     paid = [
         {
             "b_borrower_id": loan.row["borrower_id"],

@@ -77,9 +77,9 @@ BILL_INSTALLMENT = (
     )
     .values(billed=True)
 )
-# An installment billed before its due date (paying_early.py), with its interest as billed (a recalculated
-# loan's extra interest of the period included).
-BILL_EARLY = (
+# An installment billed with its interest as billed, a recalculated loan's extra interest of the period
+# included: before its due date (paying_early.py) or by an imported loan's catch-up (importing.py).
+BILL_WITH_INTEREST = (
     update(loan_installment)
     .where(
         loan_installment.c.borrower_id == bindparam("b_borrower_id"),
