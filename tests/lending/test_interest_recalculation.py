@@ -209,3 +209,20 @@ def test_recalculation_is_refused_where_there_is_no_balance_or_no_later_installm
     with pytest.raises(Invalid) as refused:
         product(interest_recalculation=COMPOUNDING, **changes)
     assert refused.value.code == "product_recalculation_invalid"
+
+
+@pytest.mark.parametrize(("mode", "second_interest"), [(DAILY, 8_998), (COMPOUNDING, 9_065)])
+def test_the_worked_example_of_docs_lending_md_twenty_days_late_on_10000_at_12_percent(
+    container: Container, clock: FixedClock, mode: InterestRecalculation, second_interest: int
+) -> None:
+    clock.set_business_date(date(2026, 1, 1))
+    container.lending.products.define(product(code="doc", interest_recalculation=mode, **{**TERMS, "term": 12}))
+    loan_id = container.lending.book_loan("brw_a", "doc", cny("10000"))
+    first, second = container.lending.loan_detail(loan_id).schedule[:2]
+    assert (first.principal, first.interest, second.interest) == (cny("786.57"), cny("101.92"), cny("84.81"))
+    eod_through(container, clock, date(2026, 2, 20))
+    container.lending.repay(loan_id, first.principal + first.interest)  # on 21 February: 20 days late
+    eod_through(container, clock, date(2026, 2, 28))
+    billed = container.lending.loan_detail(loan_id).schedule[1]
+    assert billed.interest.minor == second_interest
+    assert container.verify() == []
