@@ -226,3 +226,30 @@ def test_the_worked_example_of_docs_lending_md_twenty_days_late_on_10000_at_12_p
     billed = container.lending.loan_detail(loan_id).schedule[1]
     assert billed.interest.minor == second_interest
     assert container.verify() == []
+
+
+@pytest.mark.parametrize("mode", [DAILY, COMPOUNDING])
+def test_a_late_payment_with_a_prepayment_pays_the_extra_interest_whole_and_restarts_the_period(
+    container: Container, clock: FixedClock, mode: InterestRecalculation
+) -> None:
+    opened = clock.business_date()
+    loan_id = _book(container, mode)
+    first = container.lending.loan_detail(loan_id).schedule[0]
+    eod_through(container, clock, first.due_date + timedelta(days=9))
+    accrued = container.lending.loan_detail(loan_id).accrued_interest
+    late = container.lending.repay(loan_id, first.principal + first.interest + cny("1000"))
+    # The period's interest accrued so far, its extra interest included, was paid whole with the prepayment.
+    assert late.interest_paid == first.interest + accrued
+    # What is owed each day counts billed interest only: the accrued interest prepaid was never billed.
+    paid = [Paid(clock.business_date(), late.principal_paid.minor, first.interest.minor)]
+    charged = late.interest_paid.minor
+    while (detail := container.lending.loan_detail(loan_id)).facts.state is LoanState.ACTIVE:
+        nxt = min(r.due_date for r in detail.schedule if r.status != "paid")
+        eod_through(container, clock, nxt - timedelta(days=1))
+        result = container.lending.repay(loan_id, _owed_now(container, loan_id))
+        paid.append(Paid(nxt, result.principal_paid.minor, result.interest_paid.minor))
+        charged += result.interest_paid.minor
+    billed = [(r.due_date, r.interest.minor) for r in detail.schedule]
+    expected = _reference_interest(300_000, opened, billed, paid, detail.maturity_date, compound=mode is COMPOUNDING)
+    assert abs(charged - expected) <= len(detail.schedule)
+    assert container.verify() == []
