@@ -17,6 +17,7 @@ import pytest
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.errors import Invalid
+from fairlend.lending.eod import EndOfDay
 from fairlend.lending.model import DayCount, InterestMethod, InterestRecalculation, LoanState, Method
 from fairlend.money import Money
 from tests.lending.conftest import product
@@ -252,4 +253,18 @@ def test_a_late_payment_with_a_prepayment_pays_the_extra_interest_whole_and_rest
     billed = [(r.due_date, r.interest.minor) for r in detail.schedule]
     expected = _reference_interest(300_000, opened, billed, paid, detail.maturity_date, compound=mode is COMPOUNDING)
     assert abs(charged - expected) <= len(detail.schedule)
+    assert container.verify() == []
+
+
+def test_end_of_day_in_partitions_charges_the_same_extra_interest_as_in_one_transaction(
+    container: Container, clock: FixedClock
+) -> None:
+    container.eod = EndOfDay(container.uow, container.ledger, container.profile, container.clock, partitions=4)
+    loan_id = _book(container, COMPOUNDING)
+    first, second = container.lending.loan_detail(loan_id).schedule[:2]
+    eod_through(container, clock, first.due_date + timedelta(days=9))
+    container.lending.repay(loan_id, first.principal + first.interest)
+    eod_through(container, clock, second.due_date - timedelta(days=1))
+    extra = (first.principal.minor + first.interest.minor) * 10 * 12 / 36500
+    assert container.lending.loan_detail(loan_id).schedule[1].interest.minor == second.interest.minor + round(extra)
     assert container.verify() == []
