@@ -119,9 +119,6 @@ def _motivating_case(container: Container, first: SimBorrower, demo: MarketDemo)
     if not called:
         return  # a run too short for the first borrower to settle and be called
     demo.settled_borrower_id, demo.settled_loan_id, demo.blocked_rules = mine.person_id, mine.loan_id, called[0].rules
-    compliance = next(o for o in demo.operators if o.username == "compliance")
-    operator_id = next(
-        o.operator_id for o in container.identity.accounts.operators() if o.username == compliance.username
-    )
-    demo.complaint_id = episodes.complain(container, Enrolled(first, mine.person_id), mine.loan_id, operator_id)
+    officer = next(o.operator_id for o in container.identity.accounts.operators() if o.username == "compliance")
+    demo.complaint_id = episodes.complain(container, Enrolled(first, mine.person_id), mine.loan_id, officer)
     demo.sim.complaints["filed"] += 1
