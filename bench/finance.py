@@ -1,8 +1,11 @@
 """Month-end close over N active loans: classification and provisions, set-based; and the statements.
 
 Prints loans per second for the month-end classification and provisions (one
-transaction, as end-of-day runs them on a month's last day), the ratio to a
-bare `UPDATE` of the same rows, and how long a month's statements take.
+transaction each), the ratio to a bare `UPDATE` of the same rows run in the
+same process, how long a month's statements take, the load average beside
+the figures (the machine is shared) and the process's peak memory (seeding
+included). Every loan changes class on the day measured: the worst case, a
+book classified for the first time.
 
     .venv/bin/python -m bench.finance --loans 20000
     .venv/bin/python -m bench.finance --loans 1000000 --backends sqlite     # the issue's size
@@ -13,6 +16,8 @@ PostgreSQL: 127.0.0.1, user postgres, scratch database `fairlend_bench_finance`.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -61,11 +66,14 @@ def run_backend(backend: str, n: int, workdir: Path) -> None:
     statements = finance.statements.for_period(parse_month("2026-06"))
     stated = time.perf_counter() - started
     total = classified + provisioned
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(
         f"{backend}: {n:,} loans, {changed:,} class changes, {len(segments)} segments;"
         f" classification {classified:.2f} s, provisions {provisioned:.2f} s,"
         f" {n / total:,.0f} loans/s; bare UPDATE {bare:.2f} s (ratio {total / bare:.1f}x);"
-        f" statements {stated * 1000:.0f} ms, balanced {all(s.balance_sheet.balanced for s in statements)}",
+        f" statements {stated * 1000:.0f} ms, balanced {all(s.balance_sheet.balanced for s in statements)};"
+        f" load {load}; peak memory {peak:,} MB",
         flush=True,
     )
     container.close()
