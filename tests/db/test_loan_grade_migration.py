@@ -1,4 +1,4 @@
-"""lending_0008 stores each loan's grade: the offer's where an offer booked it, else the grade of its price."""
+"""lending_0009 stores each loan's grade: the offer's where an offer booked it, else the grade of its price."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fairlend.db.engine import make_engine
 from fairlend.db.migrate import upgrade
 from tests.db.test_shard_keys_migration import _insert, blank_url  # noqa: F401 (the fixture)
 
-BEFORE = ("lending_0007", "origination_0005")
+BEFORE = ("lending_0008", "origination_0005")
 
 
 def test_the_upgrade_gives_each_loan_its_offers_grade_or_the_grade_of_its_price(blank_url: str, tmp_path: Path) -> None:  # noqa: F811

@@ -1,7 +1,7 @@
 """Finance: each month-end's PD and LGD per grade, which the loans' provisions join.
 
 The month's provisions read each loan's grade (stored by lending since
-lending_0008) and look its 12-month PD and LGD up here: one index probe per
+lending_0009) and look its 12-month PD and LGD up here: one index probe per
 loan instead of a 35-way comparison evaluated in the statement (which cost
 as much as writing the row on SQLite). The rows stay as the month's
 parameters: which PD and LGD every grade carried when the month was provisioned.

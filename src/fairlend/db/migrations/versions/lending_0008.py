@@ -1,25 +1,15 @@
-"""Lending: a loan stores the risk grade it was offered at.
+"""Lending: interest recalculation on the actual daily balance (issue 21).
 
-Finance used to infer the grade from the loan's rate (the worst grade priced
-at or below it), which is wrong for a loan whose rate was agreed by hand and
-costs a 35-way comparison per loan at every month-end. The column is added
-with the empty grade as its default and filled for the loans already booked:
-
-1. from the accepted offer that booked the loan (origination's `loan_offer`,
-   whose `loan_id` names it, a listed offer's too): the grade the score gave;
-2. else from the rate, as finance did: the worst grade priced at or below it,
-   on the credit policy's ladder as it stood when this migration was written
-   (A1 at 6 %, 0.5 % more per grade to G5 at 23 %; origination/model.py
-   `CreditPolicy`). The ladder is copied here, not imported: a migration must
-   do tomorrow what it did today.
-
-It reads origination's table once, as data: hence `depends_on`.
+Five columns on the loan, all defaulting to "not recalculated", so every loan
+booked before reads as it did: the day count's year (0: no recalculation),
+whether billed interest compounds, the daily rate in 1e-10 units, the current
+period's extra interest in 1e-10 minor units, and the last day end-of-day
+added to it.
 
 Revision ID: lending_0008
 """
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 import sqlalchemy as sa
 from alembic import op
@@ -27,38 +17,21 @@ from alembic import op
 revision: str = "lending_0008"
 down_revision: str | Sequence[str] | None = "lending_0007"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = "origination_0001"
+depends_on: str | Sequence[str] | None = None
 
-GRADES = tuple(f"{letter}{n}" for letter in "ABCDEFG" for n in range(1, 6))
-BASE_RATE = Decimal("0.06")
-RATE_STEP = Decimal("0.005")
-
-
-def _by_rate(rate: sa.ColumnElement[float]) -> sa.ColumnElement[str]:
-    # Worst grade first: the first price at or below the rate wins; below A1's price, A1.
-    whens = [
-        (rate >= float(BASE_RATE + RATE_STEP * i) - 1e-9, sa.literal(grade))
-        for i, grade in reversed(list(enumerate(GRADES)))
-    ]
-    return sa.case(*whens, else_=sa.literal(GRADES[0]))
+_COLUMNS = ("recalc_year_days", "recalc_compound", "recalc_daily_e10", "recalc_e10", "recalc_day")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("loan") as batch:
-        batch.add_column(sa.Column("grade", sa.String(2), nullable=False, server_default=""))
-    loan = sa.table(
-        "loan", sa.column("borrower_id"), sa.column("id"), sa.column("rate"), sa.column("grade", sa.String(2))
-    )
-    offer = sa.table("loan_offer", sa.column("borrower_id"), sa.column("loan_id"), sa.column("grade"))
-    offered = (
-        sa.select(offer.c.grade)
-        .where(offer.c.borrower_id == loan.c.borrower_id, offer.c.loan_id == loan.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    op.execute(sa.update(loan).values(grade=sa.func.coalesce(offered, _by_rate(sa.cast(loan.c.rate, sa.Float)))))
+    # Plain ADD COLUMNs with constant defaults: no table rebuild on either database.
+    op.add_column("loan", sa.Column("recalc_year_days", sa.SmallInteger, nullable=False, server_default="0"))
+    op.add_column("loan", sa.Column("recalc_compound", sa.Boolean, nullable=False, server_default=sa.false()))
+    op.add_column("loan", sa.Column("recalc_daily_e10", sa.BigInteger, nullable=False, server_default="0"))
+    op.add_column("loan", sa.Column("recalc_e10", sa.BigInteger, nullable=False, server_default="0"))
+    op.add_column("loan", sa.Column("recalc_day", sa.Integer, nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("loan") as batch:
-        batch.drop_column("grade")
+        for name in reversed(_COLUMNS):
+            batch.drop_column(name)
