@@ -58,6 +58,8 @@ loan = Table(
     Column("method", String(24), nullable=False),
     Column("frequency", String(10), nullable=False),
     Column("rate", Rate, nullable=False),
+    # The risk grade it was offered at (A1 … G5; lending/grades.py); "" where none is known (lending_0009).
+    Column("grade", String(2), nullable=False, server_default=""),
     Column("apr", Rate, nullable=False),
     Column("term", Integer, nullable=False),
     Column("open_date", Date, nullable=False),
