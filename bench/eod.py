@@ -116,6 +116,7 @@ def seed(container: Container, n: int) -> None:
                 "method": product.method.value,
                 "frequency": product.frequency.value,
                 "rate": product.rate,
+                "grade": "E5",  # the grade priced at 18 % (origination's CreditPolicy)
                 "apr": s.apr,
                 "term": len(lines),
                 "open_date": first.start,

@@ -202,7 +202,11 @@ def check(url: str, endpoint: Endpoint) -> None:
     headers = dict(h.split(": ", 1) for h in endpoint.headers)
     if endpoint.method != "GET":
         headers |= {"Idempotency-Key": f"check-{time.time_ns()}", "Content-Type": "application/json"}
-    answer = httpx.request(endpoint.method, url + endpoint.paths[0], headers=headers, content=endpoint.body or None)
+    # Generous: FastAPI builds a route's matching state on the first request that walks past it, and
+    # the page walks past every API route: that first request took over 5 s on a loaded machine.
+    answer = httpx.request(
+        endpoint.method, url + endpoint.paths[0], headers=headers, content=endpoint.body or None, timeout=120
+    )
     if answer.status_code != endpoint.expect:
         raise RuntimeError(f"{endpoint.name} answered {answer.status_code}: {answer.text[:300]}")
 

@@ -54,6 +54,7 @@ from fairlend.scoring.service import ScoringService
 if TYPE_CHECKING:
     from fairlend.collections.wiring import Collections
 from fairlend.lending.eod import EndOfDay, business_date_reader, restore_business_date
+from fairlend.lending.grades import PricedGrade
 from fairlend.lending.service import LendingService
 from fairlend.lending_reporting.metro2_export import Metro2Export, Reporter
 from fairlend.lending_reporting.service import BureauReportingStep, ReportingFileSubmitter
@@ -129,6 +130,11 @@ def _in_plan(hardship: HardshipPlans, loan_id: str) -> bool:
     return any(plan.status is PlanStatus.ACTIVE for plan in hardship.plans_of_loan(loan_id))
 
 
+def price_ladder(policy: CreditPolicy) -> list[PricedGrade]:
+    """Each grade at its nominal rate: how lending grades a loan that no offer graded (lending/grades.py)."""
+    return [PricedGrade(grade, rate_for(grade, policy)) for grade in GRADES]
+
+
 def grade_risks(policy: CreditPolicy, scaling: Scaling) -> list[GradeRisk]:
     """Each grade's price and 12-month PD: the score's calibrated probability of bad at the grade's middle score.
 
@@ -141,7 +147,7 @@ def grade_risks(policy: CreditPolicy, scaling: Scaling) -> list[GradeRisk]:
         low = policy.grade_top - i * policy.grade_step
         middle = low + (policy.grade_step - 1) / 2 if i else policy.grade_top + policy.grade_step / 2
         pd = Decimal(str(round(scaling.probability_of_bad(middle), 6)))
-        risks.append(GradeRisk(grade, rate_for(grade, policy), pd))
+        risks.append(GradeRisk(grade, pd))
     return risks
 
 
@@ -159,7 +165,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     bus = EventBus()
     uow = uow_factory(engine, clock, bus)
     ledger = Ledger(uow)
-    lending = LendingService(uow, ledger, profile)
+    # One credit policy: origination grades and prices by it, lending grades a loan booked without an offer by it.
+    policy = CreditPolicy()
+    lending = LendingService(uow, ledger, profile, price_ladder(policy))
     eod = EndOfDay(
         uow, ledger, profile, clock, settle_timeout=settings.eod_settle_seconds, partitions=settings.eod_partition_count
     )
@@ -230,6 +238,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         IdentityAdapter(container.identity),
         BureauAdapter(container.bureau_access),
         LendingAdapter(lending, profile.currency),
+        policy=policy,
         funding=container.market.funding,
     )
     offers.origination = container.origination

@@ -63,6 +63,33 @@ def _repay(api: TestClient, loan: str, headers: dict[str, str], key: str, body: 
     return api.post(f"/api/v1/loans/{loan}/repayments", json=body, headers={**headers, "Idempotency-Key": key})
 
 
+# ---- a repayment's answer, stored with the repayment -----------------------------------------
+
+
+def test_a_keyed_repayment_writes_its_claim_then_the_repayment_with_its_answer_and_nothing_else(
+    api: TestClient, container: Container, cash12: Product
+) -> None:
+    loan = _book(api, container)
+    headers = token_for(container, Role.BORROWER, "brw_a")
+    commits: list[int] = []
+
+    def count(conn: object) -> None:
+        commits.append(1)
+
+    sa.event.listen(container.engine, "commit", count)
+    try:
+        first = _repay(api, loan, headers, "pay-once", {"amount": "100.00"})
+        assert first.status_code == 201, first.text
+        assert len(commits) == 2  # the claim; the repayment, its key marked and its answer stored
+        commits.clear()
+        again = _repay(api, loan, headers, "pay-once", {"amount": "100.00"})
+    finally:
+        sa.event.remove(container.engine, "commit", count)
+    assert again.status_code == 201 and again.headers.get("idempotent-replayed") == "true"
+    assert again.content == first.content and commits == []
+    assert _repayments(container) == 1
+
+
 # ---- whose key it is --------------------------------------------------------------------------
 
 

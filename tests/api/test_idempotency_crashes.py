@@ -7,6 +7,11 @@ connection. After a restart, the retry must get a final answer once the lease
 (2 s here) is over - never "in progress" for ever - and the ledger must hold
 the repayment exactly once, with `fairlend verify`'s checks clean. Before the lease and
 the effect mark, some of these keys answered 409 forever; others posted twice.
+
+A repayment stores its answer in its own transaction (`AnswerWithEffect`): claim -> effect and
+answer -> answer sent, so a crash after the effect leaves the answer, and the retry gets it. Booking
+a loan stores its answer after the effect, the general path: there a crash in between leaves the
+"answer lost" answer.
 """
 
 from __future__ import annotations
@@ -89,17 +94,23 @@ def _server(env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.Popen[b
                 proc.wait()
 
 
+REPAY = "repay"
+BOOK = "book"
+
+
 @pytest.mark.parametrize(
-    ("crash_at", "final_status", "final_code"),
+    ("call", "crash_at", "final_status", "final_code"),
     [
-        ("idempotency.after_claim", 201, None),  # nothing took effect: the retry takes the claim over and posts
-        ("idempotency.after_effect", 409, "idempotency_response_lost"),  # posted; answer never made
-        ("idempotency.before_store", 409, "idempotency_response_lost"),  # posted; answer made, not stored
-        ("idempotency.after_store", 201, None),  # stored, not sent: the retry gets the stored answer
+        (REPAY, "idempotency.after_claim", 201, None),  # nothing took effect: the retry takes the claim over and posts
+        (REPAY, "idempotency.after_effect", 201, None),  # posted with its answer: the retry gets that answer
+        (BOOK, "idempotency.after_claim", 201, None),
+        (BOOK, "idempotency.after_effect", 409, "idempotency_response_lost"),  # booked; answer never made
+        (BOOK, "idempotency.before_store", 409, "idempotency_response_lost"),  # booked; answer made, not stored
+        (BOOK, "idempotency.after_store", 201, None),  # stored, not sent: the retry gets the stored answer
     ],
 )
 def test_a_crash_between_any_two_steps_leaves_one_posting_and_a_final_answer(
-    database_url: str, tmp_path: Path, crash_at: str, final_status: int, final_code: str | None
+    database_url: str, tmp_path: Path, call: str, crash_at: str, final_status: int, final_code: str | None
 ) -> None:
     settings = Settings(environment="test", database_url=database_url, data_dir=tmp_path)
     setup = bootstrap(settings)
@@ -108,19 +119,22 @@ def test_a_crash_between_any_two_steps_leaves_one_posting_and_a_final_answer(
     token, _ = setup.identity.tokens.issue(Principal("op_crash", Role.UNDERWRITER))
     setup.close()
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "pay-after-crash"}
-    url = f"/api/v1/loans/{loan}/repayments"
+    if call == REPAY:
+        url, body = f"/api/v1/loans/{loan}/repayments", {"amount": AMOUNT}
+    else:
+        url, body = "/api/v1/loans", {"borrower_id": "brw_booked", "product_code": BASE.code, "amount": "5000.00"}
     log = tmp_path / "server.log"
 
     with _server(_env(database_url, tmp_path, crash_at), log) as (proc, base):
         with pytest.raises(httpx.TransportError):
-            httpx.post(base + url, json={"amount": AMOUNT}, headers=headers, timeout=30)
+            httpx.post(base + url, json=body, headers=headers, timeout=30)
         assert proc.wait(timeout=15) == -signal.SIGKILL, log.read_text(errors="replace")[-2000:]
 
     with _server(_env(database_url, tmp_path), log) as (_, base):
         seen: list[tuple[int, str | None]] = []
         deadline = time.monotonic() + LEASE_SECONDS + 10
         while True:
-            retry = httpx.post(base + url, json={"amount": AMOUNT}, headers=headers, timeout=30)
+            retry = httpx.post(base + url, json=body, headers=headers, timeout=30)
             code = retry.json().get("code") if retry.headers["content-type"] == "application/problem+json" else None
             seen.append((retry.status_code, code))
             if code != "idempotency_request_in_progress":
@@ -129,11 +143,17 @@ def test_a_crash_between_any_two_steps_leaves_one_posting_and_a_final_answer(
             assert time.monotonic() < deadline, f"still in progress after the lease: {seen}"
             time.sleep(0.5)
         assert (retry.status_code, code) == (final_status, final_code), seen
-        if final_status == 201:
+        if (call, crash_at) == (REPAY, "idempotency.after_effect"):
+            # The answer committed with the repayment: the very first retry replays it, no lease to wait out.
+            assert seen == [(201, None)] and retry.headers.get("idempotent-replayed") == "true"
+        if final_status == 201 and call == REPAY:
             assert retry.json()["amount"]["amount"] == AMOUNT
+        if final_status == 201 and call == BOOK:
+            assert retry.json()["borrower_id"] == "brw_booked"
         # Stable from now on: the same answer again, and nothing posted again.
-        again = httpx.post(base + url, json={"amount": AMOUNT}, headers=headers, timeout=30)
+        again = httpx.post(base + url, json=body, headers=headers, timeout=30)
         assert again.status_code == final_status and again.headers.get("idempotent-replayed") == "true"
+        assert again.content == retry.content
 
     check = bootstrap(settings)
     try:
@@ -141,9 +161,13 @@ def test_a_crash_between_any_two_steps_leaves_one_posting_and_a_final_answer(
             postings = conn.execute(
                 sa.select(sa.func.count()).select_from(loan_repayment).where(loan_repayment.c.loan_id == loan)
             ).scalar_one()
-        assert postings == 1
-        paid = Money.of("10000", "CNY") - check.lending.loan_facts(loan).outstanding_principal
-        assert Money.zero("CNY") < paid <= Money.of(AMOUNT, "CNY")
+        if call == REPAY:
+            assert postings == 1
+            paid = Money.of("10000", "CNY") - check.lending.loan_facts(loan).outstanding_principal
+            assert Money.zero("CNY") < paid <= Money.of(AMOUNT, "CNY")
+        else:
+            assert postings == 0
+            assert len(check.lending.loans_of_borrower("brw_booked")) == 1
         # What `fairlend verify` runs (tests/test_cli.py runs the command itself): the ledger, the
         # cached balances, the stored answers' seals - nothing out of place.
         assert check.verify() == []

@@ -162,7 +162,7 @@ def test_a_mutating_call_reads_the_revocations_once_for_its_key_and_its_access(
         sa.event.remove(container.engine, "before_cursor_execute", count)
 
 
-def test_the_loan_routes_that_authenticate_on_their_own_trip_refuse_a_logged_out_token_and_read_revocations_once(
+def test_the_busiest_loan_routes_refuse_a_logged_out_token_and_read_revocations_once(
     api: TestClient, container: Container
 ) -> None:
     container.lending.products.define(BASE)

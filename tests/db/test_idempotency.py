@@ -241,3 +241,55 @@ def test_pruning_forgets_old_answers_and_dead_claims_but_keeps_an_effect_whose_a
 
 def test_end_of_day_prunes_idempotency_keys_past_the_retention(container: Container) -> None:
     assert "after:idempotency_prune" in container.eod.step_names()
+
+
+def test_an_answer_given_with_the_effect_commits_with_it_and_a_retry_replays_it_at_once(
+    container: Container, store: IdempotencyStore
+) -> None:
+    held = store.claim("k", "req", lost=LOST).held
+    assert held is not None
+    with store.effects(held) as guard, container.uow() as uow:
+        uow.conn.execute(sa.insert(outbox_consumer).values(name="paid", position=0))
+        guard.answer_with_effect(ANSWER)
+        uow.commit()
+    assert guard.effected and guard.answered
+    # The process dies here, right after the effect's commit: the answer is stored already, no lease to wait out.
+    for _ in range(2):
+        retry = store.claim("k", "req", lost=LOST)
+        assert retry.outcome is Claim.REPLAY and retry.stored == ANSWER
+    with container.engine.connect() as conn:
+        row = conn.execute(sa.select(idempotency_key).where(idempotency_key.c.scope_key == "k")).one()
+    assert (row.state, row.effected, row.claim_token) == ("done", True, None)
+    assert ANSWER.body not in bytes(row.body)  # sealed like any stored answer
+    assert _effects(container) == 1 and store.verify() == []
+
+
+def test_an_answer_given_with_an_effect_that_rolls_back_is_not_stored(
+    container: Container, store: IdempotencyStore, clock: FixedClock
+) -> None:
+    held = store.claim("k", "req", lost=LOST).held
+    assert held is not None
+    with store.effects(held) as guard, container.uow() as uow:
+        uow.conn.execute(sa.insert(outbox_consumer).values(name="paid", position=0))
+        guard.answer_with_effect(ANSWER)  # the transaction then fails: no commit
+    assert not guard.effected and not guard.answered
+    assert store.claim("k", "req", lost=LOST).outcome is Claim.IN_PROGRESS
+    clock.advance(timedelta(seconds=61))
+    assert store.claim("k", "req", lost=LOST).outcome is Claim.NEW  # nothing took effect: the retry runs
+    assert _effects(container) == 0
+
+
+def test_nothing_takes_effect_after_the_answer_was_stored_with_an_effect(
+    container: Container, store: IdempotencyStore
+) -> None:
+    held = store.claim("k", "req", lost=LOST).held
+    assert held is not None
+    with store.effects(held) as guard:
+        with container.uow() as uow:
+            uow.conn.execute(sa.insert(outbox_consumer).values(name="paid", position=0))
+            guard.answer_with_effect(ANSWER)
+            uow.commit()
+        with pytest.raises(RuntimeError, match="answer is stored already"):
+            _effect(container, "later")
+    assert _effects(container) == 1
+    assert store.claim("k", "req", lost=LOST).stored == ANSWER

@@ -17,7 +17,7 @@ from fairlend.db.schema import load_all
 OWNER_KEYS = ("borrower_id", "person_id", "investor_id")
 
 # Small tables every shard reads: `create_reference_table`.
-REFERENCE = {"loan_product", "platform_business_date", "outbox_consumer"}
+REFERENCE = {"loan_product", "platform_business_date", "outbox_consumer", "finance_grade_risk"}
 
 # Work across owners, kept on the coordinator (or a later migration: docs/scale-out.md §4 names it).
 COORDINATOR = {

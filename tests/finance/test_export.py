@@ -74,3 +74,28 @@ def test_the_journal_and_statements_export_as_csv_that_sums_to_the_journal(
     figures = list(csv.DictReader(io.StringIO(statements.getvalue())))
     assert sum(int(f["amount_minor"]) for f in figures if f["statement"] == "trial_balance") == 0
     assert {"balance_sheet.assets", "income_statement", "cash_flow"} <= {f["statement"] for f in figures}
+
+
+def test_fava_opens_the_exported_books_without_errors_and_shows_their_statements(
+    container: Container, clock: FixedClock, tmp_path: Path
+) -> None:
+    from fava.application import create_app  # a test dependency (pyproject dev extra: fava)
+    from fava.core import FavaLedger
+
+    seed_book(container, clock, 70, loans=4)
+    through = clock.business_date() - timedelta(days=1)
+    path = tmp_path / "books.beancount"
+    with path.open("w", encoding="utf-8") as sink:
+        container.finance.exports.beancount(sink, through)
+    ledger = FavaLedger(str(path))
+    assert list(ledger.errors) == []  # Fava's own load: the syntax, the balance assertions, the accounts
+    assert len(ledger.all_entries) > 50
+    client = create_app([path], load=True, read_only=True).test_client()
+    home = client.get("/", follow_redirects=True)
+    assert home.status_code == 200
+    slug = home.request.path.strip("/").split("/")[0]
+    for report in ("income_statement", "balance_sheet", "trial_balance", "journal"):
+        page = client.get(f"/{slug}/{report}/")
+        assert page.status_code == 200, report
+    balance_sheet = client.get(f"/{slug}/balance_sheet/").get_data(as_text=True)
+    assert "Allowance" in balance_sheet  # the books' accounts, as the export named them

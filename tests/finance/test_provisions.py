@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
-from fairlend.finance.model import ecl_minor, loss_rate_e8, month_end, months_between
+from fairlend.finance.model import ecl_minor, lgd_e4, loss_rate_e8, month_end, months_between
 from fairlend.finance.provisions import PROVISION_KIND
 from fairlend.finance.tables import finance_allowance_use
+from fairlend.jurisdiction.model import Measurement
 from fairlend.ledger.model import AccountKey, AccountType
+from fairlend.lending.tables import loan
+from fairlend.money import Money
 from tests.finance.conftest import seed_book
+from tests.lending.conftest import BASE
 
 
 def test_the_allowance_rolls_forward_every_month_and_matches_the_journal_on_both_profiles(
@@ -66,3 +72,30 @@ def test_provisioning_a_month_twice_changes_nothing(container: Container, clock:
     assert before
     assert container.finance.provision_month(end) == []
     assert container.finance.segments(end) == before
+
+
+def test_a_loan_is_provisioned_by_the_grade_stored_on_it_not_by_its_rate(
+    profiled: Container, clock: FixedClock
+) -> None:
+    finance = profiled.finance
+    currency = profiled.profile.currency
+    lending = profiled.lending
+    lending.products.define(replace(BASE, currency=currency))
+    amount = Money.of("10000", currency)
+    # The same price (18 %, E5's on the ladder), three grades: the offer's, another offer's, none known.
+    best = lending.book_loan("brw_a", BASE.code, amount, grade="A1")
+    worst = lending.book_loan("brw_b", BASE.code, amount, grade="G5")
+    unknown = lending.book_loan("brw_c", BASE.code, amount)
+    with profiled.engine.begin() as conn:  # a loan booked before grades were stored and not backfilled
+        conn.execute(sa.update(loan).where(loan.c.id == unknown).values(grade=""))
+    end = month_end(clock.business_date())
+    assert finance.provision_month(end)
+    risk = {g.grade: g for g in finance.grades}
+    rows = {p.loan_id: p for p in finance.loan_provisions(end)}
+    for loan_id, grade, applied in ((best, "A1", "A1"), (worst, "G5", "G5"), (unknown, "", "G5")):
+        p = rows[loan_id]
+        assert (p.grade, p.pd_e6, p.lgd_e4) == (grade, risk[applied].pd_e6, lgd_e4(applied, profiled.profile.finance))
+        rate = loss_rate_e8(p.pd_e6, p.lgd_e4, p.class_code, p.remaining_months, profiled.profile.finance)
+        assert (p.rate_e8, p.ecl) == (rate, ecl_minor(p.ead, rate))
+    if profiled.profile.finance.measurement is not Measurement.CATEGORY_RATES:
+        assert rows[best].ecl < rows[worst].ecl == rows[unknown].ecl  # the grade, not the price, sets the loss

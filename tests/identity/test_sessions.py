@@ -194,3 +194,35 @@ def test_every_revocation_is_in_the_audit_log_with_who_and_why(container: Contai
     with container.uow(read_only=True) as uow:
         total = uow.conn.execute(select(func.count()).select_from(identity_session_revocation)).scalar_one()
     assert total == 3  # the operator's two revoke-alls share one row
+
+
+def test_a_token_checked_before_is_still_refused_once_it_expires_or_is_logged_out(
+    container: Container, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    who = sign_up(container)
+    tokens = container.identity.tokens
+    short, other = tokens.issue(who)[0], tokens.issue(who)[0]
+    assert tokens.authenticate(short) == who and tokens.authenticate(other) == who
+    # Checked once, the signature is not checked again (the memo answers): the expiry and the revocation are.
+    monkeypatch.setattr(tokens, "_verify", lambda token: pytest.fail("the signature was checked again"))
+    assert tokens.authenticate(short) == who
+    container.identity.sessions.log_out(other)
+    assert tokens.authenticate(other) is None
+    clock.advance(API_TOKEN_TTL)
+    assert tokens.authenticate(short) is None  # expired, memo or not
+
+
+def test_the_memo_of_checked_tokens_keeps_only_well_signed_ones_and_stays_bounded(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fairlend.identity.tokens as token_module
+
+    monkeypatch.setattr(token_module, "VERIFIED_MEMO_SIZE", 3)
+    who = sign_up(container)
+    tokens = container.identity.tokens
+    good = tokens.issue(who)[0]
+    for n in range(10):
+        assert tokens.authenticate(f"{good}x{n}") is None  # a forged signature: refused, and never kept
+    issued = [tokens.issue(who)[0] for _ in range(7)]
+    assert all(tokens.authenticate(token) == who for token in [good, *issued])
+    assert 1 <= len(tokens._verified) <= 3

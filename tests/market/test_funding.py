@@ -73,6 +73,7 @@ def test_full_funding_books_the_loan_notes_and_cash_in_one_go(container: Contain
     assert container.ledger.balance(AccountKey(AccountType.NOTES_PAYABLE, "CNY", bob)) == -yuan(4_000)
     offer = world.origination.offer("brw_solid", _offer_id(world))
     assert offer.status == "accepted" and offer.loan_id == last.loan_id
+    assert loan.grade == offer.grade != ""  # the loan keeps the grade it was listed at
     assert world.market.listings.get(listing).status is ListingStatus.FUNDED
     assert container.verify() == []
 

@@ -115,6 +115,7 @@ def test_a_solid_borrower_gets_an_offer_under_the_cap_and_accepting_books_the_lo
     accepted = world.service.accept(borrower, app.offer_id, agreed=True)
     assert accepted.status == "accepted" and accepted.loan_id and accepted.contract_id
     assert world.lending.bookings[0].funding == "platform"
+    assert world.lending.bookings[0].grade == offer.grade  # lending stores the offer's grade on the loan
     assert world.service.application(borrower, app.id).status == "accepted"
     with pytest.raises(Conflict):
         world.service.accept(borrower, app.offer_id, agreed=True)

@@ -14,6 +14,7 @@ from fairlend.identity.model import KycLevel, Principal, Role
 from fairlend.identity.tokens import WEB_SESSION_TTL
 from fairlend.sim.demo import seed_demo
 from fairlend.sim.report import DemoReport
+from fairlend.sim.simulate import SimConfig
 from fairlend.web.session import SESSION_COOKIE
 
 SMALL = {"borrowers": 8, "days": 60, "seed": 3}
@@ -93,13 +94,15 @@ def test_fairlend_demo_seeds_then_refuses_a_second_run_with_exit_2(
     monkeypatch.setenv("FAIRLEND_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
     monkeypatch.setenv("FAIRLEND_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("FAIRLEND_ENVIRONMENT", "development")
-    monkeypatch.setattr(sys, "argv", ["fairlend", "demo", "--borrowers", "4", "--days", "40", "--seed", "5"])
+    argv = ["fairlend", "demo", "--borrowers", "4", "--investors", "0", "--days", "40", "--seed", "5"]
+    monkeypatch.setattr(sys, "argv", argv)
     with pytest.raises(SystemExit) as first:
         main()
     assert first.value.code in (0, None)
     printed = capsys.readouterr().out
-    assert "demo seeded: 4 borrowers, 40 business days" in printed
-    assert "/dev/codes" in printed and "TOTP secret" in printed and "139050000" in printed
+    assert "demo seeded: 4 borrowers, 0 investors, 40 business days" in printed
+    assert "/dev/codes" in printed and "TOTP secret" in printed and "13905000000" in printed
+    assert "demo-admin-password" in printed and "demo-finance-password" in printed
     with pytest.raises(SystemExit) as second:
         main()
     assert second.value.code == 2
@@ -121,7 +124,7 @@ def test_serve_demo_seeds_an_empty_database_once_then_just_serves(
     import fairlend.cli.sim as sim_cli
 
     real = sim_cli.seed_database
-    monkeypatch.setattr(sim_cli, "seed_database", lambda settings, **_: real(settings, borrowers=3, days=35, seed=2))
+    monkeypatch.setattr(sim_cli, "seed_database", lambda settings, *_: real(settings, SimConfig(3, 0, 35, 2)))
     monkeypatch.setattr(sys, "argv", ["fairlend", "serve", "--demo", "--port", "1"])
     for _ in range(2):
         with pytest.raises(SystemExit) as ended:

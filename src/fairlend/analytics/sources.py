@@ -1,28 +1,31 @@
-"""The read-only selectables analytics is built from: the one module that names other contexts' tables.
+"""The read-only selectables analytics is built from, composed of what each context publishes.
 
-Analytics is a read model (DESIGN.md §3): it owns no table and writes nothing.
-Portfolio measures over a whole book must be set-based (issue #18: the page
-over a 10,000-borrower book in under 500 ms), which rules out walking every
-loan through the contexts' services. So, like lending's `exposures` that
-finance embeds, each selectable here is a SELECT whose column names are this
-context's contract; the measures in `queries.py` compose them and never name
-a table. A change of another context's schema changes only this module (and
-its tests, which compare every measure with what the services say).
+Analytics is a read model (DESIGN.md §3): it owns no table and writes nothing,
+and like every context it never reads another context's tables. Portfolio
+measures over a whole book must be set-based (issue #18: the page over a
+10,000-borrower book in under 500 ms), which rules out walking every loan
+through the contexts' services. So each context publishes selectables whose
+column names are its contract, as lending publishes `exposures` for finance:
+`lending.published`, `ledger.published`, `origination.published`,
+`scoring.published`, `collections.published`, `hardship.published`,
+`market.published`. This module joins them into the rows the measures in
+`queries.py` need (an import-linter contract keeps analytics off every
+`tables` module).
 
 Columns:
 - `loans()`: `borrower_id`, `loan_id`, `grade` (the offer's letter A–G, "" when
   booked without an offer), `score` (the application's score, NULL likewise),
   `open_date`, `principal`, `settled_on`, `closed_amount` (charged or written
   off), `closed_on` (the charge-off or write-off's business date, NULL when none).
-- `transitions()`: `loan_id`, `business_date`, `to_bucket`, `dpd`.
-- `repayments()`: `loan_id`, `business_date`, `principal`, `amount`, `kind`.
+- `transitions()`: `borrower_id`, `id`, `loan_id`, `business_date`, `to_bucket`, `dpd`.
+- `repayments()`: `borrower_id`, `loan_id`, `business_date`, `principal`, `amount`, `refunded`, `kind`.
 - `attempts()`: `borrower_id`, `at`, `outcome`, `rules`, `collector_id` (contact
   attempts only; the rows that record a dispatched message's outcome are left out).
 - `complaints()`: `filed_at`, `answer_due`, `answered_at`.
 - `hardship_requests()`: `requested_on`, `answer_due`, `answered_on`.
 - `investors()`: `investor_id`.
 - `application_features()`: `borrower_id`, `loan_id`, `features` (the feature row the comprehensive
-  score drew at the loan's application, scoring's `score_record.features`: JSON, null = missing).
+  score drew at the loan's application: JSON, null = missing).
 """
 
 from __future__ import annotations
@@ -31,128 +34,78 @@ from typing import Any
 
 from sqlalchemy import Select, String, and_, func, literal, select
 
-from fairlend.collections.tables import complaint, contact_log
-from fairlend.hardship.tables import hardship_request
-from fairlend.ledger.tables import ledger_entry
-from fairlend.lending.tables import loan, loan_delinquency_transition, loan_repayment
-from fairlend.market.tables import market_investor
-from fairlend.origination.tables import loan_application, loan_offer
-from fairlend.scoring.tables import score_record
+from fairlend.collections import published as collections
+from fairlend.hardship import published as hardship
+from fairlend.ledger import published as ledger
+from fairlend.lending import published as lending
+from fairlend.market import published as market
+from fairlend.origination import published as origination
+from fairlend.scoring import published as scoring
 
 CLOSING_KINDS = ("loan_charge_off", "loan_write_off")
 
 
 def loans() -> Select[Any]:
-    # One pass over the closing entries, grouped, rather than a look-up per loan (`reference` has no index).
-    closings = (
-        select(ledger_entry.c.reference.label("loan_id"), func.min(ledger_entry.c.business_date).label("on"))
-        .where(ledger_entry.c.kind.in_(CLOSING_KINDS))
-        .group_by(ledger_entry.c.reference)
-        .subquery("closings")
-    )
+    book = lending.loan_book().subquery("book")
+    # One grouped pass over the closing entries, joined once, rather than a look-up per loan.
+    closings = ledger.first_entry_dates(CLOSING_KINDS).subquery("closings")
+    offer = origination.booked_offers().subquery("offer")
+    app = origination.application_scores().subquery("app")
     return (
         select(
-            loan.c.borrower_id.label("borrower_id"),
-            loan.c.id.label("loan_id"),
-            func.coalesce(func.substr(loan_offer.c.grade, 1, 1), literal("", String)).label("grade"),
-            loan_application.c.score.label("score"),
-            loan.c.open_date.label("open_date"),
-            loan.c.principal.label("principal"),
-            loan.c.settled_on.label("settled_on"),
-            loan.c.closed_amount.label("closed_amount"),
-            closings.c.on.label("closed_on"),
+            book.c.borrower_id.label("borrower_id"),
+            book.c.loan_id.label("loan_id"),
+            func.coalesce(func.substr(offer.c.grade, 1, 1), literal("", String)).label("grade"),
+            app.c.score.label("score"),
+            book.c.open_date.label("open_date"),
+            book.c.principal.label("principal"),
+            book.c.settled_on.label("settled_on"),
+            book.c.closed_amount.label("closed_amount"),
+            closings.c.business_date.label("closed_on"),
         )
-        .select_from(loan)
-        .outerjoin(closings, closings.c.loan_id == loan.c.id)
-        .outerjoin(loan_offer, and_(loan_offer.c.loan_id == loan.c.id, loan_offer.c.borrower_id == loan.c.borrower_id))
-        .outerjoin(
-            loan_application,
-            and_(
-                loan_application.c.borrower_id == loan_offer.c.borrower_id,
-                loan_application.c.id == loan_offer.c.application_id,
-            ),
-        )
+        .select_from(book)
+        .outerjoin(closings, closings.c.reference == book.c.loan_id)
+        .outerjoin(offer, and_(offer.c.loan_id == book.c.loan_id, offer.c.borrower_id == book.c.borrower_id))
+        .outerjoin(app, and_(app.c.borrower_id == offer.c.borrower_id, app.c.application_id == offer.c.application_id))
     )
 
 
 def transitions() -> Select[Any]:
-    t = loan_delinquency_transition
-    return select(
-        t.c.borrower_id.label("borrower_id"),
-        t.c.id.label("id"),
-        t.c.loan_id.label("loan_id"),
-        t.c.business_date.label("business_date"),
-        t.c.to_bucket.label("to_bucket"),
-        t.c.dpd.label("dpd"),
-    )
+    return lending.delinquency_transitions()
 
 
 def repayments() -> Select[Any]:
-    r = loan_repayment
-    return select(
-        r.c.borrower_id.label("borrower_id"),
-        r.c.loan_id.label("loan_id"),
-        r.c.business_date.label("business_date"),
-        r.c.principal.label("principal"),
-        r.c.amount.label("amount"),
-        r.c.refunded.label("refunded"),
-        r.c.kind.label("kind"),
-    )
+    return lending.repayments()
 
 
 def attempts() -> Select[Any]:
-    c = contact_log
-    return select(
-        c.c.borrower_id.label("borrower_id"),
-        c.c.at.label("at"),
-        c.c.outcome.label("outcome"),
-        c.c.rules.label("rules"),
-        c.c.collector_id.label("collector_id"),
-    ).where(c.c.resolves == "")
+    return collections.contact_attempts()
 
 
 def complaints() -> Select[Any]:
-    c = complaint
-    return select(
-        c.c.filed_at.label("filed_at"), c.c.answer_due.label("answer_due"), c.c.answered_at.label("answered_at")
-    )
+    return collections.complaints()
 
 
 def hardship_requests() -> Select[Any]:
-    h = hardship_request
-    return select(
-        h.c.requested_on.label("requested_on"),
-        h.c.answer_due.label("answer_due"),
-        h.c.answered_on.label("answered_on"),
-    )
+    return hardship.hardship_requests()
 
 
 def investors() -> Select[Any]:
-    return select(market_investor.c.investor_id.label("investor_id")).order_by(market_investor.c.investor_id)
+    return market.investors()
 
 
 def application_features() -> Select[Any]:
     """Each loan booked from an application, with the features its score was drawn from (loans without one: absent)."""
+    book = lending.loan_book().subquery("book")
+    offer = origination.booked_offers().subquery("offer")
+    app = origination.application_scores().subquery("app")
+    score = scoring.score_features().subquery("score")
     return (
         select(
-            loan.c.borrower_id.label("borrower_id"),
-            loan.c.id.label("loan_id"),
-            score_record.c.features.label("features"),
+            book.c.borrower_id.label("borrower_id"), book.c.loan_id.label("loan_id"), score.c.features.label("features")
         )
-        .select_from(loan)
-        .join(loan_offer, and_(loan_offer.c.loan_id == loan.c.id, loan_offer.c.borrower_id == loan.c.borrower_id))
-        .join(
-            loan_application,
-            and_(
-                loan_application.c.borrower_id == loan_offer.c.borrower_id,
-                loan_application.c.id == loan_offer.c.application_id,
-            ),
-        )
-        .join(
-            score_record,
-            and_(
-                score_record.c.borrower_id == loan_application.c.borrower_id,
-                score_record.c.id == loan_application.c.score_id,
-            ),
-        )
+        .select_from(book)
+        .join(offer, and_(offer.c.loan_id == book.c.loan_id, offer.c.borrower_id == book.c.borrower_id))
+        .join(app, and_(app.c.borrower_id == offer.c.borrower_id, app.c.application_id == offer.c.application_id))
+        .join(score, and_(score.c.borrower_id == app.c.borrower_id, score.c.score_id == app.c.score_id))
     )

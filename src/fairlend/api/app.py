@@ -11,6 +11,7 @@ from fairlend.api import docs, openapi, problems
 from fairlend.api.auth import bearer_principal
 from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, answer_handler, claim_key
 from fairlend.api.limits import BodySizeLimit
+from fairlend.api.reads import runner_for
 from fairlend.api.routers import autoinvest as autoinvest_routes
 from fairlend.api.routers import certificates as certificate_routes
 from fairlend.api.routers import collections, collectors, complaints, health, identity
@@ -102,6 +103,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         dependencies=[Depends(claim_key)],
     )
     app.state.container = container
+    # Where the request path's blocking reads run, decided once for this database (api/reads.py).
+    app.state.read_runner = runner_for(container.settings)
     app.state.idempotency_principal = partial(principal_of, container)
     problems.install(app)
     health.install(app, container)

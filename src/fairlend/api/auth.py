@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from fairlend.api.deps import get_container
+from fairlend.api.reads import read_runner
 from fairlend.errors import Forbidden, Unauthorized
 from fairlend.identity.model import Principal, Role
 
@@ -63,45 +63,14 @@ def bearer_principal(request: Request, token: str) -> Principal | None:
 async def current_principal(request: Request) -> Principal:
     token = _bearer(request)
     known, principal = _checked(request, token)
-    if not known:  # the revocation read goes to the thread pool; an answer known already does not
-        principal = await run_in_threadpool(bearer_principal, request, token)
+    if not known:  # the revocation read runs where reads run (api/reads.py); an answer known already reads nothing
+        principal = await read_runner(request)(bearer_principal, request, token)
     if principal is None:
         raise Unauthorized("invalid_token", "the bearer token is not valid, has expired or was revoked")
     return principal
 
 
 Authenticated = Annotated[Principal, Depends(current_principal)]
-
-
-class Credential:
-    """A bearer token presented with the request, not yet checked: `principal()` checks it, in the caller's thread.
-
-    For a sync route, whose own I/O runs on the thread pool anyway: `Authenticated` reads the
-    revocations on a trip of its own before the route's (about 0.1-0.2 ms each, docs/performance.md),
-    `Credentialed` lets the route's first line do the same check on the route's trip. The route
-    must call `principal()` before it reads or does anything: it is the same check, with the same
-    answers (401 `not_authenticated` before the route runs, 401 `invalid_token` from `principal()`),
-    and one revocation read per request whoever asks (`bearer_principal`).
-    """
-
-    __slots__ = ("_request", "_token")
-
-    def __init__(self, request: Request, token: str) -> None:
-        self._request = request
-        self._token = token
-
-    def principal(self) -> Principal:
-        principal = bearer_principal(self._request, self._token)
-        if principal is None:
-            raise Unauthorized("invalid_token", "the bearer token is not valid, has expired or was revoked")
-        return principal
-
-
-async def credential(request: Request) -> Credential:  # no I/O: the header alone
-    return Credential(request, _bearer(request))
-
-
-Credentialed = Annotated[Credential, Depends(credential)]
 
 
 async def presented_token(request: Request, _principal: Authenticated) -> str:

@@ -16,7 +16,10 @@ omitted defaults, are the same request; "007" and "7" as a string are not.
 
 Crash safety is db/idempotency.py's: the claim has a lease, the effect marks
 the key in its own transaction (`db.uow.commit_hook`, set here for the span of
-the request), and the answer is stored before a byte of it is sent. Two parts
+the request), and the answer is stored before a byte of it is sent. A route
+that can render its answer inside its effect's transaction (`AnswerWithEffect`:
+a repayment) has it stored there, with the effect: one write fewer, and no
+window in which the effect is made and its answer lost. Two parts
 work together because the claim must come after routing and validation but
 before the route's effect: the middleware reads the body, owns the response
 (buffered, stored, then sent) and cleans up; the `claim_key` dependency, which
@@ -35,6 +38,7 @@ import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from anyio import CancelScope, to_thread
 from fastapi import Request
@@ -125,7 +129,7 @@ async def claim_key(request: Request) -> None:
     if result is None:
         return  # anonymous or a credential that no longer works: not idempotent, the route decides
     if result.outcome is Claim.NEW and result.held is not None:
-        keyed.effects.hold(result.held)
+        keyed.effects.hold(request.app.state.container.idempotency.guard(result.held))
         crash_point("idempotency.after_claim")
         return
     if result.outcome is Claim.REPLAY and result.stored is not None:
@@ -143,6 +147,39 @@ async def claim_key(request: Request) -> None:
         ),
         retry_after=result.retry_after,
     )
+
+
+T = TypeVar("T")
+
+
+class AnswerWithEffect(Generic[T]):
+    """A route's answer, rendered inside its effect's transaction and stored there as the key's answer.
+
+    Pass it to a service that calls it with its result just before it commits (`repay_as(then=...)`);
+    return `response` afterwards. With a claimed key, the commit that makes the effect also stores
+    this answer (db/idempotency.py), so the middleware has nothing left to write; without one
+    (no key, an anonymous call) it only renders.
+    """
+
+    __slots__ = ("_render", "_response")
+
+    def __init__(self, render: Callable[[T], Response]) -> None:
+        self._render = render
+        self._response: Response | None = None
+
+    def __call__(self, result: T) -> None:
+        response = self._render(result)
+        self._response = response
+        keyed = _keyed.get()
+        if keyed is not None:
+            content_type = response.headers.get("content-type", "application/json")
+            keyed.effects.answer_with_effect(StoredResponse(response.status_code, content_type, bytes(response.body)))
+
+    @property
+    def response(self) -> Response:
+        if self._response is None:
+            raise RuntimeError("the service did not give its result to the answer")
+        return self._response
 
 
 def _claim(request: Request, key: str, fingerprint: str) -> ClaimResult | None:
@@ -219,6 +256,15 @@ class IdempotencyMiddleware:
         held = keyed.effects.held
         if held is None or start is None:
             await _flush(send, start, chunks)
+            return
+        stored = keyed.effects.answered
+        if stored is not None:
+            # Stored with the effect: nothing to write. The client gets what a retry would get.
+            body = b"".join(chunks)
+            if int(start["status"]) == stored.status_code and body == stored.body:
+                await _flush(send, start, [body])
+            else:
+                await _send(send, stored)
             return
         status = int(start["status"])
         if status >= 500:

@@ -103,7 +103,7 @@ def serve(
         if database_has_people(settings):
             err.print("the database already holds people: starting without seeding the demo")
         else:
-            print_report(seed_database(settings, borrowers=40, days=90, seed=7))
+            print_report(seed_database(settings))
     container = bootstrap(settings)
     if settings.is_sqlite:
         from fairlend.db.migrate import upgrade

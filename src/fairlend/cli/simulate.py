@@ -11,7 +11,6 @@ from rich.table import Table
 
 from fairlend.bootstrap import bootstrap
 from fairlend.cli import UsageError, err, load_settings, out
-from fairlend.cli.sim import prepare_database
 from fairlend.clock import FixedClock, SystemClock
 from fairlend.config import Settings
 from fairlend.jurisdiction.loader import load_profile
@@ -20,6 +19,22 @@ from fairlend.sim.timing import Timer
 from fairlend.sim.world import SimReport, local_instant
 
 app: typer.Typer = typer.Typer()
+
+
+def prepare_database(settings: Settings) -> None:
+    """Migrate SQLite as `serve` does; PostgreSQL must be upgraded by an operator first."""
+    from fairlend.db.migrate import is_current, upgrade
+
+    container = bootstrap(settings)
+    try:
+        if settings.is_sqlite:
+            upgrade(container.engine)
+        elif not is_current(container.engine):
+            raise UsageError(
+                "schema_out_of_date", "the database schema is not current; run `fairlend db upgrade` first"
+            )
+    finally:
+        container.close()
 
 
 def settings_for(database: str | None, jurisdiction: str | None) -> Settings:

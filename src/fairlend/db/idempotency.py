@@ -10,6 +10,10 @@ A request with a key goes through three steps, each its own commit:
    whose claim was taken over cannot commit an effect at all (`ClaimLost`);
 3. **answer**: the response is stored (`done`) before it is sent to the client.
 
+A route whose answer is known inside its effect's transaction (a repayment) gives it
+to the guard (`EffectGuard.answer_with_effect`): steps 2 and 3 are then one write, in
+the effect's own transaction, and the row goes from `pending` to `done` with the effect.
+
 A retry with the same key and request then gets, depending on where the first
 attempt stopped:
 
@@ -136,6 +140,8 @@ _STORE = (
     update(idempotency_key).where(_K.scope_key == bindparam("k_scope"), _K.state == "pending").values(_STORE_VALUES)
 )
 _STORE_HELD = _STORE.where(_K.claim_token == bindparam("k_token"))
+# The answer stored in the effect's own transaction: it is the effect's mark as well.
+_STORE_WITH_EFFECT = _STORE_HELD.values(effected=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +155,23 @@ class EffectGuard:
     """The commit hook of one claimed request (see the module docstring, step 2)."""
 
     held: Held
+    store: IdempotencyStore
     effected: bool = field(default=False)
+    # The answer given inside the effect's transaction, stored with it; `answered` once that committed.
+    answer: StoredResponse | None = None
+    answered: bool = field(default=False)
+
+    def answer_with_effect(self, answer: StoredResponse) -> None:
+        """Store `answer` as the key's answer in the transaction about to commit the effect."""
+        self.answer = answer
 
     def before_commit(self, conn: Connection) -> None:
-        marked = conn.execute(_MARK_EFFECTED, {"k_scope": self.held.scope_key, "k_token": self.held.token}).rowcount
+        if self.answered:
+            raise RuntimeError("this request's answer is stored already: nothing may take effect after it")
+        if self.answer is not None:
+            marked = int(self.store.store_with_effect(conn, self.held, self.answer))
+        else:
+            marked = conn.execute(_MARK_EFFECTED, {"k_scope": self.held.scope_key, "k_token": self.held.token}).rowcount
         if marked != 1:
             raise ClaimLost(
                 "idempotency_claim_lost",
@@ -161,6 +180,7 @@ class EffectGuard:
 
     def after_commit(self) -> None:
         self.effected = True
+        self.answered = self.answer is not None
         crash_point("idempotency.after_effect")
 
 
@@ -174,12 +194,22 @@ class EffectSlot:
 
     guard: EffectGuard | None = None
 
-    def hold(self, held: Held) -> None:
-        self.guard = EffectGuard(held)
+    def hold(self, guard: EffectGuard) -> None:
+        self.guard = guard
 
     @property
     def held(self) -> Held | None:
         return None if self.guard is None else self.guard.held
+
+    @property
+    def answered(self) -> StoredResponse | None:
+        """The answer stored with the effect, once its transaction committed."""
+        guard = self.guard
+        return guard.answer if guard is not None and guard.answered else None
+
+    def answer_with_effect(self, answer: StoredResponse) -> None:
+        if self.guard is not None:  # no claim (no key, an anonymous call): there is nothing to answer
+            self.guard.answer_with_effect(answer)
 
     def before_commit(self, conn: Connection) -> None:
         if self.guard is not None:
@@ -261,10 +291,14 @@ class IdempotencyStore:
             uow.commit()
             return ClaimResult(Claim.REPLAY, stored=lost)
 
+    def guard(self, held: Held) -> EffectGuard:
+        """The commit hook that marks `held` effected (or stores its answer) in each committing transaction."""
+        return EffectGuard(held, self)
+
     @contextmanager
     def effects(self, held: Held) -> Iterator[EffectGuard]:
         """Within this block, every committing unit of work marks the key effected in its own transaction."""
-        guard = EffectGuard(held)
+        guard = self.guard(held)
         reset = commit_hook.set(guard)
         try:
             yield guard
@@ -312,9 +346,13 @@ class IdempotencyStore:
             uow.commit()
         return int(removed or 0)
 
+    def store_with_effect(self, conn: Connection, held: Held, response: StoredResponse) -> bool:
+        """Store the answer in the effect's transaction (`conn`), marking the key effected with it."""
+        return bool(conn.execute(_STORE_WITH_EFFECT, self._sealed(held.scope_key, response, held.token)).rowcount)
+
     # ---- sealing ---------------------------------------------------------------------
 
-    def _store(self, conn: Connection, scope_key: str, response: StoredResponse, *, token: str | None = None) -> bool:
+    def _sealed(self, scope_key: str, response: StoredResponse, token: str | None) -> dict[str, Any]:
         values = {
             "k_scope": scope_key,
             "state": "done",
@@ -325,11 +363,13 @@ class IdempotencyStore:
             "claim_token": None,
             "lease_until": None,
         }
-        if token is None:
-            done = conn.execute(_STORE, values).rowcount
-        else:
-            done = conn.execute(_STORE_HELD, {**values, "k_token": token}).rowcount
-        return bool(done)
+        if token is not None:
+            values["k_token"] = token
+        return values
+
+    def _store(self, conn: Connection, scope_key: str, response: StoredResponse, *, token: str | None = None) -> bool:
+        values = self._sealed(scope_key, response, token)
+        return bool(conn.execute(_STORE if token is None else _STORE_HELD, values).rowcount)
 
     def _open(self, row: Row[tuple[object, ...]]) -> StoredResponse:
         blob = bytes(row.body or b"")

@@ -22,6 +22,10 @@ request holds an idempotency claim (db/idempotency.py), each unit of work that
 commits in that request first marks the claimed key as effected, in its own
 transaction, so "the request took effect" and the effect commit or roll back
 together. Nothing else sets it.
+
+`on_event_loop` is set while the API runs a read on the event loop (api/reads.py: SQLite only): a
+unit of work that would write there is refused, since it would hold the loop while it waits for
+the process's write lock, stalling every request.
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ WRITER_WAIT_SECONDS = 30  # db/engine.py's busy_timeout
 
 # Set for the span of one request by the idempotency machinery (db/idempotency.py), never by services.
 commit_hook: ContextVar[CommitHook | None] = ContextVar("fairlend_commit_hook", default=None)
+# Set by the API while a read runs on the event loop (api/reads.py), never by services.
+on_event_loop: ContextVar[bool] = ContextVar("fairlend_on_event_loop", default=False)
 
 
 class EventBus:
@@ -126,6 +132,8 @@ class UnitOfWork:
         return self._engine.dialect.name
 
     def __enter__(self) -> Self:
+        if not self._read_only and on_event_loop.get():
+            raise RuntimeError("a unit of work that writes runs on the thread pool, never on the event loop")
         if self._writers is not None:
             # Bounded like SQLite's own wait (busy_timeout): past it, SQLite's busy handler decides as before.
             self._writing = self._writers.acquire(timeout=WRITER_WAIT_SECONDS)

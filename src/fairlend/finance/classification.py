@@ -25,13 +25,26 @@ _DAY = bindparam("day", type_=finance_class_change.c.business_date.type)
 _OBSERVED_AFTER = bindparam("observed_after", type_=finance_class_change.c.business_date.type)
 
 
-def rank_by_days(dpd: ColumnElement[Any], finance: FinanceProfile) -> ColumnElement[Any]:
-    whens = [(dpd >= cls.from_dpd, literal(i)) for i, cls in reversed(list(enumerate(finance.classes))) if i]
-    return case(*whens, else_=literal(0)) if whens else literal(0)
+def class_by_days(
+    dpd: ColumnElement[Any], observed: ColumnElement[Any], finance: FinanceProfile
+) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """The new class and the restructured flag, each one CASE that reads days past due a few times at most.
 
-
-def code_of(rank: ColumnElement[Any], finance: FinanceProfile) -> ColumnElement[Any]:
-    return case(*[(rank == i, literal(cls.code)) for i, cls in enumerate(finance.classes)], else_=literal("?"))
+    Worst class first; once below the restructured floor's threshold, a loan still observed
+    takes the floor (`model.classify`). Month-end classifies every loan: the expression is
+    evaluated per loan (in the SELECT and again in the WHERE), so it is kept flat.
+    """
+    floor = finance.class_codes().index(finance.restructured_floor)
+    whens: list[tuple[ColumnElement[Any], ColumnElement[Any]]] = []
+    for i in range(len(finance.classes) - 1, 0, -1):
+        whens.append((dpd >= finance.classes[i].from_dpd, literal(finance.classes[i].code)))
+        if i == floor:
+            whens.append((observed, literal(finance.classes[floor].code)))
+    new_class = case(*whens, else_=literal(finance.classes[0].code))
+    if not floor:
+        return new_class, literal(0)
+    lifted = case((dpd >= finance.classes[floor].from_dpd, literal(0)), (observed, literal(1)), else_=literal(0))
+    return new_class, lifted
 
 
 class Classifier:
@@ -42,11 +55,8 @@ class Classifier:
         self.base = finance.classes[0].code
         exposures = active_exposures().subquery("e")
         current = finance_loan_class
-        floor = finance.class_codes().index(finance.restructured_floor)
-        by_days = rank_by_days(exposures.c.dpd, finance)
         observed = and_(exposures.c.modified_on.is_not(None), exposures.c.modified_on > _OBSERVED_AFTER)
-        lifted = and_(observed, by_days < floor)
-        new_class = code_of(case((lifted, literal(floor)), else_=by_days), finance)
+        new_class, lifted = class_by_days(exposures.c.dpd, observed, finance)
         old_class = func.coalesce(current.c.class_code, literal(self.base))
         joined = exposures.outerjoin(
             current,
@@ -61,7 +71,7 @@ class Classifier:
                 old_class,
                 new_class,
                 exposures.c.dpd,
-                case((lifted, literal(1)), else_=literal(0)),
+                lifted,
             )
             .select_from(joined)
             .where(new_class != old_class)
@@ -71,7 +81,8 @@ class Classifier:
             ["borrower_id", "loan_id", "business_date", "currency", "from_class", "to_class", "dpd", "restructured"],
             changed,
         )
-        todays = select(c.loan_id).where(c.business_date == _DAY)
+        # Only a loan that left a class other than the first has a current row to replace.
+        todays = select(c.loan_id).where(c.business_date == _DAY, c.from_class != self.base)
         self._forget = delete(current).where(current.c.loan_id.in_(todays))
         self._store = insert(current).from_select(
             ["borrower_id", "loan_id", "currency", "class_code", "since"],

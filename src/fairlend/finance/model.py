@@ -350,10 +350,9 @@ LGD_SCALE = 10_000
 
 @dataclass(frozen=True, slots=True)
 class GradeRisk:
-    """A grade's price and 12-month probability of default, from the comprehensive score's calibration."""
+    """A grade's 12-month probability of default, from the comprehensive score's calibration."""
 
     grade: str
-    rate: Decimal  # the grade's nominal rate: a loan is graded by its price
     pd_12m: Decimal
 
     @property
@@ -361,13 +360,9 @@ class GradeRisk:
         return int((self.pd_12m * PD_SCALE).to_integral_value(ROUND_HALF_UP))
 
 
-def grade_of_rate(rate: Decimal, grades: Sequence[GradeRisk]) -> GradeRisk:
-    """The worst grade priced at or below the loan's rate (the best grade below every price)."""
-    found = grades[0]
-    for grade in grades:
-        if grade.rate <= rate:
-            found = grade
-    return found
+def risk_of(grade: str, grades: Sequence[GradeRisk]) -> GradeRisk:
+    """The risk of the grade stored on the loan; a loan with no known grade carries the worst (prudence)."""
+    return next((g for g in grades if g.grade == grade), grades[-1])
 
 
 def lgd_e4(grade: str, finance: FinanceProfile) -> int:

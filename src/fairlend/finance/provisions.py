@@ -1,7 +1,7 @@
 """Provisions at month-end: ECL per loan in one INSERT ... SELECT, then one journal entry per segment.
 
 A segment is (currency, class). Per loan, `model.loss_rate_e8` and
-`model.ecl_minor` written as SQL: the grade from the loan's price band, its
+`model.ecl_minor` written as SQL: the grade stored on the loan, its
 12-month PD (the comprehensive score's calibration) and LGD (the profile's
 default by grade letter), 12-month or lifetime by class, 1 from the default
 class; or the class's reference rate (FN-2). The rows stay as the
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, func, insert, literal, select
+from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, delete, func, insert, literal, select
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.finance.model import (
@@ -36,6 +36,7 @@ from fairlend.finance.model import (
 )
 from fairlend.finance.tables import (
     finance_allowance_use,
+    finance_grade_risk,
     finance_loan_class,
     finance_provision_loan,
     finance_provision_segment,
@@ -67,15 +68,6 @@ def _big(value: int) -> ColumnElement[Any]:
     return literal(value, BigInteger)
 
 
-def _by_price(
-    rate: ColumnElement[Any], grades: Sequence[GradeRisk], values: Sequence[Any], type_: Any = None
-) -> ColumnElement[Any]:
-    """The value of the worst grade priced at or below the loan's rate (`model.grade_of_rate`)."""
-    pairs = reversed(list(zip(grades, values, strict=True)))
-    whens = [(rate >= float(g.rate) - 1e-9, literal(v, type_)) for g, v in pairs]
-    return case(*whens, else_=literal(values[0], type_))
-
-
 def _cap(value: ColumnElement[Any], cap: int) -> ColumnElement[Any]:
     return case((value > cap, _big(cap)), else_=value)
 
@@ -87,21 +79,30 @@ class Provisions:
         codes = finance.class_codes()
         e = active_exposures().subquery("e")
         current = finance_loan_class
-        joined = e.outerjoin(current, and_(current.c.borrower_id == e.c.borrower_id, current.c.loan_id == e.c.loan_id))
+        # The grade stored on the loan at origination (lending/grades.py), its PD and LGD looked up in the
+        # month's table (`_risks`, written first); a grade not known carries the worst's (`model.risk_of`).
+        risk = finance_grade_risk
+        worst = grades[-1]
+        worst_lgd = lgd_e4(worst.grade, finance)
+        self._risks = [{"grade": g.grade, "pd_e6": g.pd_e6, "lgd_e4": lgd_e4(g.grade, finance)} for g in grades]
+        self._risks.append({"grade": "", "pd_e6": worst.pd_e6, "lgd_e4": worst_lgd})
+        joined = e.outerjoin(
+            current, and_(current.c.borrower_id == e.c.borrower_id, current.c.loan_id == e.c.loan_id)
+        ).outerjoin(risk, and_(risk.c.month_end == _MONTH_END, risk.c.grade == e.c.grade))
         class_code = func.coalesce(current.c.class_code, literal(codes[0]))
-        rank = case(*[(class_code == code, literal(i)) for i, code in enumerate(codes)], else_=literal(0))
-        grade = _by_price(e.c.rate, grades, [g.grade for g in grades])
-        pd = _by_price(e.c.rate, grades, [g.pd_e6 for g in grades], BigInteger)
-        lgd = _by_price(e.c.rate, grades, [lgd_e4(g.grade, finance) for g in grades], BigInteger)
+        pd = func.coalesce(risk.c.pd_e6, _big(worst.pd_e6))
+        lgd = func.coalesce(risk.c.lgd_e4, _big(worst_lgd))
         months = e.c.remaining_months
         rate: ColumnElement[Any]
         effective: ColumnElement[Any]
         if finance.measurement is Measurement.CATEGORY_RATES:
             rate = case(
-                *[(class_code == c.code, _big(int(c.rate * RATE_SCALE))) for c in finance.classes],
+                {c.code: _big(int(c.rate * RATE_SCALE)) for c in finance.classes},
+                value=class_code,
                 else_=_big(RATE_SCALE),
             )
         else:
+            rank = case({code: literal(i) for i, code in enumerate(codes)}, value=class_code, else_=literal(0))
             twelve = case((months > 12, literal(12)), else_=months)
             lifetime = _cap(pd * months // 12, PD_SCALE)
             if finance.measurement is Measurement.IFRS9:
@@ -133,7 +134,7 @@ class Provisions:
                 e.c.loan_id,
                 e.c.currency,
                 class_code,
-                grade,
+                e.c.grade,
                 e.c.dpd,
                 months,
                 pd,
@@ -169,6 +170,8 @@ class Provisions:
         if self.is_done(uow, month_end):
             return []
         params = {"month_end": month_end, "start": month_end.replace(day=1)}
+        uow.conn.execute(delete(finance_grade_risk).where(finance_grade_risk.c.month_end == month_end))
+        uow.conn.execute(insert(finance_grade_risk), [{"month_end": month_end, **r} for r in self._risks])
         uow.conn.execute(self._explain, params)
         required: dict[tuple[str, str], tuple[int, int, int]] = {
             (cur, seg): (int(n), int(ead or 0), int(ecl or 0))

@@ -56,6 +56,17 @@ finance_provision_loan = Table(
     Index("ix_finance_provision_loan_month", "month_end", "currency", "class_code"),
 )
 
+# Each month-end's PD and LGD per grade (the grade stored on the loan): what the month's loans joined.
+# The grade "" (none known) carries the worst grade's. Reference data, not a borrower's (finance_0005).
+finance_grade_risk = Table(
+    "finance_grade_risk",
+    metadata,
+    Column("month_end", Date, primary_key=True),
+    Column("grade", String(4), primary_key=True),
+    Column("pd_e6", Integer, nullable=False),
+    Column("lgd_e4", Integer, nullable=False),
+)
+
 finance_provision_segment = Table(
     "finance_provision_segment",
     metadata,

@@ -7,8 +7,8 @@ a contract (like an event's fields) that another context may embed in its own
 INSERT ... SELECT. Lending's tables stay lending's: nobody names them but this
 module, and a change of the subledger changes only this query.
 
-Columns: `borrower_id`, `loan_id`, `currency`, `dpd`, `rate` (nominal, as a
-float: only for grading by price bands), `ead` (exposure at default: every
+Columns: `borrower_id`, `loan_id`, `currency`, `dpd`, `grade` (the risk grade
+stored at origination, lending/grades.py; "" where none is known), `ead` (exposure at default: every
 receivable of the loan, in minor units), `remaining_months` (at least 1),
 `modified_on` (the date its schedule was last replaced by a modification —
 a hardship plan, a restructuring — or NULL), `unpaid_interest` (interest
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, Select, case, cast, func, literal, select
+from sqlalchemy import Select, case, func, literal, select
 
 from fairlend.lending.eod_steps import ACTIVE
 from fairlend.lending.model import Frequency
@@ -51,7 +51,7 @@ def active_exposures() -> Select[Any]:
         loan.c.id.label("loan_id"),
         loan.c.currency.label("currency"),
         loan.c.dpd.label("dpd"),
-        cast(loan.c.rate, Float).label("rate"),
+        loan.c.grade.label("grade"),
         (
             loan.c.principal_outstanding
             + loan.c.interest_due
@@ -59,7 +59,8 @@ def active_exposures() -> Select[Any]:
             + loan.c.penalty_due
             + loan.c.fees_due
         ).label("ead"),
-        case((_MONTHS < 1, literal(1)), else_=_MONTHS).label("remaining_months"),
+        # At least 1: each frequency's months are below 1 exactly when no installment remains.
+        case((_REMAINING < 1, literal(1)), else_=_MONTHS).label("remaining_months"),
         # Only a modified loan has replaced schedules: the look-up runs for those alone.
         case((loan.c.schedule_version > 1, _MODIFIED_ON), else_=None).label("modified_on"),
         (loan.c.interest_due + loan.c.accrued_interest).label("unpaid_interest"),

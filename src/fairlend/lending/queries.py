@@ -189,6 +189,7 @@ def _detail(uow: UnitOfWork, row: Row[Any], insts: list[Row[Any]]) -> LoanDetail
         recovered=money(recovered),
         origination_fee=money(row.fee_amount),
         schedule=tuple(views),
+        grade=row.grade,
     )
 
 

@@ -53,7 +53,13 @@ class LoanRepayments(LendingQueries):
         return result
 
     def repay_as(
-        self, loan_id: str, amount: Decimal, *, may_pay: Callable[[str], None], reference: str = ""
+        self,
+        loan_id: str,
+        amount: Decimal,
+        *,
+        may_pay: Callable[[str], None],
+        reference: str = "",
+        then: Callable[[RepaymentResult], None] | None = None,
     ) -> RepaymentResult:
         """`repay` for a caller who may pay some loans only, with the amount in the loan's currency's major units.
 
@@ -61,6 +67,9 @@ class LoanRepayments(LendingQueries):
         not pay this loan, and the amount takes the loan's currency (`amount_too_precise` finer than
         its smallest unit): in the repayment's own transaction, so nothing is written before either
         and no read of the loan's facts goes before it (the API's route, docs/performance.md).
+        `then(result)` runs in the same transaction once the repayment is made, just before it
+        commits: what the caller records with it commits or rolls back with it (the API stores its
+        answer to the Idempotency-Key there).
         """
         with self._uow() as uow:
             ln = self._load(uow, loan_id)
@@ -69,6 +78,8 @@ class LoanRepayments(LendingQueries):
             if money.minor <= 0:
                 raise Invalid("amount_not_positive", "a repayment must be positive")
             result = self._repay(uow, loan_id, money, reference, None, loaded=ln)
+            if then is not None:
+                then(result)
             uow.commit()
         return result
 

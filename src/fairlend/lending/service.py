@@ -22,10 +22,11 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
-from fairlend.lending import collectable
+from fairlend.lending import collectable, recalculation
 from fairlend.lending.closing import close_loan
 from fairlend.lending.events import LoanChargedOff, LoanDisbursed, LoanWrittenOff
 from fairlend.lending.files import RepaymentFiles
+from fairlend.lending.grades import PricedGrade, checked_grade, grade_by_price
 from fairlend.lending.importing import as_of, catch_up
 from fairlend.lending.model import FeeTreatment, LoanState
 from fairlend.lending.modifying import LoanModifications
@@ -45,9 +46,13 @@ from fairlend.money import Money
 class LendingService(LoanModifications):
     """Loans: booking, repayments, payoff, charge-off and write-off; the queries come from `LendingQueries`."""
 
-    def __init__(self, uow: UnitOfWorkFactory, ledger: Ledger, profile: Profile) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, ledger: Ledger, profile: Profile, grades: Sequence[PricedGrade] = ()
+    ) -> None:
         super().__init__(uow, ledger)
         self._profile = profile
+        # Origination's price of each grade (bootstrap): grades a loan booked without one.
+        self.grades = tuple(grades)
         self.products = Products(uow, profile)
         # Versions are immutable: the repayment hot path reads each one once per process.
         self._product_cache: ProductCache = {}
@@ -95,6 +100,7 @@ class LendingService(LoanModifications):
         fee: Money | None = None,
         repayments: Sequence[PastRepayment] = (),
         installment: Money | None = None,
+        grade: str | None = None,
     ) -> str:
         """Book a loan and disburse it; the loan is active (or, repaid in full, settled) when this returns.
 
@@ -106,7 +112,9 @@ class LendingService(LoanModifications):
         through the waterfall on its own date (`importing.py`).
         `funded_from` is the account the proceeds leave (the platform's cash
         unless the market funds the loan from its notes); `fee` replaces the
-        product's origination fee rate with an agreed amount.
+        product's origination fee rate with an agreed amount. `grade` is the
+        risk grade the loan was offered at; without one the loan is graded by
+        its price (`grades.grade_by_price`).
         """
         with self._uow() as uow:
             loan_id = self.book_loan_in(
@@ -124,6 +132,7 @@ class LendingService(LoanModifications):
                 fee=fee,
                 repayments=repayments,
                 installment=installment,
+                grade=grade,
             )
             uow.commit()
         return loan_id
@@ -146,6 +155,7 @@ class LendingService(LoanModifications):
         repayments: Sequence[PastRepayment] = (),
         installment: Money | None = None,
         funding: Sequence[Posting] = (),
+        grade: str | None = None,
     ) -> str:
         """`book_loan` in the caller's transaction (the market books as a listing funds); never commits.
 
@@ -175,8 +185,10 @@ class LendingService(LoanModifications):
             installment=installment,
         )
         loan_id = loan_id or new_id("loan")
+        nominal = rate if rate is not None else product.rate
+        graded = checked_grade(grade) if grade is not None else grade_by_price(nominal, self.grades)
         # Booked as of its open date: an imported loan is then caught up to today, below.
-        self._insert_loan(uow, loan_id, borrower_id, quote, rate if rate is not None else product.rate, opened)
+        self._insert_loan(uow, loan_id, borrower_id, quote, nominal, opened, graded)
         schedule = quote.schedule
         source = funded_from or AccountKey(AccountType.PLATFORM_CASH, product.currency)
         postings = [debit(AccountKey(AccountType.LOAN_PRINCIPAL, product.currency), schedule.money(schedule.principal))]
@@ -225,7 +237,7 @@ class LendingService(LoanModifications):
         catch_up(uow, self._ledger, self._profile, loan_id, today)
 
     def _insert_loan(
-        self, uow: UnitOfWork, loan_id: str, borrower_id: str, quote: Quote, rate: Decimal, opened: date
+        self, uow: UnitOfWork, loan_id: str, borrower_id: str, quote: Quote, rate: Decimal, opened: date, grade: str
     ) -> None:
         """The loan and its installments as on its open date: nothing billed, accrued or late yet."""
         product, schedule = quote.product, quote.schedule
@@ -242,6 +254,7 @@ class LendingService(LoanModifications):
                 method=product.method.value,
                 frequency=product.frequency.value,
                 rate=rate,
+                grade=grade,
                 apr=schedule.apr,
                 term=len(schedule.lines),
                 open_date=schedule.lines[0].start,
@@ -270,6 +283,8 @@ class LendingService(LoanModifications):
                 bucket=self._profile.bucket_for(0).name,
                 first_delinquency_day=None,
                 penalty_day=day(opened) - 1,
+                recalc_day=day(opened) - 1,
+                **recalculation.loan_columns(product, rate),
                 settled_on=None,
                 closed_amount=0,
                 created_at=uow.clock.now(),

@@ -94,6 +94,7 @@ class LoanDetail:
     recovered: Money  # received after the charge-off, as recovery income
     origination_fee: Money  # agreed in the offer: kept back from the proceeds or financed in the principal
     schedule: tuple[InstallmentView, ...] = field(default=())
+    grade: str = ""  # the risk grade it was offered at (lending/grades.py); "" where none is known
 
     @property
     def disbursed(self) -> Money:

@@ -121,6 +121,7 @@ class Funding:
             term=row.term_months,
             fee=fee,
             funding=funding_postings(notes, fee),
+            grade=row.grade,  # the offer's, as listed
         )
         crash_point("market.before_notes")  # the loan booked and cash moving, no note yet
         insert_notes(uow, loan_id, listing_id, notes)

@@ -96,5 +96,6 @@ class LendingAdapter:
             rate=request.quote.nominal_rate,
             term=request.quote.term_months,
             fee=request.quote.fee,
+            grade=request.grade,
         )
         return BookedLoan(loan_id)

@@ -163,6 +163,7 @@ class BookingRequest:
     contract_id: str
     quote: Quote
     funding: str  # "platform" now; "marketplace" once investors fund through the same hand-over
+    grade: str  # the offer's: lending stores it on the loan (finance provisions by it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +219,7 @@ class PlatformFunding:
 
     def fund(self, uow: UnitOfWork, request: FundingRequest) -> FundingOutcome:
         booked = self._lending.book_loan(
-            uow, BookingRequest(request.borrower_id, request.contract_id, request.quote, "platform")
+            uow, BookingRequest(request.borrower_id, request.contract_id, request.quote, "platform", request.grade)
         )
         return FundingOutcome(loan_id=booked.loan_id)
 

@@ -64,6 +64,7 @@ class Investors:
             if t.trader:
                 self.traders.append(who.subject_id)
             self.ids.append(who.subject_id)
+            self.w.report.investor_ids.append(who.subject_id)
         self.w.report.investors = len(self.ids)
 
     def fund(self, listing_id: str) -> str | None:

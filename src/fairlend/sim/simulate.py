@@ -39,6 +39,9 @@ from fairlend.sim.traits import MAX_PEOPLE, draw_borrowers, draw_investors
 from fairlend.sim.world import SimReport, World
 
 Progress = Callable[[str, int, int], None]
+# Who creates the operators the agents act as (world.ops, by the usernames below): the simulator's own
+# `sim-<username>` logins by default; the demo passes its own so that its printed logins are the docs'.
+MakeOperators = Callable[[World], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +52,25 @@ class SimConfig:
     seed: int = 7
 
 
-def operators(world: World) -> None:
+def operator_roles() -> dict[str, Role]:
+    """The operators every run needs, by the username the agents find them under in `world.ops`."""
     roles = {"admin": Role.ADMIN, "underwriter": Role.UNDERWRITER, "compliance": Role.COMPLIANCE}
-    roles |= dict.fromkeys((*COLLECTORS, CARELESS), Role.COLLECTOR)
-    for username, role in roles.items():
+    return roles | dict.fromkeys((*COLLECTORS, CARELESS), Role.COLLECTOR)
+
+
+def operators(world: World) -> None:
+    for username, role in operator_roles().items():
         made = world.identity.accounts.create_operator(f"sim-{username}", f"sim-{username}-password", role)
         world.ops[username] = made.operator.operator_id
 
 
 def simulate(
-    container: Container, config: SimConfig, *, progress: Progress | None = None, timer: Timer | None = None
+    container: Container,
+    config: SimConfig,
+    *,
+    progress: Progress | None = None,
+    timer: Timer | None = None,
+    make_operators: MakeOperators = operators,
 ) -> SimReport:
     if not 1 <= config.borrowers <= MAX_PEOPLE or not 0 <= config.investors <= MAX_PEOPLE or config.days < 1:
         raise Conflict("sim_size_invalid", f"1 to {MAX_PEOPLE} borrowers, 0 to {MAX_PEOPLE} investors, 1 day or more")
@@ -74,7 +86,7 @@ def simulate(
     tick = progress or (lambda _stage, _done, _total: None)
     world.move_to(start)
 
-    operators(world)
+    make_operators(world)
     lenders = OtherLenders(world)
     lenders.register()
     investors = Investors(world, draw_investors(config.investors, config.seed, world.scheme), config.seed)

@@ -173,8 +173,10 @@ def draw_investors(count: int, seed: int, scheme: str) -> list[InvestorTraits]:
                 id_number=ssn_number(rng) if us else id_number("110105", born, 500 + n % 500),
                 card_number=card_number(seed % 1000 * 1_000_000 + 900_000 + n),
                 cash=int(rng.choice((20, 40, 60, 100, 150, 250))) * 1_000,
-                auto=rng.random() < 0.7,
-                trader=rng.random() < 0.2,
+                # The first two trade in any run, however small, so the market has sellers and buyers: the
+                # first picks by hand, the second keeps a rule (the demo shows both kinds).
+                auto=n == 1 or (n > 1 and rng.random() < 0.7),
+                trader=n < 2 or rng.random() < 0.2,
             )
         )
     return made

@@ -78,6 +78,7 @@ class SimReport:
     eod_days: int = 0
     loans: list[str] = field(default_factory=list)  # every loan booked, in booking order
     borrower_ids: list[str] = field(default_factory=list)  # every borrower signed up, in order
+    investor_ids: list[str] = field(default_factory=list)  # every investor signed up, in order
 
 
 class World:

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from fairlend.api.auth import LOAN_OFFICERS
 from fairlend.api.deps import ContainerDep
+from fairlend.api.reads import Reads
 from fairlend.bootstrap import Container
 from fairlend.errors import DomainError, NotFound
 from fairlend.identity.model import Principal
@@ -102,7 +103,12 @@ def _loan_page(request: Request, container: Container, detail: LoanDetail, **con
 
 
 @router.get(LOANS + "/{loan_id}", response_class=HTMLResponse)
-def my_loan(request: Request, container: ContainerDep, loan_id: str) -> HTMLResponse:
+async def my_loan(request: Request, container: ContainerDep, loan_id: str, read: Reads) -> HTMLResponse:
+    # Reads only: where this database's reads run (api/reads.py), on SQLite without a thread-pool trip.
+    return await read(_my_loan, request, container, loan_id)
+
+
+def _my_loan(request: Request, container: Container, loan_id: str) -> HTMLResponse:
     who = borrower(request, container)
     return _loan_page(request, container, _owned(container, who, loan_id))
 

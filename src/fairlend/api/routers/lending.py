@@ -15,8 +15,10 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
 from fairlend.api.amounts import Amount
-from fairlend.api.auth import LOAN_OFFICERS, Authenticated, Credentialed, ensure_can_read_owned, require_roles
+from fairlend.api.auth import LOAN_OFFICERS, Authenticated, ensure_can_read_owned, require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey, require_key
+from fairlend.api.idempotency import AnswerWithEffect
+from fairlend.api.reads import Reads
 from fairlend.api.responses import JSON, model_response
 from fairlend.api.routers.lending_models import (
     LoanPublic,
@@ -30,7 +32,7 @@ from fairlend.api.routers.lending_models import (
 from fairlend.identity.model import Principal, Role
 from fairlend.lending.model import Product
 from fairlend.lending.products import Quote
-from fairlend.lending.views import PastRepayment
+from fairlend.lending.views import PastRepayment, RepaymentResult
 from fairlend.money import Money
 
 router = APIRouter(tags=["lending"])
@@ -116,6 +118,7 @@ class ScheduleSettingsPublic(BaseModel):
     grace_principal_periods: int
     grace_interest_periods: int
     interest_free_periods: int
+    interest_recalculation: str
 
     @classmethod
     def of(cls, product: Product) -> ScheduleSettingsPublic:
@@ -250,18 +253,24 @@ def book_loan(
     return LoanPublic.of(container.lending.loan_detail(loan_id))
 
 
+# The reads a borrower makes most are `async def` and run their service call where this database's
+# reads run (api/reads.py): on SQLite on the event loop, with no trip to the thread pool.
+
+
 @router.get("/loans/{loan_id}", response_model=LoanPublic)
-def get_loan(loan_id: str, container: ContainerDep, credential: Credentialed) -> Response:
-    principal = credential.principal()  # on the route's own trip to the thread pool
-    detail = container.lending.loan_detail(loan_id)
+async def get_loan(loan_id: str, container: ContainerDep, principal: Authenticated, read: Reads) -> Response:
+    detail = await read(container.lending.loan_detail, loan_id)
     ensure_can_read_owned(principal, detail.facts.borrower_id)
     return Response(loan_json(detail), media_type=JSON)
 
 
 @router.get("/borrowers/{borrower_id}/loans", response_model=list[LoanPublic])
-def loans_of_borrower(borrower_id: str, container: ContainerDep, credential: Credentialed) -> Response:
-    ensure_can_read_owned(credential.principal(), borrower_id)
-    return Response(loans_json(container.lending.loan_details_of_borrower(borrower_id)), media_type=JSON)
+async def loans_of_borrower(
+    borrower_id: str, container: ContainerDep, principal: Authenticated, read: Reads
+) -> Response:
+    ensure_can_read_owned(principal, borrower_id)
+    details = await read(container.lending.loan_details_of_borrower, borrower_id)
+    return Response(loans_json(details), media_type=JSON)
 
 
 class RepaymentCreate(BaseModel):
@@ -274,28 +283,33 @@ def repay(
     loan_id: str,
     body: RepaymentCreate,
     container: ContainerDep,
-    credential: Credentialed,
+    principal: Authenticated,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Apply a payment through the product's waterfall; on a charged-off loan, book it as a recovery.
 
-    The owning borrower or a loan officer.
+    The owning borrower or a loan officer. The answer is rendered and stored as the key's answer
+    inside the repayment's own transaction (`AnswerWithEffect`): no separate write for it, and no
+    crash can leave the repayment made and its answer lost.
     """
     require_key(idempotency_key)
-    principal = credential.principal()
 
     def may_pay(borrower_id: str) -> None:
         # Moving money is narrower than reading: collectors and compliance see loans but post no payments.
         ensure_can_read_owned(principal, borrower_id, operator_roles=LOAN_OFFICERS)
 
-    paid = container.lending.repay_as(loan_id, body.amount, may_pay=may_pay, reference=body.reference)
-    return Response(repayment_json(paid), status_code=status.HTTP_201_CREATED, media_type=JSON)
+    answer = AnswerWithEffect[RepaymentResult](
+        lambda paid: Response(repayment_json(paid), status_code=status.HTTP_201_CREATED, media_type=JSON)
+    )
+    container.lending.repay_as(loan_id, body.amount, may_pay=may_pay, reference=body.reference, then=answer)
+    return answer.response
 
 
 @router.get("/loans/{loan_id}/payoff", response_model=PayoffPublic)
-def payoff(loan_id: str, container: ContainerDep, credential: Credentialed, as_of: date | None = None) -> Response:
+async def payoff(
+    loan_id: str, container: ContainerDep, principal: Authenticated, read: Reads, as_of: date | None = None
+) -> Response:
     """What settles the loan on `as_of` (default: today's business date)."""
-    principal = credential.principal()
-    facts = container.lending.loan_facts(loan_id)
+    facts = await read(container.lending.loan_facts, loan_id)
     ensure_can_read_owned(principal, facts.borrower_id)
-    return model_response(PayoffPublic.of(container.lending.payoff_quote(loan_id, as_of)))
+    return model_response(PayoffPublic.of(await read(container.lending.payoff_quote, loan_id, as_of)))
