@@ -11,6 +11,7 @@ import re
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _PREFIX = re.compile(r"^[a-z][a-z0-9]{1,11}$")
@@ -34,7 +35,8 @@ def _encode(value: int, length: int) -> str:
     return "".join([_PAIRS[(value >> shift) & 1023] for shift in range(5 * (length - 2), -1, -10)])
 
 
-def _next_value() -> int:
+def _next_value(span: int = 1) -> int:
+    """The first of `span` consecutive values; the next call's values sort after all of them."""
     global _last_ms, _last_random
     with _lock:
         ms = time.time_ns() // 1_000_000
@@ -44,7 +46,9 @@ def _next_value() -> int:
         else:
             _last_random = secrets.randbits(79)  # headroom so increments never overflow 80 bits
         _last_ms = ms
-        return (ms << 80) | _last_random
+        first = _last_random
+        _last_random += span - 1
+        return (ms << 80) | first
 
 
 def new_id(prefix: str) -> str:
@@ -54,6 +58,31 @@ def new_id(prefix: str) -> str:
             raise ValueError(f"bad id prefix {prefix!r}")
         _good_prefixes.add(prefix)
     return f"{prefix}_{_encode(_next_value(), 26)}"
+
+
+BLOCK = 1 << 40  # ids one `IdBlock` can make: far more than a statement writes, far below the headroom
+
+
+@dataclass(frozen=True, slots=True)
+class IdBlock:
+    """`BLOCK` consecutive ids for one set-based statement that makes them in SQL.
+
+    The n-th id of the block (n from 0) is `head` followed by `low + n` as 16
+    base32 digits: `head` is the prefix and the 10 digits of the millisecond,
+    `low` the 80 random bits that follow. They are `new_id`'s form and order:
+    the block's ids sort by n, and every later `new_id` sorts after them.
+    """
+
+    head: str
+    low: int
+
+
+def new_block(prefix: str) -> IdBlock:
+    """A block of ids for SQL to number (`collections/plan_sql.py` writes the expression)."""
+    if not _PREFIX.match(prefix):
+        raise ValueError(f"bad id prefix {prefix!r}")
+    value = _next_value(BLOCK)
+    return IdBlock(f"{prefix}_{_encode(value >> 80, 10)}", value & ((1 << 80) - 1))
 
 
 def prefix_of(value: str) -> str | None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Select
 
 from fairlend.batch.model import Partition
 from fairlend.bureau.client import BureauClient
@@ -150,3 +153,9 @@ class LendingLoans:
         for offset in range(days_ahead + 1):
             for due in self._lending.due_soon(on + timedelta(days=offset), part):
                 yield UpcomingDue(due.loan_id, due.borrower_id, due.due_date, due.amount)
+
+    def overdue_book(self, conn: Connection, min_dpd: int, part: Partition | None = None) -> Select[Any]:
+        return self._lending.overdue_book(min_dpd, part)
+
+    def dues_book(self, conn: Connection, first: date, last: date, part: Partition | None = None) -> Select[Any]:
+        return self._lending.upcoming_dues(first, last, part)

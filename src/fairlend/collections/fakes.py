@@ -9,6 +9,9 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Connection, Date, Integer, MetaData, Select, String, Table, select, text
 
 from fairlend.batch.model import Partition
 from fairlend.collections.model import (
@@ -50,6 +53,67 @@ class InMemoryLending:
     def upcoming_dues(self, on: date, days_ahead: int, part: Partition | None = None) -> Iterable[UpcomingDue]:
         last = on + timedelta(days=days_ahead)
         return [d for d in self.dues if on <= d.due_date <= last and (part is None or part.holds(d.borrower_id))]
+
+    def overdue_book(self, conn: Connection, min_dpd: int, part: Partition | None = None) -> Select[Any]:
+        rows = [
+            {
+                "borrower_id": d.borrower_id,
+                "loan_id": d.loan_id,
+                "dpd": d.days_past_due,
+                "overdue_minor": d.overdue_amount.minor,
+                "currency": d.overdue_amount.currency,
+            }
+            for d in self.delinquent_loans(min_dpd, part)
+        ]
+        return _staged(conn, _OVERDUE, rows)
+
+    def dues_book(self, conn: Connection, first: date, last: date, part: Partition | None = None) -> Select[Any]:
+        rows = [
+            {
+                "borrower_id": d.borrower_id,
+                "loan_id": d.loan_id,
+                "due_date": d.due_date,
+                "due_day": d.due_date.toordinal(),
+                "amount_minor": d.amount_due.minor,
+                "currency": d.amount_due.currency,
+            }
+            for d in self.upcoming_dues(first, (last - first).days, part)
+        ]
+        return _staged(conn, _DUES, rows)
+
+
+# The in-memory book staged in the planning transaction's own temporary tables, so the planner's
+# one INSERT ... SELECT runs over it as over lending's published views (never in the schema).
+_STAGING = MetaData()
+_OVERDUE = Table(
+    "fake_overdue_book",
+    _STAGING,
+    Column("borrower_id", String(40)),
+    Column("loan_id", String(40)),
+    Column("dpd", Integer),
+    Column("overdue_minor", BigInteger),
+    Column("currency", String(3)),
+    prefixes=["TEMPORARY"],
+)
+_DUES = Table(
+    "fake_dues_book",
+    _STAGING,
+    Column("borrower_id", String(40)),
+    Column("loan_id", String(40)),
+    Column("due_date", Date),
+    Column("due_day", Integer),
+    Column("amount_minor", BigInteger),
+    Column("currency", String(3)),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _staged(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> Select[Any]:
+    conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+    table.create(conn)
+    if rows:
+        conn.execute(table.insert(), rows)
+    return select(*table.columns)
 
 
 class InMemoryContactPoints:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Select
 
 from fairlend.batch.model import Partition
 from fairlend.collections.model import ContactPoint, DelinquentLoan, DeliveryResult, LoanFacts, Medium
@@ -37,6 +39,18 @@ class LendingPort(Protocol):
 
     def upcoming_dues(self, on: date, days_ahead: int, part: Partition | None = None) -> Iterable[UpcomingDue]:
         """Installments falling due between `on` and `on + days_ahead` (reminders before the due date)."""
+        ...
+
+    # End-of-day planning embeds these in one INSERT ... SELECT (lending/collectable.py has the column
+    # contract). `conn` is the planning transaction's: an in-memory adapter stages its rows there.
+
+    def overdue_book(self, conn: Connection, min_dpd: int, part: Partition | None = None) -> Select[Any]:
+        """`borrower_id`, `loan_id`, `dpd`, `overdue_minor`, `currency` of loans at least `min_dpd` past due."""
+        ...
+
+    def dues_book(self, conn: Connection, first: date, last: date, part: Partition | None = None) -> Select[Any]:
+        """`borrower_id`, `loan_id`, `due_date`, `due_day`, `amount_minor`, `currency`: one row per unpaid
+        installment due from `first` to `last` (several on one date where a plan bills what it carries)."""
         ...
 
 
