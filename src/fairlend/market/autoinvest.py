@@ -15,14 +15,18 @@ numbers stay a single sequence; then the listing (`Funding.claim`); then every
 wallet the pass may move, the listing's earlier investors included, in
 investor order (`Funding.lock_wallets`), before any is read. The allocation
 is then a pure function of what is locked (`autoinvest_model.rotation`), and
-each investor's share of it goes through the same two conditional UPDATEs as
-a manual investment (`Commitments.grow`, `Commitments.reserve`), the rule's
-cash reserve and per-borrower share added to the wallet's guard. An
-allocation that completes the listing originates the loan in the same
+it goes through the same two conditional guards as a manual investment: the
+listing grows by the pass's total (`Commitments.grow`), every wallet by its
+share with its rule's cash reserve in one UPDATE (`Commitments.reserve_many`),
+and the other limits are checked again after the writes
+(`autoinvest_reads.recheck`). Every fact is read for all seats at once, so a
+pass costs the same few statements whether it serves one rule or hundreds.
+An allocation that completes the listing originates the loan in the same
 transaction, exactly as a manual investment that completes it does.
 
-Identity's facts (verified, the investor's own loan) are asked before the
-transaction opens, as a manual investment does: no other context is called
+Identity's facts (verified, the investor's own loan) are asked for all
+seats in two calls before the transaction opens, as a manual investment asks
+its own: no other context is called
 while the pass holds the rotation, the listing and the wallets.
 """
 

@@ -9,8 +9,9 @@ wallet's second, in every transaction that takes both (funding takes the
 listing, then wallets in investor order), so concurrent investments never
 deadlock. An investment that completes its listing originates the loan in
 the same transaction. Auto-invest (autoinvest.py) goes through the same two
-statements (`grow`, `reserve`) with its rule's cash reserve and per-borrower
-share added to the wallet's guard.
+guards for a whole pass: `grow` by the pass's total, and `reserve_many`,
+the wallet's guard with each rule's cash reserve for every share in one
+UPDATE.
 """
 
 from __future__ import annotations
