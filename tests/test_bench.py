@@ -250,3 +250,4 @@ def test_the_simulator_bench_prints_wall_time_service_shares_and_a_projection(
     assert "sqlite: 3 borrowers, 2 investors, 5 days" in printed and "fairlend verify: 0 discrepancies" in printed
     assert "eod " in printed and "identity " in printed and "eod.run_day" in printed
     assert "projected for 10,000 borrowers x 365 days" in printed and "x the 300 s target" in printed
+    assert "SQL/call" in printed and "SQL statements:" in printed

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -75,3 +75,20 @@ def test_an_operator_view_in_clear_is_audit_logged_and_needs_a_role_and_a_reason
         container.identity.unmasked(compliance, who.subject_id, "  ")
     assert no_reason.value.code == "purpose_required"
     assert len(container.identity.audit.entries(who.subject_id)) == 1
+
+
+def test_verified_among_and_same_person_among_answer_for_a_set_as_the_single_questions_do(
+    container: Container,
+) -> None:
+    identity = container.identity
+    borrower, _, number = verified_borrower(container, name="钱七")
+    twin = sign_up(container, role=Role.INVESTOR)  # the borrower again, as an investor (same ID number)
+    identity.kyc.verify_identity(twin.subject_id, "钱七", number, date(1990, 3, 7))
+    stranger = sign_up(container, role=Role.INVESTOR)
+    others = [twin.subject_id, stranger.subject_id, borrower.subject_id, "inv_nobody"]
+    assert identity.verified_among(others) == {twin.subject_id, borrower.subject_id}
+    assert identity.verified_among([]) == frozenset()
+    alike = identity.same_person_among(borrower.subject_id, others)
+    assert alike == {twin.subject_id, borrower.subject_id}
+    assert alike == {o for o in others[:3] if identity.same_person(borrower.subject_id, o)}
+    assert identity.same_person_among("brw_nobody", ["brw_nobody", stranger.subject_id]) == {"brw_nobody"}

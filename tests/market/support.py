@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -53,6 +53,12 @@ class FakeInvestorIdentity:
 
     def same_person(self, a: str, b: str) -> bool:
         return a == b or frozenset((a, b)) in self.same
+
+    def verified_among(self, person_ids: Collection[str]) -> frozenset[str]:
+        return frozenset(p for p in person_ids if self.verified(p))
+
+    def same_person_among(self, person_id: str, others: Collection[str]) -> frozenset[str]:
+        return frozenset(o for o in others if self.same_person(person_id, o))
 
 
 @dataclass

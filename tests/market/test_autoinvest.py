@@ -17,6 +17,7 @@ from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.errors import DomainError
 from fairlend.market.autoinvest_model import MAX_RULES_PER_INVESTOR
+from fairlend.market.commitment import Reservation
 from fairlend.market.model import ListingStatus
 from fairlend.market.tables import market_autoinvest_cursor, market_autoinvest_rule
 from tests.market.autoinvest_support import auto_investor, record_passes, rule_terms, served, turns_at
@@ -273,3 +274,30 @@ def test_a_listing_past_its_deadline_or_closed_is_not_served(container: Containe
     world.market.funding.close(listing)
     assert world.market.autoinvest.serve(listing).turns == ()
     assert world.market.wallets.wallet("inv_a").committed == yuan(0)
+
+
+def test_the_wallet_guard_for_a_whole_pass_refuses_as_reserve_does_and_moves_every_wallet_or_none(
+    container: Container,
+) -> None:
+    world = build(container)
+    listing = world.offer("brw_1", amount=1_000)
+    world.investor("inv_a", cash=500)
+    world.investor("inv_b", cash=150)
+    commitments = world.market.commitments
+    refusals = {
+        "autoinvest_cash_reserve": [Reservation("inv_a", yuan(100), None), Reservation("inv_b", yuan(100), yuan(100))],
+        "insufficient_cash": [Reservation("inv_a", yuan(100), yuan(400)), Reservation("inv_b", yuan(200), None)],
+    }
+    for code, shares in refusals.items():
+        with container.uow() as uow, pytest.raises(DomainError) as refused:
+            commitments.reserve_many(uow, listing, shares)
+        assert refused.value.code == code
+    assert [world.market.wallets.wallet(i).committed for i in ("inv_a", "inv_b")] == [yuan(0), yuan(0)]
+    with container.uow() as uow:
+        ids = commitments.reserve_many(
+            uow, listing, [Reservation("inv_a", yuan(100), yuan(400)), Reservation("inv_b", yuan(150), None)]
+        )
+        uow.commit()
+    assert len(set(ids)) == 2
+    assert [world.market.wallets.wallet(i).available for i in ("inv_a", "inv_b")] == [yuan(400), yuan(0)]
+    assert sorted((c.investor_id, c.amount) for c in commitments.of_investor("inv_a")) == [("inv_a", yuan(100))]

@@ -9,7 +9,9 @@ pages and the CLI use the sub-services (`accounts`, `kyc`, `certificates`,
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection
+
+from sqlalchemy import or_, select
 
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Conflict, Forbidden, Invalid
@@ -25,6 +27,7 @@ from fairlend.identity.model import (
     ConsentPurpose,
     ConsentRecord,
     ContactPoint,
+    KycLevel,
     KycRecord,
     PersonFacts,
     Principal,
@@ -36,7 +39,7 @@ from fairlend.identity.otp import OtpService, SendBudgets
 from fairlend.identity.pii import PiiVault
 from fairlend.identity.ports import BankVerifier, MessageSender
 from fairlend.identity.sessions import Sessions
-from fairlend.identity.tables import identity_bank_card
+from fairlend.identity.tables import identity_bank_card, identity_kyc, identity_person
 from fairlend.identity.tokens import TokenService
 from fairlend.jurisdiction.model import Profile
 
@@ -138,6 +141,39 @@ class IdentityService:
         if first.phone_index == second.phone_index:
             return True
         return first.id_number_index is not None and first.id_number_index == second.id_number_index
+
+    def verified_among(self, person_ids: Collection[str]) -> frozenset[str]:
+        """Which of these people reached identity_verified: one read for a set (auto-invest's seats)."""
+        if not person_ids:
+            return frozenset()
+        with self._uow(read_only=True) as uow:
+            rows = uow.conn.execute(
+                select(identity_kyc.c.person_id)
+                .where(
+                    identity_kyc.c.person_id.in_(sorted(set(person_ids))),
+                    identity_kyc.c.level == KycLevel.IDENTITY_VERIFIED.value,
+                )
+                .distinct()
+            )
+            return frozenset(r.person_id for r in rows)
+
+    def same_person_among(self, person_id: str, others: Collection[str]) -> frozenset[str]:
+        """Which of `others` are one person with `person_id` (`same_person` for a set, in one read)."""
+        wanted = sorted(set(others))
+        mine = frozenset(o for o in wanted if o == person_id)
+        with self._uow(read_only=True) as uow:
+            row = uow.conn.execute(
+                select(identity_person.c.phone_index, identity_person.c.id_number_index).where(
+                    identity_person.c.id == person_id
+                )
+            ).first()
+            if row is None or not wanted:
+                return mine
+            alike = identity_person.c.phone_index == row.phone_index
+            if row.id_number_index is not None:
+                alike = or_(alike, identity_person.c.id_number_index == row.id_number_index)
+            rows = uow.conn.execute(select(identity_person.c.id).where(identity_person.c.id.in_(wanted), alike))
+            return mine | frozenset(r.id for r in rows)
 
     # ---- operators' view in clear ----------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import NotFound
 from fairlend.identity.model import KycLevel
@@ -26,6 +28,12 @@ class IdentityFacts:
             return self._identity.same_person(a, b)
         except NotFound:
             return a == b
+
+    def verified_among(self, person_ids: Collection[str]) -> frozenset[str]:
+        return self._identity.verified_among(person_ids)
+
+    def same_person_among(self, person_id: str, others: Collection[str]) -> frozenset[str]:
+        return self._identity.same_person_among(person_id, others)
 
 
 class OriginationOffers:

@@ -15,14 +15,18 @@ numbers stay a single sequence; then the listing (`Funding.claim`); then every
 wallet the pass may move, the listing's earlier investors included, in
 investor order (`Funding.lock_wallets`), before any is read. The allocation
 is then a pure function of what is locked (`autoinvest_model.rotation`), and
-each investor's share of it goes through the same two conditional UPDATEs as
-a manual investment (`Commitments.grow`, `Commitments.reserve`), the rule's
-cash reserve and per-borrower share added to the wallet's guard. An
-allocation that completes the listing originates the loan in the same
+it goes through the same two conditional guards as a manual investment: the
+listing grows by the pass's total (`Commitments.grow`), every wallet by its
+share with its rule's cash reserve in one UPDATE (`Commitments.reserve_many`),
+and the other limits are checked again after the writes
+(`autoinvest_reads.recheck`). Every fact is read for all seats at once, so a
+pass costs the same few statements whether it serves one rule or hundreds.
+An allocation that completes the listing originates the loan in the same
 transaction, exactly as a manual investment that completes it does.
 
-Identity's facts (verified, the investor's own loan) are asked before the
-transaction opens, as a manual investment does: no other context is called
+Identity's facts (verified, the investor's own loan) are asked for all
+seats in two calls before the transaction opens, as a manual investment asks
+its own: no other context is called
 while the pass holds the rotation, the listing and the wallets.
 """
 
@@ -32,16 +36,17 @@ import logging
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, true, update
+from sqlalchemy import bindparam, func, insert, select, true, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import DomainError
 from fairlend.jurisdiction.model import Profile
+from fairlend.market import autoinvest_reads as reads
 from fairlend.market.autoinvest_model import (
+    Allocation,
     PassReport,
     Rule,
     Seat,
-    Standing,
     SweepReport,
     allocations,
     first_match,
@@ -49,21 +54,18 @@ from fairlend.market.autoinvest_model import (
     rotation,
 )
 from fairlend.market.autoinvest_rules import AutoInvestRules, rule_of
-from fairlend.market.commitment import Commitments
+from fairlend.market.commitment import Commitments, Reservation
 from fairlend.market.funding import Funding
 from fairlend.market.listing import listing_row
-from fairlend.market.model import CommitmentStatus, ListingStatus, suitability_headroom
+from fairlend.market.model import ListingStatus
 from fairlend.market.ports import InvestorIdentity
-from fairlend.market.safeguards import in_listing, waits_for_reflection, warning_limit
+from fairlend.market.safeguards import waits_for_reflection
 from fairlend.market.tables import (
     market_autoinvest_cursor,
     market_autoinvest_investment,
     market_autoinvest_rule,
-    market_commitment,
     market_investor,
     market_listing,
-    market_note,
-    market_wallet,
 )
 from fairlend.money import Money
 
@@ -133,7 +135,7 @@ class AutoInvest:
             if row.status != ListingStatus.OPEN.value or row.deadline < uow.clock.business_date():
                 return PassReport(listing_id)
             chosen = self._matching(uow, row)
-        seated = {i: rule for i, rule in chosen.items() if self._may_invest(i, row.borrower_id)}
+        seated = {i: chosen[i] for i in sorted(self._may_invest(list(chosen), row.borrower_id))}
         if not seated:
             return PassReport(listing_id)
         try:
@@ -145,6 +147,7 @@ class AutoInvest:
             return PassReport(listing_id, refused=exc.code)
 
     def _pass(self, listing_id: str, seated: dict[str, Rule]) -> PassReport:
+        rules, currency = self._market.investors, self._profile.currency
         with self._uow() as uow:
             if uow.dialect == "postgresql":
                 uow.conn.execute(select(func.pg_advisory_xact_lock(ROTATION_LOCK)))
@@ -155,67 +158,92 @@ class AutoInvest:
                 return PassReport(listing_id)
             investors = sorted(seated)
             self._funding.lock_wallets(uow, listing_id, also=investors)
-            standings, net_worth = self._standings(uow, investors, row.borrower_id)
-            last_turns = self._last_turns(uow, investors)
+            # Every fact the rotation needs, for all seats at once, read under the locks (autoinvest_reads.py).
+            before = reads.standings(uow, rules, currency, investors, row.borrower_id)
+            last_turns = reads.last_turns(uow, investors)
+            limits = reads.warning_limits(uow, rules, investors)
+            held_here = reads.in_listing(uow, investors, listing_id) if rules.ecsp else {}
             seats = [
                 Seat(
                     i,
                     seated[i].id,
                     seated[i].terms.amount.minor,
-                    self._below_warning(uow, i, listing_id, headroom(seated[i].terms, s)),
+                    below_warning(headroom(seated[i].terms, s), limits[i], held_here.get(i, 0)),
                     last_turns.get(i, 0),
                 )
-                for i, s in standings.items()
+                for i, s in before.of.items()
             ]
             turns = rotation(
-                seats, row.amount_minor - row.funded_minor, self._market.note_minimum_minor, self._next_turn(uow)
+                seats, row.amount_minor - row.funded_minor, self._market.note_minimum_minor, reads.next_turn(uow)
             )
             if not turns:
                 return PassReport(listing_id)
-            completes = False
-            now = uow.clock.now()
-            for share in allocations(turns):
-                terms = seated[share.investor_id].terms
-                amount = Money(share.amount, row.currency)
-                completes = self._commitments.grow(uow, listing_id, amount) or completes
-                commitment_id = self._commitments.reserve(
-                    uow,
-                    share.investor_id,
-                    listing_id,
-                    amount,
-                    net_worth[share.investor_id],
-                    keep=terms.reserve,
-                    borrower_share=terms.borrower_share,
-                )
-                uow.conn.execute(
-                    insert(market_autoinvest_investment).values(
-                        investor_id=share.investor_id,
-                        id=commitment_id,
-                        listing_id=listing_id,
-                        rule_id=share.rule_id,
-                        currency=row.currency,
-                        amount_minor=share.amount,
-                        turns=share.turns,
-                        first_turn=share.first_turn,
-                        last_turn=share.last_turn,
-                        created_at=now,
-                    )
-                )
-                self._served(uow, share.investor_id, share.last_turn, share.investor_id in last_turns)
-            if waits_for_reflection(self._market.investors):
+            shares = allocations(turns)
+            completes = self._commitments.grow(uow, listing_id, Money(sum(a.amount for a in shares), row.currency))
+            ids = self._commitments.reserve_many(
+                uow,
+                listing_id,
+                [
+                    Reservation(a.investor_id, Money(a.amount, row.currency), seated[a.investor_id].terms.reserve)
+                    for a in shares
+                ],
+            )
+            reads.recheck(
+                uow,
+                rules,
+                currency,
+                row,
+                [reads.Share(a.investor_id, a.amount, seated[a.investor_id].terms.borrower_share) for a in shares],
+                before,
+            )
+            self._record(uow, row, shares, ids, last_turns)
+            if waits_for_reflection(rules):
                 completes = False  # MK-4: a filled listing waits for end-of-day, past every reflection period
             loan_id = self._funding.originate(uow, listing_id) if completes else None
             uow.commit()
         return PassReport(listing_id, tuple(turns), loan_id)
 
-    # -- what the pass reads -------------------------------------------------------------------------
+    def _record(
+        self, uow: UnitOfWork, row: Any, shares: list[Allocation], ids: list[str], last_turns: dict[str, int]
+    ) -> None:
+        """What auto-invest did (one row per investor) and each served investor's cursor: three statements."""
+        now = uow.clock.now()
+        uow.conn.execute(
+            insert(market_autoinvest_investment),
+            [
+                {
+                    "investor_id": a.investor_id,
+                    "id": commitment_id,
+                    "listing_id": row.id,
+                    "rule_id": a.rule_id,
+                    "currency": row.currency,
+                    "amount_minor": a.amount,
+                    "turns": a.turns,
+                    "first_turn": a.first_turn,
+                    "last_turn": a.last_turn,
+                    "created_at": now,
+                }
+                for a, commitment_id in zip(shares, ids, strict=True)
+            ],
+        )
+        cursor = market_autoinvest_cursor.c
+        known = [{"who": a.investor_id, "turn": a.last_turn} for a in shares if a.investor_id in last_turns]
+        new = [
+            {"investor_id": a.investor_id, "last_turn": a.last_turn, "served_at": now}
+            for a in shares
+            if a.investor_id not in last_turns
+        ]
+        if known:
+            uow.conn.execute(
+                update(market_autoinvest_cursor)
+                .where(cursor.investor_id == bindparam("who"))
+                .values(last_turn=bindparam("turn"), served_at=now),
+                known,
+            )
+        if new:
+            uow.conn.execute(insert(market_autoinvest_cursor), new)
 
-    def _below_warning(self, uow: UnitOfWork, investor_id: str, listing_id: str, room: int) -> int:
-        """MK-4: auto-invest never acknowledges the large-investment warning, so it stays at or below its limit."""
-        limit = warning_limit(uow, self._market.investors, investor_id)
-        if limit is None:
-            return room
-        return max(0, min(room, limit - in_listing(uow, investor_id, listing_id)))
+    # -- what the pass reads -------------------------------------------------------------------------
 
     def _any_rule(self, uow: UnitOfWork) -> bool:
         found = uow.conn.execute(
@@ -243,101 +271,14 @@ class AutoInvest:
         rules = [rule_of(r) for r in rows]
         return first_match(rules, listing.grade, listing.term_months, listing.nominal_rate, listing.currency)
 
-    def _may_invest(self, investor_id: str, borrower_id: str) -> bool:
-        if self._market.investors.verified_required and not self._identity.verified(investor_id):
-            return False
-        return not self._identity.same_person(investor_id, borrower_id)
-
-    def _standings(
-        self, uow: UnitOfWork, investors: list[str], borrower_id: str
-    ) -> tuple[dict[str, Standing], dict[str, Money | None]]:
-        """Each investor's cash, commitments, notes and what they hold with this borrower, read under the locks."""
-        conn = uow.conn
-        wallets = {
-            r.investor_id: r
-            for r in conn.execute(select(market_wallet).where(market_wallet.c.investor_id.in_(investors)))
-        }
-        worth = {
-            r.investor_id: r.net_worth_minor
-            for r in conn.execute(
-                select(market_investor.c.investor_id, market_investor.c.net_worth_minor).where(
-                    market_investor.c.investor_id.in_(investors)
-                )
-            )
-        }
-        outstanding = _sums(
-            conn,
-            select(market_note.c.holder_id, func.sum(market_note.c.outstanding_minor))
-            .where(market_note.c.holder_id.in_(investors))
-            .group_by(market_note.c.holder_id),
-        )
-        of_borrower = select(market_listing.c.id).where(market_listing.c.borrower_id == borrower_id)
-        in_notes = _sums(
-            conn,
-            select(market_note.c.holder_id, func.sum(market_note.c.outstanding_minor))
-            .where(market_note.c.holder_id.in_(investors), market_note.c.listing_id.in_(of_borrower))
-            .group_by(market_note.c.holder_id),
-        )
-        in_commitments = _sums(
-            conn,
-            select(market_commitment.c.investor_id, func.sum(market_commitment.c.amount_minor))
-            .where(
-                market_commitment.c.investor_id.in_(investors),
-                market_commitment.c.status == CommitmentStatus.RESERVED.value,
-                market_commitment.c.listing_id.in_(of_borrower),
-            )
-            .group_by(market_commitment.c.investor_id),
-        )
-        currency = self._profile.currency
-        rules = self._market.investors
-        standings: dict[str, Standing] = {}
-        net_worth: dict[str, Money | None] = {}
-        for investor_id in investors:
-            wallet = wallets.get(investor_id)
-            if wallet is None:
-                continue  # no wallet, no cash: no seat
-            worth_minor = worth.get(investor_id)
-            net_worth[investor_id] = None if worth_minor is None else Money(worth_minor, currency)
-            notes = outstanding.get(investor_id, 0)
-            suitability = suitability_headroom(
-                net_worth[investor_id], rules.suitability_share, Money(wallet.committed_minor + notes, currency)
-            )
-            standings[investor_id] = Standing(
-                cash=wallet.cash_minor,
-                committed=wallet.committed_minor,
-                outstanding=notes,
-                in_borrower=in_notes.get(investor_id, 0) + in_commitments.get(investor_id, 0),
-                suitability=None if suitability is None else suitability.minor,
-            )
-        return standings, net_worth
-
-    def _last_turns(self, uow: UnitOfWork, investors: list[str]) -> dict[str, int]:
-        return {
-            r.investor_id: int(r.last_turn)
-            for r in uow.conn.execute(
-                select(market_autoinvest_cursor.c.investor_id, market_autoinvest_cursor.c.last_turn).where(
-                    market_autoinvest_cursor.c.investor_id.in_(investors)
-                )
-            )
-        }
-
-    def _next_turn(self, uow: UnitOfWork) -> int:
-        last = uow.conn.execute(select(func.max(market_autoinvest_cursor.c.last_turn))).scalar()
-        return int(last or 0) + 1
-
-    def _served(self, uow: UnitOfWork, investor_id: str, last_turn: int, known: bool) -> None:
-        now = uow.clock.now()
-        if known:
-            uow.conn.execute(
-                update(market_autoinvest_cursor)
-                .where(market_autoinvest_cursor.c.investor_id == investor_id)
-                .values(last_turn=last_turn, served_at=now)
-            )
-        else:
-            uow.conn.execute(
-                insert(market_autoinvest_cursor).values(investor_id=investor_id, last_turn=last_turn, served_at=now)
-            )
+    def _may_invest(self, investors: list[str], borrower_id: str) -> frozenset[str]:
+        """The investors who may invest in this borrower's listing: verified (MK-5), not the borrower (own_loan)."""
+        allowed = frozenset(investors)
+        if allowed and self._market.investors.verified_required:
+            allowed = self._identity.verified_among(allowed)
+        return allowed - self._identity.same_person_among(borrower_id, allowed)
 
 
-def _sums(conn: Any, query: Any) -> dict[str, int]:
-    return {key: int(total or 0) for key, total in conn.execute(query)}
+def below_warning(room: int, limit: int | None, held: int) -> int:
+    """MK-4: auto-invest never acknowledges the large-investment warning, so it stays at or below its limit."""
+    return room if limit is None else max(0, min(room, limit - held))

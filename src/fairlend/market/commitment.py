@@ -9,16 +9,19 @@ wallet's second, in every transaction that takes both (funding takes the
 listing, then wallets in investor order), so concurrent investments never
 deadlock. An investment that completes its listing originates the loan in
 the same transaction. Auto-invest (autoinvest.py) goes through the same two
-statements (`grow`, `reserve`) with its rule's cash reserve and per-borrower
-share added to the wallet's guard.
+guards for a whole pass: `grow` by the pass's total, and `reserve_many`,
+the wallet's guard with each rule's cash reserve for every share in one
+UPDATE.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Forbidden, PolicyViolation
@@ -40,6 +43,15 @@ from fairlend.market.safeguards import Safeguards, check_large_investment, requi
 from fairlend.market.tables import market_commitment, market_listing, market_note, market_wallet
 from fairlend.market.wallet import Wallets, shortfall, wallet_of
 from fairlend.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """One investor's share of an auto-invest pass: `amount` reserved, `keep` (the rule's reserve) left available."""
+
+    investor_id: str
+    amount: Money
+    keep: Money | None
 
 
 class Commitments:
@@ -174,6 +186,57 @@ class Commitments:
             )
         )
         return commitment_id
+
+    def reserve_many(self, uow: UnitOfWork, listing_id: str, shares: Sequence[Reservation]) -> list[str]:
+        """`reserve`'s wallet guard for a whole auto-invest pass (after `grow` by their total), in one UPDATE.
+
+        Each wallet's committed cash grows by its share only while the cash left available stays at
+        or above that share's `keep`; every wallet must pass or the pass is refused as `reserve`
+        refuses its first failing investor (the caller's transaction rolls back). The caller holds
+        the listing and every wallet (`Funding.lock_wallets`) and checks the other limits after
+        (`autoinvest_reads.recheck`). Returns the commitments' ids, in the order of `shares`."""
+        if not shares:
+            return []
+        w = market_wallet.c
+        amounts = {s.investor_id: s.amount.minor for s in shares}
+        keeps = {s.investor_id: 0 if s.keep is None else s.keep.minor for s in shares}
+        share_of = case(amounts, value=w.investor_id, else_=0)
+        keep_of = case(keeps, value=w.investor_id, else_=0)
+        reserved = {
+            r.investor_id
+            for r in uow.conn.execute(
+                update(market_wallet)
+                .where(w.investor_id.in_(sorted(amounts)), w.cash_minor - w.committed_minor - share_of >= keep_of)
+                .values(committed_minor=w.committed_minor + share_of)
+                .returning(w.investor_id)
+            )
+        }
+        for share in shares:
+            if share.investor_id in reserved:
+                continue
+            wallet = wallet_of(uow, share.investor_id, self._profile.currency)  # not moved: as it was
+            if keeps[share.investor_id] and wallet.available.minor >= share.amount.minor:
+                raise Conflict(
+                    "autoinvest_cash_reserve",
+                    f"investing {share.amount} would leave less than the cash reserve {share.keep} available",
+                )
+            raise shortfall(wallet, share.amount, "invest")
+        now = uow.clock.now()
+        ids = [new_id("cmt") for _ in shares]
+        rows = [
+            {
+                "investor_id": s.investor_id,
+                "id": commitment_id,
+                "listing_id": listing_id,
+                "status": CommitmentStatus.RESERVED.value,
+                "currency": s.amount.currency,
+                "amount_minor": s.amount.minor,
+                "created_at": now,
+            }
+            for s, commitment_id in zip(shares, ids, strict=True)
+        ]
+        uow.conn.execute(insert(market_commitment), rows)
+        return ids
 
     def _open(self, status: str, deadline: date, today: date) -> None:
         if status != ListingStatus.OPEN.value:

@@ -19,7 +19,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, case, or_, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict
@@ -133,17 +133,16 @@ class Funding:
             )
             .values(status=CommitmentStatus.FUNDED.value)
         )
-        # Wallets in investor order: two fundings touching the same investors never deadlock.
-        for note in notes:
-            if note.kind is not HolderKind.INVESTOR:
-                continue
+        # Every investor's wallet in one UPDATE: all are locked already, in investor order (lock_wallets above),
+        # so two fundings touching the same investors never deadlock; the table's check keeps each covered.
+        paid = {n.holder_id: n.principal.minor for n in notes if n.kind is HolderKind.INVESTOR}
+        if paid:
+            w = market_wallet.c
+            each = case(paid, value=w.investor_id, else_=0)
             uow.conn.execute(
                 update(market_wallet)
-                .where(market_wallet.c.investor_id == note.holder_id)
-                .values(
-                    cash_minor=market_wallet.c.cash_minor - note.principal.minor,
-                    committed_minor=market_wallet.c.committed_minor - note.principal.minor,
-                )
+                .where(w.investor_id.in_(sorted(paid)))
+                .values(cash_minor=w.cash_minor - each, committed_minor=w.committed_minor - each)
             )
         uow.conn.execute(
             update(market_listing)

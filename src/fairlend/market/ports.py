@@ -7,6 +7,7 @@ production stand-in that refuses until a real rail is wired (503, like SMS).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -86,6 +87,14 @@ class InvestorIdentity(Protocol):
 
     def same_person(self, a: str, b: str) -> bool:
         """Two accounts (an investor's and a borrower's) belong to one person."""
+        ...
+
+    def verified_among(self, person_ids: Collection[str]) -> frozenset[str]:
+        """`verified` for a set, in one read (auto-invest seats every matching rule at once)."""
+        ...
+
+    def same_person_among(self, person_id: str, others: Collection[str]) -> frozenset[str]:
+        """Which of `others` are one person with `person_id` (`same_person` for a set)."""
         ...
 
 
