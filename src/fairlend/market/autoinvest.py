@@ -54,6 +54,7 @@ from fairlend.market.funding import Funding
 from fairlend.market.listing import listing_row
 from fairlend.market.model import CommitmentStatus, ListingStatus, suitability_headroom
 from fairlend.market.ports import InvestorIdentity
+from fairlend.market.positions import positions
 from fairlend.market.safeguards import in_listing, waits_for_reflection, warning_limit
 from fairlend.market.tables import (
     market_autoinvest_cursor,
@@ -62,7 +63,6 @@ from fairlend.market.tables import (
     market_commitment,
     market_investor,
     market_listing,
-    market_note,
     market_wallet,
 )
 from fairlend.money import Money
@@ -265,18 +265,19 @@ class AutoInvest:
                 )
             )
         }
+        held = positions()  # outstanding principal as it is now, derived from the loans' cumulative rows
         outstanding = _sums(
             conn,
-            select(market_note.c.holder_id, func.sum(market_note.c.outstanding_minor))
-            .where(market_note.c.holder_id.in_(investors))
-            .group_by(market_note.c.holder_id),
+            select(held.c.holder_id, func.sum(held.c.outstanding_minor))
+            .where(held.c.holder_id.in_(investors))
+            .group_by(held.c.holder_id),
         )
         of_borrower = select(market_listing.c.id).where(market_listing.c.borrower_id == borrower_id)
         in_notes = _sums(
             conn,
-            select(market_note.c.holder_id, func.sum(market_note.c.outstanding_minor))
-            .where(market_note.c.holder_id.in_(investors), market_note.c.listing_id.in_(of_borrower))
-            .group_by(market_note.c.holder_id),
+            select(held.c.holder_id, func.sum(held.c.outstanding_minor))
+            .where(held.c.holder_id.in_(investors), held.c.listing_id.in_(of_borrower))
+            .group_by(held.c.holder_id),
         )
         in_commitments = _sums(
             conn,
