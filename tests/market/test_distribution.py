@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.ledger.model import AccountKey, AccountType
-from fairlend.market.positions import floor_share, positions
+from fairlend.market.positions import floor_share, note_shares, positions
 from fairlend.market.shares import Weighted, share_receipt
 from fairlend.market.tables import market_loan_share, market_note, market_receipt
 from fairlend.money import Money
@@ -57,7 +57,9 @@ def _shares(container: Container, loan_id: str) -> dict[str, tuple[int, int, int
 def _held(container: Container, loan_id: str) -> tuple[int, int, int]:
     """The units the loan holds (principal, fee, net): its epoch's totals less its notes' floors."""
     with container.uow(read_only=True) as uow:
-        loan = uow.conn.execute(select(market_loan_share).where(market_loan_share.c.loan_id == loan_id)).one()
+        loan = uow.conn.execute(select(market_loan_share).where(market_loan_share.c.loan_id == loan_id)).first()
+        if loan is None:  # no batch yet (notes inserted without it): nothing distributed, nothing held
+            return (0, 0, 0)
         notes = uow.conn.execute(select(market_note).where(market_note.c.loan_id == loan_id)).all()
     weights = [n.outstanding_minor + n.charged_off_minor for n in notes]
     return tuple(  # type: ignore[return-value]
@@ -274,3 +276,66 @@ def test_a_loan_the_platform_alone_holds_is_shared_by_the_same_path_and_moves_no
     assert world.market.notes.of_loan(loan_id)[0].outstanding.minor == note.principal.minor - principal
     assert container.ledger.kind_totals("market_distribution", AccountType.PLATFORM_CASH) == {}
     assert container.verify() == []
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_through_the_database_no_batch_share_is_negative_and_shares_plus_held_units_are_the_payment_less_the_fee(
+    container: Container, seed: int
+) -> None:
+    rng = random.Random(seed)
+    world = build(container)
+    today = container.clock.business_date()
+    loan_id = f"loan_h{seed}"
+    sizes = [rng.choice([1, 3, 333, 5_000, rng.randrange(1, 10**6)]) for _ in range(rng.randrange(2, 9))]
+    ids = [f"note_{seed}_{i:02d}" for i in range(len(sizes))]
+    with container.uow() as uow:
+        uow.conn.execute(
+            insert(market_note),
+            [
+                {
+                    "holder_id": f"inv_{i % 3}",
+                    "id": note_id,
+                    "holder_kind": "platform",
+                    "loan_id": loan_id,
+                    "listing_id": "lst_x",
+                    "currency": "CNY",
+                    "principal_minor": w,
+                    "outstanding_minor": w,
+                    "created_at": container.clock.now(),
+                }
+                for i, (note_id, w) in enumerate(zip(ids, sizes, strict=True))
+            ],
+        )
+        uow.commit()
+    left = sum(sizes)
+    for k in range(6):
+        principal = rng.randrange(0, left + 1) if k < 5 else left  # the last one pays the loan off
+        amount = principal + rng.randrange(1, 5_000)
+        fee = amount // 100
+        left -= principal
+        held_before = _held(container, loan_id)
+        with container.uow() as uow:
+            uow.conn.execute(
+                insert(market_receipt).values(
+                    id=f"rpy_h{seed}_{k}",
+                    loan_id=loan_id,
+                    kind="repayment",
+                    business_date=today,
+                    currency="CNY",
+                    amount_minor=amount,
+                    principal_minor=principal,
+                    fee_minor=fee,
+                    received_days_past_due=0,
+                    created_at=container.clock.now(),
+                )
+            )
+            batch = world.market.distribution.run(uow, today).batch_id
+            rows = [r for r in note_shares(uow, note_ids=ids) if r.batch_id == batch]
+            uow.commit()
+        held_after = _held(container, loan_id)
+        assert all(r.principal >= 0 and r.fee >= 0 and r.net >= 0 for r in rows)
+        for column, paid in ((0, principal), (1, fee), (2, amount - fee)):
+            got = sum((r.principal, r.fee, r.net)[column] for r in rows)
+            assert got + held_after[column] - held_before[column] == paid
+    assert held_after == (0, 0, 0)  # the payoff ended the epoch: every held unit went out
+    assert [n.outstanding.minor for n in world.market.notes.of_loan(loan_id)] == [0] * len(sizes)

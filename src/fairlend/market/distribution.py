@@ -69,7 +69,7 @@ _CLAIM_LOAN = _CLAIM.where(market_receipt.c.loan_id == bindparam("b_loan"))
 class DistributionReport:
     batch_id: str | None
     receipts: int = 0
-    shares: int = 0
+    shares: int = 0  # loans shared (one row each: no row per note)
 
 
 def _holder_totals(uow: UnitOfWork, batch_id: str) -> list[payout.HolderTotal]:
