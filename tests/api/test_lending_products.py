@@ -79,3 +79,24 @@ def test_bad_schedule_settings_are_problems_and_store_nothing(api: TestClient, f
         headers=fake_auth.headers(Role.BORROWER, "brw_a"),
     )
     assert refusal(too_small) == (422, "installment_too_small")
+
+
+def test_interest_recalculation_is_a_product_setting_shown_in_the_quote_and_refused_on_flat_interest(
+    api: TestClient, fake_auth: FakeAuthenticator
+) -> None:
+    stored = _define(api, fake_auth, {**BASE.to_dict(), "code": "recalc", "interest_recalculation": "compounding"})
+    assert isinstance(stored["terms"], dict) and stored["terms"]["interest_recalculation"] == "compounding"
+    response = api.post(
+        "/api/v1/quotes",
+        json={"product_code": "recalc", "amount": "10000", "open_date": "2026-01-01"},
+        headers=fake_auth.headers(Role.BORROWER, "brw_a"),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["settings"]["interest_recalculation"] == "compounding"
+    admin = fake_auth.headers(Role.ADMIN, "op_a")
+    flat = {**FLAT_GRACE, "code": "flat-recalc", "interest_recalculation": "daily"}
+    flat.pop("version")
+    assert refusal(api.post("/api/v1/products", json=flat, headers=admin)) == (422, "product_recalculation_invalid")
+    unknown = {**flat, "interest_method": "declining_balance", "interest_recalculation": "weekly"}
+    assert refusal(api.post("/api/v1/products", json=unknown, headers=admin)) == (422, "product_field_invalid")
+    assert api.get("/api/v1/products/flat-recalc", headers=admin).status_code == 404

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from fairlend.bureau.intake import Intake
+from fairlend.bureau import intake
 from fairlend.bureau.service import BureauService
 from fairlend.bureau.tables import bureau_account, bureau_month, bureau_record
 from tests.bureau.conftest import ID_CN, ID_US, Records, lines
@@ -173,7 +173,7 @@ def test_intake_turns_the_garbage_collector_back_on_even_when_applying_fails(
         assert not gc.isenabled()  # paused while the file is applied
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(Intake, "_write", fail)
+    monkeypatch.setattr(intake, "write", fail)  # the batch's bulk writes, as intake calls them
     with pytest.raises(RuntimeError):
         bureau.submit(inst.institution_id, content)
     assert gc.isenabled()

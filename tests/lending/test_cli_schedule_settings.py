@@ -66,6 +66,8 @@ def test_bad_settings_exit_2_with_one_line_naming_the_choices() -> None:
         (["--grace-principal", "12"], "product_grace_invalid"),
         (["--frequency", "fortnightly"], "invalid_option"),
         (["--installment", "1"], "installment_too_small"),
+        (["--recalculation", "weekly"], "invalid_option"),
+        (["--interest-method", "flat", "--recalculation", "daily"], "product_recalculation_invalid"),
     ):
         done = subprocess.run(
             [
@@ -92,3 +94,12 @@ def test_bad_settings_exit_2_with_one_line_naming_the_choices() -> None:
          "--interest-method", "x"],
         capture_output=True, text=True, check=False,
     ).stderr  # fmt: skip
+
+
+def test_recalculation_is_an_option_that_leaves_the_schedule_and_is_shown_with_it() -> None:
+    plain = _json("--principal", "10000", "--rate", "0.12", "--term", "6", "--day-count", "act/365")
+    recalculated = _json(
+        "--principal", "10000", "--rate", "0.12", "--term", "6", "--day-count", "act/365", "--recalculation", "compounding"
+    )  # fmt: skip
+    assert recalculated["interest_recalculation"] == "compounding" and plain["interest_recalculation"] == "none"
+    assert recalculated["schedule"] == plain["schedule"]

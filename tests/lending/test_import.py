@@ -20,7 +20,7 @@ from fairlend.clock import FixedClock
 from fairlend.errors import Invalid
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.ledger.tables import ledger_entry
-from fairlend.lending.model import LoanState, Product
+from fairlend.lending.model import DayCount, InterestRecalculation, LoanState, Product
 from fairlend.lending.tables import loan_repayment
 from fairlend.lending.views import LoanDetail, PastRepayment
 from fairlend.money import Money
@@ -66,10 +66,10 @@ def _comparable(d: LoanDetail) -> dict[str, Any]:
     }
 
 
-def _lived(container: Container, clock: FixedClock, payments: list[tuple[date, Money]]) -> str:
+def _lived(container: Container, clock: FixedClock, payments: list[tuple[date, Money]], code: str = "plain-12") -> str:
     """The reference loan: booked on OPENED, every business date closed, each payment on its day."""
     clock.set_business_date(OPENED)
-    loan_id = container.lending.book_loan("brw_live", "plain-12", cny("10000"))
+    loan_id = container.lending.book_loan("brw_live", code, cny("10000"))
     for on, amount in payments:
         if on > clock.business_date():
             eod_through(container, clock, on - timedelta(days=1))
@@ -110,6 +110,36 @@ def test_an_imported_loan_lands_where_the_same_loan_lived_through_end_of_day_sta
     # Principal moved on the payments' own dates: as of each, twice the lived loan's.
     for on, _ in PAYMENTS:
         assert balance_as_of(container, AccountType.LOAN_PRINCIPAL, on) == 2 * principal_then[on]
+    assert container.verify() == []
+
+
+@pytest.mark.parametrize("mode", [InterestRecalculation.DAILY, InterestRecalculation.COMPOUNDING])
+def test_an_imported_recalculated_loan_charges_the_late_days_interest_its_lived_twin_did(
+    container: Container, clock: FixedClock, mode: InterestRecalculation
+) -> None:
+    code = f"recalc-{mode.value}"
+    container.lending.products.define(
+        product(
+            code=code,
+            penalty_rate=Decimal("0"),
+            late_fee=0,
+            day_count=DayCount.ACT_365,
+            interest_recalculation=mode,
+        )
+    )
+    lived = _lived(container, clock, PAYMENTS, code)
+    before = _ledger(container)
+    imported = container.lending.book_loan(
+        "brw_imported", code, cny("10000"), open_date=OPENED, repayments=[PastRepayment(d, a) for d, a in PAYMENTS]
+    )
+    expected = _comparable(container.lending.loan_detail(lived))
+    assert _comparable(container.lending.loan_detail(imported)) == expected
+    # The second installment was paid 8 and 18 days late: the third billed more than its scheduled interest.
+    third = expected["schedule"][2]
+    assert (
+        third.interest.minor > container.lending.quote(code, cny("10000"), open_date=OPENED).schedule.lines[2].interest
+    )
+    assert _ledger(container) == {key: 2 * minor for key, minor in before.items()}
     assert container.verify() == []
 
 

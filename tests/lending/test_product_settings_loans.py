@@ -10,7 +10,15 @@ import pytest
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.errors import Invalid
-from fairlend.lending.model import DayCount, EmiMethod, Frequency, InterestMethod, LoanState, Product
+from fairlend.lending.model import (
+    DayCount,
+    EmiMethod,
+    Frequency,
+    InterestMethod,
+    InterestRecalculation,
+    LoanState,
+    Product,
+)
 from fairlend.money import Money, Rounding
 from tests.lending.conftest import product
 from tests.lending.helpers import cny, eod_through
@@ -23,6 +31,7 @@ SETTINGS: dict[str, dict[str, object]] = {
     "days15": {"frequency": Frequency.FIFTEEN_DAYS, "day_count": DayCount.ACT_364},
     "rebal": {"installment_rounding": 100, "rounding": Rounding.UP, "rebalance_installment": True},
     "prog": {"emi_method": EmiMethod.PROGRESSIVE, "day_count": DayCount.ACT_365},
+    "recalc": {"interest_recalculation": InterestRecalculation.COMPOUNDING, "day_count": DayCount.ACT_365},
 }
 
 

@@ -12,12 +12,14 @@ from fairlend.api.auth import bearer_principal
 from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, answer_handler, claim_key
 from fairlend.api.limits import BodySizeLimit
 from fairlend.api.routers import autoinvest as autoinvest_routes
+from fairlend.api.routers import certificates as certificate_routes
 from fairlend.api.routers import collections, collectors, complaints, health, identity
 from fairlend.api.routers import finance as finance_routes
 from fairlend.api.routers import hardship as hardship_routes
 from fairlend.api.routers import lending as lending_router
 from fairlend.api.routers import market as market_routes
 from fairlend.api.routers import market_ecsp as market_ecsp_routes
+from fairlend.api.routers import operators as operator_routes
 from fairlend.api.routers import origination as origination_routes
 from fairlend.api.routers import repayment_files as repayment_files_router
 from fairlend.api.routers import scoring as scoring_routes
@@ -66,6 +68,8 @@ def api_routers(settings: Settings) -> list[tuple[APIRouter, str]]:
         health.router,
         lending_router.router,
         identity.router,
+        certificate_routes.router,
+        operator_routes.router,
         origination_routes.router,
         scoring_routes.router,
         market_routes.router,

@@ -22,8 +22,8 @@ from typing import Any, Protocol
 
 from celery import Celery
 
+from fairlend.batch.model import PartitionRun
 from fairlend.config import Settings
-from fairlend.lending.eod_partitions import PartitionRun
 
 TASK = "fairlend.eod.partition"
 log = logging.getLogger("fairlend.batch")

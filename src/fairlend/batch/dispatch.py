@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Protocol
 
+from fairlend.batch.model import COMMITTED, FAILED, PartitionRun
 from fairlend.config import Settings
-from fairlend.lending.eod_partitions import COMMITTED, FAILED, PartitionRun
 
 DISTRIBUTED = "distributed"
 POLL_SECONDS = 0.2

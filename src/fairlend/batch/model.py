@@ -11,7 +11,8 @@ without moving a row. Pure: no I/O.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 SLOTS = 1024
 DEFAULT_PARTITIONS = 16
@@ -48,3 +49,28 @@ class Partition:
 def partitions(count: int) -> list[Partition]:
     """Every partition of a book split `count` ways; together they cover each slot exactly once."""
     return [Partition(n, count) for n in range(count)]
+
+
+# A partition's run as lending stores it (lending/eod_partitions.py); here so that the runners
+# (dispatch, the Celery worker) name it without reaching up into lending.
+PENDING = "pending"
+RUNNING = "running"
+COMMITTED = "committed"
+FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionRun:
+    """One partition of a business date, as stored."""
+
+    business_date: date
+    number: int
+    of_count: int
+    state: str
+    counts: dict[str, int] = field(default_factory=dict)
+    attempts: int = 0
+    worker: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_ms: int = 0
+    error: str = ""

@@ -2,15 +2,10 @@
 
 The whole file is one transaction. Lines are parsed and checked one by one
 against the accounts' state held in memory, then every change is written
-with one bulk statement per table: no statement per record, which is what
-lets intake reach tens of thousands of records a second on SQLite.
-
-The passes over the database are few: the record ids are logged and checked
-in one insert; the accounts the file names are read with their stored row of
-the month the file reports in one join per chunk of refs; accounts, months
-(inserted, or upserted when they may be stored) and the file itself are
-written once each. Rows go to the driver as tuples in the tables' column
-order with their dates in storage form, so no Python work is left per value.
+with one bulk statement per table (batches.py): no statement per record,
+which is what lets intake reach tens of thousands of records a second on
+SQLite. A Metro 2 file (bureau/metro2.py) becomes the same records a JSON
+Lines file carries and goes through the same reads, rules and writes.
 
 Applying the same file twice changes nothing: the file's sha256 finds the
 first acknowledgement, and a record id seen before is counted as a duplicate.
@@ -32,30 +27,14 @@ from sqlalchemy import Connection, insert, select
 
 from fairlend.bureau import metro2
 from fairlend.bureau.accounts import RecordApplier
-from fairlend.bureau.bulk import (
-    bulk_insert,
-    bulk_insert_tuples,
-    bulk_update,
-    chunks,
-    fetch_all,
-    row_key,
-    storage_dates,
-)
+from fairlend.bureau.batches import claim, load, load_files, release, write
+from fairlend.bureau.bulk import storage_dates
 from fairlend.bureau.documents import Ack, LineOutcome
-from fairlend.bureau.held import (
-    ACCOUNT_STATE,
-    HELD_COLUMNS,
-    HELD_WIDTH,
-    MONTH_COLUMNS,
-    MONTH_KEPT,
-    Batch,
-    HeldAccount,
-    blind_index,
-)
+from fairlend.bureau.held import Batch
 from fairlend.bureau.jsonl import parse_lines
 from fairlend.bureau.records import Record, RecordError, RecordType
 from fairlend.bureau.sealing import BureauSealer, purpose
-from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bureau_record, bureau_submission
+from fairlend.bureau.tables import bureau_submission
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile
 from fairlend.metro2.file import FileRefused
@@ -113,7 +92,7 @@ class Intake:
         outcome = _Outcome()
         if not metro2.is_metro2(content):
             lines, records, outcome.rejected = parse_lines(content)
-            self._apply_chunk(conn, institution_id, submission_id, records, set(), outcome, now, today)
+            self._apply_chunk(conn, institution_id, submission_id, records, None, outcome, now, today)
             return IntakeResult(
                 self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), outcome.resolved
             )
@@ -143,43 +122,45 @@ class Intake:
         institution_id: str,
         submission_id: str,
         records: list[Record],
-        implied: set[str],
+        openings: list[metro2.Opening] | None,
         outcome: _Outcome,
         now: datetime,
         today: date,
     ) -> None:
-        """Apply parsed records; `implied` are the openings Metro 2 base segments stand for."""
+        """Apply parsed records; `openings` are what a Metro 2 file's base segments say of their accounts."""
         batch = Batch(institution_id, storage_dates(conn))
-        if implied:
+        if openings is not None:
             # A Metro 2 segment restates its account's opening every cycle: read the accounts first and
-            # drop the openings of those already held, so that only new ones are logged and applied.
-            self._load(conn, batch, [r for r in records if r.record_id not in implied])
+            # make opening records only for those not held, so that only new ones are logged and applied.
+            load(conn, batch, records, self._key)
             accounts = batch.accounts
-            records = [r for r in records if r.record_id not in implied or r.account_ref not in accounts]
-            batch.files.update(self._load_files(conn, [r for r in records if r.record_id in implied]))
+            new = [o.record() for o in openings if o.ref not in accounts]
+            batch.files.update(load_files(conn, new, self._key))
+            records = new + records
         # Record ids applied before (or twice in this file) are duplicates, not errors.
-        fresh, duplicates = self._claim(conn, institution_id, submission_id, records)
-        if not implied:
-            self._load(conn, batch, fresh)
+        fresh, duplicates = claim(conn, institution_id, submission_id, records)
+        if openings is None:
+            load(conn, batch, fresh, self._key)
         applied = 0
         refused: list[str] = []
         apply_one = self._applier.apply_one
         rejected, warnings = outcome.rejected, outcome.warnings
+        opened = RecordType.ACCOUNT_OPENED
         for record in fresh:
             try:
                 warning = apply_one(record, batch, now, today)
             except RecordError as exc:
                 refused.append(record.record_id)
-                if exc.code == "account_exists" and record.record_id in implied:
+                if exc.code == "account_exists" and openings is not None and record.type is opened:
                     continue  # a Metro 2 segment restates its account's opening every cycle: not an error
                 rejected.append(LineOutcome(record.line, record.record_id, exc.code, exc.reason))
                 continue
             applied += 1
             if warning is not None:
                 warnings.append(LineOutcome(record.line, record.record_id, warning[0], warning[1]))
-        self._write(conn, batch)
+        write(conn, batch)
         if refused:
-            self._release(conn, institution_id, refused)
+            release(conn, institution_id, refused)
         outcome.applied += applied
         outcome.duplicates += duplicates
         outcome.resolved.extend(batch.resolved)
@@ -222,166 +203,6 @@ class Intake:
             )
         )
         return ack
-
-    # -- loading -------------------------------------------------------------------
-
-    def _claim(
-        self, conn: Connection, institution_id: str, submission_id: str, records: list[Record]
-    ) -> tuple[list[Record], int]:
-        """Log the file's record ids as its own and keep the records whose ids were new; and the duplicates.
-
-        One INSERT ... ON CONFLICT DO NOTHING both looks each id up and logs
-        it, where a query and then an insert went through the same index
-        twice. Only when fewer rows went in than were sent (a re-sent record)
-        does a query find which ids were held before. A record the rules then
-        refuse gives its id back (`_release`), so it can be sent again.
-        """
-        seen: set[str] = set()
-        fresh: list[Record] = []
-        for record in records:
-            if record.record_id not in seen:
-                seen.add(record.record_id)
-                fresh.append(record)
-        duplicates = len(records) - len(fresh)
-        if not fresh:
-            return fresh, duplicates
-        logged = bulk_insert_tuples(
-            conn,
-            bureau_record,
-            [(institution_id, r.record_id, submission_id, r.line) for r in fresh],
-            conflict=("institution_id", "record_id"),
-            keep_existing=True,
-        )
-        if logged == len(fresh):
-            return fresh, duplicates
-        held: set[str] = set()
-        marker = "?" if conn.dialect.name == "sqlite" else "%s"
-        for chunk in chunks([r.record_id for r in fresh]):
-            # Plain SQL: rendering thousands of bound parameters per chunk cost more than the lookup.
-            sql = (
-                f"SELECT record_id FROM {bureau_record.name} WHERE institution_id = {marker} "
-                f"AND submission_id <> {marker} AND record_id IN ({', '.join([marker] * len(chunk))})"
-            )
-            held.update(row[0] for row in fetch_all(conn, sql, (institution_id, submission_id, *chunk)))
-        return [r for r in fresh if r.record_id not in held], duplicates + len(held)
-
-    def _release(self, conn: Connection, institution_id: str, record_ids: list[str]) -> None:
-        """Take refused records' ids out of the log: only applied records make a re-sent one a duplicate."""
-        marker = "?" if conn.dialect.name == "sqlite" else "%s"
-        for chunk in chunks(record_ids):
-            sql = (
-                f"DELETE FROM {bureau_record.name} WHERE institution_id = {marker} "
-                f"AND record_id IN ({', '.join([marker] * len(chunk))})"
-            )
-            cursor = conn.connection.cursor()
-            try:
-                cursor.execute(sql, (institution_id, *chunk))
-            finally:
-                cursor.close()
-
-    def _load(self, conn: Connection, batch: Batch, records: list[Record]) -> None:
-        """Read the accounts the records name, each with its stored row of the month the file reports.
-
-        One query per chunk of account refs, joined to the month of the
-        file's last record: a month-end or daily file reports one month, so
-        that is every month row it can add to. Months of other dates are read
-        by their exact keys afterwards.
-        """
-        if not records:
-            return
-        files = self._load_files(conn, records)
-        batch.files.update(files)
-        main = records[-1].day.year * 100 + records[-1].day.month
-        marker = "?" if conn.dialect.name == "sqlite" else "%s"
-        head = (
-            f"SELECT a.{row_key(conn)[0]}, {_HELD_SELECT} FROM {bureau_account.name} a LEFT JOIN {bureau_month.name} m "
-            f"ON m.account_id = a.id AND m.month = {marker} "
-            f"WHERE a.institution_id = {marker} AND a.account_ref IN ("
-        )
-        held = HELD_WIDTH
-        accounts, months, stored = batch.accounts, batch.months, batch.stored
-        for chunk in chunks(sorted({r.account_ref for r in records})):
-            sql = head + ", ".join([marker] * len(chunk)) + ")"
-            for row in fetch_all(conn, sql, (main, batch.institution_id, *chunk)):
-                account = HeldAccount.stored(row)
-                accounts[row[2]] = account
-                if row[_MONTH_CODE] is not None:
-                    key = (account.id, main)
-                    months[key] = row[held:]
-                    stored.add(key)
-        if accounts:
-            self._load_other_months(conn, batch, records, main)
-
-    def _load_other_months(self, conn: Connection, batch: Batch, records: list[Record], main: int) -> None:
-        """The stored months, other than the file's main one, that the file's records write to."""
-        wanted: set[tuple[str, int]] = set()
-        accounts = batch.accounts
-        for record in records:
-            if record.type in _MONTH_WRITERS:
-                month = record.day.year * 100 + record.day.month
-                if month != main:
-                    account = accounts.get(record.account_ref)
-                    if account is not None and not account.is_new:
-                        wanted.add((account.id, month))
-        if not wanted:
-            return
-        marker = "?" if conn.dialect.name == "sqlite" else "%s"
-        month_list = sorted({m for _, m in wanted})
-        for chunk in chunks(sorted({a for a, _ in wanted})):
-            sql = (
-                f"SELECT {', '.join(MONTH_COLUMNS)} FROM {bureau_month.name} "
-                f"WHERE month IN ({', '.join([marker] * len(month_list))}) "
-                f"AND account_id IN ({', '.join([marker] * len(chunk))})"
-            )
-            for row in fetch_all(conn, sql, (*month_list, *chunk)):
-                key = (row[0], row[1])
-                if key in wanted:
-                    batch.months[key] = tuple(row)
-                    batch.stored.add(key)
-
-    def _load_files(self, conn: Connection, records: list[Record]) -> dict[str, str]:
-        """Blind index -> credit file id, for the people in this file's new accounts."""
-        indexes = sorted({blind_index(self._key, r.person.id_number) for r in records if r.person is not None})
-        files: dict[str, str] = {}
-        for chunk in chunks(indexes):
-            rows = conn.execute(
-                select(bureau_file.c.blind_index, bureau_file.c.id).where(bureau_file.c.blind_index.in_(chunk))
-            )
-            files.update({str(b): str(i) for b, i in rows})
-        return files
-
-    # -- writing -------------------------------------------------------------------
-
-    def _write(self, conn: Connection, batch: Batch) -> None:
-        if batch.new_files:
-            conn.execute(insert(bureau_file), list(batch.new_files.values()))
-        accounts = batch.accounts.values()
-        created = [a.values() for a in accounts if a.is_new]
-        if created:
-            bulk_insert(conn, bureau_account, created)
-        dates = batch.dates
-        changed = [a.state_values(dates) for a in accounts if a.dirty and not a.is_new]
-        if changed:
-            bulk_update(conn, bureau_account, row_key(conn)[1], ACCOUNT_STATE, changed)
-        # A month that may already be stored is upserted; the rest are new: a plain insert is cheaper.
-        stored_months: list[tuple[Any, ...]] = []
-        new_months: list[tuple[Any, ...]] = []
-        months, stored = batch.months, batch.stored
-        for key in sorted(batch.touched):
-            (stored_months if key in stored else new_months).append(months[key])
-        if stored_months:
-            bulk_insert_tuples(conn, bureau_month, stored_months, conflict=("account_id", "month"))
-        if new_months:
-            bulk_insert_tuples(conn, bureau_month, new_months)
-
-
-# The account's state, then its month row in MONTH_COLUMNS' layout with only the kept columns read.
-_HELD_SELECT = ", ".join(
-    [*(f"a.{c}" for c in HELD_COLUMNS), *(f"m.{c}" if c in MONTH_KEPT else "NULL" for c in MONTH_COLUMNS)]
-)
-_MONTH_CODE = HELD_WIDTH + MONTH_COLUMNS.index("code")  # NULL when the account has no row for the month
-# Records that write the month of their date (a correction names its month; a notice writes none).
-_MONTH_WRITERS = frozenset({RecordType.STATUS, RecordType.REPAYMENT, RecordType.SETTLEMENT, RecordType.CHARGE_OFF})
 
 
 @contextmanager

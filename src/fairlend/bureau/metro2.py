@@ -16,14 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from io import BytesIO
+from typing import NamedTuple
 
 from fairlend.bureau.documents import LineOutcome
 from fairlend.bureau.model import SettledBy
 from fairlend.bureau.records import Person, Record, RecordType
 from fairlend.metro2 import codes
 from fairlend.metro2.codec import FieldProblem
-from fairlend.metro2.file import Account, FileRefused, Reading, read
-from fairlend.metro2.layout import BASE
+from fairlend.metro2.cut import Cutter
+from fairlend.metro2.file import FileRefused, Reading, account_lines, decode_account
+from fairlend.metro2.layout import BASE, RECORD_LENGTH
 from fairlend.metro2.scan import scan
 
 # A Metro 2 file is told from JSON Lines by its first record: an RDW, then HEADER.
@@ -32,7 +35,8 @@ CHUNK = 5_000  # base segments applied at a time: memory stays flat in the file'
 CENTS = 100  # Metro 2 amounts are whole dollars; the bureau keeps minor units
 # CRRG special comments and the plan kind whose profile code (us.toml [bureau.modification_codes]) they are.
 _COMMENT_KINDS = {"CP": "payment_holiday", "CO": "term_extension", "AC": "reduced_installments"}
-_DATES = ("date_opened", "date_account_information", "date_first_delinquency", "date_closed", "date_last_payment")
+# The base segment's dates in layout order (each is checked against the business date).
+BASE_DATES = tuple(f.name for f in BASE.fields if f.kind == "D")
 
 
 def is_metro2(content: bytes) -> bool:
@@ -40,12 +44,61 @@ def is_metro2(content: bytes) -> bool:
     return content[:4].isdigit() and (content[4:10] == HEADER_MARK or len(content.split(b"\n", 1)[0]) >= 366)
 
 
+# The base segment's fields the bureau reads, by kind, in the order `_segment` takes them (the cutter's
+# tuples, or the same built from a decoded segment). Every field is still checked: these are the kept ones.
+_TEXTS = (
+    "consumer_account_number", "surname", "first_name", "middle_name", "account_status", "payment_rating",
+    "payment_history_profile", "special_comment", "compliance_condition_code", "terms_duration",
+)  # fmt: skip
+_NUMBERS = (
+    "highest_credit", "scheduled_monthly_payment_amount", "current_balance", "amount_past_due",
+    "original_charge_off_amount", "social_security_number",
+)  # fmt: skip
+_ALONE = f"{RECORD_LENGTH:04d}"  # the record descriptor word of a base segment without appended segments
+_STATUSES = codes.STATUSES - {codes.DELETE}  # DA deletes an account: not taken (docs/metro2.md)
+_RATINGS = codes.RATINGS | {""}
+_COMMENTS = codes.SPECIAL_COMMENTS | {""}
+_COMPLIANCE = codes.COMPLIANCE_CODES | {""}
+
+
+class Opening(NamedTuple):
+    """What a base segment says of its account's opening: a Record only if the bureau does not hold it yet.
+
+    Every cycle's segment restates it; a month-end file's accounts are held,
+    so building the record (and the person's name) for each would be waste.
+    """
+
+    line: int
+    ref: str
+    opened: date
+    name: str
+    ssn: int
+    highest_credit: int
+    terms: str
+    scheduled: int
+
+    def record(self) -> Record:
+        return Record(
+            line=self.line,
+            record_id=f"{self.ref}:opened",
+            type=RecordType.ACCOUNT_OPENED,
+            account_ref=self.ref,
+            day=self.opened,
+            person=Person(self.name, f"{self.ssn:09d}", "us.ssn"),
+            account_type="loan",
+            currency="USD",
+            amount=max(1, self.highest_credit * CENTS),
+            term_months=int(self.terms) if self.terms.isdigit() else 0,
+            due_schedule=f'{{"frequency": "monthly", "installment_amount": {self.scheduled * CENTS}}}',
+        )
+
+
 @dataclass
 class Parsed:
     lines: int = 0
-    records: list[Record] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)  # every record but the openings, in file order
     rejected: list[LineOutcome] = field(default_factory=list)
-    openings: set[str] = field(default_factory=set)  # the opening records a base segment implies
+    openings: list[Opening] = field(default_factory=list)  # one per good base segment, in file order
 
 
 def check(content: bytes) -> None:
@@ -56,22 +109,40 @@ def check(content: bytes) -> None:
 def parts(content: bytes, today: date, size: int | None = None) -> Iterator[Parsed]:
     """The second pass: every field checked, the records of at most `size` base segments at a time.
 
-    The last part carries the file's record count in `lines`.
+    A clean base segment without appended segments (nearly all of a
+    month-end file) is cut by precompiled slices (`metro2.cut`); any other
+    line, or one the cutter does not pass, is decoded field by field by
+    `metro2.codec`, which names the field and position of what is wrong.
+    The content rules are the same function for both. The last part
+    carries the file's record count in `lines`.
     """
     size = size or CHUNK
     part = Parsed()
     reading = Reading()
     segments = 0
-    for number, item in read(_lines(content), reading, check_totals=False):
+    cut = Cutter(BASE, _TEXTS, _NUMBERS).cut
+    for number, item in account_lines(_lines(content), reading):
         if isinstance(item, FieldProblem):
             part.rejected.append(_outcome(item))
             continue
+        # The cutter knows the layout, not the file: a line it may take says it is a base segment alone.
+        values = cut(item) if item.startswith(_ALONE) else None
+        if values is None:
+            account = decode_account(item, number)
+            if isinstance(account, FieldProblem):
+                part.rejected.append(_outcome(account))
+                continue
+            base = account.base
+            values = (
+                tuple(base[n] for n in _TEXTS),
+                tuple(base[n] for n in _NUMBERS),
+                tuple(base[n] for n in BASE_DATES),
+            )
         try:
-            _check(item, number, today)
+            _segment(*values, number, today, part)
         except FieldProblem as problem:
-            part.rejected.append(_outcome(problem, str(item.base["consumer_account_number"])))
+            part.rejected.append(_outcome(problem, values[0][0]))
             continue
-        _records(item, number, part)
         segments += 1
         if segments == size:
             yield part
@@ -80,30 +151,13 @@ def parts(content: bytes, today: date, size: int | None = None) -> Iterator[Pars
     yield part
 
 
-def parse(content: bytes, today: date) -> Parsed:
-    """The whole file at once (tests and the bench's memory figure): both passes, one Parsed."""
-    check(content)
-    whole = Parsed()
-    for part in parts(content, today):
-        whole.records.extend(part.records)
-        whole.rejected.extend(part.rejected)
-        whole.openings.update(part.openings)
-        whole.lines = part.lines
-    return whole
-
-
 def refusal(refused: FileRefused) -> LineOutcome:
     return _outcome(refused.problem)
 
 
 def _lines(content: bytes) -> Iterator[bytes]:
-    start = 0
-    while start < len(content):
-        end = content.find(b"\n", start)
-        if end < 0:
-            end = len(content)
-        yield content[start:end]
-        start = end + 1
+    # BytesIO shares the file's buffer and cuts lines in C; each keeps its newline, which `numbered` takes off.
+    return iter(BytesIO(content))
 
 
 def _outcome(problem: FieldProblem, record_id: str = "") -> LineOutcome:
@@ -117,115 +171,91 @@ def _problem(number: int, name: str, code: str, reason: str) -> FieldProblem:
     return FieldProblem(number, name, BASE.field(name).start, code, reason)
 
 
-def _check(account: Account, number: int, today: date) -> None:
-    """The content rules a base segment must meet beyond its layout (the CRRG's, as the bureau applies them)."""
-    base = account.base
-    status = base["account_status"]
-    if status not in codes.STATUSES or status == codes.DELETE:
+def _segment(
+    texts: tuple[str, ...], numbers: tuple[int, ...], dates: tuple[date | None, ...], number: int, today: date,
+    parsed: Parsed,
+) -> None:  # fmt: skip
+    """A base segment's content rules (the CRRG's, as the bureau applies them), then its records.
+
+    The first rule broken raises FieldProblem, in this order, whichever path
+    decoded the segment.
+    """
+    ref, surname, given, middle, status, rating, profile, comment, compliance, terms = texts
+    highest, scheduled, balance, past_due, charge_off, ssn = numbers
+    opened, as_of, first, closed, _, _ = dates
+    if status not in _STATUSES:
         raise _problem(number, "account_status", "unknown_status", "not an account status the bureau takes (CR-2)")
-    if not base["consumer_account_number"]:
+    if not ref:
         raise _problem(number, "consumer_account_number", "missing_field", "the account number is required")
-    if not base["surname"]:
+    if not surname:
         raise _problem(number, "surname", "missing_field", "the consumer's surname is required")
-    if not base["social_security_number"]:
+    if not ssn:
         # The credit file is keyed by the identification number: without it the record cannot be filed.
         raise _problem(number, "social_security_number", "missing_field", "the consumer's SSN is required")
-    if base["date_opened"] is None:
+    if opened is None:
         raise _problem(number, "date_opened", "missing_field", "the date opened is required")
-    if base["date_account_information"] is None:
+    if as_of is None:
         raise _problem(
             number, "date_account_information", "missing_field", "the date of account information is required"
         )
-    for name in (*_DATES, "date_birth"):
-        value = base[name]
-        if value is not None and value > today:
-            raise _problem(number, name, "future_date", "a date in the future")
-    if base["date_account_information"] < base["date_opened"]:
+    if max(filter(None, dates)) > today:  # the date opened is one: never empty
+        name = next(n for n, d in zip(BASE_DATES, dates, strict=True) if d is not None and d > today)
+        raise _problem(number, name, "future_date", "a date in the future")
+    if as_of < opened:
         raise _problem(number, "date_account_information", "inconsistent", "before the date opened")
-    if base["payment_rating"] and base["payment_rating"] not in codes.RATINGS:
+    if rating not in _RATINGS:
         raise _problem(number, "payment_rating", "invalid_field", "not a payment rating")
-    if status == codes.PAID and not base["payment_rating"]:
+    if status == codes.PAID and not rating:
         raise _problem(number, "payment_rating", "missing_field", "status 13 needs a payment rating (CRRG)")
-    profile = base["payment_history_profile"]
     if len(profile) != codes.PROFILE_MONTHS or not codes.PROFILE_CHARACTERS.issuperset(profile):
         raise _problem(number, "payment_history_profile", "invalid_field", "24 profile characters (CR-4)")
-    comment = base["special_comment"]
-    if comment and comment not in codes.SPECIAL_COMMENTS:
+    if comment not in _COMMENTS:
         raise _problem(number, "special_comment", "invalid_field", "not a special comment the bureau takes")
-    compliance = base["compliance_condition_code"]
-    if compliance and compliance not in codes.COMPLIANCE_CODES:
+    if compliance not in _COMPLIANCE:
         raise _problem(number, "compliance_condition_code", "invalid_field", "not a compliance condition code")
-    if status in codes.DELINQUENT_STATUSES and not base["amount_past_due"]:
+    delinquent = status in codes.DELINQUENT_STATUSES
+    if delinquent and not past_due:
         raise _problem(number, "amount_past_due", "inconsistent", "a delinquent status needs an amount past due")
-    if status in codes.DELINQUENT_STATUSES and base["date_first_delinquency"] is None:
+    if delinquent and first is None:
         raise _problem(number, "date_first_delinquency", "missing_field", "a delinquent status needs it (CR-5)")
-    if status == codes.CHARGED_OFF and not base["original_charge_off_amount"]:
+    if status == codes.CHARGED_OFF and not charge_off:
         raise _problem(number, "original_charge_off_amount", "missing_field", "status 97 needs it (CRRG)")
-    if status == codes.PAID and (base["current_balance"] or base["amount_past_due"]):
+    if status == codes.PAID and (balance or past_due):
         raise _problem(number, "current_balance", "inconsistent", "a paid account reports a zero balance (CRRG)")
 
-
-def _records(account: Account, number: int, parsed: Parsed) -> None:
-    base = account.base
-    ref = str(base["consumer_account_number"])
-    as_of: date = base["date_account_information"]
-    opened: date = base["date_opened"]
-    given, middle, surname = base["first_name"], base["middle_name"], base["surname"]
     name = f"{given} {middle} {surname}" if middle else f"{given} {surname}" if given else surname
-    terms = str(base["terms_duration"])
-    parsed.openings.add(f"{ref}:opened")
-    parsed.records.append(
-        Record(
-            line=number,
-            record_id=f"{ref}:opened",
-            type=RecordType.ACCOUNT_OPENED,
-            account_ref=ref,
-            day=opened,
-            person=Person(name, f"{base['social_security_number']:09d}", "us.ssn"),
-            account_type="loan",
-            currency="USD",
-            amount=max(1, base["highest_credit"] * CENTS),
-            term_months=int(terms) if terms.isdigit() else 0,
-            due_schedule=f'{{"frequency": "monthly", "installment_amount": {base["scheduled_monthly_payment_amount"] * CENTS}}}',
-        )
-    )
-    status = base["account_status"]
-    comment = base["special_comment"]
+    parsed.openings.append(Opening(number, ref, opened, name, ssn, highest, terms, scheduled))
+    records = parsed.records
     if comment in _COMMENT_KINDS:
-        parsed.records.append(
+        records.append(
             Record(
                 number, f"{ref}:m2:comment:{comment}", RecordType.MODIFICATION, ref, as_of, kind=_COMMENT_KINDS[comment]
             )
         )
     if status == codes.PAID:
-        parsed.records.append(
+        records.append(
             Record(
-                number, f"{ref}:settled", RecordType.SETTLEMENT, ref, base["date_closed"] or as_of,
+                number, f"{ref}:settled", RecordType.SETTLEMENT, ref, closed or as_of,
                 balance=0, settled_by=SettledBy.BORROWER, for_less=comment == codes.SETTLED_FOR_LESS,
             )
         )  # fmt: skip
         return
     if status == codes.CHARGED_OFF:
-        parsed.records.append(
-            Record(
-                number, f"{ref}:charge_off", RecordType.CHARGE_OFF, ref, base["date_closed"] or as_of,
-                amount=base["original_charge_off_amount"] * CENTS,
-            )
-        )  # fmt: skip
+        records.append(
+            Record(number, f"{ref}:charge_off", RecordType.CHARGE_OFF, ref, closed or as_of, amount=charge_off * CENTS)
+        )
         return
-    first: date | None = base["date_first_delinquency"]
     days = 0
-    if status in codes.DELINQUENT_STATUSES and first is not None:
+    if delinquent and first is not None:
         # The status says the bucket, the date of first delinquency the day count within it (CR-5); a DOFD
         # kept across a partial catch-up gives more days than the bucket: the bucket's first day then.
         days = (as_of - first).days + 1
-        low = codes.STATUS_DAYS[status]
         if codes.status_for(days) != status:
-            days = low
-    parsed.records.append(
+            days = codes.STATUS_DAYS[status]
+    records.append(
         Record(
             number, f"{ref}:m2:{as_of.isoformat()}", RecordType.STATUS, ref, as_of,
-            balance=base["current_balance"] * CENTS, amount_overdue=base["amount_past_due"] * CENTS,
+            balance=balance * CENTS, amount_overdue=past_due * CENTS,
             days_overdue=days, first_delinquency_date=first if days else None,
             in_collection=status == codes.COLLECTION,
         )

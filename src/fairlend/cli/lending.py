@@ -15,7 +15,16 @@ from rich.table import Table
 from fairlend.cli import UsageError, load_settings, open_container, out
 from fairlend.clock import SystemClock
 from fairlend.jurisdiction.loader import load_profile
-from fairlend.lending.model import DayCount, EmiMethod, FeeTreatment, Frequency, InterestMethod, Method, Product
+from fairlend.lending.model import (
+    DayCount,
+    EmiMethod,
+    FeeTreatment,
+    Frequency,
+    InterestMethod,
+    InterestRecalculation,
+    Method,
+    Product,
+)
 from fairlend.lending.schedule import build_schedule, check_apr_cap
 from fairlend.money import Money, Rounding
 
@@ -89,6 +98,13 @@ def schedule(
         int | None, typer.Option("--interest-free", help="First periods charging no interest.")
     ] = None,
     emi: Annotated[str | None, typer.Option(help="nominal (rate / periods a year) or progressive.")] = None,
+    recalculation: Annotated[
+        str | None,
+        typer.Option(
+            "--recalculation",
+            help="none, daily or compounding: late principal (and interest) bears interest (the schedule is the same).",
+        ),
+    ] = None,
     rebalance: Annotated[
         bool | None, typer.Option("--rebalance/--no-rebalance", help="Keep the last installment no larger.")
     ] = None,
@@ -127,6 +143,7 @@ def schedule(
         "day_count": day_count and _enum(DayCount, day_count, "day-count"),
         "interest_method": interest_method and _enum(InterestMethod, interest_method, "interest-method"),
         "emi_method": emi and _enum(EmiMethod, emi, "emi"),
+        "interest_recalculation": recalculation and _enum(InterestRecalculation, recalculation, "recalculation"),
         "rounding": rounding and _enum(Rounding, rounding, "rounding"),
         "rate": rate and str(_decimal(rate, "rate")),
         "term": term,
@@ -170,6 +187,7 @@ def schedule(
             "apr_cap": str(profile.pricing.apr_cap),
             "term": len(result.lines),
             "interest_method": product.interest_method.value,
+            "interest_recalculation": product.interest_recalculation.value,
             "schedule": [
                 {
                     "seq": line.seq,
@@ -187,6 +205,8 @@ def schedule(
     title = (
         f"{chosen_method.value}, {product.interest_method.value}, {chosen_frequency.value}, {chosen_day_count.value}"
     )
+    if product.interest_recalculation is not InterestRecalculation.NONE:
+        title += f", recalculated ({product.interest_recalculation.value})"
     table = Table(title=title)
     for column in ("#", "due", "principal", "interest", "total", "balance"):
         table.add_column(column, justify="right")

@@ -19,7 +19,7 @@ from typing import Protocol
 from fairlend.batch.model import Partition
 from fairlend.collections.addresses import NumberKeys
 from fairlend.collections.complaints import ComplaintService
-from fairlend.collections.desk import CollectorDesk, PromisesStep
+from fairlend.collections.desk import CollectorDesk
 from fairlend.collections.fakes import (
     InMemoryContactPoints,
     InMemoryDisputes,
@@ -40,6 +40,7 @@ from fairlend.collections.ports import (
     OtpPort,
     Sealer,
 )
+from fairlend.collections.promises import PromisesStep
 from fairlend.collections.service import CollectionsService
 from fairlend.config import Settings
 from fairlend.db.uow import EventBus, UnitOfWork, UnitOfWorkFactory

@@ -12,6 +12,7 @@ from fairlend.errors import Conflict, Invalid
 from fairlend.ledger.model import AccountKey, AccountType, credit, debit, entry
 from fairlend.ledger.service import Ledger
 from fairlend.lending.model import LoanState, Product
+from fairlend.lending.recalculation import day_amount_e10, extra_interest
 from fairlend.lending.schedule import day
 from fairlend.lending.subledger import OPEN_INSTALLMENTS, UPDATE_LOAN
 from fairlend.lending.views import PayoffQuote
@@ -38,6 +39,7 @@ def payoff_of(uow: UnitOfWork, ln: Row[Any], as_of: date, product: Product) -> P
             start = ln.accrual_start_day if inst.seq == ln.cur_seq else inst.start_day
             span = inst.due_day - start
             interest += inst.interest * max(0, min(target - start, span)) // span
+        interest += _recalculated_until(ln, unbilled, target, today)
     unbilled_principal = sum(i.principal for i in unbilled)
     fee = prepayment_fee(unbilled_principal, product.prepayment_fee_rate, product.rounding)
     fees = ln.fees_due + fee
@@ -60,6 +62,25 @@ def payoff_of(uow: UnitOfWork, ln: Row[Any], as_of: date, product: Product) -> P
         prepayment_fee=money(fee),
         total=money(total),
     )
+
+
+def _recalculated_until(ln: Row[Any], unbilled: list[Row[Any]], target: int, today: date) -> int:
+    """A recalculated loan's extra interest earned by the end of the day before `target`, as end-of-day would
+    add it if nothing more were paid: what is overdue now, and each installment falling due meanwhile, bear
+    interest at the loan's rate until then, never past the last due date (recalculation.py)."""
+    if not ln.recalc_daily_e10:
+        return 0
+    until = min(target, day(ln.maturity_date))
+    since = max(today.toordinal(), ln.recalc_day)
+    owed = [(ln.principal_due, ln.interest_due if ln.recalc_compound else 0, since)]
+    owed += [(i.principal, i.interest if ln.recalc_compound else 0, i.due_day) for i in unbilled]
+    accumulated = ln.recalc_e10
+    for principal, interest, start in owed:
+        days = until - start
+        if days > 0:
+            accumulated += day_amount_e10(principal, interest, True, ln.recalc_daily_e10) * days
+    # The scheduled interest above leaves out the extra interest accumulated so far: it is included here.
+    return extra_interest(accumulated)
 
 
 def close_loan(uow: UnitOfWork, ledger: Ledger, ln: Row[Any], state: LoanState, kind: str) -> Money:

@@ -26,15 +26,13 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from fairlend.batch.model import Partition
+from fairlend.batch.model import COMMITTED, Partition, PartitionRun
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.faults import crash_point, fault_point
 from fairlend.lending.eod_dates import LOCK_BUSINESS_DATE, is_done_on, stored_business_date
 from fairlend.lending.eod_journal import DayJournal
 from fairlend.lending.eod_partitions import (
-    COMMITTED,
-    PartitionRun,
     dates_with_partitions,
     lock_partition,
     mark_committed,

@@ -10,37 +10,15 @@ with 16 is finished with 16 whatever the setting says afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
+from fairlend.batch.model import COMMITTED, FAILED, PENDING, RUNNING, PartitionRun
 from fairlend.lending.tables import eod_partition
 
-PENDING = "pending"
-RUNNING = "running"
-COMMITTED = "committed"
-FAILED = "failed"
-
 _p = eod_partition.c
-
-
-@dataclass(frozen=True, slots=True)
-class PartitionRun:
-    """One partition of a business date, as stored."""
-
-    business_date: date
-    number: int
-    of_count: int
-    state: str
-    counts: dict[str, int] = field(default_factory=dict)
-    attempts: int = 0
-    worker: str = ""
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    duration_ms: int = 0
-    error: str = ""
 
 
 def _view(row: Row[Any]) -> PartitionRun:

@@ -24,11 +24,14 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, entry
 from fairlend.lending.eod_journal import DayJournal
 from fairlend.lending.model import LoanState
+from fairlend.lending.recalculation import HALF, SCALE
 from fairlend.lending.subledger import BILL_INSTALLMENT
 from fairlend.lending.tables import loan, loan_installment
 from fairlend.money import Money
 
 ACTIVE = loan.c.state == LoanState.ACTIVE.value
+# A recalculated loan's extra interest of the current period in minor units (0 for every other loan).
+RECALC_EXTRA = (loan.c.recalc_e10 + literal(HALF)) // literal(SCALE)
 DN = bindparam("dn", type_=loan.c.dpd.type)  # the date being closed, as a day number
 D1 = bindparam("d1", type_=loan.c.dpd.type)  # the next business date, as a day number
 # One partition's loans: a range of the borrower's slot (fairlend.batch.model.Partition).
@@ -133,16 +136,35 @@ class AccrualStep(LendingStep):
         (loan.c.accrual_start_day >= D1, literal(0)),
         else_=D1 - loan.c.accrual_start_day,
     )
-    _target = loan.c.accrual_interest * _elapsed // _span
+    # Recalculated loans (recalculation.py) also accrue the period's extra interest, rounded once; 0 for others.
+    _target = loan.c.accrual_interest * _elapsed // _span + RECALC_EXTRA
     _pred = and_(ACTIVE, loan.c.next_due_day.is_not(None), loan.c.accrued_interest != _target)
     _totals = both(
         select(loan.c.currency, func.sum(_target - loan.c.accrued_interest)).where(_pred).group_by(loan.c.currency)
     )
     _update = both(update(loan).where(_pred).values(accrued_interest=_target))
 
+    # The day's extra interest of a recalculated loan: principal (and, compounding, interest) unpaid after its
+    # due date, at the loan's daily rate, for the days since it last ran. Only loans that owe something
+    # overdue are written; `recalc_day` makes a re-run add nothing.
+    _base = loan.c.principal_due + case((loan.c.recalc_compound.is_(True), loan.c.interest_due), else_=literal(0))
+    _since = case((loan.c.recalc_day > DN, loan.c.recalc_day), else_=DN)
+    _recalc = both(
+        update(loan)
+        .where(
+            ACTIVE,
+            loan.c.recalc_daily_e10 > 0,
+            loan.c.next_due_day.is_not(None),
+            loan.c.recalc_day < D1,
+            _base > 0,
+        )
+        .values(recalc_e10=loan.c.recalc_e10 + _base * loan.c.recalc_daily_e10 * (D1 - _since), recalc_day=D1)
+    )
+
     def run_partition(self, uow: UnitOfWork, business_date: date, part: Partition | None) -> int:
         params = day_params(part, d1=business_date.toordinal() + 1)
         scope = part is not None
+        uow.conn.execute(self._recalc[scope], params | {"dn": business_date.toordinal()})
         totals = uow.conn.execute(self._totals[scope], params).all()
         count = uow.conn.execute(self._update[scope], params).rowcount
         _post_totals(
@@ -178,16 +200,28 @@ class BillingStep(LendingStep):
 
     name = "billing"
     _pred = and_(ACTIVE, loan.c.next_due_day.is_not(None), loan.c.next_due_day <= D1)
-    _totals = both(select(loan.c.currency, func.sum(loan.c.accrual_interest)).where(_pred).group_by(loan.c.currency))
-    _keys = both(select(loan.c.borrower_id, loan.c.id, loan.c.cur_seq).where(_pred))
+    # The installment's interest as billed: its scheduled interest and, recalculated, the period's extra.
+    _billed = loan.c.accrual_interest + RECALC_EXTRA
+    _totals = both(select(loan.c.currency, func.sum(_billed)).where(_pred).group_by(loan.c.currency))
+    _keys = both(select(loan.c.borrower_id, loan.c.id, loan.c.cur_seq, RECALC_EXTRA).where(_pred))
     # By primary key, for the few loans billed today: a join from the installments would scan them all.
     _bill = BILL_INSTALLMENT
+    _bill_extra = (
+        update(loan_installment)
+        .where(
+            loan_installment.c.borrower_id == bindparam("b_borrower_id"),
+            loan_installment.c.loan_id == bindparam("b_loan_id"),
+            loan_installment.c.seq == bindparam("b_seq"),
+        )
+        .values(billed=True, interest=loan_installment.c.interest + bindparam("b_extra", type_=loan.c.recalc_e10.type))
+    )
     _advance = both(
         update(loan)
         .where(_pred)
         .values(
-            interest_due=loan.c.interest_due + loan.c.accrual_interest,
-            accrued_interest=loan.c.accrued_interest - loan.c.accrual_interest,
+            interest_due=loan.c.interest_due + _billed,
+            accrued_interest=loan.c.accrued_interest - _billed,
+            recalc_e10=literal(0),
             principal_due=loan.c.principal_due + func.coalesce(_installment_of(_cur, "principal", 0), 0),
             oldest_due_day=func.coalesce(loan.c.oldest_due_day, loan.c.next_due_day),
             cur_seq=loan.c.cur_seq + 1,
@@ -204,7 +238,12 @@ class BillingStep(LendingStep):
         keys = uow.conn.execute(self._keys[scope], params).all()
         if not keys:
             return 0
-        uow.conn.execute(self._bill, [{"b_borrower_id": b, "b_loan_id": lid, "b_seq": seq} for b, lid, seq in keys])
+        plain = [{"b_borrower_id": b, "b_loan_id": lid, "b_seq": seq} for b, lid, seq, extra in keys if not extra]
+        extra = [{"b_borrower_id": b, "b_loan_id": lid, "b_seq": seq, "b_extra": x} for b, lid, seq, x in keys if x]
+        if plain:
+            uow.conn.execute(self._bill, plain)
+        if extra:
+            uow.conn.execute(self._bill_extra, extra)
         count = uow.conn.execute(self._advance[scope], params).rowcount
         _post_totals(
             uow,

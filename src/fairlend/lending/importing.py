@@ -19,17 +19,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from typing import Any
 
 from fairlend.clock import PinnedDate
 from fairlend.db.uow import UnitOfWork
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
+from fairlend.lending import recalculation
 from fairlend.lending.model import LoanState
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.schedule import day
 from fairlend.lending.subledger import (
-    BILL_INSTALLMENT,
+    BILL_WITH_INTEREST,
     LOAN_FOR_UPDATE,
     OPEN_INSTALLMENTS,
     UPDATE_LOAN,
@@ -76,14 +78,26 @@ def catch_up(uow: UnitOfWork, ledger: Ledger, profile: Profile, loan_id: str, to
     unbilled = {i["seq"]: i for i in insts if not i["billed"]}
     cur_seq, start, next_due, period_interest = ln.cur_seq, ln.accrual_start_day, ln.next_due_day, ln.accrual_interest
     interest_due, principal_due = ln.interest_due, ln.principal_due
-    billed: list[int] = []
+    billed: list[dict[str, Any]] = []
+    # A recalculated loan's extra interest, as `AccrualStep` adds it: what is overdue bears interest each day
+    # (recalculation.py). Between two catch-ups only billing changes what is overdue, so it is summed by spans.
+    extra_e10, since = ln.recalc_e10, max(ln.recalc_day, day(ln.open_date))
+
+    def overdue_until(end: int) -> int:
+        base = recalculation.day_amount_e10(principal_due, interest_due, ln.recalc_compound, ln.recalc_daily_e10)
+        return base * int(max(0, end - since))
+
     # Billing, as `BillingStep`: the period's interest becomes due with its installment's principal.
     while next_due is not None and next_due <= to_day:
+        extra_e10 += overdue_until(next_due)
+        since = next_due
         current = unbilled[cur_seq]
         current["billed"] = True
-        interest_due += period_interest
+        current["interest"] += recalculation.extra_interest(extra_e10)
+        interest_due += period_interest + recalculation.extra_interest(extra_e10)
+        extra_e10 = 0
         principal_due += current["principal"]
-        billed.append(cur_seq)
+        billed.append(current)
         cur_seq, start = cur_seq + 1, next_due
         following = unbilled.get(cur_seq)
         next_due = following["due_day"] if following is not None else None
@@ -92,10 +106,15 @@ def catch_up(uow: UnitOfWork, ledger: Ledger, profile: Profile, loan_id: str, to
     accrued = 0
     if next_due is not None:
         span = next_due - start
-        accrued = period_interest * max(0, min(to_day - start, span)) // span
+        extra_e10 += overdue_until(to_day)
+        accrued = period_interest * max(0, min(to_day - start, span)) // span + recalculation.extra_interest(extra_e10)
     if billed:
         conn.execute(
-            BILL_INSTALLMENT, [{"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id, "b_seq": s} for s in billed]
+            BILL_WITH_INTEREST,
+            [
+                {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id, "b_seq": i["seq"], "b_interest": i["interest"]}
+                for i in billed
+            ],
         )
     yesterday = to - timedelta(days=1)
     found = delinquency_of(insts, ln.penalty_due, ln.grace_days, day(yesterday), ln.first_delinquency_day)
@@ -116,6 +135,8 @@ def catch_up(uow: UnitOfWork, ledger: Ledger, profile: Profile, loan_id: str, to
             bucket=bucket,
             first_delinquency_day=found.first_delinquency_day,
             penalty_day=to_day - 1,
+            recalc_e10=extra_e10,
+            recalc_day=max(to_day, ln.recalc_day),
         ),
         {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id},
     )

@@ -85,6 +85,14 @@ class EmiMethod(enum.StrEnum):
     PROGRESSIVE = "progressive"  # from each period's own rate (its day-count fraction), as Fineract's progressive loans
 
 
+class InterestRecalculation(enum.StrEnum):
+    """Fineract's "interest recalculation": each day's interest on the balance actually owed that day."""
+
+    NONE = "none"  # the schedule's interest stands, whenever the installments are paid
+    DAILY = "daily"  # principal unpaid after its due date keeps bearing interest at the loan's rate
+    COMPOUNDING = "compounding"  # and so does interest billed and unpaid (compounded on due dates)
+
+
 class FeeTreatment(enum.StrEnum):
     DEDUCTED = "deducted"  # taken out of the proceeds: the borrower receives less
     FINANCED = "financed"  # added to the principal: the borrower repays it with interest
@@ -151,6 +159,7 @@ class Product:
     interest_free_periods: int = 0  # the first periods charge no interest at all
     emi_method: EmiMethod = EmiMethod.NOMINAL
     rebalance_installment: bool = False  # raise or lower the installment until the last one is no larger
+    interest_recalculation: InterestRecalculation = InterestRecalculation.NONE
     version: int = 0
 
     def __post_init__(self) -> None:
@@ -172,6 +181,15 @@ class Product:
         graces = (self.grace_principal_periods, self.grace_interest_periods, self.interest_free_periods)
         if any(not isinstance(g, int) or g < 0 or g >= self.term for g in graces):
             raise Invalid("product_grace_invalid", "grace and interest-free periods are whole numbers below the term")
+        if self.interest_recalculation is not InterestRecalculation.NONE and (
+            self.interest_method is InterestMethod.FLAT or self.method is Method.SINGLE_PAYMENT
+        ):
+            # Flat interest is on the original principal, whatever is owed; a single payment has no
+            # installment after the one it would move the interest into.
+            raise Invalid(
+                "product_recalculation_invalid",
+                "interest_recalculation needs declining-balance interest and more than one installment",
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,6 +221,7 @@ class Product:
             "interest_free_periods": self.interest_free_periods,
             "emi_method": self.emi_method.value,
             "rebalance_installment": self.rebalance_installment,
+            "interest_recalculation": self.interest_recalculation.value,
             "version": self.version,
         }
 
@@ -222,6 +241,7 @@ class Product:
             "prepayment_effect": PrepaymentEffect,
             "interest_method": InterestMethod,
             "emi_method": EmiMethod,
+            "interest_recalculation": InterestRecalculation,
             "rate": _decimal,
             "penalty_rate": _decimal,
             "origination_fee_rate": _decimal,

@@ -40,6 +40,7 @@ from fairlend.lending.model import (
 )
 from fairlend.lending.positions import ALL_INSTALLMENTS, INSTALLMENT_KEY, LoanPositions, installment_json
 from fairlend.lending.queries import money_in
+from fairlend.lending.recalculation import daily_e10
 from fairlend.lending.schedule import day
 from fairlend.lending.subledger import (
     INSERT_INSTALLMENT,
@@ -220,6 +221,9 @@ class LoanModifications(LoanPositions):
             "penalty_due": 0,
             "fees_due": sum(line.arrears_fee for line in lines),
             "penalty_daily_e10": 0 if change.stop_penalty else product_penalty,
+            # A recalculated loan stays recalculated at the plan's rate; its period restarts today.
+            "recalc_daily_e10": daily_e10(change.rate, ln.recalc_year_days),
+            "recalc_e10": 0,
             "cur_seq": first_unbilled_seq,
             "accrual_start_day": day(today),
             "next_due_day": day(unbilled[0].due) if unbilled else None,

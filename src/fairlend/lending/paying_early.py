@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from fairlend.lending.recalculation import extra_interest
+
 FIRST_SCHEDULE = 1
 
 
@@ -65,15 +67,19 @@ def bill_next_early(
         if i["due_date"] == nxt["due_date"]
     )
     accrued = row["accrued_interest"]
-    if amount <= billed_that_day or accrued > nxt["interest"]:
+    # A recalculated loan's extra interest of the period (recalculation.py) is billed with the installment.
+    extra = extra_interest(row.get("recalc_e10", 0))
+    interest = nxt["interest"] + extra
+    if amount <= billed_that_day or accrued > interest:
         return None
-    early = {**nxt, "billed": True}
+    early = {**nxt, "billed": True, "interest": interest}
     following = rest[0] if rest else None
     moved = {
         **row,
         "principal_due": row["principal_due"] + nxt["principal"] - nxt["principal_paid"],
-        "interest_due": row["interest_due"] + nxt["interest"],
+        "interest_due": row["interest_due"] + interest,
         "accrued_interest": 0,
+        "recalc_e10": 0,
         "cur_seq": nxt["seq"] + 1,
         # The next period runs from this installment's due date: the days until then are billed now.
         "accrual_start_day": nxt["due_day"],
@@ -87,6 +93,6 @@ def bill_next_early(
         unbilled=rest,
         unbilled_principal=sum(i["principal"] - i["principal_paid"] for i in rest),
         seq=nxt["seq"],
-        interest_billed=nxt["interest"],
+        interest_billed=interest,
         accrued_moved=accrued,
     )

@@ -64,7 +64,8 @@ class OpenLoan:
     unbilled: list[dict[str, Any]] | None = None
     read_unbilled: Callable[[], list[dict[str, Any]]] | None = None
     paid: dict[int, dict[str, Any]] = field(default_factory=dict)
-    billed_early: list[int] = field(default_factory=list)  # seqs billed before their due date (paying_early.py)
+    # (seq, interest as billed) of installments billed before their due date (paying_early.py)
+    billed_early: list[tuple[int, int]] = field(default_factory=list)
     rescheduled: bool = False
     changed: bool = False
 
@@ -212,12 +213,14 @@ def plan_repayment(
         balance = unbilled_principal - alloc.prepaid_principal
         still_unbilled = early.unbilled if early is not None else loan.unbilled_rows()
         rescheduled, rebuilt = reschedule(ln, product, still_unbilled, balance, today)
-        values.update(rescheduled)
+        # The accrued interest was paid whole, a recalculated loan's extra interest with it: the period
+        # restarts today, and so does its extra interest.
+        values.update(rescheduled, recalc_e10=0)
         loan.unbilled, loan.unbilled_principal, loan.rescheduled = rebuilt, balance, True
     elif early is not None:
         loan.unbilled, loan.unbilled_principal = early.unbilled, early.unbilled_principal
     if early is not None:
-        loan.billed_early.append(early.seq)
+        loan.billed_early.append((early.seq, early.interest_billed))
     billed_principal_paid = paid_principal - alloc.prepaid_principal
     billed_interest_paid = paid_interest - alloc.accrued_interest
     penalty_left = ln["penalty_due"] - alloc.penalty

@@ -8,7 +8,7 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.repayment_plan import OpenLoan, RepaymentPlan
 from fairlend.lending.subledger import (
-    BILL_INSTALLMENT,
+    BILL_WITH_INTEREST,
     DROP_UNBILLED,
     INSERT_INSTALLMENT,
     INSERT_REPAYMENT,
@@ -27,12 +27,12 @@ def write_loans(uow: UnitOfWork, loans: Iterable[OpenLoan]) -> None:
     conn = uow.conn
     # Billed before their due date (paying_early.py): marked before the rebuild drops what is unbilled.
     early = [
-        {"b_borrower_id": loan.row["borrower_id"], "b_loan_id": loan.loan_id, "b_seq": seq}
+        {"b_borrower_id": loan.row["borrower_id"], "b_loan_id": loan.loan_id, "b_seq": seq, "b_interest": interest}
         for loan in changed
-        for seq in loan.billed_early
+        for seq, interest in loan.billed_early
     ]
     if early:
-        conn.execute(BILL_INSTALLMENT, early)
+        conn.execute(BILL_WITH_INTEREST, early)
     paid = [
         {
             "b_borrower_id": loan.row["borrower_id"],

@@ -21,6 +21,7 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
+from fairlend.lending import recalculation
 from fairlend.lending.closing import close_loan
 from fairlend.lending.events import LoanChargedOff, LoanDisbursed, LoanWrittenOff
 from fairlend.lending.files import RepaymentFiles
@@ -268,6 +269,8 @@ class LendingService(LoanModifications):
                 bucket=self._profile.bucket_for(0).name,
                 first_delinquency_day=None,
                 penalty_day=day(opened) - 1,
+                recalc_day=day(opened) - 1,
+                **recalculation.loan_columns(product, rate),
                 settled_on=None,
                 closed_amount=0,
                 created_at=uow.clock.now(),

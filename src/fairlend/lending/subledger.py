@@ -77,6 +77,17 @@ BILL_INSTALLMENT = (
     )
     .values(billed=True)
 )
+# An installment billed with its interest as billed, a recalculated loan's extra interest of the period
+# included: before its due date (paying_early.py) or by an imported loan's catch-up (importing.py).
+BILL_WITH_INTEREST = (
+    update(loan_installment)
+    .where(
+        loan_installment.c.borrower_id == bindparam("b_borrower_id"),
+        loan_installment.c.loan_id == bindparam("b_loan_id"),
+        loan_installment.c.seq == bindparam("b_seq"),
+    )
+    .values(billed=True, interest=bindparam("b_interest"))
+)
 DROP_UNBILLED = delete(loan_installment).where(
     loan_installment.c.borrower_id == bindparam("borrower_id"),
     loan_installment.c.loan_id == bindparam("loan_id"),
@@ -120,6 +131,7 @@ REPAY_COLUMNS = (
     "first_delinquency_day",
     "state",
     "settled_on",
+    "recalc_e10",  # a recalculated loan's extra interest of the period: restarts with the period (recalculation.py)
     *RESCHEDULE_COLUMNS,
 )
 # One prebuilt statement for every repayment: the same columns each time, so it compiles once.

@@ -100,6 +100,14 @@ loan = Table(
     Column("delinquency_held", Boolean, nullable=False, server_default=false()),
     # The borrower's partition key (fairlend.batch.model.slot_of): end-of-day's partitions are ranges of it.
     Column("borrower_slot", SmallInteger, nullable=False, default=_slot_of_row),
+    # Interest recalculation (recalculation.py, lending_0008): the day count's year (0: not recalculated),
+    # whether billed interest compounds, the daily rate in 1e-10 units, the current period's extra
+    # interest in 1e-10 minor units, and the last day end-of-day added to it (a re-run adds nothing).
+    Column("recalc_year_days", SmallInteger, nullable=False, server_default="0"),
+    Column("recalc_compound", Boolean, nullable=False, server_default=false()),
+    Column("recalc_daily_e10", BigInteger, nullable=False, server_default="0"),
+    Column("recalc_e10", BigInteger, nullable=False, server_default="0"),
+    Column("recalc_day", Integer, nullable=False, server_default="0"),
     Index("ix_loan_id", "id"),  # by id alone: not unique, the key is (borrower_id, id) (lending_0007)
     Index("ix_loan_state", "state"),
     # End-of-day finds the few loans billed, late or owing penalty today by these, not by a scan;

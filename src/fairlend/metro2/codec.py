@@ -74,13 +74,13 @@ def encode(layout: Layout, values: Mapping[str, Any]) -> str:
     return text
 
 
-def _date(text: str) -> date | None:
+def read_date(text: str) -> date | None:
     if text == ZERO_DATE or text == "        ":
         return None
     return date(int(text[4:8]), int(text[0:2]), int(text[2:4]))
 
 
-def _timestamp(text: str) -> datetime | None:
+def read_timestamp(text: str) -> datetime | None:
     if text.strip("0 ") == "":
         return None
     # The CRRG time stamp has no zone; fairlend writes and reads it as UTC.
@@ -88,7 +88,7 @@ def _timestamp(text: str) -> datetime | None:
 
 
 _PATTERN = {"N": "[0-9]{%d}", "A": "[ -~]{%d}", "D": "(?:[0-9]{%d})", "T": "(?:[0-9]{%d})"}
-_CONVERT: dict[str, Callable[[str], Any]] = {"N": int, "A": str.rstrip, "D": _date, "T": _timestamp}
+_CONVERT: dict[str, Callable[[str], Any]] = {"N": int, "A": str.rstrip, "D": read_date, "T": read_timestamp}
 _EXPECTED = {
     "N": "digits, right-justified and zero-filled",
     "A": "printable ASCII, left-justified and blank-filled",

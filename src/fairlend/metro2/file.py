@@ -157,10 +157,36 @@ def numbered(lines: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
     number = 0
     for raw in lines:
         record = raw.rstrip(b"\r\n")
-        if not record.strip():
+        # `isspace` stops at the first character that is not: `strip` copied every line to find it blank.
+        if not record or record.isspace():
             continue
         number += 1
         yield number, record
+
+
+def account_lines(lines: Iterable[bytes], reading: Reading) -> Iterator[tuple[int, str | FieldProblem]]:
+    """Each account line as ASCII text, or the problem that refuses it, with its record number.
+
+    Reads the header first and the trailer after the last line (FileRefused
+    when either cannot be read); decoding the lines is the caller's (`read`,
+    or the bureau's fast path, which falls back to `decode_account`).
+    """
+    pending: tuple[int, str] | None = None  # the last line seen, held back: it may be the trailer
+    number = 0
+    for number, raw in numbered(lines):
+        if number == 1:
+            read_header(raw, reading)
+            continue
+        if pending is not None:
+            yield pending
+        try:
+            pending = (number, _text(raw, number))
+        except FieldProblem as problem:
+            pending = None
+            yield number, problem
+    reading.records = number
+    trailer = None if pending is None else pending[1].encode("ascii")
+    read_trailer(trailer, number, reading)
 
 
 def read(
@@ -173,26 +199,13 @@ def read(
     until the generator is exhausted without it (or until `scan.scan` has
     checked the file first: then `check_totals=False`).
     """
-    pending: tuple[int, str] | None = None  # the last line seen, held back: it may be the trailer
-    number = 0
-    base_decoder = decoder(BASE)
-    for number, raw in numbered(lines):
-        if number == 1:
-            read_header(raw, reading)
-            continue
-        if pending is not None:
-            yield pending[0], _account(pending[1], pending[0], base_decoder, reading.totals if check_totals else None)
-        try:
-            pending = (number, _text(raw, number))
-        except FieldProblem as problem:
-            pending = None
-            yield number, problem
-    reading.records = number
-    trailer = None if pending is None else pending[1].encode("ascii")
-    read_trailer(trailer, number, reading)
+    totals = reading.totals if check_totals else None
+    for number, item in account_lines(lines, reading):
+        yield number, item if isinstance(item, FieldProblem) else decode_account(item, number, totals)
     if check_totals:
         # Every line counts towards the number of base records and blocks; the other totals are checked
         # when every line could be read (a refused line's status or SSN is not known).
+        number = reading.records
         expected = reading.totals.trailer()
         refused = number - 2 - expected["total_base_records"]
         check_trailer(reading, {**expected, "total_base_records": number - 2, "block_count": number}, every=not refused)
@@ -248,14 +261,15 @@ def check_trailer(reading: Reading, expected: Mapping[str, int], *, every: bool 
             )
 
 
-def _account(text: str, number: int, base_decoder: Any, totals: Totals | None) -> Account | FieldProblem:
+def decode_account(text: str, number: int, totals: Totals | None = None) -> Account | FieldProblem:
+    """One account line (ASCII text) decoded field by field, or the first problem with its field and position."""
     try:
         if text[4:11] == TRAILER_IDENTIFIER:
             raise FieldProblem(
                 number, "record_identifier", 5, "misplaced_trailer", "the TRAILER must be the last record"
             )
         _length(text, number)
-        base = base_decoder.decode(text, 0, number)
+        base = decoder(BASE).decode(text, 0, number)
         segments = decode_segments(text, RECORD_LENGTH, number)
     except FieldProblem as problem:
         return problem

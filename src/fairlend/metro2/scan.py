@@ -11,34 +11,35 @@ checks every field and hands the accounts on in chunks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import itemgetter
 
 from fairlend.metro2.file import _COUNTED, Reading, check_trailer, numbered, read_header, read_trailer
 from fairlend.metro2.layout import BASE, J1, J2, RECORD_LENGTH, SEGMENTS, TRAILER_STATUSES
 
 _STATUS = {s.encode(): f"total_status_code_{s}" for s in TRAILER_STATUSES}
 _SEGMENT_LENGTHS = {name.encode(): layout.length for name, layout in SEGMENTS.items()}
+# (layout, offset in the line) -> its consumer fields' cutter, made on first use: a J1 or J2 sits at a few offsets.
+_CUTS: dict[tuple[str, int], Callable[[bytes], tuple[bytes, bytes, bytes, bytes]]] = {}
 
 
 def _slice(layout_field: tuple[int, int]) -> slice:
     return slice(layout_field[0] - 1, layout_field[0] - 1 + layout_field[1])
 
 
-def _consumer_slices(layout_name: str) -> tuple[slice, slice, slice, slice]:
+def _consumer_slices(layout_name: str, offset: int = 0) -> Callable[[bytes], tuple[bytes, bytes, bytes, bytes]]:
+    """The consumer's SSN, birth date, telephone and ECOA code cut in one call, the layout at `offset`."""
     layout = {"base": BASE, "J1": J1, "J2": J2}[layout_name]
-    return tuple(  # type: ignore[return-value]
-        _slice((f.start, f.length))
-        for f in (
-            layout.field("social_security_number"),
-            layout.field("date_birth"),
-            layout.field("telephone_number"),
-            layout.field("ecoa_code"),
-        )
-    )
+    names = ("social_security_number", "date_birth", "telephone_number", "ecoa_code")
+    return itemgetter(*(_slice((layout.field(n).start + offset, layout.field(n).length)) for n in names))
 
 
-def _count_consumer(raw: bytes, offset: int, where: str, slices: tuple[slice, ...], counts: dict[str, int]) -> None:
-    ssn, born, phone, ecoa = (raw[offset + s.start : offset + s.stop] for s in slices)
+def _count_consumer(raw: bytes, offset: int, where: str, counts: dict[str, int]) -> None:
+    """Count the consumer of segment `where` (base, J1, J2) that starts at `offset` in the line."""
+    cut = _CUTS.get((where, offset))
+    if cut is None:
+        cut = _CUTS[(where, offset)] = _consumer_slices(where, offset)
+    ssn, born, phone, ecoa = cut(raw)
     if ecoa == b"Z":
         counts["total_ecoa_code_Z"] += 1
     if ssn.strip(b"0 "):
@@ -55,7 +56,6 @@ def scan(lines: Iterable[bytes]) -> Reading:
     """The file's header and trailer, checked with every total; FileRefused when either is wrong."""
     reading = Reading()
     counts = dict.fromkeys(_COUNTED, 0)
-    consumers = {name: _consumer_slices(name) for name in ("base", "J1", "J2")}
     status_at = _slice((BASE.field("account_status").start, 2))
     last: bytes | None = None
     number = unreadable = 0
@@ -73,7 +73,7 @@ def scan(lines: Iterable[bytes]) -> Reading:
             name = _STATUS.get(last[status_at])
             if name is not None:
                 counts[name] += 1
-            _count_consumer(last, 0, "base", consumers["base"], counts)
+            _count_consumer(last, 0, "base", counts)
             offset = RECORD_LENGTH
             while offset < len(last):
                 ident = last[offset : offset + 2]
@@ -82,7 +82,7 @@ def scan(lines: Iterable[bytes]) -> Reading:
                     break  # the second pass refuses the line with the segment's position
                 if ident in (b"J1", b"J2"):
                     counts[f"total_consumer_segments_{ident.decode()}"] += 1
-                    _count_consumer(last, offset, ident.decode(), consumers[ident.decode()], counts)
+                    _count_consumer(last, offset, ident.decode(), counts)
                 else:
                     key = {b"N1": "total_employment_segments", b"K2": "total_purchased_to_segments"}
                     counts[key.get(ident, "total_change_segments")] += 1

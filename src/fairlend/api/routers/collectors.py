@@ -18,8 +18,9 @@ from fairlend.api.auth import Collector
 from fairlend.api.deps import ContainerDep, IdempotencyKey
 from fairlend.api.routers.collections import Public, TaskPublic
 from fairlend.bootstrap import Container
-from fairlend.collections.desk import CollectorDesk, PromiseView, QueueFilter
+from fairlend.collections.desk import CollectorDesk, QueueFilter
 from fairlend.collections.model import CallOutcome
+from fairlend.collections.promises import PromiseView
 from fairlend.money import Money
 
 router = APIRouter(prefix="/collections", tags=["collections"])

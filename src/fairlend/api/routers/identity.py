@@ -1,43 +1,32 @@
-"""Identity over HTTP: one-time codes, tokens, KYC, bank cards, certificates, consent,
-operators. Access is decided by the policies in api/auth.py, never here."""
+"""Identity over HTTP: one-time codes, tokens, a person's record, KYC, bank cards and consent
+(certificates and operators have routers of their own). Access is decided by the policies in
+api/auth.py, never here."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from fairlend.api.amounts import CODE_CONTEXT
 from fairlend.api.auth import (
-    AuditReader,
     Authenticated,
     BearerToken,
-    OperatorAdmin,
     OwnerOnly,
     OwnerOrPersonReader,
-    OwnerOrReviewer,
-    Reviewer,
-    Unmasker,
 )
 from fairlend.api.deps import ClientAddress, ContainerDep, IdempotencyKey, ensure_loopback
-from fairlend.identity.certificates import served_headers
-from fairlend.identity.checks import MAX_CERTIFICATE_BYTES
 from fairlend.identity.model import (
     BankCard,
-    Certificate,
-    CertificateStatus,
     ConsentRecord,
     KycRecord,
-    Operator,
     OtpPurpose,
     PersonFacts,
     Principal,
-    Role,
 )
-from fairlend.money import Money
 
 router = APIRouter(tags=["identity"])
 dev_router = APIRouter(tags=["development"])
@@ -126,25 +115,6 @@ class BankCardPublic(BaseModel):
     verified_at: datetime
 
 
-class CertificatePublic(BaseModel):
-    certificate_id: str
-    person_id: str
-    kind: str
-    amount: str
-    currency: str
-    content_type: str
-    size: int
-    status: str
-    reason: str
-    uploaded_at: datetime
-    reviewed_at: datetime | None
-
-
-class Review(BaseModel):
-    decision: Literal["approve", "reject"]
-    reason: str = Field(default="", max_length=500)
-
-
 class ConsentCreate(BaseModel):
     purpose: Literal["credit_inquiry", "credit_self_check", "data_processing", "marketing"]
     text_version: str = Field(max_length=60)
@@ -158,52 +128,6 @@ class ConsentPublic(BaseModel):
     text_version: str
     given_at: datetime
     revoked_at: datetime | None
-
-
-class UnmaskRequest(BaseModel):
-    purpose: str = Field(min_length=1, max_length=60)
-
-
-class UnmaskedPublic(BaseModel):
-    person_id: str
-    name: str
-    phone: str
-    id_number: str
-    bank_cards: list[str]
-
-
-class AuditPublic(BaseModel):
-    actor_id: str
-    actor_role: str
-    person_id: str
-    fields: str
-    purpose: str
-    at: datetime
-
-
-class OperatorCreate(BaseModel):
-    username: str = Field(max_length=60)
-    password: str = Field(max_length=200)
-    role: Literal["underwriter", "collector", "compliance", "finance", "admin"]
-
-
-class OperatorPublic(BaseModel):
-    operator_id: str
-    username: str
-    role: str
-    active: bool
-
-
-class OperatorCreated(BaseModel):
-    operator: OperatorPublic
-    totp_secret: str
-    provisioning_uri: str
-
-
-class SessionsRevokedPublic(BaseModel):
-    subject_id: str
-    # Every token of the subject issued at or before this instant is refused; later log-ins work.
-    revoked_at: datetime
 
 
 class DevCodePublic(BaseModel):
@@ -240,22 +164,6 @@ def _kyc(record: KycRecord) -> KycPublic:
 
 def _card(card: BankCard) -> BankCardPublic:
     return BankCardPublic(card_id=card.card_id, masked_number=card.masked_number, verified_at=card.verified_at)
-
-
-def _certificate(cert: Certificate) -> CertificatePublic:
-    return CertificatePublic(
-        certificate_id=cert.certificate_id,
-        person_id=cert.person_id,
-        kind=cert.kind.value,
-        amount=str(cert.amount.to_decimal()),
-        currency=cert.amount.currency,
-        content_type=cert.content_type,
-        size=cert.size,
-        status=cert.status.value,
-        reason=cert.reason,
-        uploaded_at=cert.uploaded_at,
-        reviewed_at=cert.reviewed_at,
-    )
 
 
 def _consent(record: ConsentRecord) -> ConsentPublic:
@@ -362,81 +270,6 @@ def bank_cards(person_id: str, _who: OwnerOrPersonReader, container: ContainerDe
     return [_card(c) for c in container.identity.kyc.bank_cards(person_id)]
 
 
-@router.post("/people/{person_id}/certificates", status_code=status.HTTP_201_CREATED, response_model=CertificatePublic)
-def upload_certificate(
-    person_id: str,
-    kind: Annotated[str, Form(description="salary_flow, social_security, housing_fund, property, vehicle, deposit")],
-    amount: Annotated[str, Form(description="declared monthly income (income records) or value (assets)")],
-    file: Annotated[UploadFile, File(description=f"PDF, JPEG or PNG, at most {MAX_CERTIFICATE_BYTES} bytes")],
-    _who: OwnerOnly,
-    container: ContainerDep,
-    _key: IdempotencyKey = None,
-) -> CertificatePublic:
-    # Read one byte past the cap: enough to refuse, never the whole of a huge upload.
-    content = file.file.read(MAX_CERTIFICATE_BYTES + 1)
-    cert = container.identity.certificates.upload(
-        person_id,
-        kind,
-        Money.parse(amount, container.profile.currency),
-        content,
-        claimed_type=file.content_type,
-        filename=file.filename,
-    )
-    return _certificate(cert)
-
-
-@router.get("/people/{person_id}/certificates", response_model=list[CertificatePublic])
-def certificates(person_id: str, _who: OwnerOrPersonReader, container: ContainerDep) -> list[CertificatePublic]:
-    return [_certificate(c) for c in container.identity.certificates.list_for(person_id)]
-
-
-@router.get("/people/{person_id}/certificates/{certificate_id}", response_model=CertificatePublic)
-def certificate(
-    person_id: str, certificate_id: str, _who: OwnerOrPersonReader, container: ContainerDep
-) -> CertificatePublic:
-    return _certificate(container.identity.certificates.get(person_id, certificate_id))
-
-
-@router.get(
-    "/people/{person_id}/certificates/{certificate_id}/file",
-    response_class=Response,
-    responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}},
-)
-def certificate_file(person_id: str, certificate_id: str, _who: OwnerOrReviewer, container: ContainerDep) -> Response:
-    found = container.identity.certificates.file(person_id, certificate_id)
-    return Response(
-        found.content, media_type=found.content_type, headers=served_headers(certificate_id, found.content_type)
-    )
-
-
-@router.post("/people/{person_id}/certificates/{certificate_id}/review", response_model=CertificatePublic)
-def review_certificate(
-    person_id: str,
-    certificate_id: str,
-    body: Review,
-    reviewer: Reviewer,
-    container: ContainerDep,
-    _key: IdempotencyKey = None,
-) -> CertificatePublic:
-    cert = container.identity.certificates.review(
-        person_id,
-        certificate_id,
-        approve=body.decision == "approve",
-        reason=body.reason,
-        reviewer_id=reviewer.subject_id,
-    )
-    return _certificate(cert)
-
-
-@router.get("/certificates", response_model=list[CertificatePublic])
-def certificate_queue(
-    _who: Reviewer,
-    container: ContainerDep,
-    state: Annotated[Literal["pending", "approved", "rejected"], Query(alias="status")] = "pending",
-) -> list[CertificatePublic]:
-    return [_certificate(c) for c in container.identity.certificates.queue(CertificateStatus(state))]
-
-
 @router.post("/people/{person_id}/consents", status_code=status.HTTP_201_CREATED, response_model=ConsentPublic)
 def give_consent(
     person_id: str, body: ConsentCreate, _who: OwnerOnly, container: ContainerDep, _key: IdempotencyKey = None
@@ -454,85 +287,6 @@ def revoke_consent(
     person_id: str, consent_id: str, _who: OwnerOnly, container: ContainerDep, _key: IdempotencyKey = None
 ) -> ConsentPublic:
     return _consent(container.identity.consents.revoke(person_id, consent_id))
-
-
-# ---- operators ------------------------------------------------------------------------
-
-
-@router.post("/people/{person_id}/unmasked", response_model=UnmaskedPublic)
-def unmasked(
-    person_id: str, body: UnmaskRequest, operator: Unmasker, container: ContainerDep, _key: IdempotencyKey = None
-) -> UnmaskedPublic:
-    """Personal data in clear, for a stated purpose; the view is written to the audit log."""
-    view = container.identity.unmasked(operator, person_id, body.purpose)
-    return UnmaskedPublic(
-        person_id=view.person_id,
-        name=view.name,
-        phone=view.phone_e164,
-        id_number=view.id_number,
-        bank_cards=list(view.bank_cards),
-    )
-
-
-@router.get("/audit-log", response_model=list[AuditPublic])
-def audit_log(
-    _who: AuditReader, container: ContainerDep, person_id: Annotated[str | None, Query(max_length=40)] = None
-) -> list[AuditPublic]:
-    return [
-        AuditPublic(
-            actor_id=e.actor_id,
-            actor_role=e.actor_role,
-            person_id=e.person_id,
-            fields=e.fields,
-            purpose=e.purpose,
-            at=e.at,
-        )
-        for e in container.identity.audit.entries(person_id)
-    ]
-
-
-@router.post("/operators", status_code=status.HTTP_201_CREATED, response_model=OperatorCreated)
-def create_operator(
-    body: OperatorCreate, _admin: OperatorAdmin, container: ContainerDep, _key: IdempotencyKey = None
-) -> OperatorCreated:
-    made = container.identity.accounts.create_operator(body.username, body.password, Role(body.role))
-    return OperatorCreated(
-        operator=_operator(made.operator),
-        totp_secret=made.totp_secret,
-        provisioning_uri=made.provisioning_uri,
-    )
-
-
-@router.get("/operators", response_model=list[OperatorPublic])
-def operators(_admin: OperatorAdmin, container: ContainerDep) -> list[OperatorPublic]:
-    return [_operator(o) for o in container.identity.accounts.operators()]
-
-
-def _operator(operator: Operator) -> OperatorPublic:
-    return OperatorPublic(
-        operator_id=operator.operator_id,
-        username=operator.username,
-        role=operator.role.value,
-        active=operator.active,
-    )
-
-
-@router.post("/operators/{operator_id}/disable", response_model=OperatorPublic)
-def disable_operator(
-    operator_id: str, admin: OperatorAdmin, container: ContainerDep, _key: IdempotencyKey = None
-) -> OperatorPublic:
-    """Refuse the operator's log-ins and end every session they have now."""
-    return _operator(container.identity.accounts.disable_operator(operator_id, admin))
-
-
-@router.post("/operators/{operator_id}/sessions/revoke", response_model=SessionsRevokedPublic)
-def revoke_operator_sessions(
-    operator_id: str, admin: OperatorAdmin, container: ContainerDep, _key: IdempotencyKey = None
-) -> SessionsRevokedPublic:
-    """End every session the operator has now; they may log in again."""
-    container.identity.accounts.operator(operator_id)  # 404 operator_not_found for anyone else's id
-    done = container.identity.sessions.revoke_all(operator_id, admin)
-    return SessionsRevokedPublic(subject_id=done.subject_id, revoked_at=done.revoked_at)
 
 
 # ---- development only (included by create_app outside production) --------------------

@@ -116,6 +116,7 @@ class ScheduleSettingsPublic(BaseModel):
     grace_principal_periods: int
     grace_interest_periods: int
     interest_free_periods: int
+    interest_recalculation: str
 
     @classmethod
     def of(cls, product: Product) -> ScheduleSettingsPublic:
