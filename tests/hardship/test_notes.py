@@ -18,7 +18,7 @@ from fairlend.hardship.model import Kind, Reason
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.lending.model import LoanState
 from fairlend.market.distribution import DistributionStep
-from fairlend.market.tables import market_note
+from fairlend.market.positions import positions
 from fairlend.money import Money
 from tests.hardship.helpers import CONSENT, settlement
 from tests.market.support import build, yuan
@@ -27,11 +27,10 @@ STAKES = {"inv_ann": 6_000, "inv_bob": 3_000, "inv_cat": 1_000}
 
 
 def _notes(container: Container, loan_id: str) -> dict[str, tuple[int, int]]:
+    n = positions()  # outstanding principal as it is now (derived from the loan's cumulative row)
     with container.uow(read_only=True) as uow:
         rows = uow.conn.execute(
-            select(market_note.c.holder_id, market_note.c.outstanding_minor, market_note.c.written_down_minor).where(
-                market_note.c.loan_id == loan_id
-            )
+            select(n.c.holder_id, n.c.outstanding_minor, n.c.written_down_minor).where(n.c.loan_id == loan_id)
         ).all()
     return {h: (o, w) for h, o, w in rows}
 

@@ -32,7 +32,7 @@ def test_operators_distribute_and_reconcile_a_cn_loan_from_the_command_line(
     env = _env(database_url, tmp_path)
     shared = runner.invoke(app, ["market", "distribute"], env=env)
     assert shared.exit_code == 0, shared.output
-    assert shared.output.startswith("1 receipts shared over 2 notes")
+    assert shared.output.startswith("1 receipts shared over 1 loans")
     again = runner.invoke(app, ["market", "distribute"], env=env)
     assert "0 receipts" in again.output and "nothing to do" in again.output
     reconciled = runner.invoke(app, ["market", "reconcile"], env=env)

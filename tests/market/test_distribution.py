@@ -12,8 +12,9 @@ from sqlalchemy import func, insert, select
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.ledger.model import AccountKey, AccountType
+from fairlend.market.positions import floor_share, note_shares, positions
 from fairlend.market.shares import Weighted, share_receipt
-from fairlend.market.tables import market_distribution, market_note, market_receipt
+from fairlend.market.tables import market_loan_share, market_note, market_receipt
 from fairlend.money import Money
 from tests.market.support import Market, build, yuan
 
@@ -37,19 +38,38 @@ def _cash(container: Container, investor: str) -> int:
 
 
 def _shares(container: Container, loan_id: str) -> dict[str, tuple[int, int, int]]:
-    """Per holder: principal, fee, net received over every batch."""
+    """Per holder: principal, fee, net received over every batch (derived: `positions`)."""
+    p = positions()
     with container.uow(read_only=True) as uow:
         rows = uow.conn.execute(
             select(
-                market_distribution.c.holder_id,
-                func.sum(market_distribution.c.principal_minor),
-                func.sum(market_distribution.c.fee_minor),
-                func.sum(market_distribution.c.net_minor),
+                p.c.holder_id,
+                func.sum(p.c.paid_principal_minor),
+                func.sum(p.c.paid_fee_minor + p.c.recovered_fee_minor),
+                func.sum(p.c.paid_net_minor + p.c.recovered_net_minor),
             )
-            .where(market_distribution.c.loan_id == loan_id)
-            .group_by(market_distribution.c.holder_id)
+            .where(p.c.loan_id == loan_id)
+            .group_by(p.c.holder_id)
         ).all()
-    return {h: (int(p), int(f), int(n)) for h, p, f, n in rows}
+    return {h: (int(a), int(f), int(n)) for h, a, f, n in rows if a or f or n}
+
+
+def _held(container: Container, loan_id: str) -> tuple[int, int, int]:
+    """The units the loan holds (principal, fee, net): its epoch's totals less its notes' floors."""
+    with container.uow(read_only=True) as uow:
+        loan = uow.conn.execute(select(market_loan_share).where(market_loan_share.c.loan_id == loan_id)).first()
+        if loan is None:  # no batch yet (notes inserted without it): nothing distributed, nothing held
+            return (0, 0, 0)
+        notes = uow.conn.execute(select(market_note).where(market_note.c.loan_id == loan_id)).all()
+    weights = [n.outstanding_minor + n.charged_off_minor for n in notes]
+    return tuple(  # type: ignore[return-value]
+        c - sum(floor_share(c, w, loan.weight_minor) for w in weights)
+        for c in (
+            loan.principal_minor,
+            loan.fee_minor + loan.recovery_fee_minor,
+            loan.net_minor + loan.recovery_net_minor,
+        )
+    )
 
 
 def test_a_repayment_reaches_each_investor_in_proportion_at_end_of_day_less_the_fee(
@@ -64,12 +84,15 @@ def test_a_repayment_reaches_each_investor_in_proportion_at_end_of_day_less_the_
     shares = _shares(container, loan_id)
     distributed = paid.principal_paid.minor + paid.interest_paid.minor
     fee = int(distributed * Decimal("0.01"))
-    assert sum(n for _, _, n in shares.values()) == distributed - fee
-    assert sum(f for _, f, _ in shares.values()) == fee
-    assert sum(p for p, _, _ in shares.values()) == paid.principal_paid.minor
+    held_principal, held_fee, held_net = _held(container, loan_id)
+    # What the floors leave, the loan holds until its epoch ends (fewer units than it has notes).
+    assert 0 <= held_principal < 3 and 0 <= held_fee < 3 and 0 <= held_net < 3
+    assert sum(n for _, _, n in shares.values()) + held_net == distributed - fee
+    assert sum(f for _, f, _ in shares.values()) + held_fee == fee
+    assert sum(p for p, _, _ in shares.values()) + held_principal == paid.principal_paid.minor
     for investor, stake in (("inv_ann", 6_000), ("inv_bob", 3_000), ("inv_cat", 1_000)):
         exact = Decimal(distributed - fee) * stake / 10_000
-        assert abs(shares[investor][2] - exact) < 1
+        assert 0 <= exact - shares[investor][2] < 1
         assert _cash(container, investor) == shares[investor][2]
         assert world.market.wallets.wallet(investor).cash == Money(shares[investor][2], "CNY")
     outstanding = {n.holder_id: n.outstanding.minor for n in world.market.notes.of_loan(loan_id)}
@@ -159,7 +182,9 @@ def test_under_cn_the_partner_and_the_platform_share_repayments_through_the_same
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_set_based_split_equals_the_pure_one_note_for_note(container: Container, seed: int) -> None:
+def test_the_set_based_shares_are_the_floors_of_the_pure_split_and_exact_at_payoff(
+    container: Container, seed: int
+) -> None:
     rng = random.Random(seed)
     world = build(container)
     today = container.clock.business_date()
@@ -203,19 +228,20 @@ def test_the_set_based_split_equals_the_pure_one_note_for_note(container: Contai
                     created_at=container.clock.now(),
                 )
             )
-            for got in share_receipt(amount, principal, fee, notes):
-                expected[got.note_id] = (got.principal, got.fee, got.net)  # type: ignore[assignment]
+            total = sum(sizes)
+            if principal == total:  # a payoff ends the epoch: the held units go out by largest remainder
+                for got in share_receipt(amount, principal, fee, notes):
+                    expected[got.note_id] = (got.principal, got.fee, got.net)  # type: ignore[assignment]
+            else:
+                for n in notes:
+                    expected[n.note_id] = tuple(  # type: ignore[assignment]
+                        floor_share(c, n.weight, total) for c in (principal, fee, amount - fee)
+                    )
         world.market.distribution.run(uow, today)
-        rows = uow.conn.execute(
-            select(
-                market_distribution.c.note_id,
-                market_distribution.c.principal_minor,
-                market_distribution.c.fee_minor,
-                market_distribution.c.net_minor,
-            )
-        ).all()
+        p = positions()
+        rows = uow.conn.execute(select(p.c.id, p.c.paid_principal_minor, p.c.paid_fee_minor, p.c.paid_net_minor)).all()
         uow.commit()
-    assert {r.note_id: (r.principal_minor, r.fee_minor, r.net_minor) for r in rows} == expected
+    assert {r.id: (r.paid_principal_minor, r.paid_fee_minor, r.paid_net_minor) for r in rows} == expected
 
 
 def test_the_listing_deadline_runs_through_end_of_day(container: Container, clock: FixedClock) -> None:
@@ -250,3 +276,66 @@ def test_a_loan_the_platform_alone_holds_is_shared_by_the_same_path_and_moves_no
     assert world.market.notes.of_loan(loan_id)[0].outstanding.minor == note.principal.minor - principal
     assert container.ledger.kind_totals("market_distribution", AccountType.PLATFORM_CASH) == {}
     assert container.verify() == []
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_through_the_database_no_batch_share_is_negative_and_shares_plus_held_units_are_the_payment_less_the_fee(
+    container: Container, seed: int
+) -> None:
+    rng = random.Random(seed)
+    world = build(container)
+    today = container.clock.business_date()
+    loan_id = f"loan_h{seed}"
+    sizes = [rng.choice([1, 3, 333, 5_000, rng.randrange(1, 10**6)]) for _ in range(rng.randrange(2, 9))]
+    ids = [f"note_{seed}_{i:02d}" for i in range(len(sizes))]
+    with container.uow() as uow:
+        uow.conn.execute(
+            insert(market_note),
+            [
+                {
+                    "holder_id": f"inv_{i % 3}",
+                    "id": note_id,
+                    "holder_kind": "platform",
+                    "loan_id": loan_id,
+                    "listing_id": "lst_x",
+                    "currency": "CNY",
+                    "principal_minor": w,
+                    "outstanding_minor": w,
+                    "created_at": container.clock.now(),
+                }
+                for i, (note_id, w) in enumerate(zip(ids, sizes, strict=True))
+            ],
+        )
+        uow.commit()
+    left = sum(sizes)
+    for k in range(6):
+        principal = rng.randrange(0, left + 1) if k < 5 else left  # the last one pays the loan off
+        amount = principal + rng.randrange(1, 5_000)
+        fee = amount // 100
+        left -= principal
+        held_before = _held(container, loan_id)
+        with container.uow() as uow:
+            uow.conn.execute(
+                insert(market_receipt).values(
+                    id=f"rpy_h{seed}_{k}",
+                    loan_id=loan_id,
+                    kind="repayment",
+                    business_date=today,
+                    currency="CNY",
+                    amount_minor=amount,
+                    principal_minor=principal,
+                    fee_minor=fee,
+                    received_days_past_due=0,
+                    created_at=container.clock.now(),
+                )
+            )
+            batch = world.market.distribution.run(uow, today).batch_id
+            rows = [r for r in note_shares(uow, note_ids=ids) if r.batch_id == batch]
+            uow.commit()
+        held_after = _held(container, loan_id)
+        assert all(r.principal >= 0 and r.fee >= 0 and r.net >= 0 for r in rows)
+        for column, paid in ((0, principal), (1, fee), (2, amount - fee)):
+            got = sum((r.principal, r.fee, r.net)[column] for r in rows)
+            assert got + held_after[column] - held_before[column] == paid
+    assert held_after == (0, 0, 0)  # the payoff ended the epoch: every held unit went out
+    assert [n.outstanding.minor for n in world.market.notes.of_loan(loan_id)] == [0] * len(sizes)

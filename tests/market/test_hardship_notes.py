@@ -93,7 +93,9 @@ def notes_of_loan_with_written(container: Container, loan_id: str) -> dict[str, 
     """Per holder: principal, outstanding, charged off and written down by a plan."""
     from sqlalchemy import func, select
 
-    from fairlend.market.tables import market_note
+    from fairlend.market.positions import positions
+
+    market_note = positions()  # amounts as they are now
 
     with container.uow(read_only=True) as uow:
         rows = uow.conn.execute(

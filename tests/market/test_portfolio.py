@@ -13,8 +13,8 @@ from fairlend.clock import FixedClock
 from fairlend.errors import Invalid
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.market.portfolio_export import statement_csv
+from fairlend.market.positions import positions
 from fairlend.market.returns import Flow, nar
-from fairlend.market.tables import market_distribution
 from tests.market.support import Market, build, yuan
 
 
@@ -36,12 +36,15 @@ def _ledger_notes(container: Container, investor: str) -> int:
 
 
 def _shares(container: Container, investor: str) -> tuple[int, int, int]:
-    d = market_distribution
+    """What the investor's notes received (principal, fee, net), as derived from their loans' rows."""
+    d = positions()
     with container.uow(read_only=True) as uow:
         p, f, n = uow.conn.execute(
-            select(func.sum(d.c.principal_minor), func.sum(d.c.fee_minor), func.sum(d.c.net_minor)).where(
-                d.c.holder_id == investor
-            )
+            select(
+                func.sum(d.c.paid_principal_minor),
+                func.sum(d.c.paid_fee_minor + d.c.recovered_fee_minor),
+                func.sum(d.c.paid_net_minor + d.c.recovered_net_minor),
+            ).where(d.c.holder_id == investor)
         ).one()
     return int(p or 0), int(f or 0), int(n or 0)
 

@@ -12,6 +12,7 @@ from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.market.loan_standing import LendingLoans
+from fairlend.market.positions import positions
 from fairlend.market.secondary import LoanStanding
 from fairlend.market.tables import market_note, market_sale_order, market_trade
 from tests.market.support import Market, build, yuan
@@ -70,17 +71,18 @@ def payable(container: Container, investor: str) -> int:
 
 
 def notes_of_loan(container: Container, loan_id: str) -> dict[str, tuple[int, int, int]]:
-    """Per holder: principal, outstanding and written down, summed over their notes of the loan."""
+    """Per holder: principal, outstanding and written down, summed over their notes of the loan (as they are now)."""
+    now = positions()
     with container.uow(read_only=True) as uow:
         rows = uow.conn.execute(
             select(
-                market_note.c.holder_id,
-                func.sum(market_note.c.principal_minor),
-                func.sum(market_note.c.outstanding_minor),
-                func.sum(market_note.c.charged_off_minor),
+                now.c.holder_id,
+                func.sum(now.c.principal_minor),
+                func.sum(now.c.outstanding_minor),
+                func.sum(now.c.charged_off_minor),
             )
-            .where(market_note.c.loan_id == loan_id)
-            .group_by(market_note.c.holder_id)
+            .where(now.c.loan_id == loan_id)
+            .group_by(now.c.holder_id)
         ).all()
     return {h: (int(p), int(o), int(c)) for h, p, o, c in rows}
 

@@ -86,7 +86,7 @@ def distribute() -> None:
     with container.uow() as uow:
         report = container.market.distribution.run(uow, uow.clock.business_date())
         uow.commit()
-    out.print(f"{report.receipts} receipts shared over {report.shares} notes ({report.batch_id or 'nothing to do'})")
+    out.print(f"{report.receipts} receipts shared over {report.shares} loans ({report.batch_id or 'nothing to do'})")
 
 
 @app.command("reconcile")

@@ -28,12 +28,12 @@ from fairlend.jurisdiction.model import InvestorRules
 from fairlend.market.autoinvest_model import Standing, borrower_cap
 from fairlend.market.ecsp import large_investment_limit, needs_warning
 from fairlend.market.model import CommitmentStatus, suitability_headroom
+from fairlend.market.positions import positions
 from fairlend.market.tables import (
     market_autoinvest_cursor,
     market_commitment,
     market_investor,
     market_listing,
-    market_note,
     market_wallet,
 )
 from fairlend.money import Money
@@ -51,7 +51,7 @@ class Share:
 def exposure(conn: Any, investors: Sequence[str], borrower_id: str) -> tuple[dict[str, int], dict[str, int]]:
     """Principal outstanding in each investor's notes: in all of them, and in the borrower's loans (one read)."""
     of_borrower = select(market_listing.c.id).where(market_listing.c.borrower_id == borrower_id)
-    n = market_note.c
+    n = positions().c  # outstanding principal as it is now, derived from the loans' cumulative rows
     rows = conn.execute(
         select(
             n.holder_id,

@@ -39,8 +39,9 @@ from fairlend.market.model import (
     suitability_headroom,
 )
 from fairlend.market.ports import InvestorIdentity
+from fairlend.market.positions import positions
 from fairlend.market.safeguards import Safeguards, check_large_investment, require_entry_test, waits_for_reflection
-from fairlend.market.tables import market_commitment, market_listing, market_note, market_wallet
+from fairlend.market.tables import market_commitment, market_listing, market_wallet
 from fairlend.market.wallet import Wallets, shortfall, wallet_of
 from fairlend.money import Money
 
@@ -308,10 +309,9 @@ class Commitments:
 
 def outstanding_of(uow: UnitOfWork, investor_id: str) -> int:
     """Principal outstanding in all the investor's notes."""
+    p = positions()
     total = uow.conn.execute(
-        select(func.coalesce(func.sum(market_note.c.outstanding_minor), 0)).where(
-            market_note.c.holder_id == investor_id
-        )
+        select(func.coalesce(func.sum(p.c.outstanding_minor), 0)).where(p.c.holder_id == investor_id)
     ).scalar()
     return int(total or 0)
 
@@ -319,9 +319,10 @@ def outstanding_of(uow: UnitOfWork, investor_id: str) -> int:
 def in_borrower(uow: UnitOfWork, investor_id: str, borrower_id: str) -> int:
     """What the investor has with one borrower: notes outstanding on their loans and open commitments to them."""
     of_borrower = select(market_listing.c.id).where(market_listing.c.borrower_id == borrower_id)
+    p = positions()
     notes = uow.conn.execute(
-        select(func.coalesce(func.sum(market_note.c.outstanding_minor), 0)).where(
-            market_note.c.holder_id == investor_id, market_note.c.listing_id.in_(of_borrower)
+        select(func.coalesce(func.sum(p.c.outstanding_minor), 0)).where(
+            p.c.holder_id == investor_id, p.c.listing_id.in_(of_borrower)
         )
     ).scalar()
     reserved = uow.conn.execute(

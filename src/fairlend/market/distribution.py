@@ -3,12 +3,15 @@
 Two halves. In the repayment's own transaction (lending's `RepaymentPosted`,
 an in-transaction subscriber) the money the holders are owed is recorded as
 a receipt, with its fee worked out then (it depends on how late the payment
-came in). At end-of-day the day's receipts take a batch and are shared among
-their loans' notes SET-BASED: one INSERT ... SELECT whose window functions do
-the largest-remainder split of `shares.py` for every loan at once, one UPDATE
-of the notes, one of the wallets, and one journal entry per currency for the
-whole batch, aggregated per holder. A loan's receipts of one batch are summed
-first, so a repayment and a payoff on the same day are shared once.
+came in). At end-of-day the day's receipts take a batch and are shared
+among their loans' notes SET-BASED and without a row per note: each loan's
+receipts of the batch are summed into its cumulative row (`market_loan_share`,
+one row per loan per batch in `market_loan_batch`); a note's part of each
+cumulative amount is floor(C * w / W) (`positions.py`), so the holders' totals
+are a read of the notes joined to those rows, grouped by holder. The units the
+floors leave are held by the loan until its epoch ends (`epochs.py`). Then one
+UPDATE of the wallets and one journal entry per currency for the whole batch,
+aggregated per holder.
 
 Charge-off (and a write-off of an active loan) distributes the loan's pending
 receipts, then writes its notes down: the holders bear the principal
@@ -35,6 +38,7 @@ from typing import Any
 from sqlalchemy import BigInteger, bindparam, insert, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
+from fairlend.errors import Invalid
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import MarketplaceProfile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, entry
@@ -42,24 +46,16 @@ from fairlend.ledger.service import Ledger
 from fairlend.lending.events import LoanChargedOff, LoanModified, LoanWrittenOff, RepaymentPosted
 from fairlend.lending.model import RepaymentKind
 from fairlend.market import distribution_sql as sql
+from fairlend.market import epochs, payout
 from fairlend.market.model import HolderKind
 from fairlend.market.orders import hold_trades
-from fairlend.market.reconcile import DISTRIBUTION_KIND
-from fairlend.market.shares import Weighted, servicing_fee, share_receipt, split
-from fairlend.market.tables import (
-    market_distribution,
-    market_distribution_batch,
-    market_note,
-    market_receipt,
-)
+from fairlend.market.shares import Weighted, servicing_fee, split
+from fairlend.market.tables import market_distribution_batch, market_note, market_receipt
 from fairlend.money import Money
 
 # Principal a hardship plan wrote off an active loan, borne by its notes (the portfolio reads it back).
 CONCESSION_KIND = "market_note_concession"
 
-# Products of an amount and a weight must fit a signed 64-bit integer on both databases;
-# a loan past this (a payment of ~¥30 million on a loan as large) is shared in Python instead.
-_PRODUCT_LIMIT = 2**62
 _INSERT_RECEIPT = insert(market_receipt)
 _CLAIM = (
     update(market_receipt)
@@ -73,38 +69,27 @@ _CLAIM_LOAN = _CLAIM.where(market_receipt.c.loan_id == bindparam("b_loan"))
 class DistributionReport:
     batch_id: str | None
     receipts: int = 0
-    shares: int = 0
+    shares: int = 0  # loans shared (one row each: no row per note)
 
 
-@dataclass(frozen=True, slots=True)
-class _HolderTotal:
-    holder_id: str
-    holder_kind: str
-    currency: str
-    kind: str
-    principal: int
-    fee: int
-    net: int
-
-
-def _holder_totals(uow: UnitOfWork, batch_id: str) -> list[_HolderTotal]:
-    """Each non-platform holder's totals of the batch by currency and kind (one pass, see `sql.HOLDER_TOTALS`)."""
+def _holder_totals(uow: UnitOfWork, batch_id: str) -> list[payout.HolderTotal]:
+    """Each non-platform holder's totals of the batch by currency and kind (one read, see `sql.HOLDER_TOTALS`)."""
     params = {"batch_id": batch_id}
     rows = uow.conn.execute(sql.HOLDER_TOTALS, params).all()
     if any(r.currency != r.other for r in rows):  # a holder paid in two currencies: group by currency too
         return [
-            _HolderTotal(r.holder_id, r.holder_kind, r.currency, r.kind, int(r.principal), int(r.fee), int(r.net))
+            payout.HolderTotal(r.holder_id, r.holder_kind, r.currency, r.kind, int(r.principal), int(r.fee), int(r.net))
             for r in uow.conn.execute(sql.HOLDER_TOTALS_BY_CURRENCY, params)
         ]
     totals = []
     for r in rows:
         for kind, principal, fee, net in (
             (RepaymentKind.REPAYMENT.value, r.principal, r.fee, r.net),
-            (RepaymentKind.RECOVERY.value, r.recovery_principal, r.recovery_fee, r.recovery_net),
+            (RepaymentKind.RECOVERY.value, 0, r.recovery_fee, r.recovery_net),
         ):
             if principal or fee or net:
                 totals.append(
-                    _HolderTotal(r.holder_id, r.holder_kind, r.currency, kind, int(principal), int(fee), int(net))
+                    payout.HolderTotal(r.holder_id, r.holder_kind, r.currency, kind, int(principal), int(fee), int(net))
                 )
     return totals
 
@@ -160,6 +145,7 @@ class Distribution:
         """Charge-off: the loan's pending receipts are shared first, then its notes written down to zero."""
         loan_id = event.loan_id
         self.run(uow, event.business_date, loan_id=loan_id)
+        epochs.settle(uow, self._ledger, loan_id, event.business_date)  # held units paid, the notes as they are
         rows = uow.conn.execute(
             select(
                 market_note.c.holder_id,
@@ -180,6 +166,7 @@ class Distribution:
                 outstanding_minor=0,
             )
         )
+        epochs.reweigh(uow, loan_id)  # recoveries are shared by the principal written down
         owed: dict[tuple[str, str], int] = defaultdict(int)
         for r in rows:
             if r.holder_kind != HolderKind.PLATFORM.value:
@@ -200,6 +187,7 @@ class Distribution:
             return
         loan_id = event.loan_id
         self.run(uow, event.business_date, loan_id=loan_id)
+        epochs.settle(uow, self._ledger, loan_id, event.business_date)
         rows = uow.conn.execute(
             select(
                 market_note.c.holder_id,
@@ -223,6 +211,7 @@ class Distribution:
             ),
             [{"b_holder": r.holder_id, "b_note": r.id, "b_share": w} for r, w in zip(rows, shares, strict=True) if w],
         )
+        epochs.reweigh(uow, loan_id)
         owed: dict[tuple[str, str], int] = defaultdict(int)
         for r, w in zip(rows, shares, strict=True):
             if w and r.holder_kind != HolderKind.PLATFORM.value:
@@ -258,18 +247,19 @@ class Distribution:
             ).rowcount
         if not claimed:
             return DistributionReport(None)
-        big = [r.loan_id for r in conn.execute(sql.BIG_LOANS, {"batch_id": batch_id, "limit": _PRODUCT_LIMIT})]
         params = {"batch_id": batch_id, "business_date": business_date}
-        if big:
-            shares = self._share_in_python(uow, batch_id, business_date, big)
-            stmt, bound = sql.share_excluding(uow.dialect, big)
-            shares += int(conn.execute(stmt, {**params, **bound}).rowcount)
-        else:
-            shares = conn.execute(sql.SHARE[uow.dialect], params).rowcount
-        conn.execute(sql.REPAY_NOTES, {"batch_id": batch_id})
+        conn.execute(sql.OPEN_LOANS, params)
+        shared = conn.execute(sql.BATCH_ROWS, params).rowcount
+        heavy = conn.execute(sql.TOO_HEAVY, params).scalars().first()
+        if heavy is not None:
+            raise Invalid("loan_too_heavy_to_share", f"loan {heavy}: its notes weigh more than 3e9 minor units")
+        conn.execute(sql.ADVANCE_LOANS, params)
         totals = _holder_totals(uow, batch_id)
-        self._credit_wallets(uow, totals)
-        entry_ids = self._post(uow, totals, business_date, batch_id)
+        for paid_off in conn.execute(sql.PAID_OFF, params).scalars().all():
+            totals += epochs.close(uow, paid_off, batch_id, business_date)
+        payout.credit_wallets(uow, totals)
+        entry_ids = payout.post(uow, self._ledger, totals, business_date, batch_id)
+        shares = int(shared)
         conn.execute(
             insert(market_distribution_batch).values(
                 id=batch_id,
@@ -281,79 +271,6 @@ class Distribution:
             )
         )
         return DistributionReport(batch_id, claimed, shares)
-
-    @staticmethod
-    def _credit_wallets(uow: UnitOfWork, totals: list[_HolderTotal]) -> None:
-        """Investors' wallets (the cache of their ledger cash) credited with their net shares, from the same totals."""
-        net: dict[str, int] = defaultdict(int)
-        for t in totals:
-            if t.holder_kind == HolderKind.INVESTOR.value:
-                net[t.holder_id] += t.net
-        rows = [{"holder": holder, "net": minor} for holder, minor in sorted(net.items()) if minor]
-        if rows:
-            uow.conn.execute(sql.CREDIT_WALLET, rows)
-
-    def _post(self, uow: UnitOfWork, totals: list[_HolderTotal], business_date: date, batch_id: str) -> list[str]:
-        """One entry per currency for the batch: postings aggregated per holder, control accounts once."""
-        per_currency: dict[str, dict[AccountKey, int]] = defaultdict(lambda: defaultdict(int))
-        for r in totals:
-            cur = r.currency
-            sums = per_currency[cur]
-            # Lending's recovery income stays whole (its verify checks it against the loans); the
-            # holders' part of a recovery takes back the loss they bore at the write-down instead.
-            beyond = AccountType.CREDIT_LOSS if r.kind == RepaymentKind.RECOVERY.value else AccountType.INTEREST_INCOME
-            sums[AccountKey(AccountType.NOTES_PAYABLE, cur, r.holder_id)] += r.principal
-            sums[AccountKey(beyond, cur)] += r.net + r.fee - r.principal
-            sums[AccountKey(AccountType.SERVICING_FEE_INCOME, cur)] -= r.fee
-            if r.holder_kind == HolderKind.INVESTOR.value:
-                sums[AccountKey(AccountType.INVESTOR_CASH, cur, r.holder_id)] -= r.net
-                sums[AccountKey(AccountType.CUSTODY_CASH, cur)] += r.net
-            sums[AccountKey(AccountType.PLATFORM_CASH, cur)] -= r.net
-        entry_ids = []
-        for _currency, sums in sorted(per_currency.items()):
-            rows = [(key, minor) for key, minor in sums.items() if minor]
-            if rows:
-                entry_ids.append(self._ledger.post_totals(uow, business_date, DISTRIBUTION_KIND, batch_id, rows))
-        return entry_ids
-
-    def _share_in_python(self, uow: UnitOfWork, batch_id: str, business_date: date, loans: list[str]) -> int:
-        conn = uow.conn
-        rows: list[dict[str, Any]] = []
-        for loan in sorted(loans):
-            receipts = conn.execute(
-                select(market_receipt).where(market_receipt.c.batch_id == batch_id, market_receipt.c.loan_id == loan)
-            ).all()
-            notes = conn.execute(
-                select(market_note).where(market_note.c.loan_id == loan).order_by(market_note.c.id)
-            ).all()
-            weighted = [Weighted(n.id, n.outstanding_minor + n.charged_off_minor) for n in notes]
-            shared = share_receipt(
-                sum(r.amount_minor for r in receipts),
-                sum(r.principal_minor for r in receipts),
-                sum(r.fee_minor for r in receipts),
-                weighted,
-            )
-            for note, got in zip(notes, shared, strict=True):
-                if not note.outstanding_minor + note.charged_off_minor:
-                    continue  # a note sold whole, or repaid: no share, no row (as the SQL leaves it out)
-                rows.append(
-                    {
-                        "holder_id": note.holder_id,
-                        "batch_id": batch_id,
-                        "note_id": note.id,
-                        "holder_kind": note.holder_kind,
-                        "loan_id": loan,
-                        "kind": max(r.kind for r in receipts),
-                        "currency": note.currency,
-                        "principal_minor": got.principal,
-                        "fee_minor": got.fee,
-                        "net_minor": got.net,
-                        "business_date": business_date,
-                    }
-                )
-        if rows:
-            conn.execute(insert(market_distribution), rows)
-        return len(rows)
 
 
 class DistributionStep:

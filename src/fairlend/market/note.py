@@ -13,7 +13,9 @@ from sqlalchemy import insert, select
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.ids import new_id
+from fairlend.market.epochs import open_loan
 from fairlend.market.model import HolderKind, NoteShare, NoteView
+from fairlend.market.positions import positions
 from fairlend.market.tables import market_note
 from fairlend.money import Money
 
@@ -37,6 +39,8 @@ def insert_notes(uow: UnitOfWork, loan_id: str, listing_id: str, notes: list[Not
             for n in notes
         ],
     )
+    if notes:
+        open_loan(uow, loan_id, notes[0].principal.currency)
 
 
 def _view(r: Any) -> NoteView:
@@ -57,16 +61,12 @@ class Notes:
 
     def of_holder(self, holder_id: str) -> list[NoteView]:
         with self._uow(read_only=True) as uow:
-            rows = uow.conn.execute(
-                select(market_note).where(market_note.c.holder_id == holder_id).order_by(market_note.c.id)
-            ).all()
+            p = positions()
+            rows = uow.conn.execute(select(p).where(p.c.holder_id == holder_id).order_by(p.c.id)).all()
         return [_view(r) for r in rows]
 
     def of_loan(self, loan_id: str) -> list[NoteView]:
         with self._uow(read_only=True) as uow:
-            rows = uow.conn.execute(
-                select(market_note)
-                .where(market_note.c.loan_id == loan_id)
-                .order_by(market_note.c.holder_id, market_note.c.id)
-            ).all()
+            p = positions()
+            rows = uow.conn.execute(select(p).where(p.c.loan_id == loan_id).order_by(p.c.holder_id, p.c.id)).all()
         return [_view(r) for r in rows]

@@ -31,6 +31,7 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.market.events import SaleOrderCancelled, SaleOrderPlaced
 from fairlend.market.model import HolderKind, check_amount
 from fairlend.market.ports import NoteLoans
+from fairlend.market.positions import note_shares, positions
 from fairlend.market.secondary import (
     HistoryLine,
     LoanStanding,
@@ -43,7 +44,7 @@ from fairlend.market.secondary import (
     quote,
     sale_status,
 )
-from fairlend.market.tables import market_distribution, market_listing, market_note, market_sale_order, market_trade
+from fairlend.market.tables import market_listing, market_sale_order, market_trade
 from fairlend.market.wallet import Wallets
 from fairlend.money import Money
 
@@ -105,10 +106,11 @@ def note_amounts(row: Any) -> NoteAmounts:
 
 def notes_outstanding(uow: UnitOfWork, loan_ids: Sequence[str]) -> dict[str, int]:
     """Each loan's notes' outstanding principal: the weight interest accrues to and is shared by."""
+    p = positions()
     rows = uow.conn.execute(
-        select(market_note.c.loan_id, func.sum(market_note.c.outstanding_minor))
-        .where(market_note.c.loan_id.in_(sorted(set(loan_ids))))
-        .group_by(market_note.c.loan_id)
+        select(p.c.loan_id, func.sum(p.c.outstanding_minor))
+        .where(p.c.loan_id.in_(sorted(set(loan_ids))))
+        .group_by(p.c.loan_id)
     ).all()
     return {loan: int(total) for loan, total in rows}
 
@@ -214,22 +216,17 @@ class SaleOrders:
 
     def history(self, order_id: str) -> list[HistoryLine]:
         """The note's payment history: every distribution it received, oldest first."""
-        d = market_distribution
         with self._uow(read_only=True) as uow:
             row = order_row(uow, order_id)
-            rows = uow.conn.execute(
-                select(d.c.business_date, d.c.kind, d.c.currency, d.c.principal_minor, d.c.fee_minor, d.c.net_minor)
-                .where(d.c.note_id == row.note_id, d.c.net_minor + d.c.fee_minor + d.c.principal_minor > 0)
-                .order_by(d.c.business_date, d.c.batch_id)
-            ).all()
+            rows = note_shares(uow, note_ids=[row.note_id])
         return [
             HistoryLine(
                 r.business_date,
                 r.kind,
-                Money(r.principal_minor, r.currency),
-                Money(r.net_minor + r.fee_minor - r.principal_minor, r.currency),
-                Money(r.fee_minor, r.currency),
-                Money(r.net_minor, r.currency),
+                Money(r.principal, r.currency),
+                Money(r.net + r.fee - r.principal, r.currency),
+                Money(r.fee, r.currency),
+                Money(r.net, r.currency),
             )
             for r in rows
         ]
@@ -241,9 +238,8 @@ class SaleOrders:
         totals: dict[str, int] = {}
         if open_rows:
             keys = sorted({(r.seller_id, r.note_id) for r in open_rows})
-            found = uow.conn.execute(
-                select(market_note).where(tuple_(market_note.c.holder_id, market_note.c.id).in_(keys))
-            ).all()
+            p = positions()
+            found = uow.conn.execute(select(p).where(tuple_(p.c.holder_id, p.c.id).in_(keys))).all()
             notes = {(n.holder_id, n.id): n for n in found}
             totals = notes_outstanding(uow, [r.loan_id for r in open_rows])
         today = uow.clock.business_date()
@@ -285,11 +281,12 @@ class SaleOrders:
     # -- helpers -------------------------------------------------------------------------------
 
     def _held(self, uow: UnitOfWork, holder_id: str, note_id: str) -> Any:
+        p = positions()
         row = uow.conn.execute(
-            select(market_note).where(
-                market_note.c.holder_id == holder_id,
-                market_note.c.id == note_id,
-                market_note.c.holder_kind == HolderKind.INVESTOR.value,
+            select(p).where(
+                p.c.holder_id == holder_id,
+                p.c.id == note_id,
+                p.c.holder_kind == HolderKind.INVESTOR.value,
             )
         ).first()
         if row is None:

@@ -25,6 +25,7 @@ from fairlend.ledger.service import AccountPosting, Ledger
 from fairlend.lending.model import LoanState
 from fairlend.lending.service import LendingService
 from fairlend.market.distribution import CONCESSION_KIND
+from fairlend.market.positions import note_shares, positions
 from fairlend.market.reconcile import DISTRIBUTION_KIND, TRADE_KIND
 from fairlend.market.returns import (
     NOTE_STATUSES,
@@ -44,7 +45,7 @@ from fairlend.market.returns import (
     note_flows,
     note_status,
 )
-from fairlend.market.tables import market_distribution, market_listing, market_note, market_trade
+from fairlend.market.tables import market_listing, market_trade
 from fairlend.market.wallet import Wallets
 from fairlend.money import Money
 
@@ -201,7 +202,7 @@ class Portfolios:
 
     def _notes(self, investor_id: str) -> tuple[list[Any], dict[str, list[tuple[int, int, int, str, date, str]]]]:
         """The investor's notes with their listing's terms, and per note its distribution rows."""
-        n, listing, d = market_note, market_listing, market_distribution
+        n, listing = positions(), market_listing
         with self._uow(read_only=True) as uow:
             notes = uow.conn.execute(
                 select(
@@ -218,20 +219,10 @@ class Portfolios:
                 .where(n.c.holder_id == investor_id)
                 .order_by(n.c.created_at, n.c.id)
             ).all()
-            rows = uow.conn.execute(
-                select(
-                    d.c.note_id,
-                    d.c.principal_minor,
-                    d.c.fee_minor,
-                    d.c.net_minor,
-                    d.c.kind,
-                    d.c.business_date,
-                    d.c.batch_id,
-                ).where(d.c.holder_id == investor_id)
-            ).all()
+            rows = note_shares(uow, holder_id=investor_id)
         shares: dict[str, list[tuple[int, int, int, str, date, str]]] = defaultdict(list)
         for r in rows:
-            shares[r.note_id].append((r.principal_minor, r.fee_minor, r.net_minor, r.kind, r.business_date, r.batch_id))
+            shares[r.note_id].append((r.principal, r.fee, r.net, r.kind, r.business_date, r.batch_id))
         return list(notes), shares
 
     def _batch_parts(self, investor_id: str) -> dict[str, tuple[int, int, int]]:

@@ -1,9 +1,10 @@
-"""`fairlend verify`'s distribution checks: every note's receipts reconcile to its principal and to the ledger.
+"""`fairlend verify`'s distribution checks: every note's principal, every loan's receipts, every holder's ledger.
 
-- each note: principal = outstanding + principal distributed to it + principal written down (at charge-off, or by a concession);
-- each batch and loan: what the receipts brought = what its notes got (net + fee), to the fen;
-- each investor: the net shares of their notes = what distribution entries credited to their cash;
-- each batch has its ledger entries (one per currency it moved money in), none missing.
+- each note: principal = outstanding + principal distributed to it + principal written down (at charge-off,
+  or by a concession), its amounts as they are now (`positions.py`);
+- each loan: what its receipts brought = what its notes received (net + fee, as of their epoch's start)
+  + what its current epoch distributed (its cumulative row: the notes' floors and the units it holds);
+- each investor: the net their notes received = what distribution entries credited to their cash.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.ledger.model import AccountType
 from fairlend.ledger.service import Discrepancy, Ledger
 from fairlend.market.model import HolderKind
-from fairlend.market.tables import market_distribution, market_note, market_receipt
+from fairlend.market.positions import positions
+from fairlend.market.tables import market_loan_share, market_note, market_receipt
 
 DISTRIBUTION_KIND = "market_distribution"
 TRADE_KIND = "market_note_trade"  # a secondary-market sale: cash buyer to seller, notes payable seller to buyer
@@ -22,32 +24,25 @@ TRADE_KIND = "market_note_trade"  # a secondary-market sale: cash buyer to selle
 
 def distribution_discrepancies(uow_factory: UnitOfWorkFactory, ledger: Ledger) -> list[Discrepancy]:
     found: list[Discrepancy] = []
-    d = market_distribution
     with uow_factory(read_only=True) as uow:
         conn = uow.conn
-        repaid = (
-            select(d.c.holder_id, d.c.note_id, func.sum(d.c.principal_minor).label("repaid"))
-            .group_by(d.c.holder_id, d.c.note_id)
-            .subquery()
-        )
-        n = market_note
+        p = positions()
         for note_id, principal, outstanding, written, got in conn.execute(
             select(
-                n.c.id,
-                n.c.principal_minor,
-                n.c.outstanding_minor,
-                n.c.charged_off_minor + n.c.written_down_minor,
-                func.coalesce(repaid.c.repaid, 0),
+                p.c.id,
+                p.c.principal_minor,
+                p.c.outstanding_minor,
+                p.c.charged_off_minor + p.c.written_down_minor,
+                p.c.paid_principal_minor,
             )
-            .select_from(n.outerjoin(repaid, (repaid.c.holder_id == n.c.holder_id) & (repaid.c.note_id == n.c.id)))
             .where(
-                n.c.principal_minor
-                != n.c.outstanding_minor
-                + n.c.charged_off_minor
-                + n.c.written_down_minor
-                + func.coalesce(repaid.c.repaid, 0)
+                (
+                    p.c.principal_minor
+                    != p.c.outstanding_minor + p.c.charged_off_minor + p.c.written_down_minor + p.c.paid_principal_minor
+                )
+                | (p.c.outstanding_minor < 0)
             )
-            .order_by(n.c.id)
+            .order_by(p.c.id)
         ):
             found.append(
                 Discrepancy(
@@ -56,35 +51,39 @@ def distribution_discrepancies(uow_factory: UnitOfWorkFactory, ledger: Ledger) -
                     f"principal {principal}, outstanding {outstanding} + repaid {got} + written down {written}",
                 )
             )
+        r, n, s = market_receipt, market_note, market_loan_share
         brought = (
+            select(r.c.loan_id, func.sum(r.c.amount_minor).label("a"))
+            .where(r.c.batch_id.is_not(None))
+            .group_by(r.c.loan_id)
+            .subquery()
+        )
+        noted = (
             select(
-                market_receipt.c.batch_id, market_receipt.c.loan_id, func.sum(market_receipt.c.amount_minor).label("a")
+                n.c.loan_id,
+                func.sum(
+                    n.c.paid_fee_minor + n.c.paid_net_minor + n.c.recovered_fee_minor + n.c.recovered_net_minor
+                ).label("g"),
             )
-            .where(market_receipt.c.batch_id.is_not(None))
-            .group_by(market_receipt.c.batch_id, market_receipt.c.loan_id)
+            .group_by(n.c.loan_id)
             .subquery()
         )
-        shared = (
-            select(d.c.batch_id, d.c.loan_id, func.sum(d.c.net_minor + d.c.fee_minor).label("g"))
-            .group_by(d.c.batch_id, d.c.loan_id)
-            .subquery()
-        )
-        for batch_id, loan_id, a, g in conn.execute(
-            select(brought.c.batch_id, brought.c.loan_id, brought.c.a, shared.c.g)
+        epoch = s.c.fee_minor + s.c.net_minor + s.c.recovery_fee_minor + s.c.recovery_net_minor
+        shared = func.coalesce(noted.c.g, 0) + func.coalesce(epoch, 0)
+        for loan_id, a, g in conn.execute(
+            select(brought.c.loan_id, brought.c.a, shared)
             .select_from(
-                brought.join(
-                    shared, (shared.c.batch_id == brought.c.batch_id) & (shared.c.loan_id == brought.c.loan_id)
-                )
+                brought.join(noted, noted.c.loan_id == brought.c.loan_id).outerjoin(s, s.c.loan_id == brought.c.loan_id)
             )
-            .where(brought.c.a != shared.c.g)
-            .order_by(brought.c.batch_id, brought.c.loan_id)
+            .where(brought.c.a != shared)
+            .order_by(brought.c.loan_id)
         ):
-            found.append(Discrepancy("market.receipt_shared", f"{batch_id} {loan_id}", f"received {a}, shared {g}"))
+            found.append(Discrepancy("market.receipt_shared", loan_id, f"received {a}, shared {g}"))
         nets = dict(
             conn.execute(
-                select(d.c.holder_id, func.sum(d.c.net_minor))
-                .where(d.c.holder_kind == HolderKind.INVESTOR.value)
-                .group_by(d.c.holder_id)
+                select(p.c.holder_id, func.sum(p.c.paid_net_minor + p.c.recovered_net_minor))
+                .where(p.c.holder_kind == HolderKind.INVESTOR.value)
+                .group_by(p.c.holder_id)
             ).all()
         )
     credited = {

@@ -28,6 +28,7 @@ from fairlend.market.note import Notes
 from fairlend.market.orders import SaleOrders
 from fairlend.market.portfolio import Portfolios
 from fairlend.market.ports import InvestorIdentity, NoteLoans, OfferOutcomes, PaymentRail
+from fairlend.market.positions import positions
 from fairlend.market.reconcile import distribution_discrepancies
 from fairlend.market.safeguards import Safeguards
 from fairlend.market.tables import market_commitment, market_listing, market_note, market_wallet
@@ -122,10 +123,11 @@ class MarketService:
                 )
             ):
                 found.append(Discrepancy("market.overfunded", listing_id, f"funded {funded} of {amount}"))
+            p = positions()
             holders = conn.execute(
-                select(market_note.c.holder_id, func.sum(market_note.c.outstanding_minor))
-                .where(market_note.c.holder_kind != HolderKind.PLATFORM.value)
-                .group_by(market_note.c.holder_id)
+                select(p.c.holder_id, func.sum(p.c.outstanding_minor))
+                .where(p.c.holder_kind != HolderKind.PLATFORM.value)
+                .group_by(p.c.holder_id)
             ).all()
         for holder_id, outstanding in holders:
             booked = owed.get((AccountType.NOTES_PAYABLE, holder_id), 0)

@@ -188,7 +188,81 @@ market_note = Table(
     Column("written_down_minor", BigInteger, nullable=False, server_default="0"),
     # A note sold whole keeps its row (and its history) with its holder at principal = what it was
     # repaid and written down, which is zero when it was sold before any repayment (market_0004).
+    # What the note received before its loan's current epoch began (market_0008, `epochs.py`):
+    # repayments (principal, fee, net) and recoveries (fee, net). `outstanding_minor` and
+    # `charged_off_minor` are as at the epoch's start too; their sum is the note's weight in it.
+    # What the note has now is derived from its loan's cumulative row (`positions.py`).
+    Column("paid_principal_minor", BigInteger, nullable=False, server_default="0"),
+    Column("paid_fee_minor", BigInteger, nullable=False, server_default="0"),
+    Column("paid_net_minor", BigInteger, nullable=False, server_default="0"),
+    Column("recovered_fee_minor", BigInteger, nullable=False, server_default="0"),
+    Column("recovered_net_minor", BigInteger, nullable=False, server_default="0"),
     CheckConstraint("principal_minor >= 0 AND outstanding_minor >= 0", name="ck_market_note_amounts"),
+)
+
+# A loan's distribution in its current epoch (market_0008): the weight of its notes when the
+# epoch began (their outstanding principal, or the principal written down for recoveries) and the
+# cumulative amounts the epoch has distributed. A note's part of each is floor(C * w / W): monotone,
+# so no batch takes a unit back; the units the floors leave (fewer than the notes) are held by the
+# loan until the epoch ends (payoff, charge-off, a concession, a sale), then paid by largest remainder.
+market_loan_share = Table(
+    "market_loan_share",
+    metadata,
+    Column("loan_id", String(40), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("epoch", Integer, nullable=False),
+    Column("weight_minor", BigInteger, nullable=False),
+    Column("principal_minor", BigInteger, nullable=False, server_default="0"),
+    Column("fee_minor", BigInteger, nullable=False, server_default="0"),
+    Column("net_minor", BigInteger, nullable=False, server_default="0"),
+    Column("recovery_fee_minor", BigInteger, nullable=False, server_default="0"),
+    Column("recovery_net_minor", BigInteger, nullable=False, server_default="0"),
+    CheckConstraint(
+        "weight_minor >= 0 AND principal_minor >= 0 AND fee_minor >= 0 AND net_minor >= 0 "
+        "AND recovery_fee_minor >= 0 AND recovery_net_minor >= 0",
+        name="ck_market_loan_share_amounts",
+    ),
+)
+
+# What one batch distributed of one loan: its cumulative amounts of the batch's kind before and
+# after, in the epoch and over the weight they were shared by. A note's share of the batch is
+# floor(after * w / W) - floor(before * w / W): written once per loan, read per holder.
+market_loan_batch = Table(
+    "market_loan_batch",
+    metadata,
+    Column("batch_id", String(40), primary_key=True),
+    Column("loan_id", String(40), primary_key=True),
+    Column("epoch", Integer, nullable=False),
+    Column("kind", String(10), nullable=False),  # repayment | recovery
+    Column("currency", String(3), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("weight_minor", BigInteger, nullable=False),
+    Column("principal_before", BigInteger, nullable=False),
+    Column("fee_before", BigInteger, nullable=False),
+    Column("net_before", BigInteger, nullable=False),
+    Column("principal_after", BigInteger, nullable=False),
+    Column("fee_after", BigInteger, nullable=False),
+    Column("net_after", BigInteger, nullable=False),
+    Index("ix_market_loan_batch_loan", "loan_id", "epoch"),
+)
+
+# A note's weight in an epoch that has ended, and the held units it was paid when it ended
+# (largest remainder): the history of a note (`positions.note_shares`) reads past epochs here.
+market_note_epoch = Table(
+    "market_note_epoch",
+    metadata,
+    Column("loan_id", String(40), primary_key=True),
+    Column("epoch", Integer, primary_key=True),
+    Column("holder_id", String(40), primary_key=True),
+    Column("note_id", String(40), primary_key=True),
+    Column("weight_minor", BigInteger, nullable=False),
+    Column("batch_id", String(40), nullable=False),  # the batch (or event) that ended the epoch
+    Column("business_date", Date, nullable=False),
+    Column("principal_minor", BigInteger, nullable=False),  # held units released to the note
+    Column("fee_minor", BigInteger, nullable=False),
+    Column("net_minor", BigInteger, nullable=False),
+    Column("recovery_fee_minor", BigInteger, nullable=False),
+    Column("recovery_net_minor", BigInteger, nullable=False),
 )
 
 # What a loan paid that its notes are owed: one row per repayment or recovery (lending's
@@ -229,8 +303,9 @@ market_distribution_batch = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
-# What each note got of a batch: a loan's receipts of the batch shared among its notes
-# (shares.py; distribution.py computes the same with window functions). gross = net + fee.
+# What each note got of a batch before market_0008, when a row per note per batch was written:
+# kept, read-only, as the history of those batches (`positions.note_shares` reads it with the
+# derived shares of later ones). gross = net + fee.
 market_distribution = Table(
     "market_distribution",
     metadata,

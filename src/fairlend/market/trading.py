@@ -48,11 +48,13 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Discrepancy, Ledger
+from fairlend.market import epochs
 from fairlend.market.events import NoteSold
 from fairlend.market.listing import listing_row
 from fairlend.market.model import HolderKind, suitability_headroom
 from fairlend.market.orders import note_amounts, notes_outstanding, order_not_open, order_row
 from fairlend.market.ports import InvestorIdentity, NoteLoans
+from fairlend.market.positions import positions
 from fairlend.market.reconcile import TRADE_KIND
 from fairlend.market.secondary import (
     NoteAmounts,
@@ -113,6 +115,9 @@ class Trades:
             ).rowcount
             if claimed != 1:
                 raise order_not_open(order_row(uow, order_id).status)
+            # A sale changes the loan's weights: its epoch ends first (held units paid, the notes' rows
+            # brought up to date), so the note read below is as it is now; the new epoch starts after.
+            epochs.settle(uow, self._ledger, order.loan_id, today)
             note = conn.execute(
                 select(market_note)
                 .where(market_note.c.holder_id == order.seller_id, market_note.c.id == order.note_id)
@@ -131,6 +136,7 @@ class Trades:
             self._within_suitability(uow, buyer, move.buyer.outstanding)
             crash_point("market.trade_after_cash")  # cash moved, note not yet: a crash here leaves neither
             buyer_note_id = self._move_note(uow, note, buyer_id, move)
+            epochs.reweigh(uow, order.loan_id)
             entry_id = self._post(uow, trade_id, order.seller_id, buyer_id, asked.price, move.buyer.outstanding)
             conn.execute(
                 insert(market_trade).values(
@@ -214,10 +220,9 @@ class Trades:
         committed = uow.conn.execute(
             select(market_wallet.c.committed_minor).where(market_wallet.c.investor_id == buyer.investor_id)
         ).scalar()
+        p = positions()
         outstanding = uow.conn.execute(
-            select(func.coalesce(func.sum(market_note.c.outstanding_minor), 0)).where(
-                market_note.c.holder_id == buyer.investor_id
-            )
+            select(func.coalesce(func.sum(p.c.outstanding_minor), 0)).where(p.c.holder_id == buyer.investor_id)
         ).scalar()
         currency = self._profile.currency
         worth = None if buyer.net_worth_minor is None else Money(buyer.net_worth_minor, currency)
