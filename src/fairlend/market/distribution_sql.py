@@ -81,19 +81,22 @@ def _delta(x: str) -> str:
     return f"{_part(x + '_after')} - {_part(x + '_before')}"
 
 
-# Each non-platform holder's totals of the batch, by kind: the notes of the batch's loans joined to
-# their loan's row, each note's share the difference of its floors, summed per holder (`currency <>
-# other` flags the rare holder paid in two currencies in one batch: HOLDER_TOTALS_BY_CURRENCY).
-HOLDER_TOTALS = text(
-    f"""
-    WITH x AS (
+# Each non-platform holder's share of each loan of the batch: the difference of its floors.
+_BATCH_SHARES = f"""WITH x AS (
         SELECT n.holder_id, n.holder_kind, b.currency, b.kind,
                {_delta("principal")} AS p, {_delta("fee")} AS f, {_delta("net")} AS m
           FROM market_loan_batch b
           JOIN (SELECT holder_id, holder_kind, loan_id, outstanding_minor + charged_off_minor AS w
                   FROM market_note WHERE holder_kind <> 'platform') n ON n.loan_id = b.loan_id
          WHERE b.batch_id = :batch_id AND b.weight_minor > 0 AND n.w > 0
-    )
+    )"""
+
+# Each non-platform holder's totals of the batch, by kind: the notes of the batch's loans joined to
+# their loan's row, each note's share the difference of its floors, summed per holder (`currency <>
+# other` flags the rare holder paid in two currencies in one batch: HOLDER_TOTALS_BY_CURRENCY).
+HOLDER_TOTALS = text(
+    f"""
+    {_BATCH_SHARES}
     SELECT holder_id, MIN(holder_kind) AS holder_kind, MIN(currency) AS currency, MAX(currency) AS other,
            SUM(CASE WHEN kind = 'recovery' THEN 0 ELSE p END) AS principal,
            SUM(CASE WHEN kind = 'recovery' THEN 0 ELSE f END) AS fee,
@@ -105,14 +108,7 @@ HOLDER_TOTALS = text(
 )
 HOLDER_TOTALS_BY_CURRENCY = text(
     f"""
-    WITH x AS (
-        SELECT n.holder_id, n.holder_kind, b.currency, b.kind,
-               {_delta("principal")} AS p, {_delta("fee")} AS f, {_delta("net")} AS m
-          FROM market_loan_batch b
-          JOIN (SELECT holder_id, holder_kind, loan_id, outstanding_minor + charged_off_minor AS w
-                  FROM market_note WHERE holder_kind <> 'platform') n ON n.loan_id = b.loan_id
-         WHERE b.batch_id = :batch_id AND b.weight_minor > 0 AND n.w > 0
-    )
+    {_BATCH_SHARES}
     SELECT holder_id, holder_kind, currency, kind, SUM(p) AS principal, SUM(f) AS fee, SUM(m) AS net
       FROM x GROUP BY holder_id, holder_kind, currency, kind
     """
