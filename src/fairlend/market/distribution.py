@@ -255,8 +255,10 @@ class Distribution:
             raise Invalid("loan_too_heavy_to_share", f"loan {heavy}: its notes weigh more than 3e9 minor units")
         conn.execute(sql.ADVANCE_LOANS, params)
         totals = _holder_totals(uow, batch_id)
-        for paid_off in conn.execute(sql.PAID_OFF, params).scalars().all():
-            totals += epochs.close(uow, paid_off, batch_id, business_date)
+        ending: list[str] = list(conn.execute(sql.PAID_OFF, params).scalars())
+        ending += [r for r in conn.execute(sql.RECOVERED, params).scalars() if r not in set(ending)]
+        for loan_id_ending in ending:
+            totals += epochs.close(uow, loan_id_ending, batch_id, business_date)
         payout.credit_wallets(uow, totals)
         entry_ids = payout.post(uow, self._ledger, totals, business_date, batch_id)
         shares = int(shared)

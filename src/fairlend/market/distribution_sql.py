@@ -114,6 +114,16 @@ HOLDER_TOTALS_BY_CURRENCY = text(
     """
 )
 
+# Loans the batch shared a recovery of: a charged-off loan's notes no longer change, so its epoch ends at
+# once and the recovery's held units go out with it (no later event would end it for them).
+RECOVERED = text(
+    """
+    SELECT DISTINCT loan_id FROM market_loan_batch
+     WHERE batch_id = :batch_id AND kind = 'recovery' AND weight_minor > 0
+     ORDER BY loan_id
+    """
+)
+
 # Loans the batch paid off: their principal's floors are now exact, their epoch ends (held units paid).
 PAID_OFF = text(
     """
