@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
+from fairlend.db.uow import UnitOfWork
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.market.positions import floor_share, note_shares, positions
 from fairlend.market.shares import Weighted, share_receipt
@@ -214,20 +215,7 @@ def test_the_set_based_shares_are_the_floors_of_the_pure_split_and_exact_at_payo
             amount = rng.randrange(1, sum(sizes) + 1)
             principal = rng.randrange(0, amount + 1)
             fee = rng.randrange(0, amount // 10 + 1)
-            uow.conn.execute(
-                insert(market_receipt).values(
-                    id=f"rpy_{seed}_{k}",
-                    loan_id=loan_id,
-                    kind="repayment",
-                    business_date=today,
-                    currency="CNY",
-                    amount_minor=amount,
-                    principal_minor=principal,
-                    fee_minor=fee,
-                    received_days_past_due=0,
-                    created_at=container.clock.now(),
-                )
-            )
+            _receipt(uow, f"rpy_{seed}_{k}", loan_id, today, amount, principal, fee)
             total = sum(sizes)
             if principal == total:  # a payoff ends the epoch: the held units go out by largest remainder
                 for got in share_receipt(amount, principal, fee, notes):
@@ -315,20 +303,7 @@ def test_through_the_database_no_batch_share_is_negative_and_shares_plus_held_un
         left -= principal
         held_before = _held(container, loan_id)
         with container.uow() as uow:
-            uow.conn.execute(
-                insert(market_receipt).values(
-                    id=f"rpy_h{seed}_{k}",
-                    loan_id=loan_id,
-                    kind="repayment",
-                    business_date=today,
-                    currency="CNY",
-                    amount_minor=amount,
-                    principal_minor=principal,
-                    fee_minor=fee,
-                    received_days_past_due=0,
-                    created_at=container.clock.now(),
-                )
-            )
+            _receipt(uow, f"rpy_h{seed}_{k}", loan_id, today, amount, principal, fee)
             batch = world.market.distribution.run(uow, today).batch_id
             rows = [r for r in note_shares(uow, note_ids=ids) if r.batch_id == batch]
             uow.commit()
@@ -339,3 +314,23 @@ def test_through_the_database_no_batch_share_is_negative_and_shares_plus_held_un
             assert got + held_after[column] - held_before[column] == paid
     assert held_after == (0, 0, 0)  # the payoff ended the epoch: every held unit went out
     assert [n.outstanding.minor for n in world.market.notes.of_loan(loan_id)] == [0] * len(sizes)
+
+
+def _receipt(
+    uow: UnitOfWork, receipt_id: str, loan_id: str, today: date, amount: int, principal: int, fee: int
+) -> None:
+    """A repayment received on time, as lending's event would record it, written straight to the table."""
+    uow.conn.execute(
+        insert(market_receipt).values(
+            id=receipt_id,
+            loan_id=loan_id,
+            kind="repayment",
+            business_date=today,
+            currency="CNY",
+            amount_minor=amount,
+            principal_minor=principal,
+            fee_minor=fee,
+            received_days_past_due=0,
+            created_at=uow.clock.now(),
+        )
+    )

@@ -41,7 +41,7 @@ class LendingPort(Protocol):
         """Installments falling due between `on` and `on + days_ahead` (reminders before the due date)."""
         ...
 
-    # End-of-day planning embeds these in one INSERT ... SELECT (lending/collectable.py has the column
+    # End-of-day planning embeds these in one INSERT ... SELECT (lending/published.py has the column
     # contract). `conn` is the planning transaction's: an in-memory adapter stages its rows there.
 
     def overdue_book(self, conn: Connection, min_dpd: int, part: Partition | None = None) -> Select[Any]:

@@ -22,7 +22,7 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
-from fairlend.lending import collectable, recalculation
+from fairlend.lending import published, recalculation
 from fairlend.lending.closing import close_loan
 from fairlend.lending.events import LoanChargedOff, LoanDisbursed, LoanWrittenOff
 from fairlend.lending.files import RepaymentFiles
@@ -302,13 +302,13 @@ class LendingService(LoanModifications):
                 raise NotFound("loan_not_found", f"no loan {loan_id}")
             return self._payoff(uow, ln, as_of or uow.clock.business_date())
 
-    # -- published read views (lending/collectable.py): another context embeds them in its own statement
+    # -- published read views (lending/published.py): another context embeds them in its own statement
 
     def overdue_book(self, min_dpd: int, part: Partition | None = None) -> Select[Any]:
-        return collectable.overdue_book(min_dpd, part)
+        return published.overdue_book(min_dpd, part)
 
     def upcoming_dues(self, first: date, last: date, part: Partition | None = None) -> Select[Any]:
-        return collectable.upcoming_dues(first, last, part)
+        return published.upcoming_dues(first, last, part)
 
     def charge_off(self, loan_id: str) -> Money:
         """Stop carrying the loan as an asset: every receivable goes to credit loss."""

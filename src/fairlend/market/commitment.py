@@ -39,7 +39,7 @@ from fairlend.market.model import (
     suitability_headroom,
 )
 from fairlend.market.ports import InvestorIdentity
-from fairlend.market.positions import positions
+from fairlend.market.positions import outstanding_of, positions
 from fairlend.market.safeguards import Safeguards, check_large_investment, require_entry_test, waits_for_reflection
 from fairlend.market.tables import market_commitment, market_listing, market_wallet
 from fairlend.market.wallet import Wallets, shortfall, wallet_of
@@ -305,15 +305,6 @@ class Commitments:
             )
             for r in rows
         ]
-
-
-def outstanding_of(uow: UnitOfWork, investor_id: str) -> int:
-    """Principal outstanding in all the investor's notes."""
-    p = positions()
-    total = uow.conn.execute(
-        select(func.coalesce(func.sum(p.c.outstanding_minor), 0)).where(p.c.holder_id == investor_id)
-    ).scalar()
-    return int(total or 0)
 
 
 def in_borrower(uow: UnitOfWork, investor_id: str, borrower_id: str) -> int:

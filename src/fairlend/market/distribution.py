@@ -255,8 +255,8 @@ class Distribution:
             raise Invalid("loan_too_heavy_to_share", f"loan {heavy}: its notes weigh more than 3e9 minor units")
         conn.execute(sql.ADVANCE_LOANS, params)
         totals = _holder_totals(uow, batch_id)
-        ending: list[str] = list(conn.execute(sql.PAID_OFF, params).scalars())
-        ending += [r for r in conn.execute(sql.RECOVERED, params).scalars() if r not in set(ending)]
+        # Each loan once, in loan order: a loan paid off and recovered in one batch ends one epoch.
+        ending = sorted({*conn.execute(sql.PAID_OFF, params).scalars(), *conn.execute(sql.RECOVERED, params).scalars()})
         for loan_id_ending in ending:
             totals += epochs.close(uow, loan_id_ending, batch_id, business_date)
         payout.credit_wallets(uow, totals)

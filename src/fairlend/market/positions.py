@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, case, select, tuple_
+from sqlalchemy import ColumnElement, Subquery, case, func, select, tuple_
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.market.tables import (
@@ -79,10 +79,12 @@ def positions() -> Subquery:
 
 
 def outstanding_of(uow: UnitOfWork, holder_id: str) -> int:
-    """A holder's notes' outstanding principal, summed (auto-invest's borrower share, MK-5)."""
+    """A holder's notes' outstanding principal, summed (the borrower share, MK-5 on investing and buying)."""
     p = positions()
-    total = uow.conn.execute(select(p.c.outstanding_minor).where(p.c.holder_id == holder_id)).scalars()
-    return sum(int(t) for t in total)
+    total = uow.conn.execute(
+        select(func.coalesce(func.sum(p.c.outstanding_minor), 0)).where(p.c.holder_id == holder_id)
+    ).scalar()
+    return int(total or 0)
 
 
 @dataclass(frozen=True, slots=True)

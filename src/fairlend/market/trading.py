@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Forbidden, PolicyViolation
@@ -54,7 +54,7 @@ from fairlend.market.listing import listing_row
 from fairlend.market.model import HolderKind, suitability_headroom
 from fairlend.market.orders import note_amounts, notes_outstanding, order_not_open, order_row
 from fairlend.market.ports import InvestorIdentity, NoteLoans
-from fairlend.market.positions import positions
+from fairlend.market.positions import outstanding_of
 from fairlend.market.reconcile import TRADE_KIND
 from fairlend.market.secondary import (
     NoteAmounts,
@@ -220,13 +220,10 @@ class Trades:
         committed = uow.conn.execute(
             select(market_wallet.c.committed_minor).where(market_wallet.c.investor_id == buyer.investor_id)
         ).scalar()
-        p = positions()
-        outstanding = uow.conn.execute(
-            select(func.coalesce(func.sum(p.c.outstanding_minor), 0)).where(p.c.holder_id == buyer.investor_id)
-        ).scalar()
+        outstanding = outstanding_of(uow, buyer.investor_id)
         currency = self._profile.currency
         worth = None if buyer.net_worth_minor is None else Money(buyer.net_worth_minor, currency)
-        invested = Money(int(committed or 0) + int(outstanding or 0), currency)
+        invested = Money(int(committed or 0) + outstanding, currency)
         headroom = suitability_headroom(worth, rules.suitability_share, invested)
         if headroom is not None and principal > headroom.minor:
             raise PolicyViolation(
