@@ -281,16 +281,18 @@ class PausingSealer:
         return self.inner.reseal(sealed, purpose)
 
 
-def _until_a_transaction_waits_for_a_lock(world: World) -> None:
+def _until_the_request_waits_for_a_lock(world: World, request: threading.Thread) -> None:
     if world.container.engine.dialect.name != "postgresql":
         time.sleep(0.3)  # SQLite: the other writer is in BEGIN IMMEDIATE's busy wait by then
         return
     waiting = sa.text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
-    deadline = time.monotonic() + 30  # a loaded CI machine (the full suite on 2 cores) took over 10 s once
+    # A loaded CI machine (the full suite on 2 cores) took over 30 s once to start the request's transaction.
+    deadline = time.monotonic() + 120
     with world.container.engine.connect() as conn:
         while conn.execute(waiting).scalar_one() == 0:
+            assert request.is_alive(), "the request finished without waiting for the dispatcher's lock"
             assert time.monotonic() < deadline, "nobody ever waited for the borrower's lock"
             time.sleep(0.02)
 
@@ -328,8 +330,10 @@ def test_a_slow_request_and_the_dispatcher_finishing_one_dispatch_at_once_both_s
     assert sealer.holding.wait(30)
     request = threading.Thread(target=run, args=(lambda: c.gateway.resolver.send_and_resolve(dispatch),))
     request.start()
-    _until_a_transaction_waits_for_a_lock(world)
-    sealer.go.set()
+    try:
+        _until_the_request_waits_for_a_lock(world, request)
+    finally:
+        sealer.go.set()
     dispatcher.join(60)
     request.join(60)
     assert failures == []

@@ -134,10 +134,13 @@ class RepaymentLoad:
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()
         self.failures: list[BaseException] = []
+        # While set, the load goes on past `total`: what runs beside it (an end-of-day) must finish
+        # inside the load however fast the server answers.
+        self.keep_going = threading.Event()
 
     def _claim(self) -> int | None:
         with self._lock:
-            if self._next >= self.total:
+            if self._next >= self.total and not self.keep_going.is_set():
                 return None
             self._next += 1
             return self._next - 1
@@ -197,6 +200,12 @@ class RepaymentLoad:
             worker.join(timeout=600)
         assert not any(w.is_alive() for w in workers), "a load thread hung"
         return self.tally
+
+    def stop_after(self, more: int) -> None:
+        """End `keep_going`: send `more` requests after this one (at least `total` in all), then stop."""
+        with self._lock:
+            self.total = max(self.total, self._next + more)
+            self.keep_going.clear()
 
     def wait_until(self, done: int, timeout: float = 300.0) -> None:
         deadline = time.monotonic() + timeout
