@@ -30,7 +30,7 @@ NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
 BEFORE = ("finance_0003", "collections_0005", "hardship_0002", "identity_0006", "lending_0006", "market_0006")
 OWNED = {
-    "finance_loan_class": "borrower_id",
+    "finance_class_change": "borrower_id",
     "finance_non_accrual": "borrower_id",
     "loan": "borrower_id",
     "contact_log": "borrower_id",
@@ -105,7 +105,9 @@ def _count(conn: sa.Connection, name: str) -> int:
 def _write_the_old_book(conn: sa.Connection) -> None:
     for borrower, loan in (("brw_a", "loan_1"), ("brw_b", "loan_2")):
         _insert(conn, "loan", borrower_id=borrower, id=loan, borrower_slot=7)
-        _insert(conn, "finance_loan_class", borrower_id=borrower, loan_id=loan)
+        # The move and the current class it left behind (finance_0006 folds the second into the first).
+        _insert(conn, "finance_class_change", borrower_id=borrower, loan_id=loan, business_date=TODAY)
+        _insert(conn, "finance_loan_class", borrower_id=borrower, loan_id=loan, since=TODAY)
         _insert(conn, "finance_non_accrual", borrower_id=borrower, loan_id=loan, suspended=0)
         _insert(conn, "contact_log", borrower_id=borrower, seq=1, id=f"log_{loan}", loan_id=loan)
         _insert(conn, "contact_person", borrower_id=borrower, id=f"cp_{loan}")
@@ -151,6 +153,8 @@ def test_owned_rows_keep_their_rules_and_every_unique_key_names_the_owner_after_
     with engine.connect() as conn:
         assert {name: _count(conn, name) for name in OWNED} == before
         assert sorted(conn.execute(sa.text("SELECT id FROM identity_audit")).scalars()) == old_ids
+        current = conn.execute(sa.text("SELECT loan_id FROM finance_class_change WHERE latest = 1")).scalars()
+        assert sorted(current) == ["loan_1", "loan_2"]  # each loan's current class kept, on its change row
         inspector = sa.inspect(conn)
         ownerless = {
             (table, tuple(sorted(key)))
@@ -168,7 +172,7 @@ def test_owned_rows_keep_their_rules_and_every_unique_key_names_the_owner_after_
         ("call_outcome", {"borrower_id": "brw_a", "id": "co_9", "log_id": "log_loan_1", "loan_id": "loan_1"}),
         ("hardship_request", {"borrower_id": "brw_a", "id": "hr_9", "loan_id": "loan_1", "open_loan_id": "loan_1"}),
         ("hardship_plan", {"borrower_id": "brw_a", "id": "pl_9", "loan_id": "loan_1", "active_loan_id": "loan_1"}),
-        ("finance_loan_class", {"borrower_id": "brw_a", "loan_id": "loan_1"}),
+        ("finance_class_change", {"borrower_id": "brw_a", "loan_id": "loan_1", "business_date": TODAY}),
         ("loan", {"borrower_id": "brw_a", "id": "loan_1", "borrower_slot": 7}),
         ("market_listing", {"borrower_id": "brw_a", "id": "lst_9", "offer_id": "off_loan_1", "funded_minor": 0}),
     ]

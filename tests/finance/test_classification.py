@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -9,7 +10,7 @@ from sqlalchemy import insert, select, update
 
 from fairlend.bootstrap import Container
 from fairlend.finance.model import classify
-from fairlend.finance.tables import finance_class_change, finance_loan_class
+from fairlend.finance.tables import finance_class_change
 from fairlend.lending.tables import loan, loan_schedule_version
 from fairlend.money import Money
 from tests.lending.conftest import BASE
@@ -46,14 +47,17 @@ def _set_dpd(container: Container, loan_id: str, dpd: int) -> None:
 
 def _classes(container: Container) -> dict[str, str]:
     with container.uow(read_only=True) as uow:
-        rows = uow.conn.execute(select(finance_loan_class.c.loan_id, finance_loan_class.c.class_code)).all()
+        c = finance_class_change.c
+        rows = uow.conn.execute(select(c.loan_id, c.to_class).where(c.latest == 1)).all()
+    assert len(rows) == len({loan_id for loan_id, _ in rows}), "a loan has one current class at most"
     return dict(rows)
 
 
 def _changes(container: Container) -> list[tuple[str, date, str, str]]:
     c = finance_class_change.c
     with container.uow(read_only=True) as uow:
-        return [tuple(r) for r in uow.conn.execute(select(c.loan_id, c.business_date, c.from_class, c.to_class))]
+        query = select(c.loan_id, c.business_date, c.from_class, c.to_class).order_by(c.business_date, c.loan_id)
+        return [tuple(r) for r in uow.conn.execute(query)]
 
 
 def test_each_threshold_classifies_on_its_boundary_day_on_both_profiles(profiled: Container) -> None:
@@ -99,6 +103,31 @@ def test_a_loan_crossing_a_threshold_moves_once_and_back_when_cured(profiled: Co
         (day + timedelta(days=3), second.code, base),
     ]
     assert _classes(profiled) == {}
+
+
+def test_a_loan_moving_between_classes_has_its_latest_move_as_its_only_current_class(profiled: Container) -> None:
+    finance = profiled.profile.finance
+    loan_id, other = _book(profiled, 2)
+    day = profiled.clock.business_date()
+    codes = [c.code for c in finance.classes]
+    second, third = finance.classes[1], finance.classes[2]
+    _set_dpd(profiled, other, second.from_dpd)  # a neighbour that stays put must keep its class throughout
+    path = [second.from_dpd, third.from_dpd, second.from_dpd, third.from_dpd + 1, 0, second.from_dpd]
+    for offset, dpd in enumerate(path):
+        _set_dpd(profiled, loan_id, dpd)
+        with profiled.uow() as uow:
+            profiled.finance.classifier.run(uow, day + timedelta(days=offset))
+            uow.commit()
+        expected = classify(dpd, None, day + timedelta(days=offset), finance)
+        current = _classes(profiled)
+        assert current.get(loan_id, codes[0]) == expected
+        assert current[other] == second.code
+        assert profiled.finance.class_counts() == {
+            (profiled.profile.currency, code): n
+            for code, n in Counter([second.code, expected]).items()
+            if code != codes[0]
+        }
+    assert len([c for c in _changes(profiled) if c[0] == loan_id]) == len(path)
 
 
 def test_a_restructured_loan_stays_at_least_at_the_profiles_floor_for_its_observation_period(

@@ -1,12 +1,12 @@
-"""Loan classification, set-based: three statements over the active book, transitions only.
+"""Loan classification, set-based: two statements over the active book, transitions only.
 
 The class is `model.classify` written as SQL over lending's published view of
 the active book (`lending.exposures.active_exposures`): the worst class whose
 days-past-due threshold the loan reaches, raised to the profile's restructured
 floor while a modified loan is observed. A loan whose class differs from the
-one stored (none stored: the first class) gets a change row and its current
-row is replaced; nothing else is written. End-of-day runs it every day, so a
-threshold's boundary day is the day of the change.
+one stored (none stored: the first class) gets a change row, which is its
+current class from then on (`latest`); nothing else is written. End-of-day
+runs it every day, so a threshold's boundary day is the day of the change.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, insert, literal, select, update
 
 from fairlend.db.uow import UnitOfWork
-from fairlend.finance.tables import finance_class_change, finance_loan_class
+from fairlend.finance.tables import finance_class_change
 from fairlend.jurisdiction.model import FinanceProfile
 from fairlend.lending.exposures import active_exposures
 
@@ -47,20 +47,34 @@ def class_by_days(
     return new_class, lifted
 
 
+def current_class() -> Any:
+    """A loan's current class: its latest change row, when that row left the first class (`latest` = 1)."""
+    return finance_class_change.alias("current_class")
+
+
 class Classifier:
-    """Built once per profile: the statements are prebuilt, a run binds the day."""
+    """Built once per profile: the statements are prebuilt, a run binds the day.
+
+    A move writes one row: the change, flagged `latest` when it leaves the first class. The loan's
+    previous latest change (if it had one) is then unflagged, so the first classification of a book
+    writes one row per loan and a later move one row and one flag.
+    """
 
     def __init__(self, finance: FinanceProfile) -> None:
         self.finance = finance
         self.base = finance.classes[0].code
         exposures = active_exposures().subquery("e")
-        current = finance_loan_class
+        current = current_class()
         observed = and_(exposures.c.modified_on.is_not(None), exposures.c.modified_on > _OBSERVED_AFTER)
         new_class, lifted = class_by_days(exposures.c.dpd, observed, finance)
-        old_class = func.coalesce(current.c.class_code, literal(self.base))
+        old_class = func.coalesce(current.c.to_class, literal(self.base))
         joined = exposures.outerjoin(
             current,
-            and_(current.c.borrower_id == exposures.c.borrower_id, current.c.loan_id == exposures.c.loan_id),
+            and_(
+                current.c.loan_id == exposures.c.loan_id,
+                current.c.borrower_id == exposures.c.borrower_id,
+                current.c.latest == 1,
+            ),
         )
         changed = (
             select(
@@ -72,23 +86,32 @@ class Classifier:
                 new_class,
                 exposures.c.dpd,
                 lifted,
+                case((new_class == literal(self.base), literal(0)), else_=literal(1)),
             )
             .select_from(joined)
             .where(new_class != old_class)
         )
         c = finance_class_change.c
         self._record = insert(finance_class_change).from_select(
-            ["borrower_id", "loan_id", "business_date", "currency", "from_class", "to_class", "dpd", "restructured"],
+            [
+                "borrower_id",
+                "loan_id",
+                "business_date",
+                "currency",
+                "from_class",
+                "to_class",
+                "dpd",
+                "restructured",
+                "latest",
+            ],
             changed,
         )
-        # Only a loan that left a class other than the first has a current row to replace.
+        # Only a loan that left a class other than the first had a latest row to retire.
         todays = select(c.loan_id).where(c.business_date == _DAY, c.from_class != self.base)
-        self._forget = delete(current).where(current.c.loan_id.in_(todays))
-        self._store = insert(current).from_select(
-            ["borrower_id", "loan_id", "currency", "class_code", "since"],
-            select(c.borrower_id, c.loan_id, c.currency, c.to_class, c.business_date).where(
-                c.business_date == _DAY, c.to_class != self.base
-            ),
+        self._retire = (
+            update(finance_class_change)
+            .where(c.latest == 1, c.loan_id.in_(todays), c.business_date < _DAY)
+            .values(latest=0)
         )
         self._already = select(func.count()).select_from(finance_class_change).where(c.business_date == _DAY)
 
@@ -101,6 +124,5 @@ class Classifier:
         # Counted, not the INSERT's rowcount: psycopg reports -1 for an INSERT ... SELECT through a CTE'd query.
         count = int(uow.conn.execute(self._already, params).scalar() or 0)
         if count:
-            uow.conn.execute(self._forget, params)
-            uow.conn.execute(self._store, params)
+            uow.conn.execute(self._retire, params)
         return count

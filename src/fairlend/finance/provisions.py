@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, delete, func, insert, literal, select
 
 from fairlend.db.uow import UnitOfWork
+from fairlend.finance.classification import current_class
 from fairlend.finance.model import (
     PD_SCALE,
     RATE_SCALE,
@@ -37,7 +38,6 @@ from fairlend.finance.model import (
 from fairlend.finance.tables import (
     finance_allowance_use,
     finance_grade_risk,
-    finance_loan_class,
     finance_provision_loan,
     finance_provision_segment,
 )
@@ -78,7 +78,7 @@ class Provisions:
         self._ledger = ledger
         codes = finance.class_codes()
         e = active_exposures().subquery("e")
-        current = finance_loan_class
+        current = current_class()
         # The grade stored on the loan at origination (lending/grades.py), its PD and LGD looked up in the
         # month's table (`_risks`, written first); a grade not known carries the worst's (`model.risk_of`).
         risk = finance_grade_risk
@@ -87,9 +87,10 @@ class Provisions:
         self._risks = [{"grade": g.grade, "pd_e6": g.pd_e6, "lgd_e4": lgd_e4(g.grade, finance)} for g in grades]
         self._risks.append({"grade": "", "pd_e6": worst.pd_e6, "lgd_e4": worst_lgd})
         joined = e.outerjoin(
-            current, and_(current.c.borrower_id == e.c.borrower_id, current.c.loan_id == e.c.loan_id)
+            current,
+            and_(current.c.loan_id == e.c.loan_id, current.c.borrower_id == e.c.borrower_id, current.c.latest == 1),
         ).outerjoin(risk, and_(risk.c.month_end == _MONTH_END, risk.c.grade == e.c.grade))
-        class_code = func.coalesce(current.c.class_code, literal(codes[0]))
+        class_code = func.coalesce(current.c.to_class, literal(codes[0]))
         pd = func.coalesce(risk.c.pd_e6, _big(worst.pd_e6))
         lgd = func.coalesce(risk.c.lgd_e4, _big(worst_lgd))
         months = e.c.remaining_months

@@ -25,7 +25,6 @@ from fairlend.finance.provisions import Provisions, SegmentResult
 from fairlend.finance.statements import FinancialStatements
 from fairlend.finance.tables import (
     finance_class_change,
-    finance_loan_class,
     finance_provision_loan,
     finance_provision_segment,
 )
@@ -114,9 +113,11 @@ class FinanceService:
 
     def class_counts(self, as_of: date | None = None) -> dict[tuple[str, str], int]:
         """(currency, class) -> loans stored in a class other than the first, as of now."""
-        c = finance_loan_class.c
+        c = finance_class_change.c
         with self._uow(read_only=True) as uow:
-            rows = uow.conn.execute(select(c.currency, c.class_code, func.count()).group_by(c.currency, c.class_code))
+            rows = uow.conn.execute(
+                select(c.currency, c.to_class, func.count()).where(c.latest == 1).group_by(c.currency, c.to_class)
+            )
             return {(cur, code): int(n) for cur, code, n in rows}
 
     def changes(self, period: Period, *, loan_id: str | None = None, limit: int = 500) -> list[ClassChange]:

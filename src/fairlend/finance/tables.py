@@ -1,27 +1,17 @@
 """Finance's tables: classification (current and its changes), provisions, the allowance's movements.
 
 Borrower-owned rows carry `borrower_id` first in their primary key (DESIGN.md
-section 7). Classification keeps a row only for a loan whose class is not the
-profile's first (a loan with no row is normal / stage 1) and one change row per
-move, never a row per loan per day. Provisions keep one row per active loan per
+section 7). Classification keeps one change row per move, never a row per loan
+per day; a loan's current class is its latest change row when that row left the
+profile's first class (`latest` = 1; a loan without one is normal / stage 1), so a
+move writes one row, not a change row and a current row. Provisions keep one row per active loan per
 month-end: the explanation of each figure (which class, grade, PD, LGD).
 """
 
-from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, String, Table
+from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, String, Table, text
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import UtcDateTime, id_column_type
-
-finance_loan_class = Table(
-    "finance_loan_class",
-    metadata,
-    Column("borrower_id", id_column_type(), primary_key=True),
-    Column("loan_id", id_column_type(), primary_key=True),
-    Column("currency", String(3), nullable=False),
-    Column("class_code", String(20), nullable=False),
-    Column("since", Date, nullable=False),
-    Index("ix_finance_loan_class_loan_id", "loan_id"),  # one row per loan: the key (finance_0004)
-)
 
 finance_class_change = Table(
     "finance_class_change",
@@ -34,7 +24,15 @@ finance_class_change = Table(
     Column("to_class", String(20), nullable=False),
     Column("dpd", Integer, nullable=False),
     Column("restructured", Integer, nullable=False),  # 1: the restructured floor set the class
+    # 1 on the loan's latest change when it left the first class: its current class (finance_0006).
+    Column("latest", Integer, nullable=False, server_default="0"),
     Index("ix_finance_class_change_date", "business_date"),
+    Index(
+        "ix_finance_class_change_latest",
+        "loan_id",
+        sqlite_where=text("latest = 1"),
+        postgresql_where=text("latest = 1"),
+    ),
 )
 
 finance_provision_loan = Table(

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.events import DomainEvent
-from fairlend.finance.tables import finance_allowance_use, finance_loan_class
+from fairlend.finance.tables import finance_allowance_use, finance_class_change
 from fairlend.ids import new_id
 from fairlend.lending.events import LoanChargedOff, LoanWrittenOff, RepaymentPosted
 from fairlend.lending.model import RepaymentKind
@@ -25,6 +25,7 @@ WRITE_OFF = "write_off"
 RECOVERY = "recovery"
 
 _u = finance_allowance_use.c
+_c = finance_class_change.c
 
 
 class AllowanceUses:
@@ -37,9 +38,7 @@ class AllowanceUses:
         ).scalar()
         if written is not None:
             return str(written)
-        found = uow.conn.execute(
-            select(finance_loan_class.c.class_code).where(finance_loan_class.c.loan_id == loan_id)
-        ).scalar()
+        found = uow.conn.execute(select(_c.to_class).where(_c.loan_id == loan_id, _c.latest == 1)).scalar()
         return str(found) if found is not None else self._base
 
     def _written_off_before(self, uow: UnitOfWork, loan_id: str) -> bool:
