@@ -42,7 +42,9 @@ class NonAccrual:
         is_held = exists().where(held)
         active = exists().where(e.c.loan_id == s.loan_id)
         charged = exists().where(
-            finance_allowance_use.c.loan_id == s.loan_id, finance_allowance_use.c.kind == "write_off"
+            finance_allowance_use.c.borrower_id == s.borrower_id,
+            finance_allowance_use.c.loan_id == s.loan_id,
+            finance_allowance_use.c.kind == "write_off",
         )
         cols = ["borrower_id", "loan_id", "business_date", "currency", "to_state", "dpd"]
         change = finance_non_accrual_change
@@ -52,25 +54,26 @@ class NonAccrual:
                 e.c.dpd >= threshold, ~is_held
             ),
         )
+        # Statements over the loans held are driven by the held rows (a probe into the book per row), never
+        # by a scan of the whole book: only `_entering` must look at every active loan.
         self._cured = insert(change).from_select(
             cols,
-            select(s.borrower_id, s.loan_id, _DAY, s.currency, literal("accrual"), e.c.dpd)
-            .select_from(finance_non_accrual.join(e, held))
-            .where(e.c.dpd < threshold),
+            select(
+                s.borrower_id,
+                s.loan_id,
+                _DAY,
+                s.currency,
+                literal("accrual"),
+                select(e.c.dpd).where(held).scalar_subquery(),
+            ).where(exists().where(held, e.c.dpd < threshold)),
         )
         self._closed = insert(change).from_select(
             cols, select(s.borrower_id, s.loan_id, _DAY, s.currency, literal("closed"), literal(0)).where(~active)
         )
-        # Per currency: what should be held now for active loans, what is held for them, and what the
-        # loans that left the book held (charged off, or not).
-        self._target = (
-            select(e.c.currency, func.sum(e.c.unpaid_interest)).where(e.c.dpd >= threshold).group_by(e.c.currency)
-        )
-        self._held_active = (
-            select(s.currency, func.sum(s.suspended))
-            .select_from(finance_non_accrual.join(e, held))
-            .group_by(s.currency)
-        )
+        # Per currency: what is held for active loans and what the loans that left the book held (charged
+        # off, or not), before the day's switches; what should be held now is the held rows' sum after them.
+        self._target = select(s.currency, func.sum(s.suspended)).group_by(s.currency)
+        self._held_active = select(s.currency, func.sum(s.suspended)).where(is_held).group_by(s.currency)
         leaving = (
             select(s.currency, case((charged, literal(1)), else_=literal(0)).label("charged"), s.suspended)
             .where(~active)
@@ -80,13 +83,20 @@ class NonAccrual:
             leaving.c.currency, leaving.c.charged
         )
         self._forget = delete(finance_non_accrual).where(~exists().where(held, e.c.dpd >= threshold))
-        self._refresh = update(finance_non_accrual).values(
-            suspended=select(e.c.unpaid_interest).where(held).scalar_subquery()
+        # Only the loans whose unpaid interest moved are written: no row per loan per day.
+        unpaid = select(e.c.unpaid_interest).where(held).scalar_subquery()
+        self._refresh = update(finance_non_accrual).where(s.suspended != unpaid).values(suspended=unpaid)
+        # The day's entrants, from their change rows (by date): a probe per entrant, not another scan of the book.
+        c = change.c
+        unpaid_of_entrant = (
+            select(e.c.unpaid_interest)
+            .where(e.c.borrower_id == c.borrower_id, e.c.loan_id == c.loan_id)
+            .scalar_subquery()
         )
         self._store = insert(finance_non_accrual).from_select(
             ["borrower_id", "loan_id", "currency", "since", "suspended"],
-            select(e.c.borrower_id, e.c.loan_id, e.c.currency, _DAY, e.c.unpaid_interest).where(
-                e.c.dpd >= threshold, ~is_held
+            select(c.borrower_id, c.loan_id, c.currency, _DAY, unpaid_of_entrant).where(
+                c.business_date == _DAY, c.to_state == "non_accrual"
             ),
         )
         self._switched = select(func.count()).select_from(change).where(change.c.business_date == _DAY)
@@ -96,7 +106,6 @@ class NonAccrual:
         params = {"day": day}
         if conn.execute(self._switched, params).scalar():
             return 0  # the day was run: its switches are recorded and its entry posted
-        target = {c: int(t or 0) for c, t in conn.execute(self._target)}
         held = {c: int(t or 0) for c, t in conn.execute(self._held_active)}
         departed: dict[str, dict[int, int]] = {}
         for c, was_charged, total in conn.execute(self._departed):
@@ -106,6 +115,8 @@ class NonAccrual:
         conn.execute(self._forget)
         conn.execute(self._refresh)
         conn.execute(self._store, params)
+        # Now exactly the active loans at or past the threshold, each holding its unpaid interest.
+        target = {c: int(t or 0) for c, t in conn.execute(self._target)}
         for currency in sorted(set(target) | set(held) | set(departed)):
             self._post(uow, day, currency, target.get(currency, 0) - held.get(currency, 0), departed.get(currency, {}))
         return int(conn.execute(self._switched, params).scalar() or 0)

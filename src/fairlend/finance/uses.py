@@ -32,20 +32,24 @@ class AllowanceUses:
     def __init__(self, base_class: str) -> None:
         self._base = base_class
 
-    def _segment(self, uow: UnitOfWork, loan_id: str) -> str:
+    def _segment(self, uow: UnitOfWork, borrower_id: str, loan_id: str) -> str:
+        # By the owner's key first: the borrower's rows, never a scan of every loan's.
         written = uow.conn.execute(
-            select(_u.segment).where(_u.loan_id == loan_id, _u.kind == WRITE_OFF).order_by(_u.business_date).limit(1)
+            select(_u.segment)
+            .where(_u.borrower_id == borrower_id, _u.loan_id == loan_id, _u.kind == WRITE_OFF)
+            .order_by(_u.business_date)
+            .limit(1)
         ).scalar()
         if written is not None:
             return str(written)
-        found = uow.conn.execute(select(_c.to_class).where(_c.loan_id == loan_id, _c.latest == 1)).scalar()
+        found = uow.conn.execute(
+            select(_c.to_class).where(_c.borrower_id == borrower_id, _c.loan_id == loan_id, _c.latest == 1)
+        ).scalar()
         return str(found) if found is not None else self._base
 
-    def _written_off_before(self, uow: UnitOfWork, loan_id: str) -> bool:
-        return (
-            uow.conn.execute(select(_u.id).where(_u.loan_id == loan_id, _u.kind == WRITE_OFF).limit(1)).first()
-            is not None
-        )
+    def _written_off_before(self, uow: UnitOfWork, borrower_id: str, loan_id: str) -> bool:
+        query = select(_u.id).where(_u.borrower_id == borrower_id, _u.loan_id == loan_id, _u.kind == WRITE_OFF)
+        return uow.conn.execute(query.limit(1)).first() is not None
 
     def _record(
         self, uow: UnitOfWork, borrower_id: str, loan_id: str, day: date, currency: str, kind: str, amount: int
@@ -57,7 +61,7 @@ class AllowanceUses:
                 loan_id=loan_id,
                 business_date=day,
                 currency=currency,
-                segment=self._segment(uow, loan_id),
+                segment=self._segment(uow, borrower_id, loan_id),
                 kind=kind,
                 amount=amount,
             )
@@ -67,7 +71,7 @@ class AllowanceUses:
         """A charge-off, or a write-off of a loan not charged off first (that one posted nothing new)."""
         if not isinstance(event, LoanChargedOff | LoanWrittenOff) or not event.amount.minor:
             return
-        if isinstance(event, LoanWrittenOff) and self._written_off_before(uow, event.loan_id):
+        if isinstance(event, LoanWrittenOff) and self._written_off_before(uow, event.borrower_id, event.loan_id):
             return
         self._record(
             uow,
