@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, insert, literal, select, tuple_, update
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.finance.tables import finance_class_change
@@ -107,10 +107,11 @@ class Classifier:
             changed,
         )
         # Only a loan that left a class other than the first had a latest row to retire.
-        todays = select(c.loan_id).where(c.business_date == _DAY, c.from_class != self.base)
+        # By the key (borrower, loan): a probe per mover, never a walk through the history before the day.
+        todays = select(c.borrower_id, c.loan_id).where(c.business_date == _DAY, c.from_class != self.base)
         self._retire = (
             update(finance_class_change)
-            .where(c.latest == 1, c.loan_id.in_(todays), c.business_date < _DAY)
+            .where(c.latest == 1, tuple_(c.borrower_id, c.loan_id).in_(todays), c.business_date < _DAY)
             .values(latest=0)
         )
         self._already = select(func.count()).select_from(finance_class_change).where(c.business_date == _DAY)
