@@ -96,22 +96,21 @@ class Intake:
             return IntakeResult(
                 self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), outcome.resolved
             )
-        # Metro 2: a first pass checks the header, the trailer and its totals in constant memory; a bad one
-        # refuses the whole file before anything is applied. The second decodes every field and applies
-        # the accounts a chunk at a time, in this one transaction.
-        try:
-            metro2.check(content)
-        except FileRefused as refused:
-            outcome.rejected.append(metro2.refusal(refused))
-            lines = content.count(b"\n")
-            return IntakeResult(
-                self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), []
-            )
+        # Metro 2, in one pass: every field is checked and the accounts applied a chunk at a time while the
+        # trailer's totals are counted; a bad header, trailer or total refuses the whole file, so the chunks
+        # are applied in a savepoint that the refusal rolls back (records logged, accounts, disputes answered).
         lines = 0
-        for part in metro2.parts(content, today):
-            outcome.rejected.extend(part.rejected)
-            self._apply_chunk(conn, institution_id, submission_id, part.records, part.openings, outcome, now, today)
-            lines = part.lines or lines
+        try:
+            with conn.begin_nested():
+                for part in metro2.parts(content, today):
+                    outcome.rejected.extend(part.rejected)
+                    self._apply_chunk(
+                        conn, institution_id, submission_id, part.records, part.openings, outcome, now, today
+                    )
+                    lines = part.lines or lines
+        except FileRefused as refused:
+            outcome = _Outcome(rejected=[metro2.refusal(refused)])
+            lines = content.count(b"\n")
         return IntakeResult(
             self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), outcome.resolved
         )
