@@ -14,13 +14,19 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from fairlend.bureau.model import AccountState, SettledBy, month_index
+from fairlend.bureau.model import AccountState, SettledBy, month_index, normalise_id_number
 
 
 def blind_index(key: bytes, id_number: str) -> str:
-    """HMAC of the normalised ID number with the bureau's own key: a lookup key that reveals nothing."""
+    """HMAC of the normalised ID number with the bureau's own key: a lookup key that reveals nothing.
+
+    Every way in (intake, the API, the CLI, inquiries, disputes) finds a
+    file through this function, so normalising here is what makes a dashed
+    and an undashed SSN one file. Files keyed before it dropped separators
+    are re-keyed and merged by `files.merge_duplicates`.
+    """
     # hmac.digest is the one-shot C path: the same bytes as hmac.new(...).hexdigest(), at a fraction of the cost.
-    return hmac.digest(key, id_number.strip().upper().encode(), "sha256").hex()
+    return hmac.digest(key, normalise_id_number(id_number).encode(), "sha256").hex()
 
 
 _STATES = {s.value: s for s in AccountState}
