@@ -26,7 +26,7 @@ from fairlend.bureau.documents import (
     OutcomeNotice,
     RetentionRemoval,
 )
-from fairlend.bureau.intake import Intake
+from fairlend.bureau.intake import Intake, RefusedFile
 from fairlend.bureau.model import (
     COUNTER,
     ConsentAttestation,
@@ -138,12 +138,20 @@ class BureauService:
         """Apply a JSON Lines reporting file; the same file twice changes nothing."""
         today = self._clock.business_date()
         try:
-            with self._uow() as uow:
-                result = self._intake.apply(uow.conn, institution_id, content, now=self._clock.now(), today=today)
-                for dispute_id, account_id in result.resolved_disputes:
-                    self._resolve(uow.conn, institution_id, dispute_id, "corrected", "", today, account_id)
-                uow.commit()
-                return result.ack
+            try:
+                with self._uow() as uow:
+                    result = self._intake.apply(uow.conn, institution_id, content, now=self._clock.now(), today=today)
+                    for dispute_id, account_id in result.resolved_disputes:
+                        self._resolve(uow.conn, institution_id, dispute_id, "corrected", "", today, account_id)
+                    uow.commit()
+                    return result.ack
+            except RefusedFile as refused:
+                # A Metro 2 file whose header, trailer or totals refuse it: what its chunks applied is rolled
+                # back with the transaction; the file and its one refusal are kept in a new one.
+                with self._uow() as uow:
+                    ack = self._intake.store_refusal(uow.conn, institution_id, content, refused, self._clock.now())
+                    uow.commit()
+                    return ack
         except IntegrityError:
             # The same file raced in from another request: answer with its acknowledgement.
             with self._uow(read_only=True) as uow:
