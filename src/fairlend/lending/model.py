@@ -391,6 +391,12 @@ class ScheduleChange:
     method: Method | None = None  # the new schedule's amortisation, when it changes (a prepayment re-amortises by it)
     # Keep the days past due and bucket as reported until `release_delinquency` (a re-age or a broken plan).
     hold_delinquency: bool = False
+    # A lender's own change inside the schedule (a rate change, a balance correction, a tranche), not a plan:
+    # the bureau is told the new balance instead of a modification code (lending_reporting/plans.py).
+    plan: bool = True
+    disbursed_principal: int = 0  # a tranche paid out with the change: the new schedule amortises it too
+    operator_id: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,13 +23,13 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
 from fairlend.lending import published, recalculation
+from fairlend.lending.changing import LoanChanges
 from fairlend.lending.closing import close_loan
 from fairlend.lending.events import LoanChargedOff, LoanDisbursed, LoanWrittenOff
 from fairlend.lending.files import RepaymentFiles
 from fairlend.lending.grades import PricedGrade, checked_grade, grade_by_price
 from fairlend.lending.importing import as_of, catch_up
 from fairlend.lending.model import FeeTreatment, LoanState
-from fairlend.lending.modifying import LoanModifications
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
 from fairlend.lending.recovery import recovered_of
 from fairlend.lending.schedule import daily_rate_e10, day
@@ -43,7 +43,7 @@ from fairlend.lending.views import PastRepayment, PayoffQuote, past_repayments_i
 from fairlend.money import Money
 
 
-class LendingService(LoanModifications):
+class LendingService(LoanChanges):
     """Loans: booking, repayments, payoff, charge-off and write-off; the queries come from `LendingQueries`."""
 
     def __init__(
