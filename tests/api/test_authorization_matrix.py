@@ -85,6 +85,7 @@ LENDING = [
         False,
         _json({"reduce_by": "1", "reason": "typo"}),
     ),
+    Endpoint("POST", "/api/v1/loans/{loan}/tranches", LOAN_OFFICERS, False, _json({"amount": "1"})),
 ]
 
 SCORING_AND_ORIGINATION = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -73,3 +74,32 @@ def test_a_borrower_cannot_change_their_own_loan_s_rate(
     headers = {**fake_auth.headers(Role.BORROWER, "brw_a"), "Idempotency-Key": "b1"}
     response = api.post(f"/api/v1/loans/{loan_id}/rate-changes", json={"rate": "0.01"}, headers=headers)
     assert response.status_code == 403
+
+
+def test_a_multi_disbursement_loan_is_booked_with_its_approved_amount_and_takes_a_tranche(
+    api: TestClient, fake_auth: FakeAuthenticator, container: Container
+) -> None:
+    container.lending.products.define(replace(BASE, code="staged", max_tranches=2))
+    booked = _post(
+        api,
+        fake_auth,
+        "/api/v1/loans",
+        {"borrower_id": "brw_a", "product_code": "staged", "amount": "6000", "approved": "10000"},
+        "book-staged",
+    )
+    assert booked.status_code == 201, booked.text
+    loan = booked.json()["id"]
+    paid = _post(api, fake_auth, f"/api/v1/loans/{loan}/tranches", {"amount": "4000"}, "t1")
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["principal_outstanding"]["minor"] == 1_000_000
+    assert paid.json()["installment"]["amount"] == "916.80"
+    again = _post(api, fake_auth, f"/api/v1/loans/{loan}/tranches", {"amount": "1"}, "t2")
+    assert refusal(again) == (409, "tranche_limit_reached")
+    assert container.verify() == []
+
+
+def test_a_tranche_on_a_single_disbursement_loan_is_a_problem_naming_why(
+    api: TestClient, fake_auth: FakeAuthenticator, loan_id: str
+) -> None:
+    response = _post(api, fake_auth, f"/api/v1/loans/{loan_id}/tranches", {"amount": "100"}, "t1")
+    assert refusal(response) == (409, "loan_not_multi_disbursement")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from typer.testing import CliRunner
@@ -102,3 +103,15 @@ def test_a_collector_may_not_change_a_loan(
     collector = container.identity.accounts.create_operator("collector", "a long operator password", Role.COLLECTOR)
     line = fails("loan", "change", "rate", loan_id, "--rate", "0.1", "--operator", collector.operator.operator_id)
     assert "operator_not_allowed" in line
+
+
+def test_an_officer_pays_out_a_tranche_and_a_second_beyond_the_approved_amount_is_refused(
+    container: Container, officer: str, fails: Callable[..., str]
+) -> None:
+    container.lending.products.define(replace(BASE, code="staged", max_tranches=3))
+    loan = container.lending.book_loan("brw_a", "staged", Money(600_000, "CNY"), approved=Money(1_000_000, "CNY"))
+    done = runner.invoke(app, ["loan", "change", "tranche", loan, "--amount", "4000", "--operator", officer])
+    assert done.exit_code == 0, done.output
+    assert "tranche" in done.output and "principal 10000.00 CNY" in done.output
+    line = fails("loan", "change", "tranche", loan, "--amount", "0.01", "--operator", officer)
+    assert "tranche_above_approved" in line

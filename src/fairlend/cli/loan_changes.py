@@ -89,3 +89,17 @@ def correct_balance(
     operator_id = _officer(container, operator)
     amount = _money(reduce_by, "reduce-by", container)
     _show(container.lending.correct_balance(loan_id, amount, operator_id=operator_id, reason=reason))
+
+
+@app.command("tranche")
+def disburse_tranche(
+    loan_id: str,
+    amount: Annotated[str, typer.Option(help="Major units paid out now, within the approved amount.")],
+    operator: OperatorOpt = "",
+    reason: ReasonOpt = "",
+) -> None:
+    """Pay out a tranche of a multi-disbursement loan; what remains re-computed with it."""
+    container = cli.open_container()  # looked up when called: tests hand it theirs
+    operator_id = _officer(container, operator)
+    money = _money(amount, "amount", container)
+    _show(container.lending.disburse_tranche(loan_id, money, operator_id=operator_id, reason=reason))

@@ -106,3 +106,18 @@ def correct_balance(
     amount = Money.of(body.reduce_by, container.profile.currency)
     done = container.lending.correct_balance(loan_id, amount, operator_id=principal.subject_id, reason=body.reason)
     return ScheduleChangedPublic.of(done)
+
+
+@router.post("/loans/{loan_id}/tranches", response_model=ScheduleChangedPublic, status_code=201)
+def disburse_tranche(
+    loan_id: str,
+    body: TrancheCreate,
+    container: ContainerDep,
+    principal: LoanOfficer,
+    idempotency_key: IdempotencyKey = None,
+) -> ScheduleChangedPublic:
+    """Pay out a tranche of a multi-disbursement loan's approved amount; what remains re-computed with it."""
+    require_key(idempotency_key)
+    amount = Money.of(body.amount, container.profile.currency)
+    done = container.lending.disburse_tranche(loan_id, amount, operator_id=principal.subject_id, reason=body.reason)
+    return ScheduleChangedPublic.of(done)
