@@ -118,6 +118,10 @@ class LoanModifications(LoanPositions):
                 days_past_due=values["dpd"],
                 delinquency_held=values["delinquency_held"],
                 business_date=today,
+                plan=change.plan,
+                disbursed_principal=money(change.disbursed_principal) if change.disbursed_principal else None,
+                operator_id=change.operator_id,
+                reason=change.reason,
             )
         )
         if values["bucket"] != ln.bucket:
@@ -333,9 +337,11 @@ def _check_balanced(position: LoanPosition, change: ScheduleChange) -> None:
         problems.append("a negative amount")
     if min(change.waived_interest, change.waived_fees, change.waived_penalty, change.written_off_principal) < 0:
         problems.append("a negative concession")
+    if change.disbursed_principal < 0:
+        problems.append("a negative disbursement")
     if (
         sum(line.principal + line.arrears_principal for line in lines)
-        != position.principal - change.written_off_principal
+        != position.principal + change.disbursed_principal - change.written_off_principal
     ):
         problems.append("principal")
     interest_owed = position.interest_billed + position.accrued_interest - change.waived_interest

@@ -29,7 +29,6 @@ from fairlend.lending.files import RepaymentFiles
 from fairlend.lending.grades import PricedGrade, checked_grade, grade_by_price
 from fairlend.lending.importing import as_of, catch_up
 from fairlend.lending.model import FeeTreatment, LoanState
-from fairlend.lending.modifying import LoanModifications
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
 from fairlend.lending.recovery import recovered_of
 from fairlend.lending.schedule import daily_rate_e10, day
@@ -39,11 +38,12 @@ from fairlend.lending.subledger import (
     installment_row,
 )
 from fairlend.lending.tables import loan
+from fairlend.lending.tranches import LoanTranches, approved_tranches
 from fairlend.lending.views import PastRepayment, PayoffQuote, past_repayments_in_order
 from fairlend.money import Money
 
 
-class LendingService(LoanModifications):
+class LendingService(LoanTranches):
     """Loans: booking, repayments, payoff, charge-off and write-off; the queries come from `LendingQueries`."""
 
     def __init__(
@@ -101,6 +101,7 @@ class LendingService(LoanModifications):
         repayments: Sequence[PastRepayment] = (),
         installment: Money | None = None,
         grade: str | None = None,
+        approved: Money | None = None,
     ) -> str:
         """Book a loan and disburse it; the loan is active (or, repaid in full, settled) when this returns.
 
@@ -114,7 +115,8 @@ class LendingService(LoanModifications):
         unless the market funds the loan from its notes); `fee` replaces the
         product's origination fee rate with an agreed amount. `grade` is the
         risk grade the loan was offered at; without one the loan is graded by
-        its price (`grades.grade_by_price`).
+        its price (`grades.grade_by_price`). `approved` (on a product with `max_tranches` > 1) makes
+        `amount` the first tranche of a multi-disbursement loan: `disburse_tranche` pays out the rest.
         """
         with self._uow() as uow:
             loan_id = self.book_loan_in(
@@ -133,6 +135,7 @@ class LendingService(LoanModifications):
                 repayments=repayments,
                 installment=installment,
                 grade=grade,
+                approved=approved,
             )
             uow.commit()
         return loan_id
@@ -156,6 +159,7 @@ class LendingService(LoanModifications):
         installment: Money | None = None,
         funding: Sequence[Posting] = (),
         grade: str | None = None,
+        approved: Money | None = None,
     ) -> str:
         """`book_loan` in the caller's transaction (the market books as a listing funds); never commits.
 
@@ -173,6 +177,10 @@ class LendingService(LoanModifications):
         if funding and product.origination_fee_treatment is FeeTreatment.FINANCED:
             # Notes are sized on the amount lent; a financed fee makes the principal larger than what they paid.
             raise Invalid("funding_needs_deducted_fee", f"notes cannot fund {product.code}: its fee is financed")
+        if approved is not None:
+            approved_tranches(
+                product, amount, approved, noted=bool(funding), imported=opened < today or bool(repayments)
+            )
         past = past_repayments_in_order(repayments, opened, today, product.currency)
         quote = self.products.quote(
             product,
@@ -188,7 +196,7 @@ class LendingService(LoanModifications):
         nominal = rate if rate is not None else product.rate
         graded = checked_grade(grade) if grade is not None else grade_by_price(nominal, self.grades)
         # Booked as of its open date: an imported loan is then caught up to today, below.
-        self._insert_loan(uow, loan_id, borrower_id, quote, nominal, opened, graded)
+        self._insert_loan(uow, loan_id, borrower_id, quote, nominal, opened, graded, approved)
         schedule = quote.schedule
         source = funded_from or AccountKey(AccountType.PLATFORM_CASH, product.currency)
         postings = [debit(AccountKey(AccountType.LOAN_PRINCIPAL, product.currency), schedule.money(schedule.principal))]
@@ -237,7 +245,15 @@ class LendingService(LoanModifications):
         catch_up(uow, self._ledger, self._profile, loan_id, today)
 
     def _insert_loan(
-        self, uow: UnitOfWork, loan_id: str, borrower_id: str, quote: Quote, rate: Decimal, opened: date, grade: str
+        self,
+        uow: UnitOfWork,
+        loan_id: str,
+        borrower_id: str,
+        quote: Quote,
+        rate: Decimal,
+        opened: date,
+        grade: str,
+        approved: Money | None = None,
     ) -> None:
         """The loan and its installments as on its open date: nothing billed, accrued or late yet."""
         product, schedule = quote.product, quote.schedule
@@ -287,6 +303,8 @@ class LendingService(LoanModifications):
                 **recalculation.loan_columns(product, rate),
                 settled_on=None,
                 closed_amount=0,
+                approved_amount=approved.minor if approved is not None else 0,
+                tranches=1,
                 created_at=uow.clock.now(),
             )
         )

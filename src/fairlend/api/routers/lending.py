@@ -226,6 +226,11 @@ class LoanCreate(QuoteCreate):
         max_length=2000,
         description="past repayments, applied on their dates through the waterfall (importing a portfolio)",
     )
+    approved: Amount | None = Field(
+        default=None,
+        gt=0,
+        description="a multi-disbursement loan's approved amount (major units): `amount` is its first tranche",
+    )
 
 
 @router.post("/loans", response_model=LoanPublic, status_code=status.HTTP_201_CREATED)
@@ -249,6 +254,7 @@ def book_loan(
         first_due_date=body.first_due_date,
         installment=None if body.installment is None else _money(body.installment, currency),
         repayments=[PastRepayment(r.paid_on, _money(r.amount, currency), r.reference) for r in body.repayments],
+        approved=None if body.approved is None else _money(body.approved, currency),
     )
     return LoanPublic.of(container.lending.loan_detail(loan_id))
 
