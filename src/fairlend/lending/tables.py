@@ -110,7 +110,7 @@ loan = Table(
     Column("recalc_daily_e10", BigInteger, nullable=False, server_default="0"),
     Column("recalc_e10", BigInteger, nullable=False, server_default="0"),
     Column("recalc_day", Integer, nullable=False, server_default="0"),
-    # Tranches (lending/tranches.py, lending_0011): the amount approved (0: a single disbursement, the
+    # Tranches (lending/tranches.py, lending_0010): the amount approved (0: a single disbursement, the
     # principal is all), and how many tranches were paid out; `principal` is their sum.
     Column("approved_amount", BigInteger, nullable=False, server_default="0"),
     Column("tranches", Integer, nullable=False, server_default="1"),

@@ -5,11 +5,7 @@ further tranches up to it (lending/tranches.py, docs/lending.md "Tranches").
 Every loan booked before is a single disbursement: approved 0 (none beyond
 the principal), one tranche.
 
-Its number follows lending_0009 directly (not lending_0010, which another
-branch of work uses for the loans' stored answers): the lending chain may
-have two heads until they are put in one line; `upgrade` takes every head.
-
-Revision ID: lending_0011
+Revision ID: lending_0010
 """
 
 from collections.abc import Sequence
@@ -17,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "lending_0011"
+revision: str = "lending_0010"
 down_revision: str | Sequence[str] | None = "lending_0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
