@@ -49,6 +49,16 @@ STORED_ANSWER = select(loan_answer.c.borrower_id, loan_answer.c.body).where(
 )
 
 
+_LOAN = select(loan).where(loan.c.borrower_id == bindparam("borrower_id"), loan.c.id == bindparam("loan_id"))
+_INSTALLMENTS = (
+    select(loan_installment)
+    .where(
+        loan_installment.c.borrower_id == bindparam("borrower_id"), loan_installment.c.loan_id == bindparam("loan_id")
+    )
+    .order_by(loan_installment.c.seq)
+)
+
+
 def touch(uow: UnitOfWork, borrower_id: str, loan_id: str) -> None:
     """The loan changed in this transaction: store its answer as the transaction leaves it."""
     touched = _touched.get(uow)
@@ -84,6 +94,12 @@ _UPSERT = {"postgresql": _upsert("postgresql"), "sqlite": _upsert("sqlite")}
 
 
 def _rows(conn: Connection, keys: list[tuple[str, str]], *, lock: bool) -> list[tuple[Row[Any], list[Row[Any]]]]:
+    if len(keys) == 1 and not lock:  # a use case's one loan (the hot path): statements built once
+        ((borrower_id, loan_id),) = keys
+        found = conn.execute(_LOAN, {"borrower_id": borrower_id, "loan_id": loan_id}).first()
+        if found is None:
+            return []
+        return [(found, list(conn.execute(_INSTALLMENTS, {"borrower_id": borrower_id, "loan_id": loan_id})))]
     query = select(loan).where(tuple_(loan.c.borrower_id, loan.c.id).in_(keys)).order_by(loan.c.id)
     loans = conn.execute(query.with_for_update() if lock else query).all()
     by_loan: dict[str, list[Row[Any]]] = {r.id: [] for r in loans}
@@ -114,7 +130,7 @@ def write_answers(uow: UnitOfWork, keys: Iterable[tuple[str, str]], *, lock: boo
         for detail in (detail_of(uow, row, insts),)
     ]
     if rows:
-        uow.conn.execute(_UPSERT[uow.dialect], rows)
+        uow.conn.execute(_UPSERT[uow.dialect], rows[0] if len(rows) == 1 else rows)
     return len(rows)
 
 
