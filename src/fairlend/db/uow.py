@@ -38,7 +38,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from sqlalchemy import Connection, Engine
 
@@ -125,6 +125,9 @@ class UnitOfWork:
         self._committed = False
         self._after_commit: list[Callable[[], None]] = []
         self._before_commit: list[Callable[[], None]] = []
+        # What a context collects during the transaction for its before-commit work, by the context's own
+        # key (lending's read model: the loans touched). Emptied when the transaction ends, either way.
+        self.staged: dict[str, Any] = {}
 
     @property
     def conn(self) -> Connection:
@@ -177,6 +180,7 @@ class UnitOfWork:
             finally:
                 self._release()
         self._before_commit = []  # a rolled-back transaction's: never run
+        self.staged = {}
         callbacks, self._after_commit = self._after_commit, []
         if self._committed and callbacks:
             # Not this request's effect: an idempotency claim must not mark (nor be refused by) the follow-up.

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Executable, Row, bindparam, exists, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,8 +37,8 @@ from fairlend.lending.answer_json import loan_json
 from fairlend.lending.queries import detail_of
 from fairlend.lending.tables import eod_partition, loan, loan_answer, loan_installment
 
-# The loans each open transaction has changed, rendered once at its commit.
-_touched: WeakKeyDictionary[UnitOfWork, set[tuple[str, str]]] = WeakKeyDictionary()
+# The key of the loans a transaction has changed, in its `staged`: rendered once, at its commit.
+TOUCHED = "lending.answers"
 
 # The stored answer of a loan for a business date, unless that date is being closed in partitions.
 STORED_ANSWER = select(loan_answer.c.borrower_id, loan_answer.c.body).where(
@@ -61,12 +60,12 @@ _INSTALLMENTS = (
 
 def touch(uow: UnitOfWork, borrower_id: str, loan_id: str) -> None:
     """The loan changed in this transaction: store its answer as the transaction leaves it."""
-    touched = _touched.get(uow)
+    touched: set[tuple[str, str]] | None = uow.staged.get(TOUCHED)
     if touched is None:
-        touched = _touched[uow] = set()
+        touched = uow.staged[TOUCHED] = set()
 
         def write() -> None:
-            write_answers(uow, _touched.pop(uow, set()))
+            write_answers(uow, uow.staged.pop(TOUCHED, set()))
 
         uow.before_commit(write)
     touched.add((borrower_id, loan_id))
