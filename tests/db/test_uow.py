@@ -144,7 +144,6 @@ def test_after_commit_work_runs_once_the_change_is_durable_outside_the_commit_ho
     assert hook.marked == 1  # the deposit's own commit, not the follow-up's
 
 
-@pytest.mark.backends("sqlite")
 def test_before_commit_work_writes_in_the_transaction_once_and_never_after_a_rollback(container: Container) -> None:
     outbox_rows = sa.text("SELECT count(*) FROM outbox")
     ran: list[str] = []
@@ -171,6 +170,7 @@ def test_before_commit_work_writes_in_the_transaction_once_and_never_after_a_rol
         assert conn.execute(outbox_rows).scalar() == 1
 
 
+@pytest.mark.backends("sqlite")
 def test_a_process_s_sqlite_writers_queue_for_each_other_and_never_meet_the_lock_taken(container: Container) -> None:
     # SQLite's busy handler sleeps and polls when a writer finds the lock taken; with no wait at all
     # allowed, any two of this process's writers that collide fail at once. None may.
