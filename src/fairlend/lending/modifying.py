@@ -40,6 +40,7 @@ from fairlend.lending.model import (
 )
 from fairlend.lending.positions import ALL_INSTALLMENTS, INSTALLMENT_KEY, LoanPositions, installment_json
 from fairlend.lending.queries import money_in
+from fairlend.lending.read_model import touch
 from fairlend.lending.recalculation import daily_e10
 from fairlend.lending.schedule import day
 from fairlend.lending.subledger import (
@@ -97,6 +98,7 @@ class LoanModifications(LoanPositions):
         first_seq = self._rewrite_installments(uow, ln, rows, change, today)
         values = self._loan_values(ln, change, first_seq, today)
         conn.execute(UPDATE_LOAN.values(**values), {"b_borrower_id": ln.borrower_id, "b_loan_id": ln.id})
+        touch(uow, ln.borrower_id, ln.id)
         version = ln.schedule_version + 1
         money = money_in(ln.currency)
         uow.publish(
@@ -283,6 +285,7 @@ class LoanModifications(LoanPositions):
             ),
             {"b_borrower_id": ln.borrower_id, "b_loan_id": ln.id},
         )
+        touch(uow, ln.borrower_id, ln.id)
         uow.publish(
             LoanDelinquencyReleased(
                 loan_id=ln.id,

@@ -23,6 +23,7 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
 from fairlend.lending import published, recalculation
+from fairlend.lending.answer_json import loan_json
 from fairlend.lending.closing import close_loan
 from fairlend.lending.events import LoanChargedOff, LoanDisbursed, LoanWrittenOff
 from fairlend.lending.files import RepaymentFiles
@@ -30,6 +31,8 @@ from fairlend.lending.grades import PricedGrade, checked_grade, grade_by_price
 from fairlend.lending.importing import as_of, catch_up
 from fairlend.lending.model import FeeTreatment, LoanState
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
+from fairlend.lending.queries import detail_of
+from fairlend.lending.read_model import loan_keys_after, stored_answer, touch, write_answers
 from fairlend.lending.recovery import recovered_of
 from fairlend.lending.schedule import daily_rate_e10, day
 from fairlend.lending.subledger import (
@@ -39,7 +42,7 @@ from fairlend.lending.subledger import (
 )
 from fairlend.lending.tables import loan
 from fairlend.lending.tranches import LoanTranches, approved_tranches
-from fairlend.lending.views import PastRepayment, PayoffQuote, past_repayments_in_order
+from fairlend.lending.views import LoanAnswer, PastRepayment, PayoffQuote, past_repayments_in_order
 from fairlend.money import Money
 
 
@@ -309,6 +312,7 @@ class LendingService(LoanTranches):
             )
         )
         uow.conn.execute(INSERT_INSTALLMENT, rows)
+        touch(uow, borrower_id, loan_id)
 
     # -- payoff, charge-off, write-off -------------------------------------------
 
@@ -319,6 +323,29 @@ class LendingService(LoanTranches):
             if ln is None:
                 raise NotFound("loan_not_found", f"no loan {loan_id}")
             return self._payoff(uow, ln, as_of or uow.clock.business_date())
+
+    # -- the read model (read_model.py) ------------------------------------------
+
+    def loan_answer(self, loan_id: str) -> LoanAnswer:
+        """The loan's public answer: as its last change stored it today, else rendered now (not stored)."""
+        with self._uow(read_only=True) as uow:
+            stored = stored_answer(uow, loan_id)
+            if stored is not None:
+                return LoanAnswer(stored.borrower_id, stored.body)
+            row, insts = self._row(uow.conn, loan_id)
+            return LoanAnswer(row.borrower_id, loan_json(detail_of(uow, row, insts)))
+
+    def rebuild_answers(self, batch: int = 1000) -> int:
+        """Store every loan's answer of today, `batch` loans a transaction (after end-of-day or a migration)."""
+        done, after = 0, None
+        while True:
+            with self._uow() as uow:
+                keys = loan_keys_after(uow.conn, after, batch)
+                if not keys:
+                    return done
+                done += write_answers(uow, keys, lock=True)
+                uow.commit()
+            after = keys[-1]
 
     # -- published read views (lending/published.py): another context embeds them in its own statement
 
@@ -356,6 +383,7 @@ class LendingService(LoanTranches):
                     UPDATE_LOAN.values(state=LoanState.WRITTEN_OFF.value),
                     {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id},
                 )
+                touch(uow, ln.borrower_id, loan_id)
             elif ln.state == LoanState.ACTIVE.value:
                 amount = self._close(uow, ln, LoanState.WRITTEN_OFF, "loan_write_off")
             else:
@@ -365,4 +393,5 @@ class LendingService(LoanTranches):
         return amount
 
     def _close(self, uow: UnitOfWork, ln: Row[Any], state: LoanState, kind: str) -> Money:
+        touch(uow, ln.borrower_id, ln.id)
         return close_loan(uow, self._ledger, ln, state, kind)

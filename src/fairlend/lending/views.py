@@ -91,6 +91,14 @@ class ScheduleChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class LoanAnswer:
+    """A loan's public answer (the API's LoanPublic) as JSON bytes, and whose loan it is."""
+
+    borrower_id: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class LoanDetail:
     facts: LoanFacts
     product_code: str

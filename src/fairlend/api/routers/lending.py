@@ -25,7 +25,6 @@ from fairlend.api.routers.lending_models import (
     MoneyPublic,
     PayoffPublic,
     RepaymentPublic,
-    loan_json,
     loans_json,
     repayment_json,
 )
@@ -265,9 +264,10 @@ def book_loan(
 
 @router.get("/loans/{loan_id}", response_model=LoanPublic)
 async def get_loan(loan_id: str, container: ContainerDep, principal: Authenticated, read: Reads) -> Response:
-    detail = await read(container.lending.loan_detail, loan_id)
-    ensure_can_read_owned(principal, detail.facts.borrower_id)
-    return Response(loan_json(detail), media_type=JSON)
+    """The loan's answer as its last change stored it (lending/read_model.py): the borrower's own or an operator's."""
+    answer = await read(container.lending.loan_answer, loan_id)
+    ensure_can_read_owned(principal, answer.borrower_id)
+    return Response(answer.body, media_type=JSON)
 
 
 @router.get("/borrowers/{borrower_id}/loans", response_model=list[LoanPublic])
