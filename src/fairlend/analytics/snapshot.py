@@ -53,7 +53,7 @@ def write(uow: UnitOfWork, month_end: date, buckets: tuple[str, ...]) -> int:
     conn = uow.conn
     conn.execute(delete(t).where(t.c.month_end == month_end))
     conn.execute(delete(analytics_snapshot_month).where(analytics_snapshot_month.c.month_end == month_end))
-    written = conn.execute(
+    conn.execute(
         insert(t).from_select(
             ["borrower_id", "month_end", "loan_id", "grade", "status", "outstanding"],
             select(
@@ -65,11 +65,13 @@ def write(uow: UnitOfWork, month_end: date, buckets: tuple[str, ...]) -> int:
                 live.c.outstanding,
             ),
         )
-    ).rowcount
+    )
+    # Counted, not the INSERT's rowcount: SQLite's driver answers -1 for a statement that opens with WITH.
+    written = int(conn.execute(select(func.count()).select_from(t).where(t.c.month_end == month_end)).scalar_one())
     conn.execute(
         insert(analytics_snapshot_month).values(month_end=month_end, loans=written, written_at=uow.clock.now())
     )
-    return int(written)
+    return written
 
 
 def first_open_date(conn: Connection) -> date | None:
