@@ -48,9 +48,11 @@ def _forget(container: Container) -> None:
 
 
 def _ranges(start: date, end: date) -> list[Filter]:
-    """The whole book, one starting mid-month, one ending mid-month, one ending on a month-end, one month."""
+    """The whole book, one starting mid-month, ones ending mid-month (in April, loans opened since the stored
+    month-end), one ending on a month-end, one month."""
     return [
         Filter(start, end),
+        Filter(start, date(2026, 4, 20)),
         Filter(start + timedelta(days=40), end),
         Filter(start, date(2026, 6, 10)),
         Filter(start, date(2026, 7, 31)),

@@ -69,7 +69,7 @@ def month_rows(ms: list[Month], *, numbered: list[int] | None = None, name: str 
     return (union_all(*rows) if len(rows) > 1 else rows[0]).cte(name)
 
 
-def _loans(flt: Filter) -> Any:
+def filtered_loans(flt: Filter) -> Any:
     q = sources.loans()
     inner = q.subquery("l0")
     out = select(*inner.c)
@@ -111,15 +111,18 @@ def _status_at(lo: Any, day: Any, first_bucket: str) -> ColumnElement[Any]:
     )
 
 
-def live_month_ends(flt: Filter, ms: CTE, first_bucket: str, *, left_since: date | None = None) -> Select[Any]:
+def live_month_ends(
+    flt: Filter, ms: CTE, first_bucket: str, *, left_since: date | None = None, opened_after: date | None = None
+) -> Select[Any]:
     """(month, n, loan, grade, status, principal outstanding) at each month's end for every loan open by then.
 
     Computed from the published selectables: a correlated look-up of the latest transition and of the
     principal repaid per loan and month. snapshot.py stores what this gives for each past month-end, for
     the loans on the book and those that left it on or after `left_since` (the month's first day): a
     loan gone before is in no measure of that month, nor the destination of a roll into it.
+    `opened_after`: only the loans opened after that day (the others carried from a stored month-end).
     """
-    lo = _loans(flt)
+    lo = filtered_loans(flt)
     r = sources.repayments().subquery("r")
     repaid = (
         select(func.coalesce(func.sum(r.c.principal), 0))
@@ -137,6 +140,8 @@ def live_month_ends(flt: Filter, ms: CTE, first_bucket: str, *, left_since: date
         and_(lo.c.settled_on.is_not(None), lo.c.settled_on <= ms.c.m_last),
     )
     kept = (or_(~gone, lo.c.closed_on >= left_since, lo.c.settled_on >= left_since),) if left_since is not None else ()
+    if opened_after is not None:
+        kept += (lo.c.open_date > opened_after,)
     return (
         select(
             ms.c.month,
@@ -162,7 +167,7 @@ def month_ends(
     read once for both.
     """
     ms = month_rows(months(flt))
-    lo = _loans(flt)
+    lo = filtered_loans(flt)
     made = conn.execute(
         select(ms.c.month, lo.c.grade, func.count(), func.sum(lo.c.principal))
         .select_from(lo)
@@ -207,7 +212,7 @@ def roll_pairs(conn: Connection, buckets: tuple[str, ...], snap: CTE) -> list[tu
 
 def vintage_counts(conn: Connection, flt: Filter) -> tuple[list[tuple[str, int]], list[tuple[str, str, int]]]:
     ms = month_rows(months(flt))
-    lo = _loans(flt)
+    lo = filtered_loans(flt)
     cohorts = conn.execute(
         select(ms.c.month, func.count())
         .select_from(lo)
@@ -227,7 +232,7 @@ def vintage_counts(conn: Connection, flt: Filter) -> tuple[list[tuple[str, int]]
 
 
 def losses(conn: Connection, flt: Filter) -> list[GradeLoss]:
-    lo = _loans(flt)
+    lo = filtered_loans(flt)
     default_on = _default_on(lo)
     closed_in = and_(lo.c.closed_on.is_not(None), lo.c.closed_on.between(flt.start, flt.end))
     by_grade = conn.execute(
@@ -263,7 +268,7 @@ def calibration_rows(conn: Connection, flt: Filter) -> list[tuple[str, int | Non
     groups and Python compares, so that no dialect's date arithmetic is needed.
     """
     ms = month_rows(months(flt))
-    lo = _loans(flt)
+    lo = filtered_loans(flt)
     dated = select(lo.c.grade, lo.c.score, lo.c.open_date, _default_on(lo).label("default_on")).subquery("c")
     md = ms.alias("md")
     rows = conn.execute(

@@ -18,10 +18,25 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import CTE, Connection, Date, delete, func, insert, literal, select, union_all
+from sqlalchemy import (
+    CTE,
+    Connection,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
 
 from fairlend.analytics import queries, sources
-from fairlend.analytics.model import Filter, Month, months
+from fairlend.analytics.model import CHARGED_OFF, SETTLED, Filter, Month, months
 from fairlend.analytics.tables import analytics_loan_month, analytics_snapshot_month
 from fairlend.db.uow import UnitOfWork
 
@@ -85,6 +100,58 @@ def written_months(conn: Connection, days: list[date]) -> set[date]:
     return set(conn.execute(select(m.c.month_end).where(m.c.month_end.in_(days))).scalars())
 
 
+def carried_month_end(flt: Filter, month: Month, n: int, prev_end: date) -> Select[Any]:
+    """A month's end from the stored month-end before it: the loans it held, moved on by the month's own events.
+
+    The status is the month's latest transition (else the stored one) unless the loan left the book
+    by the day; the balance is the stored one less the principal repaid within the month. So the
+    per-loan look-ups of the live statement become two grouped passes over one month's transitions and
+    repayments. The loans opened within the month have no stored row: `month_end_rows` adds them live.
+    """
+    day = month.last
+    prev = analytics_loan_month.alias("prev")
+    lo = queries.filtered_loans(flt)
+    r = sources.repayments().subquery("rm")
+    within = and_(r.c.business_date > prev_end, r.c.business_date <= day)
+    paid = (
+        select(r.c.borrower_id, r.c.loan_id, func.sum(r.c.principal).label("principal"))
+        .where(within, r.c.kind == "repayment")
+        .group_by(r.c.borrower_id, r.c.loan_id)
+        .subquery("paid")
+    )
+    t = sources.transitions().subquery("tm")
+    order = func.row_number().over(
+        partition_by=(t.c.borrower_id, t.c.loan_id), order_by=(t.c.business_date.desc(), t.c.id.desc())
+    )
+    ranked = (
+        select(t.c.borrower_id, t.c.loan_id, t.c.to_bucket, order.label("rank"))
+        .where(t.c.business_date > prev_end, t.c.business_date <= day)
+        .subquery("ranked")
+    )
+    latest = select(ranked).where(ranked.c.rank == 1).subquery("latest")
+    status = case(
+        (and_(lo.c.closed_on.is_not(None), lo.c.closed_on <= day), literal(CHARGED_OFF, String)),
+        (and_(lo.c.settled_on.is_not(None), lo.c.settled_on <= day), literal(SETTLED, String)),
+        else_=func.coalesce(latest.c.to_bucket, prev.c.status),
+    )
+    return (
+        select(
+            literal(month.label, String).label("month"),
+            literal(n, Integer).label("n"),
+            prev.c.borrower_id.label("borrower_id"),
+            prev.c.loan_id.label("loan_id"),
+            prev.c.grade.label("grade"),
+            status.label("status"),
+            (prev.c.outstanding - func.coalesce(paid.c.principal, 0)).label("outstanding"),
+        )
+        .select_from(prev)
+        .join(lo, and_(lo.c.borrower_id == prev.c.borrower_id, lo.c.loan_id == prev.c.loan_id))
+        .outerjoin(paid, and_(paid.c.borrower_id == prev.c.borrower_id, paid.c.loan_id == prev.c.loan_id))
+        .outerjoin(latest, and_(latest.c.borrower_id == prev.c.borrower_id, latest.c.loan_id == prev.c.loan_id))
+        .where(prev.c.month_end == prev_end)
+    )
+
+
 def month_end_rows(conn: Connection, flt: Filter, buckets: tuple[str, ...], *, live: bool = False) -> CTE:
     """The range's month-ends as `queries.live_month_ends` gives them: stored where written, live elsewhere.
 
@@ -93,10 +160,17 @@ def month_end_rows(conn: Connection, flt: Filter, buckets: tuple[str, ...], *, l
     bucket, no roll from it), so they come out the same from either.
     """
     ms = months(flt)
-    stored_on = set() if live else written_months(conn, [m.last for m in ms])
+    before = {m.last: m.last.replace(day=1) - timedelta(days=1) for m in ms}
+    stored_on = set() if live else written_months(conn, [m.last for m in ms] + list(before.values()))
     stored = [(n, m) for n, m in enumerate(ms) if m.last in stored_on]
-    fresh = [(n, m) for n, m in enumerate(ms) if m.last not in stored_on]
+    # The month in progress (a range ending mid-month), carried from the month-end before it when stored.
+    carried = [(n, m) for n, m in enumerate(ms) if m.last not in stored_on and before[m.last] in stored_on]
+    fresh = [(n, m) for n, m in enumerate(ms) if m.last not in stored_on and before[m.last] not in stored_on]
     parts: list[Any] = []
+    for n, m in carried:
+        opened_ms = queries.month_rows([m], numbered=[n], name=f"opened_{n}")
+        parts.append(carried_month_end(flt, m, n, before[m.last]))
+        parts.append(queries.live_month_ends(flt, opened_ms, buckets[0], opened_after=before[m.last]))
     if fresh:
         fresh_ms = queries.month_rows([m for _, m in fresh], numbered=[n for n, _ in fresh], name="live_months")
         parts.append(queries.live_month_ends(flt, fresh_ms, buckets[0]))
