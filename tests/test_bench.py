@@ -105,7 +105,11 @@ def test_the_analytics_bench_loads_the_page_over_a_tiny_demo(capsys: pytest.Capt
     assert figures is None and "p95 / budget 500 ms" in printed
     assert "[live]" in printed and "[snapshot]" in printed and printed.count("3 loads, p50") == 2
     assert " 0 month-ends stored" not in printed and "month-ends stored" in printed
-    assert "snapshot / live: p50" in printed and "measures' SQL p50" in printed
+    assert (
+        "snapshot / live: page p50" in printed
+        and "alternating load by load" in printed
+        and "measures' SQL p50" in printed
+    )
 
 
 def test_the_finance_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
