@@ -153,7 +153,8 @@ def carried_month_end(flt: Filter, month: Month, n: int, prev_end: date) -> Sele
 
 
 def month_end_rows(conn: Connection, flt: Filter, buckets: tuple[str, ...], *, live: bool = False) -> CTE:
-    """The range's month-ends as `queries.live_month_ends` gives them: stored where written, live elsewhere.
+    """The range's month-ends as `queries.live_month_ends` gives them: stored where written, carried from
+    the stored month-end before where only that one is written (`carried_month_end`), live elsewhere.
 
     A stored month holds only the loans on the book and those that left it that month; the live rows hold
     every loan opened by then. The measures read neither a loan gone before the month (no balance, no
