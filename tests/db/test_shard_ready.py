@@ -55,6 +55,7 @@ COORDINATOR = {
     "finance_provision_segment": "the allowance per portfolio segment, across borrowers",
     "finance_reopen_request": "the books' month close, across the whole book",
     "ledger_period_lock": "the ledger's closed periods",
+    "analytics_snapshot_month": "which month-ends of the whole book analytics has written",
 }
 # The bureau is another institution with its own database (bureau/): not part of the lender's shards.
 BUREAU_PREFIX = "bureau_"
