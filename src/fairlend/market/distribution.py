@@ -7,8 +7,9 @@ came in). At end-of-day the day's receipts take a batch and are shared
 among their loans' notes SET-BASED and without a row per note: each loan's
 receipts of the batch are summed into its cumulative row (`market_loan_share`,
 one row per loan per batch in `market_loan_batch`); a note's part of each
-cumulative amount is floor(C * w / W) (`positions.py`), so the holders' totals
-are a read of the notes joined to those rows, grouped by holder. The units the
+cumulative amount is floor(C * w / W) (`positions.py`), so each holder's total
+is the notes joined to those rows, each share added to the holder's running
+row of the batch (`market_holder_batch`). The units the
 floors leave are held by the loan until its epoch ends (`epochs.py`). Then one
 UPDATE of the wallets and one journal entry per currency for the whole batch,
 aggregated per holder.
