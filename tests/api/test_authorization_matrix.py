@@ -76,6 +76,16 @@ LENDING = [
     # A processor's file pays many borrowers' loans: loan officers only, never a borrower, not even the owner.
     Endpoint("POST", "/api/v1/repayment-files", LOAN_OFFICERS, False, {"files": {"file": ("p.csv", PAYMENTS)}}),
     Endpoint("GET", "/api/v1/repayment-files/{rpf}", LOAN_OFFICERS, False),
+    # Changes inside a schedule are the lender's: loan officers only, never the borrower who owns the loan.
+    Endpoint("POST", "/api/v1/loans/{loan}/rate-changes", LOAN_OFFICERS, False, _json({"rate": "0.12"})),
+    Endpoint(
+        "POST",
+        "/api/v1/loans/{loan}/balance-corrections",
+        LOAN_OFFICERS,
+        False,
+        _json({"reduce_by": "1", "reason": "typo"}),
+    ),
+    Endpoint("POST", "/api/v1/loans/{loan}/tranches", LOAN_OFFICERS, False, _json({"amount": "1"})),
 ]
 
 SCORING_AND_ORIGINATION = [

@@ -144,6 +144,32 @@ def test_after_commit_work_runs_once_the_change_is_durable_outside_the_commit_ho
     assert hook.marked == 1  # the deposit's own commit, not the follow-up's
 
 
+def test_before_commit_work_writes_in_the_transaction_once_and_never_after_a_rollback(container: Container) -> None:
+    outbox_rows = sa.text("SELECT count(*) FROM outbox")
+    ran: list[str] = []
+
+    def record(uow: Any, tag: str) -> None:
+        # Inside the transaction: what it writes commits (or not) with the change.
+        uow.publish(Deposited(f"acct_{tag}", Money(1, "CNY"), date(2026, 3, 2)))
+        ran.append(tag)
+
+    with container.uow() as uow:
+        uow.staged["test"] = "kept until the end"
+        uow.before_commit(lambda: record(uow, "kept"))
+        uow.commit()
+    assert uow.staged == {}  # emptied when the transaction ends
+    with container.uow() as uow:
+        uow.staged["test"] = "dropped"
+        uow.before_commit(lambda: record(uow, "dropped"))
+        uow.rollback()
+    assert uow.staged == {}
+    with container.uow() as uow:
+        uow.commit()  # a rolled-back transaction's work is not carried into the next
+    assert ran == ["kept"]
+    with container.engine.connect() as conn:
+        assert conn.execute(outbox_rows).scalar() == 1
+
+
 @pytest.mark.backends("sqlite")
 def test_a_process_s_sqlite_writers_queue_for_each_other_and_never_meet_the_lock_taken(container: Container) -> None:
     # SQLite's busy handler sleeps and polls when a writer finds the lock taken; with no wait at all

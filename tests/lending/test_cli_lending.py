@@ -1,4 +1,4 @@
-"""`fairlend schedule`, `fairlend eod` and `fairlend product` from the command line."""
+"""`fairlend schedule`, `fairlend eod`, `fairlend product` and `fairlend loan rebuild-answers` from the command line."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from fairlend.bootstrap import bootstrap
 from fairlend.cli import app
 from fairlend.clock import SystemClock
+from fairlend.config import Settings
+from fairlend.lending.answer_json import loan_json
+from fairlend.lending.read_model import stored_answer
+from fairlend.money import Money
+from tests.lending.conftest import BASE
 
 runner = CliRunner()
 
@@ -119,3 +125,28 @@ def test_a_principal_on_the_command_line_is_exact_ascii_money() -> None:
         assert refused.stderr.strip().startswith(f"error: {code}")
     exact = runner.invoke(app, ["schedule", "--principal", "1000.00", "--rate", "0.18", "--term", "12", "--json"])
     assert exact.exit_code == 0 and json.loads(exact.output)["amount"] == "1000.00"
+
+
+def test_rebuild_answers_stores_every_loans_answer_of_the_new_date_after_end_of_day(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = _env(database_url, tmp_path)
+    container = bootstrap(Settings(environment="test", database_url=database_url, data_dir=tmp_path))
+    try:
+        container.lending.products.define(BASE)
+        made = [container.lending.book_loan(f"brw_{k}", BASE.code, Money(1_000_000, "CNY")) for k in range(3)]
+    finally:
+        container.close()
+    assert runner.invoke(app, ["eod"], env=env).exit_code == 0
+    rebuilt = runner.invoke(app, ["loan", "rebuild-answers", "--batch", "2"], env=env)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "stored 3 answers" in rebuilt.output
+    container = bootstrap(Settings(environment="test", database_url=database_url, data_dir=tmp_path))
+    try:
+        for loan_id in made:
+            with container.uow(read_only=True) as uow:
+                stored = stored_answer(uow, loan_id)
+            assert stored is not None
+            assert bytes(stored.body) == loan_json(container.lending.loan_detail(loan_id))
+    finally:
+        container.close()

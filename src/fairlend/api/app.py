@@ -14,7 +14,7 @@ from fairlend.api.limits import BodySizeLimit
 from fairlend.api.reads import runner_for
 from fairlend.api.routers import autoinvest as autoinvest_routes
 from fairlend.api.routers import certificates as certificate_routes
-from fairlend.api.routers import collections, collectors, complaints, health, identity
+from fairlend.api.routers import collections, collectors, complaints, health, identity, loan_changes
 from fairlend.api.routers import finance as finance_routes
 from fairlend.api.routers import hardship as hardship_routes
 from fairlend.api.routers import lending as lending_router
@@ -78,6 +78,7 @@ def api_routers(settings: Settings) -> list[tuple[APIRouter, str]]:
         secondary_routes.router,
         market_ecsp_routes.router,
         repayment_files_router.router,
+        loan_changes.router,
         hardship_routes.router,
         collections.router,
         complaints.router,

@@ -181,6 +181,10 @@ from fairlend.cli.hardship import app as hardship_app  # noqa: E402  (`fairlend 
 
 _lending.loan_app.add_typer(hardship_app, name="modify")
 
+from fairlend.cli.loan_changes import app as loan_changes_app  # noqa: E402  (`fairlend loan change ...`)
+
+_lending.loan_app.add_typer(loan_changes_app, name="change")
+
 from fairlend.cli.repayments import app as repayments_app  # noqa: E402  (needs open_container above)
 
 app.add_typer(repayments_app, name="repayments")

@@ -272,3 +272,12 @@ def loan_show(loan_id: str) -> None:
             f"  {i.seq:>3} {i.due_date} {i.status:<9} owed {i.outstanding} of {i.principal + i.interest + i.fee}",
             highlight=False,
         )
+
+
+@loan_app.command("rebuild-answers")
+def loan_rebuild_answers(
+    batch: int = typer.Option(1000, min=1, help="loans a transaction"),
+) -> None:
+    """Store every loan's public answer of today (the read model: after end-of-day or an upgrade)."""
+    container = open_container()
+    out.print(f"stored {container.lending.rebuild_answers(batch)} answers")

@@ -17,6 +17,10 @@ transaction is durable and its connection is back in the pool, outside any
 request's idempotency claim, and never if the transaction rolled back. A
 callback owns its failures: the change it follows has committed already.
 
+`before_commit` runs work that belongs in the transaction but is best done once, at its end:
+lending renders the answers of the loans a transaction changed (lending/read_model.py), once per
+loan however many of its statements touched it.
+
 `commit_hook` is the one thing that reaches into every commit: while an API
 request holds an idempotency claim (db/idempotency.py), each unit of work that
 commits in that request first marks the claimed key as effected, in its own
@@ -34,7 +38,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from sqlalchemy import Connection, Engine
 
@@ -120,6 +124,10 @@ class UnitOfWork:
         self._conn: Connection | None = None
         self._committed = False
         self._after_commit: list[Callable[[], None]] = []
+        self._before_commit: list[Callable[[], None]] = []
+        # What a context collects during the transaction for its before-commit work, by the context's own
+        # key (lending's read model: the loans touched). Emptied when the transaction ends, either way.
+        self.staged: dict[str, Any] = {}
 
     @property
     def conn(self) -> Connection:
@@ -171,6 +179,8 @@ class UnitOfWork:
                 conn.close()
             finally:
                 self._release()
+        self._before_commit = []  # a rolled-back transaction's: never run
+        self.staged = {}
         callbacks, self._after_commit = self._after_commit, []
         if self._committed and callbacks:
             # Not this request's effect: an idempotency claim must not mark (nor be refused by) the follow-up.
@@ -184,6 +194,9 @@ class UnitOfWork:
     def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
+        callbacks, self._before_commit = self._before_commit, []
+        for callback in callbacks:
+            callback()
         hook = commit_hook.get()
         if hook is not None:
             hook.before_commit(self.conn)
@@ -191,6 +204,10 @@ class UnitOfWork:
         self._committed = True
         if hook is not None:
             hook.after_commit()
+
+    def before_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` in this transaction just before it commits (once; never if it rolls back)."""
+        self._before_commit.append(callback)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` after this unit of work commits and closes (never if it rolls back)."""

@@ -22,15 +22,15 @@ Codes (stable; the API answers them as problem+json, docs/hardship.md):
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from fairlend.errors import DomainError
 from fairlend.hardship.model import Concessions, Kind, Outcome, Plan, Problem, Terms
-from fairlend.hardship.schedules import PLANS, anchor_of, remaining_count
+from fairlend.hardship.schedules import PLANS
 from fairlend.jurisdiction.model import HardshipProfile, PricingProfile
-from fairlend.lending.model import Frequency, LoanPosition, LoanState, Method, PlannedInstallment
-from fairlend.lending.schedule import annual_rate
+from fairlend.lending.model import LoanPosition, LoanState, Method, PlannedInstallment
+from fairlend.lending.schedule.rebuild import anchor_of, periods_between, remaining_apr, remaining_count
 
 MAX_INSTALLMENTS = 600  # lending's longest schedule
 
@@ -51,14 +51,6 @@ def kind_rules_version(rules: HardshipProfile, kind: Kind) -> int:
 
 def kind_enabled(rules: HardshipProfile, kind: Kind) -> bool:
     return bool(getattr(rules, _RULE_NAMES[kind]).enabled)
-
-
-def periods_between(start: date, end: date, frequency: Frequency) -> int:
-    """Whole periods from `start` to `end`, rounded to the nearest (at least 1 for a later date)."""
-    days = (end - start).days
-    if days <= 0:
-        return 0
-    return max(1, round(Decimal(days) * frequency.periods_per_year / 365))
 
 
 def before(position: LoanPosition, terms: Terms, rules: HardshipProfile, pricing: PricingProfile) -> list[Problem]:
@@ -217,16 +209,6 @@ def after(position: LoanPosition, terms: Terms, plan: Plan, apr: Decimal, pricin
     return problems
 
 
-def plan_apr(position: LoanPosition, lines: tuple[PlannedInstallment, ...], pricing: PricingProfile) -> Decimal:
-    """The APR of the plan's cash flows: the debt it restructures as received today, the installments paid."""
-    received = sum(line.debt for line in lines)
-    if received <= 0 or not lines:
-        return Decimal(0)
-    first = periods_between(position.as_of, lines[0].due, position.frequency) or 1
-    times = [first + k for k in range(len(lines))]
-    return annual_rate(received, [line.total for line in lines], times, position.frequency, pricing.apr_method)
-
-
 def evaluate(position: LoanPosition, terms: Terms, rules: HardshipProfile, pricing: PricingProfile) -> Outcome:
     """The terms' outcome on the loan: the schedule, cost, APR and concessions, and every problem found."""
     problems = before(position, terms, rules, pricing)
@@ -242,7 +224,7 @@ def evaluate(position: LoanPosition, terms: Terms, rules: HardshipProfile, prici
             Decimal(0), Concessions(), False, tuple(problems),
         )  # fmt: skip
     lines = _trim(plan.installments)
-    apr = plan_apr(position, lines, pricing)
+    apr = remaining_apr(position, lines, pricing)
     problems += after(position, terms, plan, apr, pricing)
     return Outcome(
         position.loan_id, position.as_of, terms, position.owed, position.paid, lines, plan.rate, apr,

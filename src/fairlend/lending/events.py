@@ -136,7 +136,8 @@ class LoanWrittenOff:
 
 @dataclass(frozen=True, slots=True)
 class LoanModified:
-    """A new schedule version replaced the loan's schedule (a hardship plan); the old one stays readable.
+    """A new schedule version replaced the loan's schedule (a hardship plan, or a lender's change inside the
+    schedule when `plan` is False); the old one stays readable.
 
     The concessions are what the lender gave up in the same transaction:
     note holders bear `written_off_principal` pro rata (market), and a
@@ -161,6 +162,11 @@ class LoanModified:
     days_past_due: int
     delinquency_held: bool
     business_date: date
+    # False for a lender's own change inside the schedule (lending/changing.py): no plan, no modification code.
+    plan: bool = True
+    disbursed_principal: Money | None = None  # a tranche paid out with the change
+    operator_id: str = ""  # who made a lender's change, and why (the audit trail of the outbox)
+    reason: str = ""
 
     @property
     def aggregate_id(self) -> str:

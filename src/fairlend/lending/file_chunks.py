@@ -23,6 +23,7 @@ from fairlend.ledger.batch import JournalBatch
 from fairlend.lending.file_lines import FileLine, LineRefusal, LineStatus
 from fairlend.lending.model import RECOVERABLE_STATES, LoanState
 from fairlend.lending.products import ProductCache, load_product
+from fairlend.lending.read_model import touch
 from fairlend.lending.recovery import recover
 from fairlend.lending.repayment_plan import OpenLoan, RepaymentPlan, plan_repayment
 from fairlend.lending.repayment_writes import write_loans, write_plans
@@ -178,6 +179,7 @@ class ChunkApplier:
                 return LineStatus.APPLIED, "", "", plan.repayment_id
             if row.state in RECOVERABLE_STATES:
                 # Money for a charged-off loan: a recovery, booked as a single repayment books it.
+                touch(self._uow, row.borrower_id, row.id)
                 result = recover(self._uow, self.journal, self._profile, row, amount, line.external_reference, None)
                 return LineStatus.APPLIED, "", "", result.repayment_id
             raise Conflict("loan_not_active", f"loan {line.loan_id} is {row.state}; it takes no repayments")

@@ -160,6 +160,9 @@ class Product:
     emi_method: EmiMethod = EmiMethod.NOMINAL
     rebalance_installment: bool = False  # raise or lower the installment until the last one is no larger
     interest_recalculation: InterestRecalculation = InterestRecalculation.NONE
+    # Tranches (docs/lending.md, "Tranches"): how many disbursements a loan may have, the first included;
+    # 1: a single disbursement. A loan takes more only when booked with an approved amount.
+    max_tranches: int = 1
     version: int = 0
 
     def __post_init__(self) -> None:
@@ -181,6 +184,8 @@ class Product:
         graces = (self.grace_principal_periods, self.grace_interest_periods, self.interest_free_periods)
         if any(not isinstance(g, int) or g < 0 or g >= self.term for g in graces):
             raise Invalid("product_grace_invalid", "grace and interest-free periods are whole numbers below the term")
+        if not isinstance(self.max_tranches, int) or not 1 <= self.max_tranches <= 12:
+            raise Invalid("product_tranches_invalid", "max_tranches is a whole number from 1 to 12")
         if self.interest_recalculation is not InterestRecalculation.NONE and (
             self.interest_method is InterestMethod.FLAT or self.method is Method.SINGLE_PAYMENT
         ):
@@ -222,6 +227,7 @@ class Product:
             "emi_method": self.emi_method.value,
             "rebalance_installment": self.rebalance_installment,
             "interest_recalculation": self.interest_recalculation.value,
+            "max_tranches": self.max_tranches,
             "version": self.version,
         }
 
@@ -391,6 +397,12 @@ class ScheduleChange:
     method: Method | None = None  # the new schedule's amortisation, when it changes (a prepayment re-amortises by it)
     # Keep the days past due and bucket as reported until `release_delinquency` (a re-age or a broken plan).
     hold_delinquency: bool = False
+    # A lender's own change inside the schedule (a rate change, a balance correction, a tranche), not a plan:
+    # the bureau is told the new balance instead of a modification code (lending_reporting/plans.py).
+    plan: bool = True
+    disbursed_principal: int = 0  # a tranche paid out with the change: the new schedule amortises it too
+    operator_id: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

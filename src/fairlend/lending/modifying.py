@@ -40,6 +40,7 @@ from fairlend.lending.model import (
 )
 from fairlend.lending.positions import ALL_INSTALLMENTS, INSTALLMENT_KEY, LoanPositions, installment_json
 from fairlend.lending.queries import money_in
+from fairlend.lending.read_model import touch
 from fairlend.lending.recalculation import daily_e10
 from fairlend.lending.schedule import day
 from fairlend.lending.subledger import (
@@ -97,6 +98,7 @@ class LoanModifications(LoanPositions):
         first_seq = self._rewrite_installments(uow, ln, rows, change, today)
         values = self._loan_values(ln, change, first_seq, today)
         conn.execute(UPDATE_LOAN.values(**values), {"b_borrower_id": ln.borrower_id, "b_loan_id": ln.id})
+        touch(uow, ln.borrower_id, ln.id)
         version = ln.schedule_version + 1
         money = money_in(ln.currency)
         uow.publish(
@@ -118,6 +120,10 @@ class LoanModifications(LoanPositions):
                 days_past_due=values["dpd"],
                 delinquency_held=values["delinquency_held"],
                 business_date=today,
+                plan=change.plan,
+                disbursed_principal=money(change.disbursed_principal) if change.disbursed_principal else None,
+                operator_id=change.operator_id,
+                reason=change.reason,
             )
         )
         if values["bucket"] != ln.bucket:
@@ -279,6 +285,7 @@ class LoanModifications(LoanPositions):
             ),
             {"b_borrower_id": ln.borrower_id, "b_loan_id": ln.id},
         )
+        touch(uow, ln.borrower_id, ln.id)
         uow.publish(
             LoanDelinquencyReleased(
                 loan_id=ln.id,
@@ -333,9 +340,11 @@ def _check_balanced(position: LoanPosition, change: ScheduleChange) -> None:
         problems.append("a negative amount")
     if min(change.waived_interest, change.waived_fees, change.waived_penalty, change.written_off_principal) < 0:
         problems.append("a negative concession")
+    if change.disbursed_principal < 0:
+        problems.append("a negative disbursement")
     if (
         sum(line.principal + line.arrears_principal for line in lines)
-        != position.principal - change.written_off_principal
+        != position.principal + change.disbursed_principal - change.written_off_principal
     ):
         problems.append("principal")
     interest_owed = position.interest_billed + position.accrued_interest - change.waived_interest

@@ -161,7 +161,7 @@ def _one_installment_view(i: Row[Any], today: date, money: Callable[[int], Money
     )
 
 
-def _detail(uow: UnitOfWork, row: Row[Any], insts: list[Row[Any]]) -> LoanDetail:
+def detail_of(uow: UnitOfWork, row: Row[Any], insts: list[Row[Any]]) -> LoanDetail:
     today = uow.clock.business_date()
     recovered = recovered_of(uow, row) if row.closed_amount else 0
     cur = row.currency
@@ -290,7 +290,7 @@ class LendingQueries:
         """Balances and the schedule with each installment's paid, due and overdue parts."""
         with self._uow(read_only=True) as uow:
             row, insts = self._row(uow.conn, loan_id)
-            return _detail(uow, row, insts)
+            return detail_of(uow, row, insts)
 
     def loan_details_of_borrower(self, borrower_id: str) -> list[LoanDetail]:
         """`loan_detail` of each of the borrower's loans, by id: one transaction, two statements."""
@@ -299,7 +299,7 @@ class LendingQueries:
             by_loan: dict[str, list[Row[Any]]] = {r.id: [] for r in rows}
             for inst in uow.conn.execute(_BORROWER_INSTALLMENTS, {"borrower_id": borrower_id}):
                 by_loan[inst.loan_id].append(inst)
-            return [_detail(uow, r, by_loan[r.id]) for r in rows]
+            return [detail_of(uow, r, by_loan[r.id]) for r in rows]
 
     def reminder_date(self, business_date: date, days: int = 3) -> date:
         return business_date + timedelta(days=days)

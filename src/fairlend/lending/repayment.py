@@ -23,6 +23,7 @@ from fairlend.lending.importing import Backdated
 from fairlend.lending.model import RECOVERABLE_STATES, LoanState
 from fairlend.lending.products import ProductCache, load_product
 from fairlend.lending.queries import LendingQueries
+from fairlend.lending.read_model import touch
 from fairlend.lending.recovery import recover
 from fairlend.lending.repayment_plan import OpenLoan, plan_repayment
 from fairlend.lending.repayment_writes import write_loans, write_plans
@@ -131,6 +132,7 @@ class LoanRepayments(LendingQueries):
         conn = uow.conn
         ln = loaded if loaded is not None else self._load(uow, loan_id)
         if ln.state != LoanState.ACTIVE.value and ln.state in RECOVERABLE_STATES:
+            touch(uow, ln.borrower_id, loan_id)
             return recover(uow, self._ledger, self._profile, ln, amount, reference, received_into)
         product = load_product(conn, ln.product_code, ln.product_version, self._product_cache)
         installments = [

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.lending.publishing import publish_many
+from fairlend.lending.read_model import touch_all
 from fairlend.lending.repayment_plan import OpenLoan, RepaymentPlan
 from fairlend.lending.subledger import (
     BILL_WITH_INTEREST,
@@ -67,6 +68,7 @@ def write_loans(uow: UnitOfWork, loans: Iterable[OpenLoan]) -> None:
             for loan in changed
         ],
     )
+    touch_all(uow, ((loan.row["borrower_id"], loan.loan_id) for loan in changed))
     for loan in changed:
         loan.paid = {}
         loan.billed_early = []

@@ -23,14 +23,16 @@ from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
 from fairlend.lending import published, recalculation
+from fairlend.lending.answer_json import loan_json
 from fairlend.lending.closing import close_loan
 from fairlend.lending.events import LoanChargedOff, LoanDisbursed, LoanWrittenOff
 from fairlend.lending.files import RepaymentFiles
 from fairlend.lending.grades import PricedGrade, checked_grade, grade_by_price
 from fairlend.lending.importing import as_of, catch_up
 from fairlend.lending.model import FeeTreatment, LoanState
-from fairlend.lending.modifying import LoanModifications
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
+from fairlend.lending.queries import detail_of
+from fairlend.lending.read_model import loan_keys_after, stored_answer, touch, write_answers
 from fairlend.lending.recovery import recovered_of
 from fairlend.lending.schedule import daily_rate_e10, day
 from fairlend.lending.subledger import (
@@ -39,11 +41,12 @@ from fairlend.lending.subledger import (
     installment_row,
 )
 from fairlend.lending.tables import loan
-from fairlend.lending.views import PastRepayment, PayoffQuote, past_repayments_in_order
+from fairlend.lending.tranches import LoanTranches, approved_tranches
+from fairlend.lending.views import LoanAnswer, PastRepayment, PayoffQuote, past_repayments_in_order
 from fairlend.money import Money
 
 
-class LendingService(LoanModifications):
+class LendingService(LoanTranches):
     """Loans: booking, repayments, payoff, charge-off and write-off; the queries come from `LendingQueries`."""
 
     def __init__(
@@ -101,6 +104,7 @@ class LendingService(LoanModifications):
         repayments: Sequence[PastRepayment] = (),
         installment: Money | None = None,
         grade: str | None = None,
+        approved: Money | None = None,
     ) -> str:
         """Book a loan and disburse it; the loan is active (or, repaid in full, settled) when this returns.
 
@@ -114,7 +118,8 @@ class LendingService(LoanModifications):
         unless the market funds the loan from its notes); `fee` replaces the
         product's origination fee rate with an agreed amount. `grade` is the
         risk grade the loan was offered at; without one the loan is graded by
-        its price (`grades.grade_by_price`).
+        its price (`grades.grade_by_price`). `approved` (on a product with `max_tranches` > 1) makes
+        `amount` the first tranche of a multi-disbursement loan: `disburse_tranche` pays out the rest.
         """
         with self._uow() as uow:
             loan_id = self.book_loan_in(
@@ -133,6 +138,7 @@ class LendingService(LoanModifications):
                 repayments=repayments,
                 installment=installment,
                 grade=grade,
+                approved=approved,
             )
             uow.commit()
         return loan_id
@@ -156,6 +162,7 @@ class LendingService(LoanModifications):
         installment: Money | None = None,
         funding: Sequence[Posting] = (),
         grade: str | None = None,
+        approved: Money | None = None,
     ) -> str:
         """`book_loan` in the caller's transaction (the market books as a listing funds); never commits.
 
@@ -173,6 +180,10 @@ class LendingService(LoanModifications):
         if funding and product.origination_fee_treatment is FeeTreatment.FINANCED:
             # Notes are sized on the amount lent; a financed fee makes the principal larger than what they paid.
             raise Invalid("funding_needs_deducted_fee", f"notes cannot fund {product.code}: its fee is financed")
+        if approved is not None:
+            approved_tranches(
+                product, amount, approved, noted=bool(funding), imported=opened < today or bool(repayments)
+            )
         past = past_repayments_in_order(repayments, opened, today, product.currency)
         quote = self.products.quote(
             product,
@@ -188,7 +199,7 @@ class LendingService(LoanModifications):
         nominal = rate if rate is not None else product.rate
         graded = checked_grade(grade) if grade is not None else grade_by_price(nominal, self.grades)
         # Booked as of its open date: an imported loan is then caught up to today, below.
-        self._insert_loan(uow, loan_id, borrower_id, quote, nominal, opened, graded)
+        self._insert_loan(uow, loan_id, borrower_id, quote, nominal, opened, graded, approved)
         schedule = quote.schedule
         source = funded_from or AccountKey(AccountType.PLATFORM_CASH, product.currency)
         postings = [debit(AccountKey(AccountType.LOAN_PRINCIPAL, product.currency), schedule.money(schedule.principal))]
@@ -237,7 +248,15 @@ class LendingService(LoanModifications):
         catch_up(uow, self._ledger, self._profile, loan_id, today)
 
     def _insert_loan(
-        self, uow: UnitOfWork, loan_id: str, borrower_id: str, quote: Quote, rate: Decimal, opened: date, grade: str
+        self,
+        uow: UnitOfWork,
+        loan_id: str,
+        borrower_id: str,
+        quote: Quote,
+        rate: Decimal,
+        opened: date,
+        grade: str,
+        approved: Money | None = None,
     ) -> None:
         """The loan and its installments as on its open date: nothing billed, accrued or late yet."""
         product, schedule = quote.product, quote.schedule
@@ -287,10 +306,13 @@ class LendingService(LoanModifications):
                 **recalculation.loan_columns(product, rate),
                 settled_on=None,
                 closed_amount=0,
+                approved_amount=approved.minor if approved is not None else 0,
+                tranches=1,
                 created_at=uow.clock.now(),
             )
         )
         uow.conn.execute(INSERT_INSTALLMENT, rows)
+        touch(uow, borrower_id, loan_id)
 
     # -- payoff, charge-off, write-off -------------------------------------------
 
@@ -301,6 +323,29 @@ class LendingService(LoanModifications):
             if ln is None:
                 raise NotFound("loan_not_found", f"no loan {loan_id}")
             return self._payoff(uow, ln, as_of or uow.clock.business_date())
+
+    # -- the read model (read_model.py) ------------------------------------------
+
+    def loan_answer(self, loan_id: str) -> LoanAnswer:
+        """The loan's public answer: as its last change stored it today, else rendered now (not stored)."""
+        with self._uow(read_only=True) as uow:
+            stored = stored_answer(uow, loan_id)
+            if stored is not None:
+                return LoanAnswer(stored.borrower_id, stored.body)
+            row, insts = self._row(uow.conn, loan_id)
+            return LoanAnswer(row.borrower_id, loan_json(detail_of(uow, row, insts)))
+
+    def rebuild_answers(self, batch: int = 1000) -> int:
+        """Store every loan's answer of today, `batch` loans a transaction (after end-of-day or a migration)."""
+        done, after = 0, None
+        while True:
+            with self._uow() as uow:
+                keys = loan_keys_after(uow.conn, after, batch)
+                if not keys:
+                    return done
+                done += write_answers(uow, keys, lock=True)
+                uow.commit()
+            after = keys[-1]
 
     # -- published read views (lending/published.py): another context embeds them in its own statement
 
@@ -338,6 +383,7 @@ class LendingService(LoanModifications):
                     UPDATE_LOAN.values(state=LoanState.WRITTEN_OFF.value),
                     {"b_borrower_id": ln.borrower_id, "b_loan_id": loan_id},
                 )
+                touch(uow, ln.borrower_id, loan_id)
             elif ln.state == LoanState.ACTIVE.value:
                 amount = self._close(uow, ln, LoanState.WRITTEN_OFF, "loan_write_off")
             else:
@@ -347,4 +393,5 @@ class LendingService(LoanModifications):
         return amount
 
     def _close(self, uow: UnitOfWork, ln: Row[Any], state: LoanState, kind: str) -> Money:
+        touch(uow, ln.borrower_id, ln.id)
         return close_loan(uow, self._ledger, ln, state, kind)

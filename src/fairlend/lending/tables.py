@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Table,
@@ -110,6 +111,10 @@ loan = Table(
     Column("recalc_daily_e10", BigInteger, nullable=False, server_default="0"),
     Column("recalc_e10", BigInteger, nullable=False, server_default="0"),
     Column("recalc_day", Integer, nullable=False, server_default="0"),
+    # Tranches (lending/tranches.py, lending_0010): the amount approved (0: a single disbursement, the
+    # principal is all), and how many tranches were paid out; `principal` is their sum.
+    Column("approved_amount", BigInteger, nullable=False, server_default="0"),
+    Column("tranches", Integer, nullable=False, server_default="1"),
     Index("ix_loan_id", "id"),  # by id alone: not unique, the key is (borrower_id, id) (lending_0007)
     Index("ix_loan_state", "state"),
     # End-of-day finds the few loans billed, late or owing penalty today by these, not by a scan;
@@ -162,6 +167,22 @@ loan_repayment = Table(
     # repayment | recovery (model.RepaymentKind); the hot path leaves it to the default.
     Column("kind", String(12), nullable=False, server_default="repayment"),
     Index("ix_loan_repayment_loan_id", "loan_id"),
+)
+
+# Each loan's public answer (`GET /api/v1/loans/{id}`, LoanPublic's JSON) as its last write left it: written
+# by every use case that changes the loan, in its transaction (lending/read_model.py), and served by one
+# look-up. `as_of_day` is the business date it was rendered for: the installments' statuses and the day's
+# accrual move with the date, so an answer of another day is not served (end-of-day writes none).
+# `version` counts the answer's rewrites.
+loan_answer = Table(
+    "loan_answer",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("as_of_day", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Index("ix_loan_answer_loan_id", "loan_id"),  # by id alone, as ix_loan_id (lending_0007)
 )
 
 # A schedule replaced by a modification, as it stood just before: the installments with what had been

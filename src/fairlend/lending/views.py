@@ -72,6 +72,33 @@ class RepaymentView:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleChanged:
+    """A change inside a loan's schedule, as applied: the new version's terms (lending/changing.py)."""
+
+    loan_id: str
+    kind: str  # rate_change | balance_correction | tranche
+    schedule_version: int
+    rate: Decimal
+    apr: Decimal  # of what remains, as the borrower now pays it
+    principal_outstanding: Money
+    installment: Money  # the new regular installment
+    installments: int
+    first_due_date: date
+    maturity_date: date
+    carried_interest: Money  # earned before the change, carried onto the next installment
+    written_off: Money
+    disbursed: Money
+
+
+@dataclass(frozen=True, slots=True)
+class LoanAnswer:
+    """A loan's public answer (the API's LoanPublic) as JSON bytes, and whose loan it is."""
+
+    borrower_id: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class LoanDetail:
     facts: LoanFacts
     product_code: str

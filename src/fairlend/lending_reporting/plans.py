@@ -6,7 +6,9 @@ reporter imports neither context), keeping one `KeptPlan` per loan under a
 plan (`lending_reporting_plan`).
 
 - `LoanModified`: a `modification` record (event `started`, the plan's kind);
-  the bureau shows the profile's code for the kind.
+  the bureau shows the profile's code for the kind. A lender's own change inside
+  the schedule (`plan` false: a rate change, a balance correction, a tranche) is
+  no plan: a `status` record with the balance it leaves.
 - While a plan is kept, no new negative record (issue #15). A loan that was
   delinquent when the plan began keeps its status as reported (lending holds
   the days past due, so its records say no more than before). Once it is not
@@ -68,11 +70,28 @@ def _modification(loan_id: str, day: Any, event: str, suffix: str, kind: str = "
     return record
 
 
+def changed_terms(loan_id: str, day: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    """A lender's change inside the schedule (a rate change, a balance correction, a tranche): no plan and
+    no modification code; a status record with the balance it leaves. Lending refuses such a change while
+    anything is billed and unpaid, so nothing is overdue on it."""
+    return {
+        "record_id": f"{loan_id}:changed:{payload['schedule_version']}",
+        "type": "status",
+        "account_ref": loan_id,
+        "date": day,
+        "balance": _minor(payload["outstanding_principal"]),
+        "amount_overdue": 0,
+        "days_overdue": int(payload.get("days_past_due") or 0),
+    }
+
+
 def follow(event_type: str, payload: dict[str, Any], plans: MutableMapping[str, KeptPlan]) -> list[dict[str, Any]]:
     """The records a plan event becomes, updating `plans` (the loans under a kept plan)."""
     loan_id = str(payload["loan_id"])
     day = payload.get("business_date")
     plan = plans.get(loan_id)
+    if event_type == MODIFIED and payload.get("plan") is False:
+        return [changed_terms(loan_id, day, payload)]
     if event_type == MODIFIED:
         kind = str(payload["kind"])
         plans[loan_id] = KeptPlan(loan_id, kind, bool(payload.get("delinquency_held")))

@@ -25,7 +25,6 @@ from fairlend.api.routers.lending_models import (
     MoneyPublic,
     PayoffPublic,
     RepaymentPublic,
-    loan_json,
     loans_json,
     repayment_json,
 )
@@ -226,6 +225,11 @@ class LoanCreate(QuoteCreate):
         max_length=2000,
         description="past repayments, applied on their dates through the waterfall (importing a portfolio)",
     )
+    approved: Amount | None = Field(
+        default=None,
+        gt=0,
+        description="a multi-disbursement loan's approved amount (major units): `amount` is its first tranche",
+    )
 
 
 @router.post("/loans", response_model=LoanPublic, status_code=status.HTTP_201_CREATED)
@@ -249,6 +253,7 @@ def book_loan(
         first_due_date=body.first_due_date,
         installment=None if body.installment is None else _money(body.installment, currency),
         repayments=[PastRepayment(r.paid_on, _money(r.amount, currency), r.reference) for r in body.repayments],
+        approved=None if body.approved is None else _money(body.approved, currency),
     )
     return LoanPublic.of(container.lending.loan_detail(loan_id))
 
@@ -259,9 +264,10 @@ def book_loan(
 
 @router.get("/loans/{loan_id}", response_model=LoanPublic)
 async def get_loan(loan_id: str, container: ContainerDep, principal: Authenticated, read: Reads) -> Response:
-    detail = await read(container.lending.loan_detail, loan_id)
-    ensure_can_read_owned(principal, detail.facts.borrower_id)
-    return Response(loan_json(detail), media_type=JSON)
+    """The loan's answer as its last change stored it (lending/read_model.py): the borrower's own or an operator's."""
+    answer = await read(container.lending.loan_answer, loan_id)
+    ensure_can_read_owned(principal, answer.borrower_id)
+    return Response(answer.body, media_type=JSON)
 
 
 @router.get("/borrowers/{borrower_id}/loans", response_model=list[LoanPublic])

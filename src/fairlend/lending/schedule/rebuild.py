@@ -1,0 +1,214 @@
+"""Changes inside a schedule: rebuild what remains from a date with new terms, carrying interest earned so far.
+
+One mechanism for every change to a running loan, pure: a rate change from a
+date, a balance correction, a tranche disbursed (lending/changing.py), and
+each hardship plan's reschedule (hardship/schedules.py). The loan's position
+(`LoanPosition`, as of the business date) is the starting point; `Rebuild`
+says the new terms: the principal to amortise, the rate, the periods, the
+method, an optional head of interest-only or fixed installments. What the loan
+already earned and did not collect (interest billed or accrued to the date,
+fees, penalty) is never repriced: it is carried, without interest, as
+arrears on the new installments (`carried_interest`, `carried_charges`), so
+
+    sum(principal + arrears_principal) == the principal rebuilt
+    sum(arrears_interest + arrears_fee) == what was carried
+
+exactly, whatever the new terms; lending's `modify_in` checks the same
+before it writes anything (no fen made or lost).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from fairlend.jurisdiction.model import PricingProfile
+from fairlend.lending.model import Frequency, LoanPosition, Method, PlannedInstallment
+from fairlend.lending.schedule.apr import annual_rate
+from fairlend.lending.schedule.calendar import Period, due_date
+from fairlend.lending.schedule.lines import Line, amortize, interest_for
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuild:
+    """The new terms of what remains of a loan, from its position's day.
+
+    `periods` run from the position's day (the first one's start) to the last
+    new due date. The first `interest_only` periods repay no principal; the
+    next `fixed` periods pay `installment` (interest first, the rest
+    principal); the rest amortise what is left by `method`. With
+    `rate_from` after the position's day, the first period's days before it
+    keep `previous_rate` (a rate change from a later date inside that period).
+    The carried interest and charges are spread over `carry_over`
+    installments from the `carry_from`-th (0: every installment from it),
+    the larger parts first.
+    """
+
+    principal: int
+    rate: Decimal
+    periods: tuple[Period, ...]
+    method: Method
+    interest_only: int = 0
+    fixed: int = 0
+    installment: int = 0
+    carried_interest: int = 0
+    carried_charges: int = 0
+    carry_from: int = 0
+    carry_over: int = 0
+    rate_from: date | None = None
+    previous_rate: Decimal | None = None
+
+
+def rebuild(position: LoanPosition, terms: Rebuild) -> tuple[PlannedInstallment, ...]:
+    """The new installments: what remains of the loan under `terms`, interest earned so far carried."""
+    periods = terms.periods
+    balance = terms.principal
+    lines: list[PlannedInstallment] = []
+    head = min(len(periods), terms.interest_only + terms.fixed)
+    for k, period in enumerate(periods[:head]):
+        interest = interest_for(balance, terms.rate, period, position.day_count, position.rounding)
+        principal = 0 if k < terms.interest_only else min(balance, max(0, terms.installment - interest))
+        balance -= principal
+        lines.append(PlannedInstallment(period.start, period.due, principal, interest))
+    if len(periods) > head:
+        rest = amortize_position(position, balance, terms.rate, periods[head:], terms.method)
+        lines += as_planned(rest, periods[head:])
+    if lines:
+        lines[0] = replace(lines[0], start=position.as_of)
+    if terms.rate_from is not None and terms.previous_rate is not None and lines:
+        lines[0] = _split_first(position, lines[0], terms)
+    return with_arrears(lines, terms.carried_interest, terms.carried_charges, terms.carry_from, terms.carry_over)
+
+
+def _split_first(position: LoanPosition, first: PlannedInstallment, terms: Rebuild) -> PlannedInstallment:
+    """The first period's interest with the days before `rate_from` at the previous rate (the principal
+    stays: the change moves interest only, so the principal still sums to what is rebuilt)."""
+    assert terms.rate_from is not None and terms.previous_rate is not None
+    if not first.start < terms.rate_from < first.due:
+        return first
+    balance = terms.principal
+    before = interest_for(
+        balance, terms.previous_rate, Period(first.start, terms.rate_from), position.day_count, position.rounding
+    )
+    after = interest_for(balance, terms.rate, Period(terms.rate_from, first.due), position.day_count, position.rounding)
+    return replace(first, interest=before + after)
+
+
+def amortize_position(
+    position: LoanPosition, balance: int, rate: Decimal, periods: Sequence[Period], method: Method
+) -> list[Line]:
+    """Lending's amortisation with the loan's own calendar, day count and rounding."""
+    return amortize(
+        balance,
+        rate,
+        periods,
+        method,
+        position.frequency,
+        position.day_count,
+        position.rounding,
+        position.installment_rounding,
+    )
+
+
+def as_planned(lines: Sequence[Line], periods: Sequence[Period]) -> list[PlannedInstallment]:
+    """Amortised lines as planned installments; with no principal left to amortise (a loan owing only
+    interest and fees) the periods still give the due dates the carried arrears are spread over."""
+    if lines:
+        return [PlannedInstallment(line.start, line.due, line.principal, line.interest) for line in lines]
+    return [PlannedInstallment(p.start, p.due, 0, 0) for p in periods]
+
+
+def with_arrears(
+    lines: list[PlannedInstallment], interest: int, charges: int, first: int = 0, over: int = 0
+) -> tuple[PlannedInstallment, ...]:
+    """Spread what the loan owed beyond principal over `over` installments from `first` on (0: all of them)."""
+    count = len(lines) - first
+    if count <= 0:
+        first, count = 0, len(lines)
+    if over:
+        count = min(count, over)
+    parts = zip(spread(interest, count), spread(charges, count), strict=True)
+    out = list(lines)
+    for k, (i, c) in enumerate(parts):
+        out[first + k] = replace(out[first + k], arrears_interest=i, arrears_fee=c)
+    return tuple(out)
+
+
+def spread(amount: int, count: int) -> list[int]:
+    """`amount` in `count` parts that differ by at most one unit, the larger first; they sum to it exactly."""
+    if count <= 0:
+        return []
+    base, extra = divmod(amount, count)
+    return [base + (1 if k < extra else 0) for k in range(count)]
+
+
+# -- the loan's calendar --------------------------------------------------------------------------------
+
+
+def anchor_of(position: LoanPosition) -> date:
+    """The loan's next due date after its position's day: its first installment not billed yet, or the
+    next date in its cadence after its last due date (a loan past maturity)."""
+    future = [r.due for r in position.remaining if r.due > position.as_of]
+    if future:
+        return min(future)
+    k = 1
+    while (nxt := due_date(position.last_due, position.frequency, k)) <= position.as_of:
+        k += 1
+    return nxt
+
+
+def remaining_count(position: LoanPosition) -> int:
+    """How many installments the current schedule still has to come (at least one: a schedule has a due date)."""
+    return max(1, len(position.remaining))
+
+
+def dues_from(first: date, frequency: Frequency, count: int, skip: int = 0) -> list[date]:
+    return [due_date(first, frequency, skip + k) for k in range(count)]
+
+
+def periods_for(start: date, dues: Sequence[date], frequency: Frequency) -> tuple[Period, ...]:
+    """The first period runs from `start` (the change's day) to the first due date; the rest are regular."""
+    monthly = frequency is Frequency.MONTHLY
+    periods = [Period(start, dues[0])]
+    periods += [Period(a, b, 1 if monthly else None) for a, b in itertools.pairwise(dues)]
+    return tuple(periods)
+
+
+def remaining_periods(position: LoanPosition) -> tuple[Period, ...]:
+    """The current schedule's due dates still to come, from the position's day: what a change that keeps
+    the dates rebuilds over."""
+    return periods_for(
+        position.as_of,
+        dues_from(anchor_of(position), position.frequency, remaining_count(position)),
+        position.frequency,
+    )
+
+
+def earned(position: LoanPosition) -> tuple[int, int]:
+    """Interest earned so far and not collected (billed or accrued to the position's day), and the
+    charges (fees, penalty): what a change carries and never reprices."""
+    return position.interest_billed + position.accrued_interest, position.fees + position.penalty
+
+
+# -- the APR of what remains ------------------------------------------------------------------------------
+
+
+def periods_between(start: date, end: date, frequency: Frequency) -> int:
+    """Whole periods from `start` to `end`, rounded to the nearest (at least 1 for a later date)."""
+    days = (end - start).days
+    if days <= 0:
+        return 0
+    return max(1, round(Decimal(days) * frequency.periods_per_year / 365))
+
+
+def remaining_apr(position: LoanPosition, lines: Sequence[PlannedInstallment], pricing: PricingProfile) -> Decimal:
+    """The APR of the new installments' cash flows: the debt they repay as received on the position's day."""
+    received = sum(line.debt for line in lines)
+    if received <= 0 or not lines:
+        return Decimal(0)
+    first = periods_between(position.as_of, lines[0].due, position.frequency) or 1
+    times = [first + k for k in range(len(lines))]
+    return annual_rate(received, [line.total for line in lines], times, position.frequency, pricing.apr_method)

@@ -1,0 +1,117 @@
+"""`fairlend loan change rate|balance`: an operator's changes inside a schedule, refused in one line, exit 2."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+from typer.testing import CliRunner
+
+from fairlend.bootstrap import Container
+from fairlend.cli import app, main
+from fairlend.identity.model import Role
+from fairlend.money import Money
+from tests.lending.conftest import BASE
+
+runner = CliRunner(env={"COLUMNS": "250"})
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fairlend.cli
+
+    monkeypatch.setattr(fairlend.cli.out, "_width", 250)
+
+
+@pytest.fixture
+def officer(container: Container, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr("fairlend.cli.open_container", lambda **_: container)
+    made = container.identity.accounts.create_operator("officer", "a long operator password", Role.UNDERWRITER)
+    return made.operator.operator_id
+
+
+@pytest.fixture
+def loan_id(container: Container) -> str:
+    container.lending.products.define(BASE)
+    return container.lending.book_loan("brw_a", BASE.code, Money(1_000_000, "CNY"))
+
+
+@pytest.fixture
+def fails(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., str]:
+    def run(*args: str) -> str:
+        monkeypatch.setattr(sys, "argv", ["fairlend", *args])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
+        assert err.strip().count("\n") == 0, err
+        return err
+
+    return run
+
+
+def test_an_officer_changes_a_loan_s_rate_and_corrects_its_balance(
+    container: Container, officer: str, loan_id: str
+) -> None:
+    done = runner.invoke(
+        app, ["loan", "change", "rate", loan_id, "--rate", "0.12", "--operator", officer, "--reason", "repriced"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "rate_change" in done.output and "installment 888.49 CNY x 12" in done.output
+    corrected = runner.invoke(
+        app, ["loan", "change", "balance", loan_id, "--reduce-by", "1000", "--reason", "typo", "--operator", officer]
+    )
+    assert corrected.exit_code == 0, corrected.output
+    assert "principal 9000.00 CNY" in corrected.output
+    assert [v["reference"] for v in container.lending.schedule_versions(loan_id)[:2]] == [officer, officer]
+    assert container.verify() == []
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["rate", "{loan}", "--rate", "0.30", "--operator", "{op}"], "rate_above_cap"),
+        (["rate", "{loan}", "--rate", "abc", "--operator", "{op}"], "invalid_number"),
+        (["rate", "{loan}", "--rate", "0.12", "--from", "2026-13-01", "--operator", "{op}"], "invalid_date"),
+        (
+            ["rate", "{loan}", "--rate", "0.12", "--from", "2026-01-01", "--operator", "{op}"],
+            "effective_date_out_of_range",
+        ),
+        (["rate", "{loan}", "--rate", "0.12"], "operator_required"),
+        (["rate", "loan_nobody", "--rate", "0.12", "--operator", "{op}"], "loan_not_found"),
+        (["balance", "{loan}", "--reduce-by", "-5", "--reason", "x", "--operator", "{op}"], "amount_not_positive"),
+        (
+            ["balance", "{loan}", "--reduce-by", "10000", "--reason", "x", "--operator", "{op}"],
+            "correction_exceeds_principal",
+        ),
+        (["balance", "{loan}", "--reduce-by", "1", "--reason", " ", "--operator", "{op}"], "reason_required"),
+    ],
+)
+def test_a_refused_change_is_one_line_with_its_code_exit_2_and_nothing_written(
+    container: Container, officer: str, loan_id: str, fails: Callable[..., str], args: list[str], code: str
+) -> None:
+    line = fails("loan", "change", *[a.format(loan=loan_id, op=officer) for a in args])
+    assert code in line
+    assert len(container.lending.schedule_versions(loan_id)) == 1
+
+
+def test_a_collector_may_not_change_a_loan(
+    container: Container, officer: str, loan_id: str, fails: Callable[..., str]
+) -> None:
+    collector = container.identity.accounts.create_operator("collector", "a long operator password", Role.COLLECTOR)
+    line = fails("loan", "change", "rate", loan_id, "--rate", "0.1", "--operator", collector.operator.operator_id)
+    assert "operator_not_allowed" in line
+
+
+def test_an_officer_pays_out_a_tranche_and_a_second_beyond_the_approved_amount_is_refused(
+    container: Container, officer: str, fails: Callable[..., str]
+) -> None:
+    container.lending.products.define(replace(BASE, code="staged", max_tranches=3))
+    loan = container.lending.book_loan("brw_a", "staged", Money(600_000, "CNY"), approved=Money(1_000_000, "CNY"))
+    done = runner.invoke(app, ["loan", "change", "tranche", loan, "--amount", "4000", "--operator", officer])
+    assert done.exit_code == 0, done.output
+    assert "tranche" in done.output and "principal 10000.00 CNY" in done.output
+    line = fails("loan", "change", "tranche", loan, "--amount", "0.01", "--operator", officer)
+    assert "tranche_above_approved" in line
