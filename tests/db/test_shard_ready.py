@@ -39,6 +39,7 @@ COORDINATOR = {
     "market_note": "joins an investor (holder_id) to a borrower's loan",
     "market_loan_share": "a loan's distribution to its notes' holders, across investors",
     "market_loan_batch": "a loan's distribution to its notes' holders, across investors",
+    "market_holder_batch": "a batch's running totals per holder (investor), across borrowers' loans",
     "market_note_epoch": "joins an investor (holder_id) to a borrower's loan, as market_note",
     "market_receipt": "a borrower's repayment shared among investors",
     "market_sale_order": "the secondary market, between investors",
