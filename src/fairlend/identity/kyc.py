@@ -40,6 +40,7 @@ _REACH_ONCE = {
     name: dialect.insert(identity_kyc)
     .values(person_id=bindparam("p"), level=bindparam("level"), method=bindparam("method"), verified_at=bindparam("at"))
     .on_conflict_do_nothing(index_elements=[identity_kyc.c.person_id, identity_kyc.c.level])
+    .returning(identity_kyc.c.level)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
@@ -49,8 +50,8 @@ def _reached_now(uow: UnitOfWork, person_id: str, level: KycLevel, method: KycMe
     publish when this call reached it, None when it was reached before. One statement, no read."""
     inserted = uow.conn.execute(
         _REACH_ONCE[uow.dialect], {"p": person_id, "level": level.value, "method": method.value, "at": uow.clock.now()}
-    ).rowcount
-    return KycLevelReached(person_id, level, method, uow.clock.business_date()) if inserted == 1 else None
+    ).first()
+    return None if inserted is None else KycLevelReached(person_id, level, method, uow.clock.business_date())
 
 
 # The person, and whether the card is bound to them already, in one read.
