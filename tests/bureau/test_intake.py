@@ -234,3 +234,29 @@ def test_a_later_file_for_the_same_month_keeps_its_worst_code_and_records_the_cu
         (202512, "N", "N", 0, 900_000, date(2025, 12, 31), None, None),
         (202601, "1", "1", 0, 800_000, date(2026, 1, 31), date(2026, 1, 6), date(2026, 1, 31)),
     ]
+
+
+def test_a_held_accounts_state_is_written_back_whether_only_its_status_or_also_its_rare_columns_changed(
+    bureau: BureauService,
+) -> None:
+    # A later file's status writes the status columns alone; a notice and a settlement change the rare ones
+    # (notice, closing) too, which must then be written with the rest.
+    inst = bureau.register_institution("Bank A")
+    r = Records("L1")
+
+    def stored() -> tuple[object, ...]:
+        with bureau._uow(read_only=True) as uow:
+            a = bureau_account.c
+            row = uow.conn.execute(
+                sa.select(a.state, a.balance, a.days_overdue, a.as_of, a.codes, a.notice_on, a.closed_on)
+            ).one()
+        return tuple(row)
+
+    bureau.submit(inst.institution_id, lines(r.opened(date(2025, 10, 5))))
+    bureau.submit(inst.institution_id, lines(r.notice(date(2025, 11, 1))))
+    bureau.submit(inst.institution_id, lines(r.status(date(2025, 11, 30), 25, balance=800_000)))
+    assert stored() == ("open", 800_000, 25, date(2025, 11, 30), "#1", date(2025, 11, 1), None)
+    bureau.submit(inst.institution_id, lines(r.status(date(2025, 12, 31), 0, balance=700_000)))
+    assert stored() == ("open", 700_000, 0, date(2025, 12, 31), "#1N", date(2025, 11, 1), None)
+    bureau.submit(inst.institution_id, lines(r.settled(date(2026, 1, 10))))
+    assert stored() == ("settled", 0, 0, date(2026, 1, 10), "#1NC", date(2025, 11, 1), date(2026, 1, 10))

@@ -171,5 +171,8 @@ def test_a_file_is_applied_a_chunk_at_a_time_and_a_bad_trailer_still_applies_not
     refused = us_bureau.submit(inst.institution_id, wrong)
     assert [(o.field, o.code) for o in refused.rejected] == [("total_base_records", "trailer_mismatch")]
     assert _accounts(us_bureau) == 0
+    # The refusal is kept (after the applied chunks were rolled back): the same file again is answered by it.
+    again = us_bureau.submit(inst.institution_id, wrong)
+    assert again.replayed and (again.submission_id, again.rejected) == (refused.submission_id, refused.rejected)
     ack = us_bureau.submit(inst.institution_id, content)
     assert (ack.applied, ack.rejected, _accounts(us_bureau)) == (10, (), 5)  # an opening and a status each

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from fairlend.bureau import metro2
 from fairlend.metro2.cut import Cutter
+from fairlend.metro2.file import FileRefused
 
 TODAY = date(2026, 2, 1)
 CLEAN = build_metro2_file(6, date(2026, 1, 31), overdue_every=2).decode().splitlines()
@@ -20,7 +21,14 @@ NOISE = st.sampled_from(["0", "1", "7", "9", " ", "A", "X", "-", "\x7f", "é"])
 
 
 def _read(content: bytes) -> list[tuple[Any, ...]]:
-    return [(p.lines, p.records, p.rejected, p.openings) for p in metro2.parts(content, TODAY, size=4)]
+    """Every part read, then the refusal when the trailer's totals disagree with a changed line (one pass)."""
+    read: list[tuple[Any, ...]] = []
+    try:
+        read.extend((p.lines, p.records, p.rejected, p.openings) for p in metro2.parts(content, TODAY, size=4))
+    except FileRefused as refused:
+        problem = refused.problem
+        read.append((problem.record, problem.field, problem.position, problem.code, problem.reason))
+    return read
 
 
 def _field_by_field(content: bytes) -> list[tuple[Any, ...]]:

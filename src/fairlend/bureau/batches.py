@@ -22,9 +22,13 @@ from fairlend.bureau.held import (
     HELD_WIDTH,
     MONTH_COLUMNS,
     MONTH_KEPT,
+    STATUS_STATE,
     Batch,
     HeldAccount,
     blind_index,
+    rare_stored,
+    rare_values,
+    status_values,
 )
 from fairlend.bureau.records import Record, RecordType
 from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bureau_record
@@ -167,9 +171,21 @@ def write(conn: Connection, batch: Batch) -> None:
     if created:
         bulk_insert(conn, bureau_account, created)
     dates = batch.dates
-    changed = [a.state_values(dates) for a in accounts if a.dirty and not a.is_new]
+    # Only the columns a status changes, for every account whose rarely changed columns are as stored.
+    changed: list[tuple[Any, ...]] = []
+    statuses: list[tuple[Any, ...]] = []
+    for account in accounts:
+        if account.dirty and not account.is_new:
+            values = account.state_values(dates)
+            if rare_values(values) == rare_stored(account.loaded):
+                statuses.append(status_values(values))
+            else:
+                changed.append(values)
+    by = row_key(conn)[1]
+    if statuses:
+        bulk_update(conn, bureau_account, by, STATUS_STATE, statuses)
     if changed:
-        bulk_update(conn, bureau_account, row_key(conn)[1], ACCOUNT_STATE, changed)
+        bulk_update(conn, bureau_account, by, ACCOUNT_STATE, changed)
     # A month that may already be stored is upserted; the rest are new: a plain insert is cheaper.
     stored_months: list[tuple[Any, ...]] = []
     new_months: list[tuple[Any, ...]] = []

@@ -163,6 +163,10 @@ class BureauAdmin(Protocol):
         """Re-seal what the bureau keeps sealed under its current key; how many rows were rewritten."""
         ...
 
+    def merge_duplicate_files(self) -> int:
+        """Re-key files stored under an ID number with separators, one file a person; how many changed."""
+        ...
+
 
 # -- in-process -----------------------------------------------------------------------
 
@@ -254,6 +258,9 @@ class InProcessBureau:
 
     def rotate_keys(self) -> int:
         return self.service.rotate_keys()
+
+    def merge_duplicate_files(self) -> int:
+        return self.service.merge_duplicate_files()
 
 
 # -- over HTTP -------------------------------------------------------------------------

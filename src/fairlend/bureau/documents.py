@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from fairlend.bureau.model import AccountState, InquiryKind, InquiryPurpose, scheme_for
+from fairlend.bureau.model import AccountState, InquiryKind, InquiryPurpose, normalise_id_number, scheme_for
 from fairlend.jurisdiction.model import BureauProfile
 from fairlend.money import Money
 
@@ -19,8 +19,8 @@ from fairlend.money import Money
 
 
 def mask_id_number(id_number: str) -> str:
-    """Keep the first 3 and last 4 characters, as Chinese and US reports do."""
-    value = id_number.strip()
+    """Keep the first 3 and last 4 characters of the normalised number, as Chinese and US reports do."""
+    value = normalise_id_number(id_number)
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]

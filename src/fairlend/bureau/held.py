@@ -12,15 +12,22 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping, Sequence
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
-from fairlend.bureau.model import AccountState, SettledBy, month_index
+from fairlend.bureau.model import AccountState, SettledBy, month_index, normalise_id_number
 
 
 def blind_index(key: bytes, id_number: str) -> str:
-    """HMAC of the normalised ID number with the bureau's own key: a lookup key that reveals nothing."""
+    """HMAC of the normalised ID number with the bureau's own key: a lookup key that reveals nothing.
+
+    Every way in (intake, the API, the CLI, inquiries, disputes) finds a
+    file through this function, so normalising here is what makes a dashed
+    and an undashed SSN one file. Files keyed before it dropped separators
+    are re-keyed and merged by `files.merge_duplicates`.
+    """
     # hmac.digest is the one-shot C path: the same bytes as hmac.new(...).hexdigest(), at a fraction of the cost.
-    return hmac.digest(key, id_number.strip().upper().encode(), "sha256").hex()
+    return hmac.digest(key, normalise_id_number(id_number).encode(), "sha256").hex()
 
 
 _STATES = {s.value: s for s in AccountState}
@@ -75,6 +82,16 @@ ACCOUNT_STATE = (
 # (SQLite's rowid, else the id): the ids, the opening date and that state.
 HELD_COLUMNS = ("id", "account_ref", "open_date", *ACCOUNT_STATE)
 HELD_WIDTH = 1 + len(HELD_COLUMNS)
+# The state columns a status or repayment changes; the rest (how it was settled, the notice, the closing,
+# a plan) change rarely. An account whose rare ones are as stored is written with these alone: binding
+# fewer values per row cost 2.1 µs a row instead of 3.6 in SQLite (docs/metro2.md).
+STATUS_STATE = tuple(
+    c for c in ACCOUNT_STATE if c not in ("settled_by", "notice_on", "closed_on", "special_comment", "modified_on")
+)
+_RARE = [ACCOUNT_STATE.index(c) for c in ACCOUNT_STATE if c not in STATUS_STATE]
+rare_values = itemgetter(*_RARE)  # of `state_values`
+rare_stored = itemgetter(*(4 + i for i in _RARE))  # of a stored row: key, id, ref, open date, then the state
+status_values = itemgetter(*(ACCOUNT_STATE.index(c) for c in STATUS_STATE), len(ACCOUNT_STATE))  # and the key
 
 _fromisoformat = date.fromisoformat
 
@@ -95,6 +112,7 @@ class HeldAccount:
         "id",
         "is_new",
         "key",
+        "loaded",
         "modified_on",
         "notice_on",
         "open_date",
@@ -109,6 +127,7 @@ class HeldAccount:
     def __init__(self, row: dict[str, Any]) -> None:
         """A new account, from the full row it will be inserted as."""
         self.row: dict[str, Any] | None = row
+        self.loaded: Sequence[Any] = ()  # the row as stored, for a held account: what its writes compare with
         self.key: Any = None
         self.id: str = row["id"]
         self.open_date: date = row["open_date"]
@@ -155,6 +174,7 @@ class HeldAccount:
             modified_on,
         ) = row[:HELD_WIDTH]
         account.row = None
+        account.loaded = row
         # Dates come as ISO text from SQLite and as dates from PostgreSQL; parsed inline, not by a call each.
         parse = _fromisoformat
         account.open_date = open_date = parse(open_date) if type(open_date) is str else open_date

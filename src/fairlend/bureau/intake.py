@@ -51,6 +51,14 @@ class _Outcome:
     resolved: list[tuple[str, str]] = field(default_factory=list)
 
 
+class RefusedFile(Exception):
+    """A Metro 2 file refused whole after some of it may have been applied: roll back, then `store_refusal`."""
+
+    def __init__(self, refusal: LineOutcome) -> None:
+        super().__init__(refusal.reason)
+        self.refusal = refusal
+
+
 @dataclass
 class IntakeResult:
     ack: Ack
@@ -96,25 +104,33 @@ class Intake:
             return IntakeResult(
                 self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), outcome.resolved
             )
-        # Metro 2: a first pass checks the header, the trailer and its totals in constant memory; a bad one
-        # refuses the whole file before anything is applied. The second decodes every field and applies
-        # the accounts a chunk at a time, in this one transaction.
-        try:
-            metro2.check(content)
-        except FileRefused as refused:
-            outcome.rejected.append(metro2.refusal(refused))
-            lines = content.count(b"\n")
-            return IntakeResult(
-                self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), []
-            )
+        # Metro 2, in one pass: every field is checked and the accounts applied a chunk at a time while the
+        # trailer's totals are counted. A bad header, trailer or total refuses the whole file once chunks may
+        # be applied: RefusedFile tells the caller to roll the transaction back and `store_refusal` in a new
+        # one. (A savepoint would undo less, but SQLite then copies every page the chunks write to a
+        # sub-journal: about 2 µs a segment, more than reading the file twice cost.)
         lines = 0
-        for part in metro2.parts(content, today):
-            outcome.rejected.extend(part.rejected)
-            self._apply_chunk(conn, institution_id, submission_id, part.records, part.openings, outcome, now, today)
-            lines = part.lines or lines
+        try:
+            for part in metro2.parts(content, today):
+                outcome.rejected.extend(part.rejected)
+                self._apply_chunk(conn, institution_id, submission_id, part.records, part.openings, outcome, now, today)
+                lines = part.lines or lines
+        except FileRefused as refused:
+            raise RefusedFile(metro2.refusal(refused)) from None
         return IntakeResult(
             self._store(conn, institution_id, content, submission_id, sha256, now, lines, outcome), outcome.resolved
         )
+
+    def store_refusal(
+        self, conn: Connection, institution_id: str, content: bytes, refused: RefusedFile, now: datetime
+    ) -> Ack:
+        """Keep a refused file and its acknowledgement of the one refusal, in a transaction of its own."""
+        sha256 = hashlib.sha256(content).hexdigest()
+        stored = self.stored_ack(conn, institution_id, sha256)
+        if stored is not None:
+            return stored
+        outcome = _Outcome(rejected=[refused.refusal])
+        return self._store(conn, institution_id, content, new_id("bsub"), sha256, now, content.count(b"\n"), outcome)
 
     def _apply_chunk(
         self,

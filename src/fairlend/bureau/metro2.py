@@ -27,7 +27,7 @@ from fairlend.metro2.codec import FieldProblem
 from fairlend.metro2.cut import Cutter
 from fairlend.metro2.file import FileRefused, Reading, account_lines, decode_account
 from fairlend.metro2.layout import BASE, RECORD_LENGTH
-from fairlend.metro2.scan import scan
+from fairlend.metro2.scan import Tally
 
 # A Metro 2 file is told from JSON Lines by its first record: an RDW, then HEADER.
 HEADER_MARK = b"HEADER"
@@ -101,27 +101,27 @@ class Parsed:
     openings: list[Opening] = field(default_factory=list)  # one per good base segment, in file order
 
 
-def check(content: bytes) -> None:
-    """The first pass: header, trailer and every total, in constant memory; FileRefused when wrong."""
-    scan(_lines(content))
-
-
 def parts(content: bytes, today: date, size: int | None = None) -> Iterator[Parsed]:
-    """The second pass: every field checked, the records of at most `size` base segments at a time.
+    """The file in one pass: every field checked, the records of at most `size` base segments at a time.
 
     A clean base segment without appended segments (nearly all of a
     month-end file) is cut by precompiled slices (`metro2.cut`); any other
     line, or one the cutter does not pass, is decoded field by field by
     `metro2.codec`, which names the field and position of what is wrong.
-    The content rules are the same function for both. The last part
-    carries the file's record count in `lines`.
+    The content rules are the same function for both. The trailer's totals
+    are counted from the raw lines on the way (`scan.Tally`) and checked
+    after the last line: a bad header raises FileRefused before the first
+    part, a bad trailer or a total that disagrees after the last but one,
+    so the caller must apply the parts where it can undo them (intake: a
+    savepoint). The last part carries the file's record count in `lines`.
     """
     size = size or CHUNK
     part = Parsed()
     reading = Reading()
     segments = 0
+    tally = Tally()
     cut = Cutter(BASE, _TEXTS, _NUMBERS).cut
-    for number, item in account_lines(_lines(content), reading):
+    for number, item in account_lines(_lines(content), reading, tally.add):
         if isinstance(item, FieldProblem):
             part.rejected.append(_outcome(item))
             continue
@@ -147,6 +147,7 @@ def parts(content: bytes, today: date, size: int | None = None) -> Iterator[Pars
         if segments == size:
             yield part
             part, segments = Parsed(), 0
+    tally.check(reading)
     part.lines = reading.records
     yield part
 

@@ -388,9 +388,18 @@ def needs_consent(profile: BureauProfile, purpose: InquiryPurpose, institution_i
     return not (purpose.kind is InquiryKind.SELF and institution_id == COUNTER)
 
 
+def normalise_id_number(id_number: str) -> str:
+    """An ID number as the bureau keys it: no blanks or dashes, upper-case.
+
+    `123-45-6789` and `123456789` are one SSN, a check character `x` is `X`:
+    one person, one credit file, however a lender or the person wrote it.
+    """
+    return "".join(id_number.split()).replace("-", "").upper()
+
+
 def same_id_number(a: str, b: str) -> bool:
-    """ID numbers compare as the bureau indexes them: trimmed, case-insensitive (a check character "x")."""
-    return a.strip().upper() == b.strip().upper()
+    """ID numbers compare as the bureau indexes them (`normalise_id_number`)."""
+    return normalise_id_number(a) == normalise_id_number(b)
 
 
 def consent_problem(

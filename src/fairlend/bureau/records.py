@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from fairlend.bureau.model import SettledBy
+from fairlend.bureau.model import SettledBy, normalise_id_number
 from fairlend.jurisdiction.model import MODIFICATION_KINDS
 from fairlend.money import CURRENCY_EXPONENTS
 
@@ -120,6 +120,14 @@ def _str(data: dict[str, Any], key: str, *, required: bool = True, max_len: int 
     if len(value) > max_len:
         raise RecordError("invalid_field", f"{key} is longer than {max_len} characters")
     return value
+
+
+def _id_number(person: dict[str, Any]) -> str:
+    """The person's ID number as the bureau keys it (`123-45-6789` is `123456789`): one person, one file."""
+    number = normalise_id_number(_str(person, "id_number", max_len=40))
+    if not number:
+        raise RecordError("invalid_field", "id_number must hold more than blanks and dashes")
+    return number
 
 
 def _int(data: dict[str, Any], key: str, *, required: bool = True, minimum: int = 0) -> int | None:
@@ -264,7 +272,7 @@ def parse_object(data: Any, line: int) -> Record:
             **base,
             person=Person(
                 _str(person, "name", max_len=120),
-                _str(person, "id_number", max_len=40).strip().upper(),
+                _id_number(person),
                 _str(person, "id_scheme", required=False) or "",
             ),
             account_type=account_type,

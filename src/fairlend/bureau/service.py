@@ -13,10 +13,10 @@ import secrets
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from fairlend.bureau import disputes, retention, sealed
+from fairlend.bureau import disputes, files, inquiries, retention, sealed
 from fairlend.bureau.documents import (
     Ack,
     CreditReport,
@@ -25,14 +25,10 @@ from fairlend.bureau.documents import (
     InstitutionCredentials,
     OutcomeNotice,
     RetentionRemoval,
-    mask_id_number,
-    mask_name,
 )
-from fairlend.bureau.held import blind_index
-from fairlend.bureau.intake import Intake
+from fairlend.bureau.intake import Intake, RefusedFile
 from fairlend.bureau.model import (
     COUNTER,
-    AccountState,
     ConsentAttestation,
     InquiryKind,
     InquiryPurpose,
@@ -40,7 +36,6 @@ from fairlend.bureau.model import (
     index_of_yyyymm,
     month_label,
     needs_consent,
-    self_query_is_free,
 )
 from fairlend.bureau.records import RecordError, parse_month
 from fairlend.bureau.reports import build_report, dispute_mark
@@ -48,8 +43,6 @@ from fairlend.bureau.sealing import BureauSealer
 from fairlend.bureau.tables import (
     bureau_account,
     bureau_dispute,
-    bureau_file,
-    bureau_inquiry,
     bureau_institution,
 )
 from fairlend.clock import Clock
@@ -145,12 +138,20 @@ class BureauService:
         """Apply a JSON Lines reporting file; the same file twice changes nothing."""
         today = self._clock.business_date()
         try:
-            with self._uow() as uow:
-                result = self._intake.apply(uow.conn, institution_id, content, now=self._clock.now(), today=today)
-                for dispute_id, account_id in result.resolved_disputes:
-                    self._resolve(uow.conn, institution_id, dispute_id, "corrected", "", today, account_id)
-                uow.commit()
-                return result.ack
+            try:
+                with self._uow() as uow:
+                    result = self._intake.apply(uow.conn, institution_id, content, now=self._clock.now(), today=today)
+                    for dispute_id, account_id in result.resolved_disputes:
+                        self._resolve(uow.conn, institution_id, dispute_id, "corrected", "", today, account_id)
+                    uow.commit()
+                    return result.ack
+            except RefusedFile as refused:
+                # A Metro 2 file whose header, trailer or totals refuse it: what its chunks applied is rolled
+                # back with the transaction; the file and its one refusal are kept in a new one.
+                with self._uow() as uow:
+                    ack = self._intake.store_refusal(uow.conn, institution_id, content, refused, self._clock.now())
+                    uow.commit()
+                    return ack
         except IntegrityError:
             # The same file raced in from another request: answer with its acknowledgement.
             with self._uow(read_only=True) as uow:
@@ -167,26 +168,7 @@ class BureauService:
     # -- reports and inquiries -----------------------------------------------------------
 
     def _file(self, conn: Connection, id_number: str) -> Any:
-        return conn.execute(
-            select(bureau_file).where(bureau_file.c.blind_index == blind_index(self._key, id_number))
-        ).first()
-
-    def _file_or_new(self, conn: Connection, id_number: str, name: str) -> Any:
-        found = self._file(conn, id_number)
-        if found is not None:
-            return found
-        if not id_number.strip():
-            raise Invalid("id_number_required", "an ID number is required")
-        conn.execute(
-            insert(bureau_file).values(
-                id=new_id("bfile"),
-                blind_index=blind_index(self._key, id_number),
-                name_masked=mask_name(name),
-                id_masked=mask_id_number(id_number),
-                created_at=self._clock.now(),
-            )
-        )
-        return self._file(conn, id_number)
+        return files.find(conn, self._key, id_number)
 
     def report(self, id_number: str) -> CreditReport:
         """The report as it stands, without recording an inquiry (the bureau's own view)."""
@@ -229,52 +211,14 @@ class BureauService:
         else:
             consent = None  # nothing checked it, so the row must not look as if something had
         with self._uow() as uow:
-            conn = uow.conn
-            file_row = self._file_or_new(conn, id_number, name)
-            if kind is InquiryKind.POST_LOAN:
-                # Post-loan management is for a loan still being managed: once the
-                # person has paid it off, the institution has no more reason to look.
-                has_account = conn.execute(
-                    select(bureau_account.c.id).where(
-                        bureau_account.c.file_id == file_row.id,
-                        bureau_account.c.institution_id == institution_id,
-                        bureau_account.c.state != AccountState.SETTLED.value,
-                    )
-                ).first()
-                if has_account is None:
-                    raise self._refuse(
-                        "no_account_relationship",
-                        "post-loan management queries are for the institution's own borrowers with a loan not yet"
-                        " settled",
-                    )
-            free = True
-            if kind is InquiryKind.SELF:
-                earlier = conn.execute(
-                    select(func.count())
-                    .select_from(bureau_inquiry)
-                    .where(
-                        bureau_inquiry.c.file_id == file_row.id,
-                        bureau_inquiry.c.kind == InquiryKind.SELF.value,
-                        bureau_inquiry.c.inquired_on >= date(today.year, 1, 1),
-                        bureau_inquiry.c.inquired_on <= today,
-                    )
-                ).scalar_one()
-                free = self_query_is_free(self._bureau, int(earlier))
-            conn.execute(
-                insert(bureau_inquiry).values(
-                    id=new_id("binq"),
-                    file_id=file_row.id,
-                    institution_id=institution_id,
-                    kind=kind.value,
-                    purpose=purpose.value,
-                    inquired_on=today,
-                    inquired_at=now,
-                    free=free,
-                    consent_id=consent.consent_id if consent else "",
-                    consent_text_version=consent.text_version if consent else "",
+            file_row = files.find_or_create(uow.conn, self._key, id_number, name, now)
+            if kind is InquiryKind.POST_LOAN and not inquiries.has_open_account(uow.conn, file_row.id, institution_id):
+                raise self._refuse(
+                    "no_account_relationship",
+                    "post-loan management queries are for the institution's own borrowers with a loan not yet settled",
                 )
-            )
-            report = build_report(conn, self._bureau, self._profile.code, file_row, today, self._sealer)
+            inquiries.record(uow.conn, self._bureau, file_row.id, institution_id, purpose, consent, today, now)
+            report = build_report(uow.conn, self._bureau, self._profile.code, file_row, today, self._sealer)
             uow.commit()
             return report
 
@@ -434,6 +378,10 @@ class BureauService:
     def verify(self) -> list[tuple[str, str]]:
         found = retention.verify(self._uow, self._bureau, self._clock.business_date())
         return found + sealed.verify(self._uow, self._sealer)
+
+    def merge_duplicate_files(self) -> int:
+        """Re-key the files stored under an ID number with separators and merge each person's into one."""
+        return files.merge_duplicates(self._uow, self._sealer, self._key)
 
     def rotate_keys(self) -> int:
         """Re-seal, under the bureau's current key, every stored value under an older one (or in clear)."""

@@ -147,6 +147,18 @@ def rotate_keys() -> None:
     out.print(f"re-sealed {rewritten} bureau rows under the current key")
 
 
+@app.command("merge-files")
+def merge_files() -> None:
+    """Merge the credit files one person got under an ID number written with and without dashes.
+
+    The bureau keys files by the ID number without blanks or dashes; files keyed before it did are
+    found through the stored reporting files (opened with the bureau's key) and merged. Run once after
+    upgrading; running it again changes nothing.
+    """
+    changed = _bureau().merge_duplicate_files()
+    out.print(f"re-keyed or merged {changed} credit files")
+
+
 @metro2_app.command("export")
 def metro2_export(
     on: Annotated[str, typer.Option("--date", help="The business date the file reports (its activity date).")],

@@ -1,12 +1,12 @@
-"""The first of two passes over a Metro 2 file: header, trailer and the trailer's totals, in constant memory.
+"""The trailer's totals recounted from a Metro 2 file's raw lines, in constant memory.
 
-A bureau must refuse a file whose trailer disagrees with its lines before it
-applies any of them, and must not hold a whole month-end file's records in
-memory to find out. So the file is read twice: this pass checks the header,
-the trailer and every total, counted from each line's raw characters at the
-layout's positions (what the sender's own software counted), keeping nothing
-but the counts; the second (`file.read`, `check_totals=False`) decodes and
-checks every field and hands the accounts on in chunks.
+A bureau must refuse a file whose trailer disagrees with its lines, and must
+not hold a whole month-end file's records in memory to find out. `Tally`
+counts every total from each line's raw characters at the layout's
+positions (what the sender's own software counted), keeping nothing but the
+counts: the bureau's reader feeds it the lines as it decodes them
+(`file.account_lines`) and checks it after the trailer, in the same pass.
+`scan` is the same check alone: header, trailer and totals, nothing decoded.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from fairlend.metro2.layout import BASE, J1, J2, RECORD_LENGTH, SEGMENTS, TRAILE
 
 _STATUS = {s.encode(): f"total_status_code_{s}" for s in TRAILER_STATUSES}
 _SEGMENT_LENGTHS = {name.encode(): layout.length for name, layout in SEGMENTS.items()}
+_STATUS_AT = slice(BASE.field("account_status").start - 1, BASE.field("account_status").start + 1)
 # (layout, offset in the line) -> its consumer fields' cutter, made on first use: a J1 or J2 sits at a few offsets.
 _CUTS: dict[tuple[str, int], Callable[[bytes], tuple[bytes, bytes, bytes, bytes]]] = {}
 
@@ -52,43 +53,64 @@ def _count_consumer(raw: bytes, offset: int, where: str, counts: dict[str, int])
         counts["total_telephone_numbers_all_segments"] += 1
 
 
+class Tally:
+    """The trailer's totals counted from the raw account lines, as they pass: `add` each line after the header.
+
+    The last line added is held back (it is the trailer, not an account);
+    `check` compares the counts with the trailer once the reader has read it.
+    """
+
+    __slots__ = ("counts", "last", "unreadable")
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(_COUNTED, 0)
+        self.last: bytes | None = None
+        self.unreadable = 0
+
+    def add(self, raw: bytes) -> None:
+        last, self.last = self.last, raw
+        if last is None:
+            return
+        counts = self.counts
+        counts["total_base_records"] += 1
+        if not last.isascii() or not last[:4].isdigit() or int(last[:4]) != len(last):
+            # Its fields are not where the layout says: only the line counts; the reader names it.
+            self.unreadable += 1
+            return
+        name = _STATUS.get(last[_STATUS_AT])
+        if name is not None:
+            counts[name] += 1
+        _count_consumer(last, 0, "base", counts)
+        offset = RECORD_LENGTH
+        while offset < len(last):
+            ident = last[offset : offset + 2]
+            length = _SEGMENT_LENGTHS.get(ident)
+            if length is None:
+                break  # the reader refuses the line with the segment's position
+            if ident in (b"J1", b"J2"):
+                counts[f"total_consumer_segments_{ident.decode()}"] += 1
+                _count_consumer(last, offset, ident.decode(), counts)
+            else:
+                key = {b"N1": "total_employment_segments", b"K2": "total_purchased_to_segments"}
+                counts[key.get(ident, "total_change_segments")] += 1
+            offset += length
+
+    def check(self, reading: Reading) -> None:
+        """FileRefused naming the first total the trailer (already read) gets wrong."""
+        # With an unreadable line the sender's other totals cannot be recounted: the counts of lines are.
+        check_trailer(reading, {**self.counts, "block_count": reading.records}, every=not self.unreadable)
+
+
 def scan(lines: Iterable[bytes]) -> Reading:
     """The file's header and trailer, checked with every total; FileRefused when either is wrong."""
     reading = Reading()
-    counts = dict.fromkeys(_COUNTED, 0)
-    status_at = _slice((BASE.field("account_status").start, 2))
-    last: bytes | None = None
-    number = unreadable = 0
+    tally = Tally()
+    number = 0
     for number, raw in numbered(lines):
         if number == 1:
             read_header(raw, reading)
             continue
-        if last is not None:
-            counts["total_base_records"] += 1
-            if not last.isascii() or not last[:4].isdigit() or int(last[:4]) != len(last):
-                # Its fields are not where the layout says: only the line counts; the second pass names it.
-                unreadable += 1
-                last = raw
-                continue
-            name = _STATUS.get(last[status_at])
-            if name is not None:
-                counts[name] += 1
-            _count_consumer(last, 0, "base", counts)
-            offset = RECORD_LENGTH
-            while offset < len(last):
-                ident = last[offset : offset + 2]
-                length = _SEGMENT_LENGTHS.get(ident)
-                if length is None:
-                    break  # the second pass refuses the line with the segment's position
-                if ident in (b"J1", b"J2"):
-                    counts[f"total_consumer_segments_{ident.decode()}"] += 1
-                    _count_consumer(last, offset, ident.decode(), counts)
-                else:
-                    key = {b"N1": "total_employment_segments", b"K2": "total_purchased_to_segments"}
-                    counts[key.get(ident, "total_change_segments")] += 1
-                offset += length
-        last = raw
-    read_trailer(last if number > 1 else None, number, reading)
-    # With an unreadable line the sender's other totals cannot be recounted: the counts of lines are.
-    check_trailer(reading, {**counts, "block_count": number}, every=not unreadable)
+        tally.add(raw)
+    read_trailer(tally.last if number > 1 else None, number, reading)
+    tally.check(reading)
     return reading
