@@ -71,7 +71,7 @@ def test_the_load_script_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
 # Helpers the benchmarks share, not benchmarks themselves.
 NOT_BENCHMARKS = {"loopback", "scratch", "eod_workers"}
 # Parts of a benchmark that another module runs (and whose smoke test runs them): part -> runner.
-RUN_BY = {"metro2_intake": "bureau"}
+RUN_BY = {"metro2_intake": "bureau", "load_client": "load"}
 
 
 def test_every_bench_module_has_a_smoke_test_here() -> None:
@@ -100,10 +100,16 @@ def test_the_end_of_day_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[
 
 
 def test_the_analytics_bench_loads_the_page_over_a_tiny_demo(capsys: pytest.CaptureFixture[str]) -> None:
-    figures = analytics.main(["--borrowers", "3", "--days", "20", "--loads", "3"])
+    figures = analytics.main(["--borrowers", "3", "--days", "40", "--loads", "3"])  # 40 days: a month-end at least
     printed = capsys.readouterr().out
-    assert figures is None and "3 loads, p50" in printed and "p95 / budget 500 ms" in printed
-    assert "measures' SQL p50" in printed
+    assert figures is None and "p95 / budget 500 ms" in printed
+    assert "[live]" in printed and "[snapshot]" in printed and printed.count("3 loads, p50") == 2
+    assert " 0 month-ends stored" not in printed and "month-ends stored" in printed
+    assert (
+        "snapshot / live: page p50" in printed
+        and "alternating load by load" in printed
+        and "measures' SQL p50" in printed
+    )
 
 
 def test_the_finance_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:

@@ -320,4 +320,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
         pd_of=score_model.scaling.probability_of_bad,
         nar_of=lambda investor_id: market.portfolios.portfolio(investor_id).nar,
     )
+    # Last of end-of-day's steps: on a month's last day, the analytics page's month-end snapshot of the
+    # book as every other step left it (analytics/snapshot.py).
+    eod.register(container.analytics.month_end_step())
     return container

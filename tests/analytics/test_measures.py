@@ -3,6 +3,8 @@
 The book: ten loans over five months on each backend, current, late and cured,
 prepaying, defaulted and charged off, charged off and recovering. The oracle
 is lending's own `loan_facts` after each end-of-day, recomputed in plain Python.
+End-of-day writes the month-end snapshot as it goes, so the full months here are
+read from it, as the page reads them (test_snapshot.py: the same figures live).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ DAYS = 175
 
 @pytest.fixture
 def book(container: Container, clock: FixedClock) -> tuple[Container, Oracle]:
-    finance_only(container)
+    finance_only(container).eod.register(container.analytics.month_end_step())
     return container, build_book(container, clock, DAYS)
 
 

@@ -89,10 +89,18 @@ def test_a_multi_disbursement_loan_is_booked_with_its_approved_amount_and_takes_
     )
     assert booked.status_code == 201, booked.text
     loan = booked.json()["id"]
+    assert (booked.json()["approved_amount"]["amount"], booked.json()["tranches"]) == ("10000.00", 1)
     paid = _post(api, fake_auth, f"/api/v1/loans/{loan}/tranches", {"amount": "4000"}, "t1")
     assert paid.status_code == 201, paid.text
     assert paid.json()["principal_outstanding"]["minor"] == 1_000_000
     assert paid.json()["installment"]["amount"] == "916.80"
+    # The borrower's own view of the loan says what was approved and how much of it was paid out, when.
+    shown = api.get(f"/api/v1/loans/{loan}", headers=fake_auth.headers(Role.BORROWER, "brw_a")).json()
+    assert (shown["principal"]["minor"], shown["approved_amount"]["minor"], shown["tranches"]) == (
+        1_000_000,
+        1_000_000,
+        2,
+    )
     again = _post(api, fake_auth, f"/api/v1/loans/{loan}/tranches", {"amount": "1"}, "t2")
     assert refusal(again) == (409, "tranche_limit_reached")
     assert container.verify() == []
@@ -101,5 +109,7 @@ def test_a_multi_disbursement_loan_is_booked_with_its_approved_amount_and_takes_
 def test_a_tranche_on_a_single_disbursement_loan_is_a_problem_naming_why(
     api: TestClient, fake_auth: FakeAuthenticator, loan_id: str
 ) -> None:
+    shown = api.get(f"/api/v1/loans/{loan_id}", headers=fake_auth.headers(Role.BORROWER, "brw_a")).json()
+    assert (shown["approved_amount"], shown["tranches"]) == (None, 1)
     response = _post(api, fake_auth, f"/api/v1/loans/{loan_id}/tranches", {"amount": "100"}, "t1")
     assert refusal(response) == (409, "loan_not_multi_disbursement")

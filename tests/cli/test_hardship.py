@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fairlend.bootstrap import Container
-from fairlend.cli import app, main
+from fairlend.cli import app
 from fairlend.clock import FixedClock
 from fairlend.hardship.model import Kind, ProposalStatus, RequestStatus
 from fairlend.identity.model import AuditFilter, Principal, Role
@@ -48,22 +47,6 @@ def ops(container: Container, monkeypatch: pytest.MonkeyPatch) -> Operators:
         for name, role in (("maker", Role.UNDERWRITER), ("checker", Role.COLLECTOR), ("auditor", Role.COMPLIANCE))
     ]
     return Operators(*made)
-
-
-@pytest.fixture
-def fails(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., str]:
-    """Run `fairlend ARGS` as the console script does; assert exit 2 and one line on stderr; give the line."""
-
-    def run(*args: str) -> str:
-        monkeypatch.setattr(sys, "argv", ["fairlend", *args])
-        with pytest.raises(SystemExit) as exited:
-            main()
-        assert exited.value.code == 2
-        err = capsys.readouterr().err
-        assert err.strip().count("\n") == 0, err
-        return err
-
-    return run
 
 
 def test_an_operator_works_a_request_from_the_queue_to_an_approved_offer(

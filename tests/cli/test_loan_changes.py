@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -10,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fairlend.bootstrap import Container
-from fairlend.cli import app, main
+from fairlend.cli import app
 from fairlend.identity.model import Role
 from fairlend.money import Money
 from tests.lending.conftest import BASE
@@ -36,20 +35,6 @@ def officer(container: Container, monkeypatch: pytest.MonkeyPatch) -> str:
 def loan_id(container: Container) -> str:
     container.lending.products.define(BASE)
     return container.lending.book_loan("brw_a", BASE.code, Money(1_000_000, "CNY"))
-
-
-@pytest.fixture
-def fails(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., str]:
-    def run(*args: str) -> str:
-        monkeypatch.setattr(sys, "argv", ["fairlend", *args])
-        with pytest.raises(SystemExit) as exited:
-            main()
-        assert exited.value.code == 2
-        err = capsys.readouterr().err
-        assert err.strip().count("\n") == 0, err
-        return err
-
-    return run
 
 
 def test_an_officer_changes_a_loan_s_rate_and_corrects_its_balance(

@@ -39,6 +39,7 @@ COORDINATOR = {
     "market_note": "joins an investor (holder_id) to a borrower's loan",
     "market_loan_share": "a loan's distribution to its notes' holders, across investors",
     "market_loan_batch": "a loan's distribution to its notes' holders, across investors",
+    "market_holder_batch": "a batch's running totals per holder (investor), across borrowers' loans",
     "market_note_epoch": "joins an investor (holder_id) to a borrower's loan, as market_note",
     "market_receipt": "a borrower's repayment shared among investors",
     "market_sale_order": "the secondary market, between investors",
@@ -55,6 +56,7 @@ COORDINATOR = {
     "finance_provision_segment": "the allowance per portfolio segment, across borrowers",
     "finance_reopen_request": "the books' month close, across the whole book",
     "ledger_period_lock": "the ledger's closed periods",
+    "analytics_snapshot_month": "which month-ends of the whole book analytics has written",
 }
 # The bureau is another institution with its own database (bureau/): not part of the lender's shards.
 BUREAU_PREFIX = "bureau_"

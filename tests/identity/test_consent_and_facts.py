@@ -1,11 +1,13 @@
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
-from fairlend.errors import Conflict, Forbidden, Invalid
-from fairlend.identity.model import ConsentPurpose, Principal, Role
+from fairlend.errors import Conflict, Forbidden, Invalid, NotFound
+from fairlend.identity.model import ConsentPurpose, KycLevel, Principal, Role
+from fairlend.identity.tables import identity_consent
 from tests.identity.helpers import dev_card, sign_up, verified_borrower
 
 
@@ -57,6 +59,40 @@ def test_reporting_identity_is_clear_and_audit_logged_as_system_use(container: C
     with pytest.raises(Conflict) as not_verified:
         container.identity.reporting_identity(unverified.subject_id)
     assert not_verified.value.code == "identity_not_verified"
+
+
+def test_an_inquiry_subject_reads_in_clear_and_logs_only_with_a_live_consent(container: Container) -> None:
+    who, _, number = verified_borrower(container, name="钱七")
+    identity = container.identity
+    without = identity.inquiry_subject(who.subject_id, "credit_inquiry", "fairlend")
+    assert without.consent is None and without.identity is None
+    assert KycLevel.IDENTITY_VERIFIED in {r.level for r in without.levels}
+    assert identity.audit.entries(who.subject_id) == []
+    given = identity.consents.give(who.subject_id, "credit_inquiry", "credit-inquiry/v3", institution="fairlend")
+    other = identity.inquiry_subject(who.subject_id, "credit_inquiry", "another-lender")
+    assert other.identity is None and identity.audit.entries(who.subject_id) == []
+    found = identity.inquiry_subject(who.subject_id, "credit_inquiry", "fairlend")
+    assert found.consent == given and found.identity is not None
+    assert (found.identity.name, found.identity.id_number) == ("钱七", number)
+    assert [(e.actor_id, e.fields, e.purpose) for e in identity.audit.entries(who.subject_id)] == [
+        ("system", "name,id_number", "credit_inquiry")
+    ]
+    unverified = sign_up(container)
+    identity.consents.give(unverified.subject_id, "credit_inquiry", "credit-inquiry/v3", institution="fairlend")
+    bare = identity.inquiry_subject(unverified.subject_id, "credit_inquiry", "fairlend")
+    assert bare.consent is not None and bare.identity is None
+    assert identity.audit.entries(unverified.subject_id) == []
+    with pytest.raises(NotFound) as nobody:
+        identity.inquiry_subject("brw_nobody", "credit_inquiry", "fairlend")
+    assert nobody.value.code == "person_not_found"
+
+
+def test_a_consent_for_nobody_is_not_found_and_writes_nothing(container: Container) -> None:
+    with pytest.raises(NotFound) as caught:
+        container.identity.consents.give("brw_nobody", "data_processing", "privacy/2026-01")
+    assert caught.value.code == "person_not_found"
+    with container.uow(read_only=True) as uow:
+        assert uow.conn.execute(select(func.count()).select_from(identity_consent)).scalar_one() == 0
 
 
 def test_an_operator_view_in_clear_is_audit_logged_and_needs_a_role_and_a_reason(container: Container) -> None:

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from fairlend.bootstrap import Container
-from fairlend.errors import Conflict, Invalid
+from fairlend.db.tables import outbox
+from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.identity.model import KycLevel, KycMethod
 from fairlend.identity.tables import identity_bank_card, identity_person
 from tests.identity.helpers import cn_id_number, dev_card, sign_up, verified_borrower
@@ -93,3 +94,57 @@ def test_the_four_elements_reach_the_bank_verifier(container: Container) -> None
     card = dev_card(prefix="62170000")
     container.identity.kyc.bind_bank_card(who.subject_id, card)
     assert seen == [{"name": "王五", "id": number, "card": card, "phone": "+86" + phone}]
+
+
+def _events(container: Container, person_id: str) -> list[str]:
+    with container.uow(read_only=True) as uow:
+        rows = uow.conn.execute(
+            select(outbox.c.event_type).where(outbox.c.aggregate_id == person_id).order_by(outbox.c.position)
+        )
+        return [r.event_type for r in rows]
+
+
+def test_the_first_card_reaches_bank_card_verified_once_and_a_second_card_only_binds(container: Container) -> None:
+    who, _, _ = verified_borrower(container)
+    before = _events(container, who.subject_id)
+    container.identity.kyc.bind_bank_card(who.subject_id, dev_card())
+    first = _events(container, who.subject_id)[len(before) :]
+    assert first == ["identity.BankCardBound", "identity.KycLevelReached"]
+    container.identity.kyc.bind_bank_card(who.subject_id, dev_card())
+    second = _events(container, who.subject_id)[len(before) + len(first) :]
+    assert second == ["identity.BankCardBound"]
+    levels = [r.level for r in container.identity.kyc_levels(who.subject_id)]
+    assert levels.count(KycLevel.BANK_CARD_VERIFIED) == 1
+    assert len(container.identity.kyc.bank_cards(who.subject_id)) == 2
+
+
+def test_a_card_bound_already_is_refused_before_the_bank_is_asked(container: Container) -> None:
+    who, _, _ = verified_borrower(container)
+    card = dev_card()
+    container.identity.kyc.bind_bank_card(who.subject_id, card)
+    asked: list[str] = []
+
+    class Counting:
+        def verify(self, *, name: str, id_number: str, card_number: str, phone_e164: str) -> bool:
+            asked.append(card_number)
+            return True
+
+    container.identity.kyc._verifier = Counting()
+    with pytest.raises(Conflict) as twice:
+        container.identity.kyc.bind_bank_card(who.subject_id, card)
+    assert twice.value.code == "card_already_bound" and asked == []
+
+
+def test_binding_a_card_for_nobody_is_not_found(container: Container) -> None:
+    with pytest.raises(NotFound) as caught:
+        container.identity.kyc.bind_bank_card("brw_nobody", dev_card())
+    assert caught.value.code == "person_not_found"
+
+
+def test_a_second_account_with_a_verified_id_number_leaves_it_unverified(container: Container) -> None:
+    _, _, number = verified_borrower(container)
+    other = sign_up(container)
+    with pytest.raises(Conflict):
+        container.identity.kyc.verify_identity(other.subject_id, "张三", number, date(1990, 3, 7))
+    facts = container.identity.person(other.subject_id)
+    assert facts.kyc_levels == frozenset({KycLevel.PHONE_VERIFIED}) and facts.masked_name == ""

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from fairlend.bootstrap import Container
 from fairlend.errors import Conflict, Invalid
-from fairlend.lending.model import LoanPosition, PlannedInstallment, Product, ScheduleChange
+from fairlend.lending.model import Product, ScheduleChange
 from fairlend.lending.tables import loan_installment, loan_schedule_version
 from fairlend.lending.views import PastRepayment
 from fairlend.money import Money
-from tests.lending.helpers import events
+from tests.lending.helpers import events, two_month_plan
 
 
 @pytest.fixture
@@ -28,24 +27,6 @@ def late(container: Container, cash12: Product) -> str:
         open_date=date(2025, 11, 2),
         repayments=[PastRepayment(date(2025, 12, 2), Money(91_680, "CNY"))],
     )
-
-
-def _two_months(p: LoanPosition, *, hold: bool = True) -> ScheduleChange:
-    """Everything owed in two monthly installments at no interest; the arrears with the first."""
-    first, second = p.as_of + timedelta(days=30), p.as_of + timedelta(days=60)
-    half = p.principal // 2
-    lines = (
-        PlannedInstallment(
-            p.as_of,
-            first,
-            half,
-            0,
-            arrears_interest=p.interest_billed + p.accrued_interest,
-            arrears_fee=p.fees + p.penalty,
-        ),
-        PlannedInstallment(first, second, p.principal - half, 0),
-    )
-    return ScheduleChange(p.loan_id, "test", "plan_1", p.balances, Decimal(0), lines, hold_delinquency=hold)
 
 
 def _apply(container: Container, change: ScheduleChange) -> tuple[int, int]:
@@ -64,7 +45,7 @@ def _rows(container: Container) -> tuple[int, int]:
 
 def test_a_new_version_replaces_the_schedule_and_keeps_the_old_one_readable(container: Container, late: str) -> None:
     before = container.lending.position(late)
-    version, first_seq = _apply(container, _two_months(before))
+    version, first_seq = _apply(container, two_month_plan(before))
     assert version == 2 and first_seq == 13
     after = container.lending.position(late)
     assert after.owed == before.owed and after.schedule_version == 2 and after.rate == 0
@@ -80,7 +61,7 @@ def test_a_new_version_replaces_the_schedule_and_keeps_the_old_one_readable(cont
 def test_a_change_computed_on_a_loan_that_moved_is_refused_and_nothing_is_written(
     container: Container, late: str
 ) -> None:
-    change = _two_months(container.lending.position(late))
+    change = two_month_plan(container.lending.position(late))
     container.lending.repay(late, Money(100, "CNY"))
     before = _rows(container)
     with pytest.raises(Conflict) as moved:
@@ -91,7 +72,7 @@ def test_a_change_computed_on_a_loan_that_moved_is_refused_and_nothing_is_writte
 
 @pytest.mark.parametrize("where", ["principal", "interest", "fee", "waiver"])
 def test_a_change_that_makes_or_loses_a_fen_is_refused(container: Container, late: str, where: str) -> None:
-    change = _two_months(container.lending.position(late))
+    change = two_month_plan(container.lending.position(late))
     first, second = change.installments
     if where == "principal":
         change = replace(change, installments=(first, replace(second, principal=second.principal + 1)))
@@ -112,7 +93,7 @@ def test_a_held_delinquency_stays_as_reported_through_end_of_day_and_repayments_
     container: Container, late: str
 ) -> None:
     before = container.lending.position(late)
-    change = _two_months(before)
+    change = two_month_plan(before)
     _apply(container, change)
     first = change.installments[0]
     container.eod.run(through=first.due - timedelta(days=1))
@@ -131,14 +112,14 @@ def test_a_held_delinquency_stays_as_reported_through_end_of_day_and_repayments_
 
 
 def test_without_a_hold_the_loan_is_current_at_once(container: Container, late: str) -> None:
-    _apply(container, _two_months(container.lending.position(late), hold=False))
+    _apply(container, two_month_plan(container.lending.position(late), hold=False))
     facts = container.lending.loan_facts(late)
     assert (facts.days_past_due, facts.bucket) == (0, "current")
     assert events(container, "lending.LoanDelinquencyChanged")[-1]["bucket"] == "current"
 
 
 def test_a_settled_loan_takes_no_new_schedule(container: Container, late: str) -> None:
-    change = _two_months(container.lending.position(late))
+    change = two_month_plan(container.lending.position(late))
     container.lending.settle_early(late)
     with pytest.raises(Conflict) as settled:
         _apply(container, change)

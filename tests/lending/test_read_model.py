@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import random
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -21,12 +20,12 @@ from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.errors import DomainError
 from fairlend.lending.answer_json import loan_json
-from fairlend.lending.model import LoanPosition, LoanState, PlannedInstallment, Product, ScheduleChange
+from fairlend.lending.model import LoanState, Product
 from fairlend.lending.read_model import stored_answer
 from fairlend.lending.tables import loan, loan_answer
 from fairlend.lending.views import PastRepayment
 from fairlend.money import Money
-from tests.lending.helpers import cny
+from tests.lending.helpers import cny, two_month_plan
 
 CHANGES = ("book", "import", "repay", "repay_big", "file", "eod", "modify", "release", "settle", "charge_off",
            "recover", "write_off", "rebuild")  # fmt: skip
@@ -43,24 +42,6 @@ def _stored(container: Container, loan_id: str) -> bytes | None:
     with container.uow(read_only=True) as uow:
         row = stored_answer(uow, loan_id)
     return None if row is None else bytes(row.body)
-
-
-def _plan(p: LoanPosition) -> ScheduleChange:
-    """Everything owed in two monthly installments at no interest, the arrears with the first; delinquency held."""
-    first, second = p.as_of + timedelta(days=30), p.as_of + timedelta(days=60)
-    half = p.principal // 2
-    lines = (
-        PlannedInstallment(
-            p.as_of,
-            first,
-            half,
-            0,
-            arrears_interest=p.interest_billed + p.accrued_interest,
-            arrears_fee=p.fees + p.penalty,
-        ),
-        PlannedInstallment(first, second, p.principal - half, 0),
-    )
-    return ScheduleChange(p.loan_id, "test", f"plan_{p.loan_id}", p.balances, Decimal(0), lines, hold_delinquency=True)
 
 
 class World:
@@ -149,7 +130,7 @@ class World:
             if position.principal < 2 or position.schedule_version > 1:
                 return "nothing", None
             with self.c.uow() as uow:
-                lending.modify_in(uow, _plan(position))
+                lending.modify_in(uow, two_month_plan(position))
                 uow.commit()
         elif kind == "settle":
             lending.settle_early(loan_id)

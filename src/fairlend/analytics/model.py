@@ -61,6 +61,14 @@ def month_index(label: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class SnapshotMonth:
+    """A month-end the snapshot was written for, and how many loans' rows it holds."""
+
+    month_end: date
+    loans: int
+
+
+@dataclass(frozen=True, slots=True)
 class GradeMonth:
     """Loans originated in the month (count and principal) and the principal outstanding at its end."""
 

@@ -1,6 +1,6 @@
 """The measures as set-based SQL over `sources`: one statement per measure, aggregated in the database.
 
-The months of the range are a small VALUES-like CTE (`_months`), joined by
+The months of the range are a small VALUES-like CTE (`month_rows`), joined by
 date range, so nothing depends on a dialect's date functions: the same
 statements run on SQLite and PostgreSQL. A loan's status at a month's end is
 its bucket from the latest delinquency transition on or before that day (the
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Integer,
+    Select,
     String,
     and_,
     case,
@@ -52,7 +53,8 @@ def _instant(day: Any) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
-def _months(ms: list[Month]) -> CTE:
+def month_rows(ms: list[Month], *, numbered: list[int] | None = None, name: str = "months") -> CTE:
+    """The months as rows; `numbered` gives each its index in the whole range when `ms` is a part of it."""
     rows = [
         select(
             literal(m.label, String).label("month"),
@@ -62,12 +64,12 @@ def _months(ms: list[Month]) -> CTE:
             literal(_instant(m.first), UtcDateTime).label("m_from"),
             literal(_instant(m.last + timedelta(days=1)), UtcDateTime).label("m_to"),
         )
-        for i, m in enumerate(ms)
+        for i, m in zip(numbered or range(len(ms)), ms, strict=True)
     ]
-    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("months")
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte(name)
 
 
-def _loans(flt: Filter) -> Any:
+def filtered_loans(flt: Filter) -> Any:
     q = sources.loans()
     inner = q.subquery("l0")
     out = select(*inner.c)
@@ -109,9 +111,18 @@ def _status_at(lo: Any, day: Any, first_bucket: str) -> ColumnElement[Any]:
     )
 
 
-def _snapshots(flt: Filter, ms: CTE, first_bucket: str) -> CTE:
-    """(month, n, loan, grade, status, principal outstanding) at each month's end for every loan open by then."""
-    lo = _loans(flt)
+def live_month_ends(
+    flt: Filter, ms: CTE, first_bucket: str, *, left_since: date | None = None, opened_after: date | None = None
+) -> Select[Any]:
+    """(month, n, loan, grade, status, principal outstanding) at each month's end for every loan open by then.
+
+    Computed from the published selectables: a correlated look-up of the latest transition and of the
+    principal repaid per loan and month. snapshot.py stores what this gives for each past month-end, for
+    the loans on the book and those that left it on or after `left_since` (the month's first day): a
+    loan gone before is in no measure of that month, nor the destination of a roll into it.
+    `opened_after`: only the loans opened after that day (the others carried from a stored month-end).
+    """
+    lo = filtered_loans(flt)
     r = sources.repayments().subquery("r")
     repaid = (
         select(func.coalesce(func.sum(r.c.principal), 0))
@@ -124,6 +135,13 @@ def _snapshots(flt: Filter, ms: CTE, first_bucket: str) -> CTE:
         .scalar_subquery()
     )
     status = _status_at(lo, ms.c.m_last, first_bucket)
+    gone = or_(
+        and_(lo.c.closed_on.is_not(None), lo.c.closed_on <= ms.c.m_last),
+        and_(lo.c.settled_on.is_not(None), lo.c.settled_on <= ms.c.m_last),
+    )
+    kept = (or_(~gone, lo.c.closed_on >= left_since, lo.c.settled_on >= left_since),) if left_since is not None else ()
+    if opened_after is not None:
+        kept += (lo.c.open_date > opened_after,)
     return (
         select(
             ms.c.month,
@@ -136,24 +154,26 @@ def _snapshots(flt: Filter, ms: CTE, first_bucket: str) -> CTE:
         )
         .select_from(lo)
         .join(ms, lo.c.open_date <= ms.c.m_last)
-        .cte("snap")
+        .where(*kept)
     )
 
 
-def month_ends(conn: Connection, flt: Filter, buckets: tuple[str, ...]) -> tuple[list[GradeMonth], list[BucketMonth]]:
+def month_ends(
+    conn: Connection, flt: Filter, buckets: tuple[str, ...], snap: CTE
+) -> tuple[list[GradeMonth], list[BucketMonth]]:
     """Originations and balances by grade and month, and loans by bucket at each month's end.
 
-    The month-end snapshot (the costly part: a status per loan and month) is read once for both.
+    `snap` is the month-ends' rows (snapshot.py: stored where written, live for the other months),
+    read once for both.
     """
-    ms = _months(months(flt))
-    lo = _loans(flt)
+    ms = month_rows(months(flt))
+    lo = filtered_loans(flt)
     made = conn.execute(
         select(ms.c.month, lo.c.grade, func.count(), func.sum(lo.c.principal))
         .select_from(lo)
         .join(ms, lo.c.open_date.between(ms.c.m_first, ms.c.m_last))
         .group_by(ms.c.month, lo.c.grade)
     ).all()
-    snap = _snapshots(flt, ms, buckets[0])
     held = conn.execute(
         select(snap.c.month, snap.c.grade, snap.c.status, func.count(), func.sum(snap.c.outstanding))
         .where(snap.c.status.not_in((SETTLED, CHARGED_OFF)))
@@ -174,10 +194,8 @@ def month_ends(conn: Connection, flt: Filter, buckets: tuple[str, ...]) -> tuple
     )
 
 
-def roll_pairs(conn: Connection, flt: Filter, buckets: tuple[str, ...]) -> list[tuple[str, str, int]]:
+def roll_pairs(conn: Connection, buckets: tuple[str, ...], snap: CTE) -> list[tuple[str, str, int]]:
     """(bucket at a month's end, status at the next month's end, loans) over every pair of months in the range."""
-    ms = _months(months(flt))
-    snap = _snapshots(flt, ms, buckets[0])
     nxt = snap.alias("nxt")
     rows = conn.execute(
         select(snap.c.status, nxt.c.status, func.count())
@@ -193,8 +211,8 @@ def roll_pairs(conn: Connection, flt: Filter, buckets: tuple[str, ...]) -> list[
 
 
 def vintage_counts(conn: Connection, flt: Filter) -> tuple[list[tuple[str, int]], list[tuple[str, str, int]]]:
-    ms = _months(months(flt))
-    lo = _loans(flt)
+    ms = month_rows(months(flt))
+    lo = filtered_loans(flt)
     cohorts = conn.execute(
         select(ms.c.month, func.count())
         .select_from(lo)
@@ -214,7 +232,7 @@ def vintage_counts(conn: Connection, flt: Filter) -> tuple[list[tuple[str, int]]
 
 
 def losses(conn: Connection, flt: Filter) -> list[GradeLoss]:
-    lo = _loans(flt)
+    lo = filtered_loans(flt)
     default_on = _default_on(lo)
     closed_in = and_(lo.c.closed_on.is_not(None), lo.c.closed_on.between(flt.start, flt.end))
     by_grade = conn.execute(
@@ -249,8 +267,8 @@ def calibration_rows(conn: Connection, flt: Filter) -> list[tuple[str, int | Non
     The 12-month window is counted in calendar months by the month's index, which the database
     groups and Python compares, so that no dialect's date arithmetic is needed.
     """
-    ms = _months(months(flt))
-    lo = _loans(flt)
+    ms = month_rows(months(flt))
+    lo = filtered_loans(flt)
     dated = select(lo.c.grade, lo.c.score, lo.c.open_date, _default_on(lo).label("default_on")).subquery("c")
     md = ms.alias("md")
     rows = conn.execute(
@@ -303,7 +321,7 @@ def _deadline_counts(received: Any, due: Any, answered: Any, as_of: Any) -> tupl
 
 def deadlines(conn: Connection, flt: Filter) -> list[Deadlines]:
     """Complaints (instants) and hardship requests (business dates) received in each month, as of the range's end."""
-    ms = _months(months(flt))
+    ms = month_rows(months(flt))
     c = sources.complaints().subquery("c")
     as_of = literal(_instant(flt.end + timedelta(days=1)), UtcDateTime)
     complaints = conn.execute(

@@ -1,6 +1,7 @@
 """`AnalyticsService` (`container.analytics`): the portfolio's measures for a date range and a grade.
 
-Read-only: every call is one read-only unit of work over `queries.py`; the
+Read-only over the other contexts: every measure is one read-only unit of work over `queries.py`
+(and the month-end snapshot, analytics' own cache of them, snapshot.py); the
 investors' NAR comes from the market's own portfolio (one definition of NAR,
 market/returns.py), through the `nar_of` port that bootstrap wires.
 """
@@ -8,12 +9,14 @@ market/returns.py), through the `nar_of` port that bootstrap wires.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
-from fairlend.analytics import queries
+from fairlend.analytics import queries, snapshot
 from fairlend.analytics.model import (
     Filter,
     Portfolio,
+    SnapshotMonth,
     TrainingSet,
     blocked_by_rule,
     calibration,
@@ -23,7 +26,9 @@ from fairlend.analytics.model import (
     training_row,
     vintage_curves,
 )
+from fairlend.analytics.snapshot import MonthEndSnapshotStep
 from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.errors import Invalid
 
 NarOf = Callable[[str], Decimal | None]
 PdOf = Callable[[float], float]
@@ -45,12 +50,17 @@ class AnalyticsService:
         self._pd_of = pd_of
         self._nar_of = nar_of
 
-    def portfolio(self, flt: Filter) -> Portfolio:
-        """Every measure over the range (and grade), read in one transaction so they agree with each other."""
+    def portfolio(self, flt: Filter, *, live: bool = False) -> Portfolio:
+        """Every measure over the range (and grade), read in one transaction so they agree with each other.
+
+        The month-ends come from the stored snapshot where end-of-day wrote it (snapshot.py);
+        `live` computes them all from the contexts' published selectables instead.
+        """
         with self._uow(read_only=True) as uow:
             conn = uow.conn
-            grade_months, bucket_months = queries.month_ends(conn, flt, self._buckets)
-            pairs = queries.roll_pairs(conn, flt, self._buckets)
+            snap = snapshot.month_end_rows(conn, flt, self._buckets, live=live)
+            grade_months, bucket_months = queries.month_ends(conn, flt, self._buckets, snap)
+            pairs = queries.roll_pairs(conn, self._buckets, snap)
             cohorts, defaults = queries.vintage_counts(conn, flt)
             losses = queries.losses(conn, flt)
             total, blocked = queries.attempts(conn, flt)
@@ -73,6 +83,29 @@ class AnalyticsService:
             deadlines=tuple(deadlines),
             calibration=tuple(calibration(scored, self._pd_of)),
         )
+
+    def month_end_step(self) -> MonthEndSnapshotStep:
+        """End-of-day's step writing the month-end snapshot (bootstrap registers it after the other steps)."""
+        return MonthEndSnapshotStep(self._buckets)
+
+    def backfill(self, through: date | None = None) -> list[SnapshotMonth]:
+        """Write the snapshot of every month-end from the first loan's month to `through` (default: the last closed).
+
+        For a book that existed before the snapshot, or to rewrite it: each month-end is replaced, so a
+        re-run writes the same rows. One transaction: a failure leaves the snapshot as it was. A month-end
+        on or after the business date is refused (its day is not closed, its figures not final).
+        """
+        with self._uow() as uow:
+            today = uow.clock.business_date()
+            if through is not None and through >= today:
+                raise Invalid("analytics_snapshot_open_date", f"{through} is not closed yet (business date {today})")
+            first = snapshot.first_open_date(uow.conn)
+            ends = [] if first is None else snapshot.month_ends_before(first, today)
+            if through is not None:
+                ends = [d for d in ends if d <= through]
+            done = [SnapshotMonth(d, snapshot.write(uow, d, self._buckets)) for d in ends]
+            uow.commit()
+        return done
 
     def training_set(self) -> TrainingSet:
         """Every loan booked from a scored application, with its application's feature row and whether it went bad.

@@ -83,9 +83,11 @@ def build_report(
     conn: Connection, profile: BureauProfile, profile_code: str, file_row: Any, today: date, sealer: BureauSealer
 ) -> CreditReport:
     file_id = file_row.id
+    # Each account and inquiry comes with its institution's name (joined: one lookup fewer a report).
     accounts = list(
         conn.execute(
-            select(bureau_account)
+            select(bureau_account, bureau_institution.c.name.label("institution_name"))
+            .outerjoin(bureau_institution, bureau_institution.c.id == bureau_account.c.institution_id)
             .where(bureau_account.c.file_id == file_id, bureau_account.c.removed_on.is_(None))
             .order_by(bureau_account.c.open_date, bureau_account.c.id)
         ).mappings()
@@ -96,7 +98,6 @@ def build_report(
     if ids:
         for row in conn.execute(_MONTHS, {"ids": ids}):
             months[row[0]].append(row)
-    institution_ids = sorted({a["institution_id"] for a in accounts})
     disputes = list(
         conn.execute(
             select(bureau_dispute).where(bureau_dispute.c.file_id == file_id).order_by(bureau_dispute.c.opened_on)
@@ -105,24 +106,18 @@ def build_report(
     since = inquiry_visible_since(profile, today)
     inquiries = list(
         conn.execute(
-            select(bureau_inquiry)
+            select(bureau_inquiry, bureau_institution.c.name.label("institution_name"))
+            .outerjoin(bureau_institution, bureau_institution.c.id == bureau_inquiry.c.institution_id)
             .where(bureau_inquiry.c.file_id == file_id, bureau_inquiry.c.inquired_on > since)
             .order_by(bureau_inquiry.c.inquired_at.desc(), bureau_inquiry.c.id.desc())
         ).mappings()
     )
-    institution_ids = sorted(set(institution_ids) | {i["institution_id"] for i in inquiries if i["institution_id"]})
-    names: dict[str, str] = {"": "self (bureau counter)"}
-    if institution_ids:
-        names.update(
-            {
-                str(i): str(n)
-                for i, n in conn.execute(
-                    select(bureau_institution.c.id, bureau_institution.c.name).where(
-                        bureau_institution.c.id.in_(institution_ids)
-                    )
-                )
-            }
-        )
+    names: dict[str, str] = {
+        str(row["institution_id"]): str(row["institution_name"])
+        for row in (*accounts, *inquiries)
+        if row["institution_id"] and row["institution_name"] is not None
+    }
+    names[""] = "self (bureau counter)"
     open_by_account: dict[str, list[str]] = defaultdict(list)
     for d in disputes:
         if d["status"] == "open":

@@ -215,3 +215,7 @@ app.add_typer(_report_cli.app)
 from fairlend.cli import simulate as _simulate  # noqa: E402  (`fairlend simulate`; needs the helpers above)
 
 app.add_typer(_simulate.app)
+
+from fairlend.cli import analytics as _analytics_cli  # noqa: E402  (`fairlend analytics snapshot`; needs the helpers above)
+
+app.add_typer(_analytics_cli.app)

@@ -267,6 +267,8 @@ def loan_show(loan_id: str) -> None:
         f"total {f.total_outstanding}, overdue {f.overdue_amount}, {f.days_past_due} dpd ({f.bucket})",
         highlight=False,
     )
+    if d.approved is not None:
+        out.print(f"  approved {d.approved}: {d.principal} paid out in {d.tranches} tranches", highlight=False)
     for i in d.schedule:
         out.print(
             f"  {i.seq:>3} {i.due_date} {i.status:<9} owed {i.outstanding} of {i.principal + i.interest + i.fee}",

@@ -60,17 +60,16 @@ _HISTORY = select(
 )
 
 
+# Creates the head at the genesis if missing and reads it, locked, in one statement: the conflict's
+# no-op update takes the row lock (PostgreSQL) that `SELECT ... FOR UPDATE` took after an
+# `ON CONFLICT DO NOTHING`, and returns the row as it stands once the lock is held.
 _HEAD_UPSERTS = {
     name: dialect.insert(contact_log_head)
     .values(borrower_id=bindparam("b"), seq=0, hash=GENESIS)
-    .on_conflict_do_nothing(index_elements=[contact_log_head.c.borrower_id])
+    .on_conflict_do_update(index_elements=[contact_log_head.c.borrower_id], set_={"seq": contact_log_head.c.seq})
+    .returning(contact_log_head.c.seq, contact_log_head.c.hash)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-_HEAD_LOCK = (
-    select(contact_log_head.c.seq, contact_log_head.c.hash)
-    .where(contact_log_head.c.borrower_id == bindparam("b"))
-    .with_for_update()
-)
 _INSERT = insert(contact_log)
 _MOVE_HEAD = (
     update(contact_log_head)
@@ -86,8 +85,7 @@ def lock_head(conn: Connection, borrower_id: str) -> tuple[int, str]:
     attempts for one borrower are decided one after the other: a cap can
     never be passed by two attempts that each saw the count below it.
     """
-    conn.execute(_HEAD_UPSERTS[conn.dialect.name], {"b": borrower_id})
-    seq, last = conn.execute(_HEAD_LOCK, {"b": borrower_id}).one()
+    seq, last = conn.execute(_HEAD_UPSERTS[conn.dialect.name], {"b": borrower_id}).one()
     return int(seq), str(last)
 
 

@@ -111,19 +111,25 @@ class StoredEvent:
 
 
 def append(conn: Connection, event: DomainEvent, occurred_at: datetime) -> int:
-    business_date = getattr(event, "business_date", None)
-    result = conn.execute(
-        _APPEND,
-        {
-            "event_type": event.event_type,
-            "aggregate_id": event.aggregate_id,
-            "business_date": business_date if isinstance(business_date, date) else None,
-            "occurred_at": occurred_at,
-            "payload": to_payload(event),
-        },
-    )
+    result = conn.execute(_APPEND, _row(event, occurred_at))
     (position,) = result.inserted_primary_key or (0,)
     return int(position)
+
+
+def append_many(conn: Connection, events: Sequence[DomainEvent], occurred_at: datetime) -> None:
+    """Append several events with one statement: rows in the order given, so positions follow it."""
+    conn.execute(_APPEND, [_row(event, occurred_at) for event in events])
+
+
+def _row(event: DomainEvent, occurred_at: datetime) -> dict[str, Any]:
+    business_date = getattr(event, "business_date", None)
+    return {
+        "event_type": event.event_type,
+        "aggregate_id": event.aggregate_id,
+        "business_date": business_date if isinstance(business_date, date) else None,
+        "occurred_at": occurred_at,
+        "payload": to_payload(event),
+    }
 
 
 @dataclass(frozen=True, slots=True)

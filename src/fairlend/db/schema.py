@@ -25,6 +25,7 @@ TABLE_MODULES = (
     "fairlend.market.tables",
     "fairlend.hardship.tables",
     "fairlend.finance.tables",
+    "fairlend.analytics.tables",
 )
 
 

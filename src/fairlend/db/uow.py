@@ -222,6 +222,13 @@ class UnitOfWork:
         self.bus.dispatch(self, (event,))
         return position
 
+    def publish_many(self, events: Sequence[DomainEvent]) -> None:
+        """Write several events to the outbox in one statement (one round trip, positions in order),
+        then run their in-transaction subscribers as `publish` would, in order."""
+        if events:
+            outbox.append_many(self.conn, events, self.clock.now())
+            self.bus.dispatch(self, events)
+
 
 UnitOfWorkFactory = Callable[..., UnitOfWork]
 

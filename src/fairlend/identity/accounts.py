@@ -64,10 +64,14 @@ def person_role(role: Role | str) -> Role:
 
 
 def execute_unique(uow: UnitOfWork, clash: Conflict, statement: Executable) -> None:
-    """Run a write whose unique constraint a concurrent request may have just taken."""
+    """Run a write whose unique constraint a concurrent request may have just taken.
+
+    No savepoint around it: every caller lets the clash end its unit of work, which rolls the
+    whole transaction back (PostgreSQL's, aborted by the failed write, included), so nothing
+    needs the transaction to survive the error, and a savepoint cost two statements a write.
+    """
     try:
-        with uow.conn.begin_nested():
-            uow.conn.execute(statement)
+        uow.conn.execute(statement)
     except IntegrityError:
         raise clash from None
 
@@ -96,16 +100,10 @@ class Accounts:
         index = self._otp.phone_index(number)
         with self._uow() as uow:
             self._otp.consume(uow, number, code, OtpPurpose.SIGN_UP)
-            taken = uow.conn.execute(
-                select(identity_person.c.id)
-                .where(identity_person.c.role == kind.value)
-                # The same number may hold one borrower and one investor account.
-                .where(identity_person.c.phone_index == index)
-            ).first()
-            if taken is not None:
-                raise Conflict("phone_already_registered", f"this mobile number already has a {kind.value} account")
             now = uow.clock.now()
             person_id = new_id(kind.id_prefix)
+            # The same number may hold one borrower and one investor account: the unique key
+            # (role, phone_index) refuses a second of one role, read first or not.
             execute_unique(
                 uow,
                 Conflict("phone_already_registered", f"this mobile number already has a {kind.value} account"),
@@ -131,8 +129,12 @@ class Accounts:
                 )
             )
             today = uow.clock.business_date()
-            uow.publish(PersonRegistered(person_id, kind, today))
-            uow.publish(KycLevelReached(person_id, KycLevel.PHONE_VERIFIED, KycMethod.ONE_TIME_CODE, today))
+            uow.publish_many(
+                [
+                    PersonRegistered(person_id, kind, today),
+                    KycLevelReached(person_id, KycLevel.PHONE_VERIFIED, KycMethod.ONE_TIME_CODE, today),
+                ]
+            )
             uow.commit()
         return Principal(person_id, kind)
 

@@ -205,13 +205,17 @@ class Certificates:
     def approved(self, person_id: str) -> list[CertificateFacts]:
         """What scoring may use: approved certificates only."""
         with self._uow(read_only=True) as uow:
-            rows = uow.conn.execute(
-                select(identity_certificate)
-                .where(identity_certificate.c.person_id == person_id)
-                .where(identity_certificate.c.status == CertificateStatus.APPROVED.value)
-                .order_by(identity_certificate.c.reviewed_at, identity_certificate.c.id)
-            ).all()
-        return [
-            CertificateFacts(r.id, CertificateKind(r.kind), Money(r.amount_minor, r.currency), r.reviewed_at)
-            for r in rows
-        ]
+            return approved(uow.conn, person_id)
+
+
+def approved(conn: Connection, person_id: str) -> list[CertificateFacts]:
+    """`Certificates.approved` inside the caller's transaction."""
+    rows = conn.execute(
+        select(identity_certificate)
+        .where(identity_certificate.c.person_id == person_id)
+        .where(identity_certificate.c.status == CertificateStatus.APPROVED.value)
+        .order_by(identity_certificate.c.reviewed_at, identity_certificate.c.id)
+    ).all()
+    return [
+        CertificateFacts(r.id, CertificateKind(r.kind), Money(r.amount_minor, r.currency), r.reviewed_at) for r in rows
+    ]

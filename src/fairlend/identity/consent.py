@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy import exists, insert, literal, select, update
+from sqlalchemy.engine import Connection, Row
 
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.identity.accounts import load_person
 from fairlend.identity.events import ConsentGiven, ConsentRevoked
 from fairlend.identity.model import ConsentPurpose, ConsentRecord
-from fairlend.identity.tables import identity_consent
+from fairlend.identity.tables import identity_consent, identity_person
 from fairlend.ids import new_id
 
 TEXT_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,59}$")
@@ -55,18 +55,23 @@ class Consents:
             raise Invalid("invalid_text_version", "name the exact version of the consent text, e.g. credit-inquiry/v3")
         consent_id = new_id("cons")
         with self._uow() as uow:
-            load_person(uow, person_id)
             now = uow.clock.now()
-            uow.conn.execute(
-                insert(identity_consent).values(
-                    person_id=person_id,
-                    id=consent_id,
-                    purpose=kind.value,
-                    institution=institution,
-                    text_version=text_version,
-                    given_at=now,
-                )
-            )
+            # Written only for a person who exists: the check and the write are one statement.
+            values = select(
+                literal(person_id, identity_consent.c.person_id.type),
+                literal(consent_id, identity_consent.c.id.type),
+                literal(kind.value, identity_consent.c.purpose.type),
+                literal(institution, identity_consent.c.institution.type),
+                literal(text_version, identity_consent.c.text_version.type),
+                literal(now, identity_consent.c.given_at.type),
+            ).where(exists().where(identity_person.c.id == person_id))
+            written = uow.conn.execute(
+                insert(identity_consent)
+                .from_select(["person_id", "id", "purpose", "institution", "text_version", "given_at"], values)
+                .returning(identity_consent.c.id)
+            ).first()
+            if written is None:
+                raise NotFound("person_not_found", f"no person {person_id}")
             uow.publish(ConsentGiven(person_id, consent_id, kind, institution, text_version, uow.clock.business_date()))
             uow.commit()
         return ConsentRecord(consent_id, person_id, kind, institution, text_version, now, None)
@@ -111,15 +116,22 @@ class Consents:
 
     def live(self, person_id: str, purpose: ConsentPurpose | str, institution: str = "") -> ConsentRecord | None:
         """The newest unrevoked consent for this purpose (and institution), or None."""
-        kind = parse_purpose(purpose)
         with self._uow(read_only=True) as uow:
-            row = uow.conn.execute(
-                select(identity_consent)
-                .where(identity_consent.c.person_id == person_id)
-                .where(identity_consent.c.purpose == kind.value)
-                .where(identity_consent.c.institution == institution.strip())
-                .where(identity_consent.c.revoked_at.is_(None))
-                .order_by(identity_consent.c.given_at.desc(), identity_consent.c.id.desc())
-                .limit(1)
-            ).first()
-        return _record(row) if row is not None else None
+            return live(uow.conn, person_id, purpose, institution)
+
+
+def live(
+    conn: Connection, person_id: str, purpose: ConsentPurpose | str, institution: str = ""
+) -> ConsentRecord | None:
+    """`Consents.live` inside the caller's transaction."""
+    kind = parse_purpose(purpose)
+    row = conn.execute(
+        select(identity_consent)
+        .where(identity_consent.c.person_id == person_id)
+        .where(identity_consent.c.purpose == kind.value)
+        .where(identity_consent.c.institution == institution.strip())
+        .where(identity_consent.c.revoked_at.is_(None))
+        .order_by(identity_consent.c.given_at.desc(), identity_consent.c.id.desc())
+        .limit(1)
+    ).first()
+    return _record(row) if row is not None else None

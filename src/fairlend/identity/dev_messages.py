@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 
 from fairlend.clock import Clock
 from fairlend.db.uow import UnitOfWorkFactory
@@ -26,6 +26,7 @@ from fairlend.identity.tables import identity_dev_message
 log = logging.getLogger("fairlend.identity")
 _PURPOSE = "dev_message"
 _INDEX = "dev_message_phone"
+PRUNE_EVERY = 50  # sends between two prunes: the table holds at most `keep` + this many
 
 
 class SharedDevMessageSender(DevMessageSender):
@@ -36,21 +37,27 @@ class SharedDevMessageSender(DevMessageSender):
         self._uow = uow
         self._vault = vault
         self._keep = keep
+        self._next_prune = 0  # a process's first send prunes
 
     def send(self, phone_e164: str, text: str, *, code: str, purpose: str) -> None:
         sealed = self._vault.encrypt(json.dumps({"phone": phone_e164, "code": code, "text": text}), _PURPOSE)
         with self._uow() as uow:
-            uow.conn.execute(
-                insert(identity_dev_message).values(
+            newest = uow.conn.execute(
+                insert(identity_dev_message)
+                .values(
                     phone_index=self._vault.blind_index(phone_e164, _INDEX),
                     masked_phone=masked(phone_e164),
                     purpose=purpose,
                     sealed=sealed,
                     sent_at=self._clock.now(),
                 )
-            )
-            newest = uow.conn.execute(select(func.max(identity_dev_message.c.id))).scalar() or 0
-            uow.conn.execute(delete(identity_dev_message).where(identity_dev_message.c.id <= newest - self._keep))
+                .returning(identity_dev_message.c.id)
+            ).scalar_one()
+            if newest >= self._next_prune:
+                # Pruned every PRUNE_EVERY sends, not every send: readers take the newest `keep`
+                # anyway, so the few older rows kept meanwhile are never listed.
+                uow.conn.execute(delete(identity_dev_message).where(identity_dev_message.c.id <= newest - self._keep))
+                self._next_prune = newest + PRUNE_EVERY
             uow.commit()
         log.info("development one-time code %s for %s (%s)", code, masked(phone_e164), purpose)
 

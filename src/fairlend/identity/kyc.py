@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
-from fairlend.errors import Conflict, Invalid
+from fairlend.errors import Conflict, Invalid, NotFound
 from fairlend.identity.accounts import execute_unique, load_person
 from fairlend.identity.checks import check_card_number, check_id_number, check_name, normalise_phone
 from fairlend.identity.events import BankCardBound, KycLevelReached
@@ -35,6 +36,33 @@ def _reach(uow: UnitOfWork, person_id: str, level: KycLevel, method: KycMethod) 
     return KycRecord(level, method, now)
 
 
+_REACH_ONCE = {
+    name: dialect.insert(identity_kyc)
+    .values(person_id=bindparam("p"), level=bindparam("level"), method=bindparam("method"), verified_at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=[identity_kyc.c.person_id, identity_kyc.c.level])
+    .returning(identity_kyc.c.level)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _reached_now(uow: UnitOfWork, person_id: str, level: KycLevel, method: KycMethod) -> KycLevelReached | None:
+    """Record the level unless the person has it already (the key is person and level): the event to
+    publish when this call reached it, None when it was reached before. One statement, no read."""
+    inserted = uow.conn.execute(
+        _REACH_ONCE[uow.dialect], {"p": person_id, "level": level.value, "method": method.value, "at": uow.clock.now()}
+    ).first()
+    return None if inserted is None else KycLevelReached(person_id, level, method, uow.clock.business_date())
+
+
+# The person, and whether the card is bound to them already, in one read.
+_PERSON_AND_CARD = select(
+    identity_person,
+    exists()
+    .where(identity_bank_card.c.person_id == identity_person.c.id, identity_bank_card.c.card_index == bindparam("card"))
+    .label("card_bound"),
+).where(identity_person.c.id == bindparam("p"))
+
+
 class Kyc:
     def __init__(
         self, uow: UnitOfWorkFactory, vault: PiiVault, verifier: BankVerifier, id_scheme: str, phone_region: str
@@ -58,13 +86,7 @@ class Kyc:
             if person.id_number_index is not None:
                 raise Conflict("identity_already_verified", "this account's identity is already verified")
             index = self._vault.blind_index(checked.number, "id_number")
-            other = uow.conn.execute(
-                select(identity_person.c.id)
-                .where(identity_person.c.role == person.role)
-                .where(identity_person.c.id_number_index == index)
-            ).first()
-            if other is not None:
-                raise Conflict("id_number_already_registered", "another account is registered with this ID number")
+            # Another account of the role with this ID number: the unique key (role, id_number_index) refuses it.
             execute_unique(
                 uow,
                 Conflict("id_number_already_registered", "another account is registered with this ID number"),
@@ -86,8 +108,11 @@ class Kyc:
     def bind_bank_card(self, person_id: str, card_number: str, phone: str | None = None) -> BankCard:
         """Bind a real-name card: the bank confirms name, ID number, card and phone belong together."""
         digits = check_card_number(card_number)
+        index = self._vault.blind_index(digits, "card")
         with self._uow() as uow:
-            person = load_person(uow, person_id)
+            person = uow.conn.execute(_PERSON_AND_CARD, {"p": person_id, "card": index}).first()
+            if person is None:
+                raise NotFound("person_not_found", f"no person {person_id}")
             if person.id_number_cipher is None or person.name_cipher is None:
                 raise Conflict("identity_not_verified", "verify your identity before binding a bank card")
             phone_e164 = (
@@ -95,12 +120,8 @@ class Kyc:
                 if phone
                 else self._vault.decrypt(person.phone_cipher, "phone")
             )
-            index = self._vault.blind_index(digits, "card")
-            if uow.conn.execute(
-                select(identity_bank_card.c.id)
-                .where(identity_bank_card.c.person_id == person_id)
-                .where(identity_bank_card.c.card_index == index)
-            ).first():
+            # Checked before the bank is asked: a card bound already costs no verification.
+            if person.card_bound:
                 raise Conflict("card_already_bound", "this card is already bound to your account")
             confirmed = self._verifier.verify(
                 name=self._vault.decrypt(person.name_cipher, "name"),
@@ -126,9 +147,9 @@ class Kyc:
                     verified_at=now,
                 ),
             )
-            uow.publish(BankCardBound(person_id, card_id, uow.clock.business_date()))
-            if not any(r.level is KycLevel.BANK_CARD_VERIFIED for r in levels(uow, person_id)):
-                _reach(uow, person_id, KycLevel.BANK_CARD_VERIFIED, KycMethod.FOUR_ELEMENTS)
+            reached = _reached_now(uow, person_id, KycLevel.BANK_CARD_VERIFIED, KycMethod.FOUR_ELEMENTS)
+            bound = BankCardBound(person_id, card_id, uow.clock.business_date())
+            uow.publish_many([bound] if reached is None else [bound, reached])
             uow.commit()
         return BankCard(card_id, person_id, mask_card(digits), now)
 

@@ -165,6 +165,19 @@ class CertificateFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class InquirySubject:
+    """What an inquiry about a person needs, read in one transaction (`IdentityService.inquiry_subject`).
+
+    `identity` (name and ID number in clear, audit-logged) is there only when `consent` is live and
+    the person has verified an identity: without consent nothing is read in clear."""
+
+    levels: list[KycRecord]
+    consent: ConsentRecord | None
+    identity: ReportingIdentity | None
+    certificates: list[CertificateFacts]
+
+
+@dataclass(frozen=True, slots=True)
 class Certificate:
     """A certificate as its owner and the underwriter see it."""
 

@@ -26,7 +26,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import DomainError, Invalid, RateLimited
@@ -135,8 +135,7 @@ class OtpService:
                     uow.conn.execute(select(func.pg_advisory_xact_lock(key)))
             # Rows older than the daily window no longer count for anything.
             uow.conn.execute(delete(identity_otp).where(identity_otp.c.created_at < now - DAY))
-            self._check_send_limits(uow, index, now)
-            self._check_budgets(uow, client_index, now)
+            self._check_limits(uow, index, client_index, now)
             uow.conn.execute(
                 update(identity_otp)
                 .where(identity_otp.c.phone_index == index, identity_otp.c.purpose == kind.value)
@@ -187,45 +186,56 @@ class OtpService:
             raise
         return OtpSent(issued.masked_phone, issued.expires_at)
 
-    def _check_send_limits(self, uow: UnitOfWork, index: str, now: datetime) -> None:
-        def sent_since(since: datetime) -> int:
-            query = select(func.count()).where(identity_otp.c.phone_index == index, identity_otp.c.created_at > since)
-            return int(uow.conn.execute(query).scalar_one())
+    def _check_limits(self, uow: UnitOfWork, index: str, client_index: str | None, now: datetime) -> None:
+        """The number's limits, then the client's budgets, then the platform's, counted in one read.
 
-        if sent_since(now - timedelta(minutes=1)) >= SENDS_PER_MINUTE:
+        One statement with a filtered count per window (each window ends now), where five round
+        trips each counted one: the rows read are those of the last day that are this number's or
+        this client's, and every row of the last hour (the platform's budget).
+        """
+        t = identity_otp.c
+        minute, hour, day = now - timedelta(minutes=1), now - HOUR, now - DAY
+        number, client = t.phone_index == index, t.client_index == client_index
+        mine = or_(number, t.created_at > hour) if client_index is None else or_(number, client, t.created_at > hour)
+        row = uow.conn.execute(
+            select(
+                func.count().filter(and_(number, t.created_at > minute)),
+                func.count().filter(number),
+                func.count().filter(and_(client, t.created_at > hour)),
+                func.min(t.created_at).filter(and_(client, t.created_at > hour)),
+                func.count().filter(client),
+                func.min(t.created_at).filter(client),
+                func.count().filter(t.created_at > hour),
+                func.min(t.created_at).filter(t.created_at > hour),
+            ).where(t.created_at > day, mine)
+        ).one()
+        number_minute, number_day, client_hour, client_hour_oldest, client_day, client_day_oldest = row[:6]
+        platform_hour, platform_oldest = row[6:]
+        if number_minute >= SENDS_PER_MINUTE:
             raise RateLimited(
                 "code_send_rate_limited", "a code was sent to this number less than a minute ago", retry_after=60
             )
-        if sent_since(now - DAY) >= SENDS_PER_DAY:
+        if number_day >= SENDS_PER_DAY:
             raise RateLimited(
                 "code_send_daily_limit", f"at most {SENDS_PER_DAY} codes a day go to one number", retry_after=86400
             )
-
-    def _check_budgets(self, uow: UnitOfWork, client_index: str | None, now: datetime) -> None:
-        def spent(window: timedelta, *where: ColumnElement[bool]) -> tuple[int, datetime | None]:
-            row = uow.conn.execute(
-                select(func.count(), func.min(identity_otp.c.created_at)).where(
-                    identity_otp.c.created_at > now - window, *where
-                )
-            ).one()
-            return int(row[0]), row[1]
-
         budgets = self._budgets
         if client_index is not None:
-            for window, limit in ((HOUR, budgets.per_client_hour), (DAY, budgets.per_client_day)):
-                count, oldest = spent(window, identity_otp.c.client_index == client_index)
+            for window, limit, count, oldest in (
+                (HOUR, budgets.per_client_hour, client_hour, client_hour_oldest),
+                (DAY, budgets.per_client_day, client_day, client_day_oldest),
+            ):
                 if count >= limit:
                     raise RateLimited(
                         "code_send_client_budget",
                         f"at most {limit} codes in {_window_name(window)} are sent at one client's request",
                         retry_after=_until(oldest, window, now),
                     )
-        count, oldest = spent(HOUR)
-        if count >= budgets.platform_hour:
+        if platform_hour >= budgets.platform_hour:
             raise SendBudgetSpent(
                 "code_send_platform_budget",
                 "the platform has sent as many codes as it may this hour; try again later",
-                retry_after=_until(oldest, HOUR, now),
+                retry_after=_until(platform_oldest, HOUR, now),
             )
 
     def resend_in(self, uow: UnitOfWork, index: str, now: datetime) -> int:

@@ -1,7 +1,8 @@
 """`IdentityService`: the identity context's one entry point.
 
 Other contexts call the facts methods (`person`, `reporting_identity`,
-`contact_point`, `live_consent`, `kyc_levels`, `approved_certificates`) and
+`contact_point`, `live_consent`, `kyc_levels`, `approved_certificates`, and
+`inquiry_subject` for four of them in one transaction) and
 the one-time codes (`otp.issue_code` / `otp.send_code` / `otp.verify_code`). The API, the web
 pages and the CLI use the sub-services (`accounts`, `kyc`, `certificates`,
 `consents`, `tokens`, `sessions`, `audit`).
@@ -17,8 +18,8 @@ from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Conflict, Forbidden, Invalid
 from fairlend.identity import audit
 from fairlend.identity.accounts import Accounts, load_person
-from fairlend.identity.certificates import Certificates
-from fairlend.identity.consent import Consents
+from fairlend.identity.certificates import Certificates, approved
+from fairlend.identity.consent import Consents, live
 from fairlend.identity.files import PersonalFiles
 from fairlend.identity.kyc import Kyc, levels
 from fairlend.identity.maintenance import VaultMaintenance
@@ -27,6 +28,7 @@ from fairlend.identity.model import (
     ConsentPurpose,
     ConsentRecord,
     ContactPoint,
+    InquirySubject,
     KycLevel,
     KycRecord,
     PersonFacts,
@@ -106,6 +108,38 @@ class IdentityService:
             )
             uow.commit()
         return identity
+
+    def inquiry_subject(
+        self, person_id: str, consent_purpose: ConsentPurpose | str, institution: str, purpose: str = "credit_inquiry"
+    ) -> InquirySubject:
+        """`kyc_levels`, `live_consent`, `reporting_identity` and `approved_certificates` in one transaction,
+        for an institution about to inquire about the person (origination: four transactions before).
+
+        The identity is read in clear, and audit-logged as `reporting_identity` logs it, only when
+        the consent is live and an identity is verified; otherwise it is None and nothing is logged.
+        """
+        with self._uow() as uow:
+            row = load_person(uow, person_id)
+            reached = levels(uow, person_id)
+            consent = live(uow.conn, person_id, consent_purpose, institution)
+            identity = None
+            if consent is not None and row.id_number_cipher is not None and row.name_cipher is not None:
+                audit.record(
+                    uow,
+                    actor_id=audit.SYSTEM,
+                    actor_role=audit.SYSTEM,
+                    person_id=person_id,
+                    fields="name,id_number",
+                    purpose=purpose,
+                )
+                identity = ReportingIdentity(
+                    self.vault.decrypt(row.name_cipher, "name"),
+                    self.vault.decrypt(row.id_number_cipher, "id_number"),
+                    row.id_scheme,
+                )
+            found = InquirySubject(reached, consent, identity, approved(uow.conn, person_id))
+            uow.commit()
+        return found
 
     def contact_point(self, person_id: str, purpose: str = "collections_contact") -> ContactPoint:
         """The person's own mobile number, for the contact gateway; logged as the system's use."""

@@ -5,7 +5,7 @@ for every write to the loan and for a rebuild, and the API serves them or, where
 no answer of today is stored, these bytes rendered on the spot. The API's
 `LoanPublic` model stays the contract (its OpenAPI document);
 `tests/api/test_lending_models.py` holds these bytes equal to the model's own
-JSON for any amounts, currencies, dates and states. A loan's answer is 31 fields
+JSON for any amounts, currencies, dates and states. A loan's answer is 33 fields
 and a schedule of 8 more per installment, 73 amounts for a year's loan: built as
 models and validated field by field it cost as much as reading the loan.
 """
@@ -70,6 +70,8 @@ def loan_fields(d: LoanDetail) -> dict[str, Any]:
         "next_due_amount": m(f.next_due_amount),
         "charged_off_amount": m(d.charged_off),
         "recovered_amount": m(d.recovered),
+        "approved_amount": None if d.approved is None else m(d.approved),
+        "tranches": d.tranches,
         "schedule": [
             {
                 "seq": i.seq,

@@ -190,6 +190,8 @@ def detail_of(uow: UnitOfWork, row: Row[Any], insts: list[Row[Any]]) -> LoanDeta
         origination_fee=money(row.fee_amount),
         schedule=tuple(views),
         grade=row.grade,
+        approved=money(row.approved_amount) if row.approved_amount else None,
+        tranches=row.tranches,
     )
 
 

@@ -122,6 +122,8 @@ class LoanDetail:
     origination_fee: Money  # agreed in the offer: kept back from the proceeds or financed in the principal
     schedule: tuple[InstallmentView, ...] = field(default=())
     grade: str = ""  # the risk grade it was offered at (lending/grades.py); "" where none is known
+    approved: Money | None = None  # a multi-disbursement loan's approved amount (None: disbursed once)
+    tranches: int = 1  # how many tranches were paid out (`principal` is their sum)
 
     @property
     def disbursed(self) -> Money:

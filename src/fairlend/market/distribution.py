@@ -7,8 +7,9 @@ came in). At end-of-day the day's receipts take a batch and are shared
 among their loans' notes SET-BASED and without a row per note: each loan's
 receipts of the batch are summed into its cumulative row (`market_loan_share`,
 one row per loan per batch in `market_loan_batch`); a note's part of each
-cumulative amount is floor(C * w / W) (`positions.py`), so the holders' totals
-are a read of the notes joined to those rows, grouped by holder. The units the
+cumulative amount is floor(C * w / W) (`positions.py`), so each holder's total
+is the notes joined to those rows, each share added to the holder's running
+row of the batch (`market_holder_batch`). The units the
 floors leave are held by the loan until its epoch ends (`epochs.py`). Then one
 UPDATE of the wallets and one journal entry per currency for the whole batch,
 aggregated per holder.
@@ -72,26 +73,10 @@ class DistributionReport:
     shares: int = 0  # loans shared (one row each: no row per note)
 
 
-def _holder_totals(uow: UnitOfWork, batch_id: str) -> list[payout.HolderTotal]:
-    """Each non-platform holder's totals of the batch by currency and kind (one read, see `sql.HOLDER_TOTALS`)."""
-    params = {"batch_id": batch_id}
-    rows = uow.conn.execute(sql.HOLDER_TOTALS, params).all()
-    if any(r.currency != r.other for r in rows):  # a holder paid in two currencies: group by currency too
-        return [
-            payout.HolderTotal(r.holder_id, r.holder_kind, r.currency, r.kind, int(r.principal), int(r.fee), int(r.net))
-            for r in uow.conn.execute(sql.HOLDER_TOTALS_BY_CURRENCY, params)
-        ]
-    totals = []
-    for r in rows:
-        for kind, principal, fee, net in (
-            (RepaymentKind.REPAYMENT.value, r.principal, r.fee, r.net),
-            (RepaymentKind.RECOVERY.value, 0, r.recovery_fee, r.recovery_net),
-        ):
-            if principal or fee or net:
-                totals.append(
-                    payout.HolderTotal(r.holder_id, r.holder_kind, r.currency, kind, int(principal), int(fee), int(net))
-                )
-    return totals
+def _add_holder_totals(uow: UnitOfWork, batch_id: str) -> None:
+    """Each non-platform holder's running row of the batch, from the notes of its loans (`sql.HOLDER_TOTALS_*`)."""
+    by_note = uow.dialect == "sqlite"
+    uow.conn.execute(sql.HOLDER_TOTALS_BY_NOTE if by_note else sql.HOLDER_TOTALS_GROUPED, {"batch_id": batch_id})
 
 
 class Distribution:
@@ -254,11 +239,14 @@ class Distribution:
         if heavy is not None:
             raise Invalid("loan_too_heavy_to_share", f"loan {heavy}: its notes weigh more than 3e9 minor units")
         conn.execute(sql.ADVANCE_LOANS, params)
-        totals = _holder_totals(uow, batch_id)
+        _add_holder_totals(uow, batch_id)
         # Each loan once, in loan order: a loan paid off and recovered in one batch ends one epoch.
         ending = sorted({*conn.execute(sql.PAID_OFF, params).scalars(), *conn.execute(sql.RECOVERED, params).scalars()})
+        released: list[payout.HolderTotal] = []
         for loan_id_ending in ending:
-            totals += epochs.close(uow, loan_id_ending, batch_id, business_date)
+            released += epochs.close(uow, loan_id_ending, batch_id, business_date)
+        payout.record(uow, batch_id, released)
+        totals = payout.batch_totals(uow, batch_id)
         payout.credit_wallets(uow, totals)
         entry_ids = payout.post(uow, self._ledger, totals, business_date, batch_id)
         shares = int(shared)

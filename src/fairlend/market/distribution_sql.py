@@ -1,10 +1,11 @@
 """The statements of set-based distribution (`distribution.py`): per loan and per holder, never per note.
 
 A batch writes one row per loan (`market_loan_batch`: its cumulative amounts
-before and after) and advances the loan's cumulative row; the holders' totals
-are a read of the notes joined to those rows, each note's share being
-floor(after * w / W) - floor(before * w / W) (monotone: never negative). Plain
-SQL text that reads the same on SQLite and PostgreSQL.
+before and after) and advances the loan's cumulative row; the notes joined to
+those rows give each note's share, floor(after * w / W) - floor(before * w / W)
+(monotone: never negative), added to its holder's row of the batch
+(`market_holder_batch`, one per holder). Plain SQL text that reads the same on
+SQLite and PostgreSQL, but for how the holders' rows are summed.
 """
 
 from __future__ import annotations
@@ -81,36 +82,73 @@ def _delta(x: str) -> str:
     return f"{_part(x + '_after')} - {_part(x + '_before')}"
 
 
-# Each non-platform holder's share of each loan of the batch: the difference of its floors.
-_BATCH_SHARES = f"""WITH x AS (
+# Each non-platform note's share of each loan of the batch, the difference of its floors, its
+# repayment and recovery parts apart (a loan's batch row is one or the other).
+_NOTE_SHARES = f"""WITH x AS (
         SELECT n.holder_id, n.holder_kind, b.currency, b.kind,
                {_delta("principal")} AS p, {_delta("fee")} AS f, {_delta("net")} AS m
           FROM market_loan_batch b
           JOIN (SELECT holder_id, holder_kind, loan_id, outstanding_minor + charged_off_minor AS w
                   FROM market_note WHERE holder_kind <> 'platform') n ON n.loan_id = b.loan_id
          WHERE b.batch_id = :batch_id AND b.weight_minor > 0 AND n.w > 0
+    ), y AS (
+        SELECT holder_id, holder_kind, currency,
+               CASE WHEN kind = 'recovery' THEN 0 ELSE p END AS p,
+               CASE WHEN kind = 'recovery' THEN 0 ELSE f END AS f,
+               CASE WHEN kind = 'recovery' THEN 0 ELSE m END AS m,
+               CASE WHEN kind = 'recovery' THEN f ELSE 0 END AS rf,
+               CASE WHEN kind = 'recovery' THEN m ELSE 0 END AS rm
+          FROM x
     )"""
 
-# Each non-platform holder's totals of the batch, by kind: the notes of the batch's loans joined to
-# their loan's row, each note's share the difference of its floors, summed per holder (`currency <>
-# other` flags the rare holder paid in two currencies in one batch: HOLDER_TOTALS_BY_CURRENCY).
-HOLDER_TOTALS = text(
+_HOLDER_COLUMNS = (
+    "batch_id, holder_id, currency, holder_kind, principal_minor, fee_minor, net_minor, "
+    "recovery_fee_minor, recovery_net_minor"
+)
+_ADD = ", ".join(
+    f"{c} = market_holder_batch.{c} + excluded.{c}"
+    for c in ("principal_minor", "fee_minor", "net_minor", "recovery_fee_minor", "recovery_net_minor")
+)
+# A holder's row of the batch made or added to (a new row, or the running total grown).
+ADD_TO_HOLDER = f"ON CONFLICT (batch_id, holder_id, currency) DO UPDATE SET {_ADD}"
+
+# Each non-platform holder's running total of the batch, note by note: each note's share is added
+# to its holder's row (SQLite: one B-tree lookup among the batch's holders per note; a `GROUP BY
+# holder` sorted all the batch's notes first, most of a batch's time). `WHERE true` tells SQLite's
+# parser the ON CONFLICT belongs to the INSERT.
+HOLDER_TOTALS_BY_NOTE = text(
     f"""
-    {_BATCH_SHARES}
-    SELECT holder_id, MIN(holder_kind) AS holder_kind, MIN(currency) AS currency, MAX(currency) AS other,
-           SUM(CASE WHEN kind = 'recovery' THEN 0 ELSE p END) AS principal,
-           SUM(CASE WHEN kind = 'recovery' THEN 0 ELSE f END) AS fee,
-           SUM(CASE WHEN kind = 'recovery' THEN 0 ELSE m END) AS net,
-           SUM(CASE WHEN kind = 'recovery' THEN f ELSE 0 END) AS recovery_fee,
-           SUM(CASE WHEN kind = 'recovery' THEN m ELSE 0 END) AS recovery_net
-      FROM x GROUP BY holder_id
+    INSERT INTO market_holder_batch ({_HOLDER_COLUMNS})
+    {_NOTE_SHARES}
+    SELECT :batch_id, holder_id, currency, holder_kind, p, f, m, rf, rm FROM y WHERE true
+    {ADD_TO_HOLDER}
     """
 )
-HOLDER_TOTALS_BY_CURRENCY = text(
+# The same rows grouped first (PostgreSQL hashes a GROUP BY, and refuses an upsert that meets one
+# row twice in a statement).
+HOLDER_TOTALS_GROUPED = text(
     f"""
-    {_BATCH_SHARES}
-    SELECT holder_id, holder_kind, currency, kind, SUM(p) AS principal, SUM(f) AS fee, SUM(m) AS net
-      FROM x GROUP BY holder_id, holder_kind, currency, kind
+    INSERT INTO market_holder_batch ({_HOLDER_COLUMNS})
+    {_NOTE_SHARES}
+    SELECT :batch_id, holder_id, currency, MIN(holder_kind), SUM(p), SUM(f), SUM(m), SUM(rf), SUM(rm)
+      FROM y GROUP BY holder_id, currency
+    """
+)
+# One holder's row of a batch added to (the held units an epoch's end paid them).
+ADD_HOLDER_TOTAL = text(
+    f"""
+    INSERT INTO market_holder_batch ({_HOLDER_COLUMNS})
+    VALUES (:batch_id, :holder_id, :currency, :holder_kind, :principal, :fee, :net, :recovery_fee, :recovery_net)
+    {ADD_TO_HOLDER}
+    """
+)
+# The batch's holders' totals, in holder order (the wallets are credited in that order).
+HOLDER_TOTALS = text(
+    """
+    SELECT holder_id, holder_kind, currency, principal_minor AS principal, fee_minor AS fee, net_minor AS net,
+           recovery_fee_minor AS recovery_fee, recovery_net_minor AS recovery_net
+      FROM market_holder_batch WHERE batch_id = :batch_id
+     ORDER BY holder_id, currency
     """
 )
 

@@ -145,6 +145,7 @@ def settle(uow: UnitOfWork, ledger: Ledger, loan_id: str, business_date: date) -
     totals = close(uow, loan_id, batch_id, business_date)
     if not totals:
         return
+    payout.record(uow, batch_id, totals)
     payout.credit_wallets(uow, totals)
     entry_ids = payout.post(uow, ledger, totals, business_date, batch_id)
     uow.conn.execute(

@@ -17,6 +17,7 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.ledger.service import Ledger
 from fairlend.lending.model import RepaymentKind
+from fairlend.market import distribution_sql as sql
 from fairlend.market.model import HolderKind
 from fairlend.market.reconcile import DISTRIBUTION_KIND
 
@@ -33,6 +34,47 @@ class HolderTotal:
     principal: int
     fee: int
     net: int
+
+
+def record(uow: UnitOfWork, batch_id: str, totals: list[HolderTotal]) -> None:
+    """The totals added to their holders' rows of the batch (`market_holder_batch`)."""
+    sums: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for t in totals:
+        row = sums[(t.holder_id, t.currency, t.holder_kind)]
+        if t.kind == RepaymentKind.RECOVERY.value:
+            row[3] += t.fee
+            row[4] += t.net
+        else:
+            row[0] += t.principal
+            row[1] += t.fee
+            row[2] += t.net
+    rows = [
+        {
+            "batch_id": batch_id,
+            "holder_id": holder,
+            "currency": currency,
+            "holder_kind": kind,
+            **dict(zip(("principal", "fee", "net", "recovery_fee", "recovery_net"), minor, strict=True)),
+        }
+        for (holder, currency, kind), minor in sorted(sums.items())
+    ]
+    if rows:
+        uow.conn.execute(sql.ADD_HOLDER_TOTAL, rows)
+
+
+def batch_totals(uow: UnitOfWork, batch_id: str) -> list[HolderTotal]:
+    """Every holder's totals of the batch by currency and kind, from their rows (in holder order)."""
+    totals = []
+    for r in uow.conn.execute(sql.HOLDER_TOTALS, {"batch_id": batch_id}):
+        for kind, principal, fee, net in (
+            (RepaymentKind.REPAYMENT.value, r.principal, r.fee, r.net),
+            (RepaymentKind.RECOVERY.value, 0, r.recovery_fee, r.recovery_net),
+        ):
+            if principal or fee or net:
+                totals.append(
+                    HolderTotal(r.holder_id, r.holder_kind, r.currency, kind, int(principal), int(fee), int(net))
+                )
+    return totals
 
 
 def credit_wallets(uow: UnitOfWork, totals: list[HolderTotal]) -> None:

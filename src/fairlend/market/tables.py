@@ -246,6 +246,23 @@ market_loan_batch = Table(
     Index("ix_market_loan_batch_loan", "loan_id", "epoch"),
 )
 
+# What each holder received of one batch, per currency (market_0009): a running total per holder,
+# summed note by note from the batch's floor shares (`distribution_sql.HOLDER_TOTALS`), plus the held
+# units an epoch's end paid them in it. The wallets and the ledger entry are paid from these rows.
+market_holder_batch = Table(
+    "market_holder_batch",
+    metadata,
+    Column("batch_id", String(40), primary_key=True),
+    Column("holder_id", String(40), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("holder_kind", String(10), nullable=False),  # investor | partner (the platform is paid nothing)
+    Column("principal_minor", BigInteger, nullable=False),
+    Column("fee_minor", BigInteger, nullable=False),
+    Column("net_minor", BigInteger, nullable=False),
+    Column("recovery_fee_minor", BigInteger, nullable=False),
+    Column("recovery_net_minor", BigInteger, nullable=False),
+)
+
 # A note's weight in an epoch that has ended, and the held units it was paid when it ended
 # (largest remainder): the history of a note (`positions.note_shares`) reads past epochs here.
 market_note_epoch = Table(

@@ -14,7 +14,9 @@ from fairlend.bureau.client import ConsentAttestation as BureauConsent
 from fairlend.bureau.client import CreditReport as BureauReport
 from fairlend.bureau.client import InquiryKind, InquiryPurpose
 from fairlend.errors import Forbidden
-from fairlend.identity.model import ConsentPurpose, KycLevel
+from fairlend.identity.model import CertificateFacts as IdentityCertificate
+from fairlend.identity.model import ConsentPurpose, KycLevel, KycRecord
+from fairlend.identity.model import ConsentRecord as IdentityConsent
 from fairlend.identity.pii import VaultError
 from fairlend.identity.service import IdentityService as IdentityContext
 from fairlend.money import Money
@@ -23,6 +25,7 @@ from fairlend.origination.ports import (
     ConsentAttestation,
     ConsentRecord,
     CreditReport,
+    InquirySubject,
     KycLevels,
     ReportAccount,
     ReportingIdentity,
@@ -48,35 +51,32 @@ class IdentityAdapter:
         self._identity = identity
 
     def kyc_levels(self, person_id: str) -> KycLevels:
-        reached = {record.level for record in self._identity.kyc_levels(person_id)}
-        return KycLevels(
-            phone_verified=KycLevel.PHONE_VERIFIED in reached,
-            identity_verified=KycLevel.IDENTITY_VERIFIED in reached,
-            bank_card_verified=KycLevel.BANK_CARD_VERIFIED in reached,
-        )
+        return _kyc(self._identity.kyc_levels(person_id))
 
     def approved_certificates(self, person_id: str) -> list[CertificateFacts]:
-        return [
-            CertificateFacts(c.kind.value, c.amount, c.approved_at)
-            for c in self._identity.approved_certificates(person_id)
-        ]
+        return _certificates(self._identity.approved_certificates(person_id))
 
     def live_consent(self, person_id: str, purpose: str, institution: str) -> ConsentRecord | None:
-        record = self._identity.live_consent(person_id, ConsentPurpose(purpose), institution)
-        if record is None or not record.is_live:
-            return None
-        return ConsentRecord(
-            record.consent_id,
-            record.person_id,
-            record.purpose.value,
-            record.institution,
-            record.given_at,
-            record.text_version,
-        )
+        return _consent(self._identity.live_consent(person_id, ConsentPurpose(purpose), institution))
 
     def reporting_identity(self, person_id: str) -> ReportingIdentity:
         found = self._identity.reporting_identity(person_id, purpose="credit_inquiry")
         return ReportingIdentity(found.name, found.id_number, found.id_scheme)
+
+    def inquiry_subject(self, person_id: str, consent_purpose: str, institution: str) -> InquirySubject:
+        found = self._identity.inquiry_subject(
+            person_id, ConsentPurpose(consent_purpose), institution, purpose="credit_inquiry"
+        )
+        consent = _consent(found.consent)
+        clear = found.identity
+        return InquirySubject(
+            _kyc(found.levels),
+            consent,
+            None
+            if consent is None or clear is None
+            else ReportingIdentity(clear.name, clear.id_number, clear.id_scheme),
+            _certificates(found.certificates),
+        )
 
     def seal(self, value: str, purpose: str) -> str:
         return self._identity.vault.encrypt(value, purpose)
@@ -86,6 +86,32 @@ class IdentityAdapter:
             return self._identity.vault.decrypt(sealed, purpose)
         except VaultError as exc:  # the port's callers know ValueError: "cannot be opened"
             raise ValueError(str(exc)) from exc
+
+
+def _kyc(records: list[KycRecord]) -> KycLevels:
+    reached = {record.level for record in records}
+    return KycLevels(
+        phone_verified=KycLevel.PHONE_VERIFIED in reached,
+        identity_verified=KycLevel.IDENTITY_VERIFIED in reached,
+        bank_card_verified=KycLevel.BANK_CARD_VERIFIED in reached,
+    )
+
+
+def _certificates(found: list[IdentityCertificate]) -> list[CertificateFacts]:
+    return [CertificateFacts(c.kind.value, c.amount, c.approved_at) for c in found]
+
+
+def _consent(record: IdentityConsent | None) -> ConsentRecord | None:
+    if record is None or not record.is_live:
+        return None
+    return ConsentRecord(
+        record.consent_id,
+        record.person_id,
+        record.purpose.value,
+        record.institution,
+        record.given_at,
+        record.text_version,
+    )
 
 
 def attest(consent: ConsentAttestation, subject: ReportingIdentity, institution_id: str) -> BureauConsent:

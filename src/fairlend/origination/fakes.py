@@ -18,6 +18,7 @@ from fairlend.origination.ports import (
     ConsentAttestation,
     ConsentRecord,
     CreditReport,
+    InquirySubject,
     KycLevels,
     QuoteRequest,
     ReportAccount,
@@ -64,6 +65,12 @@ class FakeIdentity:
             return self.identities[person_id]
         except KeyError:
             raise NotFound("person_not_found", f"no identity for {person_id}") from None
+
+    def inquiry_subject(self, person_id: str, consent_purpose: str, institution: str) -> InquirySubject:
+        consent = self.live_consent(person_id, consent_purpose, institution)
+        # Read in clear (an unknown person is not found) only with consent, as identity does it.
+        identity = self.reporting_identity(person_id) if consent is not None else None
+        return InquirySubject(self.kyc_levels(person_id), consent, identity, self.approved_certificates(person_id))
 
     def seal(self, value: str, purpose: str) -> str:
         # Reversible but never the clear text: a test can see it was sealed, and for what.

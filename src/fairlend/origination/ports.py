@@ -59,6 +59,17 @@ class ReportingIdentity:
     id_scheme: str
 
 
+@dataclass(frozen=True, slots=True)
+class InquirySubject:
+    """What an inquiry about a person needs, read at once: `identity` only with a live `consent`
+    and a verified identity (nothing is read in clear without consent)."""
+
+    kyc: KycLevels
+    consent: ConsentRecord | None
+    identity: ReportingIdentity | None
+    certificates: list[CertificateFacts]
+
+
 class IdentityService(Protocol):
     def kyc_levels(self, person_id: str) -> KycLevels: ...
 
@@ -67,6 +78,11 @@ class IdentityService(Protocol):
     def live_consent(self, person_id: str, purpose: str, institution: str) -> ConsentRecord | None: ...
 
     def reporting_identity(self, person_id: str) -> ReportingIdentity: ...
+
+    def inquiry_subject(self, person_id: str, consent_purpose: str, institution: str) -> InquirySubject:
+        """`kyc_levels`, `live_consent`, `approved_certificates` and, when the consent is live and the
+        identity verified, `reporting_identity`, in one call."""
+        ...
 
     def seal(self, value: str, purpose: str) -> str:
         """Encrypt what origination stores about a person (the day's self-check) with identity's keys."""
@@ -238,6 +254,9 @@ class UnwiredIdentity:
         raise self._fail()
 
     def reporting_identity(self, person_id: str) -> ReportingIdentity:
+        raise self._fail()
+
+    def inquiry_subject(self, person_id: str, consent_purpose: str, institution: str) -> InquirySubject:
         raise self._fail()
 
 

@@ -38,9 +38,11 @@ from fairlend.origination.model import (
 from fairlend.origination.ports import (
     BureauClient,
     ConsentAttestation,
+    ConsentRecord,
     CreditReport,
     FundingPort,
     IdentityService,
+    InquirySubject,
     KycLevels,
     LendingService,
     PlatformFunding,
@@ -142,11 +144,12 @@ class OriginationService(Acceptance):
 
     # -- facts ---------------------------------------------------------------------
     def _facts(
-        self, kyc: KycLevels, borrower_id: str, report: CreditReport, requested: Money | None, stated: Money | None
+        self, subject: InquirySubject, report: CreditReport, requested: Money | None, stated: Money | None
     ) -> ApplicantFacts:
         """Map identity's and the bureau's answers onto what scoring knows; nothing else crosses."""
+        kyc = subject.kyc
         certificates = []
-        for c in self.identity.approved_certificates(borrower_id):
+        for c in subject.certificates:
             try:
                 kind = CertificateKind(c.kind)
             except ValueError:
@@ -174,7 +177,9 @@ class OriginationService(Acceptance):
 
     def _consent(self, borrower_id: str, purpose: str, code: str, detail: str) -> ConsentAttestation:
         """The person's live consent naming this institution, as the bureau must see it (CN-14)."""
-        consent = self.identity.live_consent(borrower_id, purpose, self.institution)
+        return self._attested(self.identity.live_consent(borrower_id, purpose, self.institution), code, detail)
+
+    def _attested(self, consent: ConsentRecord | None, code: str, detail: str) -> ConsentAttestation:
         if consent is None:
             rule = self.profile.bureau.inquiry_consent_rule
             raise Forbidden(code, f"{detail} ({rule})", rule=rule)
@@ -183,14 +188,16 @@ class OriginationService(Acceptance):
         )
 
     def _soft(self, borrower_id: str, purpose: str, requested: Money | None, stated: Money | None) -> _Pulled:
-        kyc = self.identity.kyc_levels(borrower_id)
-        # Checked before the person's identity is read in clear: without consent nothing reaches the bureau.
-        consent = self._consent(
-            borrower_id, SELF_CHECK_CONSENT_PURPOSE, "self_check_consent_required", SELF_CHECK_CONSENT_DETAIL
+        # One call to identity: the identity comes back in clear only with a live consent, so
+        # without consent nothing is read in clear and nothing reaches the bureau.
+        subject = self.identity.inquiry_subject(borrower_id, SELF_CHECK_CONSENT_PURPOSE, self.institution)
+        consent = self._attested(subject.consent, "self_check_consent_required", SELF_CHECK_CONSENT_DETAIL)
+        if subject.identity is None:
+            raise Conflict("identity_not_verified", f"{borrower_id} has not verified an identity")
+        report = self.bureau.soft_inquiry(
+            subject.identity, institution=self.institution, purpose=purpose, consent=consent
         )
-        subject = self.identity.reporting_identity(borrower_id)
-        report = self.bureau.soft_inquiry(subject, institution=self.institution, purpose=purpose, consent=consent)
-        return _Pulled(kyc, report, self._facts(kyc, borrower_id, report, requested, stated))
+        return _Pulled(subject.kyc, report, self._facts(subject, report, requested, stated))
 
     def _check_money(self, amount: Money, term_months: int) -> None:
         if amount.currency != self.profile.currency:
@@ -329,17 +336,18 @@ class OriginationService(Acceptance):
                 "inquiry_disclosure_not_acknowledged",
                 "read what a hard inquiry costs (GET the inquiry disclosure) and acknowledge it first",
             )
-        kyc = self.identity.kyc_levels(borrower_id)
-        if not kyc.identity_verified:
+        subject = self.identity.inquiry_subject(borrower_id, CONSENT_PURPOSE, self.institution)
+        if not subject.kyc.identity_verified:
             raise Conflict("identity_not_verified", "verify your identity before applying")
-        consent = self._consent(
-            borrower_id, CONSENT_PURPOSE, "consent_required", "a hard inquiry needs your consent to this institution"
+        consent = self._attested(
+            subject.consent, "consent_required", "a hard inquiry needs your consent to this institution"
         )
-        subject = self.identity.reporting_identity(borrower_id)
+        if subject.identity is None:
+            raise Conflict("identity_not_verified", f"{borrower_id} has not verified an identity")
         report = self.bureau.hard_inquiry(
-            subject, institution=self.institution, purpose=INQUIRY_PURPOSE, consent=consent
+            subject.identity, institution=self.institution, purpose=INQUIRY_PURPOSE, consent=consent
         )
-        facts = self._facts(kyc, borrower_id, report, amount, stated_monthly_income)
+        facts = self._facts(subject, report, amount, stated_monthly_income)
         today = self._clock.business_date()
         assessment = self.scoring.assess(facts, today)
         outcome = self._outcome(facts, assessment, amount)

@@ -78,6 +78,8 @@ class LoanPublic(BaseModel):
     next_due_amount: MoneyPublic
     charged_off_amount: MoneyPublic
     recovered_amount: MoneyPublic
+    approved_amount: MoneyPublic | None  # a multi-disbursement loan's (null: disbursed once); principal is paid out
+    tranches: int  # how many tranches were paid out (1 for a loan disbursed once)
     schedule: list[InstallmentPublic]
 
     @classmethod
@@ -114,6 +116,8 @@ class LoanPublic(BaseModel):
             next_due_amount=MoneyPublic.of(f.next_due_amount),
             charged_off_amount=MoneyPublic.of(d.charged_off),
             recovered_amount=MoneyPublic.of(d.recovered),
+            approved_amount=None if d.approved is None else MoneyPublic.of(d.approved),
+            tranches=d.tranches,
             schedule=[
                 InstallmentPublic(
                     seq=i.seq,
