@@ -6,7 +6,9 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from fairlend.bootstrap import Container
 from fairlend.finance.model import classify
@@ -128,6 +130,34 @@ def test_a_loan_moving_between_classes_has_its_latest_move_as_its_only_current_c
             if code != codes[0]
         }
     assert len([c for c in _changes(profiled) if c[0] == loan_id]) == len(path)
+
+
+def test_a_second_current_class_for_a_loan_is_refused_by_the_database(profiled: Container) -> None:
+    finance = profiled.profile.finance
+    (loan_id,) = _book(profiled, 1)
+    day = profiled.clock.business_date()
+    _set_dpd(profiled, loan_id, finance.classes[1].from_dpd)
+    with profiled.uow() as uow:
+        profiled.finance.classifier.run(uow, day)
+        uow.commit()
+    (row,) = _changes(profiled)
+    with pytest.raises(IntegrityError), profiled.uow() as uow:
+        uow.conn.execute(
+            insert(finance_class_change).values(
+                borrower_id="brw_0",
+                loan_id=loan_id,
+                business_date=day + timedelta(days=1),
+                currency=profiled.profile.currency,
+                from_class=finance.classes[1].code,
+                to_class=finance.classes[2].code,
+                dpd=finance.classes[2].from_dpd,
+                restructured=0,
+                latest=1,
+            )
+        )
+        uow.commit()
+    assert _changes(profiled) == [row]
+    assert _classes(profiled) == {loan_id: finance.classes[1].code}
 
 
 def test_a_restructured_loan_stays_at_least_at_the_profiles_floor_for_its_observation_period(

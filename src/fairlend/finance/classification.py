@@ -14,7 +14,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, insert, literal, select, text, tuple_, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    MetaData,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.finance.tables import finance_class_change
@@ -24,6 +39,26 @@ from fairlend.lending.exposures import active_exposures
 _DAY = bindparam("day", type_=finance_class_change.c.business_date.type)
 BULK_MOVES = 10_000  # a day with this many moves refreshes the planner's statistics (PostgreSQL)
 _OBSERVED_AFTER = bindparam("observed_after", type_=finance_class_change.c.business_date.type)
+_COLUMNS = [
+    "borrower_id",
+    "loan_id",
+    "business_date",
+    "currency",
+    "from_class",
+    "to_class",
+    "dpd",
+    "restructured",
+    "latest",
+]
+# The day's moves, staged once per run (a temporary table, dropped in the run's transaction): the movers'
+# previous rows are retired from them before the moves are recorded, so at no moment does a loan hold two
+# current rows (the unique index over `latest` = 1), and the book is classified once, not once per statement.
+_moves = Table(
+    "finance_class_move",
+    MetaData(),
+    *(Column(name, finance_class_change.c[name].type, nullable=False) for name in _COLUMNS),
+    prefixes=["TEMPORARY"],
+)
 
 
 def class_by_days(
@@ -57,8 +92,9 @@ class Classifier:
     """Built once per profile: the statements are prebuilt, a run binds the day.
 
     A move writes one row: the change, flagged `latest` when it leaves the first class. The loan's
-    previous latest change (if it had one) is then unflagged, so the first classification of a book
-    writes one row per loan and a later move one row and one flag.
+    previous latest change (if it had one) is unflagged first, so a loan never holds two current rows
+    (a unique index refuses it); the first classification of a book writes one row per loan and a
+    later move one row and one flag.
     """
 
     def __init__(self, finance: FinanceProfile) -> None:
@@ -92,29 +128,19 @@ class Classifier:
             .select_from(joined)
             .where(new_class != old_class)
         )
+        m = _moves.c
+        self._stage = insert(_moves).from_select(_COLUMNS, changed)
+        # Only a loan that left a class other than the first has a latest row to retire: by its key
+        # (borrower, loan), a probe per mover, never a walk through the history.
         c = finance_class_change.c
-        self._record = insert(finance_class_change).from_select(
-            [
-                "borrower_id",
-                "loan_id",
-                "business_date",
-                "currency",
-                "from_class",
-                "to_class",
-                "dpd",
-                "restructured",
-                "latest",
-            ],
-            changed,
-        )
-        # Only a loan that left a class other than the first had a latest row to retire.
-        # By the key (borrower, loan): a probe per mover, never a walk through the history before the day.
-        todays = select(c.borrower_id, c.loan_id).where(c.business_date == _DAY, c.from_class != self.base)
+        movers = select(m.borrower_id, m.loan_id).where(m.from_class != self.base)
         self._retire = (
             update(finance_class_change)
-            .where(c.latest == 1, tuple_(c.borrower_id, c.loan_id).in_(todays), c.business_date < _DAY)
+            .where(c.latest == 1, tuple_(c.borrower_id, c.loan_id).in_(movers))
             .values(latest=0)
         )
+        self._record = insert(finance_class_change).from_select(_COLUMNS, select(*(m[name] for name in _COLUMNS)))
+        self._staged = select(func.count()).select_from(_moves)
         self._already = select(func.count()).select_from(finance_class_change).where(c.business_date == _DAY)
 
     def run(self, uow: UnitOfWork, day: date) -> int:
@@ -122,11 +148,17 @@ class Classifier:
         params = {"day": day, "observed_after": day - timedelta(days=self.finance.restructured_observation_days)}
         if uow.conn.execute(self._already, params).scalar():
             return 0
-        uow.conn.execute(self._record, params)
-        # Counted, not the INSERT's rowcount: psycopg reports -1 for an INSERT ... SELECT through a CTE'd query.
-        count = int(uow.conn.execute(self._already, params).scalar() or 0)
+        # A failed run's table may outlive its transaction on a pooled connection (SQLite's driver runs DDL
+        # outside the transaction it has not begun yet): start from none.
+        _moves.drop(uow.conn, checkfirst=True)
+        _moves.create(uow.conn)
+        uow.conn.execute(self._stage, params)
+        count = int(uow.conn.execute(self._staged).scalar() or 0)
         if count:
-            uow.conn.execute(self._retire, params)
+            # Retire first, then record: the unique index over the current rows holds after every statement.
+            uow.conn.execute(self._retire)
+            uow.conn.execute(self._record)
+        _moves.drop(uow.conn)
         if count >= BULK_MOVES and uow.conn.dialect.name == "postgresql":
             # A mass move (a book classified for the first time) changes the flagged rows' share of the
             # table at once; until autovacuum's ANALYZE comes round the planner believes a few hundred

@@ -27,13 +27,15 @@ finance_class_change = Table(
     # 1 on the loan's latest change when it left the first class: its current class (finance_0006).
     Column("latest", Integer, nullable=False, server_default="0"),
     Index("ix_finance_class_change_date", "business_date"),
-    # Over the current classes only, and covering what their readers need: the daily join reads this
-    # index (an index-only scan on PostgreSQL), never the history that grows with every move.
+    # One current class per loan, refused by the database otherwise (a move retires the previous one first).
+    # Over the current classes only, and covering the daily join on PostgreSQL (to_class included: an
+    # index-only scan), never the history that grows with every move.
     Index(
         "ix_finance_class_change_latest",
         "borrower_id",
         "loan_id",
-        "to_class",
+        unique=True,
+        postgresql_include=["to_class"],
         sqlite_where=text("latest = 1"),
         postgresql_where=text("latest = 1"),
     ),

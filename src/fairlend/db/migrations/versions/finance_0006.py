@@ -3,8 +3,8 @@
 Classification wrote two rows per move: the change (history) and the loan's
 current class (`finance_loan_class`, deleted and inserted again). The current
 class is the latest change when that change left the profile's first class, so
-it is now a flag on that row (`latest` = 1), with a partial index over the
-flagged rows that covers their readers (the daily join never reads the
+it is now a flag on that row (`latest` = 1), with a unique partial index over the
+flagged rows (one current class per loan) that covers their readers on PostgreSQL (the daily join never reads the
 history), and a move writes one row (issue #19: month-end's worst case, a book
 classified for the first time, wrote three rows per loan).
 Every current row was written from its change row of the same day (`since` is
@@ -36,7 +36,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_finance_class_change_latest",
         "finance_class_change",
-        ["borrower_id", "loan_id", "to_class"],
+        ["borrower_id", "loan_id"],
+        unique=True,
+        postgresql_include=["to_class"],
         sqlite_where=sa.text(LATEST),
         postgresql_where=sa.text(LATEST),
     )
