@@ -1,11 +1,12 @@
-"""Loan classification, set-based: two statements over the active book, transitions only.
+"""Loan classification, set-based: the active book read once, transitions only.
 
 The class is `model.classify` written as SQL over lending's published view of
 the active book (`lending.exposures.active_exposures`): the worst class whose
 days-past-due threshold the loan reaches, raised to the profile's restructured
 floor while a modified loan is observed. A loan whose class differs from the
 one stored (none stored: the first class) gets a change row, which is its
-current class from then on (`latest`); nothing else is written. End-of-day
+current class from then on (`latest`, one per loan by a unique index); the
+loan's previous current row is unflagged first. End-of-day
 runs it every day, so a threshold's boundary day is the day of the change.
 """
 
