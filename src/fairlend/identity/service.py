@@ -11,10 +11,11 @@ pages and the CLI use the sub-services (`accounts`, `kyc`, `certificates`,
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, or_, select
 
-from fairlend.db.uow import UnitOfWorkFactory
+from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Forbidden, Invalid
 from fairlend.identity import audit
 from fairlend.identity.accounts import Accounts, load_person
@@ -93,19 +94,7 @@ class IdentityService:
             row = load_person(uow, person_id)
             if row.id_number_cipher is None or row.name_cipher is None:
                 raise Conflict("identity_not_verified", f"{person_id} has not verified an identity")
-            audit.record(
-                uow,
-                actor_id=audit.SYSTEM,
-                actor_role=audit.SYSTEM,
-                person_id=person_id,
-                fields="name,id_number",
-                purpose=purpose,
-            )
-            identity = ReportingIdentity(
-                self.vault.decrypt(row.name_cipher, "name"),
-                self.vault.decrypt(row.id_number_cipher, "id_number"),
-                row.id_scheme,
-            )
+            identity = self._identity_in_clear(uow, row, purpose)
             uow.commit()
         return identity
 
@@ -124,22 +113,26 @@ class IdentityService:
             consent = live(uow.conn, person_id, consent_purpose, institution)
             identity = None
             if consent is not None and row.id_number_cipher is not None and row.name_cipher is not None:
-                audit.record(
-                    uow,
-                    actor_id=audit.SYSTEM,
-                    actor_role=audit.SYSTEM,
-                    person_id=person_id,
-                    fields="name,id_number",
-                    purpose=purpose,
-                )
-                identity = ReportingIdentity(
-                    self.vault.decrypt(row.name_cipher, "name"),
-                    self.vault.decrypt(row.id_number_cipher, "id_number"),
-                    row.id_scheme,
-                )
+                identity = self._identity_in_clear(uow, row, purpose)
             found = InquirySubject(reached, consent, identity, approved(uow.conn, person_id))
             uow.commit()
         return found
+
+    def _identity_in_clear(self, uow: UnitOfWork, row: Row[Any], purpose: str) -> ReportingIdentity:
+        """A verified person's name and ID number decrypted, the read logged as the system's use."""
+        audit.record(
+            uow,
+            actor_id=audit.SYSTEM,
+            actor_role=audit.SYSTEM,
+            person_id=row.id,
+            fields="name,id_number",
+            purpose=purpose,
+        )
+        return ReportingIdentity(
+            self.vault.decrypt(row.name_cipher, "name"),
+            self.vault.decrypt(row.id_number_cipher, "id_number"),
+            row.id_scheme,
+        )
 
     def contact_point(self, person_id: str, purpose: str = "collections_contact") -> ContactPoint:
         """The person's own mobile number, for the contact gateway; logged as the system's use."""
