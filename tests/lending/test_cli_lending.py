@@ -15,7 +15,7 @@ from fairlend.cli import app
 from fairlend.clock import SystemClock
 from fairlend.config import Settings
 from fairlend.lending.answer_json import loan_json
-from fairlend.lending.read_model import stored_answer
+from fairlend.lending.stored_answers import stored_answer
 from fairlend.money import Money
 from tests.lending.conftest import BASE
 

@@ -18,7 +18,7 @@ request's idempotency claim, and never if the transaction rolled back. A
 callback owns its failures: the change it follows has committed already.
 
 `before_commit` runs work that belongs in the transaction but is best done once, at its end:
-lending renders the answers of the loans a transaction changed (lending/read_model.py), once per
+lending renders the answers of the loans a transaction changed (lending/stored_answers.py), once per
 loan however many of its statements touched it.
 
 `commit_hook` is the one thing that reaches into every commit: while an API

@@ -1,6 +1,6 @@
 """A loan's public answer (the API's LoanPublic) as JSON bytes, written from lending's view without pydantic.
 
-The one place that renders it: the read model (read_model.py) stores these bytes
+The one place that renders it: the read model (stored_answers.py) stores these bytes
 for every write to the loan and for a rebuild, and the API serves them or, where
 no answer of today is stored, these bytes rendered on the spot. The API's
 `LoanPublic` model stays the contract (its OpenAPI document);

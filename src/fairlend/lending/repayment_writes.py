@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.lending.publishing import publish_many
-from fairlend.lending.read_model import touch_all
+from fairlend.lending.stored_answers import touch_all
 from fairlend.lending.repayment_plan import OpenLoan, RepaymentPlan
 from fairlend.lending.subledger import (
     BILL_WITH_INTEREST,

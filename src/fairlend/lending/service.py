@@ -32,7 +32,7 @@ from fairlend.lending.importing import as_of, catch_up
 from fairlend.lending.model import FeeTreatment, LoanState
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
 from fairlend.lending.queries import detail_of
-from fairlend.lending.read_model import loan_keys_after, stored_answer, touch, write_answers
+from fairlend.lending.stored_answers import loan_keys_after, stored_answer, touch, write_answers
 from fairlend.lending.recovery import recovered_of
 from fairlend.lending.schedule import daily_rate_e10, day
 from fairlend.lending.subledger import (
@@ -324,7 +324,7 @@ class LendingService(LoanTranches):
                 raise NotFound("loan_not_found", f"no loan {loan_id}")
             return self._payoff(uow, ln, as_of or uow.clock.business_date())
 
-    # -- the read model (read_model.py) ------------------------------------------
+    # -- the read model (stored_answers.py) ------------------------------------------
 
     def loan_answer(self, loan_id: str) -> LoanAnswer:
         """The loan's public answer: as its last change stored it today, else rendered now (not stored)."""

@@ -170,7 +170,7 @@ loan_repayment = Table(
 )
 
 # Each loan's public answer (`GET /api/v1/loans/{id}`, LoanPublic's JSON) as its last write left it: written
-# by every use case that changes the loan, in its transaction (lending/read_model.py), and served by one
+# by every use case that changes the loan, in its transaction (lending/stored_answers.py), and served by one
 # look-up. `as_of_day` is the business date it was rendered for: the installments' statuses and the day's
 # accrual move with the date, so an answer of another day is not served (end-of-day writes none).
 # `version` counts the answer's rewrites.

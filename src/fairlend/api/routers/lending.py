@@ -264,7 +264,7 @@ def book_loan(
 
 @router.get("/loans/{loan_id}", response_model=LoanPublic)
 async def get_loan(loan_id: str, container: ContainerDep, principal: Authenticated, read: Reads) -> Response:
-    """The loan's answer as its last change stored it (lending/read_model.py): the borrower's own or an operator's."""
+    """The loan's answer as its last change stored it (lending/stored_answers.py): the borrower's own or an operator's."""
     answer = await read(container.lending.loan_answer, loan_id)
     ensure_can_read_owned(principal, answer.borrower_id)
     return Response(answer.body, media_type=JSON)

@@ -3,7 +3,7 @@
 `GET /api/v1/loans/{id}` served a loan by reading it and its installments and
 rendering LoanPublic on every request; the answer is now rendered by the use
 case that changes the loan, in its transaction, and served by one look-up
-(lending/read_model.py, docs/performance.md). The table starts empty: a loan
+(lending/stored_answers.py, docs/performance.md). The table starts empty: a loan
 without a stored answer of the current business date is rendered as before, and
 `fairlend loan rebuild-answers` fills it for the loans already booked (a
 migration does not render: it must do tomorrow what it did today).

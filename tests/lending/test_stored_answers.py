@@ -21,7 +21,7 @@ from fairlend.clock import FixedClock
 from fairlend.errors import DomainError
 from fairlend.lending.answer_json import loan_json
 from fairlend.lending.model import LoanState, Product
-from fairlend.lending.read_model import stored_answer
+from fairlend.lending.stored_answers import stored_answer
 from fairlend.lending.tables import loan, loan_answer
 from fairlend.lending.views import PastRepayment
 from fairlend.money import Money

@@ -20,7 +20,7 @@ run after end-of-day or a migration) stores one. While a date is being closed
 in partitions (each commits on its own, before the date moves) no stored answer
 is served: a committed partition's loans have changed under their answers.
 
-`tests/lending/test_read_model.py` holds the stored answer equal to the one
+`tests/lending/test_stored_answers.py` holds the stored answer equal to the one
 rendered on the spot after every kind of change, on both databases.
 """
 
