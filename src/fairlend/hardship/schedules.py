@@ -47,6 +47,36 @@ def carried(position: LoanPosition, terms: Terms) -> tuple[int, int]:
     return max(0, interest), max(0, charges)
 
 
+def rebuilt(
+    position: LoanPosition,
+    terms: Terms,
+    rate: Decimal,
+    periods: tuple[Period, ...],
+    method: Method,
+    *,
+    interest_only: int = 0,
+    fixed: int = 0,
+    installment: int = 0,
+    carry_from: int = 0,
+) -> tuple[PlannedInstallment, ...]:
+    """What remains of the loan rebuilt on the plan's periods (lending's `Rebuild`, the one mechanism),
+    carrying what was earned less what the plan waives."""
+    interest, charges = carried(position, terms)
+    terms_left = Rebuild(
+        position.principal,
+        rate,
+        periods,
+        method,
+        interest_only=interest_only,
+        fixed=fixed,
+        installment=installment,
+        carried_interest=interest,
+        carried_charges=charges,
+        carry_from=carry_from,
+    )
+    return rebuild(position, terms_left)
+
+
 def future_interest(position: LoanPosition) -> int:
     """Interest the current schedule would still charge for the time to come (not accrued yet)."""
     return max(0, sum(r.interest for r in position.remaining) - position.accrued_interest)
@@ -76,18 +106,7 @@ def payment_holiday(position: LoanPosition, terms: Terms, rules: HardshipProfile
     dues = dues_from(anchor, freq, remaining_count(position), skip=n)
     monthly = freq is Frequency.MONTHLY
     periods = (Period(holiday_end, dues[0], 1 if monthly else None), *periods_for(dues[0], dues, freq)[1:])
-    interest, charges = carried(position, terms)
-    lines = rebuild(
-        position,
-        Rebuild(
-            position.principal,
-            position.rate,
-            periods,
-            position.method,
-            carried_interest=interest,
-            carried_charges=charges,
-        ),
-    )
+    lines = rebuilt(position, terms, position.rate, periods, position.method)
     holiday = interest_for(
         position.principal, position.rate, Period(as_of, holiday_end), position.day_count, position.rounding
     )
@@ -106,17 +125,8 @@ def term_extension(position: LoanPosition, terms: Terms, rules: HardshipProfile)
     """`periods` more installments, the principal re-amortised over all of them by `method`."""
     freq = position.frequency
     dues = dues_from(anchor_of(position), freq, remaining_count(position) + terms.periods)
-    interest, charges = carried(position, terms)
-    lines = rebuild(
-        position,
-        Rebuild(
-            position.principal,
-            position.rate,
-            periods_for(position.as_of, dues, freq),
-            terms.method or position.method,
-            carried_interest=interest,
-            carried_charges=charges,
-        ),
+    lines = rebuilt(
+        position, terms, position.rate, periods_for(position.as_of, dues, freq), terms.method or position.method
     )
     return Plan(lines, position.rate, _forgone(position, lines), concessions=_waivers(terms))
 
@@ -127,20 +137,15 @@ def reduced_installments(position: LoanPosition, terms: Terms, rules: HardshipPr
     waits for the re-amortised installments."""
     freq, n = position.frequency, terms.periods
     dues = dues_from(anchor_of(position), freq, remaining_count(position) + terms.extra_periods)
-    interest, charges = carried(position, terms)
-    lines = rebuild(
+    lines = rebuilt(
         position,
-        Rebuild(
-            position.principal,
-            position.rate,
-            periods_for(position.as_of, dues, freq),
-            position.method,
-            fixed=n,
-            installment=terms.installment,
-            carried_interest=interest,
-            carried_charges=charges,
-            carry_from=n,
-        ),
+        terms,
+        position.rate,
+        periods_for(position.as_of, dues, freq),
+        position.method,
+        fixed=n,
+        installment=terms.installment,
+        carry_from=n,
     )
     return Plan(lines, position.rate, _forgone(position, lines), concessions=_waivers(terms))
 
@@ -151,18 +156,7 @@ def interest_stop(position: LoanPosition, terms: Terms, rules: HardshipProfile) 
     freq = position.frequency
     dues = dues_from(anchor_of(position), freq, terms.periods)
     rate = Decimal(0)
-    interest, charges = carried(position, terms)
-    lines = rebuild(
-        position,
-        Rebuild(
-            position.principal,
-            rate,
-            periods_for(position.as_of, dues, freq),
-            Method.EQUAL_PRINCIPAL,
-            carried_interest=interest,
-            carried_charges=charges,
-        ),
-    )
+    lines = rebuilt(position, terms, rate, periods_for(position.as_of, dues, freq), Method.EQUAL_PRINCIPAL)
     return Plan(lines, rate, future_interest(position), stop_penalty=True, concessions=_waivers(terms))
 
 
@@ -197,18 +191,8 @@ def operator_reschedule(position: LoanPosition, terms: Terms, rules: HardshipPro
     rate = position.rate if terms.rate is None else terms.rate
     first = terms.first_due or anchor_of(position)
     dues = dues_from(first, freq, remaining_count(position))
-    interest, charges = carried(position, terms)
-    lines = rebuild(
-        position,
-        Rebuild(
-            position.principal,
-            rate,
-            periods_for(position.as_of, dues, freq),
-            position.method,
-            interest_only=terms.periods,
-            carried_interest=interest,
-            carried_charges=charges,
-        ),
+    lines = rebuilt(
+        position, terms, rate, periods_for(position.as_of, dues, freq), position.method, interest_only=terms.periods
     )
     return Plan(lines, rate, _forgone(position, lines), concessions=_waivers(terms))
 
