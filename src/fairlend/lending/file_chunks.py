@@ -23,10 +23,10 @@ from fairlend.ledger.batch import JournalBatch
 from fairlend.lending.file_lines import FileLine, LineRefusal, LineStatus
 from fairlend.lending.model import RECOVERABLE_STATES, LoanState
 from fairlend.lending.products import ProductCache, load_product
-from fairlend.lending.stored_answers import touch
 from fairlend.lending.recovery import recover
 from fairlend.lending.repayment_plan import OpenLoan, RepaymentPlan, plan_repayment
 from fairlend.lending.repayment_writes import write_loans, write_plans
+from fairlend.lending.stored_answers import touch
 from fairlend.lending.subledger import OPEN_INSTALLMENTS
 from fairlend.lending.tables import loan, loan_installment, repayment_file_line
 from fairlend.money import Money

@@ -40,9 +40,9 @@ from fairlend.lending.model import (
 )
 from fairlend.lending.positions import ALL_INSTALLMENTS, INSTALLMENT_KEY, LoanPositions, installment_json
 from fairlend.lending.queries import money_in
-from fairlend.lending.stored_answers import touch
 from fairlend.lending.recalculation import daily_e10
 from fairlend.lending.schedule import day
+from fairlend.lending.stored_answers import touch
 from fairlend.lending.subledger import (
     INSERT_INSTALLMENT,
     OPEN_INSTALLMENTS,

@@ -23,10 +23,10 @@ from fairlend.lending.importing import Backdated
 from fairlend.lending.model import RECOVERABLE_STATES, LoanState
 from fairlend.lending.products import ProductCache, load_product
 from fairlend.lending.queries import LendingQueries
-from fairlend.lending.stored_answers import touch
 from fairlend.lending.recovery import recover
 from fairlend.lending.repayment_plan import OpenLoan, plan_repayment
 from fairlend.lending.repayment_writes import write_loans, write_plans
+from fairlend.lending.stored_answers import touch
 from fairlend.lending.subledger import (
     LOAN_FOR_UPDATE,
     OPEN_INSTALLMENTS,

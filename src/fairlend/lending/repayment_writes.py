@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.lending.publishing import publish_many
-from fairlend.lending.stored_answers import touch_all
 from fairlend.lending.repayment_plan import OpenLoan, RepaymentPlan
+from fairlend.lending.stored_answers import touch_all
 from fairlend.lending.subledger import (
     BILL_WITH_INTEREST,
     DROP_UNBILLED,

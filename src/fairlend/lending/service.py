@@ -32,9 +32,9 @@ from fairlend.lending.importing import as_of, catch_up
 from fairlend.lending.model import FeeTreatment, LoanState
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
 from fairlend.lending.queries import detail_of
-from fairlend.lending.stored_answers import loan_keys_after, stored_answer, touch, write_answers
 from fairlend.lending.recovery import recovered_of
 from fairlend.lending.schedule import daily_rate_e10, day
+from fairlend.lending.stored_answers import loan_keys_after, stored_answer, touch, write_answers
 from fairlend.lending.subledger import (
     INSERT_INSTALLMENT,
     UPDATE_LOAN,
