@@ -4,7 +4,8 @@ A seeded sequence of operations over a few loans (disbursement, an imported loan
 large, a repayment file, end-of-day, a hardship modification and its release, early settlement,
 charge-off, a recovery, write-off), checked after each step on SQLite and PostgreSQL: the answer
 `loan_answer` gives (what `GET /loans/{id}` serves) is byte for byte the loan's detail rendered now,
-and after a change it is the stored one, not one rendered on the spot.
+and after a change, or an end-of-day that changed none of its installments, it is the stored one
+filled in, not one rendered on the spot.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from fairlend.lending.stored_answers import stored_answer
 from fairlend.lending.tables import loan, loan_answer
 from fairlend.lending.views import PastRepayment
 from fairlend.money import Money
+from tests.lending.conftest import product
 from tests.lending.helpers import cny, two_month_plan
 
 CHANGES = ("book", "import", "repay", "repay_big", "file", "eod", "modify", "release", "settle", "charge_off",
@@ -39,9 +41,17 @@ def _fresh(container: Container, loan_id: str) -> bytes:
 
 
 def _stored(container: Container, loan_id: str) -> bytes | None:
+    """The stored answer as the read model serves it (filled in for today), None where it is not served."""
     with container.uow(read_only=True) as uow:
-        row = stored_answer(uow, loan_id)
-    return None if row is None else bytes(row.body)
+        answer = stored_answer(uow, loan_id)
+    return None if answer is None else answer.body
+
+
+def _kept(container: Container, loan_id: str) -> bool:
+    with container.uow(read_only=True) as uow:
+        return (
+            uow.conn.execute(select(loan_answer.c.loan_id).where(loan_answer.c.loan_id == loan_id)).first() is not None
+        )
 
 
 class World:
@@ -151,7 +161,7 @@ def test_the_stored_answer_is_the_loans_answer_after_every_kind_of_change(
     container: Container, clock: FixedClock, cash12: Product, seed: int
 ) -> None:
     world = World(container, clock, random.Random(seed))
-    stored_after_change = 0
+    stored_after_change = served_after_eod = 0
     for _ in range(STEPS):
         kind, changed = world.step()
         if world.rng.random() < 0.25:
@@ -166,12 +176,16 @@ def test_the_stored_answer_is_the_loans_answer_after_every_kind_of_change(
                 # Served from the read model, not rendered on the spot.
                 assert stored == answer.body, (seed, kind, loan_id)
                 stored_after_change += 1
-            elif kind == "eod":
-                assert stored is None  # the date moved: an answer of yesterday is not served
+            elif kind == "eod" and stored is not None:
+                # The date moved and end-of-day wrote the row, not the answer: served filled in, and the
+                # same as the answer rendered now (asserted above).
+                assert stored == answer.body, (seed, kind, loan_id)
+                served_after_eod += 1
     # Not vacuous: the common changes happened, and their answers were the stored ones (every kind, over
     # the seeds: the next test).
     assert all(world.done[k] for k in ("book", "repay", "file", "eod")), world.done
     assert stored_after_change >= 30
+    assert served_after_eod >= 10  # end-of-day did not just stop the read model serving
     assert container.verify() == []
 
 
@@ -192,7 +206,28 @@ def test_every_kind_of_change_is_covered_over_the_seeds(
     assert all(total.values()), total
 
 
-def test_an_answer_rendered_for_another_business_date_is_not_served(
+def test_after_end_of_day_the_stored_answer_shows_the_new_days_overdue_and_status(
+    container: Container, clock: FixedClock
+) -> None:
+    # Without a late fee: one changes the installment's fee, and the answer is then rendered on the spot
+    # (the test after next).
+    cash12 = container.lending.products.define(product(code="cash-12-nofee", late_fee=0, grace_days=2))
+    today = clock.business_date()
+    loan_id = container.lending.book_loan(
+        "brw_1", cash12.code, cny("10000"), open_date=today - timedelta(days=30), first_due_date=today
+    )
+    before = _stored(container, loan_id)
+    assert before is not None and b'"status":"due"' in before and b'"days_past_due":0' in before
+    # End-of-day through the grace days and past them: no write to the loan by any use case, so the
+    # stored answer is the one its booking stored; the served one is filled in from the row and the date.
+    container.eod.run(through=today + timedelta(days=cash12.grace_days + 3))
+    served = container.lending.loan_answer(loan_id).body
+    assert served == _fresh(container, loan_id) == _stored(container, loan_id)
+    assert b'"status":"overdue"' in served and b'"days_past_due":0' not in served and served != before
+    assert container.lending.loan_facts(loan_id).days_past_due > 0
+
+
+def test_an_answer_is_filled_in_for_a_date_moved_without_end_of_day(
     container: Container, clock: FixedClock, cash12: Product
 ) -> None:
     today = clock.business_date()
@@ -201,12 +236,24 @@ def test_an_answer_rendered_for_another_business_date_is_not_served(
     )
     before = _stored(container, loan_id)
     assert before is not None and b'"status":"due"' in before
-    # The date moves without end-of-day (a server's clock re-reading the stored date): the installment
-    # due yesterday is overdue today, which the stored answer cannot say; the loan is rendered on the spot.
-    clock.set_business_date(today + timedelta(days=1))
-    assert _stored(container, loan_id) is None
+    # A server's clock re-reading the stored date: the installment due yesterday is overdue today.
+    clock.set_business_date(today + timedelta(days=cash12.grace_days + 1))
     served = container.lending.loan_answer(loan_id).body
-    assert served == _fresh(container, loan_id) and served != before and b'"status":"overdue"' in served
+    assert served == _fresh(container, loan_id) == _stored(container, loan_id)
+    assert b'"status":"overdue"' in served
+
+
+def test_an_answer_whose_installment_end_of_day_changed_is_rendered_on_the_spot(
+    container: Container, clock: FixedClock, cash12: Product
+) -> None:
+    loan_id = container.lending.book_loan("brw_1", "cash-12", cny("10000"))
+    assert _stored(container, loan_id) is not None
+    first_due = container.lending.loan_detail(loan_id).schedule[0].due_date
+    container.eod.run(through=first_due)  # bills the first installment: its interest, the loan's next due day
+    assert _kept(container, loan_id) and _stored(container, loan_id) is None
+    assert container.lending.loan_answer(loan_id).body == _fresh(container, loan_id)
+    assert container.lending.rebuild_answers() >= 1
+    assert _stored(container, loan_id) == _fresh(container, loan_id)
 
 
 def test_a_change_that_rolls_back_leaves_the_stored_answer_as_it_was(

@@ -37,12 +37,11 @@ key; `verify` reports any body no key opens.
 
 from __future__ import annotations
 
-import enum
 import math
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -51,10 +50,31 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 
 from fairlend.clock import Clock
+from fairlend.db.idempotency_effects import (
+    Claim,
+    ClaimLost,
+    ClaimResult,
+    EffectGuard,
+    EffectSlot,
+    Held,
+    StoredResponse,
+    own_transaction,
+)
 from fairlend.db.tables import idempotency_key
 from fairlend.db.uow import UnitOfWorkFactory, commit_hook
-from fairlend.errors import Conflict
-from fairlend.faults import crash_point
+
+# The claim's vocabulary and the effect's hooks live in idempotency_effects.py; callers import them here.
+__all__ = [
+    "Claim",
+    "ClaimLost",
+    "ClaimResult",
+    "EffectGuard",
+    "EffectSlot",
+    "Held",
+    "IdempotencyStore",
+    "Sealer",
+    "StoredResponse",
+]
 
 DEFAULT_LEASE = timedelta(seconds=60)
 CLEAR = ""  # key_id of a body stored in clear, before foundation_0003
@@ -70,40 +90,6 @@ class Sealer(Protocol):
     def encrypt_bytes(self, plaintext: bytes, purpose: str) -> bytes: ...
 
     def decrypt_bytes(self, kid: str, blob: bytes, purpose: str) -> bytes: ...
-
-
-class Claim(enum.Enum):
-    NEW = "new"  # this request holds the key now (fresh, or taken over from an expired claim)
-    REPLAY = "replay"  # the stored answer (or the `lost` answer) is the answer
-    MISMATCH = "mismatch"  # the key was used with a different request
-    IN_PROGRESS = "in_progress"  # another attempt holds the key; retry after `retry_after` seconds
-
-
-@dataclass(frozen=True, slots=True)
-class StoredResponse:
-    status_code: int
-    content_type: str
-    body: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """A claim this process holds: the key and its fencing token."""
-
-    scope_key: str
-    token: str
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimResult:
-    outcome: Claim
-    held: Held | None = None
-    stored: StoredResponse | None = None
-    retry_after: int = 0
-
-
-class ClaimLost(Conflict):
-    """The claim's lease ran out and another attempt took the key over: this one may not take effect."""
 
 
 # Built once with bind parameters: a statement built per call with `.values(...)` of plain values
@@ -127,11 +113,6 @@ _CLAIMS = {
     .returning(_K.scope_key)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-_MARK_EFFECTED = (
-    update(idempotency_key)
-    .where(_K.scope_key == bindparam("k_scope"), _K.claim_token == bindparam("k_token"), _K.state == "pending")
-    .values(effected=True)
-)
 _STORE_VALUES: dict[str, Any] = {
     name: bindparam(name)
     for name in ("state", "status_code", "content_type", "body", "key_id", "claim_token", "lease_until")
@@ -148,86 +129,6 @@ _STORE_WITH_EFFECT = _STORE_HELD.values(effected=True)
 class BodyProblem:
     scope_key: str
     detail: str
-
-
-@dataclass
-class EffectGuard:
-    """The commit hook of one claimed request (see the module docstring, step 2)."""
-
-    held: Held
-    store: IdempotencyStore
-    effected: bool = field(default=False)
-    # The answer given inside the effect's transaction, stored with it; `answered` once that committed.
-    answer: StoredResponse | None = None
-    answered: bool = field(default=False)
-
-    def answer_with_effect(self, answer: StoredResponse) -> None:
-        """Store `answer` as the key's answer in the transaction about to commit the effect."""
-        self.answer = answer
-
-    def before_commit(self, conn: Connection) -> None:
-        if self.answered:
-            raise RuntimeError("this request's answer is stored already: nothing may take effect after it")
-        if self.answer is not None:
-            marked = int(self.store.store_with_effect(conn, self.held, self.answer))
-        else:
-            marked = conn.execute(_MARK_EFFECTED, {"k_scope": self.held.scope_key, "k_token": self.held.token}).rowcount
-        if marked != 1:
-            raise ClaimLost(
-                "idempotency_claim_lost",
-                "this request ran past its Idempotency-Key lease and a retry took the key over; nothing was done",
-            )
-
-    def after_commit(self) -> None:
-        self.effected = True
-        self.answered = self.answer is not None
-        crash_point("idempotency.after_effect")
-
-
-@dataclass
-class EffectSlot:
-    """A commit hook set before the claim exists: the API claims after routing, inside the request.
-
-    Until `hold` it marks nothing (a request that never claims, or whose commits come first,
-    is not this key's effect); after it, it is the claim's `EffectGuard`.
-    """
-
-    guard: EffectGuard | None = None
-
-    def hold(self, guard: EffectGuard) -> None:
-        self.guard = guard
-
-    @property
-    def held(self) -> Held | None:
-        return None if self.guard is None else self.guard.held
-
-    @property
-    def answered(self) -> StoredResponse | None:
-        """The answer stored with the effect, once its transaction committed."""
-        guard = self.guard
-        return guard.answer if guard is not None and guard.answered else None
-
-    def answer_with_effect(self, answer: StoredResponse) -> None:
-        if self.guard is not None:  # no claim (no key, an anonymous call): there is nothing to answer
-            self.guard.answer_with_effect(answer)
-
-    def before_commit(self, conn: Connection) -> None:
-        if self.guard is not None:
-            self.guard.before_commit(conn)
-
-    def after_commit(self) -> None:
-        if self.guard is not None:
-            self.guard.after_commit()
-
-
-@contextmanager
-def _own_transaction() -> Iterator[None]:
-    """The store's own writes are bookkeeping, not the request's effect: no commit hook marks them."""
-    reset = commit_hook.set(None)
-    try:
-        yield
-    finally:
-        commit_hook.reset(reset)
 
 
 class IdempotencyStore:
@@ -247,7 +148,7 @@ class IdempotencyStore:
         `lost` is what a retry gets when the first attempt took effect and its answer was lost.
         """
         token = secrets.token_hex(16)
-        with _own_transaction(), self._uow() as uow:
+        with own_transaction(), self._uow() as uow:
             now = uow.clock.now()
             lease_until = now + self._lease
             fresh = uow.conn.execute(
@@ -307,7 +208,7 @@ class IdempotencyStore:
 
     def complete(self, held: Held, response: StoredResponse) -> bool:
         """Store the answer (before it is sent). False when the claim was lost meanwhile (nothing stored)."""
-        with _own_transaction(), self._uow() as uow:
+        with own_transaction(), self._uow() as uow:
             stored = self._store(uow.conn, held.scope_key, response, token=held.token)
             uow.commit()
         return stored
@@ -315,7 +216,7 @@ class IdempotencyStore:
     def fail(self, held: Held, *, lost: StoredResponse) -> StoredResponse | None:
         """Our side failed. Without an effect the claim is forgotten (the caller may retry: None);
         after one, `lost` is stored and returned: the request must not run again."""
-        with _own_transaction(), self._uow() as uow:
+        with own_transaction(), self._uow() as uow:
             forgotten = uow.conn.execute(
                 delete(idempotency_key)
                 .where(idempotency_key.c.scope_key == held.scope_key)
@@ -382,7 +283,7 @@ class IdempotencyStore:
         after = ""
         current = self._sealer.current_key_id
         while True:
-            with _own_transaction(), self._uow() as uow:
+            with own_transaction(), self._uow() as uow:
                 rows = uow.conn.execute(
                     select(idempotency_key.c.scope_key, idempotency_key.c.key_id, idempotency_key.c.body)
                     .where(idempotency_key.c.scope_key > after)

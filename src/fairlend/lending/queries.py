@@ -88,7 +88,7 @@ def _facts(row: Row[Any], insts: list[Row[Any]]) -> LoanFacts:
 _URGENCY = ("overdue", "due", "scheduled", "billed")
 
 
-def _by_due_date(insts: list[Row[Any]]) -> list[list[Row[Any]]]:
+def by_due_date(insts: list[Row[Any]]) -> list[list[Row[Any]]]:
     """The installments grouped by due date, in due-date order (a plan's two parts of one payment together)."""
     groups: dict[date, list[Row[Any]]] = {}
     for i in sorted(insts, key=lambda i: (i.due_date, i.seq)):
@@ -166,7 +166,7 @@ def detail_of(uow: UnitOfWork, row: Row[Any], insts: list[Row[Any]]) -> LoanDeta
     recovered = recovered_of(uow, row) if row.closed_amount else 0
     cur = row.currency
     money = money_in(cur)
-    views = [_installment_view(group, today, money) for group in _by_due_date(insts)]
+    views = [_installment_view(group, today, money) for group in by_due_date(insts)]
     return LoanDetail(
         facts=_facts(row, insts),
         product_code=row.product_code,

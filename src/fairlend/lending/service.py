@@ -327,16 +327,17 @@ class LendingService(LoanTranches):
     # -- the read model (stored_answers.py) ------------------------------------------
 
     def loan_answer(self, loan_id: str) -> LoanAnswer:
-        """The loan's public answer: as its last change stored it today, else rendered now (not stored)."""
+        """The loan's public answer: as its last change stored it, filled in for today, else rendered now."""
         with self._uow(read_only=True) as uow:
             stored = stored_answer(uow, loan_id)
             if stored is not None:
-                return LoanAnswer(stored.borrower_id, stored.body)
+                return stored
             row, insts = self._row(uow.conn, loan_id)
             return LoanAnswer(row.borrower_id, loan_json(detail_of(uow, row, insts)))
 
     def rebuild_answers(self, batch: int = 1000) -> int:
-        """Store every loan's answer of today, `batch` loans a transaction (after end-of-day or a migration)."""
+        """Store every loan's answer, `batch` loans a transaction (after a migration, or to serve again the
+        loans whose installments end-of-day changed since their last change)."""
         done, after = 0, None
         while True:
             with self._uow() as uow:
