@@ -15,7 +15,7 @@ history stays short), `POST /quotes` and the borrower's loan
 page. Hello is measured twice: `async def` (the anchor) and a plain `def`,
 which FastAPI runs on the thread pool as it runs every sync route: the floor of
 any route that does its I/O there. On SQLite the hello app also serves the
-floor of `GET /loans/{id}` (`floor_loan`): the same sync route with the read's
+floor of `GET /loans/{id}` (`bench.http_hello.floor_loan`): the same sync route with the read's
 three statements in sqlite3 and its rows as JSON, nothing else, so the printed
 ratio shows how far any implementation of that read could get. It prints requests/s, p50/p99 latency and each one's ratio to hello in
 the same run, and the answers that were not 2xx (there should be none).
