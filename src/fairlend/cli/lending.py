@@ -280,6 +280,6 @@ def loan_show(loan_id: str) -> None:
 def loan_rebuild_answers(
     batch: int = typer.Option(1000, min=1, help="loans a transaction"),
 ) -> None:
-    """Store every loan's public answer of today (the read model: after end-of-day or an upgrade)."""
+    """Store every loan's public answer (the read model: after an upgrade, or for the loans end-of-day billed)."""
     container = open_container()
     out.print(f"stored {container.lending.rebuild_answers(batch)} answers")
