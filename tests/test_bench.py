@@ -71,7 +71,7 @@ def test_the_load_script_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
 # Helpers the benchmarks share, not benchmarks themselves.
 NOT_BENCHMARKS = {"loopback", "scratch", "eod_workers"}
 # Parts of a benchmark that another module runs (and whose smoke test runs them): part -> runner.
-RUN_BY = {"metro2_intake": "bureau", "load_client": "load"}
+RUN_BY = {"metro2_intake": "bureau", "load_client": "load", "http_hello": "http"}
 
 
 def test_every_bench_module_has_a_smoke_test_here() -> None:
