@@ -5,26 +5,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fairlend.bureau.documents import mask_id_number
-from fairlend.bureau.model import (
+from fairlend.bureau.consent import (
     COUNTER,
-    AccountState,
     ConsentAttestation,
     InquiryPurpose,
-    MonthRow,
-    NoticeCheck,
-    SettledBy,
-    add_years,
-    check_negative_notice,
     consent_problem,
-    dispute_deadline,
-    month_index,
-    month_status,
     needs_consent,
+    self_query_is_free,
+)
+from fairlend.bureau.documents import mask_id_number
+from fairlend.bureau.model import AccountState, MonthRow, SettledBy, add_years, month_index, month_status, status_grid
+from fairlend.bureau.negatives import (
+    NoticeCheck,
+    check_negative_notice,
+    dispute_deadline,
     negative_episodes,
     removal_date,
-    self_query_is_free,
-    status_grid,
 )
 from fairlend.jurisdiction.loader import load_profile
 
