@@ -4,8 +4,8 @@ Each is the one mechanism of `schedule/rebuild.py` (what remains rebuilt from
 the business date with new terms, interest earned so far carried), applied
 by `modify_in` as a new schedule version, exactly as a hardship plan's
 reschedule is: the old schedule kept, the concessions posted, `LoanModified`
-published (with `plan` False: the bureau is told the new balance, not a
-modification code; docs/lending.md, "Changes inside a schedule").
+published (with `plan` False: the bureau is told the new balance and terms,
+not a modification code; docs/lending.md, "Changes inside a schedule").
 
 What they refuse, each with a stable code and nothing written: a loan that is
 not active (`loan_not_active`), one with anything due and unpaid
