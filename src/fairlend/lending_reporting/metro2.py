@@ -122,6 +122,7 @@ def fold(
         account.as_of = max(account.as_of or day, day)
         if kind == "status":
             account.balance = int(record["balance"])
+            _new_terms(account, record.get("due_schedule"))
             account.past_due = int(record.get("amount_overdue") or 0)
             first = record.get("first_delinquency_date")
             account._days(day, int(record["days_overdue"]), date.fromisoformat(first) if first else None)
@@ -160,6 +161,18 @@ def fold(
             elif event == "broken":
                 account.special_comment = ""
     return accounts
+
+
+def _new_terms(account: Furnished, terms: Mapping[str, Any] | None) -> None:
+    """A lender's change inside the schedule (plans.py `changed_terms`): the CRRG's scheduled monthly payment
+    and terms duration are the account's current terms, so they follow the change."""
+    if not terms:
+        return
+    if terms.get("installment_amount") is not None:
+        account.installment = int(terms["installment_amount"])
+    if terms.get("maturity_date"):
+        maturity = date.fromisoformat(str(terms["maturity_date"]))
+        account.term_months = max(0, (maturity.year - account.opened.year) * 12 + maturity.month - account.opened.month)
 
 
 def base_segment(
