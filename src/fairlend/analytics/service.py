@@ -64,7 +64,15 @@ class AnalyticsService:
             rolled = snapshot.rolled_months(conn, flt, live=live)
             rest = [n for n in range(1, len(months(flt))) if n not in rolled]
             pairs = snapshot.stored_rolls(conn, flt, self._buckets, sorted(rolled.values()))
-            pairs += queries.roll_pairs(conn, self._buckets, snap, to_months=rest)
+            if len(rest) <= 2:
+                # Typically the month in progress alone: join its two month-ends only, not the whole range's.
+                for n in rest:
+                    ms = months(flt)
+                    pair = Filter(ms[n - 1].first, ms[n].last, flt.grade)
+                    two = snapshot.month_end_rows(conn, pair, self._buckets, live=live)
+                    pairs += queries.roll_pairs(conn, self._buckets, two)
+            else:
+                pairs += queries.roll_pairs(conn, self._buckets, snap, to_months=rest)
             dl = defaults.dated_loans(flt, None if live else defaults.stored_through(conn))
             cohorts, defaulted = queries.vintage_counts(conn, flt, dl)
             losses = queries.losses(conn, flt, dl)
