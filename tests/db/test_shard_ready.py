@@ -58,6 +58,8 @@ COORDINATOR = {
     "finance_reopen_request": "the books' month close, across the whole book",
     "ledger_period_lock": "the ledger's closed periods",
     "analytics_snapshot_month": "which month-ends of the whole book analytics has written",
+    "analytics_attempt_month": "the whole book's contact attempts per month, by rule and collector",
+    "analytics_attempt_snapshot": "which months of the whole book's contact attempts analytics has written",
 }
 # The bureau is another institution with its own database (bureau/): not part of the lender's shards.
 BUREAU_PREFIX = "bureau_"
