@@ -7,9 +7,10 @@ decision is made for a batch of tasks at once, with the same policy
 (`Judge.decide`), the same rows and the same order of events in each
 borrower's chain:
 
-1. the other contexts are asked first, outside any transaction, one task at a
-   time (`Judge.ask`: lending's facts, identity's audit-logged number, the
-   bureau's disputes), as the gateway asks them;
+1. the other contexts are asked first, outside any transaction, as the gateway
+   asks them (`Judge.ask_many`: lending's facts and the bureau's disputes a
+   task at a time, identity's numbers for the whole batch in one call, each
+   reading audit-logged as a single one is);
 2. one transaction locks every borrower's chain head of the batch (in borrower
    order: two batches cannot deadlock, a single attempt locks one head), reads
    every situation in one statement a table (situation_many.py), judges each
@@ -113,7 +114,7 @@ class AutomatedDispatch:
     def _batch(self, batch: Sequence[Task]) -> Counter[str]:
         counts: Counter[str] = Counter()
         judge = self._judge
-        asked = [judge.ask(t.request) for t in batch]
+        asked = judge.ask_many([t.request for t in batch])
         whats = [judge.what(t.request) for t in batch]
         keep = range(len(batch))
         dispatches: list[Dispatch] = []

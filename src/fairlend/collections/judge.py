@@ -9,7 +9,7 @@ the gateway cannot disagree at the same moment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -132,6 +132,15 @@ class Judge:
         point = self._contact_points.contact_point(borrower_id, purpose)
         dispute = facts is not None and self._disputes.has_open_dispute(borrower_id, facts.loan_id)
         return Asked(facts, borrower_id, point, dispute)
+
+    def ask_many(self, requests: Sequence[ContactRequest], *, purpose: str = CONTACT_PURPOSE) -> list[Asked]:
+        """`ask` for each request, the numbers read from identity in one call (each reading logged)."""
+        loans = [self.loan(r) for r in requests]
+        points = self._contact_points.contact_points({b for _f, b in loans}, purpose)
+        return [
+            Asked(facts, b, points.get(b), facts is not None and self._disputes.has_open_dispute(b, facts.loan_id))
+            for facts, b in loans
+        ]
 
     # -- before the transaction: what is asked, about what -------------------------------
 
