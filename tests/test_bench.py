@@ -182,11 +182,16 @@ def test_the_bureau_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]
             "5",
             "--metro2-accounts",
             "20",
+            "--metro2-backends",
+            "sqlite,postgresql",
         ]
     )
     printed = capsys.readouterr().out
     assert "p99" in printed and "month-end" in printed
     assert "Metro 2 intake" in printed and "base segments/s" in printed and "peak memory" in printed
+    # Both databases, each with its anchor measured in the same run: the same month rows inserted bare.
+    assert "into sqlite" in printed and "into postgresql" in printed
+    assert printed.count("anchor, bare insert of the same 20 month rows") == 2 and "x the bare insert (CPU)" in printed
 
 
 def test_the_scoring_bench_runs_at_a_tiny_size_on_a_file_of_german_credits_shape(

@@ -26,6 +26,7 @@ COORDINATOR = {
     "collection_plan_run": "one row per planned date",
     "lending_reporting_file": "the T+1 file, across borrowers",
     "lending_reporting_metro2": "the day's Metro 2 file, across borrowers",
+    "lending_reporting_account": "keyed by loan ref alone: the export's read model, across borrowers",
     "lending_reporting_compliance": "keyed by loan id alone: the accounts last furnished as disputed (few)",
     "lending_reporting_plan": "keyed by loan id alone: needs borrower_id (migration named in scale-out.md)",
     "idempotency_key": "per request, not per owner",

@@ -88,9 +88,18 @@ class Furnished:
         self._mark(day, codes.rating_for(self.days_past_due))
 
 
-def fold(records: Iterable[Mapping[str, Any]], modification_codes: ModificationCodes) -> dict[str, Furnished]:
-    """Every account's state after its records, in file order (the order fairlend reported them)."""
-    accounts: dict[str, Furnished] = {}
+def fold(
+    records: Iterable[Mapping[str, Any]],
+    modification_codes: ModificationCodes,
+    accounts: dict[str, Furnished] | None = None,
+) -> dict[str, Furnished]:
+    """Every account's state after its records, in file order (the order fairlend reported them).
+
+    `accounts`, when given, are the states before these records (account_state.py keeps them between
+    days) and are changed in place: folding a file's records onto the states after the files before it
+    gives what folding all of them from the first would.
+    """
+    accounts = {} if accounts is None else accounts
     for record in records:
         kind, ref = record["type"], record["account_ref"]
         day = date.fromisoformat(record["date"])

@@ -9,8 +9,7 @@ a hard inquiry needs their credit-inquiry consent, a self-check or rate check
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, insert, select
@@ -20,20 +19,16 @@ from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Conflict, Forbidden, Invalid
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
-from fairlend.money import Money, sum_money
+from fairlend.money import Money
 from fairlend.origination.acceptance import Acceptance
+from fairlend.origination.facts import applicant_facts, listing_facts_of, outcome_of
 from fairlend.origination.model import (
     PURPOSES,
     ApplicationStatus,
     CreditPolicy,
     Decision,
-    ListingFacts,
     Outcome,
     Quote,
-    decide,
-    limit_for,
-    limit_reason,
-    p2p_headroom,
 )
 from fairlend.origination.ports import (
     BureauClient,
@@ -42,7 +37,6 @@ from fairlend.origination.ports import (
     CreditReport,
     FundingPort,
     IdentityService,
-    InquirySubject,
     KycLevels,
     LendingService,
     PlatformFunding,
@@ -62,14 +56,7 @@ from fairlend.origination.views import (
 from fairlend.scoring.comprehensive import Assessment
 from fairlend.scoring.model import (
     ApplicantFacts,
-    CertificateFact,
-    CertificateKind,
     Change,
-    CreditAccount,
-    CreditSummary,
-    DelinquencyRecord,
-    KycFacts,
-    verified_monthly_income,
 )
 from fairlend.scoring.service import ScoringService, WhatIf
 
@@ -89,30 +76,6 @@ class _Pulled:
     kyc: KycLevels
     report: CreditReport
     facts: ApplicantFacts
-
-
-def listing_facts_of(facts: ApplicantFacts, scored: Mapping[str, float], purpose: str) -> ListingFacts:
-    """What a marketplace listing may show of the applicant: amounts, months and flags (MK-6).
-
-    History and inquiries are the scored features themselves: investors see what the model saw."""
-    income = verified_monthly_income(facts)
-    return ListingFacts(
-        verified_monthly_income_minor=None if income is None else income.minor,
-        total_debt_minor=total_debt(facts).minor,
-        credit_history_months=int(scored["history_months"]) if facts.credit.accounts else None,
-        identity_verified=facts.kyc.identity_verified,
-        bank_card_verified=facts.kyc.bank_card_verified,
-        income_verified=income is not None,
-        inquiries_6_months=int(scored["hard_inquiries_6m"]),
-        purpose=purpose,
-    )
-
-
-P2P_CAP_REASON = "p2p_borrower_cap"  # MK-3 set the limit
-
-
-def total_debt(facts: ApplicantFacts) -> Money:
-    return sum_money([a.balance for a in facts.credit.accounts], facts.currency)
 
 
 class OriginationService(Acceptance):
@@ -142,39 +105,6 @@ class OriginationService(Acceptance):
         self.policy = policy or CreditPolicy()
         self.institution = institution
 
-    # -- facts ---------------------------------------------------------------------
-    def _facts(
-        self, subject: InquirySubject, report: CreditReport, requested: Money | None, stated: Money | None
-    ) -> ApplicantFacts:
-        """Map identity's and the bureau's answers onto what scoring knows; nothing else crosses."""
-        kyc = subject.kyc
-        certificates = []
-        for c in subject.certificates:
-            try:
-                kind = CertificateKind(c.kind)
-            except ValueError:
-                continue  # a kind the score does not use
-            certificates.append(CertificateFact(kind, c.amount, c.approved_at.date()))
-        credit = CreditSummary(
-            accounts=tuple(
-                CreditAccount(a.lender, a.revolving, a.opened_on, a.balance, a.credit_limit) for a in report.accounts
-            ),
-            delinquencies=tuple(
-                DelinquencyRecord(n.lender, n.worst_band, n.began_on, n.ended_on, n.overdue_amount)
-                for n in report.negatives
-            ),
-            # soft inquiries never count against the person
-            hard_inquiries=tuple(i.on for i in report.inquiries if i.hard),
-        )
-        return ApplicantFacts(
-            currency=self.profile.currency,
-            kyc=KycFacts(kyc.phone_verified, kyc.identity_verified, kyc.bank_card_verified),
-            certificates=tuple(certificates),
-            credit=credit,
-            requested_amount=requested,
-            stated_monthly_income=stated,
-        )
-
     def _consent(self, borrower_id: str, purpose: str, code: str, detail: str) -> ConsentAttestation:
         """The person's live consent naming this institution, as the bureau must see it (CN-14)."""
         return self._attested(self.identity.live_consent(borrower_id, purpose, self.institution), code, detail)
@@ -197,7 +127,12 @@ class OriginationService(Acceptance):
         report = self.bureau.soft_inquiry(
             subject.identity, institution=self.institution, purpose=purpose, consent=consent
         )
-        return _Pulled(subject.kyc, report, self._facts(subject, report, requested, stated))
+        return _Pulled(subject.kyc, report, applicant_facts(subject, report, self.profile.currency, requested, stated))
+
+    def _outcome(self, facts: ApplicantFacts, assessment: Assessment, requested: Money) -> Outcome:
+        return outcome_of(
+            facts, assessment, requested, policy=self.policy, profile=self.profile, institution=self.institution
+        )
 
     def _check_money(self, amount: Money, term_months: int) -> None:
         if amount.currency != self.profile.currency:
@@ -208,26 +143,6 @@ class OriginationService(Acceptance):
             raise Invalid(
                 "term_out_of_range", f"terms run {self.policy.min_term_months}-{self.policy.max_term_months} months"
             )
-
-    def _outcome(self, facts: ApplicantFacts, assessment: Assessment, requested: Money) -> Outcome:
-        debt, income = total_debt(facts), verified_monthly_income(facts)
-        limit = limit_for(income, debt, self.policy, facts.currency)
-        reason = limit_reason(income, debt, self.policy)
-        here = sum_money([a.balance for a in facts.credit.accounts if a.lender == self.institution], facts.currency)
-        headroom = p2p_headroom(self.profile.marketplace, here, debt)
-        if headroom is not None and headroom < limit:
-            step = self.policy.limit_rounding_minor
-            limit, reason = Money(headroom.minor - headroom.minor % step, limit.currency), P2P_CAP_REASON
-        overdue = any(d.ended_on is None and d.overdue_amount.minor > 0 for d in facts.credit.delinquencies)
-        decided = decide(
-            assessment.score,
-            requested,
-            limit,
-            overdue_now=overdue,
-            apr_cap=self.profile.pricing.apr_cap,
-            policy=self.policy,
-        )
-        return replace(decided, limit_reason=reason)
 
     # -- self-check, prequalify, disclosure, what-if --------------------------------------
     def self_check(self, borrower_id: str) -> SelfCheck:
@@ -347,7 +262,7 @@ class OriginationService(Acceptance):
         report = self.bureau.hard_inquiry(
             subject.identity, institution=self.institution, purpose=INQUIRY_PURPOSE, consent=consent
         )
-        facts = self._facts(subject, report, amount, stated_monthly_income)
+        facts = applicant_facts(subject, report, self.profile.currency, amount, stated_monthly_income)
         today = self._clock.business_date()
         assessment = self.scoring.assess(facts, today)
         outcome = self._outcome(facts, assessment, amount)

@@ -25,6 +25,7 @@ PAGE_MODULES = (
     "fairlend.web.lending",
     "fairlend.web.eod",
     "fairlend.web.origination",
+    "fairlend.web.underwriting",
     "fairlend.web.investor",
     "fairlend.web.investor_autoinvest",
     "fairlend.web.investor_secondary",

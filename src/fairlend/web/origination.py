@@ -1,6 +1,6 @@
 """Origination's pages: the free self-check ("My credit", with the bureau report it
 pulled), applying (prequalify -> inquiry disclosure -> apply with consent ->
-decision -> offer -> accept), and the underwriters' queue of referred applications.
+decision -> offer -> accept) and the contract. The underwriters' queue is in underwriting.py.
 
 fairlend fetches a person's own report from the bureau only with their consent
 (CN-14): "My credit" asks for it first, and so does the rate check, by a
@@ -22,7 +22,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from fairlend.api.auth import UNDERWRITERS
 from fairlend.api.deps import ContainerDep
 from fairlend.api.routers.scoring import origination_of
 from fairlend.bootstrap import Container
@@ -36,7 +35,7 @@ from fairlend.origination.views import ContractView
 from fairlend.web import i18n
 from fairlend.web.borrower_charts import credit_charts
 from fairlend.web.charts import charts_json
-from fairlend.web.rendering import Csrf, borrower, check_csrf, error_text, locale_of, operator, redirect, render
+from fairlend.web.rendering import Csrf, borrower, check_csrf, error_text, locale_of, redirect, render
 
 router = APIRouter(include_in_schema=False)
 APPLY = "/borrower/apply"
@@ -360,42 +359,3 @@ def loan_contract(request: Request, container: ContainerDep, loan_id: str) -> HT
     except DomainError:
         offer_id = None
     return _contract_page(request, container, who, offer_id)
-
-
-# ---- the underwriters' queue ---------------------------------------------------------------
-
-
-def _queue_page(request: Request, container: Container, **context: Any) -> HTMLResponse:
-    try:
-        queue = origination_of(container).queue()
-    except DomainError as exc:
-        queue, context["error"] = [], error_text(request, container, exc)
-    return render(request, container, "origination/queue.html", queue=queue, **context)
-
-
-@router.get("/operator/applications", response_class=HTMLResponse)
-def queue_page(request: Request, container: ContainerDep) -> HTMLResponse:
-    operator(request, container, UNDERWRITERS)
-    return _queue_page(request, container)
-
-
-@router.post("/operator/applications/{application_id}", response_model=None)
-def underwrite(
-    request: Request,
-    container: ContainerDep,
-    application_id: str,
-    decision: Annotated[str, Form()],
-    note: Annotated[str, Form()] = "",
-    csrf: Csrf = None,
-) -> Response:
-    who = operator(request, container, UNDERWRITERS)
-    check_csrf(request, csrf)
-    try:
-        if decision not in ("approve", "decline"):
-            raise Invalid("decision_unknown", "approve or decline")
-        if len(note) > 2000:
-            raise Invalid("note_too_long", "a note has at most 2000 characters")
-        origination_of(container).underwrite(application_id, who.subject_id, approve=decision == "approve", note=note)
-    except DomainError as exc:
-        return _queue_page(request, container, error=error_text(request, container, exc), status_code=422)
-    return redirect(f"/operator/applications?decided={application_id}")
