@@ -14,7 +14,9 @@ Twice on the same book, back to back: `live` with the month-end snapshot
 emptied (every month computed from the published selectables: the page before
 the snapshot existed), then `snapshot` after the backfill
 (`container.analytics.backfill`, as `fairlend analytics snapshot`: every
-closed month-end stored, the current month live); then the ratio of the two.
+closed month-end stored with each loan's status the month before, the closed
+months' contact attempts and the default dates; the current month live); then
+the ratio of the two.
 
     .venv/bin/python -m bench.analytics                                   # 40 borrowers, 90 days, cn
     .venv/bin/python -m bench.analytics --borrowers 200 --days 365 --loads 20
@@ -58,10 +60,16 @@ def p95(values: list[float]) -> float:
 
 
 def _forget_snapshot(container: Container) -> None:
-    """The page as it was before the snapshot: no month-end stored, so every month is computed live."""
+    """The page as it was before the snapshot: nothing stored (month-ends, attempts, defaults), every month live."""
     with container.engine.begin() as conn:
-        conn.execute(text("DELETE FROM analytics_loan_month"))
-        conn.execute(text("DELETE FROM analytics_snapshot_month"))
+        for table in (
+            "analytics_loan_month",
+            "analytics_snapshot_month",
+            "analytics_attempt_month",
+            "analytics_attempt_snapshot",
+            "analytics_loan_default",
+        ):
+            conn.execute(text(f"DELETE FROM {table}"))
 
 
 def _measure(container: Container, api: TestClient, path_q: str, flt: Filter, loads: int) -> dict[str, float]:

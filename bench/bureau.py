@@ -313,9 +313,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report-months", type=int, default=60)
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--metro2-accounts", type=int, default=20_000, help="Metro 2 intake: base segments a file")
+    parser.add_argument(
+        "--metro2-backends",
+        default="sqlite",
+        help="Metro 2 intake: sqlite and/or postgresql (127.0.0.1, comma-separated)",
+    )
     args = parser.parse_args(argv)
     bench_intake(args.accounts, args.months, args.intake_runs)
-    bench_metro2_intake(args.metro2_accounts, args.intake_runs)
+    bench_metro2_intake(args.metro2_accounts, args.intake_runs, tuple(args.metro2_backends.split(",")))
     bench_report(args.report_accounts, args.report_months, args.runs)
 
 

@@ -37,6 +37,7 @@ from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.db.migrate import upgrade
+from fairlend.market.batch_audit import holder_batch_discrepancies
 from fairlend.market.reconcile import distribution_discrepancies
 from fairlend.market.shares import Weighted, share_columns
 from fairlend.market.tables import market_loan_share, market_note, market_receipt, market_wallet
@@ -218,9 +219,14 @@ def run_backend(backend: str, repayments: int, investors: int, single: int, work
             uow.rollback()
         assert bare_rows == notes
         problems = distribution_discrepancies(container.uow, container.ledger)
+        t = time.perf_counter()
+        with container.uow(read_only=True) as uow:
+            batch_problems = holder_batch_discrepancies(uow.conn)  # verify's per-batch check, at this size
+        audit = time.perf_counter() - t
         print(
             f"[{backend}] distributed {repayments:,} receipts ({notes:,} shares) in {took:.2f} s; "
-            f"distribution discrepancies {len(problems)}"
+            f"distribution discrepancies {len(problems)}; holder rows against notes and ledger "
+            f"{len(batch_problems)} in {audit:.2f} s"
         )
         return {"took": took, "cpu": cpu, "bare": bare, "pure_ms": pure_ms, "single_ms": single_ms, "notes": notes}
     finally:

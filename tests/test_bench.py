@@ -24,7 +24,8 @@ from tests.conftest import PG_REQUIRED
 
 @pytest.mark.slow
 def test_the_load_script_runs_a_tiny_mix_against_a_server_it_starts(capsys: pytest.CaptureFixture[str]) -> None:
-    assert load.main(["--seconds", "3", "--clients", "2", "--seed", "5"]) == 0
+    # Bounded by requests, not seconds: on a loaded machine three seconds held four requests and no sign-up.
+    assert load.main(["--seconds", "300", "--max-requests", "60", "--clients", "2", "--seed", "5"]) == 0
     printed = capsys.readouterr().out
     assert "POST /auth/sign-up" in printed and "POST /origination/self-check" in printed
     assert "5xx or no answer: 0" in printed
@@ -182,11 +183,16 @@ def test_the_bureau_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]
             "5",
             "--metro2-accounts",
             "20",
+            "--metro2-backends",
+            "sqlite,postgresql",
         ]
     )
     printed = capsys.readouterr().out
     assert "p99" in printed and "month-end" in printed
     assert "Metro 2 intake" in printed and "base segments/s" in printed and "peak memory" in printed
+    # Both databases, each with its anchor measured in the same run: the same month rows inserted bare.
+    assert "into sqlite" in printed and "into postgresql" in printed
+    assert printed.count("anchor, bare insert of the same 20 month rows") == 2 and "x the bare insert (CPU)" in printed
 
 
 def test_the_scoring_bench_runs_at_a_tiny_size_on_a_file_of_german_credits_shape(

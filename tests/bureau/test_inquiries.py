@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from fairlend.bootstrap import Container
-from fairlend.bureau.model import ConsentAttestation, InquiryKind, InquiryPurpose
+from fairlend.bureau.consent import ConsentAttestation, InquiryKind, InquiryPurpose
 from fairlend.bureau.service import BureauService
 from fairlend.bureau.tables import bureau_inquiry
 from fairlend.clock import FixedClock

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from bench.metro2_intake import build_metro2_file
 
 from fairlend.bureau import held, records
+from fairlend.bureau.consent import ConsentAttestation, InquiryPurpose
 from fairlend.bureau.documents import mask_id_number
 from fairlend.bureau.files import legacy_blind_index
-from fairlend.bureau.model import ConsentAttestation, InquiryPurpose, normalise_id_number
+from fairlend.bureau.model import normalise_id_number
 from fairlend.bureau.service import BureauService
 from fairlend.bureau.tables import bureau_account, bureau_file, bureau_inquiry
 from tests.bureau.conftest import Records, lines

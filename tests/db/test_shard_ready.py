@@ -26,6 +26,7 @@ COORDINATOR = {
     "collection_plan_run": "one row per planned date",
     "lending_reporting_file": "the T+1 file, across borrowers",
     "lending_reporting_metro2": "the day's Metro 2 file, across borrowers",
+    "lending_reporting_account": "keyed by loan ref alone: the export's read model, across borrowers",
     "lending_reporting_compliance": "keyed by loan id alone: the accounts last furnished as disputed (few)",
     "lending_reporting_plan": "keyed by loan id alone: needs borrower_id (migration named in scale-out.md)",
     "idempotency_key": "per request, not per owner",
@@ -57,6 +58,8 @@ COORDINATOR = {
     "finance_reopen_request": "the books' month close, across the whole book",
     "ledger_period_lock": "the ledger's closed periods",
     "analytics_snapshot_month": "which month-ends of the whole book analytics has written",
+    "analytics_attempt_month": "the whole book's contact attempts per month, by rule and collector",
+    "analytics_attempt_snapshot": "which months of the whole book's contact attempts analytics has written",
 }
 # The bureau is another institution with its own database (bureau/): not part of the lender's shards.
 BUREAU_PREFIX = "bureau_"

@@ -159,3 +159,17 @@ def test_a_number_typed_as_the_reason_is_neither_stored_nor_shown_in_clear(conta
         uow.conn.execute(sa.update(identity_audit).values(purpose=f"old row {phone}"))
         uow.commit()
     assert container.identity.audit.entries(who.subject_id)[0].purpose == f"old row *******{phone[-4:]}"
+
+
+def test_contact_points_read_together_are_logged_one_row_a_person_in_each_chain(container: Container) -> None:
+    who, other = sign_up(container), sign_up(container)
+    container.identity.contact_point(who.subject_id, purpose="alone")  # a chain that already has a row
+    points = container.identity.contact_points([who.subject_id, other.subject_id, "nobody"], purpose="together")
+    assert set(points) == {who.subject_id, other.subject_id}
+    assert points[who.subject_id] == container.identity.contact_point(who.subject_id, purpose="alone again")
+    log = container.identity.audit
+    mine = [e.purpose for e in log.page(AuditFilter(person_id=who.subject_id)).entries]
+    assert mine == ["alone again", "together", "alone"]
+    assert [e.purpose for e in log.page(AuditFilter(person_id=other.subject_id)).entries] == ["together"]
+    assert [d for d in container.verify() if d.check == "identity.audit"] == []
+    assert container.identity.contact_points([]) == {}

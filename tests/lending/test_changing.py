@@ -14,7 +14,7 @@ import pytest
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
-from fairlend.errors import Conflict, DomainError, Invalid, PolicyViolation
+from fairlend.errors import Conflict, DomainError, PolicyViolation
 from fairlend.ledger.model import AccountType
 from fairlend.lending.model import InterestMethod, InterestRecalculation, LoanState, Product
 from fairlend.money import Money
@@ -119,7 +119,7 @@ def test_a_rate_above_the_cap_is_refused_naming_the_rule_and_nothing_is_written(
         (Decimal("-0.01"), None, "op_1", "rate_invalid"),
         (Decimal("NaN"), None, "op_1", "rate_invalid"),
         (Decimal("0.12"), date(2026, 3, 1), "op_1", "effective_date_out_of_range"),
-        (Decimal("0.12"), date(2026, 4, 2), "op_1", "effective_date_out_of_range"),
+        (Decimal("0.12"), date(2027, 3, 2), "op_1", "effective_date_out_of_range"),
         (Decimal("0.12"), None, " ", "operator_required"),
     ],
 )
@@ -148,12 +148,94 @@ def test_a_loan_with_an_installment_due_and_unpaid_is_not_changed(
     _unchanged(container, loan_id, before)
 
 
-def test_a_flat_interest_loan_is_not_rebuilt_on_a_declining_balance(container: Container) -> None:
+@pytest.fixture
+def flat_id(container: Container) -> str:
+    """10,000 at 12 % flat for 12 months on 30/360: 100.00 of interest a month on the original principal,
+    (10,000 + 1,200) / 12 = 933.33 a month (833.33 of principal, the last 833.37)."""
     container.lending.products.define(product(code="flat", rate=Decimal("0.12"), interest_method=InterestMethod.FLAT))
-    loan_id = container.lending.book_loan("brw_1", "flat", cny("10000"))
-    with pytest.raises(Invalid) as refused:
-        container.lending.change_rate(loan_id, Decimal("0.12"), operator_id="op_1")
-    assert refused.value.code == "change_needs_declining_balance"
+    return container.lending.book_loan("brw_1", "flat", cny("10000"))
+
+
+def test_a_flat_loan_s_rate_change_prices_what_remains_on_the_original_principal(
+    container: Container, clock: FixedClock, flat_id: str
+) -> None:
+    assert _schedule(container, flat_id)[0] == (date(2026, 4, 2), 83_333, 10_000)
+    done = container.lending.change_rate(flat_id, Decimal("0.08"), operator_id="op_1", reason="repriced")
+    rows = _schedule(container, flat_id)
+    # 10,000 x 8 % / 12 = 66.67 a month; (10,000 + 12 x 66.67) / 12 = 900.00: 833.33 of principal, the last
+    # 833.37.
+    assert done.installment.minor == 90_000
+    assert [i for _, _, i in rows] == [6_667] * 12
+    assert [p for _, p, _ in rows] == [83_333] * 11 + [83_337]
+    interest, principal = _pay_every_due_date(container, clock, flat_id)
+    assert (interest, principal) == (12 * 6_667, 1_000_000)
+    assert container.verify() == []
+
+
+def test_a_flat_loan_s_rate_change_mid_period_charges_the_rest_of_the_period_by_its_day_count(
+    container: Container, clock: FixedClock, flat_id: str
+) -> None:
+    eod_through(container, clock, date(2026, 3, 11))  # 100.00 x 10 / 31 = 32.25 earned at 12 % flat
+    done = container.lending.change_rate(flat_id, Decimal("0.08"), operator_id="op_1")
+    rows = _schedule(container, flat_id)
+    # 12 March to 2 April is 20 days (30E/360): 10,000 x 8 % x 20 / 360 = 44.44; then 66.67 a month.
+    # (10,000 + 44.44 + 11 x 66.67) / 12 = 898.15 a month: the first repays 898.15 - 44.44 = 853.71.
+    assert done.carried_interest.minor == 3_225
+    assert rows[0] == (date(2026, 4, 2), 85_371, 3_225 + 4_444)
+    assert [i for _, _, i in rows[1:]] == [6_667] * 11
+    assert sum(p for _, p, _ in rows) == 1_000_000
+    interest, principal = _pay_every_due_date(container, clock, flat_id)
+    assert principal == 1_000_000 and interest == 3_225 + 4_444 + 11 * 6_667
+    assert container.verify() == []
+
+
+def test_a_flat_loan_s_rate_change_from_a_later_month_keeps_the_months_before_it(
+    container: Container, flat_id: str
+) -> None:
+    container.lending.change_rate(flat_id, Decimal("0.08"), operator_id="op_1", effective=date(2026, 9, 17))
+    rows = _schedule(container, flat_id)
+    # Six months kept (833.33 + 100.00); 5,000.02 left over six months at 8 % flat on 10,000: 66.67 a month,
+    # (5,000.02 + 400.02) / 6 = 900.01; 2 Sep - 2 Oct is split: 15 days at 12 % (50.00) and 15 at 8 % (33.33).
+    assert rows[:6] == [(d, 83_333, 10_000) for d, _, _ in rows[:6]]
+    assert rows[6] == (date(2026, 10, 2), 83_334, 5_000 + 3_333)
+    assert [i for _, _, i in rows[7:]] == [6_667] * 5
+    assert sum(p for _, p, _ in rows) == 1_000_000
+
+
+def test_a_flat_loan_s_balance_correction_lowers_the_interest_base_with_the_principal(
+    container: Container, clock: FixedClock, flat_id: str
+) -> None:
+    done = container.lending.correct_balance(flat_id, cny("1000"), operator_id="op_1", reason="booked too high")
+    rows = _schedule(container, flat_id)
+    # 9,000 x 12 % / 12 = 90.00 a month; (9,000 + 1,080) / 12 = 840.00: 750.00 of principal.
+    assert done.installment.minor == 84_000
+    assert rows == [(d, 75_000, 9_000) for d, _, _ in rows]
+    # A later change prices on the corrected base, not the 10,000 first booked: 9,000 x 8 % / 12 = 60.00.
+    container.lending.change_rate(flat_id, Decimal("0.08"), operator_id="op_1")
+    assert {i for _, _, i in _schedule(container, flat_id)} == {6_000}
+    _, principal = _pay_every_due_date(container, clock, flat_id)
+    assert principal == 900_000
+    assert container.verify() == []
+
+
+def test_a_rate_change_from_a_later_due_date_keeps_the_installments_before_it_and_splits_its_period(
+    container: Container, clock: FixedClock, loan_id: str
+) -> None:
+    before = _schedule(container, loan_id)
+    container.lending.change_rate(
+        loan_id, Decimal("0.12"), operator_id="op_1", effective=date(2026, 9, 17), reason="step-down"
+    )
+    rows = _schedule(container, loan_id)
+    # The six installments due by 2 September stay 916.80 at 18 %; 5,223.18 is left, at 12 % over six
+    # months: 5,223.18 x 0.01 / (1 - 1.01^-6) = 901.25. 2 Sep - 2 Oct is 15 days at 18 % (39.17) and
+    # 15 at 12 % (26.12) on 5,223.18: 65.29, the principal the 12 % annuity's 849.02.
+    assert rows[:6] == before[:6]
+    assert rows[6] == (date(2026, 10, 2), 84_902, 3_917 + 2_612)
+    assert [p + i for _, p, i in rows[7:-1]] == [90_125] * 4
+    assert sum(p for _, p, _ in rows) == 1_000_000
+    interest, principal = _pay_every_due_date(container, clock, loan_id)
+    assert principal == 1_000_000 and interest == sum(i for _, _, i in rows)
+    assert container.verify() == []
 
 
 def test_a_second_change_carries_the_first_one_s_carried_interest_to_the_same_date(

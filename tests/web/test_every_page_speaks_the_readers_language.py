@@ -184,7 +184,7 @@ def test_every_end_of_day_step_has_a_name_in_both_languages(demo: tuple[Containe
 
 
 def test_every_inquiry_purpose_has_a_name_in_both_languages() -> None:
-    from fairlend.bureau.model import InquiryPurpose
+    from fairlend.bureau.consent import InquiryPurpose
     from fairlend.web.i18n import catalog
 
     for locale in ("en", "zh-CN"):

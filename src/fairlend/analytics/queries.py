@@ -35,7 +35,6 @@ from fairlend.analytics import sources
 from fairlend.analytics.model import (
     CALIBRATION_MONTHS,
     CHARGED_OFF,
-    DEFAULT_DPD,
     SETTLED,
     BucketMonth,
     Deadlines,
@@ -76,23 +75,6 @@ def filtered_loans(flt: Filter) -> Any:
     if flt.grade:
         out = out.where(inner.c.grade == flt.grade)
     return out.subquery("l")
-
-
-def _default_on(lo: Any) -> ColumnElement[Any]:
-    """The first day more than DEFAULT_DPD days past due, or the charge-off, whichever came first (NULL: never)."""
-    t = sources.transitions().subquery("td")
-    late = (
-        select(func.min(t.c.business_date))
-        .where(t.c.borrower_id == lo.c.borrower_id, t.c.loan_id == lo.c.loan_id, t.c.dpd > DEFAULT_DPD)
-        .scalar_subquery()
-    )
-    closed = lo.c.closed_on
-    return case(
-        (late.is_(None), closed),
-        (closed.is_(None), late),
-        (closed < late, closed),
-        else_=late,
-    )
 
 
 def _status_at(lo: Any, day: Any, first_bucket: str) -> ColumnElement[Any]:
@@ -194,10 +176,18 @@ def month_ends(
     )
 
 
-def roll_pairs(conn: Connection, buckets: tuple[str, ...], snap: CTE) -> list[tuple[str, str, int]]:
-    """(bucket at a month's end, status at the next month's end, loans) over every pair of months in the range."""
+def roll_pairs(
+    conn: Connection, buckets: tuple[str, ...], snap: CTE, *, to_months: list[int] | None = None
+) -> list[tuple[str, str, int]]:
+    """(bucket at a month's end, status at the next month's end, loans) over pairs of months in the range.
+
+    `to_months`: only the pairs ending in those months (by index in the range; None: every pair). The
+    pairs ending in a stored month that knows its month-end before come from `snapshot.stored_rolls`.
+    """
+    if to_months == []:
+        return []
     nxt = snap.alias("nxt")
-    rows = conn.execute(
+    q = (
         select(snap.c.status, nxt.c.status, func.count())
         .select_from(snap)
         .join(
@@ -206,20 +196,24 @@ def roll_pairs(conn: Connection, buckets: tuple[str, ...], snap: CTE) -> list[tu
         )
         .where(snap.c.status.in_(buckets))
         .group_by(snap.c.status, nxt.c.status)
-    ).all()
+    )
+    if to_months is not None:
+        q = q.where(nxt.c.n.in_(to_months))
+    rows = conn.execute(q).all()
     return [(str(a), str(b), int(n)) for a, b, n in rows]
 
 
-def vintage_counts(conn: Connection, flt: Filter) -> tuple[list[tuple[str, int]], list[tuple[str, str, int]]]:
+def vintage_counts(conn: Connection, flt: Filter, dl: Any) -> tuple[list[tuple[str, int]], list[tuple[str, str, int]]]:
+    """Loans opened per month, and defaults per opening month and default month; `dl`: `defaults.dated_loans`."""
     ms = month_rows(months(flt))
-    lo = filtered_loans(flt)
+    lo = dl
     cohorts = conn.execute(
         select(ms.c.month, func.count())
         .select_from(lo)
         .join(ms, lo.c.open_date.between(ms.c.m_first, ms.c.m_last))
         .group_by(ms.c.month)
     ).all()
-    dated = select(lo.c.open_date, _default_on(lo).label("default_on")).subquery("d")
+    dated = select(lo.c.open_date, lo.c.default_on).subquery("d")
     md = ms.alias("md")
     defaults = conn.execute(
         select(ms.c.month, md.c.month, func.count())
@@ -231,9 +225,9 @@ def vintage_counts(conn: Connection, flt: Filter) -> tuple[list[tuple[str, int]]
     return [(m, int(n)) for m, n in cohorts], [(v, d, int(n)) for v, d, n in defaults]
 
 
-def losses(conn: Connection, flt: Filter) -> list[GradeLoss]:
-    lo = filtered_loans(flt)
-    default_on = _default_on(lo)
+def losses(conn: Connection, flt: Filter, dl: Any) -> list[GradeLoss]:
+    lo = dl
+    default_on = lo.c.default_on
     closed_in = and_(lo.c.closed_on.is_not(None), lo.c.closed_on.between(flt.start, flt.end))
     by_grade = conn.execute(
         select(
@@ -261,15 +255,15 @@ def losses(conn: Connection, flt: Filter) -> list[GradeLoss]:
     ]
 
 
-def calibration_rows(conn: Connection, flt: Filter) -> list[tuple[str, int | None, int, int, int]]:
+def calibration_rows(conn: Connection, flt: Filter, dl: Any) -> list[tuple[str, int | None, int, int, int]]:
     """(grade, score, loans, defaulted within 12 months, seasoned 12 months) per grade and score, loans opened in range.
 
     The 12-month window is counted in calendar months by the month's index, which the database
     groups and Python compares, so that no dialect's date arithmetic is needed.
     """
     ms = month_rows(months(flt))
-    lo = filtered_loans(flt)
-    dated = select(lo.c.grade, lo.c.score, lo.c.open_date, _default_on(lo).label("default_on")).subquery("c")
+    lo = dl
+    dated = select(lo.c.grade, lo.c.score, lo.c.open_date, lo.c.default_on).subquery("c")
     md = ms.alias("md")
     rows = conn.execute(
         select(dated.c.grade, dated.c.score, ms.c.month, md.c.month, func.count())
@@ -289,18 +283,6 @@ def calibration_rows(conn: Connection, flt: Filter) -> list[tuple[str, int | Non
         if last - month_index(opened) >= CALIBRATION_MONTHS:
             cell[2] += n
     return [(g, s, *v) for (g, s), v in sorted(out.items())]  # type: ignore[misc]
-
-
-def attempts(conn: Connection, flt: Filter) -> tuple[int, list[tuple[str, str, int]]]:
-    a = sources.attempts().subquery("a")
-    within = a.c.at.between(_instant(flt.start), _instant(flt.end + timedelta(days=1)))
-    total = conn.execute(select(func.count()).select_from(a).where(within)).scalar_one()
-    rows = conn.execute(
-        select(a.c.rules, a.c.collector_id, func.count())
-        .where(within, a.c.outcome == "blocked")
-        .group_by(a.c.rules, a.c.collector_id)
-    ).all()
-    return int(total), [(str(r), str(c), int(n)) for r, c, n in rows]
 
 
 def _deadline_counts(received: Any, due: Any, answered: Any, as_of: Any) -> tuple[Any, ...]:
@@ -345,12 +327,15 @@ def investor_ids(conn: Connection) -> list[str]:
     return [str(i) for i in conn.execute(sources.investors()).scalars()]
 
 
-def training_rows(conn: Connection) -> list[tuple[str, dict[str, Any], date | None]]:
-    """(loan id, the application's feature row, the day it went into default or None) per scored loan, by loan id."""
+def training_rows(conn: Connection, dl: Any) -> list[tuple[str, dict[str, Any], date | None]]:
+    """(loan id, the application's feature row, the day it went into default or None) per scored loan, by loan id.
+
+    `dl`: every loan with its default date (`defaults.dated_loans` without a grade).
+    """
     scored = sources.application_features().subquery("af")
-    lo = sources.loans().subquery("l")
+    lo = dl
     rows = conn.execute(
-        select(scored.c.loan_id, scored.c.features, _default_on(lo))
+        select(scored.c.loan_id, scored.c.features, lo.c.default_on)
         .select_from(scored)
         .join(lo, and_(lo.c.loan_id == scored.c.loan_id, lo.c.borrower_id == scored.c.borrower_id))
         .order_by(scored.c.loan_id)

@@ -9,10 +9,10 @@ market/returns.py), through the `nar_of` port that bootstrap wires.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from fairlend.analytics import queries, snapshot
+from fairlend.analytics import attempts, defaults, queries, snapshot
 from fairlend.analytics.model import (
     Filter,
     Portfolio,
@@ -60,12 +60,25 @@ class AnalyticsService:
             conn = uow.conn
             snap = snapshot.month_end_rows(conn, flt, self._buckets, live=live)
             grade_months, bucket_months = queries.month_ends(conn, flt, self._buckets, snap)
-            pairs = queries.roll_pairs(conn, self._buckets, snap)
-            cohorts, defaults = queries.vintage_counts(conn, flt)
-            losses = queries.losses(conn, flt)
-            total, blocked = queries.attempts(conn, flt)
+            # Rolls into a stored month that knows the month before are one read; the rest self-join the month-ends.
+            rolled = snapshot.rolled_months(conn, flt, live=live)
+            rest = [n for n in range(1, len(months(flt))) if n not in rolled]
+            pairs = snapshot.stored_rolls(conn, flt, self._buckets, sorted(rolled.values()))
+            if len(rest) <= 2:
+                # Typically the month in progress alone: join its two month-ends only, not the whole range's.
+                for n in rest:
+                    ms = months(flt)
+                    pair = Filter(ms[n - 1].first, ms[n].last, flt.grade)
+                    two = snapshot.month_end_rows(conn, pair, self._buckets, live=live)
+                    pairs += queries.roll_pairs(conn, self._buckets, two)
+            else:
+                pairs += queries.roll_pairs(conn, self._buckets, snap, to_months=rest)
+            dl = defaults.dated_loans(flt, None if live else defaults.stored_through(conn))
+            cohorts, defaulted = queries.vintage_counts(conn, flt, dl)
+            losses = queries.losses(conn, flt, dl)
+            total, blocked = attempts.counts(conn, flt, live=live)
             deadlines = queries.deadlines(conn, flt)
-            scored = queries.calibration_rows(conn, flt)
+            scored = queries.calibration_rows(conn, flt, dl)
             investors = queries.investor_ids(conn) if self._nar_of is not None and flt.grade is None else []
         nar_of = self._nar_of
         return Portfolio(
@@ -75,7 +88,7 @@ class AnalyticsService:
             grade_months=tuple(grade_months),
             bucket_months=tuple(bucket_months),
             roll_rates=tuple(roll_rates(pairs, self._buckets)),
-            vintages=tuple(vintage_curves(cohorts, defaults, months(flt)[-1].label)),
+            vintages=tuple(vintage_curves(cohorts, defaulted, months(flt)[-1].label)),
             losses=tuple(losses),
             nar=nar_distribution(nar_of(i) for i in investors) if nar_of else nar_distribution(()),
             blocked=tuple(blocked_by_rule(blocked)),
@@ -103,7 +116,12 @@ class AnalyticsService:
             ends = [] if first is None else snapshot.month_ends_before(first, today)
             if through is not None:
                 ends = [d for d in ends if d <= through]
+            defaults.forget(uow.conn)
             done = [SnapshotMonth(d, snapshot.write(uow, d, self._buckets)) for d in ends]
+            # A month's attempts once the day after its end is closed too (attempts.py: its last UTC instants).
+            for d in ends:
+                if d + timedelta(days=1) < today:
+                    attempts.write(uow, d)
             uow.commit()
         return done
 
@@ -115,5 +133,8 @@ class AnalyticsService:
         """
         with self._uow(read_only=True) as uow:
             as_of = uow.clock.business_date()
-            rows = queries.training_rows(uow.conn)
+            conn = uow.conn
+            rows = queries.training_rows(
+                conn, defaults.dated_loans(Filter(as_of, as_of), defaults.stored_through(conn))
+            )
         return TrainingSet(as_of, tuple(training_row(loan_id, f, d, as_of) for loan_id, f, d in rows))

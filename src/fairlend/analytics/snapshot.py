@@ -33,9 +33,10 @@ from sqlalchemy import (
     literal,
     select,
     union_all,
+    update,
 )
 
-from fairlend.analytics import queries, sources
+from fairlend.analytics import attempts, defaults, queries, sources
 from fairlend.analytics.model import CHARGED_OFF, SETTLED, Filter, Month, months
 from fairlend.analytics.tables import analytics_loan_month, analytics_snapshot_month
 from fairlend.db.uow import UnitOfWork
@@ -83,9 +84,23 @@ def write(uow: UnitOfWork, month_end: date, buckets: tuple[str, ...]) -> int:
     )
     # Counted, not the INSERT's rowcount: SQLite's driver answers -1 for a statement that opens with WITH.
     written = int(conn.execute(select(func.count()).select_from(t).where(t.c.month_end == month_end)).scalar_one())
+    # The status at the month-end before, when that one is stored: a roll becomes one row to read.
+    prev_end = first - timedelta(days=1)
+    rolls = bool(written_months(conn, [prev_end]))
+    if rolls:
+        prev = t.alias("prev")
+        before = (
+            select(prev.c.status)
+            .where(prev.c.borrower_id == t.c.borrower_id, prev.c.loan_id == t.c.loan_id, prev.c.month_end == prev_end)
+            .scalar_subquery()
+        )
+        conn.execute(update(t).where(t.c.month_end == month_end).values(prev_status=before))
     conn.execute(
-        insert(analytics_snapshot_month).values(month_end=month_end, loans=written, written_at=uow.clock.now())
+        insert(analytics_snapshot_month).values(
+            month_end=month_end, loans=written, written_at=uow.clock.now(), rolls=rolls
+        )
     )
+    defaults.write(uow, month_end)
     return written
 
 
@@ -98,6 +113,34 @@ def first_open_date(conn: Connection) -> date | None:
 def written_months(conn: Connection, days: list[date]) -> set[date]:
     m = analytics_snapshot_month
     return set(conn.execute(select(m.c.month_end).where(m.c.month_end.in_(days))).scalars())
+
+
+def rolled_months(conn: Connection, flt: Filter, *, live: bool = False) -> dict[int, date]:
+    """The range's months (index: month-end) whose stored rows know the month-end before (`prev_status`)."""
+    if live:
+        return {}
+    ms = months(flt)
+    m = analytics_snapshot_month
+    ends = [x.last for x in ms[1:]]
+    rolled = set(conn.execute(select(m.c.month_end).where(m.c.month_end.in_(ends), m.c.rolls.is_(True))).scalars())
+    return {n: x.last for n, x in enumerate(ms) if n > 0 and x.last in rolled}
+
+
+def stored_rolls(
+    conn: Connection, flt: Filter, buckets: tuple[str, ...], ends: list[date]
+) -> list[tuple[str, str, int]]:
+    """(bucket at the month-end before, status at the month-end, loans) from the stored month-ends `ends`: one read."""
+    if not ends:
+        return []
+    t = analytics_loan_month
+    q = (
+        select(t.c.prev_status, t.c.status, func.count())
+        .where(t.c.month_end.in_(ends), t.c.prev_status.in_(buckets))
+        .group_by(t.c.prev_status, t.c.status)
+    )
+    if flt.grade:
+        q = q.where(t.c.grade == flt.grade)
+    return [(str(a), str(b), int(n)) for a, b, n in conn.execute(q).all()]
 
 
 def carried_month_end(flt: Filter, month: Month, n: int, prev_end: date) -> Select[Any]:
@@ -212,4 +255,7 @@ class MonthEndSnapshotStep:
         self._buckets = buckets
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
-        return write(uow, business_date, self._buckets) if is_month_end(business_date) else 0
+        written = write(uow, business_date, self._buckets) if is_month_end(business_date) else 0
+        # The month before's contact attempts, now that its last UTC instant has passed (attempts.py).
+        yesterday = business_date - timedelta(days=1)
+        return written + (attempts.write(uow, yesterday) if is_month_end(yesterday) else 0)

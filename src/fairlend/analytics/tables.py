@@ -16,7 +16,7 @@ growing the table. Borrower-owned: `borrower_id` first in the key (DESIGN.md
 with no loan still has its row), so the reader knows a month is complete.
 """
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, String, Table, false
 
 from fairlend.db.metadata import metadata
 from fairlend.db.types import UtcDateTime, id_column_type
@@ -30,6 +30,8 @@ analytics_loan_month = Table(
     Column("grade", String(1), nullable=False),  # the offer's letter, "" when booked without an offer
     Column("status", String(20), nullable=False),  # a bucket's name, `settled` or `charged_off`
     Column("outstanding", BigInteger, nullable=False),  # principal less principal repaid through the day
+    # The status at the month-end before (NULL: no row then): a roll is one row, not a self-join (analytics_0002).
+    Column("prev_status", String(20), nullable=True),
     Index("ix_analytics_loan_month_month", "month_end", "grade"),
 )
 
@@ -39,4 +41,39 @@ analytics_snapshot_month = Table(
     Column("month_end", Date, primary_key=True),
     Column("loans", Integer, nullable=False),
     Column("written_at", UtcDateTime, nullable=False),
+    # Whether the month-end before was stored when this one was written: only then is `prev_status` complete.
+    Column("rolls", Boolean, nullable=False, server_default=false()),
+    # Whether every default on or before this month-end is in `analytics_loan_default`.
+    Column("defaults", Boolean, nullable=False, server_default=false()),
+)
+
+# Contact attempts per calendar month of UTC instants (as the live count reads the log), by outcome,
+# rules and collector: written the day after the month's end, when every instant of it has passed.
+analytics_attempt_month = Table(
+    "analytics_attempt_month",
+    metadata,
+    Column("month_end", Date, primary_key=True),
+    Column("outcome", String(12), primary_key=True),
+    Column("rules", String(200), primary_key=True),
+    Column("collector_id", String(40), primary_key=True),
+    Column("attempts", Integer, nullable=False),
+)
+
+analytics_attempt_snapshot = Table(
+    "analytics_attempt_snapshot",
+    metadata,
+    Column("month_end", Date, primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("written_at", UtcDateTime, nullable=False),
+)
+
+# Each loan's default date (the first day more than 90 days past due, or its charge-off), stored once
+# it falls on or before a stored month-end: a past default never moves, so the page reads it instead
+# of looking up every loan's transitions (analytics_0002).
+analytics_loan_default = Table(
+    "analytics_loan_default",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), primary_key=True),
+    Column("default_on", Date, nullable=False),
 )

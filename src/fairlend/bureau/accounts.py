@@ -25,15 +25,8 @@ from fairlend.bureau.held import (
     HeldAccount,
     blind_index,
 )
-from fairlend.bureau.model import (
-    AccountState,
-    NoticeCheck,
-    SettledBy,
-    check_negative_notice,
-    month_index,
-    month_status,
-    scheme_for,
-)
+from fairlend.bureau.model import AccountState, SettledBy, month_index, month_status, scheme_for
+from fairlend.bureau.negatives import NoticeCheck, check_negative_notice
 from fairlend.bureau.records import PlanEvent, Record, RecordError, RecordType
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile

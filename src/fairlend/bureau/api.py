@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from fairlend.api.deps import IdempotencyKey, get_container
+from fairlend.bureau.consent import ConsentAttestation, InquiryPurpose
 from fairlend.bureau.documents import Institution
-from fairlend.bureau.model import ConsentAttestation, InquiryPurpose
 from fairlend.bureau.render import render_html, render_pdf
 from fairlend.bureau.service import BureauService
 from fairlend.codec import encode

@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
+from fairlend.bureau.consent import ConsentAttestation, InquiryKind, InquiryPurpose
 from fairlend.bureau.documents import (
     AccountReport,
     Ack,
@@ -41,7 +42,7 @@ from fairlend.bureau.documents import (
     ReportSummary,
     RetentionRemoval,
 )
-from fairlend.bureau.model import AccountState, ConsentAttestation, InquiryKind, InquiryPurpose
+from fairlend.bureau.model import AccountState
 from fairlend.bureau.render import render_html, render_pdf
 from fairlend.bureau.service import BureauService
 from fairlend.codec import decode, encode

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from fairlend.bureau.documents import DisputeMark, OutcomeNotice
-from fairlend.bureau.model import dispute_deadline
+from fairlend.bureau.negatives import dispute_deadline
 from fairlend.bureau.reports import dispute_mark
 from fairlend.bureau.sealing import BureauSealer, purpose
 from fairlend.bureau.tables import bureau_account, bureau_dispute, bureau_month, bureau_outcome_notice

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from fairlend.bureau.model import AccountState, InquiryKind, InquiryPurpose, normalise_id_number, scheme_for
+from fairlend.bureau.consent import InquiryKind, InquiryPurpose
+from fairlend.bureau.model import AccountState, normalise_id_number, scheme_for
 from fairlend.jurisdiction.model import BureauProfile
 from fairlend.money import Money
 

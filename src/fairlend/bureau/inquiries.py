@@ -10,7 +10,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, func, insert, select
 
-from fairlend.bureau.model import AccountState, ConsentAttestation, InquiryKind, InquiryPurpose, self_query_is_free
+from fairlend.bureau.consent import ConsentAttestation, InquiryKind, InquiryPurpose, self_query_is_free
+from fairlend.bureau.model import AccountState
 from fairlend.bureau.tables import bureau_account, bureau_inquiry
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import BureauProfile

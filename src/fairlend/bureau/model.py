@@ -13,11 +13,11 @@ month arithmetic is subtraction; storage keeps them as `yyyymm`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 
-from fairlend.jurisdiction.model import BureauProfile, NegativeNotice, RetentionStart, StatusCodeSet
+from fairlend.jurisdiction.model import BureauProfile, StatusCodeSet
 
 # -- months -------------------------------------------------------------------
 
@@ -231,161 +231,7 @@ def grid_from_codes(
     return tuple(grid)
 
 
-# -- negative records and their removal ---------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class NegativeEpisode:
-    """A run of negative months on one account: one piece of negative information."""
-
-    first_month: int
-    last_month: int
-    started_on: date  # first day overdue (CR-5's date of first delinquency)
-    ended_on: date | None  # the overdue ended (repaid, settled); None while it lasts
-    charged_off: bool
-
-    def removal_on(self, profile: BureauProfile) -> date | None:
-        return removal_date(profile, started_on=self.started_on, ended_on=self.ended_on)
-
-
-def removal_date(profile: BureauProfile, *, started_on: date, ended_on: date | None) -> date | None:
-    """The day a negative record leaves the file.
-
-    CN-12: `negative_retention_years` after the negative event ended (none
-    while it lasts). CR-6: `negative_retention_years` from 180 days after
-    the date of first delinquency, whether or not it ended.
-    """
-    if profile.negative_retention_start is RetentionStart.OVERDUE_ENDED:
-        return add_years(ended_on, profile.negative_retention_years) if ended_on else None
-    return add_years(started_on + timedelta(days=180), profile.negative_retention_years)
-
-
-def negative_episodes(profile: BureauProfile, rows: Sequence[MonthRow]) -> tuple[NegativeEpisode, ...]:
-    """Group an account's months (any order) into negative episodes, oldest first."""
-    scheme = scheme_for(profile)
-    episodes: list[NegativeEpisode] = []
-    current: dict[str, object] | None = None
-
-    def close(ended_on: date | None) -> None:
-        nonlocal current
-        if current is not None:
-            episodes.append(
-                NegativeEpisode(
-                    first_month=current["first"],  # type: ignore[arg-type]
-                    last_month=current["last"],  # type: ignore[arg-type]
-                    started_on=current["started"],  # type: ignore[arg-type]
-                    ended_on=ended_on,
-                    charged_off=bool(current["charged_off"]),
-                )
-            )
-        current = None
-
-    for row in sorted(rows, key=lambda r: r.month):
-        negative = row.code in scheme.negative_codes
-        if negative:
-            if current is None:
-                started = row.first_overdue_on or row.as_of - timedelta(days=max(row.days_overdue - 1, 0))
-                current = {"first": row.month, "last": row.month, "started": started, "charged_off": False}
-            current["last"] = row.month
-            if row.code in ("G", "L"):
-                current["charged_off"] = True
-            if row.cured_on is not None:
-                close(row.cured_on)
-        elif current is not None:
-            close(row.cured_on or row.as_of)
-    close(None)
-    return tuple(episodes)
-
-
-# -- negative notice (CN-11, CR-8) ----------------------------------------------
-
-
-class NoticeCheck(enum.StrEnum):
-    OK = "ok"
-    MISSING_BEFORE = "missing_before"  # CN-11: refuse the record
-    DUE = "due"  # CR-8: still inside the window
-    LATE = "late"  # CR-8: the window passed without a notice
-
-
-def check_negative_notice(
-    profile: BureauProfile, *, first_negative_on: date, notice_on: date | None, today: date
-) -> NoticeCheck:
-    if profile.negative_notice is NegativeNotice.BEFORE:
-        return (
-            NoticeCheck.OK if notice_on is not None and notice_on <= first_negative_on else NoticeCheck.MISSING_BEFORE
-        )
-    deadline = first_negative_on + timedelta(days=profile.negative_notice_days)
-    if notice_on is not None and notice_on <= deadline:
-        return NoticeCheck.OK
-    if notice_on is None and today <= deadline:
-        return NoticeCheck.DUE
-    return NoticeCheck.LATE
-
-
-# -- disputes and inquiries -------------------------------------------------------
-
-
-def dispute_deadline(profile: BureauProfile, opened_on: date, *, added_information: bool = False) -> date:
-    """CN-15: 20 days; CR-7: 30 days, 45 when the person adds information."""
-    days = profile.dispute_deadline_extended_days if added_information else profile.dispute_deadline_days
-    return opened_on + timedelta(days=days)
-
-
-class InquiryKind(enum.StrEnum):
-    HARD = "hard"
-    SELF = "self"
-    POST_LOAN = "post_loan"
-
-
-class InquiryPurpose(enum.StrEnum):
-    LOAN_APPROVAL = "loan_approval"
-    CREDIT_CARD_APPROVAL = "credit_card_approval"
-    POST_LOAN_MANAGEMENT = "post_loan_management"
-    SELF = "self"
-
-    @property
-    def kind(self) -> InquiryKind:
-        if self is InquiryPurpose.SELF:
-            return InquiryKind.SELF
-        if self is InquiryPurpose.POST_LOAN_MANAGEMENT:
-            return InquiryKind.POST_LOAN
-        return InquiryKind.HARD
-
-
-# The bureau's own counter: a person asking for their own report in person, identified there.
-COUNTER = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ConsentAttestation:
-    """The person's consent, as the inquiring institution holds it (CN-14).
-
-    `person_id_number` names whose consent it is: the bureau refuses it for an
-    inquiry about anyone else.
-    """
-
-    consent_id: str
-    purpose: InquiryPurpose
-    institution_id: str
-    text_version: str
-    granted_at: datetime
-    revoked_at: datetime | None = None
-    person_id_number: str = field(kw_only=True)
-
-
-def needs_consent(profile: BureauProfile, purpose: InquiryPurpose, institution_id: str) -> bool:
-    """Does an inquiry need the person's consent attested (CN-14)?
-
-    Every inquiry an institution makes does (hard ones, and self-queries made
-    on the person's behalf), except post-loan management, which is limited to
-    the institution's own borrowers instead. Only the bureau's own counter
-    answers a self-query without one: the person stands there in person.
-    """
-    if not profile.inquiry_consent_required:
-        return False
-    if purpose.kind is InquiryKind.POST_LOAN:
-        return False
-    return not (purpose.kind is InquiryKind.SELF and institution_id == COUNTER)
+# -- ID numbers ----------------------------------------------------------------
 
 
 def normalise_id_number(id_number: str) -> str:
@@ -400,41 +246,3 @@ def normalise_id_number(id_number: str) -> str:
 def same_id_number(a: str, b: str) -> bool:
     """ID numbers compare as the bureau indexes them (`normalise_id_number`)."""
     return normalise_id_number(a) == normalise_id_number(b)
-
-
-def consent_problem(
-    consent: ConsentAttestation | None,
-    *,
-    institution_id: str,
-    id_number: str,
-    purpose: InquiryPurpose,
-    now: datetime,
-) -> tuple[str, str] | None:
-    """Why a consent does not cover an inquiry (stable code, detail), or None.
-
-    The caller names the rule (the profile's `inquiry_consent_rule`).
-    """
-    if consent is None:
-        return "inquiry_consent_required", "an institution's inquiry needs the person's consent"
-    if not consent.consent_id.strip() or not consent.text_version.strip():
-        return "inquiry_consent_invalid", "the consent names no consent id or no version of the consent text"
-    if consent.institution_id != institution_id:
-        return "inquiry_consent_mismatch", "the consent was given to another institution"
-    if not same_id_number(consent.person_id_number, id_number):
-        return "inquiry_consent_mismatch", "the consent was given by another person"
-    if consent.purpose is not purpose:
-        return "inquiry_consent_mismatch", f"the consent covers {consent.purpose}, not {purpose}"
-    if consent.granted_at > now:
-        return "inquiry_consent_invalid", "the consent is dated in the future"
-    if consent.revoked_at is not None and consent.revoked_at <= now:
-        return "inquiry_consent_revoked", "the person revoked this consent"
-    return None
-
-
-def self_query_is_free(profile: BureauProfile, earlier_self_queries_this_year: int) -> bool:
-    """CN-13: the first `free_reports_per_year` self-queries of a calendar year are free."""
-    return earlier_self_queries_this_year < profile.free_reports_per_year
-
-
-def inquiry_visible_since(profile: BureauProfile, today: date) -> date:
-    return add_years(today, -profile.inquiry_retention_years)

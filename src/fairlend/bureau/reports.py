@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, String, bindparam, or_, select, type_coerce
 
+from fairlend.bureau.consent import InquiryKind, InquiryPurpose, inquiry_visible_since
 from fairlend.bureau.documents import (
     AccountReport,
     CreditReport,
@@ -25,17 +26,13 @@ from fairlend.bureau.documents import (
 from fairlend.bureau.model import (
     NEGATIVE_CODES,
     AccountState,
-    InquiryKind,
-    InquiryPurpose,
     MonthRow,
-    check_negative_notice,
     grid_from_codes,
     index_of_yyyymm,
-    inquiry_visible_since,
     month_index,
     month_label,
-    negative_episodes,
 )
+from fairlend.bureau.negatives import check_negative_notice, negative_episodes
 from fairlend.bureau.sealing import BureauSealer, purpose
 from fairlend.bureau.tables import bureau_account, bureau_dispute, bureau_inquiry, bureau_institution, bureau_month
 from fairlend.ids import new_id

@@ -16,15 +16,8 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, or_, select, update
 
 from fairlend.bureau.documents import RetentionRemoval
-from fairlend.bureau.model import (
-    NEGATIVE_CODES,
-    MonthRow,
-    index_of_yyyymm,
-    month_index,
-    negative_episodes,
-    scheme_for,
-    yyyymm,
-)
+from fairlend.bureau.model import NEGATIVE_CODES, MonthRow, index_of_yyyymm, month_index, scheme_for, yyyymm
+from fairlend.bureau.negatives import negative_episodes
 from fairlend.bureau.tables import bureau_account, bureau_month, bureau_retention_log
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.jurisdiction.model import BureauProfile

@@ -17,6 +17,14 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from fairlend.bureau import disputes, files, inquiries, retention, sealed
+from fairlend.bureau.consent import (
+    COUNTER,
+    ConsentAttestation,
+    InquiryKind,
+    InquiryPurpose,
+    consent_problem,
+    needs_consent,
+)
 from fairlend.bureau.documents import (
     Ack,
     CreditReport,
@@ -27,16 +35,7 @@ from fairlend.bureau.documents import (
     RetentionRemoval,
 )
 from fairlend.bureau.intake import Intake, RefusedFile
-from fairlend.bureau.model import (
-    COUNTER,
-    ConsentAttestation,
-    InquiryKind,
-    InquiryPurpose,
-    consent_problem,
-    index_of_yyyymm,
-    month_label,
-    needs_consent,
-)
+from fairlend.bureau.model import index_of_yyyymm, month_label
 from fairlend.bureau.records import RecordError, parse_month
 from fairlend.bureau.reports import build_report, dispute_mark
 from fairlend.bureau.sealing import BureauSealer

@@ -8,7 +8,7 @@ here when that context lands.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -36,6 +36,12 @@ class IdentityContactPoints:
         except NotFound:
             return None
         return ContactPoint(point.phone_e164, point.masked_phone, point.timezone)
+
+    def contact_points(
+        self, person_ids: Collection[str], purpose: str = "collections_contact"
+    ) -> dict[str, ContactPoint]:
+        found = self._identity.contact_points(person_ids, purpose=purpose)
+        return {p: ContactPoint(c.phone_e164, c.masked_phone, c.timezone) for p, c in found.items()}
 
 
 class IdentityOtp:

@@ -91,6 +91,12 @@ class Resolver:
 
     def send_and_resolve(self, dispatch: Dispatch) -> Outcome:
         """Hand the message over, then record what happened; returns SENT or FAILED."""
+        outcome, result = self.send(dispatch)
+        self._resolve(dispatch.record, outcome, result, ())
+        return outcome
+
+    def send(self, dispatch: Dispatch) -> tuple[Outcome, DeliveryResult]:
+        """Hand the message over (outside any transaction): SENT or FAILED, with what the channel said."""
         record = dispatch.record
         channel = self._channels.get(record.medium)
         result: DeliveryResult | None = None
@@ -105,9 +111,7 @@ class Resolver:
         except Exception:  # a channel failure is recorded, never lost
             result = None
         crash_point("gateway.after_send")
-        outcome = Outcome.SENT if result is not None else Outcome.FAILED
-        self._resolve(record, outcome, result or DeliveryResult(), ())
-        return outcome
+        return (Outcome.SENT, result) if result is not None else (Outcome.FAILED, DeliveryResult())
 
     def _resolve(
         self, attempt: LogRecord, outcome: Outcome, result: DeliveryResult, violations: tuple[Violation, ...]

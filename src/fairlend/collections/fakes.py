@@ -6,7 +6,7 @@ The channel adapters record what would have been sent and send nothing.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -127,6 +127,11 @@ class InMemoryContactPoints:
 
     def contact_point(self, person_id: str, purpose: str = "collections_contact") -> ContactPoint | None:
         return self.points.get(person_id)
+
+    def contact_points(
+        self, person_ids: Collection[str], purpose: str = "collections_contact"
+    ) -> dict[str, ContactPoint]:
+        return {p: self.points[p] for p in person_ids if p in self.points}
 
 
 class InMemoryOtp:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import Connection, insert, update
 
@@ -23,7 +24,7 @@ from fairlend.collections import log
 from fairlend.collections.addresses import NumberKeys
 from fairlend.collections.dispatch import Dispatch, Resolver
 from fairlend.collections.events import ContactAttempted
-from fairlend.collections.judge import Asked, ContactRequest, Judge
+from fairlend.collections.judge import Asked, ContactRequest, Judge, Judged
 from fairlend.collections.model import ContactPoint, LogRecord, Medium, Outcome, TaskStatus, Violation
 from fairlend.collections.ports import DISPATCH, ChannelPort, ContactPointPort, DisputePort, LendingPort, Sealer
 from fairlend.collections.preview import Preview, allowed_now
@@ -50,6 +51,64 @@ class ContactDecision:
     @property
     def rules(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(v.rule for v in self.violations))
+
+
+def attempt_record(
+    request: ContactRequest, judged: Judged, borrower_id: str, now: datetime, outcome: Outcome
+) -> LogRecord:
+    """The attempt's row as decided (BLOCKED or DISPATCHING), before it is chained."""
+    attempt, recipient = judged.attempt, judged.recipient
+    return LogRecord(
+        borrower_id=borrower_id,
+        seq=0,
+        id=new_id("ctc"),
+        loan_id=attempt.loan_id,
+        at=now,
+        medium=request.medium,
+        recipient_kind=request.recipient_kind,
+        recipient_id=recipient.id,
+        recipient_masked=recipient.masked,
+        recipient_tz=recipient.timezone,
+        number_key=attempt.number_key,
+        template=attempt.template,
+        text=judged.to_log,
+        outcome=outcome,
+        rules=tuple(dict.fromkeys(v.rule for v in judged.violations)),
+        connected=False,
+        conversation=False,
+        collector_id=request.collector_id,
+        task_id=request.task_id,
+        prev_hash="",
+    )
+
+
+def attempted_event(record: LogRecord, business_date: date) -> ContactAttempted:
+    return ContactAttempted(
+        log_id=record.id,
+        borrower_id=record.borrower_id,
+        loan_id=record.loan_id,
+        medium=record.medium.value,
+        recipient_kind=record.recipient_kind.value,
+        outcome=record.outcome.value,
+        rules=record.rules,
+        business_date=business_date,
+    )
+
+
+def dispatch_row(dispatch: Dispatch, sealer: Sealer, now: datetime) -> dict[str, object]:
+    """The allowed attempt's `contact_dispatch` row: its sealed address and text, until its outcome."""
+    record = dispatch.record
+    return {
+        "borrower_id": record.borrower_id,
+        "log_id": record.id,
+        "loan_id": record.loan_id,
+        "medium": record.medium.value,
+        "template": record.template,
+        "sealed": sealer.seal(dispatch.sealed_form(), DISPATCH),
+        "created_at": now,
+        "tries": 1,
+        "last_try_at": now,
+    }
 
 
 class ContactGateway:
@@ -120,67 +179,17 @@ class ContactGateway:
         head = log.lock_head(conn, borrower_id)
         now = uow.clock.now()
         judged = self.judge.judge(conn, request, asked, template_id, free_text, now)
-        recipient, attempt, violations = judged.recipient, judged.attempt, judged.violations
-        number_key, to_send, to_log = attempt.number_key, judged.to_send, judged.to_log
+        recipient, violations, to_send = judged.recipient, judged.violations, judged.to_send
         outcome = Outcome.BLOCKED if violations else Outcome.DISPATCHING
-        record = log.append(
-            conn,
-            LogRecord(
-                borrower_id=borrower_id,
-                seq=0,
-                id=new_id("ctc"),
-                loan_id=attempt.loan_id,
-                at=now,
-                medium=request.medium,
-                recipient_kind=request.recipient_kind,
-                recipient_id=recipient.id,
-                recipient_masked=recipient.masked,
-                recipient_tz=recipient.timezone,
-                number_key=number_key,
-                template=template_id,
-                text=to_log,
-                outcome=outcome,
-                rules=tuple(dict.fromkeys(v.rule for v in violations)),
-                connected=False,
-                conversation=False,
-                collector_id=request.collector_id,
-                task_id=request.task_id,
-                prev_hash="",
-            ),
-            self._sealer,
-            head,
-        )
-        uow.publish(
-            ContactAttempted(
-                log_id=record.id,
-                borrower_id=borrower_id,
-                loan_id=record.loan_id,
-                medium=request.medium.value,
-                recipient_kind=request.recipient_kind.value,
-                outcome=outcome.value,
-                rules=record.rules,
-                business_date=uow.clock.business_date(),
-            )
-        )
+        record = log.append(conn, attempt_record(request, judged, borrower_id, now, outcome), self._sealer, head)
+        uow.publish(attempted_event(record, uow.clock.business_date()))
         decision = ContactDecision(record.id, record.seq, outcome, violations)
         if violations:
             if request.task_id:
                 self._mark_task(conn, borrower_id, request.task_id, TaskStatus.BLOCKED, ",".join(record.rules))
             return decision, None
         dispatch = Dispatch(record, recipient.address, to_send, dict(request.secrets))
-        conn.execute(
-            insert(contact_dispatch).values(
-                borrower_id=borrower_id,
-                log_id=record.id,
-                loan_id=record.loan_id,
-                medium=request.medium.value,
-                template=template_id,
-                sealed=self._sealer.seal(dispatch.sealed_form(), DISPATCH),
-                created_at=now,
-                tries=1,
-                last_try_at=now,
-            )
-        )
+        conn.execute(insert(contact_dispatch).values(dispatch_row(dispatch, self._sealer, now)))
         return decision, dispatch
 
     @staticmethod

@@ -9,7 +9,7 @@ the gateway cannot disagree at the same moment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -86,6 +86,17 @@ class Judged:
 
 
 @dataclass(frozen=True, slots=True)
+class Framed:
+    """An attempt before its situation is read: recipient, attempt, texts, the debtor's own numbers."""
+
+    recipient: Recipient
+    attempt: Attempt
+    to_send: str
+    to_log: str
+    debtor_keys: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Asked:
     """What the other contexts said before the transaction: the loan, whose it is, their number, a dispute."""
 
@@ -121,6 +132,15 @@ class Judge:
         point = self._contact_points.contact_point(borrower_id, purpose)
         dispute = facts is not None and self._disputes.has_open_dispute(borrower_id, facts.loan_id)
         return Asked(facts, borrower_id, point, dispute)
+
+    def ask_many(self, requests: Sequence[ContactRequest], *, purpose: str = CONTACT_PURPOSE) -> list[Asked]:
+        """`ask` for each request, the numbers read from identity in one call (each reading logged)."""
+        loans = [self.loan(r) for r in requests]
+        points = self._contact_points.contact_points({b for _f, b in loans}, purpose)
+        return [
+            Asked(facts, b, points.get(b), facts is not None and self._disputes.has_open_dispute(b, facts.loan_id))
+            for facts, b in loans
+        ]
 
     # -- before the transaction: what is asked, about what -------------------------------
 
@@ -169,6 +189,33 @@ class Judge:
         now: datetime,
     ) -> Judged:
         """The decision itself, recording nothing: an attempt and the preview both ask this, so they cannot disagree."""
+        framed = self.frame(conn, request, asked, template_id, free_text, now)
+        situation = read_situation(
+            conn,
+            self._profile,
+            asked.facts,
+            framed.attempt,
+            framed.recipient.contact,
+            asked.open_dispute,
+            framed.debtor_keys,
+        )
+        return self.decide(framed, situation)
+
+    def decide(self, framed: Framed, situation: Situation) -> Judged:
+        """The policy over a framed attempt and the situation read for it (one at a time, or a batch's)."""
+        violations = evaluate(framed.attempt, situation, self._profile)
+        return Judged(framed.recipient, framed.attempt, situation, framed.to_send, framed.to_log, violations)
+
+    def frame(
+        self,
+        conn: Connection,
+        request: ContactRequest,
+        asked: Asked,
+        template_id: str,
+        free_text: bool,
+        now: datetime,
+    ) -> Framed:
+        """Who receives what, as what attempt: everything the decision needs but the situation."""
         facts, borrower_id, point = asked.facts, asked.borrower_id, asked.point
         recipient = self._recipient(conn, borrower_id, request, point)
         debtor = request.recipient_kind is RecipientKind.DEBTOR
@@ -194,11 +241,7 @@ class Judge:
             recipient_tz=recipient.timezone,
             collector_id=request.collector_id,
         )
-        situation = read_situation(
-            conn, self._profile, facts, attempt, recipient.contact, asked.open_dispute, debtor_keys
-        )
-        violations = evaluate(attempt, situation, self._profile)
-        return Judged(recipient, attempt, situation, to_send, to_log, violations)
+        return Framed(recipient, attempt, to_send, to_log, debtor_keys)
 
     def _texts(
         self, request: ContactRequest, facts: LoanFacts | None, template_id: str, free_text: bool

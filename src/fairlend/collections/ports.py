@@ -8,7 +8,7 @@ SMS gateway, a telephony provider, mail).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -59,6 +59,12 @@ class ContactPointPort(Protocol):
 
     def contact_point(self, person_id: str, purpose: str = "collections_contact") -> ContactPoint | None:
         """`purpose` is what identity's audit log records the reading as."""
+        ...
+
+    def contact_points(
+        self, person_ids: Collection[str], purpose: str = "collections_contact"
+    ) -> dict[str, ContactPoint]:
+        """`contact_point` of many people at once (each reading logged as one), leaving out who has none."""
         ...
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from fairlend.collections import log
 from fairlend.collections.addresses import NumberKeys, parse_hhmm
 from fairlend.collections.at_rest import AtRest
+from fairlend.collections.automated import AutomatedDispatch, Task
 from fairlend.collections.chain import first_break
 from fairlend.collections.contact_persons import ContactPersons
 from fairlend.collections.events import CeaseRequested, TasksCancelled
@@ -275,7 +276,11 @@ class CollectionsService(ContactPersons, AtRest):
         with self._uow(read_only=True) as uow:
             rows = uow.conn.execute(
                 select(
-                    collection_task.c.id, collection_task.c.loan_id, collection_task.c.medium, collection_task.c.action
+                    collection_task.c.borrower_id,
+                    collection_task.c.id,
+                    collection_task.c.loan_id,
+                    collection_task.c.medium,
+                    collection_task.c.action,
                 )
                 .where(
                     collection_task.c.business_date == business_date,
@@ -285,17 +290,21 @@ class CollectionsService(ContactPersons, AtRest):
                 .order_by(collection_task.c.priority.desc(), collection_task.c.id)
                 .limit(limit)
             ).all()
-        for task_id, loan_id, medium, action in rows:
-            decision = self.gateway.attempt(
+        # Decided set-based, a batch of borrowers at a time, with the gateway's policy (automated.py).
+        tasks = [
+            Task(
+                borrower_id,
                 ContactRequest(
                     loan_id,
                     Medium(medium),
                     template=ACTION_TEMPLATES.get(action, "reminder"),
                     collector_id=SYSTEM_COLLECTOR,
                     task_id=task_id,
-                )
+                ),
             )
-            counts[decision.outcome.value] += 1
+            for borrower_id, task_id, loan_id, medium, action in rows
+        ]
+        counts.update(AutomatedDispatch(self._uow, self._profile, self.gateway, self._sealer).send(tasks))
         return dict(counts)
 
     def tasks_for_loan(self, loan_id: str) -> list[TaskView]:

@@ -5,8 +5,10 @@ the active book (`lending.exposures.active_exposures`): the worst class whose
 days-past-due threshold the loan reaches, raised to the profile's restructured
 floor while a modified loan is observed. A loan whose class differs from the
 one stored (none stored: the first class) gets a change row, which is its
-current class from then on (`latest`, one per loan by a unique index); the
-loan's previous current row is unflagged first. End-of-day
+current class from then on (`latest`, one per loan by a unique index); a
+loan that had one has it unflagged before its new row is flagged, and the
+day's moves are written straight from the book (no staging table: see
+`Classifier`). End-of-day
 runs it every day, so a threshold's boundary day is the day of the change.
 """
 
@@ -16,10 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
-    MetaData,
-    Table,
     and_,
     bindparam,
     case,
@@ -51,15 +50,6 @@ _COLUMNS = [
     "restructured",
     "latest",
 ]
-# The day's moves, staged once per run (a temporary table, dropped in the run's transaction): the movers'
-# previous rows are retired from them before the moves are recorded, so at no moment does a loan hold two
-# current rows (the unique index over `latest` = 1), and the book is classified once, not once per statement.
-_moves = Table(
-    "finance_class_move",
-    MetaData(),
-    *(Column(name, finance_class_change.c[name].type, nullable=False) for name in _COLUMNS),
-    prefixes=["TEMPORARY"],
-)
 
 
 def class_by_days(
@@ -92,10 +82,13 @@ def current_class() -> Any:
 class Classifier:
     """Built once per profile: the statements are prebuilt, a run binds the day.
 
-    A move writes one row: the change, flagged `latest` when it leaves the first class. The loan's
-    previous latest change (if it had one) is unflagged first, so a loan never holds two current rows
-    (a unique index refuses it); the first classification of a book writes one row per loan and a
-    later move one row and one flag.
+    A move writes one row: the change, flagged `latest` when it leaves the first class. At no moment
+    does a loan hold two current rows (a unique index refuses it), and no run stages its moves
+    anywhere: the day's moves are written straight from the book in one INSERT ... SELECT, flagged
+    at once when the loan had no current row (it left the first class: nothing to retire; the
+    worst case, a book classified for the first time, is this statement alone). A loan that had a
+    current row (it left another class) is written unflagged, then its previous row is retired and
+    its new one flagged, both found by the day's rows (the date index), never by the book again.
     """
 
     def __init__(self, finance: FinanceProfile) -> None:
@@ -114,6 +107,8 @@ class Classifier:
                 current.c.latest == 1,
             ),
         )
+        # Flagged now only when the loan has no current row to retire (and leaves the first class).
+        flagged = case((current.c.to_class.is_(None) & (new_class != literal(self.base)), literal(1)), else_=literal(0))
         changed = (
             select(
                 exposures.c.borrower_id,
@@ -124,45 +119,45 @@ class Classifier:
                 new_class,
                 exposures.c.dpd,
                 lifted,
-                case((new_class == literal(self.base), literal(0)), else_=literal(1)),
+                flagged,
             )
             .select_from(joined)
             .where(new_class != old_class)
         )
-        m = _moves.c
-        self._stage = insert(_moves).from_select(_COLUMNS, changed)
-        # Only a loan that left a class other than the first has a latest row to retire: by its key
-        # (borrower, loan), a probe per mover, never a walk through the history.
+        self._record = insert(finance_class_change).from_select(_COLUMNS, changed)
         c = finance_class_change.c
-        movers = select(m.borrower_id, m.loan_id).where(m.from_class != self.base)
+        # The day's movers out of a class other than the first: each had a current row (`latest` only
+        # ever flags a class other than the first), retired by its key (borrower, loan), one probe per
+        # mover; the day's own rows are still unflagged, so only the previous one matches.
+        left_a_class = and_(c.business_date == _DAY, c.from_class != literal(self.base))
+        movers = select(c.borrower_id, c.loan_id).where(left_a_class)
         self._retire = (
             update(finance_class_change)
             .where(c.latest == 1, tuple_(c.borrower_id, c.loan_id).in_(movers))
             .values(latest=0)
         )
-        self._record = insert(finance_class_change).from_select(_COLUMNS, select(*(m[name] for name in _COLUMNS)))
-        self._staged = select(func.count()).select_from(_moves)
+        self._flag = update(finance_class_change).where(left_a_class, c.to_class != literal(self.base)).values(latest=1)
         self._already = select(func.count()).select_from(finance_class_change).where(c.business_date == _DAY)
+        self._counts = select(
+            func.count(), func.coalesce(func.sum(case((c.from_class != literal(self.base), 1), else_=0)), 0)
+        ).where(c.business_date == _DAY)
 
     def run(self, uow: UnitOfWork, day: date) -> int:
         """Record the day's class changes; a day already classified is left as it is (re-running changes nothing)."""
         params = {"day": day, "observed_after": day - timedelta(days=self.finance.restructured_observation_days)}
         if uow.conn.execute(self._already, params).scalar():
             return 0
-        # A failed run's table may outlive its transaction on a pooled connection (SQLite's driver runs DDL
-        # outside the transaction it has not begun yet): start from none.
-        _moves.drop(uow.conn, checkfirst=True)
-        _moves.create(uow.conn)
-        uow.conn.execute(self._stage, params)
-        count = int(uow.conn.execute(self._staged).scalar() or 0)
-        if count:
-            # Retire first, then record: the unique index over the current rows holds after every statement.
-            uow.conn.execute(self._retire)
-            uow.conn.execute(self._record)
-        _moves.drop(uow.conn)
+        uow.conn.execute(self._record, params)
+        # Counted from the day's rows (psycopg reports no row count for an INSERT ... SELECT), with those
+        # that left a class other than the first: none on a book's first classification, so no retirement.
+        count, left = uow.conn.execute(self._counts, params).one()
+        if left:
+            # Retire first, then flag: the unique index over the current rows holds after every statement.
+            uow.conn.execute(self._retire, params)
+            uow.conn.execute(self._flag, params)
         if count >= BULK_MOVES and uow.conn.dialect.name == "postgresql":
             # A mass move (a book classified for the first time) changes the flagged rows' share of the
             # table at once; until autovacuum's ANALYZE comes round the planner believes a few hundred
             # loans hold a class and the next day's join walks the book by index (4x slower, measured).
             uow.conn.execute(text("ANALYZE finance_class_change"))
-        return count
+        return int(count)

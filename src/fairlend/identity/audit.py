@@ -19,7 +19,7 @@ row of each person whose chain does not check out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,6 +97,62 @@ def record(uow: UnitOfWork, *, actor_id: str, actor_role: str, person_id: str, f
         )
     )
     conn.execute(_MOVE_HEAD, {"p": person_id, "new_seq": row.seq, "new_hash": digest})
+
+
+def record_many(uow: UnitOfWork, *, actor_id: str, actor_role: str, reads: Sequence[tuple[str, str, str]]) -> None:
+    """`record` for each (person_id, fields, purpose) in order, in one head upsert, one insert and one head
+    update: what a batch of people read together costs (collections' automated texts, one number each).
+
+    Heads are locked in person order, so two batches never wait on each other in a circle.
+    """
+    if not reads:
+        return
+    conn = uow.conn
+    people = sorted({p for p, _f, _u in reads})
+    dialect = postgresql if uow.dialect == "postgresql" else sqlite
+    upsert = dialect.insert(identity_audit_head).values([{"person_id": p, "seq": 0, "hash": GENESIS} for p in people])
+    heads = {
+        str(p): (int(seq), str(h))
+        for p, seq, h in conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[identity_audit_head.c.person_id], set_={"seq": identity_audit_head.c.seq}
+            ).returning(identity_audit_head.c.person_id, identity_audit_head.c.seq, identity_audit_head.c.hash)
+        )
+    }
+    now, day = uow.clock.now(), uow.clock.business_date()
+    rows: list[dict[str, Any]] = []
+    for person_id, fields, purpose in reads:
+        seq, prev = heads[person_id]
+        row = ChainedRow(
+            person_id=person_id,
+            seq=seq + 1,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            fields=fields,
+            purpose=mask_numbers_in_text(purpose),
+            at=now,
+            business_date=day,
+            prev_hash=prev,
+        )
+        digest = row_hash(row)
+        heads[person_id] = (row.seq, digest)
+        rows.append(
+            {
+                "actor_id": row.actor_id,
+                "actor_role": row.actor_role,
+                "person_id": row.person_id,
+                "fields": row.fields,
+                "purpose": row.purpose,
+                "at": row.at,
+                "business_date": row.business_date,
+                "seq": row.seq,
+                "prev_hash": row.prev_hash,
+                "hash": digest,
+            }
+        )
+    # SQLite runs an executemany row by row, so each row's id reads the one before it (as `record`).
+    conn.execute(insert(identity_audit).values(**_next_id(uow)), rows)
+    conn.execute(_MOVE_HEAD, [{"p": p, "new_seq": heads[p][0], "new_hash": heads[p][1]} for p in people])
 
 
 def _next_id(uow: UnitOfWork) -> dict[str, Any]:

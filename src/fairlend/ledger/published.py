@@ -4,6 +4,9 @@
   loan's id, for the lending entries), the first business date of an entry of one
   of `kinds` (e.g. `loan_charge_off`). One grouped pass over the journal, so a
   reader joins it once instead of looking up each reference (`reference` has no index).
+- `kind_lines(kind)`: `reference`, `type`, `currency`, `owner_id`, `amount` — what the
+  entries of one kind posted, summed per reference and account (raw: debit positive);
+  market's verify holds each distribution batch's holder rows against it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from fairlend.ledger.tables import ledger_entry
+from fairlend.ledger.tables import ledger_account, ledger_entry, ledger_posting
 
 
 def first_entry_dates(kinds: Sequence[str]) -> Select[Any]:
@@ -23,4 +26,20 @@ def first_entry_dates(kinds: Sequence[str]) -> Select[Any]:
         )
         .where(ledger_entry.c.kind.in_(list(kinds)))
         .group_by(ledger_entry.c.reference)
+    )
+
+
+def kind_lines(kind: str) -> Select[Any]:
+    e, p, a = ledger_entry, ledger_posting, ledger_account
+    return (
+        select(
+            e.c.reference.label("reference"),
+            a.c.type.label("type"),
+            a.c.currency.label("currency"),
+            a.c.owner_id.label("owner_id"),
+            func.sum(p.c.amount).label("amount"),
+        )
+        .select_from(p.join(e, e.c.id == p.c.entry_id).join(a, a.c.id == p.c.account_id))
+        .where(e.c.kind == kind)
+        .group_by(e.c.reference, a.c.type, a.c.currency, a.c.owner_id)
     )

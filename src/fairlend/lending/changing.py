@@ -4,17 +4,21 @@ Each is the one mechanism of `schedule/rebuild.py` (what remains rebuilt from
 the business date with new terms, interest earned so far carried), applied
 by `modify_in` as a new schedule version, exactly as a hardship plan's
 reschedule is: the old schedule kept, the concessions posted, `LoanModified`
-published (with `plan` False: the bureau is told the new balance, not a
-modification code; docs/lending.md, "Changes inside a schedule").
+published (with `plan` False: the bureau is told the new balance and terms,
+not a modification code; docs/lending.md, "Changes inside a schedule").
 
 What they refuse, each with a stable code and nothing written: a loan that is
 not active (`loan_not_active`), one with anything due and unpaid
 (`loan_has_dues`: carried to a later date it would re-age the loan, which
 only a hardship plan may do), one whose arrears a plan carries over several
-dates (`loan_under_plan`), a flat-interest loan (`change_needs_declining_balance`:
-the rebuild prices each period on the balance owed), a rate above the
+dates (`loan_under_plan`), a rate above the
 profile's cap (`rate_above_cap`, 403 naming the rule) or a new schedule whose
 APR is (`apr_above_cap`).
+
+A flat-interest loan is changed on its flat base (its principal as disbursed,
+less balance corrections, `loan.principal_corrected`, lending_0012): a new
+rate prices the periods after it on that base, a correction lowers the base
+with the principal (docs/lending.md, "Flat interest").
 
 Every change is an operator's: the schedule version row names the operator
 (`reference`), the event names the operator and the reason, and the API and
@@ -32,8 +36,16 @@ from fairlend.lending.model import InterestMethod, LoanPosition, LoanState, Plan
 from fairlend.lending.modifying import LoanModifications
 from fairlend.lending.products import load_product
 from fairlend.lending.queries import money_in
-from fairlend.lending.schedule.rebuild import Rebuild, earned, rebuild, remaining_apr, remaining_periods
-from fairlend.lending.subledger import OPEN_INSTALLMENTS
+from fairlend.lending.schedule.rebuild import (
+    Rebuild,
+    earned,
+    kept_before,
+    rebuild,
+    regular_installment,
+    remaining_apr,
+    remaining_periods,
+)
+from fairlend.lending.subledger import OPEN_INSTALLMENTS, UPDATE_LOAN
 from fairlend.lending.views import ScheduleChanged
 from fairlend.money import Money
 
@@ -47,9 +59,10 @@ class LoanChanges(LoanModifications):
     def change_rate(
         self, loan_id: str, rate: Decimal, *, operator_id: str, effective: date | None = None, reason: str = ""
     ) -> ScheduleChanged:
-        """The loan's rate from `effective` (the business date by default, or a later day before the next
-        due date): what remains is rebuilt at the new rate over the same due dates, the interest earned so
-        far at the old rate carried onto the next installment."""
+        """The loan's rate from `effective` (the business date by default, or any later day before the
+        maturity date): what remains is rebuilt over the same due dates, the installments due on or before
+        `effective` kept as they are, the period containing it split by its day count, the rest amortised
+        at the new rate; the interest earned so far at the old rate is carried onto the next installment."""
         _require_operator(operator_id)
         if not rate.is_finite() or rate < 0:
             raise Invalid("rate_invalid", "the rate is a yearly fraction of at least 0, e.g. 0.12")
@@ -66,10 +79,11 @@ class LoanChanges(LoanModifications):
             position = self._changeable(uow, loan_id)
             periods = remaining_periods(position)
             day = effective or position.as_of
-            if not position.as_of <= day < periods[0].due:
+            if not position.as_of <= day < periods[-1].due:
                 raise Invalid(
                     "effective_date_out_of_range",
-                    f"a rate changes from {position.as_of} (the business date) to the day before {periods[0].due}",
+                    f"a rate changes from {position.as_of} (the business date) to the day before {periods[-1].due}"
+                    " (the maturity date)",
                 )
             interest, charges = earned(position)
             lines = rebuild(
@@ -84,6 +98,8 @@ class LoanChanges(LoanModifications):
                     carry_over=1,
                     rate_from=day if day > position.as_of else None,
                     previous_rate=position.rate,
+                    kept_principal=kept_before(position, periods, day),
+                    flat_on=self._flat_on(uow, position),
                 ),
             )
             done = self._apply(uow, position, RATE_CHANGE, rate, lines, operator_id, reason)
@@ -110,6 +126,7 @@ class LoanChanges(LoanModifications):
                     f"the principal is {position.principal} minor units; settle or write the loan off instead",
                 )
             interest, charges = earned(position)
+            flat_on = self._flat_on(uow, position)
             lines = rebuild(
                 position,
                 Rebuild(
@@ -120,6 +137,8 @@ class LoanChanges(LoanModifications):
                     carried_interest=interest,
                     carried_charges=charges,
                     carry_over=1,
+                    # The principal was booked too high, so was a flat loan's interest on it: both come down.
+                    flat_on=None if flat_on is None else flat_on - reduce_by.minor,
                 ),
             )
             done = self._apply(
@@ -131,6 +150,11 @@ class LoanChanges(LoanModifications):
                 operator_id,
                 reason,
                 written_off=reduce_by.minor,
+            )
+            ln = self._load(uow, loan_id)
+            uow.conn.execute(
+                UPDATE_LOAN.values(principal_corrected=ln.principal_corrected + reduce_by.minor),
+                {"b_borrower_id": ln.borrower_id, "b_loan_id": ln.id},
             )
             uow.commit()
         return done
@@ -156,13 +180,16 @@ class LoanChanges(LoanModifications):
         if billed_on - {remaining_periods(position)[0].due}:
             # Carried over several dates by a plan: carrying them all to the next date would ask for them at once.
             raise Conflict("loan_under_plan", f"loan {loan_id} carries arrears over a plan's dates; change the plan")
-        product = load_product(uow.conn, position.product_code, position.product_version)
-        if product.interest_method is InterestMethod.FLAT:
-            raise Invalid(
-                "change_needs_declining_balance",
-                f"loan {loan_id} charges flat interest; a change inside its schedule is not offered",
-            )
         return position
+
+    def _flat_on(self, uow: UnitOfWork, position: LoanPosition) -> int | None:
+        """A flat-interest loan's interest base: its principal as disbursed (every tranche), less what balance
+        corrections took off; None for a loan on the declining balance (docs/lending.md, "Flat interest")."""
+        product = load_product(uow.conn, position.product_code, position.product_version)
+        if product.interest_method is not InterestMethod.FLAT:
+            return None
+        ln = self._load(uow, position.loan_id)
+        return int(ln.principal - ln.principal_corrected)
 
     def _apply(
         self,
@@ -204,7 +231,6 @@ class LoanChanges(LoanModifications):
         )
         version, _ = self.modify_in(uow, change, today=position.as_of)
         money = money_in(position.currency)
-        regular = [line.principal + line.interest for line in lines if line.principal]
         return ScheduleChanged(
             loan_id=position.loan_id,
             kind=kind,
@@ -212,7 +238,7 @@ class LoanChanges(LoanModifications):
             rate=rate,
             apr=apr,
             principal_outstanding=money(sum(line.principal + line.arrears_principal for line in lines)),
-            installment=money(regular[0] if regular else 0),
+            installment=money(regular_installment(lines)),
             installments=len(lines),
             first_due_date=lines[0].due,
             maturity_date=lines[-1].due,

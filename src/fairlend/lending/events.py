@@ -167,6 +167,9 @@ class LoanModified:
     disbursed_principal: Money | None = None  # a tranche paid out with the change
     operator_id: str = ""  # who made a lender's change, and why (the audit trail of the outbox)
     reason: str = ""
+    # The new schedule's regular installment (its first with principal; the first one's when none has):
+    # the bureau is told the changed terms, not only the balance (lending_reporting/plans.py).
+    installment: Money | None = None
 
     @property
     def aggregate_id(self) -> str:

@@ -42,6 +42,7 @@ from fairlend.lending.positions import ALL_INSTALLMENTS, INSTALLMENT_KEY, LoanPo
 from fairlend.lending.queries import money_in
 from fairlend.lending.recalculation import daily_e10
 from fairlend.lending.schedule import day
+from fairlend.lending.schedule.rebuild import regular_installment
 from fairlend.lending.stored_answers import touch
 from fairlend.lending.subledger import (
     INSERT_INSTALLMENT,
@@ -124,6 +125,7 @@ class LoanModifications(LoanPositions):
                 disbursed_principal=money(change.disbursed_principal) if change.disbursed_principal else None,
                 operator_id=change.operator_id,
                 reason=change.reason,
+                installment=money(regular_installment(change.installments)),
             )
         )
         if values["bucket"] != ln.bucket:

@@ -115,6 +115,9 @@ loan = Table(
     # principal is all), and how many tranches were paid out; `principal` is their sum.
     Column("approved_amount", BigInteger, nullable=False, server_default="0"),
     Column("tranches", Integer, nullable=False, server_default="1"),
+    # Principal balance corrections took off (changing.py, lending_0012): a flat loan's interest base is
+    # `principal` less this.
+    Column("principal_corrected", BigInteger, nullable=False, server_default="0"),
     Index("ix_loan_id", "id"),  # by id alone: not unique, the key is (borrower_id, id) (lending_0007)
     Index("ix_loan_state", "state"),
     # End-of-day finds the few loans billed, late or owing penalty today by these, not by a scan;

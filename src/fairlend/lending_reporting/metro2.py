@@ -88,9 +88,18 @@ class Furnished:
         self._mark(day, codes.rating_for(self.days_past_due))
 
 
-def fold(records: Iterable[Mapping[str, Any]], modification_codes: ModificationCodes) -> dict[str, Furnished]:
-    """Every account's state after its records, in file order (the order fairlend reported them)."""
-    accounts: dict[str, Furnished] = {}
+def fold(
+    records: Iterable[Mapping[str, Any]],
+    modification_codes: ModificationCodes,
+    accounts: dict[str, Furnished] | None = None,
+) -> dict[str, Furnished]:
+    """Every account's state after its records, in file order (the order fairlend reported them).
+
+    `accounts`, when given, are the states before these records (account_state.py keeps them between
+    days) and are changed in place: folding a file's records onto the states after the files before it
+    gives what folding all of them from the first would.
+    """
+    accounts = {} if accounts is None else accounts
     for record in records:
         kind, ref = record["type"], record["account_ref"]
         day = date.fromisoformat(record["date"])
@@ -113,6 +122,7 @@ def fold(records: Iterable[Mapping[str, Any]], modification_codes: ModificationC
         account.as_of = max(account.as_of or day, day)
         if kind == "status":
             account.balance = int(record["balance"])
+            _new_terms(account, record.get("due_schedule"))
             account.past_due = int(record.get("amount_overdue") or 0)
             first = record.get("first_delinquency_date")
             account._days(day, int(record["days_overdue"]), date.fromisoformat(first) if first else None)
@@ -151,6 +161,18 @@ def fold(records: Iterable[Mapping[str, Any]], modification_codes: ModificationC
             elif event == "broken":
                 account.special_comment = ""
     return accounts
+
+
+def _new_terms(account: Furnished, terms: Mapping[str, Any] | None) -> None:
+    """A lender's change inside the schedule (plans.py `changed_terms`): the CRRG's scheduled monthly payment
+    and terms duration are the account's current terms, so they follow the change."""
+    if not terms:
+        return
+    if terms.get("installment_amount") is not None:
+        account.installment = int(terms["installment_amount"])
+    if terms.get("maturity_date"):
+        maturity = date.fromisoformat(str(terms["maturity_date"]))
+        account.term_months = max(0, (maturity.year - account.opened.year) * 12 + maturity.month - account.opened.month)
 
 
 def base_segment(

@@ -17,14 +17,15 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, insert, select, update
 
 from fairlend.bureau.client import BureauClient
 from fairlend.clock import Clock
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.jurisdiction.model import ModificationCodes
+from fairlend.lending_reporting import account_state
 from fairlend.lending_reporting.metro2 import Consumer, Furnished, base_segment, day_accounts, fold
 from fairlend.lending_reporting.service import ReportingIdentities
 from fairlend.lending_reporting.tables import (
@@ -97,20 +98,29 @@ class Metro2Export:
         self._client = client
 
     def build(self, day: date) -> bytes:
-        """The Metro 2 file for `day` (records up to and including it); nothing is stored."""
-        with self._uow(read_only=True) as uow:
-            rows = uow.conn.execute(
-                select(lending_reporting_file.c.content)
-                .where(lending_reporting_file.c.business_date <= day)
-                .order_by(lending_reporting_file.c.business_date)
-            ).all()
+        """The Metro 2 file for `day` (records up to and including it); nothing but the account states is stored.
+
+        The records not yet folded into the account states are folded first (account_state.py), so the
+        accounts come from their state rows, not from replaying every file since the first. A day before
+        the last reporting file (a re-export of the past) still replays the files up to it.
+        """
+        with self._uow() as uow:
+            account_state.catch_up(uow.conn, self._codes)
             reported: dict[str, str] = {
                 str(r.loan_id): str(r.code) for r in uow.conn.execute(select(lending_reporting_compliance))
             }
-        records = [json.loads(line) for (content,) in rows for line in content.splitlines() if line.strip()]
-        accounts = fold(records, self._codes)
-        compliance = self._compliance(reported)
-        named = day_accounts(records, day)
+            uow.commit()
+        compliance = self._compliance(reported)  # asks the bureau: outside this context's transaction
+        with self._uow(read_only=True) as uow:
+            conn = uow.conn
+            latest = account_state.latest_file_day(conn)
+            if latest is not None and day < latest:
+                records = _records(conn, lending_reporting_file.c.business_date <= day)
+                accounts = fold(records, self._codes)
+                named = day_accounts(records, day)
+            else:
+                named = day_accounts(_records(conn, lending_reporting_file.c.business_date == day), day)
+                accounts = account_state.load(conn, set(named) | compliance.keys())
         refs = named + [ref for ref in sorted(compliance) if ref not in set(named)]
         segments = list(self._segments(accounts, refs, day, compliance))
         return "".join(write(self._reporter.header(day, self._clock.business_date()), segments)).encode("ascii")
@@ -225,6 +235,13 @@ class Metro2Export:
                 except Exception as exc:  # the vault's error type is identity's: named here by what it means
                     found.append((f"lending_reporting_metro2 {row.business_date}", f"no key opens it: {exc}"))
         return found
+
+
+def _records(conn: Connection, where: ColumnElement[bool]) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(lending_reporting_file.c.content).where(where).order_by(lending_reporting_file.c.business_date)
+    ).all()
+    return [json.loads(line) for (content,) in rows for line in content.splitlines() if line.strip()]
 
 
 class BureauClientFactory(Protocol):

@@ -8,7 +8,8 @@ plan (`lending_reporting_plan`).
 - `LoanModified`: a `modification` record (event `started`, the plan's kind);
   the bureau shows the profile's code for the kind. A lender's own change inside
   the schedule (`plan` false: a rate change, a balance correction, a tranche) is
-  no plan: a `status` record with the balance it leaves.
+  no plan: a `status` record with the balance it leaves and its new terms
+  (`due_schedule`: installment, installments remaining, maturity, rate).
 - While a plan is kept, no new negative record (issue #15). A loan that was
   delinquent when the plan began keeps its status as reported (lending holds
   the days past due, so its records say no more than before). Once it is not
@@ -72,9 +73,11 @@ def _modification(loan_id: str, day: Any, event: str, suffix: str, kind: str = "
 
 def changed_terms(loan_id: str, day: Any, payload: dict[str, Any]) -> dict[str, Any]:
     """A lender's change inside the schedule (a rate change, a balance correction, a tranche): no plan and
-    no modification code; a status record with the balance it leaves. Lending refuses such a change while
-    anything is billed and unpaid, so nothing is overdue on it."""
-    return {
+    no modification code; a status record with the balance it leaves and the terms it changed
+    (`due_schedule`, as the opening record's: the installment, how many remain, the first and last due
+    dates, the rate). Lending refuses such a change while anything is billed and unpaid, so nothing is
+    overdue on it."""
+    record: dict[str, Any] = {
         "record_id": f"{loan_id}:changed:{payload['schedule_version']}",
         "type": "status",
         "account_ref": loan_id,
@@ -83,6 +86,17 @@ def changed_terms(loan_id: str, day: Any, payload: dict[str, Any]) -> dict[str, 
         "amount_overdue": 0,
         "days_overdue": int(payload.get("days_past_due") or 0),
     }
+    terms = {
+        "installments": payload.get("installments"),
+        "installment_amount": _minor(payload["installment"]) if payload.get("installment") is not None else None,
+        "first_due_date": payload.get("first_due_date"),
+        "maturity_date": payload.get("maturity_date"),
+        "rate": payload.get("rate"),
+    }
+    # An event from before the terms were published (an outbox read after an upgrade) says only the balance.
+    if any(value is not None for value in terms.values()):
+        record["due_schedule"] = {k: v for k, v in terms.items() if v is not None}
+    return record
 
 
 def follow(event_type: str, payload: dict[str, Any], plans: MutableMapping[str, KeptPlan]) -> list[dict[str, Any]]:

@@ -14,6 +14,8 @@ lending_reporting_file = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("submitted_at", UtcDateTime, nullable=True),
     Column("ack", Text, nullable=True),
+    # How many of `content`'s records are folded into lending_reporting_account (a catch-up run may append).
+    Column("folded_records", Integer, nullable=False, server_default="0"),
 )
 
 # Loans under a kept hardship plan, as the reporter follows them (plans.py): what it may report of them.
@@ -45,4 +47,31 @@ lending_reporting_compliance = Table(
     metadata,
     Column("loan_id", String(80), primary_key=True),
     Column("code", String(2), nullable=False),
+)
+
+# Each furnished account's state after the reporting records folded so far (account_state.py): the read
+# model the Metro 2 export scans instead of replaying every reporting file since the first. Loan refs
+# and the opening's borrower mapping as the reporting file has them (no personal data in clear there).
+lending_reporting_account = Table(
+    "lending_reporting_account",
+    metadata,
+    Column("account_ref", String(80), primary_key=True),
+    Column("opened", Date, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("term_months", Integer, nullable=False),
+    Column("installment", BigInteger, nullable=False),
+    Column("borrower", Text, nullable=False),  # JSON: the opening record's `person`
+    Column("balance", BigInteger, nullable=False),
+    Column("past_due", BigInteger, nullable=False),
+    Column("days_past_due", Integer, nullable=False),
+    Column("delinquent_since", Date, nullable=True),  # CR-5
+    Column("state", String(20), nullable=False),
+    Column("closed_on", Date, nullable=True),
+    Column("charge_off", BigInteger, nullable=False),
+    Column("rating_at_close", String(1), nullable=False),
+    Column("last_payment_on", Date, nullable=True),
+    Column("paid_in_month", Text, nullable=False),  # JSON: month key -> minor units paid
+    Column("months", Text, nullable=False),  # JSON: month key -> worst profile character (CR-4)
+    Column("special_comment", String(2), nullable=False),
+    Column("as_of", Date, nullable=True),
 )

@@ -18,6 +18,7 @@ from fairlend.ledger.service import Discrepancy, Ledger
 from fairlend.lending.service import LendingService
 from fairlend.market.autoinvest import AutoInvest
 from fairlend.market.autoinvest_rules import AutoInvestRules
+from fairlend.market.batch_audit import holder_batch_discrepancies
 from fairlend.market.commitment import Commitments
 from fairlend.market.distribution import Distribution
 from fairlend.market.funding import Funding
@@ -134,5 +135,7 @@ class MarketService:
             if int(outstanding) != booked:
                 found.append(Discrepancy("market.notes_payable", holder_id, f"notes {outstanding}, ledger {booked}"))
         found += distribution_discrepancies(self._uow, self._ledger)
+        with self._uow(read_only=True) as uow:
+            found += holder_batch_discrepancies(uow.conn)
         found += trade_discrepancies(self._uow, self._ledger)
         return found

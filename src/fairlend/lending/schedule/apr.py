@@ -12,8 +12,9 @@ from fairlend.lending.model import DayCount, Frequency
 APR_PLACES = Decimal("0.0001")  # hundredths of a percent
 
 
-def periodic_irr(received: int, payments: Sequence[int], times: Sequence[int]) -> Decimal:
-    """The rate r per period at which the payments' present value equals what was received."""
+def periodic_irr(received: int, payments: Sequence[int], times: Sequence[int | Decimal]) -> Decimal:
+    """The rate r per period at which the payments' present value equals what was received (`times` in
+    periods; a broken first period's a fraction of one)."""
     if received <= 0 or not payments:
         raise Invalid("irr_undefined", "an IRR needs money received and payments")
     with localcontext() as ctx:
@@ -42,7 +43,7 @@ def periodic_irr(received: int, payments: Sequence[int], times: Sequence[int]) -
 
 
 def annual_rate(
-    received: int, payments: Sequence[int], times: Sequence[int], frequency: Frequency, method: AprMethod
+    received: int, payments: Sequence[int], times: Sequence[int | Decimal], frequency: Frequency, method: AprMethod
 ) -> Decimal:
     r = periodic_irr(received, payments, times)
     # Every 15 days is 365/15 periods a year, not 24: an APR is never understated.

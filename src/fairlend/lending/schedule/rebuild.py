@@ -29,7 +29,7 @@ from fairlend.jurisdiction.model import PricingProfile
 from fairlend.lending.model import Frequency, LoanPosition, Method, PlannedInstallment
 from fairlend.lending.schedule.apr import annual_rate
 from fairlend.lending.schedule.calendar import Period, due_date
-from fairlend.lending.schedule.lines import Line, amortize, interest_for
+from fairlend.lending.schedule.lines import DECLINING, InterestBasis, Line, amortize, flat_interest, interest_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,15 @@ class Rebuild:
     The carried interest and charges are spread over `carry_over`
     installments from the `carry_from`-th (0: every installment from it),
     the larger parts first.
+
+    A rate change from a later due date keeps what comes before it: the first
+    `len(kept_principal)` periods repay the current schedule's principal with
+    interest at `previous_rate`; the rest is amortised at `rate`, and the
+    period containing `rate_from` is split by its day count (the days before
+    it at the previous rate). `flat_on` prices every period on that principal
+    instead of the balance owed (a flat-interest loan: its original principal,
+    less what balance corrections took off); the first period, from the
+    position's day, by its day count.
     """
 
     principal: int
@@ -60,47 +69,86 @@ class Rebuild:
     carry_over: int = 0
     rate_from: date | None = None
     previous_rate: Decimal | None = None
+    kept_principal: tuple[int, ...] = ()
+    flat_on: int | None = None
 
 
 def rebuild(position: LoanPosition, terms: Rebuild) -> tuple[PlannedInstallment, ...]:
     """The new installments: what remains of the loan under `terms`, interest earned so far carried."""
-    periods = terms.periods
+    periods = _priced_periods(position, terms)
     balance = terms.principal
     lines: list[PlannedInstallment] = []
-    head = min(len(periods), terms.interest_only + terms.fixed)
-    for k, period in enumerate(periods[:head]):
-        interest = interest_for(balance, terms.rate, period, position.day_count, position.rounding)
+    kept = min(len(terms.kept_principal), len(periods) - 1)
+    before = terms.rate if terms.previous_rate is None else terms.previous_rate
+    for k, period in enumerate(periods[:kept]):
+        interest = _interest(position, terms, balance, before, period)
+        principal = min(balance, terms.kept_principal[k])
+        balance -= principal
+        lines.append(PlannedInstallment(period.start, period.due, principal, interest))
+    head = min(len(periods), kept + terms.interest_only + terms.fixed)
+    for k, period in enumerate(periods[kept:head]):
+        interest = _interest(position, terms, balance, terms.rate, period)
         principal = 0 if k < terms.interest_only else min(balance, max(0, terms.installment - interest))
         balance -= principal
         lines.append(PlannedInstallment(period.start, period.due, principal, interest))
     if len(periods) > head:
-        rest = amortize_position(position, balance, terms.rate, periods[head:], terms.method)
+        rest = amortize_position(position, balance, terms.rate, periods[head:], terms.method, terms.flat_on)
         lines += as_planned(rest, periods[head:])
     if lines:
         lines[0] = replace(lines[0], start=position.as_of)
-    if terms.rate_from is not None and terms.previous_rate is not None and lines:
-        lines[0] = _split_first(position, lines[0], terms)
+    if terms.rate_from is not None and terms.previous_rate is not None:
+        lines = _split_at(position, lines, terms)
     return with_arrears(lines, terms.carried_interest, terms.carried_charges, terms.carry_from, terms.carry_over)
 
 
-def _split_first(position: LoanPosition, first: PlannedInstallment, terms: Rebuild) -> PlannedInstallment:
-    """The first period's interest with the days before `rate_from` at the previous rate (the principal
-    stays: the change moves interest only, so the principal still sums to what is rebuilt)."""
+def _priced_periods(position: LoanPosition, terms: Rebuild) -> tuple[Period, ...]:
+    """The periods as interest is priced on them: a flat loan's first one, cut short by the position's
+    day (what was earned before it is carried), by its day count rather than as a whole period."""
+    periods = terms.periods
+    if terms.flat_on is None or not periods:
+        return periods
+    first = periods[0]
+    whole = any(r.start == first.start and r.due == first.due for r in position.remaining)
+    return periods if whole else (replace(first, broken=True), *periods[1:])
+
+
+def _interest(position: LoanPosition, terms: Rebuild, balance: int, rate: Decimal, period: Period) -> int:
+    """One period's interest: on the balance owed, or on a flat loan's principal."""
+    if terms.flat_on is None:
+        return interest_for(balance, rate, period, position.day_count, position.rounding)
+    return flat_interest(terms.flat_on, rate, period, position.frequency, position.day_count, position.rounding)
+
+
+def _split_at(position: LoanPosition, lines: list[PlannedInstallment], terms: Rebuild) -> list[PlannedInstallment]:
+    """The period containing `rate_from` with its days before it at the previous rate and the rest at the
+    new one, each by its day count (the principal stays: the change moves interest only, so the principal
+    still sums to what is rebuilt)."""
     assert terms.rate_from is not None and terms.previous_rate is not None
-    if not first.start < terms.rate_from < first.due:
-        return first
     balance = terms.principal
-    before = interest_for(
-        balance, terms.previous_rate, Period(first.start, terms.rate_from), position.day_count, position.rounding
-    )
-    after = interest_for(balance, terms.rate, Period(terms.rate_from, first.due), position.day_count, position.rounding)
-    return replace(first, interest=before + after)
+    out = list(lines)
+    for k, line in enumerate(lines):
+        if line.start < terms.rate_from < line.due:
+            head, tail = (
+                Period(line.start, terms.rate_from, broken=True),
+                Period(terms.rate_from, line.due, broken=True),
+            )
+            interest = _interest(position, terms, balance, terms.previous_rate, head)
+            interest += _interest(position, terms, balance, terms.rate, tail)
+            out[k] = replace(line, interest=interest)
+            break
+        balance -= line.principal
+    return out
 
 
 def amortize_position(
-    position: LoanPosition, balance: int, rate: Decimal, periods: Sequence[Period], method: Method
+    position: LoanPosition,
+    balance: int,
+    rate: Decimal,
+    periods: Sequence[Period],
+    method: Method,
+    flat_on: int | None = None,
 ) -> list[Line]:
-    """Lending's amortisation with the loan's own calendar, day count and rounding."""
+    """Lending's amortisation with the loan's own calendar, day count and rounding (flat on `flat_on`)."""
     return amortize(
         balance,
         rate,
@@ -110,6 +158,7 @@ def amortize_position(
         position.day_count,
         position.rounding,
         position.installment_rounding,
+        basis=DECLINING if flat_on is None else InterestBasis(flat_on=flat_on),
     )
 
 
@@ -135,6 +184,15 @@ def with_arrears(
     for k, (i, c) in enumerate(parts):
         out[first + k] = replace(out[first + k], arrears_interest=i, arrears_fee=c)
     return tuple(out)
+
+
+def regular_installment(lines: Sequence[PlannedInstallment]) -> int:
+    """The new schedule's installment as a borrower reads it: the first that repays principal (after an
+    interest-only head), its own principal and interest without the arrears carried beside it."""
+    regular = [line.principal + line.interest for line in lines if line.principal]
+    if regular:
+        return regular[0]
+    return lines[0].principal + lines[0].interest if lines else 0
 
 
 def spread(amount: int, count: int) -> list[int]:
@@ -187,6 +245,13 @@ def remaining_periods(position: LoanPosition) -> tuple[Period, ...]:
     )
 
 
+def kept_before(position: LoanPosition, periods: Sequence[Period], day: date) -> tuple[int, ...]:
+    """The principal of the current schedule's installments due on or before `day`: a rate change from a
+    later due date leaves them as they are (at the old rate)."""
+    current = {r.due: r.principal for r in position.remaining}
+    return tuple(current.get(p.due, 0) for p in periods if p.due <= day)
+
+
 def earned(position: LoanPosition) -> tuple[int, int]:
     """Interest earned so far and not collected (billed or accrued to the position's day), and the
     charges (fees, penalty): what a change carries and never reprices."""
@@ -204,11 +269,20 @@ def periods_between(start: date, end: date, frequency: Frequency) -> int:
     return max(1, round(Decimal(days) * frequency.periods_per_year / 365))
 
 
+def period_fraction(start: date, end: date, frequency: Frequency) -> Decimal:
+    """`start` to `end` in periods of the frequency, by the actual days (a year's 365 over its periods)."""
+    return Decimal(max(0, (end - start).days)) * frequency.apr_periods / 365
+
+
 def remaining_apr(position: LoanPosition, lines: Sequence[PlannedInstallment], pricing: PricingProfile) -> Decimal:
-    """The APR of the new installments' cash flows: the debt they repay as received on the position's day."""
+    """The APR of the new installments' cash flows: the debt they repay as received on the position's day.
+
+    The first installment falls a broken period after the position's day: its time is that period's
+    actual days as a fraction of a period (Regulation Z's odd days), not a whole period, which would
+    understate the price of interest charged over a few days."""
     received = sum(line.debt for line in lines)
     if received <= 0 or not lines:
         return Decimal(0)
-    first = periods_between(position.as_of, lines[0].due, position.frequency) or 1
+    first = period_fraction(position.as_of, lines[0].due, position.frequency)
     times = [first + k for k in range(len(lines))]
     return annual_rate(received, [line.total for line in lines], times, position.frequency, pricing.apr_method)

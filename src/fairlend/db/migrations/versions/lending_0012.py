@@ -1,18 +1,18 @@
-"""Lending: the stored answers are kept with holes for what end-of-day and the date move.
+"""Lending: the principal balance corrections took off a loan, so a flat loan's interest base follows them.
 
-An answer stored by lending_0011's code was the whole answer of the business
-date it was rendered on, served only on that date. The read model now stores
-the answer cut around the loan row's moving columns and each payment's status,
-and fills them in when it serves it (lending/stored_answers.py), so an answer
-stored the old way cannot be served: they are removed. A loan without a stored
-answer is rendered as before until its next change or
-`fairlend loan rebuild-answers`.
+A flat-interest loan charges interest on its original principal. A balance
+correction says that principal was booked too high, so the interest on it
+was too: the flat base of every later change is the principal as disbursed
+less what corrections took off (lending/changing.py, docs/lending.md "Flat
+interest"). Every loan booked before has had no correction a flat loan could
+take (they were refused): 0.
 
 Revision ID: lending_0012
 """
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "lending_0012"
@@ -22,9 +22,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.execute("DELETE FROM loan_answer")
+    with op.batch_alter_table("loan") as batch:
+        batch.add_column(sa.Column("principal_corrected", sa.BigInteger(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
-    # The old code would take the new bytes for a whole answer: remove them as well.
-    op.execute("DELETE FROM loan_answer")
+    with op.batch_alter_table("loan") as batch:
+        batch.drop_column("principal_corrected")
