@@ -11,7 +11,7 @@ import pytest
 
 from fairlend.bootstrap import bootstrap
 from fairlend.ledger import service as ledger_service
-from fairlend.ledger.service import CONTROL_SHARDS
+from fairlend.ledger.statements import CONTROL_SHARDS
 from tests.reliability.book import TODAY, seed_book, settings_for
 
 pytestmark = pytest.mark.backends("postgresql")

@@ -29,7 +29,8 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.ids import new_id
 from fairlend.ledger.model import AccountKey, JournalEntry
 from fairlend.ledger.periods import refusing_closed_periods
-from fairlend.ledger.service import CONTROL_SHARDS, account_id
+from fairlend.ledger.service import account_id
+from fairlend.ledger.statements import CONTROL_SHARDS
 from fairlend.ledger.tables import ledger_account, ledger_balance_shard, ledger_entry, ledger_posting
 
 _INSERT_ENTRY = insert(ledger_entry)

@@ -15,16 +15,25 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Date, Executable, bindparam, func, literal, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, func, literal, select
 
-from fairlend.db.types import UtcDateTime
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Invalid
 from fairlend.ids import new_id
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry
 from fairlend.ledger.periods import refusing_closed_periods
-from fairlend.ledger.tables import ledger_account, ledger_balance_shard, ledger_entry, ledger_posting
+from fairlend.ledger.statements import (
+    BALANCE_AS_OF,
+    CACHED_BALANCE,
+    CONTROL_SHARDS,
+    INSERT_ENTRY,
+    INSERT_POSTINGS,
+    POST_ENTRY_PG,
+    UPSERT_ACCOUNTS,
+    WITH_SHARDS,
+    cached_balance,
+)
+from fairlend.ledger.tables import ledger_account, ledger_entry, ledger_posting
 from fairlend.money import Money
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -63,90 +72,6 @@ class Discrepancy:
 
     def __str__(self) -> str:
         return f"{self.check}: {self.subject}: {self.detail}"
-
-
-def _account_upsert(insert: Any) -> Executable:
-    """Create the account or move its cached balance, in one statement per row."""
-    stmt = insert(ledger_account)
-    result: Executable = stmt.on_conflict_do_update(
-        index_elements=[ledger_account.c.id],
-        set_={"balance": ledger_account.c.balance + stmt.excluded.balance},
-    )
-    return result
-
-
-# Built once at import: posting is on every money movement's hot path, and
-# building an INSERT (above all the upsert's `excluded` columns) per call cost
-# more client CPU than executing it.
-_INSERT_ENTRY = ledger_entry.insert()
-_INSERT_POSTINGS = ledger_posting.insert()
-_UPSERT_ACCOUNTS: dict[str, Executable] = {
-    "postgresql": _account_upsert(postgresql.insert),
-    "sqlite": _account_upsert(sqlite.insert),
-}
-# PostgreSQL: the whole entry in one round trip. Accounts with an owner (a
-# loan's borrower, an investor) move their own row, which only that owner's
-# transactions touch. The platform-wide control accounts (cash, receivables:
-# the rows every repayment moves) are created if new but never updated here:
-# their delta lands on one of CONTROL_SHARDS shard rows, picked per entry, so
-# concurrent posts rarely wait on one another's row locks. Each set of rows is
-# locked in id order, so concurrent posts never deadlock. Foreign keys are
-# checked at the end of the statement, when the sibling INSERTs have created
-# any new account; the deferred balance trigger still checks the entry at commit.
-CONTROL_SHARDS = 16
-_POST_ENTRY_PG = text(
-    """
-    WITH new_entry AS (
-        INSERT INTO ledger_entry (id, business_date, kind, reference, description, posted_at)
-        VALUES (:entry_id, :business_date, :kind, :reference, :description, :posted_at)
-    ), owned AS (
-        INSERT INTO ledger_account (id, type, currency, owner_id, balance, created_at)
-        SELECT a.id, a.type, a.currency, a.owner_id, a.balance, :posted_at
-          FROM unnest(CAST(:own_ids AS text[]), CAST(:own_types AS text[]), CAST(:own_currencies AS text[]),
-                      CAST(:own_owners AS text[]), CAST(:own_deltas AS bigint[]))
-               AS a(id, type, currency, owner_id, balance)
-         ORDER BY a.id
-        ON CONFLICT (id) DO UPDATE SET balance = ledger_account.balance + excluded.balance
-    ), controls AS (
-        INSERT INTO ledger_account (id, type, currency, owner_id, balance, created_at)
-        SELECT a.id, a.type, a.currency, '', 0, :posted_at
-          FROM unnest(CAST(:ctl_ids AS text[]), CAST(:ctl_types AS text[]), CAST(:ctl_currencies AS text[]))
-               AS a(id, type, currency)
-        ON CONFLICT (id) DO NOTHING
-    ), sharded AS (
-        INSERT INTO ledger_balance_shard (account_id, shard, balance)
-        SELECT a.id, :shard, a.balance
-          FROM unnest(CAST(:ctl_ids AS text[]), CAST(:ctl_deltas AS bigint[])) AS a(id, balance)
-         ORDER BY a.id
-        ON CONFLICT (account_id, shard) DO UPDATE SET balance = ledger_balance_shard.balance + excluded.balance
-    )
-    INSERT INTO ledger_posting (entry_id, account_id, currency, amount)
-    SELECT :entry_id, p.account_id, p.currency, p.amount
-      FROM unnest(CAST(:p_accounts AS text[]), CAST(:p_currencies AS text[]), CAST(:p_amounts AS bigint[]))
-           WITH ORDINALITY AS p(account_id, currency, amount, n)
-     ORDER BY p.n
-    """
-).bindparams(bindparam("business_date", type_=Date()), bindparam("posted_at", type_=UtcDateTime()))
-# An account's cached balance: its own row plus its shard rows (none on SQLite,
-# whose single writer has no row locks to spread).
-_SHARD_SUMS = (
-    select(ledger_balance_shard.c.account_id, func.sum(ledger_balance_shard.c.balance).label("balance"))
-    .group_by(ledger_balance_shard.c.account_id)
-    .subquery()
-)
-_cached_balance = ledger_account.c.balance + func.coalesce(_SHARD_SUMS.c.balance, literal(0))
-_WITH_SHARDS = ledger_account.outerjoin(_SHARD_SUMS, _SHARD_SUMS.c.account_id == ledger_account.c.id)
-_CACHED_BALANCE = select(
-    ledger_account.c.balance
-    + select(func.coalesce(func.sum(ledger_balance_shard.c.balance), literal(0)))
-    .where(ledger_balance_shard.c.account_id == ledger_account.c.id)
-    .scalar_subquery()
-).where(ledger_account.c.id == bindparam("id"))
-_BALANCE_AS_OF = (
-    select(func.coalesce(func.sum(ledger_posting.c.amount), 0))
-    .select_from(ledger_posting.join(ledger_entry, ledger_entry.c.id == ledger_posting.c.entry_id))
-    .where(ledger_posting.c.account_id == bindparam("id"), ledger_entry.c.business_date <= bindparam("as_of"))
-)
 
 
 def _pick_shard() -> int:
@@ -253,7 +178,7 @@ class Ledger:
             owned = [(acc, key, delta) for acc, (key, delta) in accounts if key.owner_id]
             controls = [(acc, key, delta) for acc, (key, delta) in accounts if not key.owner_id]
             conn.execute(
-                _POST_ENTRY_PG,
+                POST_ENTRY_PG,
                 {
                     "entry_id": entry_id,
                     **entry_row,
@@ -273,9 +198,9 @@ class Ledger:
                 },
             )
             return
-        conn.execute(_INSERT_ENTRY, {"id": entry_id, **entry_row})
+        conn.execute(INSERT_ENTRY, {"id": entry_id, **entry_row})
         conn.execute(
-            _UPSERT_ACCOUNTS[uow.dialect],
+            UPSERT_ACCOUNTS[uow.dialect],
             [
                 {
                     "id": acc,
@@ -289,7 +214,7 @@ class Ledger:
             ],
         )
         conn.execute(
-            _INSERT_POSTINGS,
+            INSERT_POSTINGS,
             [
                 {"entry_id": entry_id, "account_id": acc, "currency": cur, "amount": amount}
                 for acc, cur, amount in postings
@@ -347,8 +272,8 @@ class Ledger:
             if as_of is None:
                 rows = uow.conn.execute(
                     select(
-                        ledger_account.c.type, ledger_account.c.currency, ledger_account.c.owner_id, _cached_balance
-                    ).select_from(_WITH_SHARDS)
+                        ledger_account.c.type, ledger_account.c.currency, ledger_account.c.owner_id, cached_balance
+                    ).select_from(WITH_SHARDS)
                 ).all()
             else:
                 rows = uow.conn.execute(
@@ -380,9 +305,9 @@ class Ledger:
 
 def _balance(conn: Connection, key: AccountKey, as_of: date | None) -> int:
     if as_of is None:
-        found = conn.execute(_CACHED_BALANCE, {"id": account_id(key)}).scalar()
+        found = conn.execute(CACHED_BALANCE, {"id": account_id(key)}).scalar()
         return int(found or 0)
-    total = conn.execute(_BALANCE_AS_OF, {"id": account_id(key), "as_of": as_of}).scalar()
+    total = conn.execute(BALANCE_AS_OF, {"id": account_id(key), "as_of": as_of}).scalar()
     return int(total or 0)
 
 
@@ -415,9 +340,9 @@ def verify_ledger(conn: Connection) -> list[Discrepancy]:
     )
     recomputed = func.coalesce(sums.c.total, literal(0))
     drifted = conn.execute(
-        select(ledger_account.c.id, ledger_account.c.type, ledger_account.c.owner_id, _cached_balance, recomputed)
-        .select_from(_WITH_SHARDS.outerjoin(sums, sums.c.account_id == ledger_account.c.id))
-        .where(_cached_balance != recomputed)
+        select(ledger_account.c.id, ledger_account.c.type, ledger_account.c.owner_id, cached_balance, recomputed)
+        .select_from(WITH_SHARDS.outerjoin(sums, sums.c.account_id == ledger_account.c.id))
+        .where(cached_balance != recomputed)
         .order_by(ledger_account.c.id)
     ).all()
     for acc_id, acc_type, owner, cached, actual in drifted:

@@ -1,0 +1,98 @@
+"""The SQL the ledger posts and reads with, built once.
+
+Posting is on every money movement's hot path, and building an INSERT (above
+all the upsert's `excluded` columns) per call cost more client CPU than
+executing it; so are the reads of a cached balance, which every payoff and
+statement asks for. service.py uses these; nothing else should.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Date, Executable, bindparam, func, literal, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from fairlend.db.types import UtcDateTime
+from fairlend.ledger.tables import ledger_account, ledger_balance_shard, ledger_entry, ledger_posting
+
+
+def _account_upsert(insert: Any) -> Executable:
+    """Create the account or move its cached balance, in one statement per row."""
+    stmt = insert(ledger_account)
+    result: Executable = stmt.on_conflict_do_update(
+        index_elements=[ledger_account.c.id],
+        set_={"balance": ledger_account.c.balance + stmt.excluded.balance},
+    )
+    return result
+
+
+INSERT_ENTRY = ledger_entry.insert()
+INSERT_POSTINGS = ledger_posting.insert()
+UPSERT_ACCOUNTS: dict[str, Executable] = {
+    "postgresql": _account_upsert(postgresql.insert),
+    "sqlite": _account_upsert(sqlite.insert),
+}
+# PostgreSQL: the whole entry in one round trip. Accounts with an owner (a
+# loan's borrower, an investor) move their own row, which only that owner's
+# transactions touch. The platform-wide control accounts (cash, receivables:
+# the rows every repayment moves) are created if new but never updated here:
+# their delta lands on one of CONTROL_SHARDS shard rows, picked per entry, so
+# concurrent posts rarely wait on one another's row locks. Each set of rows is
+# locked in id order, so concurrent posts never deadlock. Foreign keys are
+# checked at the end of the statement, when the sibling INSERTs have created
+# any new account; the deferred balance trigger still checks the entry at commit.
+CONTROL_SHARDS = 16
+POST_ENTRY_PG = text(
+    """
+    WITH new_entry AS (
+        INSERT INTO ledger_entry (id, business_date, kind, reference, description, posted_at)
+        VALUES (:entry_id, :business_date, :kind, :reference, :description, :posted_at)
+    ), owned AS (
+        INSERT INTO ledger_account (id, type, currency, owner_id, balance, created_at)
+        SELECT a.id, a.type, a.currency, a.owner_id, a.balance, :posted_at
+          FROM unnest(CAST(:own_ids AS text[]), CAST(:own_types AS text[]), CAST(:own_currencies AS text[]),
+                      CAST(:own_owners AS text[]), CAST(:own_deltas AS bigint[]))
+               AS a(id, type, currency, owner_id, balance)
+         ORDER BY a.id
+        ON CONFLICT (id) DO UPDATE SET balance = ledger_account.balance + excluded.balance
+    ), controls AS (
+        INSERT INTO ledger_account (id, type, currency, owner_id, balance, created_at)
+        SELECT a.id, a.type, a.currency, '', 0, :posted_at
+          FROM unnest(CAST(:ctl_ids AS text[]), CAST(:ctl_types AS text[]), CAST(:ctl_currencies AS text[]))
+               AS a(id, type, currency)
+        ON CONFLICT (id) DO NOTHING
+    ), sharded AS (
+        INSERT INTO ledger_balance_shard (account_id, shard, balance)
+        SELECT a.id, :shard, a.balance
+          FROM unnest(CAST(:ctl_ids AS text[]), CAST(:ctl_deltas AS bigint[])) AS a(id, balance)
+         ORDER BY a.id
+        ON CONFLICT (account_id, shard) DO UPDATE SET balance = ledger_balance_shard.balance + excluded.balance
+    )
+    INSERT INTO ledger_posting (entry_id, account_id, currency, amount)
+    SELECT :entry_id, p.account_id, p.currency, p.amount
+      FROM unnest(CAST(:p_accounts AS text[]), CAST(:p_currencies AS text[]), CAST(:p_amounts AS bigint[]))
+           WITH ORDINALITY AS p(account_id, currency, amount, n)
+     ORDER BY p.n
+    """
+).bindparams(bindparam("business_date", type_=Date()), bindparam("posted_at", type_=UtcDateTime()))
+# An account's cached balance: its own row plus its shard rows (none on SQLite,
+# whose single writer has no row locks to spread).
+_SHARD_SUMS = (
+    select(ledger_balance_shard.c.account_id, func.sum(ledger_balance_shard.c.balance).label("balance"))
+    .group_by(ledger_balance_shard.c.account_id)
+    .subquery()
+)
+cached_balance = ledger_account.c.balance + func.coalesce(_SHARD_SUMS.c.balance, literal(0))
+WITH_SHARDS = ledger_account.outerjoin(_SHARD_SUMS, _SHARD_SUMS.c.account_id == ledger_account.c.id)
+CACHED_BALANCE = select(
+    ledger_account.c.balance
+    + select(func.coalesce(func.sum(ledger_balance_shard.c.balance), literal(0)))
+    .where(ledger_balance_shard.c.account_id == ledger_account.c.id)
+    .scalar_subquery()
+).where(ledger_account.c.id == bindparam("id"))
+BALANCE_AS_OF = (
+    select(func.coalesce(func.sum(ledger_posting.c.amount), 0))
+    .select_from(ledger_posting.join(ledger_entry, ledger_entry.c.id == ledger_posting.c.entry_id))
+    .where(ledger_posting.c.account_id == bindparam("id"), ledger_entry.c.business_date <= bindparam("as_of"))
+)
