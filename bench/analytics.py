@@ -10,13 +10,15 @@ anchor), how the time splits between the measures' SQL
 (`container.analytics.portfolio`) and the rest (charts, tables, template),
 and the load average beside them.
 
-Twice on the same book, back to back: `live` with the month-end snapshot
+Three times on the same book, back to back: `live` with the month-end snapshot
 emptied (every month computed from the published selectables: the page before
-the snapshot existed), then `snapshot` after the backfill
+the snapshot existed), `no-loans` after the backfill with the per-loan read
+model emptied (analytics/loans.py: every statement derives the loans again,
+the page before analytics_0003), then `snapshot` after the backfill
 (`container.analytics.backfill`, as `fairlend analytics snapshot`: every
 closed month-end stored with each loan's status the month before, the closed
-months' contact attempts and the default dates; the current month live); then
-the ratio of the two.
+months' contact attempts, the default dates and each loan's facts; the current
+month live); then the ratios.
 
     .venv/bin/python -m bench.analytics                                   # 40 borrowers, 90 days, cn
     .venv/bin/python -m bench.analytics --borrowers 200 --days 365 --loads 20
@@ -59,17 +61,50 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
 
 
-def _forget_snapshot(container: Container) -> None:
-    """The page as it was before the snapshot: nothing stored (month-ends, attempts, defaults), every month live."""
+LOAN_TABLES = ("analytics_loan", "analytics_loan_snapshot")
+
+
+def _forget(container: Container, tables: tuple[str, ...]) -> None:
     with container.engine.begin() as conn:
-        for table in (
+        for table in tables:
+            conn.execute(text(f"DELETE FROM {table}"))
+
+
+def _forget_snapshot(container: Container) -> None:
+    """The page as it was before the snapshot: nothing stored (month-ends, attempts, defaults, loans), all live."""
+    _forget(
+        container,
+        (
             "analytics_loan_month",
             "analytics_snapshot_month",
             "analytics_attempt_month",
             "analytics_attempt_snapshot",
             "analytics_loan_default",
-        ):
-            conn.execute(text(f"DELETE FROM {table}"))
+            *LOAN_TABLES,
+        ),
+    )
+
+
+def _loans_alternating(api: TestClient, container: Container, path_q: str, loads: int) -> dict[str, list[float]]:
+    """The page without and with the per-loan read model, load by load (the rows set aside and put back
+    between loads, untimed), so both see the same machine: the before/after that the load cannot skew."""
+    with container.engine.begin() as conn:
+        for table in LOAN_TABLES:
+            conn.execute(text(f"DROP TABLE IF EXISTS bench_{table}"))
+            conn.execute(text(f"CREATE TABLE bench_{table} AS SELECT * FROM {table}"))
+    times: dict[str, list[float]] = {"no-loans": [], "snapshot": []}
+    for _ in range(loads):
+        for mode in times:
+            with container.engine.begin() as conn:
+                for table in LOAN_TABLES:
+                    conn.execute(text(f"DELETE FROM {table}"))
+                    if mode == "snapshot":
+                        conn.execute(text(f"INSERT INTO {table} SELECT * FROM bench_{table}"))
+            started = time.perf_counter()
+            answer = api.get(path_q)
+            times[mode].append((time.perf_counter() - started) * 1000)
+            assert answer.status_code == 200
+    return times
 
 
 def _measure(container: Container, api: TestClient, path_q: str, flt: Filter, loads: int) -> dict[str, float]:
@@ -102,6 +137,7 @@ def run(
     book: Path | None = None,
     jurisdiction: str = "cn",
     end: date | None = None,
+    modes: tuple[str, ...] = ("live", "no-loans", "snapshot"),
 ) -> dict[str, dict[str, float]]:
     path = workdir / "analytics.db"
     if book is not None:
@@ -128,7 +164,7 @@ def run(
     figures: dict[str, dict[str, float]] = {}
     with TestClient(create_app(container=container), client=("127.0.0.1", 50000)) as api:
         api.cookies.set(SESSION_COOKIE, token)
-        for mode in ("live", "snapshot"):
+        for mode in modes:
             if mode == "live":
                 _forget_snapshot(container)
                 stored = 0
@@ -136,8 +172,10 @@ def run(
                 started = time.perf_counter()
                 stored = len(container.analytics.backfill())
                 backfill_s = time.perf_counter() - started
+                if mode == "no-loans":
+                    _forget(container, LOAN_TABLES)  # the month-end snapshot without the per-loan read model
             f = figures[mode] = _measure(container, api, path_q, flt, loads)
-            note = f"; {stored} month-ends stored (backfill {backfill_s:.1f} s)" if mode == "snapshot" else ""
+            note = f"; {stored} month-ends stored (backfill {backfill_s:.1f} s)" if mode != "live" else ""
             print(
                 f"analytics page [{mode}] over a {what} ({loans} loans, {days} days; built in {seeded:.0f} s):"
                 f" {loads} loads, p50 {f['p50']:.0f} ms, p95 {f['p95']:.0f} ms, max {f['max']:.0f} ms;"
@@ -147,6 +185,20 @@ def run(
                 f" on {os.cpu_count()} cores",
                 flush=True,
             )
+        loans_alt = _loans_alternating(api, container, path_q, loads) if "no-loans" in modes else {}
+    for mode, times in loans_alt.items():
+        print(
+            f"alternating load by load [{mode}]: p50 {statistics.median(times):.0f} ms, p95 {p95(times):.0f} ms,"
+            f" p95 / budget {p95(times) / BUDGET_MS:.2f}; load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    if loans_alt:
+        without, with_ = loans_alt["no-loans"], loans_alt["snapshot"]
+        print(
+            f"alternating, with / without the per-loan read model: page p50"
+            f" {statistics.median(with_) / statistics.median(without):.2f}, p95 {p95(with_) / p95(without):.2f}",
+            flush=True,
+        )
     # The machine is shared: the two modes' SQL again, alternating load by load, so both see the same load.
     alternating: dict[bool, list[float]] = {True: [], False: []}
     for _ in range(loads):
@@ -158,6 +210,13 @@ def run(
     live, snap = figures["live"], figures["snapshot"]
     live_sql, snap_sql = statistics.median(alternating[True]), statistics.median(alternating[False])
     figures["alternating"] = {"live_sql_p50": live_sql, "snapshot_sql_p50": snap_sql}
+    if "no-loans" in figures:
+        before = figures["no-loans"]
+        print(
+            f"snapshot with / without the per-loan read model: page p50 {snap['p50'] / before['p50']:.2f},"
+            f" p95 {snap['p95'] / before['p95']:.2f}",
+            flush=True,
+        )
     print(
         f"snapshot / live: page p50 {snap['p50'] / live['p50']:.2f}, p95 {snap['p95'] / live['p95']:.2f};"
         f" measures' SQL alternating load by load: live p50 {live_sql:.0f} ms, snapshot p50 {snap_sql:.0f} ms,"
@@ -175,6 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", type=Path, default=None, help="a SQLite book `fairlend simulate` built")
     parser.add_argument("--jurisdiction", default="cn")
     parser.add_argument("--end", type=date.fromisoformat, default=None, help="the book's business date (today)")
+    parser.add_argument("--modes", default="live,no-loans,snapshot", help="comma-separated; `snapshot` last")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         run(
@@ -185,6 +245,7 @@ def main(argv: list[str] | None = None) -> None:
             book=args.database,
             jurisdiction=args.jurisdiction,
             end=args.end,
+            modes=tuple(args.modes.split(",")),
         )
 
 

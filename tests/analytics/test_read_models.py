@@ -1,25 +1,31 @@
-"""The read models analytics_0002 added: each is what the live statement computes, stored once it is past.
+"""The read models analytics_0002 and analytics_0003 added: each is what the live statement computes, stored once past.
 
 - every stored month-end knows each loan's status at the month-end before (`prev_status`), so the
   roll rates are one read; the first month-end written has nothing before it and is read as before;
 - the default dates on or before a stored month-end are stored, each lending's own (the oracle's);
 - contact attempts per calendar month, written the day after the month's end, and the page's
-  counts the same from them as from the log for ranges starting and ending inside months.
+  counts the same from them as from the log for ranges starting and ending inside months;
+- each loan's facts (analytics_0003) are the published ones, moved on by end-of-day as the backfill
+  writes them, and the loans opened and closings dated after the stored day come live.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
+from fairlend.analytics import loans, sources
 from fairlend.analytics.model import Filter
 from fairlend.analytics.tables import (
     analytics_attempt_month,
     analytics_attempt_snapshot,
+    analytics_loan,
     analytics_loan_default,
     analytics_loan_month,
+    analytics_loan_snapshot,
     analytics_snapshot_month,
 )
 from fairlend.bootstrap import Container
@@ -104,3 +110,57 @@ def test_contact_attempts_are_stored_per_month_the_day_after_it_and_count_as_the
     for start, stop in ((first, end), (first + timedelta(days=17), end - timedelta(days=9)), (first, closed[-1])):
         flt = Filter(start, stop)
         assert container.analytics.portfolio(flt) == container.analytics.portfolio(flt, live=True), flt
+
+
+def _loan_rows(container: Container) -> dict[str, tuple[Any, ...]]:
+    s = analytics_loan
+    with container.engine.connect() as conn:
+        rows = conn.execute(select(s.c.loan_id, s.c.grade, s.c.score, s.c.open_date, s.c.currency, s.c.closed_on))
+        return {str(r[0]): tuple(r[1:]) for r in rows}
+
+
+def test_end_of_day_keeps_each_loans_facts_as_the_published_ones_and_the_page_reads_them_as_the_live_one(
+    book: tuple[Container, Oracle],
+) -> None:
+    container, oracle = book
+    with container.engine.connect() as conn:
+        through = loans.stored_through(conn)
+        published = sources.loans().subquery("p")
+        live = {
+            str(r[0]): tuple(r[1:])
+            for r in conn.execute(
+                select(
+                    published.c.loan_id,
+                    published.c.grade,
+                    published.c.score,
+                    published.c.open_date,
+                    published.c.currency,
+                    published.c.closed_on,
+                )
+            )
+        }
+    assert through is not None and through >= MONTH_ENDS[-1]
+    stored = _loan_rows(container)
+    assert stored == {loan: facts for loan, facts in live.items() if facts[2] <= through}
+    assert set(stored) == {loan for loan, day in oracle.opened.items() if day <= through}
+    # Lending's own charge-offs, each dated after the loan was first stored: end-of-day's update, not a rewrite.
+    charged = {loan: facts[4] for loan, facts in stored.items() if facts[4] is not None}
+    assert charged and charged == {loan: day for loan, day in oracle.charged_on.items() if day <= through}
+    assert all(day > oracle.opened[loan] for loan, day in charged.items())
+    # Stored as of an earlier day: the loans opened and the closings dated since come live, and agree.
+    earlier = min(max(oracle.opened.values()), min(charged.values())) - timedelta(days=1)
+    s, snap = analytics_loan, analytics_loan_snapshot
+    with container.engine.begin() as conn:
+        conn.execute(delete(s).where(s.c.open_date > earlier))
+        conn.execute(update(s).where(s.c.closed_on > earlier).values(closed_on=None))
+        conn.execute(update(snap).values(through=earlier))
+    assert any(day > earlier for day in oracle.opened.values()) and any(d > earlier for d in charged.values())
+    for flt in (Filter(oracle.start, oracle.end), Filter(oracle.start, oracle.end, "A"), Filter(earlier, oracle.end)):
+        assert container.analytics.portfolio(flt) == container.analytics.portfolio(flt, live=True), flt
+    # End-of-day moves it on to the same rows the backfill writes from scratch.
+    with container.uow() as uow:
+        loans.refresh(uow, through)
+        uow.commit()
+    assert _loan_rows(container) == stored
+    container.analytics.backfill()
+    assert {k: v for k, v in _loan_rows(container).items() if v[2] <= through} == stored

@@ -60,6 +60,7 @@ COORDINATOR = {
     "analytics_snapshot_month": "which month-ends of the whole book analytics has written",
     "analytics_attempt_month": "the whole book's contact attempts per month, by rule and collector",
     "analytics_attempt_snapshot": "which months of the whole book's contact attempts analytics has written",
+    "analytics_loan_snapshot": "the day through which analytics' per-loan read model holds the whole book",
 }
 # The bureau is another institution with its own database (bureau/): not part of the lender's shards.
 BUREAU_PREFIX = "bureau_"

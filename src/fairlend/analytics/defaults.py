@@ -30,9 +30,12 @@ def stored_through(conn: Connection) -> date | None:
     return found if isinstance(found, date) else None
 
 
-def dated_loans(flt: Filter, through: date | None) -> Any:
-    """`queries.filtered_loans` with `default_on`: stored through `through`, live after it (None: all live)."""
-    lo = filtered_loans(flt)
+def dated_loans(flt: Filter, through: date | None, loans_through: date | None = None) -> Any:
+    """`queries.filtered_loans` with `default_on`: stored through `through`, live after it (None: all live).
+
+    `loans_through`: the day through which the per-loan read model is stored (loans.py; None: none).
+    """
+    lo = filtered_loans(flt, loans_through)
     t = sources.transitions().subquery("td")
     late = select(t.c.borrower_id, t.c.loan_id, func.min(t.c.business_date).label("first_late")).where(
         t.c.dpd > DEFAULT_DPD
@@ -61,11 +64,11 @@ def dated_loans(flt: Filter, through: date | None) -> Any:
     )
 
 
-def write(uow: UnitOfWork, month_end: date) -> int:
+def write(uow: UnitOfWork, month_end: date, loans_through: date | None = None) -> int:
     """Store the defaults on or before `month_end` not stored yet and mark the month-end; the defaults added."""
     conn = uow.conn
     d = analytics_loan_default
-    dl = dated_loans(Filter(month_end, month_end), None)
+    dl = dated_loans(Filter(month_end, month_end), None, loans_through)
     missing = (
         select(dl.c.borrower_id, dl.c.loan_id, dl.c.default_on)
         .outerjoin(d, and_(d.c.borrower_id == dl.c.borrower_id, d.c.loan_id == dl.c.loan_id))

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from fairlend.analytics import sources
+from fairlend.analytics import loans, sources
 from fairlend.analytics.model import (
     CALIBRATION_MONTHS,
     CHARGED_OFF,
@@ -68,8 +68,9 @@ def month_rows(ms: list[Month], *, numbered: list[int] | None = None, name: str 
     return (union_all(*rows) if len(rows) > 1 else rows[0]).cte(name)
 
 
-def filtered_loans(flt: Filter) -> Any:
-    q = sources.loans()
+def filtered_loans(flt: Filter, loans_through: date | None = None) -> Any:
+    """The loans (of the filter's grade): `loans.current`, stored through `loans_through` (None: all live)."""
+    q = loans.current(loans_through)
     inner = q.subquery("l0")
     out = select(*inner.c)
     if flt.grade:
@@ -94,7 +95,13 @@ def _status_at(lo: Any, day: Any, first_bucket: str) -> ColumnElement[Any]:
 
 
 def live_month_ends(
-    flt: Filter, ms: CTE, first_bucket: str, *, left_since: date | None = None, opened_after: date | None = None
+    flt: Filter,
+    ms: CTE,
+    first_bucket: str,
+    *,
+    left_since: date | None = None,
+    opened_after: date | None = None,
+    loans_through: date | None = None,
 ) -> Select[Any]:
     """(month, n, loan, grade, status, principal outstanding) at each month's end for every loan open by then.
 
@@ -103,8 +110,9 @@ def live_month_ends(
     the loans on the book and those that left it on or after `left_since` (the month's first day): a
     loan gone before is in no measure of that month, nor the destination of a roll into it.
     `opened_after`: only the loans opened after that day (the others carried from a stored month-end).
+    `loans_through`: the day through which the per-loan read model is stored (loans.py; None: none).
     """
-    lo = filtered_loans(flt)
+    lo = filtered_loans(flt, loans_through)
     r = sources.repayments().subquery("r")
     repaid = (
         select(func.coalesce(func.sum(r.c.principal), 0))
@@ -141,7 +149,7 @@ def live_month_ends(
 
 
 def month_ends(
-    conn: Connection, flt: Filter, buckets: tuple[str, ...], snap: CTE
+    conn: Connection, flt: Filter, buckets: tuple[str, ...], snap: CTE, loans_through: date | None = None
 ) -> tuple[list[GradeMonth], list[BucketMonth]]:
     """Originations and balances by grade and month, and loans by bucket at each month's end.
 
@@ -149,7 +157,7 @@ def month_ends(
     read once for both.
     """
     ms = month_rows(months(flt))
-    lo = filtered_loans(flt)
+    lo = filtered_loans(flt, loans_through)
     made = conn.execute(
         select(ms.c.month, lo.c.grade, func.count(), func.sum(lo.c.principal))
         .select_from(lo)

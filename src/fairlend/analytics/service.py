@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from fairlend.analytics import attempts, defaults, queries, snapshot
+from fairlend.analytics import attempts, defaults, loans, queries, snapshot
 from fairlend.analytics.model import (
     Filter,
     Portfolio,
@@ -58,8 +58,10 @@ class AnalyticsService:
         """
         with self._uow(read_only=True) as uow:
             conn = uow.conn
-            snap = snapshot.month_end_rows(conn, flt, self._buckets, live=live)
-            grade_months, bucket_months = queries.month_ends(conn, flt, self._buckets, snap)
+            # The per-loan read model's day (loans.py): every statement reads the loans through it.
+            through = None if live else loans.stored_through(conn)
+            snap = snapshot.month_end_rows(conn, flt, self._buckets, live=live, loans_through=through)
+            grade_months, bucket_months = queries.month_ends(conn, flt, self._buckets, snap, through)
             # Rolls into a stored month that knows the month before are one read; the rest self-join the month-ends.
             rolled = snapshot.rolled_months(conn, flt, live=live)
             rest = [n for n in range(1, len(months(flt))) if n not in rolled]
@@ -69,11 +71,11 @@ class AnalyticsService:
                 for n in rest:
                     ms = months(flt)
                     pair = Filter(ms[n - 1].first, ms[n].last, flt.grade)
-                    two = snapshot.month_end_rows(conn, pair, self._buckets, live=live)
+                    two = snapshot.month_end_rows(conn, pair, self._buckets, live=live, loans_through=through)
                     pairs += queries.roll_pairs(conn, self._buckets, two)
             else:
                 pairs += queries.roll_pairs(conn, self._buckets, snap, to_months=rest)
-            dl = defaults.dated_loans(flt, None if live else defaults.stored_through(conn))
+            dl = defaults.dated_loans(flt, None if live else defaults.stored_through(conn), through)
             cohorts, defaulted = queries.vintage_counts(conn, flt, dl)
             losses = queries.losses(conn, flt, dl)
             total, blocked = attempts.counts(conn, flt, live=live)
@@ -117,6 +119,8 @@ class AnalyticsService:
             if through is not None:
                 ends = [d for d in ends if d <= through]
             defaults.forget(uow.conn)
+            # Every loan of the closed days, from one live derivation; the month-ends below read them.
+            loans.rebuild(uow, today - timedelta(days=1))
             done = [SnapshotMonth(d, snapshot.write(uow, d, self._buckets)) for d in ends]
             # A month's attempts once the day after its end is closed too (attempts.py: its last UTC instants).
             for d in ends:
@@ -135,6 +139,7 @@ class AnalyticsService:
             as_of = uow.clock.business_date()
             conn = uow.conn
             rows = queries.training_rows(
-                conn, defaults.dated_loans(Filter(as_of, as_of), defaults.stored_through(conn))
+                conn,
+                defaults.dated_loans(Filter(as_of, as_of), defaults.stored_through(conn), loans.stored_through(conn)),
             )
         return TrainingSet(as_of, tuple(training_row(loan_id, f, d, as_of) for loan_id, f, d in rows))

@@ -36,7 +36,7 @@ from sqlalchemy import (
     update,
 )
 
-from fairlend.analytics import attempts, defaults, queries, sources
+from fairlend.analytics import attempts, defaults, loans, queries, sources
 from fairlend.analytics.model import CHARGED_OFF, SETTLED, Filter, Month, months
 from fairlend.analytics.tables import analytics_loan_month, analytics_snapshot_month
 from fairlend.db.uow import UnitOfWork
@@ -61,12 +61,18 @@ def month_ends_before(first: date, day: date) -> list[date]:
 
 
 def write(uow: UnitOfWork, month_end: date, buckets: tuple[str, ...]) -> int:
-    """Replace the snapshot of `month_end` with what the live statement gives for that day; the rows written."""
+    """Replace the snapshot of `month_end` with what the live statement gives for that day; the rows written.
+
+    The loans come from the per-loan read model where stored (loans.py: the same rows, read once).
+    """
     t = analytics_loan_month
     first = month_end.replace(day=1)
-    ms = queries.month_rows([Month(f"{month_end:%Y-%m}", first, month_end)])
-    live = queries.live_month_ends(Filter(first, month_end), ms, buckets[0], left_since=first).subquery("live")
     conn = uow.conn
+    through = loans.stored_through(conn)
+    ms = queries.month_rows([Month(f"{month_end:%Y-%m}", first, month_end)])
+    live = queries.live_month_ends(
+        Filter(first, month_end), ms, buckets[0], left_since=first, loans_through=through
+    ).subquery("live")
     conn.execute(delete(t).where(t.c.month_end == month_end))
     conn.execute(delete(analytics_snapshot_month).where(analytics_snapshot_month.c.month_end == month_end))
     conn.execute(
@@ -100,12 +106,12 @@ def write(uow: UnitOfWork, month_end: date, buckets: tuple[str, ...]) -> int:
             month_end=month_end, loans=written, written_at=uow.clock.now(), rolls=rolls
         )
     )
-    defaults.write(uow, month_end)
+    defaults.write(uow, month_end, through)
     return written
 
 
 def first_open_date(conn: Connection) -> date | None:
-    book = sources.loans().subquery("b")
+    book = sources.loan_book().subquery("b")
     found = conn.execute(select(func.min(book.c.open_date))).scalar()
     return found if isinstance(found, date) else None
 
@@ -143,7 +149,9 @@ def stored_rolls(
     return [(str(a), str(b), int(n)) for a, b, n in conn.execute(q).all()]
 
 
-def carried_month_end(flt: Filter, month: Month, n: int, prev_end: date) -> Select[Any]:
+def carried_month_end(
+    flt: Filter, month: Month, n: int, prev_end: date, loans_through: date | None = None
+) -> Select[Any]:
     """A month's end from the stored month-end before it: the loans it held, moved on by the month's own events.
 
     The status is the month's latest transition (else the stored one) unless the loan left the book
@@ -153,7 +161,7 @@ def carried_month_end(flt: Filter, month: Month, n: int, prev_end: date) -> Sele
     """
     day = month.last
     prev = analytics_loan_month.alias("prev")
-    lo = queries.filtered_loans(flt)
+    lo = queries.filtered_loans(flt, loans_through)
     r = sources.repayments().subquery("rm")
     within = and_(r.c.business_date > prev_end, r.c.business_date <= day)
     paid = (
@@ -195,7 +203,9 @@ def carried_month_end(flt: Filter, month: Month, n: int, prev_end: date) -> Sele
     )
 
 
-def month_end_rows(conn: Connection, flt: Filter, buckets: tuple[str, ...], *, live: bool = False) -> CTE:
+def month_end_rows(
+    conn: Connection, flt: Filter, buckets: tuple[str, ...], *, live: bool = False, loans_through: date | None = None
+) -> CTE:
     """The range's month-ends as `queries.live_month_ends` gives them: stored where written, carried from
     the stored month-end before where only that one is written (`carried_month_end`), live elsewhere.
 
@@ -213,11 +223,15 @@ def month_end_rows(conn: Connection, flt: Filter, buckets: tuple[str, ...], *, l
     parts: list[Any] = []
     for n, m in carried:
         opened_ms = queries.month_rows([m], numbered=[n], name=f"opened_{n}")
-        parts.append(carried_month_end(flt, m, n, before[m.last]))
-        parts.append(queries.live_month_ends(flt, opened_ms, buckets[0], opened_after=before[m.last]))
+        parts.append(carried_month_end(flt, m, n, before[m.last], loans_through))
+        parts.append(
+            queries.live_month_ends(
+                flt, opened_ms, buckets[0], opened_after=before[m.last], loans_through=loans_through
+            )
+        )
     if fresh:
         fresh_ms = queries.month_rows([m for _, m in fresh], numbered=[n for n, _ in fresh], name="live_months")
-        parts.append(queries.live_month_ends(flt, fresh_ms, buckets[0]))
+        parts.append(queries.live_month_ends(flt, fresh_ms, buckets[0], loans_through=loans_through))
     if stored:
         stored_ms = queries.month_rows([m for _, m in stored], numbered=[n for n, _ in stored], name="stored_months")
         t = analytics_loan_month
@@ -255,6 +269,8 @@ class MonthEndSnapshotStep:
         self._buckets = buckets
 
     def run(self, uow: UnitOfWork, business_date: date) -> int:
+        # Every day: the per-loan read model moved on to the closed day (the day's loans and closings).
+        loans.refresh(uow, business_date)
         written = write(uow, business_date, self._buckets) if is_month_end(business_date) else 0
         # The month before's contact attempts, now that its last UTC instant has passed (attempts.py).
         yesterday = business_date - timedelta(days=1)

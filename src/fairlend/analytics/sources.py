@@ -15,8 +15,12 @@ column names are its contract, as lending publishes `exposures` for finance:
 Columns:
 - `loans()`: `borrower_id`, `loan_id`, `grade` (the offer's letter A–G, "" when
   booked without an offer), `score` (the application's score, NULL likewise),
-  `open_date`, `principal`, `settled_on`, `closed_amount` (charged or written
-  off), `closed_on` (the charge-off or write-off's business date, NULL when none).
+  `open_date`, `principal`, `currency`, `settled_on`, `closed_amount` (charged or written
+  off), `closed_on` (the charge-off or write-off's business date, NULL when none). The measures
+  read it through the per-loan read model (`loans.py`: stored through end-of-day, live after).
+- `closings_after(day)`: `reference`, `business_date` (the closings dated after a day).
+- `loan_book()`: lending's own row of each loan (`borrower_id`, `loan_id`, `open_date`, `principal`,
+  `currency`, `settled_on`, `closed_amount`).
 - `transitions()`: `borrower_id`, `id`, `loan_id`, `business_date`, `to_bucket`, `dpd`.
 - `repayments()`: `borrower_id`, `loan_id`, `business_date`, `principal`, `amount`, `refunded`, `kind`.
 - `attempts()`: `borrower_id`, `at`, `outcome`, `rules`, `collector_id` (contact
@@ -30,6 +34,7 @@ Columns:
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, String, and_, func, literal, select
@@ -45,13 +50,14 @@ from fairlend.scoring import published as scoring
 CLOSING_KINDS = ("loan_charge_off", "loan_write_off")
 
 
-def loans() -> Select[Any]:
+def loans(opened_after: date | None = None) -> Select[Any]:
+    """Every loan (`opened_after`: only those opened after that day, whose closings can only be dated after it)."""
     book = lending.loan_book().subquery("book")
     # One grouped pass over the closing entries, joined once, rather than a look-up per loan.
-    closings = ledger.first_entry_dates(CLOSING_KINDS).subquery("closings")
+    closings = ledger.first_entry_dates(CLOSING_KINDS, after=opened_after).subquery("closings")
     offer = origination.booked_offers().subquery("offer")
     app = origination.application_scores().subquery("app")
-    return (
+    q = (
         select(
             book.c.borrower_id.label("borrower_id"),
             book.c.loan_id.label("loan_id"),
@@ -59,6 +65,7 @@ def loans() -> Select[Any]:
             app.c.score.label("score"),
             book.c.open_date.label("open_date"),
             book.c.principal.label("principal"),
+            book.c.currency.label("currency"),
             book.c.settled_on.label("settled_on"),
             book.c.closed_amount.label("closed_amount"),
             closings.c.business_date.label("closed_on"),
@@ -68,6 +75,17 @@ def loans() -> Select[Any]:
         .outerjoin(offer, and_(offer.c.loan_id == book.c.loan_id, offer.c.borrower_id == book.c.borrower_id))
         .outerjoin(app, and_(app.c.borrower_id == offer.c.borrower_id, app.c.application_id == offer.c.application_id))
     )
+    return q if opened_after is None else q.where(book.c.open_date > opened_after)
+
+
+def closings_after(day: date) -> Select[Any]:
+    """`reference` (a loan's id), `business_date`: each loan's first charge-off or write-off dated after `day`."""
+    return ledger.first_entry_dates(CLOSING_KINDS, after=day)
+
+
+def loan_book() -> Select[Any]:
+    """Lending's own row of each loan: what moves within a day (principal by a tranche, settlement, charge-off)."""
+    return lending.loan_book()
 
 
 def transitions() -> Select[Any]:

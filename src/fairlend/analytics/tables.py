@@ -77,3 +77,31 @@ analytics_loan_default = Table(
     Column("loan_id", id_column_type(), primary_key=True),
     Column("default_on", Date, nullable=False),
 )
+
+# Each loan's facts that the measures join on and that never move once booked (grade, score, opening
+# day, currency) or move once (the first charge-off or write-off), for the loans opened on or before the
+# day in `analytics_loan_snapshot` (analytics_0003): the page reads one row per loan instead of joining
+# lending's loans to origination's offers and applications and to a pass over the whole journal, which
+# SQLite re-ran for every month a statement joined. What moves within a day (principal by a tranche,
+# settlement, the closed amount) stays lending's, read by primary key (loans.py).
+analytics_loan = Table(
+    "analytics_loan",
+    metadata,
+    Column("borrower_id", id_column_type(), primary_key=True),
+    Column("loan_id", id_column_type(), primary_key=True),
+    Column("grade", String(1), nullable=False),  # the offer's letter, "" when booked without an offer
+    Column("score", Integer, nullable=True),  # the application's score, NULL likewise
+    Column("open_date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("closed_on", Date, nullable=True),  # the first charge-off or write-off's business date
+    Index("ix_analytics_loan_open_date", "open_date"),
+)
+
+# One row: the day through which `analytics_loan` holds every loan and every closing.
+analytics_loan_snapshot = Table(
+    "analytics_loan_snapshot",
+    metadata,
+    Column("through", Date, primary_key=True),
+    Column("loans", Integer, nullable=False),
+    Column("written_at", UtcDateTime, nullable=False),
+)

@@ -9,7 +9,8 @@ queries. Lending's tables stay lending's: nobody names them but lending, and
 a change of its schema changes only this module.
 
 - `loan_book()`: `borrower_id`, `loan_id`, `open_date`, `principal` (as disbursed,
-  financed fee included), `settled_on`, `closed_amount` (charged or written off).
+  financed fee included; a tranche adds to it), `currency`, `settled_on`, `closed_amount`
+  (charged or written off).
 - `delinquency_transitions()`: `borrower_id`, `id` (orders one day's moves),
   `loan_id`, `business_date`, `to_bucket`, `dpd`.
 - `repayments()`: `borrower_id`, `loan_id`, `business_date`, `principal`, `amount`,
@@ -41,6 +42,7 @@ def loan_book() -> Select[Any]:
         loan.c.id.label("loan_id"),
         loan.c.open_date.label("open_date"),
         loan.c.principal.label("principal"),
+        loan.c.currency.label("currency"),
         loan.c.settled_on.label("settled_on"),
         loan.c.closed_amount.label("closed_amount"),
     )
