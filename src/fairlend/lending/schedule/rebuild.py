@@ -5,7 +5,9 @@ date, a balance correction, a tranche disbursed (lending/changing.py), and
 each hardship plan's reschedule (hardship/schedules.py). The loan's position
 (`LoanPosition`, as of the business date) is the starting point; `Rebuild`
 says the new terms: the principal to amortise, the rate, the periods, the
-method, an optional head of interest-only or fixed installments. What the loan
+method, an optional head of interest-only or fixed installments; the position
+also says how the product builds an installment (EMI method, multiple, rounding
+mode, re-balancing), which the rest is re-amortised by. What the loan
 already earned and did not collect (interest billed or accrued to the date,
 fees, penalty) is never repriced: it is carried, without interest, as
 arrears on the new installments (`carried_interest`, `carried_charges`), so
