@@ -26,7 +26,7 @@ from fairlend.config import Settings
 from fairlend.db.engine import make_engine
 from fairlend.db.idempotency import IdempotencyStore
 from fairlend.db.uow import EventBus, UnitOfWorkFactory, uow_factory
-from fairlend.finance.model import GradeRisk
+from fairlend.finance.credit_loss import GradeRisk
 from fairlend.finance.service import FinanceService
 from fairlend.finance.wiring import wire_finance
 from fairlend.hardship.model import PlanStatus

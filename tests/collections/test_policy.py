@@ -386,7 +386,7 @@ def test_an_attempt_outside_the_window_is_always_blocked(a) -> None:  # type: ig
 
 def test_every_rule_the_policy_can_name_is_explained_in_both_languages() -> None:
     """P-4: a blocked attempt always says why, in plain words, in English and Chinese."""
-    from fairlend.collections.model import RULE_TEXT
+    from fairlend.collections.rule_texts import RULE_TEXT
 
     named = {"P-1", "P-2", "P-3", "P-8", "P-10"}
     for profile in (CN, US):

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fairlend.bootstrap import Container
-from fairlend.finance.model import classify
+from fairlend.finance.credit_loss import classify
 from fairlend.finance.tables import finance_class_change
 from fairlend.lending.tables import loan, loan_schedule_version
 from fairlend.money import Money

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
-from fairlend.finance.model import ecl_minor, lgd_e4, loss_rate_e8, month_end, months_between
+from fairlend.finance.credit_loss import ecl_minor, lgd_e4, loss_rate_e8
+from fairlend.finance.model import month_end, months_between
 from fairlend.finance.provisions import PROVISION_KIND
 from fairlend.finance.tables import finance_allowance_use
 from fairlend.jurisdiction.model import Measurement

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from fairlend.analytics.model import Filter
 from fairlend.api.app import create_app
 from fairlend.bootstrap import Container
-from fairlend.collections.model import rule_text
+from fairlend.collections.rule_texts import rule_text
 from fairlend.identity.model import Role
 from fairlend.sim.report import DemoReport
 from tests.web.analytics_seed import operator_id

@@ -16,7 +16,8 @@ from datetime import datetime
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from fairlend.collections.model import LoanFacts, LogRecord, Outcome, rule_text
+from fairlend.collections.model import LoanFacts, LogRecord, Outcome
+from fairlend.collections.rule_texts import rule_text
 from fairlend.fonts import cjk_font
 
 LANGS = ("zh-CN", "en")

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from fairlend.collections.model import ContactPersonStatus, LogRecord, rule_text
+from fairlend.collections.model import ContactPersonStatus, LogRecord
+from fairlend.collections.rule_texts import rule_text
 
 
 @dataclass(frozen=True, slots=True)

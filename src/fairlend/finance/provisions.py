@@ -27,7 +27,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, delete,
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.finance.classification import current_class
-from fairlend.finance.model import (
+from fairlend.finance.credit_loss import (
     PD_SCALE,
     RATE_SCALE,
     GradeRisk,

@@ -18,8 +18,9 @@ from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import NotFound
 from fairlend.finance.classification import Classifier
 from fairlend.finance.closing import PeriodClose
+from fairlend.finance.credit_loss import GradeRisk
 from fairlend.finance.export import FinanceExports
-from fairlend.finance.model import GradeRisk, Period
+from fairlend.finance.model import Period
 from fairlend.finance.non_accrual import NonAccrual
 from fairlend.finance.provisions import Provisions, SegmentResult
 from fairlend.finance.statements import FinancialStatements

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, case, func, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import NotFound
-from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.ledger.service import Discrepancy, Ledger
+from fairlend.lending.checks import verify_subledger
 from fairlend.lending.model import Frequency, LoanState, Method, RepaymentKind
 from fairlend.lending.recovery import recovered_of
 from fairlend.lending.schedule import from_day
@@ -45,15 +45,6 @@ _REPAYMENTS = (
     .where(loan_repayment.c.borrower_id == bindparam("borrower_id"), loan_repayment.c.loan_id == bindparam("loan_id"))
     .order_by(loan_repayment.c.business_date, loan_repayment.c.created_at, loan_repayment.c.id)
 )
-
-# The subledger column that each control account must equal the sum of.
-CONTROL_COLUMNS = {
-    AccountType.LOAN_PRINCIPAL: loan.c.principal_outstanding,
-    AccountType.INTEREST_RECEIVABLE: loan.c.interest_due,
-    AccountType.ACCRUED_INTEREST: loan.c.accrued_interest,
-    AccountType.PENALTY_RECEIVABLE: loan.c.penalty_due,
-    AccountType.FEE_RECEIVABLE: loan.c.fees_due,
-}
 
 
 def _facts(row: Row[Any], insts: list[Row[Any]]) -> LoanFacts:
@@ -306,124 +297,9 @@ class LendingQueries:
     def reminder_date(self, business_date: date, days: int = 3) -> date:
         return business_date + timedelta(days=days)
 
-    # -- verify ------------------------------------------------------------------
-
     def verify(self) -> list[Discrepancy]:
-        found: list[Discrepancy] = []
         with self._uow(read_only=True) as uow:
-            conn = uow.conn
-            currencies = [c for (c,) in conn.execute(select(loan.c.currency).distinct())]
-            for currency in currencies:
-                sums = conn.execute(
-                    select(*[func.coalesce(func.sum(col), 0) for col in CONTROL_COLUMNS.values()]).where(
-                        loan.c.currency == currency
-                    )
-                ).one()
-                for (account, _), subledger in zip(CONTROL_COLUMNS.items(), sums, strict=True):
-                    control = self._ledger.balance(AccountKey(account, currency), uow=uow).minor
-                    if control != int(subledger):
-                        found.append(
-                            Discrepancy(
-                                "lending_control_account",
-                                f"{account.value} {currency}",
-                                f"ledger says {control}, the loans sum to {int(subledger)}",
-                            )
-                        )
-            owed = (
-                select(
-                    loan_installment.c.borrower_id,
-                    loan_installment.c.loan_id,
-                    func.sum(loan_installment.c.principal - loan_installment.c.principal_paid).label("principal"),
-                    func.sum(
-                        case(
-                            (loan_installment.c.billed, loan_installment.c.interest - loan_installment.c.interest_paid),
-                            else_=0,
-                        )
-                    ).label("interest"),
-                    func.sum(loan_installment.c.fee - loan_installment.c.fee_paid).label("fees"),
-                )
-                .group_by(loan_installment.c.borrower_id, loan_installment.c.loan_id)
-                .subquery()
-            )
-            drifted = conn.execute(
-                select(
-                    loan.c.id,
-                    loan.c.principal_outstanding,
-                    owed.c.principal,
-                    loan.c.interest_due,
-                    owed.c.interest,
-                    loan.c.fees_due,
-                    owed.c.fees,
-                )
-                .join(owed, (owed.c.borrower_id == loan.c.borrower_id) & (owed.c.loan_id == loan.c.id))
-                .where(
-                    loan.c.state.in_([LoanState.ACTIVE.value, LoanState.SETTLED.value]),
-                    (loan.c.principal_outstanding != owed.c.principal)
-                    | (loan.c.interest_due != owed.c.interest)
-                    | (loan.c.fees_due != owed.c.fees),
-                )
-                .order_by(loan.c.id)
-            ).all()
-            for r in drifted:
-                found.append(
-                    Discrepancy(
-                        "lending_loan_balances",
-                        r.id,
-                        f"principal {r.principal_outstanding} vs installments {r[2]}, interest {r.interest_due} vs {r[4]}, fees {r.fees_due} vs {r[6]}",
-                    )
-                )
-            negative = conn.execute(
-                select(loan.c.id).where(
-                    (loan.c.principal_outstanding < 0)
-                    | (loan.c.interest_due < 0)
-                    | (loan.c.accrued_interest < 0)
-                    | (loan.c.penalty_due < 0)
-                    | (loan.c.fees_due < 0)
-                )
-            ).all()
-            found += [Discrepancy("lending_negative_balance", r.id, "a balance is negative") for r in negative]
-            found += _recoveries(conn, self._ledger, uow, currencies)
-        return found
-
-
-def _recoveries(conn: Connection, ledger: Ledger, uow: UnitOfWork, currencies: list[str]) -> list[Discrepancy]:
-    """Recovery income equals what the loans recovered, and no loan recovered more than was charged off."""
-    found: list[Discrepancy] = []
-    rpy = loan_repayment.c
-    per_loan = (
-        select(rpy.borrower_id, rpy.loan_id, func.sum(rpy.amount - rpy.refunded).label("recovered"))
-        .where(rpy.kind == RepaymentKind.RECOVERY.value)
-        .group_by(rpy.borrower_id, rpy.loan_id)
-        .subquery()
-    )
-    joined = loan.join(per_loan, (per_loan.c.borrower_id == loan.c.borrower_id) & (per_loan.c.loan_id == loan.c.id))
-    totals = dict(
-        conn.execute(
-            select(loan.c.currency, func.sum(per_loan.c.recovered)).select_from(joined).group_by(loan.c.currency)
-        ).all()
-    )
-    for currency in currencies:
-        recovered = int(totals.get(currency) or 0)
-        booked = -ledger.balance(AccountKey(AccountType.RECOVERY_INCOME, currency), uow=uow).minor
-        if recovered != booked:
-            found.append(
-                Discrepancy(
-                    "lending_recovery_income",
-                    f"recovery_income {currency}",
-                    f"ledger says {booked}, the loans recovered {recovered}",
-                )
-            )
-    over = conn.execute(
-        select(loan.c.id, loan.c.closed_amount, per_loan.c.recovered)
-        .select_from(joined)
-        .where(per_loan.c.recovered > loan.c.closed_amount)
-        .order_by(loan.c.id)
-    ).all()
-    found += [
-        Discrepancy("lending_over_recovered", r.id, f"recovered {r.recovered} of {r.closed_amount} charged off")
-        for r in over
-    ]
-    return found
+            return verify_subledger(uow, self._ledger)
 
 
 def money_in(currency: str) -> Callable[[int], Money]:

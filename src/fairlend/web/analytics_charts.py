@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fairlend.analytics.model import CHARGED_OFF, SETTLED, Portfolio
-from fairlend.collections.model import rule_text
+from fairlend.collections.rule_texts import rule_text
 from fairlend.web.charts import Chart, Numbers, Series, Table, major, pivot, ratio
 from fairlend.web.i18n import Translator
 

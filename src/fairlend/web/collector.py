@@ -19,7 +19,8 @@ from fairlend.api.deps import ContainerDep
 from fairlend.bootstrap import Container
 from fairlend.collections.desk import CONTACT_FILTERS, PROMISE_FILTERS, QueueFilter
 from fairlend.collections.gateway import ContactRequest
-from fairlend.collections.model import FREE_TEXT, CallOutcome, ContactPersonStatus, Medium, RecipientKind, rule_text
+from fairlend.collections.model import FREE_TEXT, CallOutcome, ContactPersonStatus, Medium, RecipientKind
+from fairlend.collections.rule_texts import rule_text
 from fairlend.collections.wiring import Collections
 from fairlend.errors import DomainError, Invalid, NotFound
 from fairlend.jurisdiction.model import TemplatePurpose
