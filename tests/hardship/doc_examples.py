@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from fairlend.hardship.checks import evaluate
 from fairlend.hardship.model import Kind, Outcome, Terms
-from fairlend.lending.model import LoanPosition, Method
+from fairlend.lending.model import Method
+from fairlend.lending.position_model import LoanPosition
 from fairlend.lending.schedule import build_schedule, daily_rate_e10
 from fairlend.money import Money
 from tests.hardship.support import CASH12, CN, position

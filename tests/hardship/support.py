@@ -8,15 +8,8 @@ from decimal import Decimal
 
 from fairlend.hardship.model import Outcome
 from fairlend.jurisdiction.loader import load_profile
-from fairlend.lending.model import (
-    DayCount,
-    Frequency,
-    LoanPosition,
-    LoanState,
-    Method,
-    Product,
-    RemainingInstallment,
-)
+from fairlend.lending.model import DayCount, Frequency, LoanState, Method, Product
+from fairlend.lending.position_model import LoanPosition, RemainingInstallment
 from fairlend.lending.schedule import build_schedule
 from fairlend.money import Rounding
 

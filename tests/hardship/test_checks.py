@@ -11,7 +11,8 @@ import pytest
 from fairlend.hardship.checks import evaluate, kind_rules_version
 from fairlend.hardship.model import Kind, Outcome, Terms
 from fairlend.jurisdiction.model import Profile
-from fairlend.lending.model import LoanPosition, LoanState, Method
+from fairlend.lending.model import LoanState, Method
+from fairlend.lending.position_model import LoanPosition
 from fairlend.lending.schedule.rebuild import periods_between
 from tests.hardship.support import CASH12, CN, US, position
 

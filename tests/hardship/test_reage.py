@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from fairlend.hardship.reage import Standing, progress, reage_limit_problem, reages_within, should_reage
-from fairlend.lending.model import InstallmentState
+from fairlend.lending.position_model import InstallmentState
 from fairlend.lending.schedule import add_months
 from tests.hardship.support import CN, US
 

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from fairlend.hardship.checks import evaluate
 from fairlend.hardship.model import Kind, Outcome, Terms
-from fairlend.lending.model import DayCount, Frequency, LoanPosition, Method, Product
+from fairlend.lending.model import DayCount, Frequency, Method, Product
+from fairlend.lending.position_model import LoanPosition
 from fairlend.money import Rounding
 from tests.hardship.support import CASH12, CN, US, conservation_errors, position
 

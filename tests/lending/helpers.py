@@ -10,7 +10,7 @@ from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.db import outbox
 from fairlend.ledger.model import AccountKey, AccountType
-from fairlend.lending.model import LoanPosition, PlannedInstallment, ScheduleChange
+from fairlend.lending.position_model import LoanPosition, PlannedInstallment, ScheduleChange
 from fairlend.money import Money
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from fairlend.bootstrap import Container
 from fairlend.errors import Conflict, Invalid
-from fairlend.lending.model import Product, ScheduleChange
+from fairlend.lending.model import Product
+from fairlend.lending.position_model import ScheduleChange
 from fairlend.lending.tables import loan_installment, loan_schedule_version
 from fairlend.lending.views import PastRepayment
 from fairlend.money import Money

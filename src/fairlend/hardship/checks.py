@@ -29,7 +29,8 @@ from fairlend.errors import DomainError
 from fairlend.hardship.model import Concessions, Kind, Outcome, Plan, Problem, Terms
 from fairlend.hardship.schedules import PLANS
 from fairlend.jurisdiction.model import HardshipProfile, PricingProfile
-from fairlend.lending.model import LoanPosition, LoanState, Method, PlannedInstallment
+from fairlend.lending.model import LoanState, Method
+from fairlend.lending.position_model import LoanPosition, PlannedInstallment
 from fairlend.lending.schedule.rebuild import anchor_of, periods_between, remaining_apr, remaining_count
 
 MAX_INSTALLMENTS = 600  # lending's longest schedule

@@ -21,7 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from fairlend.jurisdiction.model import DeclineReason as DeclineReason  # the profile names the cool-down's
-from fairlend.lending.model import Method, PlannedInstallment
+from fairlend.lending.model import Method
+from fairlend.lending.position_model import PlannedInstallment
 
 
 class Kind(enum.StrEnum):

@@ -41,7 +41,8 @@ from fairlend.hardship.service import HardshipService, refusal
 from fairlend.hardship.tables import hardship_plan, hardship_proposal
 from fairlend.hardship.views import PlanView
 from fairlend.ids import new_id
-from fairlend.lending.model import LoanState, Method, ScheduleChange
+from fairlend.lending.model import LoanState, Method
+from fairlend.lending.position_model import ScheduleChange
 from fairlend.money import Money
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Protocol
 
 from fairlend.db.uow import UnitOfWork
-from fairlend.lending.model import InstallmentState, LoanPosition, ScheduleChange
+from fairlend.lending.position_model import InstallmentState, LoanPosition, ScheduleChange
 
 
 class LoanBook(Protocol):

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 from fairlend.hardship.model import Problem
 from fairlend.jurisdiction.model import ReagePolicy
-from fairlend.lending.model import InstallmentState
+from fairlend.lending.position_model import InstallmentState
 from fairlend.lending.schedule import add_months
 
 

@@ -25,7 +25,8 @@ from decimal import Decimal
 
 from fairlend.hardship.model import Concessions, Kind, Plan, Terms
 from fairlend.jurisdiction.model import HardshipProfile, HolidayInterest
-from fairlend.lending.model import Frequency, LoanPosition, Method, PlannedInstallment
+from fairlend.lending.model import Frequency, Method
+from fairlend.lending.position_model import LoanPosition, PlannedInstallment
 from fairlend.lending.schedule import Period, due_date, interest_for
 from fairlend.lending.schedule.rebuild import (
     Rebuild,

@@ -59,7 +59,8 @@ from fairlend.hardship.tables import hardship_proposal, hardship_request
 from fairlend.hardship.views import ProposalView, QueueItem, RequestView
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
-from fairlend.lending.model import LoanPosition, LoanState
+from fairlend.lending.model import LoanState
+from fairlend.lending.position_model import LoanPosition
 
 CONFLICTS = frozenset({"loan_settled", "loan_charged_off", "loan_not_active"})
 POLICY = frozenset({"apr_above_cap", "rate_above_cap", "reage_limit_reached", "type_switched_off"})

@@ -32,8 +32,9 @@ from decimal import Decimal
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, Invalid, PolicyViolation
-from fairlend.lending.model import InterestMethod, LoanPosition, LoanState, PlannedInstallment, ScheduleChange
+from fairlend.lending.model import InterestMethod, LoanState
 from fairlend.lending.modifying import LoanModifications
+from fairlend.lending.position_model import LoanPosition, PlannedInstallment, ScheduleChange
 from fairlend.lending.products import load_product
 from fairlend.lending.queries import money_in
 from fairlend.lending.schedule.rebuild import (

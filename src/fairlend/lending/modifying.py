@@ -32,12 +32,8 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, Invalid
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.lending.events import LoanDelinquencyChanged, LoanDelinquencyReleased, LoanModified
-from fairlend.lending.model import (
-    LoanPosition,
-    LoanState,
-    Method,
-    ScheduleChange,
-)
+from fairlend.lending.model import LoanState, Method
+from fairlend.lending.position_model import LoanPosition, ScheduleChange
 from fairlend.lending.positions import ALL_INSTALLMENTS, INSTALLMENT_KEY, LoanPositions, installment_json
 from fairlend.lending.queries import money_in
 from fairlend.lending.recalculation import daily_e10

@@ -13,15 +13,8 @@ from sqlalchemy import Row, bindparam, func, select
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import NotFound
-from fairlend.lending.model import (
-    DayCount,
-    Frequency,
-    InstallmentState,
-    LoanPosition,
-    LoanState,
-    Method,
-    RemainingInstallment,
-)
+from fairlend.lending.model import DayCount, Frequency, LoanState, Method
+from fairlend.lending.position_model import InstallmentState, LoanPosition, RemainingInstallment
 from fairlend.lending.products import load_product
 from fairlend.lending.repayment import LoanRepayments
 from fairlend.lending.schedule import from_day
@@ -140,6 +133,8 @@ class LoanPositions(LoanRepayments):
             days_past_due=ln.dpd,
             last_due=last_due or ln.maturity_date,
             remaining=remaining,
+            emi_method=product.emi_method,
+            rebalance_installment=product.rebalance_installment,
         )
 
     def installments_in(self, uow: UnitOfWork, loan_id: str, from_seq: int = 0) -> list[InstallmentState]:

@@ -23,7 +23,7 @@ from fairlend.collections.gateway import ContactRequest
 from fairlend.collections.model import Medium
 from fairlend.errors import DomainError
 from fairlend.hardship.model import DeclineReason, Kind, Reason, Terms
-from fairlend.lending.model import LoanPosition
+from fairlend.lending.position_model import LoanPosition
 from fairlend.sim.episodes import advance
 from fairlend.sim.people import Behaviour
 from fairlend.sim.report import DemoReport

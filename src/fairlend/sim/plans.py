@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from fairlend.errors import DomainError
 from fairlend.hardship.model import DeclineReason, Kind, Reason, Terms
-from fairlend.lending.model import LoanPosition
+from fairlend.lending.position_model import LoanPosition
 from fairlend.sim.world import World
 
 

@@ -16,7 +16,8 @@ from fairlend.api.amounts import Amount
 from fairlend.hardship.deadlines import Flag
 from fairlend.hardship.model import DeclineReason, Kind, Outcome, Reason, Terms
 from fairlend.hardship.views import EvidenceView, PlanView, ProposalView, QueueItem, RequestView
-from fairlend.lending.model import Method, PlannedInstallment
+from fairlend.lending.model import Method
+from fairlend.lending.position_model import PlannedInstallment
 from fairlend.money import Money
 
 # -- bodies ----------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ date, a balance correction, a tranche disbursed (lending/changing.py), and
 each hardship plan's reschedule (hardship/schedules.py). The loan's position
 (`LoanPosition`, as of the business date) is the starting point; `Rebuild`
 says the new terms: the principal to amortise, the rate, the periods, the
-method, an optional head of interest-only or fixed installments. What the loan
+method, an optional head of interest-only or fixed installments; the position
+also says how the product builds an installment (EMI method, multiple, rounding
+mode, re-balancing), which the rest is re-amortised by. What the loan
 already earned and did not collect (interest billed or accrued to the date,
 fees, penalty) is never repriced: it is carried, without interest, as
 arrears on the new installments (`carried_interest`, `carried_charges`), so
@@ -26,10 +28,20 @@ from datetime import date
 from decimal import Decimal
 
 from fairlend.jurisdiction.model import PricingProfile
-from fairlend.lending.model import Frequency, LoanPosition, Method, PlannedInstallment
+from fairlend.lending.model import EmiMethod, Frequency, Method
+from fairlend.lending.position_model import LoanPosition, PlannedInstallment
 from fairlend.lending.schedule.apr import annual_rate
 from fairlend.lending.schedule.calendar import Period, due_date
-from fairlend.lending.schedule.lines import DECLINING, InterestBasis, Line, amortize, flat_interest, interest_for
+from fairlend.lending.schedule.lines import (
+    InterestBasis,
+    Line,
+    amortize,
+    equal_installment,
+    flat_interest,
+    interest_for,
+    round_minor,
+)
+from fairlend.lending.schedule.terms import rebalanced
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,18 +160,21 @@ def amortize_position(
     method: Method,
     flat_on: int | None = None,
 ) -> list[Line]:
-    """Lending's amortisation with the loan's own calendar, day count and rounding (flat on `flat_on`)."""
-    return amortize(
-        balance,
-        rate,
-        periods,
-        method,
-        position.frequency,
-        position.day_count,
-        position.rounding,
-        position.installment_rounding,
-        basis=DECLINING if flat_on is None else InterestBasis(flat_on=flat_on),
-    )
+    """Lending's amortisation with the loan's own calendar, day count and rounding (flat on `flat_on`), and
+    its product's installment settings, so a change re-amortises the way the original schedule was built:
+    the EMI from each period's own rate on a `progressive` product (the broken first period from the
+    change's day priced by its days), rounded to the product's multiple with its mode, and re-balanced so
+    the last installment is no larger than the others when the product says so."""
+    basis = InterestBasis(flat_on=flat_on, progressive=position.emi_method is EmiMethod.PROGRESSIVE)
+    f, dc, rnd, step = position.frequency, position.day_count, position.rounding, position.installment_rounding
+
+    def lines(installment: int | None = None) -> list[Line]:
+        return amortize(balance, rate, periods, method, f, dc, rnd, step, installment=installment, basis=basis)
+
+    if not position.rebalance_installment or method is not Method.EQUAL_INSTALLMENT or balance <= 0 or not periods:
+        return lines()
+    start = round_minor(equal_installment(balance, rate, periods, f, dc, rnd, basis), rnd, step)
+    return lines(rebalanced(lines, start, step, len(periods)))
 
 
 def as_planned(lines: Sequence[Line], periods: Sequence[Period]) -> list[PlannedInstallment]:
