@@ -27,6 +27,7 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 
 from fairlend.collections import log
 from fairlend.collections.events import ContactResolved
+from fairlend.collections.hours import check_window
 from fairlend.collections.model import (
     Attempt,
     DeliveryResult,
@@ -39,7 +40,7 @@ from fairlend.collections.model import (
     Violation,
 )
 from fairlend.collections.pauses import check_hardship, check_paused
-from fairlend.collections.policy import check_cease, check_settled, check_window, is_collection, purpose_of
+from fairlend.collections.policy import check_cease, check_settled, is_collection, purpose_of
 from fairlend.collections.ports import DISPATCH, ChannelPort, DisputePort, OutboundMessage, Sealer
 from fairlend.collections.situation import FLAGS, cease_requests, hardship_state, window_consent_of
 from fairlend.collections.tables import collection_task, contact_dispatch, contact_log

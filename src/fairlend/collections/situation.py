@@ -16,6 +16,7 @@ from sqlalchemy import Connection, bindparam, exists, select
 
 from fairlend.collections import log
 from fairlend.collections.addresses import parse_hhmm
+from fairlend.collections.hours import zone
 from fairlend.collections.model import (
     Attempt,
     CeaseRequest,
@@ -29,7 +30,6 @@ from fairlend.collections.model import (
     Situation,
     WindowConsent,
 )
-from fairlend.collections.policy import zone
 from fairlend.collections.tables import cease_request, complaint, loan_hardship, settled_loan, window_consent
 from fairlend.jurisdiction.model import CollectionsProfile, Profile
 
