@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from bench import eod_workers
 from bench.scratch import drop_pg, fresh_database
 from fairlend.bootstrap import Container, bootstrap
+from fairlend.cli.eod import freeze_long_lived
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.db.migrate import upgrade
@@ -197,7 +198,9 @@ def bare_update(container: Container) -> float:
     return time.perf_counter() - started
 
 
-def run_backend(backend: str, n: int, days: int, workdir: Path, partitions: int = 16) -> dict[str, float]:
+def run_backend(
+    backend: str, n: int, days: int, workdir: Path, partitions: int = 16, freeze: bool = True
+) -> dict[str, float]:
     url = fresh_database(backend, workdir, PG_DB)
     clock = FixedClock(datetime(2026, 6, 15, 2, tzinfo=UTC), BUSINESS_DATE)
     settings = Settings(environment="test", database_url=url, data_dir=workdir, eod_partitions=partitions)
@@ -207,6 +210,8 @@ def run_backend(backend: str, n: int, days: int, workdir: Path, partitions: int 
     seed(container, n)
     seeded = time.perf_counter() - started
     print(f"[{backend}] seeded {n:,} loans ({n * 12:,} installments) in {seeded:.1f} s", flush=True)
+    if freeze:
+        freeze_long_lived()  # as `fairlend eod` does once its container is open
     # Lending's own end-of-day (the measure) on the first dates, then the whole
     # platform's day (plus collections planning and T+1 bureau reporting) on the next ones.
     lending_only = EndOfDay(container.uow, container.ledger, container.profile, clock)
@@ -277,6 +282,9 @@ def main(argv: list[str] | None = None) -> None:
         default=16,
         help="the whole platform's day in this many partitions (1: one transaction)",
     )
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="leave the seeded process's objects to the cyclic collector"
+    )
     parser.add_argument("--workers", default="", help="e.g. 1,2,4: PostgreSQL closed by that many worker processes")
     args = parser.parse_args(argv)
     if args.workers:
@@ -288,7 +296,9 @@ def main(argv: list[str] | None = None) -> None:
     results = {}
     with tempfile.TemporaryDirectory(prefix="fairlend-bench-") as tmp:
         for backend in args.backends.split(","):
-            results[backend] = run_backend(backend, args.loans, args.days, Path(tmp), args.partitions)
+            results[backend] = run_backend(
+                backend, args.loans, args.days, Path(tmp), args.partitions, freeze=not args.no_freeze
+            )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print()
     print(
