@@ -24,14 +24,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.eod import BUSINESS_DATE, PG_DB, bare_update, seed
+import sqlalchemy as sa
+
+from bench.eod import BARE_UPDATE, BUSINESS_DATE, PG_DB, bare_update, seed
 from bench.scratch import fresh_database
 from fairlend.bootstrap import bootstrap
 from fairlend.cli.eod import freeze_long_lived
 from fairlend.clock import FixedClock
+from fairlend.collections.tables import collection_task
 from fairlend.config import Settings
 from fairlend.db.migrate import upgrade
+from fairlend.db.tables import outbox
+from fairlend.finance.tables import finance_class_change, finance_non_accrual_change
 from fairlend.lending.eod import EndOfDay
+from fairlend.lending.tables import loan_delinquency_transition
 
 Timings = dict[str, list[float]]  # step name -> [wall s, CPU s]
 
@@ -98,6 +104,41 @@ def gc_timer() -> None:
     gc.callbacks.append(callback)
 
 
+def _copy(table: sa.Table, day: Any, to: Any, **replace: Any) -> Any:
+    """INSERT ... SELECT of one date's rows of `table` at date `to` (other columns replaced as given)."""
+    columns = [c for c in table.c if c.name != "position" and c.name != "xact_order"]
+    picked = [
+        replace[c.name](c).label(c.name)
+        if c.name in replace
+        else sa.literal(to, sa.Date).label(c.name)
+        if c.name == "business_date"
+        else c
+        for c in columns
+    ]
+    rows = sa.select(*picked).where(table.c.business_date == day)
+    return sa.insert(table).from_select([c.name for c in columns], rows)
+
+
+def floor(container: Any, day: Any) -> tuple[float, float, dict[str, int]]:
+    """The rows the data model makes one date write, bare: the bare UPDATE of the loans, then a copy of the
+    date's task, transition, event and finance rows, in one transaction (wall s, CPU s, rows copied)."""
+    to = day + timedelta(days=1000)
+    copies = {
+        "collection_task": _copy(collection_task, day, to, id=lambda c: c + "f"),
+        "loan_delinquency_transition": _copy(loan_delinquency_transition, day, to, id=lambda c: c + "f"),
+        "outbox": _copy(outbox, day, to),
+        "finance_class_change": _copy(finance_class_change, day, to, latest=lambda c: sa.literal(0)),
+        "finance_non_accrual_change": _copy(finance_non_accrual_change, day, to),
+    }
+    counts: dict[str, int] = {}
+    wall, cpu = time.perf_counter(), time.process_time()
+    with container.engine.begin() as conn:
+        conn.execute(BARE_UPDATE)
+        for name, statement in copies.items():
+            counts[name] = conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+    return time.perf_counter() - wall, time.process_time() - cpu, counts
+
+
 def run_backend(backend: str, n: int, days: int, workdir: Path, partitions: int, profile: int, freeze: bool) -> None:
     url = fresh_database(backend, workdir, PG_DB)
     clock = FixedClock(datetime(2026, 6, 15, 2, tzinfo=UTC), BUSINESS_DATE)
@@ -140,6 +181,7 @@ def run_backend(backend: str, n: int, days: int, workdir: Path, partitions: int,
     cpu = time.process_time()
     bare = bare_update(container)
     bare_cpu = time.process_time() - cpu
+    floor_wall, floor_cpu, copied = floor(container, BUSINESS_DATE + timedelta(days=days))
     container.close()
     print(f"\n[{backend}] {n:,} loans, partitions {partitions}")
     print(f"lending's steps alone: {lending[0]:.2f} s wall, {lending[1]:.2f} s CPU; bare UPDATE {bare:.2f} s")
@@ -151,6 +193,13 @@ def run_backend(backend: str, n: int, days: int, workdir: Path, partitions: int,
             print(f"{name:<34}{w:>9.3f}{c:>9.3f}{w / day_wall:>8.0%}")
         rest = day_wall - sum(w for w, _ in steps.values())
         print(f"{'(settle, lock, run record, commit)':<34}{rest:>9.3f}{'':>9}{rest / day_wall:>8.0%}")
+    last_wall, last_cpu = days_taken[-1][0], days_taken[-1][1]
+    print(f"\nthe last date's rows written bare (the bare UPDATE, then a copy of {copied}) in one transaction:")
+    print(f"  floor {floor_wall:.2f} s wall, {floor_cpu:.2f} s CPU = {floor_wall / bare:.2f}x the bare UPDATE's wall,")
+    print(
+        f"  {floor_cpu / bare_cpu:.2f}x its CPU; the last date: {last_wall / bare:.2f}x wall, {last_cpu / bare_cpu:.2f}x CPU"
+    )
+    print(f"  of the bare UPDATE; {last_wall / floor_wall:.2f}x wall, {last_cpu / floor_cpu:.2f}x CPU of the floor")
     load1, load5, load15 = os.getloadavg()
     print(f"load average (1/5/15 min): {load1:.2f} {load5:.2f} {load15:.2f} on {os.cpu_count()} cores")
 
