@@ -100,3 +100,21 @@ def test_interest_recalculation_is_a_product_setting_shown_in_the_quote_and_refu
     unknown = {**flat, "interest_method": "declining_balance", "interest_recalculation": "weekly"}
     assert refusal(api.post("/api/v1/products", json=unknown, headers=admin)) == (422, "product_field_invalid")
     assert api.get("/api/v1/products/flat-recalc", headers=admin).status_code == 404
+
+
+def test_a_product_rounding_up_at_the_cap_is_a_422_problem_naming_the_cap_s_rule_and_stores_nothing(
+    api: TestClient, fake_auth: FakeAuthenticator
+) -> None:
+    admin = fake_auth.headers(Role.ADMIN, "op_a")
+    at_cap = {**BASE.to_dict(), "code": "up-24", "rate": "0.24", "rounding": "up", "min_amount": 100_000_000}
+    at_cap.pop("version")
+    response = api.post("/api/v1/products", json=at_cap, headers=admin)
+    assert refusal(response) == (422, "product_rounding_up_above_cap")
+    assert response.json()["rules"] == ["CN-21"] and "min_amount_needed" not in response.json()
+    near = {**at_cap, "rate": "0.2399", "min_amount": 100_000}
+    refused = api.post("/api/v1/products", json=near, headers=admin)
+    assert refusal(refused) == (422, "product_rounding_up_above_cap")
+    assert api.get("/api/v1/products", headers=admin).json() == []
+    needed = refused.json()["min_amount_needed"]
+    _define(api, fake_auth, {**near, "min_amount": needed})
+    assert [p["code"] for p in api.get("/api/v1/products", headers=admin).json()] == ["up-24"]
