@@ -12,7 +12,7 @@ import hmac
 from datetime import time
 from zoneinfo import ZoneInfoNotFoundError
 
-from fairlend.collections.policy import zone
+from fairlend.collections.hours import zone
 from fairlend.errors import Invalid
 
 

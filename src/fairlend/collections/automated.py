@@ -33,12 +33,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, select, update
 
-from fairlend.collections.dispatch import Dispatch, Resolver
-from fairlend.collections.events import ContactResolved
+from fairlend.collections.dispatch import MARK_DONE, Dispatch, Resolver, outcome_record, resolved_event
 from fairlend.collections.gateway import ContactGateway, attempt_record, attempted_event, dispatch_row
 from fairlend.collections.judge import ContactRequest, Judge
 from fairlend.collections.log_many import append_many, lock_heads
@@ -48,7 +47,6 @@ from fairlend.collections.situation_many import Pending, read_situations
 from fairlend.collections.tables import collection_task, contact_dispatch
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.faults import crash_point
-from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 
 BATCH = 400  # borrowers a transaction decides for (SQLite's bound parameters stay far below its limit)
@@ -61,15 +59,6 @@ _MARK_TASK = (
         collection_task.c.status == TaskStatus.PENDING.value,
     )
     .values(status=bindparam("new_status"), note=bindparam("new_note"))
-)
-_MARK_DONE = (
-    update(collection_task)
-    .where(
-        collection_task.c.borrower_id == bindparam("b"),
-        collection_task.c.id == bindparam("task"),
-        collection_task.c.status == TaskStatus.PENDING.value,
-    )
-    .values(status=TaskStatus.DONE.value)
 )
 
 
@@ -195,34 +184,11 @@ class AutomatedDispatch:
             )
             now = uow.clock.now()
             outcomes = append_many(
-                conn,
-                [
-                    replace(
-                        attempt,
-                        seq=0,
-                        id=new_id("ctc"),
-                        at=now,
-                        outcome=outcome,
-                        rules=(),
-                        connected=result.connected,
-                        conversation=result.conversation,
-                        prev_hash="",
-                        hash="",
-                        resolves=attempt.id,
-                    )
-                    for attempt, outcome, result in todo
-                ],
-                self._sealer,
-                heads,
+                conn, [outcome_record(a, o, res, (), now) for a, o, res in todo], self._sealer, heads
             )
             done = [{"b": a.borrower_id, "task": a.task_id} for a, o, _res in todo if a.task_id and o is Outcome.SENT]
             if done:
-                conn.execute(_MARK_DONE, done)
+                conn.execute(MARK_DONE, done)
             day = uow.clock.business_date()
-            uow.publish_many(
-                [
-                    ContactResolved(r.id, a.id, a.borrower_id, a.loan_id, o.value, r.rules, day)
-                    for r, (a, o, _res) in zip(outcomes, todo, strict=True)
-                ]
-            )
+            uow.publish_many([resolved_event(r, a, day) for r, (a, _o, _res) in zip(outcomes, todo, strict=True)])
             uow.commit()

@@ -165,7 +165,7 @@ class CollectorDesk:
         return query
 
     def _start_of(self, day: date) -> datetime:
-        from fairlend.collections.policy import local_midnight_utc, zone
+        from fairlend.collections.hours import local_midnight_utc, zone
 
         return local_midnight_utc(day, zone(self._profile.timezone))
 

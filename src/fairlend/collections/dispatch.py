@@ -21,13 +21,13 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from fairlend.collections import log
-from fairlend.collections.addresses import parse_hhmm
 from fairlend.collections.events import ContactResolved
+from fairlend.collections.hours import check_window
 from fairlend.collections.model import (
     Attempt,
     DeliveryResult,
@@ -38,12 +38,11 @@ from fairlend.collections.model import (
     Situation,
     TaskStatus,
     Violation,
-    WindowConsent,
 )
 from fairlend.collections.pauses import check_hardship, check_paused
-from fairlend.collections.policy import check_cease, check_settled, check_window, is_collection, purpose_of
+from fairlend.collections.policy import check_cease, check_settled, is_collection, purpose_of
 from fairlend.collections.ports import DISPATCH, ChannelPort, DisputePort, OutboundMessage, Sealer
-from fairlend.collections.situation import FLAGS, cease_requests, hardship_state
+from fairlend.collections.situation import FLAGS, cease_requests, hardship_state, window_consent_of
 from fairlend.collections.tables import collection_task, contact_dispatch, contact_log
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.faults import crash_point
@@ -54,6 +53,44 @@ from fairlend.jurisdiction.model import Profile
 STRANDED_AFTER = timedelta(minutes=2)
 # A message this old is no longer the message that was decided: it is expired, never sent.
 SEND_WITHIN = timedelta(minutes=30)
+
+
+# A sent message's task is done. The note stays: on a pending task it says why the task was made (a broken promise).
+MARK_DONE = (
+    update(collection_task)
+    .where(
+        collection_task.c.borrower_id == bindparam("b"),
+        collection_task.c.id == bindparam("task"),
+        collection_task.c.status == TaskStatus.PENDING.value,
+    )
+    .values(status=TaskStatus.DONE.value)
+)
+
+
+def outcome_record(
+    attempt: LogRecord, outcome: Outcome, result: DeliveryResult, rules: tuple[str, ...], now: datetime
+) -> LogRecord:
+    """The row that resolves a DISPATCHING attempt: what became of it, to be chained in the borrower's log."""
+    return replace(
+        attempt,
+        seq=0,
+        id=new_id("ctc"),
+        at=now,
+        outcome=outcome,
+        rules=rules,
+        connected=result.connected,
+        conversation=result.conversation,
+        prev_hash="",
+        hash="",
+        resolves=attempt.id,
+    )
+
+
+def resolved_event(record: LogRecord, attempt: LogRecord, day: date) -> ContactResolved:
+    """The event for an outcome row `record` that resolved `attempt`."""
+    return ContactResolved(
+        record.id, attempt.id, attempt.borrower_id, attempt.loan_id, record.outcome.value, record.rules, day
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,46 +165,11 @@ class Resolver:
             if not gone:
                 return False  # resolved meanwhile (a dispatcher and a slow request both finished it)
             now = uow.clock.now()
-            record = log.append(
-                conn,
-                replace(
-                    attempt,
-                    seq=0,
-                    id=new_id("ctc"),
-                    at=now,
-                    outcome=outcome,
-                    rules=tuple(dict.fromkeys(v.rule for v in violations)),
-                    connected=result.connected,
-                    conversation=result.conversation,
-                    prev_hash="",
-                    hash="",
-                    resolves=attempt.id,
-                ),
-                self._sealer,
-                head,
-            )
+            rules = tuple(dict.fromkeys(v.rule for v in violations))
+            record = log.append(conn, outcome_record(attempt, outcome, result, rules, now), self._sealer, head)
             if attempt.task_id and outcome is Outcome.SENT:
-                conn.execute(
-                    update(collection_task)
-                    .where(
-                        collection_task.c.borrower_id == attempt.borrower_id,
-                        collection_task.c.id == attempt.task_id,
-                        collection_task.c.status == TaskStatus.PENDING.value,
-                    )
-                    # The note stays: on a pending task it says why the task was made (a broken promise).
-                    .values(status=TaskStatus.DONE.value)
-                )
-            uow.publish(
-                ContactResolved(
-                    record.id,
-                    attempt.id,
-                    attempt.borrower_id,
-                    attempt.loan_id,
-                    outcome.value,
-                    record.rules,
-                    uow.clock.business_date(),
-                )
-            )
+                conn.execute(MARK_DONE, {"b": attempt.borrower_id, "task": attempt.task_id})
+            uow.publish(resolved_event(record, attempt, uow.clock.business_date()))
             uow.commit()
         return True
 
@@ -247,14 +249,13 @@ class Resolver:
             collector_id=attempt_record.collector_id,
         )
         flags = conn.execute(FLAGS, {"b": attempt.borrower_id, "loan": attempt.loan_id}).one()
-        consent = WindowConsent(parse_hhmm(flags.start), parse_hhmm(flags.end)) if flags.start and flags.end else None
         situation = Situation(
             loan_state=LoanState.SETTLED if flags.settled else LoanState.ACTIVE,
             cease_requests=cease_requests(conn, attempt.borrower_id),
             open_dispute=disputed,
             open_complaint=bool(flags.complained),
             hardship=hardship_state(flags.hardship),
-            window_consent=consent,
+            window_consent=window_consent_of(flags.start, flags.end),
         )
         found: list[Violation] = []
         purpose = purpose_of(attempt, rules)

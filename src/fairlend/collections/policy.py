@@ -4,7 +4,9 @@
 break, each naming its RULES.md id; an empty tuple means the attempt may go.
 Every number, word and template comes from the jurisdiction profile
 (`CollectionsProfile`, its `content` section included); only fairlend's own
-policy ids P-1, P-2 and P-8 are constants here (P-3 and P-10, the pauses, in pauses.py).
+policy ids P-1, P-2 and P-8 are constants here (P-3 and P-10, the pauses, in pauses.py;
+the window, caps and quiet days, in the recipient's local time, in hours.py; who an
+attempt reaches, P-8, in persons.py).
 
 Two ideas run through the checks:
 - A contact is *collection* when it is a collector's own words or a template
@@ -22,12 +24,10 @@ be cheap: one time-zone conversion per check, no allocation per prior attempt.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from fairlend.collections.content import ContentRules, content_rules
+from fairlend.collections.hours import check_call_caps, check_quiet_days, check_window
 from fairlend.collections.model import (
     PHONE_MEDIA,
     Attempt,
@@ -40,9 +40,8 @@ from fairlend.collections.model import (
     Violation,
 )
 from fairlend.collections.pauses import COLLECTION_PURPOSES, check_hardship, check_paused
+from fairlend.collections.persons import is_debtor, reaches_debtor, same_person
 from fairlend.jurisdiction.model import (
-    CapCounting,
-    CapScope,
     CeaseScope,
     CollectionsProfile,
     Profile,
@@ -56,16 +55,6 @@ P_PERSON_IS_A_NUMBER = "P-8"
 
 # What may go to anyone but the debtor (P-9): third-party templates, and a contact person's consent request.
 NOT_DEBTOR_PURPOSES = frozenset({TemplatePurpose.THIRD_PARTY, TemplatePurpose.CONSENT_REQUEST})
-
-
-@lru_cache(maxsize=512)
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-@lru_cache(maxsize=4096)
-def local_midnight_utc(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, dtime(0), tzinfo=tz).astimezone(UTC)
 
 
 def evaluate(attempt: Attempt, situation: Situation, profile: Profile) -> tuple[Violation, ...]:
@@ -152,32 +141,6 @@ def check_cease(
             and request.number_key == attempt.number_key
         ):
             found.append(Violation(rules.cease_scoped_rule, "cease_number", "the borrower forbade this number"))
-
-
-def is_debtor(kind: RecipientKind, number_key: str, debtor_keys: frozenset[str]) -> bool:
-    return kind is RecipientKind.DEBTOR or (bool(number_key) and number_key in debtor_keys)
-
-
-def same_person(prior: PriorAttempt, attempt: Attempt, debtor_keys: frozenset[str]) -> bool:
-    """P-8: a number is one person wherever it appears, and the debtor is one person whatever the entry.
-
-    So calls to a number count for whoever is reached on it now, even if it was the
-    debtor's before; and calls to the debtor count whichever of their numbers was used.
-    """
-    if prior.number_key and prior.number_key == attempt.number_key:
-        return True
-    prior_debtor = is_debtor(prior.recipient_kind, prior.number_key, debtor_keys)
-    attempt_debtor = is_debtor(attempt.recipient_kind, attempt.number_key, debtor_keys)
-    if prior_debtor or attempt_debtor:
-        return prior_debtor and attempt_debtor
-    if prior.number_key and attempt.number_key:
-        return False
-    return prior.recipient_id == attempt.recipient_id
-
-
-def reaches_debtor(attempt: Attempt, situation: Situation) -> bool:
-    """The person this attempt reaches is the debtor: as the debtor, or on one of the debtor's numbers."""
-    return is_debtor(attempt.recipient_kind, attempt.number_key, situation.debtor_keys)
 
 
 def check_person(attempt: Attempt, situation: Situation, found: list[Violation]) -> None:
@@ -287,98 +250,6 @@ def check_recipient(
         )
     if sent_before >= third.max_contacts_per_person:
         found.append(Violation(rule, "third_party_cap", f"this person was already contacted {sent_before} time(s)"))
-
-
-def windows(attempt: Attempt, situation: Situation, rules: CollectionsProfile) -> tuple[tuple[dtime, dtime], ...]:
-    """The hours contact may happen: the law's, and the hours the debtor agreed to (for the debtor only).
-
-    Consent adds its own hours; it never narrows the law's, and never stretches to the
-    hours between the two that nobody agreed to.
-    """
-    law = (rules.contact_window.start, rules.contact_window.end)
-    consent = situation.window_consent
-    if consent is not None and rules.consent_may_widen_window and reaches_debtor(attempt, situation):
-        return law, (consent.start, consent.end)
-    return (law,)
-
-
-def check_window(attempt: Attempt, situation: Situation, rules: CollectionsProfile, found: list[Violation]) -> None:
-    if attempt.medium is Medium.LETTER:
-        return  # a letter arrives with the post, not at the hour it is written
-    rule = rules.contact_window.rule
-    local = attempt.at.astimezone(zone(attempt.recipient_tz))
-    allowed = windows(attempt, situation, rules)
-    clock = local.time()
-    if not any(start <= clock < end for start, end in allowed):
-        hours = ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in allowed)
-        found.append(Violation(rule, "outside_window", f"{clock:%H:%M} local is outside {hours}"))
-    if local.weekday() in rules.blocked_weekdays:
-        found.append(Violation(rule, "blocked_weekday", f"no contact on {local:%A}"))
-    if rules.block_public_holidays and local.date() in situation.holidays:
-        found.append(Violation(rule, "public_holiday", f"{local.date()} is a public holiday"))
-
-
-def check_call_caps(attempt: Attempt, situation: Situation, rules: CollectionsProfile, found: list[Violation]) -> None:
-    caps = rules.call_caps
-    if not caps:
-        return
-    at = attempt.at
-    keys = situation.debtor_keys
-    calls = [p for p in situation.history if p.sent and p.medium is Medium.CALL and p.at <= at]
-    tz: ZoneInfo | None = None
-    for cap in caps:
-        scope = cap.scope
-        if scope is CapScope.PER_DEBTOR:
-            if not is_debtor(attempt.recipient_kind, attempt.number_key, keys):
-                continue
-            pool = [p for p in calls if is_debtor(p.recipient_kind, p.number_key, keys)]
-        elif scope is CapScope.PER_NUMBER:
-            if not attempt.number_key:
-                continue
-            pool = [p for p in calls if p.number_key == attempt.number_key]
-        elif scope is CapScope.PER_DEBT:
-            pool = [p for p in calls if p.loan_id == attempt.loan_id]
-        else:
-            pool = [p for p in calls if p.loan_id == attempt.loan_id and same_person(p, attempt, keys)]
-        if len(pool) < cap.count:
-            continue  # cannot reach the cap whatever the window: skip the time-zone work
-        if tz is None:
-            tz = zone(attempt.recipient_tz)
-        # The window is whole local days: "a day" is today, "7 days" today and the 6 before.
-        today = at.astimezone(tz).date()
-        since = local_midnight_utc(today - timedelta(days=cap.window_days - 1), tz)
-        if cap.counting is CapCounting.CONNECTED:
-            count = sum(1 for p in pool if p.connected and p.at >= since)
-            what = "connected calls"
-        else:
-            count = sum(1 for p in pool if p.at >= since)
-            what = "call attempts"
-        if count >= cap.count:
-            found.append(Violation(cap.rule, f"call_cap_{scope.value}", f"{count} {what} in {cap.window_days} day(s)"))
-
-
-def check_quiet_days(attempt: Attempt, situation: Situation, rules: CollectionsProfile, found: list[Violation]) -> None:
-    days = rules.quiet_days_after_conversation
-    if days <= 0:
-        return
-    tz = zone(attempt.recipient_tz)
-    today = attempt.at.astimezone(tz).date()
-    # The day of the conversation is day 1: a conversation on any of the last `days` local days blocks.
-    since = local_midnight_utc(today - timedelta(days=days - 1), tz)
-    for prior in situation.history:
-        if (
-            prior.sent
-            and prior.conversation
-            and prior.medium is Medium.CALL
-            and prior.at >= since
-            and prior.at <= attempt.at
-            and prior.loan_id == attempt.loan_id
-            and same_person(prior, attempt, situation.debtor_keys)
-        ):
-            found.append(
-                Violation(rules.quiet_days_rule, "quiet_days", f"a conversation on {prior.at.astimezone(tz).date()}")
-            )
-            return
 
 
 def check_content(attempt: Attempt, situation: Situation, content: ContentRules, found: list[Violation]) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
+from fairlend.collections.hours import windows, zone
 from fairlend.collections.judge import DEFAULT_TEMPLATE, PREVIEW_PURPOSE, ContactRequest, Judge
 from fairlend.collections.model import (
     PHONE_MEDIA,
@@ -25,7 +26,6 @@ from fairlend.collections.model import (
     Situation,
     Violation,
 )
-from fairlend.collections.policy import windows, zone
 from fairlend.collections.tables import contact_person
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.jurisdiction.model import CollectionsProfile, Profile, TemplatePurpose

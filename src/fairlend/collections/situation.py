@@ -16,6 +16,7 @@ from sqlalchemy import Connection, bindparam, exists, select
 
 from fairlend.collections import log
 from fairlend.collections.addresses import parse_hhmm
+from fairlend.collections.hours import zone
 from fairlend.collections.model import (
     Attempt,
     CeaseRequest,
@@ -29,7 +30,6 @@ from fairlend.collections.model import (
     Situation,
     WindowConsent,
 )
-from fairlend.collections.policy import zone
 from fairlend.collections.tables import cease_request, complaint, loan_hardship, settled_loan, window_consent
 from fairlend.jurisdiction.model import CollectionsProfile, Profile
 
@@ -65,6 +65,18 @@ def _holidays(calendar: str, year: int) -> frozenset[date]:
     import holidays  # only profiles that block holidays pay for loading the calendar
 
     return frozenset(holidays.country_holidays(calendar, years=year).keys())
+
+
+def holidays_for(profile: Profile, attempt: Attempt) -> frozenset[date]:
+    """The public holidays of the year the recipient is in at the attempt's moment, where the profile blocks them."""
+    if not profile.collections.block_public_holidays:
+        return frozenset()
+    return _holidays(profile.holiday_calendar, attempt.at.astimezone(zone(attempt.recipient_tz)).year)
+
+
+def window_consent_of(start: str | None, end: str | None) -> WindowConsent | None:
+    """The borrower's own contact window, as stored ("HH:MM" each), when they gave one."""
+    return WindowConsent(parse_hhmm(start), parse_hhmm(end)) if start and end else None
 
 
 def hardship_state(stored: str | None) -> HardshipState:
@@ -106,11 +118,6 @@ def read_situation(
     state = LoanState.ACTIVE if facts is None else facts.state
     if bool(flags.settled):
         state = LoanState.SETTLED
-    consent = WindowConsent(parse_hhmm(flags.start), parse_hhmm(flags.end)) if flags.start and flags.end else None
-    holidays: frozenset[date] = frozenset()
-    if profile.collections.block_public_holidays:
-        year = attempt.at.astimezone(zone(attempt.recipient_tz)).year
-        holidays = _holidays(profile.holiday_calendar, year)
     to_someone_else = attempt.recipient_kind is not RecipientKind.DEBTOR
     prior_sent = log.sent_to_person(conn, borrower_id, attempt.number_key) if to_someone_else else None
     # Only a contact person waits for the debtor to be unreachable, and that clock reaches back beyond the caps'.
@@ -126,9 +133,9 @@ def read_situation(
         open_dispute=open_dispute,
         open_complaint=bool(flags.complained),
         hardship=hardship_state(flags.hardship),
-        window_consent=consent,
+        window_consent=window_consent_of(flags.start, flags.end),
         contact_person=contact,
-        holidays=holidays,
+        holidays=holidays_for(profile, attempt),
         prior_sent_to_person=prior_sent,
         days_past_due=0 if facts is None else facts.days_past_due,
         debtor_keys=debtor_keys,

@@ -14,11 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import BindParameter, Connection, bindparam, select
 
-from fairlend.collections.addresses import parse_hhmm
 from fairlend.collections.log_many import histories
 from fairlend.collections.model import (
     Attempt,
@@ -29,10 +27,8 @@ from fairlend.collections.model import (
     Medium,
     RecipientKind,
     Situation,
-    WindowConsent,
 )
-from fairlend.collections.policy import zone
-from fairlend.collections.situation import _holidays, hardship_state, lookback
+from fairlend.collections.situation import hardship_state, holidays_for, lookback, window_consent_of
 from fairlend.collections.tables import cease_request, complaint, loan_hardship, settled_loan, window_consent
 from fairlend.errors import Invalid
 from fairlend.jurisdiction.model import Profile
@@ -92,11 +88,6 @@ def read_situations(conn: Connection, profile: Profile, pending: Sequence[Pendin
     found: list[Situation] = []
     for p in pending:
         b, loan = p.attempt.borrower_id, p.attempt.loan_id
-        start, end = windows.get(b, (None, None))
-        consent = WindowConsent(parse_hhmm(start), parse_hhmm(end)) if start and end else None
-        holidays: frozenset[date] = frozenset()
-        if profile.collections.block_public_holidays:
-            holidays = _holidays(profile.holiday_calendar, now.astimezone(zone(p.attempt.recipient_tz)).year)
         found.append(
             Situation(
                 loan_state=LoanState.SETTLED if (b, loan) in settled else p.facts.state,
@@ -105,9 +96,9 @@ def read_situations(conn: Connection, profile: Profile, pending: Sequence[Pendin
                 open_dispute=p.open_dispute,
                 open_complaint=(b, loan) in complained,
                 hardship=hardship_state(hardship.get((b, loan))),
-                window_consent=consent,
+                window_consent=window_consent_of(*windows.get(b, (None, None))),
                 contact_person=None,
-                holidays=holidays,
+                holidays=holidays_for(profile, p.attempt),
                 prior_sent_to_person=None,
                 days_past_due=p.facts.days_past_due,
                 debtor_keys=p.debtor_keys,
