@@ -38,9 +38,10 @@ from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.db.migrate import upgrade
 from fairlend.market.batch_audit import holder_batch_discrepancies
+from fairlend.market.distribution_tables import market_loan_share, market_receipt
 from fairlend.market.reconcile import distribution_discrepancies
 from fairlend.market.shares import Weighted, share_columns
-from fairlend.market.tables import market_loan_share, market_note, market_receipt, market_wallet
+from fairlend.market.tables import market_note, market_wallet
 
 PG_DB = "fairlend_bench_market"
 BUSINESS_DATE = date(2026, 6, 15)

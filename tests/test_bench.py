@@ -13,7 +13,19 @@ from types import ModuleType
 
 import bench
 import pytest
-from bench import analytics, bureau, eod, finance, load, market, market_funding, repayment_files, repayments, scoring
+from bench import (
+    analytics,
+    bureau,
+    eod,
+    eod_steps,
+    finance,
+    load,
+    market,
+    market_funding,
+    repayment_files,
+    repayments,
+    scoring,
+)
 from bench import collections as collections_bench
 from bench import http as http_bench
 from bench import simulate as simulate_bench
@@ -96,8 +108,18 @@ def test_the_repayment_file_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixt
 
 
 def test_the_end_of_day_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
-    eod.main(["--loans", "50", "--days", "1", "--backends", "sqlite"])
+    eod.main(["--loans", "50", "--days", "1", "--backends", "sqlite", "--no-freeze"])
     assert "targets:" in capsys.readouterr().out
+
+
+def test_the_end_of_day_step_profile_times_every_step_and_compares_with_the_bare_update(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    eod_steps.main(["--loans", "60", "--days", "1", "--no-freeze"])
+    printed = capsys.readouterr().out
+    for step in ("accrual", "buckets", "collections.plan", "bureau_reporting", "finance", "after:bureau_submit"):
+        assert f"\n{step} " in printed
+    assert "the bare UPDATE's wall" in printed and "garbage collector" in printed
 
 
 def test_the_analytics_bench_loads_the_page_over_a_tiny_demo(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ from fairlend.clock import FixedClock
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.ledger.service import account_id
 from fairlend.ledger.tables import ledger_account, ledger_entry, ledger_posting
-from fairlend.market.tables import market_holder_batch
+from fairlend.market.distribution_tables import market_holder_batch
 from tests.market.support import Market, build, yuan
 
 STAKES = {"inv_ann": 6_000, "inv_bob": 3_000, "inv_cat": 1_000}

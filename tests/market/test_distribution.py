@@ -13,9 +13,10 @@ from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.db.uow import UnitOfWork
 from fairlend.ledger.model import AccountKey, AccountType
+from fairlend.market.distribution_tables import market_loan_share, market_receipt
 from fairlend.market.positions import floor_share, note_shares, positions
 from fairlend.market.shares import Weighted, share_receipt
-from fairlend.market.tables import market_loan_share, market_note, market_receipt
+from fairlend.market.tables import market_note
 from fairlend.money import Money
 from tests.market.support import Market, build, yuan
 

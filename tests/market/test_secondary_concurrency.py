@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.ledger.model import AccountType
+from fairlend.market.distribution_tables import market_loan_share, market_note_epoch, market_receipt
 from fairlend.market.positions import positions
 from fairlend.market.reconcile import DISTRIBUTION_KIND
 from fairlend.market.secondary import OrderStatus
 from fairlend.market.shares import Weighted, split
-from fairlend.market.tables import market_loan_share, market_note, market_note_epoch, market_receipt
+from fairlend.market.tables import market_note
 from tests.market.support import race, yuan
 from tests.market.trading_support import book, cash, close_days, notes_of_loan
 

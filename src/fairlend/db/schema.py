@@ -23,6 +23,7 @@ TABLE_MODULES = (
     "fairlend.collections.tables",
     "fairlend.lending.tables",
     "fairlend.market.tables",
+    "fairlend.market.distribution_tables",
     "fairlend.hardship.tables",
     "fairlend.finance.tables",
     "fairlend.analytics.tables",

@@ -48,10 +48,11 @@ from fairlend.lending.events import LoanChargedOff, LoanModified, LoanWrittenOff
 from fairlend.lending.model import RepaymentKind
 from fairlend.market import distribution_sql as sql
 from fairlend.market import epochs, payout
+from fairlend.market.distribution_tables import market_distribution_batch, market_receipt
 from fairlend.market.model import HolderKind
 from fairlend.market.orders import hold_trades
 from fairlend.market.shares import Weighted, servicing_fee, split
-from fairlend.market.tables import market_distribution_batch, market_note, market_receipt
+from fairlend.market.tables import market_note
 from fairlend.money import Money
 
 # Principal a hardship plan wrote off an active loan, borne by its notes (the portfolio reads it back).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, text
 
-from fairlend.market.tables import market_loan_batch
+from fairlend.market.distribution_tables import market_loan_batch
 
 # A loan's notes may predate its cumulative row (notes inserted before market_0008 was written
 # to at funding): the row is made from them, in epoch 0, before the batch reads it.

@@ -26,15 +26,11 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.ids import new_id
 from fairlend.ledger.service import Ledger
 from fairlend.market import payout
+from fairlend.market.distribution_tables import market_distribution_batch, market_loan_share, market_note_epoch
 from fairlend.market.model import HolderKind
 from fairlend.market.positions import RECOVERY, REPAYMENT, floor_share
 from fairlend.market.shares import Weighted, split
-from fairlend.market.tables import (
-    market_distribution_batch,
-    market_loan_share,
-    market_note,
-    market_note_epoch,
-)
+from fairlend.market.tables import market_note
 
 _AMOUNTS = ("principal_minor", "fee_minor", "net_minor", "recovery_fee_minor", "recovery_net_minor")
 _NOTE_COLUMNS = (

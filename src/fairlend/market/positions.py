@@ -25,13 +25,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Subquery, case, func, select, tuple_
 
 from fairlend.db.uow import UnitOfWork
-from fairlend.market.tables import (
+from fairlend.market.distribution_tables import (
     market_distribution,
     market_loan_batch,
     market_loan_share,
-    market_note,
     market_note_epoch,
 )
+from fairlend.market.tables import market_note
 
 REPAYMENT, RECOVERY = "repayment", "recovery"
 

@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.ledger.model import AccountType
 from fairlend.ledger.service import Discrepancy, Ledger
+from fairlend.market.distribution_tables import market_loan_share, market_receipt
 from fairlend.market.model import HolderKind
 from fairlend.market.positions import positions
-from fairlend.market.tables import market_loan_share, market_note, market_receipt
+from fairlend.market.tables import market_note
 
 DISTRIBUTION_KIND = "market_distribution"
 TRADE_KIND = "market_note_trade"  # a secondary-market sale: cash buyer to seller, notes payable seller to buyer
