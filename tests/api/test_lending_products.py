@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from fastapi.testclient import TestClient
 
 from fairlend.identity.model import Role
@@ -100,3 +102,58 @@ def test_interest_recalculation_is_a_product_setting_shown_in_the_quote_and_refu
     unknown = {**flat, "interest_method": "declining_balance", "interest_recalculation": "weekly"}
     assert refusal(api.post("/api/v1/products", json=unknown, headers=admin)) == (422, "product_field_invalid")
     assert api.get("/api/v1/products/flat-recalc", headers=admin).status_code == 404
+
+
+def test_a_product_rounding_up_at_the_cap_is_a_422_problem_naming_the_cap_s_rule_and_stores_nothing(
+    api: TestClient, fake_auth: FakeAuthenticator
+) -> None:
+    admin = fake_auth.headers(Role.ADMIN, "op_a")
+    at_cap = {**BASE.to_dict(), "code": "up-24", "rate": "0.24", "rounding": "up", "min_amount": 100_000_000}
+    at_cap.pop("version")
+    response = api.post("/api/v1/products", json=at_cap, headers=admin)
+    assert refusal(response) == (422, "product_rounding_up_above_cap")
+    assert response.json()["rules"] == ["CN-21"] and "min_amount_needed" not in response.json()
+    near = {**at_cap, "rate": "0.2399", "min_amount": 100_000}
+    refused = api.post("/api/v1/products", json=near, headers=admin)
+    assert refusal(refused) == (422, "product_rounding_up_above_cap")
+    assert api.get("/api/v1/products", headers=admin).json() == []
+    needed = refused.json()["min_amount_needed"]
+    _define(api, fake_auth, {**near, "min_amount": needed})
+    assert [p["code"] for p in api.get("/api/v1/products", headers=admin).json()] == ["up-24"]
+
+
+def test_fifteen_days_on_a_364_day_year_a_rounded_installment_and_a_chosen_first_due_date_over_http(
+    api: TestClient, fake_auth: FakeAuthenticator
+) -> None:
+    body = {
+        **BASE.to_dict(),
+        "code": "d15",
+        "rate": "0.12",
+        "term": 4,
+        "frequency": "15_days",
+        "day_count": "act/364",
+        "installment_rounding": 100,
+        "rounding": "down",
+        "grace_interest_periods": 1,
+        "interest_free_periods": 0,
+    }
+    body.pop("version")
+    _define(api, fake_auth, body)
+    response = api.post(
+        "/api/v1/quotes",
+        json={"product_code": "d15", "amount": "4000", "open_date": "2026-01-01", "first_due_date": "2026-01-20"},
+        headers=fake_auth.headers(Role.BORROWER, "brw_a"),
+    )
+    assert response.status_code == 200, response.text
+    quote = response.json()
+    assert quote["settings"]["frequency"] == "15_days" and quote["settings"]["day_count"] == "act/364"
+    lines = quote["schedule"]
+    assert [line["due_date"] for line in lines] == ["2026-01-20", "2026-02-04", "2026-02-19", "2026-03-06"]
+    # The broken first period is 19 days over 364 (rounded down: 25.05), collected with the second (grace on
+    # interest); the installment is a whole yuan, the last taking the residue.
+    minor = [(line["principal"]["minor"], line["interest"]["minor"]) for line in lines]
+    first = int(Decimal(400_000) * Decimal("0.12") * 19 / 364)
+    own = int(Decimal(400_000 - minor[0][0]) * Decimal("0.12") * 15 / 364)
+    assert minor[0][1] == 0 and minor[1][1] == first + own
+    assert (minor[0][0] + first) % 100 == 0 and sum(p for p, _ in minor) == 400_000
+    assert quote["installment"]["minor"] % 100 == 0

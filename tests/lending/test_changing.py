@@ -95,10 +95,13 @@ def test_a_rate_change_from_a_later_day_keeps_the_old_rate_until_that_day(contai
     container.lending.change_rate(
         loan_id, Decimal("0.12"), operator_id="op_1", effective=date(2026, 3, 12), reason="step-down"
     )
-    first = _schedule(container, loan_id)[0]
-    # 10 days at 18 % (50.00) and 20 days at 12 % (66.67), both 30E/360; the principal is the new annuity's.
-    assert first == (date(2026, 4, 2), 78_849, 5_000 + 6_667)
-    assert sum(p for _, p, _ in _schedule(container, loan_id)) == 1_000_000
+    rows = _schedule(container, loan_id)
+    # 10 days at 18 % and 20 days at 12 %, both 30E/360, rounded once: 50.00 + 66.666... = 116.67. The
+    # installment prices that period so: its rate 1 % + 6 % x 10 / 360, the rest 1 %: 889.95 every month,
+    # the first repaying 889.95 - 116.67 = 773.28 (docs/lending.md, "A rate change inside a period").
+    assert rows[0] == (date(2026, 4, 2), 77_328, 11_667)
+    assert [p + i for _, p, i in rows[:-1]] == [88_995] * 11
+    assert sum(p for _, p, _ in rows) == 1_000_000
 
 
 def test_a_rate_above_the_cap_is_refused_naming_the_rule_and_nothing_is_written(
@@ -194,10 +197,11 @@ def test_a_flat_loan_s_rate_change_from_a_later_month_keeps_the_months_before_it
 ) -> None:
     container.lending.change_rate(flat_id, Decimal("0.08"), operator_id="op_1", effective=date(2026, 9, 17))
     rows = _schedule(container, flat_id)
-    # Six months kept (833.33 + 100.00); 5,000.02 left over six months at 8 % flat on 10,000: 66.67 a month,
-    # (5,000.02 + 400.02) / 6 = 900.01; 2 Sep - 2 Oct is split: 15 days at 12 % (50.00) and 15 at 8 % (33.33).
+    # Six months kept (833.33 + 100.00); 2 Sep - 2 Oct is split: 15 days at 12 % and 15 at 8 % on 10,000,
+    # 50.00 + 33.333... = 83.33 rounded once; then 66.67 a month: (5,000.02 + 83.33 + 5 x 66.67) / 6 = 902.78.
     assert rows[:6] == [(d, 83_333, 10_000) for d, _, _ in rows[:6]]
-    assert rows[6] == (date(2026, 10, 2), 83_334, 5_000 + 3_333)
+    assert rows[6] == (date(2026, 10, 2), 90_278 - 8_333, 8_333)
+    assert [p + i for _, p, i in rows[6:-1]] == [90_278] * 5
     assert [i for _, _, i in rows[7:]] == [6_667] * 5
     assert sum(p for _, p, _ in rows) == 1_000_000
 
@@ -227,11 +231,12 @@ def test_a_rate_change_from_a_later_due_date_keeps_the_installments_before_it_an
     )
     rows = _schedule(container, loan_id)
     # The six installments due by 2 September stay 916.80 at 18 %; 5,223.18 is left, at 12 % over six
-    # months: 5,223.18 x 0.01 / (1 - 1.01^-6) = 901.25. 2 Sep - 2 Oct is 15 days at 18 % (39.17) and
-    # 15 at 12 % (26.12) on 5,223.18: 65.29, the principal the 12 % annuity's 849.02.
+    # months. 2 Sep - 2 Oct is 15 days at 18 % and 15 at 12 % on 5,223.18: 39.17325 + 26.1159 = 65.28975,
+    # 65.29 rounded once; the installment prices that period at 1 % + 6 % x 15 / 360 = 1.25 %, the rest at
+    # 1 %: 5,223.18 / 5.781167 = 903.48, the first repaying 903.48 - 65.29 = 838.19.
     assert rows[:6] == before[:6]
-    assert rows[6] == (date(2026, 10, 2), 84_902, 3_917 + 2_612)
-    assert [p + i for _, p, i in rows[7:-1]] == [90_125] * 4
+    assert rows[6] == (date(2026, 10, 2), 83_819, 6_529)
+    assert [p + i for _, p, i in rows[6:-1]] == [90_348] * 5
     assert sum(p for _, p, _ in rows) == 1_000_000
     interest, principal = _pay_every_due_date(container, clock, loan_id)
     assert principal == 1_000_000 and interest == sum(i for _, _, i in rows)

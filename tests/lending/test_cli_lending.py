@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -96,6 +97,28 @@ def test_eod_catches_up_through_a_date_and_products_are_added_from_a_file(databa
     assert again.exit_code == 0 and " done in " not in again.output
     runs = runner.invoke(app, ["eod-runs"], env=env)
     assert "done" in runs.output
+
+
+def test_a_product_file_rounding_up_at_the_cap_exits_2_with_one_line_naming_the_rule(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = _env(database_url, tmp_path)
+    toml = tmp_path / "up.toml"
+    toml.write_text(
+        'code = "up-24"\nname = "at the cap"\ncurrency = "CNY"\nmethod = "equal_installment"\n'
+        'frequency = "monthly"\nrate = "0.24"\nterm = 12\nrounding = "up"\nmin_amount = 100000000\n'
+    )
+    refused = subprocess.run(
+        [sys.executable, "-m", "fairlend.cli", "product", "add", str(toml)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **env},
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.strip().count("\n") == 0
+    assert refused.stderr.startswith("error: product_rounding_up_above_cap") and "CN-21" in refused.stderr
+    assert "up-24" not in runner.invoke(app, ["product", "list"], env=env).output
 
 
 def test_a_principal_on_the_command_line_is_exact_ascii_money() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -37,6 +38,21 @@ def test_grace_periods_semi_monthly_dates_and_a_chosen_first_due_date() -> None:
     assert [line["principal"] for line in body["schedule"][:2]] == ["0.00", "0.00"]
     # The broken first period is 19 days on ACT/ACT: 10,000 x 12 % x 19/365 = 62.47.
     assert body["schedule"][0]["interest"] == "62.47"
+
+
+def test_fifteen_day_periods_on_a_364_day_year_with_grace_on_interest() -> None:
+    body = _json(
+        "--principal", "4000", "--rate", "0.12", "--term", "4", "--frequency", "15_days",
+        "--day-count", "act/364", "--grace-interest", "1",
+    )  # fmt: skip
+    dates = [line["due_date"] for line in body["schedule"]]
+    assert dates == ["2026-01-16", "2026-01-31", "2026-02-15", "2026-03-02"]
+    # 15 days of 4,000 at 12 % over 364: 19.78, collected with the second installment (grace on interest).
+    first = Decimal(4000) * Decimal("0.12") * 15 / 364
+    assert body["schedule"][0]["interest"] == "0.00"
+    second_own = (Decimal(4000) - Decimal(body["schedule"][0]["principal"])) * Decimal("0.12") * 15 / 364
+    expected = first.quantize(Decimal("0.01"), ROUND_HALF_UP) + second_own.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert Decimal(body["schedule"][1]["interest"]) == expected
 
 
 def test_a_fixed_installment_rounded_and_rebalanced_from_options() -> None:

@@ -29,7 +29,8 @@ SETTINGS: dict[str, dict[str, object]] = {
     "free": {"interest_free_periods": 2},
     "semi": {"frequency": Frequency.SEMIMONTHLY, "day_count": DayCount.ACT_ACT},
     "days15": {"frequency": Frequency.FIFTEEN_DAYS, "day_count": DayCount.ACT_364},
-    "rebal": {"installment_rounding": 100, "rounding": Rounding.UP, "rebalance_installment": True},
+    # Rounding up needs a smallest loan the APR-cap bound allows (12 % on 30/360: 51.00; schedule/cap.py).
+    "rebal": {"installment_rounding": 100, "rounding": Rounding.UP, "rebalance_installment": True, "min_amount": 5_100},
     "prog": {"emi_method": EmiMethod.PROGRESSIVE, "day_count": DayCount.ACT_365},
     "recalc": {"interest_recalculation": InterestRecalculation.COMPOUNDING, "day_count": DayCount.ACT_365},
 }

@@ -18,6 +18,7 @@ from fairlend.errors import Invalid, NotFound, PolicyViolation
 from fairlend.jurisdiction.model import Profile
 from fairlend.lending.model import Product
 from fairlend.lending.schedule import Schedule, build_schedule, check_apr_cap
+from fairlend.lending.schedule.cap import rounding_up_finding
 from fairlend.lending.tables import loan_product
 from fairlend.money import Money
 
@@ -67,7 +68,9 @@ class Products:
         self._profile = profile
 
     def define(self, product: Product) -> Product:
-        """Store a product; a known code gets its next version."""
+        """Store a product; a known code gets its next version. Refused: another currency, a penalty rate
+        above the overdue-interest cap, and interest rounded up where it can price a loan above the APR cap
+        (`product_rounding_up_above_cap`, naming the cap's rule: schedule/cap.py)."""
         pricing = self._profile.pricing
         if product.currency != self._profile.currency:
             raise Invalid("product_currency", f"this platform lends in {self._profile.currency}")
@@ -77,6 +80,15 @@ class Products:
                 f"the penalty rate {product.penalty_rate} is above the overdue-interest cap "
                 f"{pricing.overdue_interest_cap} ({pricing.overdue_interest_cap_rule})",
                 rules=[pricing.overdue_interest_cap_rule],
+            )
+        finding = rounding_up_finding(product, pricing)
+        if finding is not None:
+            raise Invalid(
+                finding.code,
+                finding.detail,
+                rules=[finding.rule],
+                cap=str(finding.cap),
+                min_amount_needed=finding.min_amount_needed,
             )
         # Two definitions of one code at once (two admins; two first applications that each found
         # origination's product missing) read the same latest version: the second insert collides on

@@ -9,6 +9,8 @@ exactly whatever the rounding did on the way (DESIGN.md section 5).
 - `lines.py` — amortisation for every method, declining-balance or flat interest;
 - `terms.py` — a product's grace, interest-free periods, re-balancing and fixed installment;
 - `build.py` — a loan's whole schedule (`build_schedule`); `apr.py` — the APR and its cap.
+- `cap.py` — whether a product rounding interest up can price a loan above the APR cap (at definition);
+- `rebuild.py` — changes inside a schedule (a period with a rate change inside it priced by `calendar.rated`).
 """
 
 from fairlend.lending.schedule.apr import APR_PLACES, annual_rate, check_apr_cap, daily_rate_e10, periodic_irr

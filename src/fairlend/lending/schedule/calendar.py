@@ -64,6 +64,13 @@ class Period:
     due: date
     whole_months: int | None = None  # set for regular monthly periods: 30/360 counts them as n/12
     broken: bool = False  # a first period of another length than the frequency's (a chosen first due date)
+    rate_from: date | None = None  # a rate change inside the period: its days before this day are priced at
+    rate_before: Decimal | None = None  # this rate, the rest at the period's own (`rated`)
+
+    @property
+    def split(self) -> bool:
+        """Whether a rate change falls strictly inside the period (on its first day it is the new rate's)."""
+        return self.rate_before is not None and self.rate_from is not None and self.start < self.rate_from < self.due
 
 
 def year_fraction(day_count: DayCount, period: Period) -> Decimal:
@@ -74,6 +81,28 @@ def year_fraction(day_count: DayCount, period: Period) -> Decimal:
     if day_count is DayCount.ACT_ACT:
         return _actual_actual(period.start, period.due)
     return Decimal((period.due - period.start).days) / day_count.days_in_year
+
+
+def rated(
+    rate: Decimal, period: Period, day_count: DayCount, fraction: Decimal | None = None
+) -> tuple[tuple[Decimal, Decimal], ...]:
+    """The period's (rate, share of a year) parts: one, or with a rate change inside it two, the days before
+    the change at the rate before it and the rest of the period's `fraction` (its day count's by default) at
+    `rate`. The parts add up to the period's fraction, so a change on its first day prices the whole period
+    at the new rate and one on its due date at the old; the caller multiplies and rounds once."""
+    whole = year_fraction(day_count, period) if fraction is None else fraction
+    if not period.split:
+        return ((rate, whole),)
+    assert period.rate_from is not None and period.rate_before is not None
+    head = min(whole, year_fraction(day_count, Period(period.start, period.rate_from)))
+    return ((period.rate_before, head), (rate, whole - head))
+
+
+def rated_interest(
+    amount: int, rate: Decimal, period: Period, day_count: DayCount, fraction: Decimal | None = None
+) -> Decimal:
+    """`amount` at `rate` over the period, unrounded (the parts of `rated`, one product each)."""
+    return sum((Decimal(amount) * r * f for r, f in rated(rate, period, day_count, fraction)), Decimal(0))
 
 
 def _actual_actual(start: date, end: date) -> Decimal:

@@ -15,7 +15,14 @@ from decimal import Decimal, localcontext
 
 from fairlend.errors import Invalid
 from fairlend.lending.model import DayCount, Frequency, Method
-from fairlend.lending.schedule.calendar import Period, periodic_rate, regular_fraction, year_fraction
+from fairlend.lending.schedule.calendar import (
+    Period,
+    periodic_rate,
+    rated,
+    rated_interest,
+    regular_fraction,
+    year_fraction,
+)
 from fairlend.money import Rounding
 
 
@@ -39,16 +46,18 @@ class Line:
 
 
 def interest_for(balance: int, rate: Decimal, period: Period, day_count: DayCount, rounding: Rounding) -> int:
-    """Interest on `balance` over one period, rounded with the product's mode: every schedule's one formula."""
-    return round_minor(Decimal(balance) * rate * year_fraction(day_count, period), rounding)
+    """Interest on `balance` over one period, rounded once with the product's mode: every schedule's one
+    formula (a rate change inside the period: its days before the change at the rate before it)."""
+    return round_minor(rated_interest(balance, rate, period, day_count), rounding)
 
 
 def flat_interest(
     principal: int, rate: Decimal, period: Period, frequency: Frequency, day_count: DayCount, rounding: Rounding
 ) -> int:
-    """Flat interest: the original principal at the periodic rate; a broken first period by its day count."""
+    """Flat interest: the original principal at the periodic rate; a broken first period by its day count
+    (a rate change inside the period: its days before the change at the rate before it)."""
     fraction = year_fraction(day_count, period) if period.broken else regular_fraction(frequency, day_count)
-    return round_minor(Decimal(principal) * rate * fraction, rounding)
+    return round_minor(rated_interest(principal, rate, period, day_count, fraction), rounding)
 
 
 def annuity(balance: int, periodic_rate: Decimal, periods: int) -> Decimal:
@@ -112,17 +121,26 @@ def equal_installment(
     if basis.flat_on is not None:
         flat = [basis.interest(k, balance, rate, p, frequency, day_count, rounding) for k, p in enumerate(periods)]
         return (Decimal(balance) + sum(flat)) / n
-    if not basis.progressive and not basis.interest_free:
+    if not basis.progressive and not basis.interest_free and not any(p.split for p in periods):
         return annuity(balance, periodic_rate(rate, frequency, day_count), n)
     rates = [
-        Decimal(0)
-        if k < basis.interest_free
-        else rate * year_fraction(day_count, p)
-        if basis.progressive
-        else periodic_rate(rate, frequency, day_count)
+        Decimal(0) if k < basis.interest_free else period_rate(rate, p, frequency, day_count, basis.progressive)
         for k, p in enumerate(periods)
     ]
     return annuity_of_rates(balance, rates)
+
+
+def period_rate(rate: Decimal, period: Period, frequency: Frequency, day_count: DayCount, progressive: bool) -> Decimal:
+    """A period's rate as the equal installment sees it: its own day-count fraction (progressive) or the
+    regular periodic rate (nominal); a rate change inside it prices the days before the change at the rate
+    before it, on either method, so the installment already pays the period's interest as charged."""
+    if progressive:
+        return sum((r * f for r, f in rated(rate, period, day_count)), Decimal(0))
+    regular = periodic_rate(rate, frequency, day_count)
+    if not period.split:
+        return regular
+    (before, head), _ = rated(rate, period, day_count)
+    return regular + (before - rate) * head
 
 
 def amortize(

@@ -52,17 +52,19 @@ class Rebuild:
     new due date. The first `interest_only` periods repay no principal; the
     next `fixed` periods pay `installment` (interest first, the rest
     principal); the rest amortise what is left by `method`. With
-    `rate_from` after the position's day, the first period's days before it
-    keep `previous_rate` (a rate change from a later date inside that period).
+    `rate_from` after the position's day, the days before it of the period
+    containing it keep `previous_rate` (a rate change from a later date inside
+    a period), priced in the period's one interest figure and in the equal
+    installment (`_changed`).
     The carried interest and charges are spread over `carry_over`
     installments from the `carry_from`-th (0: every installment from it),
     the larger parts first.
 
     A rate change from a later due date keeps what comes before it: the first
     `len(kept_principal)` periods repay the current schedule's principal with
-    interest at `previous_rate`; the rest is amortised at `rate`, and the
-    period containing `rate_from` is split by its day count (the days before
-    it at the previous rate). `flat_on` prices every period on that principal
+    interest at `previous_rate`; the rest is amortised at `rate`, the period
+    containing `rate_from` priced by its day count with the days before it at
+    the previous rate. `flat_on` prices every period on that principal
     instead of the balance owed (a flat-interest loan: its original principal,
     less what balance corrections took off); the first period, from the
     position's day, by its day count.
@@ -108,15 +110,14 @@ def rebuild(position: LoanPosition, terms: Rebuild) -> tuple[PlannedInstallment,
         lines += as_planned(rest, periods[head:])
     if lines:
         lines[0] = replace(lines[0], start=position.as_of)
-    if terms.rate_from is not None and terms.previous_rate is not None:
-        lines = _split_at(position, lines, terms)
     return with_arrears(lines, terms.carried_interest, terms.carried_charges, terms.carry_from, terms.carry_over)
 
 
 def _priced_periods(position: LoanPosition, terms: Rebuild) -> tuple[Period, ...]:
-    """The periods as interest is priced on them: a flat loan's first one, cut short by the position's
-    day (what was earned before it is carried), by its day count rather than as a whole period."""
-    periods = terms.periods
+    """The periods as interest is priced on them: a rate change from a later day marked on the period
+    containing it; a flat loan's first one, cut short by the position's day (what was earned before it is
+    carried), by its day count rather than as a whole period."""
+    periods = _changed(terms)
     if terms.flat_on is None or not periods:
         return periods
     first = periods[0]
@@ -124,32 +125,26 @@ def _priced_periods(position: LoanPosition, terms: Rebuild) -> tuple[Period, ...
     return periods if whole else (replace(first, broken=True), *periods[1:])
 
 
+def _changed(terms: Rebuild) -> tuple[Period, ...]:
+    """The periods with a rate change from `rate_from` marked on the one containing it: its days before the
+    change are priced at the previous rate, the rest at the new, rounded once (`interest_for`), and the
+    equal installment prices it so (`period_rate`): every installment pays its period's interest as charged,
+    and only the last absorbs the rounding residue. A change on a due date marks nothing."""
+    if terms.rate_from is None or terms.previous_rate is None:
+        return terms.periods
+    return tuple(
+        replace(p, rate_from=terms.rate_from, rate_before=terms.previous_rate)
+        if p.start < terms.rate_from < p.due
+        else p
+        for p in terms.periods
+    )
+
+
 def _interest(position: LoanPosition, terms: Rebuild, balance: int, rate: Decimal, period: Period) -> int:
     """One period's interest: on the balance owed, or on a flat loan's principal."""
     if terms.flat_on is None:
         return interest_for(balance, rate, period, position.day_count, position.rounding)
     return flat_interest(terms.flat_on, rate, period, position.frequency, position.day_count, position.rounding)
-
-
-def _split_at(position: LoanPosition, lines: list[PlannedInstallment], terms: Rebuild) -> list[PlannedInstallment]:
-    """The period containing `rate_from` with its days before it at the previous rate and the rest at the
-    new one, each by its day count (the principal stays: the change moves interest only, so the principal
-    still sums to what is rebuilt)."""
-    assert terms.rate_from is not None and terms.previous_rate is not None
-    balance = terms.principal
-    out = list(lines)
-    for k, line in enumerate(lines):
-        if line.start < terms.rate_from < line.due:
-            head, tail = (
-                Period(line.start, terms.rate_from, broken=True),
-                Period(terms.rate_from, line.due, broken=True),
-            )
-            interest = _interest(position, terms, balance, terms.previous_rate, head)
-            interest += _interest(position, terms, balance, terms.rate, tail)
-            out[k] = replace(line, interest=interest)
-            break
-        balance -= line.principal
-    return out
 
 
 def amortize_position(
