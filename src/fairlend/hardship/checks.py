@@ -22,10 +22,11 @@ Codes (stable; the API answers them as problem+json, docs/hardship.md):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 
-from fairlend.errors import DomainError
+from fairlend.errors import Conflict, DomainError, Invalid, PolicyViolation
 from fairlend.hardship.model import Concessions, Kind, Outcome, Plan, Problem, Terms
 from fairlend.hardship.schedules import PLANS
 from fairlend.jurisdiction.model import HardshipProfile, PricingProfile
@@ -246,3 +247,19 @@ def _trim(lines: tuple[PlannedInstallment, ...]) -> tuple[PlannedInstallment, ..
     while end > 1 and lines[end - 1].total == 0:
         end -= 1
     return lines[:end]
+
+
+CONFLICTS = frozenset({"loan_settled", "loan_charged_off", "loan_not_active"})
+POLICY = frozenset({"apr_above_cap", "rate_above_cap", "reage_limit_reached", "type_switched_off"})
+
+
+def refusal(problems: Sequence[Problem]) -> DomainError:
+    """The error for a refused proposal: the first problem's code and kind, every problem listed."""
+    first = problems[0]
+    listed = [{"code": p.code, "detail": p.detail, "rule": p.rule} for p in problems]
+    if first.code in CONFLICTS:
+        return Conflict(first.code, first.detail, problems=listed)
+    if first.code in POLICY:
+        rules = sorted({p.rule for p in problems if p.rule})
+        return PolicyViolation(first.code, first.detail, rules=rules, problems=listed)
+    return Invalid(first.code, first.detail, problems=listed)

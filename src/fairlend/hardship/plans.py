@@ -34,10 +34,11 @@ from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, Forbidden, Invalid, NotFound
 from fairlend.hardship import records
+from fairlend.hardship.checks import refusal
 from fairlend.hardship.events import PlanBroken, PlanEnded, PlanReaged, PlanStarted, RequestExpired
 from fairlend.hardship.model import Kind, PlanStatus, ProposalStatus, RequestStatus, Terms
 from fairlend.hardship.reage import Standing, progress, should_reage
-from fairlend.hardship.service import HardshipService, refusal
+from fairlend.hardship.service import HardshipService
 from fairlend.hardship.tables import hardship_plan, hardship_proposal
 from fairlend.hardship.views import PlanView
 from fairlend.ids import new_id

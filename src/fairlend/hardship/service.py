@@ -37,9 +37,9 @@ from sqlalchemy import Row, insert, update
 
 from fairlend.clock import Clock
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
-from fairlend.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, PolicyViolation
+from fairlend.errors import Conflict, Forbidden, Invalid, NotFound, PolicyViolation
 from fairlend.hardship import records
-from fairlend.hardship.checks import evaluate, kind_enabled, kind_rules_version
+from fairlend.hardship.checks import evaluate, kind_enabled, kind_rules_version, refusal
 from fairlend.hardship.deadlines import AnswerClock, Flag, missed_answers
 from fairlend.hardship.events import ProposalApproved, ProposalMade, RequestDeclined, RequestFiled
 from fairlend.hardship.evidence import HardshipEvidence
@@ -47,7 +47,6 @@ from fairlend.hardship.model import (
     DeclineReason,
     Kind,
     Outcome,
-    Problem,
     ProposalStatus,
     Reason,
     RequestStatus,
@@ -61,21 +60,6 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.lending.model import LoanState
 from fairlend.lending.position_model import LoanPosition
-
-CONFLICTS = frozenset({"loan_settled", "loan_charged_off", "loan_not_active"})
-POLICY = frozenset({"apr_above_cap", "rate_above_cap", "reage_limit_reached", "type_switched_off"})
-
-
-def refusal(problems: Sequence[Problem]) -> DomainError:
-    """The error for a refused proposal: the first problem's code and kind, every problem listed."""
-    first = problems[0]
-    listed = [{"code": p.code, "detail": p.detail, "rule": p.rule} for p in problems]
-    if first.code in CONFLICTS:
-        return Conflict(first.code, first.detail, problems=listed)
-    if first.code in POLICY:
-        rules = sorted({p.rule for p in problems if p.rule})
-        return PolicyViolation(first.code, first.detail, rules=rules, problems=listed)
-    return Invalid(first.code, first.detail, problems=listed)
 
 
 class HardshipService:
