@@ -10,6 +10,7 @@ skipping it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -33,6 +34,21 @@ from fairlend.identity.model import Principal, Role
 PG_SERVER = os.environ.get("FAIRLEND_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PG_REQUIRED = os.environ.get("CI", "").lower() in ("1", "true") or os.environ.get("FAIRLEND_REQUIRE_POSTGRES") == "1"
 BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(autouse=True)
+def _collector_back_after_a_freeze() -> Iterator[None]:
+    """Undo a `gc.freeze()` a test's in-process `fairlend eod` made (cli/eod.py, freeze_long_lived).
+
+    Frozen objects are never collected: an engine an earlier test leaked in a
+    reference cycle would keep its pooled PostgreSQL connection for the rest of
+    the worker's run, and `CREATE DATABASE ... TEMPLATE` of the worker's
+    database then fails with "being accessed by other users" (CI, stop 31).
+    """
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
 
 
 def _pg_database_name(config: pytest.Config) -> str:

@@ -10,8 +10,10 @@ end-of-day may change in a form two databases of the same book compare by;
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -217,11 +219,39 @@ def clone_database(database_url: str, suffix: str) -> str:
     admin = sa.create_engine(url.set(database="test"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
+            _alone_on(conn, str(url.database))
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
     finally:
         admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _alone_on(conn: sa.Connection, database: str, patience: float = 15.0) -> None:
+    """Wait for the sessions left on `database` to end: a template must have none.
+
+    An engine an earlier test leaked keeps an idle pooled connection until the
+    collector reaches it; a killed process's backend may still be finishing its
+    statement. Idle sessions left after `patience` seconds are ended (the
+    database is idle by contract, and the platform's engines ping before use);
+    a session still working then is a real fault and fails the test by name.
+    """
+    others = sa.text(
+        "SELECT pid, state, application_name, left(query, 120) AS query FROM pg_stat_activity"
+        " WHERE datname = :database AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + patience
+    while sessions := conn.execute(others, {"database": database}).all():
+        if time.monotonic() > deadline:
+            busy = [s for s in sessions if not str(s.state or "idle").startswith("idle")]
+            assert not busy, f"sessions still working on {database}: {busy}"
+            for session in sessions:
+                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": session.pid})
+            print(f"ended idle sessions left on {database}: {[tuple(s) for s in sessions]}")
+            deadline = time.monotonic() + patience
+            continue
+        gc.collect()  # a leaked engine in a reference cycle closes its pool when collected
+        time.sleep(0.2)
 
 
 def drop_clone(database_url: str) -> None:
