@@ -15,11 +15,11 @@ from fairlend.bureau.client import (
     BureauClient,
     ConsentAttestation,
     CreditReport,
-    HttpBureauClient,
     InquiryKind,
     InquiryPurpose,
     render_pdf,
 )
+from fairlend.bureau.http_client import HttpBureauClient
 from fairlend.errors import Forbidden, NotFound, Unauthorized
 from tests.bureau.conftest import ID_CN, Records, lines
 
