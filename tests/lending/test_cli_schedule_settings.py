@@ -119,3 +119,26 @@ def test_recalculation_is_an_option_that_leaves_the_schedule_and_is_shown_with_i
     )  # fmt: skip
     assert recalculated["interest_recalculation"] == "compounding" and plain["interest_recalculation"] == "none"
     assert recalculated["schedule"] == plain["schedule"]
+
+
+def _fineract_rs(*args: str) -> list[tuple[str, str, str, str]]:
+    """Fineract's RS loans (Loan.feature): 5,000 at 12 % over 18 months from 1 November 2022, whole units."""
+    common = ["--principal", "5000", "--rate", "0.12", "--term", "18", "--round-to", "1"]
+    result = runner.invoke(app, ["schedule", *common, *args, "--open-date", "2022-11-01", "--json"])
+    assert result.exit_code == 0, result.output
+    return [
+        (ln["due_date"], ln["principal"], ln["interest"], ln["total"]) for ln in json.loads(result.output)["schedule"]
+    ]
+
+
+def test_fineract_s_flat_loan_rs01_is_booked_from_the_command_line_to_the_cent() -> None:
+    lines = _fineract_rs("--interest-method", "flat")
+    assert lines[0] == ("2022-12-01", "278.00", "50.00", "328.00")
+    assert lines[-1] == ("2024-05-01", "274.00", "50.00", "324.00") and len(lines) == 18
+
+
+def test_fineract_s_deferred_interest_loan_rs07_is_booked_from_the_command_line_to_the_cent() -> None:
+    lines = _fineract_rs("--grace-principal", "6", "--grace-interest", "3")
+    assert lines[0] == ("2023-03-01", "0.00", "200.00", "200.00")  # Fineract's three 0.00 rows joined
+    assert lines[3] == ("2023-06-01", "394.00", "50.00", "444.00")
+    assert lines[-1] == ("2024-05-01", "442.66", "4.43", "447.09")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from fairlend.lending.model import DayCount, EmiMethod
+from fairlend.lending.model import DayCount, EmiMethod, InterestMethod, Method
 from fairlend.lending.schedule import annuity_of_rates, build_schedule
 from tests.lending.conftest import product
 
@@ -97,3 +97,81 @@ def test_frappe_lending_a_fixed_14000_a_period_takes_22_periods_as_in_its_test()
     schedule = build_schedule(p, 28_000_000, date(2020, 10, 1), installment=1_400_000)
     assert len(schedule.lines) == 22
     assert _units(schedule.total_interest) == 22_708 and _units(schedule.total_repayment) == 302_708
+
+
+# Fineract's Loan.feature, RS01–RS07 (C2490, C2492–C2497): 5,000 at 12 % a year over 18 months from
+# 1 November 2022, installments in whole units (its LP1 products' currency is in multiples of 1).
+RS_OPEN = date(2022, 11, 1)
+
+
+def _rs(**changes: object) -> list[tuple[int, int, int]]:
+    p = product(rate=Decimal("0.12"), term=18, installment_rounding=100, **changes)
+    return [(ln.principal, ln.interest, ln.total) for ln in build_schedule(p, 500_000, RS_OPEN).lines]
+
+
+def test_fineract_rs01_flat_interest_in_whole_units_agrees_to_the_cent() -> None:
+    # C2490: 50.00 of interest a month on the original 5,000; 278 principal, the last 274.
+    lines = _rs(interest_method=InterestMethod.FLAT)
+    assert lines == [(27_800, 5_000, 32_800)] * 17 + [(27_400, 5_000, 32_400)]
+
+
+def test_fineract_rs02_declining_balance_in_whole_units_agrees_to_the_cent() -> None:
+    # C2492: the EMI 304.91 rounded to 305; interest on the balance at 1 % a month.
+    lines = _rs()
+    assert [interest for _, interest, _ in lines] == _minor(
+        "50.00", "47.45", "44.87", "42.27", "39.65", "36.99", "34.31", "31.61", "28.87",
+        "26.11", "23.32", "20.50", "17.66", "14.79", "11.88", "8.95", "5.99", "3.00",
+    )  # fmt: skip
+    assert [total for _, _, total in lines] == [30_500] * 17 + [30_322]
+
+
+def test_fineract_rs03_daily_interest_on_actual_days_agrees_to_the_cent() -> None:
+    # C2493: the same EMI, each period's interest on its actual days over 365 (28 days in February).
+    lines = _rs(day_count=DayCount.ACT_365)
+    assert [interest for _, interest, _ in lines] == _minor(
+        "49.32", "48.35", "45.74", "38.92", "40.38", "36.47", "34.95", "31.16", "29.41",
+        "26.60", "22.99", "20.89", "17.41", "15.06", "12.10", "8.53", "6.10", "2.95",
+    )  # fmt: skip
+    assert lines[-1] == (29_938, 295, 30_233)
+
+
+def test_fineract_rs04_equal_principal_agrees_to_the_cent() -> None:
+    # C2494: 277.78 a month, the last 277.74, interest on the declining balance (475.00 in all).
+    p = product(rate=Decimal("0.12"), term=18, method=Method.EQUAL_PRINCIPAL)
+    schedule = build_schedule(p, 500_000, RS_OPEN)
+    assert [ln.principal for ln in schedule.lines] == [27_778] * 17 + [27_774]
+    assert [ln.total for ln in schedule.lines][:4] == _minor("327.78", "325.00", "322.22", "319.45")
+    assert schedule.total_interest == 47_500
+
+
+def test_fineract_rs05_three_periods_of_grace_on_principal_agree_to_the_cent() -> None:
+    # C2495: interest only for three months, then 361 a month over the 15 left; the last 354.87.
+    lines = _rs(grace_principal_periods=3)
+    assert lines[:3] == [(0, 5_000, 5_000)] * 3
+    assert [total for _, _, total in lines[3:]] == [36_100] * 14 + [35_487]
+    assert sum(interest for _, interest, _ in lines) == 55_887
+
+
+def test_fineract_rs06_six_periods_of_grace_on_principal_agree_to_the_cent() -> None:
+    # C2496 also sets Fineract's graceOnInterestPayment to 3, which leaves its expected schedule as
+    # without it (50.00 due in each of the first three months): fairlend's grace on principal alone.
+    lines = _rs(grace_principal_periods=6)
+    assert lines[:6] == [(0, 5_000, 5_000)] * 6
+    assert lines[6] == (39_400, 5_000, 44_400)
+    assert [total for _, _, total in lines[6:]] == [44_400] * 11 + [44_709]
+    assert sum(interest for _, interest, _ in lines) == 63_109
+
+
+def test_fineract_rs07_deferred_interest_agrees_to_the_cent_in_one_line_where_fineract_shows_three() -> None:
+    # C2497: Fineract's "interest free period" of 3 defers the interest (0.00 due for three months,
+    # 200.00 in the fourth): fairlend's grace on interest. A period asking for nothing joins the next,
+    # so fairlend's first line is Fineract's fourth (1 March 2023); every figure after it agrees.
+    p = product(
+        rate=Decimal("0.12"), term=18, installment_rounding=100, grace_principal_periods=6, grace_interest_periods=3
+    )
+    schedule = build_schedule(p, 500_000, RS_OPEN)
+    first = schedule.lines[0]
+    assert (first.start, first.due, first.principal, first.interest) == (RS_OPEN, date(2023, 3, 1), 0, 20_000)
+    assert len(schedule.lines) == 15
+    assert [(ln.principal, ln.interest) for ln in schedule.lines[3:5]] == [(39_400, 5_000), (39_794, 4_606)]
+    assert schedule.lines[-1].total == 44_709 and schedule.total_interest == 63_109
