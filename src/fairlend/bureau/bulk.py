@@ -42,13 +42,16 @@ def bulk_insert_tuples(
     """One prepared INSERT run with executemany over tuples in the table's column order; the rows inserted.
 
     With `conflict`, a row whose key exists updates it (an upsert), or with
-    `keep_existing` is skipped. SQLAlchemy's per-row parameter processing
+    `keep_existing` is skipped. Without, on PostgreSQL, the rows are copied
+    (`_copy`, COPY_NEW_ROWS). SQLAlchemy's per-row parameter processing
     cost more than SQLite's own work on the hot intake path, so the rows go
     to the driver as they are. Dates go to SQLite as ISO text and booleans
     as 0/1, which is what SQLAlchemy itself stores there.
     """
     columns = [c.name for c in table.columns]
     sqlite_backend = conn.dialect.name == "sqlite"
+    if not conflict and not sqlite_backend and COPY_NEW_ROWS:
+        return _copy(conn, table.name, columns, rows)
     marker = "?" if sqlite_backend else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
     if conflict:
@@ -67,6 +70,23 @@ def bulk_insert_tuples(
         return int(cursor.rowcount)
     finally:
         cursor.close()
+
+
+# PostgreSQL: rows that are all new go in by COPY (one stream, no statement a row). Off: executemany.
+COPY_NEW_ROWS = True
+
+
+def _copy(conn: Connection, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> int:
+    """psycopg 3's `COPY ... FROM STDIN`, in the connection's transaction: a duplicate key fails it whole."""
+    cursor = conn.connection.cursor()
+    try:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+    finally:
+        cursor.close()
+    return len(rows)
 
 
 def fetch_all(conn: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
