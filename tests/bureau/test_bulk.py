@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from fairlend.bootstrap import Container
-from fairlend.bureau.bulk import bulk_insert_tuples, storage_dates
+from fairlend.bureau import bulk
+from fairlend.bureau.bulk import bulk_insert_tuples, bulk_update, row_key, storage_dates
 from fairlend.bureau.tables import bureau_month
 
 # A copy of the month table (same columns and key, no foreign key): the rows intake writes most.
@@ -23,14 +24,26 @@ SCRATCH = sa.Table(
 )
 
 
+STATES = sa.Table(
+    "test_bulk_state",
+    sa.MetaData(),
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("balance", sa.Integer, nullable=False),
+    sa.Column("closed_on", sa.Date),
+    sa.Column("suppressed", sa.Boolean, nullable=False),
+)
+
+
 @pytest.fixture
 def engine(container: Container) -> Iterator[sa.Engine]:
     with container.engine.begin() as conn:
-        SCRATCH.drop(conn, checkfirst=True)
-        SCRATCH.create(conn)
+        for table in (SCRATCH, STATES):
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
     yield container.engine
     with container.engine.begin() as conn:
         SCRATCH.drop(conn)
+        STATES.drop(conn)
 
 
 def _row(conn: sa.Connection, account: str, cured: date | None, suppressed: bool) -> tuple[object, ...]:
@@ -61,3 +74,35 @@ def test_a_new_row_whose_key_is_held_fails_the_whole_write(engine: sa.Engine) ->
         bulk_insert_tuples(conn, SCRATCH, [_row(conn, "a2", None, False), _row(conn, "a1", None, True)])
     with engine.connect() as conn:
         assert conn.execute(sa.select(SCRATCH.c.account_id, SCRATCH.c.suppressed)).all() == [("a1", False)]
+
+
+@pytest.mark.parametrize("set_based_from", [1, 10**9], ids=["set-based", "executemany"])
+def test_an_update_changes_the_rows_it_names_and_no_other_in_every_chunk(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, set_based_from: int
+) -> None:
+    monkeypatch.setattr(bulk, "SET_BASED_FROM", set_based_from)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(STATES), [{"id": f"s{i}", "balance": i, "closed_on": None, "suppressed": False} for i in range(4)]
+        )
+    with engine.begin() as conn:
+        by = row_key(conn)
+        keys = {r[0]: r[1] for r in conn.execute(sa.text(f"SELECT id, {by[0]} FROM {STATES.name}"))}
+        dates = storage_dates(conn)
+        # Two updates in one transaction, as a file's chunks are: the staging of the first must not trouble the second.
+        bulk_update(
+            conn,
+            STATES,
+            by[1],
+            ("balance", "closed_on", "suppressed"),
+            [(10, dates[date(2026, 2, 1)], True, keys["s1"])],
+        )
+        bulk_update(conn, STATES, by[1], ("balance", "closed_on", "suppressed"), [(30, None, False, keys["s3"])])
+    with engine.connect() as conn:
+        stored = [tuple(r) for r in conn.execute(sa.select(STATES).order_by(STATES.c.id))]
+    assert stored == [
+        ("s0", 0, None, False),
+        ("s1", 10, date(2026, 2, 1), True),
+        ("s2", 2, None, False),
+        ("s3", 30, None, False),
+    ]
