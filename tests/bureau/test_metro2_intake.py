@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from fairlend.bureau.service import BureauService
-from fairlend.bureau.tables import bureau_account
+from fairlend.bureau.tables import bureau_account, bureau_record
 from fairlend.jurisdiction.loader import load_profile
 from fairlend.lending_reporting.metro2 import Consumer, base_segment, day_accounts, fold
 from fairlend.metro2.file import write
@@ -75,6 +75,52 @@ def test_the_same_metro2_file_twice_changes_nothing(us_bureau: BureauService) ->
     again = us_bureau.submit(inst.institution_id, content)
     assert again.replayed and again.applied == first.applied == 2  # the opening and the status
     assert _accounts(us_bureau) == 1
+
+
+def _resent(day: date) -> bytes:
+    """The day's segments in another file (another date created: another sha256, so not a replay)."""
+    return metro2_file(LIFE, day).replace(b"12012025", b"12022025", 1)
+
+
+def _logged_cycles(bureau: BureauService) -> int:
+    with bureau._uow(read_only=True) as uow:
+        ids = uow.conn.execute(sa.select(bureau_record.c.record_id)).scalars()
+        return sum(":m2:" in i and ":comment:" not in i for i in ids)
+
+
+def test_a_segment_sent_again_in_another_file_is_a_duplicate_without_a_record_id_log_row(
+    us_bureau: BureauService,
+) -> None:
+    inst = us_bureau.register_institution("Bank A")
+    for day in (date(2025, 6, 5), date(2025, 7, 31), date(2025, 8, 4)):
+        assert not us_bureau.submit(inst.institution_id, metro2_file(LIFE, day)).rejected
+    before = _view(us_bureau.report(SSN).accounts[0])
+    again = us_bureau.submit(inst.institution_id, _resent(date(2025, 8, 4)))
+    assert not again.replayed and (again.applied, again.duplicates, again.rejected) == (0, 1, ())
+    assert _view(us_bureau.report(SSN).accounts[0]) == before
+    assert _logged_cycles(us_bureau) == 0  # the account row, not a log row, says the cycle was applied
+
+
+def test_a_segment_older_than_the_accounts_date_of_information_is_stale_and_changes_nothing(
+    us_bureau: BureauService,
+) -> None:
+    inst = us_bureau.register_institution("Bank A")
+    for day in (date(2025, 6, 5), date(2025, 8, 31)):
+        assert not us_bureau.submit(inst.institution_id, metro2_file(LIFE, day)).rejected
+    before = _view(us_bureau.report(SSN).accounts[0])
+    # July's month-end segment (26 days late) arrives after August's (current): never applied over it.
+    late = us_bureau.submit(inst.institution_id, metro2_file(LIFE, date(2025, 7, 31)))
+    assert (late.applied, late.duplicates, late.rejected) == (0, 1, ())
+    assert _view(us_bureau.report(SSN).accounts[0]) == before
+
+
+def test_a_segment_dated_the_day_its_account_opened_is_applied_once(us_bureau: BureauService) -> None:
+    inst = us_bureau.register_institution("Bank A")
+    first = us_bureau.submit(inst.institution_id, metro2_file(LIFE, date(2025, 6, 5)))
+    assert (first.applied, first.duplicates) == (2, 0)  # the opening, then the day's status
+    again = us_bureau.submit(inst.institution_id, _resent(date(2025, 6, 5)))
+    # The opening of a held account is no record (it is restated every cycle); the status is known by as_of.
+    assert (again.applied, again.duplicates, again.rejected) == (0, 1, ())
 
 
 GOOD_DAY = date(2025, 8, 4)

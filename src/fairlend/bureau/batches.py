@@ -34,7 +34,9 @@ from fairlend.bureau.records import Record, RecordType
 from fairlend.bureau.tables import bureau_account, bureau_file, bureau_month, bureau_record
 
 
-def claim(conn: Connection, institution_id: str, submission_id: str, records: list[Record]) -> tuple[list[Record], int]:
+def claim(
+    conn: Connection, institution_id: str, submission_id: str, records: list[Record], unlogged: RecordType | None = None
+) -> tuple[list[Record], int]:
     """Log the file's record ids as its own and keep the records whose ids were new; and the duplicates.
 
     One INSERT ... ON CONFLICT DO NOTHING both looks each id up and logs
@@ -42,6 +44,9 @@ def claim(conn: Connection, institution_id: str, submission_id: str, records: li
     twice. Only when fewer rows went in than were sent (a re-sent record)
     does a query find which ids were held before. A record the rules then
     refuse gives its id back (`_release`), so it can be sent again.
+    Records of type `unlogged` are kept without a log row (only repeats
+    within the file are dropped): the caller decides whether they were
+    applied before (a Metro 2 cycle status: `HeldAccount.reported_on`).
     """
     seen: set[str] = set()
     fresh: list[Record] = []
@@ -50,20 +55,21 @@ def claim(conn: Connection, institution_id: str, submission_id: str, records: li
             seen.add(record.record_id)
             fresh.append(record)
     duplicates = len(records) - len(fresh)
-    if not fresh:
+    to_log = fresh if unlogged is None else [r for r in fresh if r.type is not unlogged]
+    if not to_log:
         return fresh, duplicates
     logged = bulk_insert_tuples(
         conn,
         bureau_record,
-        [(institution_id, r.record_id, submission_id, r.line) for r in fresh],
+        [(institution_id, r.record_id, submission_id, r.line) for r in to_log],
         conflict=("institution_id", "record_id"),
         keep_existing=True,
     )
-    if logged == len(fresh):
+    if logged == len(to_log):
         return fresh, duplicates
     held: set[str] = set()
     marker = "?" if conn.dialect.name == "sqlite" else "%s"
-    for chunk in chunks([r.record_id for r in fresh]):
+    for chunk in chunks([r.record_id for r in to_log]):
         # Plain SQL: rendering thousands of bound parameters per chunk cost more than the lookup.
         sql = (
             f"SELECT record_id FROM {bureau_record.name} WHERE institution_id = {marker} "

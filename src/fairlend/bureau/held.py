@@ -234,6 +234,17 @@ class HeldAccount:
             "modified_on": self.modified_on,
         }
 
+    def reported_on(self, day: date) -> bool:
+        """Whether a cycle status dated `day` is already applied: the account is reported as of a later day,
+        or as of that day with that month's code set (an account just opened on `day` has none yet).
+
+        A status record moves `as_of` to its day and codes its month; a later one never moves it back.
+        """
+        as_of = self.as_of
+        if day != as_of:
+            return day < as_of
+        return len(self.codes) > day.year * 12 + day.month - 1 - self.open_index
+
     def set_code(self, month: int, code: str, unknown: str) -> None:
         """Put a month's code into the account's code string (one character per month since opening)."""
         position = (month // 100) * 12 + month % 100 - 1 - self.open_index

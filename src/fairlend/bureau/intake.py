@@ -9,6 +9,9 @@ Lines file carries and goes through the same reads, rules and writes.
 
 Applying the same file twice changes nothing: the file's sha256 finds the
 first acknowledgement, and a record id seen before is counted as a duplicate.
+A Metro 2 base segment's cycle status is known by its account and date of
+account information instead: one dated on or before the account's `as_of`
+(with its month coded) is counted as a duplicate without a record-id log row.
 The file itself is kept sealed under the bureau's key (sealed.py).
 """
 
@@ -153,8 +156,11 @@ class Intake:
             new = [o.record() for o in openings if o.ref not in accounts]
             batch.files.update(load_files(conn, new, self._key))
             records = new + records
-        # Record ids applied before (or twice in this file) are duplicates, not errors.
-        fresh, duplicates = claim(conn, institution_id, submission_id, records)
+        # Record ids applied before (or twice in this file) are duplicates, not errors. A Metro 2 cycle status
+        # is not logged: its account and date of account information identify it, and the account row read
+        # above says whether it was applied (`reported_on`): one write a segment fewer.
+        cycle = None if openings is None else RecordType.STATUS
+        fresh, duplicates = claim(conn, institution_id, submission_id, records, cycle)
         if openings is None:
             load(conn, batch, fresh, self._key)
         applied = 0
@@ -162,11 +168,18 @@ class Intake:
         apply_one = self._applier.apply_one
         rejected, warnings = outcome.rejected, outcome.warnings
         opened = RecordType.ACCOUNT_OPENED
+        accounts = batch.accounts
         for record in fresh:
+            if record.type is cycle:
+                account = accounts.get(record.account_ref)
+                if account is not None and account.reported_on(record.day):
+                    duplicates += 1  # this cycle, or a later one, was applied before: stale, skipped
+                    continue
             try:
                 warning = apply_one(record, batch, now, today)
             except RecordError as exc:
-                refused.append(record.record_id)
+                if record.type is not cycle:
+                    refused.append(record.record_id)  # logged by `claim`: given back
                 if exc.code == "account_exists" and openings is not None and record.type is opened:
                     continue  # a Metro 2 segment restates its account's opening every cycle: not an error
                 rejected.append(LineOutcome(record.line, record.record_id, exc.code, exc.reason))
