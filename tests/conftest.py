@@ -14,7 +14,7 @@ import gc
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -154,6 +154,10 @@ class FakeAuthenticator:
 
     def authenticate(self, token: str) -> Principal | None:
         return self._tokens.get(token)
+
+    def pending(self, token: str) -> Callable[[object], Principal | None] | None:
+        principal = self._tokens.get(token)
+        return None if principal is None else (lambda _conn: self._tokens.get(token))
 
 
 @pytest.fixture

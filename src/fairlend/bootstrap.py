@@ -13,7 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from fairlend.analytics.service import AnalyticsService
@@ -62,6 +62,8 @@ from fairlend.lending_reporting.service import BureauReportingStep, ReportingFil
 
 class Authenticator(Protocol):
     def authenticate(self, token: str) -> Principal | None: ...
+
+    def pending(self, token: str) -> Callable[[Connection], Principal | None] | None: ...
 
 
 FAIRLEND_INSTITUTION_ID = "inst_fairlend"

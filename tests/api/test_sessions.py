@@ -7,8 +7,9 @@ import pyotp
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from fairlend.bootstrap import Container
+from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
+from fairlend.config import Settings
 from fairlend.identity.model import Role
 from fairlend.money import Money
 from tests.api.identity_helpers import api_sign_up, bearer, dev_code, token_for
@@ -195,3 +196,42 @@ def test_the_busiest_loan_routes_refuse_a_logged_out_token_and_read_revocations_
     finally:
         sa.event.remove(container.engine, "before_cursor_execute", count)
     assert len(container.lending.repayments_of(loan_id)) == 1  # the refused repayment posted nothing
+
+
+def test_a_loan_read_refuses_a_token_at_once_when_another_process_revokes_it(
+    api: TestClient, container: Container, settings: Settings, clock: FixedClock
+) -> None:
+    """`GET /loans/{id}` reads the revocation in the loan's own read transaction (api.auth.BearerOnRead):
+    a log-out or a revoke-all committed by another process, with its own engine and token memo, refuses
+    the token on the very next request, and a token issued after a revoke-all still works."""
+    borrower = api_sign_up(api)["subject_id"]
+    container.lending.products.define(BASE)
+    loan_id = container.lending.book_loan(borrower, "cash-12", Money.of("1000", "CNY"))
+    logged_out, revoked = token_for(container, Role.BORROWER, borrower), token_for(container, Role.BORROWER, borrower)
+    path = f"/api/v1/loans/{loan_id}"
+    assert api.get(path, headers=logged_out).status_code == 200  # both tokens now in this process's memo
+    assert api.get(path, headers=revoked).status_code == 200
+    other = bootstrap(settings, clock=clock)  # another process: its own engine, pool and token service
+    try:
+        assert other.identity.sessions.log_out(logged_out["Authorization"].removeprefix("Bearer "))
+        assert _refused(api.get(path, headers=logged_out))
+        assert api.get(path, headers=revoked).status_code == 200
+        clock.advance(timedelta(seconds=1))
+        other.identity.sessions.revoke_all(borrower)
+        assert _refused(api.get(path, headers=revoked))
+        clock.advance(timedelta(seconds=1))
+        assert api.get(path, headers=token_for(container, Role.BORROWER, borrower)).status_code == 200
+    finally:
+        other.close()
+
+
+def test_a_loan_read_refuses_a_forged_or_missing_token_before_reading_the_loan(
+    api: TestClient, container: Container
+) -> None:
+    container.lending.products.define(BASE)
+    loan_id = container.lending.book_loan("brw_a", "cash-12", Money.of("1000", "CNY"))
+    good = token_for(container, Role.BORROWER, "brw_a")["Authorization"]
+    assert _refused(api.get(f"/api/v1/loans/{loan_id}", headers={"Authorization": good[:-2] + "xx"}))
+    assert api.get(f"/api/v1/loans/{loan_id}").json()["code"] == "not_authenticated"
+    someone_else = token_for(container, Role.BORROWER, "brw_b")
+    assert api.get(f"/api/v1/loans/{loan_id}", headers=someone_else).json()["code"] == "not_yours"

@@ -9,7 +9,7 @@ bootstrap wires (identity's token service).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 
@@ -22,6 +22,12 @@ from fairlend.identity.model import Principal, Role
 class Authenticator(Protocol):
     def authenticate(self, token: str) -> Principal | None:
         """The principal a bearer token stands for, or None if it is not valid."""
+        ...
+
+    # The check's argument is the caller's open database connection (the API itself imports no SQL).
+    def pending(self, token: str) -> Callable[[Any], Principal | None] | None:
+        """`authenticate` without its read: None for a forged or expired token, else the check that
+        reads the revocations on the caller's connection (the principal, or None once revoked)."""
         ...
 
 
@@ -71,6 +77,49 @@ async def current_principal(request: Request) -> Principal:
 
 
 Authenticated = Annotated[Principal, Depends(current_principal)]
+
+
+class BearerCheck:
+    """A bearer token whose signature and expiry hold, its revocation still to be read.
+
+    For the busiest reads: the route passes `confirm` to its service call, which runs it as the
+    first statement of the read's own transaction, so a request is one read transaction, not
+    authentication's and the route's (docs/performance.md, "Sixth pass"). The revocation is
+    read from the database on every request as `Authenticated` reads it: a token revoked by any
+    process is refused on its next request. Until `confirm` has run, `principal` raises: a route
+    that forgot to pass it fails loudly (500), it never acts for an unconfirmed token.
+    """
+
+    __slots__ = ("_check", "_principal")
+
+    def __init__(self, check: Callable[[Any], Principal | None]) -> None:
+        self._check = check
+        self._principal: Principal | None = None
+
+    def confirm(self, conn: Any) -> None:
+        principal = self._check(conn)
+        if principal is None:
+            raise Unauthorized("invalid_token", "the bearer token is not valid, has expired or was revoked")
+        self._principal = principal
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            raise RuntimeError("the bearer token's revocation was never read: pass `confirm` to the route's read")
+        return self._principal
+
+
+async def bearer_check(request: Request) -> BearerCheck:  # no I/O: the signature and expiry only
+    token = _bearer(request)
+    authenticator: Authenticator | None = getattr(get_container(request), "authenticator", None)
+    check = authenticator.pending(token) if authenticator and token else None
+    if check is None:
+        raise Unauthorized("invalid_token", "the bearer token is not valid, has expired or was revoked")
+    return BearerCheck(check)
+
+
+# Authentication whose revocation read runs in the route's own read transaction (`BearerCheck`).
+BearerOnRead = Annotated[BearerCheck, Depends(bearer_check)]
 
 
 async def presented_token(request: Request, _principal: Authenticated) -> str:

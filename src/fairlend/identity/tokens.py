@@ -19,7 +19,7 @@ is refused: a revocation never lets an earlier session through.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -150,6 +150,24 @@ class TokenService:
             )
         except (KeyError, ValueError, TypeError, OverflowError, OSError):
             return None
+
+    def pending(self, token: str) -> Callable[[Connection], Principal | None] | None:
+        """`authenticate` in two halves: the signature and the expiry now (no I/O; None if either fails),
+        and the returned check, which probes the revocations on a connection the caller has open.
+
+        The API's busiest reads run the check as the first statement of their own read transaction
+        (`api.auth.BearerOnRead`): one transaction a request instead of authentication's own
+        beside the route's. The probe is the same as `authenticate`'s and reads the database, so
+        a revocation committed by any process refuses the token on its next request.
+        """
+        claims = self.read(token)
+        if claims is None:
+            return None
+
+        def principal_in(conn: Connection) -> Principal | None:
+            return None if is_revoked(conn, claims) else claims.principal
+
+        return principal_in
 
     def authenticate(self, token: str) -> Principal | None:
         claims = self.read(token)

@@ -75,7 +75,12 @@ def moving_fields(
 def loan_fields(d: LoanDetail) -> dict[str, Any]:
     """`LoanPublic.of(d)`'s fields as JSON values, in its order."""
     f = d.facts
-    m = money_fields
+    digits = exponent(f.currency)
+
+    def m(money: Money) -> dict[str, Any]:  # `money_fields`, the currency's exponent looked up once a loan
+        cur = money.currency
+        return _money(money.minor, cur, digits if cur == f.currency else exponent(cur))
+
     return {
         "id": f.loan_id,
         "borrower_id": f.borrower_id,
@@ -137,7 +142,8 @@ def loan_json(detail: LoanDetail) -> bytes:
 # stores it: end-of-day's writes to the loan's row (`moving_fields`) and each payment's status, which the
 # business date moves (an installment due yesterday is overdue today). orjson escapes control
 # characters, so a NUL byte never occurs in its output and can separate the pieces.
-_HOLE = b"\x00"
+HOLE = b"\x00"
+_HOLE = HOLE
 # The most pressing status of a due date's unpaid installments names the payment (queries._installment_view).
 _URGENCY = ("overdue", "due", "scheduled", "billed")
 _STATUS = {s: orjson.dumps(s) for s in (*_URGENCY, "paid")}

@@ -24,7 +24,7 @@ from fairlend.lending.recovery import recovered_of
 from fairlend.lending.schedule import from_day
 from fairlend.lending.tables import loan, loan_installment, loan_repayment
 from fairlend.lending.views import DelinquentLoan, DueReminder, InstallmentView, LoanDetail, LoanFacts, RepaymentView
-from fairlend.money import Money
+from fairlend.money import Money, exponent
 
 _BY_ID = select(loan).where(loan.c.id == bindparam("loan_id"))
 _INSTALLMENTS = (
@@ -303,9 +303,19 @@ class LendingQueries:
 
 
 def money_in(currency: str) -> Callable[[int], Money]:
-    """A maker of `currency` amounts from stored minor units (a database sum may come back as Decimal)."""
+    """A maker of `currency` amounts from stored minor units (a database sum may come back as Decimal).
+
+    The currency is checked once, here (`unknown_currency`), and `int` makes every amount an integer,
+    so each `Money` is built without `Money.__post_init__` checking both again: a loan's answer
+    builds 73 of them, and the checks were a fifth of rendering it (docs/performance.md, "Sixth pass").
+    """
+    exponent(currency)
+    new, assign = object.__new__, object.__setattr__
 
     def make(minor: int) -> Money:
-        return Money(int(minor), currency)
+        money = new(Money)
+        assign(money, "minor", int(minor))
+        assign(money, "currency", currency)
+        return money
 
     return make

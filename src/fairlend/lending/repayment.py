@@ -18,6 +18,7 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Invalid, NotFound
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey
+from fairlend.lending.answer_patch import answer_patch_of
 from fairlend.lending.closing import payoff_of
 from fairlend.lending.importing import Backdated
 from fairlend.lending.model import RECOVERABLE_STATES, LoanState
@@ -139,6 +140,7 @@ class LoanRepayments(LendingQueries):
             dict(r._mapping)
             for r in conn.execute(OPEN_INSTALLMENTS, {"borrower_id": ln.borrower_id, "loan_id": loan_id})
         ]
+        before = {i["seq"]: i["principal_paid"] + i["interest_paid"] + i["fee_paid"] for i in installments}
         loan = OpenLoan.of(dict(ln._mapping), product, installments)
         plan = plan_repayment(
             loan,
@@ -149,7 +151,8 @@ class LoanRepayments(LendingQueries):
             reference=reference,
             received_into=received_into,
         )
-        write_loans(uow, [loan])
+        patch = answer_patch_of(ln, loan, installments, before)
+        write_loans(uow, [loan], None if patch is None else {loan_id: patch})
         write_plans(uow, [plan])
         # The journal entry goes last: its control-account rows are the hottest locks, held until commit.
         self._ledger.post(uow, plan.entry)

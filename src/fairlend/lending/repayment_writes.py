@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from fairlend.db.uow import UnitOfWork
+from fairlend.lending.answer_patch import RepaidAnswer
 from fairlend.lending.publishing import publish_many
 from fairlend.lending.repayment_plan import OpenLoan, RepaymentPlan
-from fairlend.lending.stored_answers import touch_all
+from fairlend.lending.stored_answers import touch
 from fairlend.lending.subledger import (
     BILL_WITH_INTEREST,
     DROP_UNBILLED,
@@ -20,8 +21,11 @@ from fairlend.lending.subledger import (
 )
 
 
-def write_loans(uow: UnitOfWork, loans: Iterable[OpenLoan]) -> None:
-    """Write each changed loan's state once: its installments paid on, its rebuilt schedule, its row."""
+def write_loans(uow: UnitOfWork, loans: Iterable[OpenLoan], patches: dict[str, RepaidAnswer] | None = None) -> None:
+    """Write each changed loan's state once: its installments paid on, its rebuilt schedule, its row.
+
+    `patches` (by loan id): how a loan's stored answer changes, where the caller knows it (answer_patch.py).
+    """
     changed = [loan for loan in loans if loan.changed]
     if not changed:
         return
@@ -68,7 +72,8 @@ def write_loans(uow: UnitOfWork, loans: Iterable[OpenLoan]) -> None:
             for loan in changed
         ],
     )
-    touch_all(uow, ((loan.row["borrower_id"], loan.loan_id) for loan in changed))
+    for loan in changed:
+        touch(uow, loan.row["borrower_id"], loan.loan_id, (patches or {}).get(loan.loan_id))
     for loan in changed:
         loan.paid = {}
         loan.billed_early = []

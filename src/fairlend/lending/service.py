@@ -8,12 +8,12 @@ handful of round trips and no statement compilation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Select, insert, select
+from sqlalchemy import Connection, Row, Select, insert, select
 
 from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
@@ -326,9 +326,15 @@ class LendingService(LoanTranches):
 
     # -- the read model (stored_answers.py) ------------------------------------------
 
-    def loan_answer(self, loan_id: str) -> LoanAnswer:
-        """The loan's public answer: as its last change stored it, filled in for today, else rendered now."""
+    def loan_answer(self, loan_id: str, first: Callable[[Connection], None] | None = None) -> LoanAnswer:
+        """The loan's public answer: as its last change stored it, filled in for today, else rendered now.
+
+        `first(conn)` runs first in the read's transaction (the API checks its caller's token there:
+        one read transaction a request); what it raises ends the read before the loan is read.
+        """
         with self._uow(read_only=True) as uow:
+            if first is not None:
+                first(uow.conn)
             stored = stored_answer(uow, loan_id)
             if stored is not None:
                 return stored

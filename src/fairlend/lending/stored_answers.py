@@ -35,11 +35,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Row, and_, bindparam, select, tuple_
+from sqlalchemy import Connection, Executable, Row, and_, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.lending.answer_json import Part, fill, moving_fields, template
+from fairlend.lending.answer_patch import RepaidAnswer, repaid
 from fairlend.lending.queries import by_due_date, detail_of
 from fairlend.lending.schedule import from_day
 from fairlend.lending.tables import loan, loan_answer, loan_installment
@@ -83,17 +84,50 @@ _INSTALLMENTS = (
 )
 
 
-def touch(uow: UnitOfWork, borrower_id: str, loan_id: str) -> None:
-    """The loan changed in this transaction: store its answer as the transaction leaves it."""
-    touched: set[tuple[str, str]] | None = uow.staged.get(TOUCHED)
+def touch(uow: UnitOfWork, borrower_id: str, loan_id: str, patch: RepaidAnswer | None = None) -> None:
+    """The loan changed in this transaction: store its answer as the transaction leaves it.
+
+    With `patch` (a single repayment, answer_patch.py) the stored answer is rewritten from it instead of
+    rendered again, if it is the loan's only change in the transaction and the stored bytes agree.
+    """
+    touched: dict[tuple[str, str], RepaidAnswer | None] | None = uow.staged.get(TOUCHED)
     if touched is None:
-        touched = uow.staged[TOUCHED] = set()
+        touched = uow.staged[TOUCHED] = {}
 
         def write() -> None:
-            write_answers(uow, uow.staged.pop(TOUCHED, set()))
+            changes: dict[tuple[str, str], RepaidAnswer | None] = uow.staged.pop(TOUCHED, {})
+            patched = {key: p for key, p in changes.items() if p is not None}
+            done = _write_patched(uow, patched) if patched else set()
+            write_answers(uow, [key for key in changes if key not in done])
 
         uow.before_commit(write)
-    touched.add((borrower_id, loan_id))
+    key = (borrower_id, loan_id)
+    touched[key] = patch if key not in touched else None  # touched twice: rendered in full
+
+
+def _write_patched(uow: UnitOfWork, patched: dict[tuple[str, str], RepaidAnswer]) -> set[tuple[str, str]]:
+    """The patched answers that could be written (the rest are rendered in full)."""
+    done: set[tuple[str, str]] = set()
+    day = uow.clock.business_date().toordinal()
+    for (borrower_id, loan_id), patch in patched.items():
+        found = uow.conn.execute(_BODY, {"borrower_id": borrower_id, "loan_id": loan_id}).first()
+        body = None if found is None else repaid(bytes(found.body), patch)
+        if body is not None:
+            uow.conn.execute(
+                _REWRITE, {"b_borrower_id": borrower_id, "b_loan_id": loan_id, "as_of_day": day, "body": body}
+            )
+            done.add((borrower_id, loan_id))
+    return done
+
+
+_BODY = select(loan_answer.c.body).where(
+    loan_answer.c.borrower_id == bindparam("borrower_id"), loan_answer.c.loan_id == bindparam("loan_id")
+)
+_REWRITE = (
+    update(loan_answer)
+    .where(loan_answer.c.borrower_id == bindparam("b_borrower_id"), loan_answer.c.loan_id == bindparam("b_loan_id"))
+    .values(version=loan_answer.c.version + 1, as_of_day=bindparam("as_of_day"), body=bindparam("body"))
+)
 
 
 def touch_all(uow: UnitOfWork, keys: Iterable[tuple[str, str]]) -> None:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
 from fairlend.api.amounts import Amount
-from fairlend.api.auth import LOAN_OFFICERS, Authenticated, ensure_can_read_owned, require_roles
+from fairlend.api.auth import LOAN_OFFICERS, Authenticated, BearerOnRead, ensure_can_read_owned, require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey, require_key
 from fairlend.api.idempotency import AnswerWithEffect
 from fairlend.api.reads import Reads
@@ -263,10 +263,12 @@ def book_loan(
 
 
 @router.get("/loans/{loan_id}", response_model=LoanPublic)
-async def get_loan(loan_id: str, container: ContainerDep, principal: Authenticated, read: Reads) -> Response:
-    """The loan's answer as its last change stored it (lending/stored_answers.py): the borrower's own or an operator's."""
-    answer = await read(container.lending.loan_answer, loan_id)
-    ensure_can_read_owned(principal, answer.borrower_id)
+async def get_loan(loan_id: str, container: ContainerDep, bearer: BearerOnRead, read: Reads) -> Response:
+    """The loan's answer as its last change stored it (lending/stored_answers.py): the borrower's own or an operator's.
+
+    The token's revocation is read in the loan's own read transaction (`BearerOnRead`)."""
+    answer = await read(container.lending.loan_answer, loan_id, bearer.confirm)
+    ensure_can_read_owned(bearer.principal, answer.borrower_id)
     return Response(answer.body, media_type=JSON)
 
 
