@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, insert, select
+from sqlalchemy import Connection, Row, Select, select
 
 from fairlend.batch.model import Partition
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
@@ -22,8 +22,9 @@ from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.ledger.model import AccountKey, AccountType, Posting, credit, debit, entry
 from fairlend.ledger.service import Ledger
-from fairlend.lending import published, recalculation
+from fairlend.lending import published
 from fairlend.lending.answer_json import loan_json
+from fairlend.lending.booking_rows import insert_loan
 from fairlend.lending.closing import close_loan
 from fairlend.lending.events import LoanChargedOff, LoanDisbursed, LoanWrittenOff
 from fairlend.lending.files import RepaymentFiles
@@ -33,12 +34,9 @@ from fairlend.lending.model import FeeTreatment, LoanState
 from fairlend.lending.products import ProductCache, Products, Quote, load_product
 from fairlend.lending.queries import detail_of
 from fairlend.lending.recovery import recovered_of
-from fairlend.lending.schedule import daily_rate_e10, day
 from fairlend.lending.stored_answers import loan_keys_after, stored_answer, touch, write_answers
 from fairlend.lending.subledger import (
-    INSERT_INSTALLMENT,
     UPDATE_LOAN,
-    installment_row,
 )
 from fairlend.lending.tables import loan
 from fairlend.lending.tranches import LoanTranches, approved_tranches
@@ -199,7 +197,7 @@ class LendingService(LoanTranches):
         nominal = rate if rate is not None else product.rate
         graded = checked_grade(grade) if grade is not None else grade_by_price(nominal, self.grades)
         # Booked as of its open date: an imported loan is then caught up to today, below.
-        self._insert_loan(uow, loan_id, borrower_id, quote, nominal, opened, graded, approved)
+        insert_loan(uow, self._profile, loan_id, borrower_id, quote, nominal, opened, graded, approved)
         schedule = quote.schedule
         source = funded_from or AccountKey(AccountType.PLATFORM_CASH, product.currency)
         postings = [debit(AccountKey(AccountType.LOAN_PRINCIPAL, product.currency), schedule.money(schedule.principal))]
@@ -246,73 +244,6 @@ class LendingService(LoanTranches):
             if result.state is LoanState.SETTLED:
                 settled_on = repayment.on
         catch_up(uow, self._ledger, self._profile, loan_id, today)
-
-    def _insert_loan(
-        self,
-        uow: UnitOfWork,
-        loan_id: str,
-        borrower_id: str,
-        quote: Quote,
-        rate: Decimal,
-        opened: date,
-        grade: str,
-        approved: Money | None = None,
-    ) -> None:
-        """The loan and its installments as on its open date: nothing billed, accrued or late yet."""
-        product, schedule = quote.product, quote.schedule
-        rows = [installment_row(borrower_id, loan_id, line, product.grace_days, False) for line in schedule.lines]
-        current = rows[0]
-        uow.conn.execute(
-            insert(loan).values(
-                borrower_id=borrower_id,
-                id=loan_id,
-                product_code=product.code,
-                product_version=product.version,
-                currency=product.currency,
-                state=LoanState.ACTIVE.value,
-                method=product.method.value,
-                frequency=product.frequency.value,
-                rate=rate,
-                grade=grade,
-                apr=schedule.apr,
-                term=len(schedule.lines),
-                open_date=schedule.lines[0].start,
-                first_due_date=schedule.lines[0].due,
-                maturity_date=schedule.maturity,
-                principal=schedule.principal,
-                installment_amount=schedule.installment,
-                fee_amount=schedule.fee,
-                grace_days=product.grace_days,
-                penalty_daily_e10=daily_rate_e10(product.penalty_rate, product.day_count),
-                late_fee=product.late_fee,
-                principal_outstanding=schedule.principal,
-                principal_due=0,
-                interest_due=0,
-                accrued_interest=0,
-                penalty_due=0,
-                fees_due=0,
-                cur_seq=current["seq"],
-                accrual_start_day=current["start_day"],
-                next_due_day=current["due_day"],
-                accrual_interest=current["interest"],
-                oldest_due_day=None,
-                overdue_principal=0,
-                overdue_amount=0,
-                dpd=0,
-                bucket=self._profile.bucket_for(0).name,
-                first_delinquency_day=None,
-                penalty_day=day(opened) - 1,
-                recalc_day=day(opened) - 1,
-                **recalculation.loan_columns(product, rate),
-                settled_on=None,
-                closed_amount=0,
-                approved_amount=approved.minor if approved is not None else 0,
-                tranches=1,
-                created_at=uow.clock.now(),
-            )
-        )
-        uow.conn.execute(INSERT_INSTALLMENT, rows)
-        touch(uow, borrower_id, loan_id)
 
     # -- payoff, charge-off, write-off -------------------------------------------
 
