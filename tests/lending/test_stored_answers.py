@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.errors import DomainError
+from fairlend.lending import stored_answers
 from fairlend.lending.answer_json import loan_json
 from fairlend.lending.model import LoanState, Product
 from fairlend.lending.stored_answers import stored_answer
@@ -281,3 +282,49 @@ def test_the_rebuild_stores_every_loans_answer_and_counts_its_rewrites(
     with container.uow(read_only=True) as uow:
         versions = uow.conn.execute(select(func.min(loan_answer.c.version), func.max(loan_answer.c.version))).one()
     assert tuple(versions) == (2, 2)
+
+
+def test_answers_are_written_a_chunk_at_a_time_with_none_lost_or_repeated_at_the_chunk_edges(
+    container: Container, clock: FixedClock, cash12: Product, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file touching 100,000 loans bound 200,000 parameters in one read, past PostgreSQL's 65,535.
+    monkeypatch.setattr(stored_answers, "ANSWER_CHUNK", 3)
+    made = [container.lending.book_loan(f"brw_{k}", "cash-12", cny("10000")) for k in range(7)]
+    with container.uow() as uow:
+        uow.conn.execute(loan_answer.delete())
+        keys = [(f"brw_{k}", loan_id) for k, loan_id in enumerate(made)]
+        assert stored_answers.write_answers(uow, keys + keys[:1]) == 7  # a key given twice is written once
+        uow.commit()
+    assert [_stored(container, ln) for ln in made] == [_fresh(container, ln) for ln in made]
+
+
+def test_a_file_touching_more_loans_than_are_rendered_at_commit_leaves_none_stale(
+    container: Container, clock: FixedClock, cash12: Product, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rendering 100,000 answers at a file's commit cost more than the file itself: past the limit
+    # they are removed, and each loan is rendered on the spot until its next change or a rebuild.
+    monkeypatch.setattr(stored_answers, "RENDER_AT_COMMIT", 2)
+    made = [container.lending.book_loan(f"brw_{k}", "cash-12", cny("10000")) for k in range(4)]
+    before = [_stored(container, ln) for ln in made]
+    assert all(before)
+    today = clock.business_date().isoformat()
+    lines = "".join(f"{ln},250.00,{today},PSP-{k}\n" for k, ln in enumerate(made[:3]))
+    data = "loan_reference,amount,value_date,external_reference\n" + lines
+    container.lending.files.import_file(io.BytesIO(data.encode()), name="big.csv", imported_by="op")
+    assert [_kept(container, ln) for ln in made] == [False, False, False, True]
+    answers = [container.lending.loan_answer(ln).body for ln in made]
+    assert answers == [_fresh(container, ln) for ln in made]
+    assert answers[:3] != before[:3] and answers[3] == before[3]
+    assert container.lending.rebuild_answers() == 4
+    assert [_stored(container, ln) for ln in made] == answers
+
+
+def test_a_file_within_the_limit_stores_each_loans_new_answer_at_commit(
+    container: Container, clock: FixedClock, cash12: Product
+) -> None:
+    made = [container.lending.book_loan(f"brw_{k}", "cash-12", cny("10000")) for k in range(3)]
+    today = clock.business_date().isoformat()
+    lines = "".join(f"{ln},250.00,{today},PSP-{k}\n" for k, ln in enumerate(made))
+    data = "loan_reference,amount,value_date,external_reference\n" + lines
+    container.lending.files.import_file(io.BytesIO(data.encode()), name="small.csv", imported_by="op")
+    assert [_stored(container, ln) for ln in made] == [_fresh(container, ln) for ln in made]

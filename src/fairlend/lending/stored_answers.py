@@ -23,7 +23,10 @@ records: where they differ it is not served, and the loan is rendered on the
 spot until its next change or `rebuild` (`fairlend loan rebuild-answers`).
 A date being closed in partitions needs nothing special: a committed
 partition's rows are read as they are, as the on-the-spot render reads them.
-`as_of_day` records the business date it was rendered on.
+`as_of_day` records the business date it was rendered on. A transaction that
+changes more than `RENDER_AT_COMMIT` loans (a repayment file) removes their
+answers instead of rendering them: they are rendered on the spot until their
+next change or `rebuild-answers`.
 
 `tests/lending/test_stored_answers.py` holds the served answer equal to the one
 rendered on the spot after every kind of change and every end-of-day, on both
@@ -35,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Row, and_, bindparam, select, tuple_, update
+from sqlalchemy import Connection, Executable, Row, and_, bindparam, delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fairlend.db.uow import UnitOfWork
@@ -98,7 +101,11 @@ def touch(uow: UnitOfWork, borrower_id: str, loan_id: str, patch: RepaidAnswer |
             changes: dict[tuple[str, str], RepaidAnswer | None] = uow.staged.pop(TOUCHED, {})
             patched = {key: p for key, p in changes.items() if p is not None}
             done = _write_patched(uow, patched) if patched else set()
-            write_answers(uow, [key for key in changes if key not in done])
+            rest = [key for key in changes if key not in done]
+            if len(rest) > RENDER_AT_COMMIT:
+                forget_answers(uow, rest)
+            else:
+                write_answers(uow, rest)
 
         uow.before_commit(write)
     key = (borrower_id, loan_id)
@@ -149,6 +156,20 @@ def _upsert(dialect: str) -> Executable:
 
 
 _UPSERT = {"postgresql": _upsert("postgresql"), "sqlite": _upsert("sqlite")}
+# Loans read and rendered per statement by `write_answers` (two parameters a loan in its IN list).
+ANSWER_CHUNK = 2_000
+# Past this many loans in one transaction (a repayment file's chunk) rendering each answer at commit
+# (~0.4 ms a loan) would cost more than the file's own work: their stored answers are removed instead,
+# so none is stale, and each is rendered on the spot until its next change or `rebuild-answers`.
+RENDER_AT_COMMIT = 500
+
+
+def forget_answers(uow: UnitOfWork, keys: Iterable[tuple[str, str]]) -> None:
+    """Remove these loans' stored answers in `uow`'s transaction (a chunk of keys a statement)."""
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), ANSWER_CHUNK):
+        chunk = wanted[start : start + ANSWER_CHUNK]
+        uow.conn.execute(delete(loan_answer).where(tuple_(loan_answer.c.borrower_id, loan_answer.c.loan_id).in_(chunk)))
 
 
 def _rows(conn: Connection, keys: list[tuple[str, str]], *, lock: bool) -> list[tuple[Row[Any], list[Row[Any]]]]:
@@ -178,23 +199,26 @@ def write_answers(uow: UnitOfWork, keys: Iterable[tuple[str, str]], *, lock: boo
     (`lock`), or a repayment committing between its read and its write would have its answer
     replaced by the one from before it.
     """
-    wanted = sorted(keys)
-    if not wanted:
-        return 0
+    wanted = sorted(set(keys))  # once each, whichever chunk a repeat would fall in
     day = uow.clock.business_date().toordinal()
-    rows = [
-        {
-            "borrower_id": row.borrower_id,
-            "loan_id": row.id,
-            "version": 1,
-            "as_of_day": day,
-            "body": template(detail_of(uow, row, insts), _parts(insts), (row.next_due_day, row.fees_due)),
-        }
-        for row, insts in _rows(uow.conn, wanted, lock=lock)
-    ]
-    if rows:
-        uow.conn.execute(_UPSERT[uow.dialect], rows[0] if len(rows) == 1 else rows)
-    return len(rows)
+    written = 0
+    # A file of 100,000 repayments touches as many loans: read and render them a chunk at a time, so
+    # no statement binds more than PostgreSQL's 65,535 parameters and memory stays flat in the file.
+    for start in range(0, len(wanted), ANSWER_CHUNK):
+        rows = [
+            {
+                "borrower_id": row.borrower_id,
+                "loan_id": row.id,
+                "version": 1,
+                "as_of_day": day,
+                "body": template(detail_of(uow, row, insts), _parts(insts), (row.next_due_day, row.fees_due)),
+            }
+            for row, insts in _rows(uow.conn, wanted[start : start + ANSWER_CHUNK], lock=lock)
+        ]
+        if rows:
+            uow.conn.execute(_UPSERT[uow.dialect], rows[0] if len(rows) == 1 else rows)
+        written += len(rows)
+    return written
 
 
 def _parts(insts: list[Row[Any]]) -> list[list[Part]]:
