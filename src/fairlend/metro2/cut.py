@@ -24,7 +24,7 @@ accepts what `codec` refuses, and never describes a problem itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
@@ -88,11 +88,10 @@ class Cutter:
         self._texts = _getter([_slice(fields[n]) for n in texts])
         self._numbers = _getter([_slice(fields[n]) for n in numbers])
         self._dates = _getter([_slice(fields[n]) for n in self.dates])
-        self._stamps = (
-            _getter([_slice(f) for f in layout.fields if f.kind == "T"])
-            if any(f.kind == "T" for f in layout.fields)
-            else None
-        )
+        # The base segment has one time stamp: a slice and one memo lookup, not a getter and a map.
+        stamps = [_slice(f) for f in layout.fields if f.kind == "T"]
+        assert len(stamps) <= 1
+        self._stamp = stamps[0] if stamps else None
         self._date_memo = _Memo(read_date, 8)
         self._stamp_memo = _Memo(read_timestamp, 14)
 
@@ -105,8 +104,6 @@ class Cutter:
         dates = tuple(map(self._date_memo.__getitem__, self._dates(text)))
         if _BAD in dates:
             return None
-        if self._stamps is not None:
-            stamps: tuple[datetime | None, ...] = tuple(map(self._stamp_memo.__getitem__, self._stamps(text)))
-            if _BAD in stamps:
-                return None
+        if self._stamp is not None and self._stamp_memo[text[self._stamp]] is _BAD:
+            return None
         return tuple(map(str.rstrip, self._texts(text))), tuple(map(int, self._numbers(text))), dates
