@@ -4,8 +4,10 @@ A bureau must refuse a file whose trailer disagrees with its lines, and must
 not hold a whole month-end file's records in memory to find out. `Tally`
 counts every total from each line's raw characters at the layout's
 positions (what the sender's own software counted), keeping nothing but the
-counts: the bureau's reader feeds it the lines as it decodes them
-(`file.account_lines`) and checks it after the trailer, in the same pass.
+counts. The bureau's reader (`bureau.metro2.parts`) counts each account
+line as it decodes it, in the same pass, and checks the counts after the
+trailer: a base segment alone that its cutter passed from the values just
+cut (`add_base`), any other line from its raw characters (`add_line`).
 `scan` is the same check alone: header, trailer and totals, nothing decoded.
 """
 
@@ -56,9 +58,11 @@ def _count_consumer(raw: bytes, offset: int, where: str, counts: dict[str, int])
 
 
 class Tally:
-    """The trailer's totals counted from the raw account lines, as they pass: `add` each line after the header.
+    """The trailer's totals counted from the account lines, as they pass.
 
-    The last line added is held back (it is the trailer, not an account);
+    `add` takes each line after the header and holds the last one back (it
+    is the trailer, not an account); a reader that knows which lines are
+    accounts counts them itself (`add_line`, `add_base`, `add_unreadable`).
     `check` compares the counts with the trailer once the reader has read it.
     """
 
