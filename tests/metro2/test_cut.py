@@ -67,10 +67,14 @@ def test_after_any_change_the_fast_path_reads_what_the_decoder_reads_or_hands_th
     assert Cutter(BASE, TEXTS, NUMBERS).cut(text) == _decoded(text)
 
 
-def test_a_date_that_does_not_exist_and_a_line_of_another_length_go_to_the_decoder() -> None:
+def test_a_date_that_does_not_exist_or_mixes_blanks_and_a_line_of_another_length_go_to_the_decoder() -> None:
     cutter = Cutter(BASE, TEXTS, NUMBERS)
     opened = BASE.field("date_opened").start - 1
     assert cutter.cut(GOOD[:opened] + "02302025" + GOOD[opened + 8 :]) is None
+    # The line's pattern lets digits and blanks through in a date; the memo takes only all of one or the other.
+    assert cutter.cut(GOOD[:opened] + "0115 025" + GOOD[opened + 8 :]) is None
+    stamp = BASE.field("time_stamp").start - 1
+    assert cutter.cut(GOOD[:stamp] + "0" * 13 + " " + GOOD[stamp + 14 :]) is None
     assert cutter.cut(GOOD + "J1") is None
     assert cutter.cut(GOOD[:-1]) is None
 

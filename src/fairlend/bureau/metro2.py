@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from io import BytesIO
 from typing import NamedTuple
 
@@ -48,12 +49,16 @@ def is_metro2(content: bytes) -> bool:
 # tuples, or the same built from a decoded segment). Every field is still checked: these are the kept ones.
 _TEXTS = (
     "consumer_account_number", "surname", "first_name", "middle_name", "account_status", "payment_rating",
-    "payment_history_profile", "special_comment", "compliance_condition_code", "terms_duration",
+    "payment_history_profile", "special_comment", "compliance_condition_code", "terms_duration", "ecoa_code",
 )  # fmt: skip
 _NUMBERS = (
     "highest_credit", "scheduled_monthly_payment_amount", "current_balance", "amount_past_due",
-    "original_charge_off_amount", "social_security_number",
+    "original_charge_off_amount", "social_security_number", "telephone_number",
 )  # fmt: skip
+# Where the trailer's counted fields sit in the cutter's tuples (texts, numbers, dates): `Tally.add_base`.
+_STATUS_AT, _ECOA_AT = _TEXTS.index("account_status"), _TEXTS.index("ecoa_code")
+_SSN_AT, _PHONE_AT = _NUMBERS.index("social_security_number"), _NUMBERS.index("telephone_number")
+_BORN_AT = BASE_DATES.index("date_birth")
 _ALONE = f"{RECORD_LENGTH:04d}"  # the record descriptor word of a base segment without appended segments
 _STATUSES = codes.STATUSES - {codes.DELETE}  # DA deletes an account: not taken (docs/metro2.md)
 _RATINGS = codes.RATINGS | {""}
@@ -71,11 +76,17 @@ class Opening(NamedTuple):
     line: int
     ref: str
     opened: date
-    name: str
+    surname: str
+    given: str
+    middle: str
     ssn: int
     highest_credit: int
     terms: str
     scheduled: int
+
+    def name(self) -> str:
+        given, middle, surname = self.given, self.middle, self.surname
+        return f"{given} {middle} {surname}" if middle else f"{given} {surname}" if given else surname
 
     def record(self) -> Record:
         return Record(
@@ -84,7 +95,7 @@ class Opening(NamedTuple):
             type=RecordType.ACCOUNT_OPENED,
             account_ref=self.ref,
             day=self.opened,
-            person=Person(self.name, f"{self.ssn:09d}", "us.ssn"),
+            person=Person(self.name(), f"{self.ssn:09d}", "us.ssn"),
             account_type="loan",
             currency="USD",
             amount=max(1, self.highest_credit * CENTS),
@@ -121,13 +132,20 @@ def parts(content: bytes, today: date, size: int | None = None) -> Iterator[Pars
     segments = 0
     tally = Tally()
     cut = Cutter(BASE, _TEXTS, _NUMBERS).cut
-    for number, item in account_lines(_lines(content), reading, tally.add):
+    count = tally.add_base
+    for number, item in account_lines(_lines(content), reading):
         if isinstance(item, FieldProblem):
+            tally.add_unreadable()  # the line is not ASCII (the only problem `account_lines` yields)
             part.rejected.append(_outcome(item))
             continue
         # The cutter knows the layout, not the file: a line it may take says it is a base segment alone.
         values = cut(item) if item.startswith(_ALONE) else None
-        if values is None:
+        if values is not None:
+            # The trailer's totals from the values just cut, not from the raw line again.
+            texts, numbers, dates = values
+            count(texts[_STATUS_AT], numbers[_SSN_AT], dates[_BORN_AT], numbers[_PHONE_AT], texts[_ECOA_AT])
+        else:
+            tally.add_line(item.encode("ascii"))  # `account_lines` decoded it from ASCII: the raw line again
             account = decode_account(item, number)
             if isinstance(account, FieldProblem):
                 part.rejected.append(_outcome(account))
@@ -181,8 +199,8 @@ def _segment(
     The first rule broken raises FieldProblem, in this order, whichever path
     decoded the segment.
     """
-    ref, surname, given, middle, status, rating, profile, comment, compliance, terms = texts
-    highest, scheduled, balance, past_due, charge_off, ssn = numbers
+    ref, surname, given, middle, status, rating, profile, comment, compliance, terms, _ = texts
+    highest, scheduled, balance, past_due, charge_off, ssn, _ = numbers
     opened, as_of, first, closed, _, _ = dates
     if status not in _STATUSES:
         raise _problem(number, "account_status", "unknown_status", "not an account status the bureau takes (CR-2)")
@@ -224,8 +242,7 @@ def _segment(
     if status == codes.PAID and (balance or past_due):
         raise _problem(number, "current_balance", "inconsistent", "a paid account reports a zero balance (CRRG)")
 
-    name = f"{given} {middle} {surname}" if middle else f"{given} {surname}" if given else surname
-    parsed.openings.append(Opening(number, ref, opened, name, ssn, highest, terms, scheduled))
+    parsed.openings.append(Opening(number, ref, opened, surname, given, middle, ssn, highest, terms, scheduled))
     records = parsed.records
     if comment in _COMMENT_KINDS:
         records.append(
@@ -253,11 +270,19 @@ def _segment(
         days = (as_of - first).days + 1
         if codes.status_for(days) != status:
             days = codes.STATUS_DAYS[status]
+    # Every field up to in_collection given by position: a month-end file builds one a segment, and
+    # keywords cost the named tuple's constructor half as much again.
     records.append(
         Record(
-            number, f"{ref}:m2:{as_of.isoformat()}", RecordType.STATUS, ref, as_of,
-            balance=balance * CENTS, amount_overdue=past_due * CENTS,
-            days_overdue=days, first_delinquency_date=first if days else None,
-            in_collection=status == codes.COLLECTION,
+            number, ref + _cycle_suffix(as_of), RecordType.STATUS, ref, as_of,
+            None, "", "", 0, 0, "",  # person, account_type, currency, amount, term_months, due_schedule
+            balance * CENTS, past_due * CENTS, days, "", True,  # balance, overdue, days, status_code, payment_due
+            first if days else None, status == codes.COLLECTION,  # first_delinquency_date, in_collection
         )
     )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _cycle_suffix(as_of: date) -> str:
+    """A cycle's status record id after the account ref: a file repeats a few dates of information."""
+    return f":m2:{as_of.isoformat()}"

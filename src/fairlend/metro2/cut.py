@@ -8,10 +8,9 @@ and needs about twenty of their fields: a `Cutter` is built once per layout
 and the fields it was asked for, and checks a record with a few C-level
 calls instead of a Python step per field:
 
-- the line is exactly the layout's length;
-- the whole line is printable ASCII (`A`: `[ -~]`, which the other kinds'
-  characters also are);
-- the numeric fields, joined, are all digits (`N`);
+- one regular expression without groups matches the whole line: exactly
+  the layout's length, each `A` field printable ASCII (`[ -~]`), each `N`
+  field digits, each `D` and `T` field digits or blanks;
 - each date (`D`) and time stamp (`T`) is blank, or digits that `codec`
   reads as a real date (a memo: a file repeats a few dates thousands of times).
 
@@ -23,8 +22,9 @@ accepts what `codec` refuses, and never describes a problem itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
@@ -34,6 +34,7 @@ from fairlend.metro2.layout import Field, Layout
 # A memo holds at most this many distinct dates, then starts over: a hostile file of distinct
 # 8-digit strings must not grow memory with its size (a month-end file holds a few thousand dates).
 MEMO_LIMIT = 20_000
+_CHARACTERS = {"A": "[ -~]{%d}", "N": "[0-9]{%d}", "D": "[0-9 ]{%d}", "T": "[0-9 ]{%d}"}
 _BAD = object()  # a memo entry: digits that are no date; the record goes to codec to be named
 
 
@@ -84,29 +85,25 @@ class Cutter:
         assert all(fields[n].kind == "A" for n in texts) and all(fields[n].kind == "N" for n in numbers)
         self.length = layout.length
         self.dates = tuple(f.name for f in layout.fields if f.kind == "D")
-        self._numeric = _getter([_slice(f) for f in layout.fields if f.kind == "N"])
+        # Every field's characters in one match, no groups (nothing is cut, nothing allocated): `A` printable
+        # ASCII, `N` digits, `D` and `T` digits or blanks (which of them make a date the memo says).
+        self._pattern = re.compile("".join(_CHARACTERS[f.kind] % f.length for f in layout.fields))
         self._texts = _getter([_slice(fields[n]) for n in texts])
         self._numbers = _getter([_slice(fields[n]) for n in numbers])
         self._dates = _getter([_slice(fields[n]) for n in self.dates])
-        self._stamps = (
-            _getter([_slice(f) for f in layout.fields if f.kind == "T"])
-            if any(f.kind == "T" for f in layout.fields)
-            else None
-        )
+        # The base segment has one time stamp: a slice and one memo lookup, not a getter and a map.
+        stamps = [_slice(f) for f in layout.fields if f.kind == "T"]
+        assert len(stamps) <= 1
+        self._stamp = stamps[0] if stamps else None
         self._date_memo = _Memo(read_date, 8)
         self._stamp_memo = _Memo(read_timestamp, 14)
 
     def cut(self, text: str) -> tuple[tuple[str, ...], tuple[int, ...], tuple[date | None, ...]] | None:
-        # isascii is a flag on the string (free); with it, isprintable is [ -~] and isdigit [0-9].
-        if len(text) != self.length or not text.isascii() or not text.isprintable():
-            return None
-        if not "".join(self._numeric(text)).isdigit():
+        if self._pattern.fullmatch(text) is None:
             return None
         dates = tuple(map(self._date_memo.__getitem__, self._dates(text)))
         if _BAD in dates:
             return None
-        if self._stamps is not None:
-            stamps: tuple[datetime | None, ...] = tuple(map(self._stamp_memo.__getitem__, self._stamps(text)))
-            if _BAD in stamps:
-                return None
+        if self._stamp is not None and self._stamp_memo[text[self._stamp]] is _BAD:
+            return None
         return tuple(map(str.rstrip, self._texts(text))), tuple(map(int, self._numbers(text))), dates

@@ -9,7 +9,7 @@ word is its length (CRRG: the unpacked character format's RDW).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,34 +164,34 @@ def numbered(lines: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
         yield number, record
 
 
-def account_lines(
-    lines: Iterable[bytes], reading: Reading, raw_lines: Callable[[bytes], None] | None = None
-) -> Iterator[tuple[int, str | FieldProblem]]:
+def account_lines(lines: Iterable[bytes], reading: Reading) -> Iterator[tuple[int, str | FieldProblem]]:
     """Each account line as ASCII text, or the problem that refuses it, with its record number.
 
     Reads the header first and the trailer after the last line (FileRefused
     when either cannot be read); decoding the lines is the caller's (`read`,
     or the bureau's fast path, which falls back to `decode_account`).
-    `raw_lines` is given every line after the header as it is read, the
-    trailer's too (`scan.Tally.add` counts the totals from them).
     """
     pending: tuple[int, str] | None = None  # the last line seen, held back: it may be the trailer
     last: bytes | None = None  # and as read: a trailer that is not ASCII is refused as such, not as missing
     number = 0
-    for number, raw in numbered(lines):
+    # `numbered` and `_text` written out: a month-end file's every line passes here, and a generator
+    # and a call a line were a tenth of reading it.
+    for raw in lines:
+        raw = raw.rstrip(b"\r\n")
+        if not raw or raw.isspace():
+            continue
+        number += 1
         if number == 1:
             read_header(raw, reading)
             continue
-        if raw_lines is not None:
-            raw_lines(raw)
         if pending is not None:
             yield pending
         last = raw
         try:
-            pending = (number, _text(raw, number))
-        except FieldProblem as problem:
+            pending = (number, raw.decode("ascii"))
+        except UnicodeDecodeError as exc:
             pending = None
-            yield number, problem
+            yield number, FieldProblem(number, "record", exc.start + 1, "not_ascii", "Metro 2 files are ASCII only")
     reading.records = number
     read_trailer(last, number, reading)
 

@@ -4,20 +4,24 @@ A bureau must refuse a file whose trailer disagrees with its lines, and must
 not hold a whole month-end file's records in memory to find out. `Tally`
 counts every total from each line's raw characters at the layout's
 positions (what the sender's own software counted), keeping nothing but the
-counts: the bureau's reader feeds it the lines as it decodes them
-(`file.account_lines`) and checks it after the trailer, in the same pass.
+counts. The bureau's reader (`bureau.metro2.parts`) counts each account
+line as it decodes it, in the same pass, and checks the counts after the
+trailer: a base segment alone that its cutter passed from the values just
+cut (`add_base`), any other line from its raw characters (`add_line`).
 `scan` is the same check alone: header, trailer and totals, nothing decoded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from operator import itemgetter
 
 from fairlend.metro2.file import _COUNTED, Reading, check_trailer, numbered, read_header, read_trailer
 from fairlend.metro2.layout import BASE, J1, J2, RECORD_LENGTH, SEGMENTS, TRAILER_STATUSES
 
 _STATUS = {s.encode(): f"total_status_code_{s}" for s in TRAILER_STATUSES}
+_STATUS_TEXT = {s: f"total_status_code_{s}" for s in TRAILER_STATUSES}
 _SEGMENT_LENGTHS = {name.encode(): layout.length for name, layout in SEGMENTS.items()}
 _STATUS_AT = slice(BASE.field("account_status").start - 1, BASE.field("account_status").start + 1)
 # (layout, offset in the line) -> its consumer fields' cutter, made on first use: a J1 or J2 sits at a few offsets.
@@ -54,9 +58,11 @@ def _count_consumer(raw: bytes, offset: int, where: str, counts: dict[str, int])
 
 
 class Tally:
-    """The trailer's totals counted from the raw account lines, as they pass: `add` each line after the header.
+    """The trailer's totals counted from the account lines, as they pass.
 
-    The last line added is held back (it is the trailer, not an account);
+    `add` takes each line after the header and holds the last one back (it
+    is the trailer, not an account); a reader that knows which lines are
+    accounts counts them itself (`add_line`, `add_base`, `add_unreadable`).
     `check` compares the counts with the trailer once the reader has read it.
     """
 
@@ -69,14 +75,16 @@ class Tally:
 
     def add(self, raw: bytes) -> None:
         last, self.last = self.last, raw
-        if last is None:
+        if last is not None:
+            self.add_line(last)
+
+    def add_line(self, last: bytes) -> None:
+        """Count one account line (never the trailer): what `add` does with the line before the last."""
+        if not last.isascii() or not last[:4].isdigit() or int(last[:4]) != len(last):
+            self.add_unreadable()
             return
         counts = self.counts
         counts["total_base_records"] += 1
-        if not last.isascii() or not last[:4].isdigit() or int(last[:4]) != len(last):
-            # Its fields are not where the layout says: only the line counts; the reader names it.
-            self.unreadable += 1
-            return
         name = _STATUS.get(last[_STATUS_AT])
         if name is not None:
             counts[name] += 1
@@ -94,6 +102,36 @@ class Tally:
                 key = {b"N1": "total_employment_segments", b"K2": "total_purchased_to_segments"}
                 counts[key.get(ident, "total_change_segments")] += 1
             offset += length
+
+    def add_unreadable(self) -> None:
+        """A line whose fields are not where the layout says (not ASCII, or its RDW wrong): only the line counts."""
+        self.counts["total_base_records"] += 1
+        self.unreadable += 1
+
+    def add_base(self, status: str, ssn: int, born: date | None, phone: int, ecoa: str) -> None:
+        """Count a base segment alone that the cutter passed, from its cut values: `add_line`'s counts.
+
+        The cutter passes only a line of the layout's length, printable ASCII,
+        its numbers digits and its dates blank, zero or real: so its raw status
+        is the stripped one when it is a status (two characters, no blank), an
+        SSN or telephone number has a digit other than 0 when its int is not
+        0, and a birth date one when it is not None.
+        """
+        counts = self.counts
+        counts["total_base_records"] += 1
+        name = _STATUS_TEXT.get(status)
+        if name is not None:
+            counts[name] += 1
+        if ecoa == "Z":
+            counts["total_ecoa_code_Z"] += 1
+        if ssn:
+            counts["total_social_numbers_all_segments"] += 1
+            counts["total_social_numbers_base_segments"] += 1
+        if born is not None:
+            counts["total_dates_birth_all_segments"] += 1
+            counts["total_dates_birth_base_segments"] += 1
+        if phone:
+            counts["total_telephone_numbers_all_segments"] += 1
 
     def check(self, reading: Reading) -> None:
         """FileRefused naming the first total the trailer (already read) gets wrong."""
