@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Date, delete, func, insert, literal, select, union_all
 
 from fairlend.analytics import sources
+from fairlend.analytics.built import statement
 from fairlend.analytics.model import Filter, months
 from fairlend.analytics.tables import analytics_attempt_month, analytics_attempt_snapshot
 from fairlend.db.uow import UnitOfWork
@@ -81,16 +82,8 @@ def counts(conn: Connection, flt: Filter, *, live: bool = False) -> tuple[int, l
     if whole and not live:
         s = analytics_attempt_snapshot
         written = set(conn.execute(select(s.c.month_end).where(s.c.month_end.in_(whole))).scalars())
-    parts: list[Any] = [
-        _live(first, last) for first, last in _spans([(m.first, m.last) for m in ms if m.last not in written])
-    ]
-    if written:
-        t = analytics_attempt_month
-        parts.append(
-            select(t.c.outcome, t.c.rules, t.c.collector_id, t.c.attempts).where(t.c.month_end.in_(sorted(written)))
-        )
-    statement: Any = parts[0] if len(parts) == 1 else union_all(*parts)
-    rows: list[Any] = list(conn.execute(statement).all())
+    spans = tuple(_spans([(m.first, m.last) for m in ms if m.last not in written]))
+    rows: list[Any] = list(conn.execute(_counts_statement(spans, tuple(sorted(written)))).all())
     total = 0
     blocked: dict[tuple[str, str], int] = defaultdict(int)
     for outcome, rules, collector, n in rows:
@@ -98,3 +91,13 @@ def counts(conn: Connection, flt: Filter, *, live: bool = False) -> tuple[int, l
         if outcome == BLOCKED:
             blocked[str(rules), str(collector)] += int(n)
     return total, [(r, c, n) for (r, c), n in sorted(blocked.items())]
+
+
+@statement
+def _counts_statement(spans: tuple[tuple[date, date], ...], written: tuple[date, ...]) -> Any:
+    """The live spans' counts and the written months' stored ones, as one statement."""
+    parts: list[Any] = [_live(first, last) for first, last in spans]
+    if written:
+        t = analytics_attempt_month
+        parts.append(select(t.c.outcome, t.c.rules, t.c.collector_id, t.c.attempts).where(t.c.month_end.in_(written)))
+    return parts[0] if len(parts) == 1 else union_all(*parts)

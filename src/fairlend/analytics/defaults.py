@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
 
 from fairlend.analytics import sources
+from fairlend.analytics.built import statement
 from fairlend.analytics.model import DEFAULT_DPD, Filter
 from fairlend.analytics.queries import filtered_loans
 from fairlend.analytics.tables import analytics_loan_default, analytics_snapshot_month
@@ -30,6 +31,7 @@ def stored_through(conn: Connection) -> date | None:
     return found if isinstance(found, date) else None
 
 
+@statement
 def dated_loans(flt: Filter, through: date | None, loans_through: date | None = None) -> Any:
     """`queries.filtered_loans` with `default_on`: stored through `through`, live after it (None: all live).
 

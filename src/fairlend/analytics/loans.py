@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Date, and_, delete, func, insert, literal, select, union_all, update
 
 from fairlend.analytics import sources
+from fairlend.analytics.built import statement
 from fairlend.analytics.tables import analytics_loan, analytics_loan_snapshot
 from fairlend.db.uow import UnitOfWork
 
@@ -38,6 +39,7 @@ def stored_through(conn: Connection) -> date | None:
     return found if isinstance(found, date) else None
 
 
+@statement
 def current(through: date | None) -> Any:
     """The loans as `sources.loans()` has them: stored through `through`, live after it (None: all live)."""
     if through is None:

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from fairlend.analytics import loans, sources
+from fairlend.analytics.built import statement
 from fairlend.analytics.model import (
     CALIBRATION_MONTHS,
     CHARGED_OFF,
@@ -54,6 +55,11 @@ def _instant(day: Any) -> datetime:
 
 def month_rows(ms: list[Month], *, numbered: list[int] | None = None, name: str = "months") -> CTE:
     """The months as rows; `numbered` gives each its index in the whole range when `ms` is a part of it."""
+    return _month_rows(tuple(ms), None if numbered is None else tuple(numbered), name)
+
+
+@statement
+def _month_rows(ms: tuple[Month, ...], numbered: tuple[int, ...] | None, name: str) -> CTE:
     rows = [
         select(
             literal(m.label, String).label("month"),
@@ -68,6 +74,7 @@ def month_rows(ms: list[Month], *, numbered: list[int] | None = None, name: str 
     return (union_all(*rows) if len(rows) > 1 else rows[0]).cte(name)
 
 
+@statement
 def filtered_loans(flt: Filter, loans_through: date | None = None) -> Any:
     """The loans (of the filter's grade): `loans.current`, stored through `loans_through` (None: all live)."""
     q = loans.current(loans_through)
@@ -94,6 +101,7 @@ def _status_at(lo: Any, day: Any, first_bucket: str) -> ColumnElement[Any]:
     )
 
 
+@statement
 def live_month_ends(
     flt: Filter,
     ms: CTE,
@@ -156,19 +164,9 @@ def month_ends(
     `snap` is the month-ends' rows (snapshot.py: stored where written, live for the other months),
     read once for both.
     """
-    ms = month_rows(months(flt))
-    lo = filtered_loans(flt, loans_through)
-    made = conn.execute(
-        select(ms.c.month, lo.c.grade, func.count(), func.sum(lo.c.principal))
-        .select_from(lo)
-        .join(ms, lo.c.open_date.between(ms.c.m_first, ms.c.m_last))
-        .group_by(ms.c.month, lo.c.grade)
-    ).all()
-    held = conn.execute(
-        select(snap.c.month, snap.c.grade, snap.c.status, func.count(), func.sum(snap.c.outstanding))
-        .where(snap.c.status.not_in((SETTLED, CHARGED_OFF)))
-        .group_by(snap.c.month, snap.c.grade, snap.c.status)
-    ).all()
+    made_q, held_q = _month_ends_statements(flt, snap, loans_through)
+    made = conn.execute(made_q).all()
+    held = conn.execute(held_q).all()
     cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     in_bucket: dict[tuple[str, str], int] = defaultdict(int)
     for month, grade, n, amount in made:
@@ -184,6 +182,24 @@ def month_ends(
     )
 
 
+@statement
+def _month_ends_statements(flt: Filter, snap: CTE, loans_through: date | None) -> tuple[Select[Any], Select[Any]]:
+    ms = month_rows(months(flt))
+    lo = filtered_loans(flt, loans_through)
+    made = (
+        select(ms.c.month, lo.c.grade, func.count(), func.sum(lo.c.principal))
+        .select_from(lo)
+        .join(ms, lo.c.open_date.between(ms.c.m_first, ms.c.m_last))
+        .group_by(ms.c.month, lo.c.grade)
+    )
+    held = (
+        select(snap.c.month, snap.c.grade, snap.c.status, func.count(), func.sum(snap.c.outstanding))
+        .where(snap.c.status.not_in((SETTLED, CHARGED_OFF)))
+        .group_by(snap.c.month, snap.c.grade, snap.c.status)
+    )
+    return made, held
+
+
 def roll_pairs(
     conn: Connection, buckets: tuple[str, ...], snap: CTE, *, to_months: list[int] | None = None
 ) -> list[tuple[str, str, int]]:
@@ -194,6 +210,12 @@ def roll_pairs(
     """
     if to_months == []:
         return []
+    rows = conn.execute(_roll_pairs_statement(buckets, snap, None if to_months is None else tuple(to_months))).all()
+    return [(str(a), str(b), int(n)) for a, b, n in rows]
+
+
+@statement
+def _roll_pairs_statement(buckets: tuple[str, ...], snap: CTE, to_months: tuple[int, ...] | None) -> Select[Any]:
     nxt = snap.alias("nxt")
     q = (
         select(snap.c.status, nxt.c.status, func.count())
@@ -205,39 +227,55 @@ def roll_pairs(
         .where(snap.c.status.in_(buckets))
         .group_by(snap.c.status, nxt.c.status)
     )
-    if to_months is not None:
-        q = q.where(nxt.c.n.in_(to_months))
-    rows = conn.execute(q).all()
-    return [(str(a), str(b), int(n)) for a, b, n in rows]
+    return q if to_months is None else q.where(nxt.c.n.in_(to_months))
 
 
 def vintage_counts(conn: Connection, flt: Filter, dl: Any) -> tuple[list[tuple[str, int]], list[tuple[str, str, int]]]:
     """Loans opened per month, and defaults per opening month and default month; `dl`: `defaults.dated_loans`."""
+    cohorts_q, defaults_q = _vintage_statements(flt, dl)
+    cohorts = conn.execute(cohorts_q).all()
+    defaults = conn.execute(defaults_q).all()
+    return [(m, int(n)) for m, n in cohorts], [(v, d, int(n)) for v, d, n in defaults]
+
+
+@statement
+def _vintage_statements(flt: Filter, dl: Any) -> tuple[Select[Any], Select[Any]]:
     ms = month_rows(months(flt))
     lo = dl
-    cohorts = conn.execute(
+    cohorts = (
         select(ms.c.month, func.count())
         .select_from(lo)
         .join(ms, lo.c.open_date.between(ms.c.m_first, ms.c.m_last))
         .group_by(ms.c.month)
-    ).all()
+    )
     dated = select(lo.c.open_date, lo.c.default_on).subquery("d")
     md = ms.alias("md")
-    defaults = conn.execute(
+    defaults = (
         select(ms.c.month, md.c.month, func.count())
         .select_from(dated)
         .join(ms, dated.c.open_date.between(ms.c.m_first, ms.c.m_last))
         .join(md, dated.c.default_on.between(md.c.m_first, md.c.m_last))
         .group_by(ms.c.month, md.c.month)
-    ).all()
-    return [(m, int(n)) for m, n in cohorts], [(v, d, int(n)) for v, d, n in defaults]
+    )
+    return cohorts, defaults
 
 
 def losses(conn: Connection, flt: Filter, dl: Any) -> list[GradeLoss]:
+    by_grade_q, recovered_q = _losses_statements(flt, dl)
+    by_grade = conn.execute(by_grade_q).all()
+    recovered: dict[str, int] = dict(conn.execute(recovered_q).all())
+    return [
+        GradeLoss(g, int(n), int(d or 0), int(c or 0), int(recovered.get(g) or 0))
+        for g, n, d, c in sorted(by_grade, key=lambda row: (row[0] == "", row[0]))
+    ]
+
+
+@statement
+def _losses_statements(flt: Filter, dl: Any) -> tuple[Select[Any], Select[Any]]:
     lo = dl
     default_on = lo.c.default_on
     closed_in = and_(lo.c.closed_on.is_not(None), lo.c.closed_on.between(flt.start, flt.end))
-    by_grade = conn.execute(
+    by_grade = (
         select(
             lo.c.grade,
             func.count(),
@@ -246,21 +284,16 @@ def losses(conn: Connection, flt: Filter, dl: Any) -> list[GradeLoss]:
         )
         .where(lo.c.open_date <= flt.end)
         .group_by(lo.c.grade)
-    ).all()
-    r = sources.repayments().subquery("r")
-    recovered: dict[str, int] = dict(
-        conn.execute(
-            select(lo.c.grade, func.sum(r.c.amount - r.c.refunded))
-            .select_from(r)
-            .join(lo, and_(lo.c.borrower_id == r.c.borrower_id, lo.c.loan_id == r.c.loan_id))
-            .where(r.c.kind == "recovery", r.c.business_date.between(flt.start, flt.end))
-            .group_by(lo.c.grade)
-        ).all()
     )
-    return [
-        GradeLoss(g, int(n), int(d or 0), int(c or 0), int(recovered.get(g) or 0))
-        for g, n, d, c in sorted(by_grade, key=lambda row: (row[0] == "", row[0]))
-    ]
+    r = sources.repayments().subquery("r")
+    recovered = (
+        select(lo.c.grade, func.sum(r.c.amount - r.c.refunded))
+        .select_from(r)
+        .join(lo, and_(lo.c.borrower_id == r.c.borrower_id, lo.c.loan_id == r.c.loan_id))
+        .where(r.c.kind == "recovery", r.c.business_date.between(flt.start, flt.end))
+        .group_by(lo.c.grade)
+    )
+    return by_grade, recovered
 
 
 def calibration_rows(conn: Connection, flt: Filter, dl: Any) -> list[tuple[str, int | None, int, int, int]]:
@@ -269,18 +302,7 @@ def calibration_rows(conn: Connection, flt: Filter, dl: Any) -> list[tuple[str, 
     The 12-month window is counted in calendar months by the month's index, which the database
     groups and Python compares, so that no dialect's date arithmetic is needed.
     """
-    ms = month_rows(months(flt))
-    lo = dl
-    dated = select(lo.c.grade, lo.c.score, lo.c.open_date, lo.c.default_on).subquery("c")
-    md = ms.alias("md")
-    rows = conn.execute(
-        select(dated.c.grade, dated.c.score, ms.c.month, md.c.month, func.count())
-        .select_from(dated)
-        .join(ms, dated.c.open_date.between(ms.c.m_first, ms.c.m_last))
-        .outerjoin(md, and_(dated.c.default_on.is_not(None), dated.c.default_on.between(md.c.m_first, md.c.m_last)))
-        .where(dated.c.score.is_not(None))
-        .group_by(dated.c.grade, dated.c.score, ms.c.month, md.c.month)
-    ).all()
+    rows = conn.execute(_calibration_statement(flt, dl)).all()
     last = month_index(f"{flt.end.year:04d}-{flt.end.month:02d}")
     out: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     for grade, score, opened, defaulted, n in rows:
@@ -291,6 +313,22 @@ def calibration_rows(conn: Connection, flt: Filter, dl: Any) -> list[tuple[str, 
         if last - month_index(opened) >= CALIBRATION_MONTHS:
             cell[2] += n
     return [(g, s, *v) for (g, s), v in sorted(out.items())]  # type: ignore[misc]
+
+
+@statement
+def _calibration_statement(flt: Filter, dl: Any) -> Select[Any]:
+    ms = month_rows(months(flt))
+    lo = dl
+    dated = select(lo.c.grade, lo.c.score, lo.c.open_date, lo.c.default_on).subquery("c")
+    md = ms.alias("md")
+    return (
+        select(dated.c.grade, dated.c.score, ms.c.month, md.c.month, func.count())
+        .select_from(dated)
+        .join(ms, dated.c.open_date.between(ms.c.m_first, ms.c.m_last))
+        .outerjoin(md, and_(dated.c.default_on.is_not(None), dated.c.default_on.between(md.c.m_first, md.c.m_last)))
+        .where(dated.c.score.is_not(None))
+        .group_by(dated.c.grade, dated.c.score, ms.c.month, md.c.month)
+    )
 
 
 def _deadline_counts(received: Any, due: Any, answered: Any, as_of: Any) -> tuple[Any, ...]:
@@ -311,24 +349,32 @@ def _deadline_counts(received: Any, due: Any, answered: Any, as_of: Any) -> tupl
 
 def deadlines(conn: Connection, flt: Filter) -> list[Deadlines]:
     """Complaints (instants) and hardship requests (business dates) received in each month, as of the range's end."""
+    complaints_q, requests_q = _deadlines_statements(flt)
+    complaints = conn.execute(complaints_q).all()
+    requests = conn.execute(requests_q).all()
+    out = [Deadlines("complaint", m, *(int(x or 0) for x in rest)) for m, *rest in complaints]
+    return out + [Deadlines("hardship", m, *(int(x or 0) for x in rest)) for m, *rest in requests]
+
+
+@statement
+def _deadlines_statements(flt: Filter) -> tuple[Select[Any], Select[Any]]:
     ms = month_rows(months(flt))
     c = sources.complaints().subquery("c")
     as_of = literal(_instant(flt.end + timedelta(days=1)), UtcDateTime)
-    complaints = conn.execute(
+    complaints = (
         select(ms.c.month, *_deadline_counts(c.c.filed_at, c.c.answer_due, c.c.answered_at, as_of))
         .select_from(c)
         .join(ms, and_(c.c.filed_at >= ms.c.m_from, c.c.filed_at < ms.c.m_to))
         .group_by(ms.c.month)
-    ).all()
+    )
     h = sources.hardship_requests().subquery("h")
-    requests = conn.execute(
+    requests = (
         select(ms.c.month, *_deadline_counts(h.c.requested_on, h.c.answer_due, h.c.answered_on, literal(flt.end, Date)))
         .select_from(h)
         .join(ms, h.c.requested_on.between(ms.c.m_first, ms.c.m_last))
         .group_by(ms.c.month)
-    ).all()
-    out = [Deadlines("complaint", m, *(int(x or 0) for x in rest)) for m, *rest in complaints]
-    return out + [Deadlines("hardship", m, *(int(x or 0) for x in rest)) for m, *rest in requests]
+    )
+    return complaints, requests
 
 
 def investor_ids(conn: Connection) -> list[str]:

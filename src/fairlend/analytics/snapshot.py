@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 
 from fairlend.analytics import attempts, defaults, loans, queries, sources
+from fairlend.analytics.built import statement
 from fairlend.analytics.model import CHARGED_OFF, SETTLED, Filter, Month, months
 from fairlend.analytics.tables import analytics_loan_month, analytics_snapshot_month
 from fairlend.db.uow import UnitOfWork
@@ -149,6 +150,7 @@ def stored_rolls(
     return [(str(a), str(b), int(n)) for a, b, n in conn.execute(q).all()]
 
 
+@statement
 def carried_month_end(
     flt: Filter, month: Month, n: int, prev_end: date, loans_through: date | None = None
 ) -> Select[Any]:
@@ -214,8 +216,18 @@ def month_end_rows(
     bucket, no roll from it), so they come out the same from either.
     """
     ms = months(flt)
+    before = [m.last.replace(day=1) - timedelta(days=1) for m in ms]
+    stored_on = frozenset() if live else frozenset(written_months(conn, [m.last for m in ms] + before))
+    return _month_end_cte(flt, buckets, stored_on, loans_through)
+
+
+@statement
+def _month_end_cte(
+    flt: Filter, buckets: tuple[str, ...], stored_on: frozenset[date], loans_through: date | None
+) -> CTE:
+    """`month_end_rows` once the month-ends written are known (`stored_on`)."""
+    ms = months(flt)
     before = {m.last: m.last.replace(day=1) - timedelta(days=1) for m in ms}
-    stored_on = set() if live else written_months(conn, [m.last for m in ms] + list(before.values()))
     stored = [(n, m) for n, m in enumerate(ms) if m.last in stored_on]
     # The month in progress (a range ending mid-month), carried from the month-end before it when stored.
     carried = [(n, m) for n, m in enumerate(ms) if m.last not in stored_on and before[m.last] in stored_on]

@@ -39,6 +39,7 @@ from typing import Any
 
 from sqlalchemy import Select, String, and_, func, literal, select
 
+from fairlend.analytics.built import statement
 from fairlend.collections import published as collections
 from fairlend.hardship import published as hardship
 from fairlend.ledger import published as ledger
@@ -50,6 +51,7 @@ from fairlend.scoring import published as scoring
 CLOSING_KINDS = ("loan_charge_off", "loan_write_off")
 
 
+@statement
 def loans(opened_after: date | None = None) -> Select[Any]:
     """Every loan (`opened_after`: only those opened after that day, whose closings can only be dated after it)."""
     book = lending.loan_book().subquery("book")
@@ -78,40 +80,49 @@ def loans(opened_after: date | None = None) -> Select[Any]:
     return q if opened_after is None else q.where(book.c.open_date > opened_after)
 
 
+@statement
 def closings_after(day: date) -> Select[Any]:
     """`reference` (a loan's id), `business_date`: each loan's first charge-off or write-off dated after `day`."""
     return ledger.first_entry_dates(CLOSING_KINDS, after=day)
 
 
+@statement
 def loan_book() -> Select[Any]:
     """Lending's own row of each loan: what moves within a day (principal by a tranche, settlement, charge-off)."""
     return lending.loan_book()
 
 
+@statement
 def transitions() -> Select[Any]:
     return lending.delinquency_transitions()
 
 
+@statement
 def repayments() -> Select[Any]:
     return lending.repayments()
 
 
+@statement
 def attempts() -> Select[Any]:
     return collections.contact_attempts()
 
 
+@statement
 def complaints() -> Select[Any]:
     return collections.complaints()
 
 
+@statement
 def hardship_requests() -> Select[Any]:
     return hardship.hardship_requests()
 
 
+@statement
 def investors() -> Select[Any]:
     return market.investors()
 
 
+@statement
 def application_features() -> Select[Any]:
     """Each loan booked from an application, with the features its score was drawn from (loans without one: absent)."""
     book = lending.loan_book().subquery("book")
