@@ -128,7 +128,7 @@ def test_the_analytics_bench_loads_the_page_over_a_tiny_demo(capsys: pytest.Capt
     assert figures is None and "p95 / budget 500 ms" in printed
     # Three series: the live page, the snapshot, and the snapshot without the per-loan read model.
     assert "[live]" in printed and "[snapshot]" in printed and "[no-loans]" in printed
-    assert printed.count("3 loads, p50") == 3
+    assert printed.count("3 loads, p50") == 3 and printed.count("(CPU p50") == 3
     assert " 0 month-ends stored" not in printed and "month-ends stored" in printed
     assert (
         "snapshot / live: page p50" in printed
