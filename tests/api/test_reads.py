@@ -58,7 +58,7 @@ def test_the_hot_reads_and_authentication_run_on_the_event_loop_on_sqlite_only(
     reads = dict(seen)
     assert sorted(reads) == [
         "authenticate",
-        "loan_answer",  # GET /loans/{id}: its token's revocation read inside it (api.auth.BearerOnRead)
+        "loan_answer",  # GET /loans/{id}: its token's revocation read inside it (api.auth.hot_read)
         "loan_detail",
         "loan_details_of_borrower",
         "loan_facts",
