@@ -67,6 +67,28 @@ def bearer_principal(request: Request, token: str) -> Principal | None:
     return principal
 
 
+def bearer_owner(request: Request, token: str) -> Callable[[Any], Principal | None] | None:
+    """`bearer_principal` split for an Idempotency-Key's claim: None at once for a forged or expired
+    token (no I/O), else the check that reads the revocations on the claim's own connection, as the
+    first statement of its transaction, and records the answer for the route's `Authenticated` (one
+    read of the revocations answers both, as `bearer_principal` does)."""
+    known, principal = _checked(request, token)
+    if known:
+        return None if principal is None else (lambda _conn: principal)
+    authenticator: Authenticator | None = getattr(get_container(request), "authenticator", None)
+    check = authenticator.pending(token) if authenticator else None
+    if check is None:
+        request.state.bearer_principal = (token, None)
+        return None
+
+    def confirmed(conn: Any) -> Principal | None:
+        found = check(conn)
+        request.state.bearer_principal = (token, found)
+        return found
+
+    return confirmed
+
+
 async def current_principal(request: Request) -> Principal:
     token = _bearer(request)
     known, principal = _checked(request, token)
