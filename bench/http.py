@@ -265,11 +265,14 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[R
         assert server.pid is not None
         try:
             measured = [(hello.url, hello.pid, Endpoint(HELLO_SYNC, "GET", ("/hello-sync",)))]
-            if floor_db:
+            if floor_db and not args.only:
                 floor = Endpoint(FLOOR, "GET", (f"/floor/loans/{seeded.loan_ids[0]}",))
                 check(hello.url, floor)
                 measured.append((hello.url, hello.pid, floor))
             measured += [(server.url, server.pid, endpoint) for endpoint in endpoints(seeded)]
+            if args.only:  # a shorter run of a few endpoints, hello still before each
+                chosen = {name.strip() for name in args.only.split(",")}
+                measured = [m for m in measured if m[2].name in chosen]
             for where, pid, endpoint in measured:
                 if where == server.url:
                     check(where, endpoint)
@@ -324,7 +327,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="wrk's threads")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated endpoint names (as printed) to drive, each after hello; default: all of them",
+    )
     args = parser.parse_args(argv)
+    unknown = {name.strip() for name in args.only.split(",") if name.strip()} - {*NAMES, HELLO_SYNC}
+    if unknown:
+        parser.error(f"--only takes these names: {', '.join((HELLO_SYNC, *NAMES))}; not {', '.join(sorted(unknown))}")
     if not 1 <= args.duration <= 300 or not 1 <= args.connections <= 256 or not 1 <= args.threads <= 16:
         parser.error("bounded: 1-300 s, 1-256 connections, 1-16 threads")
     if shutil.which("wrk") is None:

@@ -58,7 +58,7 @@ def test_the_hot_reads_and_authentication_run_on_the_event_loop_on_sqlite_only(
     reads = dict(seen)
     assert sorted(reads) == [
         "authenticate",
-        "loan_answer",  # GET /loans/{id}: its token's revocation read inside it (api.auth.BearerOnRead)
+        "loan_answer",  # GET /loans/{id}: its token's revocation read inside it (api.auth.hot_read)
         "loan_detail",
         "loan_details_of_borrower",
         "loan_facts",
@@ -66,13 +66,17 @@ def test_the_hot_reads_and_authentication_run_on_the_event_loop_on_sqlite_only(
     ]
     assert set(reads.values()) == {backend == "sqlite"}, reads
 
-    # A write (the key's claim, which reads the token too, and the repayment): always on the thread pool.
+    # A write (the key's claim, which reads the token's revocations as its first statement, and the
+    # repayment): always on the thread pool, and no separate authentication read.
+    _watch(monkeypatch, container.idempotency, "claim_as", seen)
+    del seen["authenticate"]
     paid = api.post(
         f"/api/v1/loans/{loan_id}/repayments", json={"amount": "1.00"}, headers={**headers, "Idempotency-Key": "k"}
     )
     assert paid.status_code == 201, paid.text
 
-    assert seen["repay_as"] is False and seen["authenticate"] is False
+    assert seen["repay_as"] is False and seen["claim_as"] is False
+    assert "authenticate" not in seen
 
 
 def test_create_app_chooses_the_runner_from_the_database(api: TestClient, backend: str) -> None:

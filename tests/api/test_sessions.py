@@ -201,7 +201,7 @@ def test_the_busiest_loan_routes_refuse_a_logged_out_token_and_read_revocations_
 def test_a_loan_read_refuses_a_token_at_once_when_another_process_revokes_it(
     api: TestClient, container: Container, settings: Settings, clock: FixedClock
 ) -> None:
-    """`GET /loans/{id}` reads the revocation in the loan's own read transaction (api.auth.BearerOnRead):
+    """`GET /loans/{id}` reads the revocation in the loan's own read transaction (api.auth.hot_read):
     a log-out or a revoke-all committed by another process, with its own engine and token memo, refuses
     the token on the very next request, and a token issued after a revoke-all still works."""
     borrower = api_sign_up(api)["subject_id"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from fairlend import __version__
 from fairlend.api import docs, openapi, problems
-from fairlend.api.auth import bearer_principal
-from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, answer_handler, claim_key
+from fairlend.api.auth import bearer_owner
+from fairlend.api.idempotency import IdempotencyMiddleware, IdempotentAnswer, OwnerCheck, answer_handler, claim_key
 from fairlend.api.limits import BodySizeLimit
 from fairlend.api.reads import runner_for
 from fairlend.api.routers import autoinvest as autoinvest_routes
@@ -35,25 +36,34 @@ from fairlend.web.app import mount_web
 API_PREFIX = "/api/v1"
 
 
-def principal_of(container: Container, request: Request) -> str | None:
+def owner_of(container: Container, request: Request) -> OwnerCheck | None:
     """Who an Authorization header stands for now, as the owner of idempotency keys.
 
     A person's or an operator's id for a bearer token (however many tokens they hold), a
     bureau member's institution for an API key; None for no header or one that does not
     authenticate now (forged, expired, logged out, revoked), so a stored answer is never
-    replayed to a credential that no longer works.
+    replayed to a credential that no longer works. A bearer token's revocation is read by the
+    returned check, as the first statement of the claim's own transaction (api/idempotency.py).
     """
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     value = value.strip()
     if scheme.lower() == "bearer":
-        principal = bearer_principal(request, value) if value else None
-        return None if principal is None else f"subject:{principal.subject_id}"
+        check = bearer_owner(request, value) if value else None
+        if check is None:
+            return None
+
+        def subject(conn: Any) -> str | None:
+            principal = check(conn)
+            return None if principal is None else f"subject:{principal.subject_id}"
+
+        return subject
     bureau_service = getattr(container.bureau, "service", None)  # the in-process bureau answers /bureau
     if scheme.lower() == "apikey" and value and isinstance(bureau_service, BureauService):
         try:
-            return f"institution:{bureau_service.authenticate(value).institution_id}"
+            institution = f"institution:{bureau_service.authenticate(value).institution_id}"
         except DomainError:
             return None
+        return lambda _conn: institution
     return None
 
 
@@ -106,7 +116,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.state.container = container
     # Where the request path's blocking reads run, decided once for this database (api/reads.py).
     app.state.read_runner = runner_for(container.settings)
-    app.state.idempotency_principal = partial(principal_of, container)
+    app.state.idempotency_owner = partial(owner_of, container)
     problems.install(app)
     health.install(app, container)
     app.add_middleware(IdempotencyMiddleware, store=container.idempotency)

@@ -9,12 +9,13 @@ bootstrap wires (identity's token service).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, NamedTuple, Protocol
 
 from fastapi import Depends, Request
 
 from fairlend.api.deps import get_container
-from fairlend.api.reads import read_runner
+from fairlend.api.reads import ReadRunner, read_runner
+from fairlend.bootstrap import Container
 from fairlend.errors import Forbidden, Unauthorized
 from fairlend.identity.model import Principal, Role
 
@@ -66,6 +67,28 @@ def bearer_principal(request: Request, token: str) -> Principal | None:
     return principal
 
 
+def bearer_owner(request: Request, token: str) -> Callable[[Any], Principal | None] | None:
+    """`bearer_principal` split for an Idempotency-Key's claim: None at once for a forged or expired
+    token (no I/O), else the check that reads the revocations on the claim's own connection, as the
+    first statement of its transaction, and records the answer for the route's `Authenticated` (one
+    read of the revocations answers both, as `bearer_principal` does)."""
+    known, principal = _checked(request, token)
+    if known:
+        return None if principal is None else (lambda _conn: principal)
+    authenticator: Authenticator | None = getattr(get_container(request), "authenticator", None)
+    check = authenticator.pending(token) if authenticator else None
+    if check is None:
+        request.state.bearer_principal = (token, None)
+        return None
+
+    def confirmed(conn: Any) -> Principal | None:
+        found = check(conn)
+        request.state.bearer_principal = (token, found)
+        return found
+
+    return confirmed
+
+
 async def current_principal(request: Request) -> Principal:
     token = _bearer(request)
     known, principal = _checked(request, token)
@@ -109,17 +132,37 @@ class BearerCheck:
         return self._principal
 
 
-async def bearer_check(request: Request) -> BearerCheck:  # no I/O: the signature and expiry only
+def bearer_check_of(container: object, request: Request) -> BearerCheck:
+    """The request's bearer token, its signature and expiry checked (no I/O); 401 `invalid_token` if either fails."""
     token = _bearer(request)
-    authenticator: Authenticator | None = getattr(get_container(request), "authenticator", None)
+    authenticator: Authenticator | None = getattr(container, "authenticator", None)
     check = authenticator.pending(token) if authenticator and token else None
     if check is None:
         raise Unauthorized("invalid_token", "the bearer token is not valid, has expired or was revoked")
     return BearerCheck(check)
 
 
-# Authentication whose revocation read runs in the route's own read transaction (`BearerCheck`).
-BearerOnRead = Annotated[BearerCheck, Depends(bearer_check)]
+class HotRead(NamedTuple):
+    """What a hot read route needs, from one plain call (`hot_read`) instead of a chain of `Depends`."""
+
+    container: Container
+    bearer: BearerCheck
+    read: ReadRunner
+
+
+def hot_read(request: Request) -> HotRead:
+    """The container, the bearer token's check (`BearerCheck`, its revocation read in the route's own
+    read transaction) and the read runner (`Reads`'s), in one call.
+
+    FastAPI resolves each `Depends` of a route per request (solving, caching and calling each one,
+    then validating the route's arguments): for the busiest read that was ~16 % of its samples
+    (docs/performance.md, "Seventh pass"), several times the work the dependencies do. A route
+    taking the `Request` and calling this gets the same checks with the same answers (a missing,
+    garbled or expired token: the same 401 problem) and leaves nothing to resolve but its path.
+    The OpenAPI document is the same: these dependencies declare no parameter of their own.
+    """
+    container = get_container(request)
+    return HotRead(container, bearer_check_of(container, request), read_runner(request))
 
 
 async def presented_token(request: Request, _principal: Authenticated) -> str:

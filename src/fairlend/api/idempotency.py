@@ -38,7 +38,7 @@ import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from anyio import CancelScope, to_thread
 from fastapi import Request
@@ -71,8 +71,12 @@ RESPONSE_LOST = StoredResponse(
     ),
 )
 
-# The principal a request's Authorization header stands for now (None: anonymous or not valid).
-PrincipalOf = Callable[[Request], "str | None"]
+# Who owns a request's keys (api/app.py's `owner_of`): None for an anonymous call or a credential
+# that fails without I/O (forged, expired); else the check run as the first statement of the claim's
+# own transaction (on its connection), naming the owner, or None once the credential fails there
+# (a revoked token): one transaction for the claim and the revocation read, not two.
+OwnerCheck = Callable[[Any], "str | None"]
+OwnerOf = Callable[[Request], "OwnerCheck | None"]
 
 
 @dataclass
@@ -183,13 +187,13 @@ class AnswerWithEffect(Generic[T]):
 
 
 def _claim(request: Request, key: str, fingerprint: str) -> ClaimResult | None:
-    principal_of: PrincipalOf = request.app.state.idempotency_principal
-    principal = principal_of(request)
-    if principal is None:
+    owner_of: OwnerOf = request.app.state.idempotency_owner
+    owner = owner_of(request)
+    if owner is None:
         return None
     store: IdempotencyStore = request.app.state.container.idempotency
-    scoped = scope_key(principal, request.method, request.url.path, key)
-    return store.claim(scoped, fingerprint, lost=RESPONSE_LOST)
+    method, path = request.method, request.url.path
+    return store.claim_as(owner, lambda who: scope_key(who, method, path, key), fingerprint, lost=RESPONSE_LOST)
 
 
 def _problem(status: int, code: str, detail: str, **extra: object) -> StoredResponse:

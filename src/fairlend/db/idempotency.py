@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -61,7 +61,7 @@ from fairlend.db.idempotency_effects import (
     own_transaction,
 )
 from fairlend.db.tables import idempotency_key
-from fairlend.db.uow import UnitOfWorkFactory, commit_hook
+from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory, commit_hook
 
 # The claim's vocabulary and the effect's hooks live in idempotency_effects.py; callers import them here.
 __all__ = [
@@ -147,50 +147,73 @@ class IdempotencyStore:
 
         `lost` is what a retry gets when the first attempt took effect and its answer was lost.
         """
-        token = secrets.token_hex(16)
         with own_transaction(), self._uow() as uow:
-            now = uow.clock.now()
-            lease_until = now + self._lease
-            fresh = uow.conn.execute(
-                _CLAIMS[uow.dialect],
-                {
-                    "scope_key": scope_key,
-                    "request_hash": request_hash,
-                    "state": "pending",
-                    "claim_token": token,
-                    "lease_until": lease_until,
-                    "effected": False,
-                    "key_id": CLEAR,
-                    "created_at": now,
-                },
-            ).first()
-            if fresh is not None:
-                uow.commit()
-                return ClaimResult(Claim.NEW, held=Held(scope_key, token))
-            query = select(idempotency_key).where(idempotency_key.c.scope_key == scope_key)
-            if uow.dialect == "postgresql":
-                query = query.with_for_update()  # a takeover or resolution decides once
-            row = uow.conn.execute(query).one()
-            if row.request_hash != request_hash:
-                return ClaimResult(Claim.MISMATCH)
-            if row.state == "done":
-                return ClaimResult(Claim.REPLAY, stored=self._open(row))
-            if row.lease_until is not None and row.lease_until > now:
-                wait = max(1, math.ceil((row.lease_until - now).total_seconds()))
-                return ClaimResult(Claim.IN_PROGRESS, retry_after=wait)
-            if not row.effected:
-                # The first attempt died (or overran) before any effect: this one runs instead.
-                uow.conn.execute(
-                    update(idempotency_key)
-                    .where(idempotency_key.c.scope_key == scope_key)
-                    .values(claim_token=token, lease_until=lease_until)
-                )
-                uow.commit()
-                return ClaimResult(Claim.NEW, held=Held(scope_key, token))
-            # It took effect and its answer was lost: that is the answer from now on.
-            self._store(uow.conn, scope_key, lost)
+            return self._claim(uow, scope_key, request_hash, lost)
+
+    def claim_as(
+        self,
+        owner: Callable[[Connection], str | None],
+        scope_key: Callable[[str], str],
+        request_hash: str,
+        *,
+        lost: StoredResponse,
+    ) -> ClaimResult | None:
+        """`claim` for the owner `owner(conn)` names, read as the first statement of the claim's own
+        transaction (None: the credential does not hold now, nothing is claimed or replayed).
+
+        The API reads a bearer token's revocation there: one transaction instead of authentication's
+        own read beside the claim's write (docs/performance.md, "Seventh pass").
+        """
+        with own_transaction(), self._uow() as uow:
+            who = owner(uow.conn)
+            if who is None:
+                return None
+            return self._claim(uow, scope_key(who), request_hash, lost)
+
+    def _claim(self, uow: UnitOfWork, scope_key: str, request_hash: str, lost: StoredResponse) -> ClaimResult:
+        token = secrets.token_hex(16)
+        now = uow.clock.now()
+        lease_until = now + self._lease
+        fresh = uow.conn.execute(
+            _CLAIMS[uow.dialect],
+            {
+                "scope_key": scope_key,
+                "request_hash": request_hash,
+                "state": "pending",
+                "claim_token": token,
+                "lease_until": lease_until,
+                "effected": False,
+                "key_id": CLEAR,
+                "created_at": now,
+            },
+        ).first()
+        if fresh is not None:
             uow.commit()
-            return ClaimResult(Claim.REPLAY, stored=lost)
+            return ClaimResult(Claim.NEW, held=Held(scope_key, token))
+        query = select(idempotency_key).where(idempotency_key.c.scope_key == scope_key)
+        if uow.dialect == "postgresql":
+            query = query.with_for_update()  # a takeover or resolution decides once
+        row = uow.conn.execute(query).one()
+        if row.request_hash != request_hash:
+            return ClaimResult(Claim.MISMATCH)
+        if row.state == "done":
+            return ClaimResult(Claim.REPLAY, stored=self._open(row))
+        if row.lease_until is not None and row.lease_until > now:
+            wait = max(1, math.ceil((row.lease_until - now).total_seconds()))
+            return ClaimResult(Claim.IN_PROGRESS, retry_after=wait)
+        if not row.effected:
+            # The first attempt died (or overran) before any effect: this one runs instead.
+            uow.conn.execute(
+                update(idempotency_key)
+                .where(idempotency_key.c.scope_key == scope_key)
+                .values(claim_token=token, lease_until=lease_until)
+            )
+            uow.commit()
+            return ClaimResult(Claim.NEW, held=Held(scope_key, token))
+        # It took effect and its answer was lost: that is the answer from now on.
+        self._store(uow.conn, scope_key, lost)
+        uow.commit()
+        return ClaimResult(Claim.REPLAY, stored=lost)
 
     def guard(self, held: Held) -> EffectGuard:
         """The commit hook that marks `held` effected (or stores its answer) in each committing transaction."""

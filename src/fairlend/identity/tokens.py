@@ -156,7 +156,7 @@ class TokenService:
         and the returned check, which probes the revocations on a connection the caller has open.
 
         The API's busiest reads run the check as the first statement of their own read transaction
-        (`api.auth.BearerOnRead`): one transaction a request instead of authentication's own
+        (`api.auth.hot_read`): one transaction a request instead of authentication's own
         beside the route's. The probe is the same as `authenticate`'s and reads the database, so
         a revocation committed by any process refuses the token on its next request.
         """

@@ -11,11 +11,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, Field
 
 from fairlend.api.amounts import Amount
-from fairlend.api.auth import LOAN_OFFICERS, Authenticated, BearerOnRead, ensure_can_read_owned, require_roles
+from fairlend.api.auth import LOAN_OFFICERS, Authenticated, ensure_can_read_owned, hot_read, require_roles
 from fairlend.api.deps import ContainerDep, IdempotencyKey, require_key
 from fairlend.api.idempotency import AnswerWithEffect
 from fairlend.api.reads import Reads
@@ -263,10 +263,12 @@ def book_loan(
 
 
 @router.get("/loans/{loan_id}", response_model=LoanPublic)
-async def get_loan(loan_id: str, container: ContainerDep, bearer: BearerOnRead, read: Reads) -> Response:
+async def get_loan(loan_id: str, request: Request) -> Response:
     """The loan's answer as its last change stored it (lending/stored_answers.py): the borrower's own or an operator's.
 
-    The token's revocation is read in the loan's own read transaction (`BearerOnRead`)."""
+    The token's revocation is read in the loan's own read transaction (`api.auth.BearerCheck`)."""
+    # One plain call, not three `Depends` (api.auth.hot_read); the answer is stored bytes, never validated again.
+    container, bearer, read = hot_read(request)
     answer = await read(container.lending.loan_answer, loan_id, bearer.confirm)
     ensure_can_read_owned(bearer.principal, answer.borrower_id)
     return Response(answer.body, media_type=JSON)
