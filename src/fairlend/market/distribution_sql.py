@@ -102,7 +102,9 @@ _NOTE_SHARES = f"""{_NOTE_SHARES_X}, y AS (
           FROM x
     )"""
 # A batch without a recovery (the usual day) skips the five CASEs per note: its shares are repayments.
-_REPAYMENT_SHARES = f"""{_NOTE_SHARES_X}, y AS (SELECT holder_id, holder_kind, currency, p, f, m, 0 AS rf, 0 AS rm FROM x)"""
+_REPAYMENT_SHARES = (
+    f"""{_NOTE_SHARES_X}, y AS (SELECT holder_id, holder_kind, currency, p, f, m, 0 AS rf, 0 AS rm FROM x)"""
+)
 
 _AMOUNTS = ("principal_minor", "fee_minor", "net_minor", "recovery_fee_minor", "recovery_net_minor")
 _HOLDER_COLUMNS = f"batch_id, holder_id, currency, holder_kind, {', '.join(_AMOUNTS)}"
