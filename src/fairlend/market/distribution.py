@@ -74,10 +74,20 @@ class DistributionReport:
     shares: int = 0  # loans shared (one row each: no row per note)
 
 
-def _add_holder_totals(uow: UnitOfWork, batch_id: str) -> None:
-    """Each non-platform holder's running row of the batch, from the notes of its loans (`sql.HOLDER_TOTALS_*`)."""
-    by_note = uow.dialect == "sqlite"
-    uow.conn.execute(sql.HOLDER_TOTALS_BY_NOTE if by_note else sql.HOLDER_TOTALS_GROUPED, {"batch_id": batch_id})
+def _add_holder_totals(uow: UnitOfWork, batch_id: str, *, recoveries: bool) -> None:
+    """Each non-platform holder's row of the batch, from the notes of its loans (`sql.FOLD_*`, `sql.*_GROUPED`).
+
+    A batch with no recovery in it (most days) takes the statements that need not tell the kinds apart.
+    """
+    conn, params = uow.conn, {"batch_id": batch_id}
+    if uow.dialect != "sqlite":
+        conn.execute(sql.HOLDER_TOTALS_GROUPED if recoveries else sql.REPAYMENT_TOTALS_GROUPED, params)
+        return
+    conn.execute(sql.FOLD_TABLE)
+    conn.execute(sql.CLEAR_FOLD)  # a connection's table, empty unless a batch before failed on it
+    conn.execute(sql.FOLD_BY_NOTE if recoveries else sql.FOLD_REPAYMENTS_BY_NOTE, params)
+    conn.execute(sql.FOLDED, params)
+    conn.execute(sql.CLEAR_FOLD)
 
 
 class Distribution:
@@ -240,9 +250,10 @@ class Distribution:
         if heavy is not None:
             raise Invalid("loan_too_heavy_to_share", f"loan {heavy}: its notes weigh more than 3e9 minor units")
         conn.execute(sql.ADVANCE_LOANS, params)
-        _add_holder_totals(uow, batch_id)
+        recovered = list(conn.execute(sql.RECOVERED, params).scalars())
+        _add_holder_totals(uow, batch_id, recoveries=bool(recovered))
         # Each loan once, in loan order: a loan paid off and recovered in one batch ends one epoch.
-        ending = sorted({*conn.execute(sql.PAID_OFF, params).scalars(), *conn.execute(sql.RECOVERED, params).scalars()})
+        ending = sorted({*conn.execute(sql.PAID_OFF, params).scalars(), *recovered})
         released: list[payout.HolderTotal] = []
         for loan_id_ending in ending:
             released += epochs.close(uow, loan_id_ending, batch_id, business_date)

@@ -10,7 +10,7 @@ SQLite and PostgreSQL, but for how the holders' rows are summed.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import TextClause, bindparam, text
 
 from fairlend.market.distribution_tables import market_loan_batch
 
@@ -82,16 +82,17 @@ def _delta(x: str) -> str:
     return f"{_part(x + '_after')} - {_part(x + '_before')}"
 
 
-# Each non-platform note's share of each loan of the batch, the difference of its floors, its
-# repayment and recovery parts apart (a loan's batch row is one or the other).
-_NOTE_SHARES = f"""WITH x AS (
+# Each non-platform note's share of each loan of the batch, the difference of its floors.
+_NOTE_SHARES_X = f"""WITH x AS (
         SELECT n.holder_id, n.holder_kind, b.currency, b.kind,
                {_delta("principal")} AS p, {_delta("fee")} AS f, {_delta("net")} AS m
           FROM market_loan_batch b
           JOIN (SELECT holder_id, holder_kind, loan_id, outstanding_minor + charged_off_minor AS w
                   FROM market_note WHERE holder_kind <> 'platform') n ON n.loan_id = b.loan_id
          WHERE b.batch_id = :batch_id AND b.weight_minor > 0 AND n.w > 0
-    ), y AS (
+    )"""
+# The same with its repayment and recovery parts apart (a loan's batch row is one or the other).
+_NOTE_SHARES = f"""{_NOTE_SHARES_X}, y AS (
         SELECT holder_id, holder_kind, currency,
                CASE WHEN kind = 'recovery' THEN 0 ELSE p END AS p,
                CASE WHEN kind = 'recovery' THEN 0 ELSE f END AS f,
@@ -100,40 +101,72 @@ _NOTE_SHARES = f"""WITH x AS (
                CASE WHEN kind = 'recovery' THEN m ELSE 0 END AS rm
           FROM x
     )"""
+# A batch without a recovery (the usual day) skips the five CASEs per note: its shares are repayments.
+_REPAYMENT_SHARES = (
+    f"""{_NOTE_SHARES_X}, y AS (SELECT holder_id, holder_kind, currency, p, f, m, 0 AS rf, 0 AS rm FROM x)"""
+)
 
-_HOLDER_COLUMNS = (
-    "batch_id, holder_id, currency, holder_kind, principal_minor, fee_minor, net_minor, "
-    "recovery_fee_minor, recovery_net_minor"
-)
-_ADD = ", ".join(
-    f"{c} = market_holder_batch.{c} + excluded.{c}"
-    for c in ("principal_minor", "fee_minor", "net_minor", "recovery_fee_minor", "recovery_net_minor")
-)
+_AMOUNTS = ("principal_minor", "fee_minor", "net_minor", "recovery_fee_minor", "recovery_net_minor")
+_HOLDER_COLUMNS = f"batch_id, holder_id, currency, holder_kind, {', '.join(_AMOUNTS)}"
+_ADD = ", ".join(f"{c} = market_holder_batch.{c} + excluded.{c}" for c in _AMOUNTS)
 # A holder's row of the batch made or added to (a new row, or the running total grown).
 ADD_TO_HOLDER = f"ON CONFLICT (batch_id, holder_id, currency) DO UPDATE SET {_ADD}"
 
-# Each non-platform holder's running total of the batch, note by note: each note's share is added
-# to its holder's row (SQLite: one B-tree lookup among the batch's holders per note; a `GROUP BY
-# holder` sorted all the batch's notes first, most of a batch's time). `WHERE true` tells SQLite's
-# parser the ON CONFLICT belongs to the INSERT.
-HOLDER_TOTALS_BY_NOTE = text(
+# SQLite: each holder's running total of the batch, note by note, in a connection's TEMP table keyed
+# by holder alone (in memory, no journal in the database file, no batch id to compare at every step
+# of the key): one B-tree lookup among the batch's holders per note, about 40 % cheaper than the same
+# upsert into `market_holder_batch` (a `GROUP BY holder` sorted all the batch's notes first, dearer
+# still). Then one INSERT ... SELECT moves the totals, in holder order, into the batch's rows.
+FOLD_TABLE = text(
     f"""
-    INSERT INTO market_holder_batch ({_HOLDER_COLUMNS})
-    {_NOTE_SHARES}
-    SELECT :batch_id, holder_id, currency, holder_kind, p, f, m, rf, rm FROM y WHERE true
-    {ADD_TO_HOLDER}
+    CREATE TEMP TABLE IF NOT EXISTS market_holder_fold (
+        holder_id TEXT NOT NULL, currency TEXT NOT NULL, holder_kind TEXT NOT NULL,
+        {", ".join(f"{c} INTEGER NOT NULL" for c in _AMOUNTS)},
+        PRIMARY KEY (holder_id, currency)
+    ) WITHOUT ROWID
     """
 )
-# The same rows grouped first (PostgreSQL hashes a GROUP BY, and refuses an upsert that meets one
-# row twice in a statement).
-HOLDER_TOTALS_GROUPED = text(
+CLEAR_FOLD = text("DELETE FROM temp.market_holder_fold")
+_FOLD_ADD = ", ".join(f"{c} = market_holder_fold.{c} + excluded.{c}" for c in _AMOUNTS)
+
+
+def _fold(shares: str) -> TextClause:
+    # `WHERE true` tells SQLite's parser the ON CONFLICT belongs to the INSERT.
+    return text(
+        f"""
+        INSERT INTO temp.market_holder_fold (holder_id, currency, holder_kind, {", ".join(_AMOUNTS)})
+        {shares}
+        SELECT holder_id, currency, holder_kind, p, f, m, rf, rm FROM y WHERE true
+        ON CONFLICT (holder_id, currency) DO UPDATE SET {_FOLD_ADD}
+        """
+    )
+
+
+FOLD_BY_NOTE = _fold(_NOTE_SHARES)
+FOLD_REPAYMENTS_BY_NOTE = _fold(_REPAYMENT_SHARES)
+FOLDED = text(
     f"""
     INSERT INTO market_holder_batch ({_HOLDER_COLUMNS})
-    {_NOTE_SHARES}
-    SELECT :batch_id, holder_id, currency, MIN(holder_kind), SUM(p), SUM(f), SUM(m), SUM(rf), SUM(rm)
-      FROM y GROUP BY holder_id, currency
+    SELECT :batch_id, holder_id, currency, holder_kind, {", ".join(_AMOUNTS)} FROM temp.market_holder_fold
     """
 )
+
+
+def _grouped(shares: str) -> TextClause:
+    return text(
+        f"""
+        INSERT INTO market_holder_batch ({_HOLDER_COLUMNS})
+        {shares}
+        SELECT :batch_id, holder_id, currency, MIN(holder_kind), SUM(p), SUM(f), SUM(m), SUM(rf), SUM(rm)
+          FROM y GROUP BY holder_id, currency
+        """
+    )
+
+
+# PostgreSQL: the same totals grouped, then inserted (it hashes a GROUP BY, and refuses an upsert
+# that meets one row twice in a statement).
+HOLDER_TOTALS_GROUPED = _grouped(_NOTE_SHARES)
+REPAYMENT_TOTALS_GROUPED = _grouped(_REPAYMENT_SHARES)
 # One holder's row of a batch added to (the held units an epoch's end paid them).
 ADD_HOLDER_TOTAL = text(
     f"""
