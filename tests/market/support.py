@@ -11,11 +11,14 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from decimal import Decimal
 
 from fairlend.bootstrap import Container
+from fairlend.clock import FixedClock
 from fairlend.errors import DomainError
 from fairlend.jurisdiction.model import Profile
+from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.market.adapters import OriginationOffers
 from fairlend.market.ports import DevRail, NoteLoans, PaymentRail
 from fairlend.market.service import MarketService
@@ -29,6 +32,16 @@ from tests.origination.support import solid_borrower
 
 def yuan(amount: int | str) -> Money:
     return Money.of(amount, "CNY")
+
+
+def close_days(container: Container, clock: FixedClock, days: int) -> None:
+    """Run end-of-day over the next `days` business dates."""
+    container.eod.run(through=clock.business_date() + timedelta(days=days - 1))
+
+
+def investor_cash(container: Container, investor: str) -> int:
+    """The investor's cash in the ledger, in minor units (a liability: credit-normal)."""
+    return -container.ledger.balance(AccountKey(AccountType.INVESTOR_CASH, "CNY", investor)).minor
 
 
 def p2p(profile: Profile, **market: object) -> Profile:

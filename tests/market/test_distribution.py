@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,7 @@ from fairlend.market.positions import floor_share, note_shares, positions
 from fairlend.market.shares import Weighted, share_receipt
 from fairlend.market.tables import market_note
 from fairlend.money import Money
-from tests.market.support import Market, build, yuan
+from tests.market.support import Market, build, close_days, investor_cash, yuan
 
 
 def _funded(world: Market, stakes: dict[str, int], amount: int = 10_000) -> str:
@@ -29,14 +29,6 @@ def _funded(world: Market, stakes: dict[str, int], amount: int = 10_000) -> str:
         loan_id = world.market.commitments.invest(investor, listing, yuan(stake)).loan_id or loan_id
     assert loan_id
     return loan_id
-
-
-def _close_days(container: Container, clock: FixedClock, days: int) -> None:
-    container.eod.run(through=clock.business_date() + timedelta(days=days - 1))
-
-
-def _cash(container: Container, investor: str) -> int:
-    return -container.ledger.balance(AccountKey(AccountType.INVESTOR_CASH, "CNY", investor)).minor
 
 
 def _shares(container: Container, loan_id: str) -> dict[str, tuple[int, int, int]]:
@@ -79,10 +71,10 @@ def test_a_repayment_reaches_each_investor_in_proportion_at_end_of_day_less_the_
 ) -> None:
     world = build(container)
     loan_id = _funded(world, {"inv_ann": 6_000, "inv_bob": 3_000, "inv_cat": 1_000})
-    _close_days(container, clock, 31)
+    close_days(container, clock, 31)
     paid = container.lending.repay(loan_id, yuan(1_200))
     assert _shares(container, loan_id) == {}  # recorded, not yet distributed
-    _close_days(container, clock, 1)
+    close_days(container, clock, 1)
     shares = _shares(container, loan_id)
     distributed = paid.principal_paid.minor + paid.interest_paid.minor
     fee = int(distributed * Decimal("0.01"))
@@ -95,7 +87,7 @@ def test_a_repayment_reaches_each_investor_in_proportion_at_end_of_day_less_the_
     for investor, stake in (("inv_ann", 6_000), ("inv_bob", 3_000), ("inv_cat", 1_000)):
         exact = Decimal(distributed - fee) * stake / 10_000
         assert 0 <= exact - shares[investor][2] < 1
-        assert _cash(container, investor) == shares[investor][2]
+        assert investor_cash(container, investor) == shares[investor][2]
         assert world.market.wallets.wallet(investor).cash == Money(shares[investor][2], "CNY")
     outstanding = {n.holder_id: n.outstanding.minor for n in world.market.notes.of_loan(loan_id)}
     assert outstanding["inv_ann"] == 600_000 - shares["inv_ann"][0]
@@ -105,28 +97,28 @@ def test_a_repayment_reaches_each_investor_in_proportion_at_end_of_day_less_the_
 def test_rerunning_the_day_distributes_nothing_twice(container: Container, clock: FixedClock) -> None:
     world = build(container)
     loan_id = _funded(world, {"inv_ann": 5_000, "inv_bob": 5_000})
-    _close_days(container, clock, 31)
+    close_days(container, clock, 31)
     container.lending.repay(loan_id, yuan(900))
     day = clock.business_date()
     (first,) = container.eod.run()
     assert first.outcome == "done" and first.counts["market_distribution"] == 1
-    before = (_shares(container, loan_id), _cash(container, "inv_ann"))
+    before = (_shares(container, loan_id), investor_cash(container, "inv_ann"))
     again = container.eod.run_day(day)
     assert again.outcome == "skipped"
     with container.uow() as uow:  # the step itself, run again on the same date, finds nothing to share
         assert world.market.distribution.run(uow, day).receipts == 0
         uow.commit()
-    assert (_shares(container, loan_id), _cash(container, "inv_ann")) == before
+    assert (_shares(container, loan_id), investor_cash(container, "inv_ann")) == before
     assert container.verify() == []
 
 
 def test_a_payoff_brings_every_note_to_exactly_zero(container: Container, clock: FixedClock) -> None:
     world = build(container)
     loan_id = _funded(world, {"inv_ann": 3_350, "inv_bob": 3_350, "inv_cat": 3_300})
-    _close_days(container, clock, 40)
+    close_days(container, clock, 40)
     container.lending.repay(loan_id, yuan(700))
     container.lending.settle_early(loan_id)  # same day: one batch shares both
-    _close_days(container, clock, 1)
+    close_days(container, clock, 1)
     assert [n.outstanding.minor for n in world.market.notes.of_loan(loan_id)] == [0, 0, 0]
     assert container.verify() == []
 
@@ -134,9 +126,9 @@ def test_a_payoff_brings_every_note_to_exactly_zero(container: Container, clock:
 def test_a_late_payment_pays_no_servicing_fee(container: Container, clock: FixedClock) -> None:
     world = build(container)
     loan_id = _funded(world, {"inv_ann": 10_000})
-    _close_days(container, clock, 31 + 20)  # the first installment is 20 days late
+    close_days(container, clock, 31 + 20)  # the first installment is 20 days late
     container.lending.repay(loan_id, yuan(1_000))
-    _close_days(container, clock, 1)
+    close_days(container, clock, 1)
     ((_, fee, net),) = _shares(container, loan_id).values()
     assert fee == 0 and net > 0
     with container.uow(read_only=True) as uow:
@@ -149,7 +141,7 @@ def test_charge_off_writes_the_notes_down_and_recoveries_flow_to_the_holders(
 ) -> None:
     world = build(container)
     loan_id = _funded(world, {"inv_ann": 7_000, "inv_bob": 3_000})
-    _close_days(container, clock, 31 + 30)
+    close_days(container, clock, 31 + 30)
     container.lending.repay(loan_id, yuan(500))  # pending when the loan is charged off: shared first
     container.lending.charge_off(loan_id)
     notes = {n.holder_id: n for n in world.market.notes.of_loan(loan_id)}
@@ -157,10 +149,10 @@ def test_charge_off_writes_the_notes_down_and_recoveries_flow_to_the_holders(
     for holder in ("inv_ann", "inv_bob"):
         assert container.ledger.balance(AccountKey(AccountType.NOTES_PAYABLE, "CNY", holder)).minor == 0
     assert container.verify() == []
-    cash_before = {h: _cash(container, h) for h in notes}
+    cash_before = {h: investor_cash(container, h) for h in notes}
     container.lending.repay(loan_id, yuan(1_000))  # a recovery, long past due: no fee
-    _close_days(container, clock, 1)
-    got = {h: _cash(container, h) - cash_before[h] for h in notes}
+    close_days(container, clock, 1)
+    got = {h: investor_cash(container, h) - cash_before[h] for h in notes}
     assert got == {"inv_ann": 70_000, "inv_bob": 30_000}
     assert container.verify() == []
 
@@ -173,9 +165,9 @@ def test_under_cn_the_partner_and_the_platform_share_repayments_through_the_same
     notes = world.market.notes.of_loan(loan_id)
     assert {n.holder_kind.value for n in notes} == {"partner", "platform"}
     partner = next(n for n in notes if n.holder_kind.value == "partner")
-    _close_days(container, clock, 31)
+    close_days(container, clock, 31)
     paid = container.lending.repay(loan_id, yuan(900))
-    _close_days(container, clock, 1)
+    close_days(container, clock, 1)
     shares = _shares(container, loan_id)
     assert sum(p for p, _, _ in shares.values()) == paid.principal_paid.minor
     owed = -container.ledger.balance(AccountKey(AccountType.NOTES_PAYABLE, "CNY", partner.holder_id)).minor
@@ -257,9 +249,9 @@ def test_a_loan_the_platform_alone_holds_is_shared_by_the_same_path_and_moves_no
     loan_id = world.offer()
     (note,) = world.market.notes.of_loan(loan_id)
     assert note.holder_kind.value == "platform"
-    _close_days(container, clock, 31)
+    close_days(container, clock, 31)
     paid = container.lending.repay(loan_id, yuan(900))
-    _close_days(container, clock, 1)
+    close_days(container, clock, 1)
     ((principal, _, _),) = _shares(container, loan_id).values()
     assert principal == paid.principal_paid.minor
     assert world.market.notes.of_loan(loan_id)[0].outstanding.minor == note.principal.minor - principal

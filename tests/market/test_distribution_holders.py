@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import insert, select
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
-from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.market.distribution import _add_holder_totals
 from fairlend.market.distribution_tables import market_distribution_batch, market_holder_batch, market_loan_batch
 from fairlend.market.positions import note_shares
 from fairlend.money import Money
-from tests.market.support import Market, build, yuan
+from tests.market.support import Market, build, close_days, investor_cash, yuan
 
 _AMOUNTS = ("principal_minor", "fee_minor", "net_minor", "recovery_fee_minor", "recovery_net_minor")
 
@@ -25,14 +22,6 @@ def _fund(world: Market, borrower: str, stakes: dict[str, int]) -> str:
         loan_id = world.market.commitments.invest(investor, listing, yuan(stake)).loan_id or loan_id
     assert loan_id
     return loan_id
-
-
-def _close_days(container: Container, clock: FixedClock, days: int) -> None:
-    container.eod.run(through=clock.business_date() + timedelta(days=days - 1))
-
-
-def _cash(container: Container, investor: str) -> int:
-    return -container.ledger.balance(AccountKey(AccountType.INVESTOR_CASH, "CNY", investor)).minor
 
 
 def _last_batch(container: Container) -> str:
@@ -71,11 +60,11 @@ def test_two_loans_repaid_in_one_batch_pay_the_investor_they_share_one_row_with_
         world.investor(investor, cash=cash)
     loan_a = _fund(world, "brw_a", {"inv_ann": 6_000, "inv_bob": 4_000})
     loan_b = _fund(world, "brw_b", {"inv_ann": 2_500, "inv_cat": 7_500})
-    _close_days(container, clock, 31)
-    cash_before = {h: _cash(container, h) for h in ("inv_ann", "inv_bob", "inv_cat")}
+    close_days(container, clock, 31)
+    cash_before = {h: investor_cash(container, h) for h in ("inv_ann", "inv_bob", "inv_cat")}
     paid_a = container.lending.repay(loan_a, yuan(1_000))
     paid_b = container.lending.repay(loan_b, yuan(1_300))
-    _close_days(container, clock, 1)
+    close_days(container, clock, 1)
     batch = _last_batch(container)
     rows = _holder_rows(container, batch)
     assert set(rows) == {"inv_ann", "inv_bob", "inv_cat"}
@@ -87,8 +76,8 @@ def test_two_loans_repaid_in_one_batch_pay_the_investor_they_share_one_row_with_
     for holder, row in rows.items():
         (only,) = _received(container, batch, holder).values() if holder != "inv_ann" else (both,)
         assert row[:3] == only
-        assert _cash(container, holder) - cash_before[holder] == row[2]  # the ledger
-        assert world.market.wallets.wallet(holder).cash == Money(_cash(container, holder), "CNY")
+        assert investor_cash(container, holder) - cash_before[holder] == row[2]  # the ledger
+        assert world.market.wallets.wallet(holder).cash == Money(investor_cash(container, holder), "CNY")
     # Every fen of each loan reached a holder, or is held by its loan (fewer units than its notes).
     for loan_id, paid, holders in ((loan_a, paid_a, ("inv_ann", "inv_bob")), (loan_b, paid_b, ("inv_ann", "inv_cat"))):
         distributed = paid.principal_paid.minor + paid.interest_paid.minor
@@ -108,10 +97,10 @@ def test_a_batch_without_recoveries_gets_the_same_holders_rows_from_either_state
         world.investor(investor, cash=cash)
     loan_a = _fund(world, "brw_a", {"inv_ann": 6_000, "inv_bob": 4_000})
     loan_b = _fund(world, "brw_b", {"inv_ann": 2_500, "inv_cat": 7_500})
-    _close_days(container, clock, 31)
+    close_days(container, clock, 31)
     container.lending.repay(loan_a, yuan(1_000))
     container.lending.repay(loan_b, yuan(1_300))
-    _close_days(container, clock, 1)
+    close_days(container, clock, 1)
     batch = _last_batch(container)
     b = market_loan_batch
     with container.uow() as uow:
@@ -137,12 +126,12 @@ def test_a_recovery_and_a_repayment_in_one_batch_reach_the_investor_they_share_e
         world.investor(investor, cash=cash)
     written = _fund(world, "brw_a", {"inv_ann": 7_000, "inv_bob": 3_000})
     active = _fund(world, "brw_b", {"inv_ann": 3_000, "inv_cat": 7_000})
-    _close_days(container, clock, 31 + 30)
+    close_days(container, clock, 31 + 30)
     paid = container.lending.repay(active, yuan(1_500))  # late: no fee, still a repayment
     container.lending.charge_off(written)  # shares only its own loan's pending receipts
     container.lending.repay(written, yuan(1_000))  # a recovery
-    cash_before = _cash(container, "inv_ann")
-    _close_days(container, clock, 1)
+    cash_before = investor_cash(container, "inv_ann")
+    close_days(container, clock, 1)
     batch = _last_batch(container)
     ann = _received(container, batch, "inv_ann")
     assert set(ann) == {(active, "repayment"), (written, "recovery")}
@@ -151,7 +140,7 @@ def test_a_recovery_and_a_repayment_in_one_batch_reach_the_investor_they_share_e
     assert repaid[0] > 0 and repaid[2] > 0
     row = _holder_rows(container, batch)["inv_ann"]
     assert row == (*repaid, recovered[1], recovered[2])
-    assert _cash(container, "inv_ann") - cash_before == repaid[2] + recovered[2]
+    assert investor_cash(container, "inv_ann") - cash_before == repaid[2] + recovered[2]
     distributed = paid.principal_paid.minor + paid.interest_paid.minor
     cat = _received(container, batch, "inv_cat")[(active, "repayment")]
     assert 0 <= distributed - repaid[2] - cat[2] < 2  # no fee (late); what the floors leave, the loan holds
