@@ -46,6 +46,12 @@ def principal_for(container: object, token: str) -> Principal | None:
     return authenticator.authenticate(token) if authenticator and token else None
 
 
+def _pending(container: object, token: str) -> Callable[[Any], Principal | None] | None:
+    """The authenticator's check of a token whose signature and expiry hold (None: they fail, or none wired)."""
+    authenticator: Authenticator | None = getattr(container, "authenticator", None)
+    return authenticator.pending(token) if authenticator and token else None
+
+
 def _checked(request: Request, token: str) -> tuple[bool, Principal | None]:
     checked: tuple[str, Principal | None] | None = getattr(request.state, "bearer_principal", None)
     if checked is not None and checked[0] == token:
@@ -75,8 +81,7 @@ def bearer_owner(request: Request, token: str) -> Callable[[Any], Principal | No
     known, principal = _checked(request, token)
     if known:
         return None if principal is None else (lambda _conn: principal)
-    authenticator: Authenticator | None = getattr(get_container(request), "authenticator", None)
-    check = authenticator.pending(token) if authenticator else None
+    check = _pending(get_container(request), token)
     if check is None:
         request.state.bearer_principal = (token, None)
         return None
@@ -134,9 +139,7 @@ class BearerCheck:
 
 def bearer_check_of(container: object, request: Request) -> BearerCheck:
     """The request's bearer token, its signature and expiry checked (no I/O); 401 `invalid_token` if either fails."""
-    token = _bearer(request)
-    authenticator: Authenticator | None = getattr(container, "authenticator", None)
-    check = authenticator.pending(token) if authenticator and token else None
+    check = _pending(container, _bearer(request))
     if check is None:
         raise Unauthorized("invalid_token", "the bearer token is not valid, has expired or was revoked")
     return BearerCheck(check)

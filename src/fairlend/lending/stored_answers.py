@@ -35,7 +35,7 @@ databases.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Executable, Row, and_, bindparam, delete, select, tuple_, update
@@ -164,11 +164,17 @@ ANSWER_CHUNK = 2_000
 RENDER_AT_COMMIT = 500
 
 
-def forget_answers(uow: UnitOfWork, keys: Iterable[tuple[str, str]]) -> None:
-    """Remove these loans' stored answers in `uow`'s transaction (a chunk of keys a statement)."""
+def _chunks(keys: Iterable[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
+    """The keys once each, in order, `ANSWER_CHUNK` at a time (no statement binds past PostgreSQL's 65,535
+    parameters, and memory stays flat in a file of 100,000 repayments)."""
     wanted = sorted(set(keys))
     for start in range(0, len(wanted), ANSWER_CHUNK):
-        chunk = wanted[start : start + ANSWER_CHUNK]
+        yield wanted[start : start + ANSWER_CHUNK]
+
+
+def forget_answers(uow: UnitOfWork, keys: Iterable[tuple[str, str]]) -> None:
+    """Remove these loans' stored answers in `uow`'s transaction (a chunk of keys a statement)."""
+    for chunk in _chunks(keys):
         uow.conn.execute(delete(loan_answer).where(tuple_(loan_answer.c.borrower_id, loan_answer.c.loan_id).in_(chunk)))
 
 
@@ -199,12 +205,9 @@ def write_answers(uow: UnitOfWork, keys: Iterable[tuple[str, str]], *, lock: boo
     (`lock`), or a repayment committing between its read and its write would have its answer
     replaced by the one from before it.
     """
-    wanted = sorted(set(keys))  # once each, whichever chunk a repeat would fall in
     day = uow.clock.business_date().toordinal()
     written = 0
-    # A file of 100,000 repayments touches as many loans: read and render them a chunk at a time, so
-    # no statement binds more than PostgreSQL's 65,535 parameters and memory stays flat in the file.
-    for start in range(0, len(wanted), ANSWER_CHUNK):
+    for chunk in _chunks(keys):  # a file of 100,000 repayments touches as many loans
         rows = [
             {
                 "borrower_id": row.borrower_id,
@@ -213,7 +216,7 @@ def write_answers(uow: UnitOfWork, keys: Iterable[tuple[str, str]], *, lock: boo
                 "as_of_day": day,
                 "body": template(detail_of(uow, row, insts), _parts(insts), (row.next_due_day, row.fees_due)),
             }
-            for row, insts in _rows(uow.conn, wanted[start : start + ANSWER_CHUNK], lock=lock)
+            for row, insts in _rows(uow.conn, chunk, lock=lock)
         ]
         if rows:
             uow.conn.execute(_UPSERT[uow.dialect], rows[0] if len(rows) == 1 else rows)

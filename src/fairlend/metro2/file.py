@@ -123,13 +123,17 @@ class Reading:
     records: int = 0  # lines read, header and trailer included
 
 
+def _not_ascii(record: int, exc: UnicodeDecodeError) -> FieldProblem:
+    return FieldProblem(record, "record", exc.start + 1, "not_ascii", "Metro 2 files are ASCII only")
+
+
 def _text(raw: bytes, record: int) -> str:
     if raw.endswith(b"\r"):
         raw = raw[:-1]
     try:
         return raw.decode("ascii")
     except UnicodeDecodeError as exc:
-        raise FieldProblem(record, "record", exc.start + 1, "not_ascii", "Metro 2 files are ASCII only") from None
+        raise _not_ascii(record, exc) from None
 
 
 def _length(text: str, record: int, expected: int | None = None) -> None:
@@ -191,7 +195,7 @@ def account_lines(lines: Iterable[bytes], reading: Reading) -> Iterator[tuple[in
             pending = (number, raw.decode("ascii"))
         except UnicodeDecodeError as exc:
             pending = None
-            yield number, FieldProblem(number, "record", exc.start + 1, "not_ascii", "Metro 2 files are ASCII only")
+            yield number, _not_ascii(number, exc)
     reading.records = number
     read_trailer(last, number, reading)
 
