@@ -52,15 +52,21 @@ def _received(container: Container, batch_id: str, holder: str) -> dict[tuple[st
     return got
 
 
-def test_two_loans_repaid_in_one_batch_pay_the_investor_they_share_one_row_with_both_loans_shares(
-    container: Container, clock: FixedClock
-) -> None:
+def _two_loans_sharing_ann(container: Container, clock: FixedClock) -> tuple[Market, str, str]:
+    """Two loans funded the same day, inv_ann a holder of both (with inv_bob, with inv_cat), a month on."""
     world = build(container)
     for investor, cash in (("inv_ann", 8_500), ("inv_bob", 4_000), ("inv_cat", 7_500)):
         world.investor(investor, cash=cash)
     loan_a = _fund(world, "brw_a", {"inv_ann": 6_000, "inv_bob": 4_000})
     loan_b = _fund(world, "brw_b", {"inv_ann": 2_500, "inv_cat": 7_500})
     close_days(container, clock, 31)
+    return world, loan_a, loan_b
+
+
+def test_two_loans_repaid_in_one_batch_pay_the_investor_they_share_one_row_with_both_loans_shares(
+    container: Container, clock: FixedClock
+) -> None:
+    world, loan_a, loan_b = _two_loans_sharing_ann(container, clock)
     cash_before = {h: investor_cash(container, h) for h in ("inv_ann", "inv_bob", "inv_cat")}
     paid_a = container.lending.repay(loan_a, yuan(1_000))
     paid_b = container.lending.repay(loan_b, yuan(1_300))
@@ -92,12 +98,7 @@ def test_two_loans_repaid_in_one_batch_pay_the_investor_they_share_one_row_with_
 def test_a_batch_without_recoveries_gets_the_same_holders_rows_from_either_statement(
     container: Container, clock: FixedClock
 ) -> None:
-    world = build(container)
-    for investor, cash in (("inv_ann", 8_500), ("inv_bob", 4_000), ("inv_cat", 7_500)):
-        world.investor(investor, cash=cash)
-    loan_a = _fund(world, "brw_a", {"inv_ann": 6_000, "inv_bob": 4_000})
-    loan_b = _fund(world, "brw_b", {"inv_ann": 2_500, "inv_cat": 7_500})
-    close_days(container, clock, 31)
+    _, loan_a, loan_b = _two_loans_sharing_ann(container, clock)
     container.lending.repay(loan_a, yuan(1_000))
     container.lending.repay(loan_b, yuan(1_300))
     close_days(container, clock, 1)
