@@ -75,6 +75,9 @@ def pg_database(request: pytest.FixtureRequest) -> Iterator[str | None]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            # A commit returns before its WAL reaches the disk: nothing here outlives a crash of the server
+            # itself, and waiting for the flush was a fifth of a PostgreSQL test's time.
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     except sa.exc.OperationalError as exc:
         admin.dispose()
         if PG_REQUIRED:

@@ -48,3 +48,5 @@ def test_end_of_day_runs_in_one_partition_on_sqlite_and_sixteen_elsewhere_unless
     chosen = Settings(database_url="sqlite:///x.db", _env_file=None)  # type: ignore[call-arg]
     assert chosen.eod_partition_count == 4
     assert Settings(database_url="sqlite:///x.db", eod_partitions=16, _env_file=None).eod_partition_count == 16  # type: ignore[call-arg]
+    # A small book closes in one transaction only while the count is left to the platform.
+    assert (postgres.eod_single_below, chosen.eod_single_below) == (5000, 0)

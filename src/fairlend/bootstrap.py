@@ -171,7 +171,13 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, engine: Engine 
     policy = CreditPolicy()
     lending = LendingService(uow, ledger, profile, price_ladder(policy))
     eod = EndOfDay(
-        uow, ledger, profile, clock, settle_timeout=settings.eod_settle_seconds, partitions=settings.eod_partition_count
+        uow,
+        ledger,
+        profile,
+        clock,
+        settle_timeout=settings.eod_settle_seconds,
+        partitions=settings.eod_partition_count,
+        single_below=settings.eod_single_below,
     )
     if settings.broker_url:
         # Partitions go to `fairlend worker` processes through the broker; the Celery app is built lazily.

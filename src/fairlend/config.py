@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # Unset: 1 on SQLite (one writer: partitions only add commits and re-reads, 2-4x slower,
     # docs/performance.md), 16 elsewhere (partitions run in parallel on workers).
     eod_partitions: int | None = Field(default=None, ge=1, le=1024)
+    # With `eod_partitions` unset and no broker, a date whose book holds fewer active loans than this closes
+    # in one transaction: in-process partitions run one after another and each costs its steps' statements
+    # and a commit (16 of them outweigh a small book's whole date). 0: always partition.
+    eod_single_below_loans: int = Field(default=5000, ge=0)
     # A Celery broker (amqp://user:password@host:5672//): `fairlend eod` then has `fairlend worker`
     # processes run the partitions. Empty: in-process.
     broker_url: str = ""
@@ -113,3 +117,8 @@ class Settings(BaseSettings):
         if self.eod_partitions is not None:
             return self.eod_partitions
         return 1 if self.is_sqlite else 16
+
+    @property
+    def eod_single_below(self) -> int:
+        """The active loans under which in-process partitions give way to one transaction (0: never)."""
+        return 0 if self.eod_partitions is not None else self.eod_single_below_loans

@@ -99,6 +99,14 @@ class Market:
         assert found
         return found
 
+    def fund(self, listing: str, stakes: dict[str, int]) -> str:
+        """Each investor invests their stake (yuan) in the listing, which books when full; returns the loan."""
+        loan_id = None
+        for investor, stake in stakes.items():
+            loan_id = self.market.commitments.invest(investor, listing, yuan(stake)).loan_id or loan_id
+        assert loan_id, "the stakes did not fill the listing"
+        return loan_id
+
 
 def build(
     container: Container,

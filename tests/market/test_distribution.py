@@ -23,12 +23,9 @@ from tests.market.support import Market, build, close_days, investor_cash, yuan
 
 def _funded(world: Market, stakes: dict[str, int], amount: int = 10_000) -> str:
     listing = world.offer(amount=amount)
-    loan_id = None
     for investor, stake in stakes.items():
         world.investor(investor, cash=stake)
-        loan_id = world.market.commitments.invest(investor, listing, yuan(stake)).loan_id or loan_id
-    assert loan_id
-    return loan_id
+    return world.fund(listing, stakes)
 
 
 def _shares(container: Container, loan_id: str) -> dict[str, tuple[int, int, int]]:

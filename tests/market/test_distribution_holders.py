@@ -17,11 +17,7 @@ _AMOUNTS = ("principal_minor", "fee_minor", "net_minor", "recovery_fee_minor", "
 
 def _fund(world: Market, borrower: str, stakes: dict[str, int]) -> str:
     listing = world.offer(borrower_id=borrower)
-    loan_id = None
-    for investor, stake in stakes.items():
-        loan_id = world.market.commitments.invest(investor, listing, yuan(stake)).loan_id or loan_id
-    assert loan_id
-    return loan_id
+    return world.fund(listing, stakes)
 
 
 def _last_batch(container: Container) -> str:

@@ -20,11 +20,7 @@ from tests.market.support import Market, build, yuan
 
 def _funded(world: Market, stakes: dict[str, int], amount: int = 10_000) -> str:
     listing = world.offer(amount=amount)
-    loan_id = None
-    for investor, stake in stakes.items():
-        loan_id = world.market.commitments.invest(investor, listing, yuan(stake)).loan_id or loan_id
-    assert loan_id
-    return loan_id
+    return world.fund(listing, stakes)
 
 
 def _ledger_cash(container: Container, investor: str, as_of: date | None = None) -> int:

@@ -222,6 +222,7 @@ def clone_database(database_url: str, suffix: str) -> str:
             _alone_on(conn, str(url.database))
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))  # as tests/conftest.py
     finally:
         admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)

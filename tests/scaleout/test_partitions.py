@@ -22,6 +22,12 @@ def _container(database_url: str, tmp_path: Path, partition_count: int) -> Conta
     return bootstrap(settings)
 
 
+def _unset_count(database_url: str, tmp_path: Path, single_below: int) -> Container:
+    """The count left to the platform (16 on PostgreSQL), with a book size under which a date goes single."""
+    update = {"eod_partitions": None, "eod_single_below_loans": single_below}
+    return bootstrap(settings_for(database_url, tmp_path).model_copy(update=update))
+
+
 @pytest.fixture
 def seeded(database_url: str, tmp_path: Path) -> str:
     seed_book(settings_for(database_url, tmp_path), BORROWERS)
@@ -125,3 +131,27 @@ def test_a_failing_partition_keeps_the_date_open_and_named_until_a_retry_closes_
         assert verified.returncode == 0, verified.stdout
     finally:
         drop_clone(reference)
+
+
+@pytest.mark.backends("postgresql")
+def test_a_book_smaller_than_the_threshold_closes_each_date_in_one_transaction_and_a_larger_one_in_partitions(
+    seeded: str, tmp_path: Path
+) -> None:
+    other = clone_database(seeded, "small")
+    try:
+        small = _unset_count(seeded, tmp_path, BORROWERS + 1)  # more than the book's active loans
+        large = _unset_count(other, tmp_path, BORROWERS)  # exactly the book's loans: not fewer, so partitions
+        try:
+            assert small.eod.mode == large.eod.mode == "embedded" and small.eod.partition_count == 16
+            results = small.eod.run(through=TODAY + timedelta(days=2))
+            parted = large.eod.run(through=TODAY + timedelta(days=2))
+            assert [(r.mode, r.partitions) for r in small.eod.runs()] == [("single", 1)] * len(results)
+            assert small.eod.partition_runs(TODAY) == []
+            assert [(r.mode, r.partitions) for r in large.eod.runs()] == [("embedded", 16)] * len(parted)
+            assert [r.counts for r in parted] == [r.counts for r in results]
+        finally:
+            small.close()
+            large.close()
+        assert closed_book(seeded) == closed_book(other)
+    finally:
+        drop_clone(other)
