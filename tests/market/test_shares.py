@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -68,6 +69,23 @@ def test_the_notes_of_a_loan_always_sum_to_its_principal(
     notes = investors + co_funding(Money(minor, "CNY"), market)
     assert sum(n.principal.minor for n in notes) == minor + funded
     assert all(n.principal.minor > 0 for n in notes)
+
+
+@settings(deadline=None)
+@given(sizes, st.integers(min_value=0, max_value=10**12), st.randoms(use_true_random=False))
+def test_the_units_left_over_go_to_the_largest_remainders_then_the_smaller_ids(
+    weights: list[int], amount: int, rng: random.Random
+) -> None:
+    notes = _notes(weights)
+    rng.shuffle(notes)  # the order given never decides
+    total = sum(weights)
+    exact = [Fraction(amount * n.weight, total) for n in notes]
+    floors = [int(e) for e in exact]
+    by_claim = sorted(range(len(notes)), key=lambda i: (-(exact[i] - floors[i]), notes[i].note_id))
+    expected = list(floors)
+    for i in by_claim[: amount - sum(floors)]:
+        expected[i] += 1
+    assert split(amount, notes) == expected
 
 
 def test_ties_go_to_the_smaller_note_id_whatever_the_order_given() -> None:
