@@ -234,15 +234,18 @@ class EndOfDay(PartitionedDays):
 
     def run_day(self, business_date: date, progress: Callable[[date, str], None] | None = None) -> EodRunResult:
         """Close one date; a date already done changes nothing."""
-        # A date begun in partitions (the setting changed since) is finished in them.
-        small_book_may_go_single = self.mode == EMBEDDED and self._single_below > 0
-        if (
-            (self.mode == SINGLE or small_book_may_go_single)
-            and not self.partition_runs(business_date)
-            and (self.mode == SINGLE or self._active_loans_fewer_than(self._single_below))
-        ):
+        if self._in_one_transaction(business_date):
             return self._run_single(business_date, progress)
         return self._run_partitioned(business_date, progress)
+
+    def _in_one_transaction(self, business_date: date) -> bool:
+        """Single mode, or in-process partitions over a book under `single_below` active loans; a date
+        begun in partitions (the setting or the book changed since) is finished in them."""
+        if self.mode == SINGLE:
+            return not self.partition_runs(business_date)
+        if self.mode != EMBEDDED or not self._single_below:
+            return False
+        return self._active_loans_fewer_than(self._single_below) and not self.partition_runs(business_date)
 
     def _active_loans_fewer_than(self, limit: int) -> bool:
         # Counts no further than the limit: on a book of a million loans this reads `limit` index entries.

@@ -58,7 +58,7 @@ def split(amount: int, notes: Sequence[Weighted]) -> list[int]:
     is refused: money would be made or lost.
     """
     weights = [n.weight for n in notes]
-    _refuse_negative(weights)
+    _refuse_negative(weights, amount)
     return _split(amount, weights, _tie_breaks(notes))
 
 
@@ -72,14 +72,13 @@ def _tie_breaks(notes: Sequence[Weighted]) -> list[int]:
     return ties
 
 
-def _refuse_negative(weights: list[int]) -> None:
-    if weights and min(weights) < 0:
+def _refuse_negative(weights: list[int], amount: int = 0) -> None:
+    """Checked once per receipt, not once per split: `_split` trusts its callers."""
+    if amount < 0 or min(weights, default=0) < 0:
         raise Invalid("share_negative", "amounts and weights to share are never negative")
 
 
 def _split(amount: int, weights: list[int], ties: list[int]) -> list[int]:
-    if amount < 0:
-        raise Invalid("share_negative", "amounts and weights to share are never negative")
     total = sum(weights)
     if total == 0:
         if amount:
