@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from bench import eod_workers
 from bench.scratch import drop_pg, fresh_database
 from fairlend.bootstrap import Container, bootstrap
-from fairlend.cli.eod import freeze_long_lived
+from fairlend.cli import freeze_long_lived
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
 from fairlend.db.migrate import upgrade

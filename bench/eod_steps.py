@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from bench.eod import BARE_UPDATE, BUSINESS_DATE, PG_DB, bare_update, seed
 from bench.scratch import fresh_database
 from fairlend.bootstrap import bootstrap
-from fairlend.cli.eod import freeze_long_lived
+from fairlend.cli import freeze_long_lived
 from fairlend.clock import FixedClock
 from fairlend.collections.tables import collection_task
 from fairlend.config import Settings

@@ -38,7 +38,7 @@ BACKENDS = ("sqlite", "postgresql")
 
 @pytest.fixture(autouse=True)
 def _collector_back_after_a_freeze() -> Iterator[None]:
-    """Undo a `gc.freeze()` a test's in-process `fairlend eod` made (cli/eod.py, freeze_long_lived).
+    """Undo a `gc.freeze()` a test's in-process `fairlend eod` or `serve` made (cli, freeze_long_lived).
 
     Frozen objects are never collected: an engine an earlier test leaked in a
     reference cycle would keep its pooled PostgreSQL connection for the rest of

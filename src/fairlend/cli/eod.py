@@ -9,7 +9,6 @@ names the partition and its error, exits 2, and `fairlend eod retry --date D
 
 from __future__ import annotations
 
-import gc
 import os
 import socket
 from datetime import date
@@ -18,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fairlend.cli import UsageError, err, load_settings, open_container, out
+from fairlend.cli import UsageError, err, freeze_long_lived, load_settings, open_container, out
 
 app: typer.Typer = typer.Typer()
 eod_app = typer.Typer(
@@ -33,20 +32,6 @@ def _date(value: str, option: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise UsageError("invalid_date", f"{option}: {value!r} is not YYYY-MM-DD") from None
-
-
-def freeze_long_lived() -> None:
-    """Move what the process holds now (modules, the container) out of the cyclic collector's reach.
-
-    The platform's imports leave ~170,000 objects that live until the process
-    exits. Each full collection during a date rescanned them all: 0.27–0.65 s
-    of wall time at load 10 (a 50,000-loan date takes 1–4 s), every few dates
-    (docs/performance.md, "End-of-day: where the day goes"). Frozen, they are never
-    scanned; what the dates allocate is collected as before. Once a process: a
-    second freeze would also keep whatever garbage awaits collection then.
-    """
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
 
 
 @eod_app.callback()
