@@ -60,8 +60,12 @@ def test_the_garbage_waiting_at_the_freeze_is_collected_not_kept_for_ever() -> N
         gc.unfreeze()
 
 
-def _no_server(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """uvicorn.run replaced: what it was given, and whether the heap was frozen when it was called."""
+def _no_server(monkeypatch: pytest.MonkeyPatch, database: Path) -> list[object]:
+    """A thawed heap, a fresh database, and uvicorn.run replaced: what it was given, and whether the heap
+    was frozen when it was called."""
+    if gc.get_freeze_count():
+        gc.unfreeze()
+    monkeypatch.setenv("FAIRLEND_DATABASE_URL", f"sqlite:///{database}")
     ran: list[object] = []
     import uvicorn
 
@@ -72,10 +76,7 @@ def _no_server(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 def test_serve_freezes_the_built_app_before_it_serves_one_request(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    if gc.get_freeze_count():
-        gc.unfreeze()
-    monkeypatch.setenv("FAIRLEND_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
-    ran = _no_server(monkeypatch)
+    ran = _no_server(monkeypatch, tmp_path / "serve.db")
     try:
         cli.serve(host="127.0.0.1", port=8999, demo=False, workers=1)
         [(served, frozen)] = ran
@@ -87,10 +88,7 @@ def test_serve_freezes_the_built_app_before_it_serves_one_request(
 def test_each_worker_of_a_multi_process_server_builds_its_app_and_freezes_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    if gc.get_freeze_count():
-        gc.unfreeze()
-    monkeypatch.setenv("FAIRLEND_DATABASE_URL", f"sqlite:///{tmp_path / 'workers.db'}")
-    ran = _no_server(monkeypatch)
+    ran = _no_server(monkeypatch, tmp_path / "workers.db")
     cli.serve(host="127.0.0.1", port=8999, demo=False, workers=2)
     [(factory, frozen)] = ran
     assert factory == "fairlend.cli:served_app" and not frozen  # the supervisor serves nothing itself
