@@ -1,4 +1,4 @@
-"""What the page tests share: signing a principal in through the session cookie, and the CSRF token."""
+"""What the page tests share: signing a principal in through the session cookie, the CSRF token, and charts drawn."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from playwright.sync_api import Page
 
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Principal, Role
@@ -59,3 +60,15 @@ def page_path(route: APIRoute, value: str = "x") -> str:
     for param in route.dependant.path_params:
         path = path.replace("{" + param.name + "}", quote(value, safe="") or "x")
     return path
+
+
+def charts_not_drawn(page: Page) -> list[str]:
+    """The ids of the chart boxes with no drawing, or without a table right under them."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.chart')).filter(el => {
+              const drawn = el.querySelector('svg, canvas') !== null && el.dataset.drawn === '1';
+              const under = el.nextElementSibling;  // <details> with the chart's table
+              const table = under && under.tagName === 'DETAILS' ? under.querySelector('table') : null;
+              return !(drawn && table && table.querySelectorAll('tr').length > 1);
+           }).map(el => el.id)"""
+    )

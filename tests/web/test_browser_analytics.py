@@ -16,6 +16,7 @@ from fairlend.identity.tokens import WEB_SESSION_TTL
 from fairlend.sim.report import DemoReport
 from fairlend.web.session import SESSION_COOKIE
 from tests.web.analytics_seed import operator_id
+from tests.web.helpers import charts_not_drawn
 from tests.web.test_browser import serving
 
 pytestmark = [pytest.mark.backends("sqlite"), pytest.mark.xdist_group("analytics_pages")]
@@ -24,18 +25,6 @@ pytestmark = [pytest.mark.backends("sqlite"), pytest.mark.xdist_group("analytics
 @pytest.fixture
 def demo(analytics_demo: tuple[Container, DemoReport]) -> tuple[Container, DemoReport]:
     return analytics_demo
-
-
-def _charts_drawn(page: Page) -> list[str]:
-    """The ids of the chart boxes with no drawing, or without a table right under them."""
-    return page.evaluate(
-        """() => Array.from(document.querySelectorAll('.chart')).filter(el => {
-              const drawn = el.querySelector('svg, canvas') !== null && el.dataset.drawn === '1';
-              const under = el.nextElementSibling;  // <details> with the chart's table
-              const table = under && under.tagName === 'DETAILS' ? under.querySelector('table') : null;
-              return !(drawn && table && table.querySelectorAll('tr').length > 1);
-           }).map(el => el.id)"""
-    )
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
@@ -73,6 +62,6 @@ def test_the_analytics_page_and_my_credit_draw_every_chart_with_its_table_and_no
             page.wait_for_function("document.querySelectorAll('.chart[data-drawn]').length > 0")
             boxes = page.locator(".chart").count()
             assert boxes >= at_least, (path, boxes)
-            assert _charts_drawn(page) == [], path
+            assert charts_not_drawn(page) == [], path
             assert page.locator("html").get_attribute("lang") == lang
     assert errors == []

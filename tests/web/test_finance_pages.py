@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -15,6 +16,7 @@ from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.finance.model import parse_month
 from fairlend.identity.model import Role
+from fairlend.money import Money
 from fairlend.web.session import CSRF_FIELD
 from tests.finance.conftest import finance_only, seed_book
 from tests.web.helpers import csrf, denied, sign_in
@@ -74,6 +76,35 @@ def test_provisions_by_segment_lead_to_each_loans_pd_lgd_and_ecl(container: Cont
         assert loans.status_code == 200
         assert loans.text.count('data-testid="ecl"') == next(s.loans for s in segments if s.segment in link)
     assert "Expected loss (ECL)" in pages.get(_links(page.text, f"{DESK}/provisions/loans?")[0]).text
+
+
+CHARTS = re.compile(r'<script type="application/json" id="fl-charts">(.*?)</script>', re.S)
+
+
+@pytest.mark.parametrize(("lang", "title"), [("en", "Allowance at the month-end"), ("zh-CN", "月末各组合减值准备")])
+def test_the_provisions_page_draws_classes_allowance_and_coverage_each_with_its_table(
+    container: Container, pages: TestClient, lang: str, title: str
+) -> None:
+    sign_in(pages, container, "op_fin_a", Role.FINANCE)
+    html = pages.get(f"{DESK}/provisions?month=2026-03&lang={lang}").text
+    block = CHARTS.search(html)
+    assert block is not None
+    charts = {c["id"]: c for c in json.loads(block.group(1))["charts"]}
+    assert list(charts) == ["classes", "allowance", "coverage"] and title in html
+    for chart in charts:
+        section = html.split(f'data-testid="chart-{chart}"', 1)[1].split("</section>", 1)[0]
+        assert section.index(f'id="{chart}"') < section.index(f'data-testid="table-{chart}"')
+        assert "finance." not in section, "a message key shown instead of words"
+    segments = container.finance.segments(date(2026, 3, 31))
+    assert segments and any(s.closing for s in segments), "no allowance at March's end: a weak test"
+    # The allowance chart's bars are the segments' closing amounts, in major units, in the class order.
+    (series,) = charts["allowance"]["series"]
+    assert series["name"] == segments[0].currency
+    assert series["data"] == [float(Money(s.closing, s.currency).to_decimal()) for s in segments]
+    assert charts["coverage"]["percent"] is True
+    assert charts["coverage"]["series"][0]["data"] == [
+        None if s.ead == 0 else round(s.closing / s.ead, 6) for s in segments
+    ]
 
 
 def test_closing_from_the_page_locks_the_month_and_pressing_again_changes_nothing(

@@ -2,9 +2,10 @@
 
 Finance operators only (api/auth.py `FINANCE_OFFICERS`), as in the API. Each
 figure links to the journal lines it sums (its account types, funding source
-and period; a cash-flow line by its entry kind), a page at a time. Tables
-only: charts are issue #18. The close checklist, reopening and exports are
-web/finance_close.py.
+and period; a cash-flow line by its entry kind), a page at a time. The
+provisions page draws loans by class, the allowance and its coverage by
+segment, each chart with its table (web/finance_charts.py). The close
+checklist, reopening and exports are web/finance_close.py.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from fairlend.errors import Invalid
 from fairlend.finance.model import CASH_ACCOUNTS, Figure, FundingSource, Period, parse_month
 from fairlend.ledger.model import AccountType
 from fairlend.money import Money
-from fairlend.web.rendering import operator, redirect, render
+from fairlend.web import i18n
+from fairlend.web.charts import charts_json
+from fairlend.web.finance_charts import provisions_charts
+from fairlend.web.rendering import locale_of, operator, redirect, render
 
 router = APIRouter(include_in_schema=False)
 DESK = "/operator/finance"
@@ -160,6 +164,11 @@ def provisions_page(
     period = month_or_default(container, month)
     finance = container.finance
     counts = finance.class_counts()
+    classes = finance.finance.class_codes()
+    currencies = sorted({cur for cur, _ in counts})
+    segments = finance.segments(period.end)
+    t = i18n.Translator(locale_of(request, container))
+    charts = provisions_charts(counts, classes, currencies, segments, t)
     return render(
         request,
         container,
@@ -167,11 +176,13 @@ def provisions_page(
         period=period,
         month=period.label,
         months=_months(period),
-        classes=finance.finance.class_codes(),
+        classes=classes,
         counts=counts,
-        currencies=sorted({cur for cur, _ in counts}),
+        currencies=currencies,
         changes=finance.changes(period, limit=200),
-        segments=finance.segments(period.end),
+        segments=segments,
+        charts=charts,
+        charts_json=charts_json(charts, t.locale),
         money=money,
     )
 
