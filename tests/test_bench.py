@@ -25,6 +25,7 @@ from bench import (
     repayment_files,
     repayments,
     scoring,
+    statements,
 )
 from bench import collections as collections_bench
 from bench import http as http_bench
@@ -141,6 +142,15 @@ def test_the_finance_bench_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str
     finance.main(["--loans", "60", "--backends", "sqlite"])
     printed = capsys.readouterr().out
     assert "loans/s" in printed and "balanced True" in printed
+
+
+def test_the_statements_bench_reads_a_tiny_year_the_same_with_its_months_open_and_closed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    statements.main(["--loans", "40", "--backends", "sqlite"])
+    printed = capsys.readouterr().out
+    assert "40 loans, a year's journal: 845 entries" in printed  # 40 disbursements, 440 repayments, 365 accruals
+    assert "balanced True" in printed and "the same net income True" in printed and "target:" in printed
 
 
 @pytest.mark.slow

@@ -57,6 +57,7 @@ COORDINATOR = {
     "finance_provision_segment": "the allowance per portfolio segment, across borrowers",
     "finance_reopen_request": "the books' month close, across the whole book",
     "ledger_period_lock": "the ledger's closed periods",
+    "ledger_month_activity": "the ledger's closed months, summed (4.3)",
     "analytics_snapshot_month": "which month-ends of the whole book analytics has written",
     "analytics_attempt_month": "the whole book's contact attempts per month, by rule and collector",
     "analytics_attempt_snapshot": "which months of the whole book's contact attempts analytics has written",

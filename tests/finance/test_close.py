@@ -10,7 +10,8 @@ from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.errors import Conflict, Forbidden
 from fairlend.finance.closing import CORRECTION_KIND
-from fairlend.ledger import reports
+from fairlend.finance.model import Period
+from fairlend.ledger import reports, summaries
 from fairlend.ledger.model import AccountKey, AccountType, credit, debit, entry
 from fairlend.money import Money
 from tests.finance.conftest import seed_book
@@ -79,6 +80,33 @@ def test_reopening_takes_a_second_operator_and_only_the_latest_month(container: 
         _post(container, date(2026, 3, 31))
     reclosed = closing.close("2026-04", "op_b")
     assert not reclosed.already_closed and reclosed.month.status == "closed"
+
+
+def _summed_months(container: Container) -> list[date]:
+    with container.uow(read_only=True) as uow:
+        return [m.end for m in summaries.closed_months(uow.conn)]
+
+
+def test_a_closed_month_is_summed_once_for_the_statements_and_its_sums_go_when_it_is_reopened(
+    container: Container, clock: FixedClock
+) -> None:
+    seed_book(container, clock, 70, loans=3)
+    closing = container.finance.closing
+    closing.close("2026-03", "op_a")
+    closing.close("2026-04", "op_a")
+    assert _summed_months(container) == [date(2026, 3, 31), date(2026, 4, 30)]
+    spring = Period(date(2026, 3, 1), date(2026, 4, 30))
+    read_from_sums = container.finance.statements.for_period(spring)
+    request = closing.request_reopen("2026-04", "op_a", "a late bank statement")
+    closing.decide_reopen(request.id, "op_b", approve=True)
+    assert _summed_months(container) == [date(2026, 3, 31)]
+    assert container.finance.statements.for_period(spring) == read_from_sums  # April from its postings now
+    _post(container, date(2026, 4, 30), 250)
+    closing.close("2026-04", "op_b")
+    assert _summed_months(container) == [date(2026, 3, 31), date(2026, 4, 30)]
+    (after,) = container.finance.statements.for_period(spring)
+    assert after.trial_balance.total_debits == read_from_sums[0].trial_balance.total_debits + 250
+    assert container.verify() == []
 
 
 def test_a_correction_of_a_closed_month_posts_in_the_open_period_and_names_the_original(

@@ -6,7 +6,8 @@ end-of-day has not (the month-end steps are idempotent), builds the
 statements under the same transaction, refuses to lock books that do not
 balance, then locks the journal through the month's last day
 (`ledger.periods`: from then on the database refuses any entry dated in it,
-code `period_closed`) and records the figures. Closing a closed month changes
+code `period_closed`), sums the month's postings once for the statements that
+will read it (`ledger.summaries`) and records the figures. Closing a closed month changes
 nothing and answers what was recorded. Reopening the latest closed month
 takes a request by one operator and the approval of another. A correction of
 a closed month is a reversing entry dated in the open period, whose
@@ -28,7 +29,7 @@ from fairlend.finance.provisions import Provisions
 from fairlend.finance.statements import FinancialStatements, Statements
 from fairlend.finance.tables import finance_period_close, finance_reopen_request
 from fairlend.ids import new_id
-from fairlend.ledger import periods, reports
+from fairlend.ledger import periods, reports, summaries
 from fairlend.ledger.model import Posting, entry
 from fairlend.ledger.service import Ledger
 
@@ -146,6 +147,7 @@ class PeriodClose:
             if unbalanced:
                 raise Conflict("books_unbalanced", f"the {', '.join(unbalanced)} books do not balance; nothing locked")
             periods.lock_through(uow.conn, period.end)
+            summaries.summarize(uow.conn, period.start, period.end)
             values: dict[str, Any] = {
                 "month_end": period.end,
                 "status": "closed",
@@ -209,6 +211,7 @@ class PeriodClose:
                 previous = _row(uow, Period(earlier.replace(day=1), earlier).label)
                 closed_before = previous is not None and previous.status == "closed"
                 periods.lock_through(uow.conn, earlier if closed_before else None)
+                summaries.drop_after(uow.conn, earlier if closed_before else None)
                 uow.conn.execute(
                     update(finance_period_close)
                     .where(finance_period_close.c.month == period.label)

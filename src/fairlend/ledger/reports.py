@@ -2,7 +2,9 @@
 
 Everything here is a sum of postings (never a cached balance), so a statement
 built from it reconciles with the journal by construction, and the drill-down
-(`lines`) returns exactly the postings a figure sums.
+(`lines`) returns exactly the postings a figure sums. A closed month's postings
+are read as the sums written when it was locked (`summaries`), which cannot
+differ from them: nothing posts into a locked month.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, literal, select
 
+from fairlend.ledger import summaries
 from fairlend.ledger.model import AccountKey, AccountType, Posting
-from fairlend.ledger.tables import ledger_account, ledger_entry, ledger_posting
+from fairlend.ledger.tables import ledger_account, ledger_entry, ledger_month_activity, ledger_posting
 from fairlend.money import Money
 
 _p = ledger_posting.c
 _e = ledger_entry.c
 _a = ledger_account.c
+_m = ledger_month_activity.c
 _JOINED = ledger_posting.join(ledger_entry, _e.id == _p.entry_id).join(ledger_account, _a.id == _p.account_id)
 
 
@@ -63,27 +67,55 @@ class StoredEntry:
 
 
 def activity(conn: Connection, start: date | None, end: date) -> list[AccountActivity]:
-    """Every account with postings on or before `end`: opening balance before `start`, and the period's movement."""
-    in_period = _e.business_date >= start if start is not None else literal(True)
-    before = _e.business_date < start if start is not None else literal(False)
-    rows = conn.execute(
-        select(
-            _a.type,
-            _a.currency,
-            _a.owner_id,
-            func.sum(case((before, _p.amount), else_=0)),
-            func.sum(case((and_(in_period, _p.amount > 0), _p.amount), else_=0)),
-            func.sum(case((and_(in_period, _p.amount < 0), _p.amount), else_=0)),
-        )
-        .select_from(_JOINED)
-        .where(_e.business_date <= end)
-        .group_by(_a.type, _a.currency, _a.owner_id)
-    ).all()
-    found = [
-        AccountActivity(AccountKey(AccountType(t), c, o), int(op or 0), int(dr or 0), int(cr or 0))
-        for t, c, o, op, dr, cr in rows
-    ]
-    return sorted(found, key=lambda a: (a.key.currency, a.key.type.value, a.key.owner_id))
+    """Every account with postings on or before `end`: opening balance before `start`, and the period's movement.
+
+    Closed months the period covers whole, or that lie before it, are read from their sums
+    (`summaries`); every other day from its postings.
+    """
+    months = summaries.closed_months(conn)
+    before = [m for m in months if start is not None and m.end < start]
+    inside = [m for m in months if (start is None or m.start >= start) and m.end <= end]
+    found: dict[tuple[str, str, str], list[int]] = {}
+
+    def add(key: tuple[str, str, str], opening: Any, debits: Any, credits: Any) -> None:
+        row = found.setdefault(key, [0, 0, 0])
+        row[0] += int(opening or 0)
+        row[1] += int(debits or 0)
+        row[2] += int(credits or 0)
+
+    ranges = summaries.uncovered(end, before + inside)
+    if ranges:
+        in_period = _e.business_date >= start if start is not None else literal(True)
+        before_start = _e.business_date < start if start is not None else literal(False)
+        for t, c, o, op, dr, cr in conn.execute(
+            select(
+                _a.type,
+                _a.currency,
+                _a.owner_id,
+                func.sum(case((before_start, _p.amount), else_=0)),
+                func.sum(case((and_(in_period, _p.amount > 0), _p.amount), else_=0)),
+                func.sum(case((and_(in_period, _p.amount < 0), _p.amount), else_=0)),
+            )
+            .select_from(_JOINED)
+            .where(summaries.dated_in(_e.business_date, ranges))
+            .group_by(_a.type, _a.currency, _a.owner_id)
+        ):
+            add((t, c, o), op, dr, cr)
+    for months_read, opening in ((before, True), (inside, False)):
+        if not months_read:
+            continue
+        for t, c, o, dr, cr in conn.execute(
+            select(_a.type, _a.currency, _a.owner_id, func.sum(_m.debits), func.sum(_m.credits))
+            .select_from(ledger_month_activity.join(ledger_account, _a.id == _m.account_id))
+            .where(_m.month_end.in_([m.end for m in months_read]))
+            .group_by(_a.type, _a.currency, _a.owner_id)
+        ):
+            if opening:
+                add((t, c, o), int(dr or 0) + int(cr or 0), 0, 0)
+            else:
+                add((t, c, o), 0, dr, cr)
+    rows = [AccountActivity(AccountKey(AccountType(t), c, o), op, dr, cr) for (t, c, o), (op, dr, cr) in found.items()]
+    return sorted(rows, key=lambda a: (a.key.currency, a.key.type.value, a.key.owner_id))
 
 
 def lines(
@@ -123,16 +155,38 @@ def lines(
 def kind_movements(
     conn: Connection, types: Sequence[AccountType], start: date | None, end: date
 ) -> list[tuple[str, str, int]]:
-    """(currency, entry kind, net raw amount) on accounts of `types` in the period: a cash-flow's lines."""
-    query = (
-        select(_a.currency, _e.kind, func.sum(_p.amount))
-        .select_from(_JOINED)
-        .where(_a.type.in_([t.value for t in types]), _e.business_date <= end)
-        .group_by(_a.currency, _e.kind)
-    )
-    if start is not None:
-        query = query.where(_e.business_date >= start)
-    return sorted((c, k, int(s or 0)) for c, k, s in conn.execute(query))
+    """(currency, entry kind, net raw amount) on accounts of `types` in the period: a cash-flow's lines.
+
+    Closed months inside the period are read from their sums (`summaries`), the other days from their postings.
+    """
+    wanted = [t.value for t in types]
+    inside = [m for m in summaries.closed_months(conn) if (start is None or m.start >= start) and m.end <= end]
+    found: dict[tuple[str, str], int] = {}
+    ranges = [
+        (lo, hi)
+        for lo, hi in summaries.uncovered(end, inside)
+        if start is None or hi >= start  # the days before the period are not its movement
+    ]
+    if ranges:
+        query = (
+            select(_a.currency, _e.kind, func.sum(_p.amount))
+            .select_from(_JOINED)
+            .where(_a.type.in_(wanted), summaries.dated_in(_e.business_date, ranges))
+            .group_by(_a.currency, _e.kind)
+        )
+        if start is not None:
+            query = query.where(_e.business_date >= start)
+        for c, k, total in conn.execute(query):
+            found[(c, k)] = found.get((c, k), 0) + int(total or 0)
+    if inside:
+        for c, k, dr, cr in conn.execute(
+            select(_a.currency, _m.kind, func.sum(_m.debits), func.sum(_m.credits))
+            .select_from(ledger_month_activity.join(ledger_account, _a.id == _m.account_id))
+            .where(_a.type.in_(wanted), _m.month_end.in_([m.end for m in inside]))
+            .group_by(_a.currency, _m.kind)
+        ):
+            found[(c, k)] = found.get((c, k), 0) + int(dr or 0) + int(cr or 0)
+    return sorted((c, k, total) for (c, k), total in found.items())
 
 
 def entry_of(conn: Connection, entry_id: str) -> StoredEntry | None:

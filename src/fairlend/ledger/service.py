@@ -20,6 +20,7 @@ from sqlalchemy import Connection, func, literal, select
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Invalid
 from fairlend.ids import new_id
+from fairlend.ledger import summaries
 from fairlend.ledger.model import AccountKey, AccountType, JournalEntry
 from fairlend.ledger.periods import refusing_closed_periods
 from fairlend.ledger.statements import (
@@ -312,7 +313,8 @@ def _balance(conn: Connection, key: AccountKey, as_of: date | None) -> int:
 
 
 def verify_ledger(conn: Connection) -> list[Discrepancy]:
-    """Every entry balances per currency and every cached balance is its postings' sum."""
+    """Every entry balances per currency, every cached balance is its postings' sum, and every closed
+    month's sums are its postings'."""
     found: list[Discrepancy] = []
     unbalanced = conn.execute(
         select(ledger_posting.c.entry_id, ledger_posting.c.currency, func.sum(ledger_posting.c.amount))
@@ -356,5 +358,13 @@ def verify_ledger(conn: Connection) -> list[Discrepancy]:
     for posting_id, entry_id in mismatched:
         found.append(
             Discrepancy("posting_currency", entry_id, f"posting {posting_id} is not in its account's currency")
+        )
+    for month_end, account, kind, summed, counted in summaries.mismatches(conn):
+        found.append(
+            Discrepancy(
+                "month_summary",
+                f"{month_end} {account} {kind}",
+                f"summed debits, credits {summed}; the month's postings say {counted}",
+            )
         )
     return found

@@ -71,3 +71,19 @@ ledger_period_lock = Table(
     Column("id", SmallInteger, primary_key=True, autoincrement=False),
     Column("closed_through", Date, nullable=False),
 )
+
+# A closed month's postings summed per account and entry kind (ledger_0002). Written in the transaction
+# that locks the month, dropped when it is reopened: nothing can post into a locked month, so the sums
+# stay exact, and statements over closed months read them instead of every posting (`summaries.py`;
+# `fairlend verify` adds the postings up again).
+ledger_month_activity = Table(
+    "ledger_month_activity",
+    metadata,
+    Column("month_start", Date, nullable=False),
+    Column("month_end", Date, nullable=False),
+    Column("account_id", String(40), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("debits", BigInteger, nullable=False),
+    Column("credits", BigInteger, nullable=False),
+    PrimaryKeyConstraint("month_end", "account_id", "kind"),
+)
