@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from fairlend.bootstrap import Container
+from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
-from fairlend.finance.credit_loss import ecl_minor, lgd_e4, loss_rate_e8
+from fairlend.config import Settings
+from fairlend.finance.credit_loss import PD_SCALE, ecl_minor, lgd_e4, loss_rate_e8
 from fairlend.finance.model import month_end, months_between
 from fairlend.finance.provisions import PROVISION_KIND
+from fairlend.finance.service import FinanceService
 from fairlend.finance.tables import finance_allowance_use
 from fairlend.jurisdiction.model import Measurement
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.lending.tables import loan
 from fairlend.money import Money
-from tests.finance.conftest import seed_book
+from tests.finance.conftest import finance_only, seed_book
 from tests.lending.conftest import BASE
 
 
@@ -100,3 +105,47 @@ def test_a_loan_is_provisioned_by_the_grade_stored_on_it_not_by_its_rate(
         assert (p.rate_e8, p.ecl) == (rate, ecl_minor(p.ead, rate))
     if profiled.profile.finance.measurement is not Measurement.CATEGORY_RATES:
         assert rows[best].ecl < rows[worst].ecl == rows[unknown].ecl  # the grade, not the price, sets the loss
+
+
+@pytest.fixture
+def ifrs9(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Container]:
+    """The `us` platform with its allowance measured under IFRS 9 (FN-3) instead of CECL (FN-4)."""
+    built = bootstrap(
+        Settings(environment="test", database_url=database_url, data_dir=tmp_path, jurisdiction="us"), clock=clock
+    )
+    finance = replace(
+        built.profile.finance, measurement=Measurement.IFRS9, measurement_rule="FN-3", lifetime_from="stage_2"
+    )
+    built.finance = FinanceService(
+        built.uow, built.ledger, replace(built.profile, finance=finance), built.finance.grades
+    )
+    yield finance_only(built)
+    built.close()
+
+
+def test_under_ifrs9_a_performing_loan_carries_twelve_months_of_loss_and_a_late_one_its_lifetime(
+    ifrs9: Container, clock: FixedClock
+) -> None:
+    c = ifrs9
+    currency = c.profile.currency
+    c.lending.products.define(replace(BASE, code="cash-36", term=36, currency=currency))
+    current = c.lending.book_loan("brw_a", "cash-36", Money.of("10000", currency), grade="E5")
+    late = c.lending.book_loan("brw_b", "cash-36", Money.of("10000", currency), grade="E5")  # never pays
+    day = clock.business_date()
+    while day <= date(2026, 5, 31):
+        facts = c.lending.loan_facts(current)
+        assert facts is not None
+        if facts.next_due_date == day:
+            c.lending.repay(current, facts.next_due_amount)
+        c.eod.run_day(day)
+        day += timedelta(days=1)
+    rows = {p.loan_id: p for p in c.finance.loan_provisions(date(2026, 5, 31))}
+    performing, behind = rows[current], rows[late]
+    assert (performing.class_code, behind.class_code) == ("stage_1", "stage_2")
+    assert performing.remaining_months > 12 and behind.remaining_months > 12  # 12 months and lifetime differ
+    assert performing.rate_e8 == performing.pd_e6 * performing.lgd_e4 // 100  # twelve months of PD
+    lifetime = min(PD_SCALE, behind.pd_e6 * behind.remaining_months // 12)
+    assert behind.rate_e8 == lifetime * behind.lgd_e4 // 100 and lifetime > behind.pd_e6
+    for p in (performing, behind):  # the month-end's SQL and the pure rule agree
+        rate = loss_rate_e8(p.pd_e6, p.lgd_e4, p.class_code, p.remaining_months, c.finance.finance)
+        assert (p.rate_e8, p.ecl) == (rate, ecl_minor(p.ead, rate))

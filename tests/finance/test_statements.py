@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.errors import Invalid
-from fairlend.finance.model import CASH_ACCOUNTS, Figure, FundingSource, Period, months_between, parse_month
-from fairlend.ledger.model import AccountType, Category
+from fairlend.finance.model import FundingSource, Period, months_between, parse_month
+from fairlend.ledger.model import AccountType
 from tests.finance.conftest import seed_book
-
-
-def _journal_sums(container: Container, as_of: date) -> dict[AccountType, int]:
-    """Raw balance per account type from `Ledger.balances` (another query over the same postings)."""
-    sums: dict[AccountType, int] = {}
-    for b in container.ledger.balances(as_of=as_of):
-        sums[b.key.type] = sums.get(b.key.type, 0) + b.balance.minor
-    return sums
-
-
-def _drilled(container: Container, figure: Figure, period: Period, *, closing: bool) -> int:
-    lines = container.finance.statements.lines(
-        figure.types, "CNY", None if closing else period.start, period.end, source=figure.source, limit=None
-    )
-    raw = sum(line.amount for line in lines)
-    return raw if figure.types[0].category.debit_normal else -raw
+from tests.finance.reconciled import assert_reconciled
 
 
 def test_every_month_of_a_seeded_book_reconciles_with_the_journal_and_the_balance_sheet_balances(
@@ -37,29 +20,7 @@ def test_every_month_of_a_seeded_book_reconciles_with_the_journal_and_the_balanc
     seed_book(container, clock, 200)
     end = clock.business_date()
     for period in months_between(start, end):
-        (st,) = container.finance.statements.for_period(period, "CNY")
-        tb = st.trial_balance
-        assert tb.balanced and st.balance_sheet.balanced
-        closing = _journal_sums(container, period.end)
-        opening = _journal_sums(container, period.start.replace(day=1).fromordinal(period.start.toordinal() - 1))
-        by_type: dict[AccountType, list[int]] = {}
-        for row in tb.rows:
-            sums = by_type.setdefault(row.type, [0, 0])
-            sums[0] += row.opening
-            sums[1] += row.closing
-        assert {t: v[1] for t, v in by_type.items() if v[1]} == {t: v for t, v in closing.items() if v}
-        assert {t: v[0] for t, v in by_type.items() if v[0]} == {t: v for t, v in opening.items() if v}
-        income = st.income
-        assert income.net_income == -sum(
-            row.debits + row.credits for row in tb.rows if row.type.category in (Category.INCOME, Category.EXPENSE)
-        )
-        for figure in (*income.income, *income.expenses):
-            assert _drilled(container, figure, period, closing=False) == figure.amount, figure.code
-        for figure in (*st.balance_sheet.assets, *st.balance_sheet.liabilities, *st.balance_sheet.equity):
-            if figure.code != "retained_earnings":
-                assert _drilled(container, figure, period, closing=True) == figure.amount, figure.code
-        cash_at_end = sum(v for t, v in closing.items() if t in CASH_ACCOUNTS)
-        assert st.cash_flow.closing == cash_at_end
+        assert_reconciled(container, period, "CNY")
     # Not vacuous: the book earned interest, lost loans and recovered some.
     (year,) = container.finance.statements.for_period(Period(start, end), "CNY")
     amounts = {f.code: f.amount for f in (*year.income.income, *year.income.expenses)}

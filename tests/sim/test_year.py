@@ -3,8 +3,9 @@
 The demo's simulator runs 365 business days: investors fund every loan (auto-invest rules and by hand),
 repayments are distributed to the notes, loans 120 days past due are charged off (one recovers a third),
 notes change hands on twelve market days. Then every verifier is clean, each loan's notes sum to its
-outstanding principal, and each investor's statement for the year reconciles to the ledger and to the
-market's own records (wallet, deposits, investments, trades, distributions).
+outstanding principal, each investor's statement for the year reconciles to the ledger and to the
+market's own records (wallet, deposits, investments, trades, distributions), and the platform's statements
+of every month reconcile with the journal.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 
 from fairlend.bootstrap import Container
 from fairlend.db import outbox
+from fairlend.finance.model import FundingSource, months_between
 from fairlend.hardship.model import Kind, PlanStatus
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.lending.model import LoanState, RepaymentKind
@@ -20,6 +22,7 @@ from fairlend.market.model import CommitmentStatus, MovementKind, MovementStatus
 from fairlend.market.returns import PURCHASE_KIND, SALE_KIND
 from fairlend.market.secondary import SaleStatus
 from fairlend.sim.demo import seed_demo
+from tests.finance.reconciled import assert_reconciled
 
 # Fewer borrowers, not fewer days: 20 give two that never pay (charged off), late payers and a prepayer.
 YEAR = {"borrowers": 20, "days": 365, "seed": 7}
@@ -34,6 +37,12 @@ def test_a_simulated_year_with_investors_leaves_verify_clean_and_every_statement
     assert market is not None
 
     assert us_container.verify() == []
+    # Every month's statements reconcile with the journal, the investors' notes a funding source of their own.
+    for period in months_between(report.start, report.end):
+        st = assert_reconciled(us_container, period, "USD")
+        assert {r.source for r in st.trial_balance.rows if r.type is AccountType.NOTES_PAYABLE} == {
+            FundingSource.INVESTORS
+        }
 
     # The year did what the checks below need, so they are not vacuous.
     assert report.eod_days == 365 and report.funded_by["investors"] == len(report.borrowers) == 20

@@ -75,6 +75,15 @@ def approve_reopen(request_id: str, operator: Operator = "op_cli") -> None:
     )
 
 
+@finance_app.command("refuse-reopen")
+def refuse_reopen(request_id: str, operator: Operator = "op_cli") -> None:
+    """Refuse another operator's request to reopen a month: it stays closed."""
+    request = open_container().finance.closing.decide_reopen(request_id, operator, approve=False)
+    out.print(
+        f"{request.month} stays closed ({request.requested_by} asked, {request.decided_by} refused)", highlight=False
+    )
+
+
 @finance_app.command("correct")
 def correct(
     entry_id: str,
