@@ -106,6 +106,33 @@ def test_a_multi_disbursement_loan_is_booked_with_its_approved_amount_and_takes_
     assert container.verify() == []
 
 
+def test_a_multi_disbursement_loan_is_quoted_for_its_first_tranche_with_the_approved_amount_checked(
+    api: TestClient, fake_auth: FakeAuthenticator, container: Container
+) -> None:
+    container.lending.products.define(replace(BASE, code="staged", max_tranches=3))
+    headers = fake_auth.headers(Role.BORROWER, "brw_a")
+    quoted = api.post(
+        "/api/v1/quotes", json={"product_code": "staged", "amount": "6000", "approved": "10000"}, headers=headers
+    )
+    assert quoted.status_code == 200, quoted.text
+    body = quoted.json()
+    assert body["approved"]["amount"] == "10000.00" and body["amount"]["amount"] == "6000.00"
+    assert body["settings"]["max_tranches"] == 3 and body["apr_cap_rule"]
+    # The first tranche's schedule is the single loan's of that amount: the same lines, the same APR.
+    alone = api.post("/api/v1/quotes", json={"product_code": "staged", "amount": "6000"}, headers=headers).json()
+    assert alone["approved"] is None
+    assert (body["schedule"], body["apr"]) == (alone["schedule"], alone["apr"])
+    below = api.post(
+        "/api/v1/quotes", json={"product_code": "staged", "amount": "6000", "approved": "5000"}, headers=headers
+    )
+    assert refusal(below) == (422, "approved_below_first_tranche")
+    container.lending.products.define(BASE)
+    once = api.post(
+        "/api/v1/quotes", json={"product_code": BASE.code, "amount": "6000", "approved": "10000"}, headers=headers
+    )
+    assert refusal(once) == (422, "product_single_disbursement")
+
+
 def test_a_tranche_on_a_single_disbursement_loan_is_a_problem_naming_why(
     api: TestClient, fake_auth: FakeAuthenticator, loan_id: str
 ) -> None:

@@ -61,6 +61,11 @@ def test_every_setting_repays_exactly_the_principal_and_the_last_installment_abs
         assert refused.code == "schedule_negative_principal"
         return
     lines = schedule.lines
+    # Exact integers of minor units, never floats or Decimals that merely compare equal.
+    assert (
+        all(type(v) is int for ln in lines for v in (ln.principal, ln.interest, ln.total, ln.balance_after))
+        and type(schedule.installment) is int
+    )
     assert sum(ln.principal for ln in lines) == amount
     assert all(ln.principal >= 0 and ln.interest >= 0 and ln.balance_after >= 0 for ln in lines)
     assert lines[-1].balance_after == 0

@@ -40,6 +40,7 @@ class Quote:
     apr_method: str  # the profile's rule for the APR: nominal or effective
     apr_cap: Decimal = Decimal(0)
     apr_cap_rule: str = ""
+    approved: Money | None = None  # a multi-disbursement loan's approved amount: the schedule is its first tranche's
 
 
 ProductCache = dict[tuple[str, int], Product]

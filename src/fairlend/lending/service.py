@@ -9,6 +9,7 @@ handful of round trips and no statement compilation.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -73,17 +74,22 @@ class LendingService(LoanTranches):
         first_due_date: date | None = None,
         fee: Money | None = None,
         installment: Money | None = None,
+        approved: Money | None = None,
     ) -> Quote:
         """A schedule, its totals and APR on a product; refused above the APR cap (PolicyViolation).
 
-        `installment` fixes the equal installment instead of the term (the term is derived).
+        `installment` fixes the equal installment instead of the term (the term is derived). With
+        `approved`, a multi-disbursement loan: `amount` is its first tranche, checked as booking checks it.
         """
         with self._uow(read_only=True) as uow:
             product = load_product(uow.conn, product_code, version)
             on = open_date or uow.clock.business_date()
-        return self.products.quote(
+        if approved is not None:
+            approved_tranches(product, amount, approved, noted=False, imported=False)
+        quote = self.products.quote(
             product, amount, on, rate=rate, term=term, first_due_date=first_due_date, fee=fee, installment=installment
         )
+        return quote if approved is None else replace(quote, approved=approved)
 
     def book_loan(
         self,

@@ -101,6 +101,11 @@ class QuoteCreate(BaseModel):
     installment: Amount | None = Field(
         default=None, gt=0, description="a fixed installment in major units instead of the term: the term is derived"
     )
+    approved: Amount | None = Field(
+        default=None,
+        gt=0,
+        description="a multi-disbursement loan's approved amount (major units): `amount` is its first tranche",
+    )
 
 
 class ScheduleSettingsPublic(BaseModel):
@@ -118,6 +123,7 @@ class ScheduleSettingsPublic(BaseModel):
     grace_interest_periods: int
     interest_free_periods: int
     interest_recalculation: str
+    max_tranches: int
 
     @classmethod
     def of(cls, product: Product) -> ScheduleSettingsPublic:
@@ -137,6 +143,9 @@ class QuotePublic(BaseModel):
     product_code: str
     product_version: int
     amount: MoneyPublic
+    approved: MoneyPublic | None = Field(
+        description="a multi-disbursement loan's approved amount; `amount` and the schedule are its first tranche's"
+    )
     principal: MoneyPublic
     fee: MoneyPublic
     disbursed: MoneyPublic
@@ -160,6 +169,7 @@ class QuotePublic(BaseModel):
             product_code=quote.product.code,
             product_version=quote.product.version,
             amount=MoneyPublic.of(m(s.amount)),
+            approved=None if quote.approved is None else MoneyPublic.of(quote.approved),
             principal=MoneyPublic.of(m(s.principal)),
             fee=MoneyPublic.of(m(s.fee)),
             disbursed=MoneyPublic.of(m(s.disbursed)),
@@ -201,6 +211,7 @@ def create_quote(
         open_date=body.open_date,
         first_due_date=body.first_due_date,
         installment=None if body.installment is None else _money(body.installment, container.profile.currency),
+        approved=None if body.approved is None else _money(body.approved, container.profile.currency),
     )
     return model_response(QuotePublic.of(quote))
 
@@ -224,11 +235,6 @@ class LoanCreate(QuoteCreate):
         default_factory=list,
         max_length=2000,
         description="past repayments, applied on their dates through the waterfall (importing a portfolio)",
-    )
-    approved: Amount | None = Field(
-        default=None,
-        gt=0,
-        description="a multi-disbursement loan's approved amount (major units): `amount` is its first tranche",
     )
 
 
