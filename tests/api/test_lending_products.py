@@ -157,3 +157,26 @@ def test_fifteen_days_on_a_364_day_year_a_rounded_installment_and_a_chosen_first
     assert minor[0][1] == 0 and minor[1][1] == first + own
     assert (minor[0][0] + first) % 100 == 0 and sum(p for p, _ in minor) == 400_000
     assert quote["installment"]["minor"] % 100 == 0
+
+
+def test_a_products_due_day_sets_every_loans_due_dates_and_a_borrowers_own_first_due_date_wins_over_http(
+    api: TestClient, fake_auth: FakeAuthenticator
+) -> None:
+    body = {**BASE.to_dict(), "code": "on-10th", "term": 3, "due_day": 10, "first_period_min_days": 15}
+    body.pop("version")
+    terms = _define(api, fake_auth, body)["terms"]
+    assert isinstance(terms, dict) and (terms["due_day"], terms["first_period_min_days"]) == (10, 15)
+    borrower = fake_auth.headers(Role.BORROWER, "brw_a")
+
+    def dues(**extra: str) -> list[str]:
+        quote = {"product_code": "on-10th", "amount": "3000", "open_date": "2026-01-28", **extra}
+        response = api.post("/api/v1/quotes", json=quote, headers=borrower)
+        assert response.status_code == 200, response.text
+        assert response.json()["settings"]["due_day"] == 10
+        return [line["due_date"] for line in response.json()["schedule"]]
+
+    assert dues() == ["2026-03-10", "2026-04-10", "2026-05-10"]  # 10 Feb is 13 days away: too soon
+    assert dues(first_due_date="2026-02-20") == ["2026-02-20", "2026-03-20", "2026-04-20"]
+    weekly = {**body, "code": "weekly-10th", "frequency": "weekly"}
+    refused = api.post("/api/v1/products", json=weekly, headers=fake_auth.headers(Role.ADMIN, "op_a"))
+    assert refusal(refused) == (422, "product_due_day_invalid")

@@ -40,6 +40,20 @@ def test_grace_periods_semi_monthly_dates_and_a_chosen_first_due_date() -> None:
     assert body["schedule"][0]["interest"] == "62.47"
 
 
+def test_a_due_day_of_the_month_with_the_first_period_at_least_fifteen_days() -> None:
+    body = _json(
+        "--principal", "3000", "--rate", "0.12", "--term", "3", "--due-day", "10", "--first-period-min-days", "15",
+        "--day-count", "act/365",
+    )  # fmt: skip
+    assert [line["due_date"] for line in body["schedule"]] == ["2026-02-10", "2026-03-10", "2026-04-10"]
+    # The broken first period is 40 days on ACT/365: 3,000 x 12 % x 40/365 = 39.45.
+    assert body["schedule"][0]["interest"] == "39.45"
+    refused = runner.invoke(
+        app, ["schedule", "--principal", "3000", "--rate", "0.12", "--term", "3", "--due-day", "29"]
+    )
+    assert refused.exit_code == 2 and "--due-day" in refused.output
+
+
 def test_fifteen_day_periods_on_a_364_day_year_with_grace_on_interest() -> None:
     body = _json(
         "--principal", "4000", "--rate", "0.12", "--term", "4", "--frequency", "15_days",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -182,6 +183,39 @@ def test_a_chosen_first_due_date_makes_a_broken_first_period_priced_by_its_days(
     ).lines
     assert [ln.due for ln in lines] == [date(2026, 2, 20), date(2026, 3, 20), date(2026, 4, 20)]
     assert lines[0].interest == round_minor(Decimal(300_000) * Decimal("0.18") * 50 / 365, Rounding.HALF_UP)
+
+
+def test_a_products_due_day_puts_every_installment_on_it_the_first_at_least_its_fewest_days_away() -> None:
+    # Due on the 10th, the first period at least 15 days: opened 1 Jan -> 10 Feb (40 days, ACT/365).
+    p = product(day_count=DayCount.ACT_365, term=3, due_day=10, first_period_min_days=15)
+    lines = build_schedule(p, 300_000, OPEN).lines
+    assert [ln.due for ln in lines] == [date(2026, 2, 10), date(2026, 3, 10), date(2026, 4, 10)]
+    assert lines[0].interest == round_minor(Decimal(300_000) * Decimal("0.18") * 40 / 365, Rounding.HALF_UP)
+    # Opened on the 28th the 10th of next month is 13 days away: one month later; on the 5th, the same month's.
+    assert build_schedule(p, 300_000, date(2026, 1, 28)).lines[0].due == date(2026, 3, 10)
+    assert build_schedule(replace(p, first_period_min_days=0), 300_000, date(2026, 1, 5)).lines[0].due == date(
+        2026, 1, 10
+    )
+    assert build_schedule(p, 300_000, date(2026, 1, 10)).lines[0].due == date(2026, 2, 10)  # never the open day
+    # The borrower's own first due date is taken over the product's day.
+    chosen = build_schedule(p, 300_000, OPEN, first_due=date(2026, 2, 20)).lines
+    assert [ln.due for ln in chosen][:2] == [date(2026, 2, 20), date(2026, 3, 20)]
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"due_day": 29}, "product_due_day_invalid"),
+        ({"due_day": -1}, "product_due_day_invalid"),
+        ({"due_day": 10, "frequency": Frequency.WEEKLY}, "product_due_day_invalid"),
+        ({"due_day": 10, "method": Method.SINGLE_PAYMENT, "term": 1}, "product_due_day_invalid"),
+        ({"first_period_min_days": 91}, "product_first_period_invalid"),
+    ],
+)
+def test_a_due_day_the_calendar_cannot_keep_is_refused_with_its_code(changes: dict[str, object], code: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        product(**changes)
+    assert refused.value.code == code
 
 
 # -- 4. installments -----------------------------------------------------------------------------------

@@ -29,11 +29,15 @@ PRICING = load_profile("cn").pricing
 def products(draw: st.DrawFn) -> object:
     term = draw(st.integers(2, 48))
     below = st.integers(0, min(3, term - 1))
+    frequency = draw(st.sampled_from(list(Frequency)))
+    monthly = frequency is Frequency.MONTHLY
     return product(
         method=draw(st.sampled_from([Method.EQUAL_INSTALLMENT, Method.EQUAL_PRINCIPAL, Method.INTEREST_ONLY_BALLOON])),
         interest_method=draw(st.sampled_from(list(InterestMethod))),
         emi_method=draw(st.sampled_from(list(EmiMethod))),
-        frequency=draw(st.sampled_from(list(Frequency))),
+        frequency=frequency,
+        due_day=draw(st.integers(0, 28)) if monthly else 0,
+        first_period_min_days=draw(st.integers(0, 45)) if monthly else 0,
         day_count=draw(st.sampled_from(list(DayCount))),
         rounding=draw(st.sampled_from(list(Rounding))),
         installment_rounding=draw(st.sampled_from([1, 100])),

@@ -118,6 +118,14 @@ def schedule(
     first_due: Annotated[
         str | None, typer.Option("--first-due", help="YYYY-MM-DD: a chosen first due date (a broken period).")
     ] = None,
+    due_day: Annotated[
+        int | None,
+        typer.Option("--due-day", help="1-28: the product's day of the month for every installment.", min=0, max=28),
+    ] = None,
+    first_period_min_days: Annotated[
+        int | None,
+        typer.Option("--first-period-min-days", help="With --due-day: the first period's fewest days.", min=0, max=90),
+    ] = None,
     fee: Annotated[str | None, typer.Option(help="Origination fee as a fraction of the amount, e.g. 0.01.")] = None,
     fee_financed: Annotated[
         bool, typer.Option("--fee-financed", help="Add the fee to the principal instead of deducting it.")
@@ -154,6 +162,8 @@ def schedule(
         "installment_rounding": round_to and Money.parse(round_to, cur).minor,
         "origination_fee_rate": fee and str(_decimal(fee, "fee")),
         "origination_fee_treatment": FeeTreatment.FINANCED.value if fee_financed else None,
+        "due_day": due_day,
+        "first_period_min_days": first_period_min_days,
     }
     terms |= {k: (v.value if hasattr(v, "value") else v) for k, v in chosen.items() if v is not None}
     if product_file is None and (rate is None or (term is None and installment is None)):

@@ -163,6 +163,12 @@ class Product:
     # Tranches (docs/lending.md, "Tranches"): how many disbursements a loan may have, the first included;
     # 1: a single disbursement. A loan takes more only when booked with an approved amount.
     max_tranches: int = 1
+    # The product's own due day (docs/lending.md, "A first due date"): 1 to 28, every installment falls due
+    # on that day of the month, the first at least `first_period_min_days` after the open date (a broken first
+    # period, priced by the day count); 0: a month after the open date. Monthly installment products only; a
+    # first due date the borrower chooses is taken over it.
+    due_day: int = 0
+    first_period_min_days: int = 0
     version: int = 0
 
     def __post_init__(self) -> None:
@@ -186,6 +192,12 @@ class Product:
             raise Invalid("product_grace_invalid", "grace and interest-free periods are whole numbers below the term")
         if not isinstance(self.max_tranches, int) or not 1 <= self.max_tranches <= 12:
             raise Invalid("product_tranches_invalid", "max_tranches is a whole number from 1 to 12")
+        if not isinstance(self.due_day, int) or not 0 <= self.due_day <= 28:
+            raise Invalid("product_due_day_invalid", "due_day is 0 (a month after the open date) or a day from 1 to 28")
+        if self.due_day and (self.frequency is not Frequency.MONTHLY or self.method is Method.SINGLE_PAYMENT):
+            raise Invalid("product_due_day_invalid", "a due day of the month needs monthly installments")
+        if not isinstance(self.first_period_min_days, int) or not 0 <= self.first_period_min_days <= 90:
+            raise Invalid("product_first_period_invalid", "first_period_min_days is a whole number from 0 to 90")
         if self.interest_recalculation is not InterestRecalculation.NONE and (
             self.interest_method is InterestMethod.FLAT or self.method is Method.SINGLE_PAYMENT
         ):
@@ -228,6 +240,8 @@ class Product:
             "rebalance_installment": self.rebalance_installment,
             "interest_recalculation": self.interest_recalculation.value,
             "max_tranches": self.max_tranches,
+            "due_day": self.due_day,
+            "first_period_min_days": self.first_period_min_days,
             "version": self.version,
         }
 

@@ -124,6 +124,8 @@ class ScheduleSettingsPublic(BaseModel):
     interest_free_periods: int
     interest_recalculation: str
     max_tranches: int
+    due_day: int
+    first_period_min_days: int
 
     @classmethod
     def of(cls, product: Product) -> ScheduleSettingsPublic:

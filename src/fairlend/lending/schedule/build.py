@@ -10,7 +10,7 @@ from fairlend.errors import Invalid
 from fairlend.jurisdiction.model import AprMethod
 from fairlend.lending.model import FeeTreatment, Method, Product
 from fairlend.lending.schedule.apr import annual_rate
-from fairlend.lending.schedule.calendar import schedule_periods, single_payment_period
+from fairlend.lending.schedule.calendar import product_first_due, schedule_periods, single_payment_period
 from fairlend.lending.schedule.lines import Line, round_minor
 from fairlend.lending.schedule.terms import merge_empty, product_lines, regular_from
 from fairlend.money import Money
@@ -66,7 +66,8 @@ def build_schedule(
     """The schedule and APR of a loan of `amount` minor units on `product`.
 
     `fee` replaces the product's origination fee rate with an amount agreed
-    elsewhere (an offer's fee), treated as the product says. `installment`
+    elsewhere (an offer's fee), treated as the product says. `first_due` (the
+    borrower's choice) is taken over the product's due day. `installment`
     fixes the equal installment instead of the term: the schedule runs until
     it has repaid the principal (at most 600 periods), and the term is derived.
     """
@@ -90,6 +91,8 @@ def build_schedule(
     disbursed = amount if financed else amount - fee
     if disbursed <= 0:
         raise Invalid("fee_exceeds_amount", "the origination fee leaves nothing to disburse")
+    if first_due is None and product.due_day:
+        first_due = product_first_due(open_date, product.due_day, product.first_period_min_days)
     if product.method is Method.SINGLE_PAYMENT:
         periods = [single_payment_period(open_date, product.frequency, term, first_due)]
         index: list[int] = [term]

@@ -58,6 +58,14 @@ def default_first_due(open_date: date, frequency: Frequency, periods: int = 1) -
     return open_date + timedelta(days=frequency.days * periods)
 
 
+def product_first_due(open_date: date, due_day: int, min_days: int) -> date:
+    """The first `due_day` of a month after the open date and at least `min_days` after it."""
+    candidate = open_date.replace(day=due_day)
+    while candidate <= open_date or (candidate - open_date).days < min_days:
+        candidate = add_months(candidate, 1)
+    return candidate
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     start: date
