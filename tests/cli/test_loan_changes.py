@@ -100,3 +100,33 @@ def test_an_officer_pays_out_a_tranche_and_a_second_beyond_the_approved_amount_i
     assert "tranche" in done.output and "principal 10000.00 CNY" in done.output
     line = fails("loan", "change", "tranche", loan, "--amount", "0.01", "--operator", officer)
     assert "tranche_above_approved" in line
+
+
+def test_an_officer_books_a_multi_disbursement_loan_with_a_chosen_first_due_date_then_pays_out_and_reprices_it(
+    container: Container, officer: str, fails: Callable[..., str]
+) -> None:
+    container.lending.products.define(replace(BASE, code="staged", max_tranches=2))
+    container.lending.products.define(BASE)
+    booked = runner.invoke(
+        app,
+        ["loan", "book", "brw_b", "--product", "staged", "--amount", "6000", "--approved", "10000",
+         "--first-due", "2026-04-20", "--operator", officer],
+    )  # fmt: skip
+    assert booked.exit_code == 0, booked.output
+    loan = booked.output.split()[0]
+    assert "principal 6000.00 CNY" in booked.output and "from 2026-04-20" in booked.output
+    assert "approved 10000.00 CNY" in booked.output
+    detail = container.lending.loan_detail(loan)
+    assert (detail.approved, detail.schedule[0].due_date.isoformat()) == (Money(1_000_000, "CNY"), "2026-04-20")
+    paid = runner.invoke(app, ["loan", "change", "tranche", loan, "--amount", "4000", "--operator", officer])
+    assert paid.exit_code == 0 and "principal 10000.00 CNY" in paid.output
+    repriced = runner.invoke(app, ["loan", "change", "rate", loan, "--rate", "0.12", "--operator", officer])
+    assert repriced.exit_code == 0 and "rate 0.12" in repriced.output
+    assert container.verify() == []
+    # Refused in one line with its code, nothing booked: above the product's tranches, or by a non-officer.
+    before = len(container.lending.loans_of_borrower("brw_c"))
+    assert "product_single_disbursement" in fails(
+        "loan", "book", "brw_c", "--product", BASE.code, "--amount", "100", "--approved", "200", "--operator", officer
+    )
+    assert "operator_required" in fails("loan", "book", "brw_c", "--product", "staged", "--amount", "100")
+    assert len(container.lending.loans_of_borrower("brw_c")) == before

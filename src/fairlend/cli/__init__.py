@@ -218,6 +218,9 @@ _lending.loan_app.add_typer(hardship_app, name="modify")
 from fairlend.cli.loan_changes import app as loan_changes_app  # noqa: E402  (`fairlend loan change ...`)
 
 _lending.loan_app.add_typer(loan_changes_app, name="change")
+from fairlend.cli.loan_booking import book as _book_loan  # noqa: E402  (`fairlend loan book`)
+
+_lending.loan_app.command("book")(_book_loan)
 
 from fairlend.cli.repayments import app as repayments_app  # noqa: E402  (needs open_container above)
 
