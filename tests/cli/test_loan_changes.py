@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -130,3 +131,18 @@ def test_an_officer_books_a_multi_disbursement_loan_with_a_chosen_first_due_date
     )
     assert "operator_required" in fails("loan", "book", "brw_c", "--product", "staged", "--amount", "100")
     assert len(container.lending.loans_of_borrower("brw_c")) == before
+
+
+def test_a_payoff_inside_a_period_is_quoted_from_the_command_line_as_the_interest_earned_to_the_day(
+    container: Container, officer: str, loan_id: str, fails: Callable[..., str]
+) -> None:
+    today = container.clock.business_date()
+    quoted = runner.invoke(app, ["loan", "payoff", loan_id])
+    assert quoted.exit_code == 0, quoted.output
+    assert f"paid off on {today}: 10000.00 CNY = principal 10000.00 CNY + interest 0.00 CNY" in quoted.output
+    # Ten days on, the interest earned to that day and nothing of the days after it.
+    later = runner.invoke(app, ["loan", "payoff", loan_id, "--on", (today + timedelta(days=10)).isoformat()])
+    expected = container.lending.payoff_quote(loan_id, today + timedelta(days=10))
+    assert later.exit_code == 0 and expected.interest.minor > 0
+    assert f"interest {expected.interest}" in later.output and f": {expected.total} =" in later.output
+    assert "payoff_in_past" in fails("loan", "payoff", loan_id, "--on", (today - timedelta(days=1)).isoformat())

@@ -286,6 +286,25 @@ def loan_show(loan_id: str) -> None:
         )
 
 
+@loan_app.command("payoff")
+def loan_payoff(
+    loan_id: str,
+    on: Annotated[
+        str | None, typer.Option("--on", help="YYYY-MM-DD: the day it would be paid (default: today).")
+    ] = None,
+) -> None:
+    """What settles the loan on a day inside its period: the principal and what was earned to that day."""
+    from fairlend import cli
+
+    container = cli.open_container()  # looked up when called: tests hand it theirs
+    q = container.lending.payoff_quote(loan_id, _date(on, "on"))
+    out.print(
+        f"{q.loan_id} paid off on {q.as_of}: {q.total} = principal {q.principal} + interest {q.interest}"
+        f" + penalty {q.penalty} + fees {q.fees} + prepayment fee {q.prepayment_fee}",
+        highlight=False,
+    )
+
+
 @loan_app.command("rebuild-answers")
 def loan_rebuild_answers(
     batch: int = typer.Option(1000, min=1, help="loans a transaction"),
