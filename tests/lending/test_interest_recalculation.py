@@ -7,18 +7,25 @@ worked out in the test from the payments alone (not from what lending stored).
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from fairlend.bootstrap import Container
+from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
+from fairlend.config import Settings
+from fairlend.db.migrate import upgrade
 from fairlend.errors import Invalid
 from fairlend.lending.eod import EndOfDay
 from fairlend.lending.model import DayCount, InterestMethod, InterestRecalculation, LoanState, Method
+from fairlend.lending.schedule import build_schedule
 from fairlend.money import Money
 from tests.lending.conftest import product
 from tests.lending.helpers import cny, eod_through
@@ -75,10 +82,10 @@ def _reference_interest(
 
 
 def _live(
-    container: Container, clock: FixedClock, mode: InterestRecalculation, delays: tuple[int, ...]
+    container: Container, clock: FixedClock, mode: InterestRecalculation, delays: tuple[int, ...], amount: str = "3000"
 ) -> tuple[str, list[Paid]]:
     """Book a loan and pay each installment `delays[k]` days after its due date (what is due then, in full)."""
-    loan_id = _book(container, mode)
+    loan_id = _book(container, mode, amount)
     dues = [r.due_date for r in container.lending.loan_detail(loan_id).schedule]
     paid: list[Paid] = []
     for due, late in sorted(zip(dues, delays, strict=True), key=lambda x: x[0] + timedelta(days=x[1])):
@@ -109,6 +116,45 @@ def test_a_recalculated_loan_charges_exactly_the_interest_of_the_balance_actuall
     # Rounded once per period (the schedule's interest and the period's extra interest): within a minor unit each.
     assert abs(charged - expected) <= len(detail.schedule)
     assert container.verify() == []
+
+
+@pytest.mark.backends("sqlite")
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    mode=st.sampled_from([DAILY, COMPOUNDING]),
+    delays=st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40)),
+    minor=st.integers(50_000, 5_000_000),
+)
+def test_any_lateness_charges_the_balance_actually_owed_at_the_loans_rate_and_conserves_the_principal(
+    tmp_path: Path, mode: InterestRecalculation, delays: tuple[int, int, int], minor: int
+) -> None:
+    with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:  # a fresh book for each example
+        clock = FixedClock(datetime(2026, 3, 2, 2, tzinfo=UTC), date(2026, 3, 2))
+        built = bootstrap(
+            Settings(environment="test", database_url=f"sqlite:///{tmp}/recalc.db", data_dir=Path(tmp)), clock=clock
+        )
+        try:
+            upgrade(built.engine)
+            built.eod = EndOfDay(built.uow, built.ledger, built.profile, built.clock)
+            opened = clock.business_date()
+            amount = Money(minor, "CNY")
+            planned = build_schedule(product(interest_recalculation=mode, **TERMS), minor, opened)
+            loan_id, paid = _live(built, clock, mode, delays, str(amount.to_decimal()))
+            detail = built.lending.loan_detail(loan_id)
+            assert detail.facts.state is LoanState.SETTLED
+            assert sum(p.principal for p in paid) == minor  # no fen of principal made or lost
+            assert all(r.interest.minor >= 0 and r.principal.minor >= 0 for r in detail.schedule)
+            billed = [(r.due_date, r.interest.minor) for r in detail.schedule]
+            expected = _reference_interest(
+                minor, opened, billed, paid, detail.maturity_date, compound=mode is COMPOUNDING
+            )
+            charged = sum(p.interest for p in paid)
+            # At the loan's rate on what was actually owed, rounded once a period; never below the schedule.
+            assert abs(charged - expected) <= len(detail.schedule)
+            assert charged >= planned.total_interest
+            assert built.verify() == []
+        finally:
+            built.close()
 
 
 def test_ten_days_late_the_first_installments_principal_bears_interest_that_the_second_installment_bills(
