@@ -8,9 +8,14 @@ import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from fairlend.cli import app
+from fairlend.lending.model import Product
+from fairlend.lending.schedule import build_schedule
+from tests.lending.conftest import BASE
+from tests.lending.peer_cases import CASES
 
 runner = CliRunner()
 OPEN = ["--open-date", "2026-01-01", "--json"]
@@ -156,3 +161,26 @@ def test_fineract_s_deferred_interest_loan_rs07_is_booked_from_the_command_line_
     assert lines[0] == ("2023-03-01", "0.00", "200.00", "200.00")  # Fineract's three 0.00 rows joined
     assert lines[3] == ("2023-06-01", "394.00", "50.00", "444.00")
     assert lines[-1] == ("2024-05-01", "442.66", "4.43", "447.09")
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_peers_loan_from_a_product_file_gives_the_engines_schedule_and_the_peers_first_line(
+    name: str, tmp_path: Path
+) -> None:
+    fields, amount, opened, (principal, interest, total) = CASES[name]
+    data = {**BASE.to_dict(), **fields, "code": name}
+    data.pop("version")
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(data), "utf-8")
+    result = runner.invoke(
+        app,
+        ["schedule", "--principal", amount, "--product-file", str(path), "--open-date", opened.isoformat(), "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    lines = [
+        (int(Decimal(ln["principal"]) * 100), int(Decimal(ln["interest"]) * 100), int(Decimal(ln["total"]) * 100))
+        for ln in json.loads(result.output)["schedule"]
+    ]
+    engine = build_schedule(Product.from_dict(data), int(Decimal(amount) * 100), opened).lines
+    assert lines == [(ln.principal, ln.interest, ln.total) for ln in engine]
+    assert lines[0][2] == total and (principal is None or lines[0][:2] == (principal, interest))
