@@ -6,6 +6,9 @@ connections) and created again, so a benchmark never reads a previous run's rows
 
 from __future__ import annotations
 
+import argparse
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -39,3 +42,16 @@ def fresh_database(backend: str, workdir: Path, name: str) -> str:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
     return recreate_pg(name)
+
+
+def run_each_backend(
+    description: str, run_backend: Callable[[str, int, Path], None], argv: list[str] | None, *, loans: int = 20_000
+) -> None:
+    """`--loans N --backends a,b`: run_backend(backend, N, a scratch directory) for each backend, in order."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--loans", type=int, default=loans)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends.split(","):
+            run_backend(backend, args.loans, Path(tmp))

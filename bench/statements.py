@@ -20,16 +20,14 @@ PostgreSQL: 127.0.0.1, user postgres, scratch database `fairlend_bench_statement
 
 from __future__ import annotations
 
-import argparse
 import os
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.scratch import fresh_database
+from bench.scratch import fresh_database, run_each_backend
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
@@ -195,13 +193,7 @@ def run_backend(backend: str, n: int, workdir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--loans", type=int, default=20_000)
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        for backend in args.backends.split(","):
-            run_backend(backend, args.loans, Path(tmp))
+    run_each_backend(__doc__.splitlines()[0], run_backend, argv)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from playwright.sync_api import Page
+from playwright.sync_api import ConsoleMessage, Page
 
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Principal, Role
@@ -72,3 +72,16 @@ def charts_not_drawn(page: Page) -> list[str]:
               return !(drawn && table && table.querySelectorAll('tr').length > 1);
            }).map(el => el.id)"""
     )
+
+
+def console_errors(page: Page) -> list[str]:
+    """The errors the page logs from now on (console errors and uncaught exceptions), as they arrive."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors

@@ -8,7 +8,7 @@ script error in charts.js or ECharts would).
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import Page
 
 from fairlend.bootstrap import Container
 from fairlend.identity.model import Principal, Role
@@ -16,7 +16,7 @@ from fairlend.identity.tokens import WEB_SESSION_TTL
 from fairlend.sim.report import DemoReport
 from fairlend.web.session import SESSION_COOKIE
 from tests.web.analytics_seed import operator_id
-from tests.web.helpers import charts_not_drawn
+from tests.web.helpers import charts_not_drawn, console_errors
 from tests.web.test_browser import serving
 
 pytestmark = [pytest.mark.backends("sqlite"), pytest.mark.xdist_group("analytics_pages")]
@@ -32,14 +32,7 @@ def test_the_analytics_page_and_my_credit_draw_every_chart_with_its_table_and_no
     demo: tuple[Container, DemoReport], page: Page, lang: str
 ) -> None:
     container, report = demo
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = console_errors(page)
     visits = [
         (
             Principal(operator_id(container, report, "finance"), Role.FINANCE),

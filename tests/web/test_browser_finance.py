@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import Page
 
 from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
@@ -11,7 +11,7 @@ from fairlend.identity.model import Principal, Role
 from fairlend.identity.tokens import WEB_SESSION_TTL
 from fairlend.web.session import SESSION_COOKIE
 from tests.finance.conftest import finance_only, seed_book
-from tests.web.helpers import charts_not_drawn
+from tests.web.helpers import charts_not_drawn, console_errors
 from tests.web.test_browser import serving
 
 pytestmark = pytest.mark.backends("sqlite")
@@ -23,14 +23,7 @@ def test_the_provisions_page_draws_every_chart_with_its_table_and_no_console_err
 ) -> None:
     finance_only(container)
     seed_book(container, clock, 40, loans=5)  # 2026-03-02 .. 2026-04-10: March is provisioned
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = console_errors(page)
     token, _ = container.identity.tokens.issue(Principal("op_fin_a", Role.FINANCE), WEB_SESSION_TTL)
     with serving(container) as server:
         page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": server}])

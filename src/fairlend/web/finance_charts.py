@@ -46,11 +46,16 @@ def classes_chart(
     )
 
 
+def _axis(segments: Sequence[SegmentView], t: Translator) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The segments' class names (the x axis, in the profile's order) and their currencies (one series each)."""
+    names = tuple(dict.fromkeys(t("finance.class." + s.segment) for s in segments))
+    return names, tuple(dict.fromkeys(s.currency for s in segments))
+
+
 def allowance_chart(segments: Sequence[SegmentView], t: Translator) -> Chart:
     """Each segment's closing allowance at the month-end, with its exposure and coverage in the table."""
     n = Numbers(t.locale)
-    names = tuple(dict.fromkeys(t("finance.class." + s.segment) for s in segments))
-    currencies = tuple(dict.fromkeys(s.currency for s in segments))
+    names, currencies = _axis(segments, t)
     by = {(s.currency, t("finance.class." + s.segment)): s for s in segments}
     series = tuple(
         Series(cur, tuple(major(by[cur, name].closing, cur) if (cur, name) in by else 0.0 for name in names))
@@ -92,8 +97,7 @@ def allowance_chart(segments: Sequence[SegmentView], t: Translator) -> Chart:
 def coverage_chart(segments: Sequence[SegmentView], t: Translator) -> Chart:
     """The allowance over the exposure by segment: how much of each class's balance is provided for."""
     n = Numbers(t.locale)
-    names = tuple(dict.fromkeys(t("finance.class." + s.segment) for s in segments))
-    currencies = tuple(dict.fromkeys(s.currency for s in segments))
+    names, currencies = _axis(segments, t)
     shares = {(s.currency, t("finance.class." + s.segment)): coverage(s) for s in segments}
 
     def point(cur: str, name: str) -> float | None:
