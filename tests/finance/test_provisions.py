@@ -14,11 +14,11 @@ from sqlalchemy import select
 from fairlend.bootstrap import Container, bootstrap
 from fairlend.clock import FixedClock
 from fairlend.config import Settings
-from fairlend.finance.credit_loss import PD_SCALE, ecl_minor, lgd_e4, loss_rate_e8
+from fairlend.finance.credit_loss import PD_SCALE, LossHistory, ecl_minor, lgd_e4, loss_rate_e8, observed_lgd_e4
 from fairlend.finance.model import month_end, months_between
-from fairlend.finance.provisions import PROVISION_KIND
+from fairlend.finance.provisions import PROVISION_KIND, Provisions
 from fairlend.finance.service import FinanceService
-from fairlend.finance.tables import finance_allowance_use
+from fairlend.finance.tables import finance_allowance_use, finance_grade_risk
 from fairlend.jurisdiction.model import Measurement
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.lending.tables import loan
@@ -149,3 +149,47 @@ def test_under_ifrs9_a_performing_loan_carries_twelve_months_of_loss_and_a_late_
     for p in (performing, behind):  # the month-end's SQL and the pure rule agree
         rate = loss_rate_e8(p.pd_e6, p.lgd_e4, p.class_code, p.remaining_months, c.finance.finance)
         assert (p.rate_e8, p.ecl) == (rate, ecl_minor(p.ead, rate))
+
+
+def test_a_grade_letter_with_enough_losses_of_its_own_is_measured_by_its_recoveries_not_the_default(
+    container: Container, clock: FixedClock
+) -> None:
+    finance = container.finance
+    # Two losses are history enough here (the platform waits for OBSERVED_LGD_MIN_DEFAULTS).
+    finance.provisions = Provisions(finance.finance, finance.grades, container.ledger, min_defaults=2)
+    book = seed_book(container, clock, 240, loans=15)  # every loan graded E5 by its price
+    lost = [
+        container.lending.loan_detail(loan_id) for loan_id, kind in book.items() if kind in ("defaulted", "recovered")
+    ]
+    charged = sum(d.charged_off.minor for d in lost)
+    recovered = sum(d.recovered.minor for d in lost)
+    assert len(lost) >= 2 and charged > 0 and 0 < recovered < charged, "no recovery to learn from: a weak test"
+    observed = observed_lgd_e4(0, LossHistory("E", len(lost), charged, recovered), min_defaults=2)
+    assert observed == round(10_000 * (charged - recovered) / charged)
+    end = month_end(clock.business_date())
+    assert finance.provision_month(end)
+    with container.uow(read_only=True) as uow:
+        risks = {
+            r.grade: r.lgd_e4
+            for r in uow.conn.execute(select(finance_grade_risk).where(finance_grade_risk.c.month_end == end))
+        }
+    assert risks["E5"] == risks["E1"] == observed  # the letter's own history
+    assert risks["A1"] == lgd_e4("A1", finance.finance)  # no losses of its own: the profile's default
+    assert all(p.lgd_e4 == observed for p in finance.loan_provisions(end) if p.grade.startswith("E"))
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        (None, 8000),  # nothing lost yet: the default
+        (LossHistory("E", 29, 1_000, 250), 8000),  # too few losses to trust
+        (LossHistory("E", 30, 1_000, 250), 7500),  # 1 - 250 / 1,000
+        (LossHistory("E", 30, 3, 1), 6667),  # 2/3, rounded half up
+        (LossHistory("E", 30, 1_000, 1_200), 0),  # recovered more than was lost: no loss, never negative
+        (LossHistory("E", 30, 0, 0), 8000),  # nothing charged off: the default
+    ],
+)
+def test_the_observed_lgd_is_one_less_the_recovered_share_once_there_are_enough_losses(
+    history: LossHistory | None, expected: int
+) -> None:
+    assert observed_lgd_e4(8000, history) == expected

@@ -60,8 +60,32 @@ def risk_of(grade: str, grades: Sequence[GradeRisk]) -> GradeRisk:
 
 
 def lgd_e4(grade: str, finance: FinanceProfile) -> int:
+    """The profile's default LGD for the grade's letter (the first letter's for an unknown one)."""
     chosen = next((g.lgd for g in finance.lgd if grade.startswith(g.letter)), finance.lgd[0].lgd)
     return int((chosen * LGD_SCALE).to_integral_value(ROUND_HALF_UP))
+
+
+# Loans of a grade letter charged or written off before its own recoveries are trusted over the default.
+OBSERVED_LGD_MIN_DEFAULTS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class LossHistory:
+    """A grade letter's loans closed with a loss so far: how many, what was charged off, what came back."""
+
+    letter: str
+    defaults: int
+    charged_off: int
+    recovered: int
+
+
+def observed_lgd_e4(default_e4: int, history: LossHistory | None, min_defaults: int = OBSERVED_LGD_MIN_DEFAULTS) -> int:
+    """LGD = 1 - recovered / charged off, from the letter's own history once it has `min_defaults` loans;
+    the profile's default until then. Rounded half up to 1e-4, within [0, 1]."""
+    if history is None or history.defaults < min_defaults or history.charged_off <= 0:
+        return default_e4
+    lost = max(0, history.charged_off - history.recovered)
+    return min(LGD_SCALE, (lost * LGD_SCALE * 2 + history.charged_off) // (2 * history.charged_off))
 
 
 def pd_effective_e6(pd_e6: int, class_code: str, remaining_months: int, finance: FinanceProfile) -> int:

@@ -28,11 +28,14 @@ from sqlalchemy import BigInteger, ColumnElement, and_, bindparam, case, delete,
 from fairlend.db.uow import UnitOfWork
 from fairlend.finance.classification import current_class
 from fairlend.finance.credit_loss import (
+    OBSERVED_LGD_MIN_DEFAULTS,
     PD_SCALE,
     RATE_SCALE,
     GradeRisk,
+    LossHistory,
     RollForward,
     lgd_e4,
+    observed_lgd_e4,
     roll_forward,
 )
 from fairlend.finance.tables import (
@@ -45,7 +48,7 @@ from fairlend.jurisdiction.model import FinanceProfile, Measurement
 from fairlend.ledger.model import AccountKey, AccountType, Posting, entry
 from fairlend.ledger.reports import type_balances
 from fairlend.ledger.service import Ledger
-from fairlend.lending.exposures import active_exposures
+from fairlend.lending.exposures import active_exposures, loss_history
 from fairlend.money import Money
 
 PROVISION_KIND = "finance_provision"
@@ -73,9 +76,16 @@ def _cap(value: ColumnElement[Any], cap: int) -> ColumnElement[Any]:
 
 
 class Provisions:
-    def __init__(self, finance: FinanceProfile, grades: Sequence[GradeRisk], ledger: Ledger) -> None:
+    def __init__(
+        self,
+        finance: FinanceProfile,
+        grades: Sequence[GradeRisk],
+        ledger: Ledger,
+        min_defaults: int = OBSERVED_LGD_MIN_DEFAULTS,
+    ) -> None:
         self.finance = finance
         self._ledger = ledger
+        self._min_defaults = min_defaults
         codes = finance.class_codes()
         e = active_exposures().subquery("e")
         current = current_class()
@@ -84,8 +94,11 @@ class Provisions:
         risk = finance_grade_risk
         worst = grades[-1]
         worst_lgd = lgd_e4(worst.grade, finance)
-        self._risks = [{"grade": g.grade, "pd_e6": g.pd_e6, "lgd_e4": lgd_e4(g.grade, finance)} for g in grades]
+        self._risks: list[dict[str, Any]] = [
+            {"grade": g.grade, "pd_e6": g.pd_e6, "lgd_e4": lgd_e4(g.grade, finance)} for g in grades
+        ]
         self._risks.append({"grade": "", "pd_e6": worst.pd_e6, "lgd_e4": worst_lgd})
+        self._worst_letter = worst.grade[:1]
         joined = e.outerjoin(
             current,
             and_(current.c.loan_id == e.c.loan_id, current.c.borrower_id == e.c.borrower_id, current.c.latest == 1),
@@ -163,6 +176,25 @@ class Provisions:
             .where(finance_provision_segment.c.month_end == _MONTH_END)
         )
 
+    def risks(self, uow: UnitOfWork) -> list[dict[str, Any]]:
+        """Each grade's PD and LGD for this month-end: the LGD observed on the letter's own charged-off loans
+        once there are `min_defaults` of them, the profile's default until then (`observed_lgd_e4`)."""
+        history = {
+            str(r.letter or ""): LossHistory(
+                str(r.letter or ""), int(r.defaults), int(r.charged_off or 0), int(r.recovered or 0)
+            )
+            for r in uow.conn.execute(loss_history())
+        }
+        return [
+            {
+                **r,
+                "lgd_e4": observed_lgd_e4(
+                    int(r["lgd_e4"]), history.get(str(r["grade"])[:1] or self._worst_letter), self._min_defaults
+                ),
+            }
+            for r in self._risks
+        ]
+
     def is_done(self, uow: UnitOfWork, month_end: date) -> bool:
         return bool(uow.conn.execute(self._done, {"month_end": month_end}).scalar())
 
@@ -172,7 +204,7 @@ class Provisions:
             return []
         params = {"month_end": month_end, "start": month_end.replace(day=1)}
         uow.conn.execute(delete(finance_grade_risk).where(finance_grade_risk.c.month_end == month_end))
-        uow.conn.execute(insert(finance_grade_risk), [{"month_end": month_end, **r} for r in self._risks])
+        uow.conn.execute(insert(finance_grade_risk), [{"month_end": month_end, **r} for r in self.risks(uow)])
         uow.conn.execute(self._explain, params)
         required: dict[tuple[str, str], tuple[int, int, int]] = {
             (cur, seg): (int(n), int(ead or 0), int(ecl or 0))

@@ -13,6 +13,11 @@ receivable of the loan, in minor units), `remaining_months` (at least 1),
 `modified_on` (the date its schedule was last replaced by a modification —
 a hardship plan, a restructuring — or NULL), `unpaid_interest` (interest
 earned and not yet paid: billed and accrued; penalty interest is not in it).
+
+`loss_history()` is the other view: per grade letter, the loans charged or
+written off so far (`letter`, `defaults`, `charged_off`: what was moved to
+credit loss, `recovered`: received since, refunds excluded), what finance
+measures its loss given default from once there is history.
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ from typing import Any
 from sqlalchemy import Select, case, func, literal, select
 
 from fairlend.lending.eod_steps import ACTIVE
-from fairlend.lending.model import Frequency
-from fairlend.lending.tables import loan, loan_schedule_version
+from fairlend.lending.model import Frequency, RepaymentKind
+from fairlend.lending.tables import loan, loan_repayment, loan_schedule_version
 
 _REMAINING = loan.c.term - loan.c.cur_seq + 1
 _MONTHS = case(
@@ -65,3 +70,30 @@ def active_exposures() -> Select[Any]:
         case((loan.c.schedule_version > 1, _MODIFIED_ON), else_=None).label("modified_on"),
         (loan.c.interest_due + loan.c.accrued_interest).label("unpaid_interest"),
     ).where(ACTIVE)
+
+
+def loss_history() -> Select[Any]:
+    """Per grade letter, the loans closed with a loss (charged or written off) and what was recovered on them."""
+    r = loan_repayment.c
+    recovered = (
+        select(r.borrower_id, r.loan_id, func.sum(r.amount - r.refunded).label("amount"))
+        .where(r.kind == RepaymentKind.RECOVERY.value)
+        .group_by(r.borrower_id, r.loan_id)
+        .subquery("recovered")
+    )
+    letter = func.substr(loan.c.grade, 1, 1)
+    return (
+        select(
+            letter.label("letter"),
+            func.count().label("defaults"),
+            func.sum(loan.c.closed_amount).label("charged_off"),
+            func.coalesce(func.sum(recovered.c.amount), 0).label("recovered"),
+        )
+        .select_from(
+            loan.outerjoin(
+                recovered, (recovered.c.borrower_id == loan.c.borrower_id) & (recovered.c.loan_id == loan.c.id)
+            )
+        )
+        .where(loan.c.closed_amount > 0)
+        .group_by(letter)
+    )
