@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -183,6 +183,27 @@ def test_a_chosen_first_due_date_makes_a_broken_first_period_priced_by_its_days(
     ).lines
     assert [ln.due for ln in lines] == [date(2026, 2, 20), date(2026, 3, 20), date(2026, 4, 20)]
     assert lines[0].interest == round_minor(Decimal(300_000) * Decimal("0.18") * 50 / 365, Rounding.HALF_UP)
+
+
+def test_a_broken_first_period_keeps_the_installments_level_the_last_taking_only_the_rounding_residue() -> None:
+    # 10,000 at 12 % on 30/360 from 1 January, first due 20 March (79 days by 30/360): the nominal installment is
+    # the annuity of that period's own rate, then 1 % a month, so the odd days' interest is not left to the last.
+    lines = build_schedule(product(rate=Decimal("0.12"), term=12), 1_000_000, OPEN, first_due=date(2026, 3, 20)).lines
+    rates = [Decimal("0.12") * 79 / 360] + [Decimal("0.01")] * 11
+    emi = round_minor(annuity_of_rates(1_000_000, rates), Rounding.HALF_UP)
+    assert lines[0].interest == 26_333 and emi == 90_286
+    assert [ln.total for ln in lines[:-1]] == [emi] * 11 and abs(lines[-1].total - emi) <= 12
+
+
+@pytest.mark.parametrize(("days", "before"), [(5, "0.1978"), (31, "0.2290"), (78, "0.2867")])
+def test_the_apr_counts_a_broken_first_periods_odd_days_not_a_whole_period(days: int, before: str) -> None:
+    # 10,000 at 23 % on ACT/365 over 12 months: priced by its days, the first period costs what its days cost,
+    # so the APR stays the loan's rate within the rounding whatever the first period's length. Counted as a
+    # whole period, 5 days read as 19.78 % (understated) and 78 days as 28.67 % (above a 24 % cap).
+    p = product(rate=Decimal("0.23"), term=12, day_count=DayCount.ACT_365)
+    schedule = build_schedule(p, 1_000_000, OPEN, first_due=OPEN + timedelta(days=days))
+    assert abs(schedule.apr - Decimal("0.23")) < Decimal("0.0015")
+    assert days == 31 or abs(schedule.apr - Decimal(before)) > Decimal("0.02")
 
 
 def test_a_products_due_day_puts_every_installment_on_it_the_first_at_least_its_fewest_days_away() -> None:

@@ -110,7 +110,13 @@ def build_schedule(
         _check_fixed_installment(product, raw, installment)
     regular = raw[min(regular_from(product), len(raw) - 1)].total if product.method is not Method.SINGLE_PAYMENT else 0
     lines, times = merge_empty(raw, index[: len(raw)], regular_from(product))
-    apr = annual_rate(disbursed, [line.total for line in lines], times, product.frequency, apr_method)
+    apr_times: list[int | Decimal] = list(times)
+    if periods[0].broken:
+        # A broken first period is its days' fraction of a period (Regulation Z's odd days), not a whole one:
+        # every payment falls that much sooner or later than the period numbers say.
+        odd = Decimal((periods[0].due - periods[0].start).days) * product.frequency.apr_periods / 365
+        apr_times = [t - 1 + odd for t in times]
+    apr = annual_rate(disbursed, [line.total for line in lines], apr_times, product.frequency, apr_method)
     return Schedule(
         product.currency,
         amount,

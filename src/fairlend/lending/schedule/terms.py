@@ -20,7 +20,15 @@ from decimal import Decimal
 from fairlend.errors import Invalid
 from fairlend.lending.model import EmiMethod, InterestMethod, Method, Product
 from fairlend.lending.schedule.calendar import Period
-from fairlend.lending.schedule.lines import InterestBasis, Line, amortize, equal_installment, round_minor
+from fairlend.lending.schedule.lines import (
+    InterestBasis,
+    Line,
+    amortize,
+    annuity_of_rates,
+    equal_installment,
+    period_rate,
+    round_minor,
+)
 
 
 def product_basis(product: Product, principal: int) -> InterestBasis:
@@ -78,11 +86,33 @@ def product_lines(
             basis=tail_basis,
         )
 
-    if installment is None and product.rebalance_installment and product.method is Method.EQUAL_INSTALLMENT:
-        start = equal_installment(principal, rate, tail_periods, f, dc, rnd, tail_basis)
+    if installment is None and product.method is Method.EQUAL_INSTALLMENT:
+        broken = broken_first_installment(principal, rate, tail_periods, product, tail_basis)
+        start = equal_installment(principal, rate, tail_periods, f, dc, rnd, tail_basis) if broken is None else broken
         step = product.installment_rounding
-        installment = rebalanced(tail, round_minor(start, rnd, step), step, len(tail_periods))
+        if product.rebalance_installment:
+            installment = rebalanced(tail, round_minor(start, rnd, step), step, len(tail_periods))
+        elif broken is not None:
+            installment = round_minor(broken, rnd, step)
     return defer_interest(head + tail(installment), product.grace_interest_periods)
+
+
+def broken_first_installment(
+    principal: int, rate: Decimal, periods: Sequence[Period], product: Product, basis: InterestBasis
+) -> Decimal | None:
+    """The nominal equal installment of a schedule whose first period is broken (a chosen first due date):
+    the annuity of that period's own rate (its days by the day count, as its interest is charged) and the
+    regular rate after it, so the installments stay level and the last takes only the rounding residue, not
+    the odd days' interest. None where the installment needs no such care (a regular first period, the
+    progressive method, which prices every period by its days already, or flat interest)."""
+    if not periods or not periods[0].broken or basis.progressive or basis.flat_on is not None:
+        return None
+    f, dc = product.frequency, product.day_count
+    rates = [
+        Decimal(0) if k < basis.interest_free else period_rate(rate, p, f, dc, progressive=k == 0)
+        for k, p in enumerate(periods)
+    ]
+    return annuity_of_rates(principal, rates)
 
 
 def rebalanced(make: Callable[[int], list[Line]], start: int, step: int, periods: int) -> int:
