@@ -35,6 +35,12 @@ def book(
     rate: Annotated[str | None, typer.Option(help="A quoted nominal yearly rate instead of the product's.")] = None,
     term: Annotated[int | None, typer.Option(help="A quoted term in periods instead of the product's.", min=1)] = None,
     version: Annotated[int | None, typer.Option(help="The product's version (default: the latest).", min=1)] = None,
+    installment: Annotated[
+        str | None, typer.Option(help="A fixed installment in major units instead of the term: the term is derived.")
+    ] = None,
+    open_date: Annotated[
+        str | None, typer.Option("--open-date", help="YYYY-MM-DD: a past open date (importing a loan).")
+    ] = None,
 ) -> None:
     """Book a loan for a borrower on a product and disburse it (loan officers)."""
     container = cli.open_container()  # looked up when called: tests hand it theirs
@@ -47,6 +53,8 @@ def book(
         rate=None if rate is None else _decimal(rate, "rate"),
         term=term,
         first_due_date=_date(first_due, "first-due"),
+        open_date=_date(open_date, "open-date"),
+        installment=None if installment is None else _money(installment, "installment", container),
         approved=None if approved is None else _money(approved, "approved", container),
     )
     d = container.lending.loan_detail(loan_id)
