@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from fairlend import cli
 from fairlend.cli import UsageError, load_settings, open_container, out
 from fairlend.clock import SystemClock
 from fairlend.jurisdiction.loader import load_profile
@@ -294,8 +295,6 @@ def loan_payoff(
     ] = None,
 ) -> None:
     """What settles the loan on a day inside its period: the principal and what was earned to that day."""
-    from fairlend import cli
-
     container = cli.open_container()  # looked up when called: tests hand it theirs
     q = container.lending.payoff_quote(loan_id, _date(on, "on"))
     out.print(

@@ -179,12 +179,11 @@ class Provisions:
     def risks(self, uow: UnitOfWork) -> list[dict[str, Any]]:
         """Each grade's PD and LGD for this month-end: the LGD observed on the letter's own charged-off loans
         once there are `min_defaults` of them, the profile's default until then (`observed_lgd_e4`)."""
-        history = {
-            str(r.letter or ""): LossHistory(
-                str(r.letter or ""), int(r.defaults), int(r.charged_off or 0), int(r.recovered or 0)
-            )
+        found = (
+            LossHistory(str(r.letter or ""), int(r.defaults), int(r.charged_off or 0), int(r.recovered or 0))
             for r in uow.conn.execute(loss_history())
-        }
+        )
+        history = {h.letter: h for h in found}
         return [
             {
                 **r,

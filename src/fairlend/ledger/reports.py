@@ -72,9 +72,7 @@ def activity(conn: Connection, start: date | None, end: date) -> list[AccountAct
     Closed months the period covers whole, or that lie before it, are read from their sums
     (`summaries`); every other day from its postings.
     """
-    months = summaries.closed_months(conn)
-    before = [m for m in months if start is not None and m.end < start]
-    inside = [m for m in months if (start is None or m.start >= start) and m.end <= end]
+    before, inside = summaries.read_from_sums(summaries.closed_months(conn), start, end)
     found: dict[tuple[str, str, str], list[int]] = {}
 
     def add(key: tuple[str, str, str], opening: Any, debits: Any, credits: Any) -> None:
@@ -160,7 +158,7 @@ def kind_movements(
     Closed months inside the period are read from their sums (`summaries`), the other days from their postings.
     """
     wanted = [t.value for t in types]
-    inside = [m for m in summaries.closed_months(conn) if (start is None or m.start >= start) and m.end <= end]
+    _, inside = summaries.read_from_sums(summaries.closed_months(conn), start, end)
     found: dict[tuple[str, str], int] = {}
     ranges = [
         (lo, hi)

@@ -90,6 +90,14 @@ def closed_months(conn: Connection) -> list[Span]:
     return [Span(start, end) for start, end in rows]
 
 
+def read_from_sums(months: list[Span], start: date | None, end: date) -> tuple[list[Span], list[Span]]:
+    """Of the closed months, those wholly before the period (its opening balances) and those it covers whole
+    (its movement): the ones a statement reads from their sums; every other day is read from its postings."""
+    before = [m for m in months if start is not None and m.end < start]
+    inside = [m for m in months if (start is None or m.start >= start) and m.end <= end]
+    return before, inside
+
+
 def joined(months: list[Span]) -> list[Span]:
     """Months that follow one another as one span each."""
     spans: list[Span] = []

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, literal, select
 
 from fairlend.lending.eod_steps import ACTIVE
-from fairlend.lending.model import Frequency, RepaymentKind
+from fairlend.lending.model import RECOVERABLE_STATES, Frequency, RepaymentKind
 from fairlend.lending.tables import loan, loan_repayment, loan_schedule_version
 
 _REMAINING = loan.c.term - loan.c.cur_seq + 1
@@ -94,6 +94,8 @@ def loss_history() -> Select[Any]:
                 recovered, (recovered.c.borrower_id == loan.c.borrower_id) & (recovered.c.loan_id == loan.c.id)
             )
         )
-        .where(loan.c.closed_amount > 0)
+        # Through the state's index (a charged-off or written-off loan keeps its state whatever it recovers),
+        # not a scan of the whole book at every month-end.
+        .where(loan.c.state.in_(sorted(RECOVERABLE_STATES)), loan.c.closed_amount > 0)
         .group_by(letter)
     )

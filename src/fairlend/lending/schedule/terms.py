@@ -88,9 +88,11 @@ def product_lines(
 
     if installment is None and product.method is Method.EQUAL_INSTALLMENT:
         broken = broken_first_installment(principal, rate, tail_periods, product, tail_basis)
-        start = equal_installment(principal, rate, tail_periods, f, dc, rnd, tail_basis) if broken is None else broken
         step = product.installment_rounding
         if product.rebalance_installment:
+            start = (
+                equal_installment(principal, rate, tail_periods, f, dc, rnd, tail_basis) if broken is None else broken
+            )
             installment = rebalanced(tail, round_minor(start, rnd, step), step, len(tail_periods))
         elif broken is not None:
             installment = round_minor(broken, rnd, step)
