@@ -14,7 +14,7 @@ APR_PLACES = Decimal("0.0001")  # hundredths of a percent
 
 def periodic_irr(received: int, payments: Sequence[int], times: Sequence[int | Decimal]) -> Decimal:
     """The rate r per period at which the payments' present value equals what was received (`times` in
-    periods; a broken first period's a fraction of one)."""
+    periods; a broken first period's a fraction, at simple interest over that period)."""
     if received <= 0 or not payments:
         raise Invalid("irr_undefined", "an IRR needs money received and payments")
     with localcontext() as ctx:
@@ -24,7 +24,14 @@ def periodic_irr(received: int, payments: Sequence[int], times: Sequence[int | D
         if sum(p for p, _ in flows) <= target:
             return Decimal(0)
 
+        # A broken first period (its time a fraction of periods) bears simple interest over its length, as
+        # the schedule charges it in one go; the periods after it compound.
+        first = Decimal(flows[0][1])
+        broken = first != int(first)
+
         def npv(r: Decimal) -> Decimal:
+            if broken:
+                return sum((p / ((1 + first * r) * (1 + r) ** (t - first)) for p, t in flows), Decimal(0)) - target
             return sum((p / (1 + r) ** t for p, t in flows), Decimal(0)) - target
 
         # Bisection on a bracket that always holds: npv is falling in r.

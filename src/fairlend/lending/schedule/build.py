@@ -10,7 +10,12 @@ from fairlend.errors import Invalid
 from fairlend.jurisdiction.model import AprMethod
 from fairlend.lending.model import FeeTreatment, Method, Product
 from fairlend.lending.schedule.apr import annual_rate
-from fairlend.lending.schedule.calendar import product_first_due, schedule_periods, single_payment_period
+from fairlend.lending.schedule.calendar import (
+    product_first_due,
+    schedule_periods,
+    single_payment_period,
+    year_fraction,
+)
 from fairlend.lending.schedule.lines import Line, round_minor
 from fairlend.lending.schedule.terms import merge_empty, product_lines, regular_from
 from fairlend.money import Money
@@ -112,9 +117,10 @@ def build_schedule(
     lines, times = merge_empty(raw, index[: len(raw)], regular_from(product))
     apr_times: list[int | Decimal] = list(times)
     if periods[0].broken:
-        # A broken first period is its days' fraction of a period (Regulation Z's odd days), not a whole one:
-        # every payment falls that much sooner or later than the period numbers say.
-        odd = Decimal((periods[0].due - periods[0].start).days) * product.frequency.apr_periods / 365
+        # A broken first period is a fraction of a period (Regulation Z's odd days), not a whole one: its
+        # length by the day count its interest was charged by, so every payment falls that much sooner or
+        # later than the period numbers say, and odd days cost what they are charged.
+        odd = year_fraction(product.day_count, periods[0]) * product.frequency.apr_periods
         apr_times = [t - 1 + odd for t in times]
     apr = annual_rate(disbursed, [line.total for line in lines], apr_times, product.frequency, apr_method)
     return Schedule(
