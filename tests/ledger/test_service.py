@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from fairlend.bootstrap import Container
 from fairlend.ledger.model import AccountKey, AccountType, credit, debit, entry
 from fairlend.ledger.service import account_id
+from fairlend.ledger.tables import ledger_account
 from fairlend.money import Money
 
 CAPITAL = AccountKey(AccountType.PLATFORM_CAPITAL, "CNY")
@@ -221,3 +222,22 @@ def test_an_entry_of_summed_totals_posts_thousands_of_postings_and_refuses_to_un
         with container.uow() as uow, pytest.raises(DomainError) as refused:
             container.ledger.post_totals(uow, container.clock.business_date(), "test_bulk", "ref2", bad)
         assert refused.value.code == code
+
+
+def test_an_account_opened_by_a_posting_keeps_its_creation_instant_as_every_other_row_does(
+    container: Container,
+) -> None:
+    entry_id = _post(container, date(2026, 3, 2), 100)
+    with container.engine.connect() as conn:
+        created_at = conn.execute(
+            sa.select(ledger_account.c.created_at).where(ledger_account.c.id == account_id(CASH))
+        ).scalar_one()
+        # Stored as SQLAlchemy stores any instant, so it reads back, sorts and compares like the entry's.
+        raw = conn.execute(
+            sa.text(
+                "SELECT a.created_at = e.posted_at FROM ledger_account a, ledger_entry e WHERE a.id = :a AND e.id = :e"
+            ),
+            {"a": account_id(CASH), "e": entry_id},
+        ).scalar_one()
+    assert created_at == container.clock.now()
+    assert raw

@@ -11,7 +11,7 @@ import hashlib
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -28,9 +28,9 @@ from fairlend.ledger.statements import (
     CACHED_BALANCE,
     CONTROL_SHARDS,
     INSERT_ENTRY,
-    INSERT_POSTINGS,
+    INSERT_POSTINGS_SQLITE,
     POST_ENTRY_PG,
-    UPSERT_ACCOUNTS,
+    UPSERT_ACCOUNTS_SQLITE,
     WITH_SHARDS,
     cached_balance,
 )
@@ -73,6 +73,11 @@ class Discrepancy:
 
     def __str__(self) -> str:
         return f"{self.check}: {self.subject}: {self.detail}"
+
+
+def _sqlite_instant(instant: datetime) -> str:
+    """An instant as SQLAlchemy's SQLite dialect stores a `UtcDateTime` (the driver's own adapter differs)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _pick_shard() -> int:
@@ -200,27 +205,12 @@ class Ledger:
             )
             return
         conn.execute(INSERT_ENTRY, {"id": entry_id, **entry_row})
-        conn.execute(
-            UPSERT_ACCOUNTS[uow.dialect],
-            [
-                {
-                    "id": acc,
-                    "type": key.type.value,
-                    "currency": key.currency,
-                    "owner_id": key.owner_id,
-                    "balance": delta,
-                    "created_at": now,
-                }
-                for acc, (key, delta) in accounts
-            ],
+        created_at = _sqlite_instant(now)
+        conn.exec_driver_sql(
+            UPSERT_ACCOUNTS_SQLITE,
+            [(acc, key.type.value, key.currency, key.owner_id, delta, created_at) for acc, (key, delta) in accounts],
         )
-        conn.execute(
-            INSERT_POSTINGS,
-            [
-                {"entry_id": entry_id, "account_id": acc, "currency": cur, "amount": amount}
-                for acc, cur, amount in postings
-            ],
-        )
+        conn.exec_driver_sql(INSERT_POSTINGS_SQLITE, [(entry_id, acc, cur, amount) for acc, cur, amount in postings])
 
     def kind_totals(self, kind: str, account_type: AccountType) -> dict[str, int]:
         """Per owner, what entries of one kind posted to accounts of one type (raw: debit positive)."""

@@ -74,22 +74,33 @@ ADVANCE_LOANS = text(
 TOO_HEAVY = text("SELECT loan_id FROM market_loan_batch WHERE batch_id = :batch_id AND weight_minor >= 3000000000")
 
 
-def _part(x: str) -> str:
-    return f"((b.{x} / b.weight_minor) * w + ((b.{x} % b.weight_minor) * w) / b.weight_minor)"
+# A note's share of a cumulative amount C is floor(C * w / W). With C = q * W + r (per loan, once),
+# floor(C * w / W) = q * w + floor(r * w / W): one division a note where the plain form takes two and a
+# remainder, and the difference of two floors is (q_after - q_before) * w plus the remainders' floors.
+# The loans' quotients and remainders are worked out once each, in a materialized `b`, not per note.
+def _per_loan(x: str) -> str:
+    return (
+        f"{x}_after / weight_minor - {x}_before / weight_minor AS {x}_q, "
+        f"{x}_after % weight_minor AS {x}_ra, {x}_before % weight_minor AS {x}_rb"
+    )
 
 
 def _delta(x: str) -> str:
-    return f"{_part(x + '_after')} - {_part(x + '_before')}"
+    return f"b.{x}_q * n.w + (b.{x}_ra * n.w) / b.weight_minor - (b.{x}_rb * n.w) / b.weight_minor"
 
 
 # Each non-platform note's share of each loan of the batch, the difference of its floors.
-_NOTE_SHARES_X = f"""WITH x AS (
+_NOTE_SHARES_X = f"""WITH b AS MATERIALIZED (
+        SELECT loan_id, currency, kind, weight_minor, {_per_loan("principal")}, {_per_loan("fee")},
+               {_per_loan("net")}
+          FROM market_loan_batch WHERE batch_id = :batch_id AND weight_minor > 0
+    ), x AS (
         SELECT n.holder_id, n.holder_kind, b.currency, b.kind,
                {_delta("principal")} AS p, {_delta("fee")} AS f, {_delta("net")} AS m
-          FROM market_loan_batch b
+          FROM b
           JOIN (SELECT holder_id, holder_kind, loan_id, outstanding_minor + charged_off_minor AS w
                   FROM market_note WHERE holder_kind <> 'platform') n ON n.loan_id = b.loan_id
-         WHERE b.batch_id = :batch_id AND b.weight_minor > 0 AND n.w > 0
+         WHERE n.w > 0
     )"""
 # The same with its repayment and recovery parts apart (a loan's batch row is one or the other).
 _NOTE_SHARES = f"""{_NOTE_SHARES_X}, y AS (
@@ -127,23 +138,25 @@ FOLD_TABLE = text(
     """
 )
 CLEAR_FOLD = text("DELETE FROM temp.market_holder_fold")
-_FOLD_ADD = ", ".join(f"{c} = market_holder_fold.{c} + excluded.{c}" for c in _AMOUNTS)
 
 
-def _fold(shares: str) -> TextClause:
+def _fold(shares: str, amounts: tuple[str, ...]) -> TextClause:
+    """Fold each note's share into its holder's row; only `amounts` are added on a holder's later notes."""
+    add = ", ".join(f"{c} = market_holder_fold.{c} + excluded.{c}" for c in amounts)
     # `WHERE true` tells SQLite's parser the ON CONFLICT belongs to the INSERT.
     return text(
         f"""
         INSERT INTO temp.market_holder_fold (holder_id, currency, holder_kind, {", ".join(_AMOUNTS)})
         {shares}
         SELECT holder_id, currency, holder_kind, p, f, m, rf, rm FROM y WHERE true
-        ON CONFLICT (holder_id, currency) DO UPDATE SET {_FOLD_ADD}
+        ON CONFLICT (holder_id, currency) DO UPDATE SET {add}
         """
     )
 
 
-FOLD_BY_NOTE = _fold(_NOTE_SHARES)
-FOLD_REPAYMENTS_BY_NOTE = _fold(_REPAYMENT_SHARES)
+FOLD_BY_NOTE = _fold(_NOTE_SHARES, _AMOUNTS)
+# No recovery in the batch: the recovery columns stay the zero a holder's first note wrote.
+FOLD_REPAYMENTS_BY_NOTE = _fold(_REPAYMENT_SHARES, _AMOUNTS[:3])
 FOLDED = text(
     f"""
     INSERT INTO market_holder_batch ({_HOLDER_COLUMNS})
