@@ -162,6 +162,26 @@ def test_auto_invest_keeps_the_cash_reserve_and_stays_within_the_share_in_one_bo
     assert container.verify() == []
 
 
+def test_the_borrower_share_counts_the_notes_already_held_everywhere_and_with_that_borrower(
+    container: Container,
+) -> None:
+    world = build(container)
+    reports = record_passes(world)
+    world.investor("inv_share", cash=5_000)
+    world.investor("inv_fill", cash=20_000)
+    world.fund(world.offer("brw_a", amount=1_000), {"inv_share": 1_000})
+    world.fund(world.offer("brw_b", amount=3_000), {"inv_share": 2_000, "inv_fill": 1_000})
+    # ¥2,000 cash and ¥3,000 in notes: 20 % of the portfolio is ¥1,000, all of it already with brw_a.
+    grades = ("A", "B")  # a borrower's second application grades lower (its inquiries)
+    world.market.autoinvest.rules.create("inv_share", rule_terms(100, grades=grades, borrower_share=Decimal("0.2")))
+    world.market.autoinvest.rules.create("inv_fill", rule_terms(500, grades=grades))
+    world.offer("brw_a", amount=2_000)
+    assert dict(turns_at(world, reports[-1].listing_id)) == {"inv_fill": 2_000}
+    world.offer("brw_c", amount=8_000)  # ¥100 turns stop at ¥1,000; the rest is inv_fill's
+    assert dict(turns_at(world, reports[-1].listing_id)) == {"inv_fill": 7_000, "inv_share": 1_000}
+    assert container.verify() == []
+
+
 def test_the_reserve_and_the_borrower_share_bite_in_the_conditional_update_itself(container: Container) -> None:
     world = build(container)
     listing = world.offer(amount=2_000)

@@ -19,6 +19,7 @@ from fairlend.bootstrap import Container
 from fairlend.clock import FixedClock
 from fairlend.errors import DomainError
 from fairlend.ledger.model import AccountType
+from fairlend.market.positions import outstanding_of
 from tests.market.support import yuan
 from tests.market.trading_support import book, cash, close_days, notes_of_loan, payable
 
@@ -80,6 +81,8 @@ def test_any_sequence_of_sales_and_repayments_keeps_the_ledger_balanced_and_the_
         for investor in INVESTORS:
             assert b.market.wallets.wallet(investor).cash.minor == cash(container, investor)
             assert held_now.get(investor, (0, 0, 0))[1] == payable(container, investor)
+        with container.uow(read_only=True) as uow:  # what auto-invest and MK-5 read: the payable, a look-up
+            assert outstanding_of(uow, INVESTORS, "CNY") == {i: held_now.get(i, (0, 0, 0))[1] for i in INVESTORS}
         assert container.verify() == []
 
     run()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -300,6 +301,20 @@ def _balance(conn: Connection, key: AccountKey, as_of: date | None) -> int:
         return int(found or 0)
     total = conn.execute(BALANCE_AS_OF, {"id": account_id(key), "as_of": as_of}).scalar()
     return int(total or 0)
+
+
+def owner_balances(conn: Connection, account_type: AccountType, currency: str, owners: Sequence[str]) -> dict[str, int]:
+    """The cached balances (raw: debit positive) of one type's accounts of many owners, by primary key.
+
+    Read inside the caller's transaction (under its locks); an owner without the account is left out.
+    """
+    ids = {account_id(AccountKey(account_type, currency, owner)): owner for owner in owners}
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(ledger_account.c.id, cached_balance).select_from(WITH_SHARDS).where(ledger_account.c.id.in_(ids))
+    )
+    return {ids[acc]: int(balance) for acc, balance in rows}
 
 
 def verify_ledger(conn: Connection) -> list[Discrepancy]:

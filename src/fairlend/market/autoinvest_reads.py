@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, PolicyViolation
@@ -28,7 +28,7 @@ from fairlend.jurisdiction.model import InvestorRules
 from fairlend.market.autoinvest_model import Standing, borrower_cap
 from fairlend.market.ecsp import large_investment_limit, needs_warning
 from fairlend.market.model import CommitmentStatus, suitability_headroom
-from fairlend.market.positions import positions
+from fairlend.market.positions import outstanding_of, positions
 from fairlend.market.tables import (
     market_autoinvest_cursor,
     market_commitment,
@@ -48,20 +48,28 @@ class Share:
     borrower_share: Decimal
 
 
-def exposure(conn: Any, investors: Sequence[str], borrower_id: str) -> tuple[dict[str, int], dict[str, int]]:
-    """Principal outstanding in each investor's notes: in all of them, and in the borrower's loans (one read)."""
-    of_borrower = select(market_listing.c.id).where(market_listing.c.borrower_id == borrower_id)
+def exposure(
+    uow: UnitOfWork, investors: Sequence[str], borrower_id: str, currency: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Principal outstanding in each investor's notes: in all of them, and in the borrower's loans.
+
+    All of them: each investor's notes payable (`positions.outstanding_of`), a look-up whatever the
+    book's size. The borrower's: the notes of the borrower's few loans, reached through the loans
+    (the notes' loan index), never through every note of every seated investor.
+    """
+    outstanding = outstanding_of(uow, investors, currency)
+    loans = select(market_listing.c.loan_id).where(
+        market_listing.c.borrower_id == borrower_id, market_listing.c.loan_id.is_not(None)
+    )
     n = positions().c  # outstanding principal as it is now, derived from the loans' cumulative rows
-    rows = conn.execute(
-        select(
-            n.holder_id,
-            func.sum(n.outstanding_minor),
-            func.sum(case((n.listing_id.in_(of_borrower), n.outstanding_minor), else_=0)),
-        )
-        .where(n.holder_id.in_(investors))
-        .group_by(n.holder_id)
-    ).all()
-    return {r[0]: int(r[1] or 0) for r in rows}, {r[0]: int(r[2] or 0) for r in rows}
+    seated = set(investors)
+    in_borrower: dict[str, int] = {}
+    for holder_id, minor in uow.conn.execute(
+        select(n.holder_id, n.outstanding_minor).where(n.loan_id.in_(loans), n.outstanding_minor > 0)
+    ):
+        if holder_id in seated:
+            in_borrower[holder_id] = in_borrower.get(holder_id, 0) + int(minor)
+    return outstanding, in_borrower
 
 
 def committed_to(conn: Any, investors: Sequence[str], borrower_id: str) -> dict[str, int]:
@@ -101,7 +109,7 @@ def standings(
             )
         )
     }
-    outstanding, in_notes = exposure(conn, investors, borrower_id)
+    outstanding, in_notes = exposure(uow, investors, borrower_id, currency)
     in_commitments = committed_to(conn, investors, borrower_id)
     found: dict[str, Standing] = {}
     net_worth: dict[str, Money | None] = {}

@@ -266,7 +266,8 @@ class Commitments:
         cash = uow.conn.execute(
             select(market_wallet.c.cash_minor).where(market_wallet.c.investor_id == investor_id)
         ).scalar()
-        cap = borrower_cap(share, int(cash or 0), outstanding_of(uow, investor_id))
+        notes = outstanding_of(uow, [investor_id], amount.currency)[investor_id]
+        cap = borrower_cap(share, int(cash or 0), notes)
         held = in_borrower(uow, investor_id, borrower_id) + amount.minor  # its commitment row is written next
         if held > cap:
             left = Money(max(0, cap - (held - amount.minor)), amount.currency)
@@ -280,7 +281,8 @@ class Commitments:
         committed = uow.conn.execute(
             select(market_wallet.c.committed_minor).where(market_wallet.c.investor_id == investor_id)
         ).scalar()
-        return Money(int(committed or 0) + outstanding_of(uow, investor_id), self._profile.currency)
+        currency = self._profile.currency
+        return Money(int(committed or 0) + outstanding_of(uow, [investor_id], currency)[investor_id], currency)
 
     def revoke(self, investor_id: str, commitment_id: str) -> None:
         """MK-4: withdraw a reserved commitment inside its reflection period (safeguards.py)."""

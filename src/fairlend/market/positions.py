@@ -17,14 +17,16 @@ for SQL, `note_shares` for a note's history batch by batch.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, case, func, select, tuple_
+from sqlalchemy import ColumnElement, Subquery, case, select, tuple_
 
 from fairlend.db.uow import UnitOfWork
+from fairlend.ledger.model import AccountType
+from fairlend.ledger.service import owner_balances
 from fairlend.market.distribution_tables import (
     market_distribution,
     market_loan_batch,
@@ -78,13 +80,18 @@ def positions() -> Subquery:
     )
 
 
-def outstanding_of(uow: UnitOfWork, holder_id: str) -> int:
-    """A holder's notes' outstanding principal, summed (the borrower share, MK-5 on investing and buying)."""
-    p = positions()
-    total = uow.conn.execute(
-        select(func.coalesce(func.sum(p.c.outstanding_minor), 0)).where(p.c.holder_id == holder_id)
-    ).scalar()
-    return int(total or 0)
+def outstanding_of(uow: UnitOfWork, holders: Sequence[str], currency: str) -> dict[str, int]:
+    """Investors' (or partners') notes' outstanding principal, each summed: their notes-payable balances.
+
+    The ledger's notes payable of a holder is the running total of its notes' outstanding principal:
+    credited when a note is bought or funded, debited with each distribution's principal, a
+    write-down and a sale, in the transaction that moves the notes; `Market.verify` holds the two
+    equal (`market.notes_payable`). So reading it is a look-up by key, where summing the positions
+    reads every note the holder has ever held (a scan that grew with the book, per listing, for
+    every auto-investor a pass seats). The platform's notes have no payable: not for its holdings.
+    """
+    payable = owner_balances(uow.conn, AccountType.NOTES_PAYABLE, currency, holders)
+    return {holder: -payable.get(holder, 0) for holder in holders}
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,8 +220,8 @@ class Trades:
         committed = uow.conn.execute(
             select(market_wallet.c.committed_minor).where(market_wallet.c.investor_id == buyer.investor_id)
         ).scalar()
-        outstanding = outstanding_of(uow, buyer.investor_id)
         currency = self._profile.currency
+        outstanding = outstanding_of(uow, [buyer.investor_id], currency)[buyer.investor_id]
         worth = None if buyer.net_worth_minor is None else Money(buyer.net_worth_minor, currency)
         invested = Money(int(committed or 0) + outstanding, currency)
         headroom = suitability_headroom(worth, rules.suitability_share, invested)
