@@ -8,7 +8,7 @@ equal the sum of its installments.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from fairlend.lending.views import DelinquentLoan, DueReminder, InstallmentView,
 from fairlend.money import Money, exponent
 
 _BY_ID = select(loan).where(loan.c.id == bindparam("loan_id"))
+_STATES_CHUNK = 1_000
 _INSTALLMENTS = (
     select(loan_installment)
     .where(
@@ -202,6 +203,21 @@ class LendingQueries:
         with self._uow(read_only=True) as uow:
             row, insts = self._row(uow.conn, loan_id)
         return _facts(row, insts)
+
+    def loan_states(self, loan_ids: Iterable[str]) -> dict[str, tuple[LoanState, int]]:
+        """Each loan's state and days past due, for many loans in one read (an investor's portfolio of notes).
+
+        Loans not found are left out. Asked in chunks, so any number of ids stays within the databases'
+        limits on bound parameters.
+        """
+        ids = sorted(set(loan_ids))
+        found: dict[str, tuple[LoanState, int]] = {}
+        with self._uow(read_only=True) as uow:
+            for start in range(0, len(ids), _STATES_CHUNK):
+                chunk = ids[start : start + _STATES_CHUNK]
+                for r in uow.conn.execute(select(loan.c.id, loan.c.state, loan.c.dpd).where(loan.c.id.in_(chunk))):
+                    found[r.id] = (LoanState(r.state), int(r.dpd))
+        return found
 
     def repayments_of(self, loan_id: str) -> list[RepaymentView]:
         """Every payment received on the loan, oldest first (`loan_not_found` for no such loan)."""

@@ -22,7 +22,6 @@ from fairlend.db.uow import UnitOfWorkFactory
 from fairlend.errors import Invalid
 from fairlend.ledger.model import AccountKey, AccountType
 from fairlend.ledger.service import AccountPosting, Ledger
-from fairlend.lending.model import LoanState
 from fairlend.lending.service import LendingService
 from fairlend.market.distribution import CONCESSION_KIND
 from fairlend.market.positions import note_shares, positions
@@ -112,7 +111,7 @@ class Portfolios:
 
         by_status: dict[str, list[int]] = {s: [0, 0] for s in NOTE_STATUSES}
         lines = []
-        states = self._loan_states({n.loan_id for n in notes if n.outstanding_minor > 0})
+        states = self._lending.loan_states({n.loan_id for n in notes if n.outstanding_minor > 0})  # one read
         for n in notes:
             status = note_status(n.outstanding_minor, n.charged_off_minor, states.get(n.loan_id), sold=n.id in sales)
             by_status[status][0] += 1
@@ -306,13 +305,6 @@ class Portfolios:
             if r.seller_id == investor_id:
                 sales[r.note_id].append(leg)
         return acquired, dict(sales)
-
-    def _loan_states(self, loan_ids: set[str]) -> dict[str, tuple[LoanState, int]]:
-        out = {}
-        for loan_id in sorted(loan_ids):
-            facts = self._lending.loan_facts(loan_id)
-            out[loan_id] = (facts.state, facts.days_past_due)
-        return out
 
     def _lending_today(self) -> date:
         with self._uow(read_only=True) as uow:
