@@ -8,7 +8,7 @@ loan held). Totals are per holder, already summed (`Ledger.post_totals`).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import text
@@ -88,25 +88,60 @@ def credit_wallets(uow: UnitOfWork, totals: list[HolderTotal]) -> None:
         uow.conn.execute(CREDIT_WALLET, rows)
 
 
-def post(uow: UnitOfWork, ledger: Ledger, totals: list[HolderTotal], business_date: date, batch_id: str) -> list[str]:
-    """One entry per currency for the batch: postings aggregated per holder, control accounts once."""
-    per_currency: dict[str, dict[AccountKey, int]] = defaultdict(lambda: defaultdict(int))
-    for r in totals:
-        cur = r.currency
-        sums = per_currency[cur]
+@dataclass(slots=True)
+class _EntrySums:
+    """One currency's postings of a batch entry, summed: per holder by id (a string key, cheap to hash,
+    thousands of them a batch), the control accounts as plain totals."""
+
+    payable: dict[str, int] = field(default_factory=dict)
+    cash: dict[str, int] = field(default_factory=dict)
+    interest: int = 0
+    loss: int = 0
+    fee: int = 0
+    custody: int = 0
+    platform: int = 0
+
+    def add(self, r: HolderTotal, recovery: str, investor: str) -> None:
+        self.payable[r.holder_id] = self.payable.get(r.holder_id, 0) + r.principal
         # Lending's recovery income stays whole (its verify checks it against the loans); the
         # holders' part of a recovery takes back the loss they bore at the write-down instead.
-        beyond = AccountType.CREDIT_LOSS if r.kind == RepaymentKind.RECOVERY.value else AccountType.INTEREST_INCOME
-        sums[AccountKey(AccountType.NOTES_PAYABLE, cur, r.holder_id)] += r.principal
-        sums[AccountKey(beyond, cur)] += r.net + r.fee - r.principal
-        sums[AccountKey(AccountType.SERVICING_FEE_INCOME, cur)] -= r.fee
-        if r.holder_kind == HolderKind.INVESTOR.value:
-            sums[AccountKey(AccountType.INVESTOR_CASH, cur, r.holder_id)] -= r.net
-            sums[AccountKey(AccountType.CUSTODY_CASH, cur)] += r.net
-        sums[AccountKey(AccountType.PLATFORM_CASH, cur)] -= r.net
+        if r.kind == recovery:
+            self.loss += r.net + r.fee - r.principal
+        else:
+            self.interest += r.net + r.fee - r.principal
+        self.fee -= r.fee
+        if r.holder_kind == investor:
+            self.cash[r.holder_id] = self.cash.get(r.holder_id, 0) - r.net
+            self.custody += r.net
+        self.platform -= r.net
+
+    def rows(self, currency: str) -> list[tuple[AccountKey, int]]:
+        rows = [(AccountKey(AccountType.NOTES_PAYABLE, currency, h), m) for h, m in self.payable.items() if m]
+        rows += [(AccountKey(AccountType.INVESTOR_CASH, currency, h), m) for h, m in self.cash.items() if m]
+        for account, minor in (
+            (AccountType.INTEREST_INCOME, self.interest),
+            (AccountType.CREDIT_LOSS, self.loss),
+            (AccountType.SERVICING_FEE_INCOME, self.fee),
+            (AccountType.CUSTODY_CASH, self.custody),
+            (AccountType.PLATFORM_CASH, self.platform),
+        ):
+            if minor:
+                rows.append((AccountKey(account, currency), minor))
+        return rows
+
+
+def post(uow: UnitOfWork, ledger: Ledger, totals: list[HolderTotal], business_date: date, batch_id: str) -> list[str]:
+    """One entry per currency for the batch: postings aggregated per holder, control accounts once."""
+    per_currency: dict[str, _EntrySums] = {}
+    recovery, investor = RepaymentKind.RECOVERY.value, HolderKind.INVESTOR.value
+    for r in totals:
+        sums = per_currency.get(r.currency)
+        if sums is None:
+            sums = per_currency[r.currency] = _EntrySums()
+        sums.add(r, recovery, investor)
     entry_ids = []
-    for _currency, sums in sorted(per_currency.items()):
-        rows = [(key, minor) for key, minor in sums.items() if minor]
+    for currency, sums in sorted(per_currency.items()):
+        rows = sums.rows(currency)
         if rows:
             entry_ids.append(ledger.post_totals(uow, business_date, DISTRIBUTION_KIND, batch_id, rows))
     return entry_ids
