@@ -166,7 +166,12 @@ def test_at_par_with_no_accrued_interest_the_yield_is_the_loans_rate_net_of_the_
 
     par = quote(note, part, standing, amount, 0, Decimal(0), settle, "CNY")
     assert par.price.minor == part and par.accrued.minor == 0
-    assert par.ytm is not None and abs(par.ytm - standing.rate) <= Decimal("0.0001")
+    whole = [(due, Decimal(owed) * part / amount) for due, owed in standing.remaining]
+    assert par.ytm is not None and abs(float(par.ytm) - _oracle(part, whole, settle)) <= 0.0001
+    # Near the loan's rate, not on it: the schedule charges simple interest over each period's actual
+    # days, the yield compounds monthly over days / 365 (a 28-day February against 1/12 of a year);
+    # 0.0002 at worst over 3,000 drawn loans (a 34 % two-month loan opened on 20 February).
+    assert abs(par.ytm - standing.rate) <= Decimal("0.0003")
 
     net = quote(note, part, standing, amount, 0, fee, settle, "CNY")
     flows = [(due, Decimal(owed) * part / amount * (1 - fee)) for due, owed in standing.remaining]

@@ -2,9 +2,10 @@
 
 A pass over a listing with hundreds of matching rules reads each fact in one
 statement for the whole set (`WHERE investor_id IN (...)`, grouped by
-investor), never a statement per rule: wallets, net worth, notes and
-commitments with the listing's borrower, the rotation's cursors, MK-4's
-limits. `exposure` is the one read of notes' outstanding principal here.
+investor), never a statement per rule: wallets, net worth, notes
+outstanding (their notes payable), the rotation's cursors, MK-4's limits;
+notes and commitments with the listing's borrower are read through the
+borrower's listings (`borrower_holdings`), whatever the investors hold elsewhere.
 After the pass has written its commitments, `recheck` reads the wallets and commitments
 again and holds every investor's share to the limits `Commitments.reserve`
 checks for one investment (MK-5's suitability, the rule's per-borrower
@@ -26,14 +27,14 @@ from fairlend.db.uow import UnitOfWork
 from fairlend.errors import Conflict, PolicyViolation
 from fairlend.jurisdiction.model import InvestorRules
 from fairlend.market.autoinvest_model import Standing, borrower_cap
+from fairlend.market.borrower_holdings import committed_with, notes_with
 from fairlend.market.ecsp import large_investment_limit, needs_warning
 from fairlend.market.model import CommitmentStatus, suitability_headroom
-from fairlend.market.positions import outstanding_of, positions
+from fairlend.market.positions import outstanding_of
 from fairlend.market.tables import (
     market_autoinvest_cursor,
     market_commitment,
     market_investor,
-    market_listing,
     market_wallet,
 )
 from fairlend.money import Money
@@ -54,34 +55,9 @@ def exposure(
     """Principal outstanding in each investor's notes: in all of them, and in the borrower's loans.
 
     All of them: each investor's notes payable (`positions.outstanding_of`), a look-up whatever the
-    book's size. The borrower's: the notes of the borrower's few loans, reached through the loans
-    (the notes' loan index), never through every note of every seated investor.
+    book's size. The borrower's: through the borrower's loans (`borrower_holdings.notes_with`).
     """
-    outstanding = outstanding_of(uow, investors, currency)
-    loans = select(market_listing.c.loan_id).where(
-        market_listing.c.borrower_id == borrower_id, market_listing.c.loan_id.is_not(None)
-    )
-    n = positions().c  # outstanding principal as it is now, derived from the loans' cumulative rows
-    seated = set(investors)
-    in_borrower: dict[str, int] = {}
-    for holder_id, minor in uow.conn.execute(
-        select(n.holder_id, n.outstanding_minor).where(n.loan_id.in_(loans), n.outstanding_minor > 0)
-    ):
-        if holder_id in seated:
-            in_borrower[holder_id] = in_borrower.get(holder_id, 0) + int(minor)
-    return outstanding, in_borrower
-
-
-def committed_to(conn: Any, investors: Sequence[str], borrower_id: str) -> dict[str, int]:
-    """Each investor's open commitments to the borrower's listings."""
-    c = market_commitment.c
-    of_borrower = select(market_listing.c.id).where(market_listing.c.borrower_id == borrower_id)
-    return _sums(
-        conn,
-        select(c.investor_id, func.sum(c.amount_minor))
-        .where(c.investor_id.in_(investors), c.status == CommitmentStatus.RESERVED.value, c.listing_id.in_(of_borrower))
-        .group_by(c.investor_id),
-    )
+    return outstanding_of(uow, investors, currency), notes_with(uow.conn, investors, borrower_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +86,7 @@ def standings(
         )
     }
     outstanding, in_notes = exposure(uow, investors, borrower_id, currency)
-    in_commitments = committed_to(conn, investors, borrower_id)
+    in_commitments = committed_with(conn, investors, borrower_id)
     found: dict[str, Standing] = {}
     net_worth: dict[str, Money | None] = {}
     for investor_id in investors:
@@ -200,7 +176,7 @@ def recheck(
             select(w.investor_id, w.cash_minor, w.committed_minor).where(w.investor_id.in_(investors))
         )
     }
-    in_commitments = committed_to(uow.conn, investors, listing.borrower_id)
+    in_commitments = committed_with(uow.conn, investors, listing.borrower_id)
     limits = warning_limits(uow, rules, investors)
     held_here = in_listing(uow, investors, listing.id) if rules.ecsp else {}
     for share in shares:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import case, insert, select, update
 
 from fairlend.db.uow import UnitOfWork, UnitOfWorkFactory
 from fairlend.errors import Conflict, Forbidden, PolicyViolation
@@ -29,6 +29,7 @@ from fairlend.faults import crash_point
 from fairlend.ids import new_id
 from fairlend.jurisdiction.model import Profile
 from fairlend.market.autoinvest_model import borrower_cap
+from fairlend.market.borrower_holdings import committed_with, notes_with
 from fairlend.market.funding import Funding
 from fairlend.market.listing import listing_row
 from fairlend.market.model import (
@@ -39,7 +40,7 @@ from fairlend.market.model import (
     suitability_headroom,
 )
 from fairlend.market.ports import InvestorIdentity
-from fairlend.market.positions import outstanding_of, positions
+from fairlend.market.positions import outstanding_of
 from fairlend.market.safeguards import Safeguards, check_large_investment, require_entry_test, waits_for_reflection
 from fairlend.market.tables import market_commitment, market_listing, market_wallet
 from fairlend.market.wallet import Wallets, shortfall, wallet_of
@@ -311,21 +312,8 @@ class Commitments:
 
 def in_borrower(uow: UnitOfWork, investor_id: str, borrower_id: str) -> int:
     """What the investor has with one borrower: notes outstanding on their loans and open commitments to them."""
-    of_borrower = select(market_listing.c.id).where(market_listing.c.borrower_id == borrower_id)
-    p = positions()
-    notes = uow.conn.execute(
-        select(func.coalesce(func.sum(p.c.outstanding_minor), 0)).where(
-            p.c.holder_id == investor_id, p.c.listing_id.in_(of_borrower)
-        )
-    ).scalar()
-    reserved = uow.conn.execute(
-        select(func.coalesce(func.sum(market_commitment.c.amount_minor), 0)).where(
-            market_commitment.c.investor_id == investor_id,
-            market_commitment.c.status == CommitmentStatus.RESERVED.value,
-            market_commitment.c.listing_id.in_(of_borrower),
-        )
-    ).scalar()
-    return int(notes or 0) + int(reserved or 0)
+    notes = notes_with(uow.conn, [investor_id], borrower_id).get(investor_id, 0)
+    return notes + committed_with(uow.conn, [investor_id], borrower_id).get(investor_id, 0)
 
 
 def _over_remainder(left: Money) -> Conflict:
