@@ -200,12 +200,15 @@ class RecordingChannel:
     failing: bool = False
     sent: list[OutboundMessage] = field(default_factory=list)
     handed: int = 0
+    # The log ids delivered, so a repeat is found at once (a year's simulation sends tens of thousands).
+    _delivered: set[str] = field(default_factory=set, repr=False)
 
     def send(self, message: OutboundMessage) -> DeliveryResult:
         self.handed += 1
         if self.failing:
             raise ConnectionError(f"the {self.medium.value} provider is down")
-        if not any(m.log_id == message.log_id for m in self.sent):
+        if message.log_id not in self._delivered:
+            self._delivered.add(message.log_id)
             self.sent.append(message)
         return DeliveryResult(connected=self.connected, conversation=self.conversation, reference=message.log_id)
 
