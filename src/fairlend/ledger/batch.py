@@ -38,7 +38,11 @@ _INSERT_POSTINGS = insert(ledger_posting)
 
 
 def _new_accounts(dialect_insert: Callable[..., Any]) -> Executable:
-    stmt: Executable = dialect_insert(ledger_account).on_conflict_do_nothing(index_elements=[ledger_account.c.id])
+    # No conflict target: an account's id is its key's hash, so a row already there under either unique
+    # index (`id`, `uq_ledger_account_key`) is this account. With `(id)` as the only arbiter, two
+    # partitions creating the same new control account at the same instant on PostgreSQL could meet on
+    # the key's index instead, which ON CONFLICT did not cover: a unique violation, the partition failed.
+    stmt: Executable = dialect_insert(ledger_account).on_conflict_do_nothing()
     return stmt
 
 

@@ -31,6 +31,8 @@ INSERT_POSTINGS_SQLITE = "INSERT INTO ledger_posting (entry_id, account_id, curr
 # locked in id order, so concurrent posts never deadlock. Foreign keys are
 # checked at the end of the statement, when the sibling INSERTs have created
 # any new account; the deferred balance trigger still checks the entry at commit.
+# A new control account is created with no conflict target (`ON CONFLICT DO NOTHING`): two entries
+# creating it at once may meet on either unique index (its id, or its key), and both mean "there".
 CONTROL_SHARDS = 16
 POST_ENTRY_PG = text(
     """
@@ -50,7 +52,7 @@ POST_ENTRY_PG = text(
         SELECT a.id, a.type, a.currency, '', 0, :posted_at
           FROM unnest(CAST(:ctl_ids AS text[]), CAST(:ctl_types AS text[]), CAST(:ctl_currencies AS text[]))
                AS a(id, type, currency)
-        ON CONFLICT (id) DO NOTHING
+        ON CONFLICT DO NOTHING
     ), sharded AS (
         INSERT INTO ledger_balance_shard (account_id, shard, balance)
         SELECT a.id, :shard, a.balance
