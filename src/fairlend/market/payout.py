@@ -88,6 +88,9 @@ def credit_wallets(uow: UnitOfWork, totals: list[HolderTotal]) -> None:
         uow.conn.execute(CREDIT_WALLET, rows)
 
 
+_RECOVERY, _INVESTOR = RepaymentKind.RECOVERY.value, HolderKind.INVESTOR.value
+
+
 @dataclass(slots=True)
 class _EntrySums:
     """One currency's postings of a batch entry, summed: per holder by id (a string key, cheap to hash,
@@ -101,16 +104,16 @@ class _EntrySums:
     custody: int = 0
     platform: int = 0
 
-    def add(self, r: HolderTotal, recovery: str, investor: str) -> None:
+    def add(self, r: HolderTotal) -> None:
         self.payable[r.holder_id] = self.payable.get(r.holder_id, 0) + r.principal
         # Lending's recovery income stays whole (its verify checks it against the loans); the
         # holders' part of a recovery takes back the loss they bore at the write-down instead.
-        if r.kind == recovery:
+        if r.kind == _RECOVERY:
             self.loss += r.net + r.fee - r.principal
         else:
             self.interest += r.net + r.fee - r.principal
         self.fee -= r.fee
-        if r.holder_kind == investor:
+        if r.holder_kind == _INVESTOR:
             self.cash[r.holder_id] = self.cash.get(r.holder_id, 0) - r.net
             self.custody += r.net
         self.platform -= r.net
@@ -133,12 +136,11 @@ class _EntrySums:
 def post(uow: UnitOfWork, ledger: Ledger, totals: list[HolderTotal], business_date: date, batch_id: str) -> list[str]:
     """One entry per currency for the batch: postings aggregated per holder, control accounts once."""
     per_currency: dict[str, _EntrySums] = {}
-    recovery, investor = RepaymentKind.RECOVERY.value, HolderKind.INVESTOR.value
     for r in totals:
         sums = per_currency.get(r.currency)
         if sums is None:
             sums = per_currency[r.currency] = _EntrySums()
-        sums.add(r, recovery, investor)
+        sums.add(r)
     entry_ids = []
     for currency, sums in sorted(per_currency.items()):
         rows = sums.rows(currency)
